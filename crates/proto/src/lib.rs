@@ -1,0 +1,25 @@
+//! chorus-proto: the contract between Chorus clients and the Chorus server.
+//!
+//! The error codes and enums of the veRTC contract, the signalling messages and the OpenAPI
+//! bodies, each declared once. Pure data: serde only, no I/O, no async. The server, the native
+//! SDK and (through the generated TypeScript) the Web SDK all speak through these types.
+
+mod macros;
+
+mod enums;
+mod error;
+mod limits;
+pub mod openapi;
+mod room;
+mod signal;
+mod typescript;
+
+pub use enums::*;
+pub use error::{AudioMixingError, ErrorCode, RtcError};
+pub use limits::*;
+pub use room::*;
+pub use signal::{
+    BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,
+    ServerFrame,
+};
+pub use typescript::typescript_module;

@@ -1,0 +1,39 @@
+//! Limits the contract sets on what clients send; the server enforces them, the SDKs check
+//! them early so a caller learns at once.
+
+/// Longest room or user id, in characters.
+pub const MAX_ID_LEN: usize = 128;
+/// Largest `extraInfo`, in bytes.
+pub const MAX_EXTRA_INFO_BYTES: usize = 200;
+/// Largest user, room or server message, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Most source streams in one public stream.
+pub const MAX_PUBLIC_STREAM_REGIONS: usize = 17;
+/// Largest signalling frame the server reads. Room for a 64 KB binary message in base64 plus
+/// its envelope; anything larger closes the connection with "message too big".
+pub const MAX_FRAME_BYTES: usize = 128 * 1024;
+
+/// Whether `id` is a valid room or user id: `[a-zA-Z0-9_@\-\.]{1,128}`.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'-' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_contract_pattern() {
+        assert!(is_valid_id("room-1_a@b.c"));
+        assert!(is_valid_id(&"a".repeat(128)));
+        assert!(!is_valid_id(&"a".repeat(129)));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id("has space"));
+        assert!(!is_valid_id("ünï"));
+        assert!(!is_valid_id("a/b"));
+    }
+}

@@ -1,0 +1,166 @@
+//! Bodies of the room methods and events: who is in a room, with what, and why they left.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ErrorCode, MediaType, RoomMode, RoomProfileType, StreamRemoveReason, UserOfflineReason};
+
+/// A user as the room shows it to others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    /// `[a-zA-Z0-9_@\-\.]{1,128}`.
+    pub user_id: String,
+    /// Free text the app attaches, at most 200 bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub extra_info: Option<String>,
+}
+
+/// How a client wants to behave in a room; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomConfig {
+    /// Publish the captured streams as soon as joined (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub is_auto_publish: Option<bool>,
+    /// Subscribe to others' audio as it is published (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub is_auto_subscribe_audio: Option<bool>,
+    /// Subscribe to others' video as it is published (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub is_auto_subscribe_video: Option<bool>,
+    /// The kind of room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub room_profile_type: Option<RoomProfileType>,
+    /// Media and messages, or messages only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub room_mode: Option<RoomMode>,
+}
+
+/// `joinRoom` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinRoomParams {
+    /// The "001" access token for this app, room and user.
+    pub token: Option<String>,
+    /// The room to join.
+    pub room_id: String,
+    /// Who joins.
+    pub user_info: UserInfo,
+    /// How to behave in the room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub room_config: Option<RoomConfig>,
+    /// Join visible to others (default true); see `setUserVisibility`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub visible: Option<bool>,
+}
+
+/// `joinRoom` result. Who is already in the room follows as `onUserJoined` and
+/// `onUserPublishStream`/`onUserPublishScreen` events, right after this answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinRoomResult {
+    /// The room joined.
+    pub room_id: String,
+    /// The user joined as.
+    pub user_id: String,
+    /// True when this join resumed a session whose connection had dropped within the grace
+    /// period: others saw no leave and no join.
+    pub resumed: bool,
+}
+
+/// `updateToken` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UpdateTokenParams {
+    /// The new token, for the same app, room and user.
+    pub token: String,
+}
+
+/// `setUserVisibility` parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SetUserVisibilityParams {
+    /// Visible to others or not.
+    pub visible: bool,
+}
+
+/// Parameters of the publish and unpublish methods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaParams {
+    /// Which media.
+    pub media_type: MediaType,
+}
+
+/// An empty parameter or result object, `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Empty {}
+
+/// `onUserJoined`: a visible user joined, or was already there when you joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UserJoinedEvent {
+    /// Who.
+    pub user_info: UserInfo,
+}
+
+/// `onUserLeave`: a visible user left, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLeaveEvent {
+    /// Who.
+    pub user_info: UserInfo,
+    /// Why.
+    pub reason: UserOfflineReason,
+}
+
+/// `onUserPublishStream` / `onUserPublishScreen`: media newly published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamPublishedEvent {
+    /// The publisher.
+    pub user_id: String,
+    /// The media that became available.
+    pub media_type: MediaType,
+}
+
+/// `onUserUnpublishStream` / `onUserUnpublishScreen`: media no longer published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamUnpublishedEvent {
+    /// The publisher.
+    pub user_id: String,
+    /// The media that went away.
+    pub media_type: MediaType,
+    /// Why.
+    pub reason: StreamRemoveReason,
+}
+
+/// `onError`: the server ended something for this client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorEvent {
+    /// What happened.
+    pub error_code: ErrorCode,
+    /// In words.
+    pub message: String,
+    /// For bans: how many seconds the ban lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub forbidden_time: Option<u64>,
+}
+
+/// `onTokenWillExpire`: the room token expires soon; call `updateToken`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenWillExpireEvent {
+    /// When it expires, unix seconds.
+    pub expire_at: u64,
+}

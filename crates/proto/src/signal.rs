@@ -1,0 +1,293 @@
+//! The signalling protocol: one WebSocket per client, JSON text frames.
+//!
+//! - request  `{"id": 7, "method": "joinRoom", "params": {...}}`
+//! - response `{"id": 7, "result": {...}}` or `{"id": 7, "error": {"code", "message"}}`
+//! - event    `{"event": "onUserJoined", "data": {...}}`
+//!
+//! The method and event lists below are the only place either is spelled out; docs/protocol.md
+//! describes them and the TypeScript twin is generated from them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::macros::{events, requests};
+use crate::room::*;
+use crate::RtcError;
+
+/// Protocol version; part of the WebSocket path so incompatible clients fail loudly.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The WebSocket path clients connect to. Query: `appId` (optional; when given, joins with a
+/// token for another app fail with INVALID_TOKEN).
+pub const SIGNAL_PATH: &str = "/signal/v1";
+
+requests! {
+    /// Join a room.
+    "joinRoom" => JoinRoom(JoinRoomParams) -> JoinRoomResult,
+    /// Leave the room; a no-op outside one.
+    "leaveRoom" => LeaveRoom(Empty) -> Empty,
+    /// Replace the room token before it expires.
+    "updateToken" => UpdateToken(UpdateTokenParams) -> Empty,
+    /// Become visible or invisible to others.
+    "setUserVisibility" => SetUserVisibility(SetUserVisibilityParams) -> Empty,
+    /// Publish camera and/or microphone.
+    "publishStream" => PublishStream(MediaParams) -> Empty,
+    /// Stop publishing camera and/or microphone.
+    "unpublishStream" => UnpublishStream(MediaParams) -> Empty,
+    /// Publish the screen share.
+    "publishScreen" => PublishScreen(MediaParams) -> Empty,
+    /// Stop publishing the screen share.
+    "unpublishScreen" => UnpublishScreen(MediaParams) -> Empty,
+}
+
+events! {
+    /// A visible user joined (or was there when you joined).
+    "onUserJoined" => UserJoined(UserJoinedEvent),
+    /// A visible user left.
+    "onUserLeave" => UserLeave(UserLeaveEvent),
+    /// A user published camera and/or microphone.
+    "onUserPublishStream" => UserPublishStream(StreamPublishedEvent),
+    /// A user stopped publishing camera and/or microphone.
+    "onUserUnpublishStream" => UserUnpublishStream(StreamUnpublishedEvent),
+    /// A user published a screen share.
+    "onUserPublishScreen" => UserPublishScreen(StreamPublishedEvent),
+    /// A user stopped publishing a screen share.
+    "onUserUnpublishScreen" => UserUnpublishScreen(StreamUnpublishedEvent),
+    /// The server ended something for this client (kick, dismiss, ban, duplicate login,
+    /// token expiry).
+    "onError" => Error(ErrorEvent),
+    /// The room token expires in 30 seconds.
+    "onTokenWillExpire" => TokenWillExpire(TokenWillExpireEvent),
+}
+
+/// Why a frame could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameError {
+    /// Not JSON, or not an object of the expected shape.
+    Malformed(String),
+    /// No such method.
+    UnknownMethod(String),
+    /// No such event.
+    UnknownEvent(String),
+    /// The parameters do not fit the method.
+    BadParams {
+        /// The method (or event) name.
+        method: &'static str,
+        /// What did not fit.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::Malformed(why) => write!(f, "malformed frame: {why}"),
+            FrameError::UnknownMethod(m) => write!(
+                f,
+                "unknown method {m:?}; methods are {}",
+                Request::METHODS.join(", ")
+            ),
+            FrameError::UnknownEvent(e) => write!(f, "unknown event {e:?}"),
+            FrameError::BadParams { method, reason } => {
+                write!(f, "bad params for {method}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+/// Keeps echoed client input short, so an error message never carries a huge payload back.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+/// A request with its id, as a client sends it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestFrame {
+    /// Chosen by the client; echoed in the response.
+    pub id: u64,
+    /// The method and its parameters.
+    #[serde(flatten)]
+    pub request: Request,
+}
+
+/// A frame the server could not take as a request; answered with INVALID_PARAMS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRequest {
+    /// The request id, when one could be read.
+    pub id: Option<u64>,
+    /// What was wrong.
+    pub error: FrameError,
+}
+
+#[derive(Deserialize)]
+struct RawRequest<'a> {
+    id: Option<u64>,
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+}
+
+impl RequestFrame {
+    /// Parses a client's text frame. Missing `params` read as `{}`.
+    pub fn parse(text: &str) -> Result<Self, BadRequest> {
+        let raw: RawRequest<'_> = serde_json::from_str(text).map_err(|e| BadRequest {
+            id: None,
+            error: FrameError::Malformed(e.to_string()),
+        })?;
+        let bad = |error| BadRequest { id: raw.id, error };
+        let id = raw
+            .id
+            .ok_or_else(|| bad(FrameError::Malformed("missing \"id\"".into())))?;
+        let method = raw
+            .method
+            .as_deref()
+            .ok_or_else(|| bad(FrameError::Malformed("missing \"method\"".into())))?;
+        let params = match raw.params.map(RawValue::get) {
+            None | Some("null") => "{}",
+            Some(p) => p,
+        };
+        let request = Request::parse(method, params).map_err(bad)?;
+        Ok(RequestFrame { id, request })
+    }
+
+    /// The frame's JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("requests are plain data and always serialize")
+    }
+}
+
+/// A frame from the server, as a client reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerFrame {
+    /// The answer to request `id` (`None` when the request's id could not be read).
+    Response {
+        /// The request's id.
+        id: Option<u64>,
+        /// The result object, or the error.
+        outcome: Result<serde_json::Value, RtcError>,
+    },
+    /// A pushed event.
+    Event(Event),
+}
+
+#[derive(Deserialize)]
+struct RawServerFrame<'a> {
+    id: Option<u64>,
+    result: Option<serde_json::Value>,
+    error: Option<RtcError>,
+    #[serde(borrow)]
+    event: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+}
+
+impl ServerFrame {
+    /// Parses a server's text frame.
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        let raw: RawServerFrame<'_> =
+            serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
+        if let Some(name) = raw.event.as_deref() {
+            let data = raw.data.map(RawValue::get).unwrap_or("{}");
+            return Event::parse(name, data).map(ServerFrame::Event);
+        }
+        let outcome = match (raw.result, raw.error) {
+            (_, Some(error)) => Err(error),
+            (Some(result), None) => Ok(result),
+            (None, None) => {
+                return Err(FrameError::Malformed(
+                    "neither \"result\", \"error\" nor \"event\"".into(),
+                ));
+            }
+        };
+        Ok(ServerFrame::Response { id: raw.id, outcome })
+    }
+
+    /// JSON text of a successful response.
+    pub fn ok_json(id: u64, result: &impl Serialize) -> String {
+        #[derive(Serialize)]
+        struct Ok<'a, T> {
+            id: u64,
+            result: &'a T,
+        }
+        serde_json::to_string(&Ok { id, result }).expect("results are plain data and always serialize")
+    }
+
+    /// JSON text of a failed response.
+    pub fn error_json(id: Option<u64>, error: &RtcError) -> String {
+        #[derive(Serialize)]
+        struct Err<'a> {
+            id: Option<u64>,
+            error: &'a RtcError,
+        }
+        serde_json::to_string(&Err { id, error }).expect("errors are plain data and always serialize")
+    }
+
+    /// JSON text of an event.
+    pub fn event_json(event: &Event) -> String {
+        serde_json::to_string(event).expect("events are plain data and always serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorCode, MediaType};
+
+    #[test]
+    fn request_round_trips() {
+        let frame = RequestFrame {
+            id: 3,
+            request: Request::PublishStream(MediaParams { media_type: MediaType::AudioAndVideo }),
+        };
+        let text = frame.to_json();
+        assert_eq!(text, r#"{"id":3,"method":"publishStream","params":{"mediaType":3}}"#);
+        assert_eq!(RequestFrame::parse(&text), Ok(frame));
+    }
+
+    #[test]
+    fn missing_params_read_as_empty() {
+        let frame = RequestFrame::parse(r#"{"id":1,"method":"leaveRoom"}"#).unwrap();
+        assert_eq!(frame.request, Request::LeaveRoom(Empty {}));
+    }
+
+    #[test]
+    fn bad_frames_keep_their_id_when_readable() {
+        let bad = RequestFrame::parse(r#"{"id":9,"method":"fly"}"#).unwrap_err();
+        assert_eq!(bad.id, Some(9));
+        assert!(matches!(bad.error, FrameError::UnknownMethod(_)));
+        let bad = RequestFrame::parse(r#"{"id":9,"method":"publishStream","params":{"mediaType":9}}"#)
+            .unwrap_err();
+        assert!(matches!(bad.error, FrameError::BadParams { .. }));
+        assert_eq!(RequestFrame::parse("nope").unwrap_err().id, None);
+    }
+
+    #[test]
+    fn server_frames_parse() {
+        let err = RtcError::new(ErrorCode::RepeatJoin, "already in room");
+        let text = ServerFrame::error_json(Some(4), &err);
+        assert_eq!(
+            ServerFrame::parse(&text),
+            Ok(ServerFrame::Response { id: Some(4), outcome: Err(err) })
+        );
+        let event = Event::TokenWillExpire(TokenWillExpireEvent { expire_at: 5 });
+        let text = ServerFrame::event_json(&event);
+        assert_eq!(text, r#"{"event":"onTokenWillExpire","data":{"expireAt":5}}"#);
+        assert_eq!(ServerFrame::parse(&text), Ok(ServerFrame::Event(event)));
+    }
+
+    #[test]
+    fn long_input_is_clipped_in_errors() {
+        let long = "x".repeat(10_000);
+        let msg = RequestFrame::parse(&format!(r#"{{"id":1,"method":"{long}"}}"#))
+            .unwrap_err()
+            .error
+            .to_string();
+        assert!(msg.len() < 400, "{msg}");
+    }
+}

@@ -1,0 +1,155 @@
+//! The server's one configuration tree, read from flags and TOML and validated once at
+//! start-up. Each part gets only its own small piece.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+/// Everything `chorus serve` can be told. Field names are the TOML keys (kebab-case).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// HTTP address: signalling, OpenAPI, health, metrics.
+    pub listen: SocketAddr,
+    /// UDP/TCP port for media.
+    pub rtc_port: u16,
+    /// The apps served. None: a dev app is made up and the server stays on loopback.
+    pub apps: Vec<AppCredentials>,
+    /// Key pairs that may call the OpenAPI.
+    pub openapi_keys: Vec<ApiCredentials>,
+    /// Most users in one room.
+    pub max_room_users: usize,
+    /// How long a user whose connection dropped keeps their place, in milliseconds.
+    pub reconnect_grace_ms: u64,
+    /// How long before token expiry `onTokenWillExpire` is sent, in seconds.
+    pub token_warn_secs: u64,
+    /// How long a draining server waits for rooms to empty, in seconds.
+    pub drain_timeout_secs: u64,
+    /// How far an OpenAPI request's X-Date may be from the server's clock, in seconds.
+    pub api_max_skew_secs: u64,
+}
+
+/// An app: its 24-character id and its key for signing tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AppCredentials {
+    /// 24 characters.
+    pub id: String,
+    /// The token signing key.
+    pub key: String,
+}
+
+/// An OpenAPI access key and its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ApiCredentials {
+    /// The access key id (AK).
+    pub access_key: String,
+    /// The secret key (SK).
+    pub secret_key: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            rtc_port: 7881,
+            apps: Vec::new(),
+            openapi_keys: Vec::new(),
+            max_room_users: 10_000,
+            reconnect_grace_ms: 20_000,
+            token_warn_secs: 30,
+            drain_timeout_secs: 30,
+            api_max_skew_secs: 900,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An app id is not 24 characters.
+    #[error("app id {0:?} must be exactly 24 characters")]
+    BadAppId(String),
+    /// An app key or OpenAPI secret is empty.
+    #[error("app {0:?} has an empty key")]
+    EmptyKey(String),
+    /// The same app id twice.
+    #[error("app {0:?} is configured twice")]
+    DuplicateApp(String),
+    /// An OpenAPI key pair is incomplete.
+    #[error("OpenAPI access key {0:?} needs a non-empty secret")]
+    BadApiKey(String),
+    /// Dev mode asked to listen beyond loopback.
+    #[error("with no --app configured Chorus runs a dev app and listens on loopback only; {0} is not loopback (configure --app ID:KEY to serve others)")]
+    DevModeNotLoopback(SocketAddr),
+    /// A limit is zero.
+    #[error("{0} must be greater than zero")]
+    Zero(&'static str),
+    /// The TOML file could not be read.
+    #[error("config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads a TOML config file.
+    pub fn from_toml_file(path: &str) -> Result<Self, ConfigError> {
+        let file_error = |reason: String| ConfigError::File { path: path.to_owned(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
+        toml::from_str(&text).map_err(|e| file_error(e.to_string()))
+    }
+
+    /// Checks the whole tree once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for app in &self.apps {
+            if app.id.chars().count() != chorus_token::APP_ID_LEN || !app.id.is_ascii() {
+                return Err(ConfigError::BadAppId(app.id.clone()));
+            }
+            if app.key.is_empty() {
+                return Err(ConfigError::EmptyKey(app.id.clone()));
+            }
+            if !seen.insert(&app.id) {
+                return Err(ConfigError::DuplicateApp(app.id.clone()));
+            }
+        }
+        for key in &self.openapi_keys {
+            if key.access_key.is_empty() || key.secret_key.is_empty() {
+                return Err(ConfigError::BadApiKey(key.access_key.clone()));
+            }
+        }
+        if self.apps.is_empty() && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::DevModeNotLoopback(self.listen));
+        }
+        if self.max_room_users == 0 {
+            return Err(ConfigError::Zero("max-room-users"));
+        }
+        Ok(())
+    }
+}
+
+/// App id -> key, for token checks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Apps {
+    keys: HashMap<String, String>,
+}
+
+impl Apps {
+    pub(crate) fn new(apps: &[AppCredentials]) -> Self {
+        Apps { keys: apps.iter().map(|a| (a.id.clone(), a.key.clone())).collect() }
+    }
+
+    pub(crate) fn key(&self, app_id: &str) -> Option<&str> {
+        self.keys.get(app_id).map(String::as_str)
+    }
+
+    pub(crate) fn contains(&self, app_id: &str) -> bool {
+        self.keys.contains_key(app_id)
+    }
+}

@@ -1,0 +1,226 @@
+//! chorus-server: the Chorus server as a library.
+//!
+//! This file is the one place that wires the parts together: [`signal`] (the WebSocket edge)
+//! and [`api`] (the signed OpenAPI) drive [`room`] (the control plane) through commands; the
+//! media plane (`sfu`) will sit under `room` the same way. `chorus serve` is a thin shell over
+//! [`start`].
+
+mod api;
+mod clock;
+mod config;
+mod metrics;
+mod room;
+mod signal;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
+
+use config::Apps;
+use metrics::Metrics;
+use room::{Directory, RoomSettings};
+
+/// What every handler shares.
+pub(crate) struct Ctx {
+    pub(crate) config: Resolved,
+    pub(crate) directory: Directory,
+    pub(crate) metrics: Metrics,
+    draining: AtomicBool,
+    next_session: AtomicU64,
+}
+
+/// The configuration after defaults and dev credentials are filled in.
+pub(crate) struct Resolved {
+    pub(crate) apps: Apps,
+    pub(crate) api_keys: std::collections::HashMap<String, String>,
+    pub(crate) api_max_skew_secs: u64,
+}
+
+impl Ctx {
+    pub(crate) fn next_session_id(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+}
+
+/// Credentials made up for a server started without apps (dev mode).
+#[derive(Debug, Clone)]
+pub struct DevCredentials {
+    /// The dev app.
+    pub app: AppCredentials,
+    /// The dev OpenAPI key pair, if none was configured.
+    pub openapi: Option<ApiCredentials>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A server that is accepting connections.
+pub struct RunningServer {
+    addr: SocketAddr,
+    ctx: Arc<Ctx>,
+    dev: Option<DevCredentials>,
+    stop: Option<oneshot::Sender<()>>,
+    serve: JoinHandle<()>,
+    janitor: JoinHandle<()>,
+}
+
+fn random_string(len: usize) -> String {
+    rand::rng().sample_iter(Alphanumeric).take(len).map(char::from).collect()
+}
+
+/// Validates `config`, binds, and starts serving. Without apps, makes up a dev app (and a dev
+/// OpenAPI key when none is given) and insists on loopback.
+pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
+    config.validate()?;
+    let dev = config.apps.is_empty().then(|| {
+        let app = AppCredentials { id: random_string(chorus_token::APP_ID_LEN), key: random_string(32) };
+        config.apps.push(app.clone());
+        let openapi = config.openapi_keys.is_empty().then(|| {
+            let pair = ApiCredentials { access_key: format!("AK{}", random_string(18)), secret_key: random_string(32) };
+            config.openapi_keys.push(pair.clone());
+            pair
+        });
+        DevCredentials { app, openapi }
+    });
+
+    let metrics = Metrics::new();
+    let settings = RoomSettings {
+        max_users: config.max_room_users,
+        grace: config.reconnect_grace_ms,
+        warn_before: config.token_warn_secs * 1000,
+    };
+    let ctx = Arc::new(Ctx {
+        config: Resolved {
+            apps: Apps::new(&config.apps),
+            api_keys: config
+                .openapi_keys
+                .iter()
+                .map(|k| (k.access_key.clone(), k.secret_key.clone()))
+                .collect(),
+            api_max_skew_secs: config.api_max_skew_secs,
+        },
+        directory: Directory::new(settings, metrics.clone()),
+        metrics,
+        draining: AtomicBool::new(false),
+        next_session: AtomicU64::new(1),
+    });
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
+    let app = router(ctx.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    let janitor = {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                ctx.directory.prune_bans(clock::now_ms());
+            }
+        })
+    };
+    tracing::info!(%addr, dev = dev.is_some(), "chorus listening");
+    Ok(RunningServer { addr, ctx, dev, stop: Some(stop), serve, janitor })
+}
+
+fn router(ctx: Arc<Ctx>) -> Router {
+    Router::new()
+        .route(chorus_proto::SIGNAL_PATH, get(signal::upgrade))
+        .route("/", post(api::handle))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .with_state(ctx)
+}
+
+async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
+    if ctx.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining\n")
+    } else {
+        (StatusCode::OK, "ok\n")
+    }
+}
+
+async fn metrics_text(State(ctx): State<Arc<Ctx>>) -> String {
+    ctx.metrics.render()
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, the base URL for SDKs and the OpenAPI.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The dev credentials, in dev mode.
+    pub fn dev_credentials(&self) -> Option<&DevCredentials> {
+        self.dev.as_ref()
+    }
+
+    /// Stops accepting joins (they fail with JOIN_ROOM_FAILED) and waits up to `timeout` for
+    /// every room to empty. Returns whether they did.
+    pub async fn drain(&self, timeout: Duration) -> bool {
+        self.ctx.draining.store(true, Ordering::Relaxed);
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.ctx.directory.room_count() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        true
+    }
+
+    /// Stops serving.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.janitor.abort();
+        self.serve.abort();
+        let _ = (&mut self.serve).await;
+    }
+}

@@ -1,0 +1,55 @@
+//! Prometheus metrics, served at `/metrics`. Updated on control-plane events only (joins,
+//! room starts, API calls), never per packet.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+/// The server's metrics; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Metrics {
+    registry: Arc<Registry>,
+    pub(crate) connections: Gauge,
+    pub(crate) rooms: Gauge,
+    pub(crate) participants: Gauge,
+    pub(crate) requests: Family<Labels, Counter>,
+    pub(crate) api_requests: Family<Labels, Counter>,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Self {
+        let mut registry = Registry::with_prefix("chorus");
+        let connections = Gauge::default();
+        let rooms = Gauge::default();
+        let participants = Gauge::default();
+        let requests = Family::<Labels, Counter>::default();
+        let api_requests = Family::<Labels, Counter>::default();
+        registry.register("connections", "Open signalling connections", connections.clone());
+        registry.register("rooms", "Rooms running", rooms.clone());
+        registry.register("participants", "Users in rooms, connected or in grace", participants.clone());
+        registry.register("requests", "Signalling requests by method and outcome", requests.clone());
+        registry.register("api_requests", "OpenAPI requests by action and outcome", api_requests.clone());
+        Metrics { registry: Arc::new(registry), connections, rooms, participants, requests, api_requests }
+    }
+
+    /// Counts a signalling request.
+    pub(crate) fn request(&self, method: &'static str, outcome: &str) {
+        self.requests
+            .get_or_create(&vec![("method", method.to_owned()), ("outcome", outcome.to_owned())])
+            .inc();
+    }
+
+    /// The text exposition.
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}

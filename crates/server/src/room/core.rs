@@ -1,0 +1,572 @@
+//! The room core: who is in one room, with what, and every rule about it.
+//!
+//! Sans-IO, in the manner of str0m and quinn-proto: calls take `now` (unix milliseconds) and
+//! their inputs, and queue [`Output`]s (replies, events, detaches) that the room task drains
+//! with [`Room::poll_output`]. Timers (token expiry, reconnect grace) are driven by
+//! [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no clocks here,
+//! so every rule is testable with simulated time; it must not depend on `signal` or `api`.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use chorus_proto::{
+    ErrorCode, ErrorEvent, Event, JoinRoomResult, MediaType, RtcError, StreamIndex,
+    StreamPublishedEvent, StreamRemoveReason, StreamUnpublishedEvent, TokenWillExpireEvent,
+    UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason, openapi::RoomOnlineUsers,
+};
+use chorus_token::Privilege;
+
+use super::ban::{BanScope, Bans};
+use super::grant::{Grant, Millis};
+use super::participant::{Participant, Published, SessionId};
+
+/// Per-room rules, from the server configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct RoomSettings {
+    /// Most users at once, visible or not.
+    pub(crate) max_users: usize,
+    /// How long a user whose connection dropped stays before others see DROPPED.
+    pub(crate) grace: Millis,
+    /// How long before token expiry onTokenWillExpire goes out.
+    pub(crate) warn_before: Millis,
+}
+
+/// A join, as the signalling layer hands it over after checking the token.
+#[derive(Debug, Clone)]
+pub(crate) struct JoinArgs {
+    pub(crate) session: SessionId,
+    pub(crate) id: u64,
+    pub(crate) info: UserInfo,
+    pub(crate) visible: bool,
+    pub(crate) grant: Grant,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reply {
+    Joined(JoinRoomResult),
+    Done,
+}
+
+/// What the room asks its shell to do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Output {
+    /// Answer request `id` of session `to`.
+    Reply {
+        to: SessionId,
+        id: u64,
+        result: Result<Reply, RtcError>,
+    },
+    /// Push `event` to every session in `to`.
+    Event { to: Vec<SessionId>, event: Event },
+    /// The session is no longer in this room.
+    Detach { session: SessionId },
+}
+
+/// How a participant goes, as others and they themselves see it.
+struct Removal {
+    offline: UserOfflineReason,
+    stream: StreamRemoveReason,
+    notify: Option<ErrorEvent>,
+}
+
+impl Removal {
+    fn by_admin(code: ErrorCode, message: String, forbidden_time: Option<u64>) -> Self {
+        Removal {
+            offline: UserOfflineReason::KickedByAdmin,
+            stream: StreamRemoveReason::Other,
+            notify: Some(ErrorEvent {
+                error_code: code,
+                message,
+                forbidden_time,
+            }),
+        }
+    }
+}
+
+/// One room.
+pub(crate) struct Room {
+    id: String,
+    settings: RoomSettings,
+    users: BTreeMap<String, Participant>,
+    sessions: HashMap<SessionId, String>,
+    bans: Bans,
+    out: VecDeque<Output>,
+}
+
+impl Room {
+    pub(crate) fn new(id: String, settings: RoomSettings, bans: Bans) -> Self {
+        Room {
+            id,
+            settings,
+            users: BTreeMap::new(),
+            sessions: HashMap::new(),
+            bans,
+            out: VecDeque::new(),
+        }
+    }
+
+    /// Whether `session` is in this room.
+    pub(crate) fn has_session(&self, session: SessionId) -> bool {
+        self.sessions.contains_key(&session)
+    }
+
+    /// Everyone, connected or in grace.
+    pub(crate) fn participant_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// True when nobody, not even a dropped user in grace, is in the room.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// The next queued output.
+    pub(crate) fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// When [`Room::handle_timeout`] next has work.
+    pub(crate) fn poll_timeout(&self) -> Option<Millis> {
+        self.users
+            .values()
+            .flat_map(|p| {
+                let grace = p.dropped_at.map(|t| t + self.settings.grace);
+                let expiry = p.grant.expires_ms();
+                let warn = expiry
+                    .filter(|_| !p.warned)
+                    .map(|t| t.saturating_sub(self.settings.warn_before));
+                [grace, warn, expiry]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Runs the timers that are due at `now`.
+    pub(crate) fn handle_timeout(&mut self, now: Millis) {
+        let mut dropped = Vec::new();
+        let mut expired = Vec::new();
+        for (user, p) in &mut self.users {
+            if p.dropped_at.is_some_and(|t| t + self.settings.grace <= now) {
+                dropped.push(user.clone());
+                continue;
+            }
+            let Some(expiry) = p.grant.expires_ms() else { continue };
+            if expiry <= now {
+                expired.push(user.clone());
+            } else if !p.warned && expiry.saturating_sub(self.settings.warn_before) <= now {
+                p.warned = true;
+                if p.connected() {
+                    self.out.push_back(Output::Event {
+                        to: vec![p.session],
+                        event: Event::TokenWillExpire(TokenWillExpireEvent {
+                            expire_at: u64::from(p.grant.expire_at),
+                        }),
+                    });
+                }
+            }
+        }
+        for user in dropped {
+            self.remove(
+                &user,
+                Removal {
+                    offline: UserOfflineReason::Dropped,
+                    stream: StreamRemoveReason::ClientDisconnected,
+                    notify: None,
+                },
+            );
+        }
+        for user in expired {
+            self.remove(
+                &user,
+                Removal {
+                    offline: UserOfflineReason::Quit,
+                    stream: StreamRemoveReason::TokenPrivilegeExpired,
+                    notify: Some(ErrorEvent {
+                        error_code: ErrorCode::TokenExpired,
+                        message: "the room token expired; get a new token and join again".into(),
+                        forbidden_time: None,
+                    }),
+                },
+            );
+        }
+    }
+
+    /// A session asks to join.
+    pub(crate) fn join(&mut self, now: Millis, args: JoinArgs) {
+        let JoinArgs { session, id, info, visible, grant } = args;
+        if self.sessions.contains_key(&session) {
+            let msg = format!("already in room {}; call leaveRoom first", self.id);
+            return self.reply(session, id, Err(RtcError::new(ErrorCode::RepeatJoin, msg)));
+        }
+        if let Some(refusal) = self.bans.refusal(&info.user_id, now) {
+            return self.refuse(session, id, refusal);
+        }
+        if grant.expires_ms().is_some_and(|t| t <= now) {
+            let e = RtcError::new(ErrorCode::InvalidToken, "the token has expired; get a new one");
+            return self.refuse(session, id, e);
+        }
+        let existing = self.users.get(&info.user_id);
+        let occupied = self.users.len() - usize::from(existing.is_some());
+        if occupied >= self.settings.max_users {
+            let msg = format!(
+                "room {} is full ({} users); try another room or later",
+                self.id, self.settings.max_users
+            );
+            return self.refuse(session, id, RtcError::new(ErrorCode::JoinRoomFailed, msg));
+        }
+
+        // A user whose connection dropped comes back within the grace period: take the
+        // session over silently, so others see neither a leave nor a join.
+        if let Some(p) = existing.filter(|p| !p.connected() && p.visible == visible) {
+            let user = p.info.user_id.clone();
+            let p = self.users.get_mut(&user).expect("checked just above");
+            p.session = session;
+            p.dropped_at = None;
+            p.info = info;
+            p.grant = grant;
+            p.warned = false;
+            self.sessions.insert(session, user.clone());
+            self.reply_joined(session, id, &user, true);
+            self.send_snapshot(session, &user);
+            return;
+        }
+        if existing.is_some() {
+            let user = info.user_id.clone();
+            self.remove(
+                &user,
+                Removal {
+                    offline: UserOfflineReason::Quit,
+                    stream: StreamRemoveReason::Other,
+                    notify: Some(ErrorEvent {
+                        error_code: ErrorCode::DuplicateLogin,
+                        message: format!("user {user} joined room {} from elsewhere", self.id),
+                        forbidden_time: None,
+                    }),
+                },
+            );
+        }
+
+        let user = info.user_id.clone();
+        self.sessions.insert(session, user.clone());
+        self.users.insert(
+            user.clone(),
+            Participant {
+                session,
+                info: info.clone(),
+                visible,
+                main: Published::default(),
+                screen: Published::default(),
+                grant,
+                warned: false,
+                dropped_at: None,
+            },
+        );
+        self.reply_joined(session, id, &user, false);
+        self.send_snapshot(session, &user);
+        if visible {
+            let to = self.others(&user);
+            self.event(to, Event::UserJoined(UserJoinedEvent { user_info: info }));
+        }
+    }
+
+    /// A session leaves.
+    pub(crate) fn leave(&mut self, session: SessionId, id: u64) {
+        if let Some(user) = self.sessions.get(&session).cloned() {
+            self.reply(session, id, Ok(Reply::Done));
+            self.remove(
+                &user,
+                Removal {
+                    offline: UserOfflineReason::Quit,
+                    stream: StreamRemoveReason::Unpublish,
+                    notify: None,
+                },
+            );
+        } else {
+            // Already gone (kicked, say): leaving is still a success.
+            self.reply(session, id, Ok(Reply::Done));
+            self.out.push_back(Output::Detach { session });
+        }
+    }
+
+    /// A session's connection is gone; its user stays for the grace period.
+    pub(crate) fn dropped(&mut self, now: Millis, session: SessionId) {
+        if let Some(user) = self.sessions.remove(&session)
+            && let Some(p) = self.users.get_mut(&user)
+        {
+            p.dropped_at = Some(now);
+        }
+    }
+
+    /// A session replaces its token.
+    pub(crate) fn update_token(&mut self, session: SessionId, id: u64, grant: Grant) {
+        let Some(p) = self.participant_mut(session, id) else { return };
+        p.grant = grant;
+        p.warned = false;
+        self.reply(session, id, Ok(Reply::Done));
+    }
+
+    /// A session becomes visible or invisible.
+    pub(crate) fn set_visible(&mut self, session: SessionId, id: u64, visible: bool) {
+        let Some(p) = self.participant_mut(session, id) else { return };
+        if p.visible == visible {
+            return self.reply(session, id, Ok(Reply::Done));
+        }
+        p.visible = visible;
+        let user = p.info.user_id.clone();
+        let info = p.info.clone();
+        let to = self.others(&user);
+        if visible {
+            self.event(to, Event::UserJoined(UserJoinedEvent { user_info: info }));
+        } else {
+            // Invisible users cannot publish: their streams end first, then they leave.
+            self.unpublish_all(&user, StreamRemoveReason::Other);
+            self.event(
+                to,
+                Event::UserLeave(UserLeaveEvent {
+                    user_info: info,
+                    reason: UserOfflineReason::SwitchToInvisible,
+                }),
+            );
+        }
+        self.reply(session, id, Ok(Reply::Done));
+    }
+
+    /// A session publishes `media` on `index`.
+    pub(crate) fn publish(
+        &mut self,
+        now: Millis,
+        session: SessionId,
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        let Some(p) = self.participant_mut(session, id) else { return };
+        if !p.visible {
+            let e = RtcError::new(
+                ErrorCode::NoPublishPermission,
+                "invisible users cannot publish; call setUserVisibility(true) first",
+            );
+            return self.reply(session, id, Err(e));
+        }
+        let missing = [
+            (media.has_audio(), Privilege::PublishAudio),
+            (media.has_video(), Privilege::PublishVideo),
+        ]
+        .into_iter()
+        .find(|&(wanted, privilege)| {
+            wanted
+                && !p.grant.allows(privilege, now)
+                && !p.grant.allows(Privilege::PublishStream, now)
+        });
+        if let Some((_, privilege)) = missing {
+            let e = RtcError::new(
+                ErrorCode::PublishFailed,
+                format!(
+                    "the token lacks the {} privilege or it has expired; get a token with it",
+                    privilege.name()
+                ),
+            );
+            return self.reply(session, id, Err(e));
+        }
+        let added = p.published_mut(index).add(media);
+        let user = p.info.user_id.clone();
+        self.reply(session, id, Ok(Reply::Done));
+        if let Some(media) = added {
+            let to = self.others(&user);
+            self.event(to, published_event(index, &user, media));
+        }
+    }
+
+    /// A session stops publishing `media` on `index`.
+    pub(crate) fn unpublish(&mut self, session: SessionId, id: u64, index: StreamIndex, media: MediaType) {
+        let Some(p) = self.participant_mut(session, id) else { return };
+        let removed = p.published_mut(index).remove(media);
+        let (user, visible) = (p.info.user_id.clone(), p.visible);
+        self.reply(session, id, Ok(Reply::Done));
+        if let Some(media) = removed.filter(|_| visible) {
+            let to = self.others(&user);
+            self.event(to, unpublished_event(index, &user, media, StreamRemoveReason::Unpublish));
+        }
+    }
+
+    /// The OpenAPI removes `user`. Returns whether they were here.
+    pub(crate) fn kick(&mut self, user: &str) -> bool {
+        if !self.users.contains_key(user) {
+            return false;
+        }
+        let message = format!("removed from room {} by the server", self.id);
+        self.remove(user, Removal::by_admin(ErrorCode::KickedOut, message, None));
+        true
+    }
+
+    /// The OpenAPI dismisses the room: everyone goes.
+    pub(crate) fn dismiss(&mut self) {
+        let users: Vec<String> = self.users.keys().cloned().collect();
+        for user in users {
+            let message = format!("room {} was dismissed by the server", self.id);
+            self.remove(&user, Removal::by_admin(ErrorCode::RoomDismiss, message, None));
+        }
+    }
+
+    /// A ban on `scope` until `until`; whoever it covers goes now. A ban that ends at or before
+    /// `now` only removes (interval 0 means "kick").
+    pub(crate) fn ban(&mut self, now: Millis, scope: BanScope, until: Millis) {
+        let covered: Vec<String> = self.users.keys().filter(|u| scope.covers(u)).cloned().collect();
+        let seconds = until.saturating_sub(now).div_ceil(1000);
+        for user in covered {
+            let removal = if seconds == 0 {
+                Removal::by_admin(
+                    ErrorCode::KickedOut,
+                    format!("removed from room {} by the server", self.id),
+                    None,
+                )
+            } else {
+                Removal::by_admin(
+                    scope.code(),
+                    format!("banned from room {} for {seconds} seconds", self.id),
+                    Some(seconds),
+                )
+            };
+            self.remove(&user, removal);
+        }
+        if seconds > 0 {
+            self.bans.set(scope, until);
+        }
+    }
+
+    /// Lifts a ban.
+    pub(crate) fn lift(&mut self, scope: &BanScope) {
+        self.bans.lift(scope);
+    }
+
+    /// Who is here, for `GetRoomOnlineUsers`.
+    pub(crate) fn online_users(&self) -> RoomOnlineUsers {
+        let (visible, invisible): (Vec<&Participant>, Vec<&Participant>) =
+            self.users.values().partition(|p| p.visible);
+        RoomOnlineUsers {
+            room_exists: !self.users.is_empty(),
+            total_user: self.users.len() as u64,
+            visible_user_list: visible.iter().map(|p| p.info.user_id.clone()).collect(),
+            total_invisible_user: invisible.len() as u64,
+            invisible_user_list: invisible.iter().map(|p| p.info.user_id.clone()).collect(),
+        }
+    }
+
+    /// The participant behind `session`, or a NOT_CONNECTED_YET answer.
+    fn participant_mut(&mut self, session: SessionId, id: u64) -> Option<&mut Participant> {
+        match self.sessions.get(&session) {
+            Some(user) => self.users.get_mut(user),
+            None => {
+                let e = RtcError::new(
+                    ErrorCode::NotConnectedYet,
+                    format!("not in room {}; call joinRoom first", self.id),
+                );
+                self.reply(session, id, Err(e));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, user: &str, removal: Removal) {
+        if self.users.get(user).is_some_and(|p| p.visible) {
+            self.unpublish_all(user, removal.stream);
+        }
+        let Some(p) = self.users.remove(user) else { return };
+        if p.visible {
+            let to = self.others(user);
+            let event = UserLeaveEvent { user_info: p.info.clone(), reason: removal.offline };
+            self.event(to, Event::UserLeave(event));
+        }
+        if p.connected() {
+            self.sessions.remove(&p.session);
+            if let Some(error) = removal.notify {
+                self.event(vec![p.session], Event::Error(error));
+            }
+            self.out.push_back(Output::Detach { session: p.session });
+        }
+    }
+
+    fn unpublish_all(&mut self, user: &str, reason: StreamRemoveReason) {
+        let Some(p) = self.users.get_mut(user) else { return };
+        let gone = [
+            (StreamIndex::Main, std::mem::take(&mut p.main).media()),
+            (StreamIndex::Screen, std::mem::take(&mut p.screen).media()),
+        ];
+        for (index, media) in gone {
+            if let Some(media) = media {
+                let to = self.others(user);
+                self.event(to, unpublished_event(index, user, media, reason));
+            }
+        }
+    }
+
+    /// Tells a joiner who is already here and what they publish.
+    fn send_snapshot(&mut self, session: SessionId, joiner: &str) {
+        let mut events = Vec::new();
+        for p in self.users.values().filter(|p| p.visible && p.info.user_id != joiner) {
+            events.push(Event::UserJoined(UserJoinedEvent { user_info: p.info.clone() }));
+            for index in [StreamIndex::Main, StreamIndex::Screen] {
+                if let Some(media) = p.published(index).media() {
+                    events.push(published_event(index, &p.info.user_id, media));
+                }
+            }
+        }
+        for event in events {
+            self.event(vec![session], event);
+        }
+    }
+
+    /// Connected sessions other than `user`'s.
+    fn others(&self, user: &str) -> Vec<SessionId> {
+        self.users
+            .values()
+            .filter(|p| p.connected() && p.info.user_id != user)
+            .map(|p| p.session)
+            .collect()
+    }
+
+    fn event(&mut self, to: Vec<SessionId>, event: Event) {
+        if !to.is_empty() {
+            self.out.push_back(Output::Event { to, event });
+        }
+    }
+
+    fn reply(&mut self, to: SessionId, id: u64, result: Result<Reply, RtcError>) {
+        self.out.push_back(Output::Reply { to, id, result });
+    }
+
+    fn reply_joined(&mut self, session: SessionId, id: u64, user: &str, resumed: bool) {
+        let joined = JoinRoomResult {
+            room_id: self.id.clone(),
+            user_id: user.to_owned(),
+            resumed,
+        };
+        self.reply(session, id, Ok(Reply::Joined(joined)));
+    }
+
+    fn refuse(&mut self, session: SessionId, id: u64, error: RtcError) {
+        self.reply(session, id, Err(error));
+        self.out.push_back(Output::Detach { session });
+    }
+}
+
+fn published_event(index: StreamIndex, user: &str, media: MediaType) -> Event {
+    let data = StreamPublishedEvent { user_id: user.to_owned(), media_type: media };
+    match index {
+        StreamIndex::Main => Event::UserPublishStream(data),
+        StreamIndex::Screen => Event::UserPublishScreen(data),
+    }
+}
+
+fn unpublished_event(
+    index: StreamIndex,
+    user: &str,
+    media: MediaType,
+    reason: StreamRemoveReason,
+) -> Event {
+    let data = StreamUnpublishedEvent { user_id: user.to_owned(), media_type: media, reason };
+    match index {
+        StreamIndex::Main => Event::UserUnpublishStream(data),
+        StreamIndex::Screen => Event::UserUnpublishScreen(data),
+    }
+}

@@ -1,0 +1,93 @@
+//! The control plane: rooms, participants, permissions and bans.
+//!
+//! Each room is a task that owns a sans-IO [`core::Room`] and talks to the rest through two
+//! small enums on bounded channels: [`Command`] in, [`Outbound`] out to each session. The
+//! [`Directory`] maps (app, room) to the room's task and keeps the app's bans. Nothing here
+//! knows about WebSockets or HTTP; `signal` and `api` depend on this module, never the reverse.
+
+mod ban;
+mod core;
+mod directory;
+mod grant;
+mod participant;
+mod task;
+
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use chorus_proto::{MediaType, StreamIndex, openapi::RoomOnlineUsers};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+pub(crate) use ban::BanScope;
+pub(crate) use core::{JoinArgs, RoomSettings};
+pub(crate) use directory::Directory;
+pub(crate) use grant::{Grant, Millis};
+pub(crate) use participant::SessionId;
+
+/// Names one room: rooms of different apps never meet.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct RoomKey {
+    pub(crate) app_id: Arc<str>,
+    pub(crate) room_id: Arc<str>,
+}
+
+/// What a room sends a session.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// A text frame for the socket, already serialised.
+    Frame(Utf8Bytes),
+    /// The session is no longer in this room.
+    Detached(RoomKey),
+}
+
+/// How a room reaches one session: its outbox, and a way to cut it off when the outbox
+/// overflows (a client that does not read must not stall the room).
+#[derive(Debug, Clone)]
+pub(crate) struct SessionLink {
+    pub(crate) session: SessionId,
+    pub(crate) outbox: mpsc::Sender<Outbound>,
+    pub(crate) kill: Arc<Notify>,
+}
+
+/// A command for a room task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// A session's request, answered through its link.
+    Session { link: SessionLink, request: SessionRequest },
+    /// A session's connection is gone.
+    Dropped { session: SessionId },
+    /// Remove a user (OpenAPI KickUser); answers whether they were there.
+    Kick { user_id: String, done: oneshot::Sender<bool> },
+    /// Remove everyone (OpenAPI DismissRoom).
+    Dismiss { done: oneshot::Sender<()> },
+    /// Ban (and remove) whoever `scope` covers until `until`.
+    Ban { scope: BanScope, until: Millis },
+    /// Lift a ban.
+    Lift { scope: BanScope },
+    /// Who is here (OpenAPI GetRoomOnlineUsers).
+    OnlineUsers { reply: oneshot::Sender<RoomOnlineUsers> },
+}
+
+/// A session's request to its room; `id` is the signalling request id to answer.
+#[derive(Debug)]
+pub(crate) enum SessionRequest {
+    Join(JoinArgs),
+    Leave { id: u64 },
+    UpdateToken { id: u64, grant: Grant },
+    SetVisible { id: u64, visible: bool },
+    Publish { id: u64, index: StreamIndex, media: MediaType },
+    Unpublish { id: u64, index: StreamIndex, media: MediaType },
+}
+
+/// A room task's inbox.
+#[derive(Debug, Clone)]
+pub(crate) struct RoomHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl RoomHandle {
+    /// Sends `command`; gives it back if the room task has ended.
+    pub(crate) async fn send(&self, command: Command) -> Result<(), Command> {
+        self.tx.send(command).await.map_err(|e| e.0)
+    }
+}

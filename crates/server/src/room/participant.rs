@@ -1,0 +1,78 @@
+//! One user in one room: identity, visibility, what they publish, and their token's grant.
+
+use chorus_proto::{MediaType, StreamIndex, UserInfo};
+
+use super::grant::{Grant, Millis};
+
+/// Identifies one signalling connection across the server.
+pub(crate) type SessionId = u64;
+
+/// Published media of one stream index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Published {
+    pub(crate) audio: bool,
+    pub(crate) video: bool,
+}
+
+impl Published {
+    pub(crate) fn media(self) -> Option<MediaType> {
+        MediaType::from_parts(self.audio, self.video)
+    }
+
+    /// Adds `media`; returns what was newly added.
+    pub(crate) fn add(&mut self, media: MediaType) -> Option<MediaType> {
+        let added = MediaType::from_parts(
+            media.has_audio() && !self.audio,
+            media.has_video() && !self.video,
+        );
+        self.audio |= media.has_audio();
+        self.video |= media.has_video();
+        added
+    }
+
+    /// Removes `media`; returns what was actually removed.
+    pub(crate) fn remove(&mut self, media: MediaType) -> Option<MediaType> {
+        let removed = MediaType::from_parts(
+            media.has_audio() && self.audio,
+            media.has_video() && self.video,
+        );
+        self.audio &= !media.has_audio();
+        self.video &= !media.has_video();
+        removed
+    }
+}
+
+/// A participant of a room.
+#[derive(Debug, Clone)]
+pub(crate) struct Participant {
+    pub(crate) session: SessionId,
+    pub(crate) info: UserInfo,
+    pub(crate) visible: bool,
+    pub(crate) main: Published,
+    pub(crate) screen: Published,
+    pub(crate) grant: Grant,
+    /// Whether onTokenWillExpire went out for the current grant.
+    pub(crate) warned: bool,
+    /// Set while the connection is gone and the grace period runs.
+    pub(crate) dropped_at: Option<Millis>,
+}
+
+impl Participant {
+    pub(crate) fn published(&self, index: StreamIndex) -> &Published {
+        match index {
+            StreamIndex::Main => &self.main,
+            StreamIndex::Screen => &self.screen,
+        }
+    }
+
+    pub(crate) fn published_mut(&mut self, index: StreamIndex) -> &mut Published {
+        match index {
+            StreamIndex::Main => &mut self.main,
+            StreamIndex::Screen => &mut self.screen,
+        }
+    }
+
+    pub(crate) fn connected(&self) -> bool {
+        self.dropped_at.is_none()
+    }
+}

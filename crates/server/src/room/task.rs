@@ -1,0 +1,145 @@
+//! The room task: the thin async shell around one [`Room`]. It feeds commands and timers in,
+//! serialises each output once, and hands frames to session outboxes without ever waiting on
+//! a session.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use chorus_proto::ServerFrame;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+use super::core::{Output, Reply, Room};
+use super::{Command, Directory, Outbound, RoomKey, SessionId, SessionLink, SessionRequest};
+use crate::clock::now_ms;
+
+pub(super) async fn run(
+    mut room: Room,
+    mut inbox: mpsc::Receiver<Command>,
+    key: RoomKey,
+    directory: Directory,
+) {
+    let mut shell = Shell { links: HashMap::new(), key: key.clone(), directory: directory.clone() };
+    loop {
+        let wait = room
+            .poll_timeout()
+            .map(|at| Duration::from_millis(at.saturating_sub(now_ms())));
+        tokio::select! {
+            command = inbox.recv() => match command {
+                Some(command) => shell.apply(&mut room, command),
+                None => break,
+            },
+            () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {
+                room.handle_timeout(now_ms());
+            }
+        }
+        shell.flush(&mut room);
+        if room.is_empty() && directory.retire(&key, &inbox) {
+            break;
+        }
+    }
+    // Commands that slipped in between retiring and closing go to the room's next task.
+    inbox.close();
+    while let Some(command) = inbox.recv().await {
+        let _ = directory.route(&key).send(command).await;
+    }
+}
+
+struct Shell {
+    links: HashMap<SessionId, SessionLink>,
+    key: RoomKey,
+    directory: Directory,
+}
+
+impl Shell {
+    fn apply(&mut self, room: &mut Room, command: Command) {
+        let now = now_ms();
+        let before = room.participant_count();
+        match command {
+            Command::Session { link, request } => {
+                let session = link.session;
+                self.links.entry(session).or_insert(link);
+                match request {
+                    SessionRequest::Join(args) => room.join(now, args),
+                    SessionRequest::Leave { id } => room.leave(session, id),
+                    SessionRequest::UpdateToken { id, grant } => room.update_token(session, id, grant),
+                    SessionRequest::SetVisible { id, visible } => room.set_visible(session, id, visible),
+                    SessionRequest::Publish { id, index, media } => {
+                        room.publish(now, session, id, index, media)
+                    }
+                    SessionRequest::Unpublish { id, index, media } => {
+                        room.unpublish(session, id, index, media)
+                    }
+                }
+                self.flush(room);
+                if !room.has_session(session) {
+                    self.links.remove(&session);
+                }
+            }
+            Command::Dropped { session } => {
+                self.links.remove(&session);
+                room.dropped(now, session);
+            }
+            Command::Kick { user_id, done } => {
+                let _ = done.send(room.kick(&user_id));
+            }
+            Command::Dismiss { done } => {
+                room.dismiss();
+                let _ = done.send(());
+            }
+            Command::Ban { scope, until } => room.ban(now, scope, until),
+            Command::Lift { scope } => room.lift(&scope),
+            Command::OnlineUsers { reply } => {
+                let _ = reply.send(room.online_users());
+            }
+        }
+        let after = room.participant_count();
+        self.directory.metrics().participants.inc_by(after as i64 - before as i64);
+    }
+
+    /// Delivers every queued output.
+    fn flush(&mut self, room: &mut Room) {
+        while let Some(output) = room.poll_output() {
+            match output {
+                Output::Reply { to, id, result } => {
+                    let text = match result {
+                        Ok(Reply::Joined(joined)) => ServerFrame::ok_json(id, &joined),
+                        Ok(Reply::Done) => ServerFrame::ok_json(id, &serde_json::json!({})),
+                        Err(error) => ServerFrame::error_json(Some(id), &error),
+                    };
+                    self.deliver(room, to, Utf8Bytes::from(text));
+                }
+                Output::Event { to, event } => {
+                    // Serialised once, shared by every recipient.
+                    let frame = Utf8Bytes::from(ServerFrame::event_json(&event));
+                    for session in to {
+                        self.deliver(room, session, frame.clone());
+                    }
+                }
+                Output::Detach { session } => {
+                    if let Some(link) = self.links.remove(&session) {
+                        let _ = link.outbox.try_send(Outbound::Detached(self.key.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Utf8Bytes) {
+        let Some(link) = self.links.get(&to) else { return };
+        match link.outbox.try_send(Outbound::Frame(frame)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                // The client is not reading: cut it off rather than stall everyone else.
+                tracing::warn!(session = to, room = %self.key.room_id, "outbox full; closing session");
+                link.kill.notify_one();
+                self.links.remove(&to);
+                room.dropped(now_ms(), to);
+            }
+            Err(TrySendError::Closed(_)) => {
+                self.links.remove(&to);
+                room.dropped(now_ms(), to);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Token checks for the signalling edge: which app a token is for, whether its signature,
+//! room, user and expiry hold, and the contract error when they do not.
+
+use chorus_proto::{ErrorCode, RtcError};
+use chorus_token::{Claims, Expected};
+
+use crate::config::Apps;
+use crate::room::Grant;
+
+/// Checks `token` for joining `room_id` as `user_id` at `now` (unix seconds); `code` is the
+/// error to answer with (INVALID_TOKEN for joins, UPDATE_TOKEN_WITH_INVALID_TOKEN for
+/// updates). Returns the app id and what the token grants.
+pub(crate) fn check_room_token(
+    apps: &Apps,
+    engine_app: Option<&str>,
+    token: Option<&str>,
+    room_id: &str,
+    user_id: &str,
+    now: u64,
+    code: ErrorCode,
+) -> Result<(String, Grant), RtcError> {
+    let fail = |why: String| RtcError::new(code, why);
+    let token = token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| fail("a token is required; generate one with the app's key".into()))?;
+    let claims = Claims::parse(token).map_err(|e| fail(format!("malformed token: {e}")))?;
+    let app_id = claims.app_id();
+    let app_key = apps
+        .key(app_id)
+        .ok_or_else(|| fail(format!("the token is for app {app_id:?}, which this server does not host")))?;
+    if let Some(engine_app) = engine_app.filter(|a| *a != app_id) {
+        return Err(fail(format!(
+            "the token is for app {app_id:?} but the engine was created for app {engine_app:?}"
+        )));
+    }
+    let expected = Expected { app_id, app_key, room_id, user_id };
+    claims.check(&expected, now).map_err(|e| fail(e.to_string()))?;
+    Ok((app_id.to_owned(), Grant::from_claims(&claims)))
+}

@@ -1,0 +1,36 @@
+//! The WebSocket edge: upgrade, framing, and the session task that turns each client's
+//! requests into room commands and room output into frames. Depends on `room`; nothing
+//! depends on it.
+
+mod auth;
+mod session;
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::response::Response;
+use chorus_proto::MAX_FRAME_BYTES;
+use serde::Deserialize;
+
+use crate::Ctx;
+
+#[derive(Deserialize)]
+pub(crate) struct ConnectQuery {
+    #[serde(rename = "appId")]
+    app_id: Option<String>,
+}
+
+/// `GET /signal/v1`: upgrades to the signalling WebSocket.
+pub(crate) async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(ctx): State<Arc<Ctx>>,
+    Query(query): Query<ConnectQuery>,
+) -> Response {
+    // Small buffers keep idle connections cheap; frames larger than the contract allows close
+    // the connection with "message too big".
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| session::run(socket, ctx, query.app_id))
+}

@@ -1,0 +1,248 @@
+//! One client's signalling session: reads its frames, checks what can be checked at the edge
+//! (frame shape, ids, sizes, tokens), routes the rest to its room, and writes room output back
+//! in the order the room produced it.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use chorus_proto::{
+    ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, Request, RequestFrame, RtcError,
+    ServerFrame, StreamIndex, is_valid_id,
+};
+use tokio::sync::{Notify, mpsc};
+
+use super::auth::check_room_token;
+use crate::Ctx;
+use crate::clock::now_secs;
+use crate::room::{
+    Command, JoinArgs, Outbound, RoomHandle, RoomKey, SessionLink, SessionRequest,
+};
+
+/// Frames a room may queue for one client before the client counts as not reading.
+const OUTBOX: usize = 1024;
+
+pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
+    let (outbox, mut inbox) = mpsc::channel(OUTBOX);
+    let kill = Arc::new(Notify::new());
+    let link = SessionLink { session: ctx.next_session_id(), outbox, kill: kill.clone() };
+    let mut session = Session { ctx: ctx.clone(), link, engine_app, room: None };
+    ctx.metrics.connections.inc();
+    loop {
+        tokio::select! {
+            biased;
+            () = kill.notified() => break,
+            out = inbox.recv() => match out {
+                Some(Outbound::Frame(frame)) => {
+                    if socket.send(Message::Text(frame)).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outbound::Detached(key)) => session.detached(&key),
+                // The session holds a sender itself, so the inbox never closes.
+                None => break,
+            },
+            message = socket.recv() => {
+                let reply = match message {
+                    Some(Ok(Message::Text(text))) => session.handle(&text).await,
+                    Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
+                        None,
+                        &RtcError::new(ErrorCode::InvalidParams, "binary frames are not part of the protocol; send JSON text"),
+                    )),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                };
+                if let Some(reply) = reply
+                    && socket.send(Message::Text(Utf8Bytes::from(reply))).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    session.connection_lost().await;
+    ctx.metrics.connections.dec();
+}
+
+struct Joined {
+    key: RoomKey,
+    user_id: String,
+    handle: RoomHandle,
+}
+
+struct Session {
+    ctx: Arc<Ctx>,
+    link: SessionLink,
+    engine_app: Option<String>,
+    room: Option<Joined>,
+}
+
+/// How a request is answered.
+enum Answer {
+    /// The room answers through the outbox.
+    Routed,
+    /// Answered here, now.
+    Now,
+}
+
+fn invalid(message: impl Into<String>) -> RtcError {
+    RtcError::new(ErrorCode::InvalidParams, message)
+}
+
+impl Session {
+    /// Handles one text frame; returns the reply to send now, if answered here.
+    async fn handle(&mut self, text: &str) -> Option<String> {
+        let frame = match RequestFrame::parse(text) {
+            Ok(frame) => frame,
+            Err(bad) => {
+                self.ctx.metrics.request("invalid", "INVALID_PARAMS");
+                return Some(ServerFrame::error_json(bad.id, &invalid(bad.error.to_string())));
+            }
+        };
+        let id = frame.id;
+        let method = frame.request.method();
+        let result = match frame.request {
+            Request::JoinRoom(params) => self.join(id, params).await,
+            Request::LeaveRoom(_) => match &self.room {
+                Some(_) => self.to_room(SessionRequest::Leave { id }).await,
+                None => Ok(Answer::Now),
+            },
+            Request::UpdateToken(params) => self.update_token(id, params.token).await,
+            Request::SetUserVisibility(params) => {
+                self.to_room(SessionRequest::SetVisible { id, visible: params.visible }).await
+            }
+            Request::PublishStream(p) => self.publish(id, StreamIndex::Main, p.media_type, true).await,
+            Request::UnpublishStream(p) => self.publish(id, StreamIndex::Main, p.media_type, false).await,
+            Request::PublishScreen(p) => self.publish(id, StreamIndex::Screen, p.media_type, true).await,
+            Request::UnpublishScreen(p) => self.publish(id, StreamIndex::Screen, p.media_type, false).await,
+        };
+        match result {
+            Ok(Answer::Routed) => {
+                self.ctx.metrics.request(method, "routed");
+                None
+            }
+            Ok(Answer::Now) => {
+                self.ctx.metrics.request(method, "ok");
+                Some(ServerFrame::ok_json(id, &serde_json::json!({})))
+            }
+            Err(error) => {
+                self.ctx.metrics.request(method, error.code.as_str());
+                Some(ServerFrame::error_json(Some(id), &error))
+            }
+        }
+    }
+
+    async fn join(&mut self, id: u64, params: JoinRoomParams) -> Result<Answer, RtcError> {
+        let JoinRoomParams { token, room_id, user_info, visible, .. } = params;
+        if !is_valid_id(&room_id) {
+            return Err(invalid("roomId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        if !is_valid_id(&user_info.user_id) {
+            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        if user_info.extra_info.as_ref().is_some_and(|e| e.len() > MAX_EXTRA_INFO_BYTES) {
+            return Err(invalid(format!("extraInfo is longer than {MAX_EXTRA_INFO_BYTES} bytes")));
+        }
+        if let Some(joined) = &self.room {
+            return Err(RtcError::new(
+                ErrorCode::RepeatJoin,
+                format!("already in room {}; call leaveRoom first", joined.key.room_id),
+            ));
+        }
+        if self.ctx.is_draining() {
+            return Err(RtcError::new(
+                ErrorCode::JoinRoomFailed,
+                "the server is draining for maintenance; join again in a moment",
+            ));
+        }
+        let (app_id, grant) = check_room_token(
+            &self.ctx.config.apps,
+            self.engine_app.as_deref(),
+            token.as_deref(),
+            &room_id,
+            &user_info.user_id,
+            now_secs(),
+            ErrorCode::InvalidToken,
+        )?;
+        let key = RoomKey { app_id: app_id.into(), room_id: room_id.into() };
+        let user_id = user_info.user_id.clone();
+        let args = JoinArgs {
+            session: self.link.session,
+            id,
+            info: user_info,
+            visible: visible.unwrap_or(true),
+            grant,
+        };
+        let mut command = Command::Session { link: self.link.clone(), request: SessionRequest::Join(args) };
+        // A room that just emptied may end between routing and sending: route again once.
+        for _ in 0..2 {
+            let handle = self.ctx.directory.route(&key);
+            match handle.send(command).await {
+                Ok(()) => {
+                    self.room = Some(Joined { key, user_id, handle });
+                    return Ok(Answer::Routed);
+                }
+                Err(back) => command = back,
+            }
+        }
+        Err(RtcError::new(ErrorCode::JoinRoomFailed, "the room is restarting; join again"))
+    }
+
+    async fn update_token(&mut self, id: u64, token: String) -> Result<Answer, RtcError> {
+        let Some(joined) = &self.room else {
+            return Err(RtcError::new(
+                ErrorCode::UpdateTokenBeforeJoin,
+                "not in a room; call joinRoom first",
+            ));
+        };
+        let (_, grant) = check_room_token(
+            &self.ctx.config.apps,
+            Some(&joined.key.app_id),
+            Some(&token),
+            &joined.key.room_id,
+            &joined.user_id,
+            now_secs(),
+            ErrorCode::UpdateTokenWithInvalidToken,
+        )?;
+        self.to_room(SessionRequest::UpdateToken { id, grant }).await
+    }
+
+    async fn publish(
+        &mut self,
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+        publish: bool,
+    ) -> Result<Answer, RtcError> {
+        let request = if publish {
+            SessionRequest::Publish { id, index, media }
+        } else {
+            SessionRequest::Unpublish { id, index, media }
+        };
+        self.to_room(request).await
+    }
+
+    async fn to_room(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
+        let not_joined = || RtcError::new(ErrorCode::NotConnectedYet, "not in a room; call joinRoom first");
+        let joined = self.room.as_ref().ok_or_else(not_joined)?;
+        let command = Command::Session { link: self.link.clone(), request };
+        match joined.handle.send(command).await {
+            Ok(()) => Ok(Answer::Routed),
+            Err(_) => {
+                self.room = None;
+                Err(not_joined())
+            }
+        }
+    }
+
+    fn detached(&mut self, key: &RoomKey) {
+        if self.room.as_ref().is_some_and(|joined| joined.key == *key) {
+            self.room = None;
+        }
+    }
+
+    async fn connection_lost(&mut self) {
+        if let Some(joined) = self.room.take() {
+            let _ = joined.handle.send(Command::Dropped { session: self.link.session }).await;
+        }
+    }
+}
