@@ -1,1 +1,50 @@
-fn main() {}
+//! `chorus`: the one binary. `serve` runs the server; `token` makes and reads access tokens;
+//! `api` signs and sends OpenAPI requests; `join` is the native SDK on the command line.
+
+mod api;
+mod join;
+mod serve;
+mod token;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "chorus", version, about = "Self-hostable real-time audio/video, veRTC compatible")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (signalling, rooms, OpenAPI).
+    Serve(serve::ServeArgs),
+    /// Create or inspect "001" access tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Sign and send one OpenAPI request; print the response.
+    Api(api::ApiArgs),
+    /// Join a room and print every event as a JSON line.
+    Join(join::JoinArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Token(command) => return token::run(command),
+        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
+        Command::Api(args) => return runtime().map_or(std::process::ExitCode::from(2), |rt| rt.block_on(api::run(args))),
+        Command::Join(args) => return runtime().map_or(std::process::ExitCode::from(2), |rt| rt.block_on(join::run(args))),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chorus: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

@@ -25,11 +25,13 @@ pub(crate) struct Directory {
     metrics: Metrics,
 }
 
+/// One app's bans: (room, scope) -> until; room is None for app-wide user bans.
+type AppBans = HashMap<(Option<Arc<str>>, BanScope), u64>;
+
 #[derive(Default)]
 struct State {
     rooms: HashMap<RoomKey, RoomHandle>,
-    /// app -> (room, scope) -> until; room is None for app-wide user bans.
-    bans: HashMap<Arc<str>, HashMap<(Option<Arc<str>>, BanScope), u64>>,
+    bans: HashMap<Arc<str>, AppBans>,
 }
 
 impl Directory {

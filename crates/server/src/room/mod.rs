@@ -91,3 +91,6 @@ impl RoomHandle {
         self.tx.send(command).await.map_err(|e| e.0)
     }
 }
+
+#[cfg(test)]
+mod core_tests;

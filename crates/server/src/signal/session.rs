@@ -103,12 +103,12 @@ impl Session {
         let result = match frame.request {
             Request::JoinRoom(params) => self.join(id, params).await,
             Request::LeaveRoom(_) => match &self.room {
-                Some(_) => self.to_room(SessionRequest::Leave { id }).await,
+                Some(_) => self.route(SessionRequest::Leave { id }).await,
                 None => Ok(Answer::Now),
             },
             Request::UpdateToken(params) => self.update_token(id, params.token).await,
             Request::SetUserVisibility(params) => {
-                self.to_room(SessionRequest::SetVisible { id, visible: params.visible }).await
+                self.route(SessionRequest::SetVisible { id, visible: params.visible }).await
             }
             Request::PublishStream(p) => self.publish(id, StreamIndex::Main, p.media_type, true).await,
             Request::UnpublishStream(p) => self.publish(id, StreamIndex::Main, p.media_type, false).await,
@@ -203,7 +203,7 @@ impl Session {
             now_secs(),
             ErrorCode::UpdateTokenWithInvalidToken,
         )?;
-        self.to_room(SessionRequest::UpdateToken { id, grant }).await
+        self.route(SessionRequest::UpdateToken { id, grant }).await
     }
 
     async fn publish(
@@ -218,10 +218,10 @@ impl Session {
         } else {
             SessionRequest::Unpublish { id, index, media }
         };
-        self.to_room(request).await
+        self.route(request).await
     }
 
-    async fn to_room(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
+    async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
         let not_joined = || RtcError::new(ErrorCode::NotConnectedYet, "not in a room; call joinRoom first");
         let joined = self.room.as_ref().ok_or_else(not_joined)?;
         let command = Command::Session { link: self.link.clone(), request };

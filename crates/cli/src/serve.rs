@@ -1,0 +1,118 @@
+//! `chorus serve`: flags and an optional TOML file make one [`Config`]; flags win.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chorus_server::{ApiCredentials, AppCredentials, Config};
+use clap::Args;
+
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// TOML config file (keys as the long flags, e.g. listen, rtc-port, [[apps]] id/key).
+    #[arg(long)]
+    config: Option<String>,
+    /// HTTP address for signalling, the OpenAPI, /healthz and /metrics [default: 127.0.0.1:8080].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Media port (UDP and TCP) [default: 7881].
+    #[arg(long)]
+    rtc_port: Option<u16>,
+    /// An app as ID:KEY (repeatable). None: a dev app is made up, loopback only.
+    #[arg(long = "app", value_name = "ID:KEY")]
+    apps: Vec<String>,
+    /// An OpenAPI key pair as AK:SK (repeatable).
+    #[arg(long = "openapi-key", value_name = "AK:SK")]
+    openapi_keys: Vec<String>,
+    /// Most users in one room.
+    #[arg(long)]
+    max_room_users: Option<usize>,
+    /// How long a dropped user keeps their place, in milliseconds.
+    #[arg(long)]
+    reconnect_grace_ms: Option<u64>,
+}
+
+fn pair(spec: &str, what: &str) -> anyhow::Result<(String, String)> {
+    let (a, b) = spec
+        .split_once(':')
+        .with_context(|| format!("{what} must be given as A:B, got {spec:?}"))?;
+    Ok((a.to_owned(), b.to_owned()))
+}
+
+fn config(args: ServeArgs) -> anyhow::Result<Config> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_toml_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(port) = args.rtc_port {
+        config.rtc_port = port;
+    }
+    for spec in &args.apps {
+        let (id, key) = pair(spec, "--app")?;
+        config.apps.push(AppCredentials { id, key });
+    }
+    for spec in &args.openapi_keys {
+        let (access_key, secret_key) = pair(spec, "--openapi-key")?;
+        config.openapi_keys.push(ApiCredentials { access_key, secret_key });
+    }
+    if let Some(n) = args.max_room_users {
+        config.max_room_users = n;
+    }
+    if let Some(ms) = args.reconnect_grace_ms {
+        config.reconnect_grace_ms = ms;
+    }
+    Ok(config)
+}
+
+pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = config(args)?;
+    let drain_timeout = Duration::from_secs(config.drain_timeout_secs);
+    let server = chorus_server::start(config).await?;
+    println!("chorus is listening on {}", server.url());
+    if let Some(dev) = server.dev_credentials() {
+        println!("dev mode (loopback only). app id: {}  app key: {}", dev.app.id, dev.app.key);
+        if let Some(api) = &dev.openapi {
+            println!("dev OpenAPI key: {}:{}", api.access_key, api.secret_key);
+        }
+        println!(
+            "make a token: chorus token create --app-id {} --app-key {} --room ROOM --user USER",
+            dev.app.id, dev.app.key
+        );
+    }
+    shutdown_signal().await;
+    eprintln!("draining: new joins are refused; waiting up to {}s for rooms to empty", drain_timeout.as_secs());
+    server.drain(drain_timeout).await;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

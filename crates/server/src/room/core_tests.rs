@@ -1,0 +1,114 @@
+//! The room core under simulated time: rules checked without sockets or clocks.
+
+use std::collections::BTreeMap;
+
+use chorus_proto::{ErrorCode, Event, MediaType, StreamIndex, UserInfo, UserOfflineReason};
+use chorus_token::Privilege;
+
+use super::ban::{BanScope, Bans};
+use super::core::{JoinArgs, Output, Reply, Room, RoomSettings};
+use super::grant::Grant;
+
+const T0: u64 = 1_700_000_000_000;
+
+fn room() -> Room {
+    let settings = RoomSettings { max_users: 10, grace: 5_000, warn_before: 30_000 };
+    Room::new("r".into(), settings, Bans::default())
+}
+
+fn grant(expire_at: u32) -> Grant {
+    Grant { expire_at, privileges: BTreeMap::from([(Privilege::PublishStream, 0), (Privilege::PublishAudio, 0)]) }
+}
+
+fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
+    let info = UserInfo { user_id: user.into(), extra_info: None };
+    room.join(now, JoinArgs { session, id: 1, info, visible: true, grant: grant(expire_at) });
+}
+
+fn drain(room: &mut Room) -> Vec<Output> {
+    std::iter::from_fn(|| room.poll_output()).collect()
+}
+
+fn events_for(outputs: &[Output], session: u64) -> Vec<&Event> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Event { to, event } if to.contains(&session) => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn token_timers_warn_then_expire_exactly_on_time() {
+    let mut room = room();
+    let expire_at = (T0 / 1000) as u32 + 100;
+    join(&mut room, T0, 1, "alice", expire_at);
+    join(&mut room, T0, 2, "bob", 0);
+    drain(&mut room);
+
+    // Warned 30 s before the end of the expiry second; nothing earlier.
+    let end = (u64::from(expire_at) + 1) * 1000;
+    assert_eq!(room.poll_timeout(), Some(end - 30_000));
+    room.handle_timeout(end - 30_001);
+    assert!(drain(&mut room).is_empty());
+    room.handle_timeout(end - 30_000);
+    let out = drain(&mut room);
+    assert!(matches!(events_for(&out, 1)[..], [Event::TokenWillExpire(_)]), "{out:?}");
+    assert_eq!(room.poll_timeout(), Some(end));
+
+    room.handle_timeout(end);
+    let out = drain(&mut room);
+    assert!(matches!(events_for(&out, 1)[..], [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired));
+    assert!(out.contains(&Output::Detach { session: 1 }));
+    assert!(matches!(events_for(&out, 2)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Quit));
+    assert_eq!(room.poll_timeout(), None, "bob never expires");
+}
+
+#[test]
+fn a_drop_is_announced_only_after_the_grace_period() {
+    let mut room = room();
+    join(&mut room, T0, 1, "alice", 0);
+    join(&mut room, T0, 2, "bob", 0);
+    drain(&mut room);
+    room.dropped(T0 + 10, 2);
+    assert_eq!(room.poll_timeout(), Some(T0 + 10 + 5_000));
+    room.handle_timeout(T0 + 5_009);
+    assert!(drain(&mut room).is_empty());
+    room.handle_timeout(T0 + 5_010);
+    let out = drain(&mut room);
+    assert!(matches!(events_for(&out, 1)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Dropped));
+    assert_eq!(room.participant_count(), 1);
+}
+
+#[test]
+fn resuming_within_grace_is_silent_to_others() {
+    let mut room = room();
+    join(&mut room, T0, 1, "alice", 0);
+    join(&mut room, T0, 2, "bob", 0);
+    room.publish(T0, 2, 2, StreamIndex::Main, MediaType::Audio);
+    drain(&mut room);
+    room.dropped(T0 + 1, 2);
+    join(&mut room, T0 + 2_000, 3, "bob", 0);
+    let out = drain(&mut room);
+    assert!(events_for(&out, 1).is_empty(), "alice sees nothing: {out:?}");
+    let joined = out.iter().find_map(|o| match o {
+        Output::Reply { to: 3, result: Ok(Reply::Joined(j)), .. } => Some(j.resumed),
+        _ => None,
+    });
+    assert_eq!(joined, Some(true));
+    assert_eq!(room.poll_timeout(), None, "the grace timer is gone");
+}
+
+#[test]
+fn bans_refuse_until_they_end() {
+    let mut room = room();
+    room.ban(T0, BanScope::RoomUser("bob".into()), T0 + 10_000);
+    join(&mut room, T0 + 9_000, 1, "bob", 0);
+    let out = drain(&mut room);
+    assert!(matches!(&out[0], Output::Reply { result: Err(e), .. }
+        if e.code == ErrorCode::UserForbidden && e.message.contains("1 more seconds")), "{out:?}");
+    join(&mut room, T0 + 10_000, 2, "bob", 0);
+    let out = drain(&mut room);
+    assert!(matches!(&out[0], Output::Reply { result: Ok(Reply::Joined(_)), .. }), "{out:?}");
+}

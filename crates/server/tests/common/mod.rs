@@ -1,0 +1,158 @@
+//! A real server on loopback, SDK clients, signed OpenAPI calls, and event helpers shared by
+//! the behaviour tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chorus_proto::{Event, RoomConfig, UserInfo};
+use chorus_sdk::{EngineConfig, EngineEvent, EventStream, RtcEngine, create_engine};
+use chorus_server::{ApiCredentials, AppCredentials, Config, RunningServer};
+use chorus_sign::{Credentials, SigningRequest, format_x_date, sign};
+use chorus_token::{AccessToken, Privilege};
+use serde_json::Value;
+
+pub const APP_ID: &str = "chorustestapp00000000001";
+pub const APP_KEY: &str = "test-app-key";
+pub const OTHER_APP_ID: &str = "chorustestapp00000000002";
+pub const OTHER_APP_KEY: &str = "other-app-key";
+pub const AK: &str = "AKTEST";
+pub const SK: &str = "test-secret";
+
+/// How long a test waits for something that should happen.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+pub struct TestServer {
+    pub server: RunningServer,
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            apps: vec![
+                AppCredentials { id: APP_ID.into(), key: APP_KEY.into() },
+                AppCredentials { id: OTHER_APP_ID.into(), key: OTHER_APP_KEY.into() },
+            ],
+            openapi_keys: vec![ApiCredentials { access_key: AK.into(), secret_key: SK.into() }],
+            ..Config::default()
+        };
+        tweak(&mut config);
+        TestServer { server: chorus_server::start(config).await.expect("server starts") }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}{}", self.server.local_addr(), chorus_proto::SIGNAL_PATH)
+    }
+
+    pub fn engine(&self) -> RtcEngine {
+        self.engine_for(APP_ID)
+    }
+
+    pub fn engine_for(&self, app_id: &str) -> RtcEngine {
+        create_engine(app_id, EngineConfig::new(self.url()))
+    }
+
+    /// A client joined to `room` as `user`, with its event stream.
+    pub async fn joined(&self, room: &str, user: &str) -> (RtcEngine, EventStream) {
+        let engine = self.engine();
+        let events = engine.events();
+        engine
+            .join_room(Some(&token(room, user)), room, user_info(user), RoomConfig::default())
+            .await
+            .unwrap_or_else(|e| panic!("{user} joins {room}: {e}"));
+        (engine, events)
+    }
+
+    /// Signs and sends an OpenAPI request; returns the HTTP status and the envelope.
+    pub async fn api(&self, action: &str, body: Value) -> (u16, Value) {
+        self.api_signed(action, &body.to_string(), AK, SK, now()).await
+    }
+
+    pub async fn api_signed(&self, action: &str, body: &str, ak: &str, sk: &str, at: u64) -> (u16, Value) {
+        let host = self.server.local_addr().to_string();
+        let query = format!("Action={action}&Version=2020-12-01");
+        let headers = [("Host", host.as_str()), ("Content-Type", "application/json")];
+        let request = SigningRequest { method: "POST", path: "/", query: &query, headers: &headers, body: body.as_bytes() };
+        let signed = sign(&request, &Credentials::new(ak, sk), "cn-north-1", "rtc", &format_x_date(at));
+        let mut http = reqwest::Client::new()
+            .post(format!("{}/?{query}", self.url()))
+            .header("Content-Type", "application/json");
+        for (name, value) in signed.iter() {
+            http = http.header(name, value);
+        }
+        let response = http.body(body.to_owned()).send().await.expect("server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON envelope"))
+    }
+}
+
+pub fn user_info(user: &str) -> UserInfo {
+    UserInfo { user_id: user.into(), extra_info: None }
+}
+
+/// A room token for the test app: publish and subscribe, never expiring.
+pub fn token(room: &str, user: &str) -> String {
+    token_builder(room, user).serialize().unwrap()
+}
+
+pub fn token_builder(room: &str, user: &str) -> AccessToken {
+    AccessToken::new(APP_ID, APP_KEY, room, user)
+        .add_privilege(Privilege::PublishStream, 0)
+        .add_privilege(Privilege::SubscribeStream, 0)
+}
+
+/// The next room event, skipping connection-state events.
+pub async fn next_room_event(events: &mut EventStream) -> Event {
+    loop {
+        match tokio::time::timeout(PATIENCE, events.next()).await {
+            Ok(Some(EngineEvent::Room(event))) => return event,
+            Ok(Some(EngineEvent::ConnectionStateChanged { .. })) => continue,
+            Ok(None) => panic!("event stream ended"),
+            Err(_) => panic!("no room event within {PATIENCE:?}"),
+        }
+    }
+}
+
+/// Waits for the first room event `pick` accepts, skipping the others.
+pub async fn wait_for<T>(events: &mut EventStream, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, events.next()).await {
+            Ok(Some(EngineEvent::Room(event))) => {
+                if let Some(found) = pick(&event) {
+                    return found;
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("event stream ended"),
+            Err(_) => panic!("the awaited event did not come within {PATIENCE:?}"),
+        }
+    }
+}
+
+/// Asserts that no room event arrives for `quiet`.
+pub async fn assert_quiet(events: &mut EventStream, quiet: Duration) {
+    let deadline = tokio::time::Instant::now() + quiet;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, events.next()).await {
+            Err(_) => return,
+            Ok(Some(EngineEvent::Room(event))) => panic!("unexpected event {event:?}"),
+            Ok(Some(_)) => {}
+            Ok(None) => return,
+        }
+    }
+}
