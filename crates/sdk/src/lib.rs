@@ -1,1 +1,49 @@
-//! placeholder
+//! chorus-sdk: the Chorus native client, shaped like the veRTC engine.
+//!
+//! [`create_engine`] makes an [`RtcEngine`]; [`RtcEngine::join_room`] connects to the server
+//! (one WebSocket, the protocol of [`chorus_proto`]) and joins; [`RtcEngine::events`] yields
+//! what happens in the room and to the connection. Errors are [`RtcError`]s with the
+//! contract's codes. A dropped connection is repaired on its own: the engine reconnects,
+//! rejoins with the same parameters (the server resumes the session, so others see nothing)
+//! and publishes again what was published, or reports `RECONNECT_FAILED`.
+//!
+//! ```no_run
+//! use chorus_sdk::{EngineConfig, EngineEvent, RoomConfig, UserInfo, create_engine};
+//!
+//! # async fn demo(token: &str) -> Result<(), chorus_sdk::RtcError> {
+//! let engine = create_engine("123456781234567812345678", EngineConfig::new("http://127.0.0.1:8080"));
+//! let mut events = engine.events();
+//! let user = UserInfo { user_id: "alice".into(), extra_info: None };
+//! engine.join_room(Some(token), "room-1", user, RoomConfig::default()).await?;
+//! while let Some(event) = events.next().await {
+//!     println!("{}", event.to_json());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Inside, a sans-IO state machine (connection and room state, requests in flight with their
+//! deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that owns the
+//! WebSocket; the handle only sends it calls.
+
+mod config;
+mod connection;
+mod engine;
+mod event;
+mod machine;
+mod pending;
+mod room;
+mod validate;
+
+pub use chorus_proto::{
+    self as proto, ConnectionState, ErrorCode, Event, JoinRoomResult, MediaType, RoomConfig,
+    RtcError, UserInfo,
+};
+pub use config::EngineConfig;
+pub use engine::{RtcEngine, create_engine, destroy_engine};
+pub use event::{EngineEvent, EventStream};
+
+/// The SDK's version.
+pub fn sdk_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

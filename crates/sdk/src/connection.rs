@@ -1,0 +1,243 @@
+//! The thin tokio shell around the [`Machine`]: one task per engine that owns the WebSocket,
+//! feeds the machine app calls, frames, connection outcomes and timer ticks, and carries out
+//! what it asks. All decisions are the machine's; this file only does I/O.
+//!
+//! Hot path (a frame from the server): one poll of the socket, one parse, one channel send to
+//! the app. No lock, no allocation beyond the parsed event, no log above debug level. Writes
+//! go through a queue drained in the same poll as reads, so a slow socket never blocks the
+//! task's timers or its inbox.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use chorus_proto::{ConnectionState, Request};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::event::EngineEvent;
+use crate::machine::{Machine, Outcome, Output};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Opening = Pin<Box<dyn Future<Output = Result<Ws, String>> + Send>>;
+
+/// How long a destroyed engine waits for its last frames (leave, close) to go out.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// How a caller waits for its answer.
+pub(crate) type Waiter = oneshot::Sender<Outcome>;
+
+/// What an engine handle asks its task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// A call, answered through the waiter.
+    Call(Request, Waiter),
+    /// Leave, close and stop.
+    Destroy,
+}
+
+/// Everything the task needs, gathered by the handle before the task starts.
+pub(crate) struct Driver {
+    pub(crate) machine: Machine<Waiter>,
+    pub(crate) commands: UnboundedReceiver<Command>,
+    pub(crate) events: UnboundedSender<EngineEvent>,
+    pub(crate) state: Arc<AtomicU8>,
+    /// The signalling URL, or why the configured server URL cannot be used.
+    pub(crate) url: Result<String, String>,
+    pub(crate) connect_timeout: Duration,
+}
+
+/// What the socket produced.
+enum SocketEvent {
+    Frame(Message),
+    Lost(String),
+}
+
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+impl Driver {
+    /// Runs until the engine is destroyed or every handle to it is gone.
+    pub(crate) async fn run(self) {
+        let Driver {
+            mut machine,
+            mut commands,
+            events,
+            state,
+            url,
+            connect_timeout,
+        } = self;
+        let mut socket: Option<Ws> = None;
+        let mut outbox: VecDeque<Message> = VecDeque::new();
+        let mut opening: Option<Opening> = None;
+        let far = || Instant::now() + Duration::from_secs(86_400);
+        let mut timer = Box::pin(tokio::time::sleep_until(far()));
+        let mut armed: Option<std::time::Instant> = None;
+        loop {
+            while let Some(output) = machine.poll_output() {
+                match output {
+                    Output::Connect => {
+                        socket = None;
+                        outbox.clear();
+                        opening = Some(Box::pin(open(url.clone(), connect_timeout)));
+                    }
+                    Output::Send(text) => outbox.push_back(Message::text(text)),
+                    Output::Ping => outbox.push_back(Message::Ping(Default::default())),
+                    Output::Abandon => {
+                        socket = None;
+                        opening = None;
+                        outbox.clear();
+                    }
+                    Output::Close => {
+                        opening = None;
+                        if let Some(ws) = socket.take() {
+                            close(ws, std::mem::take(&mut outbox)).await;
+                        }
+                    }
+                    Output::Reply(waiter, outcome) => {
+                        // The caller may have stopped waiting; that is its business.
+                        let _ = waiter.send(outcome);
+                    }
+                    Output::Event(event) => {
+                        if let EngineEvent::ConnectionStateChanged { state: s, .. } = &event {
+                            state.store(s.value(), Ordering::Relaxed);
+                        }
+                        // Nobody listening is fine: events are for those who ask.
+                        let _ = events.send(event);
+                    }
+                }
+            }
+            if machine.is_destroyed() {
+                break;
+            }
+            let wake = machine.poll_timeout();
+            if wake != armed {
+                armed = wake;
+                timer
+                    .as_mut()
+                    .reset(wake.map_or_else(far, Instant::from_std));
+            }
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Call(request, waiter)) => machine.handle_call(now(), request, waiter),
+                    Some(Command::Destroy) | None => machine.destroy(),
+                },
+                opened = async {
+                    match opening.as_mut() {
+                        Some(attempt) => attempt.as_mut().await,
+                        None => std::future::pending().await,
+                    }
+                }, if opening.is_some() => {
+                    opening = None;
+                    match opened {
+                        Ok(ws) => {
+                            socket = Some(ws);
+                            machine.handle_connected(now());
+                        }
+                        Err(reason) => machine.handle_connect_failed(now(), &reason),
+                    }
+                },
+                event = std::future::poll_fn(|cx| poll_socket(socket.as_mut(), &mut outbox, cx)), if socket.is_some() => {
+                    match event {
+                        SocketEvent::Frame(Message::Text(text)) => machine.handle_text(now(), text.as_str()),
+                        SocketEvent::Frame(Message::Close(frame)) => {
+                            socket = None;
+                            outbox.clear();
+                            let reason = match frame {
+                                Some(f) if !f.reason.is_empty() => format!("the server closed the connection: {}", f.reason),
+                                _ => "the server closed the connection".to_owned(),
+                            };
+                            machine.handle_connection_lost(now(), &reason);
+                        }
+                        SocketEvent::Frame(_) => machine.handle_activity(now()),
+                        SocketEvent::Lost(reason) => {
+                            socket = None;
+                            outbox.clear();
+                            machine.handle_connection_lost(now(), &reason);
+                        }
+                    }
+                },
+                () = timer.as_mut() => {
+                    armed = None;
+                    timer.as_mut().reset(far());
+                    machine.handle_timeout(now());
+                },
+            }
+        }
+    }
+}
+
+/// Opens the signalling WebSocket, within `timeout`.
+async fn open(url: Result<String, String>, timeout: Duration) -> Result<Ws, String> {
+    let url = url?;
+    let attempt = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true);
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(Ok((ws, _response))) => Ok(ws),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no connection within {timeout:?}")),
+    }
+}
+
+/// Sends what is queued and a close frame, within [`CLOSE_GRACE`], then drops the socket.
+async fn close(mut ws: Ws, outbox: VecDeque<Message>) {
+    let flush = async {
+        for message in outbox {
+            ws.feed(message).await?;
+        }
+        ws.close(None).await
+    };
+    if let Ok(Err(e)) = tokio::time::timeout(CLOSE_GRACE, flush).await {
+        tracing::debug!(error = %e, "closing the connection");
+    }
+}
+
+/// Writes as much of `outbox` as the socket takes, then reads one frame. Pending only when
+/// there is nothing to read; the socket wakes the task for either direction.
+fn poll_socket(
+    socket: Option<&mut Ws>,
+    outbox: &mut VecDeque<Message>,
+    cx: &mut Context<'_>,
+) -> Poll<SocketEvent> {
+    let Some(ws) = socket else {
+        return Poll::Pending;
+    };
+    while !outbox.is_empty() {
+        match ws.poll_ready_unpin(cx) {
+            Poll::Ready(Ok(())) => {
+                if let Some(message) = outbox.pop_front()
+                    && let Err(e) = ws.start_send_unpin(message)
+                {
+                    return Poll::Ready(SocketEvent::Lost(e.to_string()));
+                }
+            }
+            Poll::Ready(Err(e)) => return Poll::Ready(SocketEvent::Lost(e.to_string())),
+            Poll::Pending => break,
+        }
+    }
+    if outbox.is_empty()
+        && let Poll::Ready(Err(e)) = ws.poll_flush_unpin(cx)
+    {
+        return Poll::Ready(SocketEvent::Lost(e.to_string()));
+    }
+    match ws.poll_next_unpin(cx) {
+        Poll::Ready(Some(Ok(message))) => Poll::Ready(SocketEvent::Frame(message)),
+        Poll::Ready(Some(Err(e))) => Poll::Ready(SocketEvent::Lost(e.to_string())),
+        Poll::Ready(None) => Poll::Ready(SocketEvent::Lost("the connection closed".into())),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// The state the task last reported, for [`crate::RtcEngine::connection_state`].
+pub(crate) fn load_state(state: &AtomicU8) -> ConnectionState {
+    ConnectionState::from_value(state.load(Ordering::Relaxed)).unwrap_or(ConnectionState::Start)
+}
