@@ -22,6 +22,11 @@ pub struct Config {
     pub max_room_users: usize,
     /// How long a user whose connection dropped keeps their place, in milliseconds.
     pub reconnect_grace_ms: u64,
+    /// How often the server pings each client, in milliseconds.
+    pub ping_interval_ms: u64,
+    /// A client silent this long (no frame, not even a pong) is taken as gone, in
+    /// milliseconds; its user then stays for the reconnect grace period.
+    pub idle_timeout_ms: u64,
     /// How long before token expiry `onTokenWillExpire` is sent, in seconds.
     pub token_warn_secs: u64,
     /// How long a draining server waits for rooms to empty, in seconds.
@@ -59,6 +64,8 @@ impl Default for Config {
             openapi_keys: Vec::new(),
             max_room_users: 10_000,
             reconnect_grace_ms: 20_000,
+            ping_interval_ms: 10_000,
+            idle_timeout_ms: 30_000,
             token_warn_secs: 30,
             drain_timeout_secs: 30,
             api_max_skew_secs: 900,
@@ -129,6 +136,9 @@ impl Config {
         }
         if self.max_room_users == 0 {
             return Err(ConfigError::Zero("max-room-users"));
+        }
+        if self.ping_interval_ms == 0 {
+            return Err(ConfigError::Zero("ping-interval-ms"));
         }
         Ok(())
     }

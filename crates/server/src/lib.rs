@@ -47,6 +47,8 @@ pub(crate) struct Resolved {
     pub(crate) apps: Apps,
     pub(crate) api_keys: std::collections::HashMap<String, String>,
     pub(crate) api_max_skew_secs: u64,
+    pub(crate) ping_interval: Duration,
+    pub(crate) idle_timeout: Duration,
 }
 
 impl Ctx {
@@ -128,6 +130,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
                 .map(|k| (k.access_key.clone(), k.secret_key.clone()))
                 .collect(),
             api_max_skew_secs: config.api_max_skew_secs,
+            ping_interval: Duration::from_millis(config.ping_interval_ms),
+            idle_timeout: Duration::from_millis(config.idle_timeout_ms),
         },
         directory: Directory::new(settings, metrics.clone()),
         metrics,

@@ -134,21 +134,25 @@ async fn room_requests_outside_a_room_are_not_connected_yet() {
 #[tokio::test]
 async fn a_dropped_connection_keeps_its_place_for_the_grace_period() {
     let server = TestServer::with(|c| c.reconnect_grace_ms = 600).await;
-    let (_alice, mut alice_events) = server.joined("grace", "alice").await;
+    let (alice, mut alice_events) = server.joined("grace", "alice").await;
 
-    // Bob drops and comes back in time: alice sees nothing.
+    // Bob drops and comes back in time: alice sees nothing, bob learns what he missed.
     let mut bob = connect(&server).await;
     send(&mut bob, join_frame(1, "grace", "bob")).await;
     assert_eq!(recv(&mut bob).await["result"]["resumed"], false);
     wait_for(&mut alice_events, |e| matches!(e, Event::UserJoined(_)).then_some(())).await;
+    assert_eq!(recv(&mut bob).await["event"], "onUserJoined");
     drop(bob);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    alice.publish_stream(chorus_proto::MediaType::Audio).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let mut bob = connect(&server).await;
     send(&mut bob, join_frame(1, "grace", "bob")).await;
     let reply = recv(&mut bob).await;
     assert_eq!(reply["result"]["resumed"], true, "{reply}");
-    // Alice is announced to the returning bob again.
-    assert_eq!(recv(&mut bob).await["event"], "onUserJoined");
+    let missed = recv(&mut bob).await;
+    assert_eq!(missed["event"], "onUserPublishStream", "{missed}");
+    assert_eq!(missed["data"]["userId"], "alice");
     assert_quiet(&mut alice_events, Duration::from_millis(800)).await;
 
     // Bob drops for good: after the grace period alice sees DROPPED.
@@ -159,4 +163,26 @@ async fn a_dropped_connection_keeps_its_place_for_the_grace_period() {
     })
     .await;
     assert_eq!(reason, UserOfflineReason::Dropped);
+}
+
+#[tokio::test]
+async fn a_client_that_goes_silent_is_dropped() {
+    let server = TestServer::with(|c| {
+        c.ping_interval_ms = 100;
+        c.idle_timeout_ms = 400;
+        c.reconnect_grace_ms = 100;
+    })
+    .await;
+    let (_alice, mut alice_events) = server.joined("silence", "alice").await;
+    let mut bob = connect(&server).await;
+    send(&mut bob, join_frame(1, "silence", "bob")).await;
+    assert_eq!(recv(&mut bob).await["result"]["userId"], "bob");
+    // Bob's socket stays open but he reads nothing, so he never answers a ping.
+    let reason = wait_for(&mut alice_events, |e| match e {
+        Event::UserLeave(l) if l.user_info.user_id == "bob" => Some(l.reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, UserOfflineReason::Dropped);
+    drop(bob);
 }

@@ -216,8 +216,9 @@ impl Room {
         }
 
         // A user whose connection dropped comes back within the grace period: take the
-        // session over silently, so others see neither a leave nor a join.
-        if let Some(p) = existing.filter(|p| !p.connected() && p.visible == visible) {
+        // session over silently, so others see neither a leave nor a join, and replay what
+        // happened meanwhile. If too much happened, they leave and join like anyone else.
+        if let Some(p) = existing.filter(|p| !p.connected() && p.visible == visible && !p.missed.overflowed()) {
             let user = p.info.user_id.clone();
             let p = self.users.get_mut(&user).expect("checked just above");
             p.session = session;
@@ -225,9 +226,12 @@ impl Room {
             p.info = info;
             p.grant = grant;
             p.warned = false;
+            let missed = p.missed.take();
             self.sessions.insert(session, user.clone());
             self.reply_joined(session, id, &user, true);
-            self.send_snapshot(session, &user);
+            for event in missed {
+                self.event(vec![session], event);
+            }
             return;
         }
         if existing.is_some() {
@@ -259,13 +263,13 @@ impl Room {
                 grant,
                 warned: false,
                 dropped_at: None,
+                missed: Default::default(),
             },
         );
         self.reply_joined(session, id, &user, false);
         self.send_snapshot(session, &user);
         if visible {
-            let to = self.others(&user);
-            self.event(to, Event::UserJoined(UserJoinedEvent { user_info: info }));
+            self.broadcast(&user, Event::UserJoined(UserJoinedEvent { user_info: info }));
         }
     }
 
@@ -294,6 +298,7 @@ impl Room {
             && let Some(p) = self.users.get_mut(&user)
         {
             p.dropped_at = Some(now);
+            p.missed = Default::default();
         }
     }
 
@@ -314,14 +319,13 @@ impl Room {
         p.visible = visible;
         let user = p.info.user_id.clone();
         let info = p.info.clone();
-        let to = self.others(&user);
         if visible {
-            self.event(to, Event::UserJoined(UserJoinedEvent { user_info: info }));
+            self.broadcast(&user, Event::UserJoined(UserJoinedEvent { user_info: info }));
         } else {
             // Invisible users cannot publish: their streams end first, then they leave.
             self.unpublish_all(&user, StreamRemoveReason::Other);
-            self.event(
-                to,
+            self.broadcast(
+                &user,
                 Event::UserLeave(UserLeaveEvent {
                     user_info: info,
                     reason: UserOfflineReason::SwitchToInvisible,
@@ -372,8 +376,7 @@ impl Room {
         let user = p.info.user_id.clone();
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = added {
-            let to = self.others(&user);
-            self.event(to, published_event(index, &user, media));
+            self.broadcast(&user, published_event(index, &user, media));
         }
     }
 
@@ -384,8 +387,7 @@ impl Room {
         let (user, visible) = (p.info.user_id.clone(), p.visible);
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = removed.filter(|_| visible) {
-            let to = self.others(&user);
-            self.event(to, unpublished_event(index, &user, media, StreamRemoveReason::Unpublish));
+            self.broadcast(&user, unpublished_event(index, &user, media, StreamRemoveReason::Unpublish));
         }
     }
 
@@ -473,9 +475,8 @@ impl Room {
         }
         let Some(p) = self.users.remove(user) else { return };
         if p.visible {
-            let to = self.others(user);
             let event = UserLeaveEvent { user_info: p.info.clone(), reason: removal.offline };
-            self.event(to, Event::UserLeave(event));
+            self.broadcast(user, Event::UserLeave(event));
         }
         if p.connected() {
             self.sessions.remove(&p.session);
@@ -494,8 +495,7 @@ impl Room {
         ];
         for (index, media) in gone {
             if let Some(media) = media {
-                let to = self.others(user);
-                self.event(to, unpublished_event(index, user, media, reason));
+                self.broadcast(user, unpublished_event(index, user, media, reason));
             }
         }
     }
@@ -516,13 +516,18 @@ impl Room {
         }
     }
 
-    /// Connected sessions other than `user`'s.
-    fn others(&self, user: &str) -> Vec<SessionId> {
-        self.users
-            .values()
-            .filter(|p| p.connected() && p.info.user_id != user)
-            .map(|p| p.session)
-            .collect()
+    /// Sends `event` to everyone but `user`. Those whose connection dropped keep it, to be
+    /// replayed if they resume within the grace period.
+    fn broadcast(&mut self, user: &str, event: Event) {
+        let mut to = Vec::new();
+        for p in self.users.values_mut().filter(|p| p.info.user_id != user) {
+            if p.connected() {
+                to.push(p.session);
+            } else {
+                p.missed.record(&event);
+            }
+        }
+        self.event(to, event);
     }
 
     fn event(&mut self, to: Vec<SessionId>, event: Event) {

@@ -112,3 +112,50 @@ fn bans_refuse_until_they_end() {
     let out = drain(&mut room);
     assert!(matches!(&out[0], Output::Reply { result: Ok(Reply::Joined(_)), .. }), "{out:?}");
 }
+
+#[test]
+fn a_resumed_session_gets_what_it_missed_not_a_fresh_snapshot() {
+    let mut room = room();
+    join(&mut room, T0, 1, "alice", 0);
+    join(&mut room, T0, 2, "bob", 0);
+    join(&mut room, T0, 3, "carol", 0);
+    drain(&mut room);
+    room.dropped(T0 + 1, 1);
+    room.leave(3, 9);
+    room.publish(T0 + 2, 2, 10, StreamIndex::Main, MediaType::Audio);
+    drain(&mut room);
+
+    join(&mut room, T0 + 3, 4, "alice", 0);
+    let out = drain(&mut room);
+    let events = events_for(&out, 4);
+    assert!(
+        matches!(events[..], [Event::UserLeave(l), Event::UserPublishStream(p)]
+            if l.user_info.user_id == "carol" && p.user_id == "bob"),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_session_that_missed_too_much_rejoins_in_full() {
+    let mut room = room();
+    join(&mut room, T0, 1, "alice", 0);
+    join(&mut room, T0, 2, "bob", 0);
+    drain(&mut room);
+    room.dropped(T0 + 1, 1);
+    for i in 0..300u64 {
+        let media = if i % 2 == 0 { MediaType::Audio } else { MediaType::Video };
+        room.publish(T0 + 2, 2, i, StreamIndex::Main, media);
+        room.unpublish(2, i, StreamIndex::Main, media);
+    }
+    drain(&mut room);
+    join(&mut room, T0 + 3, 4, "alice", 0);
+    let out = drain(&mut room);
+    let resumed = out.iter().find_map(|o| match o {
+        Output::Reply { to: 4, result: Ok(Reply::Joined(j)), .. } => Some(j.resumed),
+        _ => None,
+    });
+    assert_eq!(resumed, Some(false));
+    // Bob sees alice leave and join again; alice gets the current room.
+    assert!(matches!(events_for(&out, 2)[..], [Event::UserLeave(_), Event::UserJoined(_)]));
+    assert!(matches!(events_for(&out, 4)[..], [Event::UserJoined(j)] if j.user_info.user_id == "bob"));
+}

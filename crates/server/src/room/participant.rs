@@ -1,6 +1,6 @@
 //! One user in one room: identity, visibility, what they publish, and their token's grant.
 
-use chorus_proto::{MediaType, StreamIndex, UserInfo};
+use chorus_proto::{Event, MediaType, StreamIndex, UserInfo};
 
 use super::grant::{Grant, Millis};
 
@@ -55,6 +55,37 @@ pub(crate) struct Participant {
     pub(crate) warned: bool,
     /// Set while the connection is gone and the grace period runs.
     pub(crate) dropped_at: Option<Millis>,
+    /// What others did while the connection was gone.
+    pub(crate) missed: Missed,
+}
+
+/// Events a participant in grace missed, replayed in order when they resume.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Missed {
+    events: Vec<Event>,
+    overflowed: bool,
+}
+
+impl Missed {
+    /// Most events kept; past this, resuming silently would take longer than rejoining.
+    const MAX: usize = 256;
+
+    pub(crate) fn record(&mut self, event: &Event) {
+        if self.events.len() < Self::MAX {
+            self.events.push(event.clone());
+        } else {
+            self.overflowed = true;
+        }
+    }
+
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    pub(crate) fn take(&mut self) -> Vec<Event> {
+        self.overflowed = false;
+        std::mem::take(&mut self.events)
+    }
 }
 
 impl Participant {

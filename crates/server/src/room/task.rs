@@ -117,8 +117,11 @@ impl Shell {
                     }
                 }
                 Output::Detach { session } => {
-                    if let Some(link) = self.links.remove(&session) {
-                        let _ = link.outbox.try_send(Outbound::Detached(self.key.clone()));
+                    if let Some(link) = self.links.remove(&session)
+                        && link.outbox.try_send(Outbound::Detached(self.key.clone())).is_err()
+                    {
+                        // A session that never learns it left would refuse its own next join.
+                        link.kill.notify_one();
                     }
                 }
             }

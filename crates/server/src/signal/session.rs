@@ -27,10 +27,24 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
     let link = SessionLink { session: ctx.next_session_id(), outbox, kill: kill.clone() };
     let mut session = Session { ctx: ctx.clone(), link, engine_app, room: None };
     ctx.metrics.connections.inc();
+    // Pings keep a quiet client's connection provably alive (browsers answer them without any
+    // script); a client silent past the idle timeout is gone, even if TCP has not noticed.
+    let mut ping = tokio::time::interval(ctx.config.ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
             biased;
             () = kill.notified() => break,
+            _ = ping.tick() => {
+                if last_heard.elapsed() > ctx.config.idle_timeout {
+                    tracing::debug!(session = session.link.session, "client silent past the idle timeout");
+                    break;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
             out = inbox.recv() => match out {
                 Some(Outbound::Frame(frame)) => {
                     if socket.send(Message::Text(frame)).await.is_err() {
@@ -42,6 +56,7 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
                 None => break,
             },
             message = socket.recv() => {
+                last_heard = tokio::time::Instant::now();
                 let reply = match message {
                     Some(Ok(Message::Text(text))) => session.handle(&text).await,
                     Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
