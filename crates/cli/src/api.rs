@@ -35,7 +35,11 @@ pub(crate) async fn run(args: ApiArgs) -> ExitCode {
     match call(args).await {
         Ok((ok, body)) => {
             println!("{body}");
-            if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("chorus api: {e:#}");
@@ -58,9 +62,24 @@ async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
         .to_owned();
     let query = format!("Action={}&Version={}", args.action, args.version);
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    let headers = [("Host", host.as_str()), ("Content-Type", "application/json")];
-    let request = SigningRequest { method: "POST", path: "/", query: &query, headers: &headers, body: body.as_bytes() };
-    let signed = sign(&request, &Credentials::new(args.ak, args.sk), &args.region, SERVICE, &format_x_date(now));
+    let headers = [
+        ("Host", host.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let request = SigningRequest {
+        method: "POST",
+        path: "/",
+        query: &query,
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let signed = sign(
+        &request,
+        &Credentials::new(args.ak, args.sk),
+        &args.region,
+        SERVICE,
+        &format_x_date(now),
+    );
 
     let mut http = reqwest::Client::new()
         .post(format!("{base}/?{query}"))
@@ -69,9 +88,14 @@ async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
     for (name, value) in signed.iter() {
         http = http.header(name, value);
     }
-    let response = http.body(body).send().await.with_context(|| format!("cannot reach {base}"))?;
+    let response = http
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {base}"))?;
     let text = response.text().await?;
-    let envelope: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    let envelope: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
     let ok = envelope.pointer("/ResponseMetadata/Error").is_none() && !envelope.is_null();
     Ok((ok, text))
 }

@@ -43,7 +43,10 @@ pub(crate) struct JoinArgs {
 }
 
 fn print_error(error: &RtcError) {
-    println!("{}", json!({ "error": { "code": error.code, "message": error.message } }));
+    println!(
+        "{}",
+        json!({ "error": { "code": error.code, "message": error.message } })
+    );
 }
 
 /// Codes with which the server ends our stay.
@@ -61,15 +64,23 @@ pub(crate) async fn run(args: JoinArgs) -> ExitCode {
         (Some(token), _, _) => match Claims::parse(token) {
             Ok(claims) => (claims.app_id().to_owned(), token.clone()),
             Err(e) => {
-                print_error(&RtcError::new(ErrorCode::InvalidToken, format!("malformed token: {e}")));
+                print_error(&RtcError::new(
+                    ErrorCode::InvalidToken,
+                    format!("malformed token: {e}"),
+                ));
                 return ExitCode::FAILURE;
             }
         },
         (None, Some(id), Some(key)) => {
-            let made = AccessToken::new(id.as_str(), key.as_str(), args.room.as_str(), args.user.as_str())
-                .add_privilege(Privilege::PublishStream, 0)
-                .add_privilege(Privilege::SubscribeStream, 0)
-                .serialize();
+            let made = AccessToken::new(
+                id.as_str(),
+                key.as_str(),
+                args.room.as_str(),
+                args.user.as_str(),
+            )
+            .add_privilege(Privilege::PublishStream, 0)
+            .add_privilege(Privilege::SubscribeStream, 0)
+            .serialize();
             match made {
                 Ok(token) => (id.clone(), token),
                 Err(e) => {
@@ -79,7 +90,10 @@ pub(crate) async fn run(args: JoinArgs) -> ExitCode {
             }
         }
         _ => {
-            print_error(&RtcError::new(ErrorCode::InvalidParams, "give --token, or --app-id and --app-key"));
+            print_error(&RtcError::new(
+                ErrorCode::InvalidParams,
+                "give --token, or --app-id and --app-key",
+            ));
             return ExitCode::FAILURE;
         }
     };
@@ -92,8 +106,14 @@ pub(crate) async fn run(args: JoinArgs) -> ExitCode {
         print_error(&e);
         return ExitCode::FAILURE;
     }
-    let info = UserInfo { user_id: args.user.clone(), extra_info: args.extra_info.clone() };
-    match engine.join_room(Some(&token), &args.room, info, RoomConfig::default()).await {
+    let info = UserInfo {
+        user_id: args.user.clone(),
+        extra_info: args.extra_info.clone(),
+    };
+    match engine
+        .join_room(Some(&token), &args.room, info, RoomConfig::default())
+        .await
+    {
         Ok(joined) => println!("{}", json!({ "event": "onJoinRoomResult", "data": joined })),
         Err(e) => {
             print_error(&e);

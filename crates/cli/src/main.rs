@@ -9,7 +9,11 @@ mod token;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "chorus", version, about = "Self-hostable real-time audio/video, veRTC compatible")]
+#[command(
+    name = "chorus",
+    version,
+    about = "Self-hostable real-time audio/video, veRTC compatible"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,8 +37,16 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Token(command) => return token::run(command),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
-        Command::Api(args) => return runtime().map_or(std::process::ExitCode::from(2), |rt| rt.block_on(api::run(args))),
-        Command::Join(args) => return runtime().map_or(std::process::ExitCode::from(2), |rt| rt.block_on(join::run(args))),
+        Command::Api(args) => {
+            return runtime().map_or(std::process::ExitCode::from(2), |rt| {
+                rt.block_on(api::run(args))
+            });
+        }
+        Command::Join(args) => {
+            return runtime().map_or(std::process::ExitCode::from(2), |rt| {
+                rt.block_on(join::run(args))
+            });
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -46,5 +58,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

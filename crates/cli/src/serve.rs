@@ -56,7 +56,10 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     for spec in &args.openapi_keys {
         let (access_key, secret_key) = pair(spec, "--openapi-key")?;
-        config.openapi_keys.push(ApiCredentials { access_key, secret_key });
+        config.openapi_keys.push(ApiCredentials {
+            access_key,
+            secret_key,
+        });
     }
     if let Some(n) = args.max_room_users {
         config.max_room_users = n;
@@ -80,7 +83,10 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let server = chorus_server::start(config).await?;
     println!("chorus is listening on {}", server.url());
     if let Some(dev) = server.dev_credentials() {
-        println!("dev mode (loopback only). app id: {}  app key: {}", dev.app.id, dev.app.key);
+        println!(
+            "dev mode (loopback only). app id: {}  app key: {}",
+            dev.app.id, dev.app.key
+        );
         if let Some(api) = &dev.openapi {
             println!("dev OpenAPI key: {}:{}", api.access_key, api.secret_key);
         }
@@ -90,7 +96,10 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     shutdown_signal().await;
-    eprintln!("draining: new joins are refused; waiting up to {}s for rooms to empty", drain_timeout.as_secs());
+    eprintln!(
+        "draining: new joins are refused; waiting up to {}s for rooms to empty",
+        drain_timeout.as_secs()
+    );
     server.drain(drain_timeout).await;
     server.shutdown().await;
     Ok(())

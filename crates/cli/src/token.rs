@@ -58,7 +58,9 @@ pub(crate) struct InspectArgs {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 pub(crate) fn run(command: TokenCommand) -> ExitCode {
@@ -79,7 +81,11 @@ pub(crate) fn run(command: TokenCommand) -> ExitCode {
 
 fn parse_privilege(spec: &str) -> Result<(Privilege, u32), String> {
     let (name, expiry) = match spec.split_once('=') {
-        Some((name, at)) => (name, at.parse::<u32>().map_err(|_| format!("bad expiry in {spec:?}"))?),
+        Some((name, at)) => (
+            name,
+            at.parse::<u32>()
+                .map_err(|_| format!("bad expiry in {spec:?}"))?,
+        ),
         None => (spec, 0),
     };
     let privilege = name.parse::<Privilege>().map_err(|e| e.to_string())?;
@@ -96,14 +102,22 @@ fn create(args: CreateArgs) -> Result<String, String> {
     }
     let expire_at = match (args.expire_at, args.expire_in) {
         (Some(at), _) => at,
-        (None, Some(secs)) => u32::try_from(now() + u64::from(secs)).map_err(|_| "--expire-in is too far out")?,
+        (None, Some(secs)) => {
+            u32::try_from(now() + u64::from(secs)).map_err(|_| "--expire-in is too far out")?
+        }
         (None, None) => 0,
     };
     token = token.with_expire_at(expire_at);
     let privileges = if args.privileges.is_empty() {
-        vec![(Privilege::PublishStream, 0), (Privilege::SubscribeStream, 0)]
+        vec![
+            (Privilege::PublishStream, 0),
+            (Privilege::SubscribeStream, 0),
+        ]
     } else {
-        args.privileges.iter().map(|p| parse_privilege(p)).collect::<Result<_, _>>()?
+        args.privileges
+            .iter()
+            .map(|p| parse_privilege(p))
+            .collect::<Result<_, _>>()?
     };
     for (privilege, expiry) in privileges {
         token = token.add_privilege(privilege, expiry);

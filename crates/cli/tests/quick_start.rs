@@ -35,7 +35,10 @@ impl Proc {
     /// The first line (within 10 s) that contains `needle`.
     fn line_with(&self, needle: &str) -> String {
         loop {
-            let line = self.lines.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("no line with {needle:?}"));
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
             if line.contains(needle) {
                 return line;
             }
@@ -51,7 +54,12 @@ impl Drop for Proc {
 }
 
 fn word_after<'a>(line: &'a str, label: &str) -> &'a str {
-    line.split(label).nth(1).unwrap().split_whitespace().next().unwrap()
+    line.split(label)
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
 }
 
 #[test]
@@ -59,12 +67,29 @@ fn serve_join_and_kick_through_the_openapi() {
     let server = Proc::spawn(&["serve", "--listen", "127.0.0.1:0"]);
     let url = word_after(&server.line_with("listening on"), "listening on ").to_owned();
     let dev = server.line_with("app id:");
-    let (app_id, app_key) = (word_after(&dev, "app id: ").to_owned(), word_after(&dev, "app key: ").to_owned());
+    let (app_id, app_key) = (
+        word_after(&dev, "app id: ").to_owned(),
+        word_after(&dev, "app key: ").to_owned(),
+    );
     let openapi = server.line_with("dev OpenAPI key:");
     let (ak, sk) = word_after(&openapi, "key: ").split_once(':').unwrap();
 
     let join = |user: &str| {
-        Proc::spawn(&["join", "--server", &url, "--app-id", &app_id, "--app-key", &app_key, "--room", "demo", "--user", user, "--duration", "30"])
+        Proc::spawn(&[
+            "join",
+            "--server",
+            &url,
+            "--app-id",
+            &app_id,
+            "--app-key",
+            &app_key,
+            "--room",
+            "demo",
+            "--user",
+            user,
+            "--duration",
+            "30",
+        ])
     };
     let mut alice = join("alice");
     alice.line_with("onJoinRoomResult");
@@ -74,10 +99,24 @@ fn serve_join_and_kick_through_the_openapi() {
     assert!(seen.contains("\"bob\""), "{seen}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .args(["api", "KickUser", &format!(r#"{{"AppId":"{app_id}","RoomId":"demo","UserId":"bob"}}"#), "--server", &url, "--ak", ak, "--sk", sk])
+        .args([
+            "api",
+            "KickUser",
+            &format!(r#"{{"AppId":"{app_id}","RoomId":"demo","UserId":"bob"}}"#),
+            "--server",
+            &url,
+            "--ak",
+            ak,
+            "--sk",
+            sk,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let envelope: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(envelope["Result"]["Message"], "success");
 
@@ -91,7 +130,17 @@ fn serve_join_and_kick_through_the_openapi() {
 
     // A wrongly signed call prints the error envelope and exits 1.
     let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .args(["api", "DismissRoom", &format!(r#"{{"AppId":"{app_id}","RoomId":"demo"}}"#), "--server", &url, "--ak", ak, "--sk", "wrong"])
+        .args([
+            "api",
+            "DismissRoom",
+            &format!(r#"{{"AppId":"{app_id}","RoomId":"demo"}}"#),
+            "--server",
+            &url,
+            "--ak",
+            ak,
+            "--sk",
+            "wrong",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -99,7 +148,21 @@ fn serve_join_and_kick_through_the_openapi() {
 
     // A join that fails prints the error and exits 1.
     let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .args(["join", "--server", &url, "--app-id", &app_id, "--app-key", "wrong-key", "--room", "demo", "--user", "eve", "--duration", "1"])
+        .args([
+            "join",
+            "--server",
+            &url,
+            "--app-id",
+            &app_id,
+            "--app-key",
+            "wrong-key",
+            "--room",
+            "demo",
+            "--user",
+            "eve",
+            "--duration",
+            "1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -4,6 +4,8 @@
 //! bodies, each declared once. Pure data: serde only, no I/O, no async. The server, the native
 //! SDK and (through the generated TypeScript) the Web SDK all speak through these types.
 
+#![warn(clippy::unwrap_used)]
+
 mod macros;
 
 mod enums;

@@ -4,7 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 /// The API versions Chorus answers to.
-pub const API_VERSIONS: &[&str] = &["2020-12-01", "2022-06-01", "2023-06-01", "2023-07-20", "2023-11-01"];
+pub const API_VERSIONS: &[&str] = &[
+    "2020-12-01",
+    "2022-06-01",
+    "2023-06-01",
+    "2023-07-20",
+    "2023-11-01",
+];
 /// The service name in responses and in the request signature scope.
 pub const SERVICE: &str = "rtc";
 /// The region Chorus reports, and the default region clients sign for.
@@ -61,7 +67,9 @@ pub struct Done {
 impl Done {
     /// The one success value.
     pub fn success() -> Self {
-        Done { message: "success".into() }
+        Done {
+            message: "success".into(),
+        }
     }
 }
 

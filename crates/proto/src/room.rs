@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ErrorCode, MediaType, RoomMode, RoomProfileType, StreamRemoveReason, UserOfflineReason};
+use crate::{
+    ErrorCode, MediaType, RoomMode, RoomProfileType, StreamRemoveReason, UserOfflineReason,
+};
 
 /// A user as the room shows it to others.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

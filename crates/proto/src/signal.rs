@@ -10,9 +10,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::RtcError;
 use crate::macros::{events, requests};
 use crate::room::*;
-use crate::RtcError;
 
 /// Protocol version; part of the WebSocket path so incompatible clients fail loudly.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -205,7 +205,10 @@ impl ServerFrame {
                 ));
             }
         };
-        Ok(ServerFrame::Response { id: raw.id, outcome })
+        Ok(ServerFrame::Response {
+            id: raw.id,
+            outcome,
+        })
     }
 
     /// JSON text of a successful response.
@@ -215,7 +218,8 @@ impl ServerFrame {
             id: u64,
             result: &'a T,
         }
-        serde_json::to_string(&Ok { id, result }).expect("results are plain data and always serialize")
+        serde_json::to_string(&Ok { id, result })
+            .expect("results are plain data and always serialize")
     }
 
     /// JSON text of a failed response.
@@ -225,7 +229,8 @@ impl ServerFrame {
             id: Option<u64>,
             error: &'a RtcError,
         }
-        serde_json::to_string(&Err { id, error }).expect("errors are plain data and always serialize")
+        serde_json::to_string(&Err { id, error })
+            .expect("errors are plain data and always serialize")
     }
 
     /// JSON text of an event.
@@ -243,10 +248,15 @@ mod tests {
     fn request_round_trips() {
         let frame = RequestFrame {
             id: 3,
-            request: Request::PublishStream(MediaParams { media_type: MediaType::AudioAndVideo }),
+            request: Request::PublishStream(MediaParams {
+                media_type: MediaType::AudioAndVideo,
+            }),
         };
         let text = frame.to_json();
-        assert_eq!(text, r#"{"id":3,"method":"publishStream","params":{"mediaType":3}}"#);
+        assert_eq!(
+            text,
+            r#"{"id":3,"method":"publishStream","params":{"mediaType":3}}"#
+        );
         assert_eq!(RequestFrame::parse(&text), Ok(frame));
     }
 
@@ -261,8 +271,9 @@ mod tests {
         let bad = RequestFrame::parse(r#"{"id":9,"method":"fly"}"#).unwrap_err();
         assert_eq!(bad.id, Some(9));
         assert!(matches!(bad.error, FrameError::UnknownMethod(_)));
-        let bad = RequestFrame::parse(r#"{"id":9,"method":"publishStream","params":{"mediaType":9}}"#)
-            .unwrap_err();
+        let bad =
+            RequestFrame::parse(r#"{"id":9,"method":"publishStream","params":{"mediaType":9}}"#)
+                .unwrap_err();
         assert!(matches!(bad.error, FrameError::BadParams { .. }));
         assert_eq!(RequestFrame::parse("nope").unwrap_err().id, None);
     }
@@ -273,11 +284,17 @@ mod tests {
         let text = ServerFrame::error_json(Some(4), &err);
         assert_eq!(
             ServerFrame::parse(&text),
-            Ok(ServerFrame::Response { id: Some(4), outcome: Err(err) })
+            Ok(ServerFrame::Response {
+                id: Some(4),
+                outcome: Err(err)
+            })
         );
         let event = Event::TokenWillExpire(TokenWillExpireEvent { expire_at: 5 });
         let text = ServerFrame::event_json(&event);
-        assert_eq!(text, r#"{"event":"onTokenWillExpire","data":{"expireAt":5}}"#);
+        assert_eq!(
+            text,
+            r#"{"event":"onTokenWillExpire","data":{"expireAt":5}}"#
+        );
         assert_eq!(ServerFrame::parse(&text), Ok(ServerFrame::Event(event)));
     }
 

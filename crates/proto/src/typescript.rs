@@ -44,7 +44,11 @@ pub fn typescript_module() -> String {
     }
 
     let cfg = crate::typescript::ts_config();
-    let mut decls = vec![RtcError::decl(&cfg), UserInfo::decl(&cfg), RoomConfig::decl(&cfg)];
+    let mut decls = vec![
+        RtcError::decl(&cfg),
+        UserInfo::decl(&cfg),
+        RoomConfig::decl(&cfg),
+    ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());
     let mut seen = std::collections::BTreeSet::new();
@@ -55,7 +59,9 @@ pub fn typescript_module() -> String {
             out.push_str("\n\n");
         }
     }
-    out.push_str(&format!("export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n"));
+    out.push_str(&format!(
+        "export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n"
+    ));
     out.push_str(&format!("export const SIGNAL_PATH = {SIGNAL_PATH:?};\n\n"));
     out.push_str(&signal::ts_methods());
     out.push('\n');

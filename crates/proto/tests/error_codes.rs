@@ -23,8 +23,14 @@ fn error_codes_serialise_to_the_contract_values() {
 
 #[test]
 fn audio_mixing_errors_are_numbers() {
-    assert_eq!(serde_json::to_string(&AudioMixingError::InvalidAudioTrack).unwrap(), "9");
-    assert_eq!(AudioMixingError::from_value(5), Some(AudioMixingError::InvalidVolume));
+    assert_eq!(
+        serde_json::to_string(&AudioMixingError::InvalidAudioTrack).unwrap(),
+        "9"
+    );
+    assert_eq!(
+        AudioMixingError::from_value(5),
+        Some(AudioMixingError::InvalidVolume)
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 #[test]
 fn generated_typescript_is_fresh() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web/src/generated/protocol.ts");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web/src/generated/protocol.ts");
     let fresh = chorus_proto::typescript_module();
     if std::env::var_os("CHORUS_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

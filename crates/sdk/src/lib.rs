@@ -26,6 +26,8 @@
 //! deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that owns the
 //! WebSocket; the handle only sends it calls.
 
+#![warn(clippy::unwrap_used)]
+
 mod config;
 mod connection;
 mod engine;

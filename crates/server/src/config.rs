@@ -89,7 +89,9 @@ pub enum ConfigError {
     #[error("OpenAPI access key {0:?} needs a non-empty secret")]
     BadApiKey(String),
     /// Dev mode asked to listen beyond loopback.
-    #[error("with no --app configured Chorus runs a dev app and listens on loopback only; {0} is not loopback (configure --app ID:KEY to serve others)")]
+    #[error(
+        "with no --app configured Chorus runs a dev app and listens on loopback only; {0} is not loopback (configure --app ID:KEY to serve others)"
+    )]
     DevModeNotLoopback(SocketAddr),
     /// A limit is zero.
     #[error("{0} must be greater than zero")]
@@ -107,7 +109,10 @@ pub enum ConfigError {
 impl Config {
     /// Reads a TOML config file.
     pub fn from_toml_file(path: &str) -> Result<Self, ConfigError> {
-        let file_error = |reason: String| ConfigError::File { path: path.to_owned(), reason };
+        let file_error = |reason: String| ConfigError::File {
+            path: path.to_owned(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
         toml::from_str(&text).map_err(|e| file_error(e.to_string()))
     }
@@ -152,7 +157,9 @@ pub(crate) struct Apps {
 
 impl Apps {
     pub(crate) fn new(apps: &[AppCredentials]) -> Self {
-        Apps { keys: apps.iter().map(|a| (a.id.clone(), a.key.clone())).collect() }
+        Apps {
+            keys: apps.iter().map(|a| (a.id.clone(), a.key.clone())).collect(),
+        }
     }
 
     pub(crate) fn key(&self, app_id: &str) -> Option<&str> {

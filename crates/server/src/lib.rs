@@ -5,6 +5,8 @@
 //! media plane (`sfu`) will sit under `room` the same way. `chorus serve` is a thin shell over
 //! [`start`].
 
+#![warn(clippy::unwrap_used)]
+
 mod api;
 mod clock;
 mod config;
@@ -97,7 +99,11 @@ pub struct RunningServer {
 }
 
 fn random_string(len: usize) -> String {
-    rand::rng().sample_iter(Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// Validates `config`, binds, and starts serving. Without apps, makes up a dev app (and a dev
@@ -105,10 +111,16 @@ fn random_string(len: usize) -> String {
 pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     config.validate()?;
     let dev = config.apps.is_empty().then(|| {
-        let app = AppCredentials { id: random_string(chorus_token::APP_ID_LEN), key: random_string(32) };
+        let app = AppCredentials {
+            id: random_string(chorus_token::APP_ID_LEN),
+            key: random_string(32),
+        };
         config.apps.push(app.clone());
         let openapi = config.openapi_keys.is_empty().then(|| {
-            let pair = ApiCredentials { access_key: format!("AK{}", random_string(18)), secret_key: random_string(32) };
+            let pair = ApiCredentials {
+                access_key: format!("AK{}", random_string(18)),
+                secret_key: random_string(32),
+            };
             config.openapi_keys.push(pair.clone());
             pair
         });
@@ -141,15 +153,24 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
 
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let app = router(ctx.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let serve = tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });
@@ -164,7 +185,14 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         })
     };
     tracing::info!(%addr, dev = dev.is_some(), "chorus listening");
-    Ok(RunningServer { addr, ctx, dev, stop: Some(stop), serve, janitor })
+    Ok(RunningServer {
+        addr,
+        ctx,
+        dev,
+        stop: Some(stop),
+        serve,
+        janitor,
+    })
 }
 
 fn router(ctx: Arc<Ctx>) -> Router {

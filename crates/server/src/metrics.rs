@@ -30,18 +30,44 @@ impl Metrics {
         let participants = Gauge::default();
         let requests = Family::<Labels, Counter>::default();
         let api_requests = Family::<Labels, Counter>::default();
-        registry.register("connections", "Open signalling connections", connections.clone());
+        registry.register(
+            "connections",
+            "Open signalling connections",
+            connections.clone(),
+        );
         registry.register("rooms", "Rooms running", rooms.clone());
-        registry.register("participants", "Users in rooms, connected or in grace", participants.clone());
-        registry.register("requests", "Signalling requests by method and outcome", requests.clone());
-        registry.register("api_requests", "OpenAPI requests by action and outcome", api_requests.clone());
-        Metrics { registry: Arc::new(registry), connections, rooms, participants, requests, api_requests }
+        registry.register(
+            "participants",
+            "Users in rooms, connected or in grace",
+            participants.clone(),
+        );
+        registry.register(
+            "requests",
+            "Signalling requests by method and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "api_requests",
+            "OpenAPI requests by action and outcome",
+            api_requests.clone(),
+        );
+        Metrics {
+            registry: Arc::new(registry),
+            connections,
+            rooms,
+            participants,
+            requests,
+            api_requests,
+        }
     }
 
     /// Counts a signalling request.
     pub(crate) fn request(&self, method: &'static str, outcome: &str) {
         self.requests
-            .get_or_create(&vec![("method", method.to_owned()), ("outcome", outcome.to_owned())])
+            .get_or_create(&vec![
+                ("method", method.to_owned()),
+                ("outcome", outcome.to_owned()),
+            ])
             .inc();
     }
 

@@ -22,7 +22,12 @@ async fn two_hundred_concurrent_joiners_each_see_the_other_199() {
             let engine = chorus_sdk::create_engine(APP_ID, chorus_sdk::EngineConfig::new(url));
             let mut events = engine.events();
             engine
-                .join_room(Some(&token("crowd", &user)), "crowd", user_info(&user), RoomConfig::default())
+                .join_room(
+                    Some(&token("crowd", &user)),
+                    "crowd",
+                    user_info(&user),
+                    RoomConfig::default(),
+                )
                 .await
                 .unwrap_or_else(|e| panic!("{user} joins: {e}"));
             let mut seen = BTreeSet::new();
@@ -31,7 +36,11 @@ async fn two_hundred_concurrent_joiners_each_see_the_other_199() {
                 let left = deadline.saturating_duration_since(tokio::time::Instant::now());
                 match tokio::time::timeout(left, events.next()).await {
                     Ok(Some(chorus_sdk::EngineEvent::Room(Event::UserJoined(j)))) => {
-                        assert!(seen.insert(j.user_info.user_id.clone()), "{user} saw {} twice", j.user_info.user_id);
+                        assert!(
+                            seen.insert(j.user_info.user_id.clone()),
+                            "{user} saw {} twice",
+                            j.user_info.user_id
+                        );
                     }
                     Ok(Some(chorus_sdk::EngineEvent::Room(Event::UserLeave(l)))) => {
                         panic!("{user} saw {} leave", l.user_info.user_id)
@@ -54,6 +63,11 @@ async fn two_hundred_concurrent_joiners_each_see_the_other_199() {
     for (_, events) in engines.iter_mut().take(10) {
         assert_quiet(events, Duration::from_millis(50)).await;
     }
-    let (_, users) = server.api("GetRoomOnlineUsers", serde_json::json!({"AppId": APP_ID, "RoomId": "crowd"})).await;
+    let (_, users) = server
+        .api(
+            "GetRoomOnlineUsers",
+            serde_json::json!({"AppId": APP_ID, "RoomId": "crowd"}),
+        )
+        .await;
     assert_eq!(users["Result"]["TotalUser"], CLIENTS);
 }

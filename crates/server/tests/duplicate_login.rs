@@ -11,7 +11,10 @@ async fn the_older_session_is_removed_with_duplicate_login() {
     let (_watcher, mut watcher_events) = server.joined("dup", "watcher").await;
     let (first, mut first_events) = server.joined("dup", "alice").await;
     first.publish_stream(MediaType::Audio).await.unwrap();
-    wait_for(&mut watcher_events, |e| matches!(e, Event::UserPublishStream(_)).then_some(())).await;
+    wait_for(&mut watcher_events, |e| {
+        matches!(e, Event::UserPublishStream(_)).then_some(())
+    })
+    .await;
 
     let (second, _second_events) = server.joined("dup", "alice").await;
 
@@ -41,5 +44,13 @@ async fn the_older_session_is_removed_with_duplicate_login() {
     let e = first.publish_stream(MediaType::Audio).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotConnectedYet);
     second.publish_stream(MediaType::Video).await.unwrap();
-    first.join_room(Some(&token("dup", "alice")), "dup", user_info("alice"), RoomConfig::default()).await.unwrap();
+    first
+        .join_room(
+            Some(&token("dup", "alice")),
+            "dup",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
 }

@@ -24,7 +24,10 @@ async fn left_because(events: &mut chorus_sdk::EventStream, user: &str) -> UserO
 }
 
 fn ok(envelope: &serde_json::Value) {
-    assert!(envelope["ResponseMetadata"]["Error"].is_null(), "{envelope}");
+    assert!(
+        envelope["ResponseMetadata"]["Error"].is_null(),
+        "{envelope}"
+    );
     assert_eq!(envelope["Result"]["Message"], "success", "{envelope}");
     assert_eq!(envelope["ResponseMetadata"]["Service"], "rtc");
 }
@@ -34,14 +37,32 @@ async fn kick_user_removes_one_user() {
     let server = TestServer::start().await;
     let (_alice, mut alice_events) = server.joined("kick", "alice").await;
     let (bob, mut bob_events) = server.joined("kick", "bob").await;
-    let (status, envelope) = server.api("KickUser", json!({"AppId": APP_ID, "RoomId": "kick", "UserId": "bob"})).await;
+    let (status, envelope) = server
+        .api(
+            "KickUser",
+            json!({"AppId": APP_ID, "RoomId": "kick", "UserId": "bob"}),
+        )
+        .await;
     assert_eq!(status, 200);
     ok(&envelope);
     assert_eq!(envelope["ResponseMetadata"]["Action"], "KickUser");
-    assert_eq!(removed_with(&mut bob_events).await.error_code, ErrorCode::KickedOut);
-    assert_eq!(left_because(&mut alice_events, "bob").await, UserOfflineReason::KickedByAdmin);
+    assert_eq!(
+        removed_with(&mut bob_events).await.error_code,
+        ErrorCode::KickedOut
+    );
+    assert_eq!(
+        left_because(&mut alice_events, "bob").await,
+        UserOfflineReason::KickedByAdmin
+    );
     // Kicked is not banned: bob may come back.
-    bob.join_room(Some(&token("kick", "bob")), "kick", user_info("bob"), RoomConfig::default()).await.unwrap();
+    bob.join_room(
+        Some(&token("kick", "bob")),
+        "kick",
+        user_info("bob"),
+        RoomConfig::default(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -49,11 +70,24 @@ async fn dismiss_room_removes_everyone() {
     let server = TestServer::start().await;
     let (_alice, mut alice_events) = server.joined("dismiss", "alice").await;
     let (_bob, mut bob_events) = server.joined("dismiss", "bob").await;
-    let (_, envelope) = server.api("DismissRoom", json!({"AppId": APP_ID, "RoomId": "dismiss"})).await;
+    let (_, envelope) = server
+        .api("DismissRoom", json!({"AppId": APP_ID, "RoomId": "dismiss"}))
+        .await;
     ok(&envelope);
-    assert_eq!(removed_with(&mut alice_events).await.error_code, ErrorCode::RoomDismiss);
-    assert_eq!(removed_with(&mut bob_events).await.error_code, ErrorCode::RoomDismiss);
-    let (_, users) = server.api("GetRoomOnlineUsers", json!({"AppId": APP_ID, "RoomId": "dismiss"})).await;
+    assert_eq!(
+        removed_with(&mut alice_events).await.error_code,
+        ErrorCode::RoomDismiss
+    );
+    assert_eq!(
+        removed_with(&mut bob_events).await.error_code,
+        ErrorCode::RoomDismiss
+    );
+    let (_, users) = server
+        .api(
+            "GetRoomOnlineUsers",
+            json!({"AppId": APP_ID, "RoomId": "dismiss"}),
+        )
+        .await;
     assert_eq!(users["Result"]["RoomExists"], false);
     assert_eq!(users["Result"]["TotalUser"], 0);
 }
@@ -64,40 +98,86 @@ async fn banning_a_user_in_a_room() {
     let (_alice, mut alice_events) = server.joined("ban", "alice").await;
     let (bob, mut bob_events) = server.joined("ban", "bob").await;
     let (_, envelope) = server
-        .api("BanRoomUser", json!({"AppId": APP_ID, "RoomId": "ban", "UserId": "bob", "ForbiddenInterval": 60}))
+        .api(
+            "BanRoomUser",
+            json!({"AppId": APP_ID, "RoomId": "ban", "UserId": "bob", "ForbiddenInterval": 60}),
+        )
         .await;
     ok(&envelope);
     let removed = removed_with(&mut bob_events).await;
     assert_eq!(removed.error_code, ErrorCode::UserForbidden);
     assert_eq!(removed.forbidden_time, Some(60));
-    assert_eq!(left_because(&mut alice_events, "bob").await, UserOfflineReason::KickedByAdmin);
+    assert_eq!(
+        left_because(&mut alice_events, "bob").await,
+        UserOfflineReason::KickedByAdmin
+    );
 
-    let e = bob.join_room(Some(&token("ban", "bob")), "ban", user_info("bob"), RoomConfig::default()).await.unwrap_err();
+    let e = bob
+        .join_room(
+            Some(&token("ban", "bob")),
+            "ban",
+            user_info("bob"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::UserForbidden);
     assert!(e.message.contains("seconds"), "{e}");
     // The ban is about this room only.
-    server.engine().join_room(Some(&token("elsewhere", "bob")), "elsewhere", user_info("bob"), RoomConfig::default()).await.unwrap();
+    server
+        .engine()
+        .join_room(
+            Some(&token("elsewhere", "bob")),
+            "elsewhere",
+            user_info("bob"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
 
     // Lifting it lets bob back in.
     let (_, envelope) = server
-        .api("UpdateBanRoomUserRule", json!({"AppId": APP_ID, "RoomId": "ban", "UserId": "bob", "ForbiddenInterval": 0}))
+        .api(
+            "UpdateBanRoomUserRule",
+            json!({"AppId": APP_ID, "RoomId": "ban", "UserId": "bob", "ForbiddenInterval": 0}),
+        )
         .await;
     ok(&envelope);
-    bob.join_room(Some(&token("ban", "bob")), "ban", user_info("bob"), RoomConfig::default()).await.unwrap();
+    bob.join_room(
+        Some(&token("ban", "bob")),
+        "ban",
+        user_info("bob"),
+        RoomConfig::default(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
 async fn banning_a_room_outlasts_the_room() {
     let server = TestServer::start().await;
     let (alice, mut alice_events) = server.joined("closed", "alice").await;
-    let (_, envelope) = server.api("BanRoomUser", json!({"AppId": APP_ID, "RoomId": "closed", "ForbiddenInterval": 30})).await;
+    let (_, envelope) = server
+        .api(
+            "BanRoomUser",
+            json!({"AppId": APP_ID, "RoomId": "closed", "ForbiddenInterval": 30}),
+        )
+        .await;
     ok(&envelope);
-    assert_eq!(removed_with(&mut alice_events).await.error_code, ErrorCode::RoomForbidden);
+    assert_eq!(
+        removed_with(&mut alice_events).await.error_code,
+        ErrorCode::RoomForbidden
+    );
     // The room is empty and gone, yet the ban holds for anyone.
     for user in ["alice", "zed"] {
         let e = server
             .engine()
-            .join_room(Some(&token("closed", user)), "closed", user_info(user), RoomConfig::default())
+            .join_room(
+                Some(&token("closed", user)),
+                "closed",
+                user_info(user),
+                RoomConfig::default(),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::RoomForbidden, "{user}: {e}");
@@ -110,13 +190,29 @@ async fn banning_a_user_everywhere() {
     let server = TestServer::start().await;
     let (_a, mut in_one) = server.joined("one", "mallory").await;
     let (_b, mut in_two) = server.joined("two", "mallory").await;
-    let (_, envelope) = server.api("BanRoomUser", json!({"AppId": APP_ID, "UserId": "mallory", "ForbiddenInterval": 30})).await;
+    let (_, envelope) = server
+        .api(
+            "BanRoomUser",
+            json!({"AppId": APP_ID, "UserId": "mallory", "ForbiddenInterval": 30}),
+        )
+        .await;
     ok(&envelope);
-    assert_eq!(removed_with(&mut in_one).await.error_code, ErrorCode::UserForbidden);
-    assert_eq!(removed_with(&mut in_two).await.error_code, ErrorCode::UserForbidden);
+    assert_eq!(
+        removed_with(&mut in_one).await.error_code,
+        ErrorCode::UserForbidden
+    );
+    assert_eq!(
+        removed_with(&mut in_two).await.error_code,
+        ErrorCode::UserForbidden
+    );
     let e = server
         .engine()
-        .join_room(Some(&token("three", "mallory")), "three", user_info("mallory"), RoomConfig::default())
+        .join_room(
+            Some(&token("three", "mallory")),
+            "three",
+            user_info("mallory"),
+            RoomConfig::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::UserForbidden);
@@ -124,7 +220,10 @@ async fn banning_a_user_everywhere() {
     server.joined("three", "alice").await;
     // The rule can be shortened to lift it.
     let (_, envelope) = server
-        .api("UpdateBanRoomUserRule", json!({"AppId": APP_ID, "UserId": "mallory", "ForbiddenInterval": 0}))
+        .api(
+            "UpdateBanRoomUserRule",
+            json!({"AppId": APP_ID, "UserId": "mallory", "ForbiddenInterval": 0}),
+        )
         .await;
     ok(&envelope);
     server.joined("three", "mallory").await;
@@ -135,11 +234,24 @@ async fn ban_with_zero_interval_only_kicks() {
     let server = TestServer::start().await;
     let (bob, mut bob_events) = server.joined("zero", "bob").await;
     let (_, envelope) = server
-        .api("BanRoomUser", json!({"AppId": APP_ID, "RoomId": "zero", "UserId": "bob", "ForbiddenInterval": 0}))
+        .api(
+            "BanRoomUser",
+            json!({"AppId": APP_ID, "RoomId": "zero", "UserId": "bob", "ForbiddenInterval": 0}),
+        )
         .await;
     ok(&envelope);
-    assert_eq!(removed_with(&mut bob_events).await.error_code, ErrorCode::KickedOut);
-    bob.join_room(Some(&token("zero", "bob")), "zero", user_info("bob"), RoomConfig::default()).await.unwrap();
+    assert_eq!(
+        removed_with(&mut bob_events).await.error_code,
+        ErrorCode::KickedOut
+    );
+    bob.join_room(
+        Some(&token("zero", "bob")),
+        "zero",
+        user_info("bob"),
+        RoomConfig::default(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -147,28 +259,49 @@ async fn unsigned_wrongly_signed_and_stale_requests_are_refused() {
     let server = TestServer::start().await;
     let body = json!({"AppId": APP_ID, "RoomId": "r"}).to_string();
 
-    let (status, envelope) = server.api_signed("GetRoomOnlineUsers", &body, AK, "wrong-secret", now()).await;
+    let (status, envelope) = server
+        .api_signed("GetRoomOnlineUsers", &body, AK, "wrong-secret", now())
+        .await;
     assert_eq!(status, 401);
-    assert_eq!(envelope["ResponseMetadata"]["Error"]["Code"], "SignatureDoesNotMatch");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"],
+        "SignatureDoesNotMatch"
+    );
     assert!(envelope.get("Result").is_none());
 
-    let (status, envelope) = server.api_signed("GetRoomOnlineUsers", &body, "AKUNKNOWN", SK, now()).await;
+    let (status, envelope) = server
+        .api_signed("GetRoomOnlineUsers", &body, "AKUNKNOWN", SK, now())
+        .await;
     assert_eq!(status, 401);
-    assert_eq!(envelope["ResponseMetadata"]["Error"]["Code"], "InvalidAccessKey");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"],
+        "InvalidAccessKey"
+    );
 
-    let (status, envelope) = server.api_signed("GetRoomOnlineUsers", &body, AK, SK, now() - 3600).await;
+    let (status, envelope) = server
+        .api_signed("GetRoomOnlineUsers", &body, AK, SK, now() - 3600)
+        .await;
     assert_eq!(status, 400);
-    assert_eq!(envelope["ResponseMetadata"]["Error"]["Code"], "InvalidTimestamp");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"],
+        "InvalidTimestamp"
+    );
 
     let response = reqwest::Client::new()
-        .post(format!("{}/?Action=KickUser&Version=2020-12-01", server.url()))
+        .post(format!(
+            "{}/?Action=KickUser&Version=2020-12-01",
+            server.url()
+        ))
         .body(body.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let envelope: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(envelope["ResponseMetadata"]["Error"]["Code"], "MissingAuthenticationToken");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"],
+        "MissingAuthenticationToken"
+    );
 }
 
 #[tokio::test]
@@ -176,17 +309,42 @@ async fn unknown_actions_and_bad_bodies_get_error_envelopes() {
     let server = TestServer::start().await;
     let (status, envelope) = server.api("LaunchRocket", json!({})).await;
     assert_eq!(status, 404);
-    assert_eq!(envelope["ResponseMetadata"]["Error"]["Code"], "InvalidActionOrVersion");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"],
+        "InvalidActionOrVersion"
+    );
 
-    let (status, envelope) = server.api_signed("KickUser", "{not json", AK, SK, now()).await;
+    let (status, envelope) = server
+        .api_signed("KickUser", "{not json", AK, SK, now())
+        .await;
     assert_eq!(status, 400);
-    assert_eq!(envelope["ResponseMetadata"]["Error"]["Code"], "InvalidParameter");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"],
+        "InvalidParameter"
+    );
 
-    let (status, envelope) = server.api("KickUser", json!({"AppId": APP_ID, "RoomId": "r"})).await;
+    let (status, envelope) = server
+        .api("KickUser", json!({"AppId": APP_ID, "RoomId": "r"}))
+        .await;
     assert_eq!(status, 400, "UserId missing: {envelope}");
-    let (status, envelope) = server.api("KickUser", json!({"AppId": "nope", "RoomId": "r", "UserId": "u"})).await;
+    let (status, envelope) = server
+        .api(
+            "KickUser",
+            json!({"AppId": "nope", "RoomId": "r", "UserId": "u"}),
+        )
+        .await;
     assert_eq!(status, 400);
-    assert!(envelope["ResponseMetadata"]["Error"]["Message"].as_str().unwrap().contains("AppId"));
-    let (status, _) = server.api("BanRoomUser", json!({"AppId": APP_ID, "ForbiddenInterval": 5})).await;
+    assert!(
+        envelope["ResponseMetadata"]["Error"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("AppId")
+    );
+    let (status, _) = server
+        .api(
+            "BanRoomUser",
+            json!({"AppId": APP_ID, "ForbiddenInterval": 5}),
+        )
+        .await;
     assert_eq!(status, 400, "a ban needs a room or a user");
 }

@@ -12,22 +12,33 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(server: &TestServer) -> Socket {
-    tokio_tungstenite::connect_async(server.ws_url()).await.expect("websocket connects").0
+    tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .expect("websocket connects")
+        .0
 }
 
 async fn send(socket: &mut Socket, text: impl Into<String>) {
-    socket.send(Message::Text(text.into().into())).await.unwrap();
+    socket
+        .send(Message::Text(text.into().into()))
+        .await
+        .unwrap();
 }
 
 /// The next text frame, as JSON.
 async fn recv(socket: &mut Socket) -> Value {
     loop {
-        let message = tokio::time::timeout(PATIENCE, socket.next()).await.expect("a frame in time");
+        let message = tokio::time::timeout(PATIENCE, socket.next())
+            .await
+            .expect("a frame in time");
         match message.expect("socket open").expect("no socket error") {
-            Message::Text(text) => return serde_json::from_str(&text).expect("server frames are JSON"),
+            Message::Text(text) => {
+                return serde_json::from_str(&text).expect("server frames are JSON");
+            }
             Message::Close(_) => panic!("socket closed"),
             _ => continue,
         }
@@ -52,25 +63,40 @@ async fn malformed_frames_get_invalid_params() {
         (r#"{"method":"joinRoom"}"#, Value::Null),
         (r#"{"id":5}"#, json!(5)),
         (r#"{"id":6,"method":"flyToTheMoon","params":{}}"#, json!(6)),
-        (r#"{"id":7,"method":"publishStream","params":{"mediaType":"loud"}}"#, json!(7)),
-        (r#"{"id":8,"method":"joinRoom","params":{"roomId":5}}"#, json!(8)),
+        (
+            r#"{"id":7,"method":"publishStream","params":{"mediaType":"loud"}}"#,
+            json!(7),
+        ),
+        (
+            r#"{"id":8,"method":"joinRoom","params":{"roomId":5}}"#,
+            json!(8),
+        ),
         (r#"{"id":-1,"method":"leaveRoom"}"#, Value::Null),
     ];
     for (frame, id) in cases {
         send(&mut socket, frame).await;
         let reply = recv(&mut socket).await;
-        assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{frame} -> {reply}");
+        assert_eq!(
+            reply["error"]["code"], "INVALID_PARAMS",
+            "{frame} -> {reply}"
+        );
         assert_eq!(reply["id"], id, "{frame} -> {reply}");
         assert!(!reply["error"]["message"].as_str().unwrap().is_empty());
     }
-    socket.send(Message::Binary(vec![0, 159, 146, 150].into())).await.unwrap();
+    socket
+        .send(Message::Binary(vec![0, 159, 146, 150].into()))
+        .await
+        .unwrap();
     assert_eq!(recv(&mut socket).await["error"]["code"], "INVALID_PARAMS");
     // The same socket still works.
     send(&mut socket, join_frame(9, "calm", "bob")).await;
     let reply = recv(&mut socket).await;
     assert_eq!(reply["id"], 9);
     assert_eq!(reply["result"]["userId"], "bob", "{reply}");
-    wait_for(&mut alice_events, |e| matches!(e, Event::UserJoined(j) if j.user_info.user_id == "bob").then_some(())).await;
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::UserJoined(j) if j.user_info.user_id == "bob").then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -78,7 +104,10 @@ async fn random_garbage_never_disturbs_others() {
     let server = TestServer::start().await;
     let (_alice, mut alice_events) = server.joined("storm", "alice").await;
     let (bob, _bob_events) = server.joined("storm", "bob").await;
-    wait_for(&mut alice_events, |e| matches!(e, Event::UserJoined(_)).then_some(())).await;
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::UserJoined(_)).then_some(())
+    })
+    .await;
 
     // A deterministic generator: frames of random bytes, random JSON-ish text, and huge ones.
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -93,7 +122,9 @@ async fn random_garbage_never_disturbs_others() {
         let mut socket = connect(&server).await;
         for _ in 0..50 {
             let len = (next() % 300) as usize;
-            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char).collect();
+            let text: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+                .collect();
             if socket.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
@@ -104,14 +135,25 @@ async fn random_garbage_never_disturbs_others() {
         }
         if round % 5 == 0 {
             // Larger than the server reads: the connection is closed, nothing else happens.
-            let _ = socket.send(Message::Text("x".repeat(chorus_proto::MAX_FRAME_BYTES + 1).into())).await;
+            let _ = socket
+                .send(Message::Text(
+                    "x".repeat(chorus_proto::MAX_FRAME_BYTES + 1).into(),
+                ))
+                .await;
         }
         drop(socket);
     }
     // The room is intact and live.
-    bob.publish_stream(chorus_proto::MediaType::Audio).await.unwrap();
-    wait_for(&mut alice_events, |e| matches!(e, Event::UserPublishStream(p) if p.user_id == "bob").then_some(())).await;
-    let health = reqwest::get(format!("{}/healthz", server.url())).await.unwrap();
+    bob.publish_stream(chorus_proto::MediaType::Audio)
+        .await
+        .unwrap();
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::UserPublishStream(p) if p.user_id == "bob").then_some(())
+    })
+    .await;
+    let health = reqwest::get(format!("{}/healthz", server.url()))
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
 }
 
@@ -119,14 +161,47 @@ async fn random_garbage_never_disturbs_others() {
 async fn room_requests_outside_a_room_are_not_connected_yet() {
     let server = TestServer::start().await;
     let mut socket = connect(&server).await;
-    for (i, method) in ["publishStream", "unpublishStream", "publishScreen", "unpublishScreen"].iter().enumerate() {
-        send(&mut socket, json!({"id": i, "method": method, "params": {"mediaType": 1}}).to_string()).await;
-        assert_eq!(recv(&mut socket).await["error"]["code"], "NOT_CONNECTED_YET", "{method}");
+    for (i, method) in [
+        "publishStream",
+        "unpublishStream",
+        "publishScreen",
+        "unpublishScreen",
+    ]
+    .iter()
+    .enumerate()
+    {
+        send(
+            &mut socket,
+            json!({"id": i, "method": method, "params": {"mediaType": 1}}).to_string(),
+        )
+        .await;
+        assert_eq!(
+            recv(&mut socket).await["error"]["code"],
+            "NOT_CONNECTED_YET",
+            "{method}"
+        );
     }
-    send(&mut socket, r#"{"id":10,"method":"setUserVisibility","params":{"visible":false}}"#).await;
-    assert_eq!(recv(&mut socket).await["error"]["code"], "NOT_CONNECTED_YET");
-    send(&mut socket, format!(r#"{{"id":11,"method":"updateToken","params":{{"token":"{}"}}}}"#, token("r", "u"))).await;
-    assert_eq!(recv(&mut socket).await["error"]["code"], "UPDATE_TOKEN_BEFORE_JOIN");
+    send(
+        &mut socket,
+        r#"{"id":10,"method":"setUserVisibility","params":{"visible":false}}"#,
+    )
+    .await;
+    assert_eq!(
+        recv(&mut socket).await["error"]["code"],
+        "NOT_CONNECTED_YET"
+    );
+    send(
+        &mut socket,
+        format!(
+            r#"{{"id":11,"method":"updateToken","params":{{"token":"{}"}}}}"#,
+            token("r", "u")
+        ),
+    )
+    .await;
+    assert_eq!(
+        recv(&mut socket).await["error"]["code"],
+        "UPDATE_TOKEN_BEFORE_JOIN"
+    );
     send(&mut socket, r#"{"id":12,"method":"leaveRoom"}"#).await;
     assert_eq!(recv(&mut socket).await["result"], json!({}));
 }
@@ -140,11 +215,17 @@ async fn a_dropped_connection_keeps_its_place_for_the_grace_period() {
     let mut bob = connect(&server).await;
     send(&mut bob, join_frame(1, "grace", "bob")).await;
     assert_eq!(recv(&mut bob).await["result"]["resumed"], false);
-    wait_for(&mut alice_events, |e| matches!(e, Event::UserJoined(_)).then_some(())).await;
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::UserJoined(_)).then_some(())
+    })
+    .await;
     assert_eq!(recv(&mut bob).await["event"], "onUserJoined");
     drop(bob);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    alice.publish_stream(chorus_proto::MediaType::Audio).await.unwrap();
+    alice
+        .publish_stream(chorus_proto::MediaType::Audio)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut bob = connect(&server).await;
     send(&mut bob, join_frame(1, "grace", "bob")).await;

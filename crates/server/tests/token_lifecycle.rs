@@ -21,7 +21,9 @@ async fn update_token_needs_a_room_and_a_valid_token() {
         "001nonsense".to_owned(),
         token("t", "mallory"),
         token("other-room", "alice"),
-        AccessToken::new(APP_ID, "wrong", "t", "alice").serialize().unwrap(),
+        AccessToken::new(APP_ID, "wrong", "t", "alice")
+            .serialize()
+            .unwrap(),
     ] {
         let e = alice.update_token(&bad).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::UpdateTokenWithInvalidToken, "{e}");
@@ -36,8 +38,19 @@ async fn an_expiring_token_warns_then_removes() {
     let alice = server.engine();
     let mut alice_events = alice.events();
     let expire_at = (now() + 3) as u32;
-    let short = token_builder("exp", "alice").with_expire_at(expire_at).serialize().unwrap();
-    alice.join_room(Some(&short), "exp", user_info("alice"), RoomConfig::default()).await.unwrap();
+    let short = token_builder("exp", "alice")
+        .with_expire_at(expire_at)
+        .serialize()
+        .unwrap();
+    alice
+        .join_room(
+            Some(&short),
+            "exp",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
     alice.publish_stream(MediaType::Audio).await.unwrap();
 
     let warned = wait_for(&mut alice_events, |e| match e {
@@ -57,12 +70,16 @@ async fn an_expiring_token_warns_then_removes() {
         _ => None,
     })
     .await;
-    assert_eq!(reason, chorus_proto::StreamRemoveReason::TokenPrivilegeExpired);
-    wait_for(&mut bob_events, |e| match e {
-        Event::UserLeave(l) if l.user_info.user_id == "alice" => Some(assert_eq!(l.reason, UserOfflineReason::Quit)),
+    assert_eq!(
+        reason,
+        chorus_proto::StreamRemoveReason::TokenPrivilegeExpired
+    );
+    let left = wait_for(&mut bob_events, |e| match e {
+        Event::UserLeave(l) if l.user_info.user_id == "alice" => Some(l.reason),
         _ => None,
     })
     .await;
+    assert_eq!(left, UserOfflineReason::Quit);
     let e = alice.publish_stream(MediaType::Audio).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotConnectedYet);
 }
@@ -73,11 +90,28 @@ async fn a_timely_update_keeps_the_user_in() {
     let (_bob, mut bob_events) = server.joined("renew", "bob").await;
     let alice = server.engine();
     let mut alice_events = alice.events();
-    let short = token_builder("renew", "alice").with_expire_at((now() + 3) as u32).serialize().unwrap();
-    alice.join_room(Some(&short), "renew", user_info("alice"), RoomConfig::default()).await.unwrap();
-    wait_for(&mut bob_events, |e| matches!(e, Event::UserJoined(_)).then_some(())).await;
+    let short = token_builder("renew", "alice")
+        .with_expire_at((now() + 3) as u32)
+        .serialize()
+        .unwrap();
+    alice
+        .join_room(
+            Some(&short),
+            "renew",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
+    wait_for(&mut bob_events, |e| {
+        matches!(e, Event::UserJoined(_)).then_some(())
+    })
+    .await;
 
-    wait_for(&mut alice_events, |e| matches!(e, Event::TokenWillExpire(_)).then_some(())).await;
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::TokenWillExpire(_)).then_some(())
+    })
+    .await;
     alice.update_token(&token("renew", "alice")).await.unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     alice.publish_stream(MediaType::Audio).await.unwrap();
@@ -96,7 +130,15 @@ async fn publishing_needs_the_publish_privilege() {
         .add_privilege(Privilege::PublishAudio, 0)
         .serialize()
         .unwrap();
-    engine.join_room(Some(&listen_only), "priv", user_info("alice"), RoomConfig::default()).await.unwrap();
+    engine
+        .join_room(
+            Some(&listen_only),
+            "priv",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
     engine.publish_stream(MediaType::Audio).await.unwrap();
     let e = engine.publish_stream(MediaType::Video).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PublishFailed);
@@ -108,7 +150,15 @@ async fn publishing_needs_the_publish_privilege() {
         .add_privilege(Privilege::PublishStream, (now() - 5) as u32)
         .serialize()
         .unwrap();
-    engine.join_room(Some(&lapsed), "priv", user_info("alice"), RoomConfig::default()).await.unwrap();
+    engine
+        .join_room(
+            Some(&lapsed),
+            "priv",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
     let e = engine.publish_screen(MediaType::Audio).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PublishFailed);
 }

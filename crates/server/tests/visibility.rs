@@ -17,27 +17,52 @@ async fn invisible_users_are_unseen_and_cannot_publish() {
     let mut ghost_events = ghost.events();
     ghost.set_user_visibility(false).await.unwrap();
     ghost
-        .join_room(Some(&token("vis", "ghost")), "vis", user_info("ghost"), Default::default())
+        .join_room(
+            Some(&token("vis", "ghost")),
+            "vis",
+            user_info("ghost"),
+            Default::default(),
+        )
         .await
         .unwrap();
     // The ghost sees alice; alice sees nothing.
-    wait_for(&mut ghost_events, |e| matches!(e, Event::UserJoined(j) if j.user_info.user_id == "alice").then_some(())).await;
+    wait_for(&mut ghost_events, |e| {
+        matches!(e, Event::UserJoined(j) if j.user_info.user_id == "alice").then_some(())
+    })
+    .await;
     assert_quiet(&mut alice_events, Duration::from_millis(300)).await;
 
     let e = ghost.publish_stream(MediaType::Audio).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NoPublishPermission);
     assert!(e.message.contains("setUserVisibility"), "{e}");
 
-    let (_, users) = server.api("GetRoomOnlineUsers", serde_json::json!({"AppId": APP_ID, "RoomId": "vis"})).await;
-    assert_eq!(users["Result"]["VisibleUserList"], serde_json::json!(["alice"]));
-    assert_eq!(users["Result"]["InvisibleUserList"], serde_json::json!(["ghost"]));
+    let (_, users) = server
+        .api(
+            "GetRoomOnlineUsers",
+            serde_json::json!({"AppId": APP_ID, "RoomId": "vis"}),
+        )
+        .await;
+    assert_eq!(
+        users["Result"]["VisibleUserList"],
+        serde_json::json!(["alice"])
+    );
+    assert_eq!(
+        users["Result"]["InvisibleUserList"],
+        serde_json::json!(["ghost"])
+    );
     assert_eq!(users["Result"]["TotalUser"], 2);
 
     // Becoming visible: alice sees a join; then publishing works.
     ghost.set_user_visibility(true).await.unwrap();
-    wait_for(&mut alice_events, |e| matches!(e, Event::UserJoined(j) if j.user_info.user_id == "ghost").then_some(())).await;
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::UserJoined(j) if j.user_info.user_id == "ghost").then_some(())
+    })
+    .await;
     ghost.publish_stream(MediaType::Audio).await.unwrap();
-    wait_for(&mut alice_events, |e| matches!(e, Event::UserPublishStream(p) if p.user_id == "ghost").then_some(())).await;
+    wait_for(&mut alice_events, |e| {
+        matches!(e, Event::UserPublishStream(p) if p.user_id == "ghost").then_some(())
+    })
+    .await;
 
     // Going invisible again ends the stream, then alice sees SWITCH_TO_INVISIBLE.
     ghost.set_user_visibility(false).await.unwrap();

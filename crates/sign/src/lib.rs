@@ -36,6 +36,8 @@
 //! # Ok::<(), chorus_sign::SignError>(())
 //! ```
 
+#![warn(clippy::unwrap_used)]
+
 mod openapi;
 mod webhook;
 

@@ -30,6 +30,8 @@
 //! # Ok::<(), chorus_token::TokenError>(())
 //! ```
 
+#![warn(clippy::unwrap_used)]
+
 mod access_token;
 mod claims;
 mod error;

@@ -12,7 +12,9 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chorus_proto::openapi::{API_VERSIONS, ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE};
+use chorus_proto::openapi::{
+    API_VERSIONS, ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE,
+};
 use chorus_sign::SigningRequest;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,11 +32,19 @@ pub(crate) struct ApiFailure {
 
 impl ApiFailure {
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        ApiFailure { status: StatusCode::BAD_REQUEST, code: "InvalidParameter", message: message.into() }
+        ApiFailure {
+            status: StatusCode::BAD_REQUEST,
+            code: "InvalidParameter",
+            message: message.into(),
+        }
     }
 
     fn internal(message: impl Into<String>) -> Self {
-        ApiFailure { status: StatusCode::INTERNAL_SERVER_ERROR, code: "InternalError", message: message.into() }
+        ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "InternalError",
+            message: message.into(),
+        }
     }
 }
 
@@ -53,7 +63,11 @@ pub(crate) fn result(value: impl Serialize) -> ActionResult {
 
 fn request_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!("{:013}{:08x}", now_ms(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{:013}{:08x}",
+        now_ms(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// `POST /`: one OpenAPI call.
@@ -81,11 +95,21 @@ pub(crate) async fn handle(
     };
     ctx.metrics
         .api_requests
-        .get_or_create(&vec![("action", action.clone()), ("outcome", label.to_owned())])
+        .get_or_create(&vec![
+            ("action", action.clone()),
+            ("outcome", label.to_owned()),
+        ])
         .inc();
     let (status, error, result) = match outcome {
         Ok(value) => (StatusCode::OK, None, Some(value)),
-        Err(f) => (f.status, Some(ApiError { code: f.code.to_owned(), message: f.message }), None),
+        Err(f) => (
+            f.status,
+            Some(ApiError {
+                code: f.code.to_owned(),
+                message: f.message,
+            }),
+            None,
+        ),
     };
     let envelope = ApiResponse {
         response_metadata: ResponseMetadata {
@@ -114,33 +138,52 @@ async fn answer(
         return Err(ApiFailure {
             status: StatusCode::BAD_REQUEST,
             code: "MissingParameter",
-            message: "the query must carry Action and Version, e.g. /?Action=KickUser&Version=2020-12-01".into(),
+            message:
+                "the query must carry Action and Version, e.g. /?Action=KickUser&Version=2020-12-01"
+                    .into(),
         });
     }
     let pairs: Vec<(&str, &str)> = headers
         .iter()
         .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
         .collect();
-    let request = SigningRequest { method: "POST", path: uri.path(), query, headers: &pairs, body };
+    let request = SigningRequest {
+        method: "POST",
+        path: uri.path(),
+        query,
+        headers: &pairs,
+        body,
+    };
     let keys = &ctx.config.api_keys;
-    let signer = chorus_sign::verify(&request, |ak| keys.get(ak), now_secs(), ctx.config.api_max_skew_secs)
-        .map_err(|e| ApiFailure {
-            status: StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNAUTHORIZED),
-            code: e.code(),
-            message: e.to_string(),
-        })?;
+    let signer = chorus_sign::verify(
+        &request,
+        |ak| keys.get(ak),
+        now_secs(),
+        ctx.config.api_max_skew_secs,
+    )
+    .map_err(|e| ApiFailure {
+        status: StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNAUTHORIZED),
+        code: e.code(),
+        message: e.to_string(),
+    })?;
     if signer.service != SERVICE {
         return Err(ApiFailure {
             status: StatusCode::BAD_REQUEST,
             code: "InvalidCredential",
-            message: format!("the credential scope names service {:?}; sign for \"{SERVICE}\"", signer.service),
+            message: format!(
+                "the credential scope names service {:?}; sign for \"{SERVICE}\"",
+                signer.service
+            ),
         });
     }
     if !API_VERSIONS.contains(&version) {
         return Err(ApiFailure {
             status: StatusCode::BAD_REQUEST,
             code: "InvalidVersion",
-            message: format!("version {version:?} is not served; use one of {}", API_VERSIONS.join(", ")),
+            message: format!(
+                "version {version:?} is not served; use one of {}",
+                API_VERSIONS.join(", ")
+            ),
         });
     }
     match action {

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use chorus_proto::is_valid_id;
-use chorus_proto::openapi::{BanRoomUser, DismissRoom, Done, GetRoomOnlineUsers, KickUser, RoomOnlineUsers};
+use chorus_proto::openapi::{
+    BanRoomUser, DismissRoom, Done, GetRoomOnlineUsers, KickUser, RoomOnlineUsers,
+};
 use tokio::sync::oneshot;
 
 use super::{ActionResult, ApiFailure, body, result};
@@ -15,14 +17,19 @@ use crate::room::{BanScope, Command, RoomKey};
 fn room_key(ctx: &Ctx, app_id: &str, room_id: &str) -> Result<RoomKey, ApiFailure> {
     app(ctx, app_id)?;
     id("RoomId", room_id)?;
-    Ok(RoomKey { app_id: app_id.into(), room_id: room_id.into() })
+    Ok(RoomKey {
+        app_id: app_id.into(),
+        room_id: room_id.into(),
+    })
 }
 
 fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
     if ctx.config.apps.contains(app_id) {
         Ok(())
     } else {
-        Err(ApiFailure::invalid(format!("AppId {app_id:?} is not hosted by this server")))
+        Err(ApiFailure::invalid(format!(
+            "AppId {app_id:?} is not hosted by this server"
+        )))
     }
 }
 
@@ -30,14 +37,23 @@ fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
     if is_valid_id(value) {
         Ok(())
     } else {
-        Err(ApiFailure::invalid(format!("{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}")))
+        Err(ApiFailure::invalid(format!(
+            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
+        )))
     }
 }
 
 /// Sends a command that answers through a oneshot and waits for the answer; a room that is
 /// not running answers `idle`.
-async fn ask<T>(ctx: &Ctx, key: &RoomKey, idle: T, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> T {
-    let Some(handle) = ctx.directory.get(key) else { return idle };
+async fn ask<T>(
+    ctx: &Ctx,
+    key: &RoomKey,
+    idle: T,
+    make: impl FnOnce(oneshot::Sender<T>) -> Command,
+) -> T {
+    let Some(handle) = ctx.directory.get(key) else {
+        return idle;
+    };
     let (tx, rx) = oneshot::channel();
     if handle.send(make(tx)).await.is_err() {
         return idle;
@@ -49,7 +65,11 @@ pub(super) async fn kick_user(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
     let req: KickUser = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id)?;
     id("UserId", &req.user_id)?;
-    ask(ctx, &key, false, |done| Command::Kick { user_id: req.user_id, done }).await;
+    ask(ctx, &key, false, |done| Command::Kick {
+        user_id: req.user_id,
+        done,
+    })
+    .await;
     result(Done::success())
 }
 
@@ -83,15 +103,26 @@ pub(super) async fn ban_room_user(ctx: &Ctx, bytes: &[u8], update: bool) -> Acti
     let until = now_ms().saturating_add(interval_ms);
     let rooms = match (interval_ms, update) {
         // Kick only: nothing to remember.
-        (0, false) => ctx.directory.ban(&app_id, room_id.as_ref(), scope.clone(), Some(0)),
-        (0, true) => ctx.directory.ban(&app_id, room_id.as_ref(), scope.clone(), None),
-        _ => ctx.directory.ban(&app_id, room_id.as_ref(), scope.clone(), Some(until)),
+        (0, false) => ctx
+            .directory
+            .ban(&app_id, room_id.as_ref(), scope.clone(), Some(0)),
+        (0, true) => ctx
+            .directory
+            .ban(&app_id, room_id.as_ref(), scope.clone(), None),
+        _ => ctx
+            .directory
+            .ban(&app_id, room_id.as_ref(), scope.clone(), Some(until)),
     };
     for handle in rooms {
         let command = if interval_ms == 0 && update {
-            Command::Lift { scope: scope.clone() }
+            Command::Lift {
+                scope: scope.clone(),
+            }
         } else {
-            Command::Ban { scope: scope.clone(), until }
+            Command::Ban {
+                scope: scope.clone(),
+                until,
+            }
         };
         // A room that ended meanwhile has nobody to remove.
         let _ = handle.send(command).await;
@@ -102,6 +133,9 @@ pub(super) async fn ban_room_user(ctx: &Ctx, bytes: &[u8], update: bool) -> Acti
 pub(super) async fn online_users(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
     let req: GetRoomOnlineUsers = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id)?;
-    let users = ask(ctx, &key, RoomOnlineUsers::default(), |reply| Command::OnlineUsers { reply }).await;
+    let users = ask(ctx, &key, RoomOnlineUsers::default(), |reply| {
+        Command::OnlineUsers { reply }
+    })
+    .await;
     result(users)
 }

@@ -150,7 +150,9 @@ impl Room {
                 dropped.push(user.clone());
                 continue;
             }
-            let Some(expiry) = p.grant.expires_ms() else { continue };
+            let Some(expiry) = p.grant.expires_ms() else {
+                continue;
+            };
             if expiry <= now {
                 expired.push(user.clone());
             } else if !p.warned && expiry.saturating_sub(self.settings.warn_before) <= now {
@@ -193,7 +195,13 @@ impl Room {
 
     /// A session asks to join.
     pub(crate) fn join(&mut self, now: Millis, args: JoinArgs) {
-        let JoinArgs { session, id, info, visible, grant } = args;
+        let JoinArgs {
+            session,
+            id,
+            info,
+            visible,
+            grant,
+        } = args;
         if self.sessions.contains_key(&session) {
             let msg = format!("already in room {}; call leaveRoom first", self.id);
             return self.reply(session, id, Err(RtcError::new(ErrorCode::RepeatJoin, msg)));
@@ -202,7 +210,10 @@ impl Room {
             return self.refuse(session, id, refusal);
         }
         if grant.expires_ms().is_some_and(|t| t <= now) {
-            let e = RtcError::new(ErrorCode::InvalidToken, "the token has expired; get a new one");
+            let e = RtcError::new(
+                ErrorCode::InvalidToken,
+                "the token has expired; get a new one",
+            );
             return self.refuse(session, id, e);
         }
         let existing = self.users.get(&info.user_id);
@@ -218,7 +229,9 @@ impl Room {
         // A user whose connection dropped comes back within the grace period: take the
         // session over silently, so others see neither a leave nor a join, and replay what
         // happened meanwhile. If too much happened, they leave and join like anyone else.
-        if let Some(p) = existing.filter(|p| !p.connected() && p.visible == visible && !p.missed.overflowed()) {
+        if let Some(p) =
+            existing.filter(|p| !p.connected() && p.visible == visible && !p.missed.overflowed())
+        {
             let user = p.info.user_id.clone();
             let p = self.users.get_mut(&user).expect("checked just above");
             p.session = session;
@@ -269,7 +282,10 @@ impl Room {
         self.reply_joined(session, id, &user, false);
         self.send_snapshot(session, &user);
         if visible {
-            self.broadcast(&user, Event::UserJoined(UserJoinedEvent { user_info: info }));
+            self.broadcast(
+                &user,
+                Event::UserJoined(UserJoinedEvent { user_info: info }),
+            );
         }
     }
 
@@ -304,7 +320,9 @@ impl Room {
 
     /// A session replaces its token.
     pub(crate) fn update_token(&mut self, session: SessionId, id: u64, grant: Grant) {
-        let Some(p) = self.participant_mut(session, id) else { return };
+        let Some(p) = self.participant_mut(session, id) else {
+            return;
+        };
         p.grant = grant;
         p.warned = false;
         self.reply(session, id, Ok(Reply::Done));
@@ -312,7 +330,9 @@ impl Room {
 
     /// A session becomes visible or invisible.
     pub(crate) fn set_visible(&mut self, session: SessionId, id: u64, visible: bool) {
-        let Some(p) = self.participant_mut(session, id) else { return };
+        let Some(p) = self.participant_mut(session, id) else {
+            return;
+        };
         if p.visible == visible {
             return self.reply(session, id, Ok(Reply::Done));
         }
@@ -320,7 +340,10 @@ impl Room {
         let user = p.info.user_id.clone();
         let info = p.info.clone();
         if visible {
-            self.broadcast(&user, Event::UserJoined(UserJoinedEvent { user_info: info }));
+            self.broadcast(
+                &user,
+                Event::UserJoined(UserJoinedEvent { user_info: info }),
+            );
         } else {
             // Invisible users cannot publish: their streams end first, then they leave.
             self.unpublish_all(&user, StreamRemoveReason::Other);
@@ -344,7 +367,9 @@ impl Room {
         index: StreamIndex,
         media: MediaType,
     ) {
-        let Some(p) = self.participant_mut(session, id) else { return };
+        let Some(p) = self.participant_mut(session, id) else {
+            return;
+        };
         if !p.visible {
             let e = RtcError::new(
                 ErrorCode::NoPublishPermission,
@@ -381,13 +406,24 @@ impl Room {
     }
 
     /// A session stops publishing `media` on `index`.
-    pub(crate) fn unpublish(&mut self, session: SessionId, id: u64, index: StreamIndex, media: MediaType) {
-        let Some(p) = self.participant_mut(session, id) else { return };
+    pub(crate) fn unpublish(
+        &mut self,
+        session: SessionId,
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        let Some(p) = self.participant_mut(session, id) else {
+            return;
+        };
         let removed = p.published_mut(index).remove(media);
         let (user, visible) = (p.info.user_id.clone(), p.visible);
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = removed.filter(|_| visible) {
-            self.broadcast(&user, unpublished_event(index, &user, media, StreamRemoveReason::Unpublish));
+            self.broadcast(
+                &user,
+                unpublished_event(index, &user, media, StreamRemoveReason::Unpublish),
+            );
         }
     }
 
@@ -406,14 +442,22 @@ impl Room {
         let users: Vec<String> = self.users.keys().cloned().collect();
         for user in users {
             let message = format!("room {} was dismissed by the server", self.id);
-            self.remove(&user, Removal::by_admin(ErrorCode::RoomDismiss, message, None));
+            self.remove(
+                &user,
+                Removal::by_admin(ErrorCode::RoomDismiss, message, None),
+            );
         }
     }
 
     /// A ban on `scope` until `until`; whoever it covers goes now. A ban that ends at or before
     /// `now` only removes (interval 0 means "kick").
     pub(crate) fn ban(&mut self, now: Millis, scope: BanScope, until: Millis) {
-        let covered: Vec<String> = self.users.keys().filter(|u| scope.covers(u)).cloned().collect();
+        let covered: Vec<String> = self
+            .users
+            .keys()
+            .filter(|u| scope.covers(u))
+            .cloned()
+            .collect();
         let seconds = until.saturating_sub(now).div_ceil(1000);
         for user in covered {
             let removal = if seconds == 0 {
@@ -473,9 +517,14 @@ impl Room {
         if self.users.get(user).is_some_and(|p| p.visible) {
             self.unpublish_all(user, removal.stream);
         }
-        let Some(p) = self.users.remove(user) else { return };
+        let Some(p) = self.users.remove(user) else {
+            return;
+        };
         if p.visible {
-            let event = UserLeaveEvent { user_info: p.info.clone(), reason: removal.offline };
+            let event = UserLeaveEvent {
+                user_info: p.info.clone(),
+                reason: removal.offline,
+            };
             self.broadcast(user, Event::UserLeave(event));
         }
         if p.connected() {
@@ -488,7 +537,9 @@ impl Room {
     }
 
     fn unpublish_all(&mut self, user: &str, reason: StreamRemoveReason) {
-        let Some(p) = self.users.get_mut(user) else { return };
+        let Some(p) = self.users.get_mut(user) else {
+            return;
+        };
         let gone = [
             (StreamIndex::Main, std::mem::take(&mut p.main).media()),
             (StreamIndex::Screen, std::mem::take(&mut p.screen).media()),
@@ -503,8 +554,14 @@ impl Room {
     /// Tells a joiner who is already here and what they publish.
     fn send_snapshot(&mut self, session: SessionId, joiner: &str) {
         let mut events = Vec::new();
-        for p in self.users.values().filter(|p| p.visible && p.info.user_id != joiner) {
-            events.push(Event::UserJoined(UserJoinedEvent { user_info: p.info.clone() }));
+        for p in self
+            .users
+            .values()
+            .filter(|p| p.visible && p.info.user_id != joiner)
+        {
+            events.push(Event::UserJoined(UserJoinedEvent {
+                user_info: p.info.clone(),
+            }));
             for index in [StreamIndex::Main, StreamIndex::Screen] {
                 if let Some(media) = p.published(index).media() {
                     events.push(published_event(index, &p.info.user_id, media));
@@ -556,7 +613,10 @@ impl Room {
 }
 
 fn published_event(index: StreamIndex, user: &str, media: MediaType) -> Event {
-    let data = StreamPublishedEvent { user_id: user.to_owned(), media_type: media };
+    let data = StreamPublishedEvent {
+        user_id: user.to_owned(),
+        media_type: media,
+    };
     match index {
         StreamIndex::Main => Event::UserPublishStream(data),
         StreamIndex::Screen => Event::UserPublishScreen(data),
@@ -569,7 +629,11 @@ fn unpublished_event(
     media: MediaType,
     reason: StreamRemoveReason,
 ) -> Event {
-    let data = StreamUnpublishedEvent { user_id: user.to_owned(), media_type: media, reason };
+    let data = StreamUnpublishedEvent {
+        user_id: user.to_owned(),
+        media_type: media,
+        reason,
+    };
     match index {
         StreamIndex::Main => Event::UserUnpublishStream(data),
         StreamIndex::Screen => Event::UserUnpublishScreen(data),

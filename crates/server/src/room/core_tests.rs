@@ -12,17 +12,36 @@ use super::grant::Grant;
 const T0: u64 = 1_700_000_000_000;
 
 fn room() -> Room {
-    let settings = RoomSettings { max_users: 10, grace: 5_000, warn_before: 30_000 };
+    let settings = RoomSettings {
+        max_users: 10,
+        grace: 5_000,
+        warn_before: 30_000,
+    };
     Room::new("r".into(), settings, Bans::default())
 }
 
 fn grant(expire_at: u32) -> Grant {
-    Grant { expire_at, privileges: BTreeMap::from([(Privilege::PublishStream, 0), (Privilege::PublishAudio, 0)]) }
+    Grant {
+        expire_at,
+        privileges: BTreeMap::from([(Privilege::PublishStream, 0), (Privilege::PublishAudio, 0)]),
+    }
 }
 
 fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
-    let info = UserInfo { user_id: user.into(), extra_info: None };
-    room.join(now, JoinArgs { session, id: 1, info, visible: true, grant: grant(expire_at) });
+    let info = UserInfo {
+        user_id: user.into(),
+        extra_info: None,
+    };
+    room.join(
+        now,
+        JoinArgs {
+            session,
+            id: 1,
+            info,
+            visible: true,
+            grant: grant(expire_at),
+        },
+    );
 }
 
 fn drain(room: &mut Room) -> Vec<Output> {
@@ -54,14 +73,21 @@ fn token_timers_warn_then_expire_exactly_on_time() {
     assert!(drain(&mut room).is_empty());
     room.handle_timeout(end - 30_000);
     let out = drain(&mut room);
-    assert!(matches!(events_for(&out, 1)[..], [Event::TokenWillExpire(_)]), "{out:?}");
+    assert!(
+        matches!(events_for(&out, 1)[..], [Event::TokenWillExpire(_)]),
+        "{out:?}"
+    );
     assert_eq!(room.poll_timeout(), Some(end));
 
     room.handle_timeout(end);
     let out = drain(&mut room);
-    assert!(matches!(events_for(&out, 1)[..], [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired));
+    assert!(
+        matches!(events_for(&out, 1)[..], [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired)
+    );
     assert!(out.contains(&Output::Detach { session: 1 }));
-    assert!(matches!(events_for(&out, 2)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Quit));
+    assert!(
+        matches!(events_for(&out, 2)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Quit)
+    );
     assert_eq!(room.poll_timeout(), None, "bob never expires");
 }
 
@@ -77,7 +103,9 @@ fn a_drop_is_announced_only_after_the_grace_period() {
     assert!(drain(&mut room).is_empty());
     room.handle_timeout(T0 + 5_010);
     let out = drain(&mut room);
-    assert!(matches!(events_for(&out, 1)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Dropped));
+    assert!(
+        matches!(events_for(&out, 1)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Dropped)
+    );
     assert_eq!(room.participant_count(), 1);
 }
 
@@ -91,9 +119,16 @@ fn resuming_within_grace_is_silent_to_others() {
     room.dropped(T0 + 1, 2);
     join(&mut room, T0 + 2_000, 3, "bob", 0);
     let out = drain(&mut room);
-    assert!(events_for(&out, 1).is_empty(), "alice sees nothing: {out:?}");
+    assert!(
+        events_for(&out, 1).is_empty(),
+        "alice sees nothing: {out:?}"
+    );
     let joined = out.iter().find_map(|o| match o {
-        Output::Reply { to: 3, result: Ok(Reply::Joined(j)), .. } => Some(j.resumed),
+        Output::Reply {
+            to: 3,
+            result: Ok(Reply::Joined(j)),
+            ..
+        } => Some(j.resumed),
         _ => None,
     });
     assert_eq!(joined, Some(true));
@@ -106,11 +141,23 @@ fn bans_refuse_until_they_end() {
     room.ban(T0, BanScope::RoomUser("bob".into()), T0 + 10_000);
     join(&mut room, T0 + 9_000, 1, "bob", 0);
     let out = drain(&mut room);
-    assert!(matches!(&out[0], Output::Reply { result: Err(e), .. }
-        if e.code == ErrorCode::UserForbidden && e.message.contains("1 more seconds")), "{out:?}");
+    assert!(
+        matches!(&out[0], Output::Reply { result: Err(e), .. }
+        if e.code == ErrorCode::UserForbidden && e.message.contains("1 more seconds")),
+        "{out:?}"
+    );
     join(&mut room, T0 + 10_000, 2, "bob", 0);
     let out = drain(&mut room);
-    assert!(matches!(&out[0], Output::Reply { result: Ok(Reply::Joined(_)), .. }), "{out:?}");
+    assert!(
+        matches!(
+            &out[0],
+            Output::Reply {
+                result: Ok(Reply::Joined(_)),
+                ..
+            }
+        ),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -143,7 +190,11 @@ fn a_session_that_missed_too_much_rejoins_in_full() {
     drain(&mut room);
     room.dropped(T0 + 1, 1);
     for i in 0..300u64 {
-        let media = if i % 2 == 0 { MediaType::Audio } else { MediaType::Video };
+        let media = if i % 2 == 0 {
+            MediaType::Audio
+        } else {
+            MediaType::Video
+        };
         room.publish(T0 + 2, 2, i, StreamIndex::Main, media);
         room.unpublish(2, i, StreamIndex::Main, media);
     }
@@ -151,11 +202,20 @@ fn a_session_that_missed_too_much_rejoins_in_full() {
     join(&mut room, T0 + 3, 4, "alice", 0);
     let out = drain(&mut room);
     let resumed = out.iter().find_map(|o| match o {
-        Output::Reply { to: 4, result: Ok(Reply::Joined(j)), .. } => Some(j.resumed),
+        Output::Reply {
+            to: 4,
+            result: Ok(Reply::Joined(j)),
+            ..
+        } => Some(j.resumed),
         _ => None,
     });
     assert_eq!(resumed, Some(false));
     // Bob sees alice leave and join again; alice gets the current room.
-    assert!(matches!(events_for(&out, 2)[..], [Event::UserLeave(_), Event::UserJoined(_)]));
-    assert!(matches!(events_for(&out, 4)[..], [Event::UserJoined(j)] if j.user_info.user_id == "bob"));
+    assert!(matches!(
+        events_for(&out, 2)[..],
+        [Event::UserLeave(_), Event::UserJoined(_)]
+    ));
+    assert!(
+        matches!(events_for(&out, 4)[..], [Event::UserJoined(j)] if j.user_info.user_id == "bob")
+    );
 }

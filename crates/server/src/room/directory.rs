@@ -36,7 +36,11 @@ struct State {
 
 impl Directory {
     pub(crate) fn new(settings: RoomSettings, metrics: Metrics) -> Self {
-        Directory { state: Arc::default(), settings, metrics }
+        Directory {
+            state: Arc::default(),
+            settings,
+            metrics,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

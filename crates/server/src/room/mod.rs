@@ -53,11 +53,17 @@ pub(crate) struct SessionLink {
 #[derive(Debug)]
 pub(crate) enum Command {
     /// A session's request, answered through its link.
-    Session { link: SessionLink, request: SessionRequest },
+    Session {
+        link: SessionLink,
+        request: SessionRequest,
+    },
     /// A session's connection is gone.
     Dropped { session: SessionId },
     /// Remove a user (OpenAPI KickUser); answers whether they were there.
-    Kick { user_id: String, done: oneshot::Sender<bool> },
+    Kick {
+        user_id: String,
+        done: oneshot::Sender<bool>,
+    },
     /// Remove everyone (OpenAPI DismissRoom).
     Dismiss { done: oneshot::Sender<()> },
     /// Ban (and remove) whoever `scope` covers until `until`.
@@ -65,18 +71,36 @@ pub(crate) enum Command {
     /// Lift a ban.
     Lift { scope: BanScope },
     /// Who is here (OpenAPI GetRoomOnlineUsers).
-    OnlineUsers { reply: oneshot::Sender<RoomOnlineUsers> },
+    OnlineUsers {
+        reply: oneshot::Sender<RoomOnlineUsers>,
+    },
 }
 
 /// A session's request to its room; `id` is the signalling request id to answer.
 #[derive(Debug)]
 pub(crate) enum SessionRequest {
     Join(JoinArgs),
-    Leave { id: u64 },
-    UpdateToken { id: u64, grant: Grant },
-    SetVisible { id: u64, visible: bool },
-    Publish { id: u64, index: StreamIndex, media: MediaType },
-    Unpublish { id: u64, index: StreamIndex, media: MediaType },
+    Leave {
+        id: u64,
+    },
+    UpdateToken {
+        id: u64,
+        grant: Grant,
+    },
+    SetVisible {
+        id: u64,
+        visible: bool,
+    },
+    Publish {
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+    },
+    Unpublish {
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+    },
 }
 
 /// A room task's inbox.

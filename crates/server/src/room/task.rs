@@ -19,7 +19,11 @@ pub(super) async fn run(
     key: RoomKey,
     directory: Directory,
 ) {
-    let mut shell = Shell { links: HashMap::new(), key: key.clone(), directory: directory.clone() };
+    let mut shell = Shell {
+        links: HashMap::new(),
+        key: key.clone(),
+        directory: directory.clone(),
+    };
     loop {
         let wait = room
             .poll_timeout()
@@ -62,8 +66,12 @@ impl Shell {
                 match request {
                     SessionRequest::Join(args) => room.join(now, args),
                     SessionRequest::Leave { id } => room.leave(session, id),
-                    SessionRequest::UpdateToken { id, grant } => room.update_token(session, id, grant),
-                    SessionRequest::SetVisible { id, visible } => room.set_visible(session, id, visible),
+                    SessionRequest::UpdateToken { id, grant } => {
+                        room.update_token(session, id, grant)
+                    }
+                    SessionRequest::SetVisible { id, visible } => {
+                        room.set_visible(session, id, visible)
+                    }
                     SessionRequest::Publish { id, index, media } => {
                         room.publish(now, session, id, index, media)
                     }
@@ -94,7 +102,10 @@ impl Shell {
             }
         }
         let after = room.participant_count();
-        self.directory.metrics().participants.inc_by(after as i64 - before as i64);
+        self.directory
+            .metrics()
+            .participants
+            .inc_by(after as i64 - before as i64);
     }
 
     /// Delivers every queued output.
@@ -118,7 +129,10 @@ impl Shell {
                 }
                 Output::Detach { session } => {
                     if let Some(link) = self.links.remove(&session)
-                        && link.outbox.try_send(Outbound::Detached(self.key.clone())).is_err()
+                        && link
+                            .outbox
+                            .try_send(Outbound::Detached(self.key.clone()))
+                            .is_err()
                     {
                         // A session that never learns it left would refuse its own next join.
                         link.kill.notify_one();
@@ -129,7 +143,9 @@ impl Shell {
     }
 
     fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Utf8Bytes) {
-        let Some(link) = self.links.get(&to) else { return };
+        let Some(link) = self.links.get(&to) else {
+            return;
+        };
         match link.outbox.try_send(Outbound::Frame(frame)) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {

@@ -25,15 +25,24 @@ pub(crate) fn check_room_token(
         .ok_or_else(|| fail("a token is required; generate one with the app's key".into()))?;
     let claims = Claims::parse(token).map_err(|e| fail(format!("malformed token: {e}")))?;
     let app_id = claims.app_id();
-    let app_key = apps
-        .key(app_id)
-        .ok_or_else(|| fail(format!("the token is for app {app_id:?}, which this server does not host")))?;
+    let app_key = apps.key(app_id).ok_or_else(|| {
+        fail(format!(
+            "the token is for app {app_id:?}, which this server does not host"
+        ))
+    })?;
     if let Some(engine_app) = engine_app.filter(|a| *a != app_id) {
         return Err(fail(format!(
             "the token is for app {app_id:?} but the engine was created for app {engine_app:?}"
         )));
     }
-    let expected = Expected { app_id, app_key, room_id, user_id };
-    claims.check(&expected, now).map_err(|e| fail(e.to_string()))?;
+    let expected = Expected {
+        app_id,
+        app_key,
+        room_id,
+        user_id,
+    };
+    claims
+        .check(&expected, now)
+        .map_err(|e| fail(e.to_string()))?;
     Ok((app_id.to_owned(), Grant::from_claims(&claims)))
 }

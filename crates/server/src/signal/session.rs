@@ -14,9 +14,7 @@ use tokio::sync::{Notify, mpsc};
 use super::auth::check_room_token;
 use crate::Ctx;
 use crate::clock::now_secs;
-use crate::room::{
-    Command, JoinArgs, Outbound, RoomHandle, RoomKey, SessionLink, SessionRequest,
-};
+use crate::room::{Command, JoinArgs, Outbound, RoomHandle, RoomKey, SessionLink, SessionRequest};
 
 /// Frames a room may queue for one client before the client counts as not reading.
 const OUTBOX: usize = 1024;
@@ -24,8 +22,17 @@ const OUTBOX: usize = 1024;
 pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
     let (outbox, mut inbox) = mpsc::channel(OUTBOX);
     let kill = Arc::new(Notify::new());
-    let link = SessionLink { session: ctx.next_session_id(), outbox, kill: kill.clone() };
-    let mut session = Session { ctx: ctx.clone(), link, engine_app, room: None };
+    let link = SessionLink {
+        session: ctx.next_session_id(),
+        outbox,
+        kill: kill.clone(),
+    };
+    let mut session = Session {
+        ctx: ctx.clone(),
+        link,
+        engine_app,
+        room: None,
+    };
     ctx.metrics.connections.inc();
     // Pings keep a quiet client's connection provably alive (browsers answer them without any
     // script); a client silent past the idle timeout is gone, even if TCP has not noticed.
@@ -110,7 +117,10 @@ impl Session {
             Ok(frame) => frame,
             Err(bad) => {
                 self.ctx.metrics.request("invalid", "INVALID_PARAMS");
-                return Some(ServerFrame::error_json(bad.id, &invalid(bad.error.to_string())));
+                return Some(ServerFrame::error_json(
+                    bad.id,
+                    &invalid(bad.error.to_string()),
+                ));
             }
         };
         let id = frame.id;
@@ -123,12 +133,28 @@ impl Session {
             },
             Request::UpdateToken(params) => self.update_token(id, params.token).await,
             Request::SetUserVisibility(params) => {
-                self.route(SessionRequest::SetVisible { id, visible: params.visible }).await
+                self.route(SessionRequest::SetVisible {
+                    id,
+                    visible: params.visible,
+                })
+                .await
             }
-            Request::PublishStream(p) => self.publish(id, StreamIndex::Main, p.media_type, true).await,
-            Request::UnpublishStream(p) => self.publish(id, StreamIndex::Main, p.media_type, false).await,
-            Request::PublishScreen(p) => self.publish(id, StreamIndex::Screen, p.media_type, true).await,
-            Request::UnpublishScreen(p) => self.publish(id, StreamIndex::Screen, p.media_type, false).await,
+            Request::PublishStream(p) => {
+                self.publish(id, StreamIndex::Main, p.media_type, true)
+                    .await
+            }
+            Request::UnpublishStream(p) => {
+                self.publish(id, StreamIndex::Main, p.media_type, false)
+                    .await
+            }
+            Request::PublishScreen(p) => {
+                self.publish(id, StreamIndex::Screen, p.media_type, true)
+                    .await
+            }
+            Request::UnpublishScreen(p) => {
+                self.publish(id, StreamIndex::Screen, p.media_type, false)
+                    .await
+            }
         };
         match result {
             Ok(Answer::Routed) => {
@@ -147,20 +173,35 @@ impl Session {
     }
 
     async fn join(&mut self, id: u64, params: JoinRoomParams) -> Result<Answer, RtcError> {
-        let JoinRoomParams { token, room_id, user_info, visible, .. } = params;
+        let JoinRoomParams {
+            token,
+            room_id,
+            user_info,
+            visible,
+            ..
+        } = params;
         if !is_valid_id(&room_id) {
             return Err(invalid("roomId must match [a-zA-Z0-9_@\\-.]{1,128}"));
         }
         if !is_valid_id(&user_info.user_id) {
             return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
         }
-        if user_info.extra_info.as_ref().is_some_and(|e| e.len() > MAX_EXTRA_INFO_BYTES) {
-            return Err(invalid(format!("extraInfo is longer than {MAX_EXTRA_INFO_BYTES} bytes")));
+        if user_info
+            .extra_info
+            .as_ref()
+            .is_some_and(|e| e.len() > MAX_EXTRA_INFO_BYTES)
+        {
+            return Err(invalid(format!(
+                "extraInfo is longer than {MAX_EXTRA_INFO_BYTES} bytes"
+            )));
         }
         if let Some(joined) = &self.room {
             return Err(RtcError::new(
                 ErrorCode::RepeatJoin,
-                format!("already in room {}; call leaveRoom first", joined.key.room_id),
+                format!(
+                    "already in room {}; call leaveRoom first",
+                    joined.key.room_id
+                ),
             ));
         }
         if self.ctx.is_draining() {
@@ -178,7 +219,10 @@ impl Session {
             now_secs(),
             ErrorCode::InvalidToken,
         )?;
-        let key = RoomKey { app_id: app_id.into(), room_id: room_id.into() };
+        let key = RoomKey {
+            app_id: app_id.into(),
+            room_id: room_id.into(),
+        };
         let user_id = user_info.user_id.clone();
         let args = JoinArgs {
             session: self.link.session,
@@ -187,19 +231,29 @@ impl Session {
             visible: visible.unwrap_or(true),
             grant,
         };
-        let mut command = Command::Session { link: self.link.clone(), request: SessionRequest::Join(args) };
+        let mut command = Command::Session {
+            link: self.link.clone(),
+            request: SessionRequest::Join(args),
+        };
         // A room that just emptied may end between routing and sending: route again once.
         for _ in 0..2 {
             let handle = self.ctx.directory.route(&key);
             match handle.send(command).await {
                 Ok(()) => {
-                    self.room = Some(Joined { key, user_id, handle });
+                    self.room = Some(Joined {
+                        key,
+                        user_id,
+                        handle,
+                    });
                     return Ok(Answer::Routed);
                 }
                 Err(back) => command = back,
             }
         }
-        Err(RtcError::new(ErrorCode::JoinRoomFailed, "the room is restarting; join again"))
+        Err(RtcError::new(
+            ErrorCode::JoinRoomFailed,
+            "the room is restarting; join again",
+        ))
     }
 
     async fn update_token(&mut self, id: u64, token: String) -> Result<Answer, RtcError> {
@@ -237,9 +291,17 @@ impl Session {
     }
 
     async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
-        let not_joined = || RtcError::new(ErrorCode::NotConnectedYet, "not in a room; call joinRoom first");
+        let not_joined = || {
+            RtcError::new(
+                ErrorCode::NotConnectedYet,
+                "not in a room; call joinRoom first",
+            )
+        };
         let joined = self.room.as_ref().ok_or_else(not_joined)?;
-        let command = Command::Session { link: self.link.clone(), request };
+        let command = Command::Session {
+            link: self.link.clone(),
+            request,
+        };
         match joined.handle.send(command).await {
             Ok(()) => Ok(Answer::Routed),
             Err(_) => {
@@ -257,7 +319,12 @@ impl Session {
 
     async fn connection_lost(&mut self) {
         if let Some(joined) = self.room.take() {
-            let _ = joined.handle.send(Command::Dropped { session: self.link.session }).await;
+            let _ = joined
+                .handle
+                .send(Command::Dropped {
+                    session: self.link.session,
+                })
+                .await;
         }
     }
 }

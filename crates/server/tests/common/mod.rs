@@ -26,7 +26,10 @@ pub struct TestServer {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 impl TestServer {
@@ -38,14 +41,25 @@ impl TestServer {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             apps: vec![
-                AppCredentials { id: APP_ID.into(), key: APP_KEY.into() },
-                AppCredentials { id: OTHER_APP_ID.into(), key: OTHER_APP_KEY.into() },
+                AppCredentials {
+                    id: APP_ID.into(),
+                    key: APP_KEY.into(),
+                },
+                AppCredentials {
+                    id: OTHER_APP_ID.into(),
+                    key: OTHER_APP_KEY.into(),
+                },
             ],
-            openapi_keys: vec![ApiCredentials { access_key: AK.into(), secret_key: SK.into() }],
+            openapi_keys: vec![ApiCredentials {
+                access_key: AK.into(),
+                secret_key: SK.into(),
+            }],
             ..Config::default()
         };
         tweak(&mut config);
-        TestServer { server: chorus_server::start(config).await.expect("server starts") }
+        TestServer {
+            server: chorus_server::start(config).await.expect("server starts"),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -53,7 +67,11 @@ impl TestServer {
     }
 
     pub fn ws_url(&self) -> String {
-        format!("ws://{}{}", self.server.local_addr(), chorus_proto::SIGNAL_PATH)
+        format!(
+            "ws://{}{}",
+            self.server.local_addr(),
+            chorus_proto::SIGNAL_PATH
+        )
     }
 
     pub fn engine(&self) -> RtcEngine {
@@ -69,7 +87,12 @@ impl TestServer {
         let engine = self.engine();
         let events = engine.events();
         engine
-            .join_room(Some(&token(room, user)), room, user_info(user), RoomConfig::default())
+            .join_room(
+                Some(&token(room, user)),
+                room,
+                user_info(user),
+                RoomConfig::default(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{user} joins {room}: {e}"));
         (engine, events)
@@ -77,29 +100,59 @@ impl TestServer {
 
     /// Signs and sends an OpenAPI request; returns the HTTP status and the envelope.
     pub async fn api(&self, action: &str, body: Value) -> (u16, Value) {
-        self.api_signed(action, &body.to_string(), AK, SK, now()).await
+        self.api_signed(action, &body.to_string(), AK, SK, now())
+            .await
     }
 
-    pub async fn api_signed(&self, action: &str, body: &str, ak: &str, sk: &str, at: u64) -> (u16, Value) {
+    pub async fn api_signed(
+        &self,
+        action: &str,
+        body: &str,
+        ak: &str,
+        sk: &str,
+        at: u64,
+    ) -> (u16, Value) {
         let host = self.server.local_addr().to_string();
         let query = format!("Action={action}&Version=2020-12-01");
-        let headers = [("Host", host.as_str()), ("Content-Type", "application/json")];
-        let request = SigningRequest { method: "POST", path: "/", query: &query, headers: &headers, body: body.as_bytes() };
-        let signed = sign(&request, &Credentials::new(ak, sk), "cn-north-1", "rtc", &format_x_date(at));
+        let headers = [
+            ("Host", host.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        let request = SigningRequest {
+            method: "POST",
+            path: "/",
+            query: &query,
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        let signed = sign(
+            &request,
+            &Credentials::new(ak, sk),
+            "cn-north-1",
+            "rtc",
+            &format_x_date(at),
+        );
         let mut http = reqwest::Client::new()
             .post(format!("{}/?{query}", self.url()))
             .header("Content-Type", "application/json");
         for (name, value) in signed.iter() {
             http = http.header(name, value);
         }
-        let response = http.body(body.to_owned()).send().await.expect("server answers");
+        let response = http
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("server answers");
         let status = response.status().as_u16();
         (status, response.json().await.expect("a JSON envelope"))
     }
 }
 
 pub fn user_info(user: &str) -> UserInfo {
-    UserInfo { user_id: user.into(), extra_info: None }
+    UserInfo {
+        user_id: user.into(),
+        extra_info: None,
+    }
 }
 
 /// A room token for the test app: publish and subscribe, never expiring.
