@@ -11,6 +11,7 @@ mod macros;
 mod enums;
 mod error;
 mod limits;
+mod message;
 pub mod openapi;
 mod room;
 mod signal;
@@ -19,6 +20,7 @@ mod typescript;
 pub use enums::*;
 pub use error::{AudioMixingError, ErrorCode, RtcError};
 pub use limits::*;
+pub use message::*;
 pub use room::*;
 pub use signal::{
     BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::RtcError;
 use crate::macros::{events, requests};
+use crate::message::*;
 use crate::room::*;
 
 /// Protocol version; part of the WebSocket path so incompatible clients fail loudly.
@@ -37,6 +38,32 @@ requests! {
     "publishScreen" => PublishScreen(MediaParams) -> Empty,
     /// Stop publishing the screen share.
     "unpublishScreen" => UnpublishScreen(MediaParams) -> Empty,
+    /// Send a text message to one user in the room; answered once delivered.
+    "sendUserMessage" => SendUserMessage(UserMessageParams) -> Empty,
+    /// Send bytes (base64) to one user in the room.
+    "sendUserBinaryMessage" => SendUserBinaryMessage(UserMessageParams) -> Empty,
+    /// Send a text message to everyone else in the room.
+    "sendRoomMessage" => SendRoomMessage(MessageParams) -> Empty,
+    /// Send bytes (base64) to everyone else in the room.
+    "sendRoomBinaryMessage" => SendRoomBinaryMessage(MessageParams) -> Empty,
+    /// Log in to messaging outside rooms.
+    "login" => Login(LoginParams) -> Empty,
+    /// Log out of messaging outside rooms.
+    "logout" => Logout(Empty) -> Empty,
+    /// Replace the login token.
+    "updateLoginToken" => UpdateLoginToken(LoginTokenParams) -> Empty,
+    /// Whether a user is logged in.
+    "getPeerOnlineStatus" => GetPeerOnlineStatus(PeerParams) -> PeerStatus,
+    /// Send a text message to a logged-in user, outside rooms.
+    "sendUserMessageOutsideRoom" => SendUserMessageOutsideRoom(UserMessageParams) -> Empty,
+    /// Send bytes (base64) to a logged-in user, outside rooms.
+    "sendUserBinaryMessageOutsideRoom" => SendUserBinaryMessageOutsideRoom(UserMessageParams) -> Empty,
+    /// Set where server messages go.
+    "setServerParams" => SetServerParams(ServerParams) -> Empty,
+    /// Send a text message to the app's business server; answered with its response.
+    "sendServerMessage" => SendServerMessage(MessageParams) -> ServerMessageResult,
+    /// Send bytes (base64) to the app's business server.
+    "sendServerBinaryMessage" => SendServerBinaryMessage(MessageParams) -> ServerMessageResult,
 }
 
 events! {
@@ -57,6 +84,18 @@ events! {
     "onError" => Error(ErrorEvent),
     /// The room token expires in 30 seconds.
     "onTokenWillExpire" => TokenWillExpire(TokenWillExpireEvent),
+    /// A text message from a user in the room.
+    "onUserMessageReceived" => UserMessageReceived(MessageEvent),
+    /// Bytes (base64) from a user in the room.
+    "onUserBinaryMessageReceived" => UserBinaryMessageReceived(MessageEvent),
+    /// A text message to the whole room.
+    "onRoomMessageReceived" => RoomMessageReceived(MessageEvent),
+    /// Bytes (base64) to the whole room.
+    "onRoomBinaryMessageReceived" => RoomBinaryMessageReceived(MessageEvent),
+    /// A text message outside rooms.
+    "onUserMessageReceivedOutsideRoom" => UserMessageReceivedOutsideRoom(MessageEvent),
+    /// Bytes (base64) outside rooms.
+    "onUserBinaryMessageReceivedOutsideRoom" => UserBinaryMessageReceivedOutsideRoom(MessageEvent),
 }
 
 /// Why a frame could not be understood.

@@ -33,6 +33,10 @@ pub struct Config {
     pub drain_timeout_secs: u64,
     /// How far an OpenAPI request's X-Date may be from the server's clock, in seconds.
     pub api_max_skew_secs: u64,
+    /// How long a business server has to answer a server message, in milliseconds.
+    pub server_message_timeout_ms: u64,
+    /// Most server messages in flight to business servers at once.
+    pub server_message_concurrency: usize,
 }
 
 /// An app: its 24-character id and its key for signing tokens.
@@ -69,6 +73,8 @@ impl Default for Config {
             token_warn_secs: 30,
             drain_timeout_secs: 30,
             api_max_skew_secs: 900,
+            server_message_timeout_ms: 5_000,
+            server_message_concurrency: 64,
         }
     }
 }

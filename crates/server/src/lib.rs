@@ -10,6 +10,7 @@
 mod api;
 mod clock;
 mod config;
+mod messaging;
 mod metrics;
 mod room;
 mod signal;
@@ -32,6 +33,7 @@ use tokio::task::JoinHandle;
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
+use messaging::{BusinessServer, Hub};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 
@@ -39,6 +41,8 @@ use room::{Directory, RoomSettings};
 pub(crate) struct Ctx {
     pub(crate) config: Resolved,
     pub(crate) directory: Directory,
+    pub(crate) hub: Hub,
+    pub(crate) business: BusinessServer,
     pub(crate) metrics: Metrics,
     draining: AtomicBool,
     next_session: AtomicU64,
@@ -146,6 +150,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
         },
         directory: Directory::new(settings, metrics.clone()),
+        hub: Hub::start(),
+        business: BusinessServer::new(
+            Duration::from_millis(config.server_message_timeout_ms),
+            config.server_message_concurrency,
+        ),
         metrics,
         draining: AtomicBool::new(false),
         next_session: AtomicU64::new(1),

@@ -297,6 +297,70 @@ export type MediaParams = {
  */
 mediaType: MediaType, };
 
+export type UserMessageParams = { 
+/**
+ * The receiver.
+ */
+userId: string, 
+/**
+ * The text, or base64 of the bytes for the binary methods.
+ */
+message: string, };
+
+export type MessageParams = { 
+/**
+ * The text, or base64 of the bytes for the binary methods.
+ */
+message: string, };
+
+export type LoginParams = { 
+/**
+ * The login token.
+ */
+token: string, 
+/**
+ * Who logs in.
+ */
+userId: string, };
+
+export type LoginTokenParams = { 
+/**
+ * The new login token.
+ */
+token: string, };
+
+export type PeerParams = { 
+/**
+ * The peer.
+ */
+userId: string, };
+
+export type PeerStatus = { 
+/**
+ * The peer.
+ */
+userId: string, 
+/**
+ * Whether they are logged in.
+ */
+status: USER_ONLINE_STATUS, };
+
+export type ServerParams = { 
+/**
+ * Passed to the business server in the `X-Chorus-Signature` header.
+ */
+signature: string, 
+/**
+ * The business server's URL (http).
+ */
+url: string, };
+
+export type ServerMessageResult = { 
+/**
+ * The business server's response body.
+ */
+response: string, };
+
 export type UserJoinedEvent = { 
 /**
  * Who.
@@ -357,6 +421,16 @@ export type TokenWillExpireEvent = {
  */
 expireAt: number, };
 
+export type MessageEvent = { 
+/**
+ * The sender (for messages sent through the OpenAPI, its `From`).
+ */
+userId: string, 
+/**
+ * The text, or base64 of the bytes for the binary events.
+ */
+message: string, };
+
 export const PROTOCOL_VERSION = 1;
 export const SIGNAL_PATH = "/signal/v1";
 
@@ -369,6 +443,19 @@ export interface Methods {
   unpublishStream: { params: MediaParams; result: Empty };
   publishScreen: { params: MediaParams; result: Empty };
   unpublishScreen: { params: MediaParams; result: Empty };
+  sendUserMessage: { params: UserMessageParams; result: Empty };
+  sendUserBinaryMessage: { params: UserMessageParams; result: Empty };
+  sendRoomMessage: { params: MessageParams; result: Empty };
+  sendRoomBinaryMessage: { params: MessageParams; result: Empty };
+  login: { params: LoginParams; result: Empty };
+  logout: { params: Empty; result: Empty };
+  updateLoginToken: { params: LoginTokenParams; result: Empty };
+  getPeerOnlineStatus: { params: PeerParams; result: PeerStatus };
+  sendUserMessageOutsideRoom: { params: UserMessageParams; result: Empty };
+  sendUserBinaryMessageOutsideRoom: { params: UserMessageParams; result: Empty };
+  setServerParams: { params: ServerParams; result: Empty };
+  sendServerMessage: { params: MessageParams; result: ServerMessageResult };
+  sendServerBinaryMessage: { params: MessageParams; result: ServerMessageResult };
 }
 
 export interface Events {
@@ -380,4 +467,10 @@ export interface Events {
   onUserUnpublishScreen: StreamUnpublishedEvent;
   onError: ErrorEvent;
   onTokenWillExpire: TokenWillExpireEvent;
+  onUserMessageReceived: MessageEvent;
+  onUserBinaryMessageReceived: MessageEvent;
+  onRoomMessageReceived: MessageEvent;
+  onRoomBinaryMessageReceived: MessageEvent;
+  onUserMessageReceivedOutsideRoom: MessageEvent;
+  onUserBinaryMessageReceivedOutsideRoom: MessageEvent;
 }

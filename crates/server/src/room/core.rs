@@ -58,6 +58,13 @@ pub(crate) enum Output {
     },
     /// Push `event` to every session in `to`.
     Event { to: Vec<SessionId>, event: Event },
+    /// Push a message `event` to one session, then answer the sender's request `reply`
+    /// (`None` for messages from the OpenAPI) with whether it could be delivered.
+    Deliver {
+        to: SessionId,
+        event: Event,
+        reply: Option<(SessionId, u64)>,
+    },
     /// The session is no longer in this room.
     Detach { session: SessionId },
 }
@@ -85,12 +92,12 @@ impl Removal {
 
 /// One room.
 pub(crate) struct Room {
-    id: String,
+    pub(super) id: String,
     settings: RoomSettings,
-    users: BTreeMap<String, Participant>,
-    sessions: HashMap<SessionId, String>,
+    pub(super) users: BTreeMap<String, Participant>,
+    pub(super) sessions: HashMap<SessionId, String>,
     bans: Bans,
-    out: VecDeque<Output>,
+    pub(super) out: VecDeque<Output>,
 }
 
 impl Room {
@@ -575,7 +582,7 @@ impl Room {
 
     /// Sends `event` to everyone but `user`. Those whose connection dropped keep it, to be
     /// replayed if they resume within the grace period.
-    fn broadcast(&mut self, user: &str, event: Event) {
+    pub(super) fn broadcast(&mut self, user: &str, event: Event) {
         let mut to = Vec::new();
         for p in self.users.values_mut().filter(|p| p.info.user_id != user) {
             if p.connected() {
@@ -587,13 +594,13 @@ impl Room {
         self.event(to, event);
     }
 
-    fn event(&mut self, to: Vec<SessionId>, event: Event) {
+    pub(super) fn event(&mut self, to: Vec<SessionId>, event: Event) {
         if !to.is_empty() {
             self.out.push_back(Output::Event { to, event });
         }
     }
 
-    fn reply(&mut self, to: SessionId, id: u64, result: Result<Reply, RtcError>) {
+    pub(super) fn reply(&mut self, to: SessionId, id: u64, result: Result<Reply, RtcError>) {
         self.out.push_back(Output::Reply { to, id, result });
     }
 

@@ -9,6 +9,7 @@ mod ban;
 mod core;
 mod directory;
 mod grant;
+mod messages;
 mod participant;
 mod task;
 
@@ -22,6 +23,7 @@ pub(crate) use ban::BanScope;
 pub(crate) use core::{JoinArgs, RoomSettings};
 pub(crate) use directory::Directory;
 pub(crate) use grant::{Grant, Millis};
+pub(crate) use messages::Payload;
 pub(crate) use participant::SessionId;
 
 /// Names one room: rooms of different apps never meet.
@@ -38,6 +40,8 @@ pub(crate) enum Outbound {
     Frame(Utf8Bytes),
     /// The session is no longer in this room.
     Detached(RoomKey),
+    /// The session's login (messaging outside rooms) was ended elsewhere.
+    LoggedOut,
 }
 
 /// How a room reaches one session: its outbox, and a way to cut it off when the outbox
@@ -74,6 +78,14 @@ pub(crate) enum Command {
     OnlineUsers {
         reply: oneshot::Sender<RoomOnlineUsers>,
     },
+    /// A message from the OpenAPI, as `from`, to `to` (everyone when `None`); answers the
+    /// receivers that were in the room.
+    ServerMessage {
+        from: String,
+        to: Option<Vec<String>>,
+        payload: Payload,
+        done: oneshot::Sender<Vec<String>>,
+    },
 }
 
 /// A session's request to its room; `id` is the signalling request id to answer.
@@ -100,6 +112,15 @@ pub(crate) enum SessionRequest {
         id: u64,
         index: StreamIndex,
         media: MediaType,
+    },
+    UserMessage {
+        id: u64,
+        to: String,
+        payload: Payload,
+    },
+    RoomMessage {
+        id: u64,
+        payload: Payload,
     },
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use chorus_proto::ServerFrame;
+use chorus_proto::{ErrorCode, RtcError, ServerFrame};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::core::{Output, Reply, Room};
@@ -78,6 +78,12 @@ impl Shell {
                     SessionRequest::Unpublish { id, index, media } => {
                         room.unpublish(session, id, index, media)
                     }
+                    SessionRequest::UserMessage { id, to, payload } => {
+                        room.user_message(session, id, &to, &payload)
+                    }
+                    SessionRequest::RoomMessage { id, payload } => {
+                        room.room_message(session, id, &payload)
+                    }
                 }
                 self.flush(room);
                 if !room.has_session(session) {
@@ -100,6 +106,14 @@ impl Shell {
             Command::OnlineUsers { reply } => {
                 let _ = reply.send(room.online_users());
             }
+            Command::ServerMessage {
+                from,
+                to,
+                payload,
+                done,
+            } => {
+                let _ = done.send(room.server_message(&from, to.as_deref(), &payload));
+            }
         }
         let after = room.participant_count();
         self.directory
@@ -118,13 +132,29 @@ impl Shell {
                         Ok(Reply::Done) => ServerFrame::ok_json(id, &serde_json::json!({})),
                         Err(error) => ServerFrame::error_json(Some(id), &error),
                     };
-                    self.deliver(room, to, Utf8Bytes::from(text));
+                    let _ = self.deliver(room, to, Utf8Bytes::from(text));
                 }
                 Output::Event { to, event } => {
                     // Serialised once, shared by every recipient.
                     let frame = Utf8Bytes::from(ServerFrame::event_json(&event));
                     for session in to {
-                        self.deliver(room, session, frame.clone());
+                        let _ = self.deliver(room, session, frame.clone());
+                    }
+                }
+                Output::Deliver { to, event, reply } => {
+                    let frame = Utf8Bytes::from(ServerFrame::event_json(&event));
+                    let delivered = self.deliver(room, to, frame);
+                    if let Some((sender, id)) = reply {
+                        let text = if delivered {
+                            ServerFrame::ok_json(id, &serde_json::json!({}))
+                        } else {
+                            let e = RtcError::new(
+                                ErrorCode::UserMessageUnknown,
+                                "the receiver is not reading its messages; it was disconnected",
+                            );
+                            ServerFrame::error_json(Some(id), &e)
+                        };
+                        let _ = self.deliver(room, sender, Utf8Bytes::from(text));
                     }
                 }
                 Output::Detach { session } => {
@@ -142,22 +172,25 @@ impl Shell {
         }
     }
 
-    fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Utf8Bytes) {
+    /// Queues `frame` for session `to`; false if it could not be.
+    fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Utf8Bytes) -> bool {
         let Some(link) = self.links.get(&to) else {
-            return;
+            return false;
         };
         match link.outbox.try_send(Outbound::Frame(frame)) {
-            Ok(()) => {}
+            Ok(()) => true,
             Err(TrySendError::Full(_)) => {
                 // The client is not reading: cut it off rather than stall everyone else.
                 tracing::warn!(session = to, room = %self.key.room_id, "outbox full; closing session");
                 link.kill.notify_one();
                 self.links.remove(&to);
                 room.dropped(now_ms(), to);
+                false
             }
             Err(TrySendError::Closed(_)) => {
                 self.links.remove(&to);
                 room.dropped(now_ms(), to);
+                false
             }
         }
     }

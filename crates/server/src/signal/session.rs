@@ -5,16 +5,21 @@
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use base64::Engine as _;
 use chorus_proto::{
-    ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, Request, RequestFrame, RtcError,
-    ServerFrame, StreamIndex, is_valid_id,
+    ErrorCode, JoinRoomParams, LoginParams, MAX_EXTRA_INFO_BYTES, MAX_MESSAGE_BYTES, MediaType,
+    Request, RequestFrame, RtcError, ServerFrame, ServerMessageResult, ServerParams, StreamIndex,
+    UserMessageParams, is_valid_id,
 };
 use tokio::sync::{Notify, mpsc};
 
 use super::auth::check_room_token;
 use crate::Ctx;
 use crate::clock::now_secs;
-use crate::room::{Command, JoinArgs, Outbound, RoomHandle, RoomKey, SessionLink, SessionRequest};
+use crate::messaging::LoginKey;
+use crate::room::{
+    Command, JoinArgs, Outbound, Payload, RoomHandle, RoomKey, SessionLink, SessionRequest,
+};
 
 /// Frames a room may queue for one client before the client counts as not reading.
 const OUTBOX: usize = 1024;
@@ -32,6 +37,7 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
         link,
         engine_app,
         room: None,
+        login: None,
     };
     ctx.metrics.connections.inc();
     // Pings keep a quiet client's connection provably alive (browsers answer them without any
@@ -59,6 +65,7 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
                     }
                 }
                 Some(Outbound::Detached(key)) => session.detached(&key),
+                Some(Outbound::LoggedOut) => session.login = None,
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
@@ -91,11 +98,19 @@ struct Joined {
     handle: RoomHandle,
 }
 
+/// A login to messaging outside rooms.
+struct Login {
+    key: LoginKey,
+    /// Set by `setServerParams`: (signature, url).
+    server: Option<ServerParams>,
+}
+
 struct Session {
     ctx: Arc<Ctx>,
     link: SessionLink,
     engine_app: Option<String>,
     room: Option<Joined>,
+    login: Option<Login>,
 }
 
 /// How a request is answered.
@@ -108,6 +123,24 @@ enum Answer {
 
 fn invalid(message: impl Into<String>) -> RtcError {
     RtcError::new(ErrorCode::InvalidParams, message)
+}
+
+/// Checks a message against the contract's limit; binary messages must be base64.
+fn payload(message: String, binary: bool) -> Result<Payload, RtcError> {
+    let size = if binary {
+        base64::engine::general_purpose::STANDARD
+            .decode(&message)
+            .map_err(|e| invalid(format!("a binary message must be standard base64: {e}")))?
+            .len()
+    } else {
+        message.len()
+    };
+    if size > MAX_MESSAGE_BYTES {
+        return Err(invalid(format!(
+            "the message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+        )));
+    }
+    Ok(Payload { message, binary })
 }
 
 impl Session {
@@ -155,6 +188,19 @@ impl Session {
                 self.publish(id, StreamIndex::Screen, p.media_type, false)
                     .await
             }
+            Request::SendUserMessage(p) => self.user_message(id, p, false).await,
+            Request::SendUserBinaryMessage(p) => self.user_message(id, p, true).await,
+            Request::SendRoomMessage(p) => self.room_message(id, p.message, false).await,
+            Request::SendRoomBinaryMessage(p) => self.room_message(id, p.message, true).await,
+            Request::Login(p) => self.login(id, p).await,
+            Request::Logout(_) => self.logout().await,
+            Request::UpdateLoginToken(p) => self.update_login_token(&p.token),
+            Request::GetPeerOnlineStatus(p) => self.peer_status(id, p.user_id).await,
+            Request::SendUserMessageOutsideRoom(p) => self.outside_message(id, p, false).await,
+            Request::SendUserBinaryMessageOutsideRoom(p) => self.outside_message(id, p, true).await,
+            Request::SetServerParams(p) => self.set_server_params(p),
+            Request::SendServerMessage(p) => self.server_message(id, p.message, false),
+            Request::SendServerBinaryMessage(p) => self.server_message(id, p.message, true),
         };
         match result {
             Ok(Answer::Routed) => {
@@ -291,12 +337,16 @@ impl Session {
     }
 
     async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
-        let not_joined = || {
-            RtcError::new(
-                ErrorCode::NotConnectedYet,
-                "not in a room; call joinRoom first",
-            )
-        };
+        self.route_or(request, ErrorCode::NotConnectedYet).await
+    }
+
+    /// Sends `request` to the room; outside a room, fails with `code`.
+    async fn route_or(
+        &mut self,
+        request: SessionRequest,
+        code: ErrorCode,
+    ) -> Result<Answer, RtcError> {
+        let not_joined = || RtcError::new(code, "not in a room; call joinRoom first");
         let joined = self.room.as_ref().ok_or_else(not_joined)?;
         let command = Command::Session {
             link: self.link.clone(),
@@ -311,6 +361,168 @@ impl Session {
         }
     }
 
+    async fn user_message(
+        &mut self,
+        id: u64,
+        p: UserMessageParams,
+        binary: bool,
+    ) -> Result<Answer, RtcError> {
+        let payload = payload(p.message, binary)?;
+        let request = SessionRequest::UserMessage {
+            id,
+            to: p.user_id,
+            payload,
+        };
+        self.route_or(request, ErrorCode::UserMessageNotJoin).await
+    }
+
+    async fn room_message(
+        &mut self,
+        id: u64,
+        message: String,
+        binary: bool,
+    ) -> Result<Answer, RtcError> {
+        let payload = payload(message, binary)?;
+        self.route_or(
+            SessionRequest::RoomMessage { id, payload },
+            ErrorCode::UserMessageNotJoin,
+        )
+        .await
+    }
+
+    async fn login(&mut self, id: u64, p: LoginParams) -> Result<Answer, RtcError> {
+        if let Some(login) = &self.login {
+            return Err(RtcError::new(
+                ErrorCode::AlreadyLogin,
+                format!(
+                    "already logged in as {}; call logout first",
+                    login.key.user_id
+                ),
+            ));
+        }
+        if !is_valid_id(&p.user_id) {
+            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        let (app_id, _) = check_room_token(
+            &self.ctx.config.apps,
+            self.engine_app.as_deref(),
+            Some(&p.token),
+            "",
+            &p.user_id,
+            now_secs(),
+            ErrorCode::LoginFailed,
+        )?;
+        let key = LoginKey {
+            app_id: app_id.into(),
+            user_id: p.user_id.into(),
+        };
+        self.ctx.hub.login(key.clone(), self.link.clone(), id).await;
+        self.login = Some(Login { key, server: None });
+        Ok(Answer::Routed)
+    }
+
+    async fn logout(&mut self) -> Result<Answer, RtcError> {
+        if let Some(login) = self.login.take() {
+            self.ctx.hub.logout(login.key, self.link.session).await;
+        }
+        Ok(Answer::Now)
+    }
+
+    fn logged_in(&self, code: ErrorCode) -> Result<&Login, RtcError> {
+        self.login
+            .as_ref()
+            .ok_or_else(|| RtcError::new(code, "not logged in; call login first"))
+    }
+
+    fn update_login_token(&mut self, token: &str) -> Result<Answer, RtcError> {
+        let login = self.logged_in(ErrorCode::NotLogin)?;
+        check_room_token(
+            &self.ctx.config.apps,
+            Some(&login.key.app_id),
+            Some(token),
+            "",
+            &login.key.user_id,
+            now_secs(),
+            ErrorCode::RtmTokenError,
+        )?;
+        Ok(Answer::Now)
+    }
+
+    async fn peer_status(&mut self, id: u64, peer: String) -> Result<Answer, RtcError> {
+        let key = self.logged_in(ErrorCode::NotLogin)?.key.clone();
+        self.ctx.hub.status(key, peer, self.link.clone(), id).await;
+        Ok(Answer::Routed)
+    }
+
+    async fn outside_message(
+        &mut self,
+        id: u64,
+        p: UserMessageParams,
+        binary: bool,
+    ) -> Result<Answer, RtcError> {
+        let from = self.logged_in(ErrorCode::UserMessageNotLogin)?.key.clone();
+        let payload = payload(p.message, binary)?;
+        self.ctx
+            .hub
+            .message(from, p.user_id, payload, self.link.clone(), id)
+            .await;
+        Ok(Answer::Routed)
+    }
+
+    fn set_server_params(&mut self, params: ServerParams) -> Result<Answer, RtcError> {
+        self.logged_in(ErrorCode::NotLogin)?;
+        if !params.url.starts_with("http://") || reqwest::Url::parse(&params.url).is_err() {
+            return Err(invalid(format!(
+                "url must be an http:// URL, got {:?}",
+                params.url.chars().take(64).collect::<String>()
+            )));
+        }
+        if let Some(login) = &mut self.login {
+            login.server = Some(params);
+        }
+        Ok(Answer::Now)
+    }
+
+    /// Posts to the business server off the session task, answering through the outbox.
+    fn server_message(
+        &mut self,
+        id: u64,
+        message: String,
+        binary: bool,
+    ) -> Result<Answer, RtcError> {
+        let login = self.logged_in(ErrorCode::UserMessageNotLogin)?;
+        let Some(params) = login.server.clone() else {
+            return Err(RtcError::new(
+                ErrorCode::UserMessageServerParamsNotset,
+                "no business server set; call setServerParams first",
+            ));
+        };
+        let payload = payload(message, binary)?;
+        let key = login.key.clone();
+        let business = self.ctx.business.clone();
+        let link = self.link.clone();
+        tokio::spawn(async move {
+            let result = business
+                .post(
+                    &params.url,
+                    &params.signature,
+                    &key.app_id,
+                    &key.user_id,
+                    &payload,
+                )
+                .await;
+            let text = match result {
+                Ok(response) => ServerFrame::ok_json(id, &ServerMessageResult { response }),
+                Err(e) => ServerFrame::error_json(Some(id), &e),
+            };
+            let _ = link
+                .outbox
+                .send(Outbound::Frame(Utf8Bytes::from(text)))
+                .await;
+        });
+        Ok(Answer::Routed)
+    }
+
     fn detached(&mut self, key: &RoomKey) {
         if self.room.as_ref().is_some_and(|joined| joined.key == *key) {
             self.room = None;
@@ -318,6 +530,9 @@ impl Session {
     }
 
     async fn connection_lost(&mut self) {
+        if let Some(login) = self.login.take() {
+            self.ctx.hub.logout(login.key, self.link.session).await;
+        }
         if let Some(joined) = self.room.take() {
             let _ = joined
                 .handle

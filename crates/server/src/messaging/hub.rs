@@ -1,0 +1,265 @@
+//! The login hub: one task that owns the (app, user) -> session map of logged-in users, so a
+//! login, a logout and a message are each one command, handled in order, with no lock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use chorus_proto::{
+    ErrorCode, ErrorEvent, Event, PeerStatus, RtcError, ServerFrame, UserOnlineStatus,
+};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::room::{Outbound, Payload, SessionId, SessionLink};
+
+/// Bound of the hub's inbox.
+const HUB_INBOX: usize = 8192;
+
+/// Names one login.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct LoginKey {
+    pub(crate) app_id: Arc<str>,
+    pub(crate) user_id: Arc<str>,
+}
+
+enum Command {
+    Login {
+        key: LoginKey,
+        link: SessionLink,
+        id: u64,
+    },
+    Logout {
+        key: LoginKey,
+        session: SessionId,
+    },
+    Status {
+        key: LoginKey,
+        peer: String,
+        link: SessionLink,
+        id: u64,
+    },
+    Send {
+        from: LoginKey,
+        to: String,
+        payload: Payload,
+        link: SessionLink,
+        id: u64,
+    },
+    ServerSend {
+        app_id: Arc<str>,
+        from: String,
+        to: String,
+        payload: Payload,
+        done: oneshot::Sender<bool>,
+    },
+}
+
+/// Handle to the hub task.
+#[derive(Clone)]
+pub(crate) struct Hub {
+    tx: mpsc::Sender<Command>,
+}
+
+impl Hub {
+    /// Starts the hub task.
+    pub(crate) fn start() -> Self {
+        let (tx, rx) = mpsc::channel(HUB_INBOX);
+        tokio::spawn(run(rx));
+        Hub { tx }
+    }
+
+    async fn send(&self, command: Command) {
+        // The hub lives as long as the server; a failed send means it is shutting down.
+        let _ = self.tx.send(command).await;
+    }
+
+    /// Logs `link`'s session in as `key`, ending any other session's login of the same user.
+    pub(crate) async fn login(&self, key: LoginKey, link: SessionLink, id: u64) {
+        self.send(Command::Login { key, link, id }).await;
+    }
+
+    /// Ends `session`'s login, unless another session has taken it over since.
+    pub(crate) async fn logout(&self, key: LoginKey, session: SessionId) {
+        self.send(Command::Logout { key, session }).await;
+    }
+
+    /// Answers whether `peer` is logged in to `key`'s app.
+    pub(crate) async fn status(&self, key: LoginKey, peer: String, link: SessionLink, id: u64) {
+        self.send(Command::Status {
+            key,
+            peer,
+            link,
+            id,
+        })
+        .await;
+    }
+
+    /// Delivers a message from `from` to the user `to` of the same app.
+    pub(crate) async fn message(
+        &self,
+        from: LoginKey,
+        to: String,
+        payload: Payload,
+        link: SessionLink,
+        id: u64,
+    ) {
+        self.send(Command::Send {
+            from,
+            to,
+            payload,
+            link,
+            id,
+        })
+        .await;
+    }
+
+    /// Delivers a message from the OpenAPI; returns whether `to` was logged in.
+    pub(crate) async fn server_message(
+        &self,
+        app_id: Arc<str>,
+        from: String,
+        to: String,
+        payload: Payload,
+    ) -> bool {
+        let (done, delivered) = oneshot::channel();
+        self.send(Command::ServerSend {
+            app_id,
+            from,
+            to,
+            payload,
+            done,
+        })
+        .await;
+        delivered.await.unwrap_or(false)
+    }
+}
+
+fn frame(text: String) -> Outbound {
+    Outbound::Frame(Utf8Bytes::from(text))
+}
+
+fn answer(link: &SessionLink, id: u64, result: Result<&impl Serialize, RtcError>) {
+    let text = match result {
+        Ok(value) => ServerFrame::ok_json(id, value),
+        Err(e) => ServerFrame::error_json(Some(id), &e),
+    };
+    if link.outbox.try_send(frame(text)).is_err() {
+        link.kill.notify_one();
+    }
+}
+
+fn done() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+/// Pushes `event` to `link`; false (and the receiver cut off) if its outbox is full.
+fn push(link: &SessionLink, event: &Event) -> bool {
+    let ok = link
+        .outbox
+        .try_send(frame(ServerFrame::event_json(event)))
+        .is_ok();
+    if !ok {
+        link.kill.notify_one();
+    }
+    ok
+}
+
+async fn run(mut rx: mpsc::Receiver<Command>) {
+    let mut logins: HashMap<LoginKey, SessionLink> = HashMap::new();
+    while let Some(command) = rx.recv().await {
+        match command {
+            Command::Login { key, link, id } => {
+                if let Some(old) = logins.insert(key.clone(), link.clone())
+                    && old.session != link.session
+                {
+                    let event = Event::Error(ErrorEvent {
+                        error_code: ErrorCode::RtmDuplicateLogin,
+                        message: format!("user {} logged in elsewhere", key.user_id),
+                        forbidden_time: None,
+                    });
+                    push(&old, &event);
+                    if old.outbox.try_send(Outbound::LoggedOut).is_err() {
+                        old.kill.notify_one();
+                    }
+                }
+                answer(&link, id, Ok(&done()));
+            }
+            Command::Logout { key, session } => {
+                if logins.get(&key).is_some_and(|l| l.session == session) {
+                    logins.remove(&key);
+                }
+            }
+            Command::Status {
+                key,
+                peer,
+                link,
+                id,
+            } => {
+                let peer_key = LoginKey {
+                    app_id: key.app_id,
+                    user_id: peer.as_str().into(),
+                };
+                let status = if logins.contains_key(&peer_key) {
+                    UserOnlineStatus::Online
+                } else {
+                    UserOnlineStatus::Offline
+                };
+                answer(
+                    &link,
+                    id,
+                    Ok(&PeerStatus {
+                        user_id: peer,
+                        status,
+                    }),
+                );
+            }
+            Command::Send {
+                from,
+                to,
+                payload,
+                link,
+                id,
+            } => {
+                let to_key = LoginKey {
+                    app_id: from.app_id.clone(),
+                    user_id: to.as_str().into(),
+                };
+                let result = match logins.get(&to_key) {
+                    Some(receiver) if to_key != from => {
+                        if push(receiver, &payload.outside_room(&from.user_id)) {
+                            Ok(())
+                        } else {
+                            Err(RtcError::new(
+                                ErrorCode::UserMessageUnknown,
+                                "the receiver is not reading its messages; it was disconnected",
+                            ))
+                        }
+                    }
+                    _ => Err(RtcError::new(
+                        ErrorCode::UserMessageNoReceiver,
+                        format!("user {to} is not logged in"),
+                    )),
+                };
+                let ok = done();
+                answer(&link, id, result.map(|()| &ok));
+            }
+            Command::ServerSend {
+                app_id,
+                from,
+                to,
+                payload,
+                done,
+            } => {
+                let to_key = LoginKey {
+                    app_id,
+                    user_id: to.as_str().into(),
+                };
+                let delivered = logins
+                    .get(&to_key)
+                    .is_some_and(|receiver| push(receiver, &payload.outside_room(&from)));
+                let _ = done.send(delivered);
+            }
+        }
+    }
+}
