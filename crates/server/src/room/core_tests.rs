@@ -219,3 +219,76 @@ fn a_session_that_missed_too_much_rejoins_in_full() {
         matches!(events_for(&out, 4)[..], [Event::UserJoined(j)] if j.user_info.user_id == "bob")
     );
 }
+
+fn text(message: &str) -> super::Payload {
+    super::Payload {
+        message: message.into(),
+        binary: false,
+    }
+}
+
+#[test]
+fn user_messages_go_to_one_member_and_wait_for_delivery() {
+    let mut room = room();
+    join(&mut room, T0, 1, "alice", 0);
+    join(&mut room, T0, 2, "bob", 0);
+    drain(&mut room);
+
+    room.user_message(1, 7, "bob", &text("hi"));
+    let out = drain(&mut room);
+    assert!(
+        matches!(&out[..], [Output::Deliver { to: 2, event: Event::UserMessageReceived(m), reply: Some((1, 7)) }]
+            if m.user_id == "alice" && m.message == "hi"),
+        "{out:?}"
+    );
+
+    for (to, code) in [
+        ("carol", ErrorCode::UserMessageNoReceiver),
+        ("alice", ErrorCode::UserMessageNoReceiver),
+    ] {
+        room.user_message(1, 8, to, &text("hi"));
+        let out = drain(&mut room);
+        assert!(
+            matches!(&out[..], [Output::Reply { to: 1, id: 8, result: Err(e) }] if e.code == code),
+            "{to}: {out:?}"
+        );
+    }
+    room.user_message(9, 9, "bob", &text("hi"));
+    let out = drain(&mut room);
+    assert!(
+        matches!(&out[..], [Output::Reply { result: Err(e), .. }] if e.code == ErrorCode::UserMessageNotJoin)
+    );
+}
+
+#[test]
+fn room_messages_reach_everyone_else_and_wait_for_those_in_grace() {
+    let mut room = room();
+    join(&mut room, T0, 1, "alice", 0);
+    join(&mut room, T0, 2, "bob", 0);
+    join(&mut room, T0, 3, "carol", 0);
+    drain(&mut room);
+    room.dropped(T0 + 1, 3);
+    room.room_message(
+        1,
+        5,
+        &super::Payload {
+            message: "AAEC".into(),
+            binary: true,
+        },
+    );
+    let out = drain(&mut room);
+    assert!(
+        matches!(events_for(&out, 2)[..], [Event::RoomBinaryMessageReceived(m)] if m.message == "AAEC")
+    );
+    assert!(events_for(&out, 1).is_empty(), "no echo to the sender");
+    assert!(out.contains(&Output::Reply {
+        to: 1,
+        id: 5,
+        result: Ok(Reply::Done)
+    }));
+    join(&mut room, T0 + 2, 4, "carol", 0);
+    let out = drain(&mut room);
+    assert!(
+        matches!(events_for(&out, 4)[..], [Event::RoomBinaryMessageReceived(m)] if m.user_id == "alice")
+    );
+}
