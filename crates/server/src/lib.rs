@@ -2,7 +2,8 @@
 //!
 //! This file is the one place that wires the parts together: [`signal`] (the WebSocket edge)
 //! and [`api`] (the signed OpenAPI) drive [`room`] (the control plane) through commands; the
-//! media plane (`sfu`) will sit under `room` the same way. `chorus serve` is a thin shell over
+//! media plane (`sfu`) will sit under `room` the same way; rooms' hooks flow out to
+//! [`webhook`] when a webhook URL is configured. `chorus serve` is a thin shell over
 //! [`start`].
 
 #![warn(clippy::unwrap_used)]
@@ -14,6 +15,7 @@ mod messaging;
 mod metrics;
 mod room;
 mod signal;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::net::TcpListener;
@@ -36,6 +39,7 @@ use config::Apps;
 use messaging::{BusinessServer, Hub};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
+use webhook::{WebhookSettings, Webhooks};
 
 /// What every handler shares.
 pub(crate) struct Ctx {
@@ -44,6 +48,7 @@ pub(crate) struct Ctx {
     pub(crate) hub: Hub,
     pub(crate) business: BusinessServer,
     pub(crate) metrics: Metrics,
+    webhooks: Option<Webhooks>,
     draining: AtomicBool,
     next_session: AtomicU64,
 }
@@ -137,9 +142,19 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         grace: config.reconnect_grace_ms,
         warn_before: config.token_warn_secs * 1000,
     };
+    let apps = Apps::new(&config.apps);
+    let webhooks = config.webhook_url.clone().map(|url| {
+        let settings = WebhookSettings {
+            url,
+            secret: config.webhook_secret.clone(),
+            timeout: Duration::from_millis(config.webhook_timeout_ms),
+            concurrency: config.webhook_concurrency,
+        };
+        Webhooks::start(settings, apps.clone())
+    });
     let ctx = Arc::new(Ctx {
         config: Resolved {
-            apps: Apps::new(&config.apps),
+            apps,
             api_keys: config
                 .openapi_keys
                 .iter()
@@ -149,13 +164,18 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             ping_interval: Duration::from_millis(config.ping_interval_ms),
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
         },
-        directory: Directory::new(settings, metrics.clone()),
+        directory: Directory::new(
+            settings,
+            metrics.clone(),
+            webhooks.as_ref().map(Webhooks::sink),
+        ),
         hub: Hub::start(),
         business: BusinessServer::new(
             Duration::from_millis(config.server_message_timeout_ms),
             config.server_message_concurrency,
         ),
         metrics,
+        webhooks,
         draining: AtomicBool::new(false),
         next_session: AtomicU64::new(1),
     });
@@ -170,6 +190,13 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: config.listen,
         source,
     })?;
+    // Signalling sends bursts of small frames (a join's snapshot, fan-out); Nagle's algorithm
+    // would hold all but the first until the client's delayed ACK, up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     let app = router(ctx.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let serve = tokio::spawn(async move {
@@ -222,7 +249,11 @@ async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
 }
 
 async fn metrics_text(State(ctx): State<Arc<Ctx>>) -> String {
-    ctx.metrics.render()
+    let text = ctx.metrics.render();
+    match &ctx.webhooks {
+        Some(webhooks) => webhooks.append_metrics(text),
+        None => text,
+    }
 }
 
 impl RunningServer {
@@ -242,11 +273,20 @@ impl RunningServer {
     }
 
     /// Stops accepting joins (they fail with JOIN_ROOM_FAILED) and waits up to `timeout` for
-    /// every room to empty. Returns whether they did.
+    /// every room to empty and, with webhooks, for their callbacks to be delivered. Returns
+    /// whether all that happened in time.
     pub async fn drain(&self, timeout: Duration) -> bool {
         self.ctx.draining.store(true, Ordering::Relaxed);
         let deadline = tokio::time::Instant::now() + timeout;
-        while self.ctx.directory.room_count() > 0 {
+        let busy = || {
+            self.ctx.directory.room_count() > 0
+                || self
+                    .ctx
+                    .webhooks
+                    .as_ref()
+                    .is_some_and(|w| w.outstanding() > 0)
+        };
+        while busy() {
             if tokio::time::Instant::now() >= deadline {
                 return false;
             }
@@ -261,6 +301,9 @@ impl RunningServer {
             let _ = stop.send(());
         }
         self.janitor.abort();
+        if let Some(webhooks) = &self.ctx.webhooks {
+            webhooks.stop();
+        }
         self.serve.abort();
         let _ = (&mut self.serve).await;
     }

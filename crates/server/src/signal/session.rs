@@ -11,6 +11,7 @@ use chorus_proto::{
     Request, RequestFrame, RtcError, ServerFrame, ServerMessageResult, ServerParams, StreamIndex,
     UserMessageParams, is_valid_id,
 };
+use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::auth::check_room_token;
@@ -60,7 +61,7 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
             }
             out = inbox.recv() => match out {
                 Some(Outbound::Frame(frame)) => {
-                    if socket.send(Message::Text(frame)).await.is_err() {
+                    if write_burst(&mut socket, &mut inbox, &mut session, frame).await.is_err() {
                         break;
                     }
                 }
@@ -90,6 +91,29 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
     }
     session.connection_lost().await;
     ctx.metrics.connections.dec();
+}
+
+/// Most frames written before one flush.
+const BURST: usize = 64;
+
+/// Writes `first` and whatever else is already queued (up to [`BURST`] frames), then flushes
+/// once: with TCP_NODELAY, a flush per frame would send a packet per frame.
+async fn write_burst(
+    socket: &mut WebSocket,
+    inbox: &mut mpsc::Receiver<Outbound>,
+    session: &mut Session,
+    first: Utf8Bytes,
+) -> Result<(), axum::Error> {
+    socket.feed(Message::Text(first)).await?;
+    for _ in 1..BURST {
+        match inbox.try_recv() {
+            Ok(Outbound::Frame(frame)) => socket.feed(Message::Text(frame)).await?,
+            Ok(Outbound::Detached(key)) => session.detached(&key),
+            Ok(Outbound::LoggedOut) => session.login = None,
+            Err(_) => break,
+        }
+    }
+    socket.flush().await
 }
 
 struct Joined {
