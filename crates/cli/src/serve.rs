@@ -30,6 +30,17 @@ pub(crate) struct ServeArgs {
     /// How long a dropped user keeps their place, in milliseconds.
     #[arg(long)]
     reconnect_grace_ms: Option<u64>,
+    /// POST room and user events (webhook callbacks) to this http(s) URL.
+    #[arg(long = "webhook", value_name = "URL")]
+    webhook_url: Option<String>,
+    /// Sign webhook callbacks with this secret [default: each app's own key].
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "CHORUS_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    webhook_secret: Option<String>,
 }
 
 fn pair(spec: &str, what: &str) -> anyhow::Result<(String, String)> {
@@ -66,6 +77,12 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(ms) = args.reconnect_grace_ms {
         config.reconnect_grace_ms = ms;
+    }
+    if let Some(url) = args.webhook_url {
+        config.webhook_url = Some(url);
+    }
+    if let Some(secret) = args.webhook_secret {
+        config.webhook_secret = Some(secret);
     }
     Ok(config)
 }

@@ -37,6 +37,15 @@ pub struct Config {
     pub server_message_timeout_ms: u64,
     /// Most server messages in flight to business servers at once.
     pub server_message_concurrency: usize,
+    /// Where webhook callbacks (room and user events) are POSTed. None: no callbacks.
+    pub webhook_url: Option<String>,
+    /// The secret that signs callbacks. None: each app's callbacks are signed with its key.
+    pub webhook_secret: Option<String>,
+    /// How long a webhook receiver has to answer 200 before the attempt counts as failed, in
+    /// milliseconds.
+    pub webhook_timeout_ms: u64,
+    /// Most rooms whose callbacks are being delivered at once (each room's in order).
+    pub webhook_concurrency: usize,
 }
 
 /// An app: its 24-character id and its key for signing tokens.
@@ -75,6 +84,10 @@ impl Default for Config {
             api_max_skew_secs: 900,
             server_message_timeout_ms: 5_000,
             server_message_concurrency: 64,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_timeout_ms: 5_000,
+            webhook_concurrency: 16,
         }
     }
 }
@@ -102,6 +115,12 @@ pub enum ConfigError {
     /// A limit is zero.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// The webhook URL is not an http(s) URL.
+    #[error("webhook URL {0:?} must be an http:// or https:// URL")]
+    BadWebhookUrl(String),
+    /// The webhook secret is empty.
+    #[error("the webhook secret is empty; give one, or none to sign with each app's key")]
+    EmptyWebhookSecret,
     /// The TOML file could not be read.
     #[error("config file {path}: {reason}")]
     File {
@@ -150,6 +169,21 @@ impl Config {
         }
         if self.ping_interval_ms == 0 {
             return Err(ConfigError::Zero("ping-interval-ms"));
+        }
+        if let Some(url) = &self.webhook_url {
+            let parsed = reqwest::Url::parse(url).ok();
+            if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+                return Err(ConfigError::BadWebhookUrl(url.clone()));
+            }
+        }
+        if self.webhook_secret.as_deref() == Some("") {
+            return Err(ConfigError::EmptyWebhookSecret);
+        }
+        if self.webhook_timeout_ms == 0 {
+            return Err(ConfigError::Zero("webhook-timeout-ms"));
+        }
+        if self.webhook_concurrency == 0 {
+            return Err(ConfigError::Zero("webhook-concurrency"));
         }
         Ok(())
     }

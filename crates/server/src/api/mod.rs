@@ -3,6 +3,7 @@
 //! `{ResponseMetadata, Result}` envelope. This file is the edge (signature, envelope, dispatch);
 //! one file per action group does the work. Depends on `room`; nothing depends on it.
 
+mod messages;
 mod rooms;
 
 use std::sync::Arc;
@@ -192,11 +193,15 @@ async fn answer(
         "BanRoomUser" => rooms::ban_room_user(ctx, body, false).await,
         "UpdateBanRoomUserRule" => rooms::ban_room_user(ctx, body, true).await,
         "GetRoomOnlineUsers" => rooms::online_users(ctx, body).await,
+        "SendUnicast" => messages::send_unicast(ctx, body).await,
+        "SendRoomUnicast" => messages::send_room_unicast(ctx, body).await,
+        "BatchSendRoomUnicast" => messages::batch_send_room_unicast(ctx, body).await,
+        "SendBroadcast" => messages::send_broadcast(ctx, body).await,
         _ => Err(ApiFailure {
             status: StatusCode::NOT_FOUND,
             code: "InvalidActionOrVersion",
             message: format!(
-                "unknown action {:?}; actions are KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule, GetRoomOnlineUsers",
+                "unknown action {:?}; actions are KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule, GetRoomOnlineUsers, SendUnicast, SendRoomUnicast, BatchSendRoomUnicast, SendBroadcast",
                 action.chars().take(64).collect::<String>()
             ),
         }),

@@ -5,6 +5,7 @@
 //! with [`Room::poll_output`]. Timers (token expiry, reconnect grace) are driven by
 //! [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no clocks here,
 //! so every rule is testable with simulated time; it must not depend on `signal` or `api`.
+//! With [`Room::enable_hooks`], the room also queues [`Output::Hook`]s for webhooks.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -15,6 +16,7 @@ use chorus_proto::{
 };
 use chorus_token::Privilege;
 
+use super::Hook;
 use super::ban::{BanScope, Bans};
 use super::grant::{Grant, Millis};
 use super::participant::{Participant, Published, SessionId};
@@ -67,6 +69,8 @@ pub(crate) enum Output {
     },
     /// The session is no longer in this room.
     Detach { session: SessionId },
+    /// Something webhooks report (only with [`Room::enable_hooks`]).
+    Hook(Hook),
 }
 
 /// How a participant goes, as others and they themselves see it.
@@ -98,6 +102,10 @@ pub(crate) struct Room {
     pub(super) sessions: HashMap<SessionId, String>,
     bans: Bans,
     pub(super) out: VecDeque<Output>,
+    /// Whether to queue [`Output::Hook`]s.
+    hooks: bool,
+    /// Whether `RoomCreate` went out and `RoomDestroy` has not yet.
+    live: bool,
 }
 
 impl Room {
@@ -109,7 +117,14 @@ impl Room {
             sessions: HashMap::new(),
             bans,
             out: VecDeque::new(),
+            hooks: false,
+            live: false,
         }
+    }
+
+    /// Queue [`Output::Hook`]s from now on.
+    pub(crate) fn enable_hooks(&mut self) {
+        self.hooks = true;
     }
 
     /// Whether `session` is in this room.
@@ -127,9 +142,18 @@ impl Room {
         self.users.is_empty()
     }
 
-    /// The next queued output.
+    /// The next queued output. Once a step's outputs are drained and the room has emptied,
+    /// `RoomDestroy` comes last (so a user replaced by their own duplicate login in one step
+    /// does not end the room).
     pub(crate) fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        if let Some(output) = self.out.pop_front() {
+            return Some(output);
+        }
+        if self.live && self.users.is_empty() {
+            self.live = false;
+            return Some(Output::Hook(Hook::RoomDestroy));
+        }
+        None
     }
 
     /// When [`Room::handle_timeout`] next has work.
@@ -271,6 +295,14 @@ impl Room {
         }
 
         let user = info.user_id.clone();
+        if self.hooks && !self.live {
+            self.live = true;
+            self.hook(Hook::RoomCreate);
+        }
+        self.hook(Hook::UserJoin {
+            user: user.clone(),
+            visible,
+        });
         self.sessions.insert(session, user.clone());
         self.users.insert(
             user.clone(),
@@ -346,7 +378,12 @@ impl Room {
         p.visible = visible;
         let user = p.info.user_id.clone();
         let info = p.info.clone();
+        let hook = Hook::Visibility {
+            user: user.clone(),
+            visible,
+        };
         if visible {
+            self.hook(hook);
             self.broadcast(
                 &user,
                 Event::UserJoined(UserJoinedEvent { user_info: info }),
@@ -354,6 +391,7 @@ impl Room {
         } else {
             // Invisible users cannot publish: their streams end first, then they leave.
             self.unpublish_all(&user, StreamRemoveReason::Other);
+            self.hook(hook);
             self.broadcast(
                 &user,
                 Event::UserLeave(UserLeaveEvent {
@@ -409,6 +447,7 @@ impl Room {
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = added {
             self.broadcast(&user, published_event(index, &user, media));
+            self.hook(Hook::Publish { user, index, media });
         }
     }
 
@@ -427,10 +466,14 @@ impl Room {
         let (user, visible) = (p.info.user_id.clone(), p.visible);
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = removed.filter(|_| visible) {
-            self.broadcast(
-                &user,
-                unpublished_event(index, &user, media, StreamRemoveReason::Unpublish),
-            );
+            let reason = StreamRemoveReason::Unpublish;
+            self.broadcast(&user, unpublished_event(index, &user, media, reason));
+            self.hook(Hook::Unpublish {
+                user,
+                index,
+                media,
+                reason,
+            });
         }
     }
 
@@ -527,6 +570,11 @@ impl Room {
         let Some(p) = self.users.remove(user) else {
             return;
         };
+        self.hook(Hook::UserLeave {
+            user: user.to_owned(),
+            visible: p.visible,
+            reason: removal.offline,
+        });
         if p.visible {
             let event = UserLeaveEvent {
                 user_info: p.info.clone(),
@@ -554,6 +602,12 @@ impl Room {
         for (index, media) in gone {
             if let Some(media) = media {
                 self.broadcast(user, unpublished_event(index, user, media, reason));
+                self.hook(Hook::Unpublish {
+                    user: user.to_owned(),
+                    index,
+                    media,
+                    reason,
+                });
             }
         }
     }
@@ -592,6 +646,12 @@ impl Room {
             }
         }
         self.event(to, event);
+    }
+
+    fn hook(&mut self, hook: Hook) {
+        if self.hooks {
+            self.out.push_back(Output::Hook(hook));
+        }
     }
 
     pub(super) fn event(&mut self, to: Vec<SessionId>, event: Event) {

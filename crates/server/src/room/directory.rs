@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::ban::{BanScope, Bans};
 use super::core::{Room, RoomSettings};
-use super::{Command, RoomHandle, RoomKey, task};
+use super::{Command, HookSink, RoomHandle, RoomKey, task};
 use crate::metrics::Metrics;
 
 /// Bound of each room's inbox: senders wait when a room falls this far behind.
@@ -23,6 +23,7 @@ pub(crate) struct Directory {
     state: Arc<Mutex<State>>,
     settings: RoomSettings,
     metrics: Metrics,
+    hooks: Option<HookSink>,
 }
 
 /// One app's bans: (room, scope) -> until; room is None for app-wide user bans.
@@ -35,11 +36,13 @@ struct State {
 }
 
 impl Directory {
-    pub(crate) fn new(settings: RoomSettings, metrics: Metrics) -> Self {
+    /// With `hooks`, every room emits webhook hooks into it.
+    pub(crate) fn new(settings: RoomSettings, metrics: Metrics, hooks: Option<HookSink>) -> Self {
         Directory {
             state: Arc::default(),
             settings,
             metrics,
+            hooks,
         }
     }
 
@@ -67,7 +70,10 @@ impl Directory {
         let handle = RoomHandle { tx };
         state.rooms.insert(key.clone(), handle.clone());
         self.metrics.rooms.inc();
-        let room = Room::new(key.room_id.to_string(), self.settings.clone(), bans);
+        let mut room = Room::new(key.room_id.to_string(), self.settings.clone(), bans);
+        if self.hooks.is_some() {
+            room.enable_hooks();
+        }
         tokio::spawn(task::run(room, rx, key.clone(), self.clone()));
         handle
     }
@@ -133,5 +139,10 @@ impl Directory {
     /// The server's metrics.
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Where rooms put webhook hooks, when webhooks are on.
+    pub(crate) fn hooks(&self) -> Option<&HookSink> {
+        self.hooks.as_ref()
     }
 }

@@ -4,6 +4,10 @@
 //! small enums on bounded channels: [`Command`] in, [`Outbound`] out to each session. The
 //! [`Directory`] maps (app, room) to the room's task and keeps the app's bans. Nothing here
 //! knows about WebSockets or HTTP; `signal` and `api` depend on this module, never the reverse.
+//!
+//! When webhooks are on, rooms also emit [`Hook`]s (joins, leaves, streams, the room's start
+//! and end) that the room task hands to a [`HookSink`] without ever waiting; who delivers them,
+//! and how, is the `webhook` module's business.
 
 mod ban;
 mod core;
@@ -14,9 +18,14 @@ mod participant;
 mod task;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::ws::Utf8Bytes;
-use chorus_proto::{MediaType, StreamIndex, openapi::RoomOnlineUsers};
+use chorus_proto::{
+    MediaType, StreamIndex, StreamRemoveReason, UserOfflineReason, openapi::RoomOnlineUsers,
+};
+use prometheus_client::metrics::counter::Counter;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 pub(crate) use ban::BanScope;
@@ -134,6 +143,96 @@ impl RoomHandle {
     /// Sends `command`; gives it back if the room task has ended.
     pub(crate) async fn send(&self, command: Command) -> Result<(), Command> {
         self.tx.send(command).await.map_err(|e| e.0)
+    }
+}
+
+/// What happened in a room, as webhooks report it. Plain values: the `webhook` module turns
+/// them into the vendor's callbacks. A user resuming within the grace period is no event.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Hook {
+    /// The first user joined a room that had nobody in it.
+    RoomCreate,
+    /// The last user left (dropped users count until their grace period ends).
+    RoomDestroy,
+    UserJoin {
+        user: String,
+        visible: bool,
+    },
+    UserLeave {
+        user: String,
+        visible: bool,
+        reason: UserOfflineReason,
+    },
+    /// The user became visible (`true`) or invisible.
+    Visibility {
+        user: String,
+        visible: bool,
+    },
+    Publish {
+        user: String,
+        index: StreamIndex,
+        media: MediaType,
+    },
+    Unpublish {
+        user: String,
+        index: StreamIndex,
+        media: MediaType,
+        reason: StreamRemoveReason,
+    },
+}
+
+/// A [`Hook`] as it leaves its room: which room, and when (unix milliseconds).
+#[derive(Debug)]
+pub(crate) struct HookEvent {
+    pub(crate) key: RoomKey,
+    pub(crate) at: Millis,
+    pub(crate) hook: Hook,
+}
+
+/// Where rooms put their hooks: a bounded queue that is never waited on. A full queue drops
+/// the hook and counts it, so a slow webhook receiver can never slow a room.
+#[derive(Debug, Clone)]
+pub(crate) struct HookSink {
+    tx: mpsc::Sender<HookEvent>,
+    dropped: Counter,
+    /// Hooks queued or being delivered, so a draining server can wait for them.
+    outstanding: Arc<AtomicUsize>,
+}
+
+impl HookSink {
+    pub(crate) fn new(
+        tx: mpsc::Sender<HookEvent>,
+        dropped: Counter,
+        outstanding: Arc<AtomicUsize>,
+    ) -> Self {
+        HookSink {
+            tx,
+            dropped,
+            outstanding,
+        }
+    }
+
+    /// Queues `event`, or drops and counts it if the queue is full.
+    pub(crate) fn emit(&self, event: HookEvent) {
+        self.outstanding.fetch_add(1, Ordering::Relaxed);
+        match self.tx.try_send(event) {
+            Ok(()) => {}
+            Err(TrySendError::Full(event)) => {
+                self.outstanding.fetch_sub(1, Ordering::Relaxed);
+                let dropped = self.dropped.inc() + 1;
+                // One line per burst, not per hook: a stuck receiver must not flood the log.
+                if dropped.is_power_of_two() {
+                    tracing::warn!(
+                        room = %event.key.room_id,
+                        dropped,
+                        "webhook queue full; dropping callbacks (is the receiver slow?)"
+                    );
+                }
+            }
+            Err(TrySendError::Closed(_)) => {
+                self.outstanding.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 }
 

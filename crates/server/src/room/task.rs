@@ -1,6 +1,6 @@
 //! The room task: the thin async shell around one [`Room`]. It feeds commands and timers in,
 //! serialises each output once, and hands frames to session outboxes without ever waiting on
-//! a session.
+//! a session. Hooks go to the webhook queue the same way: never waited on.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,7 +10,9 @@ use chorus_proto::{ErrorCode, RtcError, ServerFrame};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::core::{Output, Reply, Room};
-use super::{Command, Directory, Outbound, RoomKey, SessionId, SessionLink, SessionRequest};
+use super::{
+    Command, Directory, HookEvent, Outbound, RoomKey, SessionId, SessionLink, SessionRequest,
+};
 use crate::clock::now_ms;
 
 pub(super) async fn run(
@@ -155,6 +157,15 @@ impl Shell {
                             ServerFrame::error_json(Some(id), &e)
                         };
                         let _ = self.deliver(room, sender, Utf8Bytes::from(text));
+                    }
+                }
+                Output::Hook(hook) => {
+                    if let Some(sink) = self.directory.hooks() {
+                        sink.emit(HookEvent {
+                            key: self.key.clone(),
+                            at: now_ms(),
+                            hook,
+                        });
                     }
                 }
                 Output::Detach { session } => {

@@ -1,0 +1,194 @@
+//! Message actions: SendUnicast (to a logged-in user, outside rooms), SendRoomUnicast and
+//! BatchSendRoomUnicast (to users in a room), SendBroadcast (to everyone in a room).
+//!
+//! Delivery goes through the same paths as users' own messages: the login hub for
+//! SendUnicast, the room's task (`Command::ServerMessage`) for the rest, so a server message
+//! is ordered with everything else the receiver gets. A receiver who is not there is an
+//! error the caller can act on (404 `UserNotLoggedIn`, `UserNotInRoom`, `RoomNotExist`).
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use chorus_proto::openapi::{
+    BatchSendRoomUnicast, BatchSent, Done, MAX_BATCH_RECEIVERS, SendBroadcast, SendRoomUnicast,
+    SendUnicast,
+};
+use chorus_proto::{MAX_MESSAGE_BYTES, is_valid_id};
+use tokio::sync::oneshot;
+
+use super::{ActionResult, ApiFailure, body, result};
+use crate::Ctx;
+use crate::room::{Command, Payload, RoomKey};
+
+fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
+    if ctx.config.apps.contains(app_id) {
+        Ok(())
+    } else {
+        Err(ApiFailure::invalid(format!(
+            "AppId {app_id:?} is not hosted by this server"
+        )))
+    }
+}
+
+fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
+    if is_valid_id(value) {
+        Ok(())
+    } else {
+        Err(ApiFailure::invalid(format!(
+            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
+        )))
+    }
+}
+
+fn room_key(ctx: &Ctx, app_id: &str, room_id: &str, from: &str) -> Result<RoomKey, ApiFailure> {
+    app(ctx, app_id)?;
+    id("RoomId", room_id)?;
+    id("From", from)?;
+    Ok(RoomKey {
+        app_id: app_id.into(),
+        room_id: room_id.into(),
+    })
+}
+
+/// Checks the message against the 64 KB limit (of the decoded bytes when binary).
+fn payload(message: String, binary: bool) -> Result<Payload, ApiFailure> {
+    let size = if binary {
+        base64::engine::general_purpose::STANDARD
+            .decode(&message)
+            .map_err(|e| {
+                ApiFailure::invalid(format!(
+                    "with Binary true, Message must be standard base64: {e}"
+                ))
+            })?
+            .len()
+    } else {
+        message.len()
+    };
+    if size > MAX_MESSAGE_BYTES {
+        return Err(ApiFailure::invalid(format!(
+            "Message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+        )));
+    }
+    Ok(Payload { message, binary })
+}
+
+fn absent(code: &'static str, message: String) -> ApiFailure {
+    ApiFailure {
+        status: StatusCode::NOT_FOUND,
+        code,
+        message,
+    }
+}
+
+/// Hands the message to the room; `None` if the room is not running, else the receivers that
+/// were in it.
+async fn to_room(
+    ctx: &Ctx,
+    key: &RoomKey,
+    from: String,
+    to: Option<Vec<String>>,
+    payload: Payload,
+) -> Option<Vec<String>> {
+    let handle = ctx.directory.get(key)?;
+    let (done, present) = oneshot::channel();
+    let command = Command::ServerMessage {
+        from,
+        to,
+        payload,
+        done,
+    };
+    handle.send(command).await.ok()?;
+    present.await.ok()
+}
+
+pub(super) async fn send_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+    let req: SendUnicast = body(bytes)?;
+    app(ctx, &req.app_id)?;
+    id("From", &req.from)?;
+    id("To", &req.to)?;
+    let payload = payload(req.message, req.binary)?;
+    let delivered = ctx
+        .hub
+        .server_message(
+            req.app_id.as_str().into(),
+            req.from,
+            req.to.clone(),
+            payload,
+        )
+        .await;
+    if !delivered {
+        return Err(absent(
+            "UserNotLoggedIn",
+            format!(
+                "user {} is not logged in (or stopped reading); SendUnicast reaches only users who called login",
+                req.to
+            ),
+        ));
+    }
+    result(Done::success())
+}
+
+pub(super) async fn send_room_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+    let req: SendRoomUnicast = body(bytes)?;
+    let key = room_key(ctx, &req.app_id, &req.room_id, &req.from)?;
+    id("To", &req.to)?;
+    let payload = payload(req.message, req.binary)?;
+    let present = to_room(ctx, &key, req.from, Some(vec![req.to.clone()]), payload).await;
+    if present.is_none_or(|p| p.is_empty()) {
+        return Err(absent(
+            "UserNotInRoom",
+            format!("user {} is not in room {}", req.to, req.room_id),
+        ));
+    }
+    result(Done::success())
+}
+
+pub(super) async fn batch_send_room_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+    let req: BatchSendRoomUnicast = body(bytes)?;
+    let key = room_key(ctx, &req.app_id, &req.room_id, &req.from)?;
+    if req.to.is_empty() || req.to.len() > MAX_BATCH_RECEIVERS {
+        return Err(ApiFailure::invalid(format!(
+            "To must list 1 to {MAX_BATCH_RECEIVERS} users; it lists {}",
+            req.to.len()
+        )));
+    }
+    let mut to = Vec::with_capacity(req.to.len());
+    for user in req.to {
+        id("To", &user)?;
+        // Each receiver gets the message once, however often they are listed.
+        if !to.contains(&user) {
+            to.push(user);
+        }
+    }
+    let payload = payload(req.message, req.binary)?;
+    let present = to_room(ctx, &key, req.from, Some(to.clone()), payload)
+        .await
+        .unwrap_or_default();
+    if present.is_empty() {
+        return Err(absent(
+            "UserNotInRoom",
+            format!("none of the users in To is in room {}", req.room_id),
+        ));
+    }
+    to.retain(|user| !present.contains(user));
+    result(BatchSent {
+        message: "success".into(),
+        absent_user_list: to,
+    })
+}
+
+pub(super) async fn send_broadcast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+    let req: SendBroadcast = body(bytes)?;
+    let key = room_key(ctx, &req.app_id, &req.room_id, &req.from)?;
+    let payload = payload(req.message, req.binary)?;
+    let present = to_room(ctx, &key, req.from, None, payload).await;
+    if present.is_none_or(|p| p.is_empty()) {
+        return Err(absent(
+            "RoomNotExist",
+            format!(
+                "room {} has nobody to receive the broadcast (no one is in it)",
+                req.room_id
+            ),
+        ));
+    }
+    result(Done::success())
+}
