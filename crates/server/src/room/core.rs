@@ -10,16 +10,15 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, JoinRoomResult, MediaType, RtcError, StreamIndex,
-    StreamPublishedEvent, StreamRemoveReason, StreamUnpublishedEvent, TokenWillExpireEvent,
-    UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason, openapi::RoomOnlineUsers,
+    ErrorCode, ErrorEvent, Event, JoinRoomResult, RtcError, StreamIndex, StreamRemoveReason,
+    TokenWillExpireEvent, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
 };
-use chorus_token::Privilege;
 
 use super::Hook;
-use super::ban::{BanScope, Bans};
+use super::ban::Bans;
 use super::grant::{Grant, Millis};
 use super::participant::{Participant, Published, SessionId};
+use super::streams::published_event;
 
 /// Per-room rules, from the server configuration.
 #[derive(Debug, Clone)]
@@ -74,14 +73,14 @@ pub(crate) enum Output {
 }
 
 /// How a participant goes, as others and they themselves see it.
-struct Removal {
-    offline: UserOfflineReason,
-    stream: StreamRemoveReason,
-    notify: Option<ErrorEvent>,
+pub(super) struct Removal {
+    pub(super) offline: UserOfflineReason,
+    pub(super) stream: StreamRemoveReason,
+    pub(super) notify: Option<ErrorEvent>,
 }
 
 impl Removal {
-    fn by_admin(code: ErrorCode, message: String, forbidden_time: Option<u64>) -> Self {
+    pub(super) fn by_admin(code: ErrorCode, message: String, forbidden_time: Option<u64>) -> Self {
         Removal {
             offline: UserOfflineReason::KickedByAdmin,
             stream: StreamRemoveReason::Other,
@@ -100,7 +99,7 @@ pub(crate) struct Room {
     settings: RoomSettings,
     pub(super) users: BTreeMap<String, Participant>,
     pub(super) sessions: HashMap<SessionId, String>,
-    bans: Bans,
+    pub(super) bans: Bans,
     pub(super) out: VecDeque<Output>,
     /// Whether to queue [`Output::Hook`]s.
     hooks: bool,
@@ -403,153 +402,12 @@ impl Room {
         self.reply(session, id, Ok(Reply::Done));
     }
 
-    /// A session publishes `media` on `index`.
-    pub(crate) fn publish(
-        &mut self,
-        now: Millis,
-        session: SessionId,
-        id: u64,
-        index: StreamIndex,
-        media: MediaType,
-    ) {
-        let Some(p) = self.participant_mut(session, id) else {
-            return;
-        };
-        if !p.visible {
-            let e = RtcError::new(
-                ErrorCode::NoPublishPermission,
-                "invisible users cannot publish; call setUserVisibility(true) first",
-            );
-            return self.reply(session, id, Err(e));
-        }
-        let missing = [
-            (media.has_audio(), Privilege::PublishAudio),
-            (media.has_video(), Privilege::PublishVideo),
-        ]
-        .into_iter()
-        .find(|&(wanted, privilege)| {
-            wanted
-                && !p.grant.allows(privilege, now)
-                && !p.grant.allows(Privilege::PublishStream, now)
-        });
-        if let Some((_, privilege)) = missing {
-            let e = RtcError::new(
-                ErrorCode::PublishFailed,
-                format!(
-                    "the token lacks the {} privilege or it has expired; get a token with it",
-                    privilege.name()
-                ),
-            );
-            return self.reply(session, id, Err(e));
-        }
-        let added = p.published_mut(index).add(media);
-        let user = p.info.user_id.clone();
-        self.reply(session, id, Ok(Reply::Done));
-        if let Some(media) = added {
-            self.broadcast(&user, published_event(index, &user, media));
-            self.hook(Hook::Publish { user, index, media });
-        }
-    }
-
-    /// A session stops publishing `media` on `index`.
-    pub(crate) fn unpublish(
-        &mut self,
-        session: SessionId,
-        id: u64,
-        index: StreamIndex,
-        media: MediaType,
-    ) {
-        let Some(p) = self.participant_mut(session, id) else {
-            return;
-        };
-        let removed = p.published_mut(index).remove(media);
-        let (user, visible) = (p.info.user_id.clone(), p.visible);
-        self.reply(session, id, Ok(Reply::Done));
-        if let Some(media) = removed.filter(|_| visible) {
-            let reason = StreamRemoveReason::Unpublish;
-            self.broadcast(&user, unpublished_event(index, &user, media, reason));
-            self.hook(Hook::Unpublish {
-                user,
-                index,
-                media,
-                reason,
-            });
-        }
-    }
-
-    /// The OpenAPI removes `user`. Returns whether they were here.
-    pub(crate) fn kick(&mut self, user: &str) -> bool {
-        if !self.users.contains_key(user) {
-            return false;
-        }
-        let message = format!("removed from room {} by the server", self.id);
-        self.remove(user, Removal::by_admin(ErrorCode::KickedOut, message, None));
-        true
-    }
-
-    /// The OpenAPI dismisses the room: everyone goes.
-    pub(crate) fn dismiss(&mut self) {
-        let users: Vec<String> = self.users.keys().cloned().collect();
-        for user in users {
-            let message = format!("room {} was dismissed by the server", self.id);
-            self.remove(
-                &user,
-                Removal::by_admin(ErrorCode::RoomDismiss, message, None),
-            );
-        }
-    }
-
-    /// A ban on `scope` until `until`; whoever it covers goes now. A ban that ends at or before
-    /// `now` only removes (interval 0 means "kick").
-    pub(crate) fn ban(&mut self, now: Millis, scope: BanScope, until: Millis) {
-        let covered: Vec<String> = self
-            .users
-            .keys()
-            .filter(|u| scope.covers(u))
-            .cloned()
-            .collect();
-        let seconds = until.saturating_sub(now).div_ceil(1000);
-        for user in covered {
-            let removal = if seconds == 0 {
-                Removal::by_admin(
-                    ErrorCode::KickedOut,
-                    format!("removed from room {} by the server", self.id),
-                    None,
-                )
-            } else {
-                Removal::by_admin(
-                    scope.code(),
-                    format!("banned from room {} for {seconds} seconds", self.id),
-                    Some(seconds),
-                )
-            };
-            self.remove(&user, removal);
-        }
-        if seconds > 0 {
-            self.bans.set(scope, until);
-        }
-    }
-
-    /// Lifts a ban.
-    pub(crate) fn lift(&mut self, scope: &BanScope) {
-        self.bans.lift(scope);
-    }
-
-    /// Who is here, for `GetRoomOnlineUsers`.
-    pub(crate) fn online_users(&self) -> RoomOnlineUsers {
-        let (visible, invisible): (Vec<&Participant>, Vec<&Participant>) =
-            self.users.values().partition(|p| p.visible);
-        RoomOnlineUsers {
-            room_exists: !self.users.is_empty(),
-            total_user: self.users.len() as u64,
-            visible_user_list: visible.iter().map(|p| p.info.user_id.clone()).collect(),
-            total_invisible_user: invisible.len() as u64,
-            invisible_user_list: invisible.iter().map(|p| p.info.user_id.clone()).collect(),
-        }
-    }
-
     /// The participant behind `session`, or a NOT_CONNECTED_YET answer.
-    fn participant_mut(&mut self, session: SessionId, id: u64) -> Option<&mut Participant> {
+    pub(super) fn participant_mut(
+        &mut self,
+        session: SessionId,
+        id: u64,
+    ) -> Option<&mut Participant> {
         match self.sessions.get(&session) {
             Some(user) => self.users.get_mut(user),
             None => {
@@ -563,7 +421,7 @@ impl Room {
         }
     }
 
-    fn remove(&mut self, user: &str, removal: Removal) {
+    pub(super) fn remove(&mut self, user: &str, removal: Removal) {
         if self.users.get(user).is_some_and(|p| p.visible) {
             self.unpublish_all(user, removal.stream);
         }
@@ -588,27 +446,6 @@ impl Room {
                 self.event(vec![p.session], Event::Error(error));
             }
             self.out.push_back(Output::Detach { session: p.session });
-        }
-    }
-
-    fn unpublish_all(&mut self, user: &str, reason: StreamRemoveReason) {
-        let Some(p) = self.users.get_mut(user) else {
-            return;
-        };
-        let gone = [
-            (StreamIndex::Main, std::mem::take(&mut p.main).media()),
-            (StreamIndex::Screen, std::mem::take(&mut p.screen).media()),
-        ];
-        for (index, media) in gone {
-            if let Some(media) = media {
-                self.broadcast(user, unpublished_event(index, user, media, reason));
-                self.hook(Hook::Unpublish {
-                    user: user.to_owned(),
-                    index,
-                    media,
-                    reason,
-                });
-            }
         }
     }
 
@@ -648,7 +485,7 @@ impl Room {
         self.event(to, event);
     }
 
-    fn hook(&mut self, hook: Hook) {
+    pub(super) fn hook(&mut self, hook: Hook) {
         if self.hooks {
             self.out.push_back(Output::Hook(hook));
         }
@@ -676,33 +513,5 @@ impl Room {
     fn refuse(&mut self, session: SessionId, id: u64, error: RtcError) {
         self.reply(session, id, Err(error));
         self.out.push_back(Output::Detach { session });
-    }
-}
-
-fn published_event(index: StreamIndex, user: &str, media: MediaType) -> Event {
-    let data = StreamPublishedEvent {
-        user_id: user.to_owned(),
-        media_type: media,
-    };
-    match index {
-        StreamIndex::Main => Event::UserPublishStream(data),
-        StreamIndex::Screen => Event::UserPublishScreen(data),
-    }
-}
-
-fn unpublished_event(
-    index: StreamIndex,
-    user: &str,
-    media: MediaType,
-    reason: StreamRemoveReason,
-) -> Event {
-    let data = StreamUnpublishedEvent {
-        user_id: user.to_owned(),
-        media_type: media,
-        reason,
-    };
-    match index {
-        StreamIndex::Main => Event::UserUnpublishStream(data),
-        StreamIndex::Screen => Event::UserUnpublishScreen(data),
     }
 }

@@ -9,12 +9,14 @@
 //! and end) that the room task hands to a [`HookSink`] without ever waiting; who delivers them,
 //! and how, is the `webhook` module's business.
 
+mod admin;
 mod ban;
 mod core;
 mod directory;
 mod grant;
 mod messages;
 mod participant;
+mod streams;
 mod task;
 
 use std::sync::Arc;

@@ -1,0 +1,138 @@
+//! Publishing: what each participant publishes on its main and screen streams, and the
+//! events and webhooks that announce changes. Part of the room core (same sans-IO rules).
+
+use chorus_proto::{
+    ErrorCode, Event, MediaType, RtcError, StreamIndex, StreamPublishedEvent, StreamRemoveReason,
+    StreamUnpublishedEvent,
+};
+use chorus_token::Privilege;
+
+use super::Hook;
+use super::core::{Reply, Room};
+use super::grant::Millis;
+use super::participant::SessionId;
+
+impl Room {
+    /// A session publishes `media` on `index`.
+    pub(crate) fn publish(
+        &mut self,
+        now: Millis,
+        session: SessionId,
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        let Some(p) = self.participant_mut(session, id) else {
+            return;
+        };
+        if !p.visible {
+            let e = RtcError::new(
+                ErrorCode::NoPublishPermission,
+                "invisible users cannot publish; call setUserVisibility(true) first",
+            );
+            return self.reply(session, id, Err(e));
+        }
+        let missing = [
+            (media.has_audio(), Privilege::PublishAudio),
+            (media.has_video(), Privilege::PublishVideo),
+        ]
+        .into_iter()
+        .find(|&(wanted, privilege)| {
+            wanted
+                && !p.grant.allows(privilege, now)
+                && !p.grant.allows(Privilege::PublishStream, now)
+        });
+        if let Some((_, privilege)) = missing {
+            let e = RtcError::new(
+                ErrorCode::PublishFailed,
+                format!(
+                    "the token lacks the {} privilege or it has expired; get a token with it",
+                    privilege.name()
+                ),
+            );
+            return self.reply(session, id, Err(e));
+        }
+        let added = p.published_mut(index).add(media);
+        let user = p.info.user_id.clone();
+        self.reply(session, id, Ok(Reply::Done));
+        if let Some(media) = added {
+            self.broadcast(&user, published_event(index, &user, media));
+            self.hook(Hook::Publish { user, index, media });
+        }
+    }
+
+    /// A session stops publishing `media` on `index`.
+    pub(crate) fn unpublish(
+        &mut self,
+        session: SessionId,
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        let Some(p) = self.participant_mut(session, id) else {
+            return;
+        };
+        let removed = p.published_mut(index).remove(media);
+        let (user, visible) = (p.info.user_id.clone(), p.visible);
+        self.reply(session, id, Ok(Reply::Done));
+        if let Some(media) = removed.filter(|_| visible) {
+            let reason = StreamRemoveReason::Unpublish;
+            self.broadcast(&user, unpublished_event(index, &user, media, reason));
+            self.hook(Hook::Unpublish {
+                user,
+                index,
+                media,
+                reason,
+            });
+        }
+    }
+
+    pub(super) fn unpublish_all(&mut self, user: &str, reason: StreamRemoveReason) {
+        let Some(p) = self.users.get_mut(user) else {
+            return;
+        };
+        let gone = [
+            (StreamIndex::Main, std::mem::take(&mut p.main).media()),
+            (StreamIndex::Screen, std::mem::take(&mut p.screen).media()),
+        ];
+        for (index, media) in gone {
+            if let Some(media) = media {
+                self.broadcast(user, unpublished_event(index, user, media, reason));
+                self.hook(Hook::Unpublish {
+                    user: user.to_owned(),
+                    index,
+                    media,
+                    reason,
+                });
+            }
+        }
+    }
+}
+
+pub(super) fn published_event(index: StreamIndex, user: &str, media: MediaType) -> Event {
+    let data = StreamPublishedEvent {
+        user_id: user.to_owned(),
+        media_type: media,
+    };
+    match index {
+        StreamIndex::Main => Event::UserPublishStream(data),
+        StreamIndex::Screen => Event::UserPublishScreen(data),
+    }
+}
+
+fn unpublished_event(
+    index: StreamIndex,
+    user: &str,
+    media: MediaType,
+    reason: StreamRemoveReason,
+) -> Event {
+    let data = StreamUnpublishedEvent {
+        user_id: user.to_owned(),
+        media_type: media,
+        reason,
+    };
+    match index {
+        StreamIndex::Main => Event::UserUnpublishStream(data),
+        StreamIndex::Screen => Event::UserUnpublishScreen(data),
+    }
+}
