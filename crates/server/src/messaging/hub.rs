@@ -179,7 +179,14 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
                         forbidden_time: None,
                     });
                     push(&old, &event);
-                    if old.outbox.try_send(Outbound::LoggedOut).is_err() {
+                    if old
+                        .outbox
+                        .try_send(Outbound::LoggedOut((
+                            key.app_id.clone(),
+                            key.user_id.clone(),
+                        )))
+                        .is_err()
+                    {
                         old.kill.notify_one();
                     }
                 }

@@ -52,8 +52,12 @@ pub(crate) enum Outbound {
     /// The session is no longer in this room.
     Detached(RoomKey),
     /// The session's login (messaging outside rooms) was ended elsewhere.
-    LoggedOut,
+    LoggedOut(LoginName),
 }
+
+/// Whose login ended: (app id, user id). A session compares it with its current login, so a
+/// late notice never ends a newer login.
+pub(crate) type LoginName = (Arc<str>, Arc<str>);
 
 /// How a room reaches one session: its outbox, and a way to cut it off when the outbox
 /// overflows (a client that does not read must not stall the room).

@@ -19,7 +19,8 @@ use crate::Ctx;
 use crate::clock::now_secs;
 use crate::messaging::LoginKey;
 use crate::room::{
-    Command, JoinArgs, Outbound, Payload, RoomHandle, RoomKey, SessionLink, SessionRequest,
+    Command, JoinArgs, LoginName, Outbound, Payload, RoomHandle, RoomKey, SessionLink,
+    SessionRequest,
 };
 
 /// Frames a room may queue for one client before the client counts as not reading.
@@ -66,7 +67,7 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
                     }
                 }
                 Some(Outbound::Detached(key)) => session.detached(&key),
-                Some(Outbound::LoggedOut) => session.login = None,
+                Some(Outbound::LoggedOut(name)) => session.logged_out(&name),
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
@@ -109,7 +110,7 @@ async fn write_burst(
         match inbox.try_recv() {
             Ok(Outbound::Frame(frame)) => socket.feed(Message::Text(frame)).await?,
             Ok(Outbound::Detached(key)) => session.detached(&key),
-            Ok(Outbound::LoggedOut) => session.login = None,
+            Ok(Outbound::LoggedOut(name)) => session.logged_out(&name),
             Err(_) => break,
         }
     }
@@ -545,6 +546,16 @@ impl Session {
                 .await;
         });
         Ok(Answer::Routed)
+    }
+
+    fn logged_out(&mut self, (app_id, user_id): &LoginName) {
+        if self
+            .login
+            .as_ref()
+            .is_some_and(|l| l.key.app_id == *app_id && l.key.user_id == *user_id)
+        {
+            self.login = None;
+        }
     }
 
     fn detached(&mut self, key: &RoomKey) {
