@@ -1,15 +1,34 @@
-//! `chorus join`: the native SDK on the command line. Joins, prints every event as one JSON
-//! line, leaves at the end. A failed call prints `{"error": {code, message}}` and exits 1;
-//! being removed by the server (kick, dismiss, duplicate login, token expiry) exits 3.
+//! `chorus join`: the native SDK on the command line. Joins, sends the messages asked for,
+//! prints every event as one JSON line, leaves at the end. A failed call prints
+//! `{"error": {code, message}}` and exits 1; being removed by the server (kick, dismiss,
+//! duplicate login, token expiry) exits 3.
+//!
+//! Also what `chorus login` shares with it: the output lines, the event loop, and the order
+//! of repeatable flags.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use chorus_proto::{ErrorCode, Event, RoomConfig, RtcError, UserInfo};
-use chorus_sdk::{EngineConfig, EngineEvent, create_engine};
+use chorus_sdk::{EngineConfig, EngineEvent, EventStream, RtcEngine, create_engine};
 use chorus_token::{AccessToken, Claims, Privilege};
-use clap::Args;
-use serde_json::json;
+use clap::{ArgMatches, Args};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+
+/// What the output looks like, for `--help`.
+pub(crate) const OUTPUT_HELP: &str = "\
+Output: one JSON object per line.
+  Events, as they arrive:     {\"event\": \"onUserJoined\", \"data\": {...}} (names and data as the SDK's events;
+                              binary messages carry base64 in \"message\")
+  The result of each call:    {\"event\": \"<method>\", \"data\": {\"ok\": true, ...}}, e.g.
+                              {\"event\": \"sendUserMessage\", \"data\": {\"ok\": true, \"userId\": \"bob\", \"message\": \"hi\"}}
+                              (the join itself prints {\"event\": \"onJoinRoomResult\", \"data\": {roomId, userId, resumed}})
+  A failed call:              {\"error\": {\"code\": \"USER_MESSAGE_NO_RECEIVER\", \"message\": \"...\"}}, then exit 1
+Messages (--send-room-message, --send-user-message) are sent once joined, one after the other, in
+the order given on the command line.
+Exit status: 0 done; 1 a call failed; 3 removed by the server (onError KICKED_OUT, ROOM_DISMISS,
+DUPLICATE_LOGIN, TOKEN_EXPIRED, ROOM_FORBIDDEN, USER_FORBIDDEN).";
 
 #[derive(Args)]
 pub(crate) struct JoinArgs {
@@ -37,16 +56,123 @@ pub(crate) struct JoinArgs {
     /// Join invisible to others.
     #[arg(long)]
     invisible: bool,
+    /// Once joined, send TEXT to everyone else in the room (repeatable).
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    send_room_message: Vec<String>,
+    /// Once joined, send TEXT to USER in the room (repeatable).
+    #[arg(long, value_name = "USER:TEXT", value_parser = parse_user_message, allow_hyphen_values = true)]
+    send_user_message: Vec<UserMessage>,
     /// Leave after this many seconds [default: stay until Ctrl-C].
     #[arg(long)]
     duration: Option<f64>,
 }
 
-fn print_error(error: &RtcError) {
+/// A `USER:TEXT` flag value.
+#[derive(Debug, Clone)]
+pub(crate) struct UserMessage {
+    pub(crate) user_id: String,
+    pub(crate) text: String,
+}
+
+/// Reads `USER:TEXT` (user ids have no colon; the text may).
+pub(crate) fn parse_user_message(spec: &str) -> Result<UserMessage, String> {
+    match spec.split_once(':') {
+        Some((user, text)) if !user.is_empty() => Ok(UserMessage {
+            user_id: user.to_owned(),
+            text: text.to_owned(),
+        }),
+        _ => Err(format!("expected USER:TEXT, got {spec:?}")),
+    }
+}
+
+/// The values of repeatable flags, merged in the order they were given on the command line.
+/// `lists` pairs each flag's id with its values (in their own order).
+pub(crate) fn in_command_line_order<T>(
+    matches: Option<&ArgMatches>,
+    lists: Vec<(&str, Vec<T>)>,
+) -> Vec<T> {
+    let mut all: Vec<(usize, T)> = Vec::new();
+    for (id, values) in lists {
+        let indices: Vec<usize> = matches
+            .and_then(|m| m.indices_of(id))
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        for (i, value) in values.into_iter().enumerate() {
+            // Without matches (never in practice) the flags keep their declared order.
+            all.push((indices.get(i).copied().unwrap_or(usize::MAX), value));
+        }
+    }
+    all.sort_by_key(|(index, _)| *index);
+    all.into_iter().map(|(_, value)| value).collect()
+}
+
+pub(crate) fn print_error(error: &RtcError) {
     println!(
         "{}",
         json!({ "error": { "code": error.code, "message": error.message } })
     );
+}
+
+/// Prints a call's result: `{"event": method, "data": {"ok": true, ...details}}`.
+pub(crate) fn print_result(method: &str, details: Value) {
+    let mut data = json!({ "ok": true });
+    if let (Some(data), Value::Object(details)) = (data.as_object_mut(), details) {
+        data.extend(details);
+    }
+    println!("{}", json!({ "event": method, "data": data }));
+}
+
+/// Prints `event`; exit 3 if it is an `onError` with one of the codes in `ending`.
+pub(crate) fn print_event(event: &EngineEvent, ending: &[ErrorCode]) -> Option<ExitCode> {
+    println!("{}", event.to_json());
+    match event {
+        EngineEvent::Room(Event::Error(e)) if ending.contains(&e.error_code) => {
+            Some(ExitCode::from(3))
+        }
+        _ => None,
+    }
+}
+
+/// Prints the events already received, without waiting for more.
+pub(crate) fn print_ready_events(
+    events: &mut EventStream,
+    ending: &[ErrorCode],
+) -> Option<ExitCode> {
+    while let Some(Some(event)) = events.next().now_or_never() {
+        if let Some(code) = print_event(&event, ending) {
+            return Some(code);
+        }
+    }
+    None
+}
+
+/// Prints events for `duration` seconds (until Ctrl-C without one), or until one ends the
+/// run (exit 3) or the stream ends.
+pub(crate) async fn print_events_for(
+    events: &mut EventStream,
+    duration: Option<f64>,
+    ending: &[ErrorCode],
+) -> Option<ExitCode> {
+    let until = async {
+        match duration {
+            Some(secs) => tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::pin!(until);
+    loop {
+        tokio::select! {
+            () = &mut until => return None,
+            event = events.next() => {
+                let event = event?;
+                if let Some(code) = print_event(&event, ending) {
+                    return Some(code);
+                }
+            }
+        }
+    }
 }
 
 /// Codes with which the server ends our stay.
@@ -59,7 +185,30 @@ const REMOVED: [ErrorCode; 6] = [
     ErrorCode::UserForbidden,
 ];
 
-pub(crate) async fn run(args: JoinArgs) -> ExitCode {
+/// A message to send once joined.
+enum Send {
+    Room(String),
+    User(UserMessage),
+}
+
+/// Sends `message`; returns the method and the details to print.
+async fn send(engine: &RtcEngine, message: Send) -> Result<(&'static str, Value), RtcError> {
+    match message {
+        Send::Room(text) => {
+            engine.send_room_message(&text).await?;
+            Ok(("sendRoomMessage", json!({ "message": text })))
+        }
+        Send::User(UserMessage { user_id, text }) => {
+            engine.send_user_message(&user_id, &text).await?;
+            Ok((
+                "sendUserMessage",
+                json!({ "userId": user_id, "message": text }),
+            ))
+        }
+    }
+}
+
+pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCode {
     let (app_id, token) = match (&args.token, &args.app_id, &args.app_key) {
         (Some(token), _, _) => match Claims::parse(token) {
             Ok(claims) => (claims.app_id().to_owned(), token.clone()),
@@ -97,6 +246,19 @@ pub(crate) async fn run(args: JoinArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let sends = in_command_line_order(
+        matches,
+        vec![
+            (
+                "send_room_message",
+                args.send_room_message.into_iter().map(Send::Room).collect(),
+            ),
+            (
+                "send_user_message",
+                args.send_user_message.into_iter().map(Send::User).collect(),
+            ),
+        ],
+    );
 
     let engine = create_engine(&app_id, EngineConfig::new(args.server.as_str()));
     let mut events = engine.events();
@@ -121,28 +283,24 @@ pub(crate) async fn run(args: JoinArgs) -> ExitCode {
         }
     }
 
-    let until = async {
-        match args.duration {
-            Some(secs) => tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
+    for message in sends {
+        let result = send(&engine, message).await;
+        // What arrived meanwhile comes first, so the output stays in order.
+        if let Some(code) = print_ready_events(&mut events, &REMOVED) {
+            return code;
+        }
+        match result {
+            Ok((method, details)) => print_result(method, details),
+            Err(e) => {
+                print_error(&e);
+                let _ = engine.leave_room().await;
+                return ExitCode::FAILURE;
             }
         }
-    };
-    tokio::pin!(until);
-    loop {
-        tokio::select! {
-            () = &mut until => break,
-            event = events.next() => {
-                let Some(event) = event else { break };
-                println!("{}", event.to_json());
-                if let EngineEvent::Room(Event::Error(e)) = &event
-                    && REMOVED.contains(&e.error_code)
-                {
-                    return ExitCode::from(3);
-                }
-            }
-        }
+    }
+
+    if let Some(code) = print_events_for(&mut events, args.duration, &REMOVED).await {
+        return code;
     }
     if let Err(e) = engine.leave_room().await {
         print_error(&e);

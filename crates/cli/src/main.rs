@@ -1,12 +1,14 @@
 //! `chorus`: the one binary. `serve` runs the server; `token` makes and reads access tokens;
-//! `api` signs and sends OpenAPI requests; `join` is the native SDK on the command line.
+//! `api` signs and sends OpenAPI requests; `join` and `login` are the native SDK on the
+//! command line.
 
 mod api;
 mod join;
+mod login;
 mod serve;
 mod token;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -28,12 +30,19 @@ enum Command {
     Token(token::TokenCommand),
     /// Sign and send one OpenAPI request; print the response.
     Api(api::ApiArgs),
-    /// Join a room and print every event as a JSON line.
+    /// Join a room, send messages, and print every event as a JSON line.
+    #[command(after_help = join::OUTPUT_HELP)]
     Join(join::JoinArgs),
+    /// Log in to messaging outside rooms, send messages (to users or the business server),
+    /// and print every event as a JSON line.
+    #[command(after_help = login::OUTPUT_HELP)]
+    Login(login::LoginArgs),
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // The matches too: repeatable flags are carried out in command-line order.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Token(command) => return token::run(command),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
@@ -43,8 +52,15 @@ fn main() -> std::process::ExitCode {
             });
         }
         Command::Join(args) => {
+            let matches = matches.subcommand_matches("join");
             return runtime().map_or(std::process::ExitCode::from(2), |rt| {
-                rt.block_on(join::run(args))
+                rt.block_on(join::run(args, matches))
+            });
+        }
+        Command::Login(args) => {
+            let matches = matches.subcommand_matches("login");
+            return runtime().map_or(std::process::ExitCode::from(2), |rt| {
+                rt.block_on(login::run(args, matches))
             });
         }
     };

@@ -14,8 +14,13 @@ pub struct EngineConfig {
     pub server_url: String,
     /// How long a request may go unanswered before it fails with `TIME_OUT` (default 60 s).
     pub request_timeout: Duration,
-    /// How long the engine keeps trying to get back into its room after the connection drops,
-    /// before it reports `RECONNECT_FAILED` (default 30 s).
+    /// How long a message send (user, room, outside-room or server message) may go
+    /// unanswered before it fails with `USER_MESSAGE_TIMEOUT` (default 10 s). A server
+    /// message waits on the app's business server, so this should exceed the server's own
+    /// limit for that call (5 s by default).
+    pub message_timeout: Duration,
+    /// How long the engine keeps trying to get back into its room (and its login) after the
+    /// connection drops, before it reports `RECONNECT_FAILED` (default 30 s).
     pub reconnect_timeout: Duration,
 }
 
@@ -25,6 +30,7 @@ impl EngineConfig {
         EngineConfig {
             server_url: server_url.into(),
             request_timeout: Duration::from_secs(60),
+            message_timeout: Duration::from_secs(10),
             reconnect_timeout: Duration::from_secs(30),
         }
     }
@@ -84,6 +90,7 @@ mod tests {
     fn defaults_follow_the_contract() {
         let config = EngineConfig::new("http://127.0.0.1:8080");
         assert_eq!(config.request_timeout, Duration::from_secs(60));
+        assert_eq!(config.message_timeout, Duration::from_secs(10));
         assert_eq!(config.reconnect_timeout, Duration::from_secs(30));
     }
 

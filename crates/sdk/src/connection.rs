@@ -3,9 +3,10 @@
 //! what it asks. All decisions are the machine's; this file only does I/O.
 //!
 //! Hot path (a frame from the server): one poll of the socket, one parse, one channel send to
-//! the app. No lock, no allocation beyond the parsed event, no log above debug level. Writes
-//! go through a queue drained in the same poll as reads, so a slow socket never blocks the
-//! task's timers or its inbox.
+//! the app. No lock, no allocation beyond the parsed event, no log above debug level. Frames
+//! already received, and calls already made, are handled in batches, so a burst costs one
+//! wake-up and calls made together leave in one write. Writes go through a queue drained in
+//! the same poll as reads, so a slow socket never blocks the task's timers or its inbox.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -66,6 +67,98 @@ fn now() -> std::time::Instant {
     Instant::now().into_std()
 }
 
+/// Most app calls, or frames from the server, handled in one go before the task looks at
+/// its other inputs again. Calls made together leave in one write, and a burst of frames
+/// costs one wake-up rather than one each.
+const BATCH: usize = 256;
+
+/// The I/O the machine's outputs act on.
+struct Io {
+    socket: Option<Ws>,
+    outbox: VecDeque<Message>,
+    opening: Option<Opening>,
+    events: UnboundedSender<EngineEvent>,
+    state: Arc<AtomicU8>,
+    url: Result<String, String>,
+    connect_timeout: Duration,
+}
+
+impl Io {
+    /// Carries out everything the machine asked for.
+    async fn apply(&mut self, machine: &mut Machine<Waiter>) {
+        while let Some(output) = machine.poll_output() {
+            match output {
+                Output::Connect => {
+                    self.socket = None;
+                    self.outbox.clear();
+                    self.opening = Some(Box::pin(open(self.url.clone(), self.connect_timeout)));
+                }
+                Output::Send(text) => self.outbox.push_back(Message::text(text)),
+                Output::Ping => self.outbox.push_back(Message::Ping(Default::default())),
+                Output::Abandon => {
+                    self.socket = None;
+                    self.opening = None;
+                    self.outbox.clear();
+                }
+                Output::Close => {
+                    self.opening = None;
+                    if let Some(ws) = self.socket.take() {
+                        close(ws, std::mem::take(&mut self.outbox)).await;
+                    }
+                }
+                Output::Reply(waiter, outcome) => {
+                    // The caller may have stopped waiting; that is its business.
+                    let _ = waiter.send(outcome);
+                }
+                Output::Event(event) => {
+                    if let EngineEvent::ConnectionStateChanged { state: s, .. } = &event {
+                        self.state.store(s.value(), Ordering::Relaxed);
+                    }
+                    // Nobody listening is fine: events are for those who ask.
+                    let _ = self.events.send(event);
+                }
+            }
+        }
+    }
+
+    /// Hands what the socket produced to the machine.
+    fn on_socket(&mut self, machine: &mut Machine<Waiter>, event: SocketEvent) {
+        match event {
+            SocketEvent::Frame(Message::Text(text)) => machine.handle_text(now(), text.as_str()),
+            SocketEvent::Frame(Message::Close(frame)) => {
+                self.socket = None;
+                self.outbox.clear();
+                let reason = match frame {
+                    Some(f) if !f.reason.is_empty() => {
+                        format!("the server closed the connection: {}", f.reason)
+                    }
+                    _ => "the server closed the connection".to_owned(),
+                };
+                machine.handle_connection_lost(now(), &reason);
+            }
+            SocketEvent::Frame(_) => machine.handle_activity(now()),
+            SocketEvent::Lost(reason) => {
+                self.socket = None;
+                self.outbox.clear();
+                machine.handle_connection_lost(now(), &reason);
+            }
+        }
+    }
+
+    /// The socket's next event if one is ready now (writing what is queued on the way).
+    async fn ready_socket_event(&mut self) -> Option<SocketEvent> {
+        std::future::poll_fn(|cx| {
+            Poll::Ready(
+                match poll_socket(self.socket.as_mut(), &mut self.outbox, cx) {
+                    Poll::Ready(event) => Some(event),
+                    Poll::Pending => None,
+                },
+            )
+        })
+        .await
+    }
+}
+
 impl Driver {
     /// Runs until the engine is destroyed or every handle to it is gone.
     pub(crate) async fn run(self) {
@@ -77,46 +170,20 @@ impl Driver {
             url,
             connect_timeout,
         } = self;
-        let mut socket: Option<Ws> = None;
-        let mut outbox: VecDeque<Message> = VecDeque::new();
-        let mut opening: Option<Opening> = None;
+        let mut io = Io {
+            socket: None,
+            outbox: VecDeque::new(),
+            opening: None,
+            events,
+            state,
+            url,
+            connect_timeout,
+        };
         let far = || Instant::now() + Duration::from_secs(86_400);
         let mut timer = Box::pin(tokio::time::sleep_until(far()));
         let mut armed: Option<std::time::Instant> = None;
         loop {
-            while let Some(output) = machine.poll_output() {
-                match output {
-                    Output::Connect => {
-                        socket = None;
-                        outbox.clear();
-                        opening = Some(Box::pin(open(url.clone(), connect_timeout)));
-                    }
-                    Output::Send(text) => outbox.push_back(Message::text(text)),
-                    Output::Ping => outbox.push_back(Message::Ping(Default::default())),
-                    Output::Abandon => {
-                        socket = None;
-                        opening = None;
-                        outbox.clear();
-                    }
-                    Output::Close => {
-                        opening = None;
-                        if let Some(ws) = socket.take() {
-                            close(ws, std::mem::take(&mut outbox)).await;
-                        }
-                    }
-                    Output::Reply(waiter, outcome) => {
-                        // The caller may have stopped waiting; that is its business.
-                        let _ = waiter.send(outcome);
-                    }
-                    Output::Event(event) => {
-                        if let EngineEvent::ConnectionStateChanged { state: s, .. } = &event {
-                            state.store(s.value(), Ordering::Relaxed);
-                        }
-                        // Nobody listening is fine: events are for those who ask.
-                        let _ = events.send(event);
-                    }
-                }
-            }
+            io.apply(&mut machine).await;
             if machine.is_destroyed() {
                 break;
             }
@@ -128,42 +195,51 @@ impl Driver {
                     .reset(wake.map_or_else(far, Instant::from_std));
             }
             tokio::select! {
-                command = commands.recv() => match command {
-                    Some(Command::Call(request, waiter)) => machine.handle_call(now(), request, waiter),
-                    Some(Command::Destroy) | None => machine.destroy(),
+                command = commands.recv() => {
+                    let mut command = command;
+                    for _ in 0..BATCH {
+                        match command {
+                            Some(Command::Call(request, waiter)) => machine.handle_call(now(), request, waiter),
+                            Some(Command::Destroy) | None => {
+                                machine.destroy();
+                                break;
+                            }
+                        }
+                        // More calls already waiting join this batch; a closed channel is
+                        // seen by the next recv.
+                        match commands.try_recv() {
+                            Ok(next) => command = Some(next),
+                            Err(_) => break,
+                        }
+                    }
                 },
                 opened = async {
-                    match opening.as_mut() {
+                    match io.opening.as_mut() {
                         Some(attempt) => attempt.as_mut().await,
                         None => std::future::pending().await,
                     }
-                }, if opening.is_some() => {
-                    opening = None;
+                }, if io.opening.is_some() => {
+                    io.opening = None;
                     match opened {
                         Ok(ws) => {
-                            socket = Some(ws);
+                            io.socket = Some(ws);
                             machine.handle_connected(now());
                         }
                         Err(reason) => machine.handle_connect_failed(now(), &reason),
                     }
                 },
-                event = std::future::poll_fn(|cx| poll_socket(socket.as_mut(), &mut outbox, cx)), if socket.is_some() => {
-                    match event {
-                        SocketEvent::Frame(Message::Text(text)) => machine.handle_text(now(), text.as_str()),
-                        SocketEvent::Frame(Message::Close(frame)) => {
-                            socket = None;
-                            outbox.clear();
-                            let reason = match frame {
-                                Some(f) if !f.reason.is_empty() => format!("the server closed the connection: {}", f.reason),
-                                _ => "the server closed the connection".to_owned(),
-                            };
-                            machine.handle_connection_lost(now(), &reason);
+                event = std::future::poll_fn(|cx| poll_socket(io.socket.as_mut(), &mut io.outbox, cx)), if io.socket.is_some() => {
+                    io.on_socket(&mut machine, event);
+                    for _ in 1..BATCH {
+                        // What a frame asked for (a dropped socket above all) applies before
+                        // the next frame is read.
+                        io.apply(&mut machine).await;
+                        if machine.is_destroyed() {
+                            break;
                         }
-                        SocketEvent::Frame(_) => machine.handle_activity(now()),
-                        SocketEvent::Lost(reason) => {
-                            socket = None;
-                            outbox.clear();
-                            machine.handle_connection_lost(now(), &reason);
+                        match io.ready_socket_event().await {
+                            Some(event) => io.on_socket(&mut machine, event),
+                            None => break,
                         }
                     }
                 },

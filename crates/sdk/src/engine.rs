@@ -8,10 +8,14 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use base64::Engine as _;
 use chorus_proto::{
-    ConnectionState, Empty, ErrorCode, JoinRoomParams, JoinRoomResult, MediaParams, MediaType,
-    Request, RoomConfig, RtcError, SetUserVisibilityParams, UpdateTokenParams, UserInfo,
+    ConnectionState, Empty, ErrorCode, JoinRoomParams, JoinRoomResult, LoginParams,
+    LoginTokenParams, MediaParams, MediaType, MessageParams, PeerParams, PeerStatus, Request,
+    RoomConfig, RtcError, ServerMessageResult, ServerParams, SetUserVisibilityParams,
+    UpdateTokenParams, UserInfo, UserMessageParams, UserOnlineStatus,
 };
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
@@ -20,9 +24,10 @@ use crate::config::{EngineConfig, signal_url};
 use crate::connection::{Command, Driver, load_state};
 use crate::event::{EngineEvent, EventStream};
 use crate::machine::Machine;
-use crate::validate::check_join;
+use crate::validate::{check_join, check_message, check_user_id};
 
-/// A handle to one engine: one connection to the server, at most one room at a time.
+/// A handle to one engine: one connection to the server, at most one room at a time, and at
+/// most one messaging login.
 ///
 /// Cheap to clone; all clones share the engine. The engine's background task starts on the
 /// tokio runtime of the first call (calls need one) and ends when the engine is destroyed or
@@ -49,11 +54,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let state = Arc::new(AtomicU8::new(ConnectionState::Start.value()));
     let driver = Driver {
-        machine: Machine::new(
-            config.server_url.clone(),
-            config.request_timeout,
-            config.reconnect_timeout,
-        ),
+        machine: Machine::new(&config),
         commands: commands_rx,
         events: events_tx,
         state: state.clone(),
@@ -129,13 +130,7 @@ impl RtcEngine {
             room_config: Some(room_config).filter(|c| *c != RoomConfig::default()),
             visible: None,
         };
-        let result = self.call(Request::JoinRoom(params)).await?;
-        serde_json::from_value(result).map_err(|e| {
-            RtcError::new(
-                ErrorCode::UnexpectedError,
-                format!("the server's answer to joinRoom is not a join result: {e}"),
-            )
-        })
+        self.call_for(Request::JoinRoom(params)).await
     }
 
     /// Leaves the room. Succeeds outside a room too. The connection stays open for a later
@@ -192,6 +187,190 @@ impl RtcEngine {
             .map(drop)
     }
 
+    /// Sends `message` to `user_id` in the room; answered once the server has queued it for
+    /// the receiver. Fails with `INVALID_PARAMS` at once over 64 KB (or for text whose JSON
+    /// escaping would exceed the protocol's 128 KiB frame, such as 64 KB of quotes); with
+    /// `USER_MESSAGE_NOT_JOIN` outside a room; `USER_MESSAGE_NO_RECEIVER` when `user_id` is
+    /// not in the room (or is this user); `USER_MESSAGE_TIMEOUT` when unanswered within
+    /// [`EngineConfig::message_timeout`]; `USER_MESSAGE_BROKEN` when the connection drops
+    /// (or is being restored) before the answer. Messages from one engine arrive in call
+    /// order. The receiver gets `onUserMessageReceived`.
+    pub async fn send_user_message(&self, user_id: &str, message: &str) -> Result<(), RtcError> {
+        self.check_send(message.len())?;
+        let params = UserMessageParams {
+            user_id: user_id.to_owned(),
+            message: message.to_owned(),
+        };
+        self.call(Request::SendUserMessage(params)).await.map(drop)
+    }
+
+    /// Sends the bytes `message` to `user_id` in the room, as
+    /// [`RtcEngine::send_user_message`] does text. The receiver gets
+    /// `onUserBinaryMessageReceived` with the bytes in standard base64.
+    pub async fn send_user_binary_message(
+        &self,
+        user_id: &str,
+        message: &[u8],
+    ) -> Result<(), RtcError> {
+        self.check_send(message.len())?;
+        let params = UserMessageParams {
+            user_id: user_id.to_owned(),
+            message: encode(message),
+        };
+        self.call(Request::SendUserBinaryMessage(params))
+            .await
+            .map(drop)
+    }
+
+    /// Sends `message` to everyone else in the room (`onRoomMessageReceived`). Fails like
+    /// [`RtcEngine::send_user_message`], but there is no receiver to miss.
+    pub async fn send_room_message(&self, message: &str) -> Result<(), RtcError> {
+        self.check_send(message.len())?;
+        let params = MessageParams {
+            message: message.to_owned(),
+        };
+        self.call(Request::SendRoomMessage(params)).await.map(drop)
+    }
+
+    /// Sends the bytes `message` to everyone else in the room
+    /// (`onRoomBinaryMessageReceived`, base64).
+    pub async fn send_room_binary_message(&self, message: &[u8]) -> Result<(), RtcError> {
+        self.check_send(message.len())?;
+        let params = MessageParams {
+            message: encode(message),
+        };
+        self.call(Request::SendRoomBinaryMessage(params))
+            .await
+            .map(drop)
+    }
+
+    /// Logs in to messaging outside rooms as `user_id`, with a token made for room `""`,
+    /// connecting first if needed. Independent of rooms: an engine may be logged in, in a
+    /// room, or both.
+    ///
+    /// Fails with `INVALID_PARAMS` at once for a malformed user id; `LOGIN_FAILED` when the
+    /// server cannot be reached or refuses the token; `ALREADY_LOGIN` when this engine is
+    /// logged in already. Logging in elsewhere as the same user ends this login with
+    /// `onError` `RTM_DUPLICATE_LOGIN`. A login survives a lost connection: the engine logs
+    /// in again with the latest login token, and on refusal reports `onError`
+    /// `RTM_TOKEN_ERROR` and is logged out.
+    pub async fn login(&self, token: &str, user_id: &str) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        let params = LoginParams {
+            token: token.to_owned(),
+            user_id: user_id.to_owned(),
+        };
+        self.call(Request::Login(params)).await.map(drop)
+    }
+
+    /// Logs out. Succeeds when not logged in too; a login still waiting for the connection
+    /// fails with `OPERATION_CANCEL`.
+    pub async fn logout(&self) -> Result<(), RtcError> {
+        self.call(Request::Logout(Empty {})).await.map(drop)
+    }
+
+    /// Replaces the login token, for the next re-login after a lost connection. Judged by
+    /// the server when connected (`RTM_TOKEN_ERROR` for a bad token, `NOT_LOGIN`); kept as
+    /// is while reconnecting; `NOT_LOGIN` without a connection.
+    pub async fn update_login_token(&self, token: &str) -> Result<(), RtcError> {
+        let request = Request::UpdateLoginToken(LoginTokenParams {
+            token: token.to_owned(),
+        });
+        self.call(request).await.map(drop)
+    }
+
+    /// Whether `user_id` (of this app) is logged in. Needs a login: `NOT_LOGIN` otherwise.
+    pub async fn get_peer_online_status(
+        &self,
+        user_id: &str,
+    ) -> Result<UserOnlineStatus, RtcError> {
+        let request = Request::GetPeerOnlineStatus(PeerParams {
+            user_id: user_id.to_owned(),
+        });
+        let status: PeerStatus = self.call_for(request).await?;
+        Ok(status.status)
+    }
+
+    /// Sends `message` to the logged-in user `user_id` (`onUserMessageReceivedOutsideRoom`).
+    /// Fails with `INVALID_PARAMS` at once over 64 KB; `USER_MESSAGE_NOT_LOGIN` before
+    /// `login`; `USER_MESSAGE_NO_RECEIVER` when `user_id` is not logged in (or is this user);
+    /// otherwise as [`RtcEngine::send_user_message`].
+    pub async fn send_user_message_outside_room(
+        &self,
+        user_id: &str,
+        message: &str,
+    ) -> Result<(), RtcError> {
+        self.check_send(message.len())?;
+        let params = UserMessageParams {
+            user_id: user_id.to_owned(),
+            message: message.to_owned(),
+        };
+        self.call(Request::SendUserMessageOutsideRoom(params))
+            .await
+            .map(drop)
+    }
+
+    /// Sends the bytes `message` to the logged-in user `user_id`
+    /// (`onUserBinaryMessageReceivedOutsideRoom`, base64).
+    pub async fn send_user_binary_message_outside_room(
+        &self,
+        user_id: &str,
+        message: &[u8],
+    ) -> Result<(), RtcError> {
+        self.check_send(message.len())?;
+        let params = UserMessageParams {
+            user_id: user_id.to_owned(),
+            message: encode(message),
+        };
+        self.call(Request::SendUserBinaryMessageOutsideRoom(params))
+            .await
+            .map(drop)
+    }
+
+    /// Sets the app's business server for [`RtcEngine::send_server_message`]: its `url`
+    /// (`http://`) and the `signature` it receives in the `X-Chorus-Signature` header. Needs
+    /// a login (`NOT_LOGIN`); the server checks the URL (`INVALID_PARAMS`). Reports through
+    /// [`EngineEvent::ServerParamsSetResult`] as well (200 on success), emitted before this
+    /// returns. Set again on its own after a reconnect.
+    pub async fn set_server_params(&self, signature: &str, url: &str) -> Result<(), RtcError> {
+        let params = ServerParams {
+            signature: signature.to_owned(),
+            url: url.to_owned(),
+        };
+        self.call(Request::SetServerParams(params)).await.map(drop)
+    }
+
+    /// Sends `message` to the app's business server, which the Chorus server POSTs it to as
+    /// `{"AppId", "UserId", "Message", "Binary": false}`; returns the body of its HTTP 200
+    /// answer. Fails with `USER_MESSAGE_NOT_LOGIN` before `login`;
+    /// `USER_MESSAGE_SERVER_PARAMS_NOTSET` before `set_server_params`;
+    /// `USER_MESSAGE_SEND_TO_SERVER_ERROR` when the business server cannot be reached or
+    /// does not answer in time; `USER_MESSAGE_SERVER_RESPONSE_ERROR` when it answers with
+    /// another status; otherwise as [`RtcEngine::send_user_message`].
+    pub async fn send_server_message(&self, message: &str) -> Result<String, RtcError> {
+        self.check_send(message.len())?;
+        let params = MessageParams {
+            message: message.to_owned(),
+        };
+        let result: ServerMessageResult = self.call_for(Request::SendServerMessage(params)).await?;
+        Ok(result.response)
+    }
+
+    /// Sends the bytes `message` to the app's business server (`"Message"` is their base64,
+    /// `"Binary": true`); returns the body of its answer, as
+    /// [`RtcEngine::send_server_message`].
+    pub async fn send_server_binary_message(&self, message: &[u8]) -> Result<String, RtcError> {
+        self.check_send(message.len())?;
+        let params = MessageParams {
+            message: encode(message),
+        };
+        let result: ServerMessageResult = self
+            .call_for(Request::SendServerBinaryMessage(params))
+            .await?;
+        Ok(result.response)
+    }
+
     /// The engine's events. The first call gets the stream, which holds every event since
     /// the engine was created; any later call gets a stream that ends at once.
     pub fn events(&self) -> EventStream {
@@ -209,11 +388,29 @@ impl RtcEngine {
         load_state(&self.inner.state)
     }
 
+    /// A live engine, and a message within the limit.
+    fn check_send(&self, len: usize) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_message(len)
+    }
+
     fn check_live(&self) -> Result<(), RtcError> {
         if self.inner.destroyed.load(Ordering::Acquire) {
             return Err(destroyed());
         }
         Ok(())
+    }
+
+    /// [`RtcEngine::call`], with the result read as `T`.
+    async fn call_for<T: DeserializeOwned>(&self, request: Request) -> Result<T, RtcError> {
+        let method = request.method();
+        let result = self.call(request).await?;
+        serde_json::from_value(result).map_err(|e| {
+            RtcError::new(
+                ErrorCode::UnexpectedError,
+                format!("the server's answer to {method} is not what the protocol says: {e}"),
+            )
+        })
     }
 
     /// Hands `request` to the engine's task (starting it if needed) and awaits the answer.
@@ -236,6 +433,22 @@ impl RtcEngine {
         // The task drops the waiter unanswered only when it has ended: destroyed.
         answer.await.unwrap_or_else(|_| Err(destroyed()))
     }
+}
+
+fn encode(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The bytes of a binary message event's `message` (standard base64), as sent.
+pub fn decode_binary_message(message: &str) -> Result<Vec<u8>, RtcError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(message)
+        .map_err(|e| {
+            RtcError::new(
+                ErrorCode::InvalidParams,
+                format!("a binary message is standard base64: {e}"),
+            )
+        })
 }
 
 impl fmt::Debug for RtcEngine {

@@ -9,15 +9,24 @@ use chorus_proto::{ConnectionState, Event};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Something that happened to the engine or in its room.
+/// Something that happened to the engine, in its room or to its login.
+///
+/// Non-exhaustive: match with a wildcard arm, so new events do not break the app.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EngineEvent {
     /// An event the server pushed (`onUserJoined`, `onError`, ...), exactly as it arrived.
     ///
     /// After a reconnect that resumed the session the server repeats `onUserJoined` and
     /// `onUserPublishStream`/`onUserPublishScreen` for everyone present, as on any join.
     /// `onError` with `RECONNECT_FAILED` comes from the engine itself: it could not get back
-    /// into the room, and is no longer in it.
+    /// into the room, and is no longer in it (nor logged in, if it could not reconnect at
+    /// all). So does `onError` with `RTM_TOKEN_ERROR`: after a reconnect, logging in again
+    /// with the latest login token was refused, and the engine is logged out.
+    ///
+    /// Message events (`onUserMessageReceived`, `onRoomBinaryMessageReceived`,
+    /// `onUserMessageReceivedOutsideRoom`, ...) carry the sender and the text; the binary
+    /// ones carry the bytes as standard base64 (see [`crate::decode_binary_message`]).
     Room(Event),
     /// The connection to the server changed state (`onConnectionStateChanged`).
     ConnectionStateChanged {
@@ -25,6 +34,14 @@ pub enum EngineEvent {
         state: ConnectionState,
         /// Why, when there is more to say than the state (a lost connection's cause).
         reason: Option<String>,
+    },
+    /// `setServerParams` finished (`onServerParamsSetResult`): `error` is 200 when the
+    /// business server is set, otherwise an HTTP-like status saying why not: 400 invalid
+    /// parameters, 401 not logged in, 408 no answer in time, 503 no connection, 500 anything
+    /// else (the call itself returns the precise error).
+    ServerParamsSetResult {
+        /// 200 on success.
+        error: u16,
     },
 }
 
@@ -34,11 +51,13 @@ impl EngineEvent {
         match self {
             EngineEvent::Room(event) => event.name(),
             EngineEvent::ConnectionStateChanged { .. } => "onConnectionStateChanged",
+            EngineEvent::ServerParamsSetResult { .. } => "onServerParamsSetResult",
         }
     }
 
     /// `{"event": name, "data": {...}}`: room events with the same data as on the wire;
-    /// connection changes as `{"state": <number>, "reason"?: string}`.
+    /// connection changes as `{"state": <number>, "reason"?: string}`; the server params
+    /// result as `{"error": <number>}`.
     pub fn to_json(&self) -> Value {
         match self {
             EngineEvent::Room(event) => {
@@ -50,6 +69,9 @@ impl EngineEvent {
                     data["reason"] = json!(reason);
                 }
                 json!({ "event": self.name(), "data": data })
+            }
+            EngineEvent::ServerParamsSetResult { error } => {
+                json!({ "event": self.name(), "data": { "error": error } })
             }
         }
     }
@@ -132,6 +154,16 @@ mod tests {
         assert_eq!(
             event.to_json(),
             json!({"event": "onConnectionStateChanged", "data": {"state": 4, "reason": "connection reset"}})
+        );
+    }
+
+    #[test]
+    fn the_server_params_result_carries_its_status() {
+        let event = EngineEvent::ServerParamsSetResult { error: 200 };
+        assert_eq!(event.name(), "onServerParamsSetResult");
+        assert_eq!(
+            event.to_json(),
+            json!({"event": "onServerParamsSetResult", "data": {"error": 200}})
         );
     }
 }

@@ -7,6 +7,12 @@
 //! rejoins with the same parameters (the server resumes the session, so others see nothing)
 //! and publishes again what was published, or reports `RECONNECT_FAILED`.
 //!
+//! Messaging: in a room, [`RtcEngine::send_user_message`] and
+//! [`RtcEngine::send_room_message`] (and their binary twins); outside rooms, after
+//! [`RtcEngine::login`], [`RtcEngine::send_user_message_outside_room`] and, through the
+//! app's business server, [`RtcEngine::send_server_message`]. A login, like a room, is
+//! restored after a lost connection. Messages from one engine arrive in the order sent.
+//!
 //! ```no_run
 //! use chorus_sdk::{EngineConfig, EngineEvent, RoomConfig, UserInfo, create_engine};
 //!
@@ -22,9 +28,9 @@
 //! # }
 //! ```
 //!
-//! Inside, a sans-IO state machine (connection and room state, requests in flight with their
-//! deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that owns the
-//! WebSocket; the handle only sends it calls.
+//! Inside, a sans-IO state machine (connection, room and login state, requests in flight with
+//! their deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that
+//! owns the WebSocket; the handle only sends it calls.
 
 #![warn(clippy::unwrap_used)]
 
@@ -32,17 +38,18 @@ mod config;
 mod connection;
 mod engine;
 mod event;
+mod login;
 mod machine;
 mod pending;
 mod room;
 mod validate;
 
 pub use chorus_proto::{
-    self as proto, ConnectionState, ErrorCode, Event, JoinRoomResult, MediaType, RoomConfig,
-    RtcError, UserInfo,
+    self as proto, ConnectionState, ErrorCode, Event, JoinRoomResult, MediaType, MessageEvent,
+    RoomConfig, RtcError, UserInfo, UserOnlineStatus,
 };
 pub use config::EngineConfig;
-pub use engine::{RtcEngine, create_engine, destroy_engine};
+pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
 pub use event::{EngineEvent, EventStream};
 
 /// The SDK's version.

@@ -1,34 +1,29 @@
 //! Requests awaiting their answer: id allocation, lookup by id, and deadlines.
 //!
-//! Every request gets the same timeout and ids grow with time, so the oldest entry (lowest
-//! id) always has the earliest deadline: a `BTreeMap` gives the next deadline and the expired
-//! entries without a separate timer queue. Pure data; no clock of its own (callers pass
-//! `now`), no I/O.
+//! Requests carry different timeouts (messages have their own), so deadlines are kept in a
+//! second ordered index beside the entries: the next deadline and the expired entries come
+//! without a separate timer queue, and every operation is logarithmic. Pure data; no clock
+//! of its own (callers pass `now`), no I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 /// Requests in flight, each carrying the caller's `T`.
 #[derive(Debug)]
 pub(crate) struct Pending<T> {
     next_id: u64,
-    timeout: Duration,
     entries: BTreeMap<u64, (Instant, T)>,
+    deadlines: BTreeSet<(Instant, u64)>,
 }
 
 impl<T> Pending<T> {
-    /// An empty table whose entries expire `timeout` after insertion.
-    pub(crate) fn new(timeout: Duration) -> Self {
+    /// An empty table.
+    pub(crate) fn new() -> Self {
         Pending {
             next_id: 1,
-            timeout,
             entries: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
         }
-    }
-
-    /// The timeout every entry gets.
-    pub(crate) fn timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// A fresh request id. Ids are never reused within one engine.
@@ -38,41 +33,48 @@ impl<T> Pending<T> {
         id
     }
 
-    /// Tracks request `id` (just taken from [`Pending::next_id`]) sent at `now`.
-    pub(crate) fn insert(&mut self, id: u64, now: Instant, item: T) {
+    /// Tracks request `id` (just taken from [`Pending::next_id`]) sent at `now`, to expire
+    /// `timeout` later.
+    pub(crate) fn insert(&mut self, id: u64, now: Instant, timeout: Duration, item: T) {
         // Saturate rather than overflow on absurd timeouts: such an entry just never expires.
         let deadline = now
-            .checked_add(self.timeout)
+            .checked_add(timeout)
             .unwrap_or(now + Duration::from_secs(86_400 * 365));
+        self.deadlines.insert((deadline, id));
         self.entries.insert(id, (deadline, item));
     }
 
     /// Removes and returns the entry for `id`, if it is still waiting.
     pub(crate) fn take(&mut self, id: u64) -> Option<T> {
-        self.entries.remove(&id).map(|(_, item)| item)
+        let (deadline, item) = self.entries.remove(&id)?;
+        self.deadlines.remove(&(deadline, id));
+        Some(item)
     }
 
     /// The earliest deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.entries
-            .first_key_value()
-            .map(|(_, (deadline, _))| *deadline)
+        self.deadlines.first().map(|(deadline, _)| *deadline)
     }
 
-    /// Removes and returns every entry whose deadline is at or before `now`, oldest first.
+    /// Removes and returns every entry whose deadline is at or before `now`, earliest
+    /// deadline first (oldest first among equal deadlines).
     pub(crate) fn expire(&mut self, now: Instant) -> Vec<T> {
         let mut expired = Vec::new();
-        while let Some(entry) = self.entries.first_entry() {
-            if entry.get().0 > now {
+        while let Some(&(deadline, id)) = self.deadlines.first() {
+            if deadline > now {
                 break;
             }
-            expired.push(entry.remove().1);
+            self.deadlines.pop_first();
+            if let Some((_, item)) = self.entries.remove(&id) {
+                expired.push(item);
+            }
         }
         expired
     }
 
     /// Removes and returns every entry, oldest first.
     pub(crate) fn drain(&mut self) -> Vec<T> {
+        self.deadlines.clear();
         std::mem::take(&mut self.entries)
             .into_values()
             .map(|(_, item)| item)
@@ -91,36 +93,40 @@ mod tests {
 
     #[test]
     fn ids_are_fresh_and_answers_find_their_entry() {
-        let mut pending = Pending::new(Duration::from_secs(1));
+        let mut pending = Pending::new();
         let now = Instant::now();
+        let second = Duration::from_secs(1);
         let a = pending.next_id();
-        pending.insert(a, now, "a");
+        pending.insert(a, now, second, "a");
         let b = pending.next_id();
-        pending.insert(b, now, "b");
+        pending.insert(b, now, second, "b");
         assert_ne!(a, b);
         assert_eq!(pending.take(b), Some("b"));
         assert_eq!(pending.take(b), None);
+        assert_eq!(pending.next_deadline(), Some(now + second));
         assert_eq!(pending.drain(), vec!["a"]);
+        assert_eq!(pending.next_deadline(), None);
     }
 
     #[test]
-    fn entries_expire_oldest_first_at_their_deadline() {
-        let mut pending = Pending::new(Duration::from_millis(100));
+    fn entries_expire_at_their_own_deadline() {
+        let mut pending = Pending::new();
         let t0 = Instant::now();
-        for (i, at) in [0u64, 30, 60].into_iter().enumerate() {
+        let ms = Duration::from_millis;
+        // (sent at, timeout): the third, sent last, has the shortest timeout.
+        for (i, (at, timeout)) in [(0u64, 100u64), (30, 100), (60, 20)]
+            .into_iter()
+            .enumerate()
+        {
             let id = pending.next_id();
-            pending.insert(id, t0 + Duration::from_millis(at), i);
+            pending.insert(id, t0 + ms(at), ms(timeout), i);
         }
-        assert_eq!(
-            pending.next_deadline(),
-            Some(t0 + Duration::from_millis(100))
-        );
-        assert!(pending.expire(t0 + Duration::from_millis(99)).is_empty());
-        assert_eq!(pending.expire(t0 + Duration::from_millis(130)), vec![0, 1]);
-        assert_eq!(
-            pending.next_deadline(),
-            Some(t0 + Duration::from_millis(160))
-        );
-        assert!(pending.any(|&i| i == 2));
+        assert_eq!(pending.next_deadline(), Some(t0 + ms(80)));
+        assert!(pending.expire(t0 + ms(79)).is_empty());
+        assert_eq!(pending.expire(t0 + ms(80)), vec![2]);
+        assert_eq!(pending.next_deadline(), Some(t0 + ms(100)));
+        assert_eq!(pending.expire(t0 + ms(130)), vec![0, 1]);
+        assert_eq!(pending.next_deadline(), None);
+        assert!(!pending.any(|_| true));
     }
 }

@@ -3,7 +3,9 @@
 //! contract's fixed limits live here; everything that depends on room state is the server's
 //! to decide.
 
-use chorus_proto::{ErrorCode, MAX_EXTRA_INFO_BYTES, RtcError, UserInfo, is_valid_id};
+use chorus_proto::{
+    ErrorCode, MAX_EXTRA_INFO_BYTES, MAX_MESSAGE_BYTES, RtcError, UserInfo, is_valid_id,
+};
 
 fn invalid(message: impl Into<String>) -> RtcError {
     RtcError::new(ErrorCode::InvalidParams, message)
@@ -23,6 +25,24 @@ pub(crate) fn check_join(room_id: &str, user_info: &UserInfo) -> Result<(), RtcE
         return Err(invalid(format!(
             "extraInfo is {} bytes, longer than {MAX_EXTRA_INFO_BYTES} bytes",
             extra.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The user id of a login.
+pub(crate) fn check_user_id(user_id: &str) -> Result<(), RtcError> {
+    if !is_valid_id(user_id) {
+        return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+    }
+    Ok(())
+}
+
+/// A message of `len` bytes (the text, or the bytes before base64).
+pub(crate) fn check_message(len: usize) -> Result<(), RtcError> {
+    if len > MAX_MESSAGE_BYTES {
+        return Err(invalid(format!(
+            "the message is {len} bytes; the limit is {MAX_MESSAGE_BYTES}"
         )));
     }
     Ok(())
@@ -53,5 +73,18 @@ mod tests {
         );
         let e = check_join("r", &user("a", Some("é".repeat(101)))).unwrap_err();
         assert!(e.message.contains("extraInfo is 202 bytes"), "{e}");
+    }
+
+    #[test]
+    fn messages_up_to_64_kb_pass() {
+        assert!(check_message(MAX_MESSAGE_BYTES).is_ok());
+        let e = check_message(MAX_MESSAGE_BYTES + 1).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParams);
+        assert_eq!(e.message, "the message is 65537 bytes; the limit is 65536");
+        assert!(check_user_id("alice").is_ok());
+        assert_eq!(
+            check_user_id("al ice").unwrap_err().code,
+            ErrorCode::InvalidParams
+        );
     }
 }

@@ -105,7 +105,7 @@ async fn events_wait_for_an_app_that_reads_late() {
             EngineEvent::ConnectionStateChanged { state, .. } => format!("state {state:?}"),
             EngineEvent::Room(Event::UserJoined(j)) => format!("join {}", j.user_info.user_id),
             EngineEvent::Room(Event::UserLeave(l)) => format!("leave {}", l.user_info.user_id),
-            EngineEvent::Room(other) => format!("{other:?}"),
+            other => format!("{other:?}"),
         })
         .collect();
     let mut expected = vec![

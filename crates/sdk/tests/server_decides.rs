@@ -52,7 +52,7 @@ async fn connected_calls_get_the_servers_answers() {
         .into_iter()
         .filter_map(|e| match e {
             EngineEvent::ConnectionStateChanged { state, .. } => Some(state),
-            EngineEvent::Room(_) => None,
+            _ => None,
         })
         .collect();
     assert_eq!(
@@ -103,7 +103,7 @@ async fn removal_by_the_server_takes_the_engine_out_of_the_room() {
         .into_iter()
         .filter_map(|e| match e {
             EngineEvent::ConnectionStateChanged { state, .. } => Some(state),
-            EngineEvent::Room(_) => None,
+            _ => None,
         })
         .collect();
     assert_eq!(states, [ConnectionState::Disconnected]);

@@ -1,13 +1,17 @@
 //! What the server says: answers to requests (and what each success or failure changes in
-//! the remembered room) and pushed events (some of which end the stay in the room).
+//! the remembered room and login) and pushed events (some of which end the stay in the room
+//! or the login).
 
 use std::time::Instant;
 
-use chorus_proto::{ConnectionState, ErrorCode, Event, Request, ServerFrame, StreamIndex};
+use chorus_proto::{
+    ConnectionState, Empty, ErrorCode, ErrorEvent, Event, Request, ServerFrame, StreamIndex,
+};
 use serde_json::Value;
 
 use super::{InFlight, Machine, Origin, Outcome, Output, REMOVED};
 use crate::event::EngineEvent;
+use crate::login::LoginSession;
 use crate::room::RoomSession;
 
 impl<W> Machine<W> {
@@ -31,29 +35,33 @@ impl<W> Machine<W> {
     }
 
     fn on_event(&mut self, event: Event) {
-        if let Event::Error(e) = &event
-            && REMOVED.contains(&e.error_code)
-        {
-            self.room = None;
+        if let Event::Error(e) = &event {
+            if REMOVED.contains(&e.error_code) {
+                self.room = None;
+            }
+            if e.error_code == ErrorCode::RtmDuplicateLogin {
+                self.login = None;
+            }
         }
         self.out.push_back(Output::Event(EngineEvent::Room(event)));
     }
 
     fn on_response(&mut self, now: Instant, flight: InFlight<W>, outcome: Outcome) {
         let InFlight { request, origin } = flight;
-        if let Origin::Rejoin = origin {
-            return self.on_rejoin_answer(now, request, outcome);
+        if let Origin::Rejoin | Origin::Relogin = origin {
+            return self.on_restore_answer(now, request, outcome);
         }
         let method = request.method();
         let quiet = matches!(origin, Origin::Quiet);
         let room = self.room.as_mut();
-        match (request, &outcome) {
+        let login = self.login.as_mut();
+        match (&request, &outcome) {
             (Request::JoinRoom(params), Ok(_)) => {
-                self.room = Some(RoomSession::joined(params));
+                self.room = Some(RoomSession::joined(params.clone()));
                 self.failed_join = None;
             }
             (Request::JoinRoom(params), Err(e)) => {
-                self.failed_join = (e.code == ErrorCode::InvalidToken).then_some(params);
+                self.failed_join = (e.code == ErrorCode::InvalidToken).then(|| params.clone());
             }
             (Request::LeaveRoom(_), Ok(_)) => {
                 self.room = None;
@@ -65,7 +73,7 @@ impl<W> Machine<W> {
                     room.set_visible(p.visible);
                 }
             }
-            (Request::UpdateToken(p), Ok(_)) => room.map_or((), |r| r.set_token(p.token)),
+            (Request::UpdateToken(p), Ok(_)) => room.map_or((), |r| r.set_token(p.token.clone())),
             (Request::PublishStream(p), Ok(_)) => {
                 room.map_or((), |r| r.publish(StreamIndex::Main, p.media_type))
             }
@@ -85,11 +93,25 @@ impl<W> Machine<W> {
             (Request::PublishScreen(p), Err(_)) if quiet => {
                 room.map_or((), |r| r.unpublish(StreamIndex::Screen, p.media_type))
             }
+            (Request::Login(params), Ok(_)) => {
+                self.login = Some(LoginSession::logged_in(params.clone()));
+            }
+            (Request::Logout(_), Ok(_)) => self.login = None,
+            (Request::UpdateLoginToken(p), Ok(_)) => {
+                login.map_or((), |l| l.set_token(p.token.clone()))
+            }
+            (Request::SetServerParams(p), Ok(_)) => {
+                login.map_or((), |l| l.set_server(Some(p.clone())))
+            }
+            // Setting the business server again after a reconnect was refused: not set now.
+            (Request::SetServerParams(_), Err(_)) if quiet => {
+                login.map_or((), |l| l.set_server(None))
+            }
             _ => {}
         }
         match origin {
-            Origin::App(waiter) => self.reply(waiter, outcome),
-            Origin::Quiet | Origin::Rejoin => {
+            Origin::App(waiter) => self.answer(&request, waiter, outcome),
+            Origin::Quiet | Origin::Rejoin | Origin::Relogin => {
                 if let Err(e) = outcome {
                     tracing::warn!(method, error = %e, "the server refused the engine's own request");
                 }
@@ -97,20 +119,24 @@ impl<W> Machine<W> {
         }
     }
 
-    fn on_rejoin_answer(&mut self, now: Instant, request: Request, outcome: Outcome) {
-        if self.recovery.take().is_none() {
+    /// The answer to a rejoin or re-login sent after a reconnect. Once every one is answered,
+    /// the engine is reconnected, or, with nothing restored, disconnected.
+    fn on_restore_answer(&mut self, now: Instant, request: Request, outcome: Outcome) {
+        let Some(recovery) = self.recovery.as_mut() else {
+            // The app left or logged out meanwhile, and undid the restore in order.
             return;
-        }
-        match outcome {
-            Ok(result) => {
+        };
+        recovery.restoring = recovery.restoring.saturating_sub(1);
+        match (request, outcome) {
+            (Request::JoinRoom(_), Ok(result)) => {
                 let resumed = result
                     .get("resumed")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
-                let reason = (!resumed).then(|| {
-                    "the server had ended the old session; rejoined as a new one".to_owned()
-                });
-                self.set_state(ConnectionState::Reconnected, reason);
+                if !resumed {
+                    recovery.note =
+                        Some("the server had ended the old session; rejoined as a new one".into());
+                }
                 let again = self
                     .room
                     .as_ref()
@@ -120,20 +146,84 @@ impl<W> Machine<W> {
                     self.send(now, request, Origin::Quiet);
                 }
             }
-            Err(e) => {
-                let room = self
-                    .room
-                    .as_ref()
-                    .map_or_else(String::new, |r| r.room_id().to_owned());
-                self.fail_recovery(format!(
-                    "reconnected, but rejoining room {room} was refused: {e}"
-                ));
-                if let Request::JoinRoom(params) = request
-                    && e.code == ErrorCode::InvalidToken
-                {
-                    self.failed_join = Some(params);
+            (Request::JoinRoom(params), Err(e)) => {
+                // Unless the app left meanwhile, the room is lost.
+                if let Some(room) = self.room.take() {
+                    let message = format!(
+                        "reconnected, but rejoining room {} was refused: {e}",
+                        room.room_id()
+                    );
+                    recovery.failure = Some(message.clone());
+                    if e.code == ErrorCode::InvalidToken {
+                        self.failed_join = Some(params);
+                    }
+                    self.emit_error(ErrorCode::ReconnectFailed, message);
                 }
             }
+            (Request::Login(_), Ok(_)) => {
+                let again = self
+                    .login
+                    .as_ref()
+                    .map(LoginSession::restore_requests)
+                    .unwrap_or_default();
+                for request in again {
+                    self.send(now, request, Origin::Quiet);
+                }
+            }
+            (Request::Login(params), Err(e)) => {
+                // Unless the app logged out meanwhile, the login is lost.
+                if self.login.take().is_some() {
+                    let message = format!(
+                        "reconnected, but logging in again as {} was refused: {e}; log in with a new token",
+                        params.user_id
+                    );
+                    recovery.failure = Some(message.clone());
+                    self.emit_error(ErrorCode::RtmTokenError, message);
+                }
+            }
+            (other, _) => tracing::warn!(method = other.method(), "unexpected restore request"),
         }
+        if self.recovery.as_ref().is_some_and(|r| r.restoring == 0) {
+            self.finish_recovery();
+        }
+    }
+
+    /// Every restore is answered: reconnected if anything is back (or the app is waiting on
+    /// this connection for a call made meanwhile), else disconnected.
+    fn finish_recovery(&mut self) {
+        let Some(recovery) = self.recovery.take() else {
+            return;
+        };
+        if self.has_session() {
+            return self.set_state(ConnectionState::Reconnected, recovery.note);
+        }
+        if self.pending.any(|f| matches!(f.origin, Origin::App(_))) {
+            return self.set_state(ConnectionState::Reconnected, recovery.failure);
+        }
+        self.abandon_socket();
+        let reason = recovery
+            .failure
+            .unwrap_or_else(|| "nothing to restore after reconnecting".into());
+        self.set_state(ConnectionState::Disconnected, Some(reason));
+    }
+
+    fn emit_error(&mut self, error_code: ErrorCode, message: String) {
+        self.out
+            .push_back(Output::Event(EngineEvent::Room(Event::Error(ErrorEvent {
+                error_code,
+                message,
+                forbidden_time: None,
+            }))));
+    }
+
+    /// Undoes, quietly and in order, a join or login the app was told failed (it timed
+    /// out) but that the server may still carry out.
+    pub(super) fn undo_timed_out(&mut self, now: Instant, request: &Request) {
+        let undo = match request {
+            Request::JoinRoom(_) => Request::LeaveRoom(Empty {}),
+            Request::Login(_) => Request::Logout(Empty {}),
+            _ => return,
+        };
+        self.send(now, undo, Origin::Quiet);
     }
 }

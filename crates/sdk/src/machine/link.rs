@@ -3,11 +3,13 @@
 
 use std::time::Instant;
 
-use chorus_proto::{ConnectionState, Empty, ErrorCode, Request, RtcError};
+use chorus_proto::{ConnectionState, ErrorCode, Request};
 
 use super::{
-    FIRST_BACKOFF, Machine, Origin, Output, PING_INTERVAL, Recovery, SILENCE_LIMIT, Socket, error,
+    Machine, Origin, Output, PING_INTERVAL, Recovery, SILENCE_LIMIT, Socket, cut_off, error,
+    is_message,
 };
+use crate::login::LoginSession;
 use crate::room::RoomSession;
 
 impl<W> Machine<W> {
@@ -20,20 +22,37 @@ impl<W> Machine<W> {
             last_heard: now,
             next_ping: now + PING_INTERVAL,
         };
-        if let Some(recovery) = &mut self.recovery {
-            recovery.retry_at = None;
-            match self.room.as_ref().map(RoomSession::rejoin_params) {
-                Some(params) => self.send(now, Request::JoinRoom(params), Origin::Rejoin),
-                None => {
-                    self.recovery = None;
-                    self.set_state(ConnectionState::Connected, None);
-                }
+        if self.recovery.is_some() {
+            // Restore first, then what waited for the connection, all in order.
+            let rejoin = self.room.as_ref().map(RoomSession::rejoin_params);
+            let relogin = self.login.as_ref().map(LoginSession::relogin_params);
+            let mut restoring = 0;
+            if let Some(params) = rejoin {
+                self.send(now, Request::JoinRoom(params), Origin::Rejoin);
+                restoring += 1;
+            }
+            if let Some(params) = relogin {
+                self.send(now, Request::Login(params), Origin::Relogin);
+                restoring += 1;
+            }
+            if let Some(recovery) = &mut self.recovery {
+                recovery.retry_at = None;
+                recovery.restoring = restoring;
+            }
+            self.send_queued(now);
+            if restoring == 0 {
+                self.recovery = None;
+                self.set_state(ConnectionState::Connected, None);
             }
             return;
         }
         self.set_state(ConnectionState::Connected, None);
-        for (params, waiter) in std::mem::take(&mut self.queued) {
-            self.send(now, Request::JoinRoom(params), Origin::App(waiter));
+        self.send_queued(now);
+    }
+
+    fn send_queued(&mut self, now: Instant) {
+        for (request, waiter) in std::mem::take(&mut self.queued) {
+            self.send(now, request, Origin::App(waiter));
         }
     }
 
@@ -49,9 +68,7 @@ impl<W> Machine<W> {
             return;
         }
         let message = format!("cannot reach server {}: {reason}", self.server_url);
-        for (_, waiter) in std::mem::take(&mut self.queued) {
-            self.reply(waiter, error(ErrorCode::JoinRoomFailed, message.clone()));
-        }
+        self.fail_queued(&message);
         self.set_state(ConnectionState::Disconnected, Some(message));
     }
 
@@ -62,20 +79,17 @@ impl<W> Machine<W> {
         }
         tracing::debug!(reason, "connection lost");
         self.socket = Socket::Closed;
-        self.fail_pending(|method| {
-            RtcError::new(
-                ErrorCode::NotConnectedYet,
+        self.fail_pending(|request| {
+            let method = request.method();
+            cut_off(
+                request,
                 format!("connection lost before {method} was answered: {reason}"),
             )
         });
         if let Some(recovery) = &mut self.recovery {
             recovery.schedule_retry(now);
-        } else if self.room.is_some() {
-            self.recovery = Some(Recovery {
-                deadline: now + self.reconnect_timeout,
-                retry_at: None,
-                backoff: FIRST_BACKOFF,
-            });
+        } else if self.has_session() {
+            self.recovery = Some(Recovery::new(now + self.reconnect_timeout));
             self.set_state(ConnectionState::Reconnecting, Some(reason.to_owned()));
             self.open();
         } else {
@@ -92,31 +106,51 @@ impl<W> Machine<W> {
 
     /// Timers due at `now`: request deadlines, reconnect attempts and budget, keepalive.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        let mut restore_timed_out = false;
         for flight in self.pending.expire(now) {
             let method = flight.request.method();
             match flight.origin {
                 Origin::App(waiter) => {
-                    if matches!(flight.request, Request::JoinRoom(_))
-                        && matches!(self.socket, Socket::Open { .. })
-                    {
-                        // Should the join still succeed, leave at once, so the server does
-                        // not keep the user in a room the app was told it is not in.
-                        self.send(now, Request::LeaveRoom(Empty {}), Origin::Quiet);
+                    if matches!(self.socket, Socket::Open { .. }) {
+                        // Should a join or login still succeed, undo it, so the server does
+                        // not keep what the app was told failed.
+                        self.undo_timed_out(now, &flight.request);
                     }
-                    let message = format!(
-                        "no answer to {method} within {:?}; the server may be overloaded or unreachable",
-                        self.pending.timeout()
-                    );
-                    self.reply(waiter, error(ErrorCode::TimeOut, message));
+                    let outcome = if is_message(&flight.request) {
+                        error(
+                            ErrorCode::UserMessageTimeout,
+                            format!(
+                                "no answer to {method} within {:?}; the message may or may not have been delivered",
+                                self.message_timeout
+                            ),
+                        )
+                    } else {
+                        error(
+                            ErrorCode::TimeOut,
+                            format!(
+                                "no answer to {method} within {:?}; the server may be overloaded or unreachable",
+                                self.request_timeout
+                            ),
+                        )
+                    };
+                    self.answer(&flight.request, waiter, outcome);
                 }
-                Origin::Rejoin => {
-                    // Try a fresh connection rather than wait on this one.
-                    self.abandon_socket();
-                    if let Some(recovery) = &mut self.recovery {
-                        recovery.schedule_retry(now);
-                    }
-                }
+                Origin::Rejoin | Origin::Relogin => restore_timed_out = true,
                 Origin::Quiet => tracing::debug!(method, "no answer to the engine's own request"),
+            }
+        }
+        if restore_timed_out && self.recovery.is_some() {
+            // Try a fresh connection rather than wait on this one.
+            self.abandon_socket();
+            self.fail_pending(|request| {
+                let method = request.method();
+                cut_off(
+                    request,
+                    format!("the reconnected connection was dropped (it did not answer) before {method} was answered"),
+                )
+            });
+            if let Some(recovery) = &mut self.recovery {
+                recovery.schedule_retry(now);
             }
         }
         if let Some(recovery) = &mut self.recovery {

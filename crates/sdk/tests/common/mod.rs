@@ -1,5 +1,6 @@
 //! What the SDK's behaviour tests share: a real server on loopback, tokens, event helpers, a
-//! TCP relay that can cut and refuse connections, and fake servers that never answer.
+//! TCP relay that can cut and refuse connections, and fake servers that never answer (or
+//! answer only joins and logins, or hang up on messages).
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
@@ -59,6 +60,13 @@ pub fn token(room: &str, user: &str) -> String {
     token_builder(room, user).serialize().expect("a token")
 }
 
+/// A never-expiring login token (room "") for `user`.
+pub fn login_token(user: &str) -> String {
+    AccessToken::new(APP_ID, APP_KEY, "", user)
+        .serialize()
+        .expect("a token")
+}
+
 pub fn user(id: &str) -> UserInfo {
     UserInfo {
         user_id: id.into(),
@@ -84,6 +92,43 @@ pub async fn joined(url: &str, room: &str, who: &str) -> (RtcEngine, EventStream
         .await
         .unwrap_or_else(|e| panic!("{who} joins {room}: {e}"));
     (engine, events)
+}
+
+/// An engine logged in as `who` through `url`, with its events.
+pub async fn logged_in(url: &str, who: &str) -> (RtcEngine, EventStream) {
+    let engine = engine(url);
+    let events = engine.events();
+    engine
+        .login(&login_token(who), who)
+        .await
+        .unwrap_or_else(|e| panic!("{who} logs in: {e}"));
+    (engine, events)
+}
+
+/// Runs `futures` together: first polls each once, in list order (that first poll is where
+/// an engine call hands its request to the engine, so the requests go out in that order),
+/// then awaits the rest. A window of sends is pipelined and still sent in order.
+pub async fn join_in_order<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if let Poll::Ready(value) = future.as_mut().poll(cx) {
+                *output = Some(value);
+            }
+        }
+        Poll::Ready(())
+    })
+    .await;
+    let mut done = Vec::with_capacity(futures.len());
+    for (future, output) in futures.into_iter().zip(outputs) {
+        done.push(match output {
+            Some(value) => value,
+            None => future.await,
+        });
+    }
+    done
 }
 
 /// The next event of any kind.
@@ -211,6 +256,59 @@ pub enum Fake {
     Silent,
     /// Reads one frame, then drops the connection.
     HangUpAfterFirstFrame,
+    /// Answers joinRoom and login with success, and nothing else.
+    AnswerOnlyJoinAndLogin,
+    /// Answers joinRoom and login with success; drops the connection when a message comes.
+    HangUpOnMessage,
+}
+
+/// The methods that send a message.
+const MESSAGE_METHODS: [&str; 8] = [
+    "sendUserMessage",
+    "sendUserBinaryMessage",
+    "sendRoomMessage",
+    "sendRoomBinaryMessage",
+    "sendUserMessageOutsideRoom",
+    "sendUserBinaryMessageOutsideRoom",
+    "sendServerMessage",
+    "sendServerBinaryMessage",
+];
+
+/// Answers joins and logins on one connection, ignores the rest or, with
+/// `hang_up_on_message`, drops the connection when a message comes.
+async fn answer_joins_and_logins(
+    mut ws: tokio_tungstenite::WebSocketStream<TcpStream>,
+    hang_up_on_message: bool,
+) {
+    use chorus_sdk::proto::{JoinRoomResult, Request, RequestFrame, ServerFrame};
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    while let Some(Ok(message)) = ws.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let Ok(frame) = RequestFrame::parse(text.as_str()) else {
+            continue;
+        };
+        let answer = match &frame.request {
+            Request::JoinRoom(p) => ServerFrame::ok_json(
+                frame.id,
+                &JoinRoomResult {
+                    room_id: p.room_id.clone(),
+                    user_id: p.user_info.user_id.clone(),
+                    resumed: false,
+                },
+            ),
+            Request::Login(_) => ServerFrame::ok_json(frame.id, &serde_json::json!({})),
+            request if hang_up_on_message && MESSAGE_METHODS.contains(&request.method()) => {
+                return;
+            }
+            _ => continue,
+        };
+        if ws.send(Message::text(answer)).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// A fake signalling server on loopback; returns its `http://ADDR`.
@@ -233,6 +331,12 @@ pub async fn fake_server(behaviour: Fake) -> String {
                         let _ = ws.next().await;
                         drop(ws);
                     });
+                }
+                Fake::AnswerOnlyJoinAndLogin => {
+                    tokio::spawn(answer_joins_and_logins(ws, false));
+                }
+                Fake::HangUpOnMessage => {
+                    tokio::spawn(answer_joins_and_logins(ws, true));
                 }
             }
         }
