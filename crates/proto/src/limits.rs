@@ -9,9 +9,10 @@ pub const MAX_EXTRA_INFO_BYTES: usize = 200;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Most source streams in one public stream.
 pub const MAX_PUBLIC_STREAM_REGIONS: usize = 17;
-/// Largest signalling frame the server reads. Room for a 64 KB binary message in base64 plus
-/// its envelope; anything larger closes the connection with "message too big".
-pub const MAX_FRAME_BYTES: usize = 128 * 1024;
+/// Largest signalling frame the server reads: a 64 KB message whose every byte JSON escapes
+/// to `\u00XX` (six bytes), plus its envelope. Anything larger closes the connection with
+/// "message too big".
+pub const MAX_FRAME_BYTES: usize = 6 * MAX_MESSAGE_BYTES + 16 * 1024;
 
 /// Whether `id` is a valid room or user id: `[a-zA-Z0-9_@\-\.]{1,128}`.
 pub fn is_valid_id(id: &str) -> bool {

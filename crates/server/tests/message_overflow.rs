@@ -1,5 +1,5 @@
-//! A receiver that stops reading does not stall the room: once its outbox is full it is cut
-//! off, and the message that did not fit fails with USER_MESSAGE_UNKNOWN.
+//! A receiver that stops reading does not stall the room: once its outbox is full (4 MiB) it
+//! is cut off, and the message that did not fit fails with USER_MESSAGE_UNKNOWN.
 
 mod common;
 
@@ -62,10 +62,8 @@ async fn a_receiver_that_stops_reading_fails_the_send_with_user_message_unknown(
         }
     };
     assert_eq!(failure["code"], "USER_MESSAGE_UNKNOWN", "{failure}");
-    assert!(
-        delivered >= 1024,
-        "the outbox holds 1024 frames before overflowing: {delivered}"
-    );
+    // Bob's outbox holds 4 MiB (about 68 of these) on top of what his socket buffers took.
+    assert!(delivered >= 68, "bob took {delivered} before overflowing");
     sender.abort();
     drop(bob);
 }

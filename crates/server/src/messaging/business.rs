@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, RtcError};
+use chorus_proto::{ErrorCode, MAX_MESSAGE_BYTES, RtcError};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -96,16 +96,30 @@ impl BusinessServer {
                 }
             })?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| unreachable(format!("broke off its answer: {e}")))?;
         if status != reqwest::StatusCode::OK {
             return Err(RtcError::new(
                 ErrorCode::UserMessageServerResponseError,
                 format!("the business server answered HTTP {status}, not 200"),
             ));
         }
-        Ok(text)
+        // The answer goes back to the sender as a message would: at most 64 KB.
+        let mut body = Vec::new();
+        let mut response = response;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| unreachable(format!("broke off its answer: {e}")))?
+        {
+            if body.len() + chunk.len() > MAX_MESSAGE_BYTES {
+                return Err(RtcError::new(
+                    ErrorCode::UserMessageServerResponseError,
+                    format!(
+                        "the business server's answer is larger than {MAX_MESSAGE_BYTES} bytes"
+                    ),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 }

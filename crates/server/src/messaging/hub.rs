@@ -27,6 +27,7 @@ enum Command {
     Login {
         key: LoginKey,
         link: SessionLink,
+        generation: u64,
         id: u64,
     },
     Logout {
@@ -75,8 +76,15 @@ impl Hub {
     }
 
     /// Logs `link`'s session in as `key`, ending any other session's login of the same user.
-    pub(crate) async fn login(&self, key: LoginKey, link: SessionLink, id: u64) {
-        self.send(Command::Login { key, link, id }).await;
+    /// `generation` tells the session's logins apart, so a late notice ends only its own.
+    pub(crate) async fn login(&self, key: LoginKey, link: SessionLink, generation: u64, id: u64) {
+        self.send(Command::Login {
+            key,
+            link,
+            generation,
+            id,
+        })
+        .await;
     }
 
     /// Ends `session`'s login, unless another session has taken it over since.
@@ -144,9 +152,8 @@ fn answer(link: &SessionLink, id: u64, result: Result<&impl Serialize, RtcError>
         Ok(value) => ServerFrame::ok_json(id, value),
         Err(e) => ServerFrame::error_json(Some(id), &e),
     };
-    if link.outbox.try_send(frame(text)).is_err() {
-        link.kill.notify_one();
-    }
+    // A full outbox cuts the session off; nothing more to do here.
+    let _ = link.push(frame(text));
 }
 
 fn done() -> serde_json::Value {
@@ -155,22 +162,22 @@ fn done() -> serde_json::Value {
 
 /// Pushes `event` to `link`; false (and the receiver cut off) if its outbox is full.
 fn push(link: &SessionLink, event: &Event) -> bool {
-    let ok = link
-        .outbox
-        .try_send(frame(ServerFrame::event_json(event)))
-        .is_ok();
-    if !ok {
-        link.kill.notify_one();
-    }
-    ok
+    link.push(frame(ServerFrame::event_json(event))).is_ok()
 }
 
 async fn run(mut rx: mpsc::Receiver<Command>) {
-    let mut logins: HashMap<LoginKey, SessionLink> = HashMap::new();
+    // (app, user) -> the session logged in as them, and which of its logins it is.
+    let mut logins: HashMap<LoginKey, (SessionLink, u64)> = HashMap::new();
     while let Some(command) = rx.recv().await {
         match command {
-            Command::Login { key, link, id } => {
-                if let Some(old) = logins.insert(key.clone(), link.clone())
+            Command::Login {
+                key,
+                link,
+                generation,
+                id,
+            } => {
+                if let Some((old, old_generation)) =
+                    logins.insert(key.clone(), (link.clone(), generation))
                     && old.session != link.session
                 {
                     let event = Event::Error(ErrorEvent {
@@ -179,21 +186,12 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
                         forbidden_time: None,
                     });
                     push(&old, &event);
-                    if old
-                        .outbox
-                        .try_send(Outbound::LoggedOut((
-                            key.app_id.clone(),
-                            key.user_id.clone(),
-                        )))
-                        .is_err()
-                    {
-                        old.kill.notify_one();
-                    }
+                    let _ = old.push(Outbound::LoggedOut(old_generation));
                 }
                 answer(&link, id, Ok(&done()));
             }
             Command::Logout { key, session } => {
-                if logins.get(&key).is_some_and(|l| l.session == session) {
+                if logins.get(&key).is_some_and(|(l, _)| l.session == session) {
                     logins.remove(&key);
                 }
             }
@@ -233,7 +231,11 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
                     user_id: to.as_str().into(),
                 };
                 let result = match logins.get(&to_key) {
-                    Some(receiver) if to_key != from => {
+                    _ if to_key == from => Err(RtcError::new(
+                        ErrorCode::UserMessageNoReceiver,
+                        "a message cannot be sent to yourself",
+                    )),
+                    Some((receiver, _)) => {
                         if push(receiver, &payload.outside_room(&from.user_id)) {
                             Ok(())
                         } else {
@@ -264,7 +266,7 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
                 };
                 let delivered = logins
                     .get(&to_key)
-                    .is_some_and(|receiver| push(receiver, &payload.outside_room(&from)));
+                    .is_some_and(|(receiver, _)| push(receiver, &payload.outside_room(&from)));
                 let _ = done.send(delivered);
             }
         }

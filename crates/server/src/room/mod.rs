@@ -14,6 +14,7 @@ mod ban;
 mod core;
 mod directory;
 mod grant;
+mod link;
 mod messages;
 mod participant;
 mod streams;
@@ -22,18 +23,18 @@ mod task;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::extract::ws::Utf8Bytes;
 use chorus_proto::{
     MediaType, StreamIndex, StreamRemoveReason, UserOfflineReason, openapi::RoomOnlineUsers,
 };
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use ban::BanScope;
 pub(crate) use core::{JoinArgs, RoomSettings};
 pub(crate) use directory::Directory;
 pub(crate) use grant::{Grant, Millis};
+pub(crate) use link::{Outbound, Outbox, SessionLink, link};
 pub(crate) use messages::Payload;
 pub(crate) use participant::SessionId;
 
@@ -42,30 +43,6 @@ pub(crate) use participant::SessionId;
 pub(crate) struct RoomKey {
     pub(crate) app_id: Arc<str>,
     pub(crate) room_id: Arc<str>,
-}
-
-/// What a room sends a session.
-#[derive(Debug)]
-pub(crate) enum Outbound {
-    /// A text frame for the socket, already serialised.
-    Frame(Utf8Bytes),
-    /// The session is no longer in this room.
-    Detached(RoomKey),
-    /// The session's login (messaging outside rooms) was ended elsewhere.
-    LoggedOut(LoginName),
-}
-
-/// Whose login ended: (app id, user id). A session compares it with its current login, so a
-/// late notice never ends a newer login.
-pub(crate) type LoginName = (Arc<str>, Arc<str>);
-
-/// How a room reaches one session: its outbox, and a way to cut it off when the outbox
-/// overflows (a client that does not read must not stall the room).
-#[derive(Debug, Clone)]
-pub(crate) struct SessionLink {
-    pub(crate) session: SessionId,
-    pub(crate) outbox: mpsc::Sender<Outbound>,
-    pub(crate) kill: Arc<Notify>,
 }
 
 /// A command for a room task.

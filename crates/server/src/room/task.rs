@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
 use chorus_proto::{ErrorCode, RtcError, ServerFrame};
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::mpsc;
 
 use super::core::{Output, Reply, Room};
+use super::link::PushError;
 use super::{
     Command, Directory, HookEvent, Outbound, RoomKey, SessionId, SessionLink, SessionRequest,
 };
@@ -169,14 +170,9 @@ impl Shell {
                     }
                 }
                 Output::Detach { session } => {
-                    if let Some(link) = self.links.remove(&session)
-                        && link
-                            .outbox
-                            .try_send(Outbound::Detached(self.key.clone()))
-                            .is_err()
-                    {
-                        // A session that never learns it left would refuse its own next join.
-                        link.kill.notify_one();
+                    if let Some(link) = self.links.remove(&session) {
+                        // Notices are always queued while the session lives.
+                        let _ = link.push(Outbound::Detached(self.key.clone()));
                     }
                 }
             }
@@ -188,17 +184,13 @@ impl Shell {
         let Some(link) = self.links.get(&to) else {
             return false;
         };
-        match link.outbox.try_send(Outbound::Frame(frame)) {
+        match link.push(Outbound::Frame(frame)) {
             Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                // The client is not reading: cut it off rather than stall everyone else.
-                tracing::warn!(session = to, room = %self.key.room_id, "outbox full; closing session");
-                link.kill.notify_one();
-                self.links.remove(&to);
-                room.dropped(now_ms(), to);
-                false
-            }
-            Err(TrySendError::Closed(_)) => {
+            Err(error) => {
+                if error == PushError::Full {
+                    // The client is not reading: it is cut off rather than stall the room.
+                    tracing::warn!(session = to, room = %self.key.room_id, "outbox full; closing session");
+                }
                 self.links.remove(&to);
                 room.dropped(now_ms(), to);
                 false

@@ -12,34 +12,26 @@ use chorus_proto::{
     UserMessageParams, is_valid_id,
 };
 use futures_util::SinkExt;
-use tokio::sync::{Notify, mpsc};
 
 use super::auth::check_room_token;
 use crate::Ctx;
 use crate::clock::now_secs;
 use crate::messaging::LoginKey;
 use crate::room::{
-    Command, JoinArgs, LoginName, Outbound, Payload, RoomHandle, RoomKey, SessionLink,
-    SessionRequest,
+    Command, JoinArgs, Outbound, Outbox, Payload, RoomHandle, RoomKey, SessionLink, SessionRequest,
+    link,
 };
 
-/// Frames a room may queue for one client before the client counts as not reading.
-const OUTBOX: usize = 1024;
-
 pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
-    let (outbox, mut inbox) = mpsc::channel(OUTBOX);
-    let kill = Arc::new(Notify::new());
-    let link = SessionLink {
-        session: ctx.next_session_id(),
-        outbox,
-        kill: kill.clone(),
-    };
+    let (link, mut inbox) = link(ctx.next_session_id());
+    let kill = inbox.kill_signal();
     let mut session = Session {
         ctx: ctx.clone(),
         link,
         engine_app,
         room: None,
         login: None,
+        logins: 0,
     };
     ctx.metrics.connections.inc();
     // Pings keep a quiet client's connection provably alive (browsers answer them without any
@@ -67,7 +59,7 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
                     }
                 }
                 Some(Outbound::Detached(key)) => session.detached(&key),
-                Some(Outbound::LoggedOut(name)) => session.logged_out(&name),
+                Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
@@ -101,17 +93,17 @@ const BURST: usize = 64;
 /// once: with TCP_NODELAY, a flush per frame would send a packet per frame.
 async fn write_burst(
     socket: &mut WebSocket,
-    inbox: &mut mpsc::Receiver<Outbound>,
+    inbox: &mut Outbox,
     session: &mut Session,
     first: Utf8Bytes,
 ) -> Result<(), axum::Error> {
     socket.feed(Message::Text(first)).await?;
     for _ in 1..BURST {
         match inbox.try_recv() {
-            Ok(Outbound::Frame(frame)) => socket.feed(Message::Text(frame)).await?,
-            Ok(Outbound::Detached(key)) => session.detached(&key),
-            Ok(Outbound::LoggedOut(name)) => session.logged_out(&name),
-            Err(_) => break,
+            Some(Outbound::Frame(frame)) => socket.feed(Message::Text(frame)).await?,
+            Some(Outbound::Detached(key)) => session.detached(&key),
+            Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
+            None => break,
         }
     }
     socket.flush().await
@@ -126,6 +118,8 @@ struct Joined {
 /// A login to messaging outside rooms.
 struct Login {
     key: LoginKey,
+    /// Which of this session's logins this is.
+    generation: u64,
     /// Set by `setServerParams`: (signature, url).
     server: Option<ServerParams>,
 }
@@ -136,6 +130,8 @@ struct Session {
     engine_app: Option<String>,
     room: Option<Joined>,
     login: Option<Login>,
+    /// Logins made so far, numbering each.
+    logins: u64,
 }
 
 /// How a request is answered.
@@ -441,8 +437,17 @@ impl Session {
             app_id: app_id.into(),
             user_id: p.user_id.into(),
         };
-        self.ctx.hub.login(key.clone(), self.link.clone(), id).await;
-        self.login = Some(Login { key, server: None });
+        self.logins += 1;
+        let generation = self.logins;
+        self.ctx
+            .hub
+            .login(key.clone(), self.link.clone(), generation, id)
+            .await;
+        self.login = Some(Login {
+            key,
+            generation,
+            server: None,
+        });
         Ok(Answer::Routed)
     }
 
@@ -540,19 +545,17 @@ impl Session {
                 Ok(response) => ServerFrame::ok_json(id, &ServerMessageResult { response }),
                 Err(e) => ServerFrame::error_json(Some(id), &e),
             };
-            let _ = link
-                .outbox
-                .send(Outbound::Frame(Utf8Bytes::from(text)))
-                .await;
+            // A session too far behind to take the answer has been cut off.
+            let _ = link.push(Outbound::Frame(Utf8Bytes::from(text)));
         });
         Ok(Answer::Routed)
     }
 
-    fn logged_out(&mut self, (app_id, user_id): &LoginName) {
+    fn logged_out(&mut self, generation: u64) {
         if self
             .login
             .as_ref()
-            .is_some_and(|l| l.key.app_id == *app_id && l.key.user_id == *user_id)
+            .is_some_and(|l| l.generation == generation)
         {
             self.login = None;
         }

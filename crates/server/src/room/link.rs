@@ -1,0 +1,111 @@
+//! The way from rooms (and the login hub) to one session: a FIFO of frames bounded by bytes.
+//!
+//! A bound counted in frames either cuts off healthy receivers of many small messages or lets
+//! a stalled one hold a lot of memory; counting bytes keeps both in check. Senders never wait:
+//! past the bound the receiver counts as not reading and is cut off, so one slow client never
+//! stalls a room.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{Notify, mpsc};
+
+use super::RoomKey;
+use super::participant::SessionId;
+
+/// Most bytes of frames waiting for one session's socket.
+pub(crate) const OUTBOX_BYTES: usize = 4 * 1024 * 1024;
+
+/// What a room or the hub sends a session.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// A text frame for the socket, already serialised.
+    Frame(Utf8Bytes),
+    /// The session is no longer in this room.
+    Detached(RoomKey),
+    /// The session's login with this generation was ended elsewhere.
+    LoggedOut(u64),
+}
+
+/// Why a frame could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PushError {
+    /// The session is not reading: past [`OUTBOX_BYTES`]. It has been told to close.
+    Full,
+    /// The session is gone.
+    Closed,
+}
+
+/// How a room reaches one session.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionLink {
+    pub(crate) session: SessionId,
+    tx: mpsc::UnboundedSender<Outbound>,
+    queued: Arc<AtomicUsize>,
+    kill: Arc<Notify>,
+}
+
+/// The session's end of its link.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    rx: mpsc::UnboundedReceiver<Outbound>,
+    queued: Arc<AtomicUsize>,
+    kill: Arc<Notify>,
+}
+
+/// A new link for `session`, and the outbox it fills.
+pub(crate) fn link(session: SessionId) -> (SessionLink, Outbox) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let kill = Arc::new(Notify::new());
+    let link = SessionLink {
+        session,
+        tx,
+        queued: queued.clone(),
+        kill: kill.clone(),
+    };
+    (link, Outbox { rx, queued, kill })
+}
+
+fn size(out: &Outbound) -> usize {
+    match out {
+        Outbound::Frame(frame) => frame.len(),
+        Outbound::Detached(_) | Outbound::LoggedOut(_) => 0,
+    }
+}
+
+impl SessionLink {
+    /// Queues `out`. Notices (not frames) are always taken while the session lives.
+    pub(crate) fn push(&self, out: Outbound) -> Result<(), PushError> {
+        let size = size(&out);
+        let before = self.queued.fetch_add(size, Ordering::Relaxed);
+        if size > 0 && before + size > OUTBOX_BYTES {
+            self.queued.fetch_sub(size, Ordering::Relaxed);
+            self.kill.notify_one();
+            return Err(PushError::Full);
+        }
+        self.tx.send(out).map_err(|_| PushError::Closed)
+    }
+}
+
+impl Outbox {
+    /// The next item, waiting for one.
+    pub(crate) async fn recv(&mut self) -> Option<Outbound> {
+        let out = self.rx.recv().await?;
+        self.queued.fetch_sub(size(&out), Ordering::Relaxed);
+        Some(out)
+    }
+
+    /// The next item, if one is waiting.
+    pub(crate) fn try_recv(&mut self) -> Option<Outbound> {
+        let out = self.rx.try_recv().ok()?;
+        self.queued.fetch_sub(size(&out), Ordering::Relaxed);
+        Some(out)
+    }
+
+    /// Notified when a sender found this session not reading.
+    pub(crate) fn kill_signal(&self) -> Arc<Notify> {
+        self.kill.clone()
+    }
+}
