@@ -7,37 +7,15 @@
 //! error the caller can act on (404 `UserNotLoggedIn`, `UserNotInRoom`, `RoomNotExist`).
 
 use axum::http::StatusCode;
-use base64::Engine as _;
 use chorus_proto::openapi::{
     BatchSendRoomUnicast, BatchSent, Done, MAX_BATCH_RECEIVERS, SendBroadcast, SendRoomUnicast,
     SendUnicast,
 };
-use chorus_proto::{MAX_MESSAGE_BYTES, is_valid_id};
 use tokio::sync::oneshot;
 
-use super::{ActionResult, ApiFailure, body, result};
+use super::{ActionResult, ApiFailure, app, body, id, result};
 use crate::Ctx;
 use crate::room::{Command, Payload, RoomKey};
-
-fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
-    if ctx.config.apps.contains(app_id) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "AppId {app_id:?} is not hosted by this server"
-        )))
-    }
-}
-
-fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
-    if is_valid_id(value) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
-        )))
-    }
-}
 
 fn room_key(ctx: &Ctx, app_id: &str, room_id: &str, from: &str) -> Result<RoomKey, ApiFailure> {
     app(ctx, app_id)?;
@@ -51,24 +29,7 @@ fn room_key(ctx: &Ctx, app_id: &str, room_id: &str, from: &str) -> Result<RoomKe
 
 /// Checks the message against the 64 KB limit (of the decoded bytes when binary).
 fn payload(message: String, binary: bool) -> Result<Payload, ApiFailure> {
-    let size = if binary {
-        base64::engine::general_purpose::STANDARD
-            .decode(&message)
-            .map_err(|e| {
-                ApiFailure::invalid(format!(
-                    "with Binary true, Message must be standard base64: {e}"
-                ))
-            })?
-            .len()
-    } else {
-        message.len()
-    };
-    if size > MAX_MESSAGE_BYTES {
-        return Err(ApiFailure::invalid(format!(
-            "Message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
-        )));
-    }
-    Ok(Payload { message, binary })
+    Payload::checked(message, binary).map_err(ApiFailure::invalid)
 }
 
 fn absent(code: &'static str, message: String) -> ApiFailure {

@@ -52,6 +52,28 @@ impl ApiFailure {
 /// What an action answers: any serialisable result.
 pub(crate) type ActionResult = Result<serde_json::Value, ApiFailure>;
 
+/// Checks that `app_id` is hosted here.
+pub(crate) fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
+    if ctx.config.apps.contains(app_id) {
+        Ok(())
+    } else {
+        Err(ApiFailure::invalid(format!(
+            "AppId {app_id:?} is not hosted by this server"
+        )))
+    }
+}
+
+/// Checks a room or user id `value` of the body's `field`.
+pub(crate) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
+    if chorus_proto::is_valid_id(value) {
+        Ok(())
+    } else {
+        Err(ApiFailure::invalid(format!(
+            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
+        )))
+    }
+}
+
 /// Parses an action's JSON body.
 pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
     serde_json::from_slice(bytes).map_err(|e| ApiFailure::invalid(format!("bad request body: {e}")))

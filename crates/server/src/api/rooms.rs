@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use chorus_proto::is_valid_id;
 use chorus_proto::openapi::{
     BanRoomUser, DismissRoom, Done, GetRoomOnlineUsers, KickUser, RoomOnlineUsers,
 };
 use tokio::sync::oneshot;
 
-use super::{ActionResult, ApiFailure, body, result};
+use super::{ActionResult, ApiFailure, app, body, id, result};
 use crate::Ctx;
 use crate::clock::now_ms;
 use crate::room::{BanScope, Command, RoomKey};
@@ -21,26 +20,6 @@ fn room_key(ctx: &Ctx, app_id: &str, room_id: &str) -> Result<RoomKey, ApiFailur
         app_id: app_id.into(),
         room_id: room_id.into(),
     })
-}
-
-fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
-    if ctx.config.apps.contains(app_id) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "AppId {app_id:?} is not hosted by this server"
-        )))
-    }
-}
-
-fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
-    if is_valid_id(value) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
-        )))
-    }
 }
 
 /// Sends a command that answers through a oneshot and waits for the answer; a room that is

@@ -5,7 +5,8 @@
 //! outbox; a member in the reconnect grace period gets it on resume. Per-sender order holds
 //! because a room handles its commands one at a time and each outbox is FIFO.
 
-use chorus_proto::{ErrorCode, Event, MessageEvent, RtcError};
+use base64::Engine as _;
+use chorus_proto::{ErrorCode, Event, MAX_MESSAGE_BYTES, MessageEvent, RtcError};
 
 use super::core::{Output, Reply, Room};
 use super::participant::SessionId;
@@ -18,6 +19,25 @@ pub(crate) struct Payload {
 }
 
 impl Payload {
+    /// A payload within the contract's limit: 64 KB of text, or of the bytes a binary
+    /// message's base64 decodes to. The error says what is wrong, for either edge to wrap.
+    pub(crate) fn checked(message: String, binary: bool) -> Result<Self, String> {
+        let size = if binary {
+            base64::engine::general_purpose::STANDARD
+                .decode(&message)
+                .map_err(|e| format!("a binary message must be standard base64: {e}"))?
+                .len()
+        } else {
+            message.len()
+        };
+        if size > MAX_MESSAGE_BYTES {
+            return Err(format!(
+                "the message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+            ));
+        }
+        Ok(Payload { message, binary })
+    }
+
     /// The event a single receiver in the room gets.
     pub(crate) fn to_user(&self, from: &str) -> Event {
         let data = self.event(from);

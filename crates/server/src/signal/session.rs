@@ -5,11 +5,10 @@
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
-use base64::Engine as _;
 use chorus_proto::{
-    ErrorCode, JoinRoomParams, LoginParams, MAX_EXTRA_INFO_BYTES, MAX_MESSAGE_BYTES, MediaType,
-    Request, RequestFrame, RtcError, ServerFrame, ServerMessageResult, ServerParams, StreamIndex,
-    UserMessageParams, is_valid_id,
+    ErrorCode, JoinRoomParams, LoginParams, MAX_EXTRA_INFO_BYTES, MediaType, Request, RequestFrame,
+    RtcError, ServerFrame, ServerMessageResult, ServerParams, StreamIndex, UserMessageParams,
+    is_valid_id,
 };
 use futures_util::SinkExt;
 
@@ -148,20 +147,7 @@ fn invalid(message: impl Into<String>) -> RtcError {
 
 /// Checks a message against the contract's limit; binary messages must be base64.
 fn payload(message: String, binary: bool) -> Result<Payload, RtcError> {
-    let size = if binary {
-        base64::engine::general_purpose::STANDARD
-            .decode(&message)
-            .map_err(|e| invalid(format!("a binary message must be standard base64: {e}")))?
-            .len()
-    } else {
-        message.len()
-    };
-    if size > MAX_MESSAGE_BYTES {
-        return Err(invalid(format!(
-            "the message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
-        )));
-    }
-    Ok(Payload { message, binary })
+    Payload::checked(message, binary).map_err(invalid)
 }
 
 impl Session {
