@@ -1,5 +1,6 @@
 //! A bare signalling client: one WebSocket, requests out as [`RequestFrame`]s, answers and
-//! events in as [`ServerFrame`]s. Just enough protocol to join, leave and listen; it depends
+//! events in as [`ServerFrame`]s. Just enough protocol to join, leave, log in and listen (or
+//! hand the socket to a benchmark that drives the protocol itself); it depends
 //! on `chorus-proto` and `chorus-token` only, never on the server's or the SDK's internals.
 
 use std::net::SocketAddr;
@@ -9,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use chorus_proto::{
-    Empty, Event, JoinRoomParams, Request, RequestFrame, SIGNAL_PATH, ServerFrame, UserInfo,
+    Empty, Event, JoinRoomParams, LoginParams, Request, RequestFrame, SIGNAL_PATH, ServerFrame,
+    UserInfo,
 };
 use chorus_token::{AccessToken, Privilege};
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -20,7 +22,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A client's WebSocket.
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long any single request may take before the benchmark gives up on it.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,7 +53,8 @@ impl EventTally {
         *self.epoch.get_or_init(Instant::now)
     }
 
-    fn record(&self, event: &Event) {
+    /// Counts `event`.
+    pub(crate) fn record(&self, event: &Event) {
         if matches!(event, Event::UserJoined(_)) {
             self.user_joined.fetch_add(1, Ordering::Relaxed);
         }
@@ -164,6 +168,21 @@ impl Client {
             took,
             user_joined,
         })
+    }
+
+    /// Logs in to messaging outside rooms as `user`; `token` is made for room "".
+    pub(crate) async fn login(&mut self, user: &str, token: String) -> anyhow::Result<()> {
+        let request = Request::Login(LoginParams {
+            token,
+            user_id: user.to_owned(),
+        });
+        self.request(request).await.map(drop)
+    }
+
+    /// The socket, for a benchmark that drives the protocol itself, and the id its next
+    /// request should carry.
+    pub(crate) fn into_parts(self) -> (Ws, u64) {
+        (self.ws, self.next_id)
     }
 
     /// Leaves the room and waits for the answer.

@@ -6,18 +6,15 @@
 //! leave, so one-time allocations are in the baseline), then again once N connections have
 //! joined and the server has gone quiet. The difference over N is the cost per connection.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+use crate::child::{Server, child_nofile, server_bin};
 use crate::client::{Client, EventTally, token, warm_up};
 use crate::fds::raise_nofile;
 use crate::progress::Progress;
@@ -56,21 +53,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     // One fd per connection here and one in the server, which inherits the limit.
     let nofile = raise_nofile(args.connections as u64 + args.warmup as u64 + SPARE_FDS)
         .context("the benchmark and the server each need one fd per connection")?;
-    let bin = match args.server_bin.clone() {
-        Some(bin) => bin,
-        None => std::env::current_exe()
-            .context("cannot find this executable")?
-            .parent()
-            .context("this executable has no directory")?
-            .join("chorus"),
-    };
-    if !bin.is_file() {
-        bail!(
-            "no server binary at {}: build it with `cargo build --release -p chorus -p chorus-bench` \
-             or pass --server-bin PATH",
-            bin.display()
-        );
-    }
+    let bin = server_bin(args.server_bin.clone())?;
 
     let mut server = Server::spawn(&bin).await?;
     let pid = server.pid;
@@ -217,99 +200,6 @@ async fn measure(server: &mut Server, args: &Args) -> anyhow::Result<()> {
         bail!("{user_joined} onUserJoined events arrived where {expected} were expected");
     }
     Ok(())
-}
-
-/// The `chorus serve` child.
-struct Server {
-    child: Child,
-    pid: u32,
-    addr: SocketAddr,
-    stdout: JoinHandle<()>,
-}
-
-impl Server {
-    /// Starts `bin serve` on a free loopback port with the benchmark's app and waits for it to
-    /// say where it listens. The child is killed if this process drops it.
-    async fn spawn(bin: &std::path::Path) -> anyhow::Result<Server> {
-        let mut child = Command::new(bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--app"])
-            .arg(format!("{}:{}", crate::APP_ID, crate::APP_KEY))
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot run {}", bin.display()))?;
-        let pid = child.id().context("the server exited at once")?;
-        let stdout = child
-            .stdout
-            .take()
-            .context("the server's stdout is not piped")?;
-        let mut lines = BufReader::new(stdout).lines();
-        const READY: &str = "chorus is listening on http://";
-        let addr = tokio::time::timeout(Duration::from_secs(15), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(addr) = line.trim().strip_prefix(READY) {
-                    return addr
-                        .parse::<SocketAddr>()
-                        .with_context(|| format!("odd address in {line:?}"));
-                }
-            }
-            Err(anyhow!(
-                "the server closed its stdout without saying where it listens"
-            ))
-        })
-        .await;
-        let addr = match addr {
-            Ok(Ok(addr)) => addr,
-            Ok(Err(e)) => {
-                let status = child
-                    .wait()
-                    .await
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|e| e.to_string());
-                return Err(e.context(format!("the server did not start ({status})")));
-            }
-            Err(_) => bail!("the server said nothing about listening within 15 s"),
-        };
-        // Keep reading so the child never blocks on a full pipe.
-        let stdout =
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server {
-            child,
-            pid,
-            addr,
-            stdout,
-        })
-    }
-
-    /// An error naming how the child ended, if it has.
-    fn check_alive(&mut self) -> anyhow::Result<()> {
-        match self.child.try_wait() {
-            Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(anyhow!("the server (pid {}) exited: {status}", self.pid)),
-            Err(e) => Err(anyhow!(
-                "cannot check on the server (pid {}): {e}",
-                self.pid
-            )),
-        }
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.kill().await;
-        self.stdout.abort();
-    }
-}
-
-/// The child's soft open files limit as /proc shows it.
-fn child_nofile(pid: u32) -> Option<String> {
-    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3).map(str::to_owned)
 }
 
 /// Resident set size of `pid` in bytes.

@@ -8,10 +8,12 @@
 //! `chorus-proto`, not through the SDK, so the figures measure the server and nothing else of
 //! Chorus.
 
+mod child;
 mod client;
 mod fds;
 mod idle_memory;
 mod join_latency;
+mod messages;
 mod noise;
 mod progress;
 mod stats;
@@ -36,6 +38,8 @@ enum Command {
     JoinLatency(join_latency::Args),
     /// Resident memory per idle, joined signalling connection of a `chorus serve` child.
     IdleMemory(idle_memory::Args),
+    /// Delivered messages per second per server core, and send -> receipt latency.
+    Messages(messages::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,6 +58,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::JoinLatency(args) => join_latency::run(args).await,
             Command::IdleMemory(args) => idle_memory::run(args).await,
+            Command::Messages(args) => messages::run(args).await,
         }
     });
     match result {
