@@ -101,6 +101,8 @@ pub(crate) struct Room {
     pub(super) sessions: HashMap<SessionId, String>,
     pub(super) bans: Bans,
     pub(super) out: VecDeque<Output>,
+    /// The cached answer of [`Room::poll_timeout`]; `None` when it must be computed again.
+    next_timeout: Option<Option<Millis>>,
     /// Whether to queue [`Output::Hook`]s.
     hooks: bool,
     /// Whether `RoomCreate` went out and `RoomDestroy` has not yet.
@@ -116,6 +118,7 @@ impl Room {
             sessions: HashMap::new(),
             bans,
             out: VecDeque::new(),
+            next_timeout: None,
             hooks: false,
             live: false,
         }
@@ -155,9 +158,14 @@ impl Room {
         None
     }
 
-    /// When [`Room::handle_timeout`] next has work.
-    pub(crate) fn poll_timeout(&self) -> Option<Millis> {
-        self.users
+    /// When [`Room::handle_timeout`] next has work. Computed again only after something that
+    /// moves a timer (joins, leaves, drops, tokens), not after every message.
+    pub(crate) fn poll_timeout(&mut self) -> Option<Millis> {
+        if let Some(next) = self.next_timeout {
+            return next;
+        }
+        let next = self
+            .users
             .values()
             .flat_map(|p| {
                 let grace = p.dropped_at.map(|t| t + self.settings.grace);
@@ -168,11 +176,14 @@ impl Room {
                 [grace, warn, expiry]
             })
             .flatten()
-            .min()
+            .min();
+        self.next_timeout = Some(next);
+        next
     }
 
     /// Runs the timers that are due at `now`.
     pub(crate) fn handle_timeout(&mut self, now: Millis) {
+        self.next_timeout = None;
         let mut dropped = Vec::new();
         let mut expired = Vec::new();
         for (user, p) in &mut self.users {
@@ -225,6 +236,7 @@ impl Room {
 
     /// A session asks to join.
     pub(crate) fn join(&mut self, now: Millis, args: JoinArgs) {
+        self.next_timeout = None;
         let JoinArgs {
             session,
             id,
@@ -348,6 +360,7 @@ impl Room {
 
     /// A session's connection is gone; its user stays for the grace period.
     pub(crate) fn dropped(&mut self, now: Millis, session: SessionId) {
+        self.next_timeout = None;
         if let Some(user) = self.sessions.remove(&session)
             && let Some(p) = self.users.get_mut(&user)
         {
@@ -358,6 +371,7 @@ impl Room {
 
     /// A session replaces its token.
     pub(crate) fn update_token(&mut self, session: SessionId, id: u64, grant: Grant) {
+        self.next_timeout = None;
         let Some(p) = self.participant_mut(session, id) else {
             return;
         };
@@ -422,6 +436,7 @@ impl Room {
     }
 
     pub(super) fn remove(&mut self, user: &str, removal: Removal) {
+        self.next_timeout = None;
         if self.users.get(user).is_some_and(|p| p.visible) {
             self.unpublish_all(user, removal.stream);
         }
