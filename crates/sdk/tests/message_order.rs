@@ -3,8 +3,8 @@
 //! messages without waiting for each answer would.
 //!
 //! The server answers a message once it is queued for the receiver, and cuts off a receiver
-//! whose queue (1024 frames) fills up, however fast it reads. So ten senders at full speed
-//! usually get the receiver disconnected in a debug build (they see USER_MESSAGE_UNKNOWN).
+//! whose queue (4 MiB) fills up: ten senders at full speed can outrun one receiver in a debug
+//! build, which would then be disconnected (they would see USER_MESSAGE_UNKNOWN).
 //! The senders here keep at most [`UNREAD`] messages between them that the receiver has not
 //! read yet (a credit the receiver hands back per message read), which keeps the receiver's
 //! queue short and the test about order and completeness rather than about the server's
