@@ -150,7 +150,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             timeout: Duration::from_millis(config.webhook_timeout_ms),
             concurrency: config.webhook_concurrency,
         };
-        Webhooks::start(settings, apps.clone())
+        Webhooks::start(settings, apps.clone(), metrics.clone())
     });
     let ctx = Arc::new(Ctx {
         config: Resolved {
@@ -249,11 +249,7 @@ async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
 }
 
 async fn metrics_text(State(ctx): State<Arc<Ctx>>) -> String {
-    let text = ctx.metrics.render();
-    match &ctx.webhooks {
-        Some(webhooks) => webhooks.append_metrics(text),
-        None => text,
-    }
+    ctx.metrics.render()
 }
 
 impl RunningServer {

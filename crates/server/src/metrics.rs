@@ -22,6 +22,10 @@ pub(crate) struct Metrics {
     pub(crate) participants: Gauge,
     pub(crate) requests: Family<StaticLabels, Counter>,
     pub(crate) api_requests: Family<Labels, Counter>,
+    pub(crate) webhooks_delivered: Counter,
+    pub(crate) webhooks_failed: Counter,
+    pub(crate) webhook_retries: Counter,
+    pub(crate) webhooks_dropped: Counter,
 }
 
 impl Metrics {
@@ -53,6 +57,30 @@ impl Metrics {
             "OpenAPI requests by action and outcome",
             api_requests.clone(),
         );
+        let webhooks_delivered = Counter::default();
+        let webhooks_failed = Counter::default();
+        let webhook_retries = Counter::default();
+        let webhooks_dropped = Counter::default();
+        registry.register(
+            "webhooks_delivered",
+            "Webhook callbacks the receiver answered with 200",
+            webhooks_delivered.clone(),
+        );
+        registry.register(
+            "webhooks_failed",
+            "Webhook callbacks given up after every attempt failed",
+            webhooks_failed.clone(),
+        );
+        registry.register(
+            "webhook_retries",
+            "Webhook deliveries repeated after a failed attempt",
+            webhook_retries.clone(),
+        );
+        registry.register(
+            "webhooks_dropped",
+            "Webhook callbacks dropped because the queue was full",
+            webhooks_dropped.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             connections,
@@ -60,6 +88,10 @@ impl Metrics {
             participants,
             requests,
             api_requests,
+            webhooks_delivered,
+            webhooks_failed,
+            webhook_retries,
+            webhooks_dropped,
         }
     }
 

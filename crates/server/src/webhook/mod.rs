@@ -16,14 +16,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use prometheus_client::encoding::text::{encode_eof, encode_registry};
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::registry::Registry;
 use rand::Rng;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::Apps;
+use crate::metrics::Metrics;
 use crate::room::{HookEvent, HookSink, RoomKey};
 use callback::Callback;
 
@@ -45,65 +43,19 @@ pub(crate) struct WebhookSettings {
     pub(crate) concurrency: usize,
 }
 
-/// Counters of webhook delivery, rendered after the server's own metrics.
-#[derive(Clone)]
-struct WebhookMetrics {
-    registry: Arc<Registry>,
-    delivered: Counter,
-    failed: Counter,
-    retries: Counter,
-}
-
-impl WebhookMetrics {
-    fn new(dropped: &Counter) -> Self {
-        let mut registry = Registry::with_prefix("chorus");
-        let delivered = Counter::default();
-        let failed = Counter::default();
-        let retries = Counter::default();
-        registry.register(
-            "webhooks_delivered",
-            "Webhook callbacks the receiver answered with 200",
-            delivered.clone(),
-        );
-        registry.register(
-            "webhooks_failed",
-            "Webhook callbacks given up after every attempt failed",
-            failed.clone(),
-        );
-        registry.register(
-            "webhook_retries",
-            "Webhook deliveries repeated after a failed attempt",
-            retries.clone(),
-        );
-        registry.register(
-            "webhooks_dropped",
-            "Webhook callbacks dropped because the queue was full",
-            dropped.clone(),
-        );
-        WebhookMetrics {
-            registry: Arc::new(registry),
-            delivered,
-            failed,
-            retries,
-        }
-    }
-}
-
 /// The running webhook dispatcher.
 pub(crate) struct Webhooks {
     sink: HookSink,
     outstanding: Arc<AtomicUsize>,
-    metrics: WebhookMetrics,
     task: JoinHandle<()>,
 }
 
 impl Webhooks {
     /// Starts the dispatcher; rooms reach it through [`Webhooks::sink`].
-    pub(crate) fn start(settings: WebhookSettings, apps: Apps) -> Self {
+    pub(crate) fn start(settings: WebhookSettings, apps: Apps, metrics: Metrics) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let dropped = Counter::default();
+        let dropped = metrics.webhooks_dropped.clone();
         let outstanding = Arc::new(AtomicUsize::new(0));
-        let metrics = WebhookMetrics::new(&dropped);
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -113,7 +65,7 @@ impl Webhooks {
             http,
             settings: Arc::new(settings),
             apps,
-            metrics: metrics.clone(),
+            metrics,
             outstanding: outstanding.clone(),
             next_id: AtomicU64::new(0),
         };
@@ -121,7 +73,6 @@ impl Webhooks {
         Webhooks {
             sink: HookSink::new(tx, dropped, outstanding.clone()),
             outstanding,
-            metrics,
             task,
         }
     }
@@ -136,17 +87,6 @@ impl Webhooks {
         self.outstanding.load(Ordering::Relaxed)
     }
 
-    /// Appends the webhook counters to `text`, the server's OpenMetrics exposition.
-    pub(crate) fn append_metrics(&self, mut text: String) -> String {
-        if let Some(body) = text.strip_suffix("# EOF\n") {
-            text.truncate(body.len());
-        }
-        // Writing into a String cannot fail.
-        let _ = encode_registry(&mut text, &self.metrics.registry);
-        let _ = encode_eof(&mut text);
-        text
-    }
-
     /// Stops delivering; what is still queued is lost.
     pub(crate) fn stop(&self) {
         self.task.abort();
@@ -157,7 +97,7 @@ struct Dispatcher {
     http: reqwest::Client,
     settings: Arc<WebhookSettings>,
     apps: Apps,
-    metrics: WebhookMetrics,
+    metrics: Metrics,
     outstanding: Arc<AtomicUsize>,
     next_id: AtomicU64,
 }
@@ -247,7 +187,7 @@ impl Dispatcher {
         let url = &self.settings.url;
         for attempt in 1..=ATTEMPTS {
             if attempt > 1 {
-                self.metrics.retries.inc();
+                self.metrics.webhook_retries.inc();
             }
             let outcome = self
                 .http
@@ -258,7 +198,7 @@ impl Dispatcher {
                 .await;
             let why = match outcome {
                 Ok(response) if response.status() == reqwest::StatusCode::OK => {
-                    self.metrics.delivered.inc();
+                    self.metrics.webhooks_delivered.inc();
                     return;
                 }
                 Ok(response) => format!("answered HTTP {}", response.status()),
@@ -276,7 +216,7 @@ impl Dispatcher {
                 "webhook receiver {why}"
             );
             if attempt == ATTEMPTS {
-                self.metrics.failed.inc();
+                self.metrics.webhooks_failed.inc();
                 tracing::warn!(
                     event_id = %callback.event_id,
                     event_type = callback.event_type.as_str(),
