@@ -11,6 +11,7 @@ mod macros;
 mod enums;
 mod error;
 mod limits;
+mod media;
 mod message;
 pub mod openapi;
 mod room;
@@ -20,6 +21,7 @@ mod typescript;
 pub use enums::*;
 pub use error::{AudioMixingError, ErrorCode, RtcError};
 pub use limits::*;
+pub use media::*;
 pub use message::*;
 pub use room::*;
 pub use signal::{

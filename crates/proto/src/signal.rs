@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::RtcError;
 use crate::macros::{events, requests};
+use crate::media::*;
 use crate::message::*;
 use crate::room::*;
 
@@ -38,6 +39,26 @@ requests! {
     "publishScreen" => PublishScreen(MediaParams) -> Empty,
     /// Stop publishing the screen share.
     "unpublishScreen" => UnpublishScreen(MediaParams) -> Empty,
+    /// Offer (or re-offer) the publisher transport; answered with the SFU's answer.
+    "publisherOffer" => PublisherOffer(PublisherOfferParams) -> SdpAnswer,
+    /// Answer the latest `onSubscriberOffer`.
+    "subscriberAnswer" => SubscriberAnswer(SubscriberAnswerParams) -> Empty,
+    /// Receive a user's camera and/or microphone.
+    "subscribeStream" => SubscribeStream(SubscribeParams) -> Empty,
+    /// Stop receiving a user's camera and/or microphone.
+    "unsubscribeStream" => UnsubscribeStream(SubscribeParams) -> Empty,
+    /// Receive a user's screen share.
+    "subscribeScreen" => SubscribeScreen(SubscribeParams) -> Empty,
+    /// Stop receiving a user's screen share.
+    "unsubscribeScreen" => UnsubscribeScreen(SubscribeParams) -> Empty,
+    /// Pause everything subscribed (of the media type) without unsubscribing.
+    "pauseAllSubscribedStream" => PauseAllSubscribedStream(MediaParams) -> Empty,
+    /// Resume what `pauseAllSubscribedStream` paused.
+    "resumeAllSubscribedStream" => ResumeAllSubscribedStream(MediaParams) -> Empty,
+    /// Choose the simulcast layer received of a user's video.
+    "setRemoteSimulcastStreamType" => SetRemoteSimulcastStreamType(SimulcastParams) -> Empty,
+    /// Tell the room that capture started or stopped.
+    "setCaptureState" => SetCaptureState(CaptureStateParams) -> Empty,
     /// Send a text message to one user in the room; answered once delivered.
     "sendUserMessage" => SendUserMessage(UserMessageParams) -> Empty,
     /// Send bytes (base64) to one user in the room.
@@ -79,6 +100,16 @@ events! {
     "onUserPublishScreen" => UserPublishScreen(StreamPublishedEvent),
     /// A user stopped publishing a screen share.
     "onUserUnpublishScreen" => UserUnpublishScreen(StreamUnpublishedEvent),
+    /// The SFU (re)offers the subscriber transport; answer with `subscriberAnswer`.
+    "onSubscriberOffer" => SubscriberOffer(SubscriberOfferEvent),
+    /// A user started capturing video.
+    "onUserStartVideoCapture" => UserStartVideoCapture(UserCaptureEvent),
+    /// A user stopped capturing video.
+    "onUserStopVideoCapture" => UserStopVideoCapture(UserCaptureEvent),
+    /// A user started capturing audio.
+    "onUserStartAudioCapture" => UserStartAudioCapture(UserCaptureEvent),
+    /// A user stopped capturing audio.
+    "onUserStopAudioCapture" => UserStopAudioCapture(UserCaptureEvent),
     /// The server ended something for this client (kick, dismiss, ban, duplicate login,
     /// token expiry).
     "onError" => Error(ErrorEvent),

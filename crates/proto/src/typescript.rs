@@ -38,6 +38,8 @@ pub fn typescript_module() -> String {
         SubtitleMode::ts_declaration(),
         SubtitleEventType::ts_declaration(),
         ReconnectReason::ts_declaration(),
+        TrackKind::ts_declaration(),
+        SimulcastStreamType::ts_declaration(),
     ] {
         out.push_str(&decl);
         out.push('\n');

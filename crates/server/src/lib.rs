@@ -14,6 +14,8 @@ mod config;
 mod messaging;
 mod metrics;
 mod room;
+#[allow(dead_code)]
+mod sfu;
 mod signal;
 mod webhook;
 

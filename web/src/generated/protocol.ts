@@ -198,6 +198,17 @@ export enum ReconnectReason {
   notifyReconnect = "notifyReconnect",
 }
 
+export enum TrackKind {
+  AUDIO = "audio",
+  VIDEO = "video",
+}
+
+export enum SimulcastStreamType {
+  VIDEO_STREAM_HIGH = 0,
+  VIDEO_STREAM_LOW = 1,
+  VIDEO_STREAM_MID = 2,
+}
+
 export type RtcError = { 
 /**
  * The contract's code.
@@ -296,6 +307,58 @@ export type MediaParams = {
  * Which media.
  */
 mediaType: MediaType, };
+
+export type PublisherOfferParams = { 
+/**
+ * The SDP offer; every media section is `sendonly`.
+ */
+sdp: string, 
+/**
+ * What each m-line carries. An m-line not listed is rejected.
+ */
+tracks: Array<PublishedTrack>, };
+
+export type SdpAnswer = { 
+/**
+ * The SDP.
+ */
+sdp: string, };
+
+export type SubscriberAnswerParams = { 
+/**
+ * The SDP answer.
+ */
+sdp: string, };
+
+export type SubscribeParams = { 
+/**
+ * The publisher.
+ */
+userId: string, 
+/**
+ * Which of its media.
+ */
+mediaType: MediaType, };
+
+export type SimulcastParams = { 
+/**
+ * The publisher.
+ */
+userId: string, 
+/**
+ * The layer.
+ */
+streamType: SimulcastStreamType, };
+
+export type CaptureStateParams = { 
+/**
+ * Audio or video.
+ */
+kind: TrackKind, 
+/**
+ * Capturing now or not.
+ */
+capturing: boolean, };
 
 export type UserMessageParams = { 
 /**
@@ -401,6 +464,22 @@ mediaType: MediaType,
  */
 reason: StreamRemoveReason, };
 
+export type SubscriberOfferEvent = { 
+/**
+ * The SDP offer; every active media section is `sendonly` from the server.
+ */
+sdp: string, 
+/**
+ * What each active m-line carries; m-lines not listed are stopped.
+ */
+tracks: Array<SubscribedTrack>, };
+
+export type UserCaptureEvent = { 
+/**
+ * Who.
+ */
+userId: string, };
+
 export type ErrorEvent = { 
 /**
  * What happened.
@@ -443,6 +522,16 @@ export interface Methods {
   unpublishStream: { params: MediaParams; result: Empty };
   publishScreen: { params: MediaParams; result: Empty };
   unpublishScreen: { params: MediaParams; result: Empty };
+  publisherOffer: { params: PublisherOfferParams; result: SdpAnswer };
+  subscriberAnswer: { params: SubscriberAnswerParams; result: Empty };
+  subscribeStream: { params: SubscribeParams; result: Empty };
+  unsubscribeStream: { params: SubscribeParams; result: Empty };
+  subscribeScreen: { params: SubscribeParams; result: Empty };
+  unsubscribeScreen: { params: SubscribeParams; result: Empty };
+  pauseAllSubscribedStream: { params: MediaParams; result: Empty };
+  resumeAllSubscribedStream: { params: MediaParams; result: Empty };
+  setRemoteSimulcastStreamType: { params: SimulcastParams; result: Empty };
+  setCaptureState: { params: CaptureStateParams; result: Empty };
   sendUserMessage: { params: UserMessageParams; result: Empty };
   sendUserBinaryMessage: { params: UserMessageParams; result: Empty };
   sendRoomMessage: { params: MessageParams; result: Empty };
@@ -465,6 +554,11 @@ export interface Events {
   onUserUnpublishStream: StreamUnpublishedEvent;
   onUserPublishScreen: StreamPublishedEvent;
   onUserUnpublishScreen: StreamUnpublishedEvent;
+  onSubscriberOffer: SubscriberOfferEvent;
+  onUserStartVideoCapture: UserCaptureEvent;
+  onUserStopVideoCapture: UserCaptureEvent;
+  onUserStartAudioCapture: UserCaptureEvent;
+  onUserStopAudioCapture: UserCaptureEvent;
   onError: ErrorEvent;
   onTokenWillExpire: TokenWillExpireEvent;
   onUserMessageReceived: MessageEvent;

@@ -208,6 +208,7 @@ impl Session {
             Request::SetServerParams(p) => self.set_server_params(p),
             Request::SendServerMessage(p) => self.server_message(id, p.message, false),
             Request::SendServerBinaryMessage(p) => self.server_message(id, p.message, true),
+            _ => Err(invalid("media is being wired in")),
         };
         match result {
             Ok(Answer::Routed) => {
