@@ -1,0 +1,1 @@
+//! Sample-rate conversion to 48 kHz for file sources.
