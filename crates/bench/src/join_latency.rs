@@ -71,6 +71,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     }
     let config = Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        rtc_port: 0,
         apps: vec![AppCredentials {
             id: crate::APP_ID.into(),
             key: crate::APP_KEY.into(),

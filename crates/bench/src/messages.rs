@@ -269,6 +269,7 @@ impl Host {
         };
         let config = Config {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            rtc_port: 0,
             apps: vec![AppCredentials {
                 id: crate::APP_ID.into(),
                 key: crate::APP_KEY.into(),

@@ -15,9 +15,12 @@ pub(crate) struct ServeArgs {
     /// HTTP address for signalling, the OpenAPI, /healthz and /metrics [default: 127.0.0.1:8080].
     #[arg(long)]
     listen: Option<SocketAddr>,
-    /// Media port (UDP and TCP) [default: 7881].
+    /// Media port (UDP and TCP) [default: 7881; 0 picks one].
     #[arg(long)]
     rtc_port: Option<u16>,
+    /// The IP to advertise in media candidates instead of the listen IP (1:1 NAT).
+    #[arg(long)]
+    public_ip: Option<std::net::IpAddr>,
     /// An app as ID:KEY (repeatable). None: a dev app is made up, loopback only.
     #[arg(long = "app", value_name = "ID:KEY")]
     apps: Vec<String>,
@@ -60,6 +63,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(port) = args.rtc_port {
         config.rtc_port = port;
+    }
+    if args.public_ip.is_some() {
+        config.public_ip = args.public_ip;
     }
     for spec in &args.apps {
         let (id, key) = pair(spec, "--app")?;

@@ -34,6 +34,7 @@ impl Servers {
         let chorus = runtime
             .block_on(chorus_server::start(Config {
                 listen: "127.0.0.1:0".parse().expect("an address"),
+                rtc_port: 0,
                 apps: vec![AppCredentials {
                     id: APP_ID.into(),
                     key: APP_KEY.into(),

@@ -64,7 +64,7 @@ fn word_after<'a>(line: &'a str, label: &str) -> &'a str {
 
 #[test]
 fn serve_join_and_kick_through_the_openapi() {
-    let server = Proc::spawn(&["serve", "--listen", "127.0.0.1:0"]);
+    let server = Proc::spawn(&["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0"]);
     let url = word_after(&server.line_with("listening on"), "listening on ").to_owned();
     let dev = server.line_with("app id:");
     let (app_id, app_key) = (

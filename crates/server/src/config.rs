@@ -2,7 +2,7 @@
 //! start-up. Each part gets only its own small piece.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Deserialize;
 
@@ -12,8 +12,12 @@ use serde::Deserialize;
 pub struct Config {
     /// HTTP address: signalling, OpenAPI, health, metrics.
     pub listen: SocketAddr,
-    /// UDP/TCP port for media.
+    /// UDP port for media, on the listen address's IP; ICE-TCP listens on the same number.
+    /// 0 picks a free port.
     pub rtc_port: u16,
+    /// The IP put in media candidates instead of the listen IP: the public address of a 1:1
+    /// NAT, or whatever forwards to this host.
+    pub public_ip: Option<IpAddr>,
     /// The apps served. None: a dev app is made up and the server stays on loopback.
     pub apps: Vec<AppCredentials>,
     /// Key pairs that may call the OpenAPI.
@@ -73,6 +77,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             rtc_port: 7881,
+            public_ip: None,
             apps: Vec::new(),
             openapi_keys: Vec::new(),
             max_room_users: 10_000,

@@ -2,7 +2,7 @@
 //!
 //! This file is the one place that wires the parts together: [`signal`] (the WebSocket edge)
 //! and [`api`] (the signed OpenAPI) drive [`room`] (the control plane) through commands; the
-//! media plane (`sfu`) will sit under `room` the same way; rooms' hooks flow out to
+//! media plane ([`sfu`]) sits under `room` the same way; rooms' hooks flow out to
 //! [`webhook`] when a webhook URL is configured. `chorus serve` is a thin shell over
 //! [`start`].
 
@@ -14,7 +14,6 @@ mod config;
 mod messaging;
 mod metrics;
 mod room;
-#[allow(dead_code)]
 mod sfu;
 mod signal;
 mod webhook;
@@ -41,6 +40,7 @@ use config::Apps;
 use messaging::{BusinessServer, Hub};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
+use sfu::{Sfu, SfuConfig};
 use webhook::{WebhookSettings, Webhooks};
 
 /// What every handler shares.
@@ -50,6 +50,7 @@ pub(crate) struct Ctx {
     pub(crate) hub: Hub,
     pub(crate) business: BusinessServer,
     pub(crate) metrics: Metrics,
+    pub(crate) sfu: Sfu,
     webhooks: Option<Webhooks>,
     draining: AtomicBool,
     next_session: AtomicU64,
@@ -89,6 +90,14 @@ pub enum StartError {
     /// The configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The media port could not be bound.
+    #[error("cannot bind the media port {addr}: {source}")]
+    RtcBind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -154,6 +163,16 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         };
         Webhooks::start(settings, apps.clone(), metrics.clone())
     });
+    let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
+    let sfu = Sfu::start(SfuConfig {
+        bind: rtc_bind,
+        public_ip: config.public_ip,
+    })
+    .await
+    .map_err(|source| StartError::RtcBind {
+        addr: rtc_bind,
+        source,
+    })?;
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,
@@ -170,6 +189,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             settings,
             metrics.clone(),
             webhooks.as_ref().map(Webhooks::sink),
+            sfu.clone(),
         ),
         hub: Hub::start(),
         business: BusinessServer::new(
@@ -177,6 +197,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             config.server_message_concurrency,
         ),
         metrics,
+        sfu,
         webhooks,
         draining: AtomicBool::new(false),
         next_session: AtomicU64::new(1),
@@ -255,6 +276,11 @@ async fn metrics_text(State(ctx): State<Arc<Ctx>>) -> String {
 }
 
 impl RunningServer {
+    /// The bound media (UDP) address.
+    pub fn rtc_addr(&self) -> SocketAddr {
+        self.ctx.sfu.local_addr()
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr

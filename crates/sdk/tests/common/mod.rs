@@ -30,6 +30,7 @@ pub async fn server() -> RunningServer {
 pub async fn server_with(tweak: impl FnOnce(&mut Config)) -> RunningServer {
     let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("a socket address"),
+        rtc_port: 0,
         apps: vec![AppCredentials {
             id: APP_ID.into(),
             key: APP_KEY.into(),

@@ -19,6 +19,10 @@ use super::ban::Bans;
 use super::grant::{Grant, Millis};
 use super::participant::{Participant, Published, SessionId};
 use super::streams::published_event;
+use super::subscriptions::{ForwardKey, Reception};
+use crate::sfu::{ForwardMode, PeerId, Source};
+use chorus_proto::SimulcastStreamType;
+use std::sync::Arc;
 
 /// Per-room rules, from the server configuration.
 #[derive(Debug, Clone)]
@@ -39,6 +43,10 @@ pub(crate) struct JoinArgs {
     pub(crate) info: UserInfo,
     pub(crate) visible: bool,
     pub(crate) grant: Grant,
+    /// Subscribe to others' audio as they publish it.
+    pub(crate) auto_audio: bool,
+    /// Subscribe to others' video as they publish it.
+    pub(crate) auto_video: bool,
 }
 
 /// A successful answer.
@@ -70,6 +78,19 @@ pub(crate) enum Output {
     Detach { session: SessionId },
     /// Something webhooks report (only with [`Room::enable_hooks`]).
     Hook(Hook),
+    /// Tell the SFU what `subscriber` gets of `source`.
+    Forward {
+        subscriber: PeerId,
+        source: Source,
+        user_id: Arc<str>,
+        mode: ForwardMode,
+    },
+    /// Tell the SFU which simulcast layer `subscriber` gets of `publisher`.
+    Layer {
+        subscriber: PeerId,
+        publisher: PeerId,
+        layer: SimulcastStreamType,
+    },
 }
 
 /// How a participant goes, as others and they themselves see it.
@@ -107,6 +128,10 @@ pub(crate) struct Room {
     hooks: bool,
     /// Whether `RoomCreate` went out and `RoomDestroy` has not yet.
     live: bool,
+    /// The forwarding the SFU was last asked for.
+    pub(super) forwarding: HashMap<ForwardKey, (ForwardMode, Arc<str>)>,
+    /// Whether forwarding may have changed since it was last synced.
+    media_dirty: bool,
 }
 
 impl Room {
@@ -121,6 +146,8 @@ impl Room {
             next_timeout: None,
             hooks: false,
             live: false,
+            forwarding: HashMap::new(),
+            media_dirty: false,
         }
     }
 
@@ -151,6 +178,13 @@ impl Room {
         if let Some(output) = self.out.pop_front() {
             return Some(output);
         }
+        if self.media_dirty {
+            self.media_dirty = false;
+            self.sync_forwarding();
+            if let Some(output) = self.out.pop_front() {
+                return Some(output);
+            }
+        }
         if self.live && self.users.is_empty() {
             self.live = false;
             return Some(Output::Hook(Hook::RoomDestroy));
@@ -179,6 +213,11 @@ impl Room {
             .min();
         self.next_timeout = Some(next);
         next
+    }
+
+    /// Forwarding may have changed: sync it before the step's outputs run out.
+    pub(super) fn media_changed(&mut self) {
+        self.media_dirty = true;
     }
 
     /// Runs the timers that are due at `now`.
@@ -243,6 +282,8 @@ impl Room {
             info,
             visible,
             grant,
+            auto_audio,
+            auto_video,
         } = args;
         if self.sessions.contains_key(&session) {
             let msg = format!("already in room {}; call leaveRoom first", self.id);
@@ -281,7 +322,10 @@ impl Room {
             p.info = info;
             p.grant = grant;
             p.warned = false;
+            p.reception.auto_audio = auto_audio;
+            p.reception.auto_video = auto_video;
             let missed = p.missed.take();
+            self.media_changed();
             self.sessions.insert(session, user.clone());
             self.reply_joined(session, id, &user, true);
             for event in missed {
@@ -327,10 +371,12 @@ impl Room {
                 warned: false,
                 dropped_at: None,
                 missed: Default::default(),
+                reception: Reception::new(auto_audio, auto_video),
             },
         );
         self.reply_joined(session, id, &user, false);
         self.send_snapshot(session, &user);
+        self.auto_subscribe_joiner(now, &user);
         if visible {
             self.broadcast(
                 &user,
@@ -367,6 +413,7 @@ impl Room {
             p.dropped_at = Some(now);
             p.missed = Default::default();
         }
+        self.media_changed();
     }
 
     /// A session replaces its token.
@@ -437,6 +484,7 @@ impl Room {
 
     pub(super) fn remove(&mut self, user: &str, removal: Removal) {
         self.next_timeout = None;
+        self.media_changed();
         if self.users.get(user).is_some_and(|p| p.visible) {
             self.unpublish_all(user, removal.stream);
         }

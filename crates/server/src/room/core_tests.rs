@@ -40,6 +40,8 @@ fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
             info,
             visible: true,
             grant: grant(expire_at),
+            auto_audio: true,
+            auto_video: true,
         },
     );
 }

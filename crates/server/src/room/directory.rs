@@ -13,6 +13,7 @@ use super::ban::{BanScope, Bans};
 use super::core::{Room, RoomSettings};
 use super::{Command, HookSink, RoomHandle, RoomKey, task};
 use crate::metrics::Metrics;
+use crate::sfu::Sfu;
 
 /// Bound of each room's inbox: senders wait when a room falls this far behind.
 const ROOM_INBOX: usize = 4096;
@@ -24,6 +25,7 @@ pub(crate) struct Directory {
     settings: RoomSettings,
     metrics: Metrics,
     hooks: Option<HookSink>,
+    sfu: Sfu,
 }
 
 /// One app's bans: (room, scope) -> until; room is None for app-wide user bans.
@@ -37,12 +39,18 @@ struct State {
 
 impl Directory {
     /// With `hooks`, every room emits webhook hooks into it.
-    pub(crate) fn new(settings: RoomSettings, metrics: Metrics, hooks: Option<HookSink>) -> Self {
+    pub(crate) fn new(
+        settings: RoomSettings,
+        metrics: Metrics,
+        hooks: Option<HookSink>,
+        sfu: Sfu,
+    ) -> Self {
         Directory {
             state: Arc::default(),
             settings,
             metrics,
             hooks,
+            sfu,
         }
     }
 
@@ -139,6 +147,11 @@ impl Directory {
     /// The server's metrics.
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The media plane rooms drive.
+    pub(crate) fn sfu(&self) -> &Sfu {
+        &self.sfu
     }
 
     /// Where rooms put webhook hooks, when webhooks are on.

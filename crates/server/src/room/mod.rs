@@ -18,13 +18,15 @@ mod link;
 mod messages;
 mod participant;
 mod streams;
+mod subscriptions;
 mod task;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chorus_proto::{
-    MediaType, StreamIndex, StreamRemoveReason, UserOfflineReason, openapi::RoomOnlineUsers,
+    MediaType, SimulcastStreamType, StreamIndex, StreamRemoveReason, TrackKind, UserOfflineReason,
+    openapi::RoomOnlineUsers,
 };
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::mpsc::error::TrySendError;
@@ -37,6 +39,7 @@ pub(crate) use grant::{Grant, Millis};
 pub(crate) use link::{Outbound, Outbox, SessionLink, link};
 pub(crate) use messages::Payload;
 pub(crate) use participant::SessionId;
+pub(crate) use subscriptions::SubscribeOp;
 
 /// Names one room: rooms of different apps never meet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -113,6 +116,28 @@ pub(crate) enum SessionRequest {
     RoomMessage {
         id: u64,
         payload: Payload,
+    },
+    Subscribe {
+        id: u64,
+        op: SubscribeOp,
+        user_id: String,
+        index: StreamIndex,
+        media: MediaType,
+    },
+    PauseAll {
+        id: u64,
+        media: MediaType,
+        paused: bool,
+    },
+    SetLayer {
+        id: u64,
+        user_id: String,
+        layer: SimulcastStreamType,
+    },
+    CaptureState {
+        id: u64,
+        kind: TrackKind,
+        capturing: bool,
     },
 }
 

@@ -3,6 +3,7 @@
 use chorus_proto::{Event, MediaType, StreamIndex, UserInfo};
 
 use super::grant::{Grant, Millis};
+use super::subscriptions::Reception;
 
 /// Identifies one signalling connection across the server.
 pub(crate) type SessionId = u64;
@@ -57,6 +58,8 @@ pub(crate) struct Participant {
     pub(crate) dropped_at: Option<Millis>,
     /// What others did while the connection was gone.
     pub(crate) missed: Missed,
+    /// What they receive of others.
+    pub(crate) reception: Reception,
 }
 
 /// Events a participant in grace missed, replayed in order when they resume.

@@ -57,6 +57,7 @@ impl Room {
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = added {
             self.broadcast(&user, published_event(index, &user, media));
+            self.auto_subscribe_to(now, &user, index, media);
             self.hook(Hook::Publish { user, index, media });
         }
     }
@@ -75,6 +76,9 @@ impl Room {
         let removed = p.published_mut(index).remove(media);
         let (user, visible) = (p.info.user_id.clone(), p.visible);
         self.reply(session, id, Ok(Reply::Done));
+        if let Some(media) = removed {
+            self.drop_subscriptions_to(&user, index, media);
+        }
         if let Some(media) = removed.filter(|_| visible) {
             let reason = StreamRemoveReason::Unpublish;
             self.broadcast(&user, unpublished_event(index, &user, media, reason));
@@ -97,6 +101,7 @@ impl Room {
         ];
         for (index, media) in gone {
             if let Some(media) = media {
+                self.drop_subscriptions_to(user, index, media);
                 self.broadcast(user, unpublished_event(index, user, media, reason));
                 self.hook(Hook::Unpublish {
                     user: user.to_owned(),

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use chorus_proto::{ErrorCode, RtcError, ServerFrame};
+use std::sync::Arc;
+
+use chorus_proto::{ErrorCode, RtcError, ServerFrame, SimulcastStreamType};
 use tokio::sync::mpsc;
 
 use super::core::{Output, Reply, Room};
@@ -15,6 +17,7 @@ use super::{
     Command, Directory, HookEvent, Outbound, RoomKey, SessionId, SessionLink, SessionRequest,
 };
 use crate::clock::now_ms;
+use crate::sfu::{ForwardMode, PeerId, Sfu, Source};
 
 pub(super) async fn run(
     mut room: Room,
@@ -26,6 +29,7 @@ pub(super) async fn run(
         links: HashMap::new(),
         key: key.clone(),
         directory: directory.clone(),
+        media: Vec::new(),
     };
     loop {
         let wait = room
@@ -41,6 +45,11 @@ pub(super) async fn run(
             }
         }
         shell.flush(&mut room);
+        // The SFU applies forwarding in the order the room decided it; waiting here is the
+        // backpressure that keeps a busy SFU's inbox bounded.
+        for command in shell.media.drain(..) {
+            command.send(directory.sfu()).await;
+        }
         if room.is_empty() && directory.retire(&key, &inbox) {
             break;
         }
@@ -56,6 +65,41 @@ struct Shell {
     links: HashMap<SessionId, SessionLink>,
     key: RoomKey,
     directory: Directory,
+    /// SFU commands of this step, sent once the step is flushed.
+    media: Vec<MediaCommand>,
+}
+
+/// A room output for the SFU.
+enum MediaCommand {
+    Forward {
+        subscriber: PeerId,
+        source: Source,
+        user_id: Arc<str>,
+        mode: ForwardMode,
+    },
+    Layer {
+        subscriber: PeerId,
+        publisher: PeerId,
+        layer: SimulcastStreamType,
+    },
+}
+
+impl MediaCommand {
+    async fn send(self, sfu: &Sfu) {
+        match self {
+            MediaCommand::Forward {
+                subscriber,
+                source,
+                user_id,
+                mode,
+            } => sfu.forward(subscriber, source, user_id, mode).await,
+            MediaCommand::Layer {
+                subscriber,
+                publisher,
+                layer,
+            } => sfu.set_layer(subscriber, publisher, layer).await,
+        }
+    }
 }
 
 impl Shell {
@@ -87,6 +131,24 @@ impl Shell {
                     SessionRequest::RoomMessage { id, payload } => {
                         room.room_message(session, id, &payload)
                     }
+                    SessionRequest::Subscribe {
+                        id,
+                        op,
+                        user_id,
+                        index,
+                        media,
+                    } => room.subscribe(now, session, id, op, &user_id, index, media),
+                    SessionRequest::PauseAll { id, media, paused } => {
+                        room.pause_all(session, id, media, paused)
+                    }
+                    SessionRequest::SetLayer { id, user_id, layer } => {
+                        room.set_layer(session, id, &user_id, layer)
+                    }
+                    SessionRequest::CaptureState {
+                        id,
+                        kind,
+                        capturing,
+                    } => room.capture_state(session, id, kind, capturing),
                 }
                 self.flush(room);
                 if !room.has_session(session) {
@@ -169,6 +231,26 @@ impl Shell {
                         });
                     }
                 }
+                Output::Forward {
+                    subscriber,
+                    source,
+                    user_id,
+                    mode,
+                } => self.media.push(MediaCommand::Forward {
+                    subscriber,
+                    source,
+                    user_id,
+                    mode,
+                }),
+                Output::Layer {
+                    subscriber,
+                    publisher,
+                    layer,
+                } => self.media.push(MediaCommand::Layer {
+                    subscriber,
+                    publisher,
+                    layer,
+                }),
                 Output::Detach { session } => {
                     if let Some(link) = self.links.remove(&session) {
                         // Notices are always queued while the session lives.

@@ -128,8 +128,28 @@ pub(crate) struct Sfu {
 impl Sfu {
     /// Binds the sockets and spawns the SFU task on the current runtime.
     pub(crate) async fn start(config: SfuConfig) -> io::Result<Sfu> {
-        let _ = config;
-        todo!("sfu task")
+        // Placeholder until the forwarding loop lands: binds the port and refuses media.
+        let socket = tokio::net::UdpSocket::bind(config.bind).await?;
+        let local_addr = socket.local_addr()?;
+        let (commands, mut inbox) = mpsc::channel(1024);
+        tokio::spawn(async move {
+            let _socket = socket;
+            while let Some(command) = inbox.recv().await {
+                match command {
+                    Command::PublisherOffer { reply, .. } => {
+                        let _ = reply.send(Err(SfuError::Closed));
+                    }
+                    Command::SubscriberAnswer { reply, .. } => {
+                        let _ = reply.send(Err(SfuError::NoPendingOffer));
+                    }
+                    _ => {}
+                }
+            }
+        });
+        Ok(Sfu {
+            commands,
+            local_addr,
+        })
     }
 
     /// The bound UDP address.
@@ -168,7 +188,11 @@ impl Sfu {
     }
 
     /// Applies the client's answer to the latest subscriber offer.
-    pub(crate) async fn subscriber_answer(&self, peer: PeerId, sdp: String) -> Result<(), SfuError> {
+    pub(crate) async fn subscriber_answer(
+        &self,
+        peer: PeerId,
+        sdp: String,
+    ) -> Result<(), SfuError> {
         let (reply, done) = oneshot::channel();
         self.commands
             .send(Command::SubscriberAnswer { peer, sdp, reply })

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use chorus_proto::{
-    ErrorCode, JoinRoomParams, LoginParams, MAX_EXTRA_INFO_BYTES, MediaType, Request, RequestFrame,
-    RtcError, ServerFrame, ServerMessageResult, ServerParams, StreamIndex, UserMessageParams,
+    ErrorCode, Event, JoinRoomParams, LoginParams, MAX_EXTRA_INFO_BYTES, MediaType,
+    PublisherOfferParams, Request, RequestFrame, RtcError, SdpAnswer, ServerFrame,
+    ServerMessageResult, ServerParams, StreamIndex, SubscribeParams, UserMessageParams,
     is_valid_id,
 };
 use futures_util::SinkExt;
+use tokio::sync::mpsc;
 
 use super::auth::check_room_token;
 use crate::Ctx;
@@ -18,12 +20,26 @@ use crate::clock::now_secs;
 use crate::messaging::LoginKey;
 use crate::room::{
     Command, JoinArgs, Outbound, Outbox, Payload, RoomHandle, RoomKey, SessionLink, SessionRequest,
-    link,
+    SubscribeOp, link,
 };
+use crate::sfu::{PeerEvent, PeerId, SfuError};
+
+/// The client's view of an SFU refusal.
+fn media_error(e: SfuError) -> RtcError {
+    let code = match e {
+        SfuError::Sdp(_) | SfuError::Tracks(_) | SfuError::NoPendingOffer => {
+            ErrorCode::InvalidParams
+        }
+        SfuError::UnknownPeer => ErrorCode::NotConnectedYet,
+        SfuError::Closed => ErrorCode::PublishFailed,
+    };
+    RtcError::new(code, e.to_string())
+}
 
 pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
     let (link, mut inbox) = link(ctx.next_session_id());
     let kill = inbox.kill_signal();
+    let (media_events, mut media_inbox) = mpsc::channel(16);
     let mut session = Session {
         ctx: ctx.clone(),
         link,
@@ -31,6 +47,10 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
         room: None,
         login: None,
         logins: 0,
+        media: Media {
+            events: media_events,
+            open: false,
+        },
     };
     ctx.metrics.connections.inc();
     // Pings keep a quiet client's connection provably alive (browsers answer them without any
@@ -57,11 +77,19 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
                         break;
                     }
                 }
-                Some(Outbound::Detached(key)) => session.detached(&key),
+                Some(Outbound::Detached(key)) => session.detached(&key).await,
                 Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
+            // The session holds a sender itself, so this never yields None.
+            Some(event) = media_inbox.recv() => {
+                if let Some(frame) = session.media_event(event)
+                    && socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err()
+                {
+                    break;
+                }
+            }
             message = socket.recv() => {
                 last_heard = tokio::time::Instant::now();
                 let reply = match message {
@@ -100,7 +128,7 @@ async fn write_burst(
     for _ in 1..BURST {
         match inbox.try_recv() {
             Some(Outbound::Frame(frame)) => socket.feed(Message::Text(frame)).await?,
-            Some(Outbound::Detached(key)) => session.detached(&key),
+            Some(Outbound::Detached(key)) => session.detached(&key).await,
             Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
             None => break,
         }
@@ -131,14 +159,24 @@ struct Session {
     login: Option<Login>,
     /// Logins made so far, numbering each.
     logins: u64,
+    media: Media,
+}
+
+/// The session's peer in the SFU: open while the session is in a room.
+struct Media {
+    /// Where the SFU tells this session things; the receiver is in the session loop.
+    events: mpsc::Sender<PeerEvent>,
+    open: bool,
 }
 
 /// How a request is answered.
 enum Answer {
     /// The room answers through the outbox.
     Routed,
-    /// Answered here, now.
+    /// Answered here, now, with `{}`.
     Now,
+    /// Answered here, now, with this result.
+    With(serde_json::Value),
 }
 
 fn invalid(message: impl Into<String>) -> RtcError {
@@ -208,7 +246,56 @@ impl Session {
             Request::SetServerParams(p) => self.set_server_params(p),
             Request::SendServerMessage(p) => self.server_message(id, p.message, false),
             Request::SendServerBinaryMessage(p) => self.server_message(id, p.message, true),
-            _ => Err(invalid("media is being wired in")),
+            Request::PublisherOffer(p) => self.publisher_offer(p).await,
+            Request::SubscriberAnswer(p) => self.subscriber_answer(p.sdp).await,
+            Request::SubscribeStream(p) => {
+                self.subscribe(id, SubscribeOp::Subscribe, StreamIndex::Main, p)
+                    .await
+            }
+            Request::UnsubscribeStream(p) => {
+                self.subscribe(id, SubscribeOp::Unsubscribe, StreamIndex::Main, p)
+                    .await
+            }
+            Request::SubscribeScreen(p) => {
+                self.subscribe(id, SubscribeOp::Subscribe, StreamIndex::Screen, p)
+                    .await
+            }
+            Request::UnsubscribeScreen(p) => {
+                self.subscribe(id, SubscribeOp::Unsubscribe, StreamIndex::Screen, p)
+                    .await
+            }
+            Request::PauseAllSubscribedStream(p) => {
+                self.route(SessionRequest::PauseAll {
+                    id,
+                    media: p.media_type,
+                    paused: true,
+                })
+                .await
+            }
+            Request::ResumeAllSubscribedStream(p) => {
+                self.route(SessionRequest::PauseAll {
+                    id,
+                    media: p.media_type,
+                    paused: false,
+                })
+                .await
+            }
+            Request::SetRemoteSimulcastStreamType(p) => {
+                self.route(SessionRequest::SetLayer {
+                    id,
+                    user_id: p.user_id,
+                    layer: p.stream_type,
+                })
+                .await
+            }
+            Request::SetCaptureState(p) => {
+                self.route(SessionRequest::CaptureState {
+                    id,
+                    kind: p.kind,
+                    capturing: p.capturing,
+                })
+                .await
+            }
         };
         match result {
             Ok(Answer::Routed) => {
@@ -218,6 +305,10 @@ impl Session {
             Ok(Answer::Now) => {
                 self.ctx.metrics.request(method, "ok");
                 Some(ServerFrame::ok_json(id, &serde_json::json!({})))
+            }
+            Ok(Answer::With(result)) => {
+                self.ctx.metrics.request(method, "ok");
+                Some(ServerFrame::ok_json(id, &result))
             }
             Err(error) => {
                 self.ctx.metrics.request(method, error.code.as_str());
@@ -232,7 +323,7 @@ impl Session {
             room_id,
             user_info,
             visible,
-            ..
+            room_config,
         } = params;
         if !is_valid_id(&room_id) {
             return Err(invalid("roomId must match [a-zA-Z0-9_@\\-.]{1,128}"));
@@ -284,7 +375,17 @@ impl Session {
             info: user_info,
             visible: visible.unwrap_or(true),
             grant,
+            auto_audio: room_config
+                .as_ref()
+                .and_then(|c| c.is_auto_subscribe_audio)
+                .unwrap_or(true),
+            auto_video: room_config
+                .as_ref()
+                .and_then(|c| c.is_auto_subscribe_video)
+                .unwrap_or(true),
         };
+        // The peer exists before the room can ask the SFU to forward to or from it.
+        self.open_media().await;
         let mut command = Command::Session {
             link: self.link.clone(),
             request: SessionRequest::Join(args),
@@ -304,6 +405,7 @@ impl Session {
                 Err(back) => command = back,
             }
         }
+        self.close_media().await;
         Err(RtcError::new(
             ErrorCode::JoinRoomFailed,
             "the room is restarting; join again",
@@ -342,6 +444,90 @@ impl Session {
             SessionRequest::Unpublish { id, index, media }
         };
         self.route(request).await
+    }
+
+    async fn subscribe(
+        &mut self,
+        id: u64,
+        op: SubscribeOp,
+        index: StreamIndex,
+        p: SubscribeParams,
+    ) -> Result<Answer, RtcError> {
+        if !is_valid_id(&p.user_id) {
+            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        self.route(SessionRequest::Subscribe {
+            id,
+            op,
+            user_id: p.user_id,
+            index,
+            media: p.media_type,
+        })
+        .await
+    }
+
+    async fn open_media(&mut self) {
+        if !self.media.open {
+            let events = self.media.events.clone();
+            self.ctx.sfu.open(self.peer(), events).await;
+            self.media.open = true;
+        }
+    }
+
+    async fn close_media(&mut self) {
+        if std::mem::take(&mut self.media.open) {
+            self.ctx.sfu.close(self.peer()).await;
+        }
+    }
+
+    fn peer(&self) -> PeerId {
+        PeerId(self.link.session)
+    }
+
+    /// The media transports exist only in a room.
+    fn media_peer(&self) -> Result<PeerId, RtcError> {
+        match (&self.room, self.media.open) {
+            (Some(_), true) => Ok(self.peer()),
+            _ => Err(RtcError::new(
+                ErrorCode::NotConnectedYet,
+                "not in a room; call joinRoom before negotiating media",
+            )),
+        }
+    }
+
+    async fn publisher_offer(&mut self, p: PublisherOfferParams) -> Result<Answer, RtcError> {
+        let peer = self.media_peer()?;
+        let sdp = self
+            .ctx
+            .sfu
+            .publisher_offer(peer, p.sdp, p.tracks)
+            .await
+            .map_err(media_error)?;
+        Ok(Answer::With(serde_json::json!(SdpAnswer { sdp })))
+    }
+
+    async fn subscriber_answer(&mut self, sdp: String) -> Result<Answer, RtcError> {
+        let peer = self.media_peer()?;
+        self.ctx
+            .sfu
+            .subscriber_answer(peer, sdp)
+            .await
+            .map_err(media_error)?;
+        Ok(Answer::Now)
+    }
+
+    /// What to tell the client about an SFU event, as a frame.
+    fn media_event(&self, event: PeerEvent) -> Option<String> {
+        match event {
+            PeerEvent::SubscriberOffer(offer) => {
+                Some(ServerFrame::event_json(&Event::SubscriberOffer(offer)))
+            }
+            PeerEvent::TransportFailed { reason } => {
+                // The client sees its own transport fail and negotiates again.
+                tracing::debug!(session = self.link.session, %reason, "media transport failed");
+                None
+            }
+        }
     }
 
     async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
@@ -548,13 +734,15 @@ impl Session {
         }
     }
 
-    fn detached(&mut self, key: &RoomKey) {
+    async fn detached(&mut self, key: &RoomKey) {
         if self.room.as_ref().is_some_and(|joined| joined.key == *key) {
             self.room = None;
+            self.close_media().await;
         }
     }
 
     async fn connection_lost(&mut self) {
+        self.close_media().await;
         if let Some(login) = self.login.take() {
             self.ctx.hub.logout(login.key, self.link.session).await;
         }

@@ -40,6 +40,7 @@ impl TestServer {
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
+            rtc_port: 0,
             apps: vec![
                 AppCredentials {
                     id: APP_ID.into(),

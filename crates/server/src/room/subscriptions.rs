@@ -1,0 +1,380 @@
+//! Receiving: what each participant subscribes to, what is paused, which simulcast layer it
+//! wants, and the forwarding the SFU must do because of it. Part of the room core (same
+//! sans-IO rules).
+//!
+//! Rather than patching the SFU's state operation by operation, the room recomputes the
+//! forwarding it wants after anything that can change it and sends only the difference
+//! ([`Room::poll_output`] does this when something marked it dirty). Joins, leaves, drops,
+//! resumes, publishes and subscriptions then all share one path that cannot forget a case.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use chorus_proto::{
+    ErrorCode, Event, MediaType, RtcError, SimulcastStreamType, StreamIndex, TrackKind,
+    UserCaptureEvent,
+};
+use chorus_token::Privilege;
+
+use super::core::{Output, Reply, Room};
+use super::grant::Millis;
+use super::participant::SessionId;
+use crate::sfu::{ForwardMode, PeerId, Source};
+
+/// One participant's side of receiving.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reception {
+    /// Subscribe to others' audio as they publish it.
+    pub(crate) auto_audio: bool,
+    /// Subscribe to others' video as they publish it.
+    pub(crate) auto_video: bool,
+    /// (publisher, stream, kind) subscribed to.
+    subscribed: HashSet<(String, StreamIndex, TrackKind)>,
+    paused_audio: bool,
+    paused_video: bool,
+    /// Publisher -> the layer chosen with setRemoteSimulcastStreamType.
+    layers: BTreeMap<String, SimulcastStreamType>,
+}
+
+impl Reception {
+    pub(crate) fn new(auto_audio: bool, auto_video: bool) -> Self {
+        Reception {
+            auto_audio,
+            auto_video,
+            ..Default::default()
+        }
+    }
+
+    fn auto(&self, kind: TrackKind) -> bool {
+        match kind {
+            TrackKind::Audio => self.auto_audio,
+            TrackKind::Video => self.auto_video,
+        }
+    }
+
+    fn paused(&self, kind: TrackKind) -> bool {
+        match kind {
+            TrackKind::Audio => self.paused_audio,
+            TrackKind::Video => self.paused_video,
+        }
+    }
+}
+
+/// A forwarding the room has asked the SFU for: (subscriber, publisher, stream, kind).
+pub(super) type ForwardKey = (SessionId, SessionId, StreamIndex, TrackKind);
+
+/// The subscribe, unsubscribe, pause and resume requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubscribeOp {
+    Subscribe,
+    Unsubscribe,
+}
+
+impl Room {
+    /// `subscribeStream` / `unsubscribeStream` / `subscribeScreen` / `unsubscribeScreen`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn subscribe(
+        &mut self,
+        now: Millis,
+        session: SessionId,
+        id: u64,
+        op: SubscribeOp,
+        publisher: &str,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        let Some(me) = self.participant_mut(session, id) else {
+            return;
+        };
+        let my_user = me.info.user_id.clone();
+        if my_user == publisher {
+            let e = RtcError::new(
+                ErrorCode::InvalidParams,
+                "you cannot subscribe to your own stream; render it locally",
+            );
+            return self.reply(session, id, Err(e));
+        }
+        if op == SubscribeOp::Subscribe && !me.grant.allows(Privilege::SubscribeStream, now) {
+            let e = RtcError::new(
+                ErrorCode::PublishFailed,
+                "the token lacks the subscribe privilege or it has expired; get a token with it",
+            );
+            return self.reply(session, id, Err(e));
+        }
+        let published = self
+            .users
+            .get(publisher)
+            .filter(|p| p.visible)
+            .map(|p| *p.published(index));
+        let missing = TrackKind::of(media).find(|kind| {
+            !published.is_some_and(|p| match kind {
+                TrackKind::Audio => p.audio,
+                TrackKind::Video => p.video,
+            })
+        });
+        let me = self
+            .users
+            .get_mut(&my_user)
+            .expect("participant_mut found this user above");
+        if let Some(kind) = missing {
+            // Unsubscribing from what is already gone is not an error worth failing on when
+            // the subscription existed; it is when it never did.
+            let was_subscribed =
+                me.reception
+                    .subscribed
+                    .contains(&(publisher.to_owned(), index, kind));
+            if op == SubscribeOp::Subscribe || !was_subscribed {
+                let e = RtcError::new(
+                    ErrorCode::StreamNotExist,
+                    format!(
+                        "{publisher} does not publish {} on its {} stream",
+                        kind.as_str(),
+                        index_name(index)
+                    ),
+                );
+                return self.reply(session, id, Err(e));
+            }
+        }
+        for kind in TrackKind::of(media) {
+            let key = (publisher.to_owned(), index, kind);
+            match op {
+                SubscribeOp::Subscribe => me.reception.subscribed.insert(key),
+                SubscribeOp::Unsubscribe => me.reception.subscribed.remove(&key),
+            };
+        }
+        self.media_changed();
+        self.reply(session, id, Ok(Reply::Done));
+    }
+
+    /// `pauseAllSubscribedStream` / `resumeAllSubscribedStream`.
+    pub(crate) fn pause_all(
+        &mut self,
+        session: SessionId,
+        id: u64,
+        media: MediaType,
+        paused: bool,
+    ) {
+        let Some(me) = self.participant_mut(session, id) else {
+            return;
+        };
+        if media.has_audio() {
+            me.reception.paused_audio = paused;
+        }
+        if media.has_video() {
+            me.reception.paused_video = paused;
+        }
+        self.media_changed();
+        self.reply(session, id, Ok(Reply::Done));
+    }
+
+    /// `setRemoteSimulcastStreamType`.
+    pub(crate) fn set_layer(
+        &mut self,
+        session: SessionId,
+        id: u64,
+        publisher: &str,
+        layer: SimulcastStreamType,
+    ) {
+        let Some(me) = self.participant_mut(session, id) else {
+            return;
+        };
+        me.reception.layers.insert(publisher.to_owned(), layer);
+        let subscriber = me.session;
+        self.reply(session, id, Ok(Reply::Done));
+        if let Some(p) = self.users.get(publisher).filter(|p| p.connected()) {
+            self.out.push_back(Output::Layer {
+                subscriber: PeerId(subscriber),
+                publisher: PeerId(p.session),
+                layer,
+            });
+        }
+    }
+
+    /// `setCaptureState`: tell the others.
+    pub(crate) fn capture_state(&mut self, session: SessionId, id: u64, kind: TrackKind, on: bool) {
+        let Some(me) = self.participant_mut(session, id) else {
+            return;
+        };
+        let (user, visible) = (me.info.user_id.clone(), me.visible);
+        self.reply(session, id, Ok(Reply::Done));
+        if visible {
+            let data = UserCaptureEvent {
+                user_id: user.clone(),
+            };
+            let event = match (kind, on) {
+                (TrackKind::Video, true) => Event::UserStartVideoCapture(data),
+                (TrackKind::Video, false) => Event::UserStopVideoCapture(data),
+                (TrackKind::Audio, true) => Event::UserStartAudioCapture(data),
+                (TrackKind::Audio, false) => Event::UserStopAudioCapture(data),
+            };
+            self.broadcast(&user, event);
+        }
+    }
+
+    /// Subscribes everyone who auto-subscribes (and may) to what `publisher` just added.
+    pub(super) fn auto_subscribe_to(
+        &mut self,
+        now: Millis,
+        publisher: &str,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        for p in self
+            .users
+            .values_mut()
+            .filter(|p| p.info.user_id != publisher)
+        {
+            if !p.grant.allows(Privilege::SubscribeStream, now) {
+                continue;
+            }
+            let r = &mut p.reception;
+            for kind in TrackKind::of(media) {
+                if r.auto(kind) {
+                    r.subscribed.insert((publisher.to_owned(), index, kind));
+                }
+            }
+        }
+        self.media_changed();
+    }
+
+    /// Subscribes a joiner who auto-subscribes to everything already published.
+    pub(super) fn auto_subscribe_joiner(&mut self, now: Millis, joiner: &str) {
+        let published: Vec<(String, StreamIndex, MediaType)> = self
+            .users
+            .values()
+            .filter(|p| p.visible && p.info.user_id != joiner)
+            .flat_map(|p| {
+                [StreamIndex::Main, StreamIndex::Screen]
+                    .into_iter()
+                    .filter_map(|i| {
+                        p.published(i)
+                            .media()
+                            .map(|m| (p.info.user_id.clone(), i, m))
+                    })
+            })
+            .collect();
+        let Some(me) = self.users.get_mut(joiner) else {
+            return;
+        };
+        if !me.grant.allows(Privilege::SubscribeStream, now) {
+            return;
+        }
+        for (publisher, index, media) in published {
+            let r = &mut me.reception;
+            for kind in TrackKind::of(media) {
+                if r.auto(kind) {
+                    r.subscribed.insert((publisher.clone(), index, kind));
+                }
+            }
+        }
+        self.media_changed();
+    }
+
+    /// Ends everyone's subscriptions to what `publisher` no longer publishes.
+    pub(super) fn drop_subscriptions_to(
+        &mut self,
+        publisher: &str,
+        index: StreamIndex,
+        media: MediaType,
+    ) {
+        for p in self.users.values_mut() {
+            for kind in TrackKind::of(media) {
+                p.reception
+                    .subscribed
+                    .remove(&(publisher.to_owned(), index, kind));
+            }
+        }
+        self.media_changed();
+    }
+
+    /// Queues the forwarding changes since the last call.
+    pub(super) fn sync_forwarding(&mut self) {
+        let mut wanted: HashMap<ForwardKey, (ForwardMode, Arc<str>)> = HashMap::new();
+        for publisher in self.users.values().filter(|p| p.visible && p.connected()) {
+            let user: Arc<str> = publisher.info.user_id.as_str().into();
+            for index in [StreamIndex::Main, StreamIndex::Screen] {
+                let Some(media) = publisher.published(index).media() else {
+                    continue;
+                };
+                for kind in TrackKind::of(media) {
+                    let key = (publisher.info.user_id.clone(), index, kind);
+                    for sub in self
+                        .users
+                        .values()
+                        .filter(|s| s.connected() && s.session != publisher.session)
+                    {
+                        if sub.reception.subscribed.contains(&key) {
+                            let mode = if sub.reception.paused(kind) {
+                                ForwardMode::Paused
+                            } else {
+                                ForwardMode::On
+                            };
+                            wanted.insert(
+                                (sub.session, publisher.session, index, kind),
+                                (mode, user.clone()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let gone: Vec<ForwardKey> = self
+            .forwarding
+            .keys()
+            .filter(|k| !wanted.contains_key(k))
+            .copied()
+            .collect();
+        for key in gone {
+            let user = self
+                .forwarding
+                .remove(&key)
+                .map(|(_, u)| u)
+                .unwrap_or_default();
+            self.out.push_back(forward(key, user, ForwardMode::Off));
+        }
+        // Sorted so the SFU sees (and tests assert) a stable order.
+        let mut wanted: Vec<_> = wanted.into_iter().collect();
+        wanted.sort_by_key(|(k, _)| (k.0, k.1, k.2, k.3 == TrackKind::Video));
+        for (key, (mode, user)) in wanted {
+            if self.forwarding.get(&key).map(|(m, _)| *m) == Some(mode) {
+                continue;
+            }
+            let new = !self.forwarding.contains_key(&key);
+            self.forwarding.insert(key, (mode, user.clone()));
+            self.out.push_back(forward(key, user.clone(), mode));
+            // A resumed or new subscriber keeps the layer it chose.
+            if new
+                && key.3 == TrackKind::Video
+                && let Some(sub) = self.sessions.get(&key.0).and_then(|u| self.users.get(u))
+                && let Some(layer) = sub.reception.layers.get(&*user)
+            {
+                self.out.push_back(Output::Layer {
+                    subscriber: PeerId(key.0),
+                    publisher: PeerId(key.1),
+                    layer: *layer,
+                });
+            }
+        }
+    }
+}
+
+fn forward(key: ForwardKey, user_id: Arc<str>, mode: ForwardMode) -> Output {
+    let (subscriber, publisher, index, kind) = key;
+    Output::Forward {
+        subscriber: PeerId(subscriber),
+        source: Source {
+            publisher: PeerId(publisher),
+            index,
+            kind,
+        },
+        user_id,
+        mode,
+    }
+}
+
+fn index_name(index: StreamIndex) -> &'static str {
+    match index {
+        StreamIndex::Main => "main",
+        StreamIndex::Screen => "screen",
+    }
+}
