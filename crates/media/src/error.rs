@@ -41,3 +41,11 @@ fn opus_error_text(code: i32) -> &'static str {
         _ => "unknown error",
     }
 }
+
+/// An I/O error that names the file it happened on, keeping its kind.
+pub(crate) fn with_path(e: std::io::Error, path: &std::path::Path) -> MediaError {
+    MediaError::Io(std::io::Error::new(
+        e.kind(),
+        format!("{}: {e}", path.display()),
+    ))
+}

@@ -1,5 +1,6 @@
 //! The PCM frame every audio path in Chorus speaks: interleaved `i16` at 48 kHz, 20 ms.
 //! One fixed rate and frame length keep Opus, RTP timestamps and mixing arithmetic trivial.
+//! Depends on nothing else in the crate.
 
 use std::time::Duration;
 
@@ -20,8 +21,25 @@ pub struct AudioFrame {
 }
 
 impl AudioFrame {
-    /// How long this frame plays for.
+    /// A silent 20 ms frame.
+    pub fn silence(channels: u16) -> Self {
+        AudioFrame {
+            samples: vec![0; FRAME_SAMPLES * usize::from(channels)],
+            channels,
+        }
+    }
+
+    /// Samples per channel.
+    pub fn samples_per_channel(&self) -> usize {
+        self.samples.len() / usize::from(self.channels.max(1))
+    }
+
+    /// How long this frame plays for (zero for a frame with no channels).
     pub fn duration(&self) -> Duration {
-        todo!()
+        if self.channels == 0 {
+            return Duration::ZERO;
+        }
+        let nanos = self.samples_per_channel() as u64 * 1_000_000_000 / u64::from(SAMPLE_RATE);
+        Duration::from_nanos(nanos)
     }
 }
