@@ -53,11 +53,16 @@ fn h264_error(what: &str, e: openh264::Error) -> MediaError {
     MediaError::H264(format!("{what}: {e}"))
 }
 
-/// Encodes I420 frames to H.264 (constrained baseline, bitrate-controlled, no frame skipping).
+/// Encodes I420 frames to H.264 (constrained baseline, bitrate-controlled).
+///
+/// To hold the bitrate the encoder may skip a frame whose content is too costly (then
+/// [`EncodedVideo::data`] is empty and nothing should be sent); a skipped forced keyframe is
+/// forced again on the next frame.
 pub struct H264Encoder {
     encoder: Encoder,
     width: u32,
     height: u32,
+    keyframe_pending: bool,
 }
 
 impl H264Encoder {
@@ -88,7 +93,7 @@ impl H264Encoder {
             .bitrate(BitRate::from_bps(bitrate_bps))
             .max_frame_rate(FrameRate::from_hz(fps as f32))
             .rate_control_mode(RateControlMode::Bitrate)
-            .skip_frames(false)
+            .skip_frames(true)
             .usage_type(UsageType::CameraVideoRealTime)
             .profile(Profile::Baseline)
             .num_threads(1);
@@ -98,10 +103,12 @@ impl H264Encoder {
             encoder,
             width,
             height,
+            keyframe_pending: false,
         })
     }
 
-    /// Encodes one frame (of the encoder's size); `force_keyframe` makes it an IDR picture.
+    /// Encodes one frame (of the encoder's size); `force_keyframe` makes it an IDR picture (or,
+    /// should rate control skip this frame, the next encoded one).
     pub fn encode(
         &mut self,
         frame: &VideoFrame,
@@ -114,8 +121,9 @@ impl H264Encoder {
                 frame.width, frame.height, self.width, self.height
             )));
         }
-        if force_keyframe {
+        if force_keyframe || self.keyframe_pending {
             self.encoder.force_intra_frame();
+            self.keyframe_pending = true;
         }
         let stream = self
             .encoder
@@ -128,9 +136,13 @@ impl H264Encoder {
                 keyframe: false,
             });
         }
+        let keyframe = matches!(frame_type, FrameType::IDR);
+        if keyframe {
+            self.keyframe_pending = false;
+        }
         Ok(EncodedVideo {
             data: stream.to_vec(),
-            keyframe: matches!(frame_type, FrameType::IDR),
+            keyframe,
         })
     }
 }

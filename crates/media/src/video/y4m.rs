@@ -27,17 +27,19 @@ pub struct Y4mSource {
     ended: bool,
 }
 
-/// Reads one `\n`-terminated line (without it); `None` at end of file.
+/// Reads one line (without its `\n`; a last line may lack it); `None` at end of file.
 fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
     let mut line = Vec::new();
     reader.take(MAX_LINE).read_until(b'\n', &mut line)?;
     if line.is_empty() {
         return Ok(None);
     }
-    if line.pop() != Some(b'\n') {
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    } else if line.len() as u64 == MAX_LINE {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "line too long or truncated",
+            "line too long",
         ));
     }
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
@@ -101,9 +103,13 @@ impl Y4mSource {
     pub fn open(path: &Path) -> Result<Self, MediaError> {
         let file = File::open(path).map_err(|e| with_path(e, path))?;
         let mut reader = BufReader::new(file);
-        let line = read_line(&mut reader)
-            .map_err(|e| with_path(e, path))?
-            .ok_or_else(|| MediaError::Decode(format!("{}: empty file", path.display())))?;
+        let not_y4m = || MediaError::Decode(format!("{}: not a y4m file", path.display()));
+        let line = match read_line(&mut reader) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Err(not_y4m()),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Err(not_y4m()),
+            Err(e) => return Err(with_path(e, path)),
+        };
         let (width, height, fps) = parse_header(&line, path)?;
         let data_start = line.len() as u64 + 1;
         Ok(Y4mSource {
