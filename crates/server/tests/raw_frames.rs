@@ -8,49 +8,11 @@ use std::time::Duration;
 
 use chorus_proto::{Event, UserOfflineReason};
 use common::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
+
+use common::raw::*;
 use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(server: &TestServer) -> Socket {
-    tokio_tungstenite::connect_async(server.ws_url())
-        .await
-        .expect("websocket connects")
-        .0
-}
-
-async fn send(socket: &mut Socket, text: impl Into<String>) {
-    socket
-        .send(Message::Text(text.into().into()))
-        .await
-        .unwrap();
-}
-
-/// The next text frame, as JSON.
-async fn recv(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, socket.next())
-            .await
-            .expect("a frame in time");
-        match message.expect("socket open").expect("no socket error") {
-            Message::Text(text) => {
-                return serde_json::from_str(&text).expect("server frames are JSON");
-            }
-            Message::Close(_) => panic!("socket closed"),
-            _ => continue,
-        }
-    }
-}
-
-fn join_frame(id: u64, room: &str, user: &str) -> String {
-    json!({"id": id, "method": "joinRoom", "params": {
-        "token": token(room, user), "roomId": room, "userInfo": {"userId": user}
-    }})
-    .to_string()
-}
 
 #[tokio::test]
 async fn malformed_frames_get_invalid_params() {

@@ -246,3 +246,6 @@ impl HookSink {
 
 #[cfg(test)]
 mod core_tests;
+
+#[cfg(test)]
+mod subscriptions_tests;

@@ -210,3 +210,54 @@ pub async fn assert_quiet(events: &mut EventStream, quiet: Duration) {
         }
     }
 }
+
+/// The signalling socket seen raw, for tests of the wire itself.
+#[allow(dead_code)]
+pub mod raw {
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{Value, json};
+    use tokio_tungstenite::tungstenite::Message;
+
+    use super::{PATIENCE, TestServer, token};
+
+    pub type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    pub async fn connect(server: &TestServer) -> Socket {
+        tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .expect("websocket connects")
+            .0
+    }
+
+    pub async fn send(socket: &mut Socket, text: impl Into<String>) {
+        socket
+            .send(Message::Text(text.into().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next text frame, as JSON.
+    pub async fn recv(socket: &mut Socket) -> Value {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, socket.next())
+                .await
+                .expect("a frame in time");
+            match message.expect("socket open").expect("no socket error") {
+                Message::Text(text) => {
+                    return serde_json::from_str(&text).expect("server frames are JSON");
+                }
+                Message::Close(_) => panic!("socket closed"),
+                _ => continue,
+            }
+        }
+    }
+
+    pub fn join_frame(id: u64, room: &str, user: &str) -> String {
+        json!({"id": id, "method": "joinRoom", "params": {
+            "token": token(room, user), "roomId": room, "userInfo": {"userId": user}
+        }})
+        .to_string()
+    }
+}
