@@ -10,7 +10,23 @@
 //! use, and tests can check media content without sockets.
 //!
 //! All PCM is interleaved `i16` at [`SAMPLE_RATE`], in frames of [`FRAME_MS`]; all video is
-//! I420 ([`VideoFrame`]).
+//! I420 ([`VideoFrame`]). Codecs and sources are `Send` and hold no threads or timers: the
+//! caller paces them.
+//!
+//! ```
+//! use chorus_media::{AudioSource, OpusDecoder, OpusEncoder, ToneSource, dominant_frequency};
+//!
+//! let mut tone = ToneSource::new(440.0);
+//! let mut encoder = OpusEncoder::new(1, 32_000)?;
+//! let mut decoder = OpusDecoder::new(1)?;
+//! let mut heard = Vec::new();
+//! for _ in 0..50 {
+//!     let frame = tone.next_frame().expect("a tone never ends");
+//!     heard.extend(decoder.decode(&encoder.encode(&frame)?)?.samples);
+//! }
+//! assert!((dominant_frequency(&heard[4800..], 1) - 440.0).abs() < 2.0);
+//! # Ok::<(), chorus_media::MediaError>(())
+//! ```
 #![warn(clippy::unwrap_used)]
 
 mod analysis;

@@ -18,6 +18,10 @@ use super::resample::Resampler;
 use crate::error::with_path;
 use crate::{AudioFrame, AudioSource, FRAME_SAMPLES, MediaError, SAMPLE_RATE};
 
+/// Lowest and highest file sample rates accepted (bounds the resampler's kernel size).
+const MIN_RATE: u32 = 1_000;
+const MAX_RATE: u32 = 768_000;
+
 /// An audio file decoded, resampled to 48 kHz and cut into 20 ms frames. Mono files give mono
 /// frames; files with two or more channels give stereo (the first two channels). The last
 /// frame is padded with silence.
@@ -161,9 +165,10 @@ impl FileAudioSource {
                 }
             }
         };
-        if channels == 0 || rate == 0 {
-            return Err(MediaError::Decode(format!(
-                "{}: {channels} channels at {rate} Hz",
+        if channels == 0 || !(MIN_RATE..=MAX_RATE).contains(&rate) {
+            return Err(MediaError::Unsupported(format!(
+                "{}: {channels} channels at {rate} Hz (rates from {MIN_RATE} to {MAX_RATE} Hz \
+                 are supported)",
                 path.display()
             )));
         }

@@ -3,19 +3,21 @@
 //!
 //! Two looks: a camera card (colour bars, a grey ramp with a bouncing ball, the frame number in
 //! digits) and a screen-share card (a dark desktop with windows, a moving cursor and a progress
-//! bar). Both carry the same machine-readable strip along the bottom edge: 3 rows of 20 square
-//! cells, black or white, sized from the picture (16 px at 320x240), holding a marker, the
-//! 32-bit frame counter, its CRC-8 and the complement of its low 16 bits. Big flat cells
-//! survive H.264 at low bitrates and downscaling by simulcast; the marker, CRC and complement
-//! make a false reading of an unrelated picture practically impossible. Pure pixel arithmetic.
+//! bar). Both carry the same machine-readable strip along the bottom edge: 2 rows of 22 square
+//! cells, black or white, a 22nd of the width each (about 14 px at 320x240), holding a marker,
+//! the 32-bit frame counter and its CRC-8. Big flat cells survive H.264 at low bitrates; cell
+//! positions are proportional to the picture size, so a downscaled frame (a simulcast layer)
+//! still reads. The marker, the CRC and the requirement that every cell be clearly black or
+//! white make a false reading of an unrelated picture practically impossible. Pure pixel
+//! arithmetic.
 
 use crate::video::frame::rgb_to_yuv;
 use crate::{VideoFrame, VideoSource};
 
 /// Cells per row of the code strip.
-const COLS: u32 = 20;
+const COLS: u32 = 22;
 /// Rows of the code strip.
-const ROWS: u32 = 3;
+const ROWS: u32 = 2;
 /// The first four cells of every strip.
 const MARKER: [bool; 4] = [true, false, true, true];
 /// Largest width or height a pattern is drawn at (bigger requests are clamped).
@@ -43,15 +45,26 @@ pub struct PatternSource {
     counter: u32,
 }
 
-/// Side of one code cell for a picture size, the same for drawing and reading (and
-/// proportional, so a uniformly downscaled picture still reads).
-fn cell_size(width: u32, height: u32) -> u32 {
-    (width / COLS).min(height / (ROWS * 2))
+/// Side of one code cell for a picture size, in fractional pixels: the same for drawing and
+/// reading, and proportional, so a uniformly downscaled picture still reads.
+fn cell_size(width: u32, height: u32) -> f64 {
+    (f64::from(width) / f64::from(COLS)).min(f64::from(height) / f64::from(ROWS * 3))
 }
 
-/// Top-left corner of the code strip.
-fn strip_origin(width: u32, height: u32, cell: u32) -> (u32, u32) {
-    ((width - COLS * cell) / 2, height - ROWS * cell)
+/// Pixel bounds `(x0, y0, x1, y1)` of code cell `i`, and of its inner part (inset by `inset`
+/// cells on each side).
+fn cell_rect(width: u32, height: u32, i: u32, inset: f64) -> (i64, i64, i64, i64) {
+    let cell = cell_size(width, height);
+    let left = (f64::from(width) - f64::from(COLS) * cell) / 2.0;
+    let top = f64::from(height) - f64::from(ROWS) * cell;
+    let (col, row) = (f64::from(i % COLS), f64::from(i / COLS));
+    let at = |origin: f64, n: f64| (origin + n * cell).round() as i64;
+    (
+        at(left, col + inset),
+        at(top, row + inset),
+        at(left, col + 1.0 - inset),
+        at(top, row + 1.0 - inset),
+    )
 }
 
 fn crc8(bytes: &[u8]) -> u8 {
@@ -69,14 +82,12 @@ fn crc8(bytes: &[u8]) -> u8 {
     crc
 }
 
-/// The 60 cell values for a counter.
+/// The 44 cell values for a counter: marker, counter (MSB first), CRC-8 of the counter.
 fn code_bits(counter: u32) -> Vec<bool> {
     let mut bits = MARKER.to_vec();
     bits.extend((0..32).rev().map(|i| counter >> i & 1 == 1));
     let crc = crc8(&counter.to_be_bytes());
     bits.extend((0..8).rev().map(|i| crc >> i & 1 == 1));
-    let low = !(counter as u16);
-    bits.extend((0..16).rev().map(|i| low >> i & 1 == 1));
     bits
 }
 
@@ -160,9 +171,9 @@ impl PatternSource {
     /// Draws frame number `counter` (what `next_frame` yields as its `counter`-th frame).
     pub fn frame_at(&self, counter: u32) -> VideoFrame {
         let mut frame = self.background.clone();
-        let (w, h) = (i64::from(self.width), i64::from(self.height));
-        let cell = i64::from(cell_size(self.width, self.height)).max(1);
-        let content_h = h - i64::from(ROWS) * cell;
+        let w = i64::from(self.width);
+        let cell = (cell_size(self.width, self.height) as i64).max(1);
+        let content_h = content_height(self.width, self.height);
         match self.look {
             Look::Camera => {
                 // The ball bounces across the ramp band, crossing the picture in two seconds.
@@ -205,26 +216,30 @@ impl PatternSource {
     }
 }
 
+/// Height of the picture above the code strip.
+fn content_height(width: u32, height: u32) -> i64 {
+    cell_rect(width, height, 0, 0.0).1
+}
+
 fn draw_code(frame: &mut VideoFrame, counter: u32) {
-    let cell = cell_size(frame.width, frame.height);
-    if cell < 2 {
+    let (w, h) = (frame.width, frame.height);
+    if cell_size(w, h) < 2.0 {
         return;
     }
-    let (x0, y0) = strip_origin(frame.width, frame.height, cell);
-    let c = i64::from(cell);
-    frame.fill_rect(0, i64::from(y0), i64::from(frame.width), 3 * c, BLACK);
+    let top = content_height(w, h);
+    frame.fill_rect(0, top, i64::from(w), i64::from(h) - top, BLACK);
     for (i, bit) in code_bits(counter).into_iter().enumerate() {
-        let (col, row) = (i as u32 % COLS, i as u32 / COLS);
-        let (x, y) = (i64::from(x0 + col * cell), i64::from(y0 + row * cell));
-        frame.fill_rect(x, y, c, c, if bit { WHITE } else { BLACK });
+        if bit {
+            let (x0, y0, x1, y1) = cell_rect(w, h, i as u32, 0.0);
+            frame.fill_rect(x0, y0, x1 - x0, y1 - y0, WHITE);
+        }
     }
 }
 
 fn camera_background(width: u32, height: u32) -> VideoFrame {
     let mut frame = VideoFrame::black(width, height);
-    let (w, h) = (i64::from(width), i64::from(height));
-    let cell = i64::from(cell_size(width, height));
-    let content_h = h - i64::from(ROWS) * cell;
+    let w = i64::from(width);
+    let content_h = content_height(width, height);
     let bars = [
         (191, 191, 191),
         (191, 191, 0),
@@ -255,9 +270,9 @@ fn camera_background(width: u32, height: u32) -> VideoFrame {
 
 fn screen_background(width: u32, height: u32) -> VideoFrame {
     let mut frame = VideoFrame::black(width, height);
-    let (w, h) = (i64::from(width), i64::from(height));
-    let cell = i64::from(cell_size(width, height)).max(1);
-    let content_h = h - i64::from(ROWS) * cell;
+    let w = i64::from(width);
+    let cell = (cell_size(width, height) as i64).max(1);
+    let content_h = content_height(width, height);
     frame.fill_rect(0, 0, w, content_h, rgb(30, 34, 42));
     frame.fill_rect(0, 0, w, cell, rgb(60, 64, 80));
     // Two windows with title bars and lines of "text".
@@ -307,21 +322,13 @@ impl VideoSource for PatternSource {
 /// uniform downscaling; `None` if this is not a pattern frame (or is too damaged to read).
 pub fn read_pattern_counter(frame: &VideoFrame) -> Option<u32> {
     frame.validate().ok()?;
-    let cell = cell_size(frame.width, frame.height);
-    if cell < 4 {
+    if cell_size(frame.width, frame.height) < 4.0 {
         return None;
     }
-    let (x0, y0) = strip_origin(frame.width, frame.height, cell);
-    let inset = cell / 4;
     let mut bits = Vec::with_capacity((COLS * ROWS) as usize);
     for i in 0..COLS * ROWS {
-        let (x, y) = (x0 + (i % COLS) * cell, y0 + (i / COLS) * cell);
-        let mean = frame.mean_luma(
-            (x + inset) as usize,
-            (y + inset) as usize,
-            (x + cell - inset) as usize,
-            (y + cell - inset) as usize,
-        )?;
+        let (x0, y0, x1, y1) = cell_rect(frame.width, frame.height, i, 0.25);
+        let mean = frame.mean_luma(x0 as usize, y0 as usize, x1 as usize, y1 as usize)?;
         bits.push(match mean {
             m if m < 96.0 => false,
             m if m > 160.0 => true,
@@ -369,6 +376,29 @@ mod tests {
             assert!(frame.validate().is_ok());
             let mut camera = PatternSource::new(w, h, fps);
             assert!(camera.next_frame().is_some());
+        }
+    }
+
+    /// Nearest-neighbour resize of the luma plane (chroma left grey): what a careless
+    /// simulcast downscaler does, the worst case for the strip's edges.
+    fn resize(frame: &VideoFrame, w: u32, h: u32) -> VideoFrame {
+        let mut out = VideoFrame::black(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let sx = ((f64::from(x) + 0.5) * f64::from(frame.width) / f64::from(w)) as usize;
+                let sy = ((f64::from(y) + 0.5) * f64::from(frame.height) / f64::from(h)) as usize;
+                out.y[(y * w + x) as usize] = frame.y[sy * frame.width as usize + sx];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn downscaled_frames_still_read() {
+        let source = PatternSource::new(1280, 720, 30);
+        for (w, h) in [(640, 360), (320, 180), (426, 240), (854, 480)] {
+            let frame = resize(&source.frame_at(987_654_321), w, h);
+            assert_eq!(read_pattern_counter(&frame), Some(987_654_321), "{w}x{h}");
         }
     }
 
