@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use chorus_proto::{ConnectionState, Request};
+use chorus_proto::{ConnectionState, ErrorCode, Event, Request, RtcError};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -27,6 +27,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::event::EngineEvent;
 use crate::machine::{Machine, Outcome, Output};
+use crate::media::hub::HubInput;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type Opening = Pin<Box<dyn Future<Output = Result<Ws, String>> + Send>>;
@@ -46,11 +47,57 @@ pub(crate) enum Command {
     Destroy,
 }
 
+/// Makes requests to the engine's task from inside the SDK (the media side), exactly as the
+/// app's calls do, so they share the connection's order and its rules. Cheap to clone.
+///
+/// It holds the command channel weakly: the engine's task ends when the app's last handle is
+/// gone, whatever the media side still holds.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    commands: WeakUnboundedSender<Command>,
+}
+
+impl Caller {
+    pub(crate) fn new(commands: &UnboundedSender<Command>) -> Self {
+        Caller {
+            commands: commands.downgrade(),
+        }
+    }
+
+    /// Queues `request` now, so requests leave in the order of these calls, and returns the
+    /// wait for its answer.
+    pub(crate) fn send(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Outcome> + Send + 'static + use<> {
+        let (waiter, answer) = oneshot::channel();
+        let queued = self
+            .commands
+            .upgrade()
+            .is_some_and(|commands| commands.send(Command::Call(request, waiter)).is_ok());
+        async move {
+            let gone = || {
+                Err(RtcError::new(
+                    ErrorCode::InvalidEngine,
+                    "the engine was destroyed; create a new one",
+                ))
+            };
+            if !queued {
+                return gone();
+            }
+            // The task drops the waiter unanswered only when it has ended: destroyed.
+            answer.await.unwrap_or_else(|_| gone())
+        }
+    }
+}
+
 /// Everything the task needs, gathered by the handle before the task starts.
 pub(crate) struct Driver {
     pub(crate) machine: Machine<Waiter>,
     pub(crate) commands: UnboundedReceiver<Command>,
     pub(crate) events: UnboundedSender<EngineEvent>,
+    /// The media hub: room views and the SFU's subscriber offers go there.
+    pub(crate) media: UnboundedSender<HubInput>,
     pub(crate) state: Arc<AtomicU8>,
     /// The signalling URL, or why the configured server URL cannot be used.
     pub(crate) url: Result<String, String>,
@@ -78,6 +125,7 @@ struct Io {
     outbox: VecDeque<Message>,
     opening: Option<Opening>,
     events: UnboundedSender<EngineEvent>,
+    media: UnboundedSender<HubInput>,
     state: Arc<AtomicU8>,
     url: Result<String, String>,
     connect_timeout: Duration,
@@ -110,12 +158,20 @@ impl Io {
                     // The caller may have stopped waiting; that is its business.
                     let _ = waiter.send(outcome);
                 }
+                Output::Event(EngineEvent::Room(Event::SubscriberOffer(offer))) => {
+                    // The SDK answers offers itself; the app never sees SDP. A hub that is
+                    // gone belongs to a destroyed engine.
+                    let _ = self.media.send(HubInput::SubscriberOffer(offer));
+                }
                 Output::Event(event) => {
                     if let EngineEvent::ConnectionStateChanged { state: s, .. } = &event {
                         self.state.store(s.value(), Ordering::Relaxed);
                     }
                     // Nobody listening is fine: events are for those who ask.
                     let _ = self.events.send(event);
+                }
+                Output::Room(view) => {
+                    let _ = self.media.send(HubInput::Room(view));
                 }
             }
         }
@@ -166,6 +222,7 @@ impl Driver {
             mut machine,
             mut commands,
             events,
+            media,
             state,
             url,
             connect_timeout,
@@ -175,6 +232,7 @@ impl Driver {
             outbox: VecDeque::new(),
             opening: None,
             events,
+            media,
             state,
             url,
             connect_timeout,

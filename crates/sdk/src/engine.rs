@@ -21,9 +21,11 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
 use crate::config::{EngineConfig, signal_url};
-use crate::connection::{Command, Driver, load_state};
+use crate::connection::{Caller, Command, Driver, load_state};
 use crate::event::{EngineEvent, EventStream};
 use crate::machine::Machine;
+use crate::media::hub::{Hub, HubInput, MediaCall, Reply};
+use crate::media::outlet::Outlets;
 use crate::validate::{check_join, check_message, check_user_id};
 
 /// A handle to one engine: one connection to the server, at most one room at a time, and at
@@ -40,11 +42,15 @@ pub struct RtcEngine {
 struct Inner {
     app_id: String,
     commands: UnboundedSender<Command>,
+    /// The media hub's inbox.
+    media: UnboundedSender<HubInput>,
+    /// Decoded remote media and the latest remote pictures.
+    outlets: Outlets,
     state: Arc<AtomicU8>,
     destroyed: AtomicBool,
     events: Mutex<Option<UnboundedReceiver<EngineEvent>>>,
-    /// The task, until the first call starts it.
-    driver: Mutex<Option<Driver>>,
+    /// The signalling and media tasks, until the first call starts them.
+    tasks: Mutex<Option<(Driver, Hub)>>,
 }
 
 /// Creates an engine for `app_id` that talks to the server in `config`. It does not connect
@@ -52,23 +58,36 @@ struct Inner {
 pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (media, media_rx) = mpsc::unbounded_channel();
     let state = Arc::new(AtomicU8::new(ConnectionState::Start.value()));
+    let url = signal_url(&config.server_url, app_id);
+    let outlets = Outlets::default();
+    let hub = Hub::new(
+        media_rx,
+        Caller::new(&commands),
+        events_tx.clone(),
+        outlets.clone(),
+        url.clone(),
+    );
     let driver = Driver {
         machine: Machine::new(&config),
         commands: commands_rx,
         events: events_tx,
+        media: media.clone(),
         state: state.clone(),
-        url: signal_url(&config.server_url, app_id),
+        url,
         connect_timeout: config.request_timeout,
     };
     RtcEngine {
         inner: Arc::new(Inner {
             app_id: app_id.to_owned(),
             commands,
+            media,
+            outlets,
             state,
             destroyed: AtomicBool::new(false),
             events: Mutex::new(Some(events_rx)),
-            driver: Mutex::new(Some(driver)),
+            tasks: Mutex::new(Some((driver, hub))),
         }),
     }
 }
@@ -81,20 +100,22 @@ pub fn destroy_engine(engine: &RtcEngine) -> Result<(), RtcError> {
     if inner.destroyed.swap(true, Ordering::AcqRel) {
         return Err(destroyed());
     }
-    // A task that never started has nothing to close; dropping it ends the event stream.
+    // Tasks that never started have nothing to close; dropping them ends the event stream.
     let unstarted = inner
-        .driver
+        .tasks
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .take();
     if unstarted.is_none() {
-        // The task may already have ended on its own; then there is nothing left to do.
+        // The tasks may already have ended on their own; then there is nothing left to do.
         let _ = inner.commands.send(Command::Destroy);
+        let _ = inner.media.send(HubInput::Destroy);
     }
+    inner.outlets.close();
     Ok(())
 }
 
-fn destroyed() -> RtcError {
+pub(crate) fn destroyed() -> RtcError {
     RtcError::new(
         ErrorCode::InvalidEngine,
         "the engine was destroyed; create a new one",
@@ -159,11 +180,15 @@ impl RtcEngine {
         self.call(request).await.map(drop)
     }
 
-    /// Publishes camera and/or microphone (`media`). Without a connection: `NOT_CONNECTED_YET`.
+    /// Publishes camera and/or microphone (`media`): others see `onUserPublishStream` and,
+    /// once subscribed, receive what is captured. Returns once the media transport to the
+    /// server is negotiated too (the first publish sets it up), so capture that runs is on
+    /// its way. Without a connection: `NOT_CONNECTED_YET`; without the privilege:
+    /// `PUBLISH_FAILED` naming it; `PUBLISH_FAILED` also when the transport cannot be set up.
     pub async fn publish_stream(&self, media: MediaType) -> Result<(), RtcError> {
         self.call(Request::PublishStream(MediaParams { media_type: media }))
-            .await
-            .map(drop)
+            .await?;
+        self.media_call(MediaCall::AwaitPublisher).await
     }
 
     /// Stops publishing camera and/or microphone (`media`).
@@ -173,11 +198,12 @@ impl RtcEngine {
             .map(drop)
     }
 
-    /// Publishes the screen share (`media`).
+    /// Publishes the screen share (`media`; only its video carries media in this SDK), as
+    /// [`RtcEngine::publish_stream`] does the main stream.
     pub async fn publish_screen(&self, media: MediaType) -> Result<(), RtcError> {
         self.call(Request::PublishScreen(MediaParams { media_type: media }))
-            .await
-            .map(drop)
+            .await?;
+        self.media_call(MediaCall::AwaitPublisher).await
     }
 
     /// Stops publishing the screen share (`media`).
@@ -394,11 +420,46 @@ impl RtcEngine {
         check_message(len)
     }
 
-    fn check_live(&self) -> Result<(), RtcError> {
+    pub(crate) fn check_live(&self) -> Result<(), RtcError> {
         if self.inner.destroyed.load(Ordering::Acquire) {
             return Err(destroyed());
         }
         Ok(())
+    }
+
+    /// Starts the engine's tasks on the current runtime, if they are not running yet.
+    fn start(&self) {
+        let unstarted = self
+            .inner
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((driver, hub)) = unstarted {
+            tokio::spawn(driver.run());
+            tokio::spawn(hub.run());
+        }
+    }
+
+    /// Hands a media call to the hub (starting the tasks if needed) and awaits the answer.
+    pub(crate) async fn media_call<T>(
+        &self,
+        call: impl FnOnce(Reply<T>) -> MediaCall,
+    ) -> Result<T, RtcError> {
+        self.check_live()?;
+        self.start();
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .media
+            .send(HubInput::Call(call(reply)))
+            .map_err(|_| destroyed())?;
+        // The hub drops the reply unanswered only when it has ended: destroyed.
+        answer.await.unwrap_or_else(|_| Err(destroyed()))
+    }
+
+    /// The registry of decoded remote media.
+    pub(crate) fn outlets(&self) -> &Outlets {
+        &self.inner.outlets
     }
 
     /// [`RtcEngine::call`], with the result read as `T`.
@@ -414,17 +475,9 @@ impl RtcEngine {
     }
 
     /// Hands `request` to the engine's task (starting it if needed) and awaits the answer.
-    async fn call(&self, request: Request) -> Result<Value, RtcError> {
+    pub(crate) async fn call(&self, request: Request) -> Result<Value, RtcError> {
         self.check_live()?;
-        let unstarted = self
-            .inner
-            .driver
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(driver) = unstarted {
-            tokio::spawn(driver.run());
-        }
+        self.start();
         let (waiter, answer) = oneshot::channel();
         self.inner
             .commands

@@ -1,13 +1,59 @@
-//! What an engine tells its app: room events relayed from the server and the engine's own
-//! connection-state changes, delivered in order through one [`EventStream`]. Depends only on
-//! the protocol types and a channel, so the core can produce events without knowing who reads.
+//! What an engine tells its app: room events relayed from the server, the engine's own
+//! connection-state changes, and what its media does (first frames, statistics, transport
+//! states), delivered in order through one [`EventStream`]. Depends only on the protocol
+//! types and a channel, so the core can produce events without knowing who reads.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use chorus_proto::{ConnectionState, Event};
+use chorus_proto::{ConnectionState, Event, StreamIndex};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::media::StreamStats;
+
+/// One of an engine's two media transports to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaTransport {
+    /// Carries what this engine publishes.
+    Publisher,
+    /// Carries what this engine receives.
+    Subscriber,
+}
+
+impl MediaTransport {
+    fn name(self) -> &'static str {
+        match self {
+            MediaTransport::Publisher => "publisher",
+            MediaTransport::Subscriber => "subscriber",
+        }
+    }
+}
+
+/// The state of a media transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportState {
+    /// Negotiated; ICE and DTLS under way.
+    Connecting,
+    /// Media can flow.
+    Connected,
+    /// Connectivity was lost; the transport may come back on its own.
+    Disconnected,
+    /// The transport is gone (negotiation refused, or it broke); publishing again (or the
+    /// server's next offer) makes a new one.
+    Failed,
+}
+
+impl TransportState {
+    fn name(self) -> &'static str {
+        match self {
+            TransportState::Connecting => "connecting",
+            TransportState::Connected => "connected",
+            TransportState::Disconnected => "disconnected",
+            TransportState::Failed => "failed",
+        }
+    }
+}
 
 /// Something that happened to the engine, in its room or to its login.
 ///
@@ -43,6 +89,51 @@ pub enum EngineEvent {
         /// 200 on success.
         error: u16,
     },
+    /// The first audio of a remote stream was decoded (`onRemoteAudioFirstFrame`), after
+    /// each subscribe.
+    RemoteAudioFirstFrame {
+        /// The publisher.
+        user_id: String,
+        /// Main or screen.
+        stream_index: StreamIndex,
+    },
+    /// The first picture of a remote stream was decoded (`onRemoteVideoFirstFrame`), after
+    /// each subscribe.
+    RemoteVideoFirstFrame {
+        /// The publisher.
+        user_id: String,
+        /// Main or screen.
+        stream_index: StreamIndex,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// Figures of one published track (`onLocalStreamStats`), every 2 s or so.
+    LocalStreamStats {
+        /// Main or screen.
+        stream_index: StreamIndex,
+        /// The figures.
+        stats: StreamStats,
+    },
+    /// Figures of one received track (`onRemoteStreamStats`), every 2 s or so.
+    RemoteStreamStats {
+        /// The publisher.
+        user_id: String,
+        /// Main or screen.
+        stream_index: StreamIndex,
+        /// The figures.
+        stats: StreamStats,
+    },
+    /// A media transport changed state (`onMediaTransportStateChanged`, Chorus's own).
+    TransportStateChanged {
+        /// Which transport.
+        transport: MediaTransport,
+        /// Its new state.
+        state: TransportState,
+        /// Why, when it failed or was lost.
+        reason: Option<String>,
+    },
 }
 
 impl EngineEvent {
@@ -52,29 +143,84 @@ impl EngineEvent {
             EngineEvent::Room(event) => event.name(),
             EngineEvent::ConnectionStateChanged { .. } => "onConnectionStateChanged",
             EngineEvent::ServerParamsSetResult { .. } => "onServerParamsSetResult",
+            EngineEvent::RemoteAudioFirstFrame { .. } => "onRemoteAudioFirstFrame",
+            EngineEvent::RemoteVideoFirstFrame { .. } => "onRemoteVideoFirstFrame",
+            EngineEvent::LocalStreamStats { .. } => "onLocalStreamStats",
+            EngineEvent::RemoteStreamStats { .. } => "onRemoteStreamStats",
+            EngineEvent::TransportStateChanged { .. } => "onMediaTransportStateChanged",
         }
     }
 
     /// `{"event": name, "data": {...}}`: room events with the same data as on the wire;
     /// connection changes as `{"state": <number>, "reason"?: string}`; the server params
-    /// result as `{"error": <number>}`.
+    /// result as `{"error": <number>}`; first frames as `{"userId", "streamIndex"}` (and
+    /// `"width"`, `"height"` for video); statistics as `{"userId"?, "streamIndex", "kind",
+    /// "bitrateKbps", "packets", "packetLossRate", "rttMs"?}`; transport changes as
+    /// `{"transport": "publisher"|"subscriber", "state": "connecting"|"connected"|
+    /// "disconnected"|"failed", "reason"?}`.
     pub fn to_json(&self) -> Value {
-        match self {
+        let data = match self {
             EngineEvent::Room(event) => {
-                serde_json::to_value(event).expect("events are plain data and always serialize")
+                return serde_json::to_value(event)
+                    .expect("events are plain data and always serialize");
             }
             EngineEvent::ConnectionStateChanged { state, reason } => {
-                let mut data = json!({ "state": state.value() });
-                if let Some(reason) = reason {
-                    data["reason"] = json!(reason);
-                }
-                json!({ "event": self.name(), "data": data })
+                with_reason(json!({ "state": state.value() }), reason)
             }
-            EngineEvent::ServerParamsSetResult { error } => {
-                json!({ "event": self.name(), "data": { "error": error } })
-            }
-        }
+            EngineEvent::ServerParamsSetResult { error } => json!({ "error": error }),
+            EngineEvent::RemoteAudioFirstFrame {
+                user_id,
+                stream_index,
+            } => json!({ "userId": user_id, "streamIndex": stream_index }),
+            EngineEvent::RemoteVideoFirstFrame {
+                user_id,
+                stream_index,
+                width,
+                height,
+            } => json!({
+                "userId": user_id, "streamIndex": stream_index, "width": width, "height": height
+            }),
+            EngineEvent::LocalStreamStats {
+                stream_index,
+                stats,
+            } => with_stats(json!({ "streamIndex": stream_index }), stats),
+            EngineEvent::RemoteStreamStats {
+                user_id,
+                stream_index,
+                stats,
+            } => with_stats(
+                json!({ "userId": user_id, "streamIndex": stream_index }),
+                stats,
+            ),
+            EngineEvent::TransportStateChanged {
+                transport,
+                state,
+                reason,
+            } => with_reason(
+                json!({ "transport": transport.name(), "state": state.name() }),
+                reason,
+            ),
+        };
+        json!({ "event": self.name(), "data": data })
     }
+}
+
+/// `data` with `"reason"` added when there is one.
+fn with_reason(mut data: Value, reason: &Option<String>) -> Value {
+    if let Some(reason) = reason {
+        data["reason"] = json!(reason);
+    }
+    data
+}
+
+/// `data` with the fields of `stats` added.
+fn with_stats(mut data: Value, stats: &StreamStats) -> Value {
+    if let (Value::Object(out), Ok(Value::Object(fields))) =
+        (&mut data, serde_json::to_value(stats))
+    {
+        out.extend(fields);
+    }
+    data
 }
 
 /// The engine's events, in order. Buffered without bound, so an app that reads late loses
@@ -154,6 +300,44 @@ mod tests {
         assert_eq!(
             event.to_json(),
             json!({"event": "onConnectionStateChanged", "data": {"state": 4, "reason": "connection reset"}})
+        );
+    }
+
+    #[test]
+    fn media_events_have_their_contract_names_and_camel_case_data() {
+        use chorus_proto::TrackKind;
+        let event = EngineEvent::RemoteVideoFirstFrame {
+            user_id: "bob".into(),
+            stream_index: StreamIndex::Screen,
+            width: 320,
+            height: 240,
+        };
+        assert_eq!(
+            event.to_json(),
+            json!({"event": "onRemoteVideoFirstFrame", "data": {"userId": "bob", "streamIndex": 1, "width": 320, "height": 240}})
+        );
+        let event = EngineEvent::LocalStreamStats {
+            stream_index: StreamIndex::Main,
+            stats: StreamStats {
+                kind: TrackKind::Audio,
+                bitrate_kbps: 64.5,
+                packets: 100,
+                packet_loss_rate: 0.25,
+                rtt_ms: Some(3),
+            },
+        };
+        assert_eq!(
+            event.to_json(),
+            json!({"event": "onLocalStreamStats", "data": {"streamIndex": 0, "kind": "audio", "bitrateKbps": 64.5, "packets": 100, "packetLossRate": 0.25, "rttMs": 3}})
+        );
+        let event = EngineEvent::TransportStateChanged {
+            transport: MediaTransport::Subscriber,
+            state: TransportState::Failed,
+            reason: Some("gone".into()),
+        };
+        assert_eq!(
+            event.to_json(),
+            json!({"event": "onMediaTransportStateChanged", "data": {"transport": "subscriber", "state": "failed", "reason": "gone"}})
         );
     }
 

@@ -40,17 +40,23 @@ mod engine;
 mod event;
 mod login;
 mod machine;
+mod media;
 mod pending;
 mod room;
 mod validate;
 
+pub use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 pub use chorus_proto::{
     self as proto, ConnectionState, ErrorCode, Event, JoinRoomResult, MediaType, MessageEvent,
-    RoomConfig, RtcError, UserInfo, UserOnlineStatus,
+    RoomConfig, RtcError, SimulcastStreamType, StreamIndex, TrackKind, UserInfo, UserOnlineStatus,
+    VideoSourceType,
 };
 pub use config::EngineConfig;
 pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
-pub use event::{EngineEvent, EventStream};
+pub use event::{EngineEvent, EventStream, MediaTransport, TransportState};
+pub use media::{
+    AudioCaptureSource, AudioSourceType, MediaStream, StreamStats, VideoCaptureSource,
+};
 
 /// The SDK's version.
 pub fn sdk_version() -> &'static str {

@@ -3,7 +3,7 @@
 //! what a reconnect needs to put the session back as it was. Pure data; knows nothing of
 //! connections or time.
 
-use chorus_proto::{JoinRoomParams, MediaParams, MediaType, Request, StreamIndex};
+use chorus_proto::{JoinRoomParams, MediaParams, MediaType, Request, RoomConfig, StreamIndex};
 
 /// Published media of one stream index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,6 +28,21 @@ impl Published {
     }
 }
 
+/// What the media side needs to know of the room: which server session it is in, how it
+/// joined, and what is published. A new `epoch` means a new session on the server (a join, or
+/// a rejoin after a reconnect), whose media transports start from scratch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RoomView {
+    /// Numbers the server sessions of this engine; bumped by every join and rejoin.
+    pub(crate) epoch: u64,
+    /// The room config of the join.
+    pub(crate) config: RoomConfig,
+    /// What the main stream publishes.
+    pub(crate) main: Option<MediaType>,
+    /// What the screen stream publishes.
+    pub(crate) screen: Option<MediaType>,
+}
+
 /// A joined room.
 #[derive(Debug, Clone)]
 pub(crate) struct RoomSession {
@@ -35,17 +50,34 @@ pub(crate) struct RoomSession {
     visible: bool,
     main: Published,
     screen: Published,
+    epoch: u64,
 }
 
 impl RoomSession {
-    /// The session a successful join with `params` started.
-    pub(crate) fn joined(params: JoinRoomParams) -> Self {
+    /// The session a successful join with `params` started, the engine's `epoch`th.
+    pub(crate) fn joined(params: JoinRoomParams, epoch: u64) -> Self {
         let visible = params.visible.unwrap_or(true);
         RoomSession {
             params,
             visible,
             main: Published::default(),
             screen: Published::default(),
+            epoch,
+        }
+    }
+
+    /// A rejoin after a reconnect made this a new server session, the engine's `epoch`th.
+    pub(crate) fn renew(&mut self, epoch: u64) {
+        self.epoch = epoch;
+    }
+
+    /// The room as the media side sees it.
+    pub(crate) fn view(&self) -> RoomView {
+        RoomView {
+            epoch: self.epoch,
+            config: self.params.room_config.clone().unwrap_or_default(),
+            main: self.main.media(),
+            screen: self.screen.media(),
         }
     }
 
@@ -128,7 +160,7 @@ mod tests {
 
     #[test]
     fn rejoin_carries_the_latest_token_and_visibility() {
-        let mut room = RoomSession::joined(params());
+        let mut room = RoomSession::joined(params(), 1);
         room.set_token("t2".into());
         room.set_visible(false);
         let again = room.rejoin_params();
@@ -139,7 +171,7 @@ mod tests {
 
     #[test]
     fn republishing_covers_what_is_published() {
-        let mut room = RoomSession::joined(params());
+        let mut room = RoomSession::joined(params(), 1);
         room.publish(StreamIndex::Main, MediaType::Audio);
         room.publish(StreamIndex::Main, MediaType::Video);
         room.publish(StreamIndex::Screen, MediaType::AudioAndVideo);

@@ -57,7 +57,8 @@ impl<W> Machine<W> {
         let login = self.login.as_mut();
         match (&request, &outcome) {
             (Request::JoinRoom(params), Ok(_)) => {
-                self.room = Some(RoomSession::joined(params.clone()));
+                let epoch = self.next_epoch();
+                self.room = Some(RoomSession::joined(params.clone(), epoch));
                 self.failed_join = None;
             }
             (Request::JoinRoom(params), Err(e)) => {
@@ -109,6 +110,9 @@ impl<W> Machine<W> {
             }
             _ => {}
         }
+        // Media hears of the change before the caller does, so a publish that returns has
+        // its transport under way.
+        self.sync_room_view();
         match origin {
             Origin::App(waiter) => self.answer(&request, waiter, outcome),
             Origin::Quiet | Origin::Rejoin | Origin::Relogin => {
@@ -136,6 +140,12 @@ impl<W> Machine<W> {
                 if !resumed {
                     recovery.note =
                         Some("the server had ended the old session; rejoined as a new one".into());
+                }
+                // A new connection is a new session on the server, resumed or not: its media
+                // transports are new too.
+                let epoch = self.next_epoch();
+                if let Some(room) = &mut self.room {
+                    room.renew(epoch);
                 }
                 let again = self
                     .room

@@ -28,7 +28,7 @@ use crate::config::EngineConfig;
 use crate::event::EngineEvent;
 use crate::login::LoginSession;
 use crate::pending::Pending;
-use crate::room::RoomSession;
+use crate::room::{RoomSession, RoomView};
 
 /// First wait before another reconnect attempt; doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -71,6 +71,9 @@ pub(crate) enum Output<W> {
     Reply(W, Outcome),
     /// Emit an event to the app.
     Event(EngineEvent),
+    /// The room, as media sees it, changed: joined, rejoined, published, left (`None`).
+    /// Queued before the answer to the call that changed it.
+    Room(Option<RoomView>),
 }
 
 /// The WebSocket, as far as the machine knows.
@@ -158,6 +161,10 @@ pub(crate) struct Machine<W> {
     pending: Pending<InFlight<W>>,
     state: ConnectionState,
     destroyed: bool,
+    /// The last room view reported through [`Output::Room`].
+    reported_view: Option<RoomView>,
+    /// The epoch of the latest server session (see [`RoomView::epoch`]).
+    epoch: u64,
     out: VecDeque<Output<W>>,
 }
 
@@ -240,13 +247,32 @@ impl<W> Machine<W> {
             pending: Pending::new(),
             state: ConnectionState::Start,
             destroyed: false,
+            reported_view: None,
+            epoch: 0,
             out: VecDeque::new(),
         }
     }
 
     /// The next thing for the shell to do.
     pub(crate) fn poll_output(&mut self) -> Option<Output<W>> {
+        self.sync_room_view();
         self.out.pop_front()
+    }
+
+    /// The number of a new server session.
+    fn next_epoch(&mut self) -> u64 {
+        self.epoch += 1;
+        self.epoch
+    }
+
+    /// Queues [`Output::Room`] if the room, as media sees it, changed since last reported.
+    /// Called where a change must be reported before an answer, and on every poll.
+    fn sync_room_view(&mut self) {
+        let view = self.room.as_ref().map(RoomSession::view);
+        if view != self.reported_view {
+            self.reported_view = view.clone();
+            self.out.push_back(Output::Room(view));
+        }
     }
 
     /// Whether the engine was destroyed; once its outputs are carried out the shell stops.

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::{Machine, Output, PING_INTERVAL, SILENCE_LIMIT};
 use crate::config::EngineConfig;
 use crate::event::EngineEvent;
+use crate::room::RoomView;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const RECONNECT: Duration = Duration::from_secs(30);
@@ -36,6 +37,8 @@ struct Step {
     sent: Vec<RequestFrame>,
     replies: Vec<(&'static str, Answer)>,
     events: Vec<EngineEvent>,
+    /// Room views reported to media, each with the number of replies queued before it.
+    views: Vec<(usize, Option<RoomView>)>,
 }
 
 impl Step {
@@ -126,6 +129,7 @@ impl Harness {
                 }
                 Output::Reply(w, r) => step.replies.push((w, r.map_err(|e| (e.code, e.message)))),
                 Output::Event(e) => step.events.push(e),
+                Output::Room(view) => step.views.push((step.replies.len(), view)),
             }
         }
         step
@@ -1009,4 +1013,49 @@ fn a_refused_rejoin_keeps_the_connection_for_a_login_made_meanwhile() {
     // Logged in now: a lost connection is repaired for the login.
     h.m.handle_connection_lost(h.now, "reset");
     assert!(h.step().connect);
+}
+
+#[test]
+fn media_hears_of_room_changes_before_the_caller() {
+    let mut h = Harness::new();
+    let step = h.call(Request::JoinRoom(join_params("r", "t1")), "join");
+    assert!(step.views.is_empty());
+    h.m.handle_connected(h.now);
+    let id = h.step().only_sent().id;
+    let step = h.ok(id, &joined_json(false));
+    assert_eq!(step.views.len(), 1, "{step:?}");
+    let (before, view) = step.views[0].clone();
+    assert_eq!(before, 0, "reported before the join's answer");
+    let view = view.expect("in a room");
+    assert_eq!((view.main, view.screen), (None, None));
+    let first_epoch = view.epoch;
+
+    let step = h.call(
+        Request::PublishStream(MediaParams {
+            media_type: MediaType::AudioAndVideo,
+        }),
+        "pub",
+    );
+    let id = step.only_sent().id;
+    let step = h.ok(id, "{}");
+    assert_eq!(step.views.len(), 1);
+    assert_eq!(step.views[0].0, 0, "reported before the publish's answer");
+    let view = step.views[0].1.clone().expect("in a room");
+    assert_eq!(view.main, Some(MediaType::AudioAndVideo));
+    assert_eq!(view.epoch, first_epoch);
+
+    // A rejoin after a lost connection is a new session on the server.
+    h.m.handle_connection_lost(h.now, "reset");
+    assert!(h.step().views.is_empty());
+    h.m.handle_connected(h.now);
+    let rejoin = h.step().only_sent().id;
+    let step = h.ok(rejoin, &joined_json(true));
+    let view = step.views[0].1.clone().expect("in a room");
+    assert!(view.epoch > first_epoch);
+    assert_eq!(view.main, Some(MediaType::AudioAndVideo));
+
+    let step = h.call(Request::LeaveRoom(Empty {}), "leave");
+    let id = step.sent.last().expect("a leave").id;
+    let step = h.ok(id, "{}");
+    assert_eq!(step.views, [(0, None::<RoomView>)]);
 }

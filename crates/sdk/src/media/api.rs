@@ -1,0 +1,289 @@
+//! The engine's media methods: capture, external sources, subscriptions, remote frame
+//! streams and snapshots. Each checks what it can locally, opens sources off the runtime's
+//! workers, and hands the rest to the media hub or (for room-level calls) to the server.
+
+use std::time::Duration;
+
+use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
+use chorus_proto::{
+    ErrorCode, MediaParams, MediaType, Request, RtcError, SimulcastParams, SimulcastStreamType,
+    StreamIndex, SubscribeParams, VideoSourceType,
+};
+
+use crate::engine::RtcEngine;
+use crate::media::hub::MediaCall;
+use crate::media::outlet::MediaStream;
+use crate::media::source::{
+    AudioCaptureSource, AudioSourceType, VideoCaptureSource, open_audio, open_video,
+};
+use crate::validate::check_user_id;
+
+/// How long a snapshot waits for the first picture of a capture that just started.
+const FIRST_PICTURE_WAIT: Duration = Duration::from_secs(1);
+
+/// Runs blocking work (file probing, colour conversion) off the runtime's workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, RtcError> + Send + 'static,
+) -> Result<T, RtcError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(RtcError::new(
+            ErrorCode::UnexpectedError,
+            format!("a worker thread failed: {e}"),
+        ))
+    })
+}
+
+impl RtcEngine {
+    /// Starts capturing audio for the main stream from `source` (a tone, a file, or, in
+    /// vain, a device). In a room, others get `onUserStartAudioCapture`, and with
+    /// auto-publish (the join's default) the audio is published.
+    ///
+    /// Fails with `REPEAT_CAPTURE` when audio is captured already; `GET_AUDIO_TRACK_FAILED`
+    /// when the source cannot be used (no such file, not audio, any device);
+    /// `STREAM_TYPE_NOT_MATCH` after [`RtcEngine::set_audio_source_type`]`(External)`;
+    /// `INVALID_PARAMS` for a tone out of range.
+    pub async fn start_audio_capture(&self, source: AudioCaptureSource) -> Result<(), RtcError> {
+        self.check_live()?;
+        let source = blocking(move || open_audio(source)).await?;
+        self.media_call(|reply| MediaCall::StartAudio(source, reply))
+            .await
+    }
+
+    /// Stops capturing audio (a no-op when none is captured); in a room, others get
+    /// `onUserStopAudioCapture`. What is published stays published, silent. After
+    /// `set_audio_source_type(External)`: `STREAM_TYPE_NOT_MATCH`.
+    pub async fn stop_audio_capture(&self) -> Result<(), RtcError> {
+        self.media_call(MediaCall::StopAudio).await
+    }
+
+    /// Starts capturing video for the main stream from `source` (a test pattern, a y4m
+    /// file, or, in vain, a device). In a room, others get `onUserStartVideoCapture`, and
+    /// with auto-publish the video is published.
+    ///
+    /// Fails with `REPEAT_CAPTURE` when video is captured already; `GET_VIDEO_TRACK_FAILED`
+    /// when the source cannot be used; `STREAM_TYPE_NOT_MATCH` after
+    /// [`RtcEngine::set_video_source_type`]`(Main, External)`; `INVALID_PARAMS` for a pattern
+    /// of unsupported size or rate.
+    pub async fn start_video_capture(&self, source: VideoCaptureSource) -> Result<(), RtcError> {
+        self.start_video(StreamIndex::Main, source).await
+    }
+
+    /// Stops capturing video for the main stream (a no-op when none is captured).
+    pub async fn stop_video_capture(&self) -> Result<(), RtcError> {
+        self.media_call(|reply| MediaCall::StopVideo(StreamIndex::Main, reply))
+            .await
+    }
+
+    /// Starts capturing the screen stream's video from `source` (the pattern is a
+    /// screen-like card). Publish it with [`RtcEngine::publish_screen`]; auto-publish covers
+    /// the main stream only. Fails as [`RtcEngine::start_video_capture`] does.
+    pub async fn start_screen_capture(&self, source: VideoCaptureSource) -> Result<(), RtcError> {
+        self.start_video(StreamIndex::Screen, source).await
+    }
+
+    /// Stops capturing the screen stream's video.
+    pub async fn stop_screen_capture(&self) -> Result<(), RtcError> {
+        self.media_call(|reply| MediaCall::StopVideo(StreamIndex::Screen, reply))
+            .await
+    }
+
+    async fn start_video(
+        &self,
+        index: StreamIndex,
+        source: VideoCaptureSource,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        let screen = index == StreamIndex::Screen;
+        let source = blocking(move || open_video(source, screen)).await?;
+        self.media_call(|reply| MediaCall::StartVideo(index, source, reply))
+            .await
+    }
+
+    /// Chooses where the video of stream `index` comes from: the SDK's capture (Internal,
+    /// the default) or frames the app pushes with [`RtcEngine::push_external_video_frame`]
+    /// (External). Switching stops what was captured before.
+    pub async fn set_video_source_type(
+        &self,
+        index: StreamIndex,
+        source_type: VideoSourceType,
+    ) -> Result<(), RtcError> {
+        self.media_call(|reply| MediaCall::SetVideoSourceType(index, source_type, reply))
+            .await
+    }
+
+    /// Chooses where the main stream's audio comes from: the SDK's capture (Internal, the
+    /// default) or frames the app pushes with [`RtcEngine::push_external_audio_frame`].
+    /// Switching stops what was captured before.
+    pub async fn set_audio_source_type(
+        &self,
+        source_type: AudioSourceType,
+    ) -> Result<(), RtcError> {
+        self.media_call(|reply| MediaCall::SetAudioSourceType(source_type, reply))
+            .await
+    }
+
+    /// Pushes one I420 picture (packed planes) for stream `index`, after
+    /// `set_video_source_type(index, External)`; the first push counts as starting
+    /// capture. The app paces the pushes; pictures pushed faster than they can be encoded
+    /// are dropped. Fails with `STREAM_TYPE_NOT_MATCH` while the source type is Internal, and
+    /// `INVALID_PARAMS` for planes that do not match the size.
+    pub async fn push_external_video_frame(
+        &self,
+        index: StreamIndex,
+        frame: VideoFrame,
+    ) -> Result<(), RtcError> {
+        self.media_call(|reply| MediaCall::PushVideo(index, frame, reply))
+            .await
+    }
+
+    /// Pushes one 20 ms audio frame (48 kHz, 1 or 2 channels, 960 samples per channel) for
+    /// the main stream, after `set_audio_source_type(External)`; the app paces the pushes.
+    /// Fails with `STREAM_TYPE_NOT_MATCH` while the source type is Internal, and
+    /// `INVALID_PARAMS` for a frame of another length.
+    pub async fn push_external_audio_frame(&self, frame: AudioFrame) -> Result<(), RtcError> {
+        self.media_call(|reply| MediaCall::PushAudio(frame, reply))
+            .await
+    }
+
+    async fn subscription(
+        &self,
+        user_id: &str,
+        media: MediaType,
+        make: fn(SubscribeParams) -> Request,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        let params = SubscribeParams {
+            user_id: user_id.to_owned(),
+            media_type: media,
+        };
+        self.call(make(params)).await.map(drop)
+    }
+
+    /// Receives `user_id`'s camera and/or microphone (`media`); needed only when the join
+    /// turned auto-subscribing off (or after unsubscribing). Frames arrive on
+    /// [`RtcEngine::remote_audio`] / [`RtcEngine::remote_video`], announced by
+    /// `onRemoteAudioFirstFrame` / `onRemoteVideoFirstFrame`. Fails with `STREAM_NOT_EXIST`
+    /// when that user does not publish it, or the server's subscribe-privilege error.
+    pub async fn subscribe_stream(&self, user_id: &str, media: MediaType) -> Result<(), RtcError> {
+        self.subscription(user_id, media, Request::SubscribeStream)
+            .await
+    }
+
+    /// Stops receiving `user_id`'s camera and/or microphone.
+    pub async fn unsubscribe_stream(
+        &self,
+        user_id: &str,
+        media: MediaType,
+    ) -> Result<(), RtcError> {
+        self.subscription(user_id, media, Request::UnsubscribeStream)
+            .await
+    }
+
+    /// Receives `user_id`'s screen share, as [`RtcEngine::subscribe_stream`] does.
+    pub async fn subscribe_screen(&self, user_id: &str, media: MediaType) -> Result<(), RtcError> {
+        self.subscription(user_id, media, Request::SubscribeScreen)
+            .await
+    }
+
+    /// Stops receiving `user_id`'s screen share.
+    pub async fn unsubscribe_screen(
+        &self,
+        user_id: &str,
+        media: MediaType,
+    ) -> Result<(), RtcError> {
+        self.subscription(user_id, media, Request::UnsubscribeScreen)
+            .await
+    }
+
+    /// Pauses everything subscribed of `media` without unsubscribing: the server stops
+    /// sending until [`RtcEngine::resume_all_subscribed_stream`].
+    pub async fn pause_all_subscribed_stream(&self, media: MediaType) -> Result<(), RtcError> {
+        let request = Request::PauseAllSubscribedStream(MediaParams { media_type: media });
+        self.call(request).await.map(drop)
+    }
+
+    /// Resumes what [`RtcEngine::pause_all_subscribed_stream`] paused.
+    pub async fn resume_all_subscribed_stream(&self, media: MediaType) -> Result<(), RtcError> {
+        let request = Request::ResumeAllSubscribedStream(MediaParams { media_type: media });
+        self.call(request).await.map(drop)
+    }
+
+    /// Chooses which simulcast layer of `user_id`'s video to receive.
+    pub async fn set_remote_simulcast_stream_type(
+        &self,
+        user_id: &str,
+        stream_type: SimulcastStreamType,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        let request = Request::SetRemoteSimulcastStreamType(SimulcastParams {
+            user_id: user_id.to_owned(),
+            stream_type,
+        });
+        self.call(request).await.map(drop)
+    }
+
+    /// The decoded audio of `user_id`'s stream `index`: 20 ms PCM frames at 48 kHz, with
+    /// lost packets concealed. Frames flow while the stream is received (subscribed by
+    /// auto-subscribe or [`RtcEngine::subscribe_stream`]); the stream ends when the engine is
+    /// destroyed. Call before the media arrives to miss none of it.
+    pub fn remote_audio(&self, user_id: &str, index: StreamIndex) -> MediaStream<AudioFrame> {
+        self.outlets().audio((user_id.to_owned(), index))
+    }
+
+    /// The decoded pictures of `user_id`'s stream `index` (I420), as
+    /// [`RtcEngine::remote_audio`] does audio.
+    pub fn remote_video(&self, user_id: &str, index: StreamIndex) -> MediaStream<VideoFrame> {
+        self.outlets().video((user_id.to_owned(), index))
+    }
+
+    /// The latest captured (or pushed) picture of stream `index`, as RGBA. Waits up to a
+    /// second for the first picture of a capture that just started. Fails with
+    /// `INVOKED_BEFORE_CAPTURE` when nothing is captured on `index`.
+    pub async fn take_local_snapshot(&self, index: StreamIndex) -> Result<RgbaImage, RtcError> {
+        let slot = self
+            .media_call(|reply| MediaCall::LocalPicture(index, reply))
+            .await?;
+        let deadline = tokio::time::Instant::now() + FIRST_PICTURE_WAIT;
+        let picture = loop {
+            let latest = slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            if let Some(picture) = latest {
+                break picture;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(RtcError::new(
+                    ErrorCode::InvokedBeforeCapture,
+                    format!(
+                        "stream {index:?} captures but has produced no picture within {FIRST_PICTURE_WAIT:?}"
+                    ),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        blocking(move || Ok(picture.to_rgba())).await
+    }
+
+    /// The latest received picture of `user_id`'s stream `index`, as RGBA. Fails with
+    /// `STREAM_NOT_EXIST` when no video of that stream has been received in this room.
+    pub async fn take_remote_snapshot(
+        &self,
+        user_id: &str,
+        index: StreamIndex,
+    ) -> Result<RgbaImage, RtcError> {
+        self.check_live()?;
+        let key = (user_id.to_owned(), index);
+        let Some(picture) = self.outlets().latest_video(&key) else {
+            return Err(RtcError::new(
+                ErrorCode::StreamNotExist,
+                format!(
+                    "no video of {user_id}'s stream {index:?} has been received; subscribe to it and wait for onRemoteVideoFirstFrame"
+                ),
+            ));
+        };
+        blocking(move || Ok(picture.to_rgba())).await
+    }
+}

@@ -1,0 +1,274 @@
+//! The thin shell under one str0m [`Rtc`]: a UDP socket with one host candidate, the drain
+//! loop that sends what str0m transmits, and the wait for the next datagram or timer.
+//!
+//! str0m is sans-IO: every mutation must be followed by draining `poll_output` to a timeout
+//! before the next one. This file is the only place that talks to the socket, so the publisher
+//! and subscriber tasks keep that rule by calling [`Transport::drain`] after each mutation and
+//! never touch I/O themselves. Must not depend on the engine, the hub or the codecs.
+//!
+//! Hot path (a datagram): one `recv_from` into a reused buffer, one `handle_input`, one drain;
+//! no allocation of ours, no lock, no log above debug.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use chorus_proto::{StreamIndex, TrackKind};
+use str0m::format::Codec;
+use str0m::media::{Frequency, MediaKind, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
+use tokio::net::UdpSocket;
+
+/// How often str0m reports statistics (`onLocalStreamStats` / `onRemoteStreamStats`).
+pub(crate) const STATS_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Payload type of the one H.264 profile offered: constrained baseline 3.1, packetization
+/// mode 1 (what browsers and openh264 share), with its RTX twin for NACK recovery.
+const PT_H264: u8 = 108;
+const PT_H264_RTX: u8 = 109;
+const H264_CONSTRAINED_BASELINE: u32 = 0x42e01f;
+
+/// The str0m configuration both transports use: Opus and H.264 only, statistics on, and a
+/// short audio reordering window. Audio has no retransmission, so waiting for a lost packet
+/// only delays every later one; a window of one frame moves on at once and the decoder
+/// conceals the hole. Video keeps str0m's default window, which NACK/RTX fills.
+pub(crate) fn rtc_config() -> RtcConfig {
+    let mut config = Rtc::builder()
+        .clear_codecs()
+        .enable_opus(true, false)
+        .set_stats_interval(Some(STATS_INTERVAL))
+        .set_reordering_size_audio(1);
+    config.codec_config().add_h264(
+        PT_H264.into(),
+        Some(PT_H264_RTX.into()),
+        true,
+        H264_CONSTRAINED_BASELINE,
+    );
+    config
+}
+
+/// The codec a track of `kind` carries.
+pub(crate) fn codec_of(kind: TrackKind) -> Codec {
+    match kind {
+        TrackKind::Audio => Codec::Opus,
+        TrackKind::Video => Codec::H264,
+    }
+}
+
+/// str0m's media kind for `kind`.
+pub(crate) fn media_kind(kind: TrackKind) -> MediaKind {
+    match kind {
+        TrackKind::Audio => MediaKind::Audio,
+        TrackKind::Video => MediaKind::Video,
+    }
+}
+
+/// The RTP clock of `kind`.
+pub(crate) fn clock_of(kind: TrackKind) -> Frequency {
+    match kind {
+        TrackKind::Audio => Frequency::FORTY_EIGHT_KHZ,
+        TrackKind::Video => Frequency::NINETY_KHZ,
+    }
+}
+
+/// One m-line's meaning on either transport: whose stream and which kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TrackInfo {
+    /// The m-line.
+    pub(crate) mid: Mid,
+    /// Main or screen.
+    pub(crate) index: StreamIndex,
+    /// Audio or video.
+    pub(crate) kind: TrackKind,
+}
+
+/// What woke the transport.
+#[derive(Debug)]
+pub(crate) enum Wake {
+    /// A datagram of this length arrived from this address (in the transport's buffer).
+    Datagram(usize, SocketAddr),
+    /// str0m's timer is due.
+    Timer,
+}
+
+/// One str0m instance and its socket.
+pub(crate) struct Transport {
+    rtc: Rtc,
+    socket: UdpSocket,
+    local: SocketAddr,
+    buf: Vec<u8>,
+    wake_at: Instant,
+}
+
+impl Transport {
+    /// Binds a UDP socket on `ip` (any port) and makes it `rtc`'s one host candidate.
+    pub(crate) async fn bind(ip: IpAddr, mut rtc: Rtc) -> io::Result<Transport> {
+        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
+        let local = socket.local_addr()?;
+        let candidate = Candidate::host(local, "udp")
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        rtc.add_local_candidate(candidate);
+        Ok(Transport {
+            rtc,
+            socket,
+            local,
+            buf: vec![0; 2048],
+            wake_at: Instant::now(),
+        })
+    }
+
+    /// The str0m instance, for one mutation; call [`Transport::drain`] right after.
+    pub(crate) fn rtc(&mut self) -> &mut Rtc {
+        &mut self.rtc
+    }
+
+    /// Whether str0m still runs (it stops after a fatal error or a close).
+    pub(crate) fn is_alive(&self) -> bool {
+        self.rtc.is_alive()
+    }
+
+    /// Drains str0m's output: transmits go to the socket, events to `on_event` (which may
+    /// mutate the instance: the drain goes on afterwards, as str0m asks), and the next timer
+    /// is kept for [`Transport::wait`]. An error means the instance is unusable.
+    pub(crate) fn drain(
+        &mut self,
+        mut on_event: impl FnMut(&mut Rtc, Event),
+    ) -> Result<(), str0m::RtcError> {
+        loop {
+            match self.rtc.poll_output()? {
+                Output::Timeout(at) => {
+                    self.wake_at = at;
+                    return Ok(());
+                }
+                Output::Transmit(t) => {
+                    if t.proto != Protocol::Udp {
+                        continue;
+                    }
+                    // UDP may drop; a full socket buffer is just that.
+                    if let Err(e) = self.socket.try_send_to(&t.contents, t.destination)
+                        && e.kind() != io::ErrorKind::WouldBlock
+                    {
+                        tracing::debug!(error = %e, to = %t.destination, "media send failed");
+                    }
+                }
+                Output::Event(event) => on_event(&mut self.rtc, event),
+            }
+        }
+    }
+
+    /// Waits for a datagram or the timer. Cancel-safe: nothing is lost if another branch of
+    /// a `select!` wins.
+    pub(crate) async fn wait(&mut self) -> io::Result<Wake> {
+        let deadline = tokio::time::Instant::from_std(self.wake_at);
+        tokio::select! {
+            received = self.socket.recv_from(&mut self.buf) => {
+                let (n, from) = received?;
+                Ok(Wake::Datagram(n, from))
+            }
+            () = tokio::time::sleep_until(deadline) => Ok(Wake::Timer),
+        }
+    }
+
+    /// Feeds what woke the transport to str0m; call [`Transport::drain`] right after. A
+    /// datagram str0m cannot read (not STUN, DTLS, RTP or RTCP) is ignored.
+    pub(crate) fn feed(&mut self, wake: Wake) {
+        let now = Instant::now();
+        let result = match wake {
+            Wake::Timer => self.rtc.handle_input(Input::Timeout(now)),
+            Wake::Datagram(n, source) => {
+                let Ok(receive) = Receive::new(Protocol::Udp, source, self.local, &self.buf[..n])
+                else {
+                    return;
+                };
+                self.rtc.handle_input(Input::Receive(now, receive))
+            }
+        };
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "str0m refused an input");
+        }
+    }
+}
+
+/// The local IP facing `server_url`'s host: the address the system would send from (found
+/// with an unconnected-then-connected UDP socket, which sends nothing). Loopback when the
+/// host cannot be resolved, so a local server still works.
+pub(crate) async fn local_ip_toward(signal_url: &str) -> IpAddr {
+    let fallback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let Some(authority) = authority_of(signal_url) else {
+        return fallback;
+    };
+    let Ok(mut addrs) = tokio::net::lookup_host(authority.as_str()).await else {
+        return fallback;
+    };
+    let Some(server) = addrs.next() else {
+        return fallback;
+    };
+    let any: SocketAddr = if server.is_ipv4() {
+        SocketAddr::from(([0, 0, 0, 0], 0))
+    } else {
+        SocketAddr::from(([0u16; 8], 0))
+    };
+    let Ok(probe) = UdpSocket::bind(any).await else {
+        return fallback;
+    };
+    if probe.connect(server).await.is_err() {
+        return fallback;
+    }
+    match probe.local_addr() {
+        Ok(local) if !local.ip().is_unspecified() => local.ip(),
+        _ => fallback,
+    }
+}
+
+/// `host:port` of a `ws://` or `wss://` URL, with the scheme's default port when none is
+/// given.
+fn authority_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    if authority.is_empty() {
+        return None;
+    }
+    let has_port = match authority.rfind(']') {
+        // An IPv6 literal: a port follows the bracket.
+        Some(close) => authority[close..].contains(':'),
+        None => authority.contains(':'),
+    };
+    if has_port {
+        return Some(authority.to_owned());
+    }
+    let port = if scheme == "wss" { 443 } else { 80 };
+    Some(format!("{authority}:{port}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_get_their_default_port() {
+        assert_eq!(
+            authority_of("ws://127.0.0.1:8080/signal/v1?appId=x").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(
+            authority_of("wss://rtc.example.com/x/signal/v1").as_deref(),
+            Some("rtc.example.com:443")
+        );
+        assert_eq!(
+            authority_of("ws://[::1]/signal/v1").as_deref(),
+            Some("[::1]:80")
+        );
+        assert_eq!(
+            authority_of("ws://[::1]:9/signal/v1").as_deref(),
+            Some("[::1]:9")
+        );
+        assert_eq!(authority_of("nonsense"), None);
+    }
+
+    #[tokio::test]
+    async fn a_loopback_server_is_reached_from_loopback() {
+        let ip = local_ip_toward("ws://127.0.0.1:9/signal/v1").await;
+        assert!(ip.is_loopback(), "{ip}");
+    }
+}
