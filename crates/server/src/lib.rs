@@ -164,10 +164,13 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         Webhooks::start(settings, apps.clone(), metrics.clone())
     });
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
-    let sfu = Sfu::start(SfuConfig {
-        bind: rtc_bind,
-        public_ip: config.public_ip,
-    })
+    let sfu = Sfu::start_with_metrics(
+        SfuConfig {
+            bind: rtc_bind,
+            public_ip: config.public_ip,
+        },
+        metrics.sfu.clone(),
+    )
     .await
     .map_err(|source| StartError::RtcBind {
         addr: rtc_bind,

@@ -1,5 +1,6 @@
 //! Prometheus metrics, served at `/metrics`. Updated on control-plane events only (joins,
-//! room starts, API calls), never per packet.
+//! room starts, API calls), never per packet; the SFU's packet counters are tallied locally
+//! and added once per batch (see `sfu::metrics`).
 
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub(crate) struct Metrics {
     pub(crate) webhooks_failed: Counter,
     pub(crate) webhook_retries: Counter,
     pub(crate) webhooks_dropped: Counter,
+    /// The media plane's counters, registered under `chorus_sfu_`.
+    pub(crate) sfu: crate::sfu::SfuMetrics,
 }
 
 impl Metrics {
@@ -81,6 +84,8 @@ impl Metrics {
             "Webhook callbacks dropped because the queue was full",
             webhooks_dropped.clone(),
         );
+        let sfu = crate::sfu::SfuMetrics::default();
+        sfu.register(&mut registry);
         Metrics {
             registry: Arc::new(registry),
             connections,
@@ -92,6 +97,7 @@ impl Metrics {
             webhooks_failed,
             webhook_retries,
             webhooks_dropped,
+            sfu,
         }
     }
 

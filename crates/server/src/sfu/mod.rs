@@ -8,15 +8,46 @@
 //!
 //! Must not depend on `room`, `signal` or `api`: it knows peers and tracks, not users, rooms
 //! or permissions. The room decides *what* is forwarded; this module does the forwarding.
+//!
+//! Inside: `task` (the async shell: socket, channels, timers) drives `engine` (every
+//! transport and source, sans-IO) whose halves are the packet path (`engine.rs`) and
+//! negotiation (`negotiate.rs`); `transport` wraps one str0m `Rtc`; `forward` decides per
+//! packet and subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes
+//! datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//!
+//! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
+//! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
+//! (High unless [`Sfu::set_layer`] chose otherwise), switched only at a keyframe of the new
+//! layer; when the chosen layer stops arriving it gets the nearest one that flows.
+
+mod demux;
+mod engine;
+mod forward;
+mod keyframe;
+mod metrics;
+mod negotiate;
+mod source;
+mod task;
+mod tcp;
+mod transport;
+
+#[cfg(test)]
+mod test_client;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use chorus_proto::{
     PublishedTrack, SimulcastStreamType, StreamIndex, SubscriberOfferEvent, TrackKind,
 };
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
+
+pub(crate) use metrics::SfuMetrics;
 
 /// Names one client's media: its publisher and subscriber transports. The session picks it
 /// (its own session number) and keeps it for its whole life.
@@ -76,7 +107,9 @@ pub(crate) enum SfuError {
 pub(crate) enum PeerEvent {
     /// Send this offer for the subscriber transport to the client.
     SubscriberOffer(SubscriberOfferEvent),
-    /// A transport failed (ICE/DTLS timed out or broke); the client should renegotiate.
+    /// A transport failed (ICE/DTLS timed out or broke) and is gone. A failed publisher
+    /// transport needs a new `publisher_offer` from the client; for a failed subscriber
+    /// transport the SFU makes a new one with the same forwards and sends its offer next.
     TransportFailed {
         /// In words, for the log and the client.
         reason: String,
@@ -86,24 +119,27 @@ pub(crate) enum PeerEvent {
 /// A command for the SFU task.
 #[derive(Debug)]
 pub(crate) enum Command {
+    /// See [`Sfu::open`].
     Open {
         peer: PeerId,
         events: mpsc::Sender<PeerEvent>,
     },
-    Close {
-        peer: PeerId,
-    },
+    /// See [`Sfu::close`].
+    Close { peer: PeerId },
+    /// See [`Sfu::publisher_offer`].
     PublisherOffer {
         peer: PeerId,
         sdp: String,
         tracks: Vec<PublishedTrack>,
         reply: oneshot::Sender<Result<String, SfuError>>,
     },
+    /// See [`Sfu::subscriber_answer`].
     SubscriberAnswer {
         peer: PeerId,
         sdp: String,
         reply: oneshot::Sender<Result<(), SfuError>>,
     },
+    /// See [`Sfu::forward`].
     Forward {
         subscriber: PeerId,
         source: Source,
@@ -111,6 +147,7 @@ pub(crate) enum Command {
         user_id: Arc<str>,
         mode: ForwardMode,
     },
+    /// See [`Sfu::set_layer`].
     SetLayer {
         subscriber: PeerId,
         publisher: PeerId,
@@ -123,38 +160,75 @@ pub(crate) enum Command {
 pub(crate) struct Sfu {
     commands: mpsc::Sender<Command>,
     local_addr: SocketAddr,
+    local_tcp_addr: SocketAddr,
 }
 
+/// Commands queued before senders wait.
+const COMMAND_QUEUE: usize = 1024;
+
+/// Tries at finding a port free for both UDP and TCP when the config says "any".
+const BIND_ATTEMPTS: usize = 16;
+
 impl Sfu {
-    /// Binds the sockets and spawns the SFU task on the current runtime.
+    /// Binds the sockets and spawns the SFU task on the current runtime, with metrics that
+    /// are not registered anywhere.
+    #[allow(
+        dead_code,
+        reason = "the plain constructor; the server passes its metrics"
+    )]
     pub(crate) async fn start(config: SfuConfig) -> io::Result<Sfu> {
-        // Placeholder until the forwarding loop lands: binds the port and refuses media.
-        let socket = tokio::net::UdpSocket::bind(config.bind).await?;
-        let local_addr = socket.local_addr()?;
-        let (commands, mut inbox) = mpsc::channel(1024);
-        tokio::spawn(async move {
-            let _socket = socket;
-            while let Some(command) = inbox.recv().await {
-                match command {
-                    Command::PublisherOffer { reply, .. } => {
-                        let _ = reply.send(Err(SfuError::Closed));
-                    }
-                    Command::SubscriberAnswer { reply, .. } => {
-                        let _ = reply.send(Err(SfuError::NoPendingOffer));
-                    }
-                    _ => {}
-                }
-            }
-        });
+        Self::start_with_metrics(config, SfuMetrics::default()).await
+    }
+
+    /// Binds the sockets and spawns the SFU task on the current runtime, counting into
+    /// `metrics` (registered by the caller, see `Metrics::sfu`).
+    pub(crate) async fn start_with_metrics(
+        config: SfuConfig,
+        metrics: SfuMetrics,
+    ) -> io::Result<Sfu> {
+        let (udp, tcp) = bind(config.bind).await?;
+        let local_addr = udp.local_addr()?;
+        let local_tcp_addr = tcp.local_addr()?;
+        let ip = config.public_ip.unwrap_or(local_addr.ip());
+        if ip.is_unspecified() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the media address is unspecified (0.0.0.0 or ::): set public-ip to the \
+                 address clients reach this host at",
+            ));
+        }
+        let advertised_udp = SocketAddr::new(ip, local_addr.port());
+        let advertised_tcp = SocketAddr::new(ip, local_tcp_addr.port());
+        let factory = transport::RtcFactory::new(advertised_udp, Some(advertised_tcp))
+            .map_err(io::Error::other)?;
+        let engine = engine::Engine::new(
+            factory,
+            advertised_udp,
+            Some(advertised_tcp),
+            metrics,
+            Instant::now(),
+        );
+        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (tcp_events, tcp_rx) = mpsc::channel(COMMAND_QUEUE);
+        tokio::spawn(tcp::accept(tcp, tcp_events));
+        tokio::spawn(task::run(engine, udp, command_rx, tcp_rx));
+        tracing::info!(udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, "SFU listening");
         Ok(Sfu {
             commands,
             local_addr,
+            local_tcp_addr,
         })
     }
 
     /// The bound UDP address.
     pub(crate) fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The bound ICE-TCP address (same port number as UDP).
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by tests and diagnostics"))]
+    pub(crate) fn local_tcp_addr(&self) -> SocketAddr {
+        self.local_tcp_addr
     }
 
     /// Registers a peer; what the SFU has to tell it arrives on `events`.
@@ -232,4 +306,23 @@ impl Sfu {
         };
         let _ = self.commands.send(command).await;
     }
+}
+
+/// Binds UDP and TCP on the same port: the configured one, or (port 0) one free for both.
+async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
+    if addr.port() != 0 {
+        let udp = UdpSocket::bind(addr).await?;
+        let tcp = TcpListener::bind(addr).await?;
+        return Ok((udp, tcp));
+    }
+    let mut last = None;
+    for _ in 0..BIND_ATTEMPTS {
+        let udp = UdpSocket::bind(addr).await?;
+        let port = udp.local_addr()?.port();
+        match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no port free for both UDP and TCP")))
 }

@@ -1,0 +1,736 @@
+//! The SFU's core, without I/O: every transport, every source, the demux. Datagrams,
+//! commands and time go in; datagrams to send (`transmits`) and peer events come out. The
+//! task in `task.rs` is its thin async shell (sockets, channels, timers).
+//!
+//! The packet path is [`Engine::handle_datagram`] -> the publisher's `Rtc` ->
+//! `Event::RtpPacket` -> `forward_rtp`, which decides per lane (`forward.rs`) and queues a
+//! copy on each subscriber's send stream; [`Engine::flush`] then lets each touched
+//! subscriber `Rtc` packetize its queue once per batch. The hot-path budget of `forward.rs`
+//! holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
+//! every copy), takes no lock and logs nothing above trace.
+//!
+//! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, the other half of
+//! this type. Must not depend on `room`, `signal` or `api`.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use chorus_proto::{SimulcastStreamType, TrackKind};
+use str0m::media::{ExtensionValues, KeyframeRequest, KeyframeRequestKind, Pt};
+use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
+use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
+use str0m::{Event, IceConnectionState, Input, Output};
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tracing::{debug, info, trace};
+
+use super::demux::Demux;
+use super::forward::{Continuation, Flow, Incoming, Layer};
+use super::keyframe::starts_keyframe;
+use super::metrics::{SfuMetrics, Tally};
+use super::source::{Feed, SourceId, Sources};
+use super::transport::{Route, RtcFactory, Side, Transport, TransportId};
+use super::{Command, ForwardMode, PeerEvent, PeerId};
+
+/// How often sources are looked after: layer choice, keyframes for waiting subscribers,
+/// transports that never connected, events a full channel refused.
+const TICK: Duration = Duration::from_millis(50);
+
+/// A transport not connected this long after it was made has failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One client as the SFU knows it.
+pub(super) struct Peer {
+    events: mpsc::Sender<PeerEvent>,
+    /// Events the channel had no room for, in order.
+    outbox: VecDeque<PeerEvent>,
+    pub(super) publisher: Option<TransportId>,
+    pub(super) subscriber: Option<TransportId>,
+    /// The simulcast layer chosen per publisher (High when not chosen).
+    pub(super) layers: HashMap<PeerId, SimulcastStreamType>,
+    /// Forwards to restore on a new subscriber transport after the last one failed.
+    pub(super) restore: Vec<(Feed, ForwardMode)>,
+}
+
+/// The SFU's state. See the module docs.
+pub(super) struct Engine {
+    pub(super) factory: RtcFactory,
+    /// Where clients send to: the advertised addresses, which str0m checks STUN against.
+    local_udp: SocketAddr,
+    local_tcp: Option<SocketAddr>,
+    pub(super) transports: Vec<Option<Transport>>,
+    free: Vec<u32>,
+    pub(super) peers: HashMap<PeerId, Peer>,
+    pub(super) sources: Sources,
+    demux: Demux,
+    /// Transports with packets queued since their last drain.
+    dirty: Vec<TransportId>,
+    /// Datagrams to send; the shell empties it.
+    pub(super) transmits: Vec<Transmit>,
+    /// When each packet forwarded since the last [`Engine::record_sent`] was read.
+    forwarded_at: Vec<Instant>,
+    /// Counters since the last metrics flush.
+    pub(super) tally: Tally,
+    pub(super) metrics: SfuMetrics,
+    next_tick: Instant,
+    /// Peers with events waiting in their outbox.
+    undelivered: Vec<PeerId>,
+    /// Subscriber transports to make an offer for at the end of the turn.
+    pub(super) to_offer: Vec<TransportId>,
+    /// Scratch for the tick, kept to reuse its allocation.
+    scratch: Vec<(SourceId, u8)>,
+}
+
+impl Engine {
+    /// An engine whose transports advertise `local_udp` (and `local_tcp`).
+    pub(super) fn new(
+        factory: RtcFactory,
+        local_udp: SocketAddr,
+        local_tcp: Option<SocketAddr>,
+        metrics: SfuMetrics,
+        now: Instant,
+    ) -> Self {
+        Engine {
+            factory,
+            local_udp,
+            local_tcp,
+            transports: Vec::new(),
+            free: Vec::new(),
+            peers: HashMap::new(),
+            sources: Sources::default(),
+            demux: Demux::default(),
+            dirty: Vec::new(),
+            transmits: Vec::new(),
+            forwarded_at: Vec::new(),
+            tally: Tally::default(),
+            metrics,
+            next_tick: now,
+            undelivered: Vec::new(),
+            to_offer: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    // ----- the transport table -----
+
+    pub(super) fn transport_mut(&mut self, id: TransportId) -> Option<&mut Transport> {
+        self.transports.get_mut(id.0 as usize)?.as_mut()
+    }
+
+    /// Adds a transport for `peer` on `side` and makes it reachable through the demux.
+    pub(super) fn add_transport(&mut self, peer: PeerId, side: Side, now: Instant) -> TransportId {
+        let (rtc, ufrag) = self.factory.build(now);
+        let transport = Transport::new(rtc, peer, side, now);
+        let id = match self.free.pop() {
+            Some(i) => {
+                self.transports[i as usize] = Some(transport);
+                TransportId(i)
+            }
+            None => {
+                self.transports.push(Some(transport));
+                TransportId(u32::try_from(self.transports.len() - 1).unwrap_or(u32::MAX))
+            }
+        };
+        self.demux.add_transport(id, ufrag);
+        self.metrics.transports.inc();
+        id
+    }
+
+    /// Takes a transport out of every table.
+    pub(super) fn remove_transport(&mut self, id: TransportId) -> Option<Transport> {
+        let transport = self.transports.get_mut(id.0 as usize)?.take()?;
+        self.free.push(id.0);
+        self.demux.remove_transport(id);
+        self.dirty.retain(|d| *d != id);
+        self.to_offer.retain(|d| *d != id);
+        self.metrics.transports.dec();
+        Some(transport)
+    }
+
+    /// Marks a transport as having something to send (drained at the next flush).
+    pub(super) fn mark_dirty(&mut self, id: TransportId) {
+        if let Some(t) = self.transport_mut(id)
+            && !t.dirty
+        {
+            t.dirty = true;
+            self.dirty.push(id);
+        }
+    }
+
+    // ----- the packet path -----
+
+    /// One datagram from `source`, read at `now`.
+    pub(super) fn handle_datagram(
+        &mut self,
+        now: Instant,
+        proto: Protocol,
+        source: SocketAddr,
+        data: &[u8],
+    ) {
+        let (id, learn) = match self.demux.lookup(proto, source) {
+            Some(id) => (id, false),
+            None => match self.demux.lookup_stun(data) {
+                Some(id) => (id, true),
+                None => {
+                    self.tally.unrouted += 1;
+                    return;
+                }
+            },
+        };
+        let destination = match proto {
+            Protocol::Udp => self.local_udp,
+            _ => match self.local_tcp {
+                Some(addr) => addr,
+                None => return,
+            },
+        };
+        let Ok(contents) = DatagramRecv::try_from(data) else {
+            self.tally.unrouted += 1;
+            return;
+        };
+        let input = Input::Receive(
+            now,
+            Receive {
+                proto,
+                source,
+                destination,
+                contents,
+            },
+        );
+        let Some(transport) = self.transport_mut(id) else {
+            return;
+        };
+        if learn && !transport.rtc.accepts(&input) {
+            self.tally.unrouted += 1;
+            return;
+        }
+        if let Err(e) = transport.rtc.handle_input(input) {
+            self.fail(id, format!("the transport broke: {e}"));
+            return;
+        }
+        if learn {
+            self.demux.learn(id, proto, source);
+        }
+        self.drain(id, now);
+    }
+
+    /// Polls a transport until str0m has nothing more to say, then records its next timeout.
+    pub(super) fn drain(&mut self, id: TransportId, now: Instant) {
+        // A few rounds: str0m may ask for a timeout at `now` (e.g. to release queued packets).
+        for _ in 0..4 {
+            loop {
+                let Some(transport) = self.transport_mut(id) else {
+                    return;
+                };
+                match transport.rtc.poll_output() {
+                    Ok(Output::Timeout(at)) => {
+                        transport.timeout = at;
+                        break;
+                    }
+                    Ok(Output::Transmit(t)) => self.transmits.push(t),
+                    Ok(Output::Event(event)) => self.on_event(id, event, now),
+                    Err(e) => {
+                        self.fail(id, format!("the transport broke: {e}"));
+                        return;
+                    }
+                }
+            }
+            let Some(transport) = self.transport_mut(id) else {
+                return;
+            };
+            if transport.timeout > now {
+                return;
+            }
+            if let Err(e) = transport.rtc.handle_input(Input::Timeout(now)) {
+                self.fail(id, format!("the transport broke: {e}"));
+                return;
+            }
+        }
+    }
+
+    fn on_event(&mut self, id: TransportId, event: Event, now: Instant) {
+        match event {
+            Event::RtpPacket(packet) => self.forward_rtp(id, packet, now),
+            Event::Connected => self.on_connected(id, now),
+            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                self.fail(id, "ICE disconnected: no checks from the client".into());
+            }
+            Event::KeyframeRequest(request) => self.on_keyframe_request(id, request, now),
+            Event::Closed => self.fail(id, "the client closed the transport".into()),
+            other => trace!(?other, "transport event"),
+        }
+    }
+
+    /// The hot path: one RTP packet from a publisher, to every lane that wants it.
+    fn forward_rtp(&mut self, id: TransportId, packet: RtpPacket, now: Instant) {
+        let ssrc = packet.header.ssrc;
+        let Some(publishing) = self.transport_mut(id).and_then(|t| t.publishing()) else {
+            return;
+        };
+        let route = match publishing.route(ssrc) {
+            Some(route) => route,
+            None => match self.learn_route(id, ssrc) {
+                Some(route) => route,
+                None => return,
+            },
+        };
+        let Some(codec) = self
+            .transport_mut(id)
+            .and_then(|t| t.publishing())
+            .and_then(|p| p.codec(packet.header.payload_type))
+        else {
+            return;
+        };
+        let Some(source) = self.sources.get_mut(route.source) else {
+            return;
+        };
+        if let Some(seen) = source.seen.get_mut(usize::from(route.layer)) {
+            *seen = Some(now);
+        }
+        if source.lanes.is_empty() {
+            return;
+        }
+        let incoming = Incoming {
+            seq: *packet.seq_no,
+            ts: packet.header.timestamp,
+            layer: route.layer,
+            keyframe: !route.video || starts_keyframe(codec, &packet.payload),
+            at: now,
+        };
+        // Only what the subscriber's receiver uses; str0m sets mid, TWCC and send time.
+        let incoming_ext = &packet.header.ext_vals;
+        let ext = ExtensionValues {
+            audio_level: incoming_ext.audio_level,
+            voice_activity: incoming_ext.voice_activity,
+            video_orientation: incoming_ext.video_orientation,
+            ..ExtensionValues::default()
+        };
+        let bytes = packet.payload.len() as u64;
+        for entry in &mut source.lanes {
+            let Some(out) = entry.lane.on_packet(&incoming) else {
+                continue;
+            };
+            let Some((tx_ssrc, pts)) = entry.tx else {
+                continue;
+            };
+            let Some(pt) = pts.get(codec) else {
+                continue;
+            };
+            let Some(Some(sub)) = self.transports.get_mut(entry.sub.0 as usize) else {
+                continue;
+            };
+            let mut api = sub.rtc.direct_api();
+            let Some(stream) = api.stream_tx(&tx_ssrc) else {
+                continue;
+            };
+            let write = RtpWrite::new(
+                Pt::from(pt),
+                SeqNo::from(out.seq),
+                out.ts,
+                now,
+                packet.payload.clone(),
+            )
+            .marker(packet.header.marker)
+            .nackable(route.video)
+            .ext_vals(ext.clone());
+            stream.write_rtp(write);
+            if !sub.dirty {
+                sub.dirty = true;
+                self.dirty.push(entry.sub);
+            }
+            self.forwarded_at.push(now);
+            self.tally.packets += 1;
+            self.tally.bytes += bytes;
+        }
+    }
+
+    /// Finds out which track and layer a new SSRC carries (once per SSRC).
+    fn learn_route(&mut self, id: TransportId, ssrc: Ssrc) -> Option<Route> {
+        let transport = self.transport_mut(id)?;
+        let (mid, rid) = {
+            let mut api = transport.rtc.direct_api();
+            let stream = api.stream_rx(&ssrc)?;
+            (stream.mid(), stream.rid())
+        };
+        let publishing = transport.publishing()?;
+        let track = publishing.track(mid)?;
+        let route = Route {
+            ssrc,
+            source: track.source,
+            layer: track.layer_of(rid)?,
+            video: track.kind == TrackKind::Video,
+        };
+        debug!(%mid, ?rid, %ssrc, layer = route.layer, "new publisher stream");
+        publishing.routes.push(route);
+        Some(route)
+    }
+
+    /// Lets every transport written to since the last flush packetize and send.
+    pub(super) fn flush(&mut self, now: Instant) {
+        for sub in std::mem::take(&mut self.to_offer) {
+            self.offer_now(sub);
+            self.mark_dirty(sub);
+        }
+        while let Some(id) = self.dirty.pop() {
+            let Some(transport) = self.transport_mut(id) else {
+                continue;
+            };
+            transport.dirty = false;
+            if let Err(e) = transport.rtc.handle_input(Input::Timeout(now)) {
+                self.fail(id, format!("the transport broke: {e}"));
+                continue;
+            }
+            self.drain(id, now);
+        }
+    }
+
+    /// Called once what the engine produced is on the socket: tallies each forwarded
+    /// packet's time in the SFU and publishes the tally.
+    pub(super) fn record_sent(&mut self, sent: Instant) {
+        for at in self.forwarded_at.drain(..) {
+            self.tally.observe(sent.saturating_duration_since(at));
+        }
+        self.metrics.flush(&mut self.tally);
+    }
+
+    /// Carries out one command from the handle.
+    pub(super) fn handle_command(&mut self, now: Instant, command: Command) {
+        match command {
+            Command::Open { peer, events } => self.open(peer, events),
+            Command::Close { peer } => self.close(peer),
+            Command::PublisherOffer {
+                peer,
+                sdp,
+                tracks,
+                reply,
+            } => {
+                let _ = reply.send(self.publisher_offer(peer, &sdp, &tracks, now));
+            }
+            Command::SubscriberAnswer { peer, sdp, reply } => {
+                let _ = reply.send(self.subscriber_answer(peer, &sdp, now));
+            }
+            Command::Forward {
+                subscriber,
+                source,
+                user_id,
+                mode,
+            } => self.forward(subscriber, source, user_id, mode, now),
+            Command::SetLayer {
+                subscriber,
+                publisher,
+                layer,
+            } => self.set_layer(subscriber, publisher, layer, now),
+        }
+    }
+
+    // ----- keyframes -----
+
+    fn on_keyframe_request(&mut self, id: TransportId, request: KeyframeRequest, now: Instant) {
+        let Some(subscribing) = self.transport_mut(id).and_then(|t| t.subscribing()) else {
+            return;
+        };
+        let Some(slot) = subscribing.slot_of_mid(request.mid) else {
+            return;
+        };
+        let Some(feed) = subscribing.slots[slot].wanted.clone() else {
+            return;
+        };
+        let Some(source) = self.sources.id_of(&feed.source) else {
+            return;
+        };
+        let layer = self
+            .sources
+            .get_mut(source)
+            .and_then(|s| s.lane_mut(id, slot))
+            .and_then(|l| l.lane.current());
+        // A lane still waiting for its first keyframe is asked for by the tick already.
+        if let Some(layer) = layer {
+            self.request_keyframe(source, layer, request.kind, now);
+        }
+    }
+
+    /// Asks the publisher of `source` for a keyframe on `layer`, unless one was asked for
+    /// lately or its stream has not started.
+    pub(super) fn request_keyframe(
+        &mut self,
+        source: SourceId,
+        layer: Layer,
+        kind: KeyframeRequestKind,
+        now: Instant,
+    ) {
+        let Some(state) = self.sources.get_mut(source) else {
+            return;
+        };
+        let Some(upstream) = state.upstream else {
+            return;
+        };
+        let Some(Some(transport)) = self.transports.get_mut(upstream.transport.0 as usize) else {
+            return;
+        };
+        let rid = match &transport.side {
+            Side::Publisher(p) => p.track(upstream.mid).and_then(|t| t.rid_of(layer)),
+            Side::Subscriber(_) => return,
+        };
+        let mut api = transport.rtc.direct_api();
+        let Some(stream) = api.stream_rx_by_mid(upstream.mid, rid) else {
+            return;
+        };
+        if !state.throttle.allow(layer, now) {
+            return;
+        }
+        debug!(mid = %upstream.mid, ?rid, "keyframe request to the publisher");
+        stream.request_keyframe(kind);
+        self.mark_dirty(upstream.transport);
+    }
+
+    /// Asks for the keyframes lanes of `source` are waiting for.
+    pub(super) fn kick_keyframes(&mut self, source: SourceId, now: Instant) {
+        let Some(state) = self.sources.get_mut(source) else {
+            return;
+        };
+        state.retarget(now);
+        let wanted = state.keyframes_wanted();
+        for layer in 0..8 {
+            if wanted & (1 << layer) != 0 {
+                self.request_keyframe(source, layer, KeyframeRequestKind::Pli, now);
+            }
+        }
+    }
+
+    fn on_connected(&mut self, id: TransportId, now: Instant) {
+        let Some(transport) = self.transport_mut(id) else {
+            return;
+        };
+        transport.connected = true;
+        info!(peer = transport.peer.0, "media transport connected");
+        if matches!(transport.side, Side::Subscriber(_)) {
+            self.refresh_lanes(id, now);
+        }
+    }
+
+    // ----- time -----
+
+    /// When [`Engine::handle_timeout`] is next needed.
+    pub(super) fn poll_timeout(&self) -> Instant {
+        self.transports
+            .iter()
+            .flatten()
+            .map(|t| t.timeout)
+            .fold(self.next_tick, Instant::min)
+    }
+
+    /// Runs whatever is due at `now`.
+    pub(super) fn handle_timeout(&mut self, now: Instant) {
+        for i in 0..self.transports.len() {
+            let id = TransportId(i as u32);
+            let Some(transport) = self.transport_mut(id) else {
+                continue;
+            };
+            if transport.timeout > now {
+                continue;
+            }
+            if let Err(e) = transport.rtc.handle_input(Input::Timeout(now)) {
+                self.fail(id, format!("the transport broke: {e}"));
+                continue;
+            }
+            self.drain(id, now);
+        }
+        if now >= self.next_tick {
+            self.next_tick = now + TICK;
+            self.tick(now);
+        }
+        self.flush(now);
+    }
+
+    fn tick(&mut self, now: Instant) {
+        // Layer choice and keyframes for lanes waiting for one.
+        let mut waiting = std::mem::take(&mut self.scratch);
+        waiting.clear();
+        for (id, state) in self.sources.iter_mut() {
+            state.retarget(now);
+            let wanted = state.keyframes_wanted();
+            if wanted != 0 {
+                waiting.push((id, wanted));
+            }
+        }
+        for &(source, wanted) in &waiting {
+            for layer in 0..8 {
+                if wanted & (1 << layer) != 0 {
+                    self.request_keyframe(source, layer, KeyframeRequestKind::Pli, now);
+                }
+            }
+        }
+        self.scratch = waiting;
+
+        // Transports that never connected.
+        for i in 0..self.transports.len() {
+            let id = TransportId(i as u32);
+            let late = self
+                .transport_mut(id)
+                .is_some_and(|t| !t.connected && now.duration_since(t.created) > CONNECT_TIMEOUT);
+            if late {
+                self.fail(id, "ICE/DTLS did not connect in time".into());
+            }
+        }
+
+        // Subscriber transports to remake after a failure.
+        let restoring: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !p.restore.is_empty() && p.subscriber.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        for peer in restoring {
+            let feeds = self
+                .peers
+                .get_mut(&peer)
+                .map(|p| std::mem::take(&mut p.restore))
+                .unwrap_or_default();
+            for (feed, mode) in feeds {
+                self.forward(peer, feed.source, feed.user_id, mode, now);
+            }
+        }
+
+        self.retry_events();
+    }
+
+    // ----- peers and events -----
+
+    /// Registers a peer (again: a re-open keeps its transports, with new events).
+    pub(super) fn open(&mut self, peer: PeerId, events: mpsc::Sender<PeerEvent>) {
+        match self.peers.get_mut(&peer) {
+            Some(existing) => {
+                existing.events = events;
+                existing.outbox.clear();
+            }
+            None => {
+                let state = Peer {
+                    events,
+                    outbox: VecDeque::new(),
+                    publisher: None,
+                    subscriber: None,
+                    layers: HashMap::new(),
+                    restore: Vec::new(),
+                };
+                self.peers.insert(peer, state);
+            }
+        }
+    }
+
+    /// Sends `event` to `peer`'s session without waiting: kept in order in an outbox while
+    /// the channel is full, dropped if the session is gone.
+    pub(super) fn emit(&mut self, peer: PeerId, event: PeerEvent) {
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if !state.outbox.is_empty() {
+            state.outbox.push_back(event);
+            return;
+        }
+        match state.events.try_send(event) {
+            Ok(()) | Err(TrySendError::Closed(_)) => {}
+            Err(TrySendError::Full(event)) => {
+                state.outbox.push_back(event);
+                self.undelivered.push(peer);
+            }
+        }
+    }
+
+    fn retry_events(&mut self) {
+        let peers = std::mem::take(&mut self.undelivered);
+        for peer in peers {
+            let Some(state) = self.peers.get_mut(&peer) else {
+                continue;
+            };
+            while let Some(event) = state.outbox.pop_front() {
+                match state.events.try_send(event) {
+                    Ok(()) => {}
+                    Err(TrySendError::Closed(_)) => state.outbox.clear(),
+                    Err(TrySendError::Full(event)) => {
+                        state.outbox.push_front(event);
+                        break;
+                    }
+                }
+            }
+            if !state.outbox.is_empty() {
+                self.undelivered.push(peer);
+            }
+        }
+    }
+
+    /// A transport failed: it is dropped, its peer told, and a subscriber transport remade
+    /// with the same forwards at the next tick (the server is the offerer there, so only it
+    /// can start over; the client answers the new offer).
+    pub(super) fn fail(&mut self, id: TransportId, reason: String) {
+        let Some(transport) = self.remove_transport(id) else {
+            return;
+        };
+        let peer = transport.peer;
+        info!(peer = peer.0, %reason, "media transport failed");
+        match transport.side {
+            Side::Publisher(publishing) => {
+                for track in &publishing.tracks {
+                    self.detach_upstream(track.source, id);
+                }
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.publisher = None;
+                }
+            }
+            Side::Subscriber(subscribing) => {
+                let mut restore = Vec::new();
+                for (slot, s) in subscribing.slots.iter().enumerate() {
+                    let Some(feed) = &s.wanted else {
+                        continue;
+                    };
+                    let (mode, _) = self.remove_lane(&feed.source, id, slot);
+                    restore.push((feed.clone(), mode));
+                }
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.subscriber = None;
+                    state.restore = restore;
+                }
+            }
+        }
+        self.emit(peer, PeerEvent::TransportFailed { reason });
+    }
+
+    /// Removes the lane of `slot` on subscriber `sub` from `source`; returns its mode and
+    /// where its output stood.
+    pub(super) fn remove_lane(
+        &mut self,
+        source: &super::Source,
+        sub: TransportId,
+        slot: usize,
+    ) -> (ForwardMode, Option<Continuation>) {
+        let Some(id) = self.sources.id_of(source) else {
+            return (ForwardMode::Off, None);
+        };
+        let mut removed = (ForwardMode::Off, None);
+        if let Some(state) = self.sources.get_mut(id)
+            && let Some(pos) = state
+                .lanes
+                .iter()
+                .position(|l| l.sub == sub && l.slot == slot)
+        {
+            let entry = state.lanes.swap_remove(pos);
+            let mode = match entry.lane.flow() {
+                Flow::On => ForwardMode::On,
+                Flow::Paused => ForwardMode::Paused,
+            };
+            removed = (mode, entry.lane.continuation());
+        }
+        self.sources.collect(id);
+        removed
+    }
+
+    /// The publisher transport `transport` no longer feeds `source`.
+    pub(super) fn detach_upstream(&mut self, source: SourceId, transport: TransportId) {
+        if let Some(state) = self.sources.get_mut(source)
+            && state.upstream.is_some_and(|u| u.transport == transport)
+        {
+            state.upstream = None;
+            state.seen = Default::default();
+        }
+        self.sources.collect(source);
+    }
+}

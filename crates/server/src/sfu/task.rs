@@ -1,0 +1,137 @@
+//! The SFU task: the async shell around the [`Engine`]. It owns the UDP socket, the ICE-TCP
+//! connections' writers and the command channel, and is the only place that awaits.
+//!
+//! Each turn of the loop waits for one of: the socket readable, a command, a TCP frame, or
+//! the engine's next timeout. A readable socket is drained with `try_recv_from` (at most
+//! [`BATCH`] datagrams, so commands and timers are never starved), each datagram going
+//! straight into the engine; then the engine runs what is due and lets every subscriber
+//! touched by the batch packetize once, and everything it produced is written out. Each
+//! forwarded packet's latency (read to socket) is tallied locally and published once per turn.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use str0m::net::Protocol;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tracing::{debug, trace};
+
+use super::Command;
+use super::engine::Engine;
+use super::tcp::TcpEvent;
+
+/// Most datagrams read in one turn before the engine flushes and the loop looks at commands
+/// and timers again: bounds the latency a burst adds to its own first packet.
+const BATCH: usize = 64;
+
+/// The largest datagram read; anything bigger than an Ethernet MTU is not WebRTC.
+const MAX_DATAGRAM: usize = 2048;
+
+/// Runs the SFU until every [`super::Sfu`] handle is gone.
+pub(super) async fn run(
+    mut engine: Engine,
+    udp: UdpSocket,
+    mut commands: mpsc::Receiver<Command>,
+    mut tcp: mpsc::Receiver<TcpEvent>,
+) {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut tcp_writers: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
+    let mut tcp_open = true;
+    let sleep = tokio::time::sleep_until(engine.poll_timeout().into());
+    tokio::pin!(sleep);
+    loop {
+        let deadline = engine.poll_timeout();
+        if deadline > Instant::now() {
+            sleep.as_mut().reset(deadline.into());
+            tokio::select! {
+                biased;
+                command = commands.recv() => match command {
+                    Some(command) => {
+                        engine.handle_command(Instant::now(), command);
+                        // Take the commands queued behind it too: their changes then go
+                        // out in one offer.
+                        for _ in 0..BATCH {
+                            let Ok(command) = commands.try_recv() else { break };
+                            engine.handle_command(Instant::now(), command);
+                        }
+                    }
+                    None => break,
+                },
+                ready = udp.readable() => {
+                    if ready.is_ok() {
+                        read_batch(&mut engine, &udp, &mut buf);
+                    }
+                }
+                event = tcp.recv(), if tcp_open => match event {
+                    Some(event) => on_tcp(&mut engine, &mut tcp_writers, event),
+                    None => tcp_open = false,
+                },
+                () = &mut sleep => {}
+            }
+        } else {
+            // Something is due already; still take what the socket has.
+            read_batch(&mut engine, &udp, &mut buf);
+        }
+        engine.handle_timeout(Instant::now());
+        send(&mut engine, &udp, &tcp_writers);
+        engine.record_sent(Instant::now());
+    }
+    debug!("SFU task ends");
+}
+
+/// Reads up to [`BATCH`] datagrams into the engine.
+fn read_batch(engine: &mut Engine, udp: &UdpSocket, buf: &mut [u8]) {
+    for _ in 0..BATCH {
+        match udp.try_recv_from(buf) {
+            Ok((len, source)) => {
+                let now = Instant::now();
+                engine.handle_datagram(now, Protocol::Udp, source, &buf[..len]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) => {
+                // ICMP errors surface here on some systems; they concern one peer only.
+                trace!(error = %e, "UDP receive error");
+                return;
+            }
+        }
+    }
+}
+
+fn on_tcp(
+    engine: &mut Engine,
+    writers: &mut HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    event: TcpEvent,
+) {
+    match event {
+        TcpEvent::Opened { remote, writer } => {
+            writers.insert(remote, writer);
+        }
+        TcpEvent::Frame { remote, data } => {
+            engine.handle_datagram(Instant::now(), Protocol::Tcp, remote, &data);
+        }
+        TcpEvent::Closed { remote } => {
+            writers.remove(&remote);
+        }
+    }
+}
+
+/// Writes out what the engine produced. A full socket buffer drops the datagram, as the
+/// network would; RTP copes (NACK, keyframes).
+fn send(engine: &mut Engine, udp: &UdpSocket, tcp: &HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>) {
+    for transmit in engine.transmits.drain(..) {
+        match transmit.proto {
+            Protocol::Udp => {
+                if let Err(e) = udp.try_send_to(&transmit.contents, transmit.destination) {
+                    trace!(error = %e, "UDP send dropped");
+                }
+            }
+            _ => {
+                if let Some(writer) = tcp.get(&transmit.destination) {
+                    let _ = writer.try_send(transmit.contents.into());
+                }
+            }
+        }
+    }
+}
