@@ -9,28 +9,29 @@
 //! holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
 //! every copy), takes no lock and logs nothing above trace.
 //!
-//! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, the other half of
-//! this type. Must not depend on `room`, `signal` or `api`.
+//! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, peers (events,
+//! failures, close) in `peers.rs`: the other parts of this type. Must not depend on `room`,
+//! `signal` or `api`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use chorus_proto::{SimulcastStreamType, TrackKind};
+use chorus_proto::TrackKind;
 use str0m::media::{ExtensionValues, KeyframeRequest, KeyframeRequestKind, Pt};
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
 use str0m::{Event, IceConnectionState, Input, Output};
-use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, trace};
 
 use super::demux::Demux;
-use super::forward::{Continuation, Flow, Incoming, Layer};
+use super::forward::{Incoming, Layer};
 use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
-use super::source::{Feed, SourceId, Sources};
+use super::peers::Peer;
+use super::source::{SourceId, Sources};
 use super::transport::{Route, RtcFactory, Side, Transport, TransportId};
-use super::{Command, ForwardMode, PeerEvent, PeerId};
+use super::{Command, PeerId};
 
 /// How often sources are looked after: layer choice, keyframes for waiting subscribers,
 /// transports that never connected, events a full channel refused.
@@ -38,19 +39,6 @@ const TICK: Duration = Duration::from_millis(50);
 
 /// A transport not connected this long after it was made has failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// One client as the SFU knows it.
-pub(super) struct Peer {
-    events: mpsc::Sender<PeerEvent>,
-    /// Events the channel had no room for, in order.
-    outbox: VecDeque<PeerEvent>,
-    pub(super) publisher: Option<TransportId>,
-    pub(super) subscriber: Option<TransportId>,
-    /// The simulcast layer chosen per publisher (High when not chosen).
-    pub(super) layers: HashMap<PeerId, SimulcastStreamType>,
-    /// Forwards to restore on a new subscriber transport after the last one failed.
-    pub(super) restore: Vec<(Feed, ForwardMode)>,
-}
 
 /// The SFU's state. See the module docs.
 pub(super) struct Engine {
@@ -74,7 +62,7 @@ pub(super) struct Engine {
     pub(super) metrics: SfuMetrics,
     next_tick: Instant,
     /// Peers with events waiting in their outbox.
-    undelivered: Vec<PeerId>,
+    pub(super) undelivered: Vec<PeerId>,
     /// Subscriber transports to make an offer for at the end of the turn.
     pub(super) to_offer: Vec<TransportId>,
     /// Scratch for the tick, kept to reuse its allocation.
@@ -592,145 +580,5 @@ impl Engine {
         }
 
         self.retry_events();
-    }
-
-    // ----- peers and events -----
-
-    /// Registers a peer (again: a re-open keeps its transports, with new events).
-    pub(super) fn open(&mut self, peer: PeerId, events: mpsc::Sender<PeerEvent>) {
-        match self.peers.get_mut(&peer) {
-            Some(existing) => {
-                existing.events = events;
-                existing.outbox.clear();
-            }
-            None => {
-                let state = Peer {
-                    events,
-                    outbox: VecDeque::new(),
-                    publisher: None,
-                    subscriber: None,
-                    layers: HashMap::new(),
-                    restore: Vec::new(),
-                };
-                self.peers.insert(peer, state);
-            }
-        }
-    }
-
-    /// Sends `event` to `peer`'s session without waiting: kept in order in an outbox while
-    /// the channel is full, dropped if the session is gone.
-    pub(super) fn emit(&mut self, peer: PeerId, event: PeerEvent) {
-        let Some(state) = self.peers.get_mut(&peer) else {
-            return;
-        };
-        if !state.outbox.is_empty() {
-            state.outbox.push_back(event);
-            return;
-        }
-        match state.events.try_send(event) {
-            Ok(()) | Err(TrySendError::Closed(_)) => {}
-            Err(TrySendError::Full(event)) => {
-                state.outbox.push_back(event);
-                self.undelivered.push(peer);
-            }
-        }
-    }
-
-    fn retry_events(&mut self) {
-        let peers = std::mem::take(&mut self.undelivered);
-        for peer in peers {
-            let Some(state) = self.peers.get_mut(&peer) else {
-                continue;
-            };
-            while let Some(event) = state.outbox.pop_front() {
-                match state.events.try_send(event) {
-                    Ok(()) => {}
-                    Err(TrySendError::Closed(_)) => state.outbox.clear(),
-                    Err(TrySendError::Full(event)) => {
-                        state.outbox.push_front(event);
-                        break;
-                    }
-                }
-            }
-            if !state.outbox.is_empty() {
-                self.undelivered.push(peer);
-            }
-        }
-    }
-
-    /// A transport failed: it is dropped, its peer told, and a subscriber transport remade
-    /// with the same forwards at the next tick (the server is the offerer there, so only it
-    /// can start over; the client answers the new offer).
-    pub(super) fn fail(&mut self, id: TransportId, reason: String) {
-        let Some(transport) = self.remove_transport(id) else {
-            return;
-        };
-        let peer = transport.peer;
-        info!(peer = peer.0, %reason, "media transport failed");
-        match transport.side {
-            Side::Publisher(publishing) => {
-                for track in &publishing.tracks {
-                    self.detach_upstream(track.source, id);
-                }
-                if let Some(state) = self.peers.get_mut(&peer) {
-                    state.publisher = None;
-                }
-            }
-            Side::Subscriber(subscribing) => {
-                let mut restore = Vec::new();
-                for (slot, s) in subscribing.slots.iter().enumerate() {
-                    let Some(feed) = &s.wanted else {
-                        continue;
-                    };
-                    let (mode, _) = self.remove_lane(&feed.source, id, slot);
-                    restore.push((feed.clone(), mode));
-                }
-                if let Some(state) = self.peers.get_mut(&peer) {
-                    state.subscriber = None;
-                    state.restore = restore;
-                }
-            }
-        }
-        self.emit(peer, PeerEvent::TransportFailed { reason });
-    }
-
-    /// Removes the lane of `slot` on subscriber `sub` from `source`; returns its mode and
-    /// where its output stood.
-    pub(super) fn remove_lane(
-        &mut self,
-        source: &super::Source,
-        sub: TransportId,
-        slot: usize,
-    ) -> (ForwardMode, Option<Continuation>) {
-        let Some(id) = self.sources.id_of(source) else {
-            return (ForwardMode::Off, None);
-        };
-        let mut removed = (ForwardMode::Off, None);
-        if let Some(state) = self.sources.get_mut(id)
-            && let Some(pos) = state
-                .lanes
-                .iter()
-                .position(|l| l.sub == sub && l.slot == slot)
-        {
-            let entry = state.lanes.swap_remove(pos);
-            let mode = match entry.lane.flow() {
-                Flow::On => ForwardMode::On,
-                Flow::Paused => ForwardMode::Paused,
-            };
-            removed = (mode, entry.lane.continuation());
-        }
-        self.sources.collect(id);
-        removed
-    }
-
-    /// The publisher transport `transport` no longer feeds `source`.
-    pub(super) fn detach_upstream(&mut self, source: SourceId, transport: TransportId) {
-        if let Some(state) = self.sources.get_mut(source)
-            && state.upstream.is_some_and(|u| u.transport == transport)
-        {
-            state.upstream = None;
-            state.seen = Default::default();
-        }
-        self.sources.collect(source);
     }
 }

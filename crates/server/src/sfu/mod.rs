@@ -10,10 +10,11 @@
 //! or permissions. The room decides *what* is forwarded; this module does the forwarding.
 //!
 //! Inside: `task` (the async shell: socket, channels, timers) drives `engine` (every
-//! transport and source, sans-IO) whose halves are the packet path (`engine.rs`) and
-//! negotiation (`negotiate.rs`); `transport` wraps one str0m `Rtc`; `forward` decides per
-//! packet and subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes
-//! datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! transport and source, sans-IO) whose parts are the packet path (`engine.rs`),
+//! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists) and peers
+//! (`peers.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published track's
+//! lanes; `forward` decides per packet and subscriber (the hot path, pure); `keyframe` reads
+//! codec payloads; `demux` routes datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
@@ -26,9 +27,11 @@ mod forward;
 mod keyframe;
 mod metrics;
 mod negotiate;
+mod peers;
 mod source;
 mod task;
 mod tcp;
+mod tracklist;
 mod transport;
 
 #[cfg(test)]
