@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chorus_proto::{SimulcastStreamType, StreamIndex, TrackKind};
-use str0m::media::Mid;
+use str0m::media::{KeyframeRequestKind, Mid};
 
 use super::super::test_client::{Client, pump_until};
 use super::super::{ForwardMode, SfuError};

@@ -9,8 +9,8 @@ use chorus_proto::TrackKind;
 use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
 
-use super::super::test_client::Client;
-use super::super::{ForwardMode, PeerId, SfuError};
+use super::super::test_client::{Client, pump_until};
+use super::super::{ForwardMode, PeerEvent, PeerId, SfuError};
 use super::*;
 
 #[tokio::test]
@@ -184,4 +184,67 @@ async fn a_subscriber_can_use_ice_tcp() {
     for frame in video_frames(&s.bob, video) {
         assert!(s.media.written.contains(nal(frame)), "video bytes changed");
     }
+}
+
+#[tokio::test]
+async fn a_failed_transport_is_reported_and_the_subscriber_side_remade() {
+    let (sfu, metrics) = start(None).await;
+    let mut alice = Client::new();
+    let _alice_events = open(&sfu, ALICE).await;
+    let mut bob_events = open(&sfu, BOB).await;
+    let mids = publish(&sfu, ALICE, &mut alice, &[(TrackKind::Video, &[])]).await;
+    pump_until(&mut [&mut alice], WAIT, "alice to connect", |c| {
+        c[0].connected
+    })
+    .await;
+    sfu.forward(
+        BOB,
+        source(ALICE, TrackKind::Video),
+        "alice".into(),
+        ForwardMode::On,
+    )
+    .await;
+
+    // Bob answers with a fingerprint that is not his certificate's: DTLS must fail.
+    let mut bob = Client::new();
+    let offer = next_offer(&mut bob_events).await;
+    let answer = bob.answer(&offer);
+    let at = answer
+        .find("a=fingerprint:sha-256 ")
+        .expect("a fingerprint")
+        + 22;
+    let forged = format!(
+        "{}{}{}",
+        &answer[..at],
+        if &answer[at..at + 1] == "0" { "1" } else { "0" },
+        &answer[at + 1..]
+    );
+    sfu.subscriber_answer(BOB, forged)
+        .await
+        .expect("the SDP itself is fine");
+    let mut media = Media::new(&mut alice, None, Some(mids[0]), &[]);
+    let end = std::time::Instant::now() + WAIT;
+    let reason = loop {
+        assert!(std::time::Instant::now() < end, "no TransportFailed");
+        media
+            .run(&mut alice, &mut [&mut bob], Duration::from_millis(10))
+            .await;
+        if let Ok(PeerEvent::TransportFailed { reason }) = bob_events.try_recv() {
+            break reason;
+        }
+    };
+    assert!(reason.contains("fingerprint"), "{reason}");
+
+    // The SFU offers a new subscriber transport with the same forward; a client that
+    // answers it properly gets the video.
+    let mut bob = Client::new();
+    let offer = answer_next(&sfu, BOB, &mut bob, &mut bob_events).await;
+    assert_eq!(offer.tracks.len(), 1);
+    let mid = str0m::media::Mid::from(offer.tracks[0].mid.as_str());
+    media
+        .run_until(&mut alice, &mut bob, "video on the new transport", |bob| {
+            video_frames(bob, mid).count() >= 3
+        })
+        .await;
+    assert_eq!(metrics.transports.get(), 2);
 }
