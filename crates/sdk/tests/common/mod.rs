@@ -3,6 +3,8 @@
 //! answer only joins and logins, or hang up on messages).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod media;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

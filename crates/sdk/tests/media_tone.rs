@@ -1,0 +1,86 @@
+//! A tone one client captures reaches another as the same tone, announced by its first
+//! frame, with statistics on both sides.
+
+mod common;
+
+use std::time::Duration;
+
+use chorus_media::dominant_frequency;
+use chorus_sdk::{AudioCaptureSource, EngineEvent, StreamIndex, TrackKind};
+use common::media::*;
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_tone_arrives_as_the_same_tone() {
+    let server = server().await;
+    let url = server.url();
+    let (alice, _alice_events) = joined(&url, "tone", "alice").await;
+    alice
+        .start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 })
+        .await
+        .expect("a tone can be captured");
+
+    let (bob, mut bob_events) = joined(&url, "tone", "bob").await;
+    let mut audio = bob.remote_audio("alice", StreamIndex::Main);
+    let started = tokio::time::Instant::now();
+    wait_event(&mut bob_events, MEDIA_PATIENCE, |e| match e {
+        EngineEvent::RemoteAudioFirstFrame {
+            user_id,
+            stream_index,
+        } => (user_id == "alice" && *stream_index == StreamIndex::Main).then_some(()),
+        _ => None,
+    })
+    .await;
+    eprintln!("first audio after {:?}", started.elapsed());
+
+    let frames = collect_audio(&mut audio, Duration::from_secs(2)).await;
+    let samples = mono(&frames);
+    // The decoder's first frames may still ramp up; judge the last second.
+    let tail = &samples[samples.len().saturating_sub(48_000)..];
+    let hz = dominant_frequency(tail, 1);
+    assert!((hz - 440.0).abs() <= 5.0, "heard {hz} Hz");
+    // The tone is half of full scale: its level survives coding (a sine's RMS is 0.707 of peak).
+    let level = chorus_media::rms(tail);
+    assert!((0.3..0.45).contains(&level), "level {level}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_sides_report_stream_statistics_every_two_seconds() {
+    let server = server().await;
+    let url = server.url();
+    let (alice, mut alice_events) = joined(&url, "stats", "alice").await;
+    let (_bob, mut bob_events) = joined(&url, "stats", "bob").await;
+    alice
+        .start_audio_capture(AudioCaptureSource::Tone { hz: 300.0 })
+        .await
+        .unwrap();
+
+    let local = wait_event(&mut alice_events, MEDIA_PATIENCE, |e| match e {
+        EngineEvent::LocalStreamStats {
+            stream_index: StreamIndex::Main,
+            stats,
+        } if stats.kind == TrackKind::Audio && stats.bitrate_kbps > 0.0 => Some(stats.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(local.bitrate_kbps < 200.0, "{local:?}");
+    let started = tokio::time::Instant::now();
+    let remote = wait_event(&mut bob_events, MEDIA_PATIENCE, |e| match e {
+        EngineEvent::RemoteStreamStats {
+            user_id,
+            stream_index: StreamIndex::Main,
+            stats,
+        } if user_id == "alice" && stats.bitrate_kbps > 0.0 => Some(stats.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(remote.kind, TrackKind::Audio);
+    assert!(remote.packets > 0);
+    // The next report comes about two seconds later.
+    wait_event(&mut bob_events, Duration::from_secs(5), |e| {
+        matches!(e, EngineEvent::RemoteStreamStats { .. }).then_some(())
+    })
+    .await;
+    let gap = started.elapsed();
+    assert!(gap < Duration::from_secs(5), "{gap:?}");
+}
