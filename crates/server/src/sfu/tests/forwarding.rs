@@ -45,6 +45,23 @@ async fn frames_reach_the_subscriber_with_their_bytes() {
     );
     assert!(s.metrics.forwarded_packets.get() > 60);
     assert_eq!(s.metrics.transports.get(), 2);
+
+    // A keyframe request from the subscriber reaches the publisher.
+    let requests = s.alice.keyframe_requests.len();
+    s.bob
+        .rtc
+        .writer(video)
+        .expect("bob's video m-line")
+        .request_keyframe(None, KeyframeRequestKind::Pli)
+        .expect("bob can ask for a keyframe");
+    let end = std::time::Instant::now() + WAIT;
+    while s.alice.keyframe_requests.len() == requests {
+        assert!(
+            std::time::Instant::now() < end,
+            "bob's PLI never reached alice"
+        );
+        s.run(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]
