@@ -50,6 +50,9 @@ pub fn typescript_module() -> String {
         RtcError::decl(&cfg),
         UserInfo::decl(&cfg),
         RoomConfig::decl(&cfg),
+        // Nested in request and event bodies, which ts-rs names but does not declare.
+        PublishedTrack::decl(&cfg),
+        SubscribedTrack::decl(&cfg),
     ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());

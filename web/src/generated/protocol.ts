@@ -251,6 +251,38 @@ roomProfileType?: RoomProfileType,
  */
 roomMode?: RoomMode, };
 
+export type PublishedTrack = { 
+/**
+ * The m-line's `a=mid`.
+ */
+mid: string, 
+/**
+ * Main (camera, microphone) or screen.
+ */
+streamIndex: StreamIndex, 
+/**
+ * Audio or video.
+ */
+kind: TrackKind, };
+
+export type SubscribedTrack = { 
+/**
+ * The m-line's `a=mid`.
+ */
+mid: string, 
+/**
+ * The publisher.
+ */
+userId: string, 
+/**
+ * Main or screen.
+ */
+streamIndex: StreamIndex, 
+/**
+ * Audio or video.
+ */
+kind: TrackKind, };
+
 export type JoinRoomParams = { 
 /**
  * The "001" access token for this app, room and user.
