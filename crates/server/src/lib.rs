@@ -16,6 +16,7 @@ mod metrics;
 mod room;
 mod sfu;
 mod signal;
+mod web;
 mod webhook;
 
 use std::net::SocketAddr;
@@ -223,7 +224,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             tracing::debug!(error = %e, "TCP_NODELAY not set");
         }
     });
-    let app = router(ctx.clone());
+    let app = router(ctx.clone(), dev.as_ref().map(|d| d.app.clone()));
     let (stop, stopped) = oneshot::channel::<()>();
     let serve = tokio::spawn(async move {
         let shutdown = async {
@@ -257,13 +258,15 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
-fn router(ctx: Arc<Ctx>) -> Router {
+/// Every route; the demo page and `/dev/token` only with the made-up `dev_app`.
+fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>) -> Router {
     Router::new()
         .route(chorus_proto::SIGNAL_PATH, get(signal::upgrade))
         .route("/", post(api::handle))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .with_state(ctx)
+        .merge(web::routes(dev_app))
 }
 
 async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {

@@ -1,0 +1,119 @@
+//! The Web SDK's bundles and, in dev mode, the demo page and the token endpoint it uses.
+//!
+//! The bundles are built from `web/` and checked in under `web/dist`, so they are compiled
+//! into the server and a fresh checkout serves them without Node. `/dev/token` signs tokens
+//! with the dev app's key for anyone who asks: it exists only when the server made the dev
+//! app up (no apps configured, loopback only) and answers 404 otherwise. Nothing here depends
+//! on the rest of the server.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chorus_token::{AccessToken, Privilege};
+use serde::{Deserialize, Serialize};
+
+use crate::AppCredentials;
+
+/// The UMD bundle (global `VERTC`).
+const UMD: &str = include_str!("../../../web/dist/vertc.umd.js");
+/// The ES module (default export `VERTC`).
+const ESM: &str = include_str!("../../../web/dist/vertc.esm.js");
+const DEMO_HTML: &str = include_str!("../../../web/demo/index.html");
+const DEMO_JS: &str = include_str!("../../../web/demo/demo.js");
+const DEMO_CSS: &str = include_str!("../../../web/demo/demo.css");
+
+/// How long a dev token stays valid.
+const DEV_TOKEN_SECS: u64 = 24 * 3600;
+
+/// The bundles always; the demo page and `/dev/token` when `dev_app` is the made-up dev app.
+pub(crate) fn routes(dev_app: Option<AppCredentials>) -> Router {
+    let router = Router::new()
+        .route("/sdk/vertc.umd.js", get(|| async { script(UMD) }))
+        .route("/sdk/vertc.esm.js", get(|| async { script(ESM) }));
+    match dev_app {
+        None => router,
+        Some(app) => router
+            .route(
+                "/",
+                get(|| async { asset(DEMO_HTML, "text/html; charset=utf-8") }),
+            )
+            .route(
+                "/demo/demo.js",
+                get(|| async { asset(DEMO_JS, "application/javascript; charset=utf-8") }),
+            )
+            .route(
+                "/demo/demo.css",
+                get(|| async { asset(DEMO_CSS, "text/css; charset=utf-8") }),
+            )
+            .route("/dev/token", get(dev_token).with_state(app.into())),
+    }
+}
+
+fn script(body: &'static str) -> Response {
+    asset(body, "application/javascript; charset=utf-8")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    // Always revalidated: the bundle changes with the server binary, not with a URL.
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The query of `/dev/token`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenQuery {
+    room_id: String,
+    user_id: String,
+}
+
+/// A dev token and the app it is for.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DevToken {
+    app_id: String,
+    room_id: String,
+    user_id: String,
+    token: String,
+}
+
+/// `GET /dev/token?roomId=R&userId=U`: a token to publish and subscribe in `R` as `U`.
+async fn dev_token(
+    State(app): State<std::sync::Arc<AppCredentials>>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    // An empty room id makes an outside-room login token.
+    let room_ok = q.room_id.is_empty() || chorus_proto::is_valid_id(&q.room_id);
+    if !room_ok || !chorus_proto::is_valid_id(&q.user_id) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "roomId and userId must match [a-zA-Z0-9_@-.]{1,128}\n",
+        )
+            .into_response();
+    }
+    let expire_at = u32::try_from(crate::clock::now_secs() + DEV_TOKEN_SECS).unwrap_or(u32::MAX);
+    let token = AccessToken::new(&app.id, &app.key, &q.room_id, &q.user_id)
+        .with_expire_at(expire_at)
+        .add_privilege(Privilege::PublishStream, 0)
+        .add_privilege(Privilege::SubscribeStream, 0)
+        .serialize();
+    match token {
+        Ok(token) => Json(DevToken {
+            app_id: app.id.clone(),
+            room_id: q.room_id,
+            user_id: q.user_id,
+            token,
+        })
+        .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}

@@ -1,0 +1,169 @@
+/**
+ * The engine (`VERTC.createEngine`): the app-facing object. It keeps the room and login state,
+ * turns app calls into signalling requests, hands media to the {@link MediaHub}, and turns
+ * server events into engine events. Methods check what they can locally (ids, state) so the
+ * common mistakes fail at once with a contract code; the server checks everything again.
+ */
+import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { type Handler } from "./emitter";
+import type { events } from "./events";
+import { type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
+import type { VideoPlayerConfig } from "./media/players";
+/** Options of `createEngine`. */
+export interface EngineConfig {
+    /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
+    serverUrl?: string;
+    /** How long a request may go unanswered before it fails with TIME_OUT, in ms (default 60 s). */
+    requestTimeoutMs?: number;
+    /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
+    messageTimeoutMs?: number;
+}
+/** The signalling URL of `serverUrl` for `appId`. */
+export declare function signalUrl(serverUrl: string, appId: string): string;
+/** A veRTC engine bound to one app on one Chorus server. */
+export declare class RTCEngine {
+    /** The app this engine belongs to. */
+    readonly appId: string;
+    private readonly emitter;
+    private readonly connection;
+    private readonly hub;
+    private readonly messageTimeoutMs;
+    private room;
+    private joining;
+    private failedJoin;
+    private readonly rtm;
+    private visibleBeforeJoin;
+    private destroyed;
+    private parameters;
+    /** Use `VERTC.createEngine`. */
+    constructor(appId: string, serverUrl: string, config?: EngineConfig);
+    /** Listens to an engine event (see `VERTC.events`). */
+    on(event: events | string, handler: Handler): void;
+    /** Stops listening (all listeners of the event when no handler is given). */
+    off(event: events | string, handler?: Handler): void;
+    /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
+    setParameter(key: string, value: unknown): void;
+    /**
+     * Joins `roomId` as `userInfo.userId` with `token` ("001" token for this app, room and user).
+     * With `isAutoPublish` (default true) what is captured is published; the server subscribes
+     * to others' streams unless `isAutoSubscribeAudio`/`Video` is false.
+     */
+    joinRoom(token: string | null, roomId: string, userInfo: UserInfo, roomConfig?: RoomConfig): Promise<void>;
+    /** Leaves the room; media stops, players empty. A no-op outside a room. */
+    leaveRoom(): Promise<void>;
+    /** Replaces the room token (before it expires), or retries a join that failed on its token. */
+    updateToken(token: string): Promise<void>;
+    /** Shows or hides this user from others (hidden users publish nothing). Before joining, applies to the next join. */
+    setUserVisibility(visible: boolean): Promise<void>;
+    /** Publishes the main stream's `mediaType`; what is captured flows once the transport is up. */
+    publishStream(mediaType: MediaType): Promise<void>;
+    /** Stops publishing the main stream's `mediaType`. */
+    unpublishStream(mediaType: MediaType): Promise<void>;
+    /** Publishes the screen stream (video; start it with `startScreenCapture`). */
+    publishScreen(mediaType?: MediaType): Promise<void>;
+    /** Stops publishing the screen stream. */
+    unpublishScreen(mediaType?: MediaType): Promise<void>;
+    /** Subscribes to `userId`'s main stream (needed only without auto subscribe). */
+    subscribeStream(userId: string, mediaType: MediaType): Promise<void>;
+    /** Stops receiving `userId`'s main stream `mediaType`. */
+    unsubscribeStream(userId: string, mediaType: MediaType): Promise<void>;
+    /** Subscribes to `userId`'s screen stream. */
+    subscribeScreen(userId: string, mediaType: MediaType): Promise<void>;
+    /** Stops receiving `userId`'s screen stream `mediaType`. */
+    unsubscribeScreen(userId: string, mediaType: MediaType): Promise<void>;
+    /** Pauses everything received of `mediaType` (subscriptions stay). */
+    pauseAllSubscribedStream(mediaType?: MediaType): Promise<void>;
+    /** Resumes what {@link pauseAllSubscribedStream} paused. */
+    resumeAllSubscribedStream(mediaType?: MediaType): Promise<void>;
+    /** Picks which simulcast layer of `userId`'s video to receive. */
+    setRemoteSimulcastStreamType(userId: string, streamType: SimulcastStreamType): Promise<void>;
+    /** Sends a text message to `userId` in the room. */
+    sendUserMessage(userId: string, message: string): Promise<void>;
+    /** Sends bytes to `userId` in the room. */
+    sendUserBinaryMessage(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void>;
+    /** Sends a text message to everyone else in the room. */
+    sendRoomMessage(message: string): Promise<void>;
+    /** Sends bytes to everyone else in the room. */
+    sendRoomBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<void>;
+    /** Logs in to real-time messaging with a token made for room "". */
+    login(token: string, userId: string): Promise<void>;
+    /** Logs out of real-time messaging. */
+    logout(): Promise<void>;
+    /** Replaces the login token. */
+    updateLoginToken(token: string): Promise<void>;
+    /** Whether `userId` is logged in: `USER_ONLINE_STATUS`. */
+    getPeerOnlineStatus(userId: string): Promise<USER_ONLINE_STATUS>;
+    /** Sends text to a logged-in user, in a room or not. */
+    sendUserMessageOutsideRoom(userId: string, message: string): Promise<void>;
+    /** Sends bytes to a logged-in user. */
+    sendUserBinaryMessageOutsideRoom(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void>;
+    /** Sets the business server that `sendServerMessage` posts to. */
+    setServerParams(signature: string, url: string): Promise<void>;
+    /** Posts text to the business server; resolves with its response body. */
+    sendServerMessage(message: string): Promise<string>;
+    /** Posts bytes to the business server; resolves with its response body. */
+    sendServerBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<string>;
+    /** Starts the microphone (REPEAT_CAPTURE when it already runs). */
+    startAudioCapture(deviceId?: string): Promise<MediaTrackSettings>;
+    /** Stops the microphone. */
+    stopAudioCapture(): Promise<void>;
+    /** Starts the camera (REPEAT_CAPTURE when it already runs). */
+    startVideoCapture(deviceId?: string): Promise<MediaTrackSettings>;
+    /** Stops the camera. */
+    stopVideoCapture(): Promise<void>;
+    /** Starts the microphone and the camera. */
+    startAudioAndVideoCapture(): Promise<void>;
+    /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
+    startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings>;
+    /** Stops sharing the screen. */
+    stopScreenCapture(): Promise<void>;
+    /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
+    setVideoSourceType(index: StreamIndex, type: VideoSourceType): void;
+    /** Chooses between the microphone and an app track (`setExternalAudioTrack`) for a stream's audio. */
+    setAudioSourceType(index: StreamIndex, type: VideoSourceType): void;
+    /** Sends the app's video track on stream `index` (after `setVideoSourceType(index, EXTERNAL)`). */
+    setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): void;
+    /** Sends the app's audio track (after `setAudioSourceType(index, EXTERNAL)`). */
+    setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): void;
+    /** Switches the microphone (now if capturing, else for the next capture). */
+    setAudioCaptureDevice(deviceId: string): Promise<void>;
+    /** Switches the camera (now if capturing, else for the next capture). */
+    setVideoCaptureDevice(deviceId: string): Promise<void>;
+    /** Plays remote audio on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
+    setAudioPlaybackDevice(deviceId: string): Promise<void>;
+    /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
+    setVideoEncoderConfig(config: VideoEncoderConfig): void;
+    /** Shows local video of stream `index` in `config.renderDom` (element or id); no renderDom removes it. */
+    setLocalVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void;
+    /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives. */
+    setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void;
+    /** Retries players of `userId` (or all) that autoplay rules blocked; call it from a user gesture. */
+    play(userId?: string): void;
+    /** The current local picture of stream `index` (INVOKED_BEFORE_CAPTURE when none is captured). */
+    takeLocalSnapshot(index: StreamIndex): Promise<ImageData>;
+    /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
+    takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData>;
+    /** Tears the engine down (`VERTC.destroyEngine`). */
+    destroy(): void;
+    /** Whether the engine is not destroyed. */
+    get alive(): boolean;
+    private live;
+    private join;
+    /** Tells the room what the main stream captures. */
+    private reportCapture;
+    private sendCaptureState;
+    /** With auto publish, publishes what the main stream captures and does not publish yet. */
+    private autoPublish;
+    private onCaptureChange;
+    private publish;
+    private unpublish;
+    private subscription;
+    private messageOptions;
+    private roomMessage;
+    private onServerEvent;
+    /** A new socket after a drop: log in and rejoin as before; media transports start anew. */
+    private restore;
+    private onLost;
+    private exitRoom;
+    private closeIfIdle;
+}

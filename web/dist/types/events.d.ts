@@ -1,0 +1,38 @@
+/** Every event an engine emits; values equal names, as in the veRTC SDK. */
+export declare enum events {
+    onUserJoined = "onUserJoined",
+    onUserLeave = "onUserLeave",
+    onUserPublishStream = "onUserPublishStream",
+    onUserUnpublishStream = "onUserUnpublishStream",
+    onUserPublishScreen = "onUserPublishScreen",
+    onUserUnpublishScreen = "onUserUnpublishScreen",
+    onUserStartVideoCapture = "onUserStartVideoCapture",
+    onUserStopVideoCapture = "onUserStopVideoCapture",
+    onUserStartAudioCapture = "onUserStartAudioCapture",
+    onUserStopAudioCapture = "onUserStopAudioCapture",
+    onError = "onError",
+    onTokenWillExpire = "onTokenWillExpire",
+    onUserMessageReceived = "onUserMessageReceived",
+    onUserBinaryMessageReceived = "onUserBinaryMessageReceived",
+    onRoomMessageReceived = "onRoomMessageReceived",
+    onRoomBinaryMessageReceived = "onRoomBinaryMessageReceived",
+    onUserMessageReceivedOutsideRoom = "onUserMessageReceivedOutsideRoom",
+    onUserBinaryMessageReceivedOutsideRoom = "onUserBinaryMessageReceivedOutsideRoom",
+    /** The signalling connection changed state: `{state: ConnectionState, reason?}`. */
+    onConnectionStateChanged = "onConnectionStateChanged",
+    /** The first frame of a remote video decoded: `{userId, isScreen, width, height}`. */
+    onRemoteVideoFirstFrame = "onRemoteVideoFirstFrame",
+    /** The first audio of a remote user arrived: `{userId, isScreen}`. */
+    onRemoteAudioFirstFrame = "onRemoteAudioFirstFrame",
+    /** Every 2 s while publishing: `{isScreen, audioStats, videoStats}`. */
+    onLocalStreamStats = "onLocalStreamStats",
+    /** Every 2 s per subscribed user: `{userId, isScreen, audioStats, videoStats}`. */
+    onRemoteStreamStats = "onRemoteStreamStats",
+    /** A player could not start without a user gesture: `{userId, kind, streamIndex}`. */
+    onAutoplayFailed = "onAutoplayFailed",
+    /** A player changed state: `{userId, type, rawEvent}`. */
+    onPlayerEvent = "onPlayerEvent",
+    /** Capture of a local source stopped by itself (device gone, screen share ended in the
+     * browser's UI): `{streamIndex, kind}`. */
+    onTrackEnded = "onTrackEnded"
+}

@@ -1,0 +1,668 @@
+export declare enum ErrorCode {
+    INVALID_ENGINE = "INVALID_ENGINE",
+    INVALID_PARAMS = "INVALID_PARAMS",
+    INVALID_TOKEN = "INVALID_TOKEN",
+    JOIN_ROOM_FAILED = "JOIN_ROOM_FAILED",
+    UPDATE_TOKEN_WITH_INVALID_TOKEN = "UPDATE_TOKEN_WITH_INVALID_TOKEN",
+    UPDATE_TOKEN_BEFORE_JOIN = "UPDATE_TOKEN_BEFORE_JOIN",
+    REPEAT_JOIN = "REPEAT_JOIN",
+    REPEAT_PUSH = "REPEAT_PUSH",
+    REPEAT_PLAY = "REPEAT_PLAY",
+    NO_PUBLISH_PERMISSION = "NO_PUBLISH_PERMISSION",
+    STREAM_NOT_EXIST = "STREAM_NOT_EXIST",
+    NOT_CONNECTED_YET = "NOT_CONNECTED_YET",
+    KICKED_OUT = "KICKED_OUT",
+    ROOM_DISMISS = "ROOM_DISMISS",
+    TOKEN_EXPIRED = "TOKEN_EXPIRED",
+    DUPLICATE_LOGIN = "DUPLICATE_LOGIN",
+    INVOKED_BEFORE_CAPTURE = "INVOKED_BEFORE_CAPTURE",
+    REPEAT_CAPTURE = "REPEAT_CAPTURE",
+    GET_VIDEO_TRACK_FAILED = "GET_VIDEO_TRACK_FAILED",
+    GET_AUDIO_TRACK_FAILED = "GET_AUDIO_TRACK_FAILED",
+    GET_SCREEN_TRACK_FAILED = "GET_SCREEN_TRACK_FAILED",
+    STREAM_TYPE_NOT_MATCH = "STREAM_TYPE_NOT_MATCH",
+    CANT_FIND_DOM = "CANT_FIND_DOM",
+    INVALID_DEVICE_ID = "INVALID_DEVICE_ID",
+    NOT_SUPPORTED = "NOT_SUPPORTED",
+    ICE_SERVER_WRONG = "ICE_SERVER_WRONG",
+    LOAD_RESOURCES_FAILED = "LOAD_RESOURCES_FAILED",
+    TIME_OUT = "TIME_OUT",
+    PUBLISH_FAILED = "PUBLISH_FAILED",
+    OPERATION_CANCEL = "OPERATION_CANCEL",
+    START_CLOUD_PROXY_AFTER_JOIN = "START_CLOUD_PROXY_AFTER_JOIN",
+    STOP_CLOUD_PROXY_BEFORE_LEAVE = "STOP_CLOUD_PROXY_BEFORE_LEAVE",
+    UNEXPECTED_ERROR = "UNEXPECTED_ERROR",
+    REPEAT_DEVICE_TEST = "REPEAT_DEVICE_TEST",
+    AUDIO_DEVICE_TEST_FAILED = "AUDIO_DEVICE_RECORD_FAILED",
+    ALREADY_LOGIN = "ALREADY_LOGIN",
+    LOGIN_FAILED = "LOGIN_FAILED",
+    NOT_LOGIN = "NOT_LOGIN",
+    RTM_DUPLICATE_LOGIN = "RTM_DUPLICATE_LOGIN",
+    RTM_TOKEN_ERROR = "RTM_TOKEN_ERROR",
+    USER_MESSAGE_TIMEOUT = "USER_MESSAGE_TIMEOUT",
+    USER_MESSAGE_BROKEN = "USER_MESSAGE_BROKEN",
+    USER_MESSAGE_NO_RECEIVER = "USER_MESSAGE_NO_RECEIVER",
+    USER_MESSAGE_SEND_TO_SERVER_ERROR = "USER_MESSAGE_SEND_TO_SERVER_ERROR",
+    USER_MESSAGE_SERVER_RESPONSE_ERROR = "USER_MESSAGE_SERVER_RESPONSE_ERROR",
+    USER_MESSAGE_NOT_JOIN = "USER_MESSAGE_NOT_JOIN",
+    USER_MESSAGE_NOT_LOGIN = "USER_MESSAGE_NOT_LOGIN",
+    USER_MESSAGE_SERVER_PARAMS_NOTSET = "USER_MESSAGE_SERVER_PARAMS_NOTSET",
+    USER_MESSAGE_UNKNOWN = "USER_MESSAGE_UNKNOWN",
+    RECONNECT_FAILED = "RECONNECT_FAILED",
+    SUBTITLE_ALREADY_ON = "SUBTITLE_ALREADY_ON",
+    SUBTITLE_ERR_POSTPROCESS = "SUBTITLE_ERR_POSTPROCESS",
+    SUBTITLE_ERR_CONNECTION_ERROR = "SUBTITLE_ERR_CONNECTION_ERROR",
+    SUBTITLE_ERR_PROCESS_ERROR = "SUBTITLE_ERR_PROCESS_ERROR",
+    SUBTITLE_ERR_UNKNOWN = "SUBTITLE_ERR_UNKNOWN",
+    UNEXPECTED_INVOKE_FORWARD_STREAM = "UNEXPECTED_INVOKE_FORWARD_STREAM",
+    ROOM_FORBIDDEN = "ROOM_FORBIDDEN",
+    USER_FORBIDDEN = "USER_FORBIDDEN"
+}
+export declare enum AudioMixingError {
+    AUDIO_MIXING_ERROR_OK = 0,
+    AUDIO_MIXING_ERROR_PRELOAD_FAILED = 1,
+    AUDIO_MIXING_ERROR_START_FAILED = 2,
+    AUDIO_MIXING_ERROR_ID_NOT_FOUND = 3,
+    AUDIO_MIXING_ERROR_SET_POSITION_FAILED = 4,
+    AUDIO_MIXING_ERROR_INVALID_VOLUME = 5,
+    AUDIO_MIXING_ERROR_LOAD_CONFLICT = 6,
+    AUDIO_MIXING_ERROR_ID_TYPE_NOT_MATCH = 7,
+    AUDIO_MIXING_ERROR_ID_TYPE_INVALID_PITCH = 8,
+    AUDIO_MIXING_ERROR_INVALID_AUDIO_TRACK = 9
+}
+export declare enum MediaType {
+    AUDIO = 1,
+    VIDEO = 2,
+    AUDIO_AND_VIDEO = 3
+}
+export declare enum StreamIndex {
+    STREAM_INDEX_MAIN = 0,
+    STREAM_INDEX_SCREEN = 1
+}
+export declare enum ConnectionState {
+    CONNECTION_START = 0,
+    CONNECTION_STATE_DISCONNECTED = 1,
+    CONNECTION_STATE_CONNECTING = 2,
+    CONNECTION_STATE_CONNECTED = 3,
+    CONNECTION_STATE_RECONNECTING = 4,
+    CONNECTION_STATE_RECONNECTED = 5,
+    CONNECTION_STATE_LOST = 6
+}
+export declare enum UserOfflineReason {
+    QUIT = 0,
+    DROPPED = 1,
+    SWITCH_TO_INVISIBLE = 2,
+    KICKED_BY_ADMIN = 3
+}
+export declare enum StreamRemoveReason {
+    STREAM_REMOVE_REASON_UNPUBLISH = 0,
+    STREAM_REMOVE_REASON_PUBLISH_FAILED = 1,
+    STREAM_REMOVE_REASON_KEEP_LIVE_FAILED = 2,
+    STREAM_REMOVE_REASON_CLIENT_DISCONNECTED = 3,
+    STREAM_REMOVE_REASON_REPUBLISH = 4,
+    STREAM_REMOVE_REASON_OTHER = 5,
+    STREAM_REMOVE_REASON_TOKEN_PRIVILEGE_EXPIRED = 6
+}
+export declare enum RoomProfileType {
+    communication = 0,
+    chat = 5,
+    chatRoom = 6,
+    coHost = 9,
+    meeting = 16,
+    classRoom = 18
+}
+export declare enum RoomMode {
+    ROOM_MODE_RTC = 0,
+    ROOM_MODE_RTS_ONLY = 1
+}
+export declare enum VideoSourceType {
+    EXTERNAL = 0,
+    INTERNAL = 1
+}
+export declare enum VideoRenderMode {
+    HIDDEN = 0,
+    FIT = 1,
+    FILL = 2
+}
+export declare enum USER_ONLINE_STATUS {
+    OFFLINE = 0,
+    ONLINE = 1,
+    UNREACHABLE = 2
+}
+export declare enum AudioMixingType {
+    PLAYOUT = 0,
+    PUBLISH = 1,
+    PLAYOUT_AND_PUBLISH = 2
+}
+export declare enum AudioMixingState {
+    AUDIO_MIXING_STATE_PRELOADED = 0,
+    AUDIO_MIXING_STATE_PLAYING = 1,
+    AUDIO_MIXING_STATE_PAUSED = 2,
+    AUDIO_MIXING_STATE_STOPPED = 3,
+    AUDIO_MIXING_STATE_FAILED = 4,
+    AUDIO_MIXING_STATE_FINISHED = 5,
+    AUDIO_MIXING_STATE_PCM_ENABLED = 6,
+    AUDIO_MIXING_STATE_PCM_DISABLED = 7
+}
+export declare enum PublicStreamType {
+    AUDIO_AND_VIDEO = 0,
+    AUDIO_ONLY = 1,
+    VIDEO_ONLY = 2
+}
+export declare enum ForwardStreamState {
+    SUCCESS = 0,
+    FAILURE = 1
+}
+export declare enum ForwardStreamError {
+    OK = 0,
+    INVALID_TOKEN = 1202,
+    RESPONSE = 1203,
+    REMOTE_KICKED = 1204,
+    NOT_SUPPORT = 1205
+}
+export declare enum SUBTITLE_MODE {
+    ASR_ONLY = 0,
+    ASR_AND_TRANSLATION = 1
+}
+export declare enum SubtitleEventType {
+    STARTED = 0,
+    STOPPED = 1,
+    ERROR = 2,
+    UPDATED = 3
+}
+export declare enum ReconnectReason {
+    iceFailed = "iceFailed",
+    nodeChange = "nodeChange",
+    joinTimeout = "joinTimeout",
+    notifyReconnect = "notifyReconnect"
+}
+export declare enum TrackKind {
+    AUDIO = "audio",
+    VIDEO = "video"
+}
+export declare enum SimulcastStreamType {
+    VIDEO_STREAM_HIGH = 0,
+    VIDEO_STREAM_LOW = 1,
+    VIDEO_STREAM_MID = 2
+}
+export type RtcError = {
+    /**
+     * The contract's code.
+     */
+    code: ErrorCode;
+    /**
+     * What went wrong and what to do about it.
+     */
+    message: string;
+};
+export type UserInfo = {
+    /**
+     * `[a-zA-Z0-9_@\-\.]{1,128}`.
+     */
+    userId: string;
+    /**
+     * Free text the app attaches, at most 200 bytes.
+     */
+    extraInfo?: string;
+};
+export type RoomConfig = {
+    /**
+     * Publish the captured streams as soon as joined (default true).
+     */
+    isAutoPublish?: boolean;
+    /**
+     * Subscribe to others' audio as it is published (default true).
+     */
+    isAutoSubscribeAudio?: boolean;
+    /**
+     * Subscribe to others' video as it is published (default true).
+     */
+    isAutoSubscribeVideo?: boolean;
+    /**
+     * The kind of room.
+     */
+    roomProfileType?: RoomProfileType;
+    /**
+     * Media and messages, or messages only.
+     */
+    roomMode?: RoomMode;
+};
+export type PublishedTrack = {
+    /**
+     * The m-line's `a=mid`.
+     */
+    mid: string;
+    /**
+     * Main (camera, microphone) or screen.
+     */
+    streamIndex: StreamIndex;
+    /**
+     * Audio or video.
+     */
+    kind: TrackKind;
+};
+export type SubscribedTrack = {
+    /**
+     * The m-line's `a=mid`.
+     */
+    mid: string;
+    /**
+     * The publisher.
+     */
+    userId: string;
+    /**
+     * Main or screen.
+     */
+    streamIndex: StreamIndex;
+    /**
+     * Audio or video.
+     */
+    kind: TrackKind;
+};
+export type JoinRoomParams = {
+    /**
+     * The "001" access token for this app, room and user.
+     */
+    token: string | null;
+    /**
+     * The room to join.
+     */
+    roomId: string;
+    /**
+     * Who joins.
+     */
+    userInfo: UserInfo;
+    /**
+     * How to behave in the room.
+     */
+    roomConfig?: RoomConfig;
+    /**
+     * Join visible to others (default true); see `setUserVisibility`.
+     */
+    visible?: boolean;
+};
+export type JoinRoomResult = {
+    /**
+     * The room joined.
+     */
+    roomId: string;
+    /**
+     * The user joined as.
+     */
+    userId: string;
+    /**
+     * True when this join resumed a session whose connection had dropped within the grace
+     * period: others saw no leave and no join.
+     */
+    resumed: boolean;
+};
+export type Empty = Record<symbol, never>;
+export type UpdateTokenParams = {
+    /**
+     * The new token, for the same app, room and user.
+     */
+    token: string;
+};
+export type SetUserVisibilityParams = {
+    /**
+     * Visible to others or not.
+     */
+    visible: boolean;
+};
+export type MediaParams = {
+    /**
+     * Which media.
+     */
+    mediaType: MediaType;
+};
+export type PublisherOfferParams = {
+    /**
+     * The SDP offer; every media section is `sendonly`.
+     */
+    sdp: string;
+    /**
+     * What each m-line carries. An m-line not listed is rejected.
+     */
+    tracks: Array<PublishedTrack>;
+};
+export type SdpAnswer = {
+    /**
+     * The SDP.
+     */
+    sdp: string;
+};
+export type SubscriberAnswerParams = {
+    /**
+     * The SDP answer.
+     */
+    sdp: string;
+};
+export type SubscribeParams = {
+    /**
+     * The publisher.
+     */
+    userId: string;
+    /**
+     * Which of its media.
+     */
+    mediaType: MediaType;
+};
+export type SimulcastParams = {
+    /**
+     * The publisher.
+     */
+    userId: string;
+    /**
+     * The layer.
+     */
+    streamType: SimulcastStreamType;
+};
+export type CaptureStateParams = {
+    /**
+     * Audio or video.
+     */
+    kind: TrackKind;
+    /**
+     * Capturing now or not.
+     */
+    capturing: boolean;
+};
+export type UserMessageParams = {
+    /**
+     * The receiver.
+     */
+    userId: string;
+    /**
+     * The text, or base64 of the bytes for the binary methods.
+     */
+    message: string;
+};
+export type MessageParams = {
+    /**
+     * The text, or base64 of the bytes for the binary methods.
+     */
+    message: string;
+};
+export type LoginParams = {
+    /**
+     * The login token.
+     */
+    token: string;
+    /**
+     * Who logs in.
+     */
+    userId: string;
+};
+export type LoginTokenParams = {
+    /**
+     * The new login token.
+     */
+    token: string;
+};
+export type PeerParams = {
+    /**
+     * The peer.
+     */
+    userId: string;
+};
+export type PeerStatus = {
+    /**
+     * The peer.
+     */
+    userId: string;
+    /**
+     * Whether they are logged in.
+     */
+    status: USER_ONLINE_STATUS;
+};
+export type ServerParams = {
+    /**
+     * Passed to the business server in the `X-Chorus-Signature` header.
+     */
+    signature: string;
+    /**
+     * The business server's URL (http).
+     */
+    url: string;
+};
+export type ServerMessageResult = {
+    /**
+     * The business server's response body.
+     */
+    response: string;
+};
+export type UserJoinedEvent = {
+    /**
+     * Who.
+     */
+    userInfo: UserInfo;
+};
+export type UserLeaveEvent = {
+    /**
+     * Who.
+     */
+    userInfo: UserInfo;
+    /**
+     * Why.
+     */
+    reason: UserOfflineReason;
+};
+export type StreamPublishedEvent = {
+    /**
+     * The publisher.
+     */
+    userId: string;
+    /**
+     * The media that became available.
+     */
+    mediaType: MediaType;
+};
+export type StreamUnpublishedEvent = {
+    /**
+     * The publisher.
+     */
+    userId: string;
+    /**
+     * The media that went away.
+     */
+    mediaType: MediaType;
+    /**
+     * Why.
+     */
+    reason: StreamRemoveReason;
+};
+export type SubscriberOfferEvent = {
+    /**
+     * The SDP offer; every active media section is `sendonly` from the server.
+     */
+    sdp: string;
+    /**
+     * What each active m-line carries; m-lines not listed are stopped.
+     */
+    tracks: Array<SubscribedTrack>;
+};
+export type UserCaptureEvent = {
+    /**
+     * Who.
+     */
+    userId: string;
+};
+export type ErrorEvent = {
+    /**
+     * What happened.
+     */
+    errorCode: ErrorCode;
+    /**
+     * In words.
+     */
+    message: string;
+    /**
+     * For bans: how many seconds the ban lasts.
+     */
+    forbiddenTime?: number;
+};
+export type TokenWillExpireEvent = {
+    /**
+     * When it expires, unix seconds.
+     */
+    expireAt: number;
+};
+export type MessageEvent = {
+    /**
+     * The sender (for messages sent through the OpenAPI, its `From`).
+     */
+    userId: string;
+    /**
+     * The text, or base64 of the bytes for the binary events.
+     */
+    message: string;
+};
+export declare const PROTOCOL_VERSION = 1;
+export declare const SIGNAL_PATH = "/signal/v1";
+export interface Methods {
+    joinRoom: {
+        params: JoinRoomParams;
+        result: JoinRoomResult;
+    };
+    leaveRoom: {
+        params: Empty;
+        result: Empty;
+    };
+    updateToken: {
+        params: UpdateTokenParams;
+        result: Empty;
+    };
+    setUserVisibility: {
+        params: SetUserVisibilityParams;
+        result: Empty;
+    };
+    publishStream: {
+        params: MediaParams;
+        result: Empty;
+    };
+    unpublishStream: {
+        params: MediaParams;
+        result: Empty;
+    };
+    publishScreen: {
+        params: MediaParams;
+        result: Empty;
+    };
+    unpublishScreen: {
+        params: MediaParams;
+        result: Empty;
+    };
+    publisherOffer: {
+        params: PublisherOfferParams;
+        result: SdpAnswer;
+    };
+    subscriberAnswer: {
+        params: SubscriberAnswerParams;
+        result: Empty;
+    };
+    subscribeStream: {
+        params: SubscribeParams;
+        result: Empty;
+    };
+    unsubscribeStream: {
+        params: SubscribeParams;
+        result: Empty;
+    };
+    subscribeScreen: {
+        params: SubscribeParams;
+        result: Empty;
+    };
+    unsubscribeScreen: {
+        params: SubscribeParams;
+        result: Empty;
+    };
+    pauseAllSubscribedStream: {
+        params: MediaParams;
+        result: Empty;
+    };
+    resumeAllSubscribedStream: {
+        params: MediaParams;
+        result: Empty;
+    };
+    setRemoteSimulcastStreamType: {
+        params: SimulcastParams;
+        result: Empty;
+    };
+    setCaptureState: {
+        params: CaptureStateParams;
+        result: Empty;
+    };
+    sendUserMessage: {
+        params: UserMessageParams;
+        result: Empty;
+    };
+    sendUserBinaryMessage: {
+        params: UserMessageParams;
+        result: Empty;
+    };
+    sendRoomMessage: {
+        params: MessageParams;
+        result: Empty;
+    };
+    sendRoomBinaryMessage: {
+        params: MessageParams;
+        result: Empty;
+    };
+    login: {
+        params: LoginParams;
+        result: Empty;
+    };
+    logout: {
+        params: Empty;
+        result: Empty;
+    };
+    updateLoginToken: {
+        params: LoginTokenParams;
+        result: Empty;
+    };
+    getPeerOnlineStatus: {
+        params: PeerParams;
+        result: PeerStatus;
+    };
+    sendUserMessageOutsideRoom: {
+        params: UserMessageParams;
+        result: Empty;
+    };
+    sendUserBinaryMessageOutsideRoom: {
+        params: UserMessageParams;
+        result: Empty;
+    };
+    setServerParams: {
+        params: ServerParams;
+        result: Empty;
+    };
+    sendServerMessage: {
+        params: MessageParams;
+        result: ServerMessageResult;
+    };
+    sendServerBinaryMessage: {
+        params: MessageParams;
+        result: ServerMessageResult;
+    };
+}
+export interface Events {
+    onUserJoined: UserJoinedEvent;
+    onUserLeave: UserLeaveEvent;
+    onUserPublishStream: StreamPublishedEvent;
+    onUserUnpublishStream: StreamUnpublishedEvent;
+    onUserPublishScreen: StreamPublishedEvent;
+    onUserUnpublishScreen: StreamUnpublishedEvent;
+    onSubscriberOffer: SubscriberOfferEvent;
+    onUserStartVideoCapture: UserCaptureEvent;
+    onUserStopVideoCapture: UserCaptureEvent;
+    onUserStartAudioCapture: UserCaptureEvent;
+    onUserStopAudioCapture: UserCaptureEvent;
+    onError: ErrorEvent;
+    onTokenWillExpire: TokenWillExpireEvent;
+    onUserMessageReceived: MessageEvent;
+    onUserBinaryMessageReceived: MessageEvent;
+    onRoomMessageReceived: MessageEvent;
+    onRoomBinaryMessageReceived: MessageEvent;
+    onUserMessageReceivedOutsideRoom: MessageEvent;
+    onUserBinaryMessageReceivedOutsideRoom: MessageEvent;
+}

@@ -1,0 +1,61 @@
+/**
+ * Local sources: the microphone, the camera, the screen, or tracks the app brings
+ * (`setExternal*Track` after `set*SourceType(EXTERNAL)`). Owns the tracks it captured and stops
+ * them; external tracks stay the app's. Reports every change of a stream's track through
+ * {@link LocalMedia.onChange} so publishing, players and the room can follow.
+ */
+import { StreamIndex, VideoSourceType } from "../generated/protocol";
+/** A track's kind. */
+export type Kind = "audio" | "video";
+/** Camera settings from `setVideoEncoderConfig`. */
+export interface VideoEncoderConfig {
+    /** Width in pixels. */
+    width?: number;
+    /** Height in pixels. */
+    height?: number;
+    /** Frames per second. */
+    frameRate?: number;
+    /** Most kbit/s the encoder may send. */
+    maxKbps?: number;
+}
+/** Screen capture options. */
+export interface ScreenConfig {
+    /** Frames per second. */
+    frameRate?: number;
+}
+/** What is captured, per stream index and kind. */
+export declare class LocalMedia {
+    private sources;
+    /** Camera settings for the next capture. */
+    encoderConfig: VideoEncoderConfig;
+    /** A stream's track changed (null: no longer captured). */
+    onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void;
+    /** A captured track ended by itself. */
+    onEnded: (index: StreamIndex, kind: Kind) => void;
+    /** The track of `kind` on `index`, if any is live. */
+    track(index: StreamIndex, kind: Kind): MediaStreamTrack | null;
+    /** Starts the microphone. */
+    startAudio(deviceId?: string): Promise<MediaTrackSettings>;
+    /** Starts the camera. */
+    startVideo(deviceId?: string): Promise<MediaTrackSettings>;
+    /** Starts the screen share (video only: the protocol carries no screen audio yet). */
+    startScreen(config?: ScreenConfig): Promise<MediaTrackSettings>;
+    /** Stops capturing `kind` on `index` (a no-op when nothing is captured). */
+    stop(index: StreamIndex, kind: Kind, method: string): void;
+    /** Switches a stream's source between internal capture and an app track. */
+    setSourceType(index: StreamIndex, kind: Kind, type: VideoSourceType): void;
+    /** Uses the app's `track` as the source of `kind` on `index`. */
+    setExternal(index: StreamIndex, kind: Kind, track: MediaStreamTrack, method: string): void;
+    /** Switches a running capture to another device; remembered for the next capture otherwise. */
+    setDevice(kind: Kind, deviceId: string): Promise<void>;
+    /** The device last chosen for `kind`. */
+    deviceId(kind: Kind): string | undefined;
+    /** Stops everything captured. */
+    destroy(): void;
+    private begin;
+    private videoConstraints;
+    private getUserMedia;
+    private set;
+}
+/** A DOMException or anything else, in a few words. */
+export declare function describe(e: unknown): string;

@@ -1,0 +1,24 @@
+/**
+ * Module-level device helpers (`VERTC.enumerateDevices()` and friends): thin wrappers over
+ * `navigator.mediaDevices` that never reject for want of a device.
+ */
+/** Whether this browser can run the SDK: WebRTC, WebSocket and capture APIs. */
+export declare function isSupported(): Promise<boolean>;
+/** Asks for permission to use the microphone and/or camera (so device labels are shown). */
+export declare function enableDevices(want?: {
+    audio?: boolean;
+    video?: boolean;
+}): Promise<{
+    audio: boolean;
+    video: boolean;
+    audioExceptionError?: string;
+    videoExceptionError?: string;
+}>;
+/** Every media device. */
+export declare function enumerateDevices(): Promise<MediaDeviceInfo[]>;
+/** Microphones. */
+export declare function enumerateAudioCaptureDevices(): Promise<MediaDeviceInfo[]>;
+/** Cameras. */
+export declare function enumerateVideoCaptureDevices(): Promise<MediaDeviceInfo[]>;
+/** Speakers and headphones. */
+export declare function enumerateAudioPlaybackDevices(): Promise<MediaDeviceInfo[]>;

@@ -1,0 +1,57 @@
+/**
+ * The media hub: one per engine, it ties capture, the two transports, players and stats to
+ * the room. Tracks flow to the publisher when captured and published; received tracks flow to
+ * players; the transports live exactly as long as one server session of the room.
+ */
+import { MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
+import type { RoomState } from "../room/state";
+import { LocalMedia, type Kind } from "./capture";
+import { Players } from "./players";
+import { type Call } from "./publisher";
+/** What the hub needs from the engine. */
+export interface HubHooks {
+    /** Sends a signalling request. */
+    call: Call;
+    /** Emits an engine event. */
+    emit(event: string, payload: unknown): void;
+    /** The room, when joined. */
+    room(): RoomState | null;
+}
+/** The media type bit of a kind. */
+export declare function maskOf(kind: Kind): MediaType;
+/** An engine's media. */
+export declare class MediaHub {
+    private readonly hooks;
+    /** Local sources. */
+    readonly capture: LocalMedia;
+    /** Video and audio players. */
+    readonly players: Players;
+    private publisher;
+    private subscriber;
+    private remote;
+    private watchers;
+    private statsTimer;
+    private rates;
+    constructor(hooks: HubHooks);
+    /** A local track changed: players and the publisher follow. */
+    trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
+    /** A room session started (a join or a rejoin). */
+    joined(): void;
+    /** The room session ended: transports go, remote players empty. */
+    left(): void;
+    /**
+     * What is published changed: sets up the publisher transport when something is published
+     * and none is up, then sends what is captured. Resolves once media can flow.
+     */
+    publishChanged(): Promise<void>;
+    /** The SFU offers the subscriber transport. */
+    subscriberOffer(offer: SubscriberOfferEvent): void;
+    /** The received track of `userId`'s `kind` on `index`. */
+    remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null;
+    /** Stops everything. */
+    destroy(): void;
+    private syncTracks;
+    private setRemote;
+    private route;
+    private reportStats;
+}

@@ -1,0 +1,31 @@
+/**
+ * The publisher transport: one RTCPeerConnection the client offers with three `sendonly`
+ * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
+ * negotiated at once, whatever is published first, so publishing more later is a
+ * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
+ * is both captured and published.
+ */
+import { StreamIndex, type Methods } from "../generated/protocol";
+import type { Kind } from "./capture";
+/** Sends a signalling request. */
+export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
+/** One publisher transport. */
+export declare class Publisher {
+    /** The connection (for stats). */
+    readonly pc: RTCPeerConnection;
+    private transceivers;
+    /** Resolves once the SFU's answer is applied. */
+    readonly ready: Promise<void>;
+    private closed;
+    /** The video bitrate cap from `setVideoEncoderConfig`, in kbit/s. */
+    maxKbps?: number;
+    constructor(call: Call);
+    /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
+    setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
+    /** The sender of `index`/`kind`. */
+    sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined;
+    /** Closes the transport. */
+    close(): void;
+    private applyBitrate;
+    private negotiate;
+}

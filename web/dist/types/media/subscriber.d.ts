@@ -1,0 +1,44 @@
+/**
+ * The subscriber transport: the SFU offers (`onSubscriberOffer`), we answer
+ * (`subscriberAnswer`). Each offer comes with the list of what each live m-line carries; the
+ * SFU reuses m-lines, so a receiver's track is looked up by mid after every offer and never
+ * remembered as belonging to one user.
+ */
+import { StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
+import type { Kind } from "./capture";
+import type { Call } from "./publisher";
+/** A received track and whose it is. */
+export interface RemoteTrack {
+    /** The publisher. */
+    userId: string;
+    /** Main or screen. */
+    index: StreamIndex;
+    /** Audio or video. */
+    kind: Kind;
+    /** The browser's track. */
+    track: MediaStreamTrack;
+    /** Its receiver (for stats). */
+    receiver: RTCRtpReceiver;
+}
+/** The key of a remote track: `index:kind:userId`. */
+export declare function remoteKey(userId: string, index: StreamIndex, kind: Kind): string;
+/** One subscriber transport. */
+export declare class Subscriber {
+    private readonly call;
+    /** The connection (for stats). */
+    readonly pc: RTCPeerConnection;
+    /** What is received now, by {@link remoteKey}. */
+    tracks: Map<string, RemoteTrack>;
+    /** Called after each offer is answered with the tracks now received. */
+    onTracks: (tracks: Map<string, RemoteTrack>) => void;
+    /** Called when answering an offer failed. */
+    onError: (error: Error) => void;
+    private queue;
+    private closed;
+    constructor(call: Call);
+    /** Answers `offer`, after any offer still being answered. */
+    handleOffer(offer: SubscriberOfferEvent): Promise<void>;
+    /** Closes the transport. */
+    close(): void;
+    private answer;
+}

@@ -1,0 +1,36 @@
+/**
+ * What the engine knows of the room it is in: how it joined, who else is there and what they
+ * publish, and what it publishes itself. Server events update it here before the app hears of
+ * them, so a handler that calls back into the engine sees the new state.
+ */
+import { MediaType, StreamIndex, type JoinRoomParams, type RoomConfig, type UserInfo } from "../generated/protocol";
+/** A bit mask of {@link MediaType} (audio 1, video 2). */
+export type MediaMask = number;
+/** Another user in the room. */
+export interface RemoteUser {
+    /** Who. */
+    userInfo: UserInfo;
+    /** What each stream publishes: index 0 main, 1 screen. */
+    published: [MediaMask, MediaMask];
+}
+/** A joined room. */
+export declare class RoomState {
+    params: JoinRoomParams;
+    /** Others in the room, by user id. */
+    readonly users: Map<string, RemoteUser>;
+    /** What this engine publishes per stream index. */
+    readonly published: [MediaMask, MediaMask];
+    /** Whether others can see this user. */
+    visible: boolean;
+    constructor(params: JoinRoomParams);
+    /** The room id. */
+    get roomId(): string;
+    /** The local user id. */
+    get userId(): string;
+    /** The room config of the join, defaults filled in. */
+    get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> & RoomConfig;
+    /** Applies a server event that changes the room; returns false for events that do not. */
+    apply(event: string, data: any): void;
+    /** Whether `userId` publishes `mediaType` (any of it) on `index`. */
+    remotePublishes(userId: string, index: StreamIndex, mediaType: MediaType): boolean;
+}

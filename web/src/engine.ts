@@ -1,0 +1,637 @@
+/**
+ * The engine (`VERTC.createEngine`): the app-facing object. It keeps the room and login state,
+ * turns app calls into signalling requests, hands media to the {@link MediaHub}, and turns
+ * server events into engine events. Methods check what they can locally (ids, state) so the
+ * common mistakes fail at once with a contract code; the server checks everything again.
+ */
+import {
+  ConnectionState,
+  ErrorCode,
+  MediaType,
+  SIGNAL_PATH,
+  StreamIndex,
+  TrackKind,
+  VideoSourceType,
+  type JoinRoomParams,
+  type Methods,
+  type RoomConfig,
+  type SimulcastStreamType,
+  type UserInfo,
+  type USER_ONLINE_STATUS,
+} from "./generated/protocol";
+import { Emitter, type Handler } from "./emitter";
+import { asRtcError, rtcError, type RtcError } from "./errors";
+import type { events } from "./events";
+import { Connection } from "./signal/connection";
+import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from "./signal/client";
+import { RoomState } from "./room/state";
+import { BINARY_EVENTS, binaryMessage, fromBase64, textMessage } from "./room/messages";
+import { MediaHub, maskOf } from "./media/hub";
+import { describe, type Kind, type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
+import type { VideoPlayerConfig } from "./media/players";
+import { snapshot } from "./media/snapshot";
+import { LoginSession } from "./room/login";
+
+/** Options of `createEngine`. */
+export interface EngineConfig {
+  /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
+  serverUrl?: string;
+  /** How long a request may go unanswered before it fails with TIME_OUT, in ms (default 60 s). */
+  requestTimeoutMs?: number;
+  /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
+  messageTimeoutMs?: number;
+}
+
+const ID = /^[a-zA-Z0-9_@\-.]{1,128}$/;
+const MAIN = StreamIndex.STREAM_INDEX_MAIN;
+const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
+/** Server `onError` codes that mean the server removed us from the room. */
+const REMOVED = new Set<string>([ErrorCode.KICKED_OUT, ErrorCode.ROOM_DISMISS, ErrorCode.DUPLICATE_LOGIN, ErrorCode.TOKEN_EXPIRED, ErrorCode.ROOM_FORBIDDEN, ErrorCode.USER_FORBIDDEN]);
+
+function checkId(id: unknown, what: string, method: string): void {
+  if (typeof id !== "string" || !ID.test(id)) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: ${what} must be 1 to 128 of a-z A-Z 0-9 _ @ - . (got ${JSON.stringify(id)})`);
+}
+
+function checkMediaType(mediaType: unknown, method: string): MediaType {
+  if (mediaType !== MediaType.AUDIO && mediaType !== MediaType.VIDEO && mediaType !== MediaType.AUDIO_AND_VIDEO) {
+    throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: mediaType must be MediaType.AUDIO (1), VIDEO (2) or AUDIO_AND_VIDEO (3)`);
+  }
+  return mediaType;
+}
+
+function checkIndex(index: unknown, method: string): StreamIndex {
+  if (index !== MAIN && index !== SCREEN) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the stream index must be StreamIndex.STREAM_INDEX_MAIN (0) or STREAM_INDEX_SCREEN (1)`);
+  return index;
+}
+
+/** The signalling URL of `serverUrl` for `appId`. */
+export function signalUrl(serverUrl: string, appId: string): string {
+  const base = serverUrl.replace(/\/+$/, "").replace(/^http/, "ws");
+  return `${base}${SIGNAL_PATH}?appId=${encodeURIComponent(appId)}`;
+}
+
+/** A veRTC engine bound to one app on one Chorus server. */
+export class RTCEngine {
+  /** The app this engine belongs to. */
+  readonly appId: string;
+  private readonly emitter = new Emitter();
+  private readonly connection: Connection;
+  private readonly hub: MediaHub;
+  private readonly messageTimeoutMs: number;
+  private room: RoomState | null = null;
+  private joining = false;
+  private failedJoin: JoinRoomParams | null = null;
+  private readonly rtm: LoginSession;
+  private visibleBeforeJoin = true;
+  private destroyed = false;
+  private parameters = new Map<string, unknown>();
+
+  /** Use `VERTC.createEngine`. */
+  constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
+    this.appId = appId;
+    this.messageTimeoutMs = config.messageTimeoutMs ?? 10_000;
+    this.connection = new Connection(signalUrl(serverUrl, appId), config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, {
+      event: (event, data) => this.onServerEvent(event, data),
+      state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
+      restore: () => this.restore(),
+      lost: (why) => this.onLost(why),
+      needed: () => !this.destroyed && (this.room !== null || this.rtm.loggedIn),
+    });
+    this.hub = new MediaHub({
+      call: (method, params) => this.connection.request(method, params),
+      emit: (event, payload) => this.emitter.emit(event, payload),
+      room: () => this.room,
+    });
+    this.rtm = new LoginSession(this.connection, () => this.closeIfIdle(), () => this.messageOptions());
+    this.hub.capture.onChange = (index, kind, track) => this.onCaptureChange(index, kind, track);
+    this.hub.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
+  }
+
+  // ----- events -----
+
+  /** Listens to an engine event (see `VERTC.events`). */
+  on(event: events | string, handler: Handler): void {
+    this.emitter.on(event, handler);
+  }
+
+  /** Stops listening (all listeners of the event when no handler is given). */
+  off(event: events | string, handler?: Handler): void {
+    this.emitter.off(event, handler);
+  }
+
+  /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
+  setParameter(key: string, value: unknown): void {
+    this.parameters.set(key, value);
+  }
+
+  // ----- room -----
+
+  /**
+   * Joins `roomId` as `userInfo.userId` with `token` ("001" token for this app, room and user).
+   * With `isAutoPublish` (default true) what is captured is published; the server subscribes
+   * to others' streams unless `isAutoSubscribeAudio`/`Video` is false.
+   */
+  async joinRoom(token: string | null, roomId: string, userInfo: UserInfo, roomConfig: RoomConfig = {}): Promise<void> {
+    this.live();
+    checkId(roomId, "roomId", "joinRoom");
+    checkId(userInfo?.userId, "userInfo.userId", "joinRoom");
+    if (userInfo.extraInfo !== undefined && new TextEncoder().encode(userInfo.extraInfo).length > 200) {
+      throw rtcError(ErrorCode.INVALID_PARAMS, "joinRoom: userInfo.extraInfo is over 200 bytes");
+    }
+    if (this.room || this.joining) throw rtcError(ErrorCode.REPEAT_JOIN, `joinRoom: already ${this.room ? `in room ${this.room.roomId}` : "joining a room"}; call leaveRoom first`);
+    const params: JoinRoomParams = { token, roomId, userInfo: { ...userInfo }, roomConfig: { ...roomConfig }, visible: this.visibleBeforeJoin };
+    await this.join(params);
+  }
+
+  /** Leaves the room; media stops, players empty. A no-op outside a room. */
+  async leaveRoom(): Promise<void> {
+    this.live();
+    this.failedJoin = null;
+    if (!this.room) return;
+    this.exitRoom();
+    await this.connection.request("leaveRoom", {}).catch(() => {});
+    this.closeIfIdle();
+  }
+
+  /** Replaces the room token (before it expires), or retries a join that failed on its token. */
+  async updateToken(token: string): Promise<void> {
+    this.live();
+    if (this.room) {
+      await this.connection.request("updateToken", { token });
+      this.room.params.token = token;
+      return;
+    }
+    const failed = this.failedJoin;
+    if (failed && !this.joining) {
+      await this.join({ ...failed, token });
+      return;
+    }
+    throw rtcError(ErrorCode.UPDATE_TOKEN_BEFORE_JOIN, "updateToken: not in a room; call joinRoom first");
+  }
+
+  /** Shows or hides this user from others (hidden users publish nothing). Before joining, applies to the next join. */
+  async setUserVisibility(visible: boolean): Promise<void> {
+    this.live();
+    const room = this.room;
+    if (!room) {
+      this.visibleBeforeJoin = visible;
+      return;
+    }
+    await this.connection.request("setUserVisibility", { visible });
+    room.visible = visible;
+    room.params.visible = visible;
+    if (!visible) {
+      room.published[MAIN] = room.published[SCREEN] = 0;
+      await this.hub.publishChanged().catch(() => {});
+    } else {
+      this.autoPublish();
+    }
+  }
+
+  // ----- publishing and subscribing -----
+
+  /** Publishes the main stream's `mediaType`; what is captured flows once the transport is up. */
+  publishStream(mediaType: MediaType): Promise<void> {
+    return this.publish(MAIN, checkMediaType(mediaType, "publishStream"), "publishStream");
+  }
+
+  /** Stops publishing the main stream's `mediaType`. */
+  unpublishStream(mediaType: MediaType): Promise<void> {
+    return this.unpublish(MAIN, checkMediaType(mediaType, "unpublishStream"), "unpublishStream");
+  }
+
+  /** Publishes the screen stream (video; start it with `startScreenCapture`). */
+  publishScreen(mediaType: MediaType = MediaType.VIDEO): Promise<void> {
+    return this.publish(SCREEN, checkMediaType(mediaType, "publishScreen"), "publishScreen");
+  }
+
+  /** Stops publishing the screen stream. */
+  unpublishScreen(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
+    return this.unpublish(SCREEN, checkMediaType(mediaType, "unpublishScreen"), "unpublishScreen");
+  }
+
+  /** Subscribes to `userId`'s main stream (needed only without auto subscribe). */
+  async subscribeStream(userId: string, mediaType: MediaType): Promise<void> {
+    await this.subscription("subscribeStream", userId, mediaType);
+  }
+
+  /** Stops receiving `userId`'s main stream `mediaType`. */
+  async unsubscribeStream(userId: string, mediaType: MediaType): Promise<void> {
+    await this.subscription("unsubscribeStream", userId, mediaType);
+  }
+
+  /** Subscribes to `userId`'s screen stream. */
+  async subscribeScreen(userId: string, mediaType: MediaType): Promise<void> {
+    await this.subscription("subscribeScreen", userId, mediaType);
+  }
+
+  /** Stops receiving `userId`'s screen stream `mediaType`. */
+  async unsubscribeScreen(userId: string, mediaType: MediaType): Promise<void> {
+    await this.subscription("unsubscribeScreen", userId, mediaType);
+  }
+
+  /** Pauses everything received of `mediaType` (subscriptions stay). */
+  async pauseAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
+    this.live();
+    await this.connection.request("pauseAllSubscribedStream", { mediaType: checkMediaType(mediaType, "pauseAllSubscribedStream") });
+  }
+
+  /** Resumes what {@link pauseAllSubscribedStream} paused. */
+  async resumeAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
+    this.live();
+    await this.connection.request("resumeAllSubscribedStream", { mediaType: checkMediaType(mediaType, "resumeAllSubscribedStream") });
+  }
+
+  /** Picks which simulcast layer of `userId`'s video to receive. */
+  async setRemoteSimulcastStreamType(userId: string, streamType: SimulcastStreamType): Promise<void> {
+    this.live();
+    checkId(userId, "userId", "setRemoteSimulcastStreamType");
+    await this.connection.request("setRemoteSimulcastStreamType", { userId, streamType });
+  }
+
+  // ----- messages in the room -----
+
+  /** Sends a text message to `userId` in the room. */
+  async sendUserMessage(userId: string, message: string): Promise<void> {
+    await this.roomMessage("sendUserMessage", { userId, message: textMessage(message, "sendUserMessage") });
+  }
+
+  /** Sends bytes to `userId` in the room. */
+  async sendUserBinaryMessage(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void> {
+    await this.roomMessage("sendUserBinaryMessage", { userId, message: binaryMessage(message, "sendUserBinaryMessage") });
+  }
+
+  /** Sends a text message to everyone else in the room. */
+  async sendRoomMessage(message: string): Promise<void> {
+    await this.roomMessage("sendRoomMessage", { message: textMessage(message, "sendRoomMessage") });
+  }
+
+  /** Sends bytes to everyone else in the room. */
+  async sendRoomBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<void> {
+    await this.roomMessage("sendRoomBinaryMessage", { message: binaryMessage(message, "sendRoomBinaryMessage") });
+  }
+
+  // ----- messages outside rooms -----
+
+  /** Logs in to real-time messaging with a token made for room "". */
+  login(token: string, userId: string): Promise<void> {
+    this.live();
+    return this.rtm.login(token, userId);
+  }
+
+  /** Logs out of real-time messaging. */
+  logout(): Promise<void> {
+    this.live();
+    return this.rtm.logout();
+  }
+
+  /** Replaces the login token. */
+  updateLoginToken(token: string): Promise<void> {
+    this.live();
+    return this.rtm.updateToken(token);
+  }
+
+  /** Whether `userId` is logged in: `USER_ONLINE_STATUS`. */
+  getPeerOnlineStatus(userId: string): Promise<USER_ONLINE_STATUS> {
+    this.live();
+    return this.rtm.peerStatus(userId);
+  }
+
+  /** Sends text to a logged-in user, in a room or not. */
+  async sendUserMessageOutsideRoom(userId: string, message: string): Promise<void> {
+    this.live();
+    await this.rtm.send("sendUserMessageOutsideRoom", { userId, message: textMessage(message, "sendUserMessageOutsideRoom") });
+  }
+
+  /** Sends bytes to a logged-in user. */
+  async sendUserBinaryMessageOutsideRoom(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void> {
+    this.live();
+    await this.rtm.send("sendUserBinaryMessageOutsideRoom", { userId, message: binaryMessage(message, "sendUserBinaryMessageOutsideRoom") });
+  }
+
+  /** Sets the business server that `sendServerMessage` posts to. */
+  setServerParams(signature: string, url: string): Promise<void> {
+    this.live();
+    return this.rtm.setServerParams(signature, url);
+  }
+
+  /** Posts text to the business server; resolves with its response body. */
+  async sendServerMessage(message: string): Promise<string> {
+    this.live();
+    return (await this.rtm.send("sendServerMessage", { message: textMessage(message, "sendServerMessage") })).response;
+  }
+
+  /** Posts bytes to the business server; resolves with its response body. */
+  async sendServerBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<string> {
+    this.live();
+    return (await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })).response;
+  }
+
+  // ----- capture -----
+
+  /** Starts the microphone (REPEAT_CAPTURE when it already runs). */
+  startAudioCapture(deviceId?: string): Promise<MediaTrackSettings> {
+    this.live();
+    return this.hub.capture.startAudio(deviceId ?? this.hub.capture.deviceId("audio"));
+  }
+
+  /** Stops the microphone. */
+  async stopAudioCapture(): Promise<void> {
+    this.live();
+    this.hub.capture.stop(MAIN, "audio", "stopAudioCapture");
+  }
+
+  /** Starts the camera (REPEAT_CAPTURE when it already runs). */
+  startVideoCapture(deviceId?: string): Promise<MediaTrackSettings> {
+    this.live();
+    return this.hub.capture.startVideo(deviceId ?? this.hub.capture.deviceId("video"));
+  }
+
+  /** Stops the camera. */
+  async stopVideoCapture(): Promise<void> {
+    this.live();
+    this.hub.capture.stop(MAIN, "video", "stopVideoCapture");
+  }
+
+  /** Starts the microphone and the camera. */
+  async startAudioAndVideoCapture(): Promise<void> {
+    this.live();
+    const [audio, video] = await Promise.allSettled([this.startAudioCapture(), this.startVideoCapture()]);
+    if (audio.status === "rejected") throw audio.reason;
+    if (video.status === "rejected") throw video.reason;
+  }
+
+  /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
+  startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings> {
+    this.live();
+    return this.hub.capture.startScreen(config);
+  }
+
+  /** Stops sharing the screen. */
+  async stopScreenCapture(): Promise<void> {
+    this.live();
+    this.hub.capture.stop(SCREEN, "video", "stopScreenCapture");
+  }
+
+  /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
+  setVideoSourceType(index: StreamIndex, type: VideoSourceType): void {
+    this.live();
+    this.hub.capture.setSourceType(checkIndex(index, "setVideoSourceType"), "video", type);
+  }
+
+  /** Chooses between the microphone and an app track (`setExternalAudioTrack`) for a stream's audio. */
+  setAudioSourceType(index: StreamIndex, type: VideoSourceType): void {
+    this.live();
+    this.hub.capture.setSourceType(checkIndex(index, "setAudioSourceType"), "audio", type);
+  }
+
+  /** Sends the app's video track on stream `index` (after `setVideoSourceType(index, EXTERNAL)`). */
+  setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): void {
+    this.live();
+    this.hub.capture.setExternal(checkIndex(index, "setExternalVideoTrack"), "video", track, "setExternalVideoTrack");
+  }
+
+  /** Sends the app's audio track (after `setAudioSourceType(index, EXTERNAL)`). */
+  setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): void {
+    this.live();
+    this.hub.capture.setExternal(checkIndex(index, "setExternalAudioTrack"), "audio", track, "setExternalAudioTrack");
+  }
+
+  /** Switches the microphone (now if capturing, else for the next capture). */
+  setAudioCaptureDevice(deviceId: string): Promise<void> {
+    this.live();
+    return this.hub.capture.setDevice("audio", deviceId);
+  }
+
+  /** Switches the camera (now if capturing, else for the next capture). */
+  setVideoCaptureDevice(deviceId: string): Promise<void> {
+    this.live();
+    return this.hub.capture.setDevice("video", deviceId);
+  }
+
+  /** Plays remote audio on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
+  setAudioPlaybackDevice(deviceId: string): Promise<void> {
+    this.live();
+    return this.hub.players.setSinkId(deviceId);
+  }
+
+  /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
+  setVideoEncoderConfig(config: VideoEncoderConfig): void {
+    this.live();
+    this.hub.capture.encoderConfig = { ...config };
+  }
+
+  // ----- rendering -----
+
+  /** Shows local video of stream `index` in `config.renderDom` (element or id); no renderDom removes it. */
+  setLocalVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void {
+    this.live();
+    checkIndex(index, "setLocalVideoPlayer");
+    this.hub.players.setLocal(index, config, this.hub.capture.track(index, "video"));
+  }
+
+  /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives. */
+  setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void {
+    this.live();
+    checkIndex(index, "setRemoteVideoPlayer");
+    this.hub.players.setRemote(index, config, this.hub.remoteTrack(config?.userId, index, "video"));
+  }
+
+  /** Retries players of `userId` (or all) that autoplay rules blocked; call it from a user gesture. */
+  play(userId?: string): void {
+    this.live();
+    this.hub.players.play(userId);
+  }
+
+  /** The current local picture of stream `index` (INVOKED_BEFORE_CAPTURE when none is captured). */
+  async takeLocalSnapshot(index: StreamIndex): Promise<ImageData> {
+    this.live();
+    const track = this.hub.capture.track(checkIndex(index, "takeLocalSnapshot"), "video");
+    if (!track) throw rtcError(ErrorCode.INVOKED_BEFORE_CAPTURE, `takeLocalSnapshot: stream ${index} captures no video; start capture first`);
+    return snapshot(track).catch((e) => Promise.reject(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "takeLocalSnapshot")));
+  }
+
+  /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
+  async takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData> {
+    this.live();
+    const track = this.hub.remoteTrack(userId, checkIndex(index, "takeRemoteSnapshot"), "video");
+    if (!track) throw rtcError(ErrorCode.STREAM_NOT_EXIST, `takeRemoteSnapshot: no video of ${userId} on stream ${index} is being received`);
+    return snapshot(track).catch((e) => Promise.reject(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "takeRemoteSnapshot")));
+  }
+
+  // ----- internals -----
+
+  /** Tears the engine down (`VERTC.destroyEngine`). */
+  destroy(): void {
+    if (this.destroyed) return;
+    if (this.room) void this.connection.request("leaveRoom", {}).catch(() => {});
+    this.destroyed = true;
+    this.room = null;
+    this.rtm.forget();
+    this.hub.destroy();
+    this.connection.close();
+    this.emitter.clear();
+  }
+
+  /** Whether the engine is not destroyed. */
+  get alive(): boolean {
+    return !this.destroyed;
+  }
+
+  private live(): void {
+    if (this.destroyed) throw rtcError(ErrorCode.INVALID_ENGINE, "this engine was destroyed; create a new one");
+  }
+
+  private async join(params: JoinRoomParams): Promise<void> {
+    this.joining = true;
+    this.failedJoin = null;
+    try {
+      try {
+        await this.connection.ensure();
+      } catch (e) {
+        throw rtcError(ErrorCode.JOIN_ROOM_FAILED, `joinRoom: cannot reach the Chorus server (${describe(e)}); check serverUrl and that the server runs`);
+      }
+      try {
+        await this.connection.request("joinRoom", params);
+      } catch (e) {
+        if ((e as RtcError).code === ErrorCode.INVALID_TOKEN) this.failedJoin = params;
+        this.closeIfIdle();
+        throw e;
+      }
+      this.room = new RoomState(params);
+      this.hub.joined();
+      this.reportCapture();
+      this.autoPublish();
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  /** Tells the room what the main stream captures. */
+  private reportCapture(): void {
+    for (const kind of ["audio", "video"] as Kind[]) {
+      if (this.hub.capture.track(MAIN, kind)) this.sendCaptureState(kind, true);
+    }
+  }
+
+  private sendCaptureState(kind: Kind, capturing: boolean): void {
+    const trackKind = kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO;
+    this.connection.request("setCaptureState", { kind: trackKind, capturing }).catch((e) => console.warn("[chorus] setCaptureState:", e.message));
+  }
+
+  /** With auto publish, publishes what the main stream captures and does not publish yet. */
+  private autoPublish(): void {
+    const room = this.room;
+    if (!room || !room.config.isAutoPublish || !room.visible) return;
+    let wanted = 0;
+    for (const kind of ["audio", "video"] as Kind[]) {
+      if (this.hub.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
+    }
+    if (wanted) this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));
+  }
+
+  private onCaptureChange(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
+    this.hub.trackChanged(index, kind, track);
+    if (!this.room || index !== MAIN) return;
+    this.sendCaptureState(kind, track !== null);
+    if (track) this.autoPublish();
+  }
+
+  private async publish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void> {
+    this.live();
+    const room = this.room;
+    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
+    if (!room.visible) throw rtcError(ErrorCode.NO_PUBLISH_PERMISSION, `${method}: this user is invisible; call setUserVisibility(true) first`);
+    await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
+    if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
+    room.published[index] |= mediaType;
+    await this.hub.publishChanged();
+  }
+
+  private async unpublish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void> {
+    this.live();
+    const room = this.room;
+    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
+    await this.connection.request(index === MAIN ? "unpublishStream" : "unpublishScreen", { mediaType });
+    if (this.room !== room) return;
+    room.published[index] &= ~mediaType;
+    await this.hub.publishChanged();
+  }
+
+  private async subscription(method: "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen", userId: string, mediaType: MediaType): Promise<void> {
+    this.live();
+    checkId(userId, "userId", method);
+    await this.connection.request(method, { userId, mediaType: checkMediaType(mediaType, method) });
+  }
+
+  private messageOptions(): RequestOptions {
+    return { timeoutMs: this.messageTimeoutMs, timeoutCode: ErrorCode.USER_MESSAGE_TIMEOUT, brokenCode: ErrorCode.USER_MESSAGE_BROKEN };
+  }
+
+  private async roomMessage<M extends keyof Methods>(method: M, params: Methods[M]["params"]): Promise<Methods[M]["result"]> {
+    this.live();
+    if (!this.room) throw rtcError(ErrorCode.USER_MESSAGE_NOT_JOIN, `${method}: not in a room; call joinRoom first`);
+    return this.connection.request(method, params, this.messageOptions());
+  }
+
+  private onServerEvent(event: string, data: any): void {
+    if (event === "onSubscriberOffer") {
+      this.hub.subscriberOffer(data);
+      return;
+    }
+    if (event === "onError") {
+      if (REMOVED.has(data.errorCode) && this.room) {
+        this.exitRoom();
+        this.closeIfIdle();
+      }
+      if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR) {
+        this.rtm.forget();
+        this.closeIfIdle();
+      }
+    }
+    this.room?.apply(event, data);
+    const payload = BINARY_EVENTS.has(event) ? { ...data, message: fromBase64(data.message) } : data;
+    this.emitter.emit(event, payload);
+  }
+
+  /** A new socket after a drop: log in and rejoin as before; media transports start anew. */
+  private async restore(): Promise<void> {
+    await this.rtm.restore();
+    const room = this.room;
+    if (!room) return;
+    this.hub.left();
+    const result = await this.connection.request("joinRoom", room.params);
+    if (this.room !== room) return;
+    this.hub.joined();
+    this.reportCapture();
+    if (!result.resumed) {
+      // An ordinary join: the server forgot what we published and who we saw.
+      room.users.clear();
+      const published = [...room.published];
+      room.published[MAIN] = room.published[SCREEN] = 0;
+      for (const index of [MAIN, SCREEN]) {
+        if (published[index]) this.publish(index, published[index], "republish").catch((e) => console.warn("[chorus] republish:", e.message));
+      }
+    } else if (room.published[MAIN] || room.published[SCREEN]) {
+      this.hub.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
+    }
+  }
+
+  private onLost(why: string): void {
+    const wasInRoom = this.room !== null;
+    this.exitRoom();
+    this.rtm.forget();
+    this.emitter.emit("onError", { errorCode: ErrorCode.RECONNECT_FAILED, message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}` });
+  }
+
+  private exitRoom(): RoomState | null {
+    const room = this.room;
+    this.room = null;
+    if (room) this.hub.left();
+    return room;
+  }
+
+  private closeIfIdle(): void {
+    if (!this.room && !this.rtm.loggedIn && !this.joining && this.connection.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED) this.connection.close();
+  }
+}

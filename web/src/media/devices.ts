@@ -1,0 +1,46 @@
+/**
+ * Module-level device helpers (`VERTC.enumerateDevices()` and friends): thin wrappers over
+ * `navigator.mediaDevices` that never reject for want of a device.
+ */
+
+/** Whether this browser can run the SDK: WebRTC, WebSocket and capture APIs. */
+export async function isSupported(): Promise<boolean> {
+  return typeof RTCPeerConnection === "function" && typeof WebSocket === "function" && !!navigator.mediaDevices?.getUserMedia && typeof RTCRtpSender !== "undefined";
+}
+
+/** Asks for permission to use the microphone and/or camera (so device labels are shown). */
+export async function enableDevices(want: { audio?: boolean; video?: boolean } = { audio: true, video: true }): Promise<{ audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string }> {
+  const result: { audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string } = { audio: false, video: false };
+  for (const kind of ["audio", "video"] as const) {
+    if (!want[kind]) continue;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ [kind]: true });
+      stream.getTracks().forEach((t) => t.stop());
+      result[kind] = true;
+    } catch (e) {
+      result[`${kind}ExceptionError`] = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+  }
+  return result;
+}
+
+/** Every media device. */
+export async function enumerateDevices(): Promise<MediaDeviceInfo[]> {
+  if (!navigator.mediaDevices?.enumerateDevices) return [];
+  return navigator.mediaDevices.enumerateDevices();
+}
+
+/** Microphones. */
+export async function enumerateAudioCaptureDevices(): Promise<MediaDeviceInfo[]> {
+  return (await enumerateDevices()).filter((d) => d.kind === "audioinput");
+}
+
+/** Cameras. */
+export async function enumerateVideoCaptureDevices(): Promise<MediaDeviceInfo[]> {
+  return (await enumerateDevices()).filter((d) => d.kind === "videoinput");
+}
+
+/** Speakers and headphones. */
+export async function enumerateAudioPlaybackDevices(): Promise<MediaDeviceInfo[]> {
+  return (await enumerateDevices()).filter((d) => d.kind === "audiooutput");
+}

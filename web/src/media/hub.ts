@@ -1,0 +1,207 @@
+/**
+ * The media hub: one per engine, it ties capture, the two transports, players and stats to
+ * the room. Tracks flow to the publisher when captured and published; received tracks flow to
+ * players; the transports live exactly as long as one server session of the room.
+ */
+import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
+import { rtcError } from "../errors";
+import type { RoomState } from "../room/state";
+import { LocalMedia, type Kind } from "./capture";
+import { Players } from "./players";
+import { Publisher, type Call } from "./publisher";
+import { localAudioStats, localVideoStats, Rates, remoteTrackStats, STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
+import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
+
+/** What the hub needs from the engine. */
+export interface HubHooks {
+  /** Sends a signalling request. */
+  call: Call;
+  /** Emits an engine event. */
+  emit(event: string, payload: unknown): void;
+  /** The room, when joined. */
+  room(): RoomState | null;
+}
+
+const LINES: [StreamIndex, Kind][] = [
+  [StreamIndex.STREAM_INDEX_MAIN, "audio"],
+  [StreamIndex.STREAM_INDEX_MAIN, "video"],
+  [StreamIndex.STREAM_INDEX_SCREEN, "video"],
+];
+
+/** The media type bit of a kind. */
+export function maskOf(kind: Kind): MediaType {
+  return kind === "audio" ? MediaType.AUDIO : MediaType.VIDEO;
+}
+
+/** An engine's media. */
+export class MediaHub {
+  /** Local sources. */
+  readonly capture = new LocalMedia();
+  /** Video and audio players. */
+  readonly players: Players;
+  private publisher: Publisher | null = null;
+  private subscriber: Subscriber | null = null;
+  private remote = new Map<string, RemoteTrack>();
+  private watchers = new Map<string, () => void>();
+  private statsTimer: ReturnType<typeof setInterval> | null = null;
+  private rates = new Rates();
+
+  constructor(private readonly hooks: HubHooks) {
+    this.players = new Players({
+      autoplayFailed: (p) => hooks.emit("onAutoplayFailed", p),
+      playerEvent: (p) => hooks.emit("onPlayerEvent", p),
+    });
+  }
+
+  /** A local track changed: players and the publisher follow. */
+  trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
+    if (kind === "video") this.players.localTrack(index, track);
+    void this.syncTracks();
+  }
+
+  /** A room session started (a join or a rejoin). */
+  joined(): void {
+    this.statsTimer ??= setInterval(() => void this.reportStats(), STATS_INTERVAL_MS);
+  }
+
+  /** The room session ended: transports go, remote players empty. */
+  left(): void {
+    this.publisher?.close();
+    this.publisher = null;
+    this.subscriber?.close();
+    this.subscriber = null;
+    this.setRemote(new Map());
+    this.players.clearRemote();
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = null;
+  }
+
+  /**
+   * What is published changed: sets up the publisher transport when something is published
+   * and none is up, then sends what is captured. Resolves once media can flow.
+   */
+  async publishChanged(): Promise<void> {
+    const room = this.hooks.room();
+    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, "publishing needs a room; call joinRoom first");
+    if (!room.published[0] && !room.published[1]) {
+      await this.syncTracks();
+      return;
+    }
+    let publisher = this.publisher;
+    if (!publisher) {
+      publisher = new Publisher(this.hooks.call);
+      publisher.maxKbps = this.capture.encoderConfig.maxKbps;
+      this.publisher = publisher;
+      const p = publisher;
+      p.ready.catch(() => {
+        // A failed setup is retried by the next publish.
+        if (this.publisher === p) {
+          p.close();
+          this.publisher = null;
+        }
+      });
+    }
+    await publisher.ready;
+    await this.syncTracks();
+  }
+
+  /** The SFU offers the subscriber transport. */
+  subscriberOffer(offer: SubscriberOfferEvent): void {
+    if (!this.hooks.room()) return;
+    if (!this.subscriber) {
+      const sub = new Subscriber(this.hooks.call);
+      sub.onTracks = (tracks) => {
+        if (this.subscriber === sub) this.setRemote(tracks);
+      };
+      sub.onError = (e) => console.warn("[chorus] subscriber transport:", e.message);
+      this.subscriber = sub;
+    }
+    void this.subscriber.handleOffer(offer);
+  }
+
+  /** The received track of `userId`'s `kind` on `index`. */
+  remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null {
+    return this.remote.get(remoteKey(userId, index, kind))?.track ?? null;
+  }
+
+  /** Stops everything. */
+  destroy(): void {
+    this.left();
+    this.capture.destroy();
+    this.players.destroy();
+  }
+
+  private async syncTracks(): Promise<void> {
+    const room = this.hooks.room();
+    const publisher = this.publisher;
+    if (!room || !publisher) return;
+    try {
+      await publisher.ready;
+    } catch {
+      return;
+    }
+    await Promise.all(
+      LINES.map(([index, kind]) => {
+        const on = (room.published[index] & maskOf(kind)) !== 0;
+        return publisher.setTrack(index, kind, on ? this.capture.track(index, kind) : null);
+      }),
+    );
+  }
+
+  private setRemote(tracks: Map<string, RemoteTrack>): void {
+    const before = this.remote;
+    this.remote = tracks;
+    for (const [key, t] of before) {
+      if (tracks.get(key)?.track === t.track) continue;
+      this.watchers.get(key)?.();
+      this.watchers.delete(key);
+      if (!tracks.has(key)) this.route(t, null);
+    }
+    for (const [key, t] of tracks) {
+      if (before.get(key)?.track === t.track) continue;
+      this.route(t, t.track);
+      const event = t.kind === "video" ? "onRemoteVideoFirstFrame" : "onRemoteAudioFirstFrame";
+      this.watchers.set(
+        key,
+        watchFirstFrame(t, (size) => {
+          this.watchers.delete(key);
+          const payload = t.kind === "video" ? { userId: t.userId, isScreen: isScreen(t.index), ...size } : { userId: t.userId, isScreen: isScreen(t.index) };
+          this.hooks.emit(event, payload);
+        }),
+      );
+    }
+  }
+
+  private route(t: RemoteTrack, track: MediaStreamTrack | null): void {
+    if (t.kind === "video") this.players.remoteTrack(t.userId, t.index, track);
+    else this.players.remoteAudio(t.userId, t.index, track);
+  }
+
+  private async reportStats(): Promise<void> {
+    const room = this.hooks.room();
+    if (!room) return;
+    const publisher = this.publisher;
+    if (publisher) {
+      for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN]) {
+        if (!room.published[index]) continue;
+        const audio = publisher.sender(index, "audio");
+        const video = publisher.sender(index, "video");
+        const audioStats = audio?.track ? await localAudioStats(audio, this.rates, `l${index}a`).catch(() => undefined) : undefined;
+        const videoStats = video?.track ? await localVideoStats(video, this.rates, `l${index}v`).catch(() => undefined) : undefined;
+        if (audioStats || videoStats) this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
+      }
+    }
+    const streams = new Map<string, { userId: string; index: StreamIndex; audio?: RemoteTrack; video?: RemoteTrack }>();
+    for (const t of this.remote.values()) {
+      const key = `${t.index}:${t.userId}`;
+      const s = streams.get(key) ?? { userId: t.userId, index: t.index };
+      s[t.kind] = t;
+      streams.set(key, s);
+    }
+    for (const s of streams.values()) {
+      const audioStats = s.audio ? await remoteTrackStats(s.audio, this.rates).catch(() => undefined) : undefined;
+      const videoStats = s.video ? await remoteTrackStats(s.video, this.rates).catch(() => undefined) : undefined;
+      this.hooks.emit("onRemoteStreamStats", { userId: s.userId, isScreen: isScreen(s.index), audioStats, videoStats });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The publisher transport: one RTCPeerConnection the client offers with three `sendonly`
+ * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
+ * negotiated at once, whatever is published first, so publishing more later is a
+ * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
+ * is both captured and published.
+ */
+import { ErrorCode, StreamIndex, TrackKind, type Methods, type PublishedTrack } from "../generated/protocol";
+import { asRtcError, rtcError } from "../errors";
+import type { Kind } from "./capture";
+import { gathered, preferH264ThenVp8 } from "./peer";
+
+/** Sends a signalling request. */
+export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
+
+/** The m-lines, in offer order. */
+const LINES: { index: StreamIndex; kind: Kind }[] = [
+  { index: StreamIndex.STREAM_INDEX_MAIN, kind: "audio" },
+  { index: StreamIndex.STREAM_INDEX_MAIN, kind: "video" },
+  { index: StreamIndex.STREAM_INDEX_SCREEN, kind: "video" },
+];
+
+/** One publisher transport. */
+export class Publisher {
+  /** The connection (for stats). */
+  readonly pc: RTCPeerConnection;
+  private transceivers: RTCRtpTransceiver[];
+  /** Resolves once the SFU's answer is applied. */
+  readonly ready: Promise<void>;
+  private closed = false;
+  /** The video bitrate cap from `setVideoEncoderConfig`, in kbit/s. */
+  maxKbps?: number;
+
+  constructor(call: Call) {
+    this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+    this.transceivers = LINES.map(({ kind }) => {
+      const t = this.pc.addTransceiver(kind, { direction: "sendonly" });
+      if (kind === "video") preferH264ThenVp8(t);
+      return t;
+    });
+    this.ready = this.negotiate(call);
+  }
+
+  /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
+  async setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void> {
+    const i = LINES.findIndex((l) => l.index === index && l.kind === kind);
+    if (i < 0 || this.closed) return;
+    const sender = this.transceivers[i].sender;
+    if (sender.track === track) return;
+    await sender.replaceTrack(track);
+    if (kind === "video" && track && this.maxKbps) await this.applyBitrate(sender);
+  }
+
+  /** The sender of `index`/`kind`. */
+  sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined {
+    return this.transceivers[LINES.findIndex((l) => l.index === index && l.kind === kind)]?.sender;
+  }
+
+  /** Closes the transport. */
+  close(): void {
+    this.closed = true;
+    this.pc.close();
+  }
+
+  private async applyBitrate(sender: RTCRtpSender): Promise<void> {
+    const params = sender.getParameters();
+    if (!params.encodings?.length) return;
+    for (const e of params.encodings) e.maxBitrate = (this.maxKbps ?? 0) * 1000;
+    await sender.setParameters(params).catch(() => {});
+  }
+
+  private async negotiate(call: Call): Promise<void> {
+    try {
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+      await gathered(this.pc);
+      const tracks: PublishedTrack[] = this.transceivers.map((t, i) => ({
+        mid: t.mid ?? "",
+        streamIndex: LINES[i].index,
+        kind: LINES[i].kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO,
+      }));
+      const sdp = this.pc.localDescription?.sdp ?? "";
+      const answer = await call("publisherOffer", { sdp, tracks });
+      if (this.closed) throw rtcError(ErrorCode.OPERATION_CANCEL, "left the room while the media transport was being set up");
+      await this.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    } catch (e) {
+      throw asRtcError(e, ErrorCode.PUBLISH_FAILED, "setting up the publisher transport failed");
+    }
+  }
+}

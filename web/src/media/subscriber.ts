@@ -1,0 +1,81 @@
+/**
+ * The subscriber transport: the SFU offers (`onSubscriberOffer`), we answer
+ * (`subscriberAnswer`). Each offer comes with the list of what each live m-line carries; the
+ * SFU reuses m-lines, so a receiver's track is looked up by mid after every offer and never
+ * remembered as belonging to one user.
+ */
+import { ErrorCode, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
+import { asRtcError } from "../errors";
+import type { Kind } from "./capture";
+import { gathered } from "./peer";
+import type { Call } from "./publisher";
+
+/** A received track and whose it is. */
+export interface RemoteTrack {
+  /** The publisher. */
+  userId: string;
+  /** Main or screen. */
+  index: StreamIndex;
+  /** Audio or video. */
+  kind: Kind;
+  /** The browser's track. */
+  track: MediaStreamTrack;
+  /** Its receiver (for stats). */
+  receiver: RTCRtpReceiver;
+}
+
+/** The key of a remote track: `index:kind:userId`. */
+export function remoteKey(userId: string, index: StreamIndex, kind: Kind): string {
+  return `${index}:${kind}:${userId}`;
+}
+
+/** One subscriber transport. */
+export class Subscriber {
+  /** The connection (for stats). */
+  readonly pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+  /** What is received now, by {@link remoteKey}. */
+  tracks = new Map<string, RemoteTrack>();
+  /** Called after each offer is answered with the tracks now received. */
+  onTracks: (tracks: Map<string, RemoteTrack>) => void = () => {};
+  /** Called when answering an offer failed. */
+  onError: (error: Error) => void = () => {};
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly call: Call) {}
+
+  /** Answers `offer`, after any offer still being answered. */
+  handleOffer(offer: SubscriberOfferEvent): Promise<void> {
+    this.queue = this.queue.then(() => this.answer(offer)).catch((e) => {
+      if (!this.closed) this.onError(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "answering the SFU's offer failed"));
+    });
+    return this.queue;
+  }
+
+  /** Closes the transport. */
+  close(): void {
+    this.closed = true;
+    this.pc.close();
+    this.tracks = new Map();
+  }
+
+  private async answer(offer: SubscriberOfferEvent): Promise<void> {
+    if (this.closed) return;
+    await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await gathered(this.pc);
+    if (this.closed) return;
+    await this.call("subscriberAnswer", { sdp: this.pc.localDescription?.sdp ?? "" });
+    const byMid = new Map(this.pc.getTransceivers().filter((t) => t.mid !== null).map((t) => [t.mid as string, t]));
+    const tracks = new Map<string, RemoteTrack>();
+    for (const t of offer.tracks) {
+      const transceiver = byMid.get(t.mid);
+      if (!transceiver) continue;
+      const kind = t.kind as Kind;
+      const receiver = transceiver.receiver;
+      tracks.set(remoteKey(t.userId, t.streamIndex, kind), { userId: t.userId, index: t.streamIndex, kind, track: receiver.track, receiver });
+    }
+    this.tracks = tracks;
+    this.onTracks(tracks);
+  }
+}

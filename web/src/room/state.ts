@@ -1,0 +1,75 @@
+/**
+ * What the engine knows of the room it is in: how it joined, who else is there and what they
+ * publish, and what it publishes itself. Server events update it here before the app hears of
+ * them, so a handler that calls back into the engine sees the new state.
+ */
+import { MediaType, StreamIndex, type JoinRoomParams, type RoomConfig, type UserInfo } from "../generated/protocol";
+
+/** A bit mask of {@link MediaType} (audio 1, video 2). */
+export type MediaMask = number;
+
+/** Another user in the room. */
+export interface RemoteUser {
+  /** Who. */
+  userInfo: UserInfo;
+  /** What each stream publishes: index 0 main, 1 screen. */
+  published: [MediaMask, MediaMask];
+}
+
+/** A joined room. */
+export class RoomState {
+  /** Others in the room, by user id. */
+  readonly users = new Map<string, RemoteUser>();
+  /** What this engine publishes per stream index. */
+  readonly published: [MediaMask, MediaMask] = [0, 0];
+  /** Whether others can see this user. */
+  visible: boolean;
+
+  constructor(public params: JoinRoomParams) {
+    this.visible = params.visible ?? true;
+  }
+
+  /** The room id. */
+  get roomId(): string {
+    return this.params.roomId;
+  }
+
+  /** The local user id. */
+  get userId(): string {
+    return this.params.userInfo.userId;
+  }
+
+  /** The room config of the join, defaults filled in. */
+  get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> & RoomConfig {
+    const c = this.params.roomConfig ?? {};
+    return { ...c, isAutoPublish: c.isAutoPublish !== false, isAutoSubscribeAudio: c.isAutoSubscribeAudio !== false, isAutoSubscribeVideo: c.isAutoSubscribeVideo !== false };
+  }
+
+  /** Applies a server event that changes the room; returns false for events that do not. */
+  apply(event: string, data: any): void {
+    switch (event) {
+      case "onUserJoined":
+        this.users.set(data.userInfo.userId, { userInfo: data.userInfo, published: [0, 0] });
+        break;
+      case "onUserLeave":
+        this.users.delete(data.userInfo.userId);
+        break;
+      case "onUserPublishStream":
+      case "onUserPublishScreen":
+      case "onUserUnpublishStream":
+      case "onUserUnpublishScreen": {
+        const user = this.users.get(data.userId);
+        if (!user) break;
+        const index = event.endsWith("Screen") ? StreamIndex.STREAM_INDEX_SCREEN : StreamIndex.STREAM_INDEX_MAIN;
+        if (event.startsWith("onUserPublish")) user.published[index] |= data.mediaType;
+        else user.published[index] &= ~data.mediaType;
+        break;
+      }
+    }
+  }
+
+  /** Whether `userId` publishes `mediaType` (any of it) on `index`. */
+  remotePublishes(userId: string, index: StreamIndex, mediaType: MediaType): boolean {
+    return ((this.users.get(userId)?.published[index] ?? 0) & mediaType) !== 0;
+  }
+}
