@@ -4,32 +4,18 @@
  * server events into engine events. Methods check what they can locally (ids, state) so the
  * common mistakes fail at once with a contract code; the server checks everything again.
  */
-import {
-  ConnectionState,
-  ErrorCode,
-  MediaType,
-  SIGNAL_PATH,
-  StreamIndex,
-  TrackKind,
-  VideoSourceType,
-  type JoinRoomParams,
-  type Methods,
-  type RoomConfig,
-  type SimulcastStreamType,
-  type UserInfo,
-  type USER_ONLINE_STATUS,
-} from "./generated/protocol";
+import { ConnectionState, ErrorCode, MediaType, StreamIndex, TrackKind, VideoSourceType, type JoinRoomParams, type Methods, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import { Emitter, type Handler } from "./emitter";
-import { asRtcError, rtcError, type RtcError } from "./errors";
+import { rtcError, type RtcError } from "./errors";
 import type { events } from "./events";
 import { Connection } from "./signal/connection";
+import { checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
 import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from "./signal/client";
 import { RoomState } from "./room/state";
 import { BINARY_EVENTS, binaryMessage, fromBase64, textMessage } from "./room/messages";
 import { MediaHub, maskOf } from "./media/hub";
 import { describe, type Kind, type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
-import { snapshot } from "./media/snapshot";
 import { LoginSession } from "./room/login";
 
 /** Options of `createEngine`. */
@@ -42,33 +28,10 @@ export interface EngineConfig {
   messageTimeoutMs?: number;
 }
 
-const ID = /^[a-zA-Z0-9_@\-.]{1,128}$/;
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 /** Server `onError` codes that mean the server removed us from the room. */
 const REMOVED = new Set<string>([ErrorCode.KICKED_OUT, ErrorCode.ROOM_DISMISS, ErrorCode.DUPLICATE_LOGIN, ErrorCode.TOKEN_EXPIRED, ErrorCode.ROOM_FORBIDDEN, ErrorCode.USER_FORBIDDEN]);
-
-function checkId(id: unknown, what: string, method: string): void {
-  if (typeof id !== "string" || !ID.test(id)) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: ${what} must be 1 to 128 of a-z A-Z 0-9 _ @ - . (got ${JSON.stringify(id)})`);
-}
-
-function checkMediaType(mediaType: unknown, method: string): MediaType {
-  if (mediaType !== MediaType.AUDIO && mediaType !== MediaType.VIDEO && mediaType !== MediaType.AUDIO_AND_VIDEO) {
-    throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: mediaType must be MediaType.AUDIO (1), VIDEO (2) or AUDIO_AND_VIDEO (3)`);
-  }
-  return mediaType;
-}
-
-function checkIndex(index: unknown, method: string): StreamIndex {
-  if (index !== MAIN && index !== SCREEN) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the stream index must be StreamIndex.STREAM_INDEX_MAIN (0) or STREAM_INDEX_SCREEN (1)`);
-  return index;
-}
-
-/** The signalling URL of `serverUrl` for `appId`. */
-export function signalUrl(serverUrl: string, appId: string): string {
-  const base = serverUrl.replace(/\/+$/, "").replace(/^http/, "ws");
-  return `${base}${SIGNAL_PATH}?appId=${encodeURIComponent(appId)}`;
-}
 
 /** A veRTC engine bound to one app on one Chorus server. */
 export class RTCEngine {
@@ -446,17 +409,13 @@ export class RTCEngine {
   /** The current local picture of stream `index` (INVOKED_BEFORE_CAPTURE when none is captured). */
   async takeLocalSnapshot(index: StreamIndex): Promise<ImageData> {
     this.live();
-    const track = this.hub.capture.track(checkIndex(index, "takeLocalSnapshot"), "video");
-    if (!track) throw rtcError(ErrorCode.INVOKED_BEFORE_CAPTURE, `takeLocalSnapshot: stream ${index} captures no video; start capture first`);
-    return snapshot(track).catch((e) => Promise.reject(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "takeLocalSnapshot")));
+    return this.hub.snapshot(null, checkIndex(index, "takeLocalSnapshot"));
   }
 
   /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
   async takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData> {
     this.live();
-    const track = this.hub.remoteTrack(userId, checkIndex(index, "takeRemoteSnapshot"), "video");
-    if (!track) throw rtcError(ErrorCode.STREAM_NOT_EXIST, `takeRemoteSnapshot: no video of ${userId} on stream ${index} is being received`);
-    return snapshot(track).catch((e) => Promise.reject(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "takeRemoteSnapshot")));
+    return this.hub.snapshot(userId, checkIndex(index, "takeRemoteSnapshot"));
   }
 
   // ----- internals -----

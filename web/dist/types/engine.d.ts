@@ -18,8 +18,6 @@ export interface EngineConfig {
     /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
     messageTimeoutMs?: number;
 }
-/** The signalling URL of `serverUrl` for `appId`. */
-export declare function signalUrl(serverUrl: string, appId: string): string;
 /** A veRTC engine bound to one app on one Chorus server. */
 export declare class RTCEngine {
     /** The app this engine belongs to. */

@@ -4,10 +4,11 @@
  * players; the transports live exactly as long as one server session of the room.
  */
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
-import { rtcError } from "../errors";
+import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
+import { snapshot } from "./snapshot";
 import { Publisher, type Call } from "./publisher";
 import { localAudioStats, localVideoStats, Rates, remoteTrackStats, STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
@@ -122,6 +123,15 @@ export class MediaHub {
   /** The received track of `userId`'s `kind` on `index`. */
   remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null {
     return this.remote.get(remoteKey(userId, index, kind))?.track ?? null;
+  }
+
+  /** The current picture of `userId`'s video on `index` (the local one for null). */
+  async snapshot(userId: string | null, index: StreamIndex): Promise<ImageData> {
+    const track = userId === null ? this.capture.track(index, "video") : this.remoteTrack(userId, index, "video");
+    const method = userId === null ? "takeLocalSnapshot" : "takeRemoteSnapshot";
+    if (!track && userId === null) throw rtcError(ErrorCode.INVOKED_BEFORE_CAPTURE, `${method}: stream ${index} captures no video; start capture first`);
+    if (!track) throw rtcError(ErrorCode.STREAM_NOT_EXIST, `${method}: no video of ${userId} on stream ${index} is being received`);
+    return snapshot(track).catch((e) => Promise.reject(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, method)));
   }
 
   /** Stops everything. */

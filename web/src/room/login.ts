@@ -8,8 +8,7 @@ import { rtcError } from "../errors";
 import type { Connection } from "../signal/connection";
 import type { RequestOptions } from "../signal/client";
 import { describe } from "../media/capture";
-
-const ID = /^[a-zA-Z0-9_@\-.]{1,128}$/;
+import { checkId } from "../validate";
 
 /** Sends that need a login. */
 type LoginSend = "sendUserMessageOutsideRoom" | "sendUserBinaryMessageOutsideRoom" | "sendServerMessage" | "sendServerBinaryMessage";
@@ -31,7 +30,7 @@ export class LoginSession {
 
   /** Logs in (LOGIN_FAILED when the server cannot be reached). */
   async login(token: string, userId: string): Promise<void> {
-    if (typeof userId !== "string" || !ID.test(userId)) throw rtcError(ErrorCode.INVALID_PARAMS, `login: userId must be 1 to 128 of a-z A-Z 0-9 _ @ - . (got ${JSON.stringify(userId)})`);
+    checkId(userId, "userId", "login");
     if (this.info) throw rtcError(ErrorCode.ALREADY_LOGIN, `login: already logged in as ${this.info.userId}; call logout first`);
     try {
       await this.connection.ensure();

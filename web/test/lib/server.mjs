@@ -40,7 +40,9 @@ export function startServer(args = []) {
       if (url) info.url = url[1];
       const dev = line.match(/app id: (\S+)\s+app key: (\S+)/);
       if (dev) [info.appId, info.appKey] = [dev[1], dev[2]];
-      const ready = info.url && (info.appId || args.includes("--app"));
+      const api = line.match(/dev OpenAPI key: ([^:\s]+):(\S+)/);
+      if (api) [info.ak, info.sk] = [api[1], api[2]];
+      const ready = info.url && ((info.appId && info.ak) || args.includes("--app"));
       if (!ready) return;
       clearTimeout(timer);
       child.removeAllListeners("exit");

@@ -48,6 +48,8 @@ export declare class MediaHub {
     subscriberOffer(offer: SubscriberOfferEvent): void;
     /** The received track of `userId`'s `kind` on `index`. */
     remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null;
+    /** The current picture of `userId`'s video on `index` (the local one for null). */
+    snapshot(userId: string | null, index: StreamIndex): Promise<ImageData>;
     /** Stops everything. */
     destroy(): void;
     private syncTracks;
