@@ -74,3 +74,23 @@ test("each side reports what it sends in onLocalStreamStats", async () => {
   assert.equal(s.isScreen, false);
   assert.ok(s.audioStats.sendKBitrate > 0);
 });
+
+test("snapshots of the local and the remote picture are real frames", async () => {
+  const summary = await alice.evaluate(async () => {
+    const describe = (img) => {
+      let min = 255, max = 0;
+      for (let i = 0; i < img.data.length; i += 4 * 97) {
+        min = Math.min(min, img.data[i + 1]);
+        max = Math.max(max, img.data[i + 1]);
+      }
+      return { width: img.width, height: img.height, spread: max - min };
+    };
+    const e = window.t.engine;
+    return { local: describe(await e.takeLocalSnapshot(0)), remote: describe(await e.takeRemoteSnapshot("bob", 0)) };
+  });
+  for (const which of ["local", "remote"]) {
+    assert.ok(summary[which].width > 0 && summary[which].height > 0, JSON.stringify(summary));
+    // The fake camera draws a test pattern: not one flat colour.
+    assert.ok(summary[which].spread > 50, JSON.stringify(summary));
+  }
+});
