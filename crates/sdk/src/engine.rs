@@ -437,7 +437,7 @@ impl RtcEngine {
             .take();
         if let Some((driver, hub)) = unstarted {
             tokio::spawn(driver.run());
-            tokio::spawn(hub.run());
+            run_media(hub);
         }
     }
 
@@ -485,6 +485,31 @@ impl RtcEngine {
             .map_err(|_| destroyed())?;
         // The task drops the waiter unanswered only when it has ended: destroyed.
         answer.await.unwrap_or_else(|_| Err(destroyed()))
+    }
+}
+
+/// Runs the media hub, and with it the transports, on a thread and runtime of its own:
+/// real-time media must not queue behind the app's tasks (or a server's, in one process), nor
+/// stall when the app blocks its workers. Should that runtime not start, the app's runtime
+/// runs it instead.
+fn run_media(hub: Hub) {
+    let app = tokio::runtime::Handle::current();
+    let spawned = std::thread::Builder::new()
+        .name("chorus-media".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(hub.run()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no media runtime; media runs on the app's");
+                    app.spawn(hub.run());
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the media thread; media calls will fail");
     }
 }
 

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -17,11 +16,10 @@ const LOSS: f64 = 0.05;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_survives_five_percent_loss_each_way() {
-    let relay_ip: IpAddr = "127.0.0.2".parse().expect("an IP");
-    let server = server_with(|c| c.public_ip = Some(relay_ip)).await;
-    let sfu = server.rtc_addr();
-    let relay = LossyRelay::start((relay_ip, sfu.port()).into(), sfu, LOSS, 0x5eed).await;
-    let url = server.url();
+    // The server and the relay run apart, as they would on another host.
+    let server = ServerApart::start(|_| {}, Some((LOSS, 0x5eed)));
+    let (dropped, forwarded) = server.relay.clone().expect("a relay");
+    let url = server.url.clone();
 
     let (alice, _alice_events) = joined(&url, "loss", "alice").await;
     alice
@@ -46,8 +44,8 @@ async fn media_survives_five_percent_loss_each_way() {
         collect_counters(&mut video, length)
     );
 
-    let dropped = relay.dropped.load(Ordering::Relaxed);
-    let forwarded = relay.forwarded.load(Ordering::Relaxed);
+    let dropped = dropped.load(Ordering::Relaxed);
+    let forwarded = forwarded.load(Ordering::Relaxed);
     let share = f64::from(dropped) / f64::from(dropped + forwarded);
     eprintln!(
         "relay dropped {dropped} of {} ({share:.3})",

@@ -240,3 +240,77 @@ async fn relay_back(
         let _ = front.send_to(&buf[..n], client).await;
     }
 }
+
+/// A server (and optionally a lossy relay in front of its media port) running on a runtime
+/// and thread of its own, as it would in a process of its own: the clients' tasks and the
+/// server's never queue behind each other on the test's workers. Stops when dropped.
+pub struct ServerApart {
+    /// `http://ADDR` of the server.
+    pub url: String,
+    /// The relay's counters (dropped, forwarded), when there is a relay.
+    pub relay: Option<(Arc<AtomicU32>, Arc<AtomicU32>)>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerApart {
+    /// Starts a server configured by `tweak`; with `lossy` (loss, seed), the SFU advertises
+    /// 127.0.0.2 and a [`LossyRelay`] there forwards to it.
+    pub fn start(
+        tweak: impl FnOnce(&mut chorus_server::Config) + Send + 'static,
+        lossy: Option<(f64, u64)>,
+    ) -> ServerApart {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime for the server");
+            runtime.block_on(async move {
+                let relay_ip: std::net::IpAddr = "127.0.0.2".parse().expect("an IP");
+                let server = super::server_with(|c| {
+                    if lossy.is_some() {
+                        c.public_ip = Some(relay_ip);
+                    }
+                    tweak(c);
+                })
+                .await;
+                let relay = match lossy {
+                    Some((loss, seed)) => {
+                        let sfu = server.rtc_addr();
+                        let front = SocketAddr::new(relay_ip, sfu.port());
+                        Some(LossyRelay::start(front, sfu, loss, seed).await)
+                    }
+                    None => None,
+                };
+                let counters = relay
+                    .as_ref()
+                    .map(|r| (r.dropped.clone(), r.forwarded.clone()));
+                let _ = ready_tx.send((server.url(), counters));
+                let _ = stopped.await;
+                drop(relay);
+                server.shutdown().await;
+            });
+        });
+        let (url, relay) = ready_rx.recv().expect("the server starts");
+        ServerApart {
+            url,
+            relay,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ServerApart {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
