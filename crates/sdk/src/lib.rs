@@ -28,9 +28,36 @@
 //! # }
 //! ```
 //!
+//! Media: capture with [`RtcEngine::start_audio_capture`], [`RtcEngine::start_video_capture`]
+//! and [`RtcEngine::start_screen_capture`] (tones, audio files, test patterns, y4m files; or
+//! push frames after [`RtcEngine::set_video_source_type`]`(.., External)`); a join publishes
+//! what is captured unless its [`RoomConfig`] says not to, and receives what others publish
+//! unless it turns auto-subscribing off ([`RtcEngine::subscribe_stream`] then). Decoded frames
+//! arrive on [`RtcEngine::remote_audio`] and [`RtcEngine::remote_video`]; the events
+//! `onRemoteAudioFirstFrame`, `onRemoteVideoFirstFrame`, `onLocalStreamStats` and
+//! `onRemoteStreamStats` come on the event stream. Media travels over two WebRTC transports
+//! to the server's SFU (str0m; Opus and H.264 with NACK/RTX), negotiated by the engine itself.
+//!
+//! ```no_run
+//! use chorus_sdk::{AudioCaptureSource, RoomConfig, StreamIndex, UserInfo};
+//!
+//! # async fn demo(engine: chorus_sdk::RtcEngine, token: &str) -> Result<(), chorus_sdk::RtcError> {
+//! engine.start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 }).await?;
+//! let user = UserInfo { user_id: "alice".into(), extra_info: None };
+//! engine.join_room(Some(token), "room-1", user, RoomConfig::default()).await?;
+//! let mut bob = engine.remote_audio("bob", StreamIndex::Main);
+//! while let Some(frame) = bob.next().await {
+//!     // 20 ms of 48 kHz PCM, lost packets concealed.
+//!     let _ = frame.samples;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Inside, a sans-IO state machine (connection, room and login state, requests in flight with
 //! their deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that
-//! owns the WebSocket; the handle only sends it calls.
+//! owns the WebSocket; the handle only sends it calls. Media has a task of its own (the hub,
+//! on a runtime and thread of its own) with capture and decoding on OS threads.
 
 #![warn(clippy::unwrap_used)]
 
