@@ -3,13 +3,18 @@
 //! `{"error": {code, message}}` and exits 1; being removed by the server (kick, dismiss,
 //! duplicate login, token expiry) exits 3.
 //!
+//! With media flags it also captures and publishes (a tone, a test card, files), receives,
+//! records audio to wav and saves snapshots (see `media`).
+//!
 //! Also what `chorus login` shares with it: the output lines, the event loop, and the order
 //! of repeatable flags.
+
+mod media;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, Event, RoomConfig, RtcError, UserInfo};
+use chorus_proto::{ErrorCode, Event, MediaType, RtcError, UserInfo};
 use chorus_sdk::{EngineConfig, EngineEvent, EventStream, RtcEngine, create_engine};
 use chorus_token::{AccessToken, Claims, Privilege};
 use clap::{ArgMatches, Args};
@@ -27,6 +32,14 @@ Output: one JSON object per line.
   A failed call:              {\"error\": {\"code\": \"USER_MESSAGE_NO_RECEIVER\", \"message\": \"...\"}}, then exit 1
 Messages (--send-room-message, --send-user-message) are sent once joined, one after the other, in
 the order given on the command line.
+Media: captures (--publish-audio, --publish-video, --publish-screen) start before the join, which
+publishes the main stream (the screen is published right after); their results print as
+startAudioCapture, startVideoCapture, startScreenCapture, publishScreen. --subscribe USER receives
+only those users (subscribeStream / subscribeScreen as they publish); without it, everyone's media
+is received. Media events (onRemoteAudioFirstFrame, onRemoteVideoFirstFrame, onLocalStreamStats,
+onRemoteStreamStats every 2 s, onMediaTransportStateChanged) print like the others. A snapshot
+prints takeRemoteSnapshot {userId, path, width, height} once saved; a recording prints recordAudio
+{userId, path, seconds} at the end. A recording or snapshot with nothing received is an error.
 Exit status: 0 done; 1 a call failed; 3 removed by the server (onError KICKED_OUT, ROOM_DISMISS,
 DUPLICATE_LOGIN, TOKEN_EXPIRED, ROOM_FORBIDDEN, USER_FORBIDDEN).";
 
@@ -62,6 +75,26 @@ pub(crate) struct JoinArgs {
     /// Once joined, send TEXT to USER in the room (repeatable).
     #[arg(long, value_name = "USER:TEXT", value_parser = parse_user_message, allow_hyphen_values = true)]
     send_user_message: Vec<UserMessage>,
+    /// Capture and publish audio: tone:HZ (a sine) or an audio FILE (wav, mp3, ogg, flac;
+    /// looped).
+    #[arg(long, value_name = "tone:HZ|FILE", value_parser = media::parse_audio_source)]
+    publish_audio: Option<chorus_sdk::AudioCaptureSource>,
+    /// Capture and publish video: pattern (a 320x240 test card at 30 fps;
+    /// pattern:WIDTHxHEIGHT[@FPS] for another) or a FILE.y4m (looped).
+    #[arg(long, value_name = "pattern|FILE.y4m", value_parser = media::parse_video_source)]
+    publish_video: Option<chorus_sdk::VideoCaptureSource>,
+    /// Capture and publish a screen share: pattern (a screen-like test card) or a FILE.y4m.
+    #[arg(long, value_name = "pattern|FILE.y4m", value_parser = media::parse_video_source)]
+    publish_screen: Option<chorus_sdk::VideoCaptureSource>,
+    /// Receive USER's media (repeatable); then only theirs [default: everyone's].
+    #[arg(long, value_name = "USER")]
+    subscribe: Vec<String>,
+    /// Record USER's audio to OUT.wav until the end (repeatable).
+    #[arg(long, value_name = "USER:OUT.wav", value_parser = media::parse_user_path)]
+    record_audio: Vec<media::UserPath>,
+    /// Save USER's video as OUT.png once its first picture arrives (repeatable).
+    #[arg(long, value_name = "USER:OUT.png", value_parser = media::parse_user_path)]
+    snapshot: Vec<media::UserPath>,
     /// Leave after this many seconds [default: stay until Ctrl-C].
     #[arg(long)]
     duration: Option<f64>,
@@ -175,6 +208,41 @@ pub(crate) async fn print_events_for(
     }
 }
 
+/// Prints events as [`print_events_for`] does, letting the media plan react to each
+/// (subscribing, taking snapshots); a failed reaction prints its error and exits 1.
+async fn react_for(
+    engine: &RtcEngine,
+    events: &mut EventStream,
+    duration: Option<f64>,
+    plan: &mut media::MediaPlan,
+) -> Option<ExitCode> {
+    let until = async {
+        match duration {
+            Some(secs) => tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::pin!(until);
+    loop {
+        tokio::select! {
+            () = &mut until => return None,
+            event = events.next() => {
+                let event = event?;
+                if let Some(code) = print_event(&event, &REMOVED) {
+                    return Some(code);
+                }
+                if let Err(e) = plan.on_event(engine, &event).await {
+                    print_error(&e);
+                    let _ = engine.leave_room().await;
+                    return Some(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+}
+
 /// Codes with which the server ends our stay.
 const REMOVED: [ErrorCode; 6] = [
     ErrorCode::KickedOut,
@@ -268,18 +336,50 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
         print_error(&e);
         return ExitCode::FAILURE;
     }
+    let screen = args.publish_screen.is_some();
+    let started = media::MediaPlan::start(
+        &engine,
+        args.publish_audio,
+        args.publish_video,
+        args.publish_screen,
+        args.subscribe,
+        args.record_audio,
+        args.snapshot,
+    )
+    .await;
+    let mut plan = match started {
+        Ok(plan) => plan,
+        Err(e) => {
+            print_error(&e);
+            return ExitCode::FAILURE;
+        }
+    };
     let info = UserInfo {
         user_id: args.user.clone(),
         extra_info: args.extra_info.clone(),
     };
     match engine
-        .join_room(Some(&token), &args.room, info, RoomConfig::default())
+        .join_room(Some(&token), &args.room, info, plan.room_config())
         .await
     {
         Ok(joined) => println!("{}", json!({ "event": "onJoinRoomResult", "data": joined })),
         Err(e) => {
             print_error(&e);
             return ExitCode::FAILURE;
+        }
+    }
+    if screen {
+        let published = engine.publish_screen(MediaType::Video).await;
+        if let Some(code) = print_ready_events(&mut events, &REMOVED) {
+            return code;
+        }
+        match published {
+            Ok(()) => print_result("publishScreen", json!({ "mediaType": MediaType::Video })),
+            Err(e) => {
+                print_error(&e);
+                let _ = engine.leave_room().await;
+                return ExitCode::FAILURE;
+            }
         }
     }
 
@@ -299,8 +399,13 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
         }
     }
 
-    if let Some(code) = print_events_for(&mut events, args.duration, &REMOVED).await {
+    if let Some(code) = react_for(&engine, &mut events, args.duration, &mut plan).await {
         return code;
+    }
+    if let Err(e) = plan.finish().await {
+        print_error(&e);
+        let _ = engine.leave_room().await;
+        return ExitCode::FAILURE;
     }
     if let Err(e) = engine.leave_room().await {
         print_error(&e);
