@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chorus_proto::{
     ErrorCode, PublishedTrack, PublisherOfferParams, Request, RtcError, SdpAnswer, StreamIndex,
@@ -62,15 +62,20 @@ impl KeyframeFlags {
     }
 }
 
-/// How negotiation ended, for the hub.
+/// What a publisher tells the hub: how negotiation ended (`Ok`, or why not), and later, if
+/// it comes to that, that the transport failed (a second, `Err`, report).
 #[derive(Debug)]
-pub(crate) struct Negotiated {
+pub(crate) struct Report {
     /// Which publisher (the hub numbers them), so a late report of a replaced one is
     /// recognised.
     pub(crate) generation: u64,
-    /// Whether the SFU accepted the offer.
+    /// Negotiated, or why not; or why the negotiated transport failed.
     pub(crate) outcome: Result<(), RtcError>,
 }
+
+/// How long ICE may stay disconnected before the transport counts as failed. str0m's agent
+/// never gives up on its own; the SFU drops a transport it has not heard from much sooner.
+const DISCONNECTED_LIMIT: Duration = Duration::from_secs(10);
 
 /// What a publisher task needs.
 pub(crate) struct PublisherSetup {
@@ -81,7 +86,7 @@ pub(crate) struct PublisherSetup {
     /// The app's events.
     pub(crate) events: mpsc::UnboundedSender<EngineEvent>,
     /// Where the negotiation's outcome goes.
-    pub(crate) report: mpsc::UnboundedSender<Negotiated>,
+    pub(crate) report: mpsc::UnboundedSender<Report>,
     /// The hub's number for this publisher.
     pub(crate) generation: u64,
     /// Keyframe requests for the capture pipelines.
@@ -122,53 +127,75 @@ fn emit_state(setup: &PublisherSetup, state: TransportState, reason: Option<Stri
     });
 }
 
-async fn run(setup: PublisherSetup, mut frames: mpsc::Receiver<EncodedFrame>) {
-    let (mut transport, tracks) = match negotiate(&setup).await {
+fn report(setup: &PublisherSetup, outcome: Result<(), RtcError>) {
+    let _ = setup.report.send(Report {
+        generation: setup.generation,
+        outcome,
+    });
+}
+
+async fn run(setup: PublisherSetup, frames: mpsc::Receiver<EncodedFrame>) {
+    let (transport, tracks) = match negotiate(&setup).await {
         Ok(ready) => ready,
         Err(e) => {
             emit_state(&setup, TransportState::Failed, Some(e.message.clone()));
-            let _ = setup.report.send(Negotiated {
-                generation: setup.generation,
-                outcome: Err(e),
-            });
+            report(&setup, Err(e));
             return;
         }
     };
-    let _ = setup.report.send(Negotiated {
-        generation: setup.generation,
-        outcome: Ok(()),
-    });
+    report(&setup, Ok(()));
     emit_state(&setup, TransportState::Connecting, None);
+    let Some(why) = send(&setup, transport, tracks, frames).await else {
+        return;
+    };
+    emit_state(&setup, TransportState::Failed, Some(why.clone()));
+    report(
+        &setup,
+        Err(RtcError::new(
+            ErrorCode::PublishFailed,
+            format!("the media transport failed: {why}"),
+        )),
+    );
+}
+
+/// Runs the negotiated transport until it fails (why) or the hub drops it (`None`).
+async fn send(
+    setup: &PublisherSetup,
+    mut transport: Transport,
+    tracks: Vec<TrackInfo>,
+    mut frames: mpsc::Receiver<EncodedFrame>,
+) -> Option<String> {
     let mut state = Sending {
-        setup: &setup,
+        setup,
         tracks,
         pts: HashMap::new(),
         connected: false,
-        disconnected: false,
+        disconnected: None,
         audio_clock: [0; 2],
         started: Instant::now(),
         meter: RateMeter::default(),
     };
     loop {
         if let Err(e) = transport.drain(|rtc, event| state.on_event(rtc, event)) {
-            emit_state(&setup, TransportState::Failed, Some(e.to_string()));
-            return;
+            return Some(e.to_string());
         }
         if !transport.is_alive() {
-            emit_state(&setup, TransportState::Failed, Some("closed".into()));
-            return;
+            return Some("closed".into());
+        }
+        if state
+            .disconnected
+            .is_some_and(|since| since.elapsed() > DISCONNECTED_LIMIT)
+        {
+            return Some(format!("ICE disconnected for over {DISCONNECTED_LIMIT:?}"));
         }
         tokio::select! {
             wake = transport.wait() => match wake {
                 Ok(wake) => transport.feed(wake),
-                Err(e) => {
-                    emit_state(&setup, TransportState::Failed, Some(format!("socket: {e}")));
-                    return;
-                }
+                Err(e) => return Some(format!("socket: {e}")),
             },
             frame = frames.recv() => match frame {
                 Some(frame) => state.write(transport.rtc(), frame),
-                None => return,
+                None => return None,
             },
         }
     }
@@ -244,7 +271,8 @@ struct Sending<'a> {
     /// The payload type of each m-line's codec, once looked up.
     pts: HashMap<Mid, Pt>,
     connected: bool,
-    disconnected: bool,
+    /// Since when ICE is disconnected, if it is.
+    disconnected: Option<Instant>,
     /// RTP time of the next audio frame, per stream index, in samples.
     audio_clock: [u64; 2],
     /// Video RTP time counts from here.
@@ -266,7 +294,7 @@ impl Sending<'_> {
                 emit_state(self.setup, TransportState::Connected, None);
             }
             Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                self.disconnected = true;
+                self.disconnected = Some(Instant::now());
                 emit_state(
                     self.setup,
                     TransportState::Disconnected,
@@ -275,8 +303,8 @@ impl Sending<'_> {
             }
             Event::IceConnectionStateChange(
                 IceConnectionState::Connected | IceConnectionState::Completed,
-            ) if self.disconnected => {
-                self.disconnected = false;
+            ) if self.disconnected.is_some() => {
+                self.disconnected = None;
                 emit_state(self.setup, TransportState::Connected, None);
             }
             Event::KeyframeRequest(request) => {

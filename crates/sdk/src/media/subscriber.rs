@@ -43,6 +43,31 @@ pub(crate) struct SubscriberSetup {
 pub(crate) struct Subscriber {
     offers: mpsc::UnboundedSender<SubscriberOfferEvent>,
     task: AbortHandle,
+    /// The SFU transport this one pairs with, as its first offer names it.
+    remote: Option<RemoteIdentity>,
+}
+
+/// What names the SFU's side of a transport: its ICE username fragment and DTLS certificate
+/// fingerprint. An offer with others comes from a transport the SFU made afresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RemoteIdentity {
+    ufrag: String,
+    fingerprint: String,
+}
+
+impl RemoteIdentity {
+    /// The first `a=ice-ufrag` and `a=fingerprint` of `sdp`, when it has both.
+    fn of(sdp: &str) -> Option<RemoteIdentity> {
+        let attribute = |name: &str| {
+            sdp.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+        };
+        Some(RemoteIdentity {
+            ufrag: attribute("a=ice-ufrag:")?,
+            fingerprint: attribute("a=fingerprint:")?,
+        })
+    }
 }
 
 impl Drop for Subscriber {
@@ -55,15 +80,24 @@ impl Subscriber {
     /// Starts the task with the SFU's first offer.
     pub(crate) fn start(setup: SubscriberSetup, first: SubscriberOfferEvent) -> Subscriber {
         let (offers, offers_rx) = mpsc::unbounded_channel();
+        let remote = RemoteIdentity::of(&first.sdp);
         // The receiver is alive: it was just made.
         let _ = offers.send(first);
         let task = tokio::spawn(run(setup, offers_rx)).abort_handle();
-        Subscriber { offers, task }
+        Subscriber {
+            offers,
+            task,
+            remote,
+        }
     }
 
-    /// Hands the task a new offer.
-    pub(crate) fn offer(&self, offer: SubscriberOfferEvent) {
-        let _ = self.offers.send(offer);
+    /// Hands the task a new offer; gives it back when this transport cannot take it (the
+    /// task ended, or the offer comes from a new transport on the SFU's side).
+    pub(crate) fn offer(&self, offer: SubscriberOfferEvent) -> Result<(), SubscriberOfferEvent> {
+        if RemoteIdentity::of(&offer.sdp) != self.remote {
+            return Err(offer);
+        }
+        self.offers.send(offer).map_err(|e| e.0)
     }
 }
 
@@ -273,5 +307,21 @@ impl Receiving<'_> {
                 keyframes: self.keyframes.clone(),
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sfu_transport_is_named_by_its_ufrag_and_fingerprint() {
+        let sdp = "v=0\r\na=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\nm=audio 9\r\na=ice-ufrag:abcd\r\n";
+        let id = RemoteIdentity::of(sdp).expect("both present");
+        assert_eq!(id.ufrag, "abcd");
+        assert_eq!(id.fingerprint, "sha-256 AA:BB");
+        let other = sdp.replace("abcd", "efgh");
+        assert_ne!(RemoteIdentity::of(&other), Some(id));
+        assert_eq!(RemoteIdentity::of("v=0\r\n"), None);
     }
 }

@@ -9,30 +9,38 @@
 //! any call the app makes after that answer. It never waits on a transport or on the server:
 //! requests it makes are awaited by small spawned tasks, transports report back on channels.
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::sync::mpsc::{SyncSender, TrySendError};
+mod captures;
 
-use chorus_media::{AudioFrame, AudioSource, FRAME_SAMPLES, VideoFrame, VideoSource};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use chorus_media::{AudioFrame, AudioSource, VideoFrame, VideoSource};
 use chorus_proto::{
     CaptureStateParams, ErrorCode, MediaParams, MediaType, Request, RtcError, StreamIndex,
     SubscriberOfferEvent, TrackKind, VideoSourceType,
 };
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 use crate::connection::Caller;
 use crate::event::EngineEvent;
-use crate::media::capture::{self, Capture, EncodedFrame, Input, PictureSlot};
+use crate::media::capture::{EncodedFrame, PictureSlot};
 use crate::media::outlet::Outlets;
-use crate::media::publisher::{KeyframeFlags, Negotiated, Publisher, PublisherSetup};
+use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
 use crate::media::subscriber::{Subscriber, SubscriberSetup};
 use crate::media::transport::local_ip_toward;
 use crate::room::RoomView;
+use captures::Slot;
 
 /// Encoded frames queued from the capture pipelines before newer ones are dropped.
 const FRAME_QUEUE: usize = 256;
 /// Pushed frames queued for their encoder before newer ones are dropped.
 const PUSH_QUEUE: usize = 16;
+/// The first pause before a failed publisher transport is set up again.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// The longest such pause.
+const MAX_RETRY: Duration = Duration::from_secs(16);
 
 /// How a call is answered.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, RtcError>>;
@@ -69,34 +77,6 @@ fn err(code: ErrorCode, message: impl Into<String>) -> RtcError {
     RtcError::new(code, message)
 }
 
-/// A stream's capture: internal from a source, or external from pushed frames.
-struct Slot<F> {
-    internal: bool,
-    capture: Option<Capture>,
-    /// The pipeline's input, when external.
-    pushed: Option<SyncSender<F>>,
-}
-
-impl<F> Slot<F> {
-    fn new() -> Self {
-        Slot {
-            internal: true,
-            capture: None,
-            pushed: None,
-        }
-    }
-
-    fn capturing(&self) -> bool {
-        self.capture.as_ref().is_some_and(|c| !c.has_ended())
-    }
-
-    /// Stops whatever runs; whether something did.
-    fn stop(&mut self) -> bool {
-        self.pushed = None;
-        self.capture.take().is_some_and(|c| !c.has_ended())
-    }
-}
-
 enum PublisherState {
     Negotiating(Vec<Reply<()>>),
     Ready,
@@ -120,8 +100,12 @@ pub(crate) struct Hub {
     local_ip: IpAddr,
     frames_tx: mpsc::Sender<EncodedFrame>,
     frames: mpsc::Receiver<EncodedFrame>,
-    negotiated_tx: mpsc::UnboundedSender<Negotiated>,
-    negotiated: mpsc::UnboundedReceiver<Negotiated>,
+    reports_tx: mpsc::UnboundedSender<Report>,
+    reports: mpsc::UnboundedReceiver<Report>,
+    /// When to set up a publisher transport again after one failed.
+    retry_at: Option<Instant>,
+    /// The pause before the next such retry; grows while failures repeat.
+    retry_wait: Duration,
     audio: Slot<AudioFrame>,
     video: [Slot<VideoFrame>; 2],
     pictures: [PictureSlot; 2],
@@ -146,7 +130,7 @@ impl Hub {
         signal_url: Result<String, String>,
     ) -> Hub {
         let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
-        let (negotiated_tx, negotiated) = mpsc::unbounded_channel();
+        let (reports_tx, reports) = mpsc::unbounded_channel();
         Hub {
             inbox,
             caller,
@@ -156,8 +140,10 @@ impl Hub {
             local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             frames_tx,
             frames,
-            negotiated_tx,
-            negotiated,
+            reports_tx,
+            reports,
+            retry_at: None,
+            retry_wait: FIRST_RETRY,
             audio: Slot::new(),
             video: [Slot::new(), Slot::new()],
             pictures: Default::default(),
@@ -183,7 +169,8 @@ impl Hub {
                     Some(HubInput::Call(call)) => self.on_call(call),
                 },
                 Some(frame) = self.frames.recv() => self.route(frame),
-                Some(report) = self.negotiated.recv() => self.on_negotiated(report),
+                Some(report) = self.reports.recv() => self.on_report(report),
+                () = retry_timer(self.retry_at) => self.retry_publisher(),
             }
         }
         self.outlets.close();
@@ -258,190 +245,6 @@ impl Hub {
         }
     }
 
-    fn start_audio(&mut self, source: Box<dyn AudioSource>) -> Result<(), RtcError> {
-        if !self.audio.internal {
-            return Err(err(
-                ErrorCode::StreamTypeNotMatch,
-                "the audio source type is External: push frames with push_external_audio_frame, or set it to Internal first",
-            ));
-        }
-        if self.audio.capturing() {
-            return Err(err(
-                ErrorCode::RepeatCapture,
-                "audio is being captured already; stop_audio_capture first",
-            ));
-        }
-        let input = Input::Source(source);
-        let capture = capture::start_audio(input, StreamIndex::Main, self.frames_tx.clone())
-            .map_err(|e| {
-                err(
-                    ErrorCode::GetAudioTrackFailed,
-                    format!("cannot start the capture thread: {e}"),
-                )
-            })?;
-        self.audio.capture = Some(capture);
-        self.capture_changed(StreamIndex::Main, TrackKind::Audio, true);
-        Ok(())
-    }
-
-    fn stop_audio(&mut self) -> Result<(), RtcError> {
-        if !self.audio.internal {
-            return Err(err(
-                ErrorCode::StreamTypeNotMatch,
-                "the audio source type is External: there is no internal capture to stop",
-            ));
-        }
-        if self.audio.stop() {
-            self.capture_changed(StreamIndex::Main, TrackKind::Audio, false);
-        }
-        Ok(())
-    }
-
-    fn start_video(
-        &mut self,
-        index: StreamIndex,
-        source: Box<dyn VideoSource>,
-    ) -> Result<(), RtcError> {
-        let slot = &self.video[slot_of(index)];
-        if !slot.internal {
-            return Err(err(
-                ErrorCode::StreamTypeNotMatch,
-                format!(
-                    "the video source type of stream {index:?} is External: push frames with push_external_video_frame, or set it to Internal first"
-                ),
-            ));
-        }
-        if slot.capturing() {
-            return Err(err(
-                ErrorCode::RepeatCapture,
-                format!("stream {index:?} is capturing video already; stop its capture first"),
-            ));
-        }
-        self.start_video_pipeline(index, Input::Source(source))
-    }
-
-    fn start_video_pipeline(
-        &mut self,
-        index: StreamIndex,
-        input: capture::VideoInput,
-    ) -> Result<(), RtcError> {
-        let picture = self.pictures[slot_of(index)].clone();
-        *picture
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        let capture = capture::start_video(
-            input,
-            index,
-            self.frames_tx.clone(),
-            self.keyframes.of(index).clone(),
-            picture,
-        )
-        .map_err(|e| {
-            err(
-                ErrorCode::GetVideoTrackFailed,
-                format!("cannot start the capture thread: {e}"),
-            )
-        })?;
-        self.video[slot_of(index)].capture = Some(capture);
-        self.capture_changed(index, TrackKind::Video, true);
-        Ok(())
-    }
-
-    fn stop_video(&mut self, index: StreamIndex) -> Result<(), RtcError> {
-        let slot = &mut self.video[slot_of(index)];
-        if !slot.internal {
-            return Err(err(
-                ErrorCode::StreamTypeNotMatch,
-                format!(
-                    "the video source type of stream {index:?} is External: there is no internal capture to stop"
-                ),
-            ));
-        }
-        if slot.stop() {
-            self.capture_changed(index, TrackKind::Video, false);
-        }
-        Ok(())
-    }
-
-    fn push_audio(&mut self, frame: AudioFrame) -> Result<(), RtcError> {
-        if self.audio.internal {
-            return Err(err(
-                ErrorCode::StreamTypeNotMatch,
-                "the audio source type is Internal; set_audio_source_type(External) before pushing frames",
-            ));
-        }
-        let channels = usize::from(frame.channels);
-        if !(1..=2).contains(&channels) || frame.samples.len() != FRAME_SAMPLES * channels {
-            return Err(err(
-                ErrorCode::InvalidParams,
-                format!(
-                    "an audio frame is 20 ms at 48 kHz: {FRAME_SAMPLES} samples per channel, 1 or 2 channels interleaved; got {} samples for {} channels",
-                    frame.samples.len(),
-                    frame.channels
-                ),
-            ));
-        }
-        if !self.audio.capturing() {
-            let (tx, rx) = std::sync::mpsc::sync_channel(PUSH_QUEUE);
-            let capture =
-                capture::start_audio(Input::Pushed(rx), StreamIndex::Main, self.frames_tx.clone())
-                    .map_err(|e| {
-                        err(
-                            ErrorCode::GetAudioTrackFailed,
-                            format!("cannot start the encoder thread: {e}"),
-                        )
-                    })?;
-            self.audio.capture = Some(capture);
-            self.audio.pushed = Some(tx);
-            self.capture_changed(StreamIndex::Main, TrackKind::Audio, true);
-        }
-        if let Some(tx) = &self.audio.pushed
-            && let Err(TrySendError::Disconnected(_)) = tx.try_send(frame)
-        {
-            self.audio.pushed = None;
-        }
-        Ok(())
-    }
-
-    fn push_video(&mut self, index: StreamIndex, frame: VideoFrame) -> Result<(), RtcError> {
-        if self.video[slot_of(index)].internal {
-            return Err(err(
-                ErrorCode::StreamTypeNotMatch,
-                format!(
-                    "the video source type of stream {index:?} is Internal; set_video_source_type({index:?}, External) before pushing frames"
-                ),
-            ));
-        }
-        let (w, h) = (frame.width as usize, frame.height as usize);
-        let chroma = w.div_ceil(2) * h.div_ceil(2);
-        if w == 0
-            || h == 0
-            || frame.y.len() != w * h
-            || frame.u.len() != chroma
-            || frame.v.len() != chroma
-        {
-            return Err(err(
-                ErrorCode::InvalidParams,
-                format!(
-                    "a video frame is I420 with packed planes: {w}x{h} needs {} luma and {chroma} bytes per chroma plane",
-                    w * h
-                ),
-            ));
-        }
-        if !self.video[slot_of(index)].capturing() {
-            let (tx, rx) = std::sync::mpsc::sync_channel(PUSH_QUEUE);
-            self.start_video_pipeline(index, Input::Pushed(rx))?;
-            self.video[slot_of(index)].pushed = Some(tx);
-        }
-        let slot = &mut self.video[slot_of(index)];
-        if let Some(tx) = &slot.pushed
-            && let Err(TrySendError::Disconnected(_)) = tx.try_send(frame)
-        {
-            slot.pushed = None;
-        }
-        Ok(())
-    }
-
     /// Capture of `kind` on `index` started or stopped: the room hears of it (for the main
     /// stream, the only one the protocol reports), and a join that asked for auto-publishing
     /// publishes what starts.
@@ -475,6 +278,8 @@ impl Hub {
         self.view = view;
         if before != after {
             // A new server session (or none): its transports start from scratch.
+            self.retry_at = None;
+            self.retry_wait = FIRST_RETRY;
             self.drop_publisher("left the room before the media transport was set up");
             self.subscriber = None;
             match &self.view {
@@ -538,7 +343,7 @@ impl Hub {
             local_ip: self.local_ip,
             caller: self.caller.clone(),
             events: self.events.clone(),
-            report: self.negotiated_tx.clone(),
+            report: self.reports_tx.clone(),
             generation: self.generations,
             keyframes: self.keyframes.clone(),
         });
@@ -587,7 +392,9 @@ impl Hub {
         }
     }
 
-    fn on_negotiated(&mut self, report: Negotiated) {
+    /// A publisher's report: negotiated (or refused), answering those waiting; or, later,
+    /// failed, which schedules a new transport.
+    fn on_report(&mut self, report: Report) {
         let Some(slot) = self
             .publisher
             .as_mut()
@@ -599,29 +406,55 @@ impl Hub {
             Ok(()) => PublisherState::Ready,
             Err(e) => PublisherState::Failed(e.clone()),
         };
-        if let PublisherState::Negotiating(waiting) = std::mem::replace(&mut slot.state, state) {
-            for reply in waiting {
-                let _ = reply.send(report.outcome.clone());
+        match std::mem::replace(&mut slot.state, state) {
+            PublisherState::Negotiating(waiting) => {
+                for reply in waiting {
+                    let _ = reply.send(report.outcome.clone());
+                }
             }
+            PublisherState::Ready if report.outcome.is_err() => {
+                // A transport that worked broke: set one up again, after a pause that grows
+                // while failures repeat. (A refused offer waits for the next publish instead.)
+                self.retry_at = Some(Instant::now() + self.retry_wait);
+                self.retry_wait = (self.retry_wait * 2).min(MAX_RETRY);
+            }
+            _ => {}
         }
     }
 
+    fn retry_publisher(&mut self) {
+        self.retry_at = None;
+        if self
+            .publisher
+            .as_ref()
+            .is_some_and(|p| matches!(p.state, PublisherState::Failed(_)))
+        {
+            self.publisher = None;
+            self.ensure_publisher();
+        }
+    }
+
+    /// Hands an offer to the subscriber transport, or to a new one: the first, one after the
+    /// last ended, or one for an offer from a transport the SFU made afresh (after a failure
+    /// on its side it starts over with new ICE credentials and certificate).
     fn on_offer(&mut self, offer: SubscriberOfferEvent) {
         if self.view.is_none() {
             return;
         }
-        match &self.subscriber {
-            Some(subscriber) => subscriber.offer(offer),
-            None => {
-                let setup = SubscriberSetup {
-                    local_ip: self.local_ip,
-                    caller: self.caller.clone(),
-                    events: self.events.clone(),
-                    outlets: self.outlets.clone(),
-                };
-                self.subscriber = Some(Subscriber::start(setup, offer));
-            }
-        }
+        let offer = match &self.subscriber {
+            Some(subscriber) => match subscriber.offer(offer) {
+                Ok(()) => return,
+                Err(offer) => offer,
+            },
+            None => offer,
+        };
+        let setup = SubscriberSetup {
+            local_ip: self.local_ip,
+            caller: self.caller.clone(),
+            events: self.events.clone(),
+            outlets: self.outlets.clone(),
+        };
+        self.subscriber = Some(Subscriber::start(setup, offer));
     }
 
     /// Hands a frame of a published track to the publisher.
@@ -641,6 +474,14 @@ impl Hub {
         {
             slot.publisher.send(frame);
         }
+    }
+}
+
+/// Sleeps until `at`; forever without one.
+async fn retry_timer(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
