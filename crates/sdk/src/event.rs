@@ -62,6 +62,7 @@ impl TransportState {
 #[non_exhaustive]
 pub enum EngineEvent {
     /// An event the server pushed (`onUserJoined`, `onError`, ...), exactly as it arrived.
+    /// (All but `onSubscriberOffer`, which the engine answers itself.)
     ///
     /// After a reconnect that resumed the session the server repeats `onUserJoined` and
     /// `onUserPublishStream`/`onUserPublishScreen` for everyone present, as on any join.
