@@ -266,6 +266,46 @@ mod tests {
         assert_eq!(authority_of("nonsense"), None);
     }
 
+    #[test]
+    fn offers_carry_opus_and_constrained_baseline_h264_with_nack_rtx_and_twcc() {
+        let mut rtc = rtc_config().build(Instant::now());
+        let mut api = rtc.sdp_api();
+        api.add_media(
+            MediaKind::Audio,
+            str0m::media::Direction::SendOnly,
+            None,
+            None,
+            None,
+        );
+        api.add_media(
+            MediaKind::Video,
+            str0m::media::Direction::SendOnly,
+            None,
+            None,
+            None,
+        );
+        let (offer, _) = api.apply().expect("an offer");
+        let sdp = offer.to_sdp_string();
+        for wanted in [
+            "opus/48000/2",
+            "H264/90000",
+            "profile-level-id=42e01f",
+            "packetization-mode=1",
+            "a=rtpmap:109 rtx/90000",
+            "apt=108",
+            "a=rtcp-fb:108 nack",
+            "a=rtcp-fb:108 nack pli",
+            "a=rtcp-fb:108 transport-cc",
+            "transport-wide-cc",
+        ] {
+            assert!(sdp.contains(wanted), "no {wanted:?} in\n{sdp}");
+        }
+        // Nothing else is offered: no VP8, VP9, AV1, H.265 or other H.264 profiles.
+        for unwanted in ["VP8", "VP9", "AV1", "H265", "42001f", "4d001f", "64001f"] {
+            assert!(!sdp.contains(unwanted), "{unwanted:?} offered in\n{sdp}");
+        }
+    }
+
     #[tokio::test]
     async fn a_loopback_server_is_reached_from_loopback() {
         let ip = local_ip_toward("ws://127.0.0.1:9/signal/v1").await;
