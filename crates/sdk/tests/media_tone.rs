@@ -84,3 +84,32 @@ async fn both_sides_report_stream_statistics_every_two_seconds() {
     let gap = started.elapsed();
     assert!(gap < Duration::from_secs(5), "{gap:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_everything_subscribed_stops_the_audio_until_resumed() {
+    let server = server().await;
+    let url = server.url();
+    let (alice, _alice_events) = joined(&url, "pause", "alice").await;
+    alice
+        .start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 })
+        .await
+        .unwrap();
+    let (bob, _bob_events) = joined(&url, "pause", "bob").await;
+    let mut audio = bob.remote_audio("alice", StreamIndex::Main);
+    next_frame(&mut audio, MEDIA_PATIENCE).await;
+
+    bob.pause_all_subscribed_stream(chorus_sdk::MediaType::Audio)
+        .await
+        .unwrap();
+    // What was on its way drains; then nothing comes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while audio.try_next().is_some() {}
+    let quiet = tokio::time::timeout(Duration::from_secs(1), audio.next()).await;
+    assert!(quiet.is_err(), "audio kept arriving while paused");
+
+    bob.resume_all_subscribed_stream(chorus_sdk::MediaType::Audio)
+        .await
+        .unwrap();
+    let frames = collect_audio(&mut audio, Duration::from_secs(1)).await;
+    assert!(frames.len() >= 40, "{} frames after resuming", frames.len());
+}
