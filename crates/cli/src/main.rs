@@ -1,9 +1,12 @@
 //! `chorus`: the one binary. `serve` runs the server; `token` makes and reads access tokens;
 //! `api` signs and sends OpenAPI requests; `join` and `login` are the native SDK on the
-//! command line.
+//! command line; `loadtest` measures the SFU.
 
 mod api;
 mod join;
+mod loadtest;
+mod loadtest_client;
+mod loadtest_stats;
 mod login;
 mod serve;
 mod token;
@@ -37,6 +40,8 @@ enum Command {
     /// and print every event as a JSON line.
     #[command(after_help = login::OUTPUT_HELP)]
     Login(login::LoginArgs),
+    /// Measure the SFU: forwarded packets per second per CPU core, in-SFU latency, loss.
+    Loadtest(loadtest::LoadtestArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -46,6 +51,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Token(command) => return token::run(command),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
+        Command::Loadtest(args) => loadtest::main(args),
         Command::Api(args) => {
             return runtime().map_or(std::process::ExitCode::from(2), |rt| {
                 rt.block_on(api::run(args))

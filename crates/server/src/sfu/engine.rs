@@ -372,6 +372,11 @@ impl Engine {
         }
     }
 
+    /// How many packets were forwarded since the last [`Engine::record_sent`].
+    pub(super) fn forwarded_this_turn(&self) -> usize {
+        self.forwarded_at.len()
+    }
+
     /// Called once what the engine produced is on the socket: tallies each forwarded
     /// packet's time in the SFU and publishes the tally.
     pub(super) fn record_sent(&mut self, sent: Instant) {

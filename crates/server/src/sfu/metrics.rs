@@ -17,7 +17,9 @@ use prometheus_client::registry::Registry;
 
 /// Upper bounds of the latency buckets, in microseconds: sub-millisecond resolution, since
 /// forwarding should take tens of microseconds.
-const BOUNDS_US: [u64; 10] = [10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
+const BOUNDS_US: [u64; 15] = [
+    10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000,
+];
 /// One bucket per bound, plus +Inf.
 const BUCKETS: usize = BOUNDS_US.len() + 1;
 

@@ -311,16 +311,32 @@ impl Sfu {
     }
 }
 
+/// Socket buffer size asked for (the kernel caps it at net.core.rmem_max / wmem_max): one
+/// socket carries every client, so a burst or a scheduling hiccup of a few milliseconds must
+/// not overflow it.
+const SOCKET_BUFFER: usize = 4 << 20;
+
+/// A UDP socket bound to `addr` with large buffers.
+fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = std::net::UdpSocket::bind(addr)?;
+    let sock = socket2::SockRef::from(&socket);
+    // Best effort: a smaller buffer works, only with less slack.
+    let _ = sock.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = sock.set_send_buffer_size(SOCKET_BUFFER);
+    socket.set_nonblocking(true)?;
+    UdpSocket::from_std(socket)
+}
+
 /// Binds UDP and TCP on the same port: the configured one, or (port 0) one free for both.
 async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
     if addr.port() != 0 {
-        let udp = UdpSocket::bind(addr).await?;
+        let udp = bind_udp(addr)?;
         let tcp = TcpListener::bind(addr).await?;
         return Ok((udp, tcp));
     }
     let mut last = None;
     for _ in 0..BIND_ATTEMPTS {
-        let udp = UdpSocket::bind(addr).await?;
+        let udp = bind_udp(addr)?;
         let port = udp.local_addr()?.port();
         match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
             Ok(tcp) => return Ok((udp, tcp)),

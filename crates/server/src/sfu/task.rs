@@ -23,8 +23,13 @@ use super::engine::Engine;
 use super::tcp::TcpEvent;
 
 /// Most datagrams read in one turn before the engine flushes and the loop looks at commands
-/// and timers again: bounds the latency a burst adds to its own first packet.
+/// and timers again.
 const BATCH: usize = 64;
+
+/// Most forwarded copies queued in one turn before they are sent: with a large fan-out a
+/// turn of [`BATCH`] datagrams could hold thousands of copies, and the first would wait for
+/// the last. A few hundred keep a turn well under a millisecond.
+const COPIES_PER_TURN: usize = 256;
 
 /// The largest datagram read; anything bigger than an Ethernet MTU is not WebRTC.
 const MAX_DATAGRAM: usize = 2048;
@@ -84,6 +89,9 @@ pub(super) async fn run(
 /// Reads up to [`BATCH`] datagrams into the engine.
 fn read_batch(engine: &mut Engine, udp: &UdpSocket, buf: &mut [u8]) {
     for _ in 0..BATCH {
+        if engine.forwarded_this_turn() >= COPIES_PER_TURN {
+            return;
+        }
         match udp.try_recv_from(buf) {
             Ok((len, source)) => {
                 let now = Instant::now();

@@ -1,0 +1,395 @@
+//! `chorus loadtest`: how many RTP packets the SFU forwards per CPU core, and how long each
+//! spends inside it.
+//!
+//! By default the server is this binary's own `chorus serve`, started as a child process so
+//! its CPU time can be read from /proc apart from the clients'. Publishers and subscribers
+//! (see `loadtest_client.rs`) join one room; every subscriber is auto-subscribed to every
+//! publisher, so the SFU forwards publishers × subscribers streams. After a warm-up the test
+//! measures for `--duration` seconds, printing a progress line each second, then reports:
+//! forwarded packets/s (the server's counter), server CPU in cores, forwarded packets/s per
+//! core, in-SFU latency p50/p99 (the server's histogram) and loss and jitter at subscribers.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use chorus_token::{AccessToken, Privilege};
+use clap::Args;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+use crate::loadtest_client::{self, ClientConfig, Role, Shared};
+use crate::loadtest_stats::{Reception, buckets, cpu_seconds, quantile, sample};
+
+/// The app the child server is started with.
+const APP_ID: &str = "10adte5710adte5710adte57";
+const APP_KEY: &str = "loadtest-app-key";
+const LATENCY: &str = "chorus_sfu_forward_latency_seconds";
+const FORWARDED: &str = "chorus_sfu_forwarded_packets_total";
+
+#[derive(Args)]
+pub(crate) struct LoadtestArgs {
+    /// A running server's HTTP address (host:port). Default: start `chorus serve` as a child.
+    #[arg(long)]
+    server: Option<SocketAddr>,
+    /// The app of `--server`, as ID:KEY (tokens are made with it).
+    #[arg(long, value_name = "ID:KEY")]
+    app: Option<String>,
+    /// The pid of `--server`, to read its CPU time.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Clients that publish.
+    #[arg(long, default_value_t = 4)]
+    publishers: usize,
+    /// Clients that subscribe to every publisher.
+    #[arg(long, default_value_t = 25)]
+    subscribers: usize,
+    /// Seconds measured, after the warm-up.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Seconds of forwarding before measuring.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Send video (H.264-shaped, 30 fps, about 500 kbps). Without --audio or --video: both.
+    #[arg(long)]
+    video: bool,
+    /// Send audio (Opus-sized, 50 packets/s).
+    #[arg(long)]
+    audio: bool,
+    /// Threads for the clients (the rest of the machine is the server's).
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+}
+
+/// Runs the load test on its own runtime (sized by `--client-threads`).
+pub(crate) fn main(args: LoadtestArgs) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .enable_all()
+        .build()?
+        .block_on(run(args))
+}
+
+/// The server under test.
+struct Target {
+    addr: SocketAddr,
+    pid: Option<u32>,
+    app: (String, String),
+    child: Option<Child>,
+}
+
+async fn start_server() -> anyhow::Result<Target> {
+    let bin = std::env::current_exe().context("cannot find this executable")?;
+    let mut child = Command::new(&bin)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--rtc-port",
+            "0",
+            "--app",
+        ])
+        .arg(format!("{APP_ID}:{APP_KEY}"))
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot run {} serve", bin.display()))?;
+    let pid = child.id();
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    const READY: &str = "chorus is listening on http://";
+    let addr = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(addr) = line.trim().strip_prefix(READY) {
+                return addr.parse::<SocketAddr>().context("odd listen address");
+            }
+        }
+        Err(anyhow!("the server exited before listening"))
+    })
+    .await
+    .map_err(|_| anyhow!("the server did not start within 15 s"))??;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Target {
+        addr,
+        pid,
+        app: (APP_ID.into(), APP_KEY.into()),
+        child: Some(child),
+    })
+}
+
+fn token(app: &(String, String), room: &str, user: &str) -> anyhow::Result<String> {
+    AccessToken::new(&app.0, &app.1, room, user)
+        .add_privilege(Privilege::PublishStream, 0)
+        .add_privilege(Privilege::SubscribeStream, 0)
+        .serialize()
+        .context("cannot make a token")
+}
+
+/// One look at the server and the clients.
+struct Snapshot {
+    at: Instant,
+    cpu: Option<f64>,
+    /// This process's (the clients') CPU time.
+    client_cpu: Option<f64>,
+    forwarded: f64,
+    latency: Vec<(f64, f64)>,
+    reception: Reception,
+    sent: u64,
+}
+
+async fn snapshot(
+    http: &reqwest::Client,
+    target: &Target,
+    clients: &[(Role, Arc<Shared>)],
+) -> anyhow::Result<Snapshot> {
+    let text = http
+        .get(format!("http://{}/metrics", target.addr))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let cpu = target.pid.and_then(|pid| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        cpu_seconds(&stat)
+    });
+    let client_cpu = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| cpu_seconds(&stat));
+    let mut reception = Reception::default();
+    let mut sent = 0;
+    for (_, shared) in clients {
+        if let Ok(r) = shared.reception.lock() {
+            reception.add(&r);
+        }
+        sent += shared.sent_packets.load(Ordering::Relaxed);
+    }
+    Ok(Snapshot {
+        at: Instant::now(),
+        cpu,
+        client_cpu,
+        forwarded: sample(&text, FORWARDED, "").unwrap_or(0.0),
+        latency: buckets(&text, LATENCY),
+        reception,
+        sent,
+    })
+}
+
+async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
+    let (audio, video) = match (args.audio, args.video) {
+        (false, false) => (true, true),
+        other => other,
+    };
+    if args.publishers == 0 || args.subscribers == 0 {
+        bail!("--publishers and --subscribers must be at least 1");
+    }
+    let mut target = match args.server {
+        None => start_server().await?,
+        Some(addr) => {
+            let app = args
+                .app
+                .as_deref()
+                .context("--server needs --app ID:KEY to make tokens")?;
+            let (id, key) = app.split_once(':').context("--app must be ID:KEY")?;
+            Target {
+                addr,
+                pid: args.server_pid,
+                app: (id.into(), key.into()),
+                child: None,
+            }
+        }
+    };
+    let room = format!("loadtest-{}", std::process::id());
+    let (stop_tx, stop) = watch::channel(false);
+    let mut clients: Vec<(Role, Arc<Shared>)> = Vec::new();
+    let mut tasks = Vec::new();
+    let roles = (0..args.publishers)
+        .map(|_| Role::Publisher { audio, video })
+        .chain((0..args.subscribers).map(|_| Role::Subscriber { audio, video }));
+    for (i, role) in roles.enumerate() {
+        let user = match role {
+            Role::Publisher { .. } => format!("pub-{i}"),
+            Role::Subscriber { .. } => format!("sub-{i}"),
+        };
+        let config = ClientConfig {
+            server: target.addr,
+            token: token(&target.app, &room, &user)?,
+            room: room.clone(),
+            user,
+            role,
+        };
+        let shared = Arc::new(Shared::default());
+        clients.push((role, shared.clone()));
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = loadtest_client::run(config, shared, stop).await {
+                eprintln!("loadtest client: {e:#}");
+            }
+        }));
+        // Publishers first, so subscribers find their streams published.
+        if i + 1 == args.publishers {
+            wait_connected(&clients, "publishers").await?;
+        }
+    }
+
+    // Every subscriber receives every publisher's streams before measuring.
+    let per_subscriber = args.publishers * (usize::from(audio) + usize::from(video));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = clients
+            .iter()
+            .filter(|(role, shared)| {
+                matches!(role, Role::Subscriber { .. })
+                    && shared
+                        .reception
+                        .lock()
+                        .is_ok_and(|r| r.streams >= per_subscriber)
+            })
+            .count();
+        eprint!(
+            "\rsubscribers receiving every stream: {ready}/{}   ",
+            args.subscribers
+        );
+        if ready == args.subscribers {
+            eprintln!();
+            break;
+        }
+        if Instant::now() > deadline {
+            eprintln!();
+            bail!(
+                "only {ready} of {} subscribers receive every stream after 60 s",
+                args.subscribers
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+
+    let http = reqwest::Client::new();
+    let first = snapshot(&http, &target, &clients).await?;
+    let mut previous = snapshot(&http, &target, &clients).await?;
+    for second in 1..=args.duration {
+        tokio::time::sleep_until((first.at + Duration::from_secs(second)).into()).await;
+        let now = snapshot(&http, &target, &clients).await?;
+        let dt = now.at.duration_since(previous.at).as_secs_f64();
+        let cores = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.2}", (a - b) / dt),
+            _ => "?".into(),
+        };
+        eprintln!(
+            "[{second:>3}s] forwarded {:>8.0} pkt/s  server CPU {} cores  received {:>8.0} pkt/s  \
+             clients' CPU {} cores",
+            (now.forwarded - previous.forwarded) / dt,
+            cores(now.cpu, previous.cpu),
+            (now.reception.packets - previous.reception.packets) as f64 / dt,
+            cores(now.client_cpu, previous.client_cpu),
+        );
+        previous = now;
+    }
+    let last = previous;
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        task.abort();
+    }
+    report(&args, audio, video, &first, &last);
+    if let Some(mut child) = target.child.take() {
+        let _ = child.kill().await;
+    }
+    Ok(())
+}
+
+async fn wait_connected(clients: &[(Role, Arc<Shared>)], what: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !clients
+        .iter()
+        .all(|(_, s)| s.connected.load(Ordering::Relaxed))
+    {
+        if Instant::now() > deadline {
+            bail!("the {what} did not connect within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last: &Snapshot) {
+    let secs = last.at.duration_since(first.at).as_secs_f64();
+    let forwarded = (last.forwarded - first.forwarded) / secs;
+    let cores = match (last.cpu, first.cpu) {
+        (Some(a), Some(b)) => Some((a - b) / secs),
+        _ => None,
+    };
+    let received = last.reception.packets - first.reception.packets;
+    let expected = last.reception.expected - first.reception.expected;
+    let loss = if expected > 0 {
+        100.0 * (expected.saturating_sub(received)) as f64 / expected as f64
+    } else {
+        0.0
+    };
+    let streams = last.reception.streams.max(1) as f64;
+    let jitter_mean = 1000.0 * last.reception.jitter_sum / streams;
+    let jitter_max = 1000.0 * last.reception.jitter_max;
+    let p = |q| quantile(&first.latency, &last.latency, q).map(|s| s * 1e6);
+    let media = match (audio, video) {
+        (true, true) => "audio+video",
+        (true, false) => "audio",
+        _ => "video",
+    };
+    println!(
+        "publishers {}  subscribers {}  media {media}  measured {secs:.1} s",
+        args.publishers, args.subscribers
+    );
+    println!(
+        "sent by publishers:        {:>10.0} pkt/s",
+        (last.sent - first.sent) as f64 / secs
+    );
+    println!("forwarded by the SFU:      {forwarded:>10.0} pkt/s");
+    match cores {
+        Some(cores) => {
+            println!("server CPU:                {cores:>10.2} cores");
+            println!(
+                "forwarded per core:        {:>10.0} pkt/s/core",
+                forwarded / cores.max(1e-9)
+            );
+        }
+        None => println!("server CPU:                unknown (give --server-pid)"),
+    }
+    if let (Some(a), Some(b)) = (last.client_cpu, first.client_cpu) {
+        println!("clients' CPU (this process):{:>9.2} cores", (a - b) / secs);
+    }
+    match (p(0.5), p(0.99)) {
+        (Some(p50), Some(p99)) => {
+            println!("in-SFU latency:            p50 {p50:.0} µs  p99 {p99:.0} µs")
+        }
+        _ => println!("in-SFU latency:            no samples"),
+    }
+    println!(
+        "at subscribers:            {:>10.0} pkt/s  loss {loss:.3}%  jitter mean {jitter_mean:.2} ms, max {jitter_max:.2} ms",
+        received as f64 / secs
+    );
+    let json = serde_json::json!({
+        "publishers": args.publishers,
+        "subscribers": args.subscribers,
+        "media": media,
+        "seconds": secs,
+        "forwarded_pps": forwarded,
+        "server_cores": cores,
+        "forwarded_pps_per_core": cores.map(|c| forwarded / c.max(1e-9)),
+        "latency_p50_us": p(0.5),
+        "latency_p99_us": p(0.99),
+        "received_pps": received as f64 / secs,
+        "loss_percent": loss,
+        "jitter_mean_ms": jitter_mean,
+        "jitter_max_ms": jitter_max,
+    });
+    println!("{json}");
+}
