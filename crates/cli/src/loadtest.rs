@@ -23,7 +23,9 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use crate::loadtest_client::{self, ClientConfig, Role, Shared};
-use crate::loadtest_stats::{Reception, buckets, cpu_seconds, quantile, sample};
+use crate::loadtest_stats::{
+    Reception, buckets, cpu_seconds, machine_busy_seconds, quantile, sample,
+};
 
 /// The app the child server is started with.
 const APP_ID: &str = "10adte5710adte5710adte57";
@@ -141,6 +143,8 @@ struct Snapshot {
     cpu: Option<f64>,
     /// This process's (the clients') CPU time.
     client_cpu: Option<f64>,
+    /// The whole machine's busy CPU time.
+    machine_cpu: Option<f64>,
     forwarded: f64,
     latency: Vec<(f64, f64)>,
     reception: Reception,
@@ -165,6 +169,9 @@ async fn snapshot(
     let client_cpu = std::fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|stat| cpu_seconds(&stat));
+    let machine_cpu = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|stat| machine_busy_seconds(&stat));
     let mut reception = Reception::default();
     let mut sent = 0;
     for (_, shared) in clients {
@@ -177,6 +184,7 @@ async fn snapshot(
         at: Instant::now(),
         cpu,
         client_cpu,
+        machine_cpu,
         forwarded: sample(&text, FORWARDED, "").unwrap_or(0.0),
         latency: buckets(&text, LATENCY),
         reception,
@@ -363,8 +371,16 @@ fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last:
         }
         None => println!("server CPU:                unknown (give --server-pid)"),
     }
-    if let (Some(a), Some(b)) = (last.client_cpu, first.client_cpu) {
-        println!("clients' CPU (this process):{:>9.2} cores", (a - b) / secs);
+    let used = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| (a - b) / secs);
+    let clients = used(last.client_cpu, first.client_cpu);
+    if let Some(clients) = clients {
+        println!("clients' CPU (this process):{clients:>9.2} cores");
+    }
+    // What else ran on the machine meanwhile: a busy neighbour skews every figure.
+    let others = used(last.machine_cpu, first.machine_cpu)
+        .map(|all| all - cores.unwrap_or(0.0) - clients.unwrap_or(0.0));
+    if let Some(others) = others {
+        println!("other processes' CPU:      {:>10.2} cores", others.max(0.0));
     }
     match (p(0.5), p(0.99)) {
         (Some(p50), Some(p99)) => {
@@ -390,6 +406,8 @@ fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last:
         "loss_percent": loss,
         "jitter_mean_ms": jitter_mean,
         "jitter_max_ms": jitter_max,
+        "client_cores": clients,
+        "other_cores": others,
     });
     println!("{json}");
 }

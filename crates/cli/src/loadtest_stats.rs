@@ -100,6 +100,24 @@ pub(crate) fn cpu_seconds(stat: &str) -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// The machine's busy CPU time in seconds (all cores), from the text of /proc/stat.
+pub(crate) fn machine_busy_seconds(stat: &str) -> Option<f64> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    let busy: f64 = fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!(i, 3 | 4) && *i < 8)
+        .map(|(_, v)| v)
+        .sum();
+    Some(busy / 100.0)
+}
+
 /// The value of the sample `name` (with `labels`, e.g. `le="0.0001"`) in a Prometheus text
 /// exposition.
 pub(crate) fn sample(text: &str, name: &str, labels: &str) -> Option<f64> {
@@ -191,6 +209,13 @@ mod tests {
         assert_eq!(s.expected(), 12);
         assert_eq!(s.received, 11);
         assert!((s.jitter - 0.001).abs() < 1e-6, "{}", s.jitter);
+    }
+
+    #[test]
+    fn machine_time_from_proc_stat() {
+        let stat = "cpu  100 5 50 1000 20 3 2 10 0 0\ncpu0 50 2 25 500 10 1 1 5 0 0\n";
+        assert_eq!(machine_busy_seconds(stat), Some(1.7));
+        assert_eq!(machine_busy_seconds("intr 1 2 3"), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //!
 //! The packet path is [`Engine::handle_datagram`] -> the publisher's `Rtc` ->
 //! `Event::RtpPacket` -> `forward_rtp`, which decides per lane (`forward.rs`) and queues a
-//! copy on each subscriber's send stream; [`Engine::flush`] then lets each touched
-//! subscriber `Rtc` packetize its queue once per batch. The hot-path budget of `forward.rs`
+//! copy on each subscriber's send stream; [`Engine::flush_one`] then lets each touched
+//! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The hot-path budget of `forward.rs`
 //! holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
 //! every copy), takes no lock and logs nothing above trace.
 //!
@@ -55,8 +55,8 @@ pub(super) struct Engine {
     dirty: Vec<TransportId>,
     /// Datagrams to send; the shell empties it.
     pub(super) transmits: Vec<Transmit>,
-    /// When each packet forwarded since the last [`Engine::record_sent`] was read.
-    forwarded_at: Vec<Instant>,
+    /// Packets forwarded since the last [`Engine::end_turn`].
+    copies_this_turn: usize,
     /// Counters since the last metrics flush.
     pub(super) tally: Tally,
     pub(super) metrics: SfuMetrics,
@@ -89,7 +89,7 @@ impl Engine {
             demux: Demux::default(),
             dirty: Vec::new(),
             transmits: Vec::new(),
-            forwarded_at: Vec::new(),
+            copies_this_turn: 0,
             tally: Tally::default(),
             metrics,
             next_tick: now,
@@ -326,7 +326,8 @@ impl Engine {
                 sub.dirty = true;
                 self.dirty.push(entry.sub);
             }
-            self.forwarded_at.push(now);
+            sub.read_times.push(now);
+            self.copies_this_turn += 1;
             self.tally.packets += 1;
             self.tally.bytes += bytes;
         }
@@ -353,36 +354,45 @@ impl Engine {
         Some(route)
     }
 
-    /// Lets every transport written to since the last flush packetize and send.
-    pub(super) fn flush(&mut self, now: Instant) {
+    /// Lets one transport written to since its last flush packetize; `None` when none is
+    /// left. The shell sends what it produced right away, then calls [`Engine::sent`], so
+    /// each subscriber's copies leave as soon as they exist rather than after everyone's.
+    pub(super) fn flush_one(&mut self, now: Instant) -> Option<TransportId> {
         for sub in std::mem::take(&mut self.to_offer) {
             self.offer_now(sub);
             self.mark_dirty(sub);
         }
-        while let Some(id) = self.dirty.pop() {
-            let Some(transport) = self.transport_mut(id) else {
-                continue;
-            };
-            transport.dirty = false;
-            if let Err(e) = transport.rtc.handle_input(Input::Timeout(now)) {
-                self.fail(id, format!("the transport broke: {e}"));
-                continue;
-            }
-            self.drain(id, now);
+        let id = self.dirty.pop()?;
+        let Some(transport) = self.transport_mut(id) else {
+            return Some(id);
+        };
+        transport.dirty = false;
+        if let Err(e) = transport.rtc.handle_input(Input::Timeout(now)) {
+            self.fail(id, format!("the transport broke: {e}"));
+            return Some(id);
         }
+        self.drain(id, now);
+        Some(id)
     }
 
-    /// How many packets were forwarded since the last [`Engine::record_sent`].
-    pub(super) fn forwarded_this_turn(&self) -> usize {
-        self.forwarded_at.len()
-    }
-
-    /// Called once what the engine produced is on the socket: tallies each forwarded
-    /// packet's time in the SFU and publishes the tally.
-    pub(super) fn record_sent(&mut self, sent: Instant) {
-        for at in self.forwarded_at.drain(..) {
+    /// The copies on `id` are on the socket (at `sent`): tallies each one's time in the SFU.
+    pub(super) fn sent(&mut self, id: TransportId, sent: Instant) {
+        let Some(Some(transport)) = self.transports.get_mut(id.0 as usize) else {
+            return;
+        };
+        for at in transport.read_times.drain(..) {
             self.tally.observe(sent.saturating_duration_since(at));
         }
+    }
+
+    /// How many packets were forwarded this turn.
+    pub(super) fn forwarded_this_turn(&self) -> usize {
+        self.copies_this_turn
+    }
+
+    /// Ends a turn of the loop: publishes the tally.
+    pub(super) fn end_turn(&mut self) {
+        self.copies_this_turn = 0;
         self.metrics.flush(&mut self.tally);
     }
 
@@ -532,7 +542,6 @@ impl Engine {
             self.next_tick = now + TICK;
             self.tick(now);
         }
-        self.flush(now);
     }
 
     fn tick(&mut self, now: Instant) {

@@ -3,10 +3,15 @@
 //!
 //! Each turn of the loop waits for one of: the socket readable, a command, a TCP frame, or
 //! the engine's next timeout. A readable socket is drained with `try_recv_from` (at most
-//! [`BATCH`] datagrams, so commands and timers are never starved), each datagram going
-//! straight into the engine; then the engine runs what is due and lets every subscriber
-//! touched by the batch packetize once, and everything it produced is written out. Each
-//! forwarded packet's latency (read to socket) is tallied locally and published once per turn.
+//! [`BATCH`] datagrams or [`COPIES_PER_TURN`] forwarded copies, so commands, timers and the
+//! first packet's copies never wait long), each datagram going straight into the engine;
+//! then the engine runs what is due, and each subscriber touched by the turn packetizes its
+//! copies once and they are written out at once, before the next subscriber's. Each forwarded
+//! packet's latency (read to socket) is tallied locally and published once per turn.
+//!
+//! Sends are one `send_to` per datagram. `sendmmsg` was tried (rustix's safe wrapper): on
+//! this loopback the kernel's per-datagram work dwarfs the system call, and it made no
+//! measurable difference (see docs/benchmarks.md), so the simpler path stays.
 
 use std::collections::HashMap;
 use std::io;
@@ -26,10 +31,13 @@ use super::tcp::TcpEvent;
 /// and timers again.
 const BATCH: usize = 64;
 
-/// Most forwarded copies queued in one turn before they are sent: with a large fan-out a
-/// turn of [`BATCH`] datagrams could hold thousands of copies, and the first would wait for
-/// the last. A few hundred keep a turn well under a millisecond.
-const COPIES_PER_TURN: usize = 256;
+/// Reading stops once this many forwarded copies are queued in the turn: with a large
+/// fan-out a turn of [`BATCH`] datagrams could hold thousands of copies, and the first
+/// would wait for the last. At some 15-20 µs per copy on the project's machine a turn then
+/// stays under a millisecond up to a fan-out of about 30. Larger turns would spread each
+/// subscriber's fixed cost (one str0m timeout pass) over more packets, but measured (1024
+/// instead of 64) that bought nothing: the cost is per packet, not per pass.
+const COPIES_PER_TURN: usize = 32;
 
 /// The largest datagram read; anything bigger than an Ethernet MTU is not WebRTC.
 const MAX_DATAGRAM: usize = 2048;
@@ -81,7 +89,12 @@ pub(super) async fn run(
         }
         engine.handle_timeout(Instant::now());
         send(&mut engine, &udp, &tcp_writers);
-        engine.record_sent(Instant::now());
+        let now = Instant::now();
+        while let Some(id) = engine.flush_one(now) {
+            send(&mut engine, &udp, &tcp_writers);
+            engine.sent(id, Instant::now());
+        }
+        engine.end_turn();
     }
     debug!("SFU task ends");
 }

@@ -108,6 +108,8 @@ pub(super) struct Transport {
     pub(super) timeout: Instant,
     /// Packets were queued on it since it was last drained.
     pub(super) dirty: bool,
+    /// When each packet queued on it since its last flush was read (for the latency metric).
+    pub(super) read_times: Vec<Instant>,
 }
 
 impl Transport {
@@ -121,6 +123,7 @@ impl Transport {
             created: now,
             timeout: now,
             dirty: false,
+            read_times: Vec::new(),
         }
     }
 
