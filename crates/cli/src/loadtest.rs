@@ -298,7 +298,10 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
              clients' CPU {} cores",
             (now.forwarded - previous.forwarded) / dt,
             cores(now.cpu, previous.cpu),
-            (now.reception.packets - previous.reception.packets) as f64 / dt,
+            now.reception
+                .packets
+                .saturating_sub(previous.reception.packets) as f64
+                / dt,
             cores(now.client_cpu, previous.client_cpu),
         );
         previous = now;
@@ -336,8 +339,14 @@ fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last:
         (Some(a), Some(b)) => Some((a - b) / secs),
         _ => None,
     };
-    let received = last.reception.packets - first.reception.packets;
-    let expected = last.reception.expected - first.reception.expected;
+    let received = last
+        .reception
+        .packets
+        .saturating_sub(first.reception.packets);
+    let expected = last
+        .reception
+        .expected
+        .saturating_sub(first.reception.expected);
     let loss = if expected > 0 {
         100.0 * (expected.saturating_sub(received)) as f64 / expected as f64
     } else {
@@ -375,12 +384,19 @@ fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last:
     let clients = used(last.client_cpu, first.client_cpu);
     if let Some(clients) = clients {
         println!("clients' CPU (this process):{clients:>9.2} cores");
+        if clients >= 0.9 * args.client_threads as f64 {
+            println!(
+                "  (the clients used nearly all their {} thread(s): they may be the bottleneck; \
+                 try --client-threads)",
+                args.client_threads
+            );
+        }
     }
     // What else ran on the machine meanwhile: a busy neighbour skews every figure.
     let others = used(last.machine_cpu, first.machine_cpu)
-        .map(|all| all - cores.unwrap_or(0.0) - clients.unwrap_or(0.0));
+        .map(|all| (all - cores.unwrap_or(0.0) - clients.unwrap_or(0.0)).max(0.0));
     if let Some(others) = others {
-        println!("other processes' CPU:      {:>10.2} cores", others.max(0.0));
+        println!("other processes' CPU:      {others:>10.2} cores");
     }
     match (p(0.5), p(0.99)) {
         (Some(p50), Some(p99)) => {

@@ -31,13 +31,14 @@ use super::tcp::TcpEvent;
 /// and timers again.
 const BATCH: usize = 64;
 
-/// Reading stops once this many forwarded copies are queued in the turn: with a large
-/// fan-out a turn of [`BATCH`] datagrams could hold thousands of copies, and the first
-/// would wait for the last. At some 15-20 µs per copy on the project's machine a turn then
-/// stays under a millisecond up to a fan-out of about 30. Larger turns would spread each
-/// subscriber's fixed cost (one str0m timeout pass) over more packets, but measured (1024
-/// instead of 64) that bought nothing: the cost is per packet, not per pass.
-const COPIES_PER_TURN: usize = 32;
+/// Reading stops once this many forwarded copies are queued in the turn. A copy costs some
+/// 15-25 µs here (str0m packetizing and encrypting, the kernel sending), and the copies of a
+/// turn leave one subscriber after another, so the last copy of a turn waits for all the
+/// others: with a large fan-out one datagram per turn is already a few hundred
+/// microseconds, and a second would double it. Larger turns would spread each subscriber's
+/// fixed cost (one str0m timeout pass) over more packets, but measured (up to 1024 copies)
+/// that bought nothing: the cost is per packet, not per pass.
+const COPIES_PER_TURN: usize = 16;
 
 /// The largest datagram read; anything bigger than an Ethernet MTU is not WebRTC.
 const MAX_DATAGRAM: usize = 2048;
