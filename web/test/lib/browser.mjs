@@ -21,13 +21,16 @@ const FLAGS = [
   "--allow-loopback-in-peer-connection",
 ];
 
-/** A browser with one profile; `page(url, html)` opens a page at `url` whose content is `html`. */
-export async function launch() {
+/**
+ * A browser with one profile; `page(url, html)` opens a page at `url` whose content is `html`.
+ * `args` are extra Chromium flags (e.g. files for the fake camera and microphone).
+ */
+export async function launch({ args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "chorus-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...args],
     viewport: { width: 1280, height: 800 },
   });
   return {
