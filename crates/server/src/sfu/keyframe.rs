@@ -197,4 +197,18 @@ mod tests {
     fn opus_always_starts_something_decodable() {
         assert!(starts_keyframe(Codec::Opus, &[0xfc]));
     }
+
+    proptest::proptest! {
+        /// Payloads come straight off the network: any bytes must get an answer, never a
+        /// panic, and a "keyframe" answer must rest on the bytes that mean one.
+        #[test]
+        fn any_payload_gets_an_answer(payload in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            if h264_starts_keyframe(&payload) {
+                proptest::prop_assert!(matches!(payload[0] & 0x1f, 5 | 7 | 24 | 28));
+            }
+            if vp8_starts_keyframe(&payload) {
+                proptest::prop_assert!(payload[0] & 0x10 != 0 && payload[0] & 0x0f == 0);
+            }
+        }
+    }
 }
