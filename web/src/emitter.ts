@@ -4,7 +4,7 @@
  */
 
 /** Any event handler. */
-export type Handler = (payload: any) => void;
+export type Handler = (...args: any[]) => void;
 
 /** Named events with any number of handlers each. */
 export class Emitter {
@@ -26,13 +26,13 @@ export class Emitter {
     else this.handlers.delete(event);
   }
 
-  /** Calls every handler of `event` with `payload`. */
-  emit(event: string, payload?: unknown): void {
+  /** Calls every handler of `event` with `args` (one payload object for most events). */
+  emit(event: string, ...args: unknown[]): void {
     const set = this.handlers.get(event);
     if (!set) return;
     for (const handler of [...set]) {
       try {
-        handler(payload);
+        handler(...args);
       } catch (e) {
         console.error(`[chorus] a handler of ${event} threw`, e);
       }

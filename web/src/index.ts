@@ -28,6 +28,7 @@ import {
 import { RTCEngine, type EngineConfig } from "./engine";
 import { rtcError, RtcError } from "./errors";
 import { events } from "./events";
+import { NetworkQuality } from "./media/quality";
 import { enableDevices, enumerateAudioCaptureDevices, enumerateAudioPlaybackDevices, enumerateDevices, enumerateVideoCaptureDevices, isSupported } from "./media/devices";
 
 declare const __CHORUS_VERSION__: string;
@@ -97,6 +98,7 @@ const VERTC = {
   SubtitleEventType,
   ReconnectReason,
   SimulcastStreamType,
+  NetworkQuality,
 };
 
 export default VERTC;
@@ -109,6 +111,7 @@ export {
   ForwardStreamError,
   ForwardStreamState,
   MediaType,
+  NetworkQuality,
   PublicStreamType,
   ReconnectReason,
   RoomMode,

@@ -94,3 +94,39 @@ test("snapshots of the local and the remote picture are real frames", async () =
     assert.ok(summary[which].spread > 50, JSON.stringify(summary));
   }
 });
+
+test("onNetworkQuality rates loopback EXCELLENT both ways once media flows", async () => {
+  await alice.evaluate(() => {
+    window.t.quality = [];
+    window.t.engine.on(VERTC.events.onNetworkQuality, (up, down) => window.t.quality.push([up, down]));
+  });
+  const q = await waitFor(() => alice.evaluate(() => window.t.quality.find(([up, down]) => up && down)), 10_000, "a graded network quality");
+  assert.deepEqual(q, [1, 1], "no loss and sub-ms round trips on loopback");
+  assert.equal(await alice.evaluate(() => VERTC.NetworkQuality.EXCELLENT), 1);
+});
+
+test("enableAudioPropertiesReport: volumes of self and others, and the active speaker", async () => {
+  await bob.evaluate(() => {
+    window.t.volumes = [];
+    window.t.speakers = [];
+    window.t.engine.on(VERTC.events.onAudioVolumeIndication, (v) => window.t.volumes.push({ at: performance.now(), v }));
+    window.t.engine.on(VERTC.events.onActiveSpeaker, (roomId, userId) => window.t.speakers.push({ roomId, userId }));
+    window.t.engine.enableAudioPropertiesReport({ interval: 200 });
+  });
+  // Chromium's fake microphone beeps: both sides' levels rise above silence at some point.
+  const heard = (who) => (all) => all.some((x) => x.v.some((s) => s.userId === who && s.volume > 0));
+  await waitFor(async () => heard("alice")(await bob.evaluate(() => window.t.volumes)), 10_000, "alice's volume above 0 in bob's reports");
+  await waitFor(async () => heard("bob")(await bob.evaluate(() => window.t.volumes)), 10_000, "bob's own volume above 0");
+  const speaker = await waitFor(() => bob.evaluate(() => window.t.speakers[0]), 10_000, "an active speaker");
+  assert.deepEqual(speaker, { roomId: "media", userId: "alice" });
+  // Reports come about every 200 ms, and stop when turned off.
+  const volumes = await bob.evaluate(() => window.t.volumes.map((x) => x.at));
+  const gaps = volumes.slice(1).map((at, i) => at - volumes[i]);
+  assert.ok(gaps.every((g) => g > 120 && g < 600), `intervals ${gaps.map(Math.round)}`);
+  const count = await bob.evaluate(() => {
+    window.t.engine.enableAudioPropertiesReport({ interval: 0 });
+    return window.t.volumes.length;
+  });
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(await bob.evaluate(() => window.t.volumes.length), count);
+});

@@ -12,13 +12,14 @@ import { snapshot } from "./snapshot";
 import { Publisher, type Call } from "./publisher";
 import { localAudioStats, localVideoStats, Rates, remoteTrackStats, STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
+import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
 
 /** What the hub needs from the engine. */
 export interface HubHooks {
   /** Sends a signalling request. */
   call: Call;
   /** Emits an engine event. */
-  emit(event: string, payload: unknown): void;
+  emit(event: string, ...args: unknown[]): void;
   /** The room, when joined. */
   room(): RoomState | null;
 }
@@ -46,6 +47,11 @@ export class MediaHub {
   private watchers = new Map<string, () => void>();
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private rates = new Rates();
+  private uplink = new LinkMeter();
+  private downlink = new LinkMeter();
+  private audioReportMs = 0;
+  private audioTimer: ReturnType<typeof setInterval> | null = null;
+  private activeSpeaker = new ActiveSpeaker();
 
   constructor(private readonly hooks: HubHooks) {
     this.players = new Players({
@@ -63,6 +69,18 @@ export class MediaHub {
   /** A room session started (a join or a rejoin). */
   joined(): void {
     this.statsTimer ??= setInterval(() => void this.reportStats(), STATS_INTERVAL_MS);
+    this.startAudioReport();
+  }
+
+  /**
+   * Reports audio levels every `intervalMs` in a room (`onAudioVolumeIndication`, and
+   * `onActiveSpeaker` when the loudest remote speaker changes); 0 or less turns it off.
+   */
+  setAudioReport(intervalMs: number): void {
+    this.audioReportMs = intervalMs > 0 ? Math.max(100, intervalMs) : 0;
+    if (this.audioTimer) clearInterval(this.audioTimer);
+    this.audioTimer = null;
+    if (this.hooks.room()) this.startAudioReport();
   }
 
   /** The room session ended: transports go, remote players empty. */
@@ -75,6 +93,9 @@ export class MediaHub {
     this.players.clearRemote();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
+    if (this.audioTimer) clearInterval(this.audioTimer);
+    this.audioTimer = null;
+    this.activeSpeaker.reset();
   }
 
   /**
@@ -187,15 +208,45 @@ export class MediaHub {
     else this.players.remoteAudio(t.userId, t.index, track);
   }
 
+  private startAudioReport(): void {
+    if (this.audioReportMs > 0) this.audioTimer ??= setInterval(() => void this.reportAudio(), this.audioReportMs);
+  }
+
+  private async reportAudio(): Promise<void> {
+    const room = this.hooks.room();
+    if (!room) return;
+    const speakers: SpeakerVolume[] = [];
+    const local = this.publisher?.sender(StreamIndex.STREAM_INDEX_MAIN, "audio");
+    if (local?.track && room.published[StreamIndex.STREAM_INDEX_MAIN] & MediaType.AUDIO) {
+      const level = await audioLevel(local, "audio").catch(() => null);
+      if (level !== null) speakers.push({ userId: room.userId, volume: toVolume(level) });
+    }
+    const remote: SpeakerVolume[] = [];
+    for (const t of this.remote.values()) {
+      if (t.kind !== "audio" || t.index !== StreamIndex.STREAM_INDEX_MAIN) continue;
+      const level = await audioLevel(t.receiver, "audio").catch(() => null);
+      if (level !== null) remote.push({ userId: t.userId, volume: toVolume(level) });
+    }
+    if (this.hooks.room() !== room) return;
+    this.hooks.emit("onAudioVolumeIndication", [...speakers, ...remote]);
+    const speaker = this.activeSpeaker.update(remote);
+    if (speaker !== null) this.hooks.emit("onActiveSpeaker", room.roomId, speaker);
+  }
+
   private async reportStats(): Promise<void> {
     const room = this.hooks.room();
     if (!room) return;
     const publisher = this.publisher;
+    this.uplink.begin();
+    this.downlink.begin();
     if (publisher) {
       for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN]) {
         if (!room.published[index]) continue;
         const audio = publisher.sender(index, "audio");
         const video = publisher.sender(index, "video");
+        for (const [kind, sender] of [["audio", audio], ["video", video]] as const) {
+          if (sender?.track) await sender.getStats().then((r) => this.uplink.add(`${index}${kind}`, r, "up"), () => {});
+        }
         const audioStats = audio?.track ? await localAudioStats(audio, this.rates, `l${index}a`).catch(() => undefined) : undefined;
         const videoStats = video?.track ? await localVideoStats(video, this.rates, `l${index}v`).catch(() => undefined) : undefined;
         if (audioStats || videoStats) this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
@@ -213,5 +264,10 @@ export class MediaHub {
       const videoStats = s.video ? await remoteTrackStats(s.video, this.rates).catch(() => undefined) : undefined;
       this.hooks.emit("onRemoteStreamStats", { userId: s.userId, isScreen: isScreen(s.index), audioStats, videoStats });
     }
+    for (const t of this.remote.values()) {
+      await t.receiver.getStats().then((r) => this.downlink.add(remoteKey(t.userId, t.index, t.kind), r, "down"), () => {});
+    }
+    if (this.hooks.room() !== room) return;
+    this.hooks.emit("onNetworkQuality", grade(this.uplink.end()), grade(this.downlink.end()));
   }
 }
