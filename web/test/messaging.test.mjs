@@ -2,6 +2,7 @@
 // after login; each checked for content and sender on the receiving side.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { startServer } from "./lib/server.mjs";
 import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
 import { devToken, joinWithMedia } from "./lib/client.mjs";
@@ -75,6 +76,41 @@ test("outside rooms: login, online status and a message between logged-in users"
   assert.equal(await alice.evaluate(() => window.t.engine.login("x", "alice").catch((e) => e.code)), "ALREADY_LOGIN");
   await bob.evaluate(() => window.t.engine.logout());
   assert.equal(await alice.evaluate(() => window.t.engine.sendUserMessageOutsideRoom("bob", "gone?").catch((e) => e.code)), "USER_MESSAGE_NO_RECEIVER");
+});
+
+test("server messages: the business server gets them with the signature, its answer comes back, a refusal is an error", async () => {
+  // Alice is still logged in from the test above.
+  const posts = [];
+  let status = 200;
+  const business = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const json = JSON.parse(body);
+      posts.push({ signature: req.headers["x-chorus-signature"], ...json });
+      res.writeHead(status).end(status === 200 ? `ack ${json.Message}` : "nope");
+    });
+  });
+  await new Promise((resolve) => business.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${business.address().port}/rtc`;
+  try {
+    const send = (m) => alice.evaluate((m) => window.t.engine.sendServerMessage(m).catch((e) => ({ code: e.code })), m);
+    assert.deepEqual(await send("too early"), { code: "USER_MESSAGE_SERVER_PARAMS_NOTSET" });
+    await alice.evaluate((url) => window.t.engine.setServerParams("sig-123", url), url);
+    assert.equal(await send("order #1"), "ack order #1");
+    const bytes = await alice.evaluate(() => window.t.engine.sendServerBinaryMessage(new Uint8Array([1, 2, 3])));
+    assert.match(bytes, /^ack /);
+    assert.deepEqual(posts.map(({ signature, UserId, Message, Binary }) => ({ signature, UserId, Message, Binary })), [
+      { signature: "sig-123", UserId: "alice", Message: "order #1", Binary: false },
+      { signature: "sig-123", UserId: "alice", Message: Buffer.from([1, 2, 3]).toString("base64"), Binary: true },
+    ]);
+    status = 500;
+    assert.deepEqual(await send("refused"), { code: "USER_MESSAGE_SERVER_RESPONSE_ERROR" });
+  } finally {
+    await new Promise((resolve) => business.close(resolve));
+  }
+  // Nobody listens there any more: the post itself fails.
+  assert.deepEqual(await alice.evaluate(() => window.t.engine.sendServerMessage("anyone?").catch((e) => ({ code: e.code }))), { code: "USER_MESSAGE_SEND_TO_SERVER_ERROR" });
 });
 
 test("leaving ends the room for the others: onUserLeave with reason QUIT", async () => {
