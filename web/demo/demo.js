@@ -15,7 +15,12 @@
     [ConnectionState.CONNECTION_STATE_LOST]: "Connection lost",
   };
 
+  const QUALITY = ["", "network excellent", "network good", "network poor", "network bad", "network very bad", "network down"];
+  /** A volume (0–255) above which a tile shows its user speaking. */
+  const SPEAKING = 24;
+
   let engine = null;
+  let connection = "";
   let me = null;
   const state = { mic: false, cam: false, screen: false };
 
@@ -72,7 +77,14 @@
   }
 
   function listen() {
-    engine.on(events.onConnectionStateChanged, ({ state: s }) => ($("status").textContent = STATES[s] ?? ""));
+    engine.on(events.onConnectionStateChanged, ({ state: s }) => ($("status").textContent = connection = STATES[s] ?? ""));
+    engine.on(events.onNetworkQuality, (up, down) => {
+      const worst = Math.max(up, down);
+      $("status").textContent = worst ? `${connection} · ${QUALITY[worst]}` : connection;
+    });
+    engine.on(events.onAudioVolumeIndication, (speakers) => {
+      for (const { userId, volume } of speakers) $(`tile-${MAIN}-${userId}`)?.classList.toggle("speaking", volume > SPEAKING);
+    });
     engine.on(events.onUserJoined, ({ userInfo }) => tile(userInfo.userId, MAIN, false));
     engine.on(events.onUserLeave, ({ userInfo }) => {
       removeTile(userInfo.userId, MAIN);
@@ -116,6 +128,7 @@
       engine = VERTC.createEngine(appId);
       me = user;
       listen();
+      engine.enableAudioPropertiesReport({ interval: 300 });
       const local = tile(user, MAIN, true);
       // Join even without devices: others can still be seen and heard.
       await engine.startVideoCapture().then(() => (state.cam = true), showError);

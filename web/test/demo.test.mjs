@@ -45,6 +45,9 @@ test("two participants see each other in the demo, mute, share a screen and leav
   for (const page of [alice, bob]) {
     await waitFor(async () => (await playingTiles(page)).length === 2, 30_000, "two playing tiles");
   }
+  // The status line grades the network; a tile lights up while its user's microphone beeps.
+  await waitFor(() => alice.evaluate(() => document.getElementById("status").textContent === "Connected · network excellent"), 10_000, "network quality in the status");
+  await waitFor(() => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") !== null), 10_000, "bob's tile shows him speaking");
   await alice.screenshot({ path: new URL("demo-alice.png", results).pathname });
   await bob.screenshot({ path: new URL("demo-bob.png", results).pathname });
 
