@@ -17,6 +17,7 @@ import { MediaHub, maskOf } from "./media/hub";
 import { describe, type Kind, type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { LoginSession } from "./room/login";
+import { DeviceTests } from "./media/devicetest";
 
 /** Options of `createEngine`. */
 export interface EngineConfig {
@@ -48,6 +49,7 @@ export class RTCEngine {
   private visibleBeforeJoin = true;
   private destroyed = false;
   private parameters = new Map<string, unknown>();
+  private readonly deviceTests: DeviceTests;
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
@@ -68,6 +70,11 @@ export class RTCEngine {
     this.rtm = new LoginSession(this.connection, () => this.closeIfIdle(), () => this.messageOptions());
     this.hub.capture.onChange = (index, kind, track) => this.onCaptureChange(index, kind, track);
     this.hub.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
+    this.deviceTests = new DeviceTests({
+      volume: (volume) => this.emitter.emit("onAudioPlaybackDeviceTestVolume", volume),
+      sinkId: () => this.hub.players.outputId,
+      micId: () => this.hub.capture.deviceId("audio"),
+    });
   }
 
   // ----- events -----
@@ -372,10 +379,51 @@ export class RTCEngine {
     return this.hub.capture.setDevice("video", deviceId);
   }
 
-  /** Plays remote audio on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
-  setAudioPlaybackDevice(deviceId: string): Promise<void> {
+  /** Plays remote audio and device tests on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
+  async setAudioPlaybackDevice(deviceId: string): Promise<void> {
     this.live();
-    return this.hub.players.setSinkId(deviceId);
+    await this.hub.players.setSinkId(deviceId);
+    this.deviceTests.setSink(deviceId);
+  }
+
+  // ----- device tests -----
+
+  /**
+   * Plays the audio file at `url` in a loop on the playback device so the user can hear it,
+   * emitting `onAudioPlaybackDeviceTestVolume` (0..255) every `intervalMs` (REPEAT_DEVICE_TEST
+   * while any device test runs; LOAD_RESOURCES_FAILED when the file cannot be loaded).
+   */
+  startAudioPlaybackDeviceTest(url: string, intervalMs: number): Promise<void> {
+    this.live();
+    return this.deviceTests.startPlayback(url, intervalMs);
+  }
+
+  /** Stops the playback device test. */
+  stopAudioPlaybackDeviceTest(): void {
+    this.live();
+    this.deviceTests.stopPlayback();
+  }
+
+  /**
+   * Records the microphone for up to 30 s, then plays the recording back, so the user hears
+   * how they sound; the level comes every `intervalMs` as `onAudioPlaybackDeviceTestVolume`
+   * (AUDIO_DEVICE_RECORD_FAILED when the microphone cannot be opened).
+   */
+  startAudioDeviceRecordTest(intervalMs: number): Promise<void> {
+    this.live();
+    return this.deviceTests.startRecord(intervalMs);
+  }
+
+  /** Stops recording before the 30 s and plays back what was recorded. */
+  stopAudioDeviceRecordAndPlayTest(): void {
+    this.live();
+    this.deviceTests.stopRecordAndPlay();
+  }
+
+  /** Ends the record test: stops the playback of the recording (or the recording itself). */
+  stopAudioDevicePlayTest(): void {
+    this.live();
+    this.deviceTests.stopPlay();
   }
 
   /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
@@ -427,6 +475,7 @@ export class RTCEngine {
     this.destroyed = true;
     this.room = null;
     this.rtm.forget();
+    this.deviceTests.destroy();
     this.hub.destroy();
     this.connection.close();
     this.emitter.clear();

@@ -41,6 +41,9 @@ export enum events {
   /** Capture of a local source stopped by itself (device gone, screen share ended in the
    * browser's UI): `{streamIndex, kind}`. */
   onTrackEnded = "onTrackEnded",
+  /** Every interval of a running audio device test: the level being played (or recorded), a
+   * number 0..255. */
+  onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume",
 }
 
 // Every server event except the SDK-internal subscriber offer must be an engine event.

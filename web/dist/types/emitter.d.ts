@@ -3,7 +3,7 @@
  * app bug cannot break the SDK's own bookkeeping that runs after an emit.
  */
 /** Any event handler. */
-export type Handler = (payload: any) => void;
+export type Handler = (...args: any[]) => void;
 /** Named events with any number of handlers each. */
 export declare class Emitter {
     private handlers;
@@ -11,8 +11,8 @@ export declare class Emitter {
     on(event: string, handler: Handler): void;
     /** Removes `handler` for `event`, or every handler of `event` when none is given. */
     off(event: string, handler?: Handler): void;
-    /** Calls every handler of `event` with `payload`. */
-    emit(event: string, payload?: unknown): void;
+    /** Calls every handler of `event` with `args` (one payload object for most events). */
+    emit(event: string, ...args: unknown[]): void;
     /** Forgets every handler. */
     clear(): void;
 }

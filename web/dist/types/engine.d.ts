@@ -33,6 +33,7 @@ export declare class RTCEngine {
     private visibleBeforeJoin;
     private destroyed;
     private parameters;
+    private readonly deviceTests;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
     /** Listens to an engine event (see `VERTC.events`). */
@@ -127,8 +128,26 @@ export declare class RTCEngine {
     setAudioCaptureDevice(deviceId: string): Promise<void>;
     /** Switches the camera (now if capturing, else for the next capture). */
     setVideoCaptureDevice(deviceId: string): Promise<void>;
-    /** Plays remote audio on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
+    /** Plays remote audio and device tests on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
     setAudioPlaybackDevice(deviceId: string): Promise<void>;
+    /**
+     * Plays the audio file at `url` in a loop on the playback device so the user can hear it,
+     * emitting `onAudioPlaybackDeviceTestVolume` (0..255) every `intervalMs` (REPEAT_DEVICE_TEST
+     * while any device test runs; LOAD_RESOURCES_FAILED when the file cannot be loaded).
+     */
+    startAudioPlaybackDeviceTest(url: string, intervalMs: number): Promise<void>;
+    /** Stops the playback device test. */
+    stopAudioPlaybackDeviceTest(): void;
+    /**
+     * Records the microphone for up to 30 s, then plays the recording back, so the user hears
+     * how they sound; the level comes every `intervalMs` as `onAudioPlaybackDeviceTestVolume`
+     * (AUDIO_DEVICE_RECORD_FAILED when the microphone cannot be opened).
+     */
+    startAudioDeviceRecordTest(intervalMs: number): Promise<void>;
+    /** Stops recording before the 30 s and plays back what was recorded. */
+    stopAudioDeviceRecordAndPlayTest(): void;
+    /** Ends the record test: stops the playback of the recording (or the recording itself). */
+    stopAudioDevicePlayTest(): void;
     /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
     setVideoEncoderConfig(config: VideoEncoderConfig): void;
     /** Shows local video of stream `index` in `config.renderDom` (element or id); no renderDom removes it. */

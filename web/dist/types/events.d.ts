@@ -34,5 +34,8 @@ export declare enum events {
     onPlayerEvent = "onPlayerEvent",
     /** Capture of a local source stopped by itself (device gone, screen share ended in the
      * browser's UI): `{streamIndex, kind}`. */
-    onTrackEnded = "onTrackEnded"
+    onTrackEnded = "onTrackEnded",
+    /** Every interval of a running audio device test: the level being played (or recorded), a
+     * number 0..255. */
+    onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume"
 }

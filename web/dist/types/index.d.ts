@@ -6,6 +6,7 @@ import { AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, E
 import { RTCEngine, type EngineConfig } from "./engine";
 import { RtcError } from "./errors";
 import { events } from "./events";
+import { NetworkQuality } from "./media/quality";
 import { enableDevices, enumerateAudioCaptureDevices, enumerateAudioPlaybackDevices, enumerateDevices, enumerateVideoCaptureDevices, isSupported } from "./media/devices";
 /** The `VERTC` object. */
 declare const VERTC: {
@@ -45,9 +46,10 @@ declare const VERTC: {
     SubtitleEventType: typeof SubtitleEventType;
     ReconnectReason: typeof ReconnectReason;
     SimulcastStreamType: typeof SimulcastStreamType;
+    NetworkQuality: typeof NetworkQuality;
 };
 export default VERTC;
-export { AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode, ForwardStreamError, ForwardStreamState, MediaType, PublicStreamType, ReconnectReason, RoomMode, RoomProfileType, SimulcastStreamType, StreamIndex, StreamRemoveReason, SubtitleEventType, SUBTITLE_MODE, USER_ONLINE_STATUS, UserOfflineReason, VideoRenderMode, VideoSourceType, events, RTCEngine, RtcError, };
+export { AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode, ForwardStreamError, ForwardStreamState, MediaType, NetworkQuality, PublicStreamType, ReconnectReason, RoomMode, RoomProfileType, SimulcastStreamType, StreamIndex, StreamRemoveReason, SubtitleEventType, SUBTITLE_MODE, USER_ONLINE_STATUS, UserOfflineReason, VideoRenderMode, VideoSourceType, events, RTCEngine, RtcError, };
 export type { EngineConfig };
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";

@@ -164,12 +164,21 @@ export class Players {
     for (const p of [...this.blocked]) if (!userId || p.userId === userId) p.play();
   }
 
-  /** Sends remote audio to another output device. */
+  /** The output device chosen with {@link setSinkId} (null: the system default). */
+  get outputId(): string | null {
+    return this.sinkId;
+  }
+
+  /** Sends remote audio to another output device ("default" is always accepted). */
   async setSinkId(deviceId: string): Promise<void> {
     const proto = HTMLMediaElement.prototype as any;
     if (typeof proto.setSinkId !== "function") throw rtcError(ErrorCode.NOT_SUPPORTED, "setAudioPlaybackDevice: this browser cannot choose the audio output device");
-    const outputs = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audiooutput");
-    if (!outputs.some((d) => d.deviceId === deviceId)) throw rtcError(ErrorCode.INVALID_DEVICE_ID, `setAudioPlaybackDevice: no audio output device has id ${deviceId}; pick one from enumerateAudioPlaybackDevices()`);
+    if (typeof deviceId !== "string") throw rtcError(ErrorCode.INVALID_DEVICE_ID, "setAudioPlaybackDevice: pass a deviceId from enumerateAudioPlaybackDevices()");
+    // Without microphone permission the browser may list no outputs; the default still exists.
+    if (deviceId !== "default") {
+      const outputs = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audiooutput");
+      if (!outputs.some((d) => d.deviceId === deviceId)) throw rtcError(ErrorCode.INVALID_DEVICE_ID, `setAudioPlaybackDevice: no audio output device has id ${deviceId}; pick one from enumerateAudioPlaybackDevices()`);
+    }
     this.sinkId = deviceId;
     await Promise.all([...this.audio.values()].map((p) => (p.el as any).setSinkId(deviceId)));
   }

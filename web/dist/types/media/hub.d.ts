@@ -13,7 +13,7 @@ export interface HubHooks {
     /** Sends a signalling request. */
     call: Call;
     /** Emits an engine event. */
-    emit(event: string, payload: unknown): void;
+    emit(event: string, ...args: unknown[]): void;
     /** The room, when joined. */
     room(): RoomState | null;
 }
@@ -32,11 +32,21 @@ export declare class MediaHub {
     private watchers;
     private statsTimer;
     private rates;
+    private uplink;
+    private downlink;
+    private audioReportMs;
+    private audioTimer;
+    private activeSpeaker;
     constructor(hooks: HubHooks);
     /** A local track changed: players and the publisher follow. */
     trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
     /** A room session started (a join or a rejoin). */
     joined(): void;
+    /**
+     * Reports audio levels every `intervalMs` in a room (`onAudioVolumeIndication`, and
+     * `onActiveSpeaker` when the loudest remote speaker changes); 0 or less turns it off.
+     */
+    setAudioReport(intervalMs: number): void;
     /** The room session ended: transports go, remote players empty. */
     left(): void;
     /**
@@ -55,5 +65,7 @@ export declare class MediaHub {
     private syncTracks;
     private setRemote;
     private route;
+    private startAudioReport;
+    private reportAudio;
     private reportStats;
 }

@@ -54,7 +54,9 @@ export declare class Players {
     videoElement(index: StreamIndex, userId: string | null): HTMLVideoElement | null;
     /** Retries players of `userId` (or all) that the browser refused to start. */
     play(userId?: string): void;
-    /** Sends remote audio to another output device. */
+    /** The output device chosen with {@link setSinkId} (null: the system default). */
+    get outputId(): string | null;
+    /** Sends remote audio to another output device ("default" is always accepted). */
     setSinkId(deviceId: string): Promise<void>;
     /** Removes every remote player's track (leaving the room); the players stay bound. */
     clearRemote(): void;
