@@ -64,7 +64,7 @@ export class RTCEngine {
     });
     this.hub = new MediaHub({
       call: (method, params) => this.connection.request(method, params),
-      emit: (event, payload) => this.emitter.emit(event, payload),
+      emit: (event, ...args) => this.emitter.emit(event, ...args),
       room: () => this.room,
     });
     this.rtm = new LoginSession(this.connection, () => this.closeIfIdle(), () => this.messageOptions());
@@ -430,6 +430,21 @@ export class RTCEngine {
   setVideoEncoderConfig(config: VideoEncoderConfig): void {
     this.live();
     this.hub.capture.encoderConfig = { ...config };
+  }
+
+  // ----- levels -----
+
+  /**
+   * Reports audio levels every `config.interval` ms while in a room: `onAudioVolumeIndication`
+   * with `[{userId, volume}]` (volume 0–255; the local user under its own id) and
+   * `onActiveSpeaker(roomId, userId)` when the loudest remote speaker changes. An interval of 0
+   * or less turns reports off; the shortest is 100 ms.
+   */
+  enableAudioPropertiesReport(config: { interval?: number } = {}): void {
+    this.live();
+    const interval = config?.interval ?? 1000;
+    if (typeof interval !== "number" || Number.isNaN(interval)) throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
+    this.hub.setAudioReport(interval);
   }
 
   // ----- rendering -----
