@@ -219,6 +219,19 @@ export class RTCEngine {
     await this.connection.request("setRemoteSimulcastStreamType", { userId, streamType });
   }
 
+  /**
+   * Sends the camera as three simulcast layers (full, half and quarter resolution), so each
+   * subscriber receives the one it picks with `setRemoteSimulcastStreamType` (HIGH by default).
+   * Call it before joining: the media transport keeps the layers it was set up with, so a
+   * change while publishing applies from the next join.
+   */
+  async enableSimulcastMode(enabled: boolean): Promise<void> {
+    this.live();
+    if (typeof enabled !== "boolean") throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
+    if (this.hub.publishing && this.hub.simulcast !== enabled) console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
+    this.hub.simulcast = enabled;
+  }
+
   // ----- messages in the room -----
 
   /** Sends a text message to `userId` in the room. */

@@ -76,6 +76,13 @@ export declare class RTCEngine {
     resumeAllSubscribedStream(mediaType?: MediaType): Promise<void>;
     /** Picks which simulcast layer of `userId`'s video to receive. */
     setRemoteSimulcastStreamType(userId: string, streamType: SimulcastStreamType): Promise<void>;
+    /**
+     * Sends the camera as three simulcast layers (full, half and quarter resolution), so each
+     * subscriber receives the one it picks with `setRemoteSimulcastStreamType` (HIGH by default).
+     * Call it before joining: the media transport keeps the layers it was set up with, so a
+     * change while publishing applies from the next join.
+     */
+    enableSimulcastMode(enabled: boolean): Promise<void>;
     /** Sends a text message to `userId` in the room. */
     sendUserMessage(userId: string, message: string): Promise<void>;
     /** Sends bytes to `userId` in the room. */
@@ -150,6 +157,15 @@ export declare class RTCEngine {
     stopAudioDevicePlayTest(): void;
     /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
     setVideoEncoderConfig(config: VideoEncoderConfig): void;
+    /**
+     * Reports audio levels every `config.interval` ms while in a room: `onAudioVolumeIndication`
+     * with `[{userId, volume}]` (volume 0–255; the local user under its own id) and
+     * `onActiveSpeaker(roomId, userId)` when the loudest remote speaker changes. An interval of 0
+     * or less turns reports off; the shortest is 100 ms.
+     */
+    enableAudioPropertiesReport(config?: {
+        interval?: number;
+    }): void;
     /** Shows local video of stream `index` in `config.renderDom` (element or id); no renderDom removes it. */
     setLocalVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void;
     /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives. */

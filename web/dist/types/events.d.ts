@@ -28,6 +28,12 @@ export declare enum events {
     onLocalStreamStats = "onLocalStreamStats",
     /** Every 2 s per subscribed user: `{userId, isScreen, audioStats, videoStats}`. */
     onRemoteStreamStats = "onRemoteStreamStats",
+    /** Every 2 s in a room: `(uplinkNetworkQuality, downlinkNetworkQuality)`, each a `NetworkQuality`. */
+    onNetworkQuality = "onNetworkQuality",
+    /** After `enableAudioPropertiesReport`, every interval: `([{userId, volume}])`, volume 0–255. */
+    onAudioVolumeIndication = "onAudioVolumeIndication",
+    /** The loudest remote speaker changed: `(roomId, userId)`. */
+    onActiveSpeaker = "onActiveSpeaker",
     /** A player could not start without a user gesture: `{userId, kind, streamIndex}`. */
     onAutoplayFailed = "onAutoplayFailed",
     /** A player changed state: `{userId, type, rawEvent}`. */

@@ -47,6 +47,8 @@ export class MediaHub {
   private watchers = new Map<string, () => void>();
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private rates = new Rates();
+  /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
+  simulcast = false;
   private uplink = new LinkMeter();
   private downlink = new LinkMeter();
   private audioReportMs = 0;
@@ -111,7 +113,7 @@ export class MediaHub {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call);
+      publisher = new Publisher(this.hooks.call, this.simulcast);
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
       const p = publisher;
@@ -125,6 +127,11 @@ export class MediaHub {
     }
     await publisher.ready;
     await this.syncTracks();
+  }
+
+  /** Whether the publisher transport is set up (or being set up). */
+  get publishing(): boolean {
+    return this.publisher !== null;
   }
 
   /** The SFU offers the subscriber transport. */

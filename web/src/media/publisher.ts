@@ -3,7 +3,8 @@
  * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
  * negotiated at once, whatever is published first, so publishing more later is a
  * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
- * is both captured and published.
+ * is both captured and published. With simulcast, the main video m-line sends three rids
+ * (`q`, `h`, `f`: quarter, half and full resolution), the names the SFU orders layers by.
  */
 import { ErrorCode, StreamIndex, TrackKind, type Methods, type PublishedTrack } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
@@ -20,6 +21,17 @@ const LINES: { index: StreamIndex; kind: Kind }[] = [
   { index: StreamIndex.STREAM_INDEX_SCREEN, kind: "video" },
 ];
 
+/**
+ * The simulcast layers of the main video, highest first: Chromium sends fewer layers for small
+ * pictures (two for 640x480, three from 960x540) and drops the last ones listed, so the full
+ * resolution is always among those sent.
+ */
+const SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: "f", scaleResolutionDownBy: 1 },
+  { rid: "h", scaleResolutionDownBy: 2 },
+  { rid: "q", scaleResolutionDownBy: 4 },
+];
+
 /** One publisher transport. */
 export class Publisher {
   /** The connection (for stats). */
@@ -31,10 +43,12 @@ export class Publisher {
   /** The video bitrate cap from `setVideoEncoderConfig`, in kbit/s. */
   maxKbps?: number;
 
-  constructor(call: Call) {
+  /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
+  constructor(call: Call, simulcast = false) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
-    this.transceivers = LINES.map(({ kind }) => {
-      const t = this.pc.addTransceiver(kind, { direction: "sendonly" });
+    this.transceivers = LINES.map(({ index, kind }) => {
+      const layered = simulcast && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
+      const t = this.pc.addTransceiver(kind, layered ? { direction: "sendonly", sendEncodings: SIMULCAST.map((e) => ({ ...e })) } : { direction: "sendonly" });
       if (kind === "video") preferH264ThenVp8(t);
       return t;
     });
@@ -65,7 +79,10 @@ export class Publisher {
   private async applyBitrate(sender: RTCRtpSender): Promise<void> {
     const params = sender.getParameters();
     if (!params.encodings?.length) return;
-    for (const e of params.encodings) e.maxBitrate = (this.maxKbps ?? 0) * 1000;
+    // Simulcast layers share the cap by their pixel counts.
+    const scale = (e: RTCRtpEncodingParameters) => 1 / (e.scaleResolutionDownBy ?? 1) ** 2;
+    const total = params.encodings.reduce((sum, e) => sum + scale(e), 0);
+    for (const e of params.encodings) e.maxBitrate = Math.round(((this.maxKbps ?? 0) * 1000 * scale(e)) / total);
     await sender.setParameters(params).catch(() => {});
   }
 

@@ -32,6 +32,8 @@ export declare class MediaHub {
     private watchers;
     private statsTimer;
     private rates;
+    /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
+    simulcast: boolean;
     private uplink;
     private downlink;
     private audioReportMs;
@@ -54,6 +56,8 @@ export declare class MediaHub {
      * and none is up, then sends what is captured. Resolves once media can flow.
      */
     publishChanged(): Promise<void>;
+    /** Whether the publisher transport is set up (or being set up). */
+    get publishing(): boolean;
     /** The SFU offers the subscriber transport. */
     subscriberOffer(offer: SubscriberOfferEvent): void;
     /** The received track of `userId`'s `kind` on `index`. */

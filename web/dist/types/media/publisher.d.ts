@@ -3,7 +3,8 @@
  * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
  * negotiated at once, whatever is published first, so publishing more later is a
  * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
- * is both captured and published.
+ * is both captured and published. With simulcast, the main video m-line sends three rids
+ * (`q`, `h`, `f`: quarter, half and full resolution), the names the SFU orders layers by.
  */
 import { StreamIndex, type Methods } from "../generated/protocol";
 import type { Kind } from "./capture";
@@ -19,7 +20,8 @@ export declare class Publisher {
     private closed;
     /** The video bitrate cap from `setVideoEncoderConfig`, in kbit/s. */
     maxKbps?: number;
-    constructor(call: Call);
+    /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
+    constructor(call: Call, simulcast?: boolean);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */
