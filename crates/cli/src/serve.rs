@@ -30,6 +30,9 @@ pub(crate) struct ServeArgs {
     /// Most users in one room.
     #[arg(long)]
     max_room_users: Option<usize>,
+    /// Most sessions with media on this server; joins beyond it fail with ICE_SERVER_WRONG.
+    #[arg(long)]
+    max_media_sessions: Option<usize>,
     /// How long a dropped user keeps their place, in milliseconds.
     #[arg(long)]
     reconnect_grace_ms: Option<u64>,
@@ -80,6 +83,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(n) = args.max_room_users {
         config.max_room_users = n;
+    }
+    if let Some(n) = args.max_media_sessions {
+        config.max_media_sessions = n;
     }
     if let Some(ms) = args.reconnect_grace_ms {
         config.reconnect_grace_ms = ms;

@@ -24,6 +24,9 @@ pub struct Config {
     pub openapi_keys: Vec<ApiCredentials>,
     /// Most users in one room.
     pub max_room_users: usize,
+    /// Most sessions with media transports on this server at once; a join beyond it fails
+    /// with ICE_SERVER_WRONG, so a full server says so at once instead of degrading everyone.
+    pub max_media_sessions: usize,
     /// How long a user whose connection dropped keeps their place, in milliseconds.
     pub reconnect_grace_ms: u64,
     /// How often the server pings each client, in milliseconds.
@@ -81,6 +84,7 @@ impl Default for Config {
             apps: Vec::new(),
             openapi_keys: Vec::new(),
             max_room_users: 10_000,
+            max_media_sessions: 10_000,
             reconnect_grace_ms: 20_000,
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
@@ -171,6 +175,9 @@ impl Config {
         }
         if self.max_room_users == 0 {
             return Err(ConfigError::Zero("max-room-users"));
+        }
+        if self.max_media_sessions == 0 {
+            return Err(ConfigError::Zero("max-media-sessions"));
         }
         if self.ping_interval_ms == 0 {
             return Err(ConfigError::Zero("ping-interval-ms"));

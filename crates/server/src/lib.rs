@@ -169,6 +169,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         SfuConfig {
             bind: rtc_bind,
             public_ip: config.public_ip,
+            max_peers: config.max_media_sessions,
         },
         metrics.sfu.clone(),
     )

@@ -164,6 +164,26 @@ async fn a_full_room_is_join_room_failed() {
 }
 
 #[tokio::test]
+async fn a_server_out_of_media_sessions_is_ice_server_wrong() {
+    let server = TestServer::with(|c| c.max_media_sessions = 2).await;
+    let (alice, _a) = server.joined("one", "alice").await;
+    let _b = server.joined("two", "bob").await;
+    let e = join_error(
+        &server,
+        APP_ID,
+        Some(&token("three", "carol")),
+        "three",
+        user_info("carol"),
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::IceServerWrong);
+    assert!(e.message.contains("full"), "{e}");
+    // The refused join left nothing behind, and a place freed by a leave is taken again.
+    alice.leave_room().await.unwrap();
+    let _c = server.joined("three", "carol").await;
+}
+
+#[tokio::test]
 async fn a_draining_server_refuses_joins_but_keeps_rooms() {
     let server = TestServer::start().await;
     let (alice, _events) = server.joined("drain", "alice").await;

@@ -49,6 +49,8 @@ pub(super) struct Engine {
     pub(super) transports: Vec<Option<Transport>>,
     free: Vec<u32>,
     pub(super) peers: HashMap<PeerId, Peer>,
+    /// Most peers at once; [`Engine::open`] refuses more.
+    pub(super) max_peers: usize,
     pub(super) sources: Sources,
     demux: Demux,
     /// Transports with packets queued since their last drain.
@@ -75,6 +77,7 @@ impl Engine {
         factory: RtcFactory,
         local_udp: SocketAddr,
         local_tcp: Option<SocketAddr>,
+        max_peers: usize,
         metrics: SfuMetrics,
         now: Instant,
     ) -> Self {
@@ -85,6 +88,7 @@ impl Engine {
             transports: Vec::new(),
             free: Vec::new(),
             peers: HashMap::new(),
+            max_peers,
             sources: Sources::default(),
             demux: Demux::default(),
             dirty: Vec::new(),
@@ -399,7 +403,13 @@ impl Engine {
     /// Carries out one command from the handle.
     pub(super) fn handle_command(&mut self, now: Instant, command: Command) {
         match command {
-            Command::Open { peer, events } => self.open(peer, events),
+            Command::Open {
+                peer,
+                events,
+                reply,
+            } => {
+                let _ = reply.send(self.open(peer, events));
+            }
             Command::Close { peer } => self.close(peer),
             Command::PublisherOffer {
                 peer,

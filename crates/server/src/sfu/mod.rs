@@ -85,6 +85,9 @@ pub(crate) struct SfuConfig {
     pub(crate) bind: SocketAddr,
     /// The address advertised in candidates instead of the bound IP (1:1 NAT, or a relay).
     pub(crate) public_ip: Option<IpAddr>,
+    /// Most peers (clients in a room) at once: beyond it a join is refused rather than every
+    /// call on the server degrading.
+    pub(crate) max_peers: usize,
 }
 
 /// Why a media request failed.
@@ -105,6 +108,9 @@ pub(crate) enum SfuError {
     /// The SFU task is gone (shutting down).
     #[error("the media server is shutting down")]
     Closed,
+    /// As many peers as `max_peers` already have media transports.
+    #[error("the media server is full ({0} sessions with media)")]
+    Full(usize),
 }
 
 /// What the SFU tells one client's session.
@@ -128,6 +134,7 @@ pub(crate) enum Command {
     Open {
         peer: PeerId,
         events: mpsc::Sender<PeerEvent>,
+        reply: oneshot::Sender<Result<(), SfuError>>,
     },
     /// See [`Sfu::close`].
     Close { peer: PeerId },
@@ -210,6 +217,7 @@ impl Sfu {
             factory,
             advertised_udp,
             Some(advertised_tcp),
+            config.max_peers,
             metrics,
             Instant::now(),
         );
@@ -237,8 +245,21 @@ impl Sfu {
     }
 
     /// Registers a peer; what the SFU has to tell it arrives on `events`.
-    pub(crate) async fn open(&self, peer: PeerId, events: mpsc::Sender<PeerEvent>) {
-        let _ = self.commands.send(Command::Open { peer, events }).await;
+    pub(crate) async fn open(
+        &self,
+        peer: PeerId,
+        events: mpsc::Sender<PeerEvent>,
+    ) -> Result<(), SfuError> {
+        let (reply, opened) = oneshot::channel();
+        self.commands
+            .send(Command::Open {
+                peer,
+                events,
+                reply,
+            })
+            .await
+            .map_err(|_| SfuError::Closed)?;
+        opened.await.map_err(|_| SfuError::Closed)?
     }
 
     /// Closes both transports of a peer and stops everything forwarded from or to it.

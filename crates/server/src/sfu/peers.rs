@@ -14,7 +14,7 @@ use super::engine::Engine;
 use super::forward::{Continuation, Flow};
 use super::source::{Feed, SourceId};
 use super::transport::{Side, TransportId};
-use super::{ForwardMode, PeerEvent, PeerId, Source};
+use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
 
 /// One client as the SFU knows it.
 pub(super) struct Peer {
@@ -30,13 +30,20 @@ pub(super) struct Peer {
 }
 
 impl Engine {
-    /// Registers a peer (again: a re-open keeps its transports, with new events).
-    pub(super) fn open(&mut self, peer: PeerId, events: mpsc::Sender<PeerEvent>) {
+    /// Registers a peer (again: a re-open keeps its transports, with new events). A new peer
+    /// beyond `max_peers` is refused.
+    pub(super) fn open(
+        &mut self,
+        peer: PeerId,
+        events: mpsc::Sender<PeerEvent>,
+    ) -> Result<(), SfuError> {
+        let full = self.peers.len() >= self.max_peers;
         match self.peers.get_mut(&peer) {
             Some(existing) => {
                 existing.events = events;
                 existing.outbox.clear();
             }
+            None if full => return Err(SfuError::Full(self.max_peers)),
             None => {
                 let state = Peer {
                     events,
@@ -49,6 +56,7 @@ impl Engine {
                 self.peers.insert(peer, state);
             }
         }
+        Ok(())
     }
 
     /// Sends `event` to `peer`'s session without waiting: kept in order in an outbox while

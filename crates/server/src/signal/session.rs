@@ -32,6 +32,7 @@ fn media_error(e: SfuError) -> RtcError {
         }
         SfuError::UnknownPeer => ErrorCode::NotConnectedYet,
         SfuError::Closed => ErrorCode::PublishFailed,
+        SfuError::Full(_) => ErrorCode::IceServerWrong,
     };
     RtcError::new(code, e.to_string())
 }
@@ -385,7 +386,7 @@ impl Session {
                 .unwrap_or(true),
         };
         // The peer exists before the room can ask the SFU to forward to or from it.
-        self.open_media().await;
+        self.open_media().await?;
         let mut command = Command::Session {
             link: self.link.clone(),
             request: SessionRequest::Join(args),
@@ -466,12 +467,22 @@ impl Session {
         .await
     }
 
-    async fn open_media(&mut self) {
+    /// Gives the session its place on the SFU; a server that cannot take it refuses the join
+    /// with ICE_SERVER_WRONG, the contract's "no media node for this join".
+    async fn open_media(&mut self) -> Result<(), RtcError> {
         if !self.media.open {
             let events = self.media.events.clone();
-            self.ctx.sfu.open(self.peer(), events).await;
+            if let Err(e) = self.ctx.sfu.open(self.peer(), events).await {
+                return Err(RtcError::new(
+                    ErrorCode::IceServerWrong,
+                    format!(
+                        "joinRoom: no media transport for this session: {e}; try again later or another server"
+                    ),
+                ));
+            }
             self.media.open = true;
         }
+        Ok(())
     }
 
     async fn close_media(&mut self) {

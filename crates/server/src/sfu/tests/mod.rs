@@ -27,6 +27,7 @@ pub(super) async fn start(public_ip: Option<std::net::IpAddr>) -> (Sfu, SfuMetri
     let config = SfuConfig {
         bind: "127.0.0.1:0".parse().expect("an address"),
         public_ip,
+        max_peers: 1000,
     };
     let sfu = Sfu::start_with_metrics(config, metrics.clone())
         .await
@@ -36,7 +37,7 @@ pub(super) async fn start(public_ip: Option<std::net::IpAddr>) -> (Sfu, SfuMetri
 
 pub(super) async fn open(sfu: &Sfu, peer: PeerId) -> mpsc::Receiver<PeerEvent> {
     let (tx, rx) = mpsc::channel(16);
-    sfu.open(peer, tx).await;
+    sfu.open(peer, tx).await.expect("the SFU takes the peer");
     rx
 }
 
