@@ -249,13 +249,10 @@ export class MediaHub {
     if (publisher) {
       for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN]) {
         if (!room.published[index]) continue;
-        const audio = publisher.sender(index, "audio");
-        const video = publisher.sender(index, "video");
-        for (const [kind, sender] of [["audio", audio], ["video", video]] as const) {
-          if (sender?.track) await sender.getStats().then((r) => this.uplink.add(`${index}${kind}`, r, "up"), () => {});
-        }
-        const audioStats = audio?.track ? await localAudioStats(audio, this.rates, `l${index}a`).catch(() => undefined) : undefined;
-        const videoStats = video?.track ? await localVideoStats(video, this.rates, `l${index}v`).catch(() => undefined) : undefined;
+        const audio = await this.senderStats(publisher, index, "audio");
+        const video = await this.senderStats(publisher, index, "video");
+        const audioStats = audio ? localAudioStats(audio, this.rates, `l${index}a`) : undefined;
+        const videoStats = video ? localVideoStats(video, this.rates, `l${index}v`) : undefined;
         if (audioStats || videoStats) this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
       }
     }
@@ -267,14 +264,28 @@ export class MediaHub {
       streams.set(key, s);
     }
     for (const s of streams.values()) {
-      const audioStats = s.audio ? await remoteTrackStats(s.audio, this.rates).catch(() => undefined) : undefined;
-      const videoStats = s.video ? await remoteTrackStats(s.video, this.rates).catch(() => undefined) : undefined;
+      const audioStats = s.audio && (await this.receiverStats(s.audio));
+      const videoStats = s.video && (await this.receiverStats(s.video));
       this.hooks.emit("onRemoteStreamStats", { userId: s.userId, isScreen: isScreen(s.index), audioStats, videoStats });
-    }
-    for (const t of this.remote.values()) {
-      await t.receiver.getStats().then((r) => this.downlink.add(remoteKey(t.userId, t.index, t.kind), r, "down"), () => {});
     }
     if (this.hooks.room() !== room) return;
     this.hooks.emit("onNetworkQuality", grade(this.uplink.end()), grade(this.downlink.end()));
+  }
+
+  /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
+  private async senderStats(publisher: Publisher, index: StreamIndex, kind: Kind): Promise<RTCStatsReport | null> {
+    const sender = publisher.sender(index, kind);
+    if (!sender?.track) return null;
+    const report = await sender.getStats().catch(() => null);
+    if (report) this.uplink.add(`${index}${kind}`, report, "up");
+    return report;
+  }
+
+  /** A received track's figures, its report counted into the downlink's quality. */
+  private async receiverStats(t: RemoteTrack): Promise<object | undefined> {
+    const report = await t.receiver.getStats().catch(() => null);
+    if (!report) return undefined;
+    this.downlink.add(remoteKey(t.userId, t.index, t.kind), report, "down");
+    return remoteTrackStats(t, report, this.rates);
   }
 }

@@ -15,8 +15,7 @@ const FIRST_FRAME_POLL_MS = 40;
 const FIRST_FRAME_GIVE_UP_MS = 120_000;
 
 /** The inbound or outbound RTP entry of a single-track report. */
-async function rtpEntry(target: RTCRtpSender | RTCRtpReceiver, type: "inbound-rtp" | "outbound-rtp"): Promise<{ rtp: any; report: RTCStatsReport } | null> {
-  const report = await target.getStats();
+function rtpEntry(report: RTCStatsReport, type: "inbound-rtp" | "outbound-rtp"): { rtp: any; report: RTCStatsReport } | null {
   let rtp: any = null;
   report.forEach((s: any) => {
     if (s.type === type && (!rtp || (s.bytesSent ?? s.bytesReceived ?? 0) > (rtp.bytesSent ?? rtp.bytesReceived ?? 0))) rtp = s;
@@ -41,17 +40,17 @@ class Rates {
   }
 }
 
-/** Audio figures of a local stream. */
-export async function localAudioStats(sender: RTCRtpSender, rates: Rates, key: string): Promise<object | undefined> {
-  const e = await rtpEntry(sender, "outbound-rtp");
+/** Audio figures of a local stream, from its sender's stats report. */
+export function localAudioStats(report: RTCStatsReport, rates: Rates, key: string): object | undefined {
+  const e = rtpEntry(report, "outbound-rtp");
   if (!e) return undefined;
   const { rtp } = e;
   return { sendKBitrate: rates.kbps(key, rtp.bytesSent ?? 0, rtp.timestamp), bytesSent: rtp.bytesSent ?? 0, packetsSent: rtp.packetsSent ?? 0, codec: codecOf(e.report, rtp) };
 }
 
-/** Video figures of a local stream. */
-export async function localVideoStats(sender: RTCRtpSender, rates: Rates, key: string): Promise<object | undefined> {
-  const e = await rtpEntry(sender, "outbound-rtp");
+/** Video figures of a local stream, from its sender's stats report. */
+export function localVideoStats(report: RTCStatsReport, rates: Rates, key: string): object | undefined {
+  const e = rtpEntry(report, "outbound-rtp");
   if (!e) return undefined;
   const { rtp } = e;
   return {
@@ -65,9 +64,9 @@ export async function localVideoStats(sender: RTCRtpSender, rates: Rates, key: s
   };
 }
 
-/** Figures of one received track. */
-export async function remoteTrackStats(t: RemoteTrack, rates: Rates): Promise<object | undefined> {
-  const e = await rtpEntry(t.receiver, "inbound-rtp");
+/** Figures of one received track, from its receiver's stats report. */
+export function remoteTrackStats(t: RemoteTrack, report: RTCStatsReport, rates: Rates): object | undefined {
+  const e = rtpEntry(report, "inbound-rtp");
   if (!e) return undefined;
   const { rtp } = e;
   const common = {
@@ -86,7 +85,7 @@ export { Rates };
 
 /** A received track's progress counter: frames decoded for video, packets for audio. */
 async function progress(receiver: RTCRtpReceiver, kind: Kind): Promise<{ count: number; width: number; height: number }> {
-  const e = await rtpEntry(receiver, "inbound-rtp");
+  const e = rtpEntry(await receiver.getStats(), "inbound-rtp");
   const rtp = e?.rtp;
   return { count: (kind === "video" ? rtp?.framesDecoded : rtp?.packetsReceived) ?? 0, width: rtp?.frameWidth ?? 0, height: rtp?.frameHeight ?? 0 };
 }

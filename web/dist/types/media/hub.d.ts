@@ -72,4 +72,8 @@ export declare class MediaHub {
     private startAudioReport;
     private reportAudio;
     private reportStats;
+    /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
+    private senderStats;
+    /** A received track's figures, its report counted into the downlink's quality. */
+    private receiverStats;
 }

@@ -12,12 +12,12 @@ declare class Rates {
     private last;
     kbps(key: string, bytes: number, at: number): number;
 }
-/** Audio figures of a local stream. */
-export declare function localAudioStats(sender: RTCRtpSender, rates: Rates, key: string): Promise<object | undefined>;
-/** Video figures of a local stream. */
-export declare function localVideoStats(sender: RTCRtpSender, rates: Rates, key: string): Promise<object | undefined>;
-/** Figures of one received track. */
-export declare function remoteTrackStats(t: RemoteTrack, rates: Rates): Promise<object | undefined>;
+/** Audio figures of a local stream, from its sender's stats report. */
+export declare function localAudioStats(report: RTCStatsReport, rates: Rates, key: string): object | undefined;
+/** Video figures of a local stream, from its sender's stats report. */
+export declare function localVideoStats(report: RTCStatsReport, rates: Rates, key: string): object | undefined;
+/** Figures of one received track, from its receiver's stats report. */
+export declare function remoteTrackStats(t: RemoteTrack, report: RTCStatsReport, rates: Rates): object | undefined;
 export { Rates };
 /**
  * Calls `first` once `t` decodes its first video frame (receives its first audio). A receiver
