@@ -117,6 +117,7 @@ export class MediaHub {
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
       const p = publisher;
+      p.onFailed = (why) => this.publisherFailed(p, why);
       p.ready.catch(() => {
         // A failed setup is retried by the next publish.
         if (this.publisher === p) {
@@ -129,14 +130,41 @@ export class MediaHub {
     await this.syncTracks();
   }
 
+  /** A connected publisher transport failed: a new one takes over what is published. */
+  private publisherFailed(p: Publisher, why: string): void {
+    if (this.publisher !== p) return;
+    console.warn(`[chorus] the publisher transport ${why}; setting up a new one`);
+    this.publisher = null;
+    void this.republish(0);
+  }
+
+  /** Sets up a publisher transport again, retrying while signalling cannot reach the server. */
+  private async republish(attempt: number): Promise<void> {
+    if (!this.hooks.room() || this.publisher) return;
+    try {
+      await this.publishChanged();
+    } catch (e) {
+      console.warn("[chorus] republish:", (e as Error).message);
+      if (attempt < 8) setTimeout(() => void this.republish(attempt + 1), 500 * 2 ** Math.min(attempt, 4));
+    }
+  }
+
   /** Whether the publisher transport is set up (or being set up). */
   get publishing(): boolean {
     return this.publisher !== null;
   }
 
-  /** The SFU offers the subscriber transport. */
+  /**
+   * The SFU offers the subscriber transport. An offer for a new transport (the SFU remakes one
+   * that failed: new ICE credentials and DTLS session) gets a new connection; a browser cannot
+   * move an established DTLS session over.
+   */
   subscriberOffer(offer: SubscriberOfferEvent): void {
     if (!this.hooks.room()) return;
+    if (this.subscriber && !this.subscriber.continues(offer.sdp)) {
+      this.subscriber.close();
+      this.subscriber = null;
+    }
     if (!this.subscriber) {
       const sub = new Subscriber(this.hooks.call);
       sub.onTracks = (tracks) => {

@@ -32,6 +32,13 @@ const SIMULCAST: RTCRtpEncodingParameters[] = [
   { rid: "q", scaleResolutionDownBy: 4 },
 ];
 
+/**
+ * How long the transport may stay disconnected before it counts as failed. The browser fails it
+ * only when ICE consent expires (30 s), and by then the SFU has long forgotten it (it drops a
+ * transport after about 15 s without checks), so waiting longer only loses media.
+ */
+const DISCONNECTED_LIMIT_MS = 10_000;
+
 /** One publisher transport. */
 export class Publisher {
   /** The connection (for stats). */
@@ -42,6 +49,9 @@ export class Publisher {
   private closed = false;
   /** The video bitrate cap from `setVideoEncoderConfig`, in kbit/s. */
   maxKbps?: number;
+  /** Called once when the connected transport fails (media stopped flowing for good). */
+  onFailed: (why: string) => void = () => {};
+  private disconnected: ReturnType<typeof setTimeout> | null = null;
 
   /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
   constructor(call: Call, simulcast = false) {
@@ -53,6 +63,7 @@ export class Publisher {
       return t;
     });
     this.ready = this.negotiate(call);
+    this.pc.onconnectionstatechange = () => this.watch();
   }
 
   /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
@@ -73,7 +84,24 @@ export class Publisher {
   /** Closes the transport. */
   close(): void {
     this.closed = true;
+    if (this.disconnected) clearTimeout(this.disconnected);
     this.pc.close();
+  }
+
+  private watch(): void {
+    const state = this.pc.connectionState;
+    if (this.disconnected && state !== "disconnected") {
+      clearTimeout(this.disconnected);
+      this.disconnected = null;
+    }
+    if (state === "failed") this.fail("failed");
+    else if (state === "disconnected") this.disconnected ??= setTimeout(() => this.fail(`disconnected for ${DISCONNECTED_LIMIT_MS / 1000} s`), DISCONNECTED_LIMIT_MS);
+  }
+
+  private fail(why: string): void {
+    if (this.closed) return;
+    this.close();
+    this.onFailed(why);
   }
 
   private async applyBitrate(sender: RTCRtpSender): Promise<void> {

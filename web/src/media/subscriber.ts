@@ -41,11 +41,19 @@ export class Subscriber {
   onError: (error: Error) => void = () => {};
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The ICE username fragment of the SFU's first offer: one per transport. */
+  private ufrag: string | null = null;
 
   constructor(private readonly call: Call) {}
 
+  /** Whether `sdp` renegotiates this transport rather than offering a new one. */
+  continues(sdp: string): boolean {
+    return this.ufrag === null || iceUfrag(sdp) === this.ufrag;
+  }
+
   /** Answers `offer`, after any offer still being answered. */
   handleOffer(offer: SubscriberOfferEvent): Promise<void> {
+    this.ufrag ??= iceUfrag(offer.sdp);
     this.queue = this.queue.then(() => this.answer(offer)).catch((e) => {
       if (!this.closed) this.onError(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "answering the SFU's offer failed"));
     });
@@ -78,4 +86,9 @@ export class Subscriber {
     this.tracks = tracks;
     this.onTracks(tracks);
   }
+}
+
+/** The first `a=ice-ufrag` of an SDP. */
+function iceUfrag(sdp: string): string | null {
+  return /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] ?? null;
 }

@@ -19,7 +19,8 @@ export function chorusBinary() {
 
 /** Starts a server; resolves with {url, appId, appKey, stop()}. `args` are extra flags. */
 export function startServer(args = []) {
-  const child = spawn(chorusBinary(), ["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0", ...args], {
+  const rtcPort = args.includes("--rtc-port") ? [] : ["--rtc-port", "0"];
+  const child = spawn(chorusBinary(), ["serve", "--listen", "127.0.0.1:0", ...rtcPort, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });

@@ -56,9 +56,17 @@ export declare class MediaHub {
      * and none is up, then sends what is captured. Resolves once media can flow.
      */
     publishChanged(): Promise<void>;
+    /** A connected publisher transport failed: a new one takes over what is published. */
+    private publisherFailed;
+    /** Sets up a publisher transport again, retrying while signalling cannot reach the server. */
+    private republish;
     /** Whether the publisher transport is set up (or being set up). */
     get publishing(): boolean;
-    /** The SFU offers the subscriber transport. */
+    /**
+     * The SFU offers the subscriber transport. An offer for a new transport (the SFU remakes one
+     * that failed: new ICE credentials and DTLS session) gets a new connection; a browser cannot
+     * move an established DTLS session over.
+     */
     subscriberOffer(offer: SubscriberOfferEvent): void;
     /** The received track of `userId`'s `kind` on `index`. */
     remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null;

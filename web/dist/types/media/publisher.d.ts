@@ -20,6 +20,9 @@ export declare class Publisher {
     private closed;
     /** The video bitrate cap from `setVideoEncoderConfig`, in kbit/s. */
     maxKbps?: number;
+    /** Called once when the connected transport fails (media stopped flowing for good). */
+    onFailed: (why: string) => void;
+    private disconnected;
     /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
     constructor(call: Call, simulcast?: boolean);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
@@ -28,6 +31,8 @@ export declare class Publisher {
     sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined;
     /** Closes the transport. */
     close(): void;
+    private watch;
+    private fail;
     private applyBitrate;
     private negotiate;
 }

@@ -35,7 +35,11 @@ export declare class Subscriber {
     onError: (error: Error) => void;
     private queue;
     private closed;
+    /** The ICE username fragment of the SFU's first offer: one per transport. */
+    private ufrag;
     constructor(call: Call);
+    /** Whether `sdp` renegotiates this transport rather than offering a new one. */
+    continues(sdp: string): boolean;
     /** Answers `offer`, after any offer still being answered. */
     handleOffer(offer: SubscriberOfferEvent): Promise<void>;
     /** Closes the transport. */
