@@ -179,6 +179,16 @@ pub(crate) fn print_ready_events(
     None
 }
 
+/// Resolves after `duration` seconds, or on Ctrl-C when there is none.
+async fn run_out(duration: Option<f64>) {
+    match duration {
+        Some(secs) => tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await,
+        None => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// Prints events for `duration` seconds (until Ctrl-C without one), or until one ends the
 /// run (exit 3) or the stream ends.
 pub(crate) async fn print_events_for(
@@ -186,14 +196,7 @@ pub(crate) async fn print_events_for(
     duration: Option<f64>,
     ending: &[ErrorCode],
 ) -> Option<ExitCode> {
-    let until = async {
-        match duration {
-            Some(secs) => tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    };
+    let until = run_out(duration);
     tokio::pin!(until);
     loop {
         tokio::select! {
@@ -216,14 +219,7 @@ async fn react_for(
     duration: Option<f64>,
     plan: &mut media::MediaPlan,
 ) -> Option<ExitCode> {
-    let until = async {
-        match duration {
-            Some(secs) => tokio::time::sleep(Duration::from_secs_f64(secs.max(0.0))).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    };
+    let until = run_out(duration);
     tokio::pin!(until);
     loop {
         tokio::select! {
