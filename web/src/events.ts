@@ -18,6 +18,10 @@ export enum events {
   onUserStopAudioCapture = "onUserStopAudioCapture",
   onError = "onError",
   onTokenWillExpire = "onTokenWillExpire",
+  /** The token's publish privilege ends in 30 s: `{expireAt}`; call `updateToken` to keep publishing. */
+  onTokenPublishPrivilegeWillExpire = "onTokenPublishPrivilegeWillExpire",
+  /** The publish privilege ended and what it covered was unpublished: `{expireAt}`. */
+  onTokenPublishPrivilegeDidExpired = "onTokenPublishPrivilegeDidExpired",
   onUserMessageReceived = "onUserMessageReceived",
   onUserBinaryMessageReceived = "onUserBinaryMessageReceived",
   onRoomMessageReceived = "onRoomMessageReceived",

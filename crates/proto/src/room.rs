@@ -166,3 +166,14 @@ pub struct TokenWillExpireEvent {
     /// When it expires, unix seconds.
     pub expire_at: u64,
 }
+
+/// `onTokenPublishPrivilegeWillExpire` / `onTokenPublishPrivilegeDidExpired`: the token's
+/// privilege to publish (audio, video, or both) ends soon, or has ended and what it covered was
+/// unpublished (`StreamRemoveReason` TOKEN_PRIVILEGE_EXPIRED). `updateToken` with a token that
+/// extends it, then publish again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishPrivilegeExpiryEvent {
+    /// When the privilege ends, unix seconds.
+    pub expire_at: u64,
+}

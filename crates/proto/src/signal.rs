@@ -115,6 +115,10 @@ events! {
     "onError" => Error(ErrorEvent),
     /// The room token expires in 30 seconds.
     "onTokenWillExpire" => TokenWillExpire(TokenWillExpireEvent),
+    /// The token's publish privilege ends in 30 seconds.
+    "onTokenPublishPrivilegeWillExpire" => TokenPublishPrivilegeWillExpire(PublishPrivilegeExpiryEvent),
+    /// The token's publish privilege ended; what it covered was unpublished.
+    "onTokenPublishPrivilegeDidExpired" => TokenPublishPrivilegeDidExpired(PublishPrivilegeExpiryEvent),
     /// A text message from a user in the room.
     "onUserMessageReceived" => UserMessageReceived(MessageEvent),
     /// Bytes (base64) from a user in the room.

@@ -1,5 +1,6 @@
 //! Tokens in a room: updateToken rules, onTokenWillExpire before expiry, TOKEN_EXPIRED and
-//! removal at expiry, and a timely update keeping the user in.
+//! removal at expiry, a timely update keeping the user in, and publish privileges that lapse
+//! while the user stays.
 
 mod common;
 
@@ -161,4 +162,66 @@ async fn publishing_needs_the_publish_privilege() {
         .unwrap();
     let e = engine.publish_screen(MediaType::Audio).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PublishFailed);
+}
+
+#[tokio::test]
+async fn a_lapsing_publish_privilege_warns_unpublishes_and_a_new_token_restores_it() {
+    let server = TestServer::with(|c| c.token_warn_secs = 2).await;
+    let (_bob, mut bob_events) = server.joined("lapse", "bob").await;
+    let alice = server.engine();
+    let mut alice_events = alice.events();
+    let until = (now() + 3) as u32;
+    let short = AccessToken::new(APP_ID, APP_KEY, "lapse", "alice")
+        .add_privilege(Privilege::PublishStream, until)
+        .add_privilege(Privilege::SubscribeStream, 0)
+        .serialize()
+        .unwrap();
+    alice
+        .join_room(
+            Some(&short),
+            "lapse",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
+        .await
+        .unwrap();
+    alice.publish_stream(MediaType::Audio).await.unwrap();
+
+    let warned = wait_for(&mut alice_events, |e| match e {
+        Event::TokenPublishPrivilegeWillExpire(w) => Some(w.expire_at),
+        _ => None,
+    })
+    .await;
+    assert_eq!(warned, u64::from(until));
+    let ended = wait_for(&mut alice_events, |e| match e {
+        Event::TokenPublishPrivilegeDidExpired(w) => Some(w.expire_at),
+        _ => None,
+    })
+    .await;
+    assert_eq!(ended, u64::from(until));
+    let gone = wait_for(&mut bob_events, |e| match e {
+        Event::UserUnpublishStream(u) => Some((u.user_id.clone(), u.reason)),
+        Event::UserLeave(_) => panic!("alice stays in the room"),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        gone,
+        (
+            "alice".to_owned(),
+            chorus_proto::StreamRemoveReason::TokenPrivilegeExpired
+        )
+    );
+
+    // Still in the room, no longer allowed to publish, until a new token says otherwise.
+    let e = alice.publish_stream(MediaType::Audio).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::PublishFailed);
+    alice.update_token(&token("lapse", "alice")).await.unwrap();
+    alice.publish_stream(MediaType::Audio).await.unwrap();
+    let back = wait_for(&mut bob_events, |e| match e {
+        Event::UserPublishStream(p) => Some(p.user_id.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(back, "alice");
 }

@@ -532,6 +532,12 @@ export type TokenWillExpireEvent = {
  */
 expireAt: number, };
 
+export type PublishPrivilegeExpiryEvent = { 
+/**
+ * When the privilege ends, unix seconds.
+ */
+expireAt: number, };
+
 export type MessageEvent = { 
 /**
  * The sender (for messages sent through the OpenAPI, its `From`).
@@ -593,6 +599,8 @@ export interface Events {
   onUserStopAudioCapture: UserCaptureEvent;
   onError: ErrorEvent;
   onTokenWillExpire: TokenWillExpireEvent;
+  onTokenPublishPrivilegeWillExpire: PublishPrivilegeExpiryEvent;
+  onTokenPublishPrivilegeDidExpired: PublishPrivilegeExpiryEvent;
   onUserMessageReceived: MessageEvent;
   onUserBinaryMessageReceived: MessageEvent;
   onRoomMessageReceived: MessageEvent;

@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, JoinRoomResult, RtcError, StreamIndex, StreamRemoveReason,
-    TokenWillExpireEvent, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
+    ErrorCode, ErrorEvent, Event, JoinRoomResult, PublishPrivilegeExpiryEvent, RtcError,
+    StreamIndex, StreamRemoveReason, TokenWillExpireEvent, UserInfo, UserJoinedEvent,
+    UserLeaveEvent, UserOfflineReason,
 };
 
 use super::Hook;
@@ -207,7 +208,11 @@ impl Room {
                 let warn = expiry
                     .filter(|_| !p.warned)
                     .map(|t| t.saturating_sub(self.settings.warn_before));
-                [grace, warn, expiry]
+                let publish_end = p.grant.next_publish_end(p.publish_enforced);
+                let publish_warn = publish_end
+                    .filter(|&end| p.publish_warned < end)
+                    .map(|t| t.saturating_sub(self.settings.warn_before));
+                [grace, warn, expiry, publish_warn, publish_end]
             })
             .flatten()
             .min();
@@ -225,10 +230,31 @@ impl Room {
         self.next_timeout = None;
         let mut dropped = Vec::new();
         let mut expired = Vec::new();
+        let mut lapsed = Vec::new();
         for (user, p) in &mut self.users {
             if p.dropped_at.is_some_and(|t| t + self.settings.grace <= now) {
                 dropped.push(user.clone());
                 continue;
+            }
+            if let Some(end) = p.grant.next_publish_end(p.publish_enforced) {
+                if end <= now {
+                    p.publish_enforced = end;
+                    lapsed.push((user.clone(), end));
+                } else if p.publish_warned < end
+                    && end.saturating_sub(self.settings.warn_before) <= now
+                {
+                    p.publish_warned = end;
+                    if p.connected() {
+                        self.out.push_back(Output::Event {
+                            to: vec![p.session],
+                            event: Event::TokenPublishPrivilegeWillExpire(
+                                PublishPrivilegeExpiryEvent {
+                                    expire_at: end / 1000 - 1,
+                                },
+                            ),
+                        });
+                    }
+                }
             }
             let Some(expiry) = p.grant.expires_ms() else {
                 continue;
@@ -246,6 +272,9 @@ impl Room {
                     });
                 }
             }
+        }
+        for (user, end) in lapsed {
+            self.publish_privilege_ended(&user, end, now);
         }
         for user in dropped {
             self.remove(
@@ -320,8 +349,7 @@ impl Room {
             p.session = session;
             p.dropped_at = None;
             p.info = info;
-            p.grant = grant;
-            p.warned = false;
+            p.set_grant(grant);
             p.reception.auto_audio = auto_audio;
             p.reception.auto_video = auto_video;
             let missed = p.missed.take();
@@ -369,6 +397,8 @@ impl Room {
                 screen: Published::default(),
                 grant,
                 warned: false,
+                publish_warned: 0,
+                publish_enforced: 0,
                 dropped_at: None,
                 missed: Default::default(),
                 reception: Reception::new(auto_audio, auto_video),
@@ -422,8 +452,7 @@ impl Room {
         let Some(p) = self.participant_mut(session, id) else {
             return;
         };
-        p.grant = grant;
-        p.warned = false;
+        p.set_grant(grant);
         self.reply(session, id, Ok(Reply::Done));
     }
 

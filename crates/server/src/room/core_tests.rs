@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use chorus_proto::{ErrorCode, Event, MediaType, StreamIndex, UserInfo, UserOfflineReason};
+use chorus_proto::{
+    ErrorCode, Event, MediaType, StreamIndex, StreamRemoveReason, UserInfo, UserOfflineReason,
+};
 use chorus_token::Privilege;
 
 use super::ban::{BanScope, Bans};
@@ -28,6 +30,10 @@ fn grant(expire_at: u32) -> Grant {
 }
 
 fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
+    join_with(room, now, session, user, grant(expire_at));
+}
+
+fn join_with(room: &mut Room, now: u64, session: u64, user: &str, grant: Grant) {
     let info = UserInfo {
         user_id: user.into(),
         extra_info: None,
@@ -39,7 +45,7 @@ fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
             id: 1,
             info,
             visible: true,
-            grant: grant(expire_at),
+            grant,
             auto_audio: true,
             auto_video: true,
         },
@@ -91,6 +97,77 @@ fn token_timers_warn_then_expire_exactly_on_time() {
         matches!(events_for(&out, 2)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Quit)
     );
     assert_eq!(room.poll_timeout(), None, "bob never expires");
+}
+
+#[test]
+fn publish_privileges_warn_then_unpublish_what_they_no_longer_cover() {
+    let mut room = room();
+    let secs = (T0 / 1000) as u32;
+    // Audio may be published for good; video only until +100 s.
+    let grant = Grant {
+        expire_at: 0,
+        privileges: BTreeMap::from([
+            (Privilege::PublishAudio, 0),
+            (Privilege::PublishVideo, secs + 100),
+        ]),
+    };
+    join_with(&mut room, T0, 1, "alice", grant.clone());
+    join(&mut room, T0, 2, "bob", 0);
+    room.publish(T0, 1, 2, StreamIndex::Main, MediaType::AudioAndVideo);
+    drain(&mut room);
+
+    let end = (u64::from(secs + 100) + 1) * 1000;
+    assert_eq!(room.poll_timeout(), Some(end - 30_000));
+    room.handle_timeout(end - 30_000);
+    let out = drain(&mut room);
+    assert!(
+        matches!(events_for(&out, 1)[..], [Event::TokenPublishPrivilegeWillExpire(e)] if e.expire_at == u64::from(secs + 100)),
+        "{out:?}"
+    );
+    assert!(events_for(&out, 2).is_empty(), "only alice is warned");
+    assert_eq!(room.poll_timeout(), Some(end));
+
+    room.handle_timeout(end);
+    let out = drain(&mut room);
+    assert!(
+        matches!(
+            events_for(&out, 1)[..],
+            [Event::TokenPublishPrivilegeDidExpired(_)]
+        ),
+        "{out:?}"
+    );
+    assert!(
+        matches!(events_for(&out, 2)[..], [Event::UserUnpublishStream(e)]
+            if e.user_id == "alice" && e.media_type == MediaType::Video
+                && e.reason == StreamRemoveReason::TokenPrivilegeExpired),
+        "bob sees alice's video go, her audio stays: {out:?}"
+    );
+    assert_eq!(room.poll_timeout(), None, "nothing else ends");
+
+    // Publishing video again is refused until a token extends the privilege.
+    room.publish(end, 1, 3, StreamIndex::Main, MediaType::Video);
+    let out = drain(&mut room);
+    assert!(out.iter().any(|o| matches!(o, Output::Reply { id: 3, result: Err(e), .. } if e.code == ErrorCode::PublishFailed)));
+    let renewed = Grant {
+        expire_at: 0,
+        privileges: BTreeMap::from([
+            (Privilege::PublishAudio, 0),
+            (Privilege::PublishVideo, secs + 1000),
+        ]),
+    };
+    room.update_token(1, 4, renewed);
+    room.publish(end, 1, 5, StreamIndex::Main, MediaType::Video);
+    let out = drain(&mut room);
+    assert!(
+        matches!(events_for(&out, 2)[..], [Event::UserPublishStream(_)]),
+        "{out:?}"
+    );
+    let new_end = (u64::from(secs + 1000) + 1) * 1000;
+    assert_eq!(
+        room.poll_timeout(),
+        Some(new_end - 30_000),
+        "the new grant's timers"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use chorus_proto::TrackKind;
 use chorus_token::{Claims, Privilege};
 
 /// Unix milliseconds: the room core's clock.
@@ -30,6 +31,35 @@ impl Grant {
     /// the vendor's samples still count as valid.
     pub(crate) fn expires_ms(&self) -> Option<Millis> {
         (self.expire_at != 0).then(|| (u64::from(self.expire_at) + 1) * 1000)
+    }
+
+    /// When publishing `kind` stops being allowed: the later end of the kind's own privilege
+    /// and `PublishStream`. None when it never ends or was never held.
+    pub(crate) fn publish_ends_ms(&self, kind: TrackKind) -> Option<Millis> {
+        let own = match kind {
+            TrackKind::Audio => Privilege::PublishAudio,
+            TrackKind::Video => Privilege::PublishVideo,
+        };
+        let ends = [own, Privilege::PublishStream]
+            .into_iter()
+            .filter_map(|p| self.privileges.get(&p));
+        let mut latest = None;
+        for &until in ends {
+            if until == 0 {
+                return None;
+            }
+            latest = latest.max(Some((u64::from(until) + 1) * 1000));
+        }
+        latest
+    }
+
+    /// The first moment after `after` at which publishing some kind stops being allowed.
+    pub(crate) fn next_publish_end(&self, after: Millis) -> Option<Millis> {
+        [TrackKind::Audio, TrackKind::Video]
+            .into_iter()
+            .filter_map(|kind| self.publish_ends_ms(kind))
+            .filter(|&end| end > after)
+            .min()
     }
 
     /// Whether `privilege` is held at `now`.

@@ -54,6 +54,10 @@ pub(crate) struct Participant {
     pub(crate) grant: Grant,
     /// Whether onTokenWillExpire went out for the current grant.
     pub(crate) warned: bool,
+    /// The publish-privilege end (see [`Grant::next_publish_end`]) last warned about, and the
+    /// last one enforced; 0 none yet for the current grant.
+    pub(crate) publish_warned: Millis,
+    pub(crate) publish_enforced: Millis,
     /// Set while the connection is gone and the grace period runs.
     pub(crate) dropped_at: Option<Millis>,
     /// What others did while the connection was gone.
@@ -92,6 +96,14 @@ impl Missed {
 }
 
 impl Participant {
+    /// Takes a new token's grant: its timers start over.
+    pub(crate) fn set_grant(&mut self, grant: Grant) {
+        self.grant = grant;
+        self.warned = false;
+        self.publish_warned = 0;
+        self.publish_enforced = 0;
+    }
+
     pub(crate) fn published(&self, index: StreamIndex) -> &Published {
         match index {
             StreamIndex::Main => &self.main,

@@ -2,13 +2,13 @@
 //! events and webhooks that announce changes. Part of the room core (same sans-IO rules).
 
 use chorus_proto::{
-    ErrorCode, Event, MediaType, RtcError, StreamIndex, StreamPublishedEvent, StreamRemoveReason,
-    StreamUnpublishedEvent,
+    ErrorCode, Event, MediaType, PublishPrivilegeExpiryEvent, RtcError, StreamIndex,
+    StreamPublishedEvent, StreamRemoveReason, StreamUnpublishedEvent,
 };
 use chorus_token::Privilege;
 
 use super::Hook;
-use super::core::{Reply, Room};
+use super::core::{Output, Reply, Room};
 use super::grant::Millis;
 use super::participant::SessionId;
 
@@ -73,20 +73,63 @@ impl Room {
         let Some(p) = self.participant_mut(session, id) else {
             return;
         };
-        let removed = p.published_mut(index).remove(media);
-        let (user, visible) = (p.info.user_id.clone(), p.visible);
+        let user = p.info.user_id.clone();
         self.reply(session, id, Ok(Reply::Done));
-        if let Some(media) = removed {
-            self.drop_subscriptions_to(&user, index, media);
-        }
-        if let Some(media) = removed.filter(|_| visible) {
-            let reason = StreamRemoveReason::Unpublish;
-            self.broadcast(&user, unpublished_event(index, &user, media, reason));
+        self.withdraw(&user, index, media, StreamRemoveReason::Unpublish);
+    }
+
+    /// Stops `user` publishing `media` on `index`: subscribers lose it and, for a visible
+    /// user, everyone hears why.
+    fn withdraw(
+        &mut self,
+        user: &str,
+        index: StreamIndex,
+        media: MediaType,
+        reason: StreamRemoveReason,
+    ) {
+        let Some(p) = self.users.get_mut(user) else {
+            return;
+        };
+        let visible = p.visible;
+        let Some(media) = p.published_mut(index).remove(media) else {
+            return;
+        };
+        self.drop_subscriptions_to(user, index, media);
+        if visible {
+            self.broadcast(user, unpublished_event(index, user, media, reason));
             self.hook(Hook::Unpublish {
-                user,
+                user: user.to_owned(),
                 index,
                 media,
                 reason,
+            });
+        }
+    }
+
+    /// `user`'s publish privilege for some kind ended at `end`: what it no longer covers is
+    /// unpublished (TOKEN_PRIVILEGE_EXPIRED), and they are told.
+    pub(super) fn publish_privilege_ended(&mut self, user: &str, end: Millis, now: Millis) {
+        let Some(p) = self.users.get(user) else {
+            return;
+        };
+        let allowed =
+            |own| p.grant.allows(own, now) || p.grant.allows(Privilege::PublishStream, now);
+        let lost = MediaType::from_parts(
+            !allowed(Privilege::PublishAudio),
+            !allowed(Privilege::PublishVideo),
+        );
+        let (session, connected) = (p.session, p.connected());
+        if let Some(lost) = lost {
+            for index in [StreamIndex::Main, StreamIndex::Screen] {
+                self.withdraw(user, index, lost, StreamRemoveReason::TokenPrivilegeExpired);
+            }
+        }
+        if connected {
+            self.out.push_back(Output::Event {
+                to: vec![session],
+                event: Event::TokenPublishPrivilegeDidExpired(PublishPrivilegeExpiryEvent {
+                    expire_at: end / 1000 - 1,
+                }),
             });
         }
     }
