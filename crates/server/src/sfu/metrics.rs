@@ -32,8 +32,6 @@ pub(crate) struct SfuMetrics {
     pub(crate) forwarded_bytes: Counter,
     /// Datagrams dropped because no transport claimed them.
     pub(crate) unrouted: Counter,
-    /// RTP dropped unforwarded because the SFU fell behind (overload).
-    pub(crate) shed: Counter,
     /// Publisher and subscriber transports open.
     pub(crate) transports: Gauge,
     /// Time in the SFU from reading a packet to handing its forwarded copy to the socket.
@@ -60,11 +58,6 @@ impl SfuMetrics {
             self.unrouted.clone(),
         );
         sfu.register(
-            "shed_packets",
-            "RTP dropped unforwarded because the SFU fell behind",
-            self.shed.clone(),
-        );
-        sfu.register(
             "transports",
             "Media transports open (publisher and subscriber)",
             self.transports.clone(),
@@ -85,9 +78,6 @@ impl SfuMetrics {
         if tally.unrouted != 0 {
             self.unrouted.inc_by(tally.unrouted);
         }
-        if tally.shed != 0 {
-            self.shed.inc_by(tally.shed);
-        }
         if tally.latency_count != 0 {
             self.latency.add(tally);
         }
@@ -101,7 +91,6 @@ pub(crate) struct Tally {
     pub(crate) packets: u64,
     pub(crate) bytes: u64,
     pub(crate) unrouted: u64,
-    pub(crate) shed: u64,
     latency_buckets: [u64; BUCKETS],
     latency_sum_ns: u64,
     latency_count: u64,

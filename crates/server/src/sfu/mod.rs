@@ -14,15 +14,13 @@
 //! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists) and peers
 //! (`peers.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published track's
 //! lanes; `forward` decides per packet and subscriber (the hot path, pure); `keyframe` reads
-//! codec payloads; `demux` routes datagrams; `backlog` queues media so control traffic is
-//! never stuck behind it; `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! codec payloads; `demux` routes datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
 //! (High unless [`Sfu::set_layer`] chose otherwise), switched only at a keyframe of the new
 //! layer; when the chosen layer stops arriving it gets the nearest one that flows.
 
-mod backlog;
 mod demux;
 mod engine;
 mod forward;

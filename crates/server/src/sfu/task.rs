@@ -2,14 +2,12 @@
 //! connections' writers and the command channel, and is the only place that awaits.
 //!
 //! Each turn of the loop waits for one of: the socket readable, a command, a TCP frame, or
-//! the engine's next timeout (it does not wait while media is queued). The socket is read
-//! with `try_recv_from`, up to [`BATCH`] datagrams: control datagrams (STUN, DTLS, RTCP) go
-//! straight into the engine, RTP into the backlog (`backlog.rs`), from which media is
-//! forwarded until the turn holds [`COPIES_PER_TURN`] copies, so timers and the first
-//! packet's copies never wait long. Then the engine runs what is due, and each subscriber
-//! touched by the turn packetizes its copies once and they are written out at once, before
-//! the next subscriber's. Each forwarded packet's latency (read to socket, time in the
-//! backlog included) is tallied locally and published once per turn.
+//! the engine's next timeout. A readable socket is drained with `try_recv_from` (at most
+//! [`BATCH`] datagrams or [`COPIES_PER_TURN`] forwarded copies, so commands, timers and the
+//! first packet's copies never wait long), each datagram going straight into the engine;
+//! then the engine runs what is due, and each subscriber touched by the turn packetizes its
+//! copies once and they are written out at once, before the next subscriber's. Each forwarded
+//! packet's latency (read to socket) is tallied locally and published once per turn.
 //!
 //! Sends are one `send_to` per datagram. `sendmmsg` was tried (rustix's safe wrapper): on
 //! this loopback the kernel's per-datagram work dwarfs the system call, and it made no
@@ -26,16 +24,12 @@ use tokio::sync::mpsc;
 use tracing::{debug, trace};
 
 use super::Command;
-use super::backlog::{Backlog, Queued, is_rtp};
 use super::engine::Engine;
 use super::tcp::TcpEvent;
 
 /// Most datagrams read in one turn before the engine flushes and the loop looks at commands
 /// and timers again.
 const BATCH: usize = 64;
-
-/// RTP datagrams the backlog holds at most (the age limit usually bites first).
-const BACKLOG: usize = 1024;
 
 /// Reading stops once this many forwarded copies are queued in the turn. A copy costs some
 /// 15-25 µs here (str0m packetizing and encrypting, the kernel sending), and the copies of a
@@ -56,14 +50,14 @@ pub(super) async fn run(
     mut commands: mpsc::Receiver<Command>,
     mut tcp: mpsc::Receiver<TcpEvent>,
 ) {
-    let mut backlog = Backlog::new(BACKLOG, MAX_DATAGRAM);
+    let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut tcp_writers: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
     let mut tcp_open = true;
     let sleep = tokio::time::sleep_until(engine.poll_timeout().into());
     tokio::pin!(sleep);
     loop {
         let deadline = engine.poll_timeout();
-        if deadline > Instant::now() && backlog.is_empty() {
+        if deadline > Instant::now() {
             sleep.as_mut().reset(deadline.into());
             tokio::select! {
                 biased;
@@ -81,7 +75,7 @@ pub(super) async fn run(
                 },
                 ready = udp.readable() => {
                     if ready.is_ok() {
-                        read_socket(&mut engine, &udp, &mut backlog);
+                        read_batch(&mut engine, &udp, &mut buf);
                     }
                 }
                 event = tcp.recv(), if tcp_open => match event {
@@ -91,10 +85,9 @@ pub(super) async fn run(
                 () = &mut sleep => {}
             }
         } else {
-            // Something is due already, or media waits: still take what the socket has.
-            read_socket(&mut engine, &udp, &mut backlog);
+            // Something is due already; still take what the socket has.
+            read_batch(&mut engine, &udp, &mut buf);
         }
-        forward_backlog(&mut engine, &mut backlog);
         engine.handle_timeout(Instant::now());
         send(&mut engine, &udp, &tcp_writers);
         let now = Instant::now();
@@ -107,52 +100,24 @@ pub(super) async fn run(
     debug!("SFU task ends");
 }
 
-/// Reads up to [`BATCH`] datagrams: STUN, DTLS and RTCP go into the engine at once, RTP
-/// into the backlog (see `backlog.rs`).
-fn read_socket(engine: &mut Engine, udp: &UdpSocket, backlog: &mut Backlog) {
+/// Reads up to [`BATCH`] datagrams into the engine.
+fn read_batch(engine: &mut Engine, udp: &UdpSocket, buf: &mut [u8]) {
     for _ in 0..BATCH {
-        let (slot, shed) = backlog.reserve();
-        if shed {
-            engine.tally.shed += 1;
+        if engine.forwarded_this_turn() >= COPIES_PER_TURN {
+            return;
         }
-        match udp.try_recv_from(backlog.buffer(slot)) {
+        match udp.try_recv_from(buf) {
             Ok((len, source)) => {
-                let at = Instant::now();
-                if is_rtp(backlog.data(slot, len)) {
-                    backlog.push(Queued {
-                        slot,
-                        len,
-                        source,
-                        at,
-                    });
-                } else {
-                    engine.handle_datagram(at, Protocol::Udp, source, backlog.data(slot, len));
-                    backlog.release(slot);
-                }
+                let now = Instant::now();
+                engine.handle_datagram(now, Protocol::Udp, source, &buf[..len]);
             }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e) => {
-                backlog.release(slot);
-                if e.kind() != io::ErrorKind::WouldBlock {
-                    // ICMP errors surface here on some systems; they concern one peer only.
-                    trace!(error = %e, "UDP receive error");
-                }
+                // ICMP errors surface here on some systems; they concern one peer only.
+                trace!(error = %e, "UDP receive error");
                 return;
             }
         }
-    }
-}
-
-/// Forwards queued media until the turn holds [`COPIES_PER_TURN`] copies.
-fn forward_backlog(engine: &mut Engine, backlog: &mut Backlog) {
-    while engine.forwarded_this_turn() < COPIES_PER_TURN {
-        let (next, dropped) = backlog.pop(Instant::now());
-        engine.tally.shed += dropped;
-        let Some(queued) = next else {
-            return;
-        };
-        let data = backlog.data(queued.slot, queued.len);
-        engine.handle_datagram(queued.at, Protocol::Udp, queued.source, data);
-        backlog.release(queued.slot);
     }
 }
 
