@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, connect } from "node:net";
 import { startServer } from "./lib/server.mjs";
-import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
+import { keepPeerConnections, launch, sdkPage, waitFor } from "./lib/browser.mjs";
 import { joinWithMedia } from "./lib/client.mjs";
 
 const ROOM = "controls";
@@ -17,15 +17,8 @@ let server, browser, alice, bob, carol;
 async function openPage() {
   const p = sdkPage(server);
   const page = await browser.page(p.url, p.html);
+  await keepPeerConnections(page);
   await page.evaluate(() => {
-    window.pcs = [];
-    const Base = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Base {
-      constructor(...args) {
-        super(...args);
-        window.pcs.push(this);
-      }
-    };
     const screen = document.createElement("div");
     screen.id = "screen";
     screen.className = "box";

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "./lib/server.mjs";
-import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
+import { keepPeerConnections, launch, sdkPage, waitFor } from "./lib/browser.mjs";
 import { joinWithMedia } from "./lib/client.mjs";
 
 const ROOM = "simulcast";
@@ -14,16 +14,7 @@ let server, browser, pub, sub;
 async function openPage() {
   const p = sdkPage(server);
   const page = await browser.page(p.url, p.html);
-  await page.evaluate(() => {
-    window.pcs = [];
-    const Base = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Base {
-      constructor(...args) {
-        super(...args);
-        window.pcs.push(this);
-      }
-    };
-  });
+  await keepPeerConnections(page);
   return page;
 }
 

@@ -81,3 +81,17 @@ export async function waitFor(fn, ms = 20_000, what = "condition") {
   }
   throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
+
+/** Keeps every peer connection `page` makes from now on in `window.pcs`, for tests that read their stats. */
+export function keepPeerConnections(page) {
+  return page.evaluate(() => {
+    window.pcs = [];
+    const Base = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Base {
+      constructor(...args) {
+        super(...args);
+        window.pcs.push(this);
+      }
+    };
+  });
+}
