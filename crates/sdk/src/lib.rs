@@ -61,6 +61,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod caller;
 mod config;
 mod connection;
 mod engine;

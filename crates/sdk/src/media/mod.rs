@@ -12,16 +12,16 @@
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
-//! - `api`: the engine methods; `source`: what can be captured.
+//! - `inbox`: what the hub hears; `source`: what can be captured.
 //!
 //! None of this depends on the signalling machine's internals: it hears of the room through
-//! [`crate::room::RoomView`] and makes requests through [`crate::connection::Caller`] like any
+//! [`crate::room::RoomView`] and makes requests through [`crate::caller::Caller`] like any
 //! app call, so the machine's rules (reconnecting, not joined) apply to media requests too.
 
-mod api;
 mod capture;
-pub(crate) mod hub;
-pub(crate) mod outlet;
+mod hub;
+mod inbox;
+mod outlet;
 mod publisher;
 mod receive;
 mod source;
@@ -29,6 +29,12 @@ mod stats;
 mod subscriber;
 mod transport;
 
+pub(crate) use hub::Hub;
+pub(crate) use inbox::{MediaCall, MediaInput, Reply};
 pub use outlet::MediaStream;
+pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
+pub(crate) use source::{open_audio, open_video};
 pub use stats::StreamStats;
+
+// The engine's media methods live beside the engine, in `engine/media.rs`.

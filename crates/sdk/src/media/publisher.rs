@@ -24,7 +24,7 @@ use str0m::{Event, IceConnectionState, Rtc};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::connection::Caller;
+use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::capture::EncodedFrame;
 use crate::media::stats::{RateMeter, StreamStats, millis};

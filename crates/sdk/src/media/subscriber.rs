@@ -19,7 +19,7 @@ use str0m::{Event, IceConnectionState, Rtc};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::connection::Caller;
+use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::outlet::{Outlets, StreamKey};
 use crate::media::receive::{Decoder, DecoderCtx, Received};

@@ -14,17 +14,18 @@ mod captures;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use chorus_media::{AudioFrame, AudioSource, VideoFrame, VideoSource};
+use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::{
     CaptureStateParams, ErrorCode, MediaParams, MediaType, Request, RtcError, StreamIndex,
     SubscriberOfferEvent, TrackKind, VideoSourceType,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::connection::Caller;
+use crate::caller::Caller;
 use crate::event::EngineEvent;
 use crate::media::capture::{EncodedFrame, PictureSlot};
+use crate::media::inbox::{MediaCall, MediaInput, Reply};
 use crate::media::outlet::Outlets;
 use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
@@ -41,37 +42,6 @@ const PUSH_QUEUE: usize = 16;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The longest such pause.
 const MAX_RETRY: Duration = Duration::from_secs(16);
-
-/// How a call is answered.
-pub(crate) type Reply<T> = oneshot::Sender<Result<T, RtcError>>;
-
-/// An app call the hub answers.
-pub(crate) enum MediaCall {
-    StartAudio(Box<dyn AudioSource>, Reply<()>),
-    StopAudio(Reply<()>),
-    StartVideo(StreamIndex, Box<dyn VideoSource>, Reply<()>),
-    StopVideo(StreamIndex, Reply<()>),
-    SetAudioSourceType(AudioSourceType, Reply<()>),
-    SetVideoSourceType(StreamIndex, VideoSourceType, Reply<()>),
-    PushAudio(AudioFrame, Reply<()>),
-    PushVideo(StreamIndex, VideoFrame, Reply<()>),
-    /// Where the latest local picture of a stream is kept, if it captures.
-    LocalPicture(StreamIndex, Reply<PictureSlot>),
-    /// Answered once the publisher transport is negotiated (at once if nothing is published).
-    AwaitPublisher(Reply<()>),
-}
-
-/// Everything the hub hears.
-pub(crate) enum HubInput {
-    /// The room as media sees it changed (from the signalling machine).
-    Room(Option<RoomView>),
-    /// The SFU offers the subscriber transport.
-    SubscriberOffer(SubscriberOfferEvent),
-    /// An app call.
-    Call(MediaCall),
-    /// The engine is destroyed: stop everything.
-    Destroy,
-}
 
 fn err(code: ErrorCode, message: impl Into<String>) -> RtcError {
     RtcError::new(code, message)
@@ -92,7 +62,7 @@ struct PublisherSlot {
 
 /// The hub's state; [`Hub::run`] is its task.
 pub(crate) struct Hub {
-    inbox: mpsc::UnboundedReceiver<HubInput>,
+    inbox: mpsc::UnboundedReceiver<MediaInput>,
     caller: Caller,
     events: mpsc::UnboundedSender<EngineEvent>,
     outlets: Outlets,
@@ -123,7 +93,7 @@ fn slot_of(index: StreamIndex) -> usize {
 impl Hub {
     /// A hub for the engine whose signalling URL is `signal_url`.
     pub(crate) fn new(
-        inbox: mpsc::UnboundedReceiver<HubInput>,
+        inbox: mpsc::UnboundedReceiver<MediaInput>,
         caller: Caller,
         events: mpsc::UnboundedSender<EngineEvent>,
         outlets: Outlets,
@@ -163,10 +133,10 @@ impl Hub {
         loop {
             tokio::select! {
                 input = self.inbox.recv() => match input {
-                    None | Some(HubInput::Destroy) => break,
-                    Some(HubInput::Room(view)) => self.on_room(view),
-                    Some(HubInput::SubscriberOffer(offer)) => self.on_offer(offer),
-                    Some(HubInput::Call(call)) => self.on_call(call),
+                    None | Some(MediaInput::Destroy) => break,
+                    Some(MediaInput::Room(view)) => self.on_room(view),
+                    Some(MediaInput::SubscriberOffer(offer)) => self.on_offer(offer),
+                    Some(MediaInput::Call(call)) => self.on_call(call),
                 },
                 Some(frame) = self.frames.recv() => self.route(frame),
                 Some(report) = self.reports.recv() => self.on_report(report),

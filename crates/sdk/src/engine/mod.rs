@@ -2,7 +2,7 @@
 //! whose methods mirror the veRTC contract. A handle checks what it can without the server
 //! (destroyed engine, malformed ids), then hands the call to the engine's task and awaits the
 //! answer. It owns no connection state itself: that lives in the task (`connection.rs`) and
-//! its state machine (`machine.rs`).
+//! its state machine (`machine/`). The media methods are in `media.rs` beside this file.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -20,13 +20,15 @@ use serde_json::Value;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
+use crate::caller::{Caller, Command};
 use crate::config::{EngineConfig, signal_url};
-use crate::connection::{Caller, Command, Driver, load_state};
+use crate::connection::{Driver, load_state};
 use crate::event::{EngineEvent, EventStream};
 use crate::machine::Machine;
-use crate::media::hub::{Hub, HubInput, MediaCall, Reply};
-use crate::media::outlet::Outlets;
+use crate::media::{Hub, MediaCall, MediaInput, Outlets, Reply};
 use crate::validate::{check_join, check_message, check_user_id};
+
+mod media;
 
 /// A handle to one engine: one connection to the server, at most one room at a time, and at
 /// most one messaging login.
@@ -43,7 +45,7 @@ struct Inner {
     app_id: String,
     commands: UnboundedSender<Command>,
     /// The media hub's inbox.
-    media: UnboundedSender<HubInput>,
+    media: UnboundedSender<MediaInput>,
     /// Decoded remote media and the latest remote pictures.
     outlets: Outlets,
     state: Arc<AtomicU8>,
@@ -109,7 +111,7 @@ pub fn destroy_engine(engine: &RtcEngine) -> Result<(), RtcError> {
     if unstarted.is_none() {
         // The tasks may already have ended on their own; then there is nothing left to do.
         let _ = inner.commands.send(Command::Destroy);
-        let _ = inner.media.send(HubInput::Destroy);
+        let _ = inner.media.send(MediaInput::Destroy);
     }
     inner.outlets.close();
     Ok(())
@@ -451,7 +453,7 @@ impl RtcEngine {
         let (reply, answer) = oneshot::channel();
         self.inner
             .media
-            .send(HubInput::Call(call(reply)))
+            .send(MediaInput::Call(call(reply)))
             .map_err(|_| destroyed())?;
         // The hub drops the reply unanswered only when it has ended: destroyed.
         answer.await.unwrap_or_else(|_| Err(destroyed()))

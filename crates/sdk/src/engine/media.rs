@@ -10,11 +10,10 @@ use chorus_proto::{
     StreamIndex, SubscribeParams, VideoSourceType,
 };
 
-use crate::engine::RtcEngine;
-use crate::media::hub::MediaCall;
-use crate::media::outlet::MediaStream;
-use crate::media::source::{
-    AudioCaptureSource, AudioSourceType, VideoCaptureSource, open_audio, open_video,
+use super::RtcEngine;
+use crate::media::{
+    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, VideoCaptureSource, open_audio,
+    open_video,
 };
 use crate::validate::check_user_id;
 
