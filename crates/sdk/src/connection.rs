@@ -40,7 +40,7 @@ pub(crate) struct Driver {
     pub(crate) machine: Machine<Waiter>,
     pub(crate) commands: UnboundedReceiver<Command>,
     pub(crate) events: UnboundedSender<EngineEvent>,
-    /// The media hub: room views and the SFU's subscriber offers go there.
+    /// The media conductor: room views and the SFU's subscriber offers go there.
     pub(crate) media: UnboundedSender<MediaInput>,
     pub(crate) state: Arc<AtomicU8>,
     /// The signalling URL, or why the configured server URL cannot be used.
@@ -103,7 +103,7 @@ impl Io {
                     let _ = waiter.send(outcome);
                 }
                 Output::Event(EngineEvent::Room(Event::SubscriberOffer(offer))) => {
-                    // The SDK answers offers itself; the app never sees SDP. A hub that is
+                    // The SDK answers offers itself; the app never sees SDP. A conductor that is
                     // gone belongs to a destroyed engine.
                     let _ = self.media.send(MediaInput::SubscriberOffer(offer));
                 }

@@ -1,6 +1,6 @@
 //! The engine's media methods: capture, external sources, subscriptions, remote frame
 //! streams and snapshots. Each checks what it can locally, opens sources off the runtime's
-//! workers, and hands the rest to the media hub or (for room-level calls) to the server.
+//! workers, and hands the rest to the media conductor or (for room-level calls) to the server.
 
 use std::time::Duration;
 

@@ -13,7 +13,7 @@ use crate::room::RoomView;
 /// How a call is answered.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, RtcError>>;
 
-/// An app call the hub answers.
+/// An app call the conductor answers.
 pub(crate) enum MediaCall {
     StartAudio(Box<dyn AudioSource>, Reply<()>),
     StopAudio(Reply<()>),

@@ -1,25 +1,25 @@
 //! Media in the native SDK: capture, two WebRTC transports to the SFU, decoding, snapshots.
 //!
 //! ```text
-//!  capture threads ──EncodedFrame──▶ hub task ──▶ publisher task (str0m, UDP) ──▶ SFU
+//!  capture threads ──EncodedFrame──▶ conductor task ──▶ publisher task (str0m, UDP) ──▶ SFU
 //!  (source, pace, encode)             │  ▲                                        │
 //!                                     │  └── room views, offers (signalling task) │
 //!  app ◀── MediaStream ◀── Outlets ◀── decoder threads ◀── subscriber task ◀───────┘
 //! ```
 //!
-//! - `hub`: one task owning the media state; follows the room, starts and drops transports.
+//! - `conductor`: one task owning the media state; follows the room, starts and drops transports.
 //! - `transport`: the shell under one str0m instance (socket, drain, timers).
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
-//! - `inbox`: what the hub hears; `source`: what can be captured.
+//! - `inbox`: what the conductor hears; `source`: what can be captured.
 //!
 //! None of this depends on the signalling machine's internals: it hears of the room through
 //! [`crate::room::RoomView`] and makes requests through [`crate::caller::Caller`] like any
 //! app call, so the machine's rules (reconnecting, not joined) apply to media requests too.
 
 mod capture;
-mod hub;
+mod conductor;
 mod inbox;
 mod outlet;
 mod publisher;
@@ -29,7 +29,7 @@ mod stats;
 mod subscriber;
 mod transport;
 
-pub(crate) use hub::Hub;
+pub(crate) use conductor::Conductor;
 pub(crate) use inbox::{MediaCall, MediaInput, Reply};
 pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;

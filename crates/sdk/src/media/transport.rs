@@ -4,7 +4,7 @@
 //! str0m is sans-IO: every mutation must be followed by draining `poll_output` to a timeout
 //! before the next one. This file is the only place that talks to the socket, so the publisher
 //! and subscriber tasks keep that rule by calling [`Transport::drain`] after each mutation and
-//! never touch I/O themselves. Must not depend on the engine, the hub or the codecs.
+//! never touch I/O themselves. Must not depend on the engine, the conductor or the codecs.
 //!
 //! Hot path (a datagram): one `recv_from` into a reused buffer, one `handle_input`, one drain;
 //! no allocation of ours, no lock, no log above debug.

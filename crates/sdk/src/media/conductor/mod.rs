@@ -1,4 +1,4 @@
-//! The media hub: one task per engine that owns everything media. It keeps what is captured
+//! The media conductor: one task per engine that owns everything media. It keeps what is captured
 //! (and from where), follows the room as the signalling machine reports it, starts and drops
 //! the two transports, forwards encoded frames of published tracks to the publisher, hands the
 //! SFU's offers to the subscriber, and tells the room about capture (`setCaptureState`, and
@@ -60,8 +60,8 @@ struct PublisherSlot {
     state: PublisherState,
 }
 
-/// The hub's state; [`Hub::run`] is its task.
-pub(crate) struct Hub {
+/// The conductor's state; [`Conductor::run`] is its task.
+pub(crate) struct Conductor {
     inbox: mpsc::UnboundedReceiver<MediaInput>,
     caller: Caller,
     events: mpsc::UnboundedSender<EngineEvent>,
@@ -90,18 +90,18 @@ fn slot_of(index: StreamIndex) -> usize {
     usize::from(index.value())
 }
 
-impl Hub {
-    /// A hub for the engine whose signalling URL is `signal_url`.
+impl Conductor {
+    /// A conductor for the engine whose signalling URL is `signal_url`.
     pub(crate) fn new(
         inbox: mpsc::UnboundedReceiver<MediaInput>,
         caller: Caller,
         events: mpsc::UnboundedSender<EngineEvent>,
         outlets: Outlets,
         signal_url: Result<String, String>,
-    ) -> Hub {
+    ) -> Conductor {
         let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
         let (reports_tx, reports) = mpsc::unbounded_channel();
-        Hub {
+        Conductor {
             inbox,
             caller,
             events,
