@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use chorus_media::RtcSetup;
 use chorus_proto::{
     ErrorCode, PublishedTrack, PublisherOfferParams, Request, RtcError, SdpAnswer, StreamIndex,
     TrackKind,
@@ -28,7 +29,7 @@ use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::capture::EncodedFrame;
 use crate::media::stats::{RateMeter, StreamStats, millis};
-use crate::media::transport::{TrackInfo, Transport, clock_of, codec_of, media_kind, rtc_config};
+use crate::media::transport::{TrackInfo, Transport, clock_of, codec_of, media_kind};
 
 /// The m-lines offered, in order.
 const TRACKS: [(StreamIndex, TrackKind); 3] = [
@@ -211,7 +212,7 @@ fn publish_failed(what: impl std::fmt::Display) -> RtcError {
 
 /// Binds, offers, and applies the SFU's answer.
 async fn negotiate(setup: &PublisherSetup) -> Result<(Transport, Vec<TrackInfo>), RtcError> {
-    let rtc = rtc_config().build(Instant::now());
+    let rtc = RtcSetup::sdk().config().build(Instant::now());
     let mut transport = Transport::bind(setup.local_ip, rtc)
         .await
         .map_err(|e| publish_failed(format!("cannot open a UDP socket: {e}")))?;
