@@ -47,7 +47,7 @@ pub(crate) struct EncodedFrame {
 pub(crate) type PictureSlot = Arc<Mutex<Option<VideoFrame>>>;
 
 /// Stores `frame` as the stream's latest picture.
-pub(crate) fn keep_picture(slot: &PictureSlot, frame: &VideoFrame) {
+fn keep_picture(slot: &PictureSlot, frame: &VideoFrame) {
     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(frame.clone());
 }
 

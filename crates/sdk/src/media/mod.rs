@@ -2,13 +2,15 @@
 //!
 //! ```text
 //!  capture threads ──EncodedFrame──▶ conductor task ──▶ publisher task (str0m, UDP) ──▶ SFU
-//!  (source, pace, encode)             │  ▲                                        │
-//!                                     │  └── room views, offers (signalling task) │
-//!  app ◀── MediaStream ◀── Outlets ◀── decoder threads ◀── subscriber task ◀───────┘
+//!  (source, pace, encode)            │  ▲                                                │
+//!                                    │  └── room views, offers (signalling task)         │
+//!  app ◀── MediaStream ◀── Outlets ◀── decoder threads ◀── subscriber task ◀─────────────┘
 //! ```
 //!
-//! - `conductor`: one task owning the media state; follows the room, starts and drops transports.
-//! - `transport`: the shell under one str0m instance (socket, drain, timers).
+//! - `conductor`: one task owning the media state; follows the room, starts and drops
+//!   transports. Its rules are a sans-IO core (`conductor/rules.rs`) under a tokio shell.
+//! - `transport`: the shell under one str0m instance (socket, drain, timers), configured
+//!   by chorus-media's `RtcSetup::sdk`.
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
