@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use chorus_media::RtcSetup;
 use chorus_proto::{
     Event, JoinRoomParams, MediaParams, MediaType, PublishedTrack, PublisherOfferParams, Request,
     RequestFrame, RoomConfig, SIGNAL_PATH, ServerFrame, StreamIndex, SubscriberAnswerParams,
@@ -326,12 +327,7 @@ pub(crate) async fn run(
 
 /// An `Rtc` in RTP mode with Opus and H.264, on `local`.
 fn new_rtc(local: SocketAddr) -> anyhow::Result<Rtc> {
-    let mut rtc = Rtc::builder()
-        .set_rtp_mode(true)
-        .clear_codecs()
-        .enable_opus(true, false)
-        .enable_h264(true)
-        .build(Instant::now());
+    let mut rtc = RtcSetup::load_client().config().build(Instant::now());
     rtc.add_local_candidate(Candidate::host(local, "udp")?);
     Ok(rtc)
 }

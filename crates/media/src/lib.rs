@@ -3,9 +3,10 @@
 //! Codec glue (Opus through `unsafe-libopus`, H.264 through `openh264`), test signals
 //! (a tone and a test card whose frame counter survives lossy coding), file sources
 //! (audio files through symphonia, y4m video), analysis for tests (dominant frequency,
-//! RMS) and snapshots (RGBA and PNG).
+//! RMS) and snapshots (RGBA and PNG); and the str0m configuration every Chorus peer builds
+//! from ([`RtcSetup`]: the codec set, and the settings in which the sides differ).
 //!
-//! This crate must not depend on tokio or on any networking: it is plain, synchronous,
+//! This crate must not depend on tokio or on any networking (str0m is sans-IO): it is plain, synchronous,
 //! deterministic code, so both the SFU and the SDK can call it from whatever runtime they
 //! use, and tests can check media content without sockets.
 //!
@@ -32,6 +33,7 @@
 mod analysis;
 mod audio;
 mod error;
+mod rtc_config;
 mod source;
 mod video;
 
@@ -42,6 +44,9 @@ pub use audio::opus::{OpusDecoder, OpusEncoder};
 pub use audio::tone::ToneSource;
 pub use audio::wav::{WavWriter, write_wav};
 pub use error::MediaError;
+pub use rtc_config::{
+    H264_PROFILE_LEVEL_ID, H264_PT, H264_RTX_PT, RtcSetup, SDK_STATS_INTERVAL, every_codec_config,
+};
 pub use source::{AudioSource, VideoSource};
 pub use video::frame::{RgbaImage, VideoFrame};
 pub use video::h264::{EncodedVideo, H264Decoder, H264Encoder, is_h264_keyframe};

@@ -16,18 +16,18 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use chorus_proto::{ConnectionState, ErrorCode, Event, Request, RtcError};
+use chorus_proto::{ConnectionState, Event};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
-use tokio::sync::oneshot;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::caller::{Command, Waiter};
 use crate::event::EngineEvent;
-use crate::machine::{Machine, Outcome, Output};
-use crate::media::hub::HubInput;
+use crate::machine::{Machine, Output};
+use crate::media::MediaInput;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type Opening = Pin<Box<dyn Future<Output = Result<Ws, String>> + Send>>;
@@ -35,69 +35,13 @@ type Opening = Pin<Box<dyn Future<Output = Result<Ws, String>> + Send>>;
 /// How long a destroyed engine waits for its last frames (leave, close) to go out.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-/// How a caller waits for its answer.
-pub(crate) type Waiter = oneshot::Sender<Outcome>;
-
-/// What an engine handle asks its task.
-#[derive(Debug)]
-pub(crate) enum Command {
-    /// A call, answered through the waiter.
-    Call(Request, Waiter),
-    /// Leave, close and stop.
-    Destroy,
-}
-
-/// Makes requests to the engine's task from inside the SDK (the media side), exactly as the
-/// app's calls do, so they share the connection's order and its rules. Cheap to clone.
-///
-/// It holds the command channel weakly: the engine's task ends when the app's last handle is
-/// gone, whatever the media side still holds.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    commands: WeakUnboundedSender<Command>,
-}
-
-impl Caller {
-    pub(crate) fn new(commands: &UnboundedSender<Command>) -> Self {
-        Caller {
-            commands: commands.downgrade(),
-        }
-    }
-
-    /// Queues `request` now, so requests leave in the order of these calls, and returns the
-    /// wait for its answer.
-    pub(crate) fn send(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Outcome> + Send + 'static + use<> {
-        let (waiter, answer) = oneshot::channel();
-        let queued = self
-            .commands
-            .upgrade()
-            .is_some_and(|commands| commands.send(Command::Call(request, waiter)).is_ok());
-        async move {
-            let gone = || {
-                Err(RtcError::new(
-                    ErrorCode::InvalidEngine,
-                    "the engine was destroyed; create a new one",
-                ))
-            };
-            if !queued {
-                return gone();
-            }
-            // The task drops the waiter unanswered only when it has ended: destroyed.
-            answer.await.unwrap_or_else(|_| gone())
-        }
-    }
-}
-
 /// Everything the task needs, gathered by the handle before the task starts.
 pub(crate) struct Driver {
     pub(crate) machine: Machine<Waiter>,
     pub(crate) commands: UnboundedReceiver<Command>,
     pub(crate) events: UnboundedSender<EngineEvent>,
-    /// The media hub: room views and the SFU's subscriber offers go there.
-    pub(crate) media: UnboundedSender<HubInput>,
+    /// The media conductor: room views and the SFU's subscriber offers go there.
+    pub(crate) media: UnboundedSender<MediaInput>,
     pub(crate) state: Arc<AtomicU8>,
     /// The signalling URL, or why the configured server URL cannot be used.
     pub(crate) url: Result<String, String>,
@@ -125,7 +69,7 @@ struct Io {
     outbox: VecDeque<Message>,
     opening: Option<Opening>,
     events: UnboundedSender<EngineEvent>,
-    media: UnboundedSender<HubInput>,
+    media: UnboundedSender<MediaInput>,
     state: Arc<AtomicU8>,
     url: Result<String, String>,
     connect_timeout: Duration,
@@ -159,9 +103,9 @@ impl Io {
                     let _ = waiter.send(outcome);
                 }
                 Output::Event(EngineEvent::Room(Event::SubscriberOffer(offer))) => {
-                    // The SDK answers offers itself; the app never sees SDP. A hub that is
+                    // The SDK answers offers itself; the app never sees SDP. A conductor that is
                     // gone belongs to a destroyed engine.
-                    let _ = self.media.send(HubInput::SubscriberOffer(offer));
+                    let _ = self.media.send(MediaInput::SubscriberOffer(offer));
                 }
                 Output::Event(event) => {
                     if let EngineEvent::ConnectionStateChanged { state: s, .. } = &event {
@@ -171,7 +115,7 @@ impl Io {
                     let _ = self.events.send(event);
                 }
                 Output::Room(view) => {
-                    let _ = self.media.send(HubInput::Room(view));
+                    let _ = self.media.send(MediaInput::Room(view));
                 }
             }
         }

@@ -56,11 +56,12 @@
 //!
 //! Inside, a sans-IO state machine (connection, room and login state, requests in flight with
 //! their deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that
-//! owns the WebSocket; the handle only sends it calls. Media has a task of its own (the hub,
+//! owns the WebSocket; the handle only sends it calls. Media has a task of its own (the conductor,
 //! on a runtime and thread of its own) with capture and decoding on OS threads.
 
 #![warn(clippy::unwrap_used)]
 
+mod caller;
 mod config;
 mod connection;
 mod engine;

@@ -13,7 +13,7 @@
 
 mod calls;
 mod frames;
-mod link;
+mod socket;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

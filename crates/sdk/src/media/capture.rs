@@ -1,9 +1,9 @@
 //! Capture pipelines: a source (or the app's pushed frames), paced in real time, encoded once
-//! per frame (Opus, H.264), handed to the hub as [`EncodedFrame`]s.
+//! per frame (Opus, H.264), handed to the conductor as [`EncodedFrame`]s.
 //!
 //! Each pipeline runs on its own OS thread: encoding is CPU work that would stall a tokio
 //! worker (and with it the engine's signalling), and a thread paces a source with a plain
-//! `sleep`. A pipeline never blocks on its consumer: if the hub is behind, the frame is
+//! `sleep`. A pipeline never blocks on its consumer: if the conductor is behind, the frame is
 //! dropped like a late packet. Depends on the codecs and the source traits only; knows nothing
 //! of transports, rooms or the engine.
 
@@ -47,7 +47,7 @@ pub(crate) struct EncodedFrame {
 pub(crate) type PictureSlot = Arc<Mutex<Option<VideoFrame>>>;
 
 /// Stores `frame` as the stream's latest picture.
-pub(crate) fn keep_picture(slot: &PictureSlot, frame: &VideoFrame) {
+fn keep_picture(slot: &PictureSlot, frame: &VideoFrame) {
     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(frame.clone());
 }
 
@@ -132,7 +132,7 @@ impl Ctx {
             samples,
             captured_at,
         };
-        // Full means the hub is behind: the frame is lost like a late packet.
+        // Full means the conductor is behind: the frame is lost like a late packet.
         let _ = self.out.try_send(frame);
     }
 }

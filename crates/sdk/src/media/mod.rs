@@ -1,27 +1,29 @@
 //! Media in the native SDK: capture, two WebRTC transports to the SFU, decoding, snapshots.
 //!
 //! ```text
-//!  capture threads ──EncodedFrame──▶ hub task ──▶ publisher task (str0m, UDP) ──▶ SFU
-//!  (source, pace, encode)             │  ▲                                        │
-//!                                     │  └── room views, offers (signalling task) │
-//!  app ◀── MediaStream ◀── Outlets ◀── decoder threads ◀── subscriber task ◀───────┘
+//!  capture threads ──EncodedFrame──▶ conductor task ──▶ publisher task (str0m, UDP) ──▶ SFU
+//!  (source, pace, encode)            │  ▲                                                │
+//!                                    │  └── room views, offers (signalling task)         │
+//!  app ◀── MediaStream ◀── Outlets ◀── decoder threads ◀── subscriber task ◀─────────────┘
 //! ```
 //!
-//! - `hub`: one task owning the media state; follows the room, starts and drops transports.
-//! - `transport`: the shell under one str0m instance (socket, drain, timers).
+//! - `conductor`: one task owning the media state; follows the room, starts and drops
+//!   transports. Its rules are a sans-IO core (`conductor/rules.rs`) under a tokio shell.
+//! - `transport`: the shell under one str0m instance (socket, drain, timers), configured
+//!   by chorus-media's `RtcSetup::sdk`.
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
-//! - `api`: the engine methods; `source`: what can be captured.
+//! - `inbox`: what the conductor hears; `source`: what can be captured.
 //!
 //! None of this depends on the signalling machine's internals: it hears of the room through
-//! [`crate::room::RoomView`] and makes requests through [`crate::connection::Caller`] like any
+//! [`crate::room::RoomView`] and makes requests through [`crate::caller::Caller`] like any
 //! app call, so the machine's rules (reconnecting, not joined) apply to media requests too.
 
-mod api;
 mod capture;
-pub(crate) mod hub;
-pub(crate) mod outlet;
+mod conductor;
+mod inbox;
+mod outlet;
 mod publisher;
 mod receive;
 mod source;
@@ -29,6 +31,12 @@ mod stats;
 mod subscriber;
 mod transport;
 
+pub(crate) use conductor::Conductor;
+pub(crate) use inbox::{MediaCall, MediaInput, Reply};
 pub use outlet::MediaStream;
+pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
+pub(crate) use source::{open_audio, open_video};
 pub use stats::StreamStats;
+
+// The engine's media methods live beside the engine, in `engine/media.rs`.

@@ -5,9 +5,9 @@
 //! `onLocalStreamStats`.
 //!
 //! All three m-lines are negotiated at once, whatever is published first, so publishing more
-//! later needs no renegotiation: what flows is decided by the hub, which only forwards frames
+//! later needs no renegotiation: what flows is decided by the conductor, which only forwards frames
 //! of published tracks. The task ends when its handle is dropped (leaving the room, a new
-//! server session) and reports how negotiation went to the hub.
+//! server session) and reports how negotiation went to the conductor.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use chorus_media::RtcSetup;
 use chorus_proto::{
     ErrorCode, PublishedTrack, PublisherOfferParams, Request, RtcError, SdpAnswer, StreamIndex,
     TrackKind,
@@ -24,11 +25,11 @@ use str0m::{Event, IceConnectionState, Rtc};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::connection::Caller;
+use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::capture::EncodedFrame;
 use crate::media::stats::{RateMeter, StreamStats, millis};
-use crate::media::transport::{TrackInfo, Transport, clock_of, codec_of, media_kind, rtc_config};
+use crate::media::transport::{TrackInfo, Transport, clock_of, codec_of, media_kind};
 
 /// The m-lines offered, in order.
 const TRACKS: [(StreamIndex, TrackKind); 3] = [
@@ -62,11 +63,11 @@ impl KeyframeFlags {
     }
 }
 
-/// What a publisher tells the hub: how negotiation ended (`Ok`, or why not), and later, if
+/// What a publisher tells the conductor: how negotiation ended (`Ok`, or why not), and later, if
 /// it comes to that, that the transport failed (a second, `Err`, report).
 #[derive(Debug)]
 pub(crate) struct Report {
-    /// Which publisher (the hub numbers them), so a late report of a replaced one is
+    /// Which publisher (the conductor numbers them), so a late report of a replaced one is
     /// recognised.
     pub(crate) generation: u64,
     /// Negotiated, or why not; or why the negotiated transport failed.
@@ -87,7 +88,7 @@ pub(crate) struct PublisherSetup {
     pub(crate) events: mpsc::UnboundedSender<EngineEvent>,
     /// Where the negotiation's outcome goes.
     pub(crate) report: mpsc::UnboundedSender<Report>,
-    /// The hub's number for this publisher.
+    /// The conductor's number for this publisher.
     pub(crate) generation: u64,
     /// Keyframe requests for the capture pipelines.
     pub(crate) keyframes: KeyframeFlags,
@@ -158,7 +159,7 @@ async fn run(setup: PublisherSetup, frames: mpsc::Receiver<EncodedFrame>) {
     );
 }
 
-/// Runs the negotiated transport until it fails (why) or the hub drops it (`None`).
+/// Runs the negotiated transport until it fails (why) or the conductor drops it (`None`).
 async fn send(
     setup: &PublisherSetup,
     mut transport: Transport,
@@ -211,7 +212,7 @@ fn publish_failed(what: impl std::fmt::Display) -> RtcError {
 
 /// Binds, offers, and applies the SFU's answer.
 async fn negotiate(setup: &PublisherSetup) -> Result<(Transport, Vec<TrackInfo>), RtcError> {
-    let rtc = rtc_config().build(Instant::now());
+    let rtc = RtcSetup::sdk().config().build(Instant::now());
     let mut transport = Transport::bind(setup.local_ip, rtc)
         .await
         .map_err(|e| publish_failed(format!("cannot open a UDP socket: {e}")))?;

@@ -3,7 +3,7 @@
 //! tone, a test pattern), a file, or frames the app pushes itself (external sources). Asking
 //! for a device fails honestly with the contract's track error.
 //!
-//! Opening happens before the hub sees a capture, on a blocking thread (a file may take a
+//! Opening happens before the conductor sees a capture, on a blocking thread (a file may take a
 //! while to probe), so the engine's tasks never wait on a disk.
 
 use std::path::PathBuf;

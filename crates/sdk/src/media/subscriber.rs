@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Instant;
 
+use chorus_media::RtcSetup;
 use chorus_proto::{
     Request, SubscribedTrack, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
 };
@@ -19,12 +20,12 @@ use str0m::{Event, IceConnectionState, Rtc};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::connection::Caller;
+use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::outlet::{Outlets, StreamKey};
 use crate::media::receive::{Decoder, DecoderCtx, Received};
 use crate::media::stats::{RateMeter, StreamStats, millis};
-use crate::media::transport::{Transport, rtc_config};
+use crate::media::transport::Transport;
 
 /// What a subscriber task needs.
 pub(crate) struct SubscriberSetup {
@@ -110,7 +111,7 @@ fn emit_state(setup: &SubscriberSetup, state: TransportState, reason: Option<Str
 }
 
 async fn run(setup: SubscriberSetup, mut offers: mpsc::UnboundedReceiver<SubscriberOfferEvent>) {
-    let rtc = rtc_config().build(Instant::now());
+    let rtc = RtcSetup::sdk().config().build(Instant::now());
     let mut transport = match Transport::bind(setup.local_ip, rtc).await {
         Ok(t) => t,
         Err(e) => {

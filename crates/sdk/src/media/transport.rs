@@ -4,49 +4,21 @@
 //! str0m is sans-IO: every mutation must be followed by draining `poll_output` to a timeout
 //! before the next one. This file is the only place that talks to the socket, so the publisher
 //! and subscriber tasks keep that rule by calling [`Transport::drain`] after each mutation and
-//! never touch I/O themselves. Must not depend on the engine, the hub or the codecs.
+//! never touch I/O themselves. Must not depend on the engine, the conductor or the codecs.
 //!
 //! Hot path (a datagram): one `recv_from` into a reused buffer, one `handle_input`, one drain;
 //! no allocation of ours, no lock, no log above debug.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chorus_proto::{StreamIndex, TrackKind};
 use str0m::format::Codec;
 use str0m::media::{Frequency, MediaKind, Mid};
 use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
+use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
-
-/// How often str0m reports statistics (`onLocalStreamStats` / `onRemoteStreamStats`).
-pub(crate) const STATS_INTERVAL: Duration = Duration::from_secs(2);
-
-/// Payload type of the one H.264 profile offered: constrained baseline 3.1, packetization
-/// mode 1 (what browsers and openh264 share), with its RTX twin for NACK recovery.
-const PT_H264: u8 = 108;
-const PT_H264_RTX: u8 = 109;
-const H264_CONSTRAINED_BASELINE: u32 = 0x42e01f;
-
-/// The str0m configuration both transports use: Opus and H.264 only, statistics on, and a
-/// short audio reordering window. Audio has no retransmission, so waiting for a lost packet
-/// only delays every later one; a window of one frame moves on at once and the decoder
-/// conceals the hole. Video keeps str0m's default window, which NACK/RTX fills.
-pub(crate) fn rtc_config() -> RtcConfig {
-    let mut config = Rtc::builder()
-        .clear_codecs()
-        .enable_opus(true, false)
-        .set_stats_interval(Some(STATS_INTERVAL))
-        .set_reordering_size_audio(1);
-    config.codec_config().add_h264(
-        PT_H264.into(),
-        Some(PT_H264_RTX.into()),
-        true,
-        H264_CONSTRAINED_BASELINE,
-    );
-    config
-}
 
 /// The codec a track of `kind` carries.
 pub(crate) fn codec_of(kind: TrackKind) -> Codec {
@@ -243,6 +215,8 @@ fn authority_of(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use chorus_media::RtcSetup;
+
     use super::*;
 
     #[test]
@@ -268,7 +242,7 @@ mod tests {
 
     #[test]
     fn offers_carry_opus_and_constrained_baseline_h264_with_nack_rtx_and_twcc() {
-        let mut rtc = rtc_config().build(Instant::now());
+        let mut rtc = RtcSetup::sdk().config().build(Instant::now());
         let mut api = rtc.sdp_api();
         api.add_media(
             MediaKind::Audio,

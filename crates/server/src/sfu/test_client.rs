@@ -7,6 +7,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
+use chorus_media::every_codec_config;
 use chorus_proto::{PublishedTrack, StreamIndex, SubscriberOfferEvent, TrackKind};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::Codec as StrCodec;
@@ -44,7 +45,7 @@ impl Client {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a loopback UDP port");
         socket.set_nonblocking(true).expect("non-blocking");
         let local = socket.local_addr().expect("bound");
-        let mut rtc = Rtc::builder().build(Instant::now());
+        let mut rtc = every_codec_config().build(Instant::now());
         rtc.add_local_candidate(Candidate::host(local, "udp").expect("host candidate"));
         Client {
             rtc,
@@ -68,7 +69,7 @@ impl Client {
         stream.set_nonblocking(true).expect("non-blocking");
         stream.set_nodelay(true).expect("nodelay");
         let tcp_local = stream.local_addr().expect("bound");
-        let mut rtc = Rtc::builder().build(Instant::now());
+        let mut rtc = every_codec_config().build(Instant::now());
         let candidate = Candidate::builder()
             .tcp()
             .host(tcp_local)

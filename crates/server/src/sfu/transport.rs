@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use chorus_media::RtcSetup;
 use chorus_proto::TrackKind;
 use str0m::change::SdpPendingOffer;
 use str0m::config::{CryptoProvider, DtlsCert};
@@ -31,10 +32,6 @@ use super::source::{Feed, SourceId};
 /// Index of a transport in the engine's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct TransportId(pub(super) u32);
-
-/// The H.264 profile the SFU negotiates: constrained baseline 3.1, what browsers and
-/// openh264 all send and decode.
-const H264_PROFILE_LEVEL_ID: u32 = 0x42e01f;
 
 /// Builds the server's `Rtc`s.
 pub(super) struct RtcFactory {
@@ -70,18 +67,11 @@ impl RtcFactory {
     }
 
     fn config(&self) -> RtcConfig {
-        let mut config = Rtc::builder()
+        // Chorus's codecs (H.264 preferred, then VP8), ICE-lite, RTP mode: chorus-media's.
+        RtcSetup::sfu()
+            .config()
             .set_crypto_provider(self.crypto.clone())
             .set_dtls_cert(self.cert.clone())
-            .set_ice_lite(true)
-            .set_rtp_mode(true)
-            .clear_codecs()
-            .enable_opus(true, false);
-        // H.264 first: it is the preferred codec; then VP8.
-        config
-            .codec_config()
-            .add_h264(108.into(), Some(109.into()), true, H264_PROFILE_LEVEL_ID);
-        config.enable_vp8(true)
     }
 
     /// A new `Rtc` with the server's settings and candidates, and its local ICE ufrag.

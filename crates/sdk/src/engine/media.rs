@@ -1,6 +1,6 @@
 //! The engine's media methods: capture, external sources, subscriptions, remote frame
 //! streams and snapshots. Each checks what it can locally, opens sources off the runtime's
-//! workers, and hands the rest to the media hub or (for room-level calls) to the server.
+//! workers, and hands the rest to the media conductor or (for room-level calls) to the server.
 
 use std::time::Duration;
 
@@ -10,11 +10,10 @@ use chorus_proto::{
     StreamIndex, SubscribeParams, VideoSourceType,
 };
 
-use crate::engine::RtcEngine;
-use crate::media::hub::MediaCall;
-use crate::media::outlet::MediaStream;
-use crate::media::source::{
-    AudioCaptureSource, AudioSourceType, VideoCaptureSource, open_audio, open_video,
+use super::RtcEngine;
+use crate::media::{
+    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, VideoCaptureSource, open_audio,
+    open_video,
 };
 use crate::validate::check_user_id;
 

@@ -1,13 +1,13 @@
-//! The hub's captures: starting, stopping and feeding the pipelines of each stream, and the
+//! The conductor's captures: starting, stopping and feeding the pipelines of each stream, and the
 //! rules of internal versus external sources (REPEAT_CAPTURE, STREAM_TYPE_NOT_MATCH). Part of
-//! the hub's task; split out only to keep the room and transport logic apart from it.
+//! the conductor's task; split out only to keep the room and transport logic apart from it.
 
 use std::sync::mpsc::{SyncSender, TrySendError};
 
 use chorus_media::{AudioFrame, AudioSource, FRAME_SAMPLES, VideoFrame, VideoSource};
 use chorus_proto::{ErrorCode, RtcError, StreamIndex, TrackKind};
 
-use super::{Hub, PUSH_QUEUE, err, slot_of};
+use super::{Conductor, PUSH_QUEUE, err, slot_of};
 use crate::media::capture::{self, Capture, Input};
 
 /// A stream's capture: internal from a source, or external from pushed frames.
@@ -38,7 +38,7 @@ impl<F> Slot<F> {
     }
 }
 
-impl Hub {
+impl Conductor {
     pub(super) fn start_audio(&mut self, source: Box<dyn AudioSource>) -> Result<(), RtcError> {
         if !self.audio.internal {
             return Err(err(

@@ -2,7 +2,7 @@
 //! whose methods mirror the veRTC contract. A handle checks what it can without the server
 //! (destroyed engine, malformed ids), then hands the call to the engine's task and awaits the
 //! answer. It owns no connection state itself: that lives in the task (`connection.rs`) and
-//! its state machine (`machine.rs`).
+//! its state machine (`machine/`). The media methods are in `media.rs` beside this file.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -20,13 +20,15 @@ use serde_json::Value;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
+use crate::caller::{Caller, Command};
 use crate::config::{EngineConfig, signal_url};
-use crate::connection::{Caller, Command, Driver, load_state};
+use crate::connection::{Driver, load_state};
 use crate::event::{EngineEvent, EventStream};
 use crate::machine::Machine;
-use crate::media::hub::{Hub, HubInput, MediaCall, Reply};
-use crate::media::outlet::Outlets;
+use crate::media::{Conductor, MediaCall, MediaInput, Outlets, Reply};
 use crate::validate::{check_join, check_message, check_user_id};
+
+mod media;
 
 /// A handle to one engine: one connection to the server, at most one room at a time, and at
 /// most one messaging login.
@@ -42,15 +44,15 @@ pub struct RtcEngine {
 struct Inner {
     app_id: String,
     commands: UnboundedSender<Command>,
-    /// The media hub's inbox.
-    media: UnboundedSender<HubInput>,
+    /// The media conductor's inbox.
+    media: UnboundedSender<MediaInput>,
     /// Decoded remote media and the latest remote pictures.
     outlets: Outlets,
     state: Arc<AtomicU8>,
     destroyed: AtomicBool,
     events: Mutex<Option<UnboundedReceiver<EngineEvent>>>,
     /// The signalling and media tasks, until the first call starts them.
-    tasks: Mutex<Option<(Driver, Hub)>>,
+    tasks: Mutex<Option<(Driver, Conductor)>>,
 }
 
 /// Creates an engine for `app_id` that talks to the server in `config`. It does not connect
@@ -62,7 +64,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
     let state = Arc::new(AtomicU8::new(ConnectionState::Start.value()));
     let url = signal_url(&config.server_url, app_id);
     let outlets = Outlets::default();
-    let hub = Hub::new(
+    let conductor = Conductor::new(
         media_rx,
         Caller::new(&commands),
         events_tx.clone(),
@@ -87,7 +89,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
             state,
             destroyed: AtomicBool::new(false),
             events: Mutex::new(Some(events_rx)),
-            tasks: Mutex::new(Some((driver, hub))),
+            tasks: Mutex::new(Some((driver, conductor))),
         }),
     }
 }
@@ -109,7 +111,7 @@ pub fn destroy_engine(engine: &RtcEngine) -> Result<(), RtcError> {
     if unstarted.is_none() {
         // The tasks may already have ended on their own; then there is nothing left to do.
         let _ = inner.commands.send(Command::Destroy);
-        let _ = inner.media.send(HubInput::Destroy);
+        let _ = inner.media.send(MediaInput::Destroy);
     }
     inner.outlets.close();
     Ok(())
@@ -435,13 +437,13 @@ impl RtcEngine {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some((driver, hub)) = unstarted {
+        if let Some((driver, conductor)) = unstarted {
             tokio::spawn(driver.run());
-            run_media(hub);
+            run_media(conductor);
         }
     }
 
-    /// Hands a media call to the hub (starting the tasks if needed) and awaits the answer.
+    /// Hands a media call to the conductor (starting the tasks if needed) and awaits the answer.
     pub(crate) async fn media_call<T>(
         &self,
         call: impl FnOnce(Reply<T>) -> MediaCall,
@@ -451,9 +453,9 @@ impl RtcEngine {
         let (reply, answer) = oneshot::channel();
         self.inner
             .media
-            .send(HubInput::Call(call(reply)))
+            .send(MediaInput::Call(call(reply)))
             .map_err(|_| destroyed())?;
-        // The hub drops the reply unanswered only when it has ended: destroyed.
+        // The conductor drops the reply unanswered only when it has ended: destroyed.
         answer.await.unwrap_or_else(|_| Err(destroyed()))
     }
 
@@ -488,11 +490,11 @@ impl RtcEngine {
     }
 }
 
-/// Runs the media hub, and with it the transports, on a thread and runtime of its own:
+/// Runs the media conductor, and with it the transports, on a thread and runtime of its own:
 /// real-time media must not queue behind the app's tasks (or a server's, in one process), nor
 /// stall when the app blocks its workers. Should that runtime not start, the app's runtime
 /// runs it instead.
-fn run_media(hub: Hub) {
+fn run_media(conductor: Conductor) {
     let app = tokio::runtime::Handle::current();
     let spawned = std::thread::Builder::new()
         .name("chorus-media".into())
@@ -501,10 +503,10 @@ fn run_media(hub: Hub) {
                 .enable_all()
                 .build()
             {
-                Ok(runtime) => runtime.block_on(hub.run()),
+                Ok(runtime) => runtime.block_on(conductor.run()),
                 Err(e) => {
                     tracing::warn!(error = %e, "no media runtime; media runs on the app's");
-                    app.spawn(hub.run());
+                    app.spawn(conductor.run());
                 }
             }
         });

@@ -1,0 +1,282 @@
+//! The media conductor: one task per engine that owns everything media. It keeps what is
+//! captured (and from where), follows the room as the signalling machine reports it, starts
+//! and drops the two transports, forwards encoded frames of published tracks to the
+//! publisher, hands the SFU's offers to the subscriber, and tells the room about capture
+//! (`setCaptureState`, and `publishStream` when the join asked for auto-publishing).
+//!
+//! This file is the tokio shell: channels, spawns, the timer. Every decision about the room
+//! and the transports is made by the sans-IO [`Rules`] (`rules.rs`), whose [`Effect`]s the
+//! shell carries out; the capture pipelines' own rules are in `captures.rs`.
+//!
+//! Its inputs arrive on one channel, from the app's calls and from the engine's signalling
+//! task alike, so a room change the machine reports before answering a call is seen before
+//! any call the app makes after that answer. It never waits on a transport or on the server:
+//! requests it makes are awaited by small spawned tasks, transports report back on channels.
+
+mod captures;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use chorus_media::{AudioFrame, VideoFrame};
+use chorus_proto::{ErrorCode, Request, RtcError, StreamIndex, TrackKind, VideoSourceType};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::caller::Caller;
+use crate::event::EngineEvent;
+use crate::media::capture::{EncodedFrame, PictureSlot};
+use crate::media::inbox::{MediaCall, MediaInput, Reply};
+use crate::media::outlet::Outlets;
+use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
+use crate::media::source::AudioSourceType;
+use crate::media::subscriber::{Subscriber, SubscriberSetup};
+use crate::media::transport::local_ip_toward;
+use captures::Slot;
+use rules::{Capturing, Effect, Rules};
+
+/// Encoded frames queued from the capture pipelines before newer ones are dropped.
+const FRAME_QUEUE: usize = 256;
+/// Pushed frames queued for their encoder before newer ones are dropped.
+const PUSH_QUEUE: usize = 16;
+
+fn err(code: ErrorCode, message: impl Into<String>) -> RtcError {
+    RtcError::new(code, message)
+}
+
+/// The conductor's task state; [`Conductor::run`] is its task.
+pub(crate) struct Conductor {
+    inbox: mpsc::UnboundedReceiver<MediaInput>,
+    caller: Caller,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    outlets: Outlets,
+    signal_url: Result<String, String>,
+    local_ip: IpAddr,
+    frames_tx: mpsc::Sender<EncodedFrame>,
+    frames: mpsc::Receiver<EncodedFrame>,
+    reports_tx: mpsc::UnboundedSender<Report>,
+    reports: mpsc::UnboundedReceiver<Report>,
+    rules: Rules<Reply<()>>,
+    audio: Slot<AudioFrame>,
+    video: [Slot<VideoFrame>; 2],
+    pictures: [PictureSlot; 2],
+    keyframes: KeyframeFlags,
+    publisher: Option<Publisher>,
+    subscriber: Option<Subscriber>,
+}
+
+fn slot_of(index: StreamIndex) -> usize {
+    usize::from(index.value())
+}
+
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+impl Conductor {
+    /// A conductor for the engine whose signalling URL is `signal_url`.
+    pub(crate) fn new(
+        inbox: mpsc::UnboundedReceiver<MediaInput>,
+        caller: Caller,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        outlets: Outlets,
+        signal_url: Result<String, String>,
+    ) -> Conductor {
+        let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
+        let (reports_tx, reports) = mpsc::unbounded_channel();
+        Conductor {
+            inbox,
+            caller,
+            events,
+            outlets,
+            signal_url,
+            local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            frames_tx,
+            frames,
+            reports_tx,
+            reports,
+            rules: Rules::default(),
+            audio: Slot::new(),
+            video: [Slot::new(), Slot::new()],
+            pictures: Default::default(),
+            keyframes: KeyframeFlags::default(),
+            publisher: None,
+            subscriber: None,
+        }
+    }
+
+    /// Runs until the engine is destroyed or every handle to it is gone.
+    pub(crate) async fn run(mut self) {
+        if let Ok(url) = &self.signal_url {
+            self.local_ip = local_ip_toward(url).await;
+        }
+        loop {
+            self.apply();
+            let retry_at = self.rules.poll_timeout().map(Instant::from_std);
+            tokio::select! {
+                input = self.inbox.recv() => match input {
+                    None | Some(MediaInput::Destroy) => break,
+                    Some(MediaInput::Room(view)) => {
+                        let capturing = Capturing {
+                            audio: self.audio.capturing(),
+                            video: self.video[slot_of(StreamIndex::Main)].capturing(),
+                        };
+                        self.rules.handle_room(view, capturing);
+                    }
+                    Some(MediaInput::SubscriberOffer(offer)) => self.rules.handle_offer(offer),
+                    Some(MediaInput::Call(call)) => self.on_call(call),
+                },
+                Some(frame) = self.frames.recv() => self.route(frame),
+                Some(report) = self.reports.recv() => {
+                    self.rules.handle_report(now(), report.generation, report.outcome);
+                }
+                () = retry_timer(retry_at) => self.rules.handle_timeout(now()),
+            }
+        }
+        self.outlets.close();
+    }
+
+    /// Carries out what the rules asked for.
+    fn apply(&mut self) {
+        while let Some(effect) = self.rules.poll_effect() {
+            match effect {
+                Effect::Request(request) => self.request(request),
+                Effect::StartPublisher { generation } => {
+                    self.publisher = Some(Publisher::start(PublisherSetup {
+                        local_ip: self.local_ip,
+                        caller: self.caller.clone(),
+                        events: self.events.clone(),
+                        report: self.reports_tx.clone(),
+                        generation,
+                        keyframes: self.keyframes.clone(),
+                    }));
+                }
+                Effect::StopPublisher => self.publisher = None,
+                Effect::StopSubscriber => self.subscriber = None,
+                Effect::Offer(offer) => {
+                    // The running subscriber takes it, unless it is from a transport the SFU
+                    // made afresh (after a failure on its side it starts over with new ICE
+                    // credentials and certificate), or there is none: then a new one does.
+                    let offer = match &self.subscriber {
+                        Some(subscriber) => match subscriber.offer(offer) {
+                            Ok(()) => continue,
+                            Err(offer) => offer,
+                        },
+                        None => offer,
+                    };
+                    let setup = SubscriberSetup {
+                        local_ip: self.local_ip,
+                        caller: self.caller.clone(),
+                        events: self.events.clone(),
+                        outlets: self.outlets.clone(),
+                    };
+                    self.subscriber = Some(Subscriber::start(setup, offer));
+                }
+                Effect::ForgetPictures => self.outlets.forget_pictures(),
+                Effect::Reply(reply, outcome) => {
+                    // The caller may have stopped waiting; that is its business.
+                    let _ = reply.send(outcome);
+                }
+            }
+        }
+    }
+
+    /// Sends `request` for the room; its outcome only matters to the log.
+    fn request(&self, request: Request) {
+        let method = request.method();
+        let answer = self.caller.send(request);
+        tokio::spawn(async move {
+            if let Err(e) = answer.await {
+                tracing::debug!(method, error = %e, "media request refused");
+            }
+        });
+    }
+
+    fn on_call(&mut self, call: MediaCall) {
+        match call {
+            MediaCall::StartAudio(source, reply) => {
+                let _ = reply.send(self.start_audio(source));
+            }
+            MediaCall::StopAudio(reply) => {
+                let _ = reply.send(self.stop_audio());
+            }
+            MediaCall::StartVideo(index, source, reply) => {
+                let _ = reply.send(self.start_video(index, source));
+            }
+            MediaCall::StopVideo(index, reply) => {
+                let _ = reply.send(self.stop_video(index));
+            }
+            MediaCall::SetAudioSourceType(kind, reply) => {
+                let internal = kind == AudioSourceType::Internal;
+                if self.audio.internal != internal {
+                    self.audio.internal = internal;
+                    if self.audio.stop() {
+                        self.capture_changed(StreamIndex::Main, TrackKind::Audio, false);
+                    }
+                }
+                let _ = reply.send(Ok(()));
+            }
+            MediaCall::SetVideoSourceType(index, kind, reply) => {
+                let internal = kind == VideoSourceType::Internal;
+                let slot = &mut self.video[slot_of(index)];
+                if slot.internal != internal {
+                    slot.internal = internal;
+                    if slot.stop() {
+                        self.capture_changed(index, TrackKind::Video, false);
+                    }
+                }
+                let _ = reply.send(Ok(()));
+            }
+            MediaCall::PushAudio(frame, reply) => {
+                let _ = reply.send(self.push_audio(frame));
+            }
+            MediaCall::PushVideo(index, frame, reply) => {
+                let _ = reply.send(self.push_video(index, frame));
+            }
+            MediaCall::LocalPicture(index, reply) => {
+                let answer = if self.video[slot_of(index)].capturing() {
+                    Ok(self.pictures[slot_of(index)].clone())
+                } else {
+                    Err(err(
+                        ErrorCode::InvokedBeforeCapture,
+                        format!(
+                            "nothing is captured on stream {index:?}; start capture (or push frames) before taking a snapshot"
+                        ),
+                    ))
+                };
+                let _ = reply.send(answer);
+            }
+            MediaCall::AwaitPublisher(reply) => self.rules.handle_await_publisher(reply),
+        }
+    }
+
+    /// Capture of `kind` on `index` started or stopped: a stream that stops forgets its
+    /// latest picture, and the rules tell the room.
+    fn capture_changed(&mut self, index: StreamIndex, kind: TrackKind, capturing: bool) {
+        if !capturing {
+            *self.pictures[slot_of(index)]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
+        self.rules.handle_capture(index, kind, capturing);
+    }
+
+    /// Hands a frame of a published track to the publisher, once it is negotiated.
+    fn route(&self, frame: EncodedFrame) {
+        if self.rules.forwards(frame.index, frame.kind)
+            && let Some(publisher) = &self.publisher
+        {
+            publisher.send(frame);
+        }
+    }
+}
+
+/// Sleeps until `at`; forever without one.
+async fn retry_timer(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
