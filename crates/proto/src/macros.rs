@@ -39,6 +39,10 @@ macro_rules! contract_enum {
         }
 
         impl crate::typescript::TsEnum for $name {
+            fn ts_key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
             fn ts_declaration() -> String {
                 let mut out = format!("export enum {} {{\n", $ts);
                 $( out.push_str(&format!("  {} = {:?},\n", $key, $wire)); )+
@@ -81,6 +85,10 @@ macro_rules! contract_enum {
         }
 
         impl crate::typescript::TsEnum for $name {
+            fn ts_key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
             fn ts_declaration() -> String {
                 let mut out = format!("export enum {} {{\n", $ts);
                 $( out.push_str(&format!("  {} = {},\n", $key, $wire)); )+
