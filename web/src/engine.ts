@@ -9,10 +9,12 @@ import { Emitter, type Handler } from "./emitter";
 import { rtcError, type RtcError } from "./errors";
 import type { events } from "./events";
 import { Connection } from "./signal/connection";
-import { checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
+import { checkExtraInfo, checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
 import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from "./signal/client";
 import { RoomState } from "./room/state";
-import { BINARY_EVENTS, binaryMessage, fromBase64, textMessage } from "./room/messages";
+import { binaryMessage, messageOptions, textMessage } from "./room/messages";
+import { dispatchServerEvent } from "./dispatch";
+import type { ServerEvent } from "./signal/client";
 import { MediaHub, maskOf } from "./media/hub";
 import { describe, type Kind, type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
@@ -31,8 +33,6 @@ export interface EngineConfig {
 
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
-/** Server `onError` codes that mean the server removed us from the room. */
-const REMOVED = new Set<string>([ErrorCode.KICKED_OUT, ErrorCode.ROOM_DISMISS, ErrorCode.DUPLICATE_LOGIN, ErrorCode.TOKEN_EXPIRED, ErrorCode.ROOM_FORBIDDEN, ErrorCode.USER_FORBIDDEN]);
 
 /** A veRTC engine bound to one app on one Chorus server. */
 export class RTCEngine {
@@ -56,7 +56,7 @@ export class RTCEngine {
     this.appId = appId;
     this.messageTimeoutMs = config.messageTimeoutMs ?? 10_000;
     this.connection = new Connection(signalUrl(serverUrl, appId), config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, {
-      event: (event, data) => this.onServerEvent(event, data),
+      event: (event) => this.onServerEvent(event),
       state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
       restore: () => this.restore(),
       lost: (why) => this.onLost(why),
@@ -105,9 +105,7 @@ export class RTCEngine {
     this.live();
     checkId(roomId, "roomId", "joinRoom");
     checkId(userInfo?.userId, "userInfo.userId", "joinRoom");
-    if (userInfo.extraInfo !== undefined && new TextEncoder().encode(userInfo.extraInfo).length > 200) {
-      throw rtcError(ErrorCode.INVALID_PARAMS, "joinRoom: userInfo.extraInfo is over 200 bytes");
-    }
+    checkExtraInfo(userInfo.extraInfo, "joinRoom");
     if (this.room || this.joining) throw rtcError(ErrorCode.REPEAT_JOIN, `joinRoom: already ${this.room ? `in room ${this.room.roomId}` : "joining a room"}; call leaveRoom first`);
     const params: JoinRoomParams = { token, roomId, userInfo: { ...userInfo }, roomConfig: { ...roomConfig }, visible: this.visibleBeforeJoin };
     await this.join(params);
@@ -601,7 +599,7 @@ export class RTCEngine {
   }
 
   private messageOptions(): RequestOptions {
-    return { timeoutMs: this.messageTimeoutMs, timeoutCode: ErrorCode.USER_MESSAGE_TIMEOUT, brokenCode: ErrorCode.USER_MESSAGE_BROKEN };
+    return messageOptions(this.messageTimeoutMs);
   }
 
   private async roomMessage<M extends keyof Methods>(method: M, params: Methods[M]["params"]): Promise<Methods[M]["result"]> {
@@ -610,24 +608,21 @@ export class RTCEngine {
     return this.connection.request(method, params, this.messageOptions());
   }
 
-  private onServerEvent(event: string, data: any): void {
-    if (event === "onSubscriberOffer") {
-      this.hub.subscriberOffer(data);
-      return;
-    }
-    if (event === "onError") {
-      if (REMOVED.has(data.errorCode) && this.room) {
+  /** A server event: the engine's state first, then the app. */
+  private onServerEvent(event: ServerEvent): void {
+    dispatchServerEvent(event, {
+      room: () => this.room,
+      subscriberOffer: (offer) => this.hub.subscriberOffer(offer),
+      removedFromRoom: () => {
         this.exitRoom();
         this.closeIfIdle();
-      }
-      if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR) {
+      },
+      loginEnded: () => {
         this.rtm.forget();
         this.closeIfIdle();
-      }
-    }
-    this.room?.apply(event, data);
-    const payload = BINARY_EVENTS.has(event) ? { ...data, message: fromBase64(data.message) } : data;
-    this.emitter.emit(event, payload);
+      },
+      emit: (name, payload) => this.emitter.emit(name, payload),
+    });
   }
 
   /** A new socket after a drop: log in and rejoin as before; media transports start anew. */

@@ -193,6 +193,7 @@ export declare class RTCEngine {
     private subscription;
     private messageOptions;
     private roomMessage;
+    /** A server event: the engine's state first, then the app. */
     private onServerEvent;
     /** A new socket after a drop: log in and rejoin as before; media transports start anew. */
     private restore;

@@ -3,11 +3,17 @@
  * carry ids and are matched with their answers; events go to one listener. It knows nothing of
  * rooms; reconnecting is the job of {@link ./connection}.
  */
-import { ErrorCode, type Methods, type RtcError as WireError } from "../generated/protocol";
+import { ErrorCode, type Events, type Methods, type RtcError as WireError } from "../generated/protocol";
 import { RtcError, rtcError } from "../errors";
 
 /** How long a request may stay unanswered before it fails, as the protocol says. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * A server event with its payload, one member per entry of the generated `Events` map, so a
+ * `switch` on `event` narrows `data` and a misspelt name or field fails to compile.
+ */
+export type ServerEvent = { [K in keyof Events]: { event: K; data: Events[K] } }[keyof Events];
 
 /** Per-request choices. */
 export interface RequestOptions {
@@ -34,7 +40,7 @@ export class SignalClient {
   private pending = new Map<number, Pending>();
 
   /** Called for each server event. */
-  onEvent: (event: string, data: any) => void = () => {};
+  onEvent: (event: ServerEvent) => void = () => {};
   /** Called once when an open socket closes without {@link close} having been called. */
   onDrop: (why: string) => void = () => {};
 
@@ -142,7 +148,8 @@ export class SignalClient {
       return;
     }
     if (typeof frame.event === "string") {
-      this.onEvent(frame.event, frame.data ?? {});
+      // The server speaks the contract, so its event frames are taken as typed.
+      this.onEvent({ event: frame.event, data: frame.data ?? {} } as ServerEvent);
       return;
     }
     const p = typeof frame.id === "number" ? this.pending.get(frame.id) : undefined;

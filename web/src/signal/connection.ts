@@ -6,7 +6,7 @@
  */
 import { ConnectionState, ErrorCode, type Methods } from "../generated/protocol";
 import { rtcError } from "../errors";
-import { SignalClient, type RequestOptions } from "./client";
+import { SignalClient, type RequestOptions, type ServerEvent } from "./client";
 
 /** Waits between reconnect attempts, in ms; about the server's default grace period in all. */
 const RETRY_DELAYS_MS = [300, 700, 1500, 3000, 4000, 5000, 5000];
@@ -14,7 +14,7 @@ const RETRY_DELAYS_MS = [300, 700, 1500, 3000, 4000, 5000, 5000];
 /** What the connection asks of its owner. */
 export interface ConnectionHooks {
   /** A server event arrived. */
-  event(event: string, data: any): void;
+  event(event: ServerEvent): void;
   /** The state changed. */
   state(state: ConnectionState, reason?: string): void;
   /** A new socket is open after a drop: rejoin, log in again. A rejection retries. */
@@ -86,7 +86,7 @@ export class Connection {
   private async openClient(): Promise<void> {
     const client = new SignalClient(this.url, this.timeoutMs);
     const generation = this.generation;
-    client.onEvent = (event, data) => this.hooks.event(event, data);
+    client.onEvent = (event) => this.hooks.event(event);
     client.onDrop = (why) => {
       if (this.client !== client) return;
       this.client = null;
