@@ -34,7 +34,8 @@ export function dispatchServerEvent(serverEvent: ServerEvent, hooks: DispatchHoo
   }
   if (event === "onError") {
     if (REMOVED_FROM_ROOM.includes(data.errorCode) && hooks.room()) hooks.removedFromRoom();
-    if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR) hooks.loginEnded();
+    if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR)
+      hooks.loginEnded();
   }
   hooks.room()?.apply(serverEvent);
   hooks.emit(event, appPayload(serverEvent));

@@ -6,7 +6,17 @@
  * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
-import { ConnectionState, ErrorCode, MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import {
+  ConnectionState,
+  ErrorCode,
+  MediaType,
+  StreamIndex,
+  VideoSourceType,
+  type RoomConfig,
+  type SimulcastStreamType,
+  type UserInfo,
+  type USER_ONLINE_STATUS,
+} from "./generated/protocol";
 import { Emitter, type Handler } from "./emitter";
 import { rtcError } from "./errors";
 import type { events } from "./events";
@@ -53,20 +63,31 @@ export class RTCEngine {
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     this.appId = appId;
     this.messageOptions = messageOptions(config.messageTimeoutMs ?? 10_000);
-    this.connection = new Connection(signalUrl(serverUrl, appId), config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, {
-      event: (event) => this.onServerEvent(event),
-      state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
-      restore: () => this.restore(),
-      lost: (why) => this.onLost(why),
-      needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
-    });
+    this.connection = new Connection(
+      signalUrl(serverUrl, appId),
+      config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        event: (event) => this.onServerEvent(event),
+        state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
+        restore: () => this.restore(),
+        lost: (why) => this.onLost(why),
+        needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
+      },
+    );
     this.hub = new MediaHub({
       call: (method, params) => this.connection.request(method, params),
       emit: (event, ...args) => this.emitter.emit(event, ...args),
       room: () => this.session.room,
     });
-    this.session = new RoomSession(this.connection, this.hub, { live: () => this.live(), closeIfIdle: () => this.closeIfIdle() });
-    this.rtm = new LoginSession(this.connection, () => this.closeIfIdle(), () => this.messageOptions);
+    this.session = new RoomSession(this.connection, this.hub, {
+      live: () => this.live(),
+      closeIfIdle: () => this.closeIfIdle(),
+    });
+    this.rtm = new LoginSession(
+      this.connection,
+      () => this.closeIfIdle(),
+      () => this.messageOptions,
+    );
     this.hub.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
     this.hub.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
     this.deviceTests = new DeviceTests({
@@ -168,13 +189,17 @@ export class RTCEngine {
   /** Pauses everything received of `mediaType` (subscriptions stay). */
   async pauseAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
     this.live();
-    await this.connection.request("pauseAllSubscribedStream", { mediaType: checkMediaType(mediaType, "pauseAllSubscribedStream") });
+    await this.connection.request("pauseAllSubscribedStream", {
+      mediaType: checkMediaType(mediaType, "pauseAllSubscribedStream"),
+    });
   }
 
   /** Resumes what {@link pauseAllSubscribedStream} paused. */
   async resumeAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
     this.live();
-    await this.connection.request("resumeAllSubscribedStream", { mediaType: checkMediaType(mediaType, "resumeAllSubscribedStream") });
+    await this.connection.request("resumeAllSubscribedStream", {
+      mediaType: checkMediaType(mediaType, "resumeAllSubscribedStream"),
+    });
   }
 
   /** Picks which simulcast layer of `userId`'s video to receive. */
@@ -192,8 +217,10 @@ export class RTCEngine {
    */
   async enableSimulcastMode(enabled: boolean): Promise<void> {
     this.live();
-    if (typeof enabled !== "boolean") throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
-    if (this.hub.publishing && this.hub.simulcast !== enabled) console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
+    if (typeof enabled !== "boolean")
+      throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
+    if (this.hub.publishing && this.hub.simulcast !== enabled)
+      console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
     this.hub.simulcast = enabled;
   }
 
@@ -201,22 +228,38 @@ export class RTCEngine {
 
   /** Sends a text message to `userId` in the room. */
   async sendUserMessage(userId: string, message: string): Promise<void> {
-    await this.session.send("sendUserMessage", { userId, message: textMessage(message, "sendUserMessage") }, this.messageOptions);
+    await this.session.send(
+      "sendUserMessage",
+      { userId, message: textMessage(message, "sendUserMessage") },
+      this.messageOptions,
+    );
   }
 
   /** Sends bytes to `userId` in the room. */
   async sendUserBinaryMessage(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void> {
-    await this.session.send("sendUserBinaryMessage", { userId, message: binaryMessage(message, "sendUserBinaryMessage") }, this.messageOptions);
+    await this.session.send(
+      "sendUserBinaryMessage",
+      { userId, message: binaryMessage(message, "sendUserBinaryMessage") },
+      this.messageOptions,
+    );
   }
 
   /** Sends a text message to everyone else in the room. */
   async sendRoomMessage(message: string): Promise<void> {
-    await this.session.send("sendRoomMessage", { message: textMessage(message, "sendRoomMessage") }, this.messageOptions);
+    await this.session.send(
+      "sendRoomMessage",
+      { message: textMessage(message, "sendRoomMessage") },
+      this.messageOptions,
+    );
   }
 
   /** Sends bytes to everyone else in the room. */
   async sendRoomBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<void> {
-    await this.session.send("sendRoomBinaryMessage", { message: binaryMessage(message, "sendRoomBinaryMessage") }, this.messageOptions);
+    await this.session.send(
+      "sendRoomBinaryMessage",
+      { message: binaryMessage(message, "sendRoomBinaryMessage") },
+      this.messageOptions,
+    );
   }
 
   // ----- messages outside rooms -----
@@ -248,13 +291,19 @@ export class RTCEngine {
   /** Sends text to a logged-in user, in a room or not. */
   async sendUserMessageOutsideRoom(userId: string, message: string): Promise<void> {
     this.live();
-    await this.rtm.send("sendUserMessageOutsideRoom", { userId, message: textMessage(message, "sendUserMessageOutsideRoom") });
+    await this.rtm.send("sendUserMessageOutsideRoom", {
+      userId,
+      message: textMessage(message, "sendUserMessageOutsideRoom"),
+    });
   }
 
   /** Sends bytes to a logged-in user. */
   async sendUserBinaryMessageOutsideRoom(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void> {
     this.live();
-    await this.rtm.send("sendUserBinaryMessageOutsideRoom", { userId, message: binaryMessage(message, "sendUserBinaryMessageOutsideRoom") });
+    await this.rtm.send("sendUserBinaryMessageOutsideRoom", {
+      userId,
+      message: binaryMessage(message, "sendUserBinaryMessageOutsideRoom"),
+    });
   }
 
   /** Sets the business server that `sendServerMessage` posts to. */
@@ -272,7 +321,9 @@ export class RTCEngine {
   /** Posts bytes to the business server; resolves with its response body. */
   async sendServerBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<string> {
     this.live();
-    return (await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })).response;
+    return (
+      await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })
+    ).response;
   }
 
   // ----- capture -----
@@ -421,7 +472,8 @@ export class RTCEngine {
   enableAudioPropertiesReport(config: { interval?: number } = {}): void {
     this.live();
     const interval = config?.interval ?? 1000;
-    if (typeof interval !== "number" || Number.isNaN(interval)) throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
+    if (typeof interval !== "number" || Number.isNaN(interval))
+      throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
     this.hub.setAudioReport(interval);
   }
 
@@ -508,10 +560,19 @@ export class RTCEngine {
   private onLost(why: string): void {
     const wasInRoom = this.session.exit() !== null;
     this.rtm.forget();
-    this.emitter.emit("onError", { errorCode: ErrorCode.RECONNECT_FAILED, message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}` });
+    this.emitter.emit("onError", {
+      errorCode: ErrorCode.RECONNECT_FAILED,
+      message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}`,
+    });
   }
 
   private closeIfIdle(): void {
-    if (!this.session.room && !this.rtm.loggedIn && !this.session.joining && this.connection.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED) this.connection.close();
+    if (
+      !this.session.room &&
+      !this.rtm.loggedIn &&
+      !this.session.joining &&
+      this.connection.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED
+    )
+      this.connection.close();
   }
 }

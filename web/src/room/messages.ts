@@ -13,7 +13,8 @@ const OVER_LIMIT = `the message is over ${MAX_MESSAGE_BYTES / 1024} KB; split it
 /** Checks a text message; returns it. */
 export function textMessage(message: unknown, method: string): string {
   if (typeof message !== "string") throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the message must be a string`);
-  if (new TextEncoder().encode(message).length > MAX_MESSAGE_BYTES) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: ${OVER_LIMIT}`);
+  if (new TextEncoder().encode(message).length > MAX_MESSAGE_BYTES)
+    throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: ${OVER_LIMIT}`);
   return message;
 }
 
@@ -36,7 +37,6 @@ export function fromBase64(b64: string): ArrayBuffer {
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes.buffer;
 }
-
 
 /** How messages are sent: they fail with USER_MESSAGE_TIMEOUT after `timeoutMs`, USER_MESSAGE_BROKEN on a drop. */
 export function messageOptions(timeoutMs: number): RequestOptions {

@@ -4,7 +4,16 @@
  * new socket. It owns the {@link RoomState}; media is the {@link MediaHub}'s. It knows nothing
  * of the login or of the app's events: the engine wires those, so this stays one concern.
  */
-import { ErrorCode, MediaType, StreamIndex, TrackKind, type JoinRoomParams, type Methods, type RoomConfig, type UserInfo } from "../generated/protocol";
+import {
+  ErrorCode,
+  MediaType,
+  StreamIndex,
+  TrackKind,
+  type JoinRoomParams,
+  type Methods,
+  type RoomConfig,
+  type UserInfo,
+} from "../generated/protocol";
 import { rtcError, type RtcError } from "../errors";
 import type { Connection } from "../signal/connection";
 import type { RequestOptions } from "../signal/client";
@@ -50,8 +59,18 @@ export class RoomSession {
     checkId(roomId, "roomId", "joinRoom");
     checkId(userInfo?.userId, "userInfo.userId", "joinRoom");
     checkExtraInfo(userInfo.extraInfo, "joinRoom");
-    if (this.room || this.joining) throw rtcError(ErrorCode.REPEAT_JOIN, `joinRoom: already ${this.room ? `in room ${this.room.roomId}` : "joining a room"}; call leaveRoom first`);
-    const params: JoinRoomParams = { token, roomId, userInfo: { ...userInfo }, roomConfig: { ...roomConfig }, visible: this.visibleBeforeJoin };
+    if (this.room || this.joining)
+      throw rtcError(
+        ErrorCode.REPEAT_JOIN,
+        `joinRoom: already ${this.room ? `in room ${this.room.roomId}` : "joining a room"}; call leaveRoom first`,
+      );
+    const params: JoinRoomParams = {
+      token,
+      roomId,
+      userInfo: { ...userInfo },
+      roomConfig: { ...roomConfig },
+      visible: this.visibleBeforeJoin,
+    };
     await this.join(params);
   }
 
@@ -102,7 +121,11 @@ export class RoomSession {
     this.hooks.live();
     const room = this.room;
     if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
-    if (!room.visible) throw rtcError(ErrorCode.NO_PUBLISH_PERMISSION, `${method}: this user is invisible; call setUserVisibility(true) first`);
+    if (!room.visible)
+      throw rtcError(
+        ErrorCode.NO_PUBLISH_PERMISSION,
+        `${method}: this user is invisible; call setUserVisibility(true) first`,
+      );
     await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
     if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
     room.published[index] |= mediaType;
@@ -128,7 +151,11 @@ export class RoomSession {
   }
 
   /** Sends a message in the room (USER_MESSAGE_NOT_JOIN outside one). */
-  send<M extends RoomSend>(method: M, params: Methods[M]["params"], options: RequestOptions): Promise<Methods[M]["result"]> {
+  send<M extends RoomSend>(
+    method: M,
+    params: Methods[M]["params"],
+    options: RequestOptions,
+  ): Promise<Methods[M]["result"]> {
     this.hooks.live();
     if (!this.room) throw rtcError(ErrorCode.USER_MESSAGE_NOT_JOIN, `${method}: not in a room; call joinRoom first`);
     return this.connection.request(method, params, options);
@@ -157,7 +184,10 @@ export class RoomSession {
       const published = [...room.published];
       room.published[MAIN] = room.published[SCREEN] = 0;
       for (const index of [MAIN, SCREEN]) {
-        if (published[index]) this.publish(index, published[index], "republish").catch((e) => console.warn("[chorus] republish:", e.message));
+        if (published[index])
+          this.publish(index, published[index], "republish").catch((e) =>
+            console.warn("[chorus] republish:", e.message),
+          );
       }
     } else if (room.published[MAIN] || room.published[SCREEN]) {
       this.hub.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
@@ -185,7 +215,10 @@ export class RoomSession {
       try {
         await this.connection.ensure();
       } catch (e) {
-        throw rtcError(ErrorCode.JOIN_ROOM_FAILED, `joinRoom: cannot reach the Chorus server (${describe(e)}); check serverUrl and that the server runs`);
+        throw rtcError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `joinRoom: cannot reach the Chorus server (${describe(e)}); check serverUrl and that the server runs`,
+        );
       }
       try {
         await this.connection.request("joinRoom", params);
@@ -212,7 +245,9 @@ export class RoomSession {
 
   private sendCaptureState(kind: Kind, capturing: boolean): void {
     const trackKind = kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO;
-    this.connection.request("setCaptureState", { kind: trackKind, capturing }).catch((e) => console.warn("[chorus] setCaptureState:", e.message));
+    this.connection
+      .request("setCaptureState", { kind: trackKind, capturing })
+      .catch((e) => console.warn("[chorus] setCaptureState:", e.message));
   }
 
   /** With auto publish, publishes what the main stream captures and does not publish yet. */
@@ -223,6 +258,7 @@ export class RoomSession {
     for (const kind of ["audio", "video"] as Kind[]) {
       if (this.hub.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
     }
-    if (wanted) this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));
+    if (wanted)
+      this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));
   }
 }

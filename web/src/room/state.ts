@@ -41,9 +41,15 @@ export class RoomState {
   }
 
   /** The room config of the join, defaults filled in. */
-  get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> & RoomConfig {
+  get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> &
+    RoomConfig {
     const c = this.params.roomConfig ?? {};
-    return { ...c, isAutoPublish: c.isAutoPublish !== false, isAutoSubscribeAudio: c.isAutoSubscribeAudio !== false, isAutoSubscribeVideo: c.isAutoSubscribeVideo !== false };
+    return {
+      ...c,
+      isAutoPublish: c.isAutoPublish !== false,
+      isAutoSubscribeAudio: c.isAutoSubscribeAudio !== false,
+      isAutoSubscribeVideo: c.isAutoSubscribeVideo !== false,
+    };
   }
 
   /** Applies a server event that changes the room; other events leave it as it is. */

@@ -103,7 +103,10 @@ export class SignalClient {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(
-        rtcError(options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET, `${method}: not connected to the server; join a room (or log in) first`),
+        rtcError(
+          options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET,
+          `${method}: not connected to the server; join a room (or log in) first`,
+        ),
       );
     }
     const id = this.nextId++;
@@ -111,9 +114,20 @@ export class SignalClient {
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(rtcError(options.timeoutCode ?? ErrorCode.TIME_OUT, `${method}: no answer from the server within ${timeoutMs / 1000} s; check the connection and retry`));
+        reject(
+          rtcError(
+            options.timeoutCode ?? ErrorCode.TIME_OUT,
+            `${method}: no answer from the server within ${timeoutMs / 1000} s; check the connection and retry`,
+          ),
+        );
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, brokenCode: options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET, method });
+      this.pending.set(id, {
+        resolve,
+        reject,
+        timer,
+        brokenCode: options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET,
+        method,
+      });
       ws.send(JSON.stringify({ id, method, params }));
     });
   }

@@ -64,10 +64,17 @@ export class Connection {
   }
 
   /** Sends a request on the open socket (NOT_CONNECTED_YET, or the given broken code, if none). */
-  request<M extends keyof Methods>(method: M, params: Methods[M]["params"], options?: RequestOptions): Promise<Methods[M]["result"]> {
+  request<M extends keyof Methods>(
+    method: M,
+    params: Methods[M]["params"],
+    options?: RequestOptions,
+  ): Promise<Methods[M]["result"]> {
     if (!this.client) {
       const code = options?.brokenCode ?? ErrorCode.NOT_CONNECTED_YET;
-      const why = this.state === ConnectionState.CONNECTION_STATE_RECONNECTING ? "reconnecting to the server; retry shortly" : "not connected to the server; join a room (or log in) first";
+      const why =
+        this.state === ConnectionState.CONNECTION_STATE_RECONNECTING
+          ? "reconnecting to the server; retry shortly"
+          : "not connected to the server; join a room (or log in) first";
       return Promise.reject(rtcError(code, `${method}: ${why}`));
     }
     return this.client.request(method, params, options);
@@ -80,7 +87,8 @@ export class Connection {
     this.client = null;
     this.opening = null;
     client?.close();
-    if (this.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED) this.setState(ConnectionState.CONNECTION_STATE_DISCONNECTED);
+    if (this.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED)
+      this.setState(ConnectionState.CONNECTION_STATE_DISCONNECTED);
   }
 
   private async openClient(): Promise<void> {
