@@ -33,4 +33,6 @@ await build({
   outfile: "dist/vertc.umd.js",
   define: { __CHORUS_VERSION__: JSON.stringify(version), __CHORUS_UMD__: "true" },
 });
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "--emitDeclarationOnly", "-p", "."], { stdio: "inherit" });
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "--emitDeclarationOnly", "-p", "."], {
+  stdio: "inherit",
+});

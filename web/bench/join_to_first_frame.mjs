@@ -11,7 +11,9 @@ import { joinWithMedia } from "../test/lib/client.mjs";
 const runs = Number(process.argv[2] ?? 5);
 for (const name of ["vertc.umd.js", "vertc.esm.js"]) {
   const bytes = readFileSync(new URL(`../dist/${name}`, import.meta.url));
-  console.log(`${name}: ${(bytes.length / 1024).toFixed(1)} KiB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} KiB gzipped`);
+  console.log(
+    `${name}: ${(bytes.length / 1024).toFixed(1)} KiB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} KiB gzipped`,
+  );
 }
 const server = await startServer();
 const browser = await launch();
@@ -23,8 +25,16 @@ try {
     const b = await browser.page(p.url, p.html);
     await joinWithMedia(a, server.appId, `bench${i}`, "a");
     await joinWithMedia(b, server.appId, `bench${i}`, "b");
-    const ms = await waitFor(() => b.evaluate(() => window.t.firstFrame.a && window.t.firstFrame.a - window.t.joinAt), 30_000, "first frame");
-    const codec = await waitFor(() => b.evaluate(() => window.t.remoteStats.a?.at(-1)?.videoStats?.codec), 10_000, "codec");
+    const ms = await waitFor(
+      () => b.evaluate(() => window.t.firstFrame.a && window.t.firstFrame.a - window.t.joinAt),
+      30_000,
+      "first frame",
+    );
+    const codec = await waitFor(
+      () => b.evaluate(() => window.t.remoteStats.a?.at(-1)?.videoStats?.codec),
+      10_000,
+      "codec",
+    );
     times.push(ms);
     console.log(`run ${i + 1}: joinRoom -> first remote video frame ${ms.toFixed(0)} ms (${codec})`);
     await a.close();
@@ -35,4 +45,6 @@ try {
   await server.stop();
 }
 times.sort((x, y) => x - y);
-console.log(`median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, min ${times[0].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms over ${times.length} runs`);
+console.log(
+  `median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, min ${times[0].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms over ${times.length} runs`,
+);

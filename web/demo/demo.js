@@ -15,7 +15,15 @@
     [ConnectionState.CONNECTION_STATE_LOST]: "Connection lost",
   };
 
-  const QUALITY = ["", "network excellent", "network good", "network poor", "network bad", "network very bad", "network down"];
+  const QUALITY = [
+    "",
+    "network excellent",
+    "network good",
+    "network poor",
+    "network bad",
+    "network very bad",
+    "network down",
+  ];
   /** A volume (0–255) above which a tile shows its user speaking. */
   const SPEAKING = 24;
 
@@ -47,7 +55,8 @@
       el.className = `tile${local ? " local" : ""}${index === SCREEN ? " screen" : ""}`;
       el.dataset.user = userId;
       el.innerHTML = '<div class="video"></div><div class="name"><span></span><span class="flags"></span></div>';
-      el.querySelector(".name span").textContent = `${userId}${local ? " (you)" : ""}${index === SCREEN ? " – screen" : ""}`;
+      el.querySelector(".name span").textContent =
+        `${userId}${local ? " (you)" : ""}${index === SCREEN ? " – screen" : ""}`;
       $("grid").append(el);
       $("empty").hidden = true;
     }
@@ -77,13 +86,17 @@
   }
 
   function listen() {
-    engine.on(events.onConnectionStateChanged, ({ state: s }) => ($("status").textContent = connection = STATES[s] ?? ""));
+    engine.on(
+      events.onConnectionStateChanged,
+      ({ state: s }) => ($("status").textContent = connection = STATES[s] ?? ""),
+    );
     engine.on(events.onNetworkQuality, (up, down) => {
       const worst = Math.max(up, down);
       $("status").textContent = worst ? `${connection} · ${QUALITY[worst]}` : connection;
     });
     engine.on(events.onAudioVolumeIndication, (speakers) => {
-      for (const { userId, volume } of speakers) $(`tile-${MAIN}-${userId}`)?.classList.toggle("speaking", volume > SPEAKING);
+      for (const { userId, volume } of speakers)
+        $(`tile-${MAIN}-${userId}`)?.classList.toggle("speaking", volume > SPEAKING);
     });
     engine.on(events.onUserJoined, ({ userInfo }) => tile(userInfo.userId, MAIN, false));
     engine.on(events.onUserLeave, ({ userInfo }) => {
@@ -92,11 +105,16 @@
     });
     engine.on(events.onUserPublishStream, ({ userId, mediaType }) => {
       const t = tile(userId, MAIN, false);
-      if (mediaType & MediaType.VIDEO) engine.setRemoteVideoPlayer(MAIN, { renderDom: t.querySelector(".video"), userId });
+      if (mediaType & MediaType.VIDEO)
+        engine.setRemoteVideoPlayer(MAIN, { renderDom: t.querySelector(".video"), userId });
     });
     engine.on(events.onUserPublishScreen, ({ userId }) => {
       const t = tile(userId, SCREEN, false);
-      engine.setRemoteVideoPlayer(SCREEN, { renderDom: t.querySelector(".video"), userId, renderMode: VERTC.VideoRenderMode.FIT });
+      engine.setRemoteVideoPlayer(SCREEN, {
+        renderDom: t.querySelector(".video"),
+        userId,
+        renderMode: VERTC.VideoRenderMode.FIT,
+      });
     });
     engine.on(events.onUserUnpublishScreen, ({ userId }) => removeTile(userId, SCREEN));
     engine.on(events.onUserStopAudioCapture, ({ userId }) => setFlag(userId, "micOff", true));
@@ -187,7 +205,11 @@
   async function startScreen() {
     await engine.startScreenCapture();
     const t = tile(me, SCREEN, true);
-    engine.setLocalVideoPlayer(SCREEN, { renderDom: t.querySelector(".video"), userId: me, renderMode: VERTC.VideoRenderMode.FIT });
+    engine.setLocalVideoPlayer(SCREEN, {
+      renderDom: t.querySelector(".video"),
+      userId: me,
+      renderMode: VERTC.VideoRenderMode.FIT,
+    });
     await engine.publishScreen(MediaType.VIDEO);
     state.screen = true;
   }

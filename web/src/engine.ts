@@ -1,20 +1,33 @@
 /**
- * The engine (`VERTC.createEngine`): the app-facing object. It keeps the room and login state,
- * turns app calls into signalling requests, hands media to the {@link MediaHub}, and turns
- * server events into engine events. Methods check what they can locally (ids, state) so the
- * common mistakes fail at once with a contract code; the server checks everything again.
+ * The engine (`VERTC.createEngine`): the app-facing object, a thin face of the veRTC API. Each
+ * method checks that the engine lives and its arguments, then hands the call to the module that
+ * does the work: the room to {@link RoomSession}, the login to {@link LoginSession}, media to
+ * the {@link MediaHub}, device tests to {@link DeviceTests}, server events to
+ * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
+ * checks everything again.
  */
-import { ConnectionState, ErrorCode, MediaType, StreamIndex, TrackKind, VideoSourceType, type JoinRoomParams, type Methods, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import {
+  ConnectionState,
+  ErrorCode,
+  MediaType,
+  StreamIndex,
+  VideoSourceType,
+  type RoomConfig,
+  type SimulcastStreamType,
+  type UserInfo,
+  type USER_ONLINE_STATUS,
+} from "./generated/protocol";
 import { Emitter, type Handler } from "./emitter";
-import { rtcError, type RtcError } from "./errors";
+import { rtcError } from "./errors";
 import type { events } from "./events";
+import { dispatchServerEvent } from "./dispatch";
 import { Connection } from "./signal/connection";
 import { checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
-import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions } from "./signal/client";
-import { RoomState } from "./room/state";
-import { BINARY_EVENTS, binaryMessage, fromBase64, textMessage } from "./room/messages";
-import { MediaHub, maskOf } from "./media/hub";
-import { describe, type Kind, type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
+import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions, type ServerEvent } from "./signal/client";
+import { binaryMessage, messageOptions, textMessage } from "./room/messages";
+import { RoomSession } from "./room/session";
+import { MediaHub } from "./media/hub";
+import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { LoginSession } from "./room/login";
 import { DeviceTests } from "./media/devicetest";
@@ -31,8 +44,6 @@ export interface EngineConfig {
 
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
-/** Server `onError` codes that mean the server removed us from the room. */
-const REMOVED = new Set<string>([ErrorCode.KICKED_OUT, ErrorCode.ROOM_DISMISS, ErrorCode.DUPLICATE_LOGIN, ErrorCode.TOKEN_EXPIRED, ErrorCode.ROOM_FORBIDDEN, ErrorCode.USER_FORBIDDEN]);
 
 /** A veRTC engine bound to one app on one Chorus server. */
 export class RTCEngine {
@@ -41,12 +52,9 @@ export class RTCEngine {
   private readonly emitter = new Emitter();
   private readonly connection: Connection;
   private readonly hub: MediaHub;
-  private readonly messageTimeoutMs: number;
-  private room: RoomState | null = null;
-  private joining = false;
-  private failedJoin: JoinRoomParams | null = null;
+  private readonly messageOptions: RequestOptions;
+  private readonly session: RoomSession;
   private readonly rtm: LoginSession;
-  private visibleBeforeJoin = true;
   private destroyed = false;
   private parameters = new Map<string, unknown>();
   private readonly deviceTests: DeviceTests;
@@ -54,21 +62,33 @@ export class RTCEngine {
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     this.appId = appId;
-    this.messageTimeoutMs = config.messageTimeoutMs ?? 10_000;
-    this.connection = new Connection(signalUrl(serverUrl, appId), config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, {
-      event: (event, data) => this.onServerEvent(event, data),
-      state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
-      restore: () => this.restore(),
-      lost: (why) => this.onLost(why),
-      needed: () => !this.destroyed && (this.room !== null || this.rtm.loggedIn),
-    });
+    this.messageOptions = messageOptions(config.messageTimeoutMs ?? 10_000);
+    this.connection = new Connection(
+      signalUrl(serverUrl, appId),
+      config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        event: (event) => this.onServerEvent(event),
+        state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
+        restore: () => this.restore(),
+        lost: (why) => this.onLost(why),
+        needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
+      },
+    );
     this.hub = new MediaHub({
       call: (method, params) => this.connection.request(method, params),
       emit: (event, ...args) => this.emitter.emit(event, ...args),
-      room: () => this.room,
+      room: () => this.session.room,
     });
-    this.rtm = new LoginSession(this.connection, () => this.closeIfIdle(), () => this.messageOptions());
-    this.hub.capture.onChange = (index, kind, track) => this.onCaptureChange(index, kind, track);
+    this.session = new RoomSession(this.connection, this.hub, {
+      live: () => this.live(),
+      closeIfIdle: () => this.closeIfIdle(),
+    });
+    this.rtm = new LoginSession(
+      this.connection,
+      () => this.closeIfIdle(),
+      () => this.messageOptions,
+    );
+    this.hub.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
     this.hub.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
     this.deviceTests = new DeviceTests({
       volume: (volume) => this.emitter.emit("onAudioPlaybackDeviceTestVolume", volume),
@@ -103,113 +123,83 @@ export class RTCEngine {
    */
   async joinRoom(token: string | null, roomId: string, userInfo: UserInfo, roomConfig: RoomConfig = {}): Promise<void> {
     this.live();
-    checkId(roomId, "roomId", "joinRoom");
-    checkId(userInfo?.userId, "userInfo.userId", "joinRoom");
-    if (userInfo.extraInfo !== undefined && new TextEncoder().encode(userInfo.extraInfo).length > 200) {
-      throw rtcError(ErrorCode.INVALID_PARAMS, "joinRoom: userInfo.extraInfo is over 200 bytes");
-    }
-    if (this.room || this.joining) throw rtcError(ErrorCode.REPEAT_JOIN, `joinRoom: already ${this.room ? `in room ${this.room.roomId}` : "joining a room"}; call leaveRoom first`);
-    const params: JoinRoomParams = { token, roomId, userInfo: { ...userInfo }, roomConfig: { ...roomConfig }, visible: this.visibleBeforeJoin };
-    await this.join(params);
+    await this.session.joinRoom(token, roomId, userInfo, roomConfig);
   }
 
   /** Leaves the room; media stops, players empty. A no-op outside a room. */
   async leaveRoom(): Promise<void> {
     this.live();
-    this.failedJoin = null;
-    if (!this.room) return;
-    this.exitRoom();
-    await this.connection.request("leaveRoom", {}).catch(() => {});
-    this.closeIfIdle();
+    await this.session.leave();
   }
 
   /** Replaces the room token (before it expires), or retries a join that failed on its token. */
   async updateToken(token: string): Promise<void> {
     this.live();
-    if (this.room) {
-      await this.connection.request("updateToken", { token });
-      this.room.params.token = token;
-      return;
-    }
-    const failed = this.failedJoin;
-    if (failed && !this.joining) {
-      await this.join({ ...failed, token });
-      return;
-    }
-    throw rtcError(ErrorCode.UPDATE_TOKEN_BEFORE_JOIN, "updateToken: not in a room; call joinRoom first");
+    await this.session.updateToken(token);
   }
 
   /** Shows or hides this user from others (hidden users publish nothing). Before joining, applies to the next join. */
   async setUserVisibility(visible: boolean): Promise<void> {
     this.live();
-    const room = this.room;
-    if (!room) {
-      this.visibleBeforeJoin = visible;
-      return;
-    }
-    await this.connection.request("setUserVisibility", { visible });
-    room.visible = visible;
-    room.params.visible = visible;
-    if (!visible) {
-      room.published[MAIN] = room.published[SCREEN] = 0;
-      await this.hub.publishChanged().catch(() => {});
-    } else {
-      this.autoPublish();
-    }
+    await this.session.setVisibility(visible);
   }
 
   // ----- publishing and subscribing -----
 
   /** Publishes the main stream's `mediaType`; what is captured flows once the transport is up. */
   publishStream(mediaType: MediaType): Promise<void> {
-    return this.publish(MAIN, checkMediaType(mediaType, "publishStream"), "publishStream");
+    return this.session.publish(MAIN, checkMediaType(mediaType, "publishStream"), "publishStream");
   }
 
   /** Stops publishing the main stream's `mediaType`. */
   unpublishStream(mediaType: MediaType): Promise<void> {
-    return this.unpublish(MAIN, checkMediaType(mediaType, "unpublishStream"), "unpublishStream");
+    return this.session.unpublish(MAIN, checkMediaType(mediaType, "unpublishStream"), "unpublishStream");
   }
 
   /** Publishes the screen stream (video; start it with `startScreenCapture`). */
   publishScreen(mediaType: MediaType = MediaType.VIDEO): Promise<void> {
-    return this.publish(SCREEN, checkMediaType(mediaType, "publishScreen"), "publishScreen");
+    return this.session.publish(SCREEN, checkMediaType(mediaType, "publishScreen"), "publishScreen");
   }
 
   /** Stops publishing the screen stream. */
   unpublishScreen(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
-    return this.unpublish(SCREEN, checkMediaType(mediaType, "unpublishScreen"), "unpublishScreen");
+    return this.session.unpublish(SCREEN, checkMediaType(mediaType, "unpublishScreen"), "unpublishScreen");
   }
 
   /** Subscribes to `userId`'s main stream (needed only without auto subscribe). */
   async subscribeStream(userId: string, mediaType: MediaType): Promise<void> {
-    await this.subscription("subscribeStream", userId, mediaType);
+    await this.session.subscription("subscribeStream", userId, mediaType);
   }
 
   /** Stops receiving `userId`'s main stream `mediaType`. */
   async unsubscribeStream(userId: string, mediaType: MediaType): Promise<void> {
-    await this.subscription("unsubscribeStream", userId, mediaType);
+    await this.session.subscription("unsubscribeStream", userId, mediaType);
   }
 
   /** Subscribes to `userId`'s screen stream. */
   async subscribeScreen(userId: string, mediaType: MediaType): Promise<void> {
-    await this.subscription("subscribeScreen", userId, mediaType);
+    await this.session.subscription("subscribeScreen", userId, mediaType);
   }
 
   /** Stops receiving `userId`'s screen stream `mediaType`. */
   async unsubscribeScreen(userId: string, mediaType: MediaType): Promise<void> {
-    await this.subscription("unsubscribeScreen", userId, mediaType);
+    await this.session.subscription("unsubscribeScreen", userId, mediaType);
   }
 
   /** Pauses everything received of `mediaType` (subscriptions stay). */
   async pauseAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
     this.live();
-    await this.connection.request("pauseAllSubscribedStream", { mediaType: checkMediaType(mediaType, "pauseAllSubscribedStream") });
+    await this.connection.request("pauseAllSubscribedStream", {
+      mediaType: checkMediaType(mediaType, "pauseAllSubscribedStream"),
+    });
   }
 
   /** Resumes what {@link pauseAllSubscribedStream} paused. */
   async resumeAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
     this.live();
-    await this.connection.request("resumeAllSubscribedStream", { mediaType: checkMediaType(mediaType, "resumeAllSubscribedStream") });
+    await this.connection.request("resumeAllSubscribedStream", {
+      mediaType: checkMediaType(mediaType, "resumeAllSubscribedStream"),
+    });
   }
 
   /** Picks which simulcast layer of `userId`'s video to receive. */
@@ -227,8 +217,10 @@ export class RTCEngine {
    */
   async enableSimulcastMode(enabled: boolean): Promise<void> {
     this.live();
-    if (typeof enabled !== "boolean") throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
-    if (this.hub.publishing && this.hub.simulcast !== enabled) console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
+    if (typeof enabled !== "boolean")
+      throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
+    if (this.hub.publishing && this.hub.simulcast !== enabled)
+      console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
     this.hub.simulcast = enabled;
   }
 
@@ -236,22 +228,38 @@ export class RTCEngine {
 
   /** Sends a text message to `userId` in the room. */
   async sendUserMessage(userId: string, message: string): Promise<void> {
-    await this.roomMessage("sendUserMessage", { userId, message: textMessage(message, "sendUserMessage") });
+    await this.session.send(
+      "sendUserMessage",
+      { userId, message: textMessage(message, "sendUserMessage") },
+      this.messageOptions,
+    );
   }
 
   /** Sends bytes to `userId` in the room. */
   async sendUserBinaryMessage(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void> {
-    await this.roomMessage("sendUserBinaryMessage", { userId, message: binaryMessage(message, "sendUserBinaryMessage") });
+    await this.session.send(
+      "sendUserBinaryMessage",
+      { userId, message: binaryMessage(message, "sendUserBinaryMessage") },
+      this.messageOptions,
+    );
   }
 
   /** Sends a text message to everyone else in the room. */
   async sendRoomMessage(message: string): Promise<void> {
-    await this.roomMessage("sendRoomMessage", { message: textMessage(message, "sendRoomMessage") });
+    await this.session.send(
+      "sendRoomMessage",
+      { message: textMessage(message, "sendRoomMessage") },
+      this.messageOptions,
+    );
   }
 
   /** Sends bytes to everyone else in the room. */
   async sendRoomBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<void> {
-    await this.roomMessage("sendRoomBinaryMessage", { message: binaryMessage(message, "sendRoomBinaryMessage") });
+    await this.session.send(
+      "sendRoomBinaryMessage",
+      { message: binaryMessage(message, "sendRoomBinaryMessage") },
+      this.messageOptions,
+    );
   }
 
   // ----- messages outside rooms -----
@@ -283,13 +291,19 @@ export class RTCEngine {
   /** Sends text to a logged-in user, in a room or not. */
   async sendUserMessageOutsideRoom(userId: string, message: string): Promise<void> {
     this.live();
-    await this.rtm.send("sendUserMessageOutsideRoom", { userId, message: textMessage(message, "sendUserMessageOutsideRoom") });
+    await this.rtm.send("sendUserMessageOutsideRoom", {
+      userId,
+      message: textMessage(message, "sendUserMessageOutsideRoom"),
+    });
   }
 
   /** Sends bytes to a logged-in user. */
   async sendUserBinaryMessageOutsideRoom(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void> {
     this.live();
-    await this.rtm.send("sendUserBinaryMessageOutsideRoom", { userId, message: binaryMessage(message, "sendUserBinaryMessageOutsideRoom") });
+    await this.rtm.send("sendUserBinaryMessageOutsideRoom", {
+      userId,
+      message: binaryMessage(message, "sendUserBinaryMessageOutsideRoom"),
+    });
   }
 
   /** Sets the business server that `sendServerMessage` posts to. */
@@ -307,7 +321,9 @@ export class RTCEngine {
   /** Posts bytes to the business server; resolves with its response body. */
   async sendServerBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<string> {
     this.live();
-    return (await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })).response;
+    return (
+      await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })
+    ).response;
   }
 
   // ----- capture -----
@@ -456,7 +472,8 @@ export class RTCEngine {
   enableAudioPropertiesReport(config: { interval?: number } = {}): void {
     this.live();
     const interval = config?.interval ?? 1000;
-    if (typeof interval !== "number" || Number.isNaN(interval)) throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
+    if (typeof interval !== "number" || Number.isNaN(interval))
+      throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
     this.hub.setAudioReport(interval);
   }
 
@@ -499,9 +516,8 @@ export class RTCEngine {
   /** Tears the engine down (`VERTC.destroyEngine`). */
   destroy(): void {
     if (this.destroyed) return;
-    if (this.room) void this.connection.request("leaveRoom", {}).catch(() => {});
+    this.session.abandon();
     this.destroyed = true;
-    this.room = null;
     this.rtm.forget();
     this.deviceTests.destroy();
     this.hub.destroy();
@@ -518,156 +534,45 @@ export class RTCEngine {
     if (this.destroyed) throw rtcError(ErrorCode.INVALID_ENGINE, "this engine was destroyed; create a new one");
   }
 
-  private async join(params: JoinRoomParams): Promise<void> {
-    this.joining = true;
-    this.failedJoin = null;
-    try {
-      try {
-        await this.connection.ensure();
-      } catch (e) {
-        throw rtcError(ErrorCode.JOIN_ROOM_FAILED, `joinRoom: cannot reach the Chorus server (${describe(e)}); check serverUrl and that the server runs`);
-      }
-      try {
-        await this.connection.request("joinRoom", params);
-      } catch (e) {
-        if ((e as RtcError).code === ErrorCode.INVALID_TOKEN) this.failedJoin = params;
+  /** A server event: the engine's state first, then the app. */
+  private onServerEvent(event: ServerEvent): void {
+    dispatchServerEvent(event, {
+      room: () => this.session.room,
+      subscriberOffer: (offer) => this.hub.subscriberOffer(offer),
+      removedFromRoom: () => {
+        this.session.exit();
         this.closeIfIdle();
-        throw e;
-      }
-      this.room = new RoomState(params);
-      this.hub.joined();
-      this.reportCapture();
-      this.autoPublish();
-    } finally {
-      this.joining = false;
-    }
-  }
-
-  /** Tells the room what the main stream captures. */
-  private reportCapture(): void {
-    for (const kind of ["audio", "video"] as Kind[]) {
-      if (this.hub.capture.track(MAIN, kind)) this.sendCaptureState(kind, true);
-    }
-  }
-
-  private sendCaptureState(kind: Kind, capturing: boolean): void {
-    const trackKind = kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO;
-    this.connection.request("setCaptureState", { kind: trackKind, capturing }).catch((e) => console.warn("[chorus] setCaptureState:", e.message));
-  }
-
-  /** With auto publish, publishes what the main stream captures and does not publish yet. */
-  private autoPublish(): void {
-    const room = this.room;
-    if (!room || !room.config.isAutoPublish || !room.visible) return;
-    let wanted = 0;
-    for (const kind of ["audio", "video"] as Kind[]) {
-      if (this.hub.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
-    }
-    if (wanted) this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));
-  }
-
-  private onCaptureChange(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
-    this.hub.trackChanged(index, kind, track);
-    if (!this.room || index !== MAIN) return;
-    this.sendCaptureState(kind, track !== null);
-    if (track) this.autoPublish();
-  }
-
-  private async publish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void> {
-    this.live();
-    const room = this.room;
-    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
-    if (!room.visible) throw rtcError(ErrorCode.NO_PUBLISH_PERMISSION, `${method}: this user is invisible; call setUserVisibility(true) first`);
-    await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
-    if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
-    room.published[index] |= mediaType;
-    await this.hub.publishChanged();
-  }
-
-  private async unpublish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void> {
-    this.live();
-    const room = this.room;
-    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
-    await this.connection.request(index === MAIN ? "unpublishStream" : "unpublishScreen", { mediaType });
-    if (this.room !== room) return;
-    room.published[index] &= ~mediaType;
-    await this.hub.publishChanged();
-  }
-
-  private async subscription(method: "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen", userId: string, mediaType: MediaType): Promise<void> {
-    this.live();
-    checkId(userId, "userId", method);
-    await this.connection.request(method, { userId, mediaType: checkMediaType(mediaType, method) });
-  }
-
-  private messageOptions(): RequestOptions {
-    return { timeoutMs: this.messageTimeoutMs, timeoutCode: ErrorCode.USER_MESSAGE_TIMEOUT, brokenCode: ErrorCode.USER_MESSAGE_BROKEN };
-  }
-
-  private async roomMessage<M extends keyof Methods>(method: M, params: Methods[M]["params"]): Promise<Methods[M]["result"]> {
-    this.live();
-    if (!this.room) throw rtcError(ErrorCode.USER_MESSAGE_NOT_JOIN, `${method}: not in a room; call joinRoom first`);
-    return this.connection.request(method, params, this.messageOptions());
-  }
-
-  private onServerEvent(event: string, data: any): void {
-    if (event === "onSubscriberOffer") {
-      this.hub.subscriberOffer(data);
-      return;
-    }
-    if (event === "onError") {
-      if (REMOVED.has(data.errorCode) && this.room) {
-        this.exitRoom();
-        this.closeIfIdle();
-      }
-      if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR) {
+      },
+      loginEnded: () => {
         this.rtm.forget();
         this.closeIfIdle();
-      }
-    }
-    this.room?.apply(event, data);
-    const payload = BINARY_EVENTS.has(event) ? { ...data, message: fromBase64(data.message) } : data;
-    this.emitter.emit(event, payload);
+      },
+      emit: (name, payload) => this.emitter.emit(name, payload),
+    });
   }
 
-  /** A new socket after a drop: log in and rejoin as before; media transports start anew. */
+  /** A new socket after a drop: log in and rejoin as before. */
   private async restore(): Promise<void> {
     await this.rtm.restore();
-    const room = this.room;
-    if (!room) return;
-    this.hub.left();
-    const result = await this.connection.request("joinRoom", room.params);
-    if (this.room !== room) return;
-    this.hub.joined();
-    this.reportCapture();
-    if (!result.resumed) {
-      // An ordinary join: the server forgot what we published and who we saw.
-      room.users.clear();
-      const published = [...room.published];
-      room.published[MAIN] = room.published[SCREEN] = 0;
-      for (const index of [MAIN, SCREEN]) {
-        if (published[index]) this.publish(index, published[index], "republish").catch((e) => console.warn("[chorus] republish:", e.message));
-      }
-    } else if (room.published[MAIN] || room.published[SCREEN]) {
-      this.hub.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
-    }
+    await this.session.restore();
   }
 
   private onLost(why: string): void {
-    const wasInRoom = this.room !== null;
-    this.exitRoom();
+    const wasInRoom = this.session.exit() !== null;
     this.rtm.forget();
-    this.emitter.emit("onError", { errorCode: ErrorCode.RECONNECT_FAILED, message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}` });
-  }
-
-  private exitRoom(): RoomState | null {
-    const room = this.room;
-    this.room = null;
-    if (room) this.hub.left();
-    return room;
+    this.emitter.emit("onError", {
+      errorCode: ErrorCode.RECONNECT_FAILED,
+      message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}`,
+    });
   }
 
   private closeIfIdle(): void {
-    if (!this.room && !this.rtm.loggedIn && !this.joining && this.connection.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED) this.connection.close();
+    if (
+      !this.session.room &&
+      !this.rtm.loggedIn &&
+      !this.session.joining &&
+      this.connection.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED
+    )
+      this.connection.close();
   }
 }

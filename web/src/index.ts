@@ -29,7 +29,14 @@ import { RTCEngine, type EngineConfig } from "./engine";
 import { rtcError, RtcError } from "./errors";
 import { events } from "./events";
 import { NetworkQuality } from "./media/quality";
-import { enableDevices, enumerateAudioCaptureDevices, enumerateAudioPlaybackDevices, enumerateDevices, enumerateVideoCaptureDevices, isSupported } from "./media/devices";
+import {
+  enableDevices,
+  enumerateAudioCaptureDevices,
+  enumerateAudioPlaybackDevices,
+  enumerateDevices,
+  enumerateVideoCaptureDevices,
+  isSupported,
+} from "./media/devices";
 
 declare const __CHORUS_VERSION__: string;
 declare const __CHORUS_UMD__: boolean;
@@ -52,14 +59,23 @@ const params = new Map<string, unknown>();
 const VERTC = {
   /** Makes an engine for `appId`; `config.serverUrl` picks the Chorus server. */
   createEngine(appId: string, config: EngineConfig = {}): RTCEngine {
-    if (typeof appId !== "string" || appId.length === 0) throw rtcError(ErrorCode.INVALID_PARAMS, "createEngine: pass the app id");
+    if (typeof appId !== "string" || appId.length === 0)
+      throw rtcError(ErrorCode.INVALID_PARAMS, "createEngine: pass the app id");
     const serverUrl = config.serverUrl ?? defaultServerUrl;
-    if (!serverUrl) throw rtcError(ErrorCode.INVALID_PARAMS, "createEngine: no server URL; pass {serverUrl: 'https://your-chorus-server'}");
+    if (!serverUrl)
+      throw rtcError(
+        ErrorCode.INVALID_PARAMS,
+        "createEngine: no server URL; pass {serverUrl: 'https://your-chorus-server'}",
+      );
     return new RTCEngine(appId, serverUrl, config);
   },
   /** Destroys an engine: leaves its room, stops capture, removes players. */
   destroyEngine(engine: RTCEngine): void {
-    if (!(engine instanceof RTCEngine) || !engine.alive) throw rtcError(ErrorCode.INVALID_ENGINE, "destroyEngine: pass an engine from createEngine that is not destroyed yet");
+    if (!(engine instanceof RTCEngine) || !engine.alive)
+      throw rtcError(
+        ErrorCode.INVALID_ENGINE,
+        "destroyEngine: pass an engine from createEngine that is not destroyed yet",
+      );
     engine.destroy();
   },
   /** This SDK's version. */

@@ -29,7 +29,10 @@ async function openPage() {
 
 /** Decoded frames of the video playing in `#selector` of `page` (0 when none). */
 function frames(page, selector) {
-  return page.evaluate((s) => document.querySelector(`#${s} video`)?.getVideoPlaybackQuality().totalVideoFrames ?? 0, selector);
+  return page.evaluate(
+    (s) => document.querySelector(`#${s} video`)?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
+    selector,
+  );
 }
 
 /** Audio bytes `page` received over all its connections. */
@@ -60,7 +63,12 @@ before(async () => {
   await joinWithMedia(alice, server.appId, ROOM, "alice");
   await joinWithMedia(bob, server.appId, ROOM, "bob", { video: false, audio: false });
   await bob.evaluate(() =>
-    window.t.engine.on(VERTC.events.onUserPublishScreen, (e) => window.t.engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_SCREEN, { renderDom: "screen", userId: e.userId })),
+    window.t.engine.on(VERTC.events.onUserPublishScreen, (e) =>
+      window.t.engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_SCREEN, {
+        renderDom: "screen",
+        userId: e.userId,
+      }),
+    ),
   );
   // Carol sends a canvas as her camera and receives video only when she asks for it.
   await carol.evaluate(
@@ -130,28 +138,49 @@ test("a shared screen plays with auto subscribe, and with an explicit subscribeS
   assert.ok(screen.width > 0);
 
   // Carol joined with isAutoSubscribeVideo false: told of the screen, she receives none of it.
-  await waitFor(() => carol.evaluate(() => window.t.events.some((e) => e.name === "onUserPublishScreen" && e.data.userId === "alice")), 10_000, "onUserPublishScreen in carol's page");
+  await waitFor(
+    () =>
+      carol.evaluate(() => window.t.events.some((e) => e.name === "onUserPublishScreen" && e.data.userId === "alice")),
+    10_000,
+    "onUserPublishScreen in carol's page",
+  );
   await new Promise((r) => setTimeout(r, 1000));
-  const before = await carol.evaluate(() => window.t.engine.takeRemoteSnapshot("alice", 1).then(() => "received", (e) => e.code));
+  const before = await carol.evaluate(() =>
+    window.t.engine.takeRemoteSnapshot("alice", 1).then(
+      () => "received",
+      (e) => e.code,
+    ),
+  );
   assert.equal(before, "STREAM_NOT_EXIST");
   await carol.evaluate(async () => {
-    window.t.engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_SCREEN, { renderDom: "screen", userId: "alice" });
+    window.t.engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_SCREEN, {
+      renderDom: "screen",
+      userId: "alice",
+    });
     await window.t.engine.subscribeScreen("alice", VERTC.MediaType.VIDEO);
   });
-  await waitFor(async () => (await frames(carol, "screen")) > 5, 15_000, "alice's screen in carol's page after subscribeScreen");
+  await waitFor(
+    async () => (await frames(carol, "screen")) > 5,
+    15_000,
+    "alice's screen in carol's page after subscribeScreen",
+  );
 });
 
 test("an external video track (a painted canvas) arrives as its colour", async () => {
-  const rgb = await waitFor(async () => {
-    const r = await bob.evaluate(async () => {
-      const img = await window.t.engine.takeRemoteSnapshot("carol", 0).catch(() => null);
-      if (!img) return null;
-      const sum = [0, 0, 0];
-      for (let i = 0; i < img.data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += img.data[i + c];
-      return { size: [img.width, img.height], rgb: sum.map((s) => Math.round(s / (img.data.length / 4))) };
-    });
-    return r && r.size[0] > 0 && r;
-  }, 20_000, "carol's canvas in bob's page");
+  const rgb = await waitFor(
+    async () => {
+      const r = await bob.evaluate(async () => {
+        const img = await window.t.engine.takeRemoteSnapshot("carol", 0).catch(() => null);
+        if (!img) return null;
+        const sum = [0, 0, 0];
+        for (let i = 0; i < img.data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += img.data[i + c];
+        return { size: [img.width, img.height], rgb: sum.map((s) => Math.round(s / (img.data.length / 4))) };
+      });
+      return r && r.size[0] > 0 && r;
+    },
+    20_000,
+    "carol's canvas in bob's page",
+  );
   assert.deepEqual(rgb.size, [320, 240]);
   rgb.rgb.forEach((v, i) => assert.ok(Math.abs(v - CANVAS_RGB[i]) <= 25, `got ${rgb.rgb}, painted ${CANVAS_RGB}`));
 });
@@ -196,22 +225,39 @@ test("a broken socket: RECONNECTING then RECONNECTED, still in the room; no way 
       },
       { appId: server.appId, serverUrl: proxy.url, room: ROOM },
     );
-    const states = () => dan.evaluate(() => window.t.events.filter((e) => e.name === "onConnectionStateChanged").map((e) => e.data.state));
-    const S = await dan.evaluate(() => ({ RECONNECTING: VERTC.ConnectionState.CONNECTION_STATE_RECONNECTING, RECONNECTED: VERTC.ConnectionState.CONNECTION_STATE_RECONNECTED, LOST: VERTC.ConnectionState.CONNECTION_STATE_LOST }));
+    const states = () =>
+      dan.evaluate(() => window.t.events.filter((e) => e.name === "onConnectionStateChanged").map((e) => e.data.state));
+    const S = await dan.evaluate(() => ({
+      RECONNECTING: VERTC.ConnectionState.CONNECTION_STATE_RECONNECTING,
+      RECONNECTED: VERTC.ConnectionState.CONNECTION_STATE_RECONNECTED,
+      LOST: VERTC.ConnectionState.CONNECTION_STATE_LOST,
+    }));
     proxy.drop();
     await waitFor(async () => (await states()).includes(S.RECONNECTED), 10_000, "RECONNECTED");
     const seen = await states();
-    assert.ok(seen.indexOf(S.RECONNECTING) >= 0 && seen.indexOf(S.RECONNECTING) < seen.indexOf(S.RECONNECTED), `states ${seen}`);
+    assert.ok(
+      seen.indexOf(S.RECONNECTING) >= 0 && seen.indexOf(S.RECONNECTING) < seen.indexOf(S.RECONNECTED),
+      `states ${seen}`,
+    );
     // Still in the room: a room message sent after the drop arrives.
     await bob.evaluate(() => window.t.engine.sendRoomMessage("after the drop"));
     await waitFor(
-      () => dan.evaluate(() => window.t.events.some((e) => e.name === "onRoomMessageReceived" && e.data.userId === "bob" && e.data.message === "after the drop")),
+      () =>
+        dan.evaluate(() =>
+          window.t.events.some(
+            (e) => e.name === "onRoomMessageReceived" && e.data.userId === "bob" && e.data.message === "after the drop",
+          ),
+        ),
       5_000,
       "bob's room message in dan's page",
     );
 
     proxy.close();
-    const failed = await waitFor(() => dan.evaluate(() => window.t.events.find((e) => e.name === "onError")?.data), 25_000, "onError after the server is gone");
+    const failed = await waitFor(
+      () => dan.evaluate(() => window.t.events.find((e) => e.name === "onError")?.data),
+      25_000,
+      "onError after the server is gone",
+    );
     assert.equal(failed.errorCode, "RECONNECT_FAILED");
     assert.ok((await states()).includes(S.LOST));
   } finally {

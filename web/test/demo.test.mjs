@@ -32,10 +32,12 @@ async function joinDemo(user) {
 /** User ids of tiles whose video shows frames. */
 function playingTiles(page) {
   return page.evaluate(() =>
-    [...document.querySelectorAll(".tile")].filter((t) => {
-      const v = t.querySelector("video");
-      return v && v.videoWidth > 0 && v.currentTime > 0;
-    }).map((t) => t.id),
+    [...document.querySelectorAll(".tile")]
+      .filter((t) => {
+        const v = t.querySelector("video");
+        return v && v.videoWidth > 0 && v.currentTime > 0;
+      })
+      .map((t) => t.id),
   );
 }
 
@@ -46,15 +48,31 @@ test("two participants see each other in the demo, mute, share a screen and leav
     await waitFor(async () => (await playingTiles(page)).length === 2, 30_000, "two playing tiles");
   }
   // The status line grades the network; a tile lights up while its user's microphone beeps.
-  await waitFor(() => alice.evaluate(() => document.getElementById("status").textContent === "Connected · network excellent"), 10_000, "network quality in the status");
-  await waitFor(() => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") !== null), 10_000, "bob's tile shows him speaking");
+  await waitFor(
+    () => alice.evaluate(() => document.getElementById("status").textContent === "Connected · network excellent"),
+    10_000,
+    "network quality in the status",
+  );
+  await waitFor(
+    () => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") !== null),
+    10_000,
+    "bob's tile shows him speaking",
+  );
   await alice.screenshot({ path: new URL("demo-alice.png", results).pathname });
   await bob.screenshot({ path: new URL("demo-bob.png", results).pathname });
 
   await alice.click("#mic");
-  await waitFor(() => bob.evaluate(() => document.querySelector("#tile-0-alice .flags")?.textContent === "muted"), 10_000, "bob sees alice muted");
+  await waitFor(
+    () => bob.evaluate(() => document.querySelector("#tile-0-alice .flags")?.textContent === "muted"),
+    10_000,
+    "bob sees alice muted",
+  );
   await alice.click("#cam");
-  await waitFor(() => bob.evaluate(() => document.querySelector("#tile-0-alice")?.classList.contains("camera-off")), 10_000, "bob sees alice's camera off");
+  await waitFor(
+    () => bob.evaluate(() => document.querySelector("#tile-0-alice")?.classList.contains("camera-off")),
+    10_000,
+    "bob sees alice's camera off",
+  );
 
   await bob.click("#screen");
   await waitFor(async () => (await playingTiles(alice)).includes("tile-1-bob"), 30_000, "alice plays bob's screen");
@@ -63,7 +81,11 @@ test("two participants see each other in the demo, mute, share a screen and leav
   await waitFor(() => alice.evaluate(() => !document.getElementById("tile-1-bob")), 10_000, "bob's screen tile goes");
 
   await bob.click("#leave");
-  await waitFor(() => alice.evaluate(() => !document.getElementById("tile-0-bob")), 10_000, "bob's tile goes when he leaves");
+  await waitFor(
+    () => alice.evaluate(() => !document.getElementById("tile-0-bob")),
+    10_000,
+    "bob's tile goes when he leaves",
+  );
   assert.equal(await alice.isHidden("#error"), true, await alice.textContent("#error"));
 });
 
@@ -75,7 +97,11 @@ test("the demo shows a readable error when there is no token to be had", async (
   await page.evaluate(() => document.getElementById("user").removeAttribute("pattern"));
   await page.fill("#user", "not valid!");
   await page.click("#join");
-  const text = await waitFor(() => page.evaluate(() => !document.getElementById("error").hidden && document.getElementById("error").textContent), 10_000, "an error banner");
+  const text = await waitFor(
+    () => page.evaluate(() => !document.getElementById("error").hidden && document.getElementById("error").textContent),
+    10_000,
+    "an error banner",
+  );
   assert.match(text, /token/i);
 });
 

@@ -34,7 +34,8 @@ function toneWav(seconds = 1, rate = 48_000) {
   wav.writeUInt16LE(16, 34);
   wav.write("data", 36);
   wav.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) wav.writeInt16LE(Math.round(16383 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i);
+  for (let i = 0; i < n; i++)
+    wav.writeInt16LE(Math.round(16383 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i);
   return wav;
 }
 
@@ -74,21 +75,36 @@ test("the playback test reports the file's level every interval until stopped", 
     await d.engine.startAudioPlaybackDeviceTest(d.tone, 100);
     return performance.now();
   });
-  const volumes = await waitFor(() => page.evaluate(() => d.volumes.length >= 12 && d.volumes), 5_000, "12 volume reports");
+  const volumes = await waitFor(
+    () => page.evaluate(() => d.volumes.length >= 12 && d.volumes),
+    5_000,
+    "12 volume reports",
+  );
   // A half-scale sine reads about 128 of 255 on every report: the file plays, looped.
   for (const { v } of volumes) assert.ok(v >= 100 && v <= 160, `volume ${v} of a half-scale tone`);
-  const gaps = volumes.slice(1).map((x, i) => x.at - volumes[i].at).sort((a, b) => a - b);
+  const gaps = volumes
+    .slice(1)
+    .map((x, i) => x.at - volumes[i].at)
+    .sort((a, b) => a - b);
   const median = gaps[gaps.length >> 1];
   assert.ok(median > 70 && median < 150, `reports every ~100 ms, median gap ${median}`);
   assert.ok(volumes[0].at - start < 400, "the first report comes within a few intervals");
   // Looping: a 1 s file still sounds after 1.5 s.
-  await waitFor(() => page.evaluate((s) => d.volumes.some((x) => x.at > s + 1_500 && x.v > 100), start), 5_000, "reports after the file's end");
+  await waitFor(
+    () => page.evaluate((s) => d.volumes.some((x) => x.at > s + 1_500 && x.v > 100), start),
+    5_000,
+    "reports after the file's end",
+  );
   const stoppedAt = await page.evaluate(() => {
     d.engine.stopAudioPlaybackDeviceTest();
     return performance.now();
   });
   await pause(500);
-  assert.equal(await page.evaluate((t) => d.since(t).length, stoppedAt), 0, "no reports after stopAudioPlaybackDeviceTest");
+  assert.equal(
+    await page.evaluate((t) => d.since(t).length, stoppedAt),
+    0,
+    "no reports after stopAudioPlaybackDeviceTest",
+  );
   await page.close();
 });
 
@@ -99,9 +115,19 @@ test("the record test reports the microphone, then plays the recording back unti
     return performance.now();
   });
   // Chromium's fake microphone beeps: some reports while recording are loud.
-  const recording = await waitFor(() => page.evaluate(() => d.volumes.length >= 12 && d.volumes), 6_000, "12 reports while recording");
-  assert.ok(recording.some((x) => x.v > 20), `the beeps are heard: ${recording.map((x) => x.v)}`);
-  assert.ok(recording.some((x) => x.v < 5), `and the silence between them: ${recording.map((x) => x.v)}`);
+  const recording = await waitFor(
+    () => page.evaluate(() => d.volumes.length >= 12 && d.volumes),
+    6_000,
+    "12 reports while recording",
+  );
+  assert.ok(
+    recording.some((x) => x.v > 20),
+    `the beeps are heard: ${recording.map((x) => x.v)}`,
+  );
+  assert.ok(
+    recording.some((x) => x.v < 5),
+    `and the silence between them: ${recording.map((x) => x.v)}`,
+  );
   const stoppedAt = await page.evaluate(() => {
     d.engine.stopAudioDeviceRecordAndPlayTest();
     return performance.now();
@@ -109,15 +135,26 @@ test("the record test reports the microphone, then plays the recording back unti
   const recordedMs = stoppedAt - start;
   // The microphone is closed within a moment of the stop: what sounds afterwards is the
   // recording (about 2.4 s of it) playing back.
-  const replay = await waitFor(() => page.evaluate((t) => d.since(t + 400).length >= 5 && d.since(t + 400), stoppedAt), 5_000, "reports of the playback");
-  assert.ok(replay.some((x) => x.v > 20), `the recording has the beeps: ${replay.map((x) => x.v)}`);
+  const replay = await waitFor(
+    () => page.evaluate((t) => d.since(t + 400).length >= 5 && d.since(t + 400), stoppedAt),
+    5_000,
+    "reports of the playback",
+  );
+  assert.ok(
+    replay.some((x) => x.v > 20),
+    `the recording has the beeps: ${replay.map((x) => x.v)}`,
+  );
   const stopPlayAt = await page.evaluate(() => {
     d.engine.stopAudioDevicePlayTest();
     return performance.now();
   });
   assert.ok(stopPlayAt - stoppedAt < recordedMs, "stopped before the recording's end");
   await pause(600);
-  assert.equal(await page.evaluate((t) => d.since(t).length, stopPlayAt), 0, "no reports after stopAudioDevicePlayTest");
+  assert.equal(
+    await page.evaluate((t) => d.since(t).length, stopPlayAt),
+    0,
+    "no reports after stopAudioDevicePlayTest",
+  );
   // The test is over: another may start.
   assert.equal(await page.evaluate(() => d.code(() => d.engine.startAudioPlaybackDeviceTest(d.tone, 100))), "no error");
   await page.evaluate(() => d.engine.stopAudioPlaybackDeviceTest());
@@ -197,7 +234,8 @@ test("a microphone that cannot be opened: AUDIO_DEVICE_RECORD_FAILED; no MediaRe
     out.missingMic = await d.code(() => e.startAudioDeviceRecordTest(100));
     const other = VERTC.createEngine("x".repeat(24));
     const real = navigator.mediaDevices.getUserMedia;
-    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Could not start audio source", "NotReadableError"));
+    navigator.mediaDevices.getUserMedia = () =>
+      Promise.reject(new DOMException("Could not start audio source", "NotReadableError"));
     out.busyMic = await d.code(() => other.startAudioDeviceRecordTest(100));
     out.busyMicAgain = await d.code(() => other.startAudioDeviceRecordTest(100));
     navigator.mediaDevices.getUserMedia = real;
@@ -320,7 +358,11 @@ test("remote audio blocked by the autoplay policy: onAutoplayFailed, then a clic
     assert.equal(await run("navigator.userActivation.hasBeenActive"), false, "no user gesture so far");
     assert.equal(await run("l.player.some((e) => e.event === 'playing')"), false, "nothing plays before the click");
     await page.mouse.click(10, 10);
-    const playing = await waitFor(() => run("l.player.find((e) => e.event === 'playing')"), 5_000, "onPlayerEvent playing after the click");
+    const playing = await waitFor(
+      () => run("l.player.find((e) => e.event === 'playing')"),
+      5_000,
+      "onPlayerEvent playing after the click",
+    );
     assert.deepEqual(playing, { userId: "pub", type: "audio", event: "playing" });
     // Once the page has had a gesture, engine.play() is harmless and nothing is blocked any more.
     await run("l.engine.play('pub')");

@@ -27,7 +27,10 @@ after(async () => {
 async function codeOf(body, arg = null) {
   const r = await page.evaluate(
     async ({ body, appId, arg }) => {
-      const engine = VERTC.createEngine(appId, arg?.serverUrl ? { serverUrl: arg.serverUrl, requestTimeoutMs: arg.timeoutMs } : {});
+      const engine = VERTC.createEngine(
+        appId,
+        arg?.serverUrl ? { serverUrl: arg.serverUrl, requestTimeoutMs: arg.timeoutMs } : {},
+      );
       try {
         await new Function("VERTC", "engine", "arg", `return (async () => { ${body} })()`)(VERTC, engine, arg);
         return { ok: true };
@@ -50,12 +53,18 @@ async function codeOf(body, arg = null) {
 test("destroyEngine refuses anything but a live engine: INVALID_ENGINE", async () => {
   assert.equal(await codeOf("VERTC.destroyEngine({})"), "INVALID_ENGINE");
   assert.equal(await codeOf("VERTC.destroyEngine(engine); VERTC.destroyEngine(engine);"), "INVALID_ENGINE");
-  assert.equal(await codeOf("VERTC.destroyEngine(engine); await engine.joinRoom(null, 'r', {userId: 'u'});"), "INVALID_ENGINE");
+  assert.equal(
+    await codeOf("VERTC.destroyEngine(engine); await engine.joinRoom(null, 'r', {userId: 'u'});"),
+    "INVALID_ENGINE",
+  );
 });
 
 test("bad arguments: INVALID_PARAMS", async () => {
   assert.equal(await codeOf("await engine.joinRoom('t', 'bad room!', {userId: 'u'})"), "INVALID_PARAMS");
-  assert.equal(await codeOf("await engine.joinRoom('t', 'r', {userId: 'u', extraInfo: 'x'.repeat(201)})"), "INVALID_PARAMS");
+  assert.equal(
+    await codeOf("await engine.joinRoom('t', 'r', {userId: 'u', extraInfo: 'x'.repeat(201)})"),
+    "INVALID_PARAMS",
+  );
   assert.equal(await codeOf("await engine.publishStream(7)"), "INVALID_PARAMS");
 });
 
@@ -65,7 +74,12 @@ test("a token that is not valid: INVALID_TOKEN from the server", async () => {
 
 test("a second join, and updateToken outside a room: REPEAT_JOIN, UPDATE_TOKEN_BEFORE_JOIN", async () => {
   const token = await devToken(page, "room2", "u2");
-  assert.equal(await codeOf(`await engine.joinRoom(${JSON.stringify(token)}, 'room2', {userId: 'u2'}); await engine.joinRoom(${JSON.stringify(token)}, 'room2', {userId: 'u2'})`), "REPEAT_JOIN");
+  assert.equal(
+    await codeOf(
+      `await engine.joinRoom(${JSON.stringify(token)}, 'room2', {userId: 'u2'}); await engine.joinRoom(${JSON.stringify(token)}, 'room2', {userId: 'u2'})`,
+    ),
+    "REPEAT_JOIN",
+  );
   assert.equal(await codeOf("await engine.updateToken('001x')"), "UPDATE_TOKEN_BEFORE_JOIN");
 });
 
@@ -80,7 +94,10 @@ test("publishing, subscribing and messaging before joining: NOT_CONNECTED_YET, U
 test("in a room, the server refuses what does not exist: STREAM_NOT_EXIST, USER_MESSAGE_NO_RECEIVER", async () => {
   const token = await devToken(page, "room3", "u3");
   const join = `await engine.joinRoom(${JSON.stringify(token)}, 'room3', {userId: 'u3'});`;
-  assert.equal(await codeOf(`${join} await engine.subscribeStream('nobody', VERTC.MediaType.VIDEO)`), "STREAM_NOT_EXIST");
+  assert.equal(
+    await codeOf(`${join} await engine.subscribeStream('nobody', VERTC.MediaType.VIDEO)`),
+    "STREAM_NOT_EXIST",
+  );
   assert.equal(await codeOf(`${join} await engine.sendUserMessage('nobody', 'hi')`), "USER_MESSAGE_NO_RECEIVER");
   assert.equal(await codeOf(`${join} await engine.takeRemoteSnapshot('nobody', 0)`), "STREAM_NOT_EXIST");
 });
@@ -91,15 +108,27 @@ test("capture twice, from a missing device, or while the source is external: REP
   assert.equal(await codeOf("await engine.startVideoCapture('no-such-camera')"), "GET_VIDEO_TRACK_FAILED");
   assert.equal(await codeOf("await engine.startAudioCapture('no-such-microphone')"), "GET_AUDIO_TRACK_FAILED");
   assert.equal(await codeOf("await engine.startScreenCapture(); await engine.startScreenCapture()"), "REPEAT_CAPTURE");
-  assert.equal(await codeOf("engine.setVideoSourceType(0, VERTC.VideoSourceType.EXTERNAL); await engine.startVideoCapture()"), "STREAM_TYPE_NOT_MATCH");
-  assert.equal(await codeOf("engine.setAudioSourceType(0, VERTC.VideoSourceType.EXTERNAL); await engine.stopAudioCapture()"), "STREAM_TYPE_NOT_MATCH");
+  assert.equal(
+    await codeOf("engine.setVideoSourceType(0, VERTC.VideoSourceType.EXTERNAL); await engine.startVideoCapture()"),
+    "STREAM_TYPE_NOT_MATCH",
+  );
+  assert.equal(
+    await codeOf("engine.setAudioSourceType(0, VERTC.VideoSourceType.EXTERNAL); await engine.stopAudioCapture()"),
+    "STREAM_TYPE_NOT_MATCH",
+  );
   const track = "(await navigator.mediaDevices.getUserMedia({video: true})).getVideoTracks()[0]";
   assert.equal(await codeOf(`engine.setExternalVideoTrack(0, ${track})`), "STREAM_TYPE_NOT_MATCH");
 });
 
 test("players and snapshots need what they show: CANT_FIND_DOM, INVOKED_BEFORE_CAPTURE", async () => {
-  assert.equal(await codeOf("engine.setLocalVideoPlayer(0, {renderDom: 'no-such-element', userId: 'u'})"), "CANT_FIND_DOM");
-  assert.equal(await codeOf("engine.setRemoteVideoPlayer(0, {renderDom: 'no-such-element', userId: 'bob'})"), "CANT_FIND_DOM");
+  assert.equal(
+    await codeOf("engine.setLocalVideoPlayer(0, {renderDom: 'no-such-element', userId: 'u'})"),
+    "CANT_FIND_DOM",
+  );
+  assert.equal(
+    await codeOf("engine.setRemoteVideoPlayer(0, {renderDom: 'no-such-element', userId: 'bob'})"),
+    "CANT_FIND_DOM",
+  );
   assert.equal(await codeOf("await engine.takeLocalSnapshot(0)"), "INVOKED_BEFORE_CAPTURE");
 });
 
@@ -110,10 +139,16 @@ test("an unreachable server fails the join (JOIN_ROOM_FAILED); a silent one time
       s.close(() => resolve(`http://127.0.0.1:${port}`));
     });
   });
-  assert.equal(await codeOf("await engine.joinRoom('001x', 'r', {userId: 'u'})", { serverUrl: closed }), "JOIN_ROOM_FAILED");
+  assert.equal(
+    await codeOf("await engine.joinRoom('001x', 'r', {userId: 'u'})", { serverUrl: closed }),
+    "JOIN_ROOM_FAILED",
+  );
   const silent = await startSilentServer();
   try {
-    assert.equal(await codeOf("await engine.joinRoom('001x', 'r', {userId: 'u'})", { serverUrl: silent.url, timeoutMs: 500 }), "TIME_OUT");
+    assert.equal(
+      await codeOf("await engine.joinRoom('001x', 'r', {userId: 'u'})", { serverUrl: silent.url, timeoutMs: 500 }),
+      "TIME_OUT",
+    );
   } finally {
     await silent.close();
   }
@@ -124,12 +159,39 @@ test("a kick through the OpenAPI reaches the page as onError KICKED_OUT, and oth
   const [carol, dave] = [await browser.page(p.url, p.html), await browser.page(p.url, p.html)];
   await joinWithMedia(carol, server.appId, "kick", "carol", { audio: false, video: false });
   await joinWithMedia(dave, server.appId, "kick", "dave", { audio: false, video: false });
-  await waitFor(() => carol.evaluate(() => window.t.events.some((e) => e.name === "onUserJoined" && e.data.userInfo.userId === "dave")), 10_000, "carol sees dave");
-  const out = spawnSync(chorusBinary(), ["api", "KickUser", JSON.stringify({ AppId: server.appId, RoomId: "kick", UserId: "dave" }), "--server", server.url, "--ak", server.ak, "--sk", server.sk], { encoding: "utf8" });
+  await waitFor(
+    () =>
+      carol.evaluate(() => window.t.events.some((e) => e.name === "onUserJoined" && e.data.userInfo.userId === "dave")),
+    10_000,
+    "carol sees dave",
+  );
+  const out = spawnSync(
+    chorusBinary(),
+    [
+      "api",
+      "KickUser",
+      JSON.stringify({ AppId: server.appId, RoomId: "kick", UserId: "dave" }),
+      "--server",
+      server.url,
+      "--ak",
+      server.ak,
+      "--sk",
+      server.sk,
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(out.status, 0, out.stdout + out.stderr);
-  const err = await waitFor(() => dave.evaluate(() => window.t.events.find((e) => e.name === "onError")?.data), 10_000, "dave's onError");
+  const err = await waitFor(
+    () => dave.evaluate(() => window.t.events.find((e) => e.name === "onError")?.data),
+    10_000,
+    "dave's onError",
+  );
   assert.equal(err.errorCode, "KICKED_OUT");
-  const leave = await waitFor(() => carol.evaluate(() => window.t.events.find((e) => e.name === "onUserLeave")?.data), 10_000, "carol's onUserLeave");
+  const leave = await waitFor(
+    () => carol.evaluate(() => window.t.events.find((e) => e.name === "onUserLeave")?.data),
+    10_000,
+    "carol's onUserLeave",
+  );
   assert.equal(leave.userInfo.userId, "dave");
   assert.equal(leave.reason, 3);
   // Removed means out of the room: sending now fails as for anyone not in a room.

@@ -27,29 +27,51 @@ after(async () => {
 function remoteVideo(page) {
   return page.evaluate(() => {
     const v = document.querySelector("#remote video");
-    return v ? { width: v.videoWidth, height: v.videoHeight, frames: v.getVideoPlaybackQuality().totalVideoFrames, user: v.dataset.chorusUser } : null;
+    return v
+      ? {
+          width: v.videoWidth,
+          height: v.videoHeight,
+          frames: v.getVideoPlaybackQuality().totalVideoFrames,
+          user: v.dataset.chorusUser,
+        }
+      : null;
   });
 }
 
-for (const [me, other] of [["alice", "bob"], ["bob", "alice"]]) {
+for (const [me, other] of [
+  ["alice", "bob"],
+  ["bob", "alice"],
+]) {
   test(`${me} plays ${other}'s video: frames decode and keep coming`, async () => {
     const page = me === "alice" ? alice : bob;
-    const first = await waitFor(async () => {
-      const v = await remoteVideo(page);
-      return v && v.width > 0 && v.frames > 0 && v;
-    }, 30_000, `${other}'s video in ${me}'s page`);
+    const first = await waitFor(
+      async () => {
+        const v = await remoteVideo(page);
+        return v && v.width > 0 && v.frames > 0 && v;
+      },
+      30_000,
+      `${other}'s video in ${me}'s page`,
+    );
     assert.equal(first.user, other);
-    const later = await waitFor(async () => {
-      const v = await remoteVideo(page);
-      return v.frames > first.frames + 10 && v;
-    }, 10_000, "more frames");
+    const later = await waitFor(
+      async () => {
+        const v = await remoteVideo(page);
+        return v.frames > first.frames + 10 && v;
+      },
+      10_000,
+      "more frames",
+    );
     assert.ok(later.width > 0 && later.height > 0);
     // The SDK's own figures (from getStats) agree: framesDecoded rises.
-    const stats = await waitFor(async () => {
-      const s = await page.evaluate((u) => window.t.remoteStats[u] ?? [], other);
-      const decoded = s.map((x) => x.videoStats?.framesDecoded ?? 0);
-      return decoded.length >= 2 && decoded.at(-1) > decoded[0] && s;
-    }, 10_000, "framesDecoded rising in onRemoteStreamStats");
+    const stats = await waitFor(
+      async () => {
+        const s = await page.evaluate((u) => window.t.remoteStats[u] ?? [], other);
+        const decoded = s.map((x) => x.videoStats?.framesDecoded ?? 0);
+        return decoded.length >= 2 && decoded.at(-1) > decoded[0] && s;
+      },
+      10_000,
+      "framesDecoded rising in onRemoteStreamStats",
+    );
     assert.ok(stats.at(-1).videoStats.width > 0);
     const events = await page.evaluate(() => window.t.events.map((e) => e.name));
     assert.ok(events.includes("onRemoteVideoFirstFrame"), "onRemoteVideoFirstFrame was emitted");
@@ -57,20 +79,31 @@ for (const [me, other] of [["alice", "bob"], ["bob", "alice"]]) {
 
   test(`${me} receives ${other}'s audio: bytes and audio energy rise`, async () => {
     const page = me === "alice" ? alice : bob;
-    const stats = await waitFor(async () => {
-      const s = (await page.evaluate((u) => window.t.remoteStats[u] ?? [], other)).filter((x) => x.audioStats);
-      if (s.length < 2) return false;
-      const [a, b] = [s[0].audioStats, s.at(-1).audioStats];
-      return b.bytesReceived > a.bytesReceived && b.totalAudioEnergy > a.totalAudioEnergy && s;
-    }, 15_000, "audio bytes and energy rising");
-    assert.ok(stats.some((x) => x.audioStats.audioLevel > 0), "some audio level above silence");
+    const stats = await waitFor(
+      async () => {
+        const s = (await page.evaluate((u) => window.t.remoteStats[u] ?? [], other)).filter((x) => x.audioStats);
+        if (s.length < 2) return false;
+        const [a, b] = [s[0].audioStats, s.at(-1).audioStats];
+        return b.bytesReceived > a.bytesReceived && b.totalAudioEnergy > a.totalAudioEnergy && s;
+      },
+      15_000,
+      "audio bytes and energy rising",
+    );
+    assert.ok(
+      stats.some((x) => x.audioStats.audioLevel > 0),
+      "some audio level above silence",
+    );
     const events = await page.evaluate(() => window.t.events.map((e) => e.name));
     assert.ok(events.includes("onRemoteAudioFirstFrame"));
   });
 }
 
 test("each side reports what it sends in onLocalStreamStats", async () => {
-  const s = await waitFor(() => alice.evaluate(() => window.t.localStats?.videoStats?.sentKBitrate > 0 && window.t.localStats), 10_000, "local stats");
+  const s = await waitFor(
+    () => alice.evaluate(() => window.t.localStats?.videoStats?.sentKBitrate > 0 && window.t.localStats),
+    10_000,
+    "local stats",
+  );
   assert.equal(s.isScreen, false);
   assert.ok(s.audioStats.sendKBitrate > 0);
 });
@@ -78,7 +111,8 @@ test("each side reports what it sends in onLocalStreamStats", async () => {
 test("snapshots of the local and the remote picture are real frames", async () => {
   const summary = await alice.evaluate(async () => {
     const describe = (img) => {
-      let min = 255, max = 0;
+      let min = 255,
+        max = 0;
       for (let i = 0; i < img.data.length; i += 4 * 97) {
         min = Math.min(min, img.data[i + 1]);
         max = Math.max(max, img.data[i + 1]);
@@ -100,7 +134,11 @@ test("onNetworkQuality rates loopback EXCELLENT both ways once media flows", asy
     window.t.quality = [];
     window.t.engine.on(VERTC.events.onNetworkQuality, (up, down) => window.t.quality.push([up, down]));
   });
-  const q = await waitFor(() => alice.evaluate(() => window.t.quality.find(([up, down]) => up && down)), 10_000, "a graded network quality");
+  const q = await waitFor(
+    () => alice.evaluate(() => window.t.quality.find(([up, down]) => up && down)),
+    10_000,
+    "a graded network quality",
+  );
   assert.deepEqual(q, [1, 1], "no loss and sub-ms round trips on loopback");
   assert.equal(await alice.evaluate(() => VERTC.NetworkQuality.EXCELLENT), 1);
 });
@@ -109,20 +147,33 @@ test("enableAudioPropertiesReport: volumes of self and others, and the active sp
   await bob.evaluate(() => {
     window.t.volumes = [];
     window.t.speakers = [];
-    window.t.engine.on(VERTC.events.onAudioVolumeIndication, (v) => window.t.volumes.push({ at: performance.now(), v }));
+    window.t.engine.on(VERTC.events.onAudioVolumeIndication, (v) =>
+      window.t.volumes.push({ at: performance.now(), v }),
+    );
     window.t.engine.on(VERTC.events.onActiveSpeaker, (roomId, userId) => window.t.speakers.push({ roomId, userId }));
     window.t.engine.enableAudioPropertiesReport({ interval: 200 });
   });
   // Chromium's fake microphone beeps: both sides' levels rise above silence at some point.
   const heard = (who) => (all) => all.some((x) => x.v.some((s) => s.userId === who && s.volume > 0));
-  await waitFor(async () => heard("alice")(await bob.evaluate(() => window.t.volumes)), 10_000, "alice's volume above 0 in bob's reports");
-  await waitFor(async () => heard("bob")(await bob.evaluate(() => window.t.volumes)), 10_000, "bob's own volume above 0");
+  await waitFor(
+    async () => heard("alice")(await bob.evaluate(() => window.t.volumes)),
+    10_000,
+    "alice's volume above 0 in bob's reports",
+  );
+  await waitFor(
+    async () => heard("bob")(await bob.evaluate(() => window.t.volumes)),
+    10_000,
+    "bob's own volume above 0",
+  );
   const speaker = await waitFor(() => bob.evaluate(() => window.t.speakers[0]), 10_000, "an active speaker");
   assert.deepEqual(speaker, { roomId: "media", userId: "alice" });
   // Reports come about every 200 ms, and stop when turned off.
   const volumes = await bob.evaluate(() => window.t.volumes.map((x) => x.at));
   const gaps = volumes.slice(1).map((at, i) => at - volumes[i]);
-  assert.ok(gaps.every((g) => g > 120 && g < 600), `intervals ${gaps.map(Math.round)}`);
+  assert.ok(
+    gaps.every((g) => g > 120 && g < 600),
+    `intervals ${gaps.map(Math.round)}`,
+  );
   const count = await bob.evaluate(() => {
     window.t.engine.enableAudioPropertiesReport({ interval: 0 });
     return window.t.volumes.length;

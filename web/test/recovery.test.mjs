@@ -44,7 +44,8 @@ async function startRelay(host, port) {
 }
 
 /** Decoded frames of the remote video in `page`. */
-const frames = (page) => page.evaluate(() => document.querySelector("#remote video")?.getVideoPlaybackQuality().totalVideoFrames ?? 0);
+const frames = (page) =>
+  page.evaluate(() => document.querySelector("#remote video")?.getVideoPlaybackQuality().totalVideoFrames ?? 0);
 
 async function framesRise(page, what) {
   const start = await frames(page);

@@ -41,7 +41,8 @@ function layers(page) {
       if (pc.connectionState === "closed") continue;
       const report = await pc.getStats();
       report.forEach((r) => {
-        if (r.type === "outbound-rtp" && r.kind === "video" && r.rid) out[r.rid] = { width: r.frameWidth, frames: r.framesEncoded, codec: report.get(r.codecId)?.mimeType };
+        if (r.type === "outbound-rtp" && r.kind === "video" && r.rid)
+          out[r.rid] = { width: r.frameWidth, frames: r.framesEncoded, codec: report.get(r.codecId)?.mimeType };
       });
     }
     return out;
@@ -71,18 +72,29 @@ function size(userId) {
 
 /** Picks `type` of `userId`'s layers in the subscriber; resolves with the size then decoded. */
 async function pick(userId, type, width) {
-  await sub.evaluate(({ userId, type }) => window.t.engine.setRemoteSimulcastStreamType(userId, VERTC.SimulcastStreamType[type]), { userId, type });
-  return waitFor(async () => {
-    const s = await size(userId);
-    return s[0] === width && s;
-  }, 10_000, `${type}: ${width} wide`).catch(async (e) => Promise.reject(new Error(`${e.message}; size ${await size(userId)}`)));
+  await sub.evaluate(
+    ({ userId, type }) => window.t.engine.setRemoteSimulcastStreamType(userId, VERTC.SimulcastStreamType[type]),
+    { userId, type },
+  );
+  return waitFor(
+    async () => {
+      const s = await size(userId);
+      return s[0] === width && s;
+    },
+    10_000,
+    `${type}: ${width} wide`,
+  ).catch(async (e) => Promise.reject(new Error(`${e.message}; size ${await size(userId)}`)));
 }
 
 test("the publisher sends three H.264 layers: quarter, half and full resolution", async (t) => {
-  const sent = await waitFor(async () => {
-    const l = await layers(pub);
-    return ["q", "h", "f"].every((rid) => l[rid]?.frames > 10) && l;
-  }, 20_000, "three encoded layers");
+  const sent = await waitFor(
+    async () => {
+      const l = await layers(pub);
+      return ["q", "h", "f"].every((rid) => l[rid]?.frames > 10) && l;
+    },
+    20_000,
+    "three encoded layers",
+  );
   t.diagnostic(`layers ${JSON.stringify(sent)}`);
   assert.deepEqual([sent.q.width, sent.h.width, sent.f.width], [240, 480, 960]);
   // H.264 (what native clients decode), not a VP8 fallback.
@@ -107,10 +119,14 @@ test("a 640x480 camera still sends its full resolution (two layers): HIGH 640, L
   await pub.evaluate(() => window.engine.leaveRoom());
   const small = await openPage();
   await publishSimulcast(small, "small", 640, 480);
-  const sent = await waitFor(async () => {
-    const l = await layers(small);
-    return l.f?.frames > 10 && l.h?.frames > 10 && l;
-  }, 20_000, "the full and half layers");
+  const sent = await waitFor(
+    async () => {
+      const l = await layers(small);
+      return l.f?.frames > 10 && l.h?.frames > 10 && l;
+    },
+    20_000,
+    "the full and half layers",
+  );
   assert.deepEqual([sent.f.width, sent.h.width], [640, 320]);
   assert.ok(!(sent.q?.frames > 0), `Chromium sends no quarter layer at 640x480 (${JSON.stringify(sent.q)})`);
   await waitFor(async () => (await size("small"))[0] === 640, 20_000, "the full layer by default");

@@ -226,7 +226,7 @@ async fn react_for(
             () = &mut until => return None,
             event = events.next() => {
                 let event = event?;
-                if let Some(code) = print_event(&event, &REMOVED) {
+                if let Some(code) = print_event(&event, REMOVED) {
                     return Some(code);
                 }
                 if let Err(e) = plan.on_event(engine, &event).await {
@@ -240,14 +240,7 @@ async fn react_for(
 }
 
 /// Codes with which the server ends our stay.
-const REMOVED: [ErrorCode; 6] = [
-    ErrorCode::KickedOut,
-    ErrorCode::RoomDismiss,
-    ErrorCode::DuplicateLogin,
-    ErrorCode::TokenExpired,
-    ErrorCode::RoomForbidden,
-    ErrorCode::UserForbidden,
-];
+const REMOVED: &[ErrorCode] = ErrorCode::REMOVED_FROM_ROOM;
 
 /// A message to send once joined.
 enum Send {
@@ -366,7 +359,7 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
     }
     if screen {
         let published = engine.publish_screen(MediaType::Video).await;
-        if let Some(code) = print_ready_events(&mut events, &REMOVED) {
+        if let Some(code) = print_ready_events(&mut events, REMOVED) {
             return code;
         }
         match published {
@@ -382,7 +375,7 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
     for message in sends {
         let result = send(&engine, message).await;
         // What arrived meanwhile comes first, so the output stays in order.
-        if let Some(code) = print_ready_events(&mut events, &REMOVED) {
+        if let Some(code) = print_ready_events(&mut events, REMOVED) {
             return code;
         }
         match result {

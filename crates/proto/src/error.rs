@@ -155,6 +155,25 @@ contract_enum! {
     }
 }
 
+impl ErrorCode {
+    /// The `onError` codes with which the server removes a client from its room: the client
+    /// is out of the room when it hears one, and must join again to be back.
+    pub const REMOVED_FROM_ROOM: &'static [ErrorCode] = &[
+        ErrorCode::KickedOut,
+        ErrorCode::RoomDismiss,
+        ErrorCode::DuplicateLogin,
+        ErrorCode::TokenExpired,
+        ErrorCode::RoomForbidden,
+        ErrorCode::UserForbidden,
+    ];
+
+    /// Whether the server sends this code when it removes a client from its room
+    /// ([`ErrorCode::REMOVED_FROM_ROOM`]).
+    pub fn removes_from_room(self) -> bool {
+        Self::REMOVED_FROM_ROOM.contains(&self)
+    }
+}
+
 /// A failed call: the contract's code and a message that says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RtcError {

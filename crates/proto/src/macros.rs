@@ -39,6 +39,10 @@ macro_rules! contract_enum {
         }
 
         impl crate::typescript::TsEnum for $name {
+            fn ts_key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
             fn ts_declaration() -> String {
                 let mut out = format!("export enum {} {{\n", $ts);
                 $( out.push_str(&format!("  {} = {:?},\n", $key, $wire)); )+
@@ -81,6 +85,10 @@ macro_rules! contract_enum {
         }
 
         impl crate::typescript::TsEnum for $name {
+            fn ts_key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
             fn ts_declaration() -> String {
                 let mut out = format!("export enum {} {{\n", $ts);
                 $( out.push_str(&format!("  {} = {},\n", $key, $wire)); )+
@@ -140,7 +148,7 @@ macro_rules! requests {
                     $($method => serde_json::from_str(params)
                         .map(Request::$variant)
                         .map_err(|e| crate::FrameError::BadParams { method: $method, reason: e.to_string() }),)+
-                    other => Err(crate::FrameError::UnknownMethod(crate::signal::clip(other))),
+                    other => Err(crate::FrameError::UnknownMethod(crate::macros::clip(other))),
                 }
             }
         }
@@ -191,7 +199,7 @@ macro_rules! events {
                     $($name => serde_json::from_str(data)
                         .map(Event::$variant)
                         .map_err(|e| crate::FrameError::BadParams { method: $name, reason: e.to_string() }),)+
-                    other => Err(crate::FrameError::UnknownEvent(crate::signal::clip(other))),
+                    other => Err(crate::FrameError::UnknownEvent(crate::macros::clip(other))),
                 }
             }
         }
@@ -214,3 +222,13 @@ macro_rules! events {
 }
 
 pub(crate) use {contract_enum, events, requests, ts_named};
+
+/// Keeps echoed client input short, so an error message never carries a huge payload back.
+/// Called by the parsers that [`requests!`] and [`events!`] declare.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}

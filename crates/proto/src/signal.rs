@@ -170,15 +170,6 @@ impl std::fmt::Display for FrameError {
 
 impl std::error::Error for FrameError {}
 
-/// Keeps echoed client input short, so an error message never carries a huge payload back.
-pub(crate) fn clip(s: &str) -> String {
-    const MAX: usize = 64;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s.to_owned(),
-    }
-}
-
 /// A request with its id, as a client sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestFrame {
@@ -288,22 +279,22 @@ impl ServerFrame {
     /// JSON text of a successful response.
     pub fn ok_json(id: u64, result: &impl Serialize) -> String {
         #[derive(Serialize)]
-        struct Ok<'a, T> {
+        struct Succeeded<'a, T> {
             id: u64,
             result: &'a T,
         }
-        serde_json::to_string(&Ok { id, result })
+        serde_json::to_string(&Succeeded { id, result })
             .expect("results are plain data and always serialize")
     }
 
     /// JSON text of a failed response.
     pub fn error_json(id: Option<u64>, error: &RtcError) -> String {
         #[derive(Serialize)]
-        struct Err<'a> {
+        struct Failed<'a> {
             id: Option<u64>,
             error: &'a RtcError,
         }
-        serde_json::to_string(&Err { id, error })
+        serde_json::to_string(&Failed { id, error })
             .expect("errors are plain data and always serialize")
     }
 

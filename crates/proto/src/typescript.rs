@@ -7,7 +7,10 @@ use ts_rs::TS;
 use crate::*;
 
 /// A contract enum's TypeScript declaration.
-pub(crate) trait TsEnum {
+pub(crate) trait TsEnum: Sized {
+    /// The member's key in the TypeScript enum (`ErrorCode.KICKED_OUT`).
+    fn ts_key(self) -> &'static str;
+
     /// `export enum Name { KEY = value, ... }`.
     fn ts_declaration() -> String;
 }
@@ -68,10 +71,71 @@ pub fn typescript_module() -> String {
         "export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n"
     ));
     out.push_str(&format!("export const SIGNAL_PATH = {SIGNAL_PATH:?};\n\n"));
+    out.push_str(&ts_limits());
+    out.push('\n');
+    out.push_str(&ts_removed_from_room());
+    out.push('\n');
     out.push_str(&signal::ts_methods());
     out.push('\n');
     out.push_str(&signal::ts_events());
     out
+}
+
+/// The limits of [`crate::limits`], with the id rule as a ready regular expression and the
+/// words error messages use for it.
+fn ts_limits() -> String {
+    let mut out = String::new();
+    for (doc, name, value) in [
+        (
+            "Longest room or user id, in characters.",
+            "MAX_ID_LEN",
+            MAX_ID_LEN,
+        ),
+        (
+            "Largest `extraInfo`, in bytes.",
+            "MAX_EXTRA_INFO_BYTES",
+            MAX_EXTRA_INFO_BYTES,
+        ),
+        (
+            "Largest user, room or server message, in bytes.",
+            "MAX_MESSAGE_BYTES",
+            MAX_MESSAGE_BYTES,
+        ),
+        (
+            "Most source streams in one public stream.",
+            "MAX_PUBLIC_STREAM_REGIONS",
+            MAX_PUBLIC_STREAM_REGIONS,
+        ),
+        (
+            "Largest signalling frame the server reads, in bytes.",
+            "MAX_FRAME_BYTES",
+            MAX_FRAME_BYTES,
+        ),
+    ] {
+        out.push_str(&format!("/** {doc} */\nexport const {name} = {value};\n"));
+    }
+    out.push_str(&format!(
+        "/** A valid room or user id, whole. */\nexport const ID_PATTERN = /{}/;\n",
+        id_pattern()
+    ));
+    out.push_str(&format!(
+        "/** The id rule in words, for error messages. */\nexport const ID_RULE = {:?};\n",
+        id_rule()
+    ));
+    out
+}
+
+/// [`ErrorCode::REMOVED_FROM_ROOM`] as a TypeScript list.
+fn ts_removed_from_room() -> String {
+    let codes: Vec<String> = ErrorCode::REMOVED_FROM_ROOM
+        .iter()
+        .map(|code| format!("ErrorCode.{}", code.ts_key()))
+        .collect();
+    format!(
+        "/** The `onError` codes with which the server removes a client from its room. */\n\
+         export const REMOVED_FROM_ROOM: readonly ErrorCode[] = [{}];\n",
+        codes.join(", ")
+    )
 }
 
 /// ts-rs settings: JSON carries integers as plain numbers, so 64-bit ones are `number` too.

@@ -1,13 +1,15 @@
 /**
- * The engine (`VERTC.createEngine`): the app-facing object. It keeps the room and login state,
- * turns app calls into signalling requests, hands media to the {@link MediaHub}, and turns
- * server events into engine events. Methods check what they can locally (ids, state) so the
- * common mistakes fail at once with a contract code; the server checks everything again.
+ * The engine (`VERTC.createEngine`): the app-facing object, a thin face of the veRTC API. Each
+ * method checks that the engine lives and its arguments, then hands the call to the module that
+ * does the work: the room to {@link RoomSession}, the login to {@link LoginSession}, media to
+ * the {@link MediaHub}, device tests to {@link DeviceTests}, server events to
+ * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
+ * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import { type Handler } from "./emitter";
 import type { events } from "./events";
-import { type ScreenConfig, type VideoEncoderConfig } from "./media/capture";
+import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 /** Options of `createEngine`. */
 export interface EngineConfig {
@@ -25,12 +27,9 @@ export declare class RTCEngine {
     private readonly emitter;
     private readonly connection;
     private readonly hub;
-    private readonly messageTimeoutMs;
-    private room;
-    private joining;
-    private failedJoin;
+    private readonly messageOptions;
+    private readonly session;
     private readonly rtm;
-    private visibleBeforeJoin;
     private destroyed;
     private parameters;
     private readonly deviceTests;
@@ -181,22 +180,10 @@ export declare class RTCEngine {
     /** Whether the engine is not destroyed. */
     get alive(): boolean;
     private live;
-    private join;
-    /** Tells the room what the main stream captures. */
-    private reportCapture;
-    private sendCaptureState;
-    /** With auto publish, publishes what the main stream captures and does not publish yet. */
-    private autoPublish;
-    private onCaptureChange;
-    private publish;
-    private unpublish;
-    private subscription;
-    private messageOptions;
-    private roomMessage;
+    /** A server event: the engine's state first, then the app. */
     private onServerEvent;
-    /** A new socket after a drop: log in and rejoin as before; media transports start anew. */
+    /** A new socket after a drop: log in and rejoin as before. */
     private restore;
     private onLost;
-    private exitRoom;
     private closeIfIdle;
 }

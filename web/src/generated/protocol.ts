@@ -551,6 +551,24 @@ message: string, };
 export const PROTOCOL_VERSION = 1;
 export const SIGNAL_PATH = "/signal/v1";
 
+/** Longest room or user id, in characters. */
+export const MAX_ID_LEN = 128;
+/** Largest `extraInfo`, in bytes. */
+export const MAX_EXTRA_INFO_BYTES = 200;
+/** Largest user, room or server message, in bytes. */
+export const MAX_MESSAGE_BYTES = 65536;
+/** Most source streams in one public stream. */
+export const MAX_PUBLIC_STREAM_REGIONS = 17;
+/** Largest signalling frame the server reads, in bytes. */
+export const MAX_FRAME_BYTES = 409600;
+/** A valid room or user id, whole. */
+export const ID_PATTERN = /^[a-zA-Z0-9_@\-.]{1,128}$/;
+/** The id rule in words, for error messages. */
+export const ID_RULE = "1 to 128 of a-z A-Z 0-9 _ @ - .";
+
+/** The `onError` codes with which the server removes a client from its room. */
+export const REMOVED_FROM_ROOM: readonly ErrorCode[] = [ErrorCode.KICKED_OUT, ErrorCode.ROOM_DISMISS, ErrorCode.DUPLICATE_LOGIN, ErrorCode.TOKEN_EXPIRED, ErrorCode.ROOM_FORBIDDEN, ErrorCode.USER_FORBIDDEN];
+
 export interface Methods {
   joinRoom: { params: JoinRoomParams; result: JoinRoomResult };
   leaveRoom: { params: Empty; result: Empty };

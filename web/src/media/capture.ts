@@ -82,7 +82,11 @@ export class LocalMedia {
   async startVideo(deviceId?: string): Promise<MediaTrackSettings> {
     const source = this.begin(MAIN, "video", "startVideoCapture");
     try {
-      const track = await this.getUserMedia({ video: this.videoConstraints(deviceId) }, "video", ErrorCode.GET_VIDEO_TRACK_FAILED);
+      const track = await this.getUserMedia(
+        { video: this.videoConstraints(deviceId) },
+        "video",
+        ErrorCode.GET_VIDEO_TRACK_FAILED,
+      );
       source.deviceId = deviceId;
       this.set(MAIN, "video", track, true);
       return track.getSettings();
@@ -98,9 +102,15 @@ export class LocalMedia {
       let stream: MediaStream;
       try {
         if (!navigator.mediaDevices?.getDisplayMedia) throw new Error("this browser cannot capture the screen");
-        stream = await navigator.mediaDevices.getDisplayMedia({ video: config.frameRate ? { frameRate: config.frameRate } : true, audio: false });
+        stream = await navigator.mediaDevices.getDisplayMedia({
+          video: config.frameRate ? { frameRate: config.frameRate } : true,
+          audio: false,
+        });
       } catch (e) {
-        throw rtcError(ErrorCode.GET_SCREEN_TRACK_FAILED, `startScreenCapture: the screen could not be captured (${describe(e)}); call it from a user gesture and allow sharing`);
+        throw rtcError(
+          ErrorCode.GET_SCREEN_TRACK_FAILED,
+          `startScreenCapture: the screen could not be captured (${describe(e)}); call it from a user gesture and allow sharing`,
+        );
       }
       const [track] = stream.getVideoTracks();
       stream.getAudioTracks().forEach((t) => t.stop());
@@ -130,7 +140,8 @@ export class LocalMedia {
   /** Uses the app's `track` as the source of `kind` on `index`. */
   setExternal(index: StreamIndex, kind: Kind, track: MediaStreamTrack, method: string): void {
     if (this.sources[kind][index].internal) throw notMatch(method, kind, "external");
-    if (!track || track.kind !== kind) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass a MediaStreamTrack of kind "${kind}"`);
+    if (!track || track.kind !== kind)
+      throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass a MediaStreamTrack of kind "${kind}"`);
     this.set(index, kind, track, false);
   }
 
@@ -139,7 +150,8 @@ export class LocalMedia {
     const source = this.sources[kind][MAIN];
     source.deviceId = deviceId;
     if (!source.owned || !this.track(MAIN, kind)) return;
-    const constraints = kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: this.videoConstraints(deviceId) };
+    const constraints =
+      kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: this.videoConstraints(deviceId) };
     const code = kind === "audio" ? ErrorCode.GET_AUDIO_TRACK_FAILED : ErrorCode.GET_VIDEO_TRACK_FAILED;
     const track = await this.getUserMedia(constraints, kind, code);
     this.set(MAIN, kind, track, true);
@@ -152,14 +164,18 @@ export class LocalMedia {
 
   /** Stops everything captured. */
   destroy(): void {
-    for (const kind of ["audio", "video"] as Kind[]) for (const index of [MAIN, SCREEN]) this.set(index, kind, null, false);
+    for (const kind of ["audio", "video"] as Kind[])
+      for (const index of [MAIN, SCREEN]) this.set(index, kind, null, false);
   }
 
   private begin(index: StreamIndex, kind: Kind, method: string): Source {
     const source = this.sources[kind][index];
     if (!source.internal) throw notMatch(method, kind, "internal");
     if (source.starting || this.track(index, kind)) {
-      throw rtcError(ErrorCode.REPEAT_CAPTURE, `${method}: ${kind} on stream ${index} is already being captured; stop it first to capture again`);
+      throw rtcError(
+        ErrorCode.REPEAT_CAPTURE,
+        `${method}: ${kind} on stream ${index} is already being captured; stop it first to capture again`,
+      );
     }
     source.starting = true;
     return source;
@@ -175,17 +191,25 @@ export class LocalMedia {
     return v;
   }
 
-  private async getUserMedia(constraints: MediaStreamConstraints, kind: Kind, code: ErrorCode): Promise<MediaStreamTrack> {
+  private async getUserMedia(
+    constraints: MediaStreamConstraints,
+    kind: Kind,
+    code: ErrorCode,
+  ): Promise<MediaStreamTrack> {
     const method = kind === "audio" ? "startAudioCapture" : "startVideoCapture";
     try {
-      if (!navigator.mediaDevices?.getUserMedia) throw new Error("this page cannot capture (it needs https or localhost)");
+      if (!navigator.mediaDevices?.getUserMedia)
+        throw new Error("this page cannot capture (it needs https or localhost)");
       const stream = await navigator.mediaDevices.getUserMedia(constraints);
       const track = kind === "audio" ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
       if (!track) throw new Error(`the browser returned no ${kind} track`);
       return track;
     } catch (e) {
       const device = kind === "audio" ? "microphone" : "camera";
-      throw rtcError(code, `${method}: cannot open the ${device} (${describe(e)}); check that one is connected, allowed and not used by another app`);
+      throw rtcError(
+        code,
+        `${method}: cannot open the ${device} (${describe(e)}); check that one is connected, allowed and not used by another app`,
+      );
     }
   }
 

@@ -5,12 +5,22 @@
 
 /** Whether this browser can run the SDK: WebRTC, WebSocket and capture APIs. */
 export async function isSupported(): Promise<boolean> {
-  return typeof RTCPeerConnection === "function" && typeof WebSocket === "function" && !!navigator.mediaDevices?.getUserMedia && typeof RTCRtpSender !== "undefined";
+  return (
+    typeof RTCPeerConnection === "function" &&
+    typeof WebSocket === "function" &&
+    !!navigator.mediaDevices?.getUserMedia &&
+    typeof RTCRtpSender !== "undefined"
+  );
 }
 
 /** Asks for permission to use the microphone and/or camera (so device labels are shown). */
-export async function enableDevices(want: { audio?: boolean; video?: boolean } = { audio: true, video: true }): Promise<{ audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string }> {
-  const result: { audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string } = { audio: false, video: false };
+export async function enableDevices(
+  want: { audio?: boolean; video?: boolean } = { audio: true, video: true },
+): Promise<{ audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string }> {
+  const result: { audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string } = {
+    audio: false,
+    video: false,
+  };
   for (const kind of ["audio", "video"] as const) {
     if (!want[kind]) continue;
     try {

@@ -181,7 +181,8 @@ export class DeviceTests {
   /** Plays the audio file at `url` in a loop, reporting its level every `intervalMs`. */
   async startPlayback(url: string, intervalMs: number): Promise<void> {
     const method = "startAudioPlaybackDeviceTest";
-    if (typeof url !== "string" || url.length === 0) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass the URL of an audio file`);
+    if (typeof url !== "string" || url.length === 0)
+      throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass the URL of an audio file`);
     const test = this.begin(method, "playback", intervalMs);
     try {
       const buffer = await load(test.ctx, url, method);
@@ -200,14 +201,22 @@ export class DeviceTests {
   /** Records the microphone (up to {@link MAX_RECORD_MS}), then plays the recording back. */
   async startRecord(intervalMs: number): Promise<void> {
     const method = "startAudioDeviceRecordTest";
-    const test = this.begin(method, "recording", intervalMs, typeof MediaRecorder === "function" && !!navigator.mediaDevices?.getUserMedia);
+    const test = this.begin(
+      method,
+      "recording",
+      intervalMs,
+      typeof MediaRecorder === "function" && !!navigator.mediaDevices?.getUserMedia,
+    );
     let mic: MediaStream;
     try {
       const id = this.hooks.micId();
       mic = await navigator.mediaDevices.getUserMedia({ audio: id ? { deviceId: { exact: id } } : true });
     } catch (e) {
       this.end(test);
-      throw rtcError(ErrorCode.AUDIO_DEVICE_TEST_FAILED, `${method}: cannot open the microphone (${describe(e)}); check that one is connected, allowed and not used by another app, then retry`);
+      throw rtcError(
+        ErrorCode.AUDIO_DEVICE_TEST_FAILED,
+        `${method}: cannot open the microphone (${describe(e)}); check that one is connected, allowed and not used by another app, then retry`,
+      );
     }
     if (this.test !== test) {
       mic.getTracks().forEach((t) => t.stop());
@@ -229,7 +238,8 @@ export class DeviceTests {
   /** The output device changed: a running test follows it. */
   setSink(sinkId: string): void {
     const test = this.test;
-    if (test && test.phase !== "recording") test.route(sinkId).catch((e) => console.warn("[chorus] device test output:", describe(e)));
+    if (test && test.phase !== "recording")
+      test.route(sinkId).catch((e) => console.warn("[chorus] device test output:", describe(e)));
   }
 
   /** Stops any test. */
@@ -242,10 +252,16 @@ export class DeviceTests {
       throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: intervalMs must be a positive number of milliseconds`);
     }
     if (typeof AudioContext !== "function" || !supported) {
-      throw rtcError(ErrorCode.NOT_SUPPORTED, `${method}: this browser lacks what the test needs (${phase === "playback" ? "AudioContext" : "AudioContext, MediaRecorder and getUserMedia"})`);
+      throw rtcError(
+        ErrorCode.NOT_SUPPORTED,
+        `${method}: this browser lacks what the test needs (${phase === "playback" ? "AudioContext" : "AudioContext, MediaRecorder and getUserMedia"})`,
+      );
     }
     if (this.test) {
-      throw rtcError(ErrorCode.REPEAT_DEVICE_TEST, `${method}: a device test is already running; stop it first (stopAudioPlaybackDeviceTest or stopAudioDevicePlayTest)`);
+      throw rtcError(
+        ErrorCode.REPEAT_DEVICE_TEST,
+        `${method}: a device test is already running; stop it first (stopAudioPlaybackDeviceTest or stopAudioDevicePlayTest)`,
+      );
     }
     this.test = new Test(phase, intervalMs, (v) => this.hooks.volume(v));
     return this.test;
@@ -277,11 +293,17 @@ async function load(ctx: AudioContext, url: string, method: string): Promise<Aud
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     bytes = await response.arrayBuffer();
   } catch (e) {
-    throw rtcError(ErrorCode.LOAD_RESOURCES_FAILED, `${method}: cannot load ${url} (${describe(e)}); pass the URL of an audio file this page may fetch`);
+    throw rtcError(
+      ErrorCode.LOAD_RESOURCES_FAILED,
+      `${method}: cannot load ${url} (${describe(e)}); pass the URL of an audio file this page may fetch`,
+    );
   }
   try {
     return await ctx.decodeAudioData(bytes);
   } catch (e) {
-    throw rtcError(ErrorCode.LOAD_RESOURCES_FAILED, `${method}: ${url} is not audio the browser can decode (${describe(e)}); use e.g. WAV, MP3 or Ogg`);
+    throw rtcError(
+      ErrorCode.LOAD_RESOURCES_FAILED,
+      `${method}: ${url} is not audio the browser can decode (${describe(e)}); use e.g. WAV, MP3 or Ogg`,
+    );
   }
 }

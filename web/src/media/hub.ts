@@ -10,7 +10,15 @@ import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { snapshot } from "./snapshot";
 import { Publisher, type Call } from "./publisher";
-import { localAudioStats, localVideoStats, Rates, remoteTrackStats, STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
+import {
+  localAudioStats,
+  localVideoStats,
+  Rates,
+  remoteTrackStats,
+  STATS_INTERVAL_MS,
+  watchFirstFrame,
+  isScreen,
+} from "./stats";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
 
@@ -185,8 +193,16 @@ export class MediaHub {
   async snapshot(userId: string | null, index: StreamIndex): Promise<ImageData> {
     const track = userId === null ? this.capture.track(index, "video") : this.remoteTrack(userId, index, "video");
     const method = userId === null ? "takeLocalSnapshot" : "takeRemoteSnapshot";
-    if (!track && userId === null) throw rtcError(ErrorCode.INVOKED_BEFORE_CAPTURE, `${method}: stream ${index} captures no video; start capture first`);
-    if (!track) throw rtcError(ErrorCode.STREAM_NOT_EXIST, `${method}: no video of ${userId} on stream ${index} is being received`);
+    if (!track && userId === null)
+      throw rtcError(
+        ErrorCode.INVOKED_BEFORE_CAPTURE,
+        `${method}: stream ${index} captures no video; start capture first`,
+      );
+    if (!track)
+      throw rtcError(
+        ErrorCode.STREAM_NOT_EXIST,
+        `${method}: no video of ${userId} on stream ${index} is being received`,
+      );
     return snapshot(track).catch((e) => Promise.reject(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, method)));
   }
 
@@ -231,7 +247,10 @@ export class MediaHub {
         key,
         watchFirstFrame(t, (size) => {
           this.watchers.delete(key);
-          const payload = t.kind === "video" ? { userId: t.userId, isScreen: isScreen(t.index), ...size } : { userId: t.userId, isScreen: isScreen(t.index) };
+          const payload =
+            t.kind === "video"
+              ? { userId: t.userId, isScreen: isScreen(t.index), ...size }
+              : { userId: t.userId, isScreen: isScreen(t.index) };
           this.hooks.emit(event, payload);
         }),
       );
@@ -281,7 +300,8 @@ export class MediaHub {
         const video = await this.senderStats(publisher, index, "video");
         const audioStats = audio ? localAudioStats(audio, this.rates, `l${index}a`) : undefined;
         const videoStats = video ? localVideoStats(video, this.rates, `l${index}v`) : undefined;
-        if (audioStats || videoStats) this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
+        if (audioStats || videoStats)
+          this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
       }
     }
     const streams = new Map<string, { userId: string; index: StreamIndex; audio?: RemoteTrack; video?: RemoteTrack }>();

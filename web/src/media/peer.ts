@@ -29,7 +29,8 @@ export function gathered(pc: RTCPeerConnection): Promise<void> {
  * browser lets us choose.
  */
 export function preferH264ThenVp8(transceiver: RTCRtpTransceiver): void {
-  const caps = typeof RTCRtpSender !== "undefined" && RTCRtpSender.getCapabilities ? RTCRtpSender.getCapabilities("video") : null;
+  const caps =
+    typeof RTCRtpSender !== "undefined" && RTCRtpSender.getCapabilities ? RTCRtpSender.getCapabilities("video") : null;
   if (!caps || typeof transceiver.setCodecPreferences !== "function") return;
   const rank = (c: RTCRtpCodec): number => {
     const mime = c.mimeType.toLowerCase();
@@ -42,7 +43,10 @@ export function preferH264ThenVp8(transceiver: RTCRtpTransceiver): void {
     if (mime === "video/vp8") return 3;
     return 4;
   };
-  const codecs = caps.codecs.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+  const codecs = caps.codecs
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map((x) => x.c);
   try {
     transceiver.setCodecPreferences(codecs);
   } catch (e) {

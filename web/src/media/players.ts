@@ -35,7 +35,10 @@ const REPORTED = ["playing", "pause", "waiting", "ended", "error", "stalled"];
 export function findDom(dom: HTMLElement | string, method: string): HTMLElement {
   const el = typeof dom === "string" ? document.getElementById(dom) : dom;
   if (!el || !(el instanceof HTMLElement)) {
-    throw rtcError(ErrorCode.CANT_FIND_DOM, `${method}: the render container ${typeof dom === "string" ? `#${dom}` : ""} does not exist; pass an element in the page or its id`);
+    throw rtcError(
+      ErrorCode.CANT_FIND_DOM,
+      `${method}: the render container ${typeof dom === "string" ? `#${dom}` : ""} does not exist; pass an element in the page or its id`,
+    );
   }
   return el;
 }
@@ -62,7 +65,10 @@ class Player {
     }
     this.el.dataset.chorusUser = userId;
     this.el.dataset.chorusStream = String(index);
-    for (const type of REPORTED) this.el.addEventListener(type, (rawEvent) => events.playerEvent({ userId, type: kind, streamIndex: index, rawEvent }));
+    for (const type of REPORTED)
+      this.el.addEventListener(type, (rawEvent) =>
+        events.playerEvent({ userId, type: kind, streamIndex: index, rawEvent }),
+      );
   }
 
   setMode(mode: VideoRenderMode = VideoRenderMode.HIDDEN): void {
@@ -172,12 +178,24 @@ export class Players {
   /** Sends remote audio to another output device ("default" is always accepted). */
   async setSinkId(deviceId: string): Promise<void> {
     const proto = HTMLMediaElement.prototype as any;
-    if (typeof proto.setSinkId !== "function") throw rtcError(ErrorCode.NOT_SUPPORTED, "setAudioPlaybackDevice: this browser cannot choose the audio output device");
-    if (typeof deviceId !== "string") throw rtcError(ErrorCode.INVALID_DEVICE_ID, "setAudioPlaybackDevice: pass a deviceId from enumerateAudioPlaybackDevices()");
+    if (typeof proto.setSinkId !== "function")
+      throw rtcError(
+        ErrorCode.NOT_SUPPORTED,
+        "setAudioPlaybackDevice: this browser cannot choose the audio output device",
+      );
+    if (typeof deviceId !== "string")
+      throw rtcError(
+        ErrorCode.INVALID_DEVICE_ID,
+        "setAudioPlaybackDevice: pass a deviceId from enumerateAudioPlaybackDevices()",
+      );
     // Without microphone permission the browser may list no outputs; the default still exists.
     if (deviceId !== "default") {
       const outputs = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audiooutput");
-      if (!outputs.some((d) => d.deviceId === deviceId)) throw rtcError(ErrorCode.INVALID_DEVICE_ID, `setAudioPlaybackDevice: no audio output device has id ${deviceId}; pick one from enumerateAudioPlaybackDevices()`);
+      if (!outputs.some((d) => d.deviceId === deviceId))
+        throw rtcError(
+          ErrorCode.INVALID_DEVICE_ID,
+          `setAudioPlaybackDevice: no audio output device has id ${deviceId}; pick one from enumerateAudioPlaybackDevices()`,
+        );
     }
     this.sinkId = deviceId;
     await Promise.all([...this.audio.values()].map((p) => (p.el as any).setSinkId(deviceId)));
@@ -200,8 +218,14 @@ export class Players {
     this.audio.clear();
   }
 
-  private mount(config: VideoPlayerConfig, index: StreamIndex, track: MediaStreamTrack | null, method: string): Player | null {
-    if (!config || typeof config.userId !== "string") throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass {renderDom, userId, renderMode?}`);
+  private mount(
+    config: VideoPlayerConfig,
+    index: StreamIndex,
+    track: MediaStreamTrack | null,
+    method: string,
+  ): Player | null {
+    if (!config || typeof config.userId !== "string")
+      throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass {renderDom, userId, renderMode?}`);
     if (config.renderDom === undefined || config.renderDom === null) return null;
     const container = findDom(config.renderDom, method);
     const player = new Player("video", config.userId, index, this.events, this.blocked);

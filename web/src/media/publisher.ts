@@ -58,7 +58,12 @@ export class Publisher {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
       const layered = simulcast && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
-      const t = this.pc.addTransceiver(kind, layered ? { direction: "sendonly", sendEncodings: SIMULCAST.map((e) => ({ ...e })) } : { direction: "sendonly" });
+      const t = this.pc.addTransceiver(
+        kind,
+        layered
+          ? { direction: "sendonly", sendEncodings: SIMULCAST.map((e) => ({ ...e })) }
+          : { direction: "sendonly" },
+      );
       if (kind === "video") preferH264ThenVp8(t);
       return t;
     });
@@ -95,7 +100,11 @@ export class Publisher {
       this.disconnected = null;
     }
     if (state === "failed") this.fail("failed");
-    else if (state === "disconnected") this.disconnected ??= setTimeout(() => this.fail(`disconnected for ${DISCONNECTED_LIMIT_MS / 1000} s`), DISCONNECTED_LIMIT_MS);
+    else if (state === "disconnected")
+      this.disconnected ??= setTimeout(
+        () => this.fail(`disconnected for ${DISCONNECTED_LIMIT_MS / 1000} s`),
+        DISCONNECTED_LIMIT_MS,
+      );
   }
 
   private fail(why: string): void {
@@ -125,7 +134,8 @@ export class Publisher {
       }));
       const sdp = this.pc.localDescription?.sdp ?? "";
       const answer = await call("publisherOffer", { sdp, tracks });
-      if (this.closed) throw rtcError(ErrorCode.OPERATION_CANCEL, "left the room while the media transport was being set up");
+      if (this.closed)
+        throw rtcError(ErrorCode.OPERATION_CANCEL, "left the room while the media transport was being set up");
       await this.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
     } catch (e) {
       throw asRtcError(e, ErrorCode.PUBLISH_FAILED, "setting up the publisher transport failed");

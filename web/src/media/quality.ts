@@ -74,13 +74,18 @@ export class LinkMeter {
     let down = false;
     report.forEach((s: any) => {
       if (direction === "up" && s.type === "outbound-rtp") packets = (packets ?? 0) + (s.packetsSent ?? 0);
-      else if (direction === "up" && s.type === "remote-inbound-rtp") fractionLost = Math.max(fractionLost, s.fractionLost ?? 0);
+      else if (direction === "up" && s.type === "remote-inbound-rtp")
+        fractionLost = Math.max(fractionLost, s.fractionLost ?? 0);
       else if (direction === "down" && s.type === "inbound-rtp") {
         const l = Math.max(0, s.packetsLost ?? 0);
         packets = (packets ?? 0) + (s.packetsReceived ?? 0) + l;
         lost += l;
       } else if (s.type === "transport") {
-        down = s.dtlsState === "failed" || s.dtlsState === "closed" || s.iceState === "failed" || s.iceState === "disconnected";
+        down =
+          s.dtlsState === "failed" ||
+          s.dtlsState === "closed" ||
+          s.iceState === "failed" ||
+          s.iceState === "disconnected";
         const pair: any = s.selectedCandidatePairId ? report.get(s.selectedCandidatePairId) : undefined;
         if (typeof pair?.currentRoundTripTime === "number") rttMs = pair.currentRoundTripTime * 1000;
       }
@@ -121,7 +126,12 @@ export async function audioLevel(target: RTCRtpSender | RTCRtpReceiver, kind: Ki
   const report = await target.getStats();
   let level: number | null = null;
   report.forEach((s: any) => {
-    if ((s.type === "media-source" || s.type === "inbound-rtp") && s.kind === "audio" && typeof s.audioLevel === "number") level = Math.max(level ?? 0, s.audioLevel);
+    if (
+      (s.type === "media-source" || s.type === "inbound-rtp") &&
+      s.kind === "audio" &&
+      typeof s.audioLevel === "number"
+    )
+      level = Math.max(level ?? 0, s.audioLevel);
   });
   return level;
 }

@@ -36,7 +36,10 @@ export async function snapshot(track: MediaStreamTrack): Promise<ImageData> {
 
 function withTimeout<T>(p: Promise<T>, why: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${why} within ${SNAPSHOT_TIMEOUT_MS / 1000} s`)), SNAPSHOT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${why} within ${SNAPSHOT_TIMEOUT_MS / 1000} s`)),
+      SNAPSHOT_TIMEOUT_MS,
+    );
     p.then(
       (v) => {
         clearTimeout(timer);

@@ -15,10 +15,14 @@ const FIRST_FRAME_POLL_MS = 40;
 const FIRST_FRAME_GIVE_UP_MS = 120_000;
 
 /** The inbound or outbound RTP entry of a single-track report. */
-function rtpEntry(report: RTCStatsReport, type: "inbound-rtp" | "outbound-rtp"): { rtp: any; report: RTCStatsReport } | null {
+function rtpEntry(
+  report: RTCStatsReport,
+  type: "inbound-rtp" | "outbound-rtp",
+): { rtp: any; report: RTCStatsReport } | null {
   let rtp: any = null;
   report.forEach((s: any) => {
-    if (s.type === type && (!rtp || (s.bytesSent ?? s.bytesReceived ?? 0) > (rtp.bytesSent ?? rtp.bytesReceived ?? 0))) rtp = s;
+    if (s.type === type && (!rtp || (s.bytesSent ?? s.bytesReceived ?? 0) > (rtp.bytesSent ?? rtp.bytesReceived ?? 0)))
+      rtp = s;
   });
   return rtp ? { rtp, report } : null;
 }
@@ -45,7 +49,12 @@ export function localAudioStats(report: RTCStatsReport, rates: Rates, key: strin
   const e = rtpEntry(report, "outbound-rtp");
   if (!e) return undefined;
   const { rtp } = e;
-  return { sendKBitrate: rates.kbps(key, rtp.bytesSent ?? 0, rtp.timestamp), bytesSent: rtp.bytesSent ?? 0, packetsSent: rtp.packetsSent ?? 0, codec: codecOf(e.report, rtp) };
+  return {
+    sendKBitrate: rates.kbps(key, rtp.bytesSent ?? 0, rtp.timestamp),
+    bytesSent: rtp.bytesSent ?? 0,
+    packetsSent: rtp.packetsSent ?? 0,
+    codec: codecOf(e.report, rtp),
+  };
 }
 
 /** Video figures of a local stream, from its sender's stats report. */
@@ -77,17 +86,36 @@ export function remoteTrackStats(t: RemoteTrack, report: RTCStatsReport, rates: 
     jitter: rtp.jitter ?? 0,
     codec: codecOf(e.report, rtp),
   };
-  if (t.kind === "audio") return { ...common, audioLevel: rtp.audioLevel ?? 0, totalAudioEnergy: rtp.totalAudioEnergy ?? 0, totalSamplesReceived: rtp.totalSamplesReceived ?? 0 };
-  return { ...common, width: rtp.frameWidth ?? 0, height: rtp.frameHeight ?? 0, decoderOutputFrameRate: rtp.framesPerSecond ?? 0, framesDecoded: rtp.framesDecoded ?? 0 };
+  if (t.kind === "audio")
+    return {
+      ...common,
+      audioLevel: rtp.audioLevel ?? 0,
+      totalAudioEnergy: rtp.totalAudioEnergy ?? 0,
+      totalSamplesReceived: rtp.totalSamplesReceived ?? 0,
+    };
+  return {
+    ...common,
+    width: rtp.frameWidth ?? 0,
+    height: rtp.frameHeight ?? 0,
+    decoderOutputFrameRate: rtp.framesPerSecond ?? 0,
+    framesDecoded: rtp.framesDecoded ?? 0,
+  };
 }
 
 export { Rates };
 
 /** A received track's progress counter: frames decoded for video, packets for audio. */
-async function progress(receiver: RTCRtpReceiver, kind: Kind): Promise<{ count: number; width: number; height: number }> {
+async function progress(
+  receiver: RTCRtpReceiver,
+  kind: Kind,
+): Promise<{ count: number; width: number; height: number }> {
   const e = rtpEntry(await receiver.getStats(), "inbound-rtp");
   const rtp = e?.rtp;
-  return { count: (kind === "video" ? rtp?.framesDecoded : rtp?.packetsReceived) ?? 0, width: rtp?.frameWidth ?? 0, height: rtp?.frameHeight ?? 0 };
+  return {
+    count: (kind === "video" ? rtp?.framesDecoded : rtp?.packetsReceived) ?? 0,
+    width: rtp?.frameWidth ?? 0,
+    height: rtp?.frameHeight ?? 0,
+  };
 }
 
 const seenReceivers = new WeakSet<RTCRtpReceiver>();

@@ -54,9 +54,11 @@ export class Subscriber {
   /** Answers `offer`, after any offer still being answered. */
   handleOffer(offer: SubscriberOfferEvent): Promise<void> {
     this.ufrag ??= iceUfrag(offer.sdp);
-    this.queue = this.queue.then(() => this.answer(offer)).catch((e) => {
-      if (!this.closed) this.onError(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "answering the SFU's offer failed"));
-    });
+    this.queue = this.queue
+      .then(() => this.answer(offer))
+      .catch((e) => {
+        if (!this.closed) this.onError(asRtcError(e, ErrorCode.UNEXPECTED_ERROR, "answering the SFU's offer failed"));
+      });
     return this.queue;
   }
 
@@ -74,14 +76,25 @@ export class Subscriber {
     await gathered(this.pc);
     if (this.closed) return;
     await this.call("subscriberAnswer", { sdp: this.pc.localDescription?.sdp ?? "" });
-    const byMid = new Map(this.pc.getTransceivers().filter((t) => t.mid !== null).map((t) => [t.mid as string, t]));
+    const byMid = new Map(
+      this.pc
+        .getTransceivers()
+        .filter((t) => t.mid !== null)
+        .map((t) => [t.mid as string, t]),
+    );
     const tracks = new Map<string, RemoteTrack>();
     for (const t of offer.tracks) {
       const transceiver = byMid.get(t.mid);
       if (!transceiver) continue;
       const kind = t.kind as Kind;
       const receiver = transceiver.receiver;
-      tracks.set(remoteKey(t.userId, t.streamIndex, kind), { userId: t.userId, index: t.streamIndex, kind, track: receiver.track, receiver });
+      tracks.set(remoteKey(t.userId, t.streamIndex, kind), {
+        userId: t.userId,
+        index: t.streamIndex,
+        kind,
+        track: receiver.track,
+        receiver,
+      });
     }
     this.tracks = tracks;
     this.onTracks(tracks);

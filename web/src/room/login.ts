@@ -11,7 +11,8 @@ import { describe } from "../media/capture";
 import { checkId } from "../validate";
 
 /** Sends that need a login. */
-type LoginSend = "sendUserMessageOutsideRoom" | "sendUserBinaryMessageOutsideRoom" | "sendServerMessage" | "sendServerBinaryMessage";
+type LoginSend =
+  "sendUserMessageOutsideRoom" | "sendUserBinaryMessageOutsideRoom" | "sendServerMessage" | "sendServerBinaryMessage";
 
 /** An engine's login. */
 export class LoginSession {
@@ -31,7 +32,8 @@ export class LoginSession {
   /** Logs in (LOGIN_FAILED when the server cannot be reached). */
   async login(token: string, userId: string): Promise<void> {
     checkId(userId, "userId", "login");
-    if (this.info) throw rtcError(ErrorCode.ALREADY_LOGIN, `login: already logged in as ${this.info.userId}; call logout first`);
+    if (this.info)
+      throw rtcError(ErrorCode.ALREADY_LOGIN, `login: already logged in as ${this.info.userId}; call logout first`);
     try {
       await this.connection.ensure();
     } catch (e) {
@@ -75,7 +77,8 @@ export class LoginSession {
 
   /** Sends a message that needs a login. */
   send<M extends LoginSend>(method: M, params: Methods[M]["params"]): Promise<Methods[M]["result"]> {
-    if (!this.info) return Promise.reject(rtcError(ErrorCode.USER_MESSAGE_NOT_LOGIN, `${method}: not logged in; call login first`));
+    if (!this.info)
+      return Promise.reject(rtcError(ErrorCode.USER_MESSAGE_NOT_LOGIN, `${method}: not logged in; call login first`));
     return this.connection.request(method, params, this.messageOptions());
   }
 

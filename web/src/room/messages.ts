@@ -1,17 +1,20 @@
 /**
- * Message payloads: the 64 KB limit checked before sending, and the protocol's base64 for
- * binary messages in both directions (apps send and receive `ArrayBuffer`s).
+ * Message payloads: the contract's size limit checked before sending, the protocol's base64 for
+ * binary messages in both directions (apps send and receive `ArrayBuffer`s), and the request
+ * options every message is sent with.
  */
-import { ErrorCode } from "../generated/protocol";
+import { ErrorCode, MAX_MESSAGE_BYTES } from "../generated/protocol";
 import { rtcError } from "../errors";
+import type { RequestOptions } from "../signal/client";
 
-/** The protocol's message limit, of text or of bytes. */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** The limit in the words of an error message. */
+const OVER_LIMIT = `the message is over ${MAX_MESSAGE_BYTES / 1024} KB; split it`;
 
 /** Checks a text message; returns it. */
 export function textMessage(message: unknown, method: string): string {
   if (typeof message !== "string") throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the message must be a string`);
-  if (new TextEncoder().encode(message).length > MAX_MESSAGE_BYTES) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the message is over 64 KB; split it`);
+  if (new TextEncoder().encode(message).length > MAX_MESSAGE_BYTES)
+    throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: ${OVER_LIMIT}`);
   return message;
 }
 
@@ -21,7 +24,7 @@ export function binaryMessage(message: unknown, method: string): string {
   if (message instanceof ArrayBuffer) bytes = new Uint8Array(message);
   else if (ArrayBuffer.isView(message)) bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
   else throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the message must be an ArrayBuffer or a typed array`);
-  if (bytes.length > MAX_MESSAGE_BYTES) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: the message is over 64 KB; split it`);
+  if (bytes.length > MAX_MESSAGE_BYTES) throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: ${OVER_LIMIT}`);
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
@@ -35,5 +38,7 @@ export function fromBase64(b64: string): ArrayBuffer {
   return bytes.buffer;
 }
 
-/** Server events whose `message` is base64 of bytes. */
-export const BINARY_EVENTS = new Set(["onUserBinaryMessageReceived", "onRoomBinaryMessageReceived", "onUserBinaryMessageReceivedOutsideRoom"]);
+/** How messages are sent: they fail with USER_MESSAGE_TIMEOUT after `timeoutMs`, USER_MESSAGE_BROKEN on a drop. */
+export function messageOptions(timeoutMs: number): RequestOptions {
+  return { timeoutMs, timeoutCode: ErrorCode.USER_MESSAGE_TIMEOUT, brokenCode: ErrorCode.USER_MESSAGE_BROKEN };
+}

@@ -4,6 +4,7 @@
  * them, so a handler that calls back into the engine sees the new state.
  */
 import { MediaType, StreamIndex, type JoinRoomParams, type RoomConfig, type UserInfo } from "../generated/protocol";
+import type { ServerEvent } from "../signal/client";
 
 /** A bit mask of {@link MediaType} (audio 1, video 2). */
 export type MediaMask = number;
@@ -40,13 +41,19 @@ export class RoomState {
   }
 
   /** The room config of the join, defaults filled in. */
-  get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> & RoomConfig {
+  get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> &
+    RoomConfig {
     const c = this.params.roomConfig ?? {};
-    return { ...c, isAutoPublish: c.isAutoPublish !== false, isAutoSubscribeAudio: c.isAutoSubscribeAudio !== false, isAutoSubscribeVideo: c.isAutoSubscribeVideo !== false };
+    return {
+      ...c,
+      isAutoPublish: c.isAutoPublish !== false,
+      isAutoSubscribeAudio: c.isAutoSubscribeAudio !== false,
+      isAutoSubscribeVideo: c.isAutoSubscribeVideo !== false,
+    };
   }
 
-  /** Applies a server event that changes the room; returns false for events that do not. */
-  apply(event: string, data: any): void {
+  /** Applies a server event that changes the room; other events leave it as it is. */
+  apply({ event, data }: ServerEvent): void {
     switch (event) {
       case "onUserJoined":
         this.users.set(data.userInfo.userId, { userInfo: data.userInfo, published: [0, 0] });

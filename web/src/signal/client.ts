@@ -3,11 +3,17 @@
  * carry ids and are matched with their answers; events go to one listener. It knows nothing of
  * rooms; reconnecting is the job of {@link ./connection}.
  */
-import { ErrorCode, type Methods, type RtcError as WireError } from "../generated/protocol";
+import { ErrorCode, type Events, type Methods, type RtcError as WireError } from "../generated/protocol";
 import { RtcError, rtcError } from "../errors";
 
 /** How long a request may stay unanswered before it fails, as the protocol says. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * A server event with its payload, one member per entry of the generated `Events` map, so a
+ * `switch` on `event` narrows `data` and a misspelt name or field fails to compile.
+ */
+export type ServerEvent = { [K in keyof Events]: { event: K; data: Events[K] } }[keyof Events];
 
 /** Per-request choices. */
 export interface RequestOptions {
@@ -34,7 +40,7 @@ export class SignalClient {
   private pending = new Map<number, Pending>();
 
   /** Called for each server event. */
-  onEvent: (event: string, data: any) => void = () => {};
+  onEvent: (event: ServerEvent) => void = () => {};
   /** Called once when an open socket closes without {@link close} having been called. */
   onDrop: (why: string) => void = () => {};
 
@@ -97,7 +103,10 @@ export class SignalClient {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(
-        rtcError(options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET, `${method}: not connected to the server; join a room (or log in) first`),
+        rtcError(
+          options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET,
+          `${method}: not connected to the server; join a room (or log in) first`,
+        ),
       );
     }
     const id = this.nextId++;
@@ -105,9 +114,20 @@ export class SignalClient {
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(rtcError(options.timeoutCode ?? ErrorCode.TIME_OUT, `${method}: no answer from the server within ${timeoutMs / 1000} s; check the connection and retry`));
+        reject(
+          rtcError(
+            options.timeoutCode ?? ErrorCode.TIME_OUT,
+            `${method}: no answer from the server within ${timeoutMs / 1000} s; check the connection and retry`,
+          ),
+        );
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, brokenCode: options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET, method });
+      this.pending.set(id, {
+        resolve,
+        reject,
+        timer,
+        brokenCode: options.brokenCode ?? ErrorCode.NOT_CONNECTED_YET,
+        method,
+      });
       ws.send(JSON.stringify({ id, method, params }));
     });
   }
@@ -142,7 +162,8 @@ export class SignalClient {
       return;
     }
     if (typeof frame.event === "string") {
-      this.onEvent(frame.event, frame.data ?? {});
+      // The server speaks the contract, so its event frames are taken as typed.
+      this.onEvent({ event: frame.event, data: frame.data ?? {} } as ServerEvent);
       return;
     }
     const p = typeof frame.id === "number" ? this.pending.get(frame.id) : undefined;

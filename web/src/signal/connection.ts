@@ -6,7 +6,7 @@
  */
 import { ConnectionState, ErrorCode, type Methods } from "../generated/protocol";
 import { rtcError } from "../errors";
-import { SignalClient, type RequestOptions } from "./client";
+import { SignalClient, type RequestOptions, type ServerEvent } from "./client";
 
 /** Waits between reconnect attempts, in ms; about the server's default grace period in all. */
 const RETRY_DELAYS_MS = [300, 700, 1500, 3000, 4000, 5000, 5000];
@@ -14,7 +14,7 @@ const RETRY_DELAYS_MS = [300, 700, 1500, 3000, 4000, 5000, 5000];
 /** What the connection asks of its owner. */
 export interface ConnectionHooks {
   /** A server event arrived. */
-  event(event: string, data: any): void;
+  event(event: ServerEvent): void;
   /** The state changed. */
   state(state: ConnectionState, reason?: string): void;
   /** A new socket is open after a drop: rejoin, log in again. A rejection retries. */
@@ -64,10 +64,17 @@ export class Connection {
   }
 
   /** Sends a request on the open socket (NOT_CONNECTED_YET, or the given broken code, if none). */
-  request<M extends keyof Methods>(method: M, params: Methods[M]["params"], options?: RequestOptions): Promise<Methods[M]["result"]> {
+  request<M extends keyof Methods>(
+    method: M,
+    params: Methods[M]["params"],
+    options?: RequestOptions,
+  ): Promise<Methods[M]["result"]> {
     if (!this.client) {
       const code = options?.brokenCode ?? ErrorCode.NOT_CONNECTED_YET;
-      const why = this.state === ConnectionState.CONNECTION_STATE_RECONNECTING ? "reconnecting to the server; retry shortly" : "not connected to the server; join a room (or log in) first";
+      const why =
+        this.state === ConnectionState.CONNECTION_STATE_RECONNECTING
+          ? "reconnecting to the server; retry shortly"
+          : "not connected to the server; join a room (or log in) first";
       return Promise.reject(rtcError(code, `${method}: ${why}`));
     }
     return this.client.request(method, params, options);
@@ -80,13 +87,14 @@ export class Connection {
     this.client = null;
     this.opening = null;
     client?.close();
-    if (this.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED) this.setState(ConnectionState.CONNECTION_STATE_DISCONNECTED);
+    if (this.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED)
+      this.setState(ConnectionState.CONNECTION_STATE_DISCONNECTED);
   }
 
   private async openClient(): Promise<void> {
     const client = new SignalClient(this.url, this.timeoutMs);
     const generation = this.generation;
-    client.onEvent = (event, data) => this.hooks.event(event, data);
+    client.onEvent = (event) => this.hooks.event(event);
     client.onDrop = (why) => {
       if (this.client !== client) return;
       this.client = null;

@@ -79,7 +79,9 @@ export async function waitFor(fn, ms = 20_000, what = "condition") {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+  throw new Error(
+    `timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
+  );
 }
 
 /** Keeps every peer connection `page` makes from now on in `window.pcs`, for tests that read their stats. */

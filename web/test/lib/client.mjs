@@ -9,14 +9,22 @@ export async function joinWithMedia(page, appId, roomId, userId, { audio = true,
       const engine = (t.engine = VERTC.createEngine(appId));
       for (const name of Object.values(VERTC.events)) {
         engine.on(name, (e) => {
-          t.events.push({ name, at: performance.now(), data: e && typeof e === "object" && !(e.message instanceof ArrayBuffer) ? JSON.parse(JSON.stringify(e)) : e });
+          t.events.push({
+            name,
+            at: performance.now(),
+            data: e && typeof e === "object" && !(e.message instanceof ArrayBuffer) ? JSON.parse(JSON.stringify(e)) : e,
+          });
         });
       }
-      engine.on(VERTC.events.onRemoteStreamStats, (s) => (t.remoteStats[s.userId] = [...(t.remoteStats[s.userId] ?? []), s]));
+      engine.on(
+        VERTC.events.onRemoteStreamStats,
+        (s) => (t.remoteStats[s.userId] = [...(t.remoteStats[s.userId] ?? []), s]),
+      );
       engine.on(VERTC.events.onLocalStreamStats, (s) => (t.localStats = s));
       engine.on(VERTC.events.onRemoteVideoFirstFrame, (e) => (t.firstFrame[e.userId] = performance.now()));
       engine.on(VERTC.events.onUserPublishStream, (e) => {
-        if (e.mediaType & VERTC.MediaType.VIDEO) engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_MAIN, { renderDom: "remote", userId: e.userId });
+        if (e.mediaType & VERTC.MediaType.VIDEO)
+          engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_MAIN, { renderDom: "remote", userId: e.userId });
       });
       if (video) await engine.startVideoCapture();
       if (audio) await engine.startAudioCapture();
@@ -36,5 +44,8 @@ export function eventNames(page) {
 
 /** A token from the dev endpoint, fetched in the page. */
 export function devToken(page, roomId, userId) {
-  return page.evaluate(async ({ roomId, userId }) => (await (await fetch(`/dev/token?roomId=${roomId}&userId=${userId}`)).json()).token, { roomId, userId });
+  return page.evaluate(
+    async ({ roomId, userId }) => (await (await fetch(`/dev/token?roomId=${roomId}&userId=${userId}`)).json()).token,
+    { roomId, userId },
+  );
 }

@@ -53,7 +53,8 @@ export function y4mQuadrants(width = 320, height = 240, frames = 30) {
 export function wavSine(hz, rate = 48_000) {
   const samples = rate;
   const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(16_384 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
+  for (let i = 0; i < samples; i++)
+    data.writeInt16LE(Math.round(16_384 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
   const fmt = Buffer.alloc(16);
   fmt.writeUInt16LE(1, 0);
   fmt.writeUInt16LE(1, 2);
@@ -73,12 +74,17 @@ export function wavSine(hz, rate = 48_000) {
 
 /** The first channel of a 16-bit PCM wav as floats in [-1, 1], with its sample rate. */
 export function readWav(buf) {
-  if (buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE") throw new Error("not a wav file");
-  let rate = 0, channels = 0, bits = 0, data = null;
-  for (let at = 12; at + 8 <= buf.length; ) {
+  if (buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE")
+    throw new Error("not a wav file");
+  let rate = 0,
+    channels = 0,
+    bits = 0,
+    data = null;
+  for (let at = 12; at + 8 <= buf.length;) {
     const id = buf.toString("ascii", at, at + 4);
     const size = buf.readUInt32LE(at + 4);
-    if (id === "fmt ") [channels, rate, bits] = [buf.readUInt16LE(at + 10), buf.readUInt32LE(at + 12), buf.readUInt16LE(at + 22)];
+    if (id === "fmt ")
+      [channels, rate, bits] = [buf.readUInt16LE(at + 10), buf.readUInt32LE(at + 12), buf.readUInt16LE(at + 22)];
     if (id === "data") data = buf.subarray(at + 8, at + 8 + size);
     at += 8 + size + (size & 1);
   }
@@ -107,15 +113,18 @@ export function rms(samples) {
 /** Decodes an 8-bit RGBA or RGB, non-interlaced PNG: {width, height, rgba}. */
 export function readPng(buf) {
   if (buf.readUInt32BE(0) !== 0x89504e47) throw new Error("not a PNG");
-  let width = 0, height = 0, colour = 0;
+  let width = 0,
+    height = 0,
+    colour = 0;
   const idat = [];
-  for (let at = 8; at + 8 <= buf.length; ) {
+  for (let at = 8; at + 8 <= buf.length;) {
     const len = buf.readUInt32BE(at);
     const type = buf.toString("ascii", at + 4, at + 8);
     const body = buf.subarray(at + 8, at + 8 + len);
     if (type === "IHDR") {
       [width, height, colour] = [body.readUInt32BE(0), body.readUInt32BE(4), body[9]];
-      if (body[8] !== 8 || body[12] !== 0 || (colour !== 6 && colour !== 2)) throw new Error(`unsupported PNG: depth ${body[8]}, colour ${colour}, interlace ${body[12]}`);
+      if (body[8] !== 8 || body[12] !== 0 || (colour !== 6 && colour !== 2))
+        throw new Error(`unsupported PNG: depth ${body[8]}, colour ${colour}, interlace ${body[12]}`);
     }
     if (type === "IDAT") idat.push(body);
     at += 12 + len;

@@ -18,8 +18,12 @@ export function startSilentServer() {
       head += chunk.toString("latin1");
       if (!head.includes("\r\n\r\n")) return;
       const key = head.match(/sec-websocket-key:\s*(\S+)/i)?.[1] ?? "";
-      const accept = createHash("sha1").update(key + GUID).digest("base64");
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      const accept = createHash("sha1")
+        .update(key + GUID)
+        .digest("base64");
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
       head = null;
     });
   });

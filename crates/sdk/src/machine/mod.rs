@@ -41,14 +41,7 @@ pub(crate) const PING_INTERVAL: Duration = Duration::from_secs(10);
 pub(crate) const SILENCE_LIMIT: Duration = Duration::from_secs(30);
 
 /// `onError` codes with which the server removes this client from its room.
-const REMOVED: [ErrorCode; 6] = [
-    ErrorCode::KickedOut,
-    ErrorCode::RoomDismiss,
-    ErrorCode::DuplicateLogin,
-    ErrorCode::TokenExpired,
-    ErrorCode::RoomForbidden,
-    ErrorCode::UserForbidden,
-];
+const REMOVED: &[ErrorCode] = ErrorCode::REMOVED_FROM_ROOM;
 
 /// A call's answer: the response's `result` object, or the error.
 pub(crate) type Outcome = Result<Value, RtcError>;

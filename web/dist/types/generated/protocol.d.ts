@@ -525,6 +525,22 @@ export type MessageEvent = {
 };
 export declare const PROTOCOL_VERSION = 1;
 export declare const SIGNAL_PATH = "/signal/v1";
+/** Longest room or user id, in characters. */
+export declare const MAX_ID_LEN = 128;
+/** Largest `extraInfo`, in bytes. */
+export declare const MAX_EXTRA_INFO_BYTES = 200;
+/** Largest user, room or server message, in bytes. */
+export declare const MAX_MESSAGE_BYTES = 65536;
+/** Most source streams in one public stream. */
+export declare const MAX_PUBLIC_STREAM_REGIONS = 17;
+/** Largest signalling frame the server reads, in bytes. */
+export declare const MAX_FRAME_BYTES = 409600;
+/** A valid room or user id, whole. */
+export declare const ID_PATTERN: RegExp;
+/** The id rule in words, for error messages. */
+export declare const ID_RULE = "1 to 128 of a-z A-Z 0-9 _ @ - .";
+/** The `onError` codes with which the server removes a client from its room. */
+export declare const REMOVED_FROM_ROOM: readonly ErrorCode[];
 export interface Methods {
     joinRoom: {
         params: JoinRoomParams;

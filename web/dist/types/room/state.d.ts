@@ -4,6 +4,7 @@
  * them, so a handler that calls back into the engine sees the new state.
  */
 import { MediaType, StreamIndex, type JoinRoomParams, type RoomConfig, type UserInfo } from "../generated/protocol";
+import type { ServerEvent } from "../signal/client";
 /** A bit mask of {@link MediaType} (audio 1, video 2). */
 export type MediaMask = number;
 /** Another user in the room. */
@@ -29,8 +30,8 @@ export declare class RoomState {
     get userId(): string;
     /** The room config of the join, defaults filled in. */
     get config(): Required<Pick<RoomConfig, "isAutoPublish" | "isAutoSubscribeAudio" | "isAutoSubscribeVideo">> & RoomConfig;
-    /** Applies a server event that changes the room; returns false for events that do not. */
-    apply(event: string, data: any): void;
+    /** Applies a server event that changes the room; other events leave it as it is. */
+    apply({ event, data }: ServerEvent): void;
     /** Whether `userId` publishes `mediaType` (any of it) on `index`. */
     remotePublishes(userId: string, index: StreamIndex, mediaType: MediaType): boolean;
 }

@@ -3,9 +3,19 @@
  * carry ids and are matched with their answers; events go to one listener. It knows nothing of
  * rooms; reconnecting is the job of {@link ./connection}.
  */
-import { ErrorCode, type Methods } from "../generated/protocol";
+import { ErrorCode, type Events, type Methods } from "../generated/protocol";
 /** How long a request may stay unanswered before it fails, as the protocol says. */
 export declare const DEFAULT_REQUEST_TIMEOUT_MS = 60000;
+/**
+ * A server event with its payload, one member per entry of the generated `Events` map, so a
+ * `switch` on `event` narrows `data` and a misspelt name or field fails to compile.
+ */
+export type ServerEvent = {
+    [K in keyof Events]: {
+        event: K;
+        data: Events[K];
+    };
+}[keyof Events];
 /** Per-request choices. */
 export interface RequestOptions {
     /** Fail after this many ms (default: the client's timeout). */
@@ -23,7 +33,7 @@ export declare class SignalClient {
     private nextId;
     private pending;
     /** Called for each server event. */
-    onEvent: (event: string, data: any) => void;
+    onEvent: (event: ServerEvent) => void;
     /** Called once when an open socket closes without {@link close} having been called. */
     onDrop: (why: string) => void;
     constructor(url: string, timeoutMs?: number);

@@ -5,11 +5,11 @@
  * dropped user's place for a grace period (20 s by default), so the retries span about that.
  */
 import { ConnectionState, type Methods } from "../generated/protocol";
-import { type RequestOptions } from "./client";
+import { type RequestOptions, type ServerEvent } from "./client";
 /** What the connection asks of its owner. */
 export interface ConnectionHooks {
     /** A server event arrived. */
-    event(event: string, data: any): void;
+    event(event: ServerEvent): void;
     /** The state changed. */
     state(state: ConnectionState, reason?: string): void;
     /** A new socket is open after a drop: rejoin, log in again. A rejection retries. */

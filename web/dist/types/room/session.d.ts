@@ -1,0 +1,67 @@
+/**
+ * The engine's stay in a room: joining (and retrying a join that failed on its token), leaving,
+ * visibility, publishing and subscribing, telling the room what is captured, and rejoining on a
+ * new socket. It owns the {@link RoomState}; media is the {@link MediaHub}'s. It knows nothing
+ * of the login or of the app's events: the engine wires those, so this stays one concern.
+ */
+import { MediaType, StreamIndex, type Methods, type RoomConfig, type UserInfo } from "../generated/protocol";
+import type { Connection } from "../signal/connection";
+import type { RequestOptions } from "../signal/client";
+import { type Kind } from "../media/capture";
+import { type MediaHub } from "../media/hub";
+import { RoomState } from "./state";
+/** The subscription methods, which all take a user and a media type. */
+export type SubscriptionMethod = "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen";
+/** Room methods that send a message. */
+type RoomSend = "sendUserMessage" | "sendUserBinaryMessage" | "sendRoomMessage" | "sendRoomBinaryMessage";
+/** What the session needs from the engine. */
+export interface SessionHooks {
+    /** Throws INVALID_ENGINE once the engine is destroyed. */
+    live(): void;
+    /** Closes the connection when nothing needs it any more. */
+    closeIfIdle(): void;
+}
+/** An engine's room, joined or not. */
+export declare class RoomSession {
+    private readonly connection;
+    private readonly hub;
+    private readonly hooks;
+    /** The room, when joined. */
+    room: RoomState | null;
+    /** Whether a join is under way. */
+    joining: boolean;
+    private failedJoin;
+    private visibleBeforeJoin;
+    constructor(connection: Connection, hub: MediaHub, hooks: SessionHooks);
+    /** Checks the arguments and joins (REPEAT_JOIN while in a room or joining). */
+    joinRoom(token: string | null, roomId: string, userInfo: UserInfo, roomConfig: RoomConfig): Promise<void>;
+    /** Leaves the room; a no-op outside one. */
+    leave(): Promise<void>;
+    /** Replaces the room token, or retries a join that failed on its token. */
+    updateToken(token: string): Promise<void>;
+    /** Shows or hides this user; outside a room, for the next join. */
+    setVisibility(visible: boolean): Promise<void>;
+    /** Publishes `mediaType` of stream `index`; `method` names the app's call in errors. */
+    publish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void>;
+    /** Stops publishing `mediaType` of stream `index`. */
+    unpublish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void>;
+    /** Subscribes to or unsubscribes from `userId`'s `mediaType`. */
+    subscription(method: SubscriptionMethod, userId: string, mediaType: MediaType): Promise<void>;
+    /** Sends a message in the room (USER_MESSAGE_NOT_JOIN outside one). */
+    send<M extends RoomSend>(method: M, params: Methods[M]["params"], options: RequestOptions): Promise<Methods[M]["result"]>;
+    /** Capture of `kind` on stream `index` started (`track`) or stopped (null). */
+    captureChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
+    /** A new socket after a drop: rejoin as before; media transports start anew. */
+    restore(): Promise<void>;
+    /** Forgets the room here (the server ended it, or we leave); media stops. */
+    exit(): RoomState | null;
+    /** The engine is going away: tell the server without waiting, and forget the room. */
+    abandon(): void;
+    private join;
+    /** Tells the room what the main stream captures. */
+    private reportCapture;
+    private sendCaptureState;
+    /** With auto publish, publishes what the main stream captures and does not publish yet. */
+    private autoPublish;
+}
+export {};

@@ -1,0 +1,264 @@
+/**
+ * The engine's stay in a room: joining (and retrying a join that failed on its token), leaving,
+ * visibility, publishing and subscribing, telling the room what is captured, and rejoining on a
+ * new socket. It owns the {@link RoomState}; media is the {@link MediaHub}'s. It knows nothing
+ * of the login or of the app's events: the engine wires those, so this stays one concern.
+ */
+import {
+  ErrorCode,
+  MediaType,
+  StreamIndex,
+  TrackKind,
+  type JoinRoomParams,
+  type Methods,
+  type RoomConfig,
+  type UserInfo,
+} from "../generated/protocol";
+import { rtcError, type RtcError } from "../errors";
+import type { Connection } from "../signal/connection";
+import type { RequestOptions } from "../signal/client";
+import { describe, type Kind } from "../media/capture";
+import { maskOf, type MediaHub } from "../media/hub";
+import { checkExtraInfo, checkId, checkMediaType } from "../validate";
+import { RoomState } from "./state";
+
+const MAIN = StreamIndex.STREAM_INDEX_MAIN;
+const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
+
+/** The subscription methods, which all take a user and a media type. */
+export type SubscriptionMethod = "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen";
+
+/** Room methods that send a message. */
+type RoomSend = "sendUserMessage" | "sendUserBinaryMessage" | "sendRoomMessage" | "sendRoomBinaryMessage";
+
+/** What the session needs from the engine. */
+export interface SessionHooks {
+  /** Throws INVALID_ENGINE once the engine is destroyed. */
+  live(): void;
+  /** Closes the connection when nothing needs it any more. */
+  closeIfIdle(): void;
+}
+
+/** An engine's room, joined or not. */
+export class RoomSession {
+  /** The room, when joined. */
+  room: RoomState | null = null;
+  /** Whether a join is under way. */
+  joining = false;
+  private failedJoin: JoinRoomParams | null = null;
+  private visibleBeforeJoin = true;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly hub: MediaHub,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /** Checks the arguments and joins (REPEAT_JOIN while in a room or joining). */
+  async joinRoom(token: string | null, roomId: string, userInfo: UserInfo, roomConfig: RoomConfig): Promise<void> {
+    checkId(roomId, "roomId", "joinRoom");
+    checkId(userInfo?.userId, "userInfo.userId", "joinRoom");
+    checkExtraInfo(userInfo.extraInfo, "joinRoom");
+    if (this.room || this.joining)
+      throw rtcError(
+        ErrorCode.REPEAT_JOIN,
+        `joinRoom: already ${this.room ? `in room ${this.room.roomId}` : "joining a room"}; call leaveRoom first`,
+      );
+    const params: JoinRoomParams = {
+      token,
+      roomId,
+      userInfo: { ...userInfo },
+      roomConfig: { ...roomConfig },
+      visible: this.visibleBeforeJoin,
+    };
+    await this.join(params);
+  }
+
+  /** Leaves the room; a no-op outside one. */
+  async leave(): Promise<void> {
+    this.failedJoin = null;
+    if (!this.room) return;
+    this.exit();
+    await this.connection.request("leaveRoom", {}).catch(() => {});
+    this.hooks.closeIfIdle();
+  }
+
+  /** Replaces the room token, or retries a join that failed on its token. */
+  async updateToken(token: string): Promise<void> {
+    if (this.room) {
+      await this.connection.request("updateToken", { token });
+      this.room.params.token = token;
+      return;
+    }
+    const failed = this.failedJoin;
+    if (failed && !this.joining) {
+      await this.join({ ...failed, token });
+      return;
+    }
+    throw rtcError(ErrorCode.UPDATE_TOKEN_BEFORE_JOIN, "updateToken: not in a room; call joinRoom first");
+  }
+
+  /** Shows or hides this user; outside a room, for the next join. */
+  async setVisibility(visible: boolean): Promise<void> {
+    const room = this.room;
+    if (!room) {
+      this.visibleBeforeJoin = visible;
+      return;
+    }
+    await this.connection.request("setUserVisibility", { visible });
+    room.visible = visible;
+    room.params.visible = visible;
+    if (!visible) {
+      room.published[MAIN] = room.published[SCREEN] = 0;
+      await this.hub.publishChanged().catch(() => {});
+    } else {
+      this.autoPublish();
+    }
+  }
+
+  /** Publishes `mediaType` of stream `index`; `method` names the app's call in errors. */
+  async publish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void> {
+    this.hooks.live();
+    const room = this.room;
+    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
+    if (!room.visible)
+      throw rtcError(
+        ErrorCode.NO_PUBLISH_PERMISSION,
+        `${method}: this user is invisible; call setUserVisibility(true) first`,
+      );
+    await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
+    if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
+    room.published[index] |= mediaType;
+    await this.hub.publishChanged();
+  }
+
+  /** Stops publishing `mediaType` of stream `index`. */
+  async unpublish(index: StreamIndex, mediaType: MediaType, method: string): Promise<void> {
+    this.hooks.live();
+    const room = this.room;
+    if (!room) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; call joinRoom first`);
+    await this.connection.request(index === MAIN ? "unpublishStream" : "unpublishScreen", { mediaType });
+    if (this.room !== room) return;
+    room.published[index] &= ~mediaType;
+    await this.hub.publishChanged();
+  }
+
+  /** Subscribes to or unsubscribes from `userId`'s `mediaType`. */
+  async subscription(method: SubscriptionMethod, userId: string, mediaType: MediaType): Promise<void> {
+    this.hooks.live();
+    checkId(userId, "userId", method);
+    await this.connection.request(method, { userId, mediaType: checkMediaType(mediaType, method) });
+  }
+
+  /** Sends a message in the room (USER_MESSAGE_NOT_JOIN outside one). */
+  send<M extends RoomSend>(
+    method: M,
+    params: Methods[M]["params"],
+    options: RequestOptions,
+  ): Promise<Methods[M]["result"]> {
+    this.hooks.live();
+    if (!this.room) throw rtcError(ErrorCode.USER_MESSAGE_NOT_JOIN, `${method}: not in a room; call joinRoom first`);
+    return this.connection.request(method, params, options);
+  }
+
+  /** Capture of `kind` on stream `index` started (`track`) or stopped (null). */
+  captureChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
+    this.hub.trackChanged(index, kind, track);
+    if (!this.room || index !== MAIN) return;
+    this.sendCaptureState(kind, track !== null);
+    if (track) this.autoPublish();
+  }
+
+  /** A new socket after a drop: rejoin as before; media transports start anew. */
+  async restore(): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    this.hub.left();
+    const result = await this.connection.request("joinRoom", room.params);
+    if (this.room !== room) return;
+    this.hub.joined();
+    this.reportCapture();
+    if (!result.resumed) {
+      // An ordinary join: the server forgot what we published and who we saw.
+      room.users.clear();
+      const published = [...room.published];
+      room.published[MAIN] = room.published[SCREEN] = 0;
+      for (const index of [MAIN, SCREEN]) {
+        if (published[index])
+          this.publish(index, published[index], "republish").catch((e) =>
+            console.warn("[chorus] republish:", e.message),
+          );
+      }
+    } else if (room.published[MAIN] || room.published[SCREEN]) {
+      this.hub.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
+    }
+  }
+
+  /** Forgets the room here (the server ended it, or we leave); media stops. */
+  exit(): RoomState | null {
+    const room = this.room;
+    this.room = null;
+    if (room) this.hub.left();
+    return room;
+  }
+
+  /** The engine is going away: tell the server without waiting, and forget the room. */
+  abandon(): void {
+    if (this.room) void this.connection.request("leaveRoom", {}).catch(() => {});
+    this.room = null;
+  }
+
+  private async join(params: JoinRoomParams): Promise<void> {
+    this.joining = true;
+    this.failedJoin = null;
+    try {
+      try {
+        await this.connection.ensure();
+      } catch (e) {
+        throw rtcError(
+          ErrorCode.JOIN_ROOM_FAILED,
+          `joinRoom: cannot reach the Chorus server (${describe(e)}); check serverUrl and that the server runs`,
+        );
+      }
+      try {
+        await this.connection.request("joinRoom", params);
+      } catch (e) {
+        if ((e as RtcError).code === ErrorCode.INVALID_TOKEN) this.failedJoin = params;
+        this.hooks.closeIfIdle();
+        throw e;
+      }
+      this.room = new RoomState(params);
+      this.hub.joined();
+      this.reportCapture();
+      this.autoPublish();
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  /** Tells the room what the main stream captures. */
+  private reportCapture(): void {
+    for (const kind of ["audio", "video"] as Kind[]) {
+      if (this.hub.capture.track(MAIN, kind)) this.sendCaptureState(kind, true);
+    }
+  }
+
+  private sendCaptureState(kind: Kind, capturing: boolean): void {
+    const trackKind = kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO;
+    this.connection
+      .request("setCaptureState", { kind: trackKind, capturing })
+      .catch((e) => console.warn("[chorus] setCaptureState:", e.message));
+  }
+
+  /** With auto publish, publishes what the main stream captures and does not publish yet. */
+  private autoPublish(): void {
+    const room = this.room;
+    if (!room || !room.config.isAutoPublish || !room.visible) return;
+    let wanted = 0;
+    for (const kind of ["audio", "video"] as Kind[]) {
+      if (this.hub.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
+    }
+    if (wanted)
+      this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));
+  }
+}

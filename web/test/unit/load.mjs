@@ -1,0 +1,19 @@
+// Bundles one module of src/ with esbuild, in memory, and imports it, so `node --test` runs the
+// SDK's pure modules as they ship: TypeScript, no browser, no build step, no files written.
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+
+/** Imports `src/<entry>` (e.g. "validate.ts"). */
+export async function load(entry) {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL(`../../src/${entry}`, import.meta.url))],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2020",
+    write: false,
+    logLevel: "warning",
+  });
+  const code = result.outputFiles[0].text;
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+}
