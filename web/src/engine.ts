@@ -2,7 +2,7 @@
  * The engine (`VERTC.createEngine`): the app-facing object, a thin face of the veRTC API. Each
  * method checks that the engine lives and its arguments, then hands the call to the module that
  * does the work: the room to {@link RoomSession}, the login to {@link LoginSession}, media to
- * the {@link MediaHub}, device tests to {@link DeviceTests}, server events to
+ * the {@link MediaConductor}, device tests to {@link DeviceTests}, server events to
  * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
@@ -26,7 +26,7 @@ import { checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
 import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions, type ServerEvent } from "./signal/client";
 import { binaryMessage, messageOptions, textMessage } from "./room/messages";
 import { RoomSession } from "./room/session";
-import { MediaHub } from "./media/hub";
+import { MediaConductor } from "./media/conductor";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { LoginSession } from "./room/login";
@@ -51,7 +51,7 @@ export class RTCEngine {
   readonly appId: string;
   private readonly emitter = new Emitter();
   private readonly connection: Connection;
-  private readonly hub: MediaHub;
+  private readonly media: MediaConductor;
   private readonly messageOptions: RequestOptions;
   private readonly session: RoomSession;
   private readonly rtm: LoginSession;
@@ -74,12 +74,12 @@ export class RTCEngine {
         needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
       },
     );
-    this.hub = new MediaHub({
+    this.media = new MediaConductor({
       call: (method, params) => this.connection.request(method, params),
       emit: (event, ...args) => this.emitter.emit(event, ...args),
       room: () => this.session.room,
     });
-    this.session = new RoomSession(this.connection, this.hub, {
+    this.session = new RoomSession(this.connection, this.media, {
       live: () => this.live(),
       closeIfIdle: () => this.closeIfIdle(),
     });
@@ -88,12 +88,12 @@ export class RTCEngine {
       () => this.closeIfIdle(),
       () => this.messageOptions,
     );
-    this.hub.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
-    this.hub.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
+    this.media.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
+    this.media.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
     this.deviceTests = new DeviceTests({
       volume: (volume) => this.emitter.emit("onAudioPlaybackDeviceTestVolume", volume),
-      sinkId: () => this.hub.players.outputId,
-      micId: () => this.hub.capture.deviceId("audio"),
+      sinkId: () => this.media.players.outputId,
+      micId: () => this.media.capture.deviceId("audio"),
     });
   }
 
@@ -219,9 +219,9 @@ export class RTCEngine {
     this.live();
     if (typeof enabled !== "boolean")
       throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
-    if (this.hub.publishing && this.hub.simulcast !== enabled)
+    if (this.media.publishing && this.media.simulcast !== enabled)
       console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
-    this.hub.simulcast = enabled;
+    this.media.simulcast = enabled;
   }
 
   // ----- messages in the room -----
@@ -331,25 +331,25 @@ export class RTCEngine {
   /** Starts the microphone (REPEAT_CAPTURE when it already runs). */
   startAudioCapture(deviceId?: string): Promise<MediaTrackSettings> {
     this.live();
-    return this.hub.capture.startAudio(deviceId ?? this.hub.capture.deviceId("audio"));
+    return this.media.capture.startAudio(deviceId ?? this.media.capture.deviceId("audio"));
   }
 
   /** Stops the microphone. */
   async stopAudioCapture(): Promise<void> {
     this.live();
-    this.hub.capture.stop(MAIN, "audio", "stopAudioCapture");
+    this.media.capture.stop(MAIN, "audio", "stopAudioCapture");
   }
 
   /** Starts the camera (REPEAT_CAPTURE when it already runs). */
   startVideoCapture(deviceId?: string): Promise<MediaTrackSettings> {
     this.live();
-    return this.hub.capture.startVideo(deviceId ?? this.hub.capture.deviceId("video"));
+    return this.media.capture.startVideo(deviceId ?? this.media.capture.deviceId("video"));
   }
 
   /** Stops the camera. */
   async stopVideoCapture(): Promise<void> {
     this.live();
-    this.hub.capture.stop(MAIN, "video", "stopVideoCapture");
+    this.media.capture.stop(MAIN, "video", "stopVideoCapture");
   }
 
   /** Starts the microphone and the camera. */
@@ -363,55 +363,55 @@ export class RTCEngine {
   /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
   startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings> {
     this.live();
-    return this.hub.capture.startScreen(config);
+    return this.media.capture.startScreen(config);
   }
 
   /** Stops sharing the screen. */
   async stopScreenCapture(): Promise<void> {
     this.live();
-    this.hub.capture.stop(SCREEN, "video", "stopScreenCapture");
+    this.media.capture.stop(SCREEN, "video", "stopScreenCapture");
   }
 
   /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
   setVideoSourceType(index: StreamIndex, type: VideoSourceType): void {
     this.live();
-    this.hub.capture.setSourceType(checkIndex(index, "setVideoSourceType"), "video", type);
+    this.media.capture.setSourceType(checkIndex(index, "setVideoSourceType"), "video", type);
   }
 
   /** Chooses between the microphone and an app track (`setExternalAudioTrack`) for a stream's audio. */
   setAudioSourceType(index: StreamIndex, type: VideoSourceType): void {
     this.live();
-    this.hub.capture.setSourceType(checkIndex(index, "setAudioSourceType"), "audio", type);
+    this.media.capture.setSourceType(checkIndex(index, "setAudioSourceType"), "audio", type);
   }
 
   /** Sends the app's video track on stream `index` (after `setVideoSourceType(index, EXTERNAL)`). */
   setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): void {
     this.live();
-    this.hub.capture.setExternal(checkIndex(index, "setExternalVideoTrack"), "video", track, "setExternalVideoTrack");
+    this.media.capture.setExternal(checkIndex(index, "setExternalVideoTrack"), "video", track, "setExternalVideoTrack");
   }
 
   /** Sends the app's audio track (after `setAudioSourceType(index, EXTERNAL)`). */
   setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): void {
     this.live();
-    this.hub.capture.setExternal(checkIndex(index, "setExternalAudioTrack"), "audio", track, "setExternalAudioTrack");
+    this.media.capture.setExternal(checkIndex(index, "setExternalAudioTrack"), "audio", track, "setExternalAudioTrack");
   }
 
   /** Switches the microphone (now if capturing, else for the next capture). */
   setAudioCaptureDevice(deviceId: string): Promise<void> {
     this.live();
-    return this.hub.capture.setDevice("audio", deviceId);
+    return this.media.capture.setDevice("audio", deviceId);
   }
 
   /** Switches the camera (now if capturing, else for the next capture). */
   setVideoCaptureDevice(deviceId: string): Promise<void> {
     this.live();
-    return this.hub.capture.setDevice("video", deviceId);
+    return this.media.capture.setDevice("video", deviceId);
   }
 
   /** Plays remote audio and device tests on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
   async setAudioPlaybackDevice(deviceId: string): Promise<void> {
     this.live();
-    await this.hub.players.setSinkId(deviceId);
+    await this.media.players.setSinkId(deviceId);
     this.deviceTests.setSink(deviceId);
   }
 
@@ -458,7 +458,7 @@ export class RTCEngine {
   /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
   setVideoEncoderConfig(config: VideoEncoderConfig): void {
     this.live();
-    this.hub.capture.encoderConfig = { ...config };
+    this.media.capture.encoderConfig = { ...config };
   }
 
   // ----- levels -----
@@ -474,7 +474,7 @@ export class RTCEngine {
     const interval = config?.interval ?? 1000;
     if (typeof interval !== "number" || Number.isNaN(interval))
       throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
-    this.hub.setAudioReport(interval);
+    this.media.setAudioReport(interval);
   }
 
   // ----- rendering -----
@@ -483,32 +483,32 @@ export class RTCEngine {
   setLocalVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void {
     this.live();
     checkIndex(index, "setLocalVideoPlayer");
-    this.hub.players.setLocal(index, config, this.hub.capture.track(index, "video"));
+    this.media.players.setLocal(index, config, this.media.capture.track(index, "video"));
   }
 
   /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives. */
   setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void {
     this.live();
     checkIndex(index, "setRemoteVideoPlayer");
-    this.hub.players.setRemote(index, config, this.hub.remoteTrack(config?.userId, index, "video"));
+    this.media.players.setRemote(index, config, this.media.remoteTrack(config?.userId, index, "video"));
   }
 
   /** Retries players of `userId` (or all) that autoplay rules blocked; call it from a user gesture. */
   play(userId?: string): void {
     this.live();
-    this.hub.players.play(userId);
+    this.media.players.play(userId);
   }
 
   /** The current local picture of stream `index` (INVOKED_BEFORE_CAPTURE when none is captured). */
   async takeLocalSnapshot(index: StreamIndex): Promise<ImageData> {
     this.live();
-    return this.hub.snapshot(null, checkIndex(index, "takeLocalSnapshot"));
+    return this.media.snapshot(null, checkIndex(index, "takeLocalSnapshot"));
   }
 
   /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
   async takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData> {
     this.live();
-    return this.hub.snapshot(userId, checkIndex(index, "takeRemoteSnapshot"));
+    return this.media.snapshot(userId, checkIndex(index, "takeRemoteSnapshot"));
   }
 
   // ----- internals -----
@@ -520,7 +520,7 @@ export class RTCEngine {
     this.destroyed = true;
     this.rtm.forget();
     this.deviceTests.destroy();
-    this.hub.destroy();
+    this.media.destroy();
     this.connection.close();
     this.emitter.clear();
   }
@@ -538,7 +538,7 @@ export class RTCEngine {
   private onServerEvent(event: ServerEvent): void {
     dispatchServerEvent(event, {
       room: () => this.session.room,
-      subscriberOffer: (offer) => this.hub.subscriberOffer(offer),
+      subscriberOffer: (offer) => this.media.subscriberOffer(offer),
       removedFromRoom: () => {
         this.session.exit();
         this.closeIfIdle();

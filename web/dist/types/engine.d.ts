@@ -2,7 +2,7 @@
  * The engine (`VERTC.createEngine`): the app-facing object, a thin face of the veRTC API. Each
  * method checks that the engine lives and its arguments, then hands the call to the module that
  * does the work: the room to {@link RoomSession}, the login to {@link LoginSession}, media to
- * the {@link MediaHub}, device tests to {@link DeviceTests}, server events to
+ * the {@link MediaConductor}, device tests to {@link DeviceTests}, server events to
  * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
@@ -26,7 +26,7 @@ export declare class RTCEngine {
     readonly appId: string;
     private readonly emitter;
     private readonly connection;
-    private readonly hub;
+    private readonly media;
     private readonly messageOptions;
     private readonly session;
     private readonly rtm;

@@ -1,7 +1,7 @@
 /**
  * The engine's stay in a room: joining (and retrying a join that failed on its token), leaving,
  * visibility, publishing and subscribing, telling the room what is captured, and rejoining on a
- * new socket. It owns the {@link RoomState}; media is the {@link MediaHub}'s. It knows nothing
+ * new socket. It owns the {@link RoomState}; media is the {@link MediaConductor}'s. It knows nothing
  * of the login or of the app's events: the engine wires those, so this stays one concern.
  */
 import {
@@ -18,7 +18,7 @@ import { rtcError, type RtcError } from "../errors";
 import type { Connection } from "../signal/connection";
 import type { RequestOptions } from "../signal/client";
 import { describe, type Kind } from "../media/capture";
-import { maskOf, type MediaHub } from "../media/hub";
+import { maskOf, type MediaConductor } from "../media/conductor";
 import { checkExtraInfo, checkId, checkMediaType } from "../validate";
 import { RoomState } from "./state";
 
@@ -50,7 +50,7 @@ export class RoomSession {
 
   constructor(
     private readonly connection: Connection,
-    private readonly hub: MediaHub,
+    private readonly media: MediaConductor,
     private readonly hooks: SessionHooks,
   ) {}
 
@@ -110,7 +110,7 @@ export class RoomSession {
     room.params.visible = visible;
     if (!visible) {
       room.published[MAIN] = room.published[SCREEN] = 0;
-      await this.hub.publishChanged().catch(() => {});
+      await this.media.publishChanged().catch(() => {});
     } else {
       this.autoPublish();
     }
@@ -129,7 +129,7 @@ export class RoomSession {
     await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
     if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
     room.published[index] |= mediaType;
-    await this.hub.publishChanged();
+    await this.media.publishChanged();
   }
 
   /** Stops publishing `mediaType` of stream `index`. */
@@ -140,7 +140,7 @@ export class RoomSession {
     await this.connection.request(index === MAIN ? "unpublishStream" : "unpublishScreen", { mediaType });
     if (this.room !== room) return;
     room.published[index] &= ~mediaType;
-    await this.hub.publishChanged();
+    await this.media.publishChanged();
   }
 
   /** Subscribes to or unsubscribes from `userId`'s `mediaType`. */
@@ -163,7 +163,7 @@ export class RoomSession {
 
   /** Capture of `kind` on stream `index` started (`track`) or stopped (null). */
   captureChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
-    this.hub.trackChanged(index, kind, track);
+    this.media.trackChanged(index, kind, track);
     if (!this.room || index !== MAIN) return;
     this.sendCaptureState(kind, track !== null);
     if (track) this.autoPublish();
@@ -173,10 +173,10 @@ export class RoomSession {
   async restore(): Promise<void> {
     const room = this.room;
     if (!room) return;
-    this.hub.left();
+    this.media.left();
     const result = await this.connection.request("joinRoom", room.params);
     if (this.room !== room) return;
-    this.hub.joined();
+    this.media.joined();
     this.reportCapture();
     if (!result.resumed) {
       // An ordinary join: the server forgot what we published and who we saw.
@@ -190,7 +190,7 @@ export class RoomSession {
           );
       }
     } else if (room.published[MAIN] || room.published[SCREEN]) {
-      this.hub.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
+      this.media.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
     }
   }
 
@@ -198,7 +198,7 @@ export class RoomSession {
   exit(): RoomState | null {
     const room = this.room;
     this.room = null;
-    if (room) this.hub.left();
+    if (room) this.media.left();
     return room;
   }
 
@@ -228,7 +228,7 @@ export class RoomSession {
         throw e;
       }
       this.room = new RoomState(params);
-      this.hub.joined();
+      this.media.joined();
       this.reportCapture();
       this.autoPublish();
     } finally {
@@ -239,7 +239,7 @@ export class RoomSession {
   /** Tells the room what the main stream captures. */
   private reportCapture(): void {
     for (const kind of ["audio", "video"] as Kind[]) {
-      if (this.hub.capture.track(MAIN, kind)) this.sendCaptureState(kind, true);
+      if (this.media.capture.track(MAIN, kind)) this.sendCaptureState(kind, true);
     }
   }
 
@@ -256,7 +256,7 @@ export class RoomSession {
     if (!room || !room.config.isAutoPublish || !room.visible) return;
     let wanted = 0;
     for (const kind of ["audio", "video"] as Kind[]) {
-      if (this.hub.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
+      if (this.media.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
     }
     if (wanted)
       this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));

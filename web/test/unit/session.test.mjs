@@ -6,7 +6,7 @@ const { RoomSession } = await load("room/session.ts");
 const { rtcError } = await load("errors.ts");
 
 /**
- * A session over a fake connection and media hub. `answers` maps a method to what the server
+ * A session over a fake connection and media conductor. `answers` maps a method to what the server
  * answers (a function of the params, which may throw); unlisted methods answer `{}`.
  */
 function session(answers = {}, { captured = [] } = {}) {
@@ -21,14 +21,14 @@ function session(answers = {}, { captured = [] } = {}) {
       return answer ? answer(params) : {};
     },
   };
-  const hub = {
+  const media = {
     capture: { track: (index, kind) => (index === 0 && captured.includes(kind) ? { kind } : null) },
     joined: () => media.push("joined"),
     left: () => media.push("left"),
     publishChanged: async () => media.push("publishChanged"),
     trackChanged: () => {},
   };
-  const s = new RoomSession(connection, hub, { live: () => {}, closeIfIdle: () => closes++ });
+  const s = new RoomSession(connection, media, { live: () => {}, closeIfIdle: () => closes++ });
   return { s, requests, media, methods: () => requests.map(([m]) => m), closes: () => closes };
 }
 

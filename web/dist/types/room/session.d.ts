@@ -1,14 +1,14 @@
 /**
  * The engine's stay in a room: joining (and retrying a join that failed on its token), leaving,
  * visibility, publishing and subscribing, telling the room what is captured, and rejoining on a
- * new socket. It owns the {@link RoomState}; media is the {@link MediaHub}'s. It knows nothing
+ * new socket. It owns the {@link RoomState}; media is the {@link MediaConductor}'s. It knows nothing
  * of the login or of the app's events: the engine wires those, so this stays one concern.
  */
 import { MediaType, StreamIndex, type Methods, type RoomConfig, type UserInfo } from "../generated/protocol";
 import type { Connection } from "../signal/connection";
 import type { RequestOptions } from "../signal/client";
 import { type Kind } from "../media/capture";
-import { type MediaHub } from "../media/hub";
+import { type MediaConductor } from "../media/conductor";
 import { RoomState } from "./state";
 /** The subscription methods, which all take a user and a media type. */
 export type SubscriptionMethod = "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen";
@@ -24,7 +24,7 @@ export interface SessionHooks {
 /** An engine's room, joined or not. */
 export declare class RoomSession {
     private readonly connection;
-    private readonly hub;
+    private readonly media;
     private readonly hooks;
     /** The room, when joined. */
     room: RoomState | null;
@@ -32,7 +32,7 @@ export declare class RoomSession {
     joining: boolean;
     private failedJoin;
     private visibleBeforeJoin;
-    constructor(connection: Connection, hub: MediaHub, hooks: SessionHooks);
+    constructor(connection: Connection, media: MediaConductor, hooks: SessionHooks);
     /** Checks the arguments and joins (REPEAT_JOIN while in a room or joining). */
     joinRoom(token: string | null, roomId: string, userInfo: UserInfo, roomConfig: RoomConfig): Promise<void>;
     /** Leaves the room; a no-op outside one. */

@@ -1,5 +1,5 @@
 /**
- * The media hub: one per engine, it ties capture, the two transports, players and stats to
+ * The media conductor (the native SDK has one by the same name): one per engine, it ties capture, the two transports, players and stats to
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
@@ -22,7 +22,7 @@ import {
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
 
-/** What the hub needs from the engine. */
+/** What the conductor needs from the engine. */
 export interface HubHooks {
   /** Sends a signalling request. */
   call: Call;
@@ -44,7 +44,7 @@ export function maskOf(kind: Kind): MediaType {
 }
 
 /** An engine's media. */
-export class MediaHub {
+export class MediaConductor {
   /** Local sources. */
   readonly capture = new LocalMedia();
   /** Video and audio players. */

@@ -1,5 +1,5 @@
 /**
- * The media hub: one per engine, it ties capture, the two transports, players and stats to
+ * The media conductor (the native SDK has one by the same name): one per engine, it ties capture, the two transports, players and stats to
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
@@ -8,7 +8,7 @@ import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { type Call } from "./publisher";
-/** What the hub needs from the engine. */
+/** What the conductor needs from the engine. */
 export interface HubHooks {
     /** Sends a signalling request. */
     call: Call;
@@ -20,7 +20,7 @@ export interface HubHooks {
 /** The media type bit of a kind. */
 export declare function maskOf(kind: Kind): MediaType;
 /** An engine's media. */
-export declare class MediaHub {
+export declare class MediaConductor {
     private readonly hooks;
     /** Local sources. */
     readonly capture: LocalMedia;
