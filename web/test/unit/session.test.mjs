@@ -21,14 +21,14 @@ function session(answers = {}, { captured = [] } = {}) {
       return answer ? answer(params) : {};
     },
   };
-  const media = {
+  const conductor = {
     capture: { track: (index, kind) => (index === 0 && captured.includes(kind) ? { kind } : null) },
     joined: () => media.push("joined"),
     left: () => media.push("left"),
     publishChanged: async () => media.push("publishChanged"),
     trackChanged: () => {},
   };
-  const s = new RoomSession(connection, media, { live: () => {}, closeIfIdle: () => closes++ });
+  const s = new RoomSession(connection, conductor, { live: () => {}, closeIfIdle: () => closes++ });
   return { s, requests, media, methods: () => requests.map(([m]) => m), closes: () => closes };
 }
 
