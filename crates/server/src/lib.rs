@@ -11,6 +11,7 @@
 mod api;
 mod clock;
 mod config;
+mod frame;
 mod messaging;
 mod metrics;
 mod room;

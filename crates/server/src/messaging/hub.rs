@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, PeerStatus, RtcError, ServerFrame, UserOnlineStatus,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::frame::Frame;
 use crate::room::{Outbound, Payload, SessionId, SessionLink};
 
 /// Bound of the hub's inbox.
@@ -144,7 +144,7 @@ impl Hub {
 }
 
 fn frame(text: String) -> Outbound {
-    Outbound::Frame(Utf8Bytes::from(text))
+    Outbound::Frame(Frame::from(text))
 }
 
 fn answer(link: &SessionLink, id: u64, result: Result<&impl Serialize, RtcError>) {

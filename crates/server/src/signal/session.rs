@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use chorus_proto::{
     ErrorCode, Event, JoinRoomParams, LoginParams, MAX_EXTRA_INFO_BYTES, MediaType,
@@ -17,10 +18,11 @@ use tokio::sync::mpsc;
 use super::auth::check_room_token;
 use crate::Ctx;
 use crate::clock::now_secs;
+use crate::frame::Frame;
 use crate::messaging::LoginKey;
 use crate::room::{
     Command, JoinArgs, Outbound, Outbox, Payload, RoomHandle, RoomKey, SessionLink, SessionRequest,
-    SubscribeOp, link,
+    SubscribeOp, open_outbox,
 };
 use crate::sfu::{PeerEvent, PeerId, SfuError};
 
@@ -38,7 +40,7 @@ fn media_error(e: SfuError) -> RtcError {
 }
 
 pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
-    let (link, mut inbox) = link(ctx.next_session_id());
+    let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let kill = inbox.kill_signal();
     let (media_events, mut media_inbox) = mpsc::channel(16);
     let mut session = Session {
@@ -123,18 +125,26 @@ async fn write_burst(
     socket: &mut WebSocket,
     inbox: &mut Outbox,
     session: &mut Session,
-    first: Utf8Bytes,
+    first: Frame,
 ) -> Result<(), axum::Error> {
-    socket.feed(Message::Text(first)).await?;
+    socket.feed(text_message(first)).await?;
     for _ in 1..BURST {
         match inbox.try_recv() {
-            Some(Outbound::Frame(frame)) => socket.feed(Message::Text(frame)).await?,
+            Some(Outbound::Frame(frame)) => socket.feed(text_message(frame)).await?,
             Some(Outbound::Detached(key)) => session.detached(&key).await,
             Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
             None => break,
         }
     }
     socket.flush().await
+}
+
+/// The WebSocket message for `frame`. It shares the frame's text rather than copying it, so
+/// an event fanned out to a whole room is still serialised and stored once.
+fn text_message(frame: Frame) -> Message {
+    let text = Utf8Bytes::try_from(Bytes::from_owner(frame))
+        .expect("a Frame is made from a String, so its bytes are UTF-8");
+    Message::Text(text)
 }
 
 struct Joined {
@@ -730,7 +740,7 @@ impl Session {
                 Err(e) => ServerFrame::error_json(Some(id), &e),
             };
             // A session too far behind to take the answer has been cut off.
-            let _ = link.push(Outbound::Frame(Utf8Bytes::from(text)));
+            let _ = link.push(Outbound::Frame(Frame::from(text)));
         });
         Ok(Answer::Routed)
     }
