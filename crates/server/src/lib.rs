@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
-use messaging::{BusinessServer, Hub};
+use messaging::{BusinessServer, LoginRegistry};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
@@ -49,7 +49,7 @@ use webhook::{WebhookSettings, Webhooks};
 pub(crate) struct Ctx {
     pub(crate) config: Resolved,
     pub(crate) directory: Directory,
-    pub(crate) hub: Hub,
+    pub(crate) logins: LoginRegistry,
     pub(crate) business: BusinessServer,
     pub(crate) metrics: Metrics,
     pub(crate) sfu: Sfu,
@@ -197,7 +197,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             webhooks.as_ref().map(Webhooks::sink),
             sfu.clone(),
         ),
-        hub: Hub::start(),
+        logins: LoginRegistry::start(),
         business: BusinessServer::new(
             Duration::from_millis(config.server_message_timeout_ms),
             config.server_message_concurrency,

@@ -54,7 +54,7 @@ impl Session {
         self.logins += 1;
         let generation = self.logins;
         self.ctx
-            .hub
+            .logins
             .login(key.clone(), self.link.clone(), generation, id)
             .await;
         self.login = Some(Login {
@@ -67,7 +67,7 @@ impl Session {
 
     pub(super) async fn logout(&mut self) -> Result<Answer, RtcError> {
         if let Some(login) = self.login.take() {
-            self.ctx.hub.logout(login.key, self.link.session).await;
+            self.ctx.logins.logout(login.key, self.link.session).await;
         }
         Ok(Answer::Now)
     }
@@ -94,7 +94,10 @@ impl Session {
 
     pub(super) async fn peer_status(&mut self, id: u64, peer: String) -> Result<Answer, RtcError> {
         let key = self.logged_in(ErrorCode::NotLogin)?.key.clone();
-        self.ctx.hub.status(key, peer, self.link.clone(), id).await;
+        self.ctx
+            .logins
+            .status(key, peer, self.link.clone(), id)
+            .await;
         Ok(Answer::Routed)
     }
 
@@ -107,7 +110,7 @@ impl Session {
         let from = self.logged_in(ErrorCode::UserMessageNotLogin)?.key.clone();
         let payload = payload(p.message, binary)?;
         self.ctx
-            .hub
+            .logins
             .message(from, p.user_id, payload, self.link.clone(), id)
             .await;
         Ok(Answer::Routed)
@@ -178,7 +181,7 @@ impl Session {
     /// Ends the login, if any, when the session's connection is gone.
     pub(super) async fn drop_login(&mut self) {
         if let Some(login) = self.login.take() {
-            self.ctx.hub.logout(login.key, self.link.session).await;
+            self.ctx.logins.logout(login.key, self.link.session).await;
         }
     }
 }
