@@ -9,8 +9,8 @@
 //! Must not depend on `room`, `signal` or `api`: it knows peers and tracks, not users, rooms
 //! or permissions. The room decides *what* is forwarded; this module does the forwarding.
 //!
-//! Inside: `task` (the async shell: socket, channels, timers) drives `engine` (every
-//! transport and source, sans-IO) whose parts are the packet path (`engine.rs`),
+//! Inside: `task` (the async shell: socket, channels, timers) drives `router` (every
+//! transport and source, sans-IO) whose parts are the packet path (`router.rs`),
 //! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists) and peers
 //! (`peers.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published track's
 //! lanes; `forward` decides per packet and subscriber (the hot path, pure); `keyframe` reads
@@ -22,12 +22,12 @@
 //! layer; when the chosen layer stops arriving it gets the nearest one that flows.
 
 mod demux;
-mod engine;
 mod forward;
 mod keyframe;
 mod metrics;
 mod negotiate;
 mod peers;
+mod router;
 mod source;
 mod task;
 mod tcp;
@@ -211,7 +211,7 @@ impl Sfu {
         let advertised_tcp = SocketAddr::new(ip, local_tcp_addr.port());
         let factory = transport::RtcFactory::new(advertised_udp, Some(advertised_tcp))
             .map_err(io::Error::other)?;
-        let engine = engine::Engine::new(
+        let router = router::Router::new(
             factory,
             advertised_udp,
             Some(advertised_tcp),
@@ -222,7 +222,7 @@ impl Sfu {
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (tcp_events, tcp_rx) = mpsc::channel(COMMAND_QUEUE);
         tokio::spawn(tcp::accept(tcp, tcp_events));
-        tokio::spawn(task::run(engine, udp, command_rx, tcp_rx));
+        tokio::spawn(task::run(router, udp, command_rx, tcp_rx));
         tracing::info!(udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, "SFU listening");
         Ok(Sfu {
             commands,

@@ -1,5 +1,5 @@
 //! Peers: registering them, the events the SFU sends their sessions, and what happens when a
-//! transport fails or a peer closes. Part of [`Engine`].
+//! transport fails or a peer closes. Part of [`Router`].
 //!
 //! Events never wait: a full channel keeps them in order in the peer's outbox, retried each
 //! tick, so a session that reads slowly cannot stall the forwarding task.
@@ -10,8 +10,8 @@ use chorus_proto::SimulcastStreamType;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::info;
 
-use super::engine::Engine;
 use super::forward::{Continuation, Flow};
+use super::router::Router;
 use super::source::{Feed, SourceId};
 use super::transport::{Side, TransportId};
 use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
@@ -29,7 +29,7 @@ pub(super) struct Peer {
     pub(super) restore: Vec<(Feed, ForwardMode)>,
 }
 
-impl Engine {
+impl Router {
     /// Registers a peer (again: a re-open keeps its transports, with new events). A new peer
     /// beyond `max_peers` is refused.
     pub(super) fn open(

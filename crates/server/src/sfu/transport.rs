@@ -8,7 +8,7 @@
 //! is made at start and shared by every transport: generating one per client would cost a
 //! key generation per join for nothing.
 //!
-//! Must not depend on the socket loop; the engine drives these.
+//! Must not depend on the socket loop; the router drives these.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ use super::forward::{Continuation, Layer, PtMap};
 use super::keyframe::Codec;
 use super::source::{Feed, SourceId};
 
-/// Index of a transport in the engine's table.
+/// Index of a transport in the router's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct TransportId(pub(super) u32);
 

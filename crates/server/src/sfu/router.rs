@@ -1,12 +1,13 @@
-//! The SFU's core, without I/O: every transport, every source, the demux. Datagrams,
-//! commands and time go in; datagrams to send (`transmits`) and peer events come out. The
-//! task in `task.rs` is its thin async shell (sockets, channels, timers).
+//! The router: the SFU's core, without I/O. It holds every transport, every source and the
+//! demux, and routes media between them. Datagrams, commands and time go in; datagrams to
+//! send (`transmits`) and peer events come out. The task in `task.rs` is its thin async shell
+//! (sockets, channels, timers).
 //!
-//! The packet path is [`Engine::handle_datagram`] -> the publisher's `Rtc` ->
+//! The packet path is [`Router::handle_datagram`] -> the publisher's `Rtc` ->
 //! `Event::RtpPacket` -> `forward_rtp`, which decides per lane (`forward.rs`) and queues a
-//! copy on each subscriber's send stream; [`Engine::flush_one`] then lets each touched
-//! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The hot-path budget of `forward.rs`
-//! holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
+//! copy on each subscriber's send stream; [`Router::flush_one`] then lets each touched
+//! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The
+//! hot-path budget of `forward.rs` holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
 //! every copy), takes no lock and logs nothing above trace.
 //!
 //! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, peers (events,
@@ -41,7 +42,7 @@ const TICK: Duration = Duration::from_millis(50);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The SFU's state. See the module docs.
-pub(super) struct Engine {
+pub(super) struct Router {
     pub(super) factory: RtcFactory,
     /// Where clients send to: the advertised addresses, which str0m checks STUN against.
     local_udp: SocketAddr,
@@ -49,7 +50,7 @@ pub(super) struct Engine {
     pub(super) transports: Vec<Option<Transport>>,
     free: Vec<u32>,
     pub(super) peers: HashMap<PeerId, Peer>,
-    /// Most peers at once; [`Engine::open`] refuses more.
+    /// Most peers at once; [`Router::open`] refuses more.
     pub(super) max_peers: usize,
     pub(super) sources: Sources,
     demux: Demux,
@@ -57,7 +58,7 @@ pub(super) struct Engine {
     dirty: Vec<TransportId>,
     /// Datagrams to send; the shell empties it.
     pub(super) transmits: Vec<Transmit>,
-    /// Packets forwarded since the last [`Engine::end_turn`].
+    /// Packets forwarded since the last [`Router::end_turn`].
     copies_this_turn: usize,
     /// Counters since the last metrics flush.
     pub(super) tally: Tally,
@@ -71,8 +72,8 @@ pub(super) struct Engine {
     scratch: Vec<(SourceId, u8)>,
 }
 
-impl Engine {
-    /// An engine whose transports advertise `local_udp` (and `local_tcp`).
+impl Router {
+    /// A router whose transports advertise `local_udp` (and `local_tcp`).
     pub(super) fn new(
         factory: RtcFactory,
         local_udp: SocketAddr,
@@ -81,7 +82,7 @@ impl Engine {
         metrics: SfuMetrics,
         now: Instant,
     ) -> Self {
-        Engine {
+        Router {
             factory,
             local_udp,
             local_tcp,
@@ -359,7 +360,7 @@ impl Engine {
     }
 
     /// Lets one transport written to since its last flush packetize; `None` when none is
-    /// left. The shell sends what it produced right away, then calls [`Engine::sent`], so
+    /// left. The shell sends what it produced right away, then calls [`Router::sent`], so
     /// each subscriber's copies leave as soon as they exist rather than after everyone's.
     pub(super) fn flush_one(&mut self, now: Instant) -> Option<TransportId> {
         for sub in std::mem::take(&mut self.to_offer) {
@@ -523,7 +524,7 @@ impl Engine {
 
     // ----- time -----
 
-    /// When [`Engine::handle_timeout`] is next needed.
+    /// When [`Router::handle_timeout`] is next needed.
     pub(super) fn poll_timeout(&self) -> Instant {
         self.transports
             .iter()
