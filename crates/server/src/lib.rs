@@ -166,7 +166,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         Webhooks::start(settings, apps.clone(), metrics.clone())
     });
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
-    let sfu = Sfu::start_with_metrics(
+    let sfu = Sfu::start(
         SfuConfig {
             bind: rtc_bind,
             public_ip: config.public_ip,

@@ -180,22 +180,9 @@ const COMMAND_QUEUE: usize = 1024;
 const BIND_ATTEMPTS: usize = 16;
 
 impl Sfu {
-    /// Binds the sockets and spawns the SFU task on the current runtime, with metrics that
-    /// are not registered anywhere.
-    #[allow(
-        dead_code,
-        reason = "the plain constructor; the server passes its metrics"
-    )]
-    pub(crate) async fn start(config: SfuConfig) -> io::Result<Sfu> {
-        Self::start_with_metrics(config, SfuMetrics::default()).await
-    }
-
     /// Binds the sockets and spawns the SFU task on the current runtime, counting into
     /// `metrics` (registered by the caller, see `Metrics::sfu`).
-    pub(crate) async fn start_with_metrics(
-        config: SfuConfig,
-        metrics: SfuMetrics,
-    ) -> io::Result<Sfu> {
+    pub(crate) async fn start(config: SfuConfig, metrics: SfuMetrics) -> io::Result<Sfu> {
         let (udp, tcp) = bind(config.bind).await?;
         let local_addr = udp.local_addr()?;
         let local_tcp_addr = tcp.local_addr()?;
