@@ -39,7 +39,7 @@ pub(crate) use grant::{Grant, Millis};
 pub(crate) use messages::Payload;
 pub(crate) use outbox::{Outbound, Outbox, SessionLink, open_outbox};
 pub(crate) use participant::SessionId;
-pub(crate) use subscriptions::SubscribeOp;
+pub(crate) use subscriptions::{SubscribeArgs, SubscribeOp};
 
 /// Names one room: rooms of different apps never meet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -119,10 +119,7 @@ pub(crate) enum SessionRequest {
     },
     Subscribe {
         id: u64,
-        op: SubscribeOp,
-        user_id: String,
-        index: StreamIndex,
-        media: MediaType,
+        args: SubscribeArgs,
     },
     PauseAll {
         id: u64,

@@ -70,19 +70,32 @@ pub(crate) enum SubscribeOp {
     Unsubscribe,
 }
 
+/// One subscribe or unsubscribe request: what to do to which of a publisher's streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SubscribeArgs {
+    pub(crate) op: SubscribeOp,
+    /// The publisher's user id.
+    pub(crate) publisher: String,
+    pub(crate) index: StreamIndex,
+    pub(crate) media: MediaType,
+}
+
 impl Room {
     /// `subscribeStream` / `unsubscribeStream` / `subscribeScreen` / `unsubscribeScreen`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn subscribe(
         &mut self,
         now: Millis,
         session: SessionId,
         id: u64,
-        op: SubscribeOp,
-        publisher: &str,
-        index: StreamIndex,
-        media: MediaType,
+        args: SubscribeArgs,
     ) {
+        let SubscribeArgs {
+            op,
+            publisher,
+            index,
+            media,
+        } = args;
+        let publisher = publisher.as_str();
         let Some(me) = self.participant_mut(session, id) else {
             return;
         };

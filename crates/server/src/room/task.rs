@@ -130,13 +130,9 @@ impl Shell {
                     SessionRequest::RoomMessage { id, payload } => {
                         room.room_message(session, id, &payload)
                     }
-                    SessionRequest::Subscribe {
-                        id,
-                        op,
-                        user_id,
-                        index,
-                        media,
-                    } => room.subscribe(now, session, id, op, &user_id, index, media),
+                    SessionRequest::Subscribe { id, args } => {
+                        room.subscribe(now, session, id, args)
+                    }
                     SessionRequest::PauseAll { id, media, paused } => {
                         room.pause_all(session, id, media, paused)
                     }

@@ -9,7 +9,9 @@ use chorus_proto::{
 
 use super::{Answer, Session, invalid, payload};
 use crate::clock::now_secs;
-use crate::room::{Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeOp};
+use crate::room::{
+    Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
+};
 use crate::signal::auth::check_room_token;
 
 /// The room the session is in.
@@ -167,14 +169,13 @@ impl Session {
         if !is_valid_id(&p.user_id) {
             return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
         }
-        self.route(SessionRequest::Subscribe {
-            id,
+        let args = SubscribeArgs {
             op,
-            user_id: p.user_id,
+            publisher: p.user_id,
             index,
             media: p.media_type,
-        })
-        .await
+        };
+        self.route(SessionRequest::Subscribe { id, args }).await
     }
 
     pub(super) async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
