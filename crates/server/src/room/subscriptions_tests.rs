@@ -7,8 +7,9 @@ use chorus_proto::{ErrorCode, MediaType, StreamIndex, TrackKind, UserInfo};
 use chorus_token::Privilege;
 
 use super::ban::Bans;
-use super::core::{JoinArgs, Output, Reply, Room, RoomSettings};
+use super::core::{Output, Reply, Room, RoomSettings};
 use super::grant::Grant;
+use super::membership::JoinArgs;
 use super::{SubscribeArgs, SubscribeOp};
 use crate::sfu::{ForwardMode, PeerId};
 
