@@ -23,6 +23,7 @@
 
 mod demux;
 mod forward;
+mod ids;
 mod keyframe;
 mod metrics;
 mod negotiate;

@@ -21,12 +21,11 @@ use str0m::media::{Direction, MediaKind, Mid, Rid, Rids};
 use tracing::debug;
 
 use super::forward::{Flow, Lane, Layer, layer_order};
+use super::ids::TransportId;
 use super::router::Router;
 use super::source::{Feed, LaneEntry, Upstream};
 use super::tracklist::check_tracks;
-use super::transport::{
-    self, PendingOffer, Publishing, Side, Slot, Subscribing, TransportId, codec_table,
-};
+use super::transport::{self, PendingOffer, Publishing, Side, Slot, Subscribing, codec_table};
 use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
 
 impl Router {

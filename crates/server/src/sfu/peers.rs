@@ -11,9 +11,10 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::info;
 
 use super::forward::{Continuation, Flow};
+use super::ids::{SourceId, TransportId};
 use super::router::Router;
-use super::source::{Feed, SourceId};
-use super::transport::{Side, TransportId};
+use super::source::Feed;
+use super::transport::Side;
 use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
 
 /// One client as the SFU knows it.

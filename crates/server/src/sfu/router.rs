@@ -27,11 +27,12 @@ use tracing::{debug, info, trace};
 
 use super::demux::Demux;
 use super::forward::{Incoming, Layer};
+use super::ids::{SourceId, TransportId};
 use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
 use super::peers::Peer;
-use super::source::{SourceId, Sources};
-use super::transport::{Route, RtcFactory, Side, Transport, TransportId};
+use super::source::Sources;
+use super::transport::{Route, RtcFactory, Side, Transport};
 use super::{Command, PeerId};
 
 /// How often sources are looked after: layer choice, keyframes for waiting subscribers,

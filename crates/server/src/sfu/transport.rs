@@ -25,12 +25,9 @@ use str0m::{Candidate, Rtc, RtcConfig};
 
 use super::PeerId;
 use super::forward::{Continuation, Layer, PtMap};
+use super::ids::SourceId;
 use super::keyframe::Codec;
-use super::source::{Feed, SourceId};
-
-/// Index of a transport in the router's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct TransportId(pub(super) u32);
+use super::source::Feed;
 
 /// The H.264 profile the SFU negotiates: constrained baseline 3.1, what browsers and
 /// openh264 all send and decode.
