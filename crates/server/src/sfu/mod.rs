@@ -12,9 +12,10 @@
 //! Inside: `task` (the async shell: socket, channels, timers) drives `router` (every
 //! transport and source, sans-IO) whose parts are the packet path (`router.rs`),
 //! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists) and peers
-//! (`peers.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published track's
-//! lanes; `forward` decides per packet and subscriber (the hot path, pure); `keyframe` reads
-//! codec payloads; `demux` routes datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! (`peers.rs`, acting on each `peer`'s record); `transport` wraps one str0m `Rtc`; `source`
+//! holds each published track's lanes; `ids` names transports and sources; `forward` decides
+//! per packet and subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux`
+//! routes datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
@@ -27,6 +28,7 @@ mod ids;
 mod keyframe;
 mod metrics;
 mod negotiate;
+mod peer;
 mod peers;
 mod router;
 mod source;

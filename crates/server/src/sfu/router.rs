@@ -30,7 +30,7 @@ use super::forward::{Incoming, Layer};
 use super::ids::{SourceId, TransportId};
 use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
-use super::peers::Peer;
+use super::peer::Peer;
 use super::source::Sources;
 use super::transport::{Route, RtcFactory, Side, Transport};
 use super::{Command, PeerId};
