@@ -13,7 +13,7 @@ use crate::clock::now_secs;
 use crate::frame::Frame;
 use crate::messaging::LoginKey;
 use crate::room::Outbound;
-use crate::signal::auth::check_room_token;
+use crate::signal::auth::{TokenFor, check_room_token};
 
 /// A login to messaging outside rooms.
 pub(super) struct Login {
@@ -38,15 +38,14 @@ impl Session {
         if !is_valid_id(&p.user_id) {
             return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
         }
-        let (app_id, _) = check_room_token(
-            &self.ctx.config.apps,
-            self.engine_app.as_deref(),
-            Some(&p.token),
-            "",
-            &p.user_id,
-            now_secs(),
-            ErrorCode::LoginFailed,
-        )?;
+        let wanted = TokenFor {
+            engine_app: self.engine_app.as_deref(),
+            room_id: "",
+            user_id: &p.user_id,
+            code: ErrorCode::LoginFailed,
+        };
+        let (app_id, _) =
+            check_room_token(&self.ctx.config.apps, Some(&p.token), &wanted, now_secs())?;
         let key = LoginKey {
             app_id: app_id.into(),
             user_id: p.user_id.into(),
@@ -80,15 +79,13 @@ impl Session {
 
     pub(super) fn update_login_token(&mut self, token: &str) -> Result<Answer, RtcError> {
         let login = self.logged_in(ErrorCode::NotLogin)?;
-        check_room_token(
-            &self.ctx.config.apps,
-            Some(&login.key.app_id),
-            Some(token),
-            "",
-            &login.key.user_id,
-            now_secs(),
-            ErrorCode::RtmTokenError,
-        )?;
+        let wanted = TokenFor {
+            engine_app: Some(&login.key.app_id),
+            room_id: "",
+            user_id: &login.key.user_id,
+            code: ErrorCode::RtmTokenError,
+        };
+        check_room_token(&self.ctx.config.apps, Some(token), &wanted, now_secs())?;
         Ok(Answer::Now)
     }
 

@@ -12,7 +12,7 @@ use crate::clock::now_secs;
 use crate::room::{
     Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
 };
-use crate::signal::auth::check_room_token;
+use crate::signal::auth::{TokenFor, check_room_token};
 
 /// The room the session is in.
 pub(super) struct Joined {
@@ -64,15 +64,14 @@ impl Session {
                 "the server is draining for maintenance; join again in a moment",
             ));
         }
-        let (app_id, grant) = check_room_token(
-            &self.ctx.config.apps,
-            self.engine_app.as_deref(),
-            token.as_deref(),
-            &room_id,
-            &user_info.user_id,
-            now_secs(),
-            ErrorCode::InvalidToken,
-        )?;
+        let wanted = TokenFor {
+            engine_app: self.engine_app.as_deref(),
+            room_id: &room_id,
+            user_id: &user_info.user_id,
+            code: ErrorCode::InvalidToken,
+        };
+        let (app_id, grant) =
+            check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
         let key = RoomKey {
             app_id: app_id.into(),
             room_id: room_id.into(),
@@ -132,15 +131,14 @@ impl Session {
                 "not in a room; call joinRoom first",
             ));
         };
-        let (_, grant) = check_room_token(
-            &self.ctx.config.apps,
-            Some(&joined.key.app_id),
-            Some(&token),
-            &joined.key.room_id,
-            &joined.user_id,
-            now_secs(),
-            ErrorCode::UpdateTokenWithInvalidToken,
-        )?;
+        let wanted = TokenFor {
+            engine_app: Some(&joined.key.app_id),
+            room_id: &joined.key.room_id,
+            user_id: &joined.user_id,
+            code: ErrorCode::UpdateTokenWithInvalidToken,
+        };
+        let (_, grant) =
+            check_room_token(&self.ctx.config.apps, Some(&token), &wanted, now_secs())?;
         self.route(SessionRequest::UpdateToken { id, grant }).await
     }
 
