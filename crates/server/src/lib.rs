@@ -11,6 +11,7 @@
 mod api;
 mod clock;
 mod config;
+mod ctx;
 mod frame;
 mod messaging;
 mod metrics;
@@ -22,7 +23,6 @@ mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -39,43 +39,12 @@ use tokio::task::JoinHandle;
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
+use ctx::{Ctx, Lifecycle, Resolved};
 use messaging::{BusinessServer, LoginRegistry};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
 use webhook::{WebhookSettings, Webhooks};
-
-/// What every handler shares.
-pub(crate) struct Ctx {
-    pub(crate) config: Resolved,
-    pub(crate) directory: Directory,
-    pub(crate) logins: LoginRegistry,
-    pub(crate) business: BusinessServer,
-    pub(crate) metrics: Metrics,
-    pub(crate) sfu: Sfu,
-    webhooks: Option<Webhooks>,
-    draining: AtomicBool,
-    next_session: AtomicU64,
-}
-
-/// The configuration after defaults and dev credentials are filled in.
-pub(crate) struct Resolved {
-    pub(crate) apps: Apps,
-    pub(crate) api_keys: std::collections::HashMap<String, String>,
-    pub(crate) api_max_skew_secs: u64,
-    pub(crate) ping_interval: Duration,
-    pub(crate) idle_timeout: Duration,
-}
-
-impl Ctx {
-    pub(crate) fn next_session_id(&self) -> u64 {
-        self.next_session.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub(crate) fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Relaxed)
-    }
-}
 
 /// Credentials made up for a server started without apps (dev mode).
 #[derive(Debug, Clone)]
@@ -205,8 +174,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         metrics,
         sfu,
         webhooks,
-        draining: AtomicBool::new(false),
-        next_session: AtomicU64::new(1),
+        lifecycle: Lifecycle::default(),
     });
 
     let listener = TcpListener::bind(config.listen)
@@ -308,7 +276,7 @@ impl RunningServer {
     /// every room to empty and, with webhooks, for their callbacks to be delivered. Returns
     /// whether all that happened in time.
     pub async fn drain(&self, timeout: Duration) -> bool {
-        self.ctx.draining.store(true, Ordering::Relaxed);
+        self.ctx.lifecycle.start_draining();
         let deadline = tokio::time::Instant::now() + timeout;
         let busy = || {
             self.ctx.directory.room_count() > 0

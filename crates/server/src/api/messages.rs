@@ -14,7 +14,7 @@ use chorus_proto::openapi::{
 use tokio::sync::oneshot;
 
 use super::{ActionResult, ApiFailure, app, body, id, result};
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::room::{Command, Payload, RoomKey};
 
 fn room_key(ctx: &Ctx, app_id: &str, room_id: &str, from: &str) -> Result<RoomKey, ApiFailure> {

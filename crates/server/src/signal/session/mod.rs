@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use self::login::Login;
 use self::media::Media;
 use self::room::Joined;
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
