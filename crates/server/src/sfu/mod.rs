@@ -11,11 +11,12 @@
 //!
 //! Inside: `task` (the async shell: socket, channels, timers) drives `router` (every
 //! transport and source, sans-IO) whose parts are the packet path (`router.rs`),
-//! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists) and peers
-//! (`peers.rs`, acting on each `peer`'s record); `transport` wraps one str0m `Rtc`; `source`
-//! holds each published track's lanes; `ids` names transports and sources; `forward` decides
-//! per packet and subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux`
-//! routes datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists), peers
+//! (`peers.rs`, acting on each `peer`'s record) and keyframe requests
+//! (`keyframe_requests.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published
+//! track's lanes; `ids` names transports and sources; `forward` decides per packet and
+//! subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes datagrams;
+//! `tcp` is ICE-TCP; `metrics` the Prometheus side.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
@@ -26,6 +27,7 @@ mod demux;
 mod forward;
 mod ids;
 mod keyframe;
+mod keyframe_requests;
 mod metrics;
 mod negotiate;
 mod peer;

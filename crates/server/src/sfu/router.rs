@@ -7,26 +7,27 @@
 //! `Event::RtpPacket` -> `forward_rtp`, which decides per lane (`forward.rs`) and queues a
 //! copy on each subscriber's send stream; [`Router::flush_one`] then lets each touched
 //! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The
-//! hot-path budget of `forward.rs` holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
-//! every copy), takes no lock and logs nothing above trace.
+//! hot-path budget of `forward.rs` holds here too: per packet, our code allocates nothing
+//! (the payload is one `Arc` shared by every copy), takes no lock and logs nothing above
+//! trace.
 //!
 //! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, peers (events,
-//! failures, close) in `peers.rs`: the other parts of this type. Must not depend on `room`,
-//! `signal` or `api`.
+//! failures, close) in `peers.rs`, keyframe requests in `keyframe_requests.rs`: the other
+//! parts of this type. Must not depend on `room`, `signal` or `api`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use chorus_proto::TrackKind;
-use str0m::media::{ExtensionValues, KeyframeRequest, KeyframeRequestKind, Pt};
+use str0m::media::{ExtensionValues, KeyframeRequestKind, Pt};
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
 use str0m::{Event, IceConnectionState, Input, Output};
 use tracing::{debug, info, trace};
 
 use super::demux::Demux;
-use super::forward::{Incoming, Layer};
+use super::forward::Incoming;
 use super::ids::{SourceId, TransportId};
 use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
@@ -435,80 +436,6 @@ impl Router {
                 publisher,
                 layer,
             } => self.set_layer(subscriber, publisher, layer, now),
-        }
-    }
-
-    // ----- keyframes -----
-
-    fn on_keyframe_request(&mut self, id: TransportId, request: KeyframeRequest, now: Instant) {
-        let Some(subscribing) = self.transport_mut(id).and_then(|t| t.subscribing()) else {
-            return;
-        };
-        let Some(slot) = subscribing.slot_of_mid(request.mid) else {
-            return;
-        };
-        let Some(feed) = subscribing.slots[slot].wanted.clone() else {
-            return;
-        };
-        let Some(source) = self.sources.id_of(&feed.source) else {
-            return;
-        };
-        let layer = self
-            .sources
-            .get_mut(source)
-            .and_then(|s| s.lane_mut(id, slot))
-            .and_then(|l| l.lane.current());
-        // A lane still waiting for its first keyframe is asked for by the tick already.
-        if let Some(layer) = layer {
-            self.request_keyframe(source, layer, request.kind, now);
-        }
-    }
-
-    /// Asks the publisher of `source` for a keyframe on `layer`, unless one was asked for
-    /// lately or its stream has not started.
-    pub(super) fn request_keyframe(
-        &mut self,
-        source: SourceId,
-        layer: Layer,
-        kind: KeyframeRequestKind,
-        now: Instant,
-    ) {
-        let Some(state) = self.sources.get_mut(source) else {
-            return;
-        };
-        let Some(upstream) = state.upstream else {
-            return;
-        };
-        let Some(Some(transport)) = self.transports.get_mut(upstream.transport.0 as usize) else {
-            return;
-        };
-        let rid = match &transport.side {
-            Side::Publisher(p) => p.track(upstream.mid).and_then(|t| t.rid_of(layer)),
-            Side::Subscriber(_) => return,
-        };
-        let mut api = transport.rtc.direct_api();
-        let Some(stream) = api.stream_rx_by_mid(upstream.mid, rid) else {
-            return;
-        };
-        if !state.throttle.allow(layer, now) {
-            return;
-        }
-        debug!(mid = %upstream.mid, ?rid, "keyframe request to the publisher");
-        stream.request_keyframe(kind);
-        self.mark_dirty(upstream.transport);
-    }
-
-    /// Asks for the keyframes lanes of `source` are waiting for.
-    pub(super) fn kick_keyframes(&mut self, source: SourceId, now: Instant) {
-        let Some(state) = self.sources.get_mut(source) else {
-            return;
-        };
-        state.retarget(now);
-        let wanted = state.keyframes_wanted();
-        for layer in 0..8 {
-            if wanted & (1 << layer) != 0 {
-                self.request_keyframe(source, layer, KeyframeRequestKind::Pli, now);
-            }
         }
     }
 
