@@ -1,6 +1,7 @@
 //! Membership: joining (with a resume inside the grace period), leaving, dropping, tokens
 //! and visibility, and removing a participant however they go. Part of the room core, with
-//! the same sans-IO rules.
+//! the same sans-IO rules: no tokio, no sockets, no clocks (`now` comes in), so every rule
+//! is testable with simulated time.
 
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, JoinRoomResult, RtcError, StreamIndex, StreamRemoveReason,

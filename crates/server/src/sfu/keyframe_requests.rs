@@ -1,6 +1,7 @@
 //! Keyframe requests: a subscriber's PLI or FIR, and a lane waiting for a keyframe, become a
 //! request to the publisher of the layer concerned, throttled per source and layer. Part of
-//! [`Router`]; how a payload is read as a keyframe is `keyframe.rs`.
+//! [`Router`]; how a payload is read as a keyframe is `keyframe.rs`. Off the per-packet path:
+//! it runs on a subscriber's request, a negotiation or the tick, never per forwarded packet.
 
 use std::time::Instant;
 

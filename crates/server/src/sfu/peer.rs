@@ -1,5 +1,6 @@
 //! One client as the SFU knows it: its transports, the events waiting for its session, and
-//! what to restore after a failure. A plain record: the router's `peers.rs` acts on it.
+//! what to restore after a failure. A plain record: the router's `peers.rs` acts on it, and
+//! this file does not depend on the router, so the router can hold peers without a circle.
 
 use std::collections::{HashMap, VecDeque};
 

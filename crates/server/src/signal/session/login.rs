@@ -1,7 +1,7 @@
 //! The session's login part: logging in to messaging outside rooms, and what a login allows
 //! (peer status, messages to other logged-in users, messages to the app's business server).
 //! The login registry answers through the outbox; business-server posts run off the session
-//! task and answer the same way.
+//! task and answer the same way, so a slow business server never holds up the socket.
 
 use chorus_proto::{
     ErrorCode, LoginParams, RtcError, ServerFrame, ServerMessageResult, ServerParams,

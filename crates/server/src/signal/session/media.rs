@@ -1,6 +1,7 @@
 //! The session's media part: its peer on the SFU, open while it is in a room. Offers and
 //! answers go to the SFU and are answered here; the SFU's own events (a subscriber offer)
-//! arrive on the session's media channel and become frames.
+//! arrive on the session's media channel and become frames. It talks to the SFU only
+//! through the `Sfu` handle: the SFU knows peers, never sessions or rooms.
 
 use chorus_proto::{ErrorCode, Event, PublisherOfferParams, RtcError, SdpAnswer, ServerFrame};
 use tokio::sync::mpsc;

@@ -1,6 +1,8 @@
 //! The session's room part: joining (ids, token, drain state), then routing each in-room
 //! request to the room task, which answers through the outbox. The room is told when the
-//! session's connection is lost; a room that detaches the session ends its media.
+//! session's connection is lost; a room that detaches the session ends its media. It reaches
+//! a room only through its handle and `SessionRequest`s, never the room's state, so the room
+//! task stays the one owner of it.
 
 use chorus_proto::{
     ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, RtcError, StreamIndex,
