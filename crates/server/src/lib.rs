@@ -11,6 +11,8 @@
 mod api;
 mod clock;
 mod config;
+mod ctx;
+mod frame;
 mod messaging;
 mod metrics;
 mod room;
@@ -21,7 +23,6 @@ mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -38,43 +39,12 @@ use tokio::task::JoinHandle;
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
-use messaging::{BusinessServer, Hub};
+use ctx::{Ctx, Lifecycle, Resolved};
+use messaging::{BusinessServer, LoginRegistry};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
 use webhook::{WebhookSettings, Webhooks};
-
-/// What every handler shares.
-pub(crate) struct Ctx {
-    pub(crate) config: Resolved,
-    pub(crate) directory: Directory,
-    pub(crate) hub: Hub,
-    pub(crate) business: BusinessServer,
-    pub(crate) metrics: Metrics,
-    pub(crate) sfu: Sfu,
-    webhooks: Option<Webhooks>,
-    draining: AtomicBool,
-    next_session: AtomicU64,
-}
-
-/// The configuration after defaults and dev credentials are filled in.
-pub(crate) struct Resolved {
-    pub(crate) apps: Apps,
-    pub(crate) api_keys: std::collections::HashMap<String, String>,
-    pub(crate) api_max_skew_secs: u64,
-    pub(crate) ping_interval: Duration,
-    pub(crate) idle_timeout: Duration,
-}
-
-impl Ctx {
-    pub(crate) fn next_session_id(&self) -> u64 {
-        self.next_session.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub(crate) fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Relaxed)
-    }
-}
 
 /// Credentials made up for a server started without apps (dev mode).
 #[derive(Debug, Clone)]
@@ -165,7 +135,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         Webhooks::start(settings, apps.clone(), metrics.clone())
     });
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
-    let sfu = Sfu::start_with_metrics(
+    let sfu = Sfu::start(
         SfuConfig {
             bind: rtc_bind,
             public_ip: config.public_ip,
@@ -196,7 +166,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             webhooks.as_ref().map(Webhooks::sink),
             sfu.clone(),
         ),
-        hub: Hub::start(),
+        logins: LoginRegistry::start(),
         business: BusinessServer::new(
             Duration::from_millis(config.server_message_timeout_ms),
             config.server_message_concurrency,
@@ -204,8 +174,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         metrics,
         sfu,
         webhooks,
-        draining: AtomicBool::new(false),
-        next_session: AtomicU64::new(1),
+        lifecycle: Lifecycle::default(),
     });
 
     let listener = TcpListener::bind(config.listen)
@@ -307,7 +276,7 @@ impl RunningServer {
     /// every room to empty and, with webhooks, for their callbacks to be delivered. Returns
     /// whether all that happened in time.
     pub async fn drain(&self, timeout: Duration) -> bool {
-        self.ctx.draining.store(true, Ordering::Relaxed);
+        self.ctx.lifecycle.start_draining();
         let deadline = tokio::time::Instant::now() + timeout;
         let busy = || {
             self.ctx.directory.room_count() > 0

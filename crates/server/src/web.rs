@@ -15,7 +15,7 @@ use axum::routing::get;
 use chorus_token::{AccessToken, Privilege};
 use serde::{Deserialize, Serialize};
 
-use crate::AppCredentials;
+use crate::config::AppCredentials;
 
 /// The UMD bundle (global `VERTC`).
 const UMD: &str = include_str!("../../../web/dist/vertc.umd.js");

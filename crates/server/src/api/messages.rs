@@ -1,7 +1,7 @@
 //! Message actions: SendUnicast (to a logged-in user, outside rooms), SendRoomUnicast and
 //! BatchSendRoomUnicast (to users in a room), SendBroadcast (to everyone in a room).
 //!
-//! Delivery goes through the same paths as users' own messages: the login hub for
+//! Delivery goes through the same paths as users' own messages: the login registry for
 //! SendUnicast, the room's task (`Command::ServerMessage`) for the rest, so a server message
 //! is ordered with everything else the receiver gets. A receiver who is not there is an
 //! error the caller can act on (404 `UserNotLoggedIn`, `UserNotInRoom`, `RoomNotExist`).
@@ -14,7 +14,7 @@ use chorus_proto::openapi::{
 use tokio::sync::oneshot;
 
 use super::{ActionResult, ApiFailure, app, body, id, result};
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::room::{Command, Payload, RoomKey};
 
 fn room_key(ctx: &Ctx, app_id: &str, room_id: &str, from: &str) -> Result<RoomKey, ApiFailure> {
@@ -68,7 +68,7 @@ pub(super) async fn send_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
     id("To", &req.to)?;
     let payload = payload(req.message, req.binary)?;
     let delivered = ctx
-        .hub
+        .logins
         .server_message(
             req.app_id.as_str().into(),
             req.from,

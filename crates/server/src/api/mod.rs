@@ -20,8 +20,8 @@ use chorus_sign::SigningRequest;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Ctx;
 use crate::clock::{now_ms, now_secs};
+use crate::ctx::Ctx;
 
 /// A refused OpenAPI request: HTTP status, vendor error code, message.
 #[derive(Debug)]

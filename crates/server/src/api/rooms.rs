@@ -9,8 +9,8 @@ use chorus_proto::openapi::{
 use tokio::sync::oneshot;
 
 use super::{ActionResult, ApiFailure, app, body, id, result};
-use crate::Ctx;
 use crate::clock::now_ms;
+use crate::ctx::Ctx;
 use crate::room::{BanScope, Command, RoomKey};
 
 fn room_key(ctx: &Ctx, app_id: &str, room_id: &str) -> Result<RoomKey, ApiFailure> {

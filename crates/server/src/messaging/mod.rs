@@ -1,10 +1,10 @@
-//! Messaging outside rooms: who is logged in ([`Hub`]), messages between logged-in users, and
+//! Messaging outside rooms: who is logged in ([`LoginRegistry`]), messages between logged-in users, and
 //! messages to the app's business server. In-room messages belong to the room (see
 //! `room::messages`); this module depends on `room` only for the shared message and outbox
 //! types.
 
 mod business;
-mod hub;
+mod logins;
 
 pub(crate) use business::BusinessServer;
-pub(crate) use hub::{Hub, LoginKey};
+pub(crate) use logins::{LoginKey, LoginRegistry};

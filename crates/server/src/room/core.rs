@@ -6,24 +6,26 @@
 //! [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no clocks here,
 //! so every rule is testable with simulated time; it must not depend on `signal` or `api`.
 //! With [`Room::enable_hooks`], the room also queues [`Output::Hook`]s for webhooks.
+//!
+//! This file holds the room's state, its outputs and timers; the rules live beside it, each
+//! an `impl Room` of its own: `membership` (join, leave, drop, remove), `streams`,
+//! `subscriptions`, `messages` and `admin`. They depend on this file, never the reverse.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use std::sync::Arc;
+
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, JoinRoomResult, PublishPrivilegeExpiryEvent, RtcError,
-    StreamIndex, StreamRemoveReason, TokenWillExpireEvent, UserInfo, UserJoinedEvent,
-    UserLeaveEvent, UserOfflineReason,
+    SimulcastStreamType, StreamIndex, StreamRemoveReason, TokenWillExpireEvent, TrackKind,
+    UserOfflineReason,
 };
 
 use super::Hook;
 use super::ban::Bans;
-use super::grant::{Grant, Millis};
-use super::participant::{Participant, Published, SessionId};
-use super::streams::published_event;
-use super::subscriptions::{ForwardKey, Reception};
+use super::grant::Millis;
+use super::participant::{Participant, SessionId};
 use crate::sfu::{ForwardMode, PeerId, Source};
-use chorus_proto::SimulcastStreamType;
-use std::sync::Arc;
 
 /// Per-room rules, from the server configuration.
 #[derive(Debug, Clone)]
@@ -36,19 +38,8 @@ pub(crate) struct RoomSettings {
     pub(crate) warn_before: Millis,
 }
 
-/// A join, as the signalling layer hands it over after checking the token.
-#[derive(Debug, Clone)]
-pub(crate) struct JoinArgs {
-    pub(crate) session: SessionId,
-    pub(crate) id: u64,
-    pub(crate) info: UserInfo,
-    pub(crate) visible: bool,
-    pub(crate) grant: Grant,
-    /// Subscribe to others' audio as they publish it.
-    pub(crate) auto_audio: bool,
-    /// Subscribe to others' video as they publish it.
-    pub(crate) auto_video: bool,
-}
+/// A forwarding the room has asked the SFU for: (subscriber, publisher, stream, kind).
+pub(super) type ForwardKey = (SessionId, SessionId, StreamIndex, TrackKind);
 
 /// A successful answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,17 +109,17 @@ impl Removal {
 /// One room.
 pub(crate) struct Room {
     pub(super) id: String,
-    settings: RoomSettings,
+    pub(super) settings: RoomSettings,
     pub(super) users: BTreeMap<String, Participant>,
     pub(super) sessions: HashMap<SessionId, String>,
     pub(super) bans: Bans,
     pub(super) out: VecDeque<Output>,
     /// The cached answer of [`Room::poll_timeout`]; `None` when it must be computed again.
-    next_timeout: Option<Option<Millis>>,
+    pub(super) next_timeout: Option<Option<Millis>>,
     /// Whether to queue [`Output::Hook`]s.
-    hooks: bool,
+    pub(super) hooks: bool,
     /// Whether `RoomCreate` went out and `RoomDestroy` has not yet.
-    live: bool,
+    pub(super) live: bool,
     /// The forwarding the SFU was last asked for.
     pub(super) forwarding: HashMap<ForwardKey, (ForwardMode, Arc<str>)>,
     /// Whether forwarding may have changed since it was last synced.
@@ -302,196 +293,6 @@ impl Room {
         }
     }
 
-    /// A session asks to join.
-    pub(crate) fn join(&mut self, now: Millis, args: JoinArgs) {
-        self.next_timeout = None;
-        let JoinArgs {
-            session,
-            id,
-            info,
-            visible,
-            grant,
-            auto_audio,
-            auto_video,
-        } = args;
-        if self.sessions.contains_key(&session) {
-            let msg = format!("already in room {}; call leaveRoom first", self.id);
-            return self.reply(session, id, Err(RtcError::new(ErrorCode::RepeatJoin, msg)));
-        }
-        if let Some(refusal) = self.bans.refusal(&info.user_id, now) {
-            return self.refuse(session, id, refusal);
-        }
-        if grant.expires_ms().is_some_and(|t| t <= now) {
-            let e = RtcError::new(
-                ErrorCode::InvalidToken,
-                "the token has expired; get a new one",
-            );
-            return self.refuse(session, id, e);
-        }
-        let existing = self.users.get(&info.user_id);
-        let occupied = self.users.len() - usize::from(existing.is_some());
-        if occupied >= self.settings.max_users {
-            let msg = format!(
-                "room {} is full ({} users); try another room or later",
-                self.id, self.settings.max_users
-            );
-            return self.refuse(session, id, RtcError::new(ErrorCode::JoinRoomFailed, msg));
-        }
-
-        // A user whose connection dropped comes back within the grace period: take the
-        // session over silently, so others see neither a leave nor a join, and replay what
-        // happened meanwhile. If too much happened, they leave and join like anyone else.
-        if let Some(p) =
-            existing.filter(|p| !p.connected() && p.visible == visible && !p.missed.overflowed())
-        {
-            let user = p.info.user_id.clone();
-            let p = self.users.get_mut(&user).expect("checked just above");
-            p.session = session;
-            p.dropped_at = None;
-            p.info = info;
-            p.set_grant(grant);
-            p.reception.auto_audio = auto_audio;
-            p.reception.auto_video = auto_video;
-            let missed = p.missed.take();
-            self.media_changed();
-            self.sessions.insert(session, user.clone());
-            self.reply_joined(session, id, &user, true);
-            for event in missed {
-                self.event(vec![session], event);
-            }
-            return;
-        }
-        if existing.is_some() {
-            let user = info.user_id.clone();
-            self.remove(
-                &user,
-                Removal {
-                    offline: UserOfflineReason::Quit,
-                    stream: StreamRemoveReason::Other,
-                    notify: Some(ErrorEvent {
-                        error_code: ErrorCode::DuplicateLogin,
-                        message: format!("user {user} joined room {} from elsewhere", self.id),
-                        forbidden_time: None,
-                    }),
-                },
-            );
-        }
-
-        let user = info.user_id.clone();
-        if self.hooks && !self.live {
-            self.live = true;
-            self.hook(Hook::RoomCreate);
-        }
-        self.hook(Hook::UserJoin {
-            user: user.clone(),
-            visible,
-        });
-        self.sessions.insert(session, user.clone());
-        self.users.insert(
-            user.clone(),
-            Participant {
-                session,
-                info: info.clone(),
-                visible,
-                main: Published::default(),
-                screen: Published::default(),
-                grant,
-                warned: false,
-                publish_warned: 0,
-                publish_enforced: 0,
-                dropped_at: None,
-                missed: Default::default(),
-                reception: Reception::new(auto_audio, auto_video),
-            },
-        );
-        self.reply_joined(session, id, &user, false);
-        self.send_snapshot(session, &user);
-        self.auto_subscribe_joiner(now, &user);
-        if visible {
-            self.broadcast(
-                &user,
-                Event::UserJoined(UserJoinedEvent { user_info: info }),
-            );
-        }
-    }
-
-    /// A session leaves.
-    pub(crate) fn leave(&mut self, session: SessionId, id: u64) {
-        if let Some(user) = self.sessions.get(&session).cloned() {
-            self.reply(session, id, Ok(Reply::Done));
-            self.remove(
-                &user,
-                Removal {
-                    offline: UserOfflineReason::Quit,
-                    stream: StreamRemoveReason::Unpublish,
-                    notify: None,
-                },
-            );
-        } else {
-            // Already gone (kicked, say): leaving is still a success.
-            self.reply(session, id, Ok(Reply::Done));
-            self.out.push_back(Output::Detach { session });
-        }
-    }
-
-    /// A session's connection is gone; its user stays for the grace period.
-    pub(crate) fn dropped(&mut self, now: Millis, session: SessionId) {
-        self.next_timeout = None;
-        if let Some(user) = self.sessions.remove(&session)
-            && let Some(p) = self.users.get_mut(&user)
-        {
-            p.dropped_at = Some(now);
-            p.missed = Default::default();
-        }
-        self.media_changed();
-    }
-
-    /// A session replaces its token.
-    pub(crate) fn update_token(&mut self, session: SessionId, id: u64, grant: Grant) {
-        self.next_timeout = None;
-        let Some(p) = self.participant_mut(session, id) else {
-            return;
-        };
-        p.set_grant(grant);
-        self.reply(session, id, Ok(Reply::Done));
-    }
-
-    /// A session becomes visible or invisible.
-    pub(crate) fn set_visible(&mut self, session: SessionId, id: u64, visible: bool) {
-        let Some(p) = self.participant_mut(session, id) else {
-            return;
-        };
-        if p.visible == visible {
-            return self.reply(session, id, Ok(Reply::Done));
-        }
-        p.visible = visible;
-        let user = p.info.user_id.clone();
-        let info = p.info.clone();
-        let hook = Hook::Visibility {
-            user: user.clone(),
-            visible,
-        };
-        if visible {
-            self.hook(hook);
-            self.broadcast(
-                &user,
-                Event::UserJoined(UserJoinedEvent { user_info: info }),
-            );
-        } else {
-            // Invisible users cannot publish: their streams end first, then they leave.
-            self.unpublish_all(&user, StreamRemoveReason::Other);
-            self.hook(hook);
-            self.broadcast(
-                &user,
-                Event::UserLeave(UserLeaveEvent {
-                    user_info: info,
-                    reason: UserOfflineReason::SwitchToInvisible,
-                }),
-            );
-        }
-        self.reply(session, id, Ok(Reply::Done));
-    }
-
     /// The participant behind `session`, or a NOT_CONNECTED_YET answer.
     pub(super) fn participant_mut(
         &mut self,
@@ -508,58 +309,6 @@ impl Room {
                 self.reply(session, id, Err(e));
                 None
             }
-        }
-    }
-
-    pub(super) fn remove(&mut self, user: &str, removal: Removal) {
-        self.next_timeout = None;
-        self.media_changed();
-        if self.users.get(user).is_some_and(|p| p.visible) {
-            self.unpublish_all(user, removal.stream);
-        }
-        let Some(p) = self.users.remove(user) else {
-            return;
-        };
-        self.hook(Hook::UserLeave {
-            user: user.to_owned(),
-            visible: p.visible,
-            reason: removal.offline,
-        });
-        if p.visible {
-            let event = UserLeaveEvent {
-                user_info: p.info.clone(),
-                reason: removal.offline,
-            };
-            self.broadcast(user, Event::UserLeave(event));
-        }
-        if p.connected() {
-            self.sessions.remove(&p.session);
-            if let Some(error) = removal.notify {
-                self.event(vec![p.session], Event::Error(error));
-            }
-            self.out.push_back(Output::Detach { session: p.session });
-        }
-    }
-
-    /// Tells a joiner who is already here and what they publish.
-    fn send_snapshot(&mut self, session: SessionId, joiner: &str) {
-        let mut events = Vec::new();
-        for p in self
-            .users
-            .values()
-            .filter(|p| p.visible && p.info.user_id != joiner)
-        {
-            events.push(Event::UserJoined(UserJoinedEvent {
-                user_info: p.info.clone(),
-            }));
-            for index in [StreamIndex::Main, StreamIndex::Screen] {
-                if let Some(media) = p.published(index).media() {
-                    events.push(published_event(index, &p.info.user_id, media));
-                }
-            }
-        }
-        for event in events {
-            self.event(vec![session], event);
         }
     }
 
@@ -591,19 +340,5 @@ impl Room {
 
     pub(super) fn reply(&mut self, to: SessionId, id: u64, result: Result<Reply, RtcError>) {
         self.out.push_back(Output::Reply { to, id, result });
-    }
-
-    fn reply_joined(&mut self, session: SessionId, id: u64, user: &str, resumed: bool) {
-        let joined = JoinRoomResult {
-            room_id: self.id.clone(),
-            user_id: user.to_owned(),
-            resumed,
-        };
-        self.reply(session, id, Ok(Reply::Joined(joined)));
-    }
-
-    fn refuse(&mut self, session: SessionId, id: u64, error: RtcError) {
-        self.reply(session, id, Err(error));
-        self.out.push_back(Output::Detach { session });
     }
 }

@@ -8,8 +8,9 @@ use chorus_proto::{
 use chorus_token::Privilege;
 
 use super::ban::{BanScope, Bans};
-use super::core::{JoinArgs, Output, Reply, Room, RoomSettings};
+use super::core::{Output, Reply, Room, RoomSettings};
 use super::grant::Grant;
+use super::membership::JoinArgs;
 
 const T0: u64 = 1_700_000_000_000;
 

@@ -14,8 +14,9 @@ mod ban;
 mod core;
 mod directory;
 mod grant;
-mod link;
+mod membership;
 mod messages;
+mod outbox;
 mod participant;
 mod streams;
 mod subscriptions;
@@ -33,13 +34,14 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use ban::BanScope;
-pub(crate) use core::{JoinArgs, RoomSettings};
+pub(crate) use core::RoomSettings;
 pub(crate) use directory::Directory;
 pub(crate) use grant::{Grant, Millis};
-pub(crate) use link::{Outbound, Outbox, SessionLink, link};
+pub(crate) use membership::JoinArgs;
 pub(crate) use messages::Payload;
+pub(crate) use outbox::{Outbound, Outbox, SessionLink, open_outbox};
 pub(crate) use participant::SessionId;
-pub(crate) use subscriptions::SubscribeOp;
+pub(crate) use subscriptions::{SubscribeArgs, SubscribeOp};
 
 /// Names one room: rooms of different apps never meet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -119,10 +121,7 @@ pub(crate) enum SessionRequest {
     },
     Subscribe {
         id: u64,
-        op: SubscribeOp,
-        user_id: String,
-        index: StreamIndex,
-        media: MediaType,
+        args: SubscribeArgs,
     },
     PauseAll {
         id: u64,

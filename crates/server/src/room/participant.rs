@@ -1,9 +1,11 @@
-//! One user in one room: identity, visibility, what they publish, and their token's grant.
+//! One user in one room: identity, visibility, what they publish, what they receive, and
+//! their token's grant.
 
-use chorus_proto::{Event, MediaType, StreamIndex, UserInfo};
+use std::collections::{BTreeMap, HashSet};
+
+use chorus_proto::{Event, MediaType, SimulcastStreamType, StreamIndex, TrackKind, UserInfo};
 
 use super::grant::{Grant, Millis};
-use super::subscriptions::Reception;
 
 /// Identifies one signalling connection across the server.
 pub(crate) type SessionId = u64;
@@ -120,5 +122,44 @@ impl Participant {
 
     pub(crate) fn connected(&self) -> bool {
         self.dropped_at.is_none()
+    }
+}
+
+/// One participant's side of receiving.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reception {
+    /// Subscribe to others' audio as they publish it.
+    pub(crate) auto_audio: bool,
+    /// Subscribe to others' video as they publish it.
+    pub(crate) auto_video: bool,
+    /// (publisher, stream, kind) subscribed to.
+    pub(super) subscribed: HashSet<(String, StreamIndex, TrackKind)>,
+    pub(super) paused_audio: bool,
+    pub(super) paused_video: bool,
+    /// Publisher -> the layer chosen with setRemoteSimulcastStreamType.
+    pub(super) layers: BTreeMap<String, SimulcastStreamType>,
+}
+
+impl Reception {
+    pub(crate) fn new(auto_audio: bool, auto_video: bool) -> Self {
+        Reception {
+            auto_audio,
+            auto_video,
+            ..Default::default()
+        }
+    }
+
+    pub(super) fn auto(&self, kind: TrackKind) -> bool {
+        match kind {
+            TrackKind::Audio => self.auto_audio,
+            TrackKind::Video => self.auto_video,
+        }
+    }
+
+    pub(super) fn paused(&self, kind: TrackKind) -> bool {
+        match kind {
+            TrackKind::Audio => self.paused_audio,
+            TrackKind::Video => self.paused_video,
+        }
     }
 }

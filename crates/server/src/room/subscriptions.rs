@@ -7,7 +7,7 @@
 //! ([`Room::poll_output`] does this when something marked it dirty). Joins, leaves, drops,
 //! resumes, publishes and subscriptions then all share one path that cannot forget a case.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
@@ -16,52 +16,10 @@ use chorus_proto::{
 };
 use chorus_token::Privilege;
 
-use super::core::{Output, Reply, Room};
+use super::core::{ForwardKey, Output, Reply, Room};
 use super::grant::Millis;
 use super::participant::SessionId;
 use crate::sfu::{ForwardMode, PeerId, Source};
-
-/// One participant's side of receiving.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Reception {
-    /// Subscribe to others' audio as they publish it.
-    pub(crate) auto_audio: bool,
-    /// Subscribe to others' video as they publish it.
-    pub(crate) auto_video: bool,
-    /// (publisher, stream, kind) subscribed to.
-    subscribed: HashSet<(String, StreamIndex, TrackKind)>,
-    paused_audio: bool,
-    paused_video: bool,
-    /// Publisher -> the layer chosen with setRemoteSimulcastStreamType.
-    layers: BTreeMap<String, SimulcastStreamType>,
-}
-
-impl Reception {
-    pub(crate) fn new(auto_audio: bool, auto_video: bool) -> Self {
-        Reception {
-            auto_audio,
-            auto_video,
-            ..Default::default()
-        }
-    }
-
-    fn auto(&self, kind: TrackKind) -> bool {
-        match kind {
-            TrackKind::Audio => self.auto_audio,
-            TrackKind::Video => self.auto_video,
-        }
-    }
-
-    fn paused(&self, kind: TrackKind) -> bool {
-        match kind {
-            TrackKind::Audio => self.paused_audio,
-            TrackKind::Video => self.paused_video,
-        }
-    }
-}
-
-/// A forwarding the room has asked the SFU for: (subscriber, publisher, stream, kind).
-pub(super) type ForwardKey = (SessionId, SessionId, StreamIndex, TrackKind);
 
 /// The subscribe, unsubscribe, pause and resume requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,19 +28,32 @@ pub(crate) enum SubscribeOp {
     Unsubscribe,
 }
 
+/// One subscribe or unsubscribe request: what to do to which of a publisher's streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SubscribeArgs {
+    pub(crate) op: SubscribeOp,
+    /// The publisher's user id.
+    pub(crate) publisher: String,
+    pub(crate) index: StreamIndex,
+    pub(crate) media: MediaType,
+}
+
 impl Room {
     /// `subscribeStream` / `unsubscribeStream` / `subscribeScreen` / `unsubscribeScreen`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn subscribe(
         &mut self,
         now: Millis,
         session: SessionId,
         id: u64,
-        op: SubscribeOp,
-        publisher: &str,
-        index: StreamIndex,
-        media: MediaType,
+        args: SubscribeArgs,
     ) {
+        let SubscribeArgs {
+            op,
+            publisher,
+            index,
+            media,
+        } = args;
+        let publisher = publisher.as_str();
         let Some(me) = self.participant_mut(session, id) else {
             return;
         };

@@ -6,11 +6,15 @@ use std::collections::BTreeMap;
 use chorus_proto::{ErrorCode, MediaType, StreamIndex, TrackKind, UserInfo};
 use chorus_token::Privilege;
 
-use super::SubscribeOp;
 use super::ban::Bans;
-use super::core::{JoinArgs, Output, Reply, Room, RoomSettings};
+use super::core::{Output, Reply, Room, RoomSettings};
 use super::grant::Grant;
+use super::membership::JoinArgs;
+use super::{SubscribeArgs, SubscribeOp};
 use crate::sfu::{ForwardMode, PeerId};
+
+use MediaType::{Audio, Video};
+use StreamIndex::{Main, Screen};
 
 const T0: u64 = 1_700_000_000_000;
 
@@ -51,6 +55,16 @@ fn join(room: &mut Room, session: u64, user: &str, privileges: &[Privilege], aut
             auto_video: auto,
         },
     );
+}
+
+/// A subscribe request for `room.subscribe`, short enough to read in a line.
+fn args(op: SubscribeOp, publisher: &str, index: StreamIndex, media: MediaType) -> SubscribeArgs {
+    SubscribeArgs {
+        op,
+        publisher: publisher.to_owned(),
+        index,
+        media,
+    }
 }
 
 fn drain(room: &mut Room) -> Vec<Output> {
@@ -126,26 +140,26 @@ fn manual_subscribers_choose_and_unpublished_streams_do_not_exist() {
     assert!(forwards(&drain(&mut room)).is_empty());
 
     let op = SubscribeOp::Subscribe;
-    room.subscribe(T0, 2, 3, op, "alice", StreamIndex::Main, MediaType::Video);
+    room.subscribe(T0, 2, 3, args(op, "alice", Main, Video));
     assert_eq!(
         reply(&drain(&mut room), 2, 3),
         Err(ErrorCode::StreamNotExist)
     );
-    room.subscribe(T0, 2, 4, op, "nobody", StreamIndex::Main, MediaType::Audio);
+    room.subscribe(T0, 2, 4, args(op, "nobody", Main, Audio));
     assert_eq!(
         reply(&drain(&mut room), 2, 4),
         Err(ErrorCode::StreamNotExist)
     );
-    room.subscribe(T0, 2, 5, op, "alice", StreamIndex::Main, MediaType::Audio);
+    room.subscribe(T0, 2, 5, args(op, "alice", Main, Audio));
     let out = drain(&mut room);
     assert_eq!(reply(&out, 2, 5), Ok(Reply::Done));
     assert_eq!(forwards(&out), [(2, 1, TrackKind::Audio, ForwardMode::On)]);
 
     let op = SubscribeOp::Unsubscribe;
-    room.subscribe(T0, 2, 6, op, "alice", StreamIndex::Main, MediaType::Audio);
+    room.subscribe(T0, 2, 6, args(op, "alice", Main, Audio));
     let out = drain(&mut room);
     assert_eq!(forwards(&out), [(2, 1, TrackKind::Audio, ForwardMode::Off)]);
-    room.subscribe(T0, 2, 7, op, "alice", StreamIndex::Screen, MediaType::Audio);
+    room.subscribe(T0, 2, 7, args(op, "alice", Screen, Audio));
     assert_eq!(
         reply(&drain(&mut room), 2, 7),
         Err(ErrorCode::StreamNotExist)
@@ -161,7 +175,7 @@ fn subscribing_needs_the_subscribe_privilege() {
     // No auto-subscription without the privilege either.
     assert!(forwards(&drain(&mut room)).is_empty());
     let op = SubscribeOp::Subscribe;
-    room.subscribe(T0, 2, 3, op, "alice", StreamIndex::Main, MediaType::Audio);
+    room.subscribe(T0, 2, 3, args(op, "alice", Main, Audio));
     let out = drain(&mut room);
     let Some(Output::Reply { result: Err(e), .. }) = out.first() else {
         panic!("a refusal, got {out:?}");

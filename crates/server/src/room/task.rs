@@ -3,20 +3,19 @@
 //! a session. Hooks go to the webhook queue the same way: never waited on.
 
 use std::collections::HashMap;
-use std::time::Duration;
-
-use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chorus_proto::{ErrorCode, RtcError, ServerFrame, SimulcastStreamType};
 use tokio::sync::mpsc;
 
 use super::core::{Output, Reply, Room};
-use super::link::PushError;
+use super::outbox::PushError;
 use super::{
     Command, Directory, HookEvent, Outbound, RoomKey, SessionId, SessionLink, SessionRequest,
 };
 use crate::clock::now_ms;
+use crate::frame::Frame;
 use crate::sfu::{ForwardMode, PeerId, Sfu, Source};
 
 pub(super) async fn run(
@@ -131,13 +130,9 @@ impl Shell {
                     SessionRequest::RoomMessage { id, payload } => {
                         room.room_message(session, id, &payload)
                     }
-                    SessionRequest::Subscribe {
-                        id,
-                        op,
-                        user_id,
-                        index,
-                        media,
-                    } => room.subscribe(now, session, id, op, &user_id, index, media),
+                    SessionRequest::Subscribe { id, args } => {
+                        room.subscribe(now, session, id, args)
+                    }
                     SessionRequest::PauseAll { id, media, paused } => {
                         room.pause_all(session, id, media, paused)
                     }
@@ -197,17 +192,17 @@ impl Shell {
                         Ok(Reply::Done) => ServerFrame::ok_json(id, &serde_json::json!({})),
                         Err(error) => ServerFrame::error_json(Some(id), &error),
                     };
-                    let _ = self.deliver(room, to, Utf8Bytes::from(text));
+                    let _ = self.deliver(room, to, Frame::from(text));
                 }
                 Output::Event { to, event } => {
                     // Serialised once, shared by every recipient.
-                    let frame = Utf8Bytes::from(ServerFrame::event_json(&event));
+                    let frame = Frame::from(ServerFrame::event_json(&event));
                     for session in to {
                         let _ = self.deliver(room, session, frame.clone());
                     }
                 }
                 Output::Deliver { to, event, reply } => {
-                    let frame = Utf8Bytes::from(ServerFrame::event_json(&event));
+                    let frame = Frame::from(ServerFrame::event_json(&event));
                     let delivered = self.deliver(room, to, frame);
                     if let Some((sender, id)) = reply {
                         let text = if delivered {
@@ -219,7 +214,7 @@ impl Shell {
                             );
                             ServerFrame::error_json(Some(id), &e)
                         };
-                        let _ = self.deliver(room, sender, Utf8Bytes::from(text));
+                        let _ = self.deliver(room, sender, Frame::from(text));
                     }
                 }
                 Output::Hook(hook) => {
@@ -262,7 +257,7 @@ impl Shell {
     }
 
     /// Queues `frame` for session `to`; false if it could not be.
-    fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Utf8Bytes) -> bool {
+    fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Frame) -> bool {
         let Some(link) = self.links.get(&to) else {
             return false;
         };

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 
 use str0m::net::Protocol;
 
-use super::transport::TransportId;
+use super::ids::TransportId;
 
 /// Most remote addresses remembered per transport: enough for a path change or two.
 const ADDRS_PER_TRANSPORT: usize = 4;

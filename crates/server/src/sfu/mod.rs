@@ -9,12 +9,14 @@
 //! Must not depend on `room`, `signal` or `api`: it knows peers and tracks, not users, rooms
 //! or permissions. The room decides *what* is forwarded; this module does the forwarding.
 //!
-//! Inside: `task` (the async shell: socket, channels, timers) drives `engine` (every
-//! transport and source, sans-IO) whose parts are the packet path (`engine.rs`),
-//! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists) and peers
-//! (`peers.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published track's
-//! lanes; `forward` decides per packet and subscriber (the hot path, pure); `keyframe` reads
-//! codec payloads; `demux` routes datagrams; `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! Inside: `task` (the async shell: socket, channels, timers) drives `router` (every
+//! transport and source, sans-IO) whose parts are the packet path (`router.rs`),
+//! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists), peers
+//! (`peers.rs`, acting on each `peer`'s record) and keyframe requests
+//! (`keyframe_requests.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published
+//! track's lanes; `ids` names transports and sources; `forward` decides per packet and
+//! subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes datagrams;
+//! `tcp` is ICE-TCP; `metrics` the Prometheus side.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
@@ -22,12 +24,15 @@
 //! layer; when the chosen layer stops arriving it gets the nearest one that flows.
 
 mod demux;
-mod engine;
 mod forward;
+mod ids;
 mod keyframe;
+mod keyframe_requests;
 mod metrics;
 mod negotiate;
+mod peer;
 mod peers;
+mod router;
 mod source;
 mod task;
 mod tcp;
@@ -180,22 +185,9 @@ const COMMAND_QUEUE: usize = 1024;
 const BIND_ATTEMPTS: usize = 16;
 
 impl Sfu {
-    /// Binds the sockets and spawns the SFU task on the current runtime, with metrics that
-    /// are not registered anywhere.
-    #[allow(
-        dead_code,
-        reason = "the plain constructor; the server passes its metrics"
-    )]
-    pub(crate) async fn start(config: SfuConfig) -> io::Result<Sfu> {
-        Self::start_with_metrics(config, SfuMetrics::default()).await
-    }
-
     /// Binds the sockets and spawns the SFU task on the current runtime, counting into
     /// `metrics` (registered by the caller, see `Metrics::sfu`).
-    pub(crate) async fn start_with_metrics(
-        config: SfuConfig,
-        metrics: SfuMetrics,
-    ) -> io::Result<Sfu> {
+    pub(crate) async fn start(config: SfuConfig, metrics: SfuMetrics) -> io::Result<Sfu> {
         let (udp, tcp) = bind(config.bind).await?;
         let local_addr = udp.local_addr()?;
         let local_tcp_addr = tcp.local_addr()?;
@@ -211,7 +203,7 @@ impl Sfu {
         let advertised_tcp = SocketAddr::new(ip, local_tcp_addr.port());
         let factory = transport::RtcFactory::new(advertised_udp, Some(advertised_tcp))
             .map_err(io::Error::other)?;
-        let engine = engine::Engine::new(
+        let router = router::Router::new(
             factory,
             advertised_udp,
             Some(advertised_tcp),
@@ -222,7 +214,7 @@ impl Sfu {
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (tcp_events, tcp_rx) = mpsc::channel(COMMAND_QUEUE);
         tokio::spawn(tcp::accept(tcp, tcp_events));
-        tokio::spawn(task::run(engine, udp, command_rx, tcp_rx));
+        tokio::spawn(task::run(router, udp, command_rx, tcp_rx));
         tracing::info!(udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, "SFU listening");
         Ok(Sfu {
             commands,

@@ -1,6 +1,6 @@
 //! Negotiation: the publisher's offers, the subscriber's m-lines and the offers the server
 //! makes for them, and the commands that change what is forwarded. The other half of
-//! [`Engine`] (the packet path is in `engine.rs`).
+//! [`Router`] (the packet path is in `router.rs`).
 //!
 //! Subscriber m-lines are slots. A forward turned on takes a slot: one already agreed for the
 //! same source, else a free one of the same kind (an inactive m-line, made `sendonly` again),
@@ -20,16 +20,15 @@ use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::media::{Direction, MediaKind, Mid, Rid, Rids};
 use tracing::debug;
 
-use super::engine::Engine;
 use super::forward::{Flow, Lane, Layer, layer_order};
+use super::ids::TransportId;
+use super::router::Router;
 use super::source::{Feed, LaneEntry, Upstream};
 use super::tracklist::check_tracks;
-use super::transport::{
-    self, PendingOffer, Publishing, Side, Slot, Subscribing, TransportId, codec_table,
-};
+use super::transport::{self, PendingOffer, Publishing, Side, Slot, Subscribing, codec_table};
 use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
 
-impl Engine {
+impl Router {
     // ----- publisher -----
 
     /// Accepts a publisher offer whose m-lines `tracks` describes; answers the SDP answer.

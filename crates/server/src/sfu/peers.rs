@@ -1,35 +1,20 @@
 //! Peers: registering them, the events the SFU sends their sessions, and what happens when a
-//! transport fails or a peer closes. Part of [`Engine`].
+//! transport fails or a peer closes. Part of [`Router`].
 //!
 //! Events never wait: a full channel keeps them in order in the peer's outbox, retried each
 //! tick, so a session that reads slowly cannot stall the forwarding task.
 
-use std::collections::{HashMap, VecDeque};
-
-use chorus_proto::SimulcastStreamType;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::info;
 
-use super::engine::Engine;
 use super::forward::{Continuation, Flow};
-use super::source::{Feed, SourceId};
-use super::transport::{Side, TransportId};
+use super::ids::{SourceId, TransportId};
+use super::peer::Peer;
+use super::router::Router;
+use super::transport::Side;
 use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
 
-/// One client as the SFU knows it.
-pub(super) struct Peer {
-    pub(super) events: mpsc::Sender<PeerEvent>,
-    /// Events the channel had no room for, in order.
-    pub(super) outbox: VecDeque<PeerEvent>,
-    pub(super) publisher: Option<TransportId>,
-    pub(super) subscriber: Option<TransportId>,
-    /// The simulcast layer chosen per publisher (High when not chosen).
-    pub(super) layers: HashMap<PeerId, SimulcastStreamType>,
-    /// Forwards to restore on a new subscriber transport after the last one failed.
-    pub(super) restore: Vec<(Feed, ForwardMode)>,
-}
-
-impl Engine {
+impl Router {
     /// Registers a peer (again: a re-open keeps its transports, with new events). A new peer
     /// beyond `max_peers` is refused.
     pub(super) fn open(
@@ -45,15 +30,7 @@ impl Engine {
             }
             None if full => return Err(SfuError::Full(self.max_peers)),
             None => {
-                let state = Peer {
-                    events,
-                    outbox: VecDeque::new(),
-                    publisher: None,
-                    subscriber: None,
-                    layers: HashMap::new(),
-                    restore: Vec::new(),
-                };
-                self.peers.insert(peer, state);
+                self.peers.insert(peer, Peer::new(events));
             }
         }
         Ok(())

@@ -15,14 +15,10 @@ use str0m::rtp::Ssrc;
 
 use super::Source;
 use super::forward::{KeyframeThrottle, Lane, Layer, MAX_LAYERS, PtMap, choose_layer};
-use super::transport::TransportId;
+use super::ids::{SourceId, TransportId};
 
 /// A layer not seen for this long is taken as stopped (the publisher dropped it).
 const LAYER_ACTIVE_WINDOW: Duration = Duration::from_millis(1500);
-
-/// Index of a source in [`Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) struct SourceId(pub(super) u32);
 
 /// What a subscriber m-line carries: a source, and whose it is for the client's track list.
 #[derive(Debug, Clone)]

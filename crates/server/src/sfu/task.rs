@@ -1,11 +1,11 @@
-//! The SFU task: the async shell around the [`Engine`]. It owns the UDP socket, the ICE-TCP
+//! The SFU task: the async shell around the [`Router`]. It owns the UDP socket, the ICE-TCP
 //! connections' writers and the command channel, and is the only place that awaits.
 //!
 //! Each turn of the loop waits for one of: the socket readable, a command, a TCP frame, or
-//! the engine's next timeout. A readable socket is drained with `try_recv_from` (at most
+//! the router's next timeout. A readable socket is drained with `try_recv_from` (at most
 //! [`BATCH`] datagrams or [`COPIES_PER_TURN`] forwarded copies, so commands, timers and the
-//! first packet's copies never wait long), each datagram going straight into the engine;
-//! then the engine runs what is due, and each subscriber touched by the turn packetizes its
+//! first packet's copies never wait long), each datagram going straight into the router;
+//! then the router runs what is due, and each subscriber touched by the turn packetizes its
 //! copies once and they are written out at once, before the next subscriber's. Each forwarded
 //! packet's latency (read to socket) is tallied locally and published once per turn.
 //!
@@ -24,10 +24,10 @@ use tokio::sync::mpsc;
 use tracing::{debug, trace};
 
 use super::Command;
-use super::engine::Engine;
+use super::router::Router;
 use super::tcp::TcpEvent;
 
-/// Most datagrams read in one turn before the engine flushes and the loop looks at commands
+/// Most datagrams read in one turn before the router flushes and the loop looks at commands
 /// and timers again.
 const BATCH: usize = 64;
 
@@ -45,7 +45,7 @@ const MAX_DATAGRAM: usize = 2048;
 
 /// Runs the SFU until every [`super::Sfu`] handle is gone.
 pub(super) async fn run(
-    mut engine: Engine,
+    mut router: Router,
     udp: UdpSocket,
     mut commands: mpsc::Receiver<Command>,
     mut tcp: mpsc::Receiver<TcpEvent>,
@@ -53,63 +53,63 @@ pub(super) async fn run(
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut tcp_writers: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
     let mut tcp_open = true;
-    let sleep = tokio::time::sleep_until(engine.poll_timeout().into());
+    let sleep = tokio::time::sleep_until(router.poll_timeout().into());
     tokio::pin!(sleep);
     loop {
-        let deadline = engine.poll_timeout();
+        let deadline = router.poll_timeout();
         if deadline > Instant::now() {
             sleep.as_mut().reset(deadline.into());
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
                     Some(command) => {
-                        engine.handle_command(Instant::now(), command);
+                        router.handle_command(Instant::now(), command);
                         // Take the commands queued behind it too: their changes then go
                         // out in one offer.
                         for _ in 0..BATCH {
                             let Ok(command) = commands.try_recv() else { break };
-                            engine.handle_command(Instant::now(), command);
+                            router.handle_command(Instant::now(), command);
                         }
                     }
                     None => break,
                 },
                 ready = udp.readable() => {
                     if ready.is_ok() {
-                        read_batch(&mut engine, &udp, &mut buf);
+                        read_batch(&mut router, &udp, &mut buf);
                     }
                 }
                 event = tcp.recv(), if tcp_open => match event {
-                    Some(event) => on_tcp(&mut engine, &mut tcp_writers, event),
+                    Some(event) => on_tcp(&mut router, &mut tcp_writers, event),
                     None => tcp_open = false,
                 },
                 () = &mut sleep => {}
             }
         } else {
             // Something is due already; still take what the socket has.
-            read_batch(&mut engine, &udp, &mut buf);
+            read_batch(&mut router, &udp, &mut buf);
         }
-        engine.handle_timeout(Instant::now());
-        send(&mut engine, &udp, &tcp_writers);
+        router.handle_timeout(Instant::now());
+        send(&mut router, &udp, &tcp_writers);
         let now = Instant::now();
-        while let Some(id) = engine.flush_one(now) {
-            send(&mut engine, &udp, &tcp_writers);
-            engine.sent(id, Instant::now());
+        while let Some(id) = router.flush_one(now) {
+            send(&mut router, &udp, &tcp_writers);
+            router.sent(id, Instant::now());
         }
-        engine.end_turn();
+        router.end_turn();
     }
     debug!("SFU task ends");
 }
 
-/// Reads up to [`BATCH`] datagrams into the engine.
-fn read_batch(engine: &mut Engine, udp: &UdpSocket, buf: &mut [u8]) {
+/// Reads up to [`BATCH`] datagrams into the router.
+fn read_batch(router: &mut Router, udp: &UdpSocket, buf: &mut [u8]) {
     for _ in 0..BATCH {
-        if engine.forwarded_this_turn() >= COPIES_PER_TURN {
+        if router.forwarded_this_turn() >= COPIES_PER_TURN {
             return;
         }
         match udp.try_recv_from(buf) {
             Ok((len, source)) => {
                 let now = Instant::now();
-                engine.handle_datagram(now, Protocol::Udp, source, &buf[..len]);
+                router.handle_datagram(now, Protocol::Udp, source, &buf[..len]);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e) => {
@@ -122,7 +122,7 @@ fn read_batch(engine: &mut Engine, udp: &UdpSocket, buf: &mut [u8]) {
 }
 
 fn on_tcp(
-    engine: &mut Engine,
+    router: &mut Router,
     writers: &mut HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     event: TcpEvent,
 ) {
@@ -131,7 +131,7 @@ fn on_tcp(
             writers.insert(remote, writer);
         }
         TcpEvent::Frame { remote, data } => {
-            engine.handle_datagram(Instant::now(), Protocol::Tcp, remote, &data);
+            router.handle_datagram(Instant::now(), Protocol::Tcp, remote, &data);
         }
         TcpEvent::Closed { remote } => {
             writers.remove(&remote);
@@ -139,10 +139,10 @@ fn on_tcp(
     }
 }
 
-/// Writes out what the engine produced. A full socket buffer drops the datagram, as the
+/// Writes out what the router produced. A full socket buffer drops the datagram, as the
 /// network would; RTP copes (NACK, keyframes).
-fn send(engine: &mut Engine, udp: &UdpSocket, tcp: &HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>) {
-    for transmit in engine.transmits.drain(..) {
+fn send(router: &mut Router, udp: &UdpSocket, tcp: &HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>) {
+    for transmit in router.transmits.drain(..) {
         match transmit.proto {
             Protocol::Udp => {
                 if let Err(e) = udp.try_send_to(&transmit.contents, transmit.destination) {

@@ -6,7 +6,7 @@
 //! a writer task per connection sends what the SFU queues for it. TCP is the slow path
 //! (a copy and an allocation per packet are fine here); UDP never goes through this module.
 //!
-//! Must not depend on the engine: it only moves framed bytes.
+//! Must not depend on the router: it only moves framed bytes.
 
 use std::io;
 use std::net::SocketAddr;

@@ -8,7 +8,7 @@
 //! is made at start and shared by every transport: generating one per client would cost a
 //! key generation per join for nothing.
 //!
-//! Must not depend on the socket loop; the engine drives these.
+//! Must not depend on the socket loop; the router drives these.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,12 +26,9 @@ use str0m::{Candidate, Rtc, RtcConfig};
 
 use super::PeerId;
 use super::forward::{Continuation, Layer, PtMap};
+use super::ids::SourceId;
 use super::keyframe::Codec;
-use super::source::{Feed, SourceId};
-
-/// Index of a transport in the engine's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct TransportId(pub(super) u32);
+use super::source::Feed;
 
 /// Builds the server's `Rtc`s.
 pub(super) struct RtcFactory {

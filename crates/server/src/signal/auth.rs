@@ -7,18 +7,32 @@ use chorus_token::{Claims, Expected};
 use crate::config::Apps;
 use crate::room::Grant;
 
-/// Checks `token` for joining `room_id` as `user_id` at `now` (unix seconds); `code` is the
-/// error to answer with (INVALID_TOKEN for joins, UPDATE_TOKEN_WITH_INVALID_TOKEN for
-/// updates). Returns the app id and what the token grants.
+/// What a token must be good for, and the error that says it is not.
+pub(crate) struct TokenFor<'a> {
+    /// The app the client's engine was created for (or the session's own), when known.
+    pub(crate) engine_app: Option<&'a str>,
+    /// The room; empty for logins outside rooms.
+    pub(crate) room_id: &'a str,
+    pub(crate) user_id: &'a str,
+    /// The error to answer with (INVALID_TOKEN for joins, UPDATE_TOKEN_WITH_INVALID_TOKEN for
+    /// updates, LOGIN_FAILED for logins...).
+    pub(crate) code: ErrorCode,
+}
+
+/// Checks `token` for what `wanted` names at `now` (unix seconds). Returns the app id and
+/// what the token grants.
 pub(crate) fn check_room_token(
     apps: &Apps,
-    engine_app: Option<&str>,
     token: Option<&str>,
-    room_id: &str,
-    user_id: &str,
+    wanted: &TokenFor<'_>,
     now: u64,
-    code: ErrorCode,
 ) -> Result<(String, Grant), RtcError> {
+    let TokenFor {
+        engine_app,
+        room_id,
+        user_id,
+        code,
+    } = *wanted;
     let fail = |why: String| RtcError::new(code, why);
     let token = token
         .filter(|t| !t.is_empty())

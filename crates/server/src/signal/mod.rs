@@ -12,7 +12,7 @@ use axum::response::Response;
 use chorus_proto::MAX_FRAME_BYTES;
 use serde::Deserialize;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 
 #[derive(Deserialize)]
 pub(crate) struct ConnectQuery {

@@ -29,7 +29,7 @@ pub(super) async fn start(public_ip: Option<std::net::IpAddr>) -> (Sfu, SfuMetri
         public_ip,
         max_peers: 1000,
     };
-    let sfu = Sfu::start_with_metrics(config, metrics.clone())
+    let sfu = Sfu::start(config, metrics.clone())
         .await
         .expect("the SFU starts");
     (sfu, metrics)

@@ -1,4 +1,5 @@
-//! The way from rooms (and the login hub) to one session: a FIFO of frames bounded by bytes.
+//! A session's outbox: the way from rooms (and the login registry) to one session, a FIFO of
+//! frames bounded by bytes.
 //!
 //! A bound counted in frames either cuts off healthy receivers of many small messages or lets
 //! a stalled one hold a lot of memory; counting bytes keeps both in check. Senders never wait:
@@ -8,20 +9,20 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc};
 
 use super::RoomKey;
 use super::participant::SessionId;
+use crate::frame::Frame;
 
 /// Most bytes of frames waiting for one session's socket.
 pub(crate) const OUTBOX_BYTES: usize = 4 * 1024 * 1024;
 
-/// What a room or the hub sends a session.
+/// What a room or the login registry sends a session.
 #[derive(Debug)]
 pub(crate) enum Outbound {
     /// A text frame for the socket, already serialised.
-    Frame(Utf8Bytes),
+    Frame(Frame),
     /// The session is no longer in this room.
     Detached(RoomKey),
     /// The session's login with this generation was ended elsewhere.
@@ -55,7 +56,7 @@ pub(crate) struct Outbox {
 }
 
 /// A new link for `session`, and the outbox it fills.
-pub(crate) fn link(session: SessionId) -> (SessionLink, Outbox) {
+pub(crate) fn open_outbox(session: SessionId) -> (SessionLink, Outbox) {
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     let kill = Arc::new(Notify::new());
@@ -70,7 +71,7 @@ pub(crate) fn link(session: SessionId) -> (SessionLink, Outbox) {
 
 fn size(out: &Outbound) -> usize {
     match out {
-        Outbound::Frame(frame) => frame.len(),
+        Outbound::Frame(frame) => frame.byte_len(),
         Outbound::Detached(_) | Outbound::LoggedOut(_) => 0,
     }
 }

@@ -1,36 +1,39 @@
-//! The SFU's core, without I/O: every transport, every source, the demux. Datagrams,
-//! commands and time go in; datagrams to send (`transmits`) and peer events come out. The
-//! task in `task.rs` is its thin async shell (sockets, channels, timers).
+//! The router: the SFU's core, without I/O. It holds every transport, every source and the
+//! demux, and routes media between them. Datagrams, commands and time go in; datagrams to
+//! send (`transmits`) and peer events come out. The task in `task.rs` is its thin async shell
+//! (sockets, channels, timers).
 //!
-//! The packet path is [`Engine::handle_datagram`] -> the publisher's `Rtc` ->
+//! The packet path is [`Router::handle_datagram`] -> the publisher's `Rtc` ->
 //! `Event::RtpPacket` -> `forward_rtp`, which decides per lane (`forward.rs`) and queues a
-//! copy on each subscriber's send stream; [`Engine::flush_one`] then lets each touched
-//! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The hot-path budget of `forward.rs`
-//! holds here too: per packet, our code allocates nothing (the payload is one `Arc` shared by
-//! every copy), takes no lock and logs nothing above trace.
+//! copy on each subscriber's send stream; [`Router::flush_one`] then lets each touched
+//! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The
+//! hot-path budget of `forward.rs` holds here too: per packet, our code allocates nothing
+//! (the payload is one `Arc` shared by every copy), takes no lock and logs nothing above
+//! trace.
 //!
 //! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, peers (events,
-//! failures, close) in `peers.rs`: the other parts of this type. Must not depend on `room`,
-//! `signal` or `api`.
+//! failures, close) in `peers.rs`, keyframe requests in `keyframe_requests.rs`: the other
+//! parts of this type. Must not depend on `room`, `signal` or `api`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use chorus_proto::TrackKind;
-use str0m::media::{ExtensionValues, KeyframeRequest, KeyframeRequestKind, Pt};
+use str0m::media::{ExtensionValues, KeyframeRequestKind, Pt};
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
 use str0m::{Event, IceConnectionState, Input, Output};
 use tracing::{debug, info, trace};
 
 use super::demux::Demux;
-use super::forward::{Incoming, Layer};
+use super::forward::Incoming;
+use super::ids::{SourceId, TransportId};
 use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
-use super::peers::Peer;
-use super::source::{SourceId, Sources};
-use super::transport::{Route, RtcFactory, Side, Transport, TransportId};
+use super::peer::Peer;
+use super::source::Sources;
+use super::transport::{Route, RtcFactory, Side, Transport};
 use super::{Command, PeerId};
 
 /// How often sources are looked after: layer choice, keyframes for waiting subscribers,
@@ -41,7 +44,7 @@ const TICK: Duration = Duration::from_millis(50);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The SFU's state. See the module docs.
-pub(super) struct Engine {
+pub(super) struct Router {
     pub(super) factory: RtcFactory,
     /// Where clients send to: the advertised addresses, which str0m checks STUN against.
     local_udp: SocketAddr,
@@ -49,7 +52,7 @@ pub(super) struct Engine {
     pub(super) transports: Vec<Option<Transport>>,
     free: Vec<u32>,
     pub(super) peers: HashMap<PeerId, Peer>,
-    /// Most peers at once; [`Engine::open`] refuses more.
+    /// Most peers at once; [`Router::open`] refuses more.
     pub(super) max_peers: usize,
     pub(super) sources: Sources,
     demux: Demux,
@@ -57,7 +60,7 @@ pub(super) struct Engine {
     dirty: Vec<TransportId>,
     /// Datagrams to send; the shell empties it.
     pub(super) transmits: Vec<Transmit>,
-    /// Packets forwarded since the last [`Engine::end_turn`].
+    /// Packets forwarded since the last [`Router::end_turn`].
     copies_this_turn: usize,
     /// Counters since the last metrics flush.
     pub(super) tally: Tally,
@@ -71,8 +74,8 @@ pub(super) struct Engine {
     scratch: Vec<(SourceId, u8)>,
 }
 
-impl Engine {
-    /// An engine whose transports advertise `local_udp` (and `local_tcp`).
+impl Router {
+    /// A router whose transports advertise `local_udp` (and `local_tcp`).
     pub(super) fn new(
         factory: RtcFactory,
         local_udp: SocketAddr,
@@ -81,7 +84,7 @@ impl Engine {
         metrics: SfuMetrics,
         now: Instant,
     ) -> Self {
-        Engine {
+        Router {
             factory,
             local_udp,
             local_tcp,
@@ -359,7 +362,7 @@ impl Engine {
     }
 
     /// Lets one transport written to since its last flush packetize; `None` when none is
-    /// left. The shell sends what it produced right away, then calls [`Engine::sent`], so
+    /// left. The shell sends what it produced right away, then calls [`Router::sent`], so
     /// each subscriber's copies leave as soon as they exist rather than after everyone's.
     pub(super) fn flush_one(&mut self, now: Instant) -> Option<TransportId> {
         for sub in std::mem::take(&mut self.to_offer) {
@@ -436,80 +439,6 @@ impl Engine {
         }
     }
 
-    // ----- keyframes -----
-
-    fn on_keyframe_request(&mut self, id: TransportId, request: KeyframeRequest, now: Instant) {
-        let Some(subscribing) = self.transport_mut(id).and_then(|t| t.subscribing()) else {
-            return;
-        };
-        let Some(slot) = subscribing.slot_of_mid(request.mid) else {
-            return;
-        };
-        let Some(feed) = subscribing.slots[slot].wanted.clone() else {
-            return;
-        };
-        let Some(source) = self.sources.id_of(&feed.source) else {
-            return;
-        };
-        let layer = self
-            .sources
-            .get_mut(source)
-            .and_then(|s| s.lane_mut(id, slot))
-            .and_then(|l| l.lane.current());
-        // A lane still waiting for its first keyframe is asked for by the tick already.
-        if let Some(layer) = layer {
-            self.request_keyframe(source, layer, request.kind, now);
-        }
-    }
-
-    /// Asks the publisher of `source` for a keyframe on `layer`, unless one was asked for
-    /// lately or its stream has not started.
-    pub(super) fn request_keyframe(
-        &mut self,
-        source: SourceId,
-        layer: Layer,
-        kind: KeyframeRequestKind,
-        now: Instant,
-    ) {
-        let Some(state) = self.sources.get_mut(source) else {
-            return;
-        };
-        let Some(upstream) = state.upstream else {
-            return;
-        };
-        let Some(Some(transport)) = self.transports.get_mut(upstream.transport.0 as usize) else {
-            return;
-        };
-        let rid = match &transport.side {
-            Side::Publisher(p) => p.track(upstream.mid).and_then(|t| t.rid_of(layer)),
-            Side::Subscriber(_) => return,
-        };
-        let mut api = transport.rtc.direct_api();
-        let Some(stream) = api.stream_rx_by_mid(upstream.mid, rid) else {
-            return;
-        };
-        if !state.throttle.allow(layer, now) {
-            return;
-        }
-        debug!(mid = %upstream.mid, ?rid, "keyframe request to the publisher");
-        stream.request_keyframe(kind);
-        self.mark_dirty(upstream.transport);
-    }
-
-    /// Asks for the keyframes lanes of `source` are waiting for.
-    pub(super) fn kick_keyframes(&mut self, source: SourceId, now: Instant) {
-        let Some(state) = self.sources.get_mut(source) else {
-            return;
-        };
-        state.retarget(now);
-        let wanted = state.keyframes_wanted();
-        for layer in 0..8 {
-            if wanted & (1 << layer) != 0 {
-                self.request_keyframe(source, layer, KeyframeRequestKind::Pli, now);
-            }
-        }
-    }
-
     fn on_connected(&mut self, id: TransportId, now: Instant) {
         let Some(transport) = self.transport_mut(id) else {
             return;
@@ -523,7 +452,7 @@ impl Engine {
 
     // ----- time -----
 
-    /// When [`Engine::handle_timeout`] is next needed.
+    /// When [`Router::handle_timeout`] is next needed.
     pub(super) fn poll_timeout(&self) -> Instant {
         self.transports
             .iter()

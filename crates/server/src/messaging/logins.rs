@@ -1,20 +1,20 @@
-//! The login hub: one task that owns the (app, user) -> session map of logged-in users, so a
-//! login, a logout and a message are each one command, handled in order, with no lock.
+//! The login registry: one task that owns the (app, user) -> session map of logged-in users,
+//! so a login, a logout and a message are each one command, handled in order, with no lock.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, PeerStatus, RtcError, ServerFrame, UserOnlineStatus,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::frame::Frame;
 use crate::room::{Outbound, Payload, SessionId, SessionLink};
 
-/// Bound of the hub's inbox.
-const HUB_INBOX: usize = 8192;
+/// Bound of the registry's inbox.
+const INBOX: usize = 8192;
 
 /// Names one login.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,22 +56,23 @@ enum Command {
     },
 }
 
-/// Handle to the hub task.
+/// Handle to the login registry's task: who is logged in outside rooms, and the way
+/// messages between them go.
 #[derive(Clone)]
-pub(crate) struct Hub {
+pub(crate) struct LoginRegistry {
     tx: mpsc::Sender<Command>,
 }
 
-impl Hub {
-    /// Starts the hub task.
+impl LoginRegistry {
+    /// Starts the registry's task.
     pub(crate) fn start() -> Self {
-        let (tx, rx) = mpsc::channel(HUB_INBOX);
+        let (tx, rx) = mpsc::channel(INBOX);
         tokio::spawn(run(rx));
-        Hub { tx }
+        LoginRegistry { tx }
     }
 
     async fn send(&self, command: Command) {
-        // The hub lives as long as the server; a failed send means it is shutting down.
+        // The registry lives as long as the server; a failed send means it is shutting down.
         let _ = self.tx.send(command).await;
     }
 
@@ -144,7 +145,7 @@ impl Hub {
 }
 
 fn frame(text: String) -> Outbound {
-    Outbound::Frame(Utf8Bytes::from(text))
+    Outbound::Frame(Frame::from(text))
 }
 
 fn answer(link: &SessionLink, id: u64, result: Result<&impl Serialize, RtcError>) {

@@ -1,0 +1,69 @@
+//! What every handler shares: the resolved configuration and a handle to each part of the
+//! server. `lib.rs` builds it once; `signal` and `api` take it. It names the parts' handles
+//! only, never `signal` or `api`, so the edges depend on it and not on the file that wires
+//! them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::config::Apps;
+use crate::messaging::{BusinessServer, LoginRegistry};
+use crate::metrics::Metrics;
+use crate::room::Directory;
+use crate::sfu::Sfu;
+use crate::webhook::Webhooks;
+
+/// What every handler shares.
+pub(crate) struct Ctx {
+    pub(crate) config: Resolved,
+    pub(crate) directory: Directory,
+    pub(crate) logins: LoginRegistry,
+    pub(crate) business: BusinessServer,
+    pub(crate) metrics: Metrics,
+    pub(crate) sfu: Sfu,
+    pub(crate) webhooks: Option<Webhooks>,
+    pub(crate) lifecycle: Lifecycle,
+}
+
+/// The configuration after defaults and dev credentials are filled in.
+pub(crate) struct Resolved {
+    pub(crate) apps: Apps,
+    pub(crate) api_keys: HashMap<String, String>,
+    pub(crate) api_max_skew_secs: u64,
+    pub(crate) ping_interval: Duration,
+    pub(crate) idle_timeout: Duration,
+}
+
+/// The server's running state: whether it is draining, and the next session's number.
+#[derive(Debug)]
+pub(crate) struct Lifecycle {
+    draining: AtomicBool,
+    next_session: AtomicU64,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            draining: AtomicBool::new(false),
+            next_session: AtomicU64::new(1),
+        }
+    }
+}
+
+impl Lifecycle {
+    /// From now on, joins are refused.
+    pub(crate) fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Ctx {
+    pub(crate) fn next_session_id(&self) -> u64 {
+        self.lifecycle.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        self.lifecycle.draining.load(Ordering::Relaxed)
+    }
+}

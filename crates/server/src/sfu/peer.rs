@@ -1,0 +1,39 @@
+//! One client as the SFU knows it: its transports, the events waiting for its session, and
+//! what to restore after a failure. A plain record: the router's `peers.rs` acts on it, and
+//! this file does not depend on the router, so the router can hold peers without a circle.
+
+use std::collections::{HashMap, VecDeque};
+
+use chorus_proto::SimulcastStreamType;
+use tokio::sync::mpsc;
+
+use super::ids::TransportId;
+use super::source::Feed;
+use super::{ForwardMode, PeerEvent, PeerId};
+
+/// One client as the SFU knows it.
+pub(super) struct Peer {
+    pub(super) events: mpsc::Sender<PeerEvent>,
+    /// Events the channel had no room for, in order.
+    pub(super) outbox: VecDeque<PeerEvent>,
+    pub(super) publisher: Option<TransportId>,
+    pub(super) subscriber: Option<TransportId>,
+    /// The simulcast layer chosen per publisher (High when not chosen).
+    pub(super) layers: HashMap<PeerId, SimulcastStreamType>,
+    /// Forwards to restore on a new subscriber transport after the last one failed.
+    pub(super) restore: Vec<(Feed, ForwardMode)>,
+}
+
+impl Peer {
+    /// A peer with no transports yet, telling its session things on `events`.
+    pub(super) fn new(events: mpsc::Sender<PeerEvent>) -> Self {
+        Peer {
+            events,
+            outbox: VecDeque::new(),
+            publisher: None,
+            subscriber: None,
+            layers: HashMap::new(),
+            restore: Vec::new(),
+        }
+    }
+}

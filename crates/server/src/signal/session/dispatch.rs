@@ -1,0 +1,138 @@
+//! Dispatch: parses one request frame, hands it to the part of the session that serves it
+//! (room, login or media), counts it, and turns the outcome into the reply to send now, if
+//! any. Knows the protocol's requests, not how any of them is served.
+
+use chorus_proto::{Request, RequestFrame, ServerFrame, StreamIndex};
+
+use super::{Answer, Session, invalid};
+use crate::room::{SessionRequest, SubscribeOp};
+
+impl Session {
+    /// Handles one text frame; returns the reply to send now, if answered here.
+    pub(super) async fn handle(&mut self, text: &str) -> Option<String> {
+        let frame = match RequestFrame::parse(text) {
+            Ok(frame) => frame,
+            Err(bad) => {
+                self.ctx.metrics.request("invalid", "INVALID_PARAMS");
+                return Some(ServerFrame::error_json(
+                    bad.id,
+                    &invalid(bad.error.to_string()),
+                ));
+            }
+        };
+        let id = frame.id;
+        let method = frame.request.method();
+        let result = match frame.request {
+            Request::JoinRoom(params) => self.join(id, params).await,
+            Request::LeaveRoom(_) => match &self.room {
+                Some(_) => self.route(SessionRequest::Leave { id }).await,
+                None => Ok(Answer::Now),
+            },
+            Request::UpdateToken(params) => self.update_token(id, params.token).await,
+            Request::SetUserVisibility(params) => {
+                self.route(SessionRequest::SetVisible {
+                    id,
+                    visible: params.visible,
+                })
+                .await
+            }
+            Request::PublishStream(p) => {
+                self.publish(id, StreamIndex::Main, p.media_type, true)
+                    .await
+            }
+            Request::UnpublishStream(p) => {
+                self.publish(id, StreamIndex::Main, p.media_type, false)
+                    .await
+            }
+            Request::PublishScreen(p) => {
+                self.publish(id, StreamIndex::Screen, p.media_type, true)
+                    .await
+            }
+            Request::UnpublishScreen(p) => {
+                self.publish(id, StreamIndex::Screen, p.media_type, false)
+                    .await
+            }
+            Request::SendUserMessage(p) => self.user_message(id, p, false).await,
+            Request::SendUserBinaryMessage(p) => self.user_message(id, p, true).await,
+            Request::SendRoomMessage(p) => self.room_message(id, p.message, false).await,
+            Request::SendRoomBinaryMessage(p) => self.room_message(id, p.message, true).await,
+            Request::Login(p) => self.login(id, p).await,
+            Request::Logout(_) => self.logout().await,
+            Request::UpdateLoginToken(p) => self.update_login_token(&p.token),
+            Request::GetPeerOnlineStatus(p) => self.peer_status(id, p.user_id).await,
+            Request::SendUserMessageOutsideRoom(p) => self.outside_message(id, p, false).await,
+            Request::SendUserBinaryMessageOutsideRoom(p) => self.outside_message(id, p, true).await,
+            Request::SetServerParams(p) => self.set_server_params(p),
+            Request::SendServerMessage(p) => self.server_message(id, p.message, false),
+            Request::SendServerBinaryMessage(p) => self.server_message(id, p.message, true),
+            Request::PublisherOffer(p) => self.publisher_offer(p).await,
+            Request::SubscriberAnswer(p) => self.subscriber_answer(p.sdp).await,
+            Request::SubscribeStream(p) => {
+                self.subscribe(id, SubscribeOp::Subscribe, StreamIndex::Main, p)
+                    .await
+            }
+            Request::UnsubscribeStream(p) => {
+                self.subscribe(id, SubscribeOp::Unsubscribe, StreamIndex::Main, p)
+                    .await
+            }
+            Request::SubscribeScreen(p) => {
+                self.subscribe(id, SubscribeOp::Subscribe, StreamIndex::Screen, p)
+                    .await
+            }
+            Request::UnsubscribeScreen(p) => {
+                self.subscribe(id, SubscribeOp::Unsubscribe, StreamIndex::Screen, p)
+                    .await
+            }
+            Request::PauseAllSubscribedStream(p) => {
+                self.route(SessionRequest::PauseAll {
+                    id,
+                    media: p.media_type,
+                    paused: true,
+                })
+                .await
+            }
+            Request::ResumeAllSubscribedStream(p) => {
+                self.route(SessionRequest::PauseAll {
+                    id,
+                    media: p.media_type,
+                    paused: false,
+                })
+                .await
+            }
+            Request::SetRemoteSimulcastStreamType(p) => {
+                self.route(SessionRequest::SetLayer {
+                    id,
+                    user_id: p.user_id,
+                    layer: p.stream_type,
+                })
+                .await
+            }
+            Request::SetCaptureState(p) => {
+                self.route(SessionRequest::CaptureState {
+                    id,
+                    kind: p.kind,
+                    capturing: p.capturing,
+                })
+                .await
+            }
+        };
+        match result {
+            Ok(Answer::Routed) => {
+                self.ctx.metrics.request(method, "routed");
+                None
+            }
+            Ok(Answer::Now) => {
+                self.ctx.metrics.request(method, "ok");
+                Some(ServerFrame::ok_json(id, &serde_json::json!({})))
+            }
+            Ok(Answer::With(result)) => {
+                self.ctx.metrics.request(method, "ok");
+                Some(ServerFrame::ok_json(id, &result))
+            }
+            Err(error) => {
+                self.ctx.metrics.request(method, error.code.as_str());
+                Some(ServerFrame::error_json(Some(id), &error))
+            }
+        }
+    }
+}

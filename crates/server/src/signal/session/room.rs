@@ -1,0 +1,253 @@
+//! The session's room part: joining (ids, token, drain state), then routing each in-room
+//! request to the room task, which answers through the outbox. The room is told when the
+//! session's connection is lost; a room that detaches the session ends its media. It reaches
+//! a room only through its handle and `SessionRequest`s, never the room's state, so the room
+//! task stays the one owner of it.
+
+use chorus_proto::{
+    ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, RtcError, StreamIndex,
+    SubscribeParams, UserMessageParams, is_valid_id,
+};
+
+use super::{Answer, Session, invalid, payload};
+use crate::clock::now_secs;
+use crate::room::{
+    Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
+};
+use crate::signal::auth::{TokenFor, check_room_token};
+
+/// The room the session is in.
+pub(super) struct Joined {
+    key: RoomKey,
+    user_id: String,
+    handle: RoomHandle,
+}
+
+impl Session {
+    pub(super) async fn join(
+        &mut self,
+        id: u64,
+        params: JoinRoomParams,
+    ) -> Result<Answer, RtcError> {
+        let JoinRoomParams {
+            token,
+            room_id,
+            user_info,
+            visible,
+            room_config,
+        } = params;
+        if !is_valid_id(&room_id) {
+            return Err(invalid("roomId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        if !is_valid_id(&user_info.user_id) {
+            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        if user_info
+            .extra_info
+            .as_ref()
+            .is_some_and(|e| e.len() > MAX_EXTRA_INFO_BYTES)
+        {
+            return Err(invalid(format!(
+                "extraInfo is longer than {MAX_EXTRA_INFO_BYTES} bytes"
+            )));
+        }
+        if let Some(joined) = &self.room {
+            return Err(RtcError::new(
+                ErrorCode::RepeatJoin,
+                format!(
+                    "already in room {}; call leaveRoom first",
+                    joined.key.room_id
+                ),
+            ));
+        }
+        if self.ctx.is_draining() {
+            return Err(RtcError::new(
+                ErrorCode::JoinRoomFailed,
+                "the server is draining for maintenance; join again in a moment",
+            ));
+        }
+        let wanted = TokenFor {
+            engine_app: self.engine_app.as_deref(),
+            room_id: &room_id,
+            user_id: &user_info.user_id,
+            code: ErrorCode::InvalidToken,
+        };
+        let (app_id, grant) =
+            check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
+        let key = RoomKey {
+            app_id: app_id.into(),
+            room_id: room_id.into(),
+        };
+        let user_id = user_info.user_id.clone();
+        let args = JoinArgs {
+            session: self.link.session,
+            id,
+            info: user_info,
+            visible: visible.unwrap_or(true),
+            grant,
+            auto_audio: room_config
+                .as_ref()
+                .and_then(|c| c.is_auto_subscribe_audio)
+                .unwrap_or(true),
+            auto_video: room_config
+                .as_ref()
+                .and_then(|c| c.is_auto_subscribe_video)
+                .unwrap_or(true),
+        };
+        // The peer exists before the room can ask the SFU to forward to or from it.
+        self.open_media().await?;
+        let mut command = Command::Session {
+            link: self.link.clone(),
+            request: SessionRequest::Join(args),
+        };
+        // A room that just emptied may end between routing and sending: route again once.
+        for _ in 0..2 {
+            let handle = self.ctx.directory.route(&key);
+            match handle.send(command).await {
+                Ok(()) => {
+                    self.room = Some(Joined {
+                        key,
+                        user_id,
+                        handle,
+                    });
+                    return Ok(Answer::Routed);
+                }
+                Err(back) => command = back,
+            }
+        }
+        self.close_media().await;
+        Err(RtcError::new(
+            ErrorCode::JoinRoomFailed,
+            "the room is restarting; join again",
+        ))
+    }
+
+    pub(super) async fn update_token(
+        &mut self,
+        id: u64,
+        token: String,
+    ) -> Result<Answer, RtcError> {
+        let Some(joined) = &self.room else {
+            return Err(RtcError::new(
+                ErrorCode::UpdateTokenBeforeJoin,
+                "not in a room; call joinRoom first",
+            ));
+        };
+        let wanted = TokenFor {
+            engine_app: Some(&joined.key.app_id),
+            room_id: &joined.key.room_id,
+            user_id: &joined.user_id,
+            code: ErrorCode::UpdateTokenWithInvalidToken,
+        };
+        let (_, grant) =
+            check_room_token(&self.ctx.config.apps, Some(&token), &wanted, now_secs())?;
+        self.route(SessionRequest::UpdateToken { id, grant }).await
+    }
+
+    pub(super) async fn publish(
+        &mut self,
+        id: u64,
+        index: StreamIndex,
+        media: MediaType,
+        publish: bool,
+    ) -> Result<Answer, RtcError> {
+        let request = if publish {
+            SessionRequest::Publish { id, index, media }
+        } else {
+            SessionRequest::Unpublish { id, index, media }
+        };
+        self.route(request).await
+    }
+
+    pub(super) async fn subscribe(
+        &mut self,
+        id: u64,
+        op: SubscribeOp,
+        index: StreamIndex,
+        p: SubscribeParams,
+    ) -> Result<Answer, RtcError> {
+        if !is_valid_id(&p.user_id) {
+            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        }
+        let args = SubscribeArgs {
+            op,
+            publisher: p.user_id,
+            index,
+            media: p.media_type,
+        };
+        self.route(SessionRequest::Subscribe { id, args }).await
+    }
+
+    pub(super) async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
+        self.route_or(request, ErrorCode::NotConnectedYet).await
+    }
+
+    /// Sends `request` to the room; outside a room, fails with `code`.
+    pub(super) async fn route_or(
+        &mut self,
+        request: SessionRequest,
+        code: ErrorCode,
+    ) -> Result<Answer, RtcError> {
+        let not_joined = || RtcError::new(code, "not in a room; call joinRoom first");
+        let joined = self.room.as_ref().ok_or_else(not_joined)?;
+        let command = Command::Session {
+            link: self.link.clone(),
+            request,
+        };
+        match joined.handle.send(command).await {
+            Ok(()) => Ok(Answer::Routed),
+            Err(_) => {
+                self.room = None;
+                Err(not_joined())
+            }
+        }
+    }
+
+    pub(super) async fn user_message(
+        &mut self,
+        id: u64,
+        p: UserMessageParams,
+        binary: bool,
+    ) -> Result<Answer, RtcError> {
+        let payload = payload(p.message, binary)?;
+        let request = SessionRequest::UserMessage {
+            id,
+            to: p.user_id,
+            payload,
+        };
+        self.route_or(request, ErrorCode::UserMessageNotJoin).await
+    }
+
+    pub(super) async fn room_message(
+        &mut self,
+        id: u64,
+        message: String,
+        binary: bool,
+    ) -> Result<Answer, RtcError> {
+        let payload = payload(message, binary)?;
+        self.route_or(
+            SessionRequest::RoomMessage { id, payload },
+            ErrorCode::UserMessageNotJoin,
+        )
+        .await
+    }
+
+    pub(super) async fn detached(&mut self, key: &RoomKey) {
+        if self.room.as_ref().is_some_and(|joined| joined.key == *key) {
+            self.room = None;
+            self.close_media().await;
+        }
+    }
+
+    /// Tells the room, if any, that the session's connection is gone.
+    pub(super) async fn drop_room(&mut self) {
+        if let Some(joined) = self.room.take() {
+            let _ = joined
+                .handle
+                .send(Command::Dropped {
+                    session: self.link.session,
+                })
+                .await;
+        }
+    }
+}
