@@ -266,8 +266,9 @@ fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>) -> Router {
         .route("/", post(api::handle))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
-        .with_state(ctx)
+        .with_state(ctx.clone())
         .merge(web::routes(dev_app))
+        .layer(axum::middleware::from_fn_with_state(ctx, api::handle_get))
 }
 
 async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
