@@ -1,7 +1,7 @@
 //! The server OpenAPI, in the vendor's conventions: `POST /?Action=..&Version=..` with a JSON
 //! body, or `GET /?Action=..&Version=..&Param=..` for read actions, signed with HMAC-SHA256
-//! (checked by `chorus-sign`), answered in the `{ResponseMetadata, Result}`
-//! envelope. This file is the edge (signature, envelope, metrics); `actions` is the
+//! (checked by `chorus-sign`, replays refused), answered in the `{ResponseMetadata, Result}`
+//! envelope. This file is the edge (signature, replay, envelope, metrics); `actions` is the
 //! catalogue of actions, methods and versions; one file per action group does the work.
 //! Depends on `room` and `messaging`; nothing depends on it.
 
@@ -10,8 +10,8 @@ mod messages;
 mod query;
 mod rooms;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chorus_proto::openapi::{ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE};
-use chorus_sign::SigningRequest;
+use chorus_sign::{ReplayGuard, SigningRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -28,9 +28,27 @@ use crate::clock::{now_ms, now_secs};
 use actions::{Action, Method};
 use query::Query;
 
+/// Most signatures the replay guard holds (about 100 bytes each): as many distinct signed
+/// requests as the API takes within one skew window before it refuses more.
+const REPLAY_CAPACITY: usize = 100_000;
+
 /// The metrics label for requests that name no known action or fail the signature check,
 /// so that no caller can add label values.
 const OTHER: &str = "other";
+
+/// The OpenAPI's own state: the signatures already accepted.
+pub(crate) struct OpenApi {
+    replays: Mutex<ReplayGuard>,
+}
+
+impl OpenApi {
+    /// State for signatures that verify up to `max_skew_secs` from their `X-Date`.
+    pub(crate) fn new(max_skew_secs: u64) -> Self {
+        OpenApi {
+            replays: Mutex::new(ReplayGuard::new(max_skew_secs, REPLAY_CAPACITY)),
+        }
+    }
+}
 
 /// A refused OpenAPI request: HTTP status, vendor error code, message.
 #[derive(Debug)]
@@ -222,7 +240,7 @@ async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
     (Some(action), run(ctx, action, call).await)
 }
 
-/// Checks the signature.
+/// Checks the signature, then that it was not used before.
 fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<(), ApiFailure> {
     let pairs: Vec<(&str, &str)> = call
         .headers
@@ -262,7 +280,16 @@ fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<(), ApiFailure> {
             ),
         });
     }
-    Ok(())
+    ctx.openapi
+        .replays
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .admit(&signer, now)
+        .map_err(|e| ApiFailure {
+            status: StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            code: e.code(),
+            message: e.to_string(),
+        })
 }
 
 /// Checks the version and method against the catalogue and runs the action.
