@@ -1,8 +1,16 @@
-//! Prometheus metrics, served at `/metrics`. Updated on control-plane events only (joins,
-//! room starts, API calls), never per packet; the SFU's packet counters are tallied locally
-//! and added once per batch (see `sfu::metrics`).
+//! Prometheus metrics and their `/metrics` endpoint, on the main address or on one of its
+//! own. Updated on control-plane events only (joins, room starts, API calls), never per
+//! packet; the SFU's packet counters are tallied locally and added once per batch (see
+//! `sfu::metrics`). Depends on nothing of the server but `sfu`'s counters.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -123,4 +131,31 @@ impl Metrics {
         let _ = encode(&mut out, &self.registry);
         out
     }
+}
+
+/// `GET /metrics`, to merge into a router.
+pub(crate) fn routes(metrics: Metrics) -> Router {
+    Router::new()
+        .route("/metrics", get(text))
+        .with_state(metrics)
+}
+
+async fn text(State(metrics): State<Metrics>) -> String {
+    metrics.render()
+}
+
+/// Serves `/metrics` alone on `addr`; returns the bound address and the serving task, which
+/// runs until aborted.
+pub(crate) async fn listen(
+    addr: SocketAddr,
+    metrics: Metrics,
+) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, routes(metrics)).await {
+            tracing::error!(error = %e, "metrics listener stopped");
+        }
+    });
+    Ok((bound, task))
 }
