@@ -129,3 +129,15 @@ async fn a_metrics_listener_takes_metrics_off_the_main_port() {
     assert_eq!(status, 200);
     assert!(metrics.contains("chorus_rooms "), "{metrics}");
 }
+
+#[test]
+fn in_dev_mode_the_metrics_listener_stays_on_loopback() {
+    let config = chorus_server::Config {
+        metrics_listen: Some("0.0.0.0:9100".parse().unwrap()),
+        ..chorus_server::Config::default()
+    };
+    assert!(matches!(
+        config.validate(),
+        Err(chorus_server::ConfigError::DevModeNotLoopback(addr)) if addr.port() == 9100
+    ));
+}
