@@ -6,7 +6,8 @@
 //! (volc-sdk-golang `service/rtc/v<version>`): the read action `GetRoomOnlineUsers` is a GET
 //! with query parameters, every other action a POST with a JSON body.
 
-use super::{ActionResult, messages, rooms};
+use super::failure::ActionResult;
+use super::{messages, rooms};
 use crate::Ctx;
 
 /// How an action's parameters travel.

@@ -6,6 +6,8 @@
 //! Depends on `room` and `messaging`; nothing depends on it.
 
 mod actions;
+mod failure;
+mod input;
 mod messages;
 mod query;
 mod rooms;
@@ -20,12 +22,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chorus_proto::openapi::{ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE};
 use chorus_sign::{ReplayGuard, SigningRequest};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::Ctx;
 use crate::clock::{now_ms, now_secs};
 use actions::{Action, Method};
+use failure::{ActionResult, ApiFailure};
 use query::Query;
 
 /// Most signatures the replay guard holds (about 100 bytes each): as many distinct signed
@@ -48,67 +49,6 @@ impl OpenApi {
             replays: Mutex::new(ReplayGuard::new(max_skew_secs, REPLAY_CAPACITY)),
         }
     }
-}
-
-/// A refused OpenAPI request: HTTP status, vendor error code, message.
-#[derive(Debug)]
-pub(crate) struct ApiFailure {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiFailure {
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        ApiFailure {
-            status: StatusCode::BAD_REQUEST,
-            code: "InvalidParameter",
-            message: message.into(),
-        }
-    }
-
-    fn internal(message: impl Into<String>) -> Self {
-        ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "InternalError",
-            message: message.into(),
-        }
-    }
-}
-
-/// What an action answers: any serialisable result.
-pub(crate) type ActionResult = Result<serde_json::Value, ApiFailure>;
-
-/// Checks that `app_id` is hosted here.
-pub(crate) fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
-    if ctx.config.apps.contains(app_id) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "AppId {app_id:?} is not hosted by this server"
-        )))
-    }
-}
-
-/// Checks a room or user id `value` of the body's `field`.
-pub(crate) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
-    if chorus_proto::is_valid_id(value) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
-        )))
-    }
-}
-
-/// Parses an action's JSON body.
-pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
-    serde_json::from_slice(bytes).map_err(|e| ApiFailure::invalid(format!("bad request body: {e}")))
-}
-
-/// Serialises an action's result.
-pub(crate) fn result(value: impl Serialize) -> ActionResult {
-    serde_json::to_value(value).map_err(|e| ApiFailure::internal(e.to_string()))
 }
 
 fn request_id() -> String {
