@@ -3,7 +3,9 @@
 //! (checked by `chorus-sign`, replays refused), answered in the `{ResponseMetadata, Result}`
 //! envelope. This file is the edge (signature, replay, envelope, metrics); `actions` is the
 //! catalogue of actions, methods and versions; one file per action group does the work.
-//! Depends on `room` and `messaging`; nothing depends on it.
+//! A shell over the control plane like `signal`: it drives `room` and `messaging` through
+//! their commands, and nothing of the server depends on it, so the API can change without
+//! touching rooms or media.
 
 mod actions;
 mod failure;
