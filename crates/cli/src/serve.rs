@@ -15,6 +15,9 @@ pub(crate) struct ServeArgs {
     /// HTTP address for signalling, the OpenAPI, /healthz and /metrics [default: 127.0.0.1:8080].
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Serve /metrics on this address only, instead of on --listen.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
     /// Media port (UDP and TCP) [default: 7881; 0 picks one].
     #[arg(long)]
     rtc_port: Option<u16>,
@@ -63,6 +66,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     };
     if let Some(listen) = args.listen {
         config.listen = listen;
+    }
+    if args.metrics_listen.is_some() {
+        config.metrics_listen = args.metrics_listen;
     }
     if let Some(port) = args.rtc_port {
         config.rtc_port = port;

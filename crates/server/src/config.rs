@@ -10,8 +10,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
-    /// HTTP address: signalling, OpenAPI, health, metrics.
+    /// HTTP address: signalling, OpenAPI, health, and metrics unless `metrics_listen` is set.
     pub listen: SocketAddr,
+    /// A separate HTTP address that serves only `/metrics`; when set, `listen` no longer
+    /// serves it, so metrics can stay on an internal interface.
+    pub metrics_listen: Option<SocketAddr>,
     /// UDP port for media, on the listen address's IP; ICE-TCP listens on the same number.
     /// 0 picks a free port.
     pub rtc_port: u16,
@@ -79,6 +82,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             rtc_port: 7881,
             public_ip: None,
             apps: Vec::new(),
@@ -170,8 +174,12 @@ impl Config {
                 return Err(ConfigError::BadApiKey(key.access_key.clone()));
             }
         }
-        if self.apps.is_empty() && !self.listen.ip().is_loopback() {
-            return Err(ConfigError::DevModeNotLoopback(self.listen));
+        if self.apps.is_empty() {
+            for addr in std::iter::once(self.listen).chain(self.metrics_listen) {
+                if !addr.ip().is_loopback() {
+                    return Err(ConfigError::DevModeNotLoopback(addr));
+                }
+            }
         }
         if self.max_room_users == 0 {
             return Err(ConfigError::Zero("max-room-users"));

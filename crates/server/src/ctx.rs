@@ -4,8 +4,11 @@
 //! them.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
+
+use chorus_sign::ReplayGuard;
 
 use crate::config::Apps;
 use crate::messaging::{BusinessServer, LoginRegistry};
@@ -24,6 +27,9 @@ pub(crate) struct Ctx {
     pub(crate) sfu: Sfu,
     pub(crate) webhooks: Option<Webhooks>,
     pub(crate) lifecycle: Lifecycle,
+    /// OpenAPI signatures already accepted, so none is accepted twice. A lock taken once per
+    /// signed OpenAPI request, never on the signalling or media paths.
+    pub(crate) api_replays: Mutex<ReplayGuard>,
 }
 
 /// The configuration after defaults and dev credentials are filled in.

@@ -22,7 +22,7 @@ mod web;
 mod webhook;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -30,6 +30,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
+use chorus_sign::ReplayGuard;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::net::TcpListener;
@@ -86,6 +87,8 @@ pub struct RunningServer {
     dev: Option<DevCredentials>,
     stop: Option<oneshot::Sender<()>>,
     serve: JoinHandle<()>,
+    /// The separate metrics listener's address and task, with `metrics_listen`.
+    metrics: Option<(SocketAddr, JoinHandle<()>)>,
     janitor: JoinHandle<()>,
 }
 
@@ -175,6 +178,10 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         sfu,
         webhooks,
         lifecycle: Lifecycle::default(),
+        api_replays: Mutex::new(ReplayGuard::new(
+            config.api_max_skew_secs,
+            api::REPLAY_CAPACITY,
+        )),
     });
 
     let listener = TcpListener::bind(config.listen)
@@ -194,7 +201,19 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             tracing::debug!(error = %e, "TCP_NODELAY not set");
         }
     });
-    let app = router(ctx.clone(), dev.as_ref().map(|d| d.app.clone()));
+    let metrics = match config.metrics_listen {
+        Some(addr) => Some(
+            metrics::listen(addr, ctx.metrics.clone())
+                .await
+                .map_err(|source| StartError::Bind { addr, source })?,
+        ),
+        None => None,
+    };
+    let app = router(
+        ctx.clone(),
+        dev.as_ref().map(|d| d.app.clone()),
+        metrics.is_none(),
+    );
     let (stop, stopped) = oneshot::channel::<()>();
     let serve = tokio::spawn(async move {
         let shutdown = async {
@@ -224,19 +243,24 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         dev,
         stop: Some(stop),
         serve,
+        metrics,
         janitor,
     })
 }
 
-/// Every route; the demo page and `/dev/token` only with the made-up `dev_app`.
-fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>) -> Router {
-    Router::new()
+/// Every route; the demo page and `/dev/token` only with the made-up `dev_app`, `/metrics`
+/// only `with_metrics` (not when it has a listener of its own).
+fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>, with_metrics: bool) -> Router {
+    let mut router = Router::new()
         .route(chorus_proto::SIGNAL_PATH, get(signal::upgrade))
         .route("/", post(api::handle))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text))
-        .with_state(ctx)
-        .merge(web::routes(dev_app))
+        .with_state(ctx.clone())
+        .merge(web::routes(dev_app));
+    if with_metrics {
+        router = router.merge(metrics::routes(ctx.metrics.clone()));
+    }
+    router.layer(axum::middleware::from_fn_with_state(ctx, api::handle_get))
 }
 
 async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
@@ -245,10 +269,6 @@ async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
     } else {
         (StatusCode::OK, "ok\n")
     }
-}
-
-async fn metrics_text(State(ctx): State<Arc<Ctx>>) -> String {
-    ctx.metrics.render()
 }
 
 impl RunningServer {
@@ -260,6 +280,11 @@ impl RunningServer {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The bound address of the separate `/metrics` listener, with `metrics_listen`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(addr, _)| *addr)
     }
 
     /// `http://ADDR`, the base URL for SDKs and the OpenAPI.
@@ -301,6 +326,9 @@ impl RunningServer {
             let _ = stop.send(());
         }
         self.janitor.abort();
+        if let Some((_, task)) = &self.metrics {
+            task.abort();
+        }
         if let Some(webhooks) = &self.ctx.webhooks {
             webhooks.stop();
         }

@@ -1,8 +1,16 @@
-//! Prometheus metrics, served at `/metrics`. Updated on control-plane events only (joins,
-//! room starts, API calls), never per packet; the SFU's packet counters are tallied locally
-//! and added once per batch (see `sfu::metrics`).
+//! Prometheus metrics and their `/metrics` endpoint, on the main address or on one of its
+//! own. Updated on control-plane events only (joins, room starts, API calls), never per
+//! packet; the SFU's packet counters are tallied locally and added once per batch (see
+//! `sfu::metrics`). Depends on nothing of the server but `sfu`'s counters.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -10,8 +18,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-type Labels = Vec<(&'static str, String)>;
-/// Fixed labels: counting a request allocates nothing.
+/// Fixed labels: counting a request allocates nothing, and every label value is a literal of
+/// the server's, so no caller can add series or put text into the exposition.
 type StaticLabels = [(&'static str, &'static str); 2];
 
 /// The server's metrics; cheap to clone.
@@ -22,7 +30,7 @@ pub(crate) struct Metrics {
     pub(crate) rooms: Gauge,
     pub(crate) participants: Gauge,
     pub(crate) requests: Family<StaticLabels, Counter>,
-    pub(crate) api_requests: Family<Labels, Counter>,
+    api_requests: Family<StaticLabels, Counter>,
     pub(crate) webhooks_delivered: Counter,
     pub(crate) webhooks_failed: Counter,
     pub(crate) webhook_retries: Counter,
@@ -38,7 +46,7 @@ impl Metrics {
         let rooms = Gauge::default();
         let participants = Gauge::default();
         let requests = Family::<StaticLabels, Counter>::default();
-        let api_requests = Family::<Labels, Counter>::default();
+        let api_requests = Family::<StaticLabels, Counter>::default();
         registry.register(
             "connections",
             "Open signalling connections",
@@ -108,6 +116,14 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts an OpenAPI request: `action` is a known action's name or `other`, `outcome`
+    /// is `ok` or the error code.
+    pub(crate) fn api_request(&self, action: &'static str, outcome: &'static str) {
+        self.api_requests
+            .get_or_create(&[("action", action), ("outcome", outcome)])
+            .inc();
+    }
+
     /// The text exposition.
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
@@ -115,4 +131,31 @@ impl Metrics {
         let _ = encode(&mut out, &self.registry);
         out
     }
+}
+
+/// `GET /metrics`, to merge into a router.
+pub(crate) fn routes(metrics: Metrics) -> Router {
+    Router::new()
+        .route("/metrics", get(text))
+        .with_state(metrics)
+}
+
+async fn text(State(metrics): State<Metrics>) -> String {
+    metrics.render()
+}
+
+/// Serves `/metrics` alone on `addr`; returns the bound address and the serving task, which
+/// runs until aborted.
+pub(crate) async fn listen(
+    addr: SocketAddr,
+    metrics: Metrics,
+) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, routes(metrics)).await {
+            tracing::error!(error = %e, "metrics listener stopped");
+        }
+    });
+    Ok((bound, task))
 }

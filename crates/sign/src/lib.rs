@@ -4,6 +4,8 @@
 //!   SDKs (volc-sdk-golang, volc-sdk-python, volcengine-python-sdk, volc-sdk-nodejs,
 //!   volc-sdk-java, volcengine-java-sdk) put on every OpenAPI call. Requests those SDKs sign for a
 //!   Chorus host verify here unchanged.
+//! - [`ReplayGuard`]: remembers the signatures [`verify`] accepted while they could still
+//!   verify, so that a captured request cannot be sent again.
 //! - [`webhook_signature`] / [`verify_webhook_signature`]: the SHA-256 signature carried by the
 //!   callbacks the server sends to an app's webhook.
 //!
@@ -39,10 +41,12 @@
 #![warn(clippy::unwrap_used)]
 
 mod openapi;
+mod replay;
 mod webhook;
 
 pub use openapi::{
     Credentials, SignError, SignedHeaders, SigningRequest, VerifiedRequest, format_x_date,
     parse_x_date, sign, verify,
 };
+pub use replay::{ReplayError, ReplayGuard};
 pub use webhook::{WebhookFields, verify_webhook_signature, webhook_signature};

@@ -108,6 +108,11 @@ pub struct VerifiedRequest {
     pub region: String,
     /// The service of the credential scope (`rtc` for the RTC OpenAPI); not checked here.
     pub service: String,
+    /// The signature itself: the same request signed at the same second by the same key has
+    /// the same one, which is what a [`ReplayGuard`](crate::ReplayGuard) looks for.
+    pub signature: [u8; 32],
+    /// When the request was signed (its `X-Date`), in Unix seconds.
+    pub signed_at: u64,
 }
 
 /// Signs `req` at time `x_date` (`yyyyMMddTHHmmssZ`, see [`format_x_date`]) and returns the
@@ -253,6 +258,8 @@ pub fn verify<S: AsRef<[u8]>>(
         access_key: auth.access_key.to_owned(),
         region: auth.region.to_owned(),
         service: auth.service.to_owned(),
+        signature: auth.signature,
+        signed_at,
     })
 }
 

@@ -13,7 +13,8 @@ use chorus_proto::openapi::{
 };
 use tokio::sync::oneshot;
 
-use super::{ActionResult, ApiFailure, app, body, id, result};
+use super::failure::{ActionResult, ApiFailure, result};
+use super::input::{app, body, id};
 use crate::ctx::Ctx;
 use crate::room::{Command, Payload, RoomKey};
 

@@ -1,88 +1,43 @@
 //! The server OpenAPI, in the vendor's conventions: `POST /?Action=..&Version=..` with a JSON
-//! body, signed with HMAC-SHA256 (checked by `chorus-sign`), answered in the
-//! `{ResponseMetadata, Result}` envelope. This file is the edge (signature, envelope, dispatch);
-//! one file per action group does the work. Depends on `room`; nothing depends on it.
+//! body, or `GET /?Action=..&Version=..&Param=..` for read actions, signed with HMAC-SHA256
+//! (checked by `chorus-sign`, replays refused), answered in the `{ResponseMetadata, Result}`
+//! envelope. This file is the edge (signature, replay, envelope, metrics); `actions` is the
+//! catalogue of actions, methods and versions; one file per action group does the work.
+//! A shell over the control plane like `signal`: it drives `room` and `messaging` through
+//! their commands, and nothing of the server depends on it, so the API can change without
+//! touching rooms or media.
 
+mod actions;
+mod failure;
+mod input;
 mod messages;
+mod query;
 mod rooms;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chorus_proto::openapi::{
-    API_VERSIONS, ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE,
-};
+use chorus_proto::openapi::{ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE};
 use chorus_sign::SigningRequest;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::clock::{now_ms, now_secs};
 use crate::ctx::Ctx;
+use actions::{Action, Method};
+use failure::{ActionResult, ApiFailure};
+use query::Query;
 
-/// A refused OpenAPI request: HTTP status, vendor error code, message.
-#[derive(Debug)]
-pub(crate) struct ApiFailure {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
+/// Most signatures the replay guard holds (about 100 bytes each): as many distinct signed
+/// requests as the API takes within one skew window before it refuses more.
+pub(crate) const REPLAY_CAPACITY: usize = 100_000;
 
-impl ApiFailure {
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        ApiFailure {
-            status: StatusCode::BAD_REQUEST,
-            code: "InvalidParameter",
-            message: message.into(),
-        }
-    }
-
-    fn internal(message: impl Into<String>) -> Self {
-        ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "InternalError",
-            message: message.into(),
-        }
-    }
-}
-
-/// What an action answers: any serialisable result.
-pub(crate) type ActionResult = Result<serde_json::Value, ApiFailure>;
-
-/// Checks that `app_id` is hosted here.
-pub(crate) fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
-    if ctx.config.apps.contains(app_id) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "AppId {app_id:?} is not hosted by this server"
-        )))
-    }
-}
-
-/// Checks a room or user id `value` of the body's `field`.
-pub(crate) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
-    if chorus_proto::is_valid_id(value) {
-        Ok(())
-    } else {
-        Err(ApiFailure::invalid(format!(
-            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
-        )))
-    }
-}
-
-/// Parses an action's JSON body.
-pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
-    serde_json::from_slice(bytes).map_err(|e| ApiFailure::invalid(format!("bad request body: {e}")))
-}
-
-/// Serialises an action's result.
-pub(crate) fn result(value: impl Serialize) -> ActionResult {
-    serde_json::to_value(value).map_err(|e| ApiFailure::internal(e.to_string()))
-}
+/// The metrics label for requests that name no known action or fail the signature check,
+/// so that no caller can add label values.
+const OTHER: &str = "other";
 
 fn request_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -97,32 +52,56 @@ fn request_id() -> String {
 pub(crate) async fn handle(
     State(ctx): State<Arc<Ctx>>,
     uri: Uri,
-    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let query = query.unwrap_or_default();
-    let mut action = String::new();
-    let mut version = String::new();
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match &*k {
-            "Action" => action = v.into_owned(),
-            "Version" => version = v.into_owned(),
-            _ => {}
-        }
+    respond(&ctx, Method::Post, &uri, &headers, &body).await
+}
+
+/// Answers `GET /?Action=..` as an OpenAPI call and passes every other request on. A layer
+/// rather than a route because `GET /` without an action is the dev demo page.
+pub(crate) async fn handle_get(
+    State(ctx): State<Arc<Ctx>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_call = request.method() == axum::http::Method::GET
+        && request.uri().path() == "/"
+        && request.uri().query().is_some_and(|q| {
+            form_urlencoded::parse(q.as_bytes()).any(|(name, _)| name == "Action")
+        });
+    if !is_call {
+        return next.run(request).await;
     }
-    let outcome = answer(&ctx, &uri, &query, &headers, &body, &action, &version).await;
-    let label = match &outcome {
-        Ok(_) => "ok",
-        Err(failure) => failure.code,
+    // A GET has no body: its signature covers the hash of the empty one.
+    respond(&ctx, Method::Get, request.uri(), request.headers(), &[]).await
+}
+
+async fn respond(
+    ctx: &Ctx,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let raw_query = uri.query().unwrap_or_default();
+    let query = Query::parse(raw_query);
+    let call = Call {
+        method,
+        path: uri.path(),
+        raw_query,
+        query: &query,
+        headers,
+        body,
     };
-    ctx.metrics
-        .api_requests
-        .get_or_create(&vec![
-            ("action", action.clone()),
-            ("outcome", label.to_owned()),
-        ])
-        .inc();
+    let (action, outcome) = answer(ctx, &call).await;
+    ctx.metrics.api_request(
+        action.map_or(OTHER, Action::name),
+        match &outcome {
+            Ok(_) => "ok",
+            Err(failure) => failure.code,
+        },
+    );
     let (status, error, result) = match outcome {
         Ok(value) => (StatusCode::OK, None, Some(value)),
         Err(f) => (
@@ -137,8 +116,8 @@ pub(crate) async fn handle(
     let envelope = ApiResponse {
         response_metadata: ResponseMetadata {
             request_id: request_id(),
-            action,
-            version,
+            action: query.action,
+            version: query.version,
             service: SERVICE.to_owned(),
             region: DEFAULT_REGION.to_owned(),
             error,
@@ -148,40 +127,70 @@ pub(crate) async fn handle(
     (status, axum::Json(envelope)).into_response()
 }
 
-async fn answer(
-    ctx: &Ctx,
-    uri: &Uri,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    action: &str,
-    version: &str,
-) -> ActionResult {
-    if action.is_empty() || version.is_empty() {
-        return Err(ApiFailure {
-            status: StatusCode::BAD_REQUEST,
-            code: "MissingParameter",
-            message:
-                "the query must carry Action and Version, e.g. /?Action=KickUser&Version=2020-12-01"
-                    .into(),
-        });
+/// One OpenAPI request, as received.
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    raw_query: &'a str,
+    query: &'a Query,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
+/// Checks and runs a call. Returns the action, once the signature is checked and the name
+/// is known (until then the call is counted as `other`), and the outcome.
+async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
+    let query = call.query;
+    if query.action.is_empty() || query.version.is_empty() {
+        return (
+            None,
+            Err(ApiFailure {
+                status: StatusCode::BAD_REQUEST,
+                code: "MissingParameter",
+                message: "the query must carry Action and Version, e.g. /?Action=KickUser&Version=2020-12-01".into(),
+            }),
+        );
     }
-    let pairs: Vec<(&str, &str)> = headers
+    if let Err(failure) = authenticate(ctx, call) {
+        return (None, Err(failure));
+    }
+    let Some(action) = Action::parse(&query.action) else {
+        let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        return (
+            None,
+            Err(not_found(format!(
+                "unknown action {:?}; actions are {}",
+                clip(&query.action),
+                known.join(", ")
+            ))),
+        );
+    };
+    (Some(action), run(ctx, action, call).await)
+}
+
+/// Checks the signature, then that it was not used before.
+fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<(), ApiFailure> {
+    let pairs: Vec<(&str, &str)> = call
+        .headers
         .iter()
         .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
         .collect();
     let request = SigningRequest {
-        method: "POST",
-        path: uri.path(),
-        query,
+        method: match call.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        },
+        path: call.path,
+        query: call.raw_query,
         headers: &pairs,
-        body,
+        body: call.body,
     };
     let keys = &ctx.config.api_keys;
+    let now = now_secs();
     let signer = chorus_sign::verify(
         &request,
         |ak| keys.get(ak),
-        now_secs(),
+        now,
         ctx.config.api_max_skew_secs,
     )
     .map_err(|e| ApiFailure {
@@ -199,33 +208,53 @@ async fn answer(
             ),
         });
     }
-    if !API_VERSIONS.contains(&version) {
+    ctx.api_replays
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .admit(&signer, now)
+        .map_err(|e| ApiFailure {
+            status: StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            code: e.code(),
+            message: e.to_string(),
+        })
+}
+
+/// Checks the version and method against the catalogue and runs the action.
+async fn run(ctx: &Ctx, action: Action, call: &Call<'_>) -> ActionResult {
+    let name = action.name();
+    let version = &call.query.version;
+    if !action.versions().contains(&version.as_str()) {
+        return Err(not_found(format!(
+            "{name} is not served at version {:?}; use {}",
+            clip(version),
+            action.versions().join(" or ")
+        )));
+    }
+    if !action.takes(call.method) {
         return Err(ApiFailure {
-            status: StatusCode::BAD_REQUEST,
-            code: "InvalidVersion",
-            message: format!(
-                "version {version:?} is not served; use one of {}",
-                API_VERSIONS.join(", ")
-            ),
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "MethodNotAllowed",
+            message: format!("{name} is called with POST and a JSON body"),
         });
     }
-    match action {
-        "KickUser" => rooms::kick_user(ctx, body).await,
-        "DismissRoom" => rooms::dismiss_room(ctx, body).await,
-        "BanRoomUser" => rooms::ban_room_user(ctx, body, false).await,
-        "UpdateBanRoomUserRule" => rooms::ban_room_user(ctx, body, true).await,
-        "GetRoomOnlineUsers" => rooms::online_users(ctx, body).await,
-        "SendUnicast" => messages::send_unicast(ctx, body).await,
-        "SendRoomUnicast" => messages::send_room_unicast(ctx, body).await,
-        "BatchSendRoomUnicast" => messages::batch_send_room_unicast(ctx, body).await,
-        "SendBroadcast" => messages::send_broadcast(ctx, body).await,
-        _ => Err(ApiFailure {
-            status: StatusCode::NOT_FOUND,
-            code: "InvalidActionOrVersion",
-            message: format!(
-                "unknown action {:?}; actions are KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule, GetRoomOnlineUsers, SendUnicast, SendRoomUnicast, BatchSendRoomUnicast, SendBroadcast",
-                action.chars().take(64).collect::<String>()
-            ),
-        }),
+    match call.method {
+        Method::Post => action.run(ctx, call.body).await,
+        Method::Get => {
+            let params = call.query.params_json().map_err(ApiFailure::invalid)?;
+            action.run(ctx, &params).await
+        }
     }
+}
+
+fn not_found(message: String) -> ApiFailure {
+    ApiFailure {
+        status: StatusCode::NOT_FOUND,
+        code: "InvalidActionOrVersion",
+        message,
+    }
+}
+
+/// Caps a caller's value quoted in a message.
+fn clip(s: &str) -> String {
+    s.chars().take(64).collect()
 }

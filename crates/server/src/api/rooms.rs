@@ -8,7 +8,8 @@ use chorus_proto::openapi::{
 };
 use tokio::sync::oneshot;
 
-use super::{ActionResult, ApiFailure, app, body, id, result};
+use super::failure::{ActionResult, ApiFailure, result};
+use super::input::{app, body, id};
 use crate::clock::now_ms;
 use crate::ctx::Ctx;
 use crate::room::{BanScope, Command, RoomKey};

@@ -1,0 +1,135 @@
+//! The catalogue of OpenAPI actions: each action's name, the HTTP method and the versions the
+//! vendor documents for it, and which function does its work. The edge (`api`) checks a
+//! request against this table; the action groups (`rooms`, `messages`) know nothing of it.
+//!
+//! Methods and versions follow the vendor's API reference and its Go server SDK
+//! (volc-sdk-golang `service/rtc/v<version>`): the read action `GetRoomOnlineUsers` is a GET
+//! with query parameters, every other action a POST with a JSON body.
+
+use super::failure::ActionResult;
+use super::{messages, rooms};
+use crate::Ctx;
+
+/// How an action's parameters travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    /// `GET`, parameters in the query string, no body.
+    Get,
+    /// `POST`, parameters in a JSON body.
+    Post,
+}
+
+/// An action Chorus answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Action {
+    KickUser,
+    DismissRoom,
+    BanRoomUser,
+    UpdateBanRoomUserRule,
+    GetRoomOnlineUsers,
+    SendUnicast,
+    SendRoomUnicast,
+    BatchSendRoomUnicast,
+    SendBroadcast,
+}
+
+impl Action {
+    /// Every action, in the order the docs list them.
+    pub(super) const ALL: [Action; 9] = [
+        Action::KickUser,
+        Action::DismissRoom,
+        Action::BanRoomUser,
+        Action::UpdateBanRoomUserRule,
+        Action::GetRoomOnlineUsers,
+        Action::SendUnicast,
+        Action::SendRoomUnicast,
+        Action::BatchSendRoomUnicast,
+        Action::SendBroadcast,
+    ];
+
+    /// The action called `name` (the `Action` query value, case-sensitive as the vendor's).
+    pub(super) fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The action's name on the wire; also its metrics label.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Action::KickUser => "KickUser",
+            Action::DismissRoom => "DismissRoom",
+            Action::BanRoomUser => "BanRoomUser",
+            Action::UpdateBanRoomUserRule => "UpdateBanRoomUserRule",
+            Action::GetRoomOnlineUsers => "GetRoomOnlineUsers",
+            Action::SendUnicast => "SendUnicast",
+            Action::SendRoomUnicast => "SendRoomUnicast",
+            Action::BatchSendRoomUnicast => "BatchSendRoomUnicast",
+            Action::SendBroadcast => "SendBroadcast",
+        }
+    }
+
+    /// The method the vendor documents for the action.
+    pub(super) fn method(self) -> Method {
+        match self {
+            Action::GetRoomOnlineUsers => Method::Get,
+            _ => Method::Post,
+        }
+    }
+
+    /// Whether the action takes `method`. A GET action also takes a POST with the same
+    /// parameters as a JSON body, the form Chorus answered before it took GET, so that
+    /// existing callers keep working.
+    pub(super) fn takes(self, method: Method) -> bool {
+        method == Method::Post || self.method() == method
+    }
+
+    /// The versions the action answers to: those the vendor documents for it, plus
+    /// 2020-12-01 for GetRoomOnlineUsers, which Chorus answered at that version before.
+    pub(super) fn versions(self) -> &'static [&'static str] {
+        match self {
+            Action::KickUser | Action::DismissRoom => &["2020-12-01"],
+            Action::BanRoomUser | Action::UpdateBanRoomUserRule => &["2020-12-01", "2023-11-01"],
+            Action::GetRoomOnlineUsers => &["2020-12-01", "2023-08-01", "2023-11-01"],
+            Action::SendUnicast
+            | Action::SendRoomUnicast
+            | Action::BatchSendRoomUnicast
+            | Action::SendBroadcast => &["2020-12-01", "2023-07-20"],
+        }
+    }
+
+    /// Does the action's work on its parameters, as a JSON object.
+    pub(super) async fn run(self, ctx: &Ctx, params: &[u8]) -> ActionResult {
+        match self {
+            Action::KickUser => rooms::kick_user(ctx, params).await,
+            Action::DismissRoom => rooms::dismiss_room(ctx, params).await,
+            Action::BanRoomUser => rooms::ban_room_user(ctx, params, false).await,
+            Action::UpdateBanRoomUserRule => rooms::ban_room_user(ctx, params, true).await,
+            Action::GetRoomOnlineUsers => rooms::online_users(ctx, params).await,
+            Action::SendUnicast => messages::send_unicast(ctx, params).await,
+            Action::SendRoomUnicast => messages::send_room_unicast(ctx, params).await,
+            Action::BatchSendRoomUnicast => messages::batch_send_room_unicast(ctx, params).await,
+            Action::SendBroadcast => messages::send_broadcast(ctx, params).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_only_known_names_parse() {
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.name()), Some(action));
+        }
+        assert_eq!(Action::parse("kickuser"), None);
+        assert_eq!(Action::parse(""), None);
+    }
+
+    #[test]
+    fn read_actions_are_get_and_also_take_post() {
+        assert!(Action::GetRoomOnlineUsers.takes(Method::Get));
+        assert!(Action::GetRoomOnlineUsers.takes(Method::Post));
+        assert!(Action::KickUser.takes(Method::Post));
+        assert!(!Action::KickUser.takes(Method::Get));
+    }
+}

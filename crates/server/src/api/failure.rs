@@ -1,0 +1,40 @@
+//! What an action answers: a JSON result, or an [`ApiFailure`] (HTTP status, vendor error code,
+//! message) that the edge puts in the envelope. Depends on nothing else of the server.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+
+/// A refused OpenAPI request: HTTP status, vendor error code, message.
+#[derive(Debug)]
+pub(super) struct ApiFailure {
+    pub(super) status: StatusCode,
+    pub(super) code: &'static str,
+    pub(super) message: String,
+}
+
+impl ApiFailure {
+    /// 400 `InvalidParameter`: the request's parameters are wrong, as `message` says.
+    pub(super) fn invalid(message: impl Into<String>) -> Self {
+        ApiFailure {
+            status: StatusCode::BAD_REQUEST,
+            code: "InvalidParameter",
+            message: message.into(),
+        }
+    }
+
+    fn internal(message: impl Into<String>) -> Self {
+        ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "InternalError",
+            message: message.into(),
+        }
+    }
+}
+
+/// What an action answers: any serialisable result.
+pub(super) type ActionResult = Result<serde_json::Value, ApiFailure>;
+
+/// Serialises an action's result.
+pub(super) fn result(value: impl Serialize) -> ActionResult {
+    serde_json::to_value(value).map_err(|e| ApiFailure::internal(e.to_string()))
+}
