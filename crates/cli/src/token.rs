@@ -30,10 +30,11 @@ pub(crate) struct CreateArgs {
     /// The user.
     #[arg(long)]
     user: String,
-    /// When the token expires, unix seconds (0: never).
+    /// When the token expires, unix seconds; `--expire-at 0` makes a token that never expires
+    /// [default: 24 hours from now].
     #[arg(long, conflicts_with = "expire_in")]
     expire_at: Option<u32>,
-    /// Expire this many seconds from now.
+    /// Expire this many seconds from now [default: 86400].
     #[arg(long)]
     expire_in: Option<u32>,
     /// NAME[=UNIX]: publish, publish-audio, publish-video, publish-data or subscribe, with an
@@ -56,6 +57,10 @@ pub(crate) struct InspectArgs {
     #[arg(long)]
     app_key: Option<String>,
 }
+
+/// How long a token lives when neither --expire-at nor --expire-in is given: a forgotten token
+/// should not stay valid forever.
+const DEFAULT_EXPIRE_IN_SECS: u32 = 24 * 3600;
 
 fn now() -> u64 {
     SystemTime::now()
@@ -100,12 +105,12 @@ fn create(args: CreateArgs) -> Result<String, String> {
     if let Some(at) = args.issued_at {
         token = token.with_issued_at(at);
     }
-    let expire_at = match (args.expire_at, args.expire_in) {
-        (Some(at), _) => at,
-        (None, Some(secs)) => {
+    let expire_at = match args.expire_at {
+        Some(at) => at,
+        None => {
+            let secs = args.expire_in.unwrap_or(DEFAULT_EXPIRE_IN_SECS);
             u32::try_from(now() + u64::from(secs)).map_err(|_| "--expire-in is too far out")?
         }
-        (None, None) => 0,
     };
     token = token.with_expire_at(expire_at);
     let privileges = if args.privileges.is_empty() {
