@@ -1,5 +1,6 @@
 //! `chorus token create` and `chorus token inspect`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -21,9 +22,13 @@ pub(crate) struct CreateArgs {
     /// The 24-character app id.
     #[arg(long)]
     app_id: String,
-    /// The app key that signs the token.
+    /// The app key that signs the token [env: CHORUS_APP_KEY]; --app-key-file or the
+    /// environment keep it out of `ps`.
     #[arg(long)]
-    app_key: String,
+    app_key: Option<String>,
+    /// Read the app key from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "app_key")]
+    app_key_file: Option<PathBuf>,
     /// The room ("" for an outside-room login token).
     #[arg(long, allow_hyphen_values = true)]
     room: String,
@@ -53,14 +58,26 @@ pub(crate) struct CreateArgs {
 pub(crate) struct InspectArgs {
     /// The token.
     token: String,
-    /// The app key, to check the signature and expiry.
+    /// The app key, to check the signature and expiry [env: CHORUS_APP_KEY].
     #[arg(long)]
     app_key: Option<String>,
+    /// Read the app key from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "app_key")]
+    app_key_file: Option<PathBuf>,
 }
 
 /// How long a token lives when neither --expire-at nor --expire-in is given: a forgotten token
 /// should not stay valid forever.
 const DEFAULT_EXPIRE_IN_SECS: u32 = 24 * 3600;
+
+/// Where the app key comes from when neither --app-key nor --app-key-file is given.
+const APP_KEY_ENV: &str = "CHORUS_APP_KEY";
+
+/// The key from --app-key-file, --app-key or $CHORUS_APP_KEY, in that order.
+fn app_key(flag: Option<String>, file: Option<&PathBuf>) -> Result<Option<String>, String> {
+    crate::secret::one(file.map(PathBuf::as_path), flag, APP_KEY_ENV)
+        .map_err(|e| format!("--app-key-file: {e}"))
+}
 
 fn now() -> u64 {
     SystemTime::now()
@@ -98,7 +115,9 @@ fn parse_privilege(spec: &str) -> Result<(Privilege, u32), String> {
 }
 
 fn create(args: CreateArgs) -> Result<String, String> {
-    let mut token = AccessToken::new(args.app_id, args.app_key, args.room, args.user);
+    let key = app_key(args.app_key, args.app_key_file.as_ref())?
+        .ok_or("give --app-key, --app-key-file or $CHORUS_APP_KEY")?;
+    let mut token = AccessToken::new(args.app_id, key, args.room, args.user);
     if let Some(nonce) = args.nonce {
         token = token.with_nonce(nonce);
     }
@@ -131,6 +150,13 @@ fn create(args: CreateArgs) -> Result<String, String> {
 }
 
 fn inspect(args: InspectArgs) -> ExitCode {
+    let key = match app_key(args.app_key, args.app_key_file.as_ref()) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("chorus token inspect: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let claims = match Claims::parse(&args.token) {
         Ok(claims) => claims,
         Err(e) => {
@@ -153,7 +179,7 @@ fn inspect(args: InspectArgs) -> ExitCode {
         "privileges": privileges,
     });
     let mut code = ExitCode::SUCCESS;
-    if let Some(key) = args.app_key {
+    if let Some(key) = key {
         let verdict = claims.verify(&key, now());
         out["valid"] = json!(verdict.is_ok());
         if let Err(e) = verdict {
