@@ -259,15 +259,22 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
-/// Every route; the demo page and `/dev/token` only with the made-up `dev_app`.
+/// Every route; the demo page and `/dev/token` only with the made-up `dev_app`, and then
+/// every route answers loopback `Host` names only.
 fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>) -> Router {
-    Router::new()
+    let dev = dev_app.is_some();
+    let router = Router::new()
         .route(chorus_proto::SIGNAL_PATH, get(signal::upgrade))
         .route("/", post(api::handle))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .with_state(ctx)
-        .merge(web::routes(dev_app))
+        .merge(web::routes(dev_app));
+    if dev {
+        web::loopback_hosts_only(router)
+    } else {
+        router
+    }
 }
 
 async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {
