@@ -25,7 +25,7 @@ pub use media::*;
 pub use message::*;
 pub use room::*;
 pub use signal::{
-    BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,
-    ServerFrame,
+    BadRequest, CLIP_CHARS, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame,
+    SIGNAL_PATH, ServerFrame, clip, clip_quoted,
 };
 pub use typescript::typescript_module;

@@ -170,13 +170,59 @@ impl std::fmt::Display for FrameError {
 
 impl std::error::Error for FrameError {}
 
-/// Keeps echoed client input short, so an error message never carries a huge payload back.
-pub(crate) fn clip(s: &str) -> String {
-    const MAX: usize = 64;
-    match s.char_indices().nth(MAX) {
+/// Most characters of a client-supplied value (an id, a method name, a URL) that an error
+/// message quotes.
+pub const CLIP_CHARS: usize = 64;
+
+/// Most characters of a parser's error text after [`clip_quoted`], a backstop in case a
+/// parser quotes input in a way `clip_quoted` does not see.
+pub(crate) const CLIP_REASON_CHARS: usize = 512;
+
+/// Keeps a client-supplied value quoted in an error message short (at most [`CLIP_CHARS`]
+/// characters, then "…"), so an error never carries a huge payload back.
+pub fn clip(s: &str) -> String {
+    clip_to(s, CLIP_CHARS)
+}
+
+/// [`clip`] to `max_chars` characters.
+pub(crate) fn clip_to(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
         Some((cut, _)) => format!("{}…", &s[..cut]),
         None => s.to_owned(),
     }
+}
+
+/// Keeps a parser's error text short: each part quoted in `"` or `` ` `` (where parsers put the
+/// input they choked on) is [`clip`]ped, and the whole text to 512 characters. The rest of
+/// the text, such as what was expected, is kept.
+pub fn clip_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(CLIP_REASON_CHARS));
+    let mut rest = text;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let inner = &rest[open + 1..];
+        // A `"` quote escapes inner quotes with a backslash (Rust's Debug form).
+        let mut escaped = false;
+        let close = inner.char_indices().find_map(|(i, c)| {
+            let end = c == quote && !escaped;
+            escaped = quote == '"' && c == '\\' && !escaped;
+            end.then_some(i)
+        });
+        match close {
+            Some(close) => {
+                out.push_str(&clip(&inner[..close]));
+                out.push(quote);
+                rest = &inner[close + 1..];
+            }
+            None => {
+                out.push_str(&clip(inner));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    clip_to(&out, CLIP_REASON_CHARS)
 }
 
 /// A request with its id, as a client sends it.
@@ -212,7 +258,7 @@ impl RequestFrame {
     pub fn parse(text: &str) -> Result<Self, BadRequest> {
         let raw: RawRequest<'_> = serde_json::from_str(text).map_err(|e| BadRequest {
             id: None,
-            error: FrameError::Malformed(e.to_string()),
+            error: FrameError::Malformed(clip_quoted(&e.to_string())),
         })?;
         let bad = |error| BadRequest { id: raw.id, error };
         let id = raw
@@ -264,8 +310,8 @@ struct RawServerFrame<'a> {
 impl ServerFrame {
     /// Parses a server's text frame.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        let raw: RawServerFrame<'_> =
-            serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
+        let raw: RawServerFrame<'_> = serde_json::from_str(text)
+            .map_err(|e| FrameError::Malformed(clip_quoted(&e.to_string())))?;
         if let Some(name) = raw.event.as_deref() {
             let data = raw.data.map(RawValue::get).unwrap_or("{}");
             return Event::parse(name, data).map(ServerFrame::Event);
@@ -380,5 +426,38 @@ mod tests {
             .error
             .to_string();
         assert!(!msg.contains(&"x".repeat(65)), "{msg}");
+    }
+
+    #[test]
+    fn long_input_quoted_by_the_json_parser_is_clipped() {
+        let long = "x".repeat(10_000);
+        for frame in [
+            format!(r#"{{"id":"{long}","method":"leaveRoom"}}"#),
+            format!(r#"{{"id":1,"method":"joinRoom","params":{{"userInfo":"{long}"}}}}"#),
+        ] {
+            let msg = RequestFrame::parse(&frame).unwrap_err().error.to_string();
+            assert!(!msg.contains(&"x".repeat(65)), "{msg}");
+            assert!(msg.chars().count() < 400, "{msg}");
+        }
+    }
+
+    #[test]
+    fn clip_quoted_clips_each_quoted_part_and_keeps_the_rest() {
+        let long = "y".repeat(100);
+        let text = format!(r#"invalid type: string "{long}\"{long}", expected `{long}` or `a`"#);
+        let clipped = clip_quoted(&text);
+        let y64 = "y".repeat(64);
+        assert_eq!(
+            clipped,
+            format!(r#"invalid type: string "{y64}…", expected `{y64}…` or `a`"#)
+        );
+        assert_eq!(
+            clip_quoted("missing field `roomId`"),
+            "missing field `roomId`"
+        );
+        assert_eq!(
+            clip_quoted(&format!("open \"{long}")),
+            format!("open \"{y64}…")
+        );
     }
 }

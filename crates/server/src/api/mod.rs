@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use chorus_proto::openapi::{
     API_VERSIONS, ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE,
 };
+use chorus_proto::{clip, clip_quoted};
 use chorus_sign::SigningRequest;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -58,7 +59,8 @@ pub(crate) fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
         Ok(())
     } else {
         Err(ApiFailure::invalid(format!(
-            "AppId {app_id:?} is not hosted by this server"
+            "AppId {:?} is not hosted by this server",
+            clip(app_id)
         )))
     }
 }
@@ -76,7 +78,10 @@ pub(crate) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
 
 /// Parses an action's JSON body.
 pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
-    serde_json::from_slice(bytes).map_err(|e| ApiFailure::invalid(format!("bad request body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        let reason = clip_quoted(&e.to_string());
+        ApiFailure::invalid(format!("bad request body: {reason}"))
+    })
 }
 
 /// Serialises an action's result.
@@ -137,8 +142,9 @@ pub(crate) async fn handle(
     let envelope = ApiResponse {
         response_metadata: ResponseMetadata {
             request_id: request_id(),
-            action,
-            version,
+            // Echoed as the vendor does, clipped like every client string.
+            action: clip(&action),
+            version: clip(&version),
             service: SERVICE.to_owned(),
             region: DEFAULT_REGION.to_owned(),
             error,
@@ -195,7 +201,7 @@ async fn answer(
             code: "InvalidCredential",
             message: format!(
                 "the credential scope names service {:?}; sign for \"{SERVICE}\"",
-                signer.service
+                clip(&signer.service)
             ),
         });
     }
@@ -204,7 +210,8 @@ async fn answer(
             status: StatusCode::BAD_REQUEST,
             code: "InvalidVersion",
             message: format!(
-                "version {version:?} is not served; use one of {}",
+                "version {:?} is not served; use one of {}",
+                clip(version),
                 API_VERSIONS.join(", ")
             ),
         });
@@ -224,7 +231,7 @@ async fn answer(
             code: "InvalidActionOrVersion",
             message: format!(
                 "unknown action {:?}; actions are KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule, GetRoomOnlineUsers, SendUnicast, SendRoomUnicast, BatchSendRoomUnicast, SendBroadcast",
-                action.chars().take(64).collect::<String>()
+                clip(action)
             ),
         }),
     }

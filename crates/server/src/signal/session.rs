@@ -688,7 +688,7 @@ impl Session {
         if !params.url.starts_with("http://") || reqwest::Url::parse(&params.url).is_err() {
             return Err(invalid(format!(
                 "url must be an http:// URL, got {:?}",
-                params.url.chars().take(64).collect::<String>()
+                chorus_proto::clip(&params.url)
             )));
         }
         if let Some(login) = &mut self.login {
