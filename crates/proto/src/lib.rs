@@ -8,6 +8,7 @@
 
 mod macros;
 
+mod clip;
 mod enums;
 mod error;
 mod limits;
@@ -18,6 +19,7 @@ mod room;
 mod signal;
 mod typescript;
 
+pub use clip::{CLIP_CHARS, clip, clip_quoted};
 pub use enums::*;
 pub use error::{AudioMixingError, ErrorCode, RtcError};
 pub use limits::*;
@@ -25,7 +27,7 @@ pub use media::*;
 pub use message::*;
 pub use room::*;
 pub use signal::{
-    BadRequest, CLIP_CHARS, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame,
-    SIGNAL_PATH, ServerFrame, clip, clip_quoted,
+    BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,
+    ServerFrame,
 };
 pub use typescript::typescript_module;

@@ -139,8 +139,8 @@ macro_rules! requests {
                 match method {
                     $($method => serde_json::from_str(params)
                         .map(Request::$variant)
-                        .map_err(|e| crate::FrameError::BadParams { method: $method, reason: crate::signal::clip_quoted(&e.to_string()) }),)+
-                    other => Err(crate::FrameError::UnknownMethod(crate::signal::clip(other))),
+                        .map_err(|e| crate::FrameError::BadParams { method: $method, reason: crate::clip::clip_quoted(&e.to_string()) }),)+
+                    other => Err(crate::FrameError::UnknownMethod(crate::clip::clip(other))),
                 }
             }
         }
@@ -190,8 +190,8 @@ macro_rules! events {
                 match name {
                     $($name => serde_json::from_str(data)
                         .map(Event::$variant)
-                        .map_err(|e| crate::FrameError::BadParams { method: $name, reason: crate::signal::clip_quoted(&e.to_string()) }),)+
-                    other => Err(crate::FrameError::UnknownEvent(crate::signal::clip(other))),
+                        .map_err(|e| crate::FrameError::BadParams { method: $name, reason: crate::clip::clip_quoted(&e.to_string()) }),)+
+                    other => Err(crate::FrameError::UnknownEvent(crate::clip::clip(other))),
                 }
             }
         }
