@@ -1,5 +1,6 @@
 //! `chorus api`: sign one OpenAPI request with an AK/SK pair and print the response.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,9 +24,12 @@ pub(crate) struct ApiArgs {
     /// Access key id.
     #[arg(long, env = "CHORUS_AK")]
     ak: String,
-    /// Secret key.
-    #[arg(long, env = "CHORUS_SK", hide_env_values = true)]
-    sk: String,
+    /// Secret key [env: CHORUS_SK]; --sk-file or the environment keep it out of `ps`.
+    #[arg(long)]
+    sk: Option<String>,
+    /// Read the secret key from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "sk")]
+    sk_file: Option<PathBuf>,
     /// Region of the signature scope.
     #[arg(long, default_value = DEFAULT_REGION)]
     region: String,
@@ -50,6 +54,9 @@ pub(crate) async fn run(args: ApiArgs) -> ExitCode {
 
 /// Sends the request; returns whether the envelope carries no error, and the body.
 async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
+    let sk = crate::secret::one(args.sk_file.as_deref(), args.sk, "CHORUS_SK")
+        .context("--sk-file")?
+        .context("give --sk, --sk-file or $CHORUS_SK")?;
     let body = args.json.unwrap_or_else(|| "{}".to_owned());
     serde_json::from_str::<serde_json::Value>(&body).context("the body must be JSON")?;
     let base = args.server.trim_end_matches('/');
@@ -75,7 +82,7 @@ async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
     };
     let signed = sign(
         &request,
-        &Credentials::new(args.ak, args.sk),
+        &Credentials::new(args.ak, sk),
         &args.region,
         SERVICE,
         &format_x_date(now),

@@ -8,6 +8,7 @@ mod loadtest;
 mod loadtest_client;
 mod loadtest_stats;
 mod login;
+mod secret;
 mod serve;
 mod token;
 

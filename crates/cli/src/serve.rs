@@ -1,11 +1,16 @@
-//! `chorus serve`: flags and an optional TOML file make one [`Config`]; flags win.
+//! `chorus serve`: flags and an optional TOML file make one [`Config`]; flags win. Apps and
+//! key pairs add up from every source (TOML, flags, files, environment); the same app twice is
+//! refused when the config is validated.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use chorus_server::{ApiCredentials, AppCredentials, Config};
 use clap::Args;
+
+use crate::secret;
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
@@ -24,12 +29,21 @@ pub(crate) struct ServeArgs {
     /// The IP to advertise in media candidates instead of the listen IP (1:1 NAT).
     #[arg(long)]
     public_ip: Option<std::net::IpAddr>,
-    /// An app as ID:KEY (repeatable). None: a dev app is made up, loopback only.
+    /// An app as ID:KEY (repeatable); also read from $CHORUS_APPS (ID:KEY entries separated
+    /// by commas or spaces). No app anywhere: a dev app is made up, loopback only.
     #[arg(long = "app", value_name = "ID:KEY")]
     apps: Vec<String>,
-    /// An OpenAPI key pair as AK:SK (repeatable).
+    /// Read apps from this file, one ID:KEY a line, `#` comments (repeatable). Keys in a file
+    /// or the environment stay out of `ps`.
+    #[arg(long = "app-file", value_name = "PATH")]
+    app_files: Vec<PathBuf>,
+    /// An OpenAPI key pair as AK:SK (repeatable); also read from $CHORUS_OPENAPI_KEYS (AK:SK
+    /// entries separated by commas or spaces).
     #[arg(long = "openapi-key", value_name = "AK:SK")]
     openapi_keys: Vec<String>,
+    /// Read OpenAPI key pairs from this file, one AK:SK a line, `#` comments (repeatable).
+    #[arg(long = "openapi-key-file", value_name = "PATH")]
+    openapi_key_files: Vec<PathBuf>,
     /// Most users in one room.
     #[arg(long)]
     max_room_users: Option<usize>,
@@ -42,15 +56,19 @@ pub(crate) struct ServeArgs {
     /// POST room and user events (webhook callbacks) to this http(s) URL.
     #[arg(long = "webhook", value_name = "URL")]
     webhook_url: Option<String>,
-    /// Sign webhook callbacks with this secret [default: each app's own key].
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "CHORUS_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
+    /// Sign webhook callbacks with this secret [default: each app's own key] [env:
+    /// CHORUS_WEBHOOK_SECRET].
+    #[arg(long, value_name = "SECRET")]
     webhook_secret: Option<String>,
+    /// Read the webhook secret from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "webhook_secret")]
+    webhook_secret_file: Option<PathBuf>,
 }
+
+/// Where apps come from besides --app and the config file.
+const APPS_ENV: &str = "CHORUS_APPS";
+/// Where OpenAPI key pairs come from besides --openapi-key and the config file.
+const OPENAPI_KEYS_ENV: &str = "CHORUS_OPENAPI_KEYS";
 
 fn pair(spec: &str, what: &str) -> anyhow::Result<(String, String)> {
     let (a, b) = spec
@@ -76,17 +94,35 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     if args.public_ip.is_some() {
         config.public_ip = args.public_ip;
     }
+    let mut apps = Vec::new();
     for spec in &args.apps {
-        let (id, key) = pair(spec, "--app")?;
-        config.apps.push(AppCredentials { id, key });
+        apps.push(pair(spec, "--app")?);
     }
+    for path in &args.app_files {
+        apps.extend(secret::pairs_from_file(path, "ID:KEY").context("--app-file")?);
+    }
+    apps.extend(secret::pairs_from_env(APPS_ENV, "ID:KEY")?);
+    config
+        .apps
+        .extend(apps.into_iter().map(|(id, key)| AppCredentials { id, key }));
+    let mut api_keys = Vec::new();
     for spec in &args.openapi_keys {
-        let (access_key, secret_key) = pair(spec, "--openapi-key")?;
-        config.openapi_keys.push(ApiCredentials {
-            access_key,
-            secret_key,
-        });
+        api_keys.push(pair(spec, "--openapi-key")?);
     }
+    for path in &args.openapi_key_files {
+        api_keys.extend(secret::pairs_from_file(path, "AK:SK").context("--openapi-key-file")?);
+    }
+    api_keys.extend(secret::pairs_from_env(OPENAPI_KEYS_ENV, "AK:SK")?);
+    config
+        .openapi_keys
+        .extend(
+            api_keys
+                .into_iter()
+                .map(|(access_key, secret_key)| ApiCredentials {
+                    access_key,
+                    secret_key,
+                }),
+        );
     if let Some(n) = args.max_room_users {
         config.max_room_users = n;
     }
@@ -99,7 +135,13 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     if let Some(url) = args.webhook_url {
         config.webhook_url = Some(url);
     }
-    if let Some(secret) = args.webhook_secret {
+    let webhook_secret = secret::one(
+        args.webhook_secret_file.as_deref(),
+        args.webhook_secret,
+        "CHORUS_WEBHOOK_SECRET",
+    )
+    .context("--webhook-secret-file")?;
+    if let Some(secret) = webhook_secret {
         config.webhook_secret = Some(secret);
     }
     Ok(config)

@@ -1,5 +1,6 @@
 //! `chorus token create` and `chorus token inspect`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -21,19 +22,24 @@ pub(crate) struct CreateArgs {
     /// The 24-character app id.
     #[arg(long)]
     app_id: String,
-    /// The app key that signs the token.
+    /// The app key that signs the token [env: CHORUS_APP_KEY]; --app-key-file or the
+    /// environment keep it out of `ps`.
     #[arg(long)]
-    app_key: String,
+    app_key: Option<String>,
+    /// Read the app key from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "app_key")]
+    app_key_file: Option<PathBuf>,
     /// The room ("" for an outside-room login token).
     #[arg(long, allow_hyphen_values = true)]
     room: String,
     /// The user.
     #[arg(long)]
     user: String,
-    /// When the token expires, unix seconds (0: never).
+    /// When the token expires, unix seconds; `--expire-at 0` makes a token that never expires
+    /// [default: 24 hours from now].
     #[arg(long, conflicts_with = "expire_in")]
     expire_at: Option<u32>,
-    /// Expire this many seconds from now.
+    /// Expire this many seconds from now [default: 86400].
     #[arg(long)]
     expire_in: Option<u32>,
     /// NAME[=UNIX]: publish, publish-audio, publish-video, publish-data or subscribe, with an
@@ -52,9 +58,25 @@ pub(crate) struct CreateArgs {
 pub(crate) struct InspectArgs {
     /// The token.
     token: String,
-    /// The app key, to check the signature and expiry.
+    /// The app key, to check the signature and expiry [env: CHORUS_APP_KEY].
     #[arg(long)]
     app_key: Option<String>,
+    /// Read the app key from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "app_key")]
+    app_key_file: Option<PathBuf>,
+}
+
+/// How long a token lives when neither --expire-at nor --expire-in is given: a forgotten token
+/// should not stay valid forever.
+const DEFAULT_EXPIRE_IN_SECS: u32 = 24 * 3600;
+
+/// Where the app key comes from when neither --app-key nor --app-key-file is given.
+const APP_KEY_ENV: &str = "CHORUS_APP_KEY";
+
+/// The key from --app-key-file, --app-key or $CHORUS_APP_KEY, in that order.
+fn app_key(flag: Option<String>, file: Option<&PathBuf>) -> Result<Option<String>, String> {
+    crate::secret::one(file.map(PathBuf::as_path), flag, APP_KEY_ENV)
+        .map_err(|e| format!("--app-key-file: {e}"))
 }
 
 fn now() -> u64 {
@@ -93,19 +115,21 @@ fn parse_privilege(spec: &str) -> Result<(Privilege, u32), String> {
 }
 
 fn create(args: CreateArgs) -> Result<String, String> {
-    let mut token = AccessToken::new(args.app_id, args.app_key, args.room, args.user);
+    let key = app_key(args.app_key, args.app_key_file.as_ref())?
+        .ok_or("give --app-key, --app-key-file or $CHORUS_APP_KEY")?;
+    let mut token = AccessToken::new(args.app_id, key, args.room, args.user);
     if let Some(nonce) = args.nonce {
         token = token.with_nonce(nonce);
     }
     if let Some(at) = args.issued_at {
         token = token.with_issued_at(at);
     }
-    let expire_at = match (args.expire_at, args.expire_in) {
-        (Some(at), _) => at,
-        (None, Some(secs)) => {
+    let expire_at = match args.expire_at {
+        Some(at) => at,
+        None => {
+            let secs = args.expire_in.unwrap_or(DEFAULT_EXPIRE_IN_SECS);
             u32::try_from(now() + u64::from(secs)).map_err(|_| "--expire-in is too far out")?
         }
-        (None, None) => 0,
     };
     token = token.with_expire_at(expire_at);
     let privileges = if args.privileges.is_empty() {
@@ -126,6 +150,13 @@ fn create(args: CreateArgs) -> Result<String, String> {
 }
 
 fn inspect(args: InspectArgs) -> ExitCode {
+    let key = match app_key(args.app_key, args.app_key_file.as_ref()) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("chorus token inspect: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let claims = match Claims::parse(&args.token) {
         Ok(claims) => claims,
         Err(e) => {
@@ -148,7 +179,7 @@ fn inspect(args: InspectArgs) -> ExitCode {
         "privileges": privileges,
     });
     let mut code = ExitCode::SUCCESS;
-    if let Some(key) = args.app_key {
+    if let Some(key) = key {
         let verdict = claims.verify(&key, now());
         out["valid"] = json!(verdict.is_ok());
         if let Err(e) = verdict {

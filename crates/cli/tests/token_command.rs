@@ -113,6 +113,8 @@ fn default_privileges_are_publish_and_subscribe_forever() {
         "",
         "--user",
         "u",
+        "--expire-at",
+        "0",
     ]);
     let (_, inspected, _) = chorus(&["token", "inspect", stdout.trim()]);
     let v: serde_json::Value = serde_json::from_str(&inspected).unwrap();

@@ -8,6 +8,7 @@
 
 mod macros;
 
+mod clip;
 mod enums;
 mod error;
 mod limits;
@@ -18,6 +19,7 @@ mod room;
 mod signal;
 mod typescript;
 
+pub use clip::{CLIP_CHARS, clip, clip_quoted};
 pub use enums::*;
 pub use error::{AudioMixingError, ErrorCode, RtcError};
 pub use limits::*;

@@ -147,8 +147,8 @@ macro_rules! requests {
                 match method {
                     $($method => serde_json::from_str(params)
                         .map(Request::$variant)
-                        .map_err(|e| crate::FrameError::BadParams { method: $method, reason: e.to_string() }),)+
-                    other => Err(crate::FrameError::UnknownMethod(crate::macros::clip(other))),
+                        .map_err(|e| crate::FrameError::BadParams { method: $method, reason: crate::clip::clip_quoted(&e.to_string()) }),)+
+                    other => Err(crate::FrameError::UnknownMethod(crate::clip::clip(other))),
                 }
             }
         }
@@ -198,8 +198,8 @@ macro_rules! events {
                 match name {
                     $($name => serde_json::from_str(data)
                         .map(Event::$variant)
-                        .map_err(|e| crate::FrameError::BadParams { method: $name, reason: e.to_string() }),)+
-                    other => Err(crate::FrameError::UnknownEvent(crate::macros::clip(other))),
+                        .map_err(|e| crate::FrameError::BadParams { method: $name, reason: crate::clip::clip_quoted(&e.to_string()) }),)+
+                    other => Err(crate::FrameError::UnknownEvent(crate::clip::clip(other))),
                 }
             }
         }
@@ -222,13 +222,3 @@ macro_rules! events {
 }
 
 pub(crate) use {contract_enum, events, requests, ts_named};
-
-/// Keeps echoed client input short, so an error message never carries a huge payload back.
-/// Called by the parsers that [`requests!`] and [`events!`] declare.
-pub(crate) fn clip(s: &str) -> String {
-    const MAX: usize = 64;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s.to_owned(),
-    }
-}

@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::clip::clip_quoted;
+
 use crate::RtcError;
 use crate::macros::{events, requests};
 use crate::media::*;
@@ -203,7 +205,7 @@ impl RequestFrame {
     pub fn parse(text: &str) -> Result<Self, BadRequest> {
         let raw: RawRequest<'_> = serde_json::from_str(text).map_err(|e| BadRequest {
             id: None,
-            error: FrameError::Malformed(e.to_string()),
+            error: FrameError::Malformed(clip_quoted(&e.to_string())),
         })?;
         let bad = |error| BadRequest { id: raw.id, error };
         let id = raw
@@ -255,8 +257,8 @@ struct RawServerFrame<'a> {
 impl ServerFrame {
     /// Parses a server's text frame.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
-        let raw: RawServerFrame<'_> =
-            serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
+        let raw: RawServerFrame<'_> = serde_json::from_str(text)
+            .map_err(|e| FrameError::Malformed(clip_quoted(&e.to_string())))?;
         if let Some(name) = raw.event.as_deref() {
             let data = raw.data.map(RawValue::get).unwrap_or("{}");
             return Event::parse(name, data).map(ServerFrame::Event);
@@ -371,5 +373,18 @@ mod tests {
             .error
             .to_string();
         assert!(!msg.contains(&"x".repeat(65)), "{msg}");
+    }
+
+    #[test]
+    fn long_input_quoted_by_the_json_parser_is_clipped() {
+        let long = "x".repeat(10_000);
+        for frame in [
+            format!(r#"{{"id":"{long}","method":"leaveRoom"}}"#),
+            format!(r#"{{"id":1,"method":"joinRoom","params":{{"userInfo":"{long}"}}}}"#),
+        ] {
+            let msg = RequestFrame::parse(&frame).unwrap_err().error.to_string();
+            assert!(!msg.contains(&"x".repeat(65)), "{msg}");
+            assert!(msg.chars().count() < 400, "{msg}");
+        }
     }
 }

@@ -14,10 +14,16 @@ fn invalid(message: impl Into<String>) -> RtcError {
 /// The room id, user id and extra info of a join.
 pub(crate) fn check_join(room_id: &str, user_info: &UserInfo) -> Result<(), RtcError> {
     if !is_valid_id(room_id) {
-        return Err(invalid("roomId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        return Err(invalid(format!(
+            "roomId must be {}",
+            chorus_proto::id_rule()
+        )));
     }
     if !is_valid_id(&user_info.user_id) {
-        return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        return Err(invalid(format!(
+            "userId must be {}",
+            chorus_proto::id_rule()
+        )));
     }
     if let Some(extra) = &user_info.extra_info
         && extra.len() > MAX_EXTRA_INFO_BYTES
@@ -33,7 +39,10 @@ pub(crate) fn check_join(room_id: &str, user_info: &UserInfo) -> Result<(), RtcE
 /// The user id of a login.
 pub(crate) fn check_user_id(user_id: &str) -> Result<(), RtcError> {
     if !is_valid_id(user_id) {
-        return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+        return Err(invalid(format!(
+            "userId must be {}",
+            chorus_proto::id_rule()
+        )));
     }
     Ok(())
 }

@@ -117,6 +117,14 @@ pub enum ConfigError {
     /// The same app id twice.
     #[error("app {0:?} is configured twice")]
     DuplicateApp(String),
+    /// Two apps share a key, so a token signed for one would be signed for the other as well.
+    #[error("apps {first:?} and {second:?} have the same key; give each app its own key")]
+    SharedAppKey {
+        /// The app configured first.
+        first: String,
+        /// The app configured later with the same key.
+        second: String,
+    },
     /// An OpenAPI key pair is incomplete.
     #[error("OpenAPI access key {0:?} needs a non-empty secret")]
     BadApiKey(String),
@@ -158,6 +166,7 @@ impl Config {
     /// Checks the whole tree once.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut seen = std::collections::HashSet::new();
+        let mut keys: HashMap<&str, &str> = HashMap::new();
         for app in &self.apps {
             if app.id.chars().count() != chorus_token::APP_ID_LEN || !app.id.is_ascii() {
                 return Err(ConfigError::BadAppId(app.id.clone()));
@@ -167,6 +176,12 @@ impl Config {
             }
             if !seen.insert(&app.id) {
                 return Err(ConfigError::DuplicateApp(app.id.clone()));
+            }
+            if let Some(first) = keys.insert(&app.key, &app.id) {
+                return Err(ConfigError::SharedAppKey {
+                    first: first.to_owned(),
+                    second: app.id.clone(),
+                });
             }
         }
         for key in &self.openapi_keys {

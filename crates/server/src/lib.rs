@@ -248,9 +248,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
-/// Every route; the demo page and `/dev/token` only with the made-up `dev_app`, `/metrics`
-/// only `with_metrics` (not when it has a listener of its own).
+/// Every route; the demo page and `/dev/token` only with the made-up `dev_app` (and then every
+/// route answers loopback `Host` names only), `/metrics` only `with_metrics` (not when it has
+/// a listener of its own).
 fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>, with_metrics: bool) -> Router {
+    let dev = dev_app.is_some();
     let mut router = Router::new()
         .route(chorus_proto::SIGNAL_PATH, get(signal::upgrade))
         .route("/", post(api::handle))
@@ -260,7 +262,12 @@ fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>, with_metrics: bool) ->
     if with_metrics {
         router = router.merge(metrics::routes(ctx.metrics.clone()));
     }
-    router.layer(axum::middleware::from_fn_with_state(ctx, api::handle_get))
+    let router = router.layer(axum::middleware::from_fn_with_state(ctx, api::handle_get));
+    if dev {
+        web::loopback_hosts_only(router)
+    } else {
+        router
+    }
 }
 
 async fn healthz(State(ctx): State<Arc<Ctx>>) -> (StatusCode, &'static str) {

@@ -5,11 +5,19 @@
 //! with the dev app's key for anyone who asks: it exists only when the server made the dev
 //! app up (no apps configured, loopback only) and answers 404 otherwise. Nothing here depends
 //! on the rest of the server.
+//!
+//! Also the dev-mode guard on every route: listening on loopback alone does not keep other
+//! web sites out, since a page can point its own DNS name at 127.0.0.1 (DNS rebinding) and
+//! then call the server as same-origin, `/dev/token` included. Such a request still names the
+//! page's host in `Host`, so in dev mode only loopback `Host` values are answered.
+
+use std::net::IpAddr;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chorus_token::{AccessToken, Privilege};
@@ -50,6 +58,56 @@ pub(crate) fn routes(dev_app: Option<AppCredentials>) -> Router {
             )
             .route("/dev/token", get(dev_token).with_state(app.into())),
     }
+}
+
+/// Why a dev-mode request with another `Host` is refused.
+const FOREIGN_HOST: &str = "403 Forbidden: in dev mode Chorus answers only requests whose Host \
+is a loopback name (127.0.0.1, localhost or [::1], with any port), so that a web page on \
+another site cannot reach it by pointing its DNS name at this machine (DNS rebinding); open \
+it as http://127.0.0.1:PORT, or configure --app ID:KEY to serve other hosts\n";
+
+/// Wraps every route of `router` (so add it last) in the dev-mode `Host` check.
+pub(crate) fn loopback_hosts_only(router: Router) -> Router {
+    router.layer(middleware::from_fn(refuse_foreign_host))
+}
+
+async fn refuse_foreign_host(request: Request, next: Next) -> Response {
+    // HTTP/1.1 names the host in `Host`; HTTP/2 in the URI's authority.
+    let host = match request.headers().get(header::HOST) {
+        Some(value) => value.to_str().ok(),
+        None => request.uri().authority().map(|a| a.as_str()),
+    };
+    if host.is_some_and(is_loopback_host) {
+        next.run(request).await
+    } else {
+        (StatusCode::FORBIDDEN, FOREIGN_HOST).into_response()
+    }
+}
+
+/// `localhost` or a loopback IP literal (`[::1]` bracketed), with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        // A colon inside brackets belongs to an IPv6 address, not to a port.
+        Some((name, port))
+            if !port.contains(']')
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            name
+        }
+        _ => host,
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let ip = match name.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .and_then(|v6| v6.parse::<std::net::Ipv6Addr>().ok())
+            .map(IpAddr::V6),
+        None => name.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4),
+    };
+    ip.is_some_and(|ip| ip.is_loopback())
 }
 
 fn script(body: &'static str) -> Response {
@@ -96,7 +154,7 @@ async fn dev_token(
     if !room_ok || !chorus_proto::is_valid_id(&q.user_id) {
         return (
             StatusCode::BAD_REQUEST,
-            "roomId and userId must match [a-zA-Z0-9_@-.]{1,128}\n",
+            format!("roomId and userId must be {}\n", chorus_proto::id_rule()),
         )
             .into_response();
     }
@@ -115,5 +173,41 @@ async fn dev_token(
         })
         .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_names_pass() {
+        for host in [
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "127.1.2.3:1",
+            "localhost",
+            "LocalHost:8080",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example",
+            "evil.example:8080",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:8080",
+            "::1",
+            "[::1",
+            "[::2]:8080",
+            "127.0.0.1:",
+            "127.0.0.1:80x",
+            "localhost:8080:8080",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! Checks of an action's input shared by every action group: the app is hosted here, ids are
 //! well formed, the parameters parse. Depends only on the configuration in `Ctx`.
 
+use chorus_proto::{clip, clip_quoted, id_rule};
 use serde::de::DeserializeOwned;
 
 use super::failure::ApiFailure;
-use crate::Ctx;
+use crate::ctx::Ctx;
 
 /// Checks that `app_id` is hosted here.
 pub(super) fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
@@ -12,7 +13,8 @@ pub(super) fn app(ctx: &Ctx, app_id: &str) -> Result<(), ApiFailure> {
         Ok(())
     } else {
         Err(ApiFailure::invalid(format!(
-            "AppId {app_id:?} is not hosted by this server"
+            "AppId {:?} is not hosted by this server",
+            clip(app_id)
         )))
     }
 }
@@ -23,12 +25,16 @@ pub(super) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
         Ok(())
     } else {
         Err(ApiFailure::invalid(format!(
-            "{field} must match [a-zA-Z0-9_@\\-.]{{1,128}}"
+            "{field} must be {}",
+            id_rule()
         )))
     }
 }
 
 /// Parses an action's parameters: a POST's JSON body, or a GET's query made into one.
 pub(super) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
-    serde_json::from_slice(bytes).map_err(|e| ApiFailure::invalid(format!("bad request body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        let reason = clip_quoted(&e.to_string());
+        ApiFailure::invalid(format!("bad request body: {reason}"))
+    })
 }

@@ -22,6 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chorus_proto::clip;
 use chorus_proto::openapi::{ApiError, ApiResponse, DEFAULT_REGION, ResponseMetadata, SERVICE};
 use chorus_sign::SigningRequest;
 
@@ -116,8 +117,9 @@ async fn respond(
     let envelope = ApiResponse {
         response_metadata: ResponseMetadata {
             request_id: request_id(),
-            action: query.action,
-            version: query.version,
+            // Echoed as the vendor does, clipped like every client string.
+            action: clip(&query.action),
+            version: clip(&query.version),
             service: SERVICE.to_owned(),
             region: DEFAULT_REGION.to_owned(),
             error,
@@ -204,7 +206,7 @@ fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<(), ApiFailure> {
             code: "InvalidCredential",
             message: format!(
                 "the credential scope names service {:?}; sign for \"{SERVICE}\"",
-                signer.service
+                clip(&signer.service)
             ),
         });
     }
@@ -252,9 +254,4 @@ fn not_found(message: String) -> ApiFailure {
         code: "InvalidActionOrVersion",
         message,
     }
-}
-
-/// Caps a caller's value quoted in a message.
-fn clip(s: &str) -> String {
-    s.chars().take(64).collect()
 }

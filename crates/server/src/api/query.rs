@@ -41,7 +41,7 @@ impl Query {
             {
                 return Err(format!(
                     "the query parameter {:?} is given more than once",
-                    name.chars().take(64).collect::<String>()
+                    chorus_proto::clip(name)
                 ));
             }
         }

@@ -62,7 +62,7 @@ impl BusinessServer {
         let unreachable = |why: String| {
             RtcError::new(
                 ErrorCode::UserMessageSendToServerError,
-                format!("the business server at {url} {why}"),
+                format!("the business server at {} {why}", chorus_proto::clip(url)),
             )
         };
         // Waiting for a slot counts against the same time budget as the call.
@@ -92,7 +92,7 @@ impl BusinessServer {
                         self.timeout.as_millis()
                     ))
                 } else {
-                    unreachable(format!("could not be reached: {e}"))
+                    unreachable(format!("could not be reached: {}", e.without_url()))
                 }
             })?;
         let status = response.status();
@@ -108,7 +108,7 @@ impl BusinessServer {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| unreachable(format!("broke off its answer: {e}")))?
+            .map_err(|e| unreachable(format!("broke off its answer: {}", e.without_url())))?
         {
             if body.len() + chunk.len() > MAX_MESSAGE_BYTES {
                 return Err(RtcError::new(

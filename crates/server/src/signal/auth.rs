@@ -46,7 +46,8 @@ pub(crate) fn check_room_token(
     })?;
     if let Some(engine_app) = engine_app.filter(|a| *a != app_id) {
         return Err(fail(format!(
-            "the token is for app {app_id:?} but the engine was created for app {engine_app:?}"
+            "the token is for app {app_id:?} but the engine was created for app {:?}",
+            chorus_proto::clip(engine_app)
         )));
     }
     let expected = Expected {

@@ -36,7 +36,10 @@ impl Session {
             ));
         }
         if !is_valid_id(&p.user_id) {
-            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+            return Err(invalid(format!(
+                "userId must be {}",
+                chorus_proto::id_rule()
+            )));
         }
         let wanted = TokenFor {
             engine_app: self.engine_app.as_deref(),
@@ -118,7 +121,7 @@ impl Session {
         if !params.url.starts_with("http://") || reqwest::Url::parse(&params.url).is_err() {
             return Err(invalid(format!(
                 "url must be an http:// URL, got {:?}",
-                params.url.chars().take(64).collect::<String>()
+                chorus_proto::clip(&params.url)
             )));
         }
         if let Some(login) = &mut self.login {

@@ -37,10 +37,16 @@ impl Session {
             room_config,
         } = params;
         if !is_valid_id(&room_id) {
-            return Err(invalid("roomId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+            return Err(invalid(format!(
+                "roomId must be {}",
+                chorus_proto::id_rule()
+            )));
         }
         if !is_valid_id(&user_info.user_id) {
-            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+            return Err(invalid(format!(
+                "userId must be {}",
+                chorus_proto::id_rule()
+            )));
         }
         if user_info
             .extra_info
@@ -167,7 +173,10 @@ impl Session {
         p: SubscribeParams,
     ) -> Result<Answer, RtcError> {
         if !is_valid_id(&p.user_id) {
-            return Err(invalid("userId must match [a-zA-Z0-9_@\\-.]{1,128}"));
+            return Err(invalid(format!(
+                "userId must be {}",
+                chorus_proto::id_rule()
+            )));
         }
         let args = SubscribeArgs {
             op,
