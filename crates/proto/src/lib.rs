@@ -19,7 +19,7 @@ mod signal;
 mod typescript;
 
 pub use enums::*;
-pub use error::{AudioMixingError, ErrorCode, RtcError};
+pub use error::{AudioMixingError, ErrorCode, RtcError, UNRAISED_VENDOR_ERROR_CODES};
 pub use limits::*;
 pub use media::*;
 pub use message::*;

@@ -24,9 +24,9 @@ export interface PlayerEvents {
 }
 
 const FIT: Record<number, string> = {
-  [VideoRenderMode.HIDDEN]: "cover",
-  [VideoRenderMode.FIT]: "contain",
-  [VideoRenderMode.FILL]: "fill",
+  [VideoRenderMode.RENDER_MODE_HIDDEN]: "cover",
+  [VideoRenderMode.RENDER_MODE_FIT]: "contain",
+  [VideoRenderMode.RENDER_MODE_FILL]: "fill",
 };
 
 const REPORTED = ["playing", "pause", "waiting", "ended", "error", "stalled"];
@@ -71,7 +71,7 @@ class Player {
       );
   }
 
-  setMode(mode: VideoRenderMode = VideoRenderMode.HIDDEN): void {
+  setMode(mode: VideoRenderMode = VideoRenderMode.RENDER_MODE_HIDDEN): void {
     this.el.style.objectFit = FIT[mode] ?? "cover";
   }
 
