@@ -13,6 +13,22 @@ export async function isSupported(): Promise<boolean> {
   );
 }
 
+/** The video codecs Chorus forwards, in the names `getSupportedCodecs` gives. */
+const FORWARDED_CODECS = ["H264", "VP8"];
+
+/**
+ * The video codecs this browser can send that Chorus forwards (`"H264"`, `"VP8"`), from
+ * `RTCRtpSender.getCapabilities`; empty when the browser cannot tell.
+ */
+export async function getSupportedCodecs(): Promise<string[]> {
+  const capabilities =
+    typeof RTCRtpSender !== "undefined" && typeof RTCRtpSender.getCapabilities === "function"
+      ? RTCRtpSender.getCapabilities("video")
+      : null;
+  const names = new Set((capabilities?.codecs ?? []).map((c) => c.mimeType.replace(/^video\//i, "").toUpperCase()));
+  return FORWARDED_CODECS.filter((codec) => names.has(codec));
+}
+
 /** Asks for permission to use the microphone and/or camera (so device labels are shown). */
 export async function enableDevices(
   want: { audio?: boolean; video?: boolean } = { audio: true, video: true },

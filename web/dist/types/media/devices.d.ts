@@ -4,6 +4,11 @@
  */
 /** Whether this browser can run the SDK: WebRTC, WebSocket and capture APIs. */
 export declare function isSupported(): Promise<boolean>;
+/**
+ * The video codecs this browser can send that Chorus forwards (`"H264"`, `"VP8"`), from
+ * `RTCRtpSender.getCapabilities`; empty when the browser cannot tell.
+ */
+export declare function getSupportedCodecs(): Promise<string[]>;
 /** Asks for permission to use the microphone and/or camera (so device labels are shown). */
 export declare function enableDevices(want?: {
     audio?: boolean;
