@@ -17,9 +17,8 @@ import {
   type UserInfo,
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
-import { Emitter, type Handler } from "./emitter";
+import { Emitter } from "./emitter";
 import { rtcError } from "./errors";
-import type { events } from "./events";
 import { dispatchServerEvent } from "./dispatch";
 import { Connection } from "./signal/connection";
 import { checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
@@ -45,11 +44,10 @@ export interface EngineConfig {
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 
-/** A veRTC engine bound to one app on one Chorus server. */
-export class RTCEngine {
+/** A veRTC engine bound to one app on one Chorus server; its events come through {@link Emitter}'s face. */
+export class RTCEngine extends Emitter {
   /** The app this engine belongs to. */
   readonly appId: string;
-  private readonly emitter = new Emitter();
   private readonly connection: Connection;
   private readonly media: MediaConductor;
   private readonly messageOptions: RequestOptions;
@@ -61,6 +59,7 @@ export class RTCEngine {
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
+    super();
     this.appId = appId;
     this.messageOptions = messageOptions(config.messageTimeoutMs ?? 10_000);
     this.connection = new Connection(
@@ -68,7 +67,7 @@ export class RTCEngine {
       config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       {
         event: (event) => this.onServerEvent(event),
-        state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
+        state: (state, reason) => this.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
         restore: () => this.restore(),
         lost: (why) => this.onLost(why),
         needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
@@ -76,7 +75,7 @@ export class RTCEngine {
     );
     this.media = new MediaConductor({
       call: (method, params) => this.connection.request(method, params),
-      emit: (event, ...args) => this.emitter.emit(event, ...args),
+      emit: (event, ...args) => this.emit(event, ...args),
       room: () => this.session.room,
     });
     this.session = new RoomSession(this.connection, this.media, {
@@ -89,24 +88,12 @@ export class RTCEngine {
       () => this.messageOptions,
     );
     this.media.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
-    this.media.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
+    this.media.capture.onEnded = (index, kind) => this.emit("onTrackEnded", { streamIndex: index, kind });
     this.deviceTests = new DeviceTests({
-      volume: (volume) => this.emitter.emit("onAudioPlaybackDeviceTestVolume", volume),
+      volume: (volume) => this.emit("onAudioPlaybackDeviceTestVolume", volume),
       sinkId: () => this.media.players.outputId,
       micId: () => this.media.capture.deviceId("audio"),
     });
-  }
-
-  // ----- events -----
-
-  /** Listens to an engine event (see `VERTC.events`). */
-  on(event: events | string, handler: Handler): void {
-    this.emitter.on(event, handler);
-  }
-
-  /** Stops listening (all listeners of the event when no handler is given). */
-  off(event: events | string, handler?: Handler): void {
-    this.emitter.off(event, handler);
   }
 
   /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
@@ -522,7 +509,7 @@ export class RTCEngine {
     this.deviceTests.destroy();
     this.media.destroy();
     this.connection.close();
-    this.emitter.clear();
+    this.removeAllListeners();
   }
 
   /** Whether the engine is not destroyed. */
@@ -547,7 +534,7 @@ export class RTCEngine {
         this.rtm.forget();
         this.closeIfIdle();
       },
-      emit: (name, payload) => this.emitter.emit(name, payload),
+      emit: (name, payload) => this.emit(name, payload),
     });
   }
 
@@ -560,7 +547,7 @@ export class RTCEngine {
   private onLost(why: string): void {
     const wasInRoom = this.session.exit() !== null;
     this.rtm.forget();
-    this.emitter.emit("onError", {
+    this.emit("onError", {
       errorCode: ErrorCode.RECONNECT_FAILED,
       message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}`,
     });

@@ -7,8 +7,7 @@
  * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
-import { type Handler } from "./emitter";
-import type { events } from "./events";
+import { Emitter } from "./emitter";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 /** Options of `createEngine`. */
@@ -20,11 +19,10 @@ export interface EngineConfig {
     /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
     messageTimeoutMs?: number;
 }
-/** A veRTC engine bound to one app on one Chorus server. */
-export declare class RTCEngine {
+/** A veRTC engine bound to one app on one Chorus server; its events come through {@link Emitter}'s face. */
+export declare class RTCEngine extends Emitter {
     /** The app this engine belongs to. */
     readonly appId: string;
-    private readonly emitter;
     private readonly connection;
     private readonly media;
     private readonly messageOptions;
@@ -35,10 +33,6 @@ export declare class RTCEngine {
     private readonly deviceTests;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
-    /** Listens to an engine event (see `VERTC.events`). */
-    on(event: events | string, handler: Handler): void;
-    /** Stops listening (all listeners of the event when no handler is given). */
-    off(event: events | string, handler?: Handler): void;
     /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
     setParameter(key: string, value: unknown): void;
     /**
