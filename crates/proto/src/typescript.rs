@@ -16,7 +16,7 @@ pub(crate) trait TsEnum: Sized {
 }
 
 /// `ErrorCode` as the Web SDK sees it: the contract's codes, then the vendor's codes that no
-/// Chorus part raises ([`crate::error::UNRAISED_VENDOR_ERROR_CODES`]), so the Web SDK's enum
+/// Chorus part raises ([`UNRAISED_VENDOR_ERROR_CODES`]), so the Web SDK's enum
 /// is the vendor's whole set.
 fn error_code_declaration() -> String {
     let mut decl = ErrorCode::ts_declaration();
@@ -25,7 +25,7 @@ fn error_code_declaration() -> String {
         .expect("an enum declaration ends with a brace");
     decl.truncate(end);
     decl.push_str("  // The vendor's codes that Chorus never raises.\n");
-    for code in crate::error::UNRAISED_VENDOR_ERROR_CODES {
+    for code in UNRAISED_VENDOR_ERROR_CODES {
         decl.push_str(&format!("  {code} = {code:?},\n"));
     }
     decl.push_str("}\n");
