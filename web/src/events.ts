@@ -5,7 +5,7 @@
 import type { Events as ServerEvents } from "./generated/protocol";
 
 /** The veRTC SDK's event names (values equal names); the first group are those Chorus fires. */
-export enum events {
+export enum EngineEventsTypes {
   onUserJoined = "onUserJoined",
   onUserLeave = "onUserLeave",
   onUserPublishStream = "onUserPublishStream",
@@ -106,8 +106,11 @@ export enum events {
   onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
 }
 
+/** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */
+export { EngineEventsTypes as events };
+
 // Every server event except the SDK-internal subscriber offer must be an engine event.
 type PublicServerEvent = Exclude<keyof ServerEvents, "onSubscriberOffer">;
-type Missing = Exclude<PublicServerEvent, keyof typeof events>;
+type Missing = Exclude<PublicServerEvent, keyof typeof EngineEventsTypes>;
 const allServerEventsListed: [Missing] extends [never] ? true : Missing = true;
 void allServerEventsListed;

@@ -1,5 +1,5 @@
 /** The veRTC SDK's event names (values equal names); the first group are those Chorus fires. */
-export declare enum events {
+export declare enum EngineEventsTypes {
     onUserJoined = "onUserJoined",
     onUserLeave = "onUserLeave",
     onUserPublishStream = "onUserPublishStream",
@@ -97,3 +97,5 @@ export declare enum events {
     onPlayerVisibility = "onPlayerVisibility",
     onJitterBufferTargetStabled = "onJitterBufferTargetStabled"
 }
+/** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */
+export { EngineEventsTypes as events };

@@ -3,6 +3,7 @@
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
+import type { ActiveSpeakerEvent } from "../payloads";
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
@@ -284,7 +285,11 @@ export class MediaConductor {
     if (this.hooks.room() !== room) return;
     this.hooks.emit("onAudioVolumeIndication", [...speakers, ...remote]);
     const speaker = this.activeSpeaker.update(remote);
-    if (speaker !== null) this.hooks.emit("onActiveSpeaker", room.roomId, speaker);
+    if (speaker !== null) {
+      const userInfo = room.users.get(speaker)?.userInfo ?? { userId: speaker };
+      const payload: ActiveSpeakerEvent = { ...userInfo, roomId: room.roomId };
+      this.hooks.emit("onActiveSpeaker", payload);
+    }
   }
 
   private async reportStats(): Promise<void> {
