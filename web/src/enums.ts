@@ -1,7 +1,7 @@
 /**
  * Every veRTC enum the Web SDK exports, from their homes: the wire contract's enums generated
- * from crates/proto, the Web-SDK-only value sets, the WTN stream enums, `NetworkQuality` and
- * the event names. `index.ts` exports this set by name and on `VERTC`. It only re-exports
+ * from crates/proto, the Web-SDK-only value sets, the WTN stream enums and the event
+ * names. `index.ts` exports this set by name and on `VERTC`. It only re-exports
  * and holds nothing of its own, so that the list of exported enums has one place.
  */
 export {
@@ -41,6 +41,7 @@ export {
   LogChannel,
   MirrorMode,
   MirrorType,
+  NetworkQuality,
   PublicInterpolationMode,
   PublishState,
   RTCAutoPlayPolicy,
@@ -69,5 +70,4 @@ export {
   WTNRemoteVideoStateChangeReason,
   WTNStreamEventsTypes,
 } from "./enums/wtn";
-export { NetworkQuality } from "./media/quality";
 export { events } from "./events";

@@ -19,7 +19,7 @@ import type {
   UserInfo,
   UserOfflineReason,
 } from "./generated/protocol";
-import type { NetworkQuality } from "./media/quality";
+import type { NetworkQuality } from "./enums/values";
 
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {

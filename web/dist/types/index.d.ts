@@ -44,6 +44,7 @@ declare const VERTC: {
     LogChannel: typeof enums.LogChannel;
     MirrorMode: typeof enums.MirrorMode;
     MirrorType: typeof enums.MirrorType;
+    NetworkQuality: typeof enums.NetworkQuality;
     PublicInterpolationMode: typeof enums.PublicInterpolationMode;
     PublishState: typeof enums.PublishState;
     RTCAutoPlayPolicy: typeof enums.RTCAutoPlayPolicy;
@@ -69,7 +70,6 @@ declare const VERTC: {
     WTNRemoteVideoState: typeof enums.WTNRemoteVideoState;
     WTNRemoteVideoStateChangeReason: typeof enums.WTNRemoteVideoStateChangeReason;
     WTNStreamEventsTypes: typeof enums.WTNStreamEventsTypes;
-    NetworkQuality: typeof enums.NetworkQuality;
     events: typeof enums.events;
     /** Makes an engine for `appId`; `config.serverUrl` picks the Chorus server. */
     createEngine(appId: string, config?: EngineConfig): RTCEngine;

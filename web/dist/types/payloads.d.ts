@@ -5,7 +5,7 @@
  * nothing at run time, so any module may use it.
  */
 import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
-import type { NetworkQuality } from "./media/quality";
+import type { NetworkQuality } from "./enums/values";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */

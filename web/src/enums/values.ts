@@ -83,6 +83,17 @@ export enum LogChannel {
   overseas = 1,
 }
 
+/** How good a direction of the network is (`onNetworkQuality`), as the vendor's SDKs grade it. */
+export enum NetworkQuality {
+  UNKNOWN = 0,
+  EXCELLENT = 1,
+  GOOD = 2,
+  POOR = 3,
+  BAD = 4,
+  VBAD = 5,
+  DOWN = 6,
+}
+
 /** Whether local video is mirrored. */
 export enum MirrorMode {
   MIRROR_MODE_OFF = 0,

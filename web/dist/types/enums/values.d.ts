@@ -71,6 +71,16 @@ export declare enum LogChannel {
     domestic = 0,
     overseas = 1
 }
+/** How good a direction of the network is (`onNetworkQuality`), as the vendor's SDKs grade it. */
+export declare enum NetworkQuality {
+    UNKNOWN = 0,
+    EXCELLENT = 1,
+    GOOD = 2,
+    POOR = 3,
+    BAD = 4,
+    VBAD = 5,
+    DOWN = 6
+}
 /** Whether local video is mirrored. */
 export declare enum MirrorMode {
     MIRROR_MODE_OFF = 0,
