@@ -4,8 +4,9 @@
  * `removeAllListeners`, `emit`, `listeners`, `listenerCount`, `eventNames`), plus the vendor's
  * `safeEmit` and `asyncEmit`. One difference, on purpose: a throwing handler is logged and
  * skipped, so an app bug cannot break the SDK's own bookkeeping that runs after an emit.
- * Depends on nothing.
+ * Depends only on the log.
  */
+import { error } from "./log";
 
 /** Any event handler. */
 export type Handler = (...args: any[]) => void;
@@ -79,7 +80,7 @@ export class Emitter {
       try {
         l.fn.apply(l.context, args);
       } catch (e) {
-        console.error(`[chorus] a handler of ${String(event)} threw`, e);
+        error(`a handler of ${String(event)} threw`, e);
       }
     }
     return true;
@@ -97,7 +98,7 @@ export class Emitter {
       try {
         await l.fn.apply(l.context, args);
       } catch (e) {
-        console.error(`[chorus] a handler of ${String(event)} failed`, e);
+        error(`a handler of ${String(event)} failed`, e);
       }
     }
   }

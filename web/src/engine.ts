@@ -23,6 +23,7 @@ import { binaryMessage, textMessage } from "./room/messages";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig } from "./parts";
+import { warn } from "./log";
 
 export type { EngineConfig };
 
@@ -175,7 +176,7 @@ export class RTCEngine extends EngineParts {
     if (typeof enabled !== "boolean")
       throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
     if (this.media.publishing && this.media.simulcast !== enabled)
-      console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
+      warn("enableSimulcastMode: already publishing; this applies from the next join");
     this.media.simulcast = enabled;
     return true;
   }

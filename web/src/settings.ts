@@ -1,13 +1,13 @@
 /**
  * The SDK-wide settings on `VERTC`: parameters (`setParameter`/`getParameter`) and the log
  * configuration (`setLogConfig`, `downloadLog`). Engine-independent, so it imports nothing of
- * the SDK but the error helpers: an app may set these before any engine exists.
+ * the SDK but the error helpers and the log: an app may set these before any engine exists.
  */
 import { ErrorCode } from "./generated/protocol";
 import { rtcError } from "./errors";
+import { LOG_LEVELS, logLevel, setLogLevel, type LogLevel } from "./log";
 
-/** The log levels `setLogConfig` accepts, as the vendor names them. */
-export type LogLevel = "none" | "error" | "warning" | "info" | "trace";
+export type { LogLevel };
 
 /** `setLogConfig`'s argument. */
 export interface LogConfig {
@@ -17,10 +17,8 @@ export interface LogConfig {
   LogfileSize?: number;
 }
 
-const LEVELS: readonly LogLevel[] = ["none", "error", "warning", "info", "trace"];
-
 const params = new Map<string, unknown>();
-const log: Required<LogConfig> = { logLevel: "warning", LogfileSize: 0 };
+let logfileSize = 0;
 
 /** Sets a global SDK parameter; none changes Chorus's behaviour yet, each is kept for `getParameter`. */
 export function setParameter(key: string, value: unknown): undefined {
@@ -34,24 +32,25 @@ export function getParameter(key: string): {} | undefined {
 }
 
 /**
- * Sets the log level and file size. The level is kept (see {@link logConfig}); Chorus writes no
- * log file, so the size is only kept too. A level that is not one of the vendor's is
- * INVALID_PARAMS.
+ * Sets the log level, which decides what the SDK writes to the console from now on ("none"
+ * nothing, "error" errors only, "warning" and louder also warnings; the default is "warning"),
+ * and the log file size, which is only kept: Chorus writes no log file. A level that is not
+ * one of the vendor's is INVALID_PARAMS.
  */
 export function setLogConfig(config: LogConfig): void {
   if (typeof config !== "object" || config === null)
     throw rtcError(ErrorCode.INVALID_PARAMS, "setLogConfig: pass {logLevel?, LogfileSize?}");
-  if (config.logLevel !== undefined && !LEVELS.includes(config.logLevel))
-    throw rtcError(ErrorCode.INVALID_PARAMS, `setLogConfig: logLevel must be one of ${LEVELS.join(", ")}`);
+  if (config.logLevel !== undefined && !LOG_LEVELS.includes(config.logLevel))
+    throw rtcError(ErrorCode.INVALID_PARAMS, `setLogConfig: logLevel must be one of ${LOG_LEVELS.join(", ")}`);
   if (config.LogfileSize !== undefined && !(typeof config.LogfileSize === "number" && config.LogfileSize >= 0))
     throw rtcError(ErrorCode.INVALID_PARAMS, "setLogConfig: LogfileSize must be a number of MB, 0 or more");
-  if (config.logLevel !== undefined) log.logLevel = config.logLevel;
-  if (config.LogfileSize !== undefined) log.LogfileSize = config.LogfileSize;
+  if (config.logLevel !== undefined) setLogLevel(config.logLevel);
+  if (config.LogfileSize !== undefined) logfileSize = config.LogfileSize;
 }
 
 /** The log configuration in force. */
 export function logConfig(): Readonly<Required<LogConfig>> {
-  return { ...log };
+  return { logLevel: logLevel(), LogfileSize: logfileSize };
 }
 
 /**

@@ -1,11 +1,3 @@
-/**
- * The engine's event emitter: the API of eventemitter3 4, which the vendor's engine extends
- * (`on`/`addListener`, `once`, `off`/`removeListener` with its `context` and `once` filters,
- * `removeAllListeners`, `emit`, `listeners`, `listenerCount`, `eventNames`), plus the vendor's
- * `safeEmit` and `asyncEmit`. One difference, on purpose: a throwing handler is logged and
- * skipped, so an app bug cannot break the SDK's own bookkeeping that runs after an emit.
- * Depends on nothing.
- */
 /** Any event handler. */
 export type Handler = (...args: any[]) => void;
 /** An event name, as eventemitter3 takes them. */

@@ -1,5 +1,5 @@
-/** The log levels `setLogConfig` accepts, as the vendor names them. */
-export type LogLevel = "none" | "error" | "warning" | "info" | "trace";
+import { type LogLevel } from "./log";
+export type { LogLevel };
 /** `setLogConfig`'s argument. */
 export interface LogConfig {
     /** How much the SDK logs (default "warning"). */
@@ -12,9 +12,10 @@ export declare function setParameter(key: string, value: unknown): undefined;
 /** The value last given to `setParameter` for `key`, or undefined. */
 export declare function getParameter(key: string): {} | undefined;
 /**
- * Sets the log level and file size. The level is kept (see {@link logConfig}); Chorus writes no
- * log file, so the size is only kept too. A level that is not one of the vendor's is
- * INVALID_PARAMS.
+ * Sets the log level, which decides what the SDK writes to the console from now on ("none"
+ * nothing, "error" errors only, "warning" and louder also warnings; the default is "warning"),
+ * and the log file size, which is only kept: Chorus writes no log file. A level that is not
+ * one of the vendor's is INVALID_PARAMS.
  */
 export declare function setLogConfig(config: LogConfig): void;
 /** The log configuration in force. */
