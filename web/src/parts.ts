@@ -9,6 +9,7 @@
 import { ConnectionState, ErrorCode, StreamIndex } from "./generated/protocol";
 import { Emitter } from "./emitter";
 import { rtcError } from "./errors";
+import { warn } from "./log";
 import { dispatchServerEvent } from "./dispatch";
 import { Connection } from "./signal/connection";
 import { signalUrl } from "./validate";
@@ -64,8 +65,12 @@ export abstract class EngineParts extends Emitter {
       config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       {
         event: (event) => this.onServerEvent(event),
-        // Chorus's reasons are its own words, none a vendor ReconnectReason (see ConnectionStateChangeEvent).
-        state: (state) => this.emit("onConnectionStateChanged", { state } satisfies ConnectionStateChangeEvent),
+        // Chorus's reasons are its own words, none a vendor ReconnectReason (see
+        // ConnectionStateChangeEvent): the console gets them, the event does not.
+        state: (state, reason) => {
+          if (reason) warn(`connection ${ConnectionState[state]}: ${reason}`);
+          this.emit("onConnectionStateChanged", { state } satisfies ConnectionStateChangeEvent);
+        },
         restore: () => this.restore(),
         lost: (why) => this.onLost(why),
         needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
