@@ -129,7 +129,7 @@ class Player {
 }
 
 /** The key of a video player: its stream, its user ("" for local players), its player id. */
-function key(index: StreamIndex, userId: string, playerId: string | undefined): string {
+function videoKey(index: StreamIndex, userId: string, playerId: string | undefined): string {
   return JSON.stringify([index, userId, playerId ?? ""]);
 }
 
@@ -153,7 +153,11 @@ export class Players {
    * Shows `track` (when there is one) in `config.renderDom`, in the player `config.playerId`;
    * no renderDom removes that player. Returns the player's `<video>`, if any.
    */
-  setLocal(index: StreamIndex, config: VideoPlayerConfig | undefined, track: MediaStreamTrack | null) {
+  setLocal(
+    index: StreamIndex,
+    config: VideoPlayerConfig | undefined,
+    track: MediaStreamTrack | null,
+  ): HTMLVideoElement | undefined {
     return this.bind(index, "", config, track, "setLocalVideoPlayer");
   }
 
@@ -163,7 +167,11 @@ export class Players {
   }
 
   /** Like {@link setLocal}, for `config.userId`'s video. */
-  setRemote(index: StreamIndex, config: VideoPlayerConfig, track: MediaStreamTrack | null) {
+  setRemote(
+    index: StreamIndex,
+    config: VideoPlayerConfig,
+    track: MediaStreamTrack | null,
+  ): HTMLVideoElement | undefined {
     if (!config || typeof config.userId !== "string" || config.userId === "")
       throw rtcError(
         ErrorCode.INVALID_PARAMS,
@@ -198,7 +206,7 @@ export class Players {
   videoElement(index: StreamIndex, userId: string | null): HTMLVideoElement | null {
     const user = userId ?? "";
     const p =
-      this.video.get(key(index, user, undefined)) ??
+      this.video.get(videoKey(index, user, undefined)) ??
       [...this.video.values()].find((v) => v.owner === user && v.index === index);
     return (p?.el as HTMLVideoElement) ?? null;
   }
@@ -275,7 +283,7 @@ export class Players {
     if (config !== undefined && (config === null || typeof config !== "object"))
       throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass {renderDom, renderMode?, playerId?}`);
     const playerId = config?.playerId;
-    const k = key(index, userId, playerId);
+    const k = videoKey(index, userId, playerId);
     const dom = config?.renderDom;
     // Find the container first: a wrong one fails without removing the player in place.
     const container = dom === undefined || dom === null ? null : findDom(dom, method);
