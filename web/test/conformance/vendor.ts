@@ -120,11 +120,15 @@ type ChorusIRTCEngine = Omit<IRTCEngine, CapabilityToDo | ParityToDo | Signature
 declare const engine: Chorus.RTCEngine;
 export const engineConforms: ChorusIRTCEngine = engine;
 
-/** `VERTC` members still to do: Electron capture sources (no Electron support yet). */
-type VertcToDo = "getElectronScreenSources";
+/** `VERTC` members still to do. */
+type VertcToDo =
+  // Electron capture sources (no Electron support yet).
+  | "getElectronScreenSources"
+  // Its engine adds setRemoteScreenVideoStreamIndex to IRTCEngine.
+  | "createBLWEngine";
 
-/** `VERTC`, with `createEngine` making (and `createBLWEngine`, to do, needing) the engine above. */
-type ChorusVERTC = Omit<typeof VendorVERTC, VertcToDo | "createEngine" | "createBLWEngine" | "destroyEngine"> & {
+/** `VERTC`, with `createEngine` making the engine above and `destroyEngine` taking it. */
+type ChorusVERTC = Omit<typeof VendorVERTC, VertcToDo | "createEngine" | "destroyEngine"> & {
   createEngine: (appId: string, config?: Parameters<(typeof VendorVERTC)["createEngine"]>[1]) => ChorusIRTCEngine;
   destroyEngine: (engine: Chorus.RTCEngine) => void;
 };
