@@ -113,7 +113,7 @@
       engine.setRemoteVideoPlayer(SCREEN, {
         renderDom: t.querySelector(".video"),
         userId,
-        renderMode: VERTC.VideoRenderMode.FIT,
+        renderMode: VERTC.VideoRenderMode.RENDER_MODE_FIT,
       });
     });
     engine.on(events.onUserUnpublishScreen, ({ userId }) => removeTile(userId, SCREEN));
@@ -208,7 +208,7 @@
     engine.setLocalVideoPlayer(SCREEN, {
       renderDom: t.querySelector(".video"),
       userId: me,
-      renderMode: VERTC.VideoRenderMode.FIT,
+      renderMode: VERTC.VideoRenderMode.RENDER_MODE_FIT,
     });
     await engine.publishScreen(MediaType.VIDEO);
     state.screen = true;

@@ -5,7 +5,8 @@
  * so a handler that calls back into the engine sees it current. It sends no request and holds
  * no state: what a removal does to the connection is the engine's, through the hooks.
  */
-import { ErrorCode, REMOVED_FROM_ROOM, type SubscriberOfferEvent } from "./generated/protocol";
+import { ErrorCode, MediaType, REMOVED_FROM_ROOM, type SubscriberOfferEvent } from "./generated/protocol";
+import type { InitPublishState } from "./payloads";
 import type { RoomState } from "./room/state";
 import { fromBase64 } from "./room/messages";
 import type { ServerEvent } from "./signal/client";
@@ -37,13 +38,28 @@ export function dispatchServerEvent(serverEvent: ServerEvent, hooks: DispatchHoo
     if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR)
       hooks.loginEnded();
   }
-  hooks.room()?.apply(serverEvent);
-  hooks.emit(event, appPayload(serverEvent));
+  const room = hooks.room();
+  room?.apply(serverEvent);
+  hooks.emit(event, appPayload(serverEvent, room));
 }
 
-/** The event's payload as the app gets it: binary messages decoded from the wire's base64. */
-export function appPayload({ event, data }: ServerEvent): unknown {
+/**
+ * The event's payload as the app gets it: binary messages decoded from the wire's base64,
+ * `onUserJoined` with the vendor's `publishState` (from the room, which knows what the user
+ * publishes; nothing yet when no room is given).
+ */
+export function appPayload({ event, data }: ServerEvent, room: RoomState | null = null): unknown {
   switch (event) {
+    case "onUserJoined": {
+      const [main, screen] = room?.users.get(data.userInfo.userId)?.published ?? [0, 0];
+      const publishState: InitPublishState = {
+        audio: (main & MediaType.AUDIO) !== 0,
+        video: (main & MediaType.VIDEO) !== 0,
+        screenAudio: (screen & MediaType.AUDIO) !== 0,
+        screenVideo: (screen & MediaType.VIDEO) !== 0,
+      };
+      return { ...data, publishState };
+    }
     case "onUserBinaryMessageReceived":
     case "onRoomBinaryMessageReceived":
     case "onUserBinaryMessageReceivedOutsideRoom":

@@ -3,11 +3,10 @@
  * method checks that the engine lives and its arguments, then hands the call to the module that
  * does the work: the room to {@link RoomSession}, the login to {@link LoginSession}, media to
  * the {@link MediaConductor}, device tests to {@link DeviceTests}, server events to
- * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
+ * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
 import {
-  ConnectionState,
   ErrorCode,
   MediaType,
   StreamIndex,
@@ -17,96 +16,53 @@ import {
   type UserInfo,
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
-import { Emitter, type Handler } from "./emitter";
 import { rtcError } from "./errors";
-import type { events } from "./events";
-import { dispatchServerEvent } from "./dispatch";
-import { Connection } from "./signal/connection";
-import { checkId, checkIndex, checkMediaType, signalUrl } from "./validate";
-import { DEFAULT_REQUEST_TIMEOUT_MS, type RequestOptions, type ServerEvent } from "./signal/client";
-import { binaryMessage, messageOptions, textMessage } from "./room/messages";
-import { RoomSession } from "./room/session";
-import { MediaConductor } from "./media/conductor";
+import type { AudioSourceType } from "./enums/values";
+import { checkId, checkIndex, checkMediaType } from "./validate";
+import { binaryMessage, textMessage } from "./room/messages";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
-import { LoginSession } from "./room/login";
-import { DeviceTests } from "./media/devicetest";
+import { EngineParts, type EngineConfig } from "./parts";
+import { warn } from "./log";
 
-/** Options of `createEngine`. */
-export interface EngineConfig {
-  /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
-  serverUrl?: string;
-  /** How long a request may go unanswered before it fails with TIME_OUT, in ms (default 60 s). */
-  requestTimeoutMs?: number;
-  /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
-  messageTimeoutMs?: number;
-}
+export type { EngineConfig };
 
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 
 /** A veRTC engine bound to one app on one Chorus server. */
-export class RTCEngine {
-  /** The app this engine belongs to. */
-  readonly appId: string;
-  private readonly emitter = new Emitter();
-  private readonly connection: Connection;
-  private readonly media: MediaConductor;
-  private readonly messageOptions: RequestOptions;
-  private readonly session: RoomSession;
-  private readonly rtm: LoginSession;
-  private destroyed = false;
-  private parameters = new Map<string, unknown>();
-  private readonly deviceTests: DeviceTests;
-
+export class RTCEngine extends EngineParts {
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
-    this.appId = appId;
-    this.messageOptions = messageOptions(config.messageTimeoutMs ?? 10_000);
-    this.connection = new Connection(
-      signalUrl(serverUrl, appId),
-      config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      {
-        event: (event) => this.onServerEvent(event),
-        state: (state, reason) => this.emitter.emit("onConnectionStateChanged", reason ? { state, reason } : { state }),
-        restore: () => this.restore(),
-        lost: (why) => this.onLost(why),
-        needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
-      },
-    );
-    this.media = new MediaConductor({
-      call: (method, params) => this.connection.request(method, params),
-      emit: (event, ...args) => this.emitter.emit(event, ...args),
-      room: () => this.session.room,
-    });
-    this.session = new RoomSession(this.connection, this.media, {
-      live: () => this.live(),
-      closeIfIdle: () => this.closeIfIdle(),
-    });
-    this.rtm = new LoginSession(
-      this.connection,
-      () => this.closeIfIdle(),
-      () => this.messageOptions,
-    );
-    this.media.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
-    this.media.capture.onEnded = (index, kind) => this.emitter.emit("onTrackEnded", { streamIndex: index, kind });
-    this.deviceTests = new DeviceTests({
-      volume: (volume) => this.emitter.emit("onAudioPlaybackDeviceTestVolume", volume),
-      sinkId: () => this.media.players.outputId,
-      micId: () => this.media.capture.deviceId("audio"),
-    });
+    super(appId, serverUrl, config);
   }
 
-  // ----- events -----
-
-  /** Listens to an engine event (see `VERTC.events`). */
-  on(event: events | string, handler: Handler): void {
-    this.emitter.on(event, handler);
+  /**
+   * Tags this engine's calls with a business id, as the vendor's SDKs do: at most 24 of
+   * a-z A-Z 0-9 - _ (the vendor's rule). Only before joining a room: false after, or for an id
+   * that breaks the rule. Chorus's protocol has no place for it yet, so the engine keeps it
+   * ({@link businessId}).
+   */
+  setBusinessId(businessId: string): boolean {
+    this.live();
+    if (this.session.room || this.session.joining) return false;
+    if (typeof businessId !== "string" || !/^[a-zA-Z0-9_-]{0,24}$/.test(businessId)) return false;
+    this.business = businessId;
+    return true;
   }
 
-  /** Stops listening (all listeners of the event when no handler is given). */
-  off(event: events | string, handler?: Handler): void {
-    this.emitter.off(event, handler);
+  /** The business id set with {@link setBusinessId} ("" when none). */
+  get businessId(): string {
+    return this.business;
+  }
+
+  /**
+   * The id of this stay in the room, undefined outside one. The vendor's server names the
+   * call; a Chorus server names none, so the SDK makes one per join (a random UUID) for the
+   * app's logs. It is this engine's alone, not shared with the others in the room.
+   */
+  getCallId(): string | undefined {
+    return this.session.room?.callId;
   }
 
   /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
@@ -215,13 +171,14 @@ export class RTCEngine {
    * Call it before joining: the media transport keeps the layers it was set up with, so a
    * change while publishing applies from the next join.
    */
-  async enableSimulcastMode(enabled: boolean): Promise<void> {
+  enableSimulcastMode(enabled: boolean): boolean {
     this.live();
     if (typeof enabled !== "boolean")
       throw rtcError(ErrorCode.INVALID_PARAMS, "enableSimulcastMode: pass true or false");
     if (this.media.publishing && this.media.simulcast !== enabled)
-      console.warn("[chorus] enableSimulcastMode: already publishing; this applies from the next join");
+      warn("enableSimulcastMode: already publishing; this applies from the next join");
     this.media.simulcast = enabled;
+    return true;
   }
 
   // ----- messages in the room -----
@@ -264,10 +221,14 @@ export class RTCEngine {
 
   // ----- messages outside rooms -----
 
-  /** Logs in to real-time messaging with a token made for room "". */
-  login(token: string, userId: string): Promise<void> {
+  /**
+   * Logs in to real-time messaging with a token made for room "". The vendor allows a null
+   * token for apps that turned token checks off; a Chorus server always checks, so null (sent
+   * as "") is refused with LOGIN_FAILED, as an empty token is.
+   */
+  login(token: string | null, userId: string): Promise<void> {
     this.live();
-    return this.rtm.login(token, userId);
+    return this.rtm.login(token ?? "", userId);
   }
 
   /** Logs out of real-time messaging. */
@@ -276,10 +237,10 @@ export class RTCEngine {
     return this.rtm.logout();
   }
 
-  /** Replaces the login token. */
-  updateLoginToken(token: string): Promise<void> {
+  /** Replaces the login token (null, as in {@link login}, is refused by the server). */
+  updateLoginToken(token: string | null): Promise<void> {
     this.live();
-    return this.rtm.updateToken(token);
+    return this.rtm.updateToken(token ?? "");
   }
 
   /** Whether `userId` is logged in: `USER_ONLINE_STATUS`. */
@@ -353,11 +314,22 @@ export class RTCEngine {
   }
 
   /** Starts the microphone and the camera. */
-  async startAudioAndVideoCapture(): Promise<void> {
+  async startAudioAndVideoCapture(
+    optionsOrAudioDeviceId?: { audioDeviceId?: string; videoDeviceId?: string } | string,
+    videoDeviceId?: string,
+  ): Promise<{ audioTrackSettings: MediaTrackSettings; videoTrackSettings: MediaTrackSettings }> {
     this.live();
-    const [audio, video] = await Promise.allSettled([this.startAudioCapture(), this.startVideoCapture()]);
+    const ids =
+      typeof optionsOrAudioDeviceId === "object" && optionsOrAudioDeviceId !== null
+        ? optionsOrAudioDeviceId
+        : { audioDeviceId: optionsOrAudioDeviceId, videoDeviceId };
+    const [audio, video] = await Promise.allSettled([
+      this.startAudioCapture(ids.audioDeviceId),
+      this.startVideoCapture(ids.videoDeviceId),
+    ]);
     if (audio.status === "rejected") throw audio.reason;
     if (video.status === "rejected") throw video.reason;
+    return { audioTrackSettings: audio.value, videoTrackSettings: video.value };
   }
 
   /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
@@ -372,28 +344,40 @@ export class RTCEngine {
     this.media.capture.stop(SCREEN, "video", "stopScreenCapture");
   }
 
+  // The four source calls below return promises, as the vendor's do, but do their work (and
+  // throw) at once, so a call that is not awaited still fails where it is made.
+
   /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
-  setVideoSourceType(index: StreamIndex, type: VideoSourceType): void {
+  setVideoSourceType(index: StreamIndex, type: VideoSourceType): Promise<void> {
     this.live();
     this.media.capture.setSourceType(checkIndex(index, "setVideoSourceType"), "video", type);
+    return Promise.resolve();
   }
 
   /** Chooses between the microphone and an app track (`setExternalAudioTrack`) for a stream's audio. */
-  setAudioSourceType(index: StreamIndex, type: VideoSourceType): void {
+  setAudioSourceType(index: StreamIndex, type: AudioSourceType): Promise<void> {
     this.live();
-    this.media.capture.setSourceType(checkIndex(index, "setAudioSourceType"), "audio", type);
+    // AudioSourceType has VideoSourceType's values (0 external, 1 internal).
+    this.media.capture.setSourceType(
+      checkIndex(index, "setAudioSourceType"),
+      "audio",
+      type as number as VideoSourceType,
+    );
+    return Promise.resolve();
   }
 
   /** Sends the app's video track on stream `index` (after `setVideoSourceType(index, EXTERNAL)`). */
-  setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): void {
+  setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): Promise<void> {
     this.live();
     this.media.capture.setExternal(checkIndex(index, "setExternalVideoTrack"), "video", track, "setExternalVideoTrack");
+    return Promise.resolve();
   }
 
   /** Sends the app's audio track (after `setAudioSourceType(index, EXTERNAL)`). */
-  setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): void {
+  setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): Promise<void> {
     this.live();
     this.media.capture.setExternal(checkIndex(index, "setExternalAudioTrack"), "audio", track, "setExternalAudioTrack");
+    return Promise.resolve();
   }
 
   /** Switches the microphone (now if capturing, else for the next capture). */
@@ -479,24 +463,32 @@ export class RTCEngine {
 
   // ----- rendering -----
 
-  /** Shows local video of stream `index` in `config.renderDom` (element or id); no renderDom removes it. */
-  setLocalVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void {
+  /**
+   * Shows local video of stream `index` in `config.renderDom` (element or id), in the player
+   * `config.playerId` (none: the default one); no config or no renderDom removes that player.
+   * Returns the player's `<video>`, if one is bound.
+   */
+  setLocalVideoPlayer(index: StreamIndex, config?: VideoPlayerConfig): HTMLVideoElement | undefined {
     this.live();
     checkIndex(index, "setLocalVideoPlayer");
-    this.media.players.setLocal(index, config, this.media.capture.track(index, "video"));
+    return this.media.players.setLocal(index, config, this.media.capture.track(index, "video"));
   }
 
-  /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives. */
-  setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void {
+  /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives (as above). */
+  setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): HTMLVideoElement | undefined {
     this.live();
     checkIndex(index, "setRemoteVideoPlayer");
-    this.media.players.setRemote(index, config, this.media.remoteTrack(config?.userId, index, "video"));
+    const track = typeof config?.userId === "string" ? this.media.remoteTrack(config.userId, index, "video") : null;
+    return this.media.players.setRemote(index, config, track);
   }
 
-  /** Retries players of `userId` (or all) that autoplay rules blocked; call it from a user gesture. */
-  play(userId?: string): void {
+  /**
+   * Retries players that autoplay rules blocked: `userId`'s (all when none is given), of
+   * `mediaType`, stream `index` and player `playerId` when given. Call it from a user gesture.
+   */
+  play(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): Promise<void> {
     this.live();
-    this.media.players.play(userId);
+    return this.media.players.play(userId, mediaType, index, playerId);
   }
 
   /** The current local picture of stream `index` (INVOKED_BEFORE_CAPTURE when none is captured). */
@@ -509,70 +501,5 @@ export class RTCEngine {
   async takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData> {
     this.live();
     return this.media.snapshot(userId, checkIndex(index, "takeRemoteSnapshot"));
-  }
-
-  // ----- internals -----
-
-  /** Tears the engine down (`VERTC.destroyEngine`). */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.session.abandon();
-    this.destroyed = true;
-    this.rtm.forget();
-    this.deviceTests.destroy();
-    this.media.destroy();
-    this.connection.close();
-    this.emitter.clear();
-  }
-
-  /** Whether the engine is not destroyed. */
-  get alive(): boolean {
-    return !this.destroyed;
-  }
-
-  private live(): void {
-    if (this.destroyed) throw rtcError(ErrorCode.INVALID_ENGINE, "this engine was destroyed; create a new one");
-  }
-
-  /** A server event: the engine's state first, then the app. */
-  private onServerEvent(event: ServerEvent): void {
-    dispatchServerEvent(event, {
-      room: () => this.session.room,
-      subscriberOffer: (offer) => this.media.subscriberOffer(offer),
-      removedFromRoom: () => {
-        this.session.exit();
-        this.closeIfIdle();
-      },
-      loginEnded: () => {
-        this.rtm.forget();
-        this.closeIfIdle();
-      },
-      emit: (name, payload) => this.emitter.emit(name, payload),
-    });
-  }
-
-  /** A new socket after a drop: log in and rejoin as before. */
-  private async restore(): Promise<void> {
-    await this.rtm.restore();
-    await this.session.restore();
-  }
-
-  private onLost(why: string): void {
-    const wasInRoom = this.session.exit() !== null;
-    this.rtm.forget();
-    this.emitter.emit("onError", {
-      errorCode: ErrorCode.RECONNECT_FAILED,
-      message: `lost the connection to the server (${why}); join again${wasInRoom ? "" : " or log in again"}`,
-    });
-  }
-
-  private closeIfIdle(): void {
-    if (
-      !this.session.room &&
-      !this.rtm.loggedIn &&
-      !this.session.joining &&
-      this.connection.state !== ConnectionState.CONNECTION_STATE_DISCONNECTED
-    )
-      this.connection.close();
   }
 }

@@ -4,8 +4,8 @@
  */
 import type { Events as ServerEvents } from "./generated/protocol";
 
-/** Every event an engine emits; values equal names, as in the veRTC SDK. */
-export enum events {
+/** The veRTC SDK's event names (values equal names); the first group are those Chorus fires. */
+export enum EngineEventsTypes {
   onUserJoined = "onUserJoined",
   onUserLeave = "onUserLeave",
   onUserPublishStream = "onUserPublishStream",
@@ -54,10 +54,63 @@ export enum events {
   /** Every interval of a running audio device test: the level being played (or recorded), a
    * number 0..255. */
   onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume",
+  // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
+  // the names exist so that apps subscribing to them load.
+  onTrackMute = "onTrackMute",
+  onTrackUnmute = "onTrackUnmute",
+  onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
+  onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
+  onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
+  onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
+  onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
+  onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
+  onVideoDeviceStateChanged = "onVideoDeviceStateChanged",
+  onAudioDeviceStateChanged = "onAudioDeviceStateChanged",
+  onPublicStreamStats = "onPublicStreamStats",
+  onLocalStatsException = "onLocalStatsException",
+  onRemoteStatsException = "onRemoteStatsException",
+  onPublicStatsException = "onPublicStatsException",
+  onLocalAudioPropertiesReport = "onLocalAudioPropertiesReport",
+  onRemoteAudioPropertiesReport = "onRemoteAudioPropertiesReport",
+  onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
+  onAutoPublishResult = "onAutoPublishResult",
+  onAutoSubscribeResult = "onAutoSubscribeResult",
+  onLiveTranscodingResult = "onLiveTranscodingResult",
+  onStreamMixingEvent = "onStreamMixingEvent",
+  onSEIMessageReceived = "onSEIMessageReceived",
+  onAudioMixingStateChanged = "onAudioMixingStateChanged",
+  onTokenSubscribePrivilegeWillExpire = "onTokenSubscribePrivilegeWillExpire",
+  onTokenSubscribePrivilegeDidExpired = "onTokenSubscribePrivilegeDidExpired",
+  onCloudProxyConnected = "onCloudProxyConnected",
+  onPushPublicStreamResult = "onPushPublicStreamResult",
+  onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
+  onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
+  onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
+  onVideoStreamBanned = "onVideoStreamBanned",
+  onAudioStreamBanned = "onAudioStreamBanned",
+  onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
+  onSubtitleStateChanged = "onSubtitleStateChanged",
+  onSubtitleMessageReceived = "onSubtitleMessageReceived",
+  onServerParamsSetResult = "onServerParamsSetResult",
+  onLocalStreamTrackChangedByExtension = "onLocalStreamTrackChangedByExtension",
+  onVendorConnectionStateChanged = "onVendorConnectionStateChanged",
+  onForwardStreamError = "onForwardStreamError",
+  onRejoinWithTcp = "onRejoinWithTcp",
+  onIceConnectWithTcp = "onIceConnectWithTcp",
+  onPublishRetry = "onPublishRetry",
+  onSubscribeRetry = "onSubscribeRetry",
+  onPublishResult = "onPublishResult",
+  onSubscribeResult = "onSubscribeResult",
+  onSEIStreamUpdate = "onSEIStreamUpdate",
+  onPlayerVisibility = "onPlayerVisibility",
+  onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
 }
+
+/** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */
+export { EngineEventsTypes as events };
 
 // Every server event except the SDK-internal subscriber offer must be an engine event.
 type PublicServerEvent = Exclude<keyof ServerEvents, "onSubscriberOffer">;
-type Missing = Exclude<PublicServerEvent, keyof typeof events>;
+type Missing = Exclude<PublicServerEvent, keyof typeof EngineEventsTypes>;
 const allServerEventsListed: [Missing] extends [never] ? true : Missing = true;
 void allServerEventsListed;

@@ -1,40 +1,20 @@
 /**
  * `@chorus-rtc/web`: the veRTC Web SDK's module shape (`VERTC`) over a Chorus server. The
- * default export is `VERTC`; enums are also named exports, as in `@volcengine/rtc`.
+ * default export is `VERTC`, which carries every enum as the vendor's does; the enums are
+ * also named exports, as in `@volcengine/rtc`.
  */
-import {
-  AudioMixingError,
-  AudioMixingState,
-  AudioMixingType,
-  ConnectionState,
-  ErrorCode,
-  ForwardStreamError,
-  ForwardStreamState,
-  MediaType,
-  PublicStreamType,
-  ReconnectReason,
-  RoomMode,
-  RoomProfileType,
-  SimulcastStreamType,
-  StreamIndex,
-  StreamRemoveReason,
-  SubtitleEventType,
-  SUBTITLE_MODE,
-  USER_ONLINE_STATUS,
-  UserOfflineReason,
-  VideoRenderMode,
-  VideoSourceType,
-} from "./generated/protocol";
+import * as enums from "./enums";
+import { ErrorCode } from "./generated/protocol";
 import { RTCEngine, type EngineConfig } from "./engine";
 import { rtcError, RtcError } from "./errors";
-import { events } from "./events";
-import { NetworkQuality } from "./media/quality";
+import { downloadLog, getParameter, setLogConfig, setParameter } from "./settings";
 import {
   enableDevices,
   enumerateAudioCaptureDevices,
   enumerateAudioPlaybackDevices,
   enumerateDevices,
   enumerateVideoCaptureDevices,
+  getSupportedCodecs,
   isSupported,
 } from "./media/devices";
 
@@ -52,8 +32,6 @@ const defaultServerUrl: string = (() => {
     return "";
   }
 })();
-
-const params = new Map<string, unknown>();
 
 /** The `VERTC` object. */
 const VERTC = {
@@ -82,69 +60,28 @@ const VERTC = {
   getSdkVersion(): string {
     return __CHORUS_VERSION__;
   },
-  /** Sets a global SDK parameter (kept for compatibility). */
-  setParameter(key: string, value: unknown): void {
-    params.set(key, value);
-  },
+  setParameter,
+  getParameter,
+  setLogConfig,
+  downloadLog,
+  /** The platform this SDK serves, where the vendor's says "VolcEngine". */
+  platform: "Chorus",
+  /** The build this SDK came from: Chorus builds from tagged sources, so its version. */
+  commitInfo: __CHORUS_VERSION__,
   isSupported,
+  getSupportedCodecs,
   enableDevices,
   enumerateDevices,
   enumerateAudioCaptureDevices,
   enumerateVideoCaptureDevices,
   enumerateAudioPlaybackDevices,
-  events,
-  ErrorCode,
-  MediaType,
-  StreamIndex,
-  ConnectionState,
-  UserOfflineReason,
-  StreamRemoveReason,
-  RoomProfileType,
-  RoomMode,
-  VideoSourceType,
-  VideoRenderMode,
-  USER_ONLINE_STATUS,
-  AudioMixingType,
-  AudioMixingState,
-  AudioMixingError,
-  PublicStreamType,
-  ForwardStreamState,
-  ForwardStreamError,
-  SUBTITLE_MODE,
-  SubtitleEventType,
-  ReconnectReason,
-  SimulcastStreamType,
-  NetworkQuality,
+  ...enums,
 };
 
 export default VERTC;
-export {
-  AudioMixingError,
-  AudioMixingState,
-  AudioMixingType,
-  ConnectionState,
-  ErrorCode,
-  ForwardStreamError,
-  ForwardStreamState,
-  MediaType,
-  NetworkQuality,
-  PublicStreamType,
-  ReconnectReason,
-  RoomMode,
-  RoomProfileType,
-  SimulcastStreamType,
-  StreamIndex,
-  StreamRemoveReason,
-  SubtitleEventType,
-  SUBTITLE_MODE,
-  USER_ONLINE_STATUS,
-  UserOfflineReason,
-  VideoRenderMode,
-  VideoSourceType,
-  events,
-  RTCEngine,
-  RtcError,
-};
+export * from "./enums";
+export { RTCEngine, RtcError };
 export type { EngineConfig };
+export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";

@@ -86,7 +86,7 @@ before(async () => {
       paint();
       // A canvas stream carries frames only when the canvas is drawn on.
       t.painter = setInterval(paint, 50);
-      engine.setVideoSourceType(VERTC.StreamIndex.STREAM_INDEX_MAIN, VERTC.VideoSourceType.EXTERNAL);
+      engine.setVideoSourceType(VERTC.StreamIndex.STREAM_INDEX_MAIN, VERTC.VideoSourceType.VIDEO_SOURCE_TYPE_EXTERNAL);
       engine.setExternalVideoTrack(VERTC.StreamIndex.STREAM_INDEX_MAIN, canvas.captureStream(20).getVideoTracks()[0]);
       const { token } = await (await fetch(`/dev/token?roomId=${room}&userId=carol`)).json();
       await engine.joinRoom(token, room, { userId: "carol" }, { isAutoPublish: true, isAutoSubscribeVideo: false });

@@ -354,7 +354,7 @@ test("remote audio blocked by the autoplay policy: onAutoplayFailed, then a clic
       await engine.joinRoom(token, "autoplay", { userId: "listener" });
     })()`);
     const failed = await waitFor(() => run("l.autoplay.length > 0 && l.autoplay"), 20_000, "onAutoplayFailed");
-    assert.deepEqual(failed[0], { userId: "pub", kind: "audio", streamIndex: 0 });
+    assert.deepEqual(failed[0], { userId: "pub", kind: "audio", streamIndex: 0, mediaType: 1 }); // MediaType.AUDIO
     assert.equal(await run("navigator.userActivation.hasBeenActive"), false, "no user gesture so far");
     assert.equal(await run("l.player.some((e) => e.event === 'playing')"), false, "nothing plays before the click");
     await page.mouse.click(10, 10);

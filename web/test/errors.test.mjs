@@ -109,11 +109,15 @@ test("capture twice, from a missing device, or while the source is external: REP
   assert.equal(await codeOf("await engine.startAudioCapture('no-such-microphone')"), "GET_AUDIO_TRACK_FAILED");
   assert.equal(await codeOf("await engine.startScreenCapture(); await engine.startScreenCapture()"), "REPEAT_CAPTURE");
   assert.equal(
-    await codeOf("engine.setVideoSourceType(0, VERTC.VideoSourceType.EXTERNAL); await engine.startVideoCapture()"),
+    await codeOf(
+      "engine.setVideoSourceType(0, VERTC.VideoSourceType.VIDEO_SOURCE_TYPE_EXTERNAL); await engine.startVideoCapture()",
+    ),
     "STREAM_TYPE_NOT_MATCH",
   );
   assert.equal(
-    await codeOf("engine.setAudioSourceType(0, VERTC.VideoSourceType.EXTERNAL); await engine.stopAudioCapture()"),
+    await codeOf(
+      "engine.setAudioSourceType(0, VERTC.VideoSourceType.VIDEO_SOURCE_TYPE_EXTERNAL); await engine.stopAudioCapture()",
+    ),
     "STREAM_TYPE_NOT_MATCH",
   );
   const track = "(await navigator.mediaDevices.getUserMedia({video: true})).getVideoTracks()[0]";

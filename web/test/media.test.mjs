@@ -150,7 +150,9 @@ test("enableAudioPropertiesReport: volumes of self and others, and the active sp
     window.t.engine.on(VERTC.events.onAudioVolumeIndication, (v) =>
       window.t.volumes.push({ at: performance.now(), v }),
     );
-    window.t.engine.on(VERTC.events.onActiveSpeaker, (roomId, userId) => window.t.speakers.push({ roomId, userId }));
+    window.t.engine.on(VERTC.events.onActiveSpeaker, ({ roomId, userId }) =>
+      window.t.speakers.push({ roomId, userId }),
+    );
     window.t.engine.enableAudioPropertiesReport({ interval: 200 });
   });
   // Chromium's fake microphone beeps: both sides' levels rise above silence at some point.

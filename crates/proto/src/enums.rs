@@ -132,9 +132,9 @@ contract_enum! {
     /// Where a stream's video comes from.
     pub enum VideoSourceType as "VideoSourceType": u8 {
         /// Frames pushed by the app.
-        External("EXTERNAL") = 0,
+        External("VIDEO_SOURCE_TYPE_EXTERNAL") = 0,
         /// The SDK's own capture.
-        Internal("INTERNAL") = 1,
+        Internal("VIDEO_SOURCE_TYPE_INTERNAL") = 1,
     }
 }
 
@@ -142,11 +142,11 @@ contract_enum! {
     /// How video fills its container.
     pub enum VideoRenderMode as "VideoRenderMode": u8 {
         /// Fill, cropping what overflows.
-        Hidden("HIDDEN") = 0,
+        Hidden("RENDER_MODE_HIDDEN") = 0,
         /// Fit inside, letterboxed.
-        Fit("FIT") = 1,
+        Fit("RENDER_MODE_FIT") = 1,
         /// Stretch to fill.
-        Fill("FILL") = 2,
+        Fill("RENDER_MODE_FILL") = 2,
     }
 }
 
@@ -212,9 +212,9 @@ contract_enum! {
     /// Whether forwarding to a room succeeded.
     pub enum ForwardStreamState as "ForwardStreamState": u8 {
         /// Forwarding.
-        Success("SUCCESS") = 0,
+        Success("FORWARD_STREAM_STATE_SUCCESS") = 0,
         /// Not forwarding; see the error.
-        Failure("FAILURE") = 1,
+        Failure("FORWARD_STREAM_STATE_FAILURE") = 1,
     }
 }
 
@@ -222,15 +222,15 @@ contract_enum! {
     /// Why forwarding to a room failed.
     pub enum ForwardStreamError as "ForwardStreamError": u16 {
         /// No error.
-        Ok("OK") = 0,
+        Ok("FORWARD_STREAM_ERROR_OK") = 0,
         /// The target room's token is invalid.
-        InvalidToken("INVALID_TOKEN") = 1202,
+        InvalidToken("FORWARD_STREAM_ERROR_INVALID_TOKEN") = 1202,
         /// The server refused.
-        Response("RESPONSE") = 1203,
+        Response("FORWARD_STREAM_ERROR_RESPONSE") = 1203,
         /// Removed from the target room.
-        RemoteKicked("REMOTE_KICKED") = 1204,
+        RemoteKicked("FORWARD_STREAM_ERROR_REMOTE_KICKED") = 1204,
         /// Not supported.
-        NotSupport("NOT_SUPPORT") = 1205,
+        NotSupport("FORWARD_STREAM_ERROR_NOT_SUPPORT") = 1205,
     }
 }
 
@@ -262,12 +262,12 @@ contract_enum! {
     /// Why the SDK reconnects.
     pub enum ReconnectReason as "ReconnectReason": string {
         /// ICE failed.
-        IceFailed("iceFailed") = "iceFailed",
+        IceFailed("ICE_FAILED") = "iceFailed",
         /// The room moved to another node.
-        NodeChange("nodeChange") = "nodeChange",
+        NodeChange("NODE_CHANGE") = "nodeChange",
         /// Joining took too long.
-        JoinTimeout("joinTimeout") = "joinTimeout",
+        JoinTimeout("JOIN_TIMEOUT") = "joinTimeout",
         /// The server asked for it.
-        NotifyReconnect("notifyReconnect") = "notifyReconnect",
+        NotifyReconnect("NOTIFY_RECONNECT") = "notifyReconnect",
     }
 }

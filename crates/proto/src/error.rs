@@ -174,6 +174,50 @@ impl ErrorCode {
     }
 }
 
+/// The codes of the veRTC SDK's `ErrorCode` that no Chorus part raises: they name failures
+/// of the vendor's own transport (data channels, its signalling channel, Electron capture) or
+/// of checks Chorus makes under another code. They are not [`ErrorCode`] variants, since
+/// nothing sends them; only the Web SDK's `ErrorCode` carries them (see `typescript.rs`), so
+/// that apps which compare against them keep compiling and comparing.
+pub const UNRAISED_VENDOR_ERROR_CODES: &[&str] = &[
+    "INVOKED_BEFORE_JOIN_ROOM",
+    "REPEAT_PUBLISH",
+    "PUBLISH_BEFORE_JOIN",
+    "UNPUBLISH_BEFORE_JOIN",
+    "SUBSCRIBE_BEFORE_JOIN",
+    "UNSUBSCRIBE_BEFORE_JOIN",
+    "EMPTY_STREAM",
+    "IM_BEFORE_JOIN",
+    "USER_NOT_EXIST",
+    "ALREADY_IN_ROOM",
+    "TOKEN_NO_PUBLISH_PERMISSION",
+    "TOKEN_NO_SUBSCRIBE_PERMISSION",
+    "NO_PERMISSION",
+    "INTERRUPT",
+    "ESTABLISH_DATACHANNEL_FAILED",
+    "SIGNALING_CHANNEL_NOT_OPEN",
+    "REFUSE_OPERATION_IN_DISCONNECT",
+    "ADD_TRANSCEIVER_FAILED",
+    "UPDATE_TRACK_FAILED",
+    "UNPUBLISH_FAILED",
+    "SUBSCRIBE_FAILED",
+    "UNSUBSCRIBE_FAILED",
+    "USER_MESSAGE_NO_RELAYPATH",
+    "USER_MESSAGE_EXCEED_QPS",
+    "USER_MESSAGE_INIT",
+    "USER_MESSAGE_NO_CONNECTION",
+    "START_PUBLIC_STREAM_BEFORE_JOIN",
+    "SUBTITLE_NOT_TURNED_ON",
+    "ERR_ELECTRON_IS_NULL",
+    "ELECTRON_DESKTOP_CAPTURER_GET_SOURCES_ERROR",
+    "SET_SIMULCAST_FAILED",
+    "MIXING_OLD_AND_NEW_APIS",
+    "WTN_PUSH_FAILED",
+    "WTN_PLAY_FAILED",
+    "NOT_ALLOWED_IN_RTS_ROOM",
+    "NOT_ALLOWED_IN_RESTRICTED_MODE",
+];
+
 /// A failed call: the contract's code and a message that says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RtcError {

@@ -21,7 +21,7 @@ mod typescript;
 
 pub use clip::{CLIP_CHARS, clip, clip_quoted};
 pub use enums::*;
-pub use error::{AudioMixingError, ErrorCode, RtcError};
+pub use error::{AudioMixingError, ErrorCode, RtcError, UNRAISED_VENDOR_ERROR_CODES};
 pub use limits::*;
 pub use media::*;
 pub use message::*;

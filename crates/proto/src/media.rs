@@ -48,13 +48,13 @@ impl TrackKind {
 
 contract_enum! {
     /// Which simulcast layer a subscriber receives of a publisher's video.
-    pub enum SimulcastStreamType as "SimulcastStreamType": u8 {
+    pub enum SimulcastStreamType as "SimulcastStreamType": string {
         /// The highest layer the publisher sends (the default).
-        High("VIDEO_STREAM_HIGH") = 0,
-        /// The lowest layer.
-        Low("VIDEO_STREAM_LOW") = 1,
+        High("VIDEO_STREAM_HIGH") = "high",
         /// The middle layer of three (the lowest above it when there are two).
-        Mid("VIDEO_STREAM_MID") = 2,
+        Mid("VIDEO_STREAM_MID") = "mid",
+        /// The lowest layer.
+        Low("VIDEO_STREAM_LOW") = "low",
     }
 }
 

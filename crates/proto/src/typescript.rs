@@ -15,13 +15,30 @@ pub(crate) trait TsEnum: Sized {
     fn ts_declaration() -> String;
 }
 
+/// `ErrorCode` as the Web SDK sees it: the contract's codes, then the vendor's codes that no
+/// Chorus part raises ([`UNRAISED_VENDOR_ERROR_CODES`]), so the Web SDK's enum
+/// is the vendor's whole set.
+fn error_code_declaration() -> String {
+    let mut decl = ErrorCode::ts_declaration();
+    let end = decl
+        .rfind('}')
+        .expect("an enum declaration ends with a brace");
+    decl.truncate(end);
+    decl.push_str("  // The vendor's codes that Chorus never raises.\n");
+    for code in UNRAISED_VENDOR_ERROR_CODES {
+        decl.push_str(&format!("  {code} = {code:?},\n"));
+    }
+    decl.push_str("}\n");
+    decl
+}
+
 /// The whole generated TypeScript module.
 pub fn typescript_module() -> String {
     let mut out = String::from(
         "// Generated from crates/proto by `CHORUS_BLESS=1 cargo test -p chorus-proto`. Do not edit.\n\n",
     );
     for decl in [
-        ErrorCode::ts_declaration(),
+        error_code_declaration(),
         AudioMixingError::ts_declaration(),
         MediaType::ts_declaration(),
         StreamIndex::ts_declaration(),

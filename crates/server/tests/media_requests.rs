@@ -53,7 +53,7 @@ async fn media_requests_outside_a_room_are_not_connected_yet() {
         ("pauseAllSubscribedStream", json!({"mediaType": 3})),
         (
             "setRemoteSimulcastStreamType",
-            json!({"userId": "bob", "streamType": 1}),
+            json!({"userId": "bob", "streamType": "low"}),
         ),
         (
             "setCaptureState",

@@ -23,5 +23,9 @@ export interface DispatchHooks {
 }
 /** Handles one server event. */
 export declare function dispatchServerEvent(serverEvent: ServerEvent, hooks: DispatchHooks): void;
-/** The event's payload as the app gets it: binary messages decoded from the wire's base64. */
-export declare function appPayload({ event, data }: ServerEvent): unknown;
+/**
+ * The event's payload as the app gets it: binary messages decoded from the wire's base64,
+ * `onUserJoined` with the vendor's `publishState` (from the room, which knows what the user
+ * publishes; nothing yet when no room is given).
+ */
+export declare function appPayload({ event, data }: ServerEvent, room?: RoomState | null): unknown;

@@ -3,42 +3,34 @@
  * method checks that the engine lives and its arguments, then hands the call to the module that
  * does the work: the room to {@link RoomSession}, the login to {@link LoginSession}, media to
  * the {@link MediaConductor}, device tests to {@link DeviceTests}, server events to
- * {@link dispatchServerEvent}. Common mistakes fail at once with a contract code; the server
+ * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
-import { type Handler } from "./emitter";
-import type { events } from "./events";
+import type { AudioSourceType } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
-/** Options of `createEngine`. */
-export interface EngineConfig {
-    /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
-    serverUrl?: string;
-    /** How long a request may go unanswered before it fails with TIME_OUT, in ms (default 60 s). */
-    requestTimeoutMs?: number;
-    /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
-    messageTimeoutMs?: number;
-}
+import { EngineParts, type EngineConfig } from "./parts";
+export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
-export declare class RTCEngine {
-    /** The app this engine belongs to. */
-    readonly appId: string;
-    private readonly emitter;
-    private readonly connection;
-    private readonly media;
-    private readonly messageOptions;
-    private readonly session;
-    private readonly rtm;
-    private destroyed;
-    private parameters;
-    private readonly deviceTests;
+export declare class RTCEngine extends EngineParts {
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
-    /** Listens to an engine event (see `VERTC.events`). */
-    on(event: events | string, handler: Handler): void;
-    /** Stops listening (all listeners of the event when no handler is given). */
-    off(event: events | string, handler?: Handler): void;
+    /**
+     * Tags this engine's calls with a business id, as the vendor's SDKs do: at most 24 of
+     * a-z A-Z 0-9 - _ (the vendor's rule). Only before joining a room: false after, or for an id
+     * that breaks the rule. Chorus's protocol has no place for it yet, so the engine keeps it
+     * ({@link businessId}).
+     */
+    setBusinessId(businessId: string): boolean;
+    /** The business id set with {@link setBusinessId} ("" when none). */
+    get businessId(): string;
+    /**
+     * The id of this stay in the room, undefined outside one. The vendor's server names the
+     * call; a Chorus server names none, so the SDK makes one per join (a random UUID) for the
+     * app's logs. It is this engine's alone, not shared with the others in the room.
+     */
+    getCallId(): string | undefined;
     /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
     setParameter(key: string, value: unknown): void;
     /**
@@ -81,7 +73,7 @@ export declare class RTCEngine {
      * Call it before joining: the media transport keeps the layers it was set up with, so a
      * change while publishing applies from the next join.
      */
-    enableSimulcastMode(enabled: boolean): Promise<void>;
+    enableSimulcastMode(enabled: boolean): boolean;
     /** Sends a text message to `userId` in the room. */
     sendUserMessage(userId: string, message: string): Promise<void>;
     /** Sends bytes to `userId` in the room. */
@@ -90,12 +82,16 @@ export declare class RTCEngine {
     sendRoomMessage(message: string): Promise<void>;
     /** Sends bytes to everyone else in the room. */
     sendRoomBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<void>;
-    /** Logs in to real-time messaging with a token made for room "". */
-    login(token: string, userId: string): Promise<void>;
+    /**
+     * Logs in to real-time messaging with a token made for room "". The vendor allows a null
+     * token for apps that turned token checks off; a Chorus server always checks, so null (sent
+     * as "") is refused with LOGIN_FAILED, as an empty token is.
+     */
+    login(token: string | null, userId: string): Promise<void>;
     /** Logs out of real-time messaging. */
     logout(): Promise<void>;
-    /** Replaces the login token. */
-    updateLoginToken(token: string): Promise<void>;
+    /** Replaces the login token (null, as in {@link login}, is refused by the server). */
+    updateLoginToken(token: string | null): Promise<void>;
     /** Whether `userId` is logged in: `USER_ONLINE_STATUS`. */
     getPeerOnlineStatus(userId: string): Promise<USER_ONLINE_STATUS>;
     /** Sends text to a logged-in user, in a room or not. */
@@ -117,19 +113,25 @@ export declare class RTCEngine {
     /** Stops the camera. */
     stopVideoCapture(): Promise<void>;
     /** Starts the microphone and the camera. */
-    startAudioAndVideoCapture(): Promise<void>;
+    startAudioAndVideoCapture(optionsOrAudioDeviceId?: {
+        audioDeviceId?: string;
+        videoDeviceId?: string;
+    } | string, videoDeviceId?: string): Promise<{
+        audioTrackSettings: MediaTrackSettings;
+        videoTrackSettings: MediaTrackSettings;
+    }>;
     /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
     startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings>;
     /** Stops sharing the screen. */
     stopScreenCapture(): Promise<void>;
     /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
-    setVideoSourceType(index: StreamIndex, type: VideoSourceType): void;
+    setVideoSourceType(index: StreamIndex, type: VideoSourceType): Promise<void>;
     /** Chooses between the microphone and an app track (`setExternalAudioTrack`) for a stream's audio. */
-    setAudioSourceType(index: StreamIndex, type: VideoSourceType): void;
+    setAudioSourceType(index: StreamIndex, type: AudioSourceType): Promise<void>;
     /** Sends the app's video track on stream `index` (after `setVideoSourceType(index, EXTERNAL)`). */
-    setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): void;
+    setExternalVideoTrack(index: StreamIndex, track: MediaStreamTrack): Promise<void>;
     /** Sends the app's audio track (after `setAudioSourceType(index, EXTERNAL)`). */
-    setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): void;
+    setExternalAudioTrack(index: StreamIndex, track: MediaStreamTrack): Promise<void>;
     /** Switches the microphone (now if capturing, else for the next capture). */
     setAudioCaptureDevice(deviceId: string): Promise<void>;
     /** Switches the camera (now if capturing, else for the next capture). */
@@ -165,25 +167,21 @@ export declare class RTCEngine {
     enableAudioPropertiesReport(config?: {
         interval?: number;
     }): void;
-    /** Shows local video of stream `index` in `config.renderDom` (element or id); no renderDom removes it. */
-    setLocalVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void;
-    /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives. */
-    setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): void;
-    /** Retries players of `userId` (or all) that autoplay rules blocked; call it from a user gesture. */
-    play(userId?: string): void;
+    /**
+     * Shows local video of stream `index` in `config.renderDom` (element or id), in the player
+     * `config.playerId` (none: the default one); no config or no renderDom removes that player.
+     * Returns the player's `<video>`, if one is bound.
+     */
+    setLocalVideoPlayer(index: StreamIndex, config?: VideoPlayerConfig): HTMLVideoElement | undefined;
+    /** Shows `config.userId`'s video of stream `index` in `config.renderDom`, now or once it arrives (as above). */
+    setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): HTMLVideoElement | undefined;
+    /**
+     * Retries players that autoplay rules blocked: `userId`'s (all when none is given), of
+     * `mediaType`, stream `index` and player `playerId` when given. Call it from a user gesture.
+     */
+    play(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): Promise<void>;
     /** The current local picture of stream `index` (INVOKED_BEFORE_CAPTURE when none is captured). */
     takeLocalSnapshot(index: StreamIndex): Promise<ImageData>;
     /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
     takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData>;
-    /** Tears the engine down (`VERTC.destroyEngine`). */
-    destroy(): void;
-    /** Whether the engine is not destroyed. */
-    get alive(): boolean;
-    private live;
-    /** A server event: the engine's state first, then the app. */
-    private onServerEvent;
-    /** A new socket after a drop: log in and rejoin as before. */
-    private restore;
-    private onLost;
-    private closeIfIdle;
 }

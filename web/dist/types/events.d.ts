@@ -1,5 +1,5 @@
-/** Every event an engine emits; values equal names, as in the veRTC SDK. */
-export declare enum events {
+/** The veRTC SDK's event names (values equal names); the first group are those Chorus fires. */
+export declare enum EngineEventsTypes {
     onUserJoined = "onUserJoined",
     onUserLeave = "onUserLeave",
     onUserPublishStream = "onUserPublishStream",
@@ -47,5 +47,55 @@ export declare enum events {
     onTrackEnded = "onTrackEnded",
     /** Every interval of a running audio device test: the level being played (or recorded), a
      * number 0..255. */
-    onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume"
+    onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume",
+    onTrackMute = "onTrackMute",
+    onTrackUnmute = "onTrackUnmute",
+    onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
+    onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
+    onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
+    onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
+    onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
+    onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
+    onVideoDeviceStateChanged = "onVideoDeviceStateChanged",
+    onAudioDeviceStateChanged = "onAudioDeviceStateChanged",
+    onPublicStreamStats = "onPublicStreamStats",
+    onLocalStatsException = "onLocalStatsException",
+    onRemoteStatsException = "onRemoteStatsException",
+    onPublicStatsException = "onPublicStatsException",
+    onLocalAudioPropertiesReport = "onLocalAudioPropertiesReport",
+    onRemoteAudioPropertiesReport = "onRemoteAudioPropertiesReport",
+    onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
+    onAutoPublishResult = "onAutoPublishResult",
+    onAutoSubscribeResult = "onAutoSubscribeResult",
+    onLiveTranscodingResult = "onLiveTranscodingResult",
+    onStreamMixingEvent = "onStreamMixingEvent",
+    onSEIMessageReceived = "onSEIMessageReceived",
+    onAudioMixingStateChanged = "onAudioMixingStateChanged",
+    onTokenSubscribePrivilegeWillExpire = "onTokenSubscribePrivilegeWillExpire",
+    onTokenSubscribePrivilegeDidExpired = "onTokenSubscribePrivilegeDidExpired",
+    onCloudProxyConnected = "onCloudProxyConnected",
+    onPushPublicStreamResult = "onPushPublicStreamResult",
+    onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
+    onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
+    onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
+    onVideoStreamBanned = "onVideoStreamBanned",
+    onAudioStreamBanned = "onAudioStreamBanned",
+    onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
+    onSubtitleStateChanged = "onSubtitleStateChanged",
+    onSubtitleMessageReceived = "onSubtitleMessageReceived",
+    onServerParamsSetResult = "onServerParamsSetResult",
+    onLocalStreamTrackChangedByExtension = "onLocalStreamTrackChangedByExtension",
+    onVendorConnectionStateChanged = "onVendorConnectionStateChanged",
+    onForwardStreamError = "onForwardStreamError",
+    onRejoinWithTcp = "onRejoinWithTcp",
+    onIceConnectWithTcp = "onIceConnectWithTcp",
+    onPublishRetry = "onPublishRetry",
+    onSubscribeRetry = "onSubscribeRetry",
+    onPublishResult = "onPublishResult",
+    onSubscribeResult = "onSubscribeResult",
+    onSEIStreamUpdate = "onSEIStreamUpdate",
+    onPlayerVisibility = "onPlayerVisibility",
+    onJitterBufferTargetStabled = "onJitterBufferTargetStabled"
 }
+/** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */
+export { EngineEventsTypes as events };

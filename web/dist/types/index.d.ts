@@ -1,55 +1,102 @@
 /**
  * `@chorus-rtc/web`: the veRTC Web SDK's module shape (`VERTC`) over a Chorus server. The
- * default export is `VERTC`; enums are also named exports, as in `@volcengine/rtc`.
+ * default export is `VERTC`, which carries every enum as the vendor's does; the enums are
+ * also named exports, as in `@volcengine/rtc`.
  */
-import { AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode, ForwardStreamError, ForwardStreamState, MediaType, PublicStreamType, ReconnectReason, RoomMode, RoomProfileType, SimulcastStreamType, StreamIndex, StreamRemoveReason, SubtitleEventType, SUBTITLE_MODE, USER_ONLINE_STATUS, UserOfflineReason, VideoRenderMode, VideoSourceType } from "./generated/protocol";
+import * as enums from "./enums";
 import { RTCEngine, type EngineConfig } from "./engine";
 import { RtcError } from "./errors";
-import { events } from "./events";
-import { NetworkQuality } from "./media/quality";
-import { enableDevices, enumerateAudioCaptureDevices, enumerateAudioPlaybackDevices, enumerateDevices, enumerateVideoCaptureDevices, isSupported } from "./media/devices";
+import { downloadLog, getParameter, setLogConfig, setParameter } from "./settings";
+import { enableDevices, enumerateAudioCaptureDevices, enumerateAudioPlaybackDevices, enumerateDevices, enumerateVideoCaptureDevices, getSupportedCodecs, isSupported } from "./media/devices";
 /** The `VERTC` object. */
 declare const VERTC: {
+    AudioMixingError: typeof enums.AudioMixingError;
+    AudioMixingState: typeof enums.AudioMixingState;
+    AudioMixingType: typeof enums.AudioMixingType;
+    ConnectionState: typeof enums.ConnectionState;
+    ErrorCode: typeof enums.ErrorCode;
+    ForwardStreamError: typeof enums.ForwardStreamError;
+    ForwardStreamState: typeof enums.ForwardStreamState;
+    MediaType: typeof enums.MediaType;
+    PublicStreamType: typeof enums.PublicStreamType;
+    ReconnectReason: typeof enums.ReconnectReason;
+    RoomMode: typeof enums.RoomMode;
+    RoomProfileType: typeof enums.RoomProfileType;
+    SimulcastStreamType: typeof enums.SimulcastStreamType;
+    StreamIndex: typeof enums.StreamIndex;
+    StreamRemoveReason: typeof enums.StreamRemoveReason;
+    SubtitleEventType: typeof enums.SubtitleEventType;
+    SUBTITLE_MODE: typeof enums.SUBTITLE_MODE;
+    USER_ONLINE_STATUS: typeof enums.USER_ONLINE_STATUS;
+    UserOfflineReason: typeof enums.UserOfflineReason;
+    VideoRenderMode: typeof enums.VideoRenderMode;
+    VideoSourceType: typeof enums.VideoSourceType;
+    AAC_PROFILE: typeof enums.AAC_PROFILE;
+    AudioMixingDualMonoMode: typeof enums.AudioMixingDualMonoMode;
+    AudioProfileType: typeof enums.AudioProfileType;
+    AudioReportMode: typeof enums.AudioReportMode;
+    AudioSelectionPriority: typeof enums.AudioSelectionPriority;
+    AudioSourceType: typeof enums.AudioSourceType;
+    ChannelProfile: typeof enums.ChannelProfile;
+    EarMonitorPosition: typeof enums.EarMonitorPosition;
+    FallbackOrRecoverReason: typeof enums.FallbackOrRecoverReason;
+    LocalMainReportMode: typeof enums.LocalMainReportMode;
+    LogChannel: typeof enums.LogChannel;
+    MirrorMode: typeof enums.MirrorMode;
+    MirrorType: typeof enums.MirrorType;
+    NetworkQuality: typeof enums.NetworkQuality;
+    PublicInterpolationMode: typeof enums.PublicInterpolationMode;
+    PublishState: typeof enums.PublishState;
+    RTCAutoPlayPolicy: typeof enums.RTCAutoPlayPolicy;
+    RemoteUserPriority: typeof enums.RemoteUserPriority;
+    SubscribeFallbackOption: typeof enums.SubscribeFallbackOption;
+    SubscribeMode: typeof enums.SubscribeMode;
+    SubscribeState: typeof enums.SubscribeState;
+    TRANSCODING_VIDEO_CODEC: typeof enums.TRANSCODING_VIDEO_CODEC;
+    UserDisconnectionTag: typeof enums.UserDisconnectionTag;
+    VideoCodecType: typeof enums.VideoCodecType;
+    VideoSimulcastMode: typeof enums.VideoSimulcastMode;
+    VisibilityStatus: typeof enums.VisibilityStatus;
+    ExtendMediaType: typeof enums.ExtendMediaType;
+    SEIStreamEventType: typeof enums.SEIStreamEventType;
+    StreamMixingEventErrorCode: typeof enums.StreamMixingEventErrorCode;
+    StreamMixingEventType: typeof enums.StreamMixingEventType;
+    WTNPlayState: typeof enums.WTNPlayState;
+    WTNPlayStateChangedReason: typeof enums.WTNPlayStateChangedReason;
+    WTNPushState: typeof enums.WTNPushState;
+    WTNPushStateChangedReason: typeof enums.WTNPushStateChangedReason;
+    WTNRemoteAudioState: typeof enums.WTNRemoteAudioState;
+    WTNRemoteAudioStateChangeReason: typeof enums.WTNRemoteAudioStateChangeReason;
+    WTNRemoteVideoState: typeof enums.WTNRemoteVideoState;
+    WTNRemoteVideoStateChangeReason: typeof enums.WTNRemoteVideoStateChangeReason;
+    WTNStreamEventsTypes: typeof enums.WTNStreamEventsTypes;
+    events: typeof enums.events;
     /** Makes an engine for `appId`; `config.serverUrl` picks the Chorus server. */
     createEngine(appId: string, config?: EngineConfig): RTCEngine;
     /** Destroys an engine: leaves its room, stops capture, removes players. */
     destroyEngine(engine: RTCEngine): void;
     /** This SDK's version. */
     getSdkVersion(): string;
-    /** Sets a global SDK parameter (kept for compatibility). */
-    setParameter(key: string, value: unknown): void;
+    setParameter: typeof setParameter;
+    getParameter: typeof getParameter;
+    setLogConfig: typeof setLogConfig;
+    downloadLog: typeof downloadLog;
+    /** The platform this SDK serves, where the vendor's says "VolcEngine". */
+    platform: string;
+    /** The build this SDK came from: Chorus builds from tagged sources, so its version. */
+    commitInfo: string;
     isSupported: typeof isSupported;
+    getSupportedCodecs: typeof getSupportedCodecs;
     enableDevices: typeof enableDevices;
     enumerateDevices: typeof enumerateDevices;
     enumerateAudioCaptureDevices: typeof enumerateAudioCaptureDevices;
     enumerateVideoCaptureDevices: typeof enumerateVideoCaptureDevices;
     enumerateAudioPlaybackDevices: typeof enumerateAudioPlaybackDevices;
-    events: typeof events;
-    ErrorCode: typeof ErrorCode;
-    MediaType: typeof MediaType;
-    StreamIndex: typeof StreamIndex;
-    ConnectionState: typeof ConnectionState;
-    UserOfflineReason: typeof UserOfflineReason;
-    StreamRemoveReason: typeof StreamRemoveReason;
-    RoomProfileType: typeof RoomProfileType;
-    RoomMode: typeof RoomMode;
-    VideoSourceType: typeof VideoSourceType;
-    VideoRenderMode: typeof VideoRenderMode;
-    USER_ONLINE_STATUS: typeof USER_ONLINE_STATUS;
-    AudioMixingType: typeof AudioMixingType;
-    AudioMixingState: typeof AudioMixingState;
-    AudioMixingError: typeof AudioMixingError;
-    PublicStreamType: typeof PublicStreamType;
-    ForwardStreamState: typeof ForwardStreamState;
-    ForwardStreamError: typeof ForwardStreamError;
-    SUBTITLE_MODE: typeof SUBTITLE_MODE;
-    SubtitleEventType: typeof SubtitleEventType;
-    ReconnectReason: typeof ReconnectReason;
-    SimulcastStreamType: typeof SimulcastStreamType;
-    NetworkQuality: typeof NetworkQuality;
 };
 export default VERTC;
-export { AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode, ForwardStreamError, ForwardStreamState, MediaType, NetworkQuality, PublicStreamType, ReconnectReason, RoomMode, RoomProfileType, SimulcastStreamType, StreamIndex, StreamRemoveReason, SubtitleEventType, SUBTITLE_MODE, USER_ONLINE_STATUS, UserOfflineReason, VideoRenderMode, VideoSourceType, events, RTCEngine, RtcError, };
+export * from "./enums";
+export { RTCEngine, RtcError };
 export type { EngineConfig };
+export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";

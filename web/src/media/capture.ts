@@ -131,7 +131,7 @@ export class LocalMedia {
   /** Switches a stream's source between internal capture and an app track. */
   setSourceType(index: StreamIndex, kind: Kind, type: VideoSourceType): void {
     const source = this.sources[kind][index];
-    const internal = type === VideoSourceType.INTERNAL;
+    const internal = type === VideoSourceType.VIDEO_SOURCE_TYPE_INTERNAL;
     if (source.internal === internal) return;
     this.set(index, kind, null, false);
     source.internal = internal;
@@ -239,8 +239,8 @@ function notMatch(method: string, kind: Kind, wanted: "internal" | "external"): 
   return rtcError(
     ErrorCode.STREAM_TYPE_NOT_MATCH,
     wanted === "internal"
-      ? `${method}: the ${kind} source is external; call ${setter}(index, VideoSourceType.INTERNAL) first`
-      : `${method}: the ${kind} source is internal; call ${setter}(index, VideoSourceType.EXTERNAL) first`,
+      ? `${method}: the ${kind} source is external; call ${setter}(index, VideoSourceType.VIDEO_SOURCE_TYPE_INTERNAL) first`
+      : `${method}: the ${kind} source is internal; call ${setter}(index, VideoSourceType.VIDEO_SOURCE_TYPE_EXTERNAL) first`,
   );
 }
 

@@ -3,6 +3,7 @@
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
+import type { ActiveSpeakerEvent } from "../payloads";
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
@@ -21,6 +22,7 @@ import {
 } from "./stats";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
+import { warn } from "../log";
 
 /** What the conductor needs from the engine. */
 export interface HubHooks {
@@ -141,7 +143,7 @@ export class MediaConductor {
   /** A connected publisher transport failed: a new one takes over what is published. */
   private publisherFailed(p: Publisher, why: string): void {
     if (this.publisher !== p) return;
-    console.warn(`[chorus] the publisher transport ${why}; setting up a new one`);
+    warn(`the publisher transport ${why}; setting up a new one`);
     this.publisher = null;
     void this.republish(0);
   }
@@ -152,7 +154,7 @@ export class MediaConductor {
     try {
       await this.publishChanged();
     } catch (e) {
-      console.warn("[chorus] republish:", (e as Error).message);
+      warn("republish:", (e as Error).message);
       if (attempt < 8) setTimeout(() => void this.republish(attempt + 1), 500 * 2 ** Math.min(attempt, 4));
     }
   }
@@ -178,7 +180,7 @@ export class MediaConductor {
       sub.onTracks = (tracks) => {
         if (this.subscriber === sub) this.setRemote(tracks);
       };
-      sub.onError = (e) => console.warn("[chorus] subscriber transport:", e.message);
+      sub.onError = (e) => warn("subscriber transport:", e.message);
       this.subscriber = sub;
     }
     void this.subscriber.handleOffer(offer);
@@ -284,7 +286,11 @@ export class MediaConductor {
     if (this.hooks.room() !== room) return;
     this.hooks.emit("onAudioVolumeIndication", [...speakers, ...remote]);
     const speaker = this.activeSpeaker.update(remote);
-    if (speaker !== null) this.hooks.emit("onActiveSpeaker", room.roomId, speaker);
+    if (speaker !== null) {
+      const userInfo = room.users.get(speaker)?.userInfo ?? { userId: speaker };
+      const payload: ActiveSpeakerEvent = { ...userInfo, roomId: room.roomId };
+      this.hooks.emit("onActiveSpeaker", payload);
+    }
   }
 
   private async reportStats(): Promise<void> {

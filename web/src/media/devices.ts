@@ -13,11 +13,39 @@ export async function isSupported(): Promise<boolean> {
   );
 }
 
+/** The video codecs Chorus forwards, in the names `getSupportedCodecs` gives. */
+const FORWARDED_CODECS = ["H264", "VP8"];
+
+/**
+ * The video codecs this browser can send that Chorus forwards (`"H264"`, `"VP8"`), from
+ * `RTCRtpSender.getCapabilities`; empty when the browser cannot tell.
+ */
+export async function getSupportedCodecs(): Promise<string[]> {
+  const capabilities =
+    typeof RTCRtpSender !== "undefined" && typeof RTCRtpSender.getCapabilities === "function"
+      ? RTCRtpSender.getCapabilities("video")
+      : null;
+  const names = new Set((capabilities?.codecs ?? []).map((c) => c.mimeType.replace(/^video\//i, "").toUpperCase()));
+  return FORWARDED_CODECS.filter((codec) => names.has(codec));
+}
+
+/** What `enableDevices` got: per kind, whether it is allowed, and the browser's refusal if not. */
+export interface DevicesEnabled {
+  /** The microphone may be used. */
+  audio: boolean;
+  /** The camera may be used. */
+  video: boolean;
+  /** Why the microphone may not (`NotAllowedError`, `NotFoundError`, ...). */
+  audioExceptionError?: DOMException;
+  /** Why the camera may not. */
+  videoExceptionError?: DOMException;
+}
+
 /** Asks for permission to use the microphone and/or camera (so device labels are shown). */
 export async function enableDevices(
   want: { audio?: boolean; video?: boolean } = { audio: true, video: true },
-): Promise<{ audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string }> {
-  const result: { audio: boolean; video: boolean; audioExceptionError?: string; videoExceptionError?: string } = {
+): Promise<DevicesEnabled> {
+  const result: DevicesEnabled = {
     audio: false,
     video: false,
   };
@@ -28,7 +56,7 @@ export async function enableDevices(
       stream.getTracks().forEach((t) => t.stop());
       result[kind] = true;
     } catch (e) {
-      result[`${kind}ExceptionError`] = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      result[`${kind}ExceptionError`] = e instanceof DOMException ? e : new DOMException(String(e), "UnknownError");
     }
   }
   return result;

@@ -8,6 +8,7 @@
 import { ErrorCode } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import { describe } from "./capture";
+import { warn } from "../log";
 
 /** The longest recording of the record test. */
 export const MAX_RECORD_MS = 30_000;
@@ -238,8 +239,7 @@ export class DeviceTests {
   /** The output device changed: a running test follows it. */
   setSink(sinkId: string): void {
     const test = this.test;
-    if (test && test.phase !== "recording")
-      test.route(sinkId).catch((e) => console.warn("[chorus] device test output:", describe(e)));
+    if (test && test.phase !== "recording") test.route(sinkId).catch((e) => warn("device test output:", describe(e)));
   }
 
   /** Stops any test. */
@@ -274,7 +274,7 @@ export class DeviceTests {
       const buffer = await test.ctx.decodeAudioData(await recording.arrayBuffer());
       if (this.test === test) await test.play(buffer, false, this.hooks.sinkId(), () => this.end(test));
     } catch (e) {
-      console.warn("[chorus] startAudioDeviceRecordTest: cannot play the recording back:", describe(e));
+      warn("startAudioDeviceRecordTest: cannot play the recording back:", describe(e));
       this.end(test);
     }
   }

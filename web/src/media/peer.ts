@@ -2,6 +2,7 @@
  * What both transports share: codec preferences and waiting for ICE gathering. The protocol
  * has no trickle-ICE method, so every SDP sent carries its candidates.
  */
+import { warn } from "../log";
 
 /** Longest wait for candidates before the SDP goes out with what it has. */
 const GATHER_TIMEOUT_MS = 3000;
@@ -50,6 +51,6 @@ export function preferH264ThenVp8(transceiver: RTCRtpTransceiver): void {
   try {
     transceiver.setCodecPreferences(codecs);
   } catch (e) {
-    console.warn("[chorus] codec preferences not applied", e);
+    warn("codec preferences not applied", e);
   }
 }

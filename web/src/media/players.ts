@@ -2,31 +2,37 @@
  * Players: `<video>` elements the SDK puts in the app's containers (`set*VideoPlayer`) and
  * hidden `<audio>` elements that play every received audio track. Video is muted, so it always
  * autoplays; audio may be refused without a user gesture, which is reported
- * (`onAutoplayFailed`) and retried on the page's next click or key press.
+ * (`onAutoplayFailed`) and retried on the page's next click or key press. As in the vendor's
+ * SDK, one stream may show in several players, each named by a `playerId` (none: the default).
  */
-import { ErrorCode, StreamIndex, VideoRenderMode } from "../generated/protocol";
+import { ErrorCode, MediaType, StreamIndex, VideoRenderMode } from "../generated/protocol";
 import { rtcError } from "../errors";
+import type { AutoPlayFailedEvent, PlayerEvent } from "../payloads";
 
 /** Where and how to render a video (`setLocalVideoPlayer` / `setRemoteVideoPlayer`). */
 export interface VideoPlayerConfig {
-  /** The container: an element or its id. Omit it to remove the player. */
+  /** The container: an element or its id. Omit it (or pass null) to remove the player. */
   renderDom?: HTMLElement | string | null;
-  /** Whose video. */
-  userId: string;
-  /** How the picture fills the container (default HIDDEN: cover and crop). */
+  /** Whose video: needed for remote players; for local ones, only the id their events carry. */
+  userId?: string;
+  /** How the picture fills the container (default RENDER_MODE_HIDDEN: cover and crop). */
   renderMode?: VideoRenderMode;
+  /** Which of the stream's players (none: the default one). */
+  playerId?: string;
+  /** The vendor's rotation of remote video; Chorus renders unrotated and ignores it. */
+  rotation?: number;
 }
 
 /** What players report. */
 export interface PlayerEvents {
-  autoplayFailed(payload: { userId: string; kind: "audio" | "video"; streamIndex: StreamIndex }): void;
-  playerEvent(payload: { userId: string; type: "audio" | "video"; streamIndex: StreamIndex; rawEvent: Event }): void;
+  autoplayFailed(payload: AutoPlayFailedEvent): void;
+  playerEvent(payload: PlayerEvent): void;
 }
 
 const FIT: Record<number, string> = {
-  [VideoRenderMode.HIDDEN]: "cover",
-  [VideoRenderMode.FIT]: "contain",
-  [VideoRenderMode.FILL]: "fill",
+  [VideoRenderMode.RENDER_MODE_HIDDEN]: "cover",
+  [VideoRenderMode.RENDER_MODE_FIT]: "contain",
+  [VideoRenderMode.RENDER_MODE_FILL]: "fill",
 };
 
 const REPORTED = ["playing", "pause", "waiting", "ended", "error", "stalled"];
@@ -54,6 +60,9 @@ class Player {
     readonly index: StreamIndex,
     private readonly events: PlayerEvents,
     private readonly blocked: Set<Player>,
+    readonly playerId?: string,
+    /** Whose stream it shows: `userId`, or "" for a local player (which reports the app's `userId`). */
+    readonly owner: string = userId,
   ) {
     this.el = document.createElement(kind);
     this.el.autoplay = true;
@@ -65,13 +74,24 @@ class Player {
     }
     this.el.dataset.chorusUser = userId;
     this.el.dataset.chorusStream = String(index);
+    const isScreen = index === StreamIndex.STREAM_INDEX_SCREEN;
     for (const type of REPORTED)
       this.el.addEventListener(type, (rawEvent) =>
-        events.playerEvent({ userId, type: kind, streamIndex: index, rawEvent }),
+        events.playerEvent({
+          userId,
+          type: kind,
+          streamIndex: index,
+          eventName: rawEvent.type,
+          rawEvent,
+          readyState: this.el.readyState,
+          currentTime: this.el.currentTime,
+          isScreen,
+          ...(playerId === undefined ? {} : { playerId }),
+        }),
       );
   }
 
-  setMode(mode: VideoRenderMode = VideoRenderMode.HIDDEN): void {
+  setMode(mode: VideoRenderMode = VideoRenderMode.RENDER_MODE_HIDDEN): void {
     this.el.style.objectFit = FIT[mode] ?? "cover";
   }
 
@@ -82,13 +102,21 @@ class Player {
     if (track) this.play();
   }
 
-  play(): void {
-    this.el.play().then(
-      () => this.blocked.delete(this),
+  play(): Promise<void> {
+    return this.el.play().then(
+      () => {
+        this.blocked.delete(this);
+      },
       (e: DOMException) => {
         if (e?.name !== "NotAllowedError" || !this.track) return;
         this.blocked.add(this);
-        this.events.autoplayFailed({ userId: this.userId, kind: this.kind, streamIndex: this.index });
+        this.events.autoplayFailed({
+          userId: this.userId,
+          kind: this.kind,
+          streamIndex: this.index,
+          mediaType: this.kind === "audio" ? MediaType.AUDIO : MediaType.VIDEO,
+          ...(this.playerId === undefined ? {} : { playerId: this.playerId }),
+        });
       },
     );
   }
@@ -100,10 +128,15 @@ class Player {
   }
 }
 
+/** The key of a video player: its stream, its user ("" for local players), its player id. */
+function videoKey(index: StreamIndex, userId: string, playerId: string | undefined): string {
+  return JSON.stringify([index, userId, playerId ?? ""]);
+}
+
 /** Every player of an engine. */
 export class Players {
-  private local: (Player | null)[] = [null, null];
-  private remote = new Map<string, Player>();
+  // Video players, local ones under the user id "".
+  private video = new Map<string, Player>();
   private audio = new Map<string, Player>();
   private blocked = new Set<Player>();
   private sinkId: string | null = null;
@@ -116,30 +149,40 @@ export class Players {
     document.addEventListener("keydown", this.retry, true);
   }
 
-  /** Shows `track` (when there is one) in `config.renderDom`; no renderDom removes the player. */
-  setLocal(index: StreamIndex, config: VideoPlayerConfig, track: MediaStreamTrack | null): void {
-    const next = this.mount(config, index, track, "setLocalVideoPlayer");
-    this.local[index]?.destroy();
-    this.local[index] = next;
+  /**
+   * Shows `track` (when there is one) in `config.renderDom`, in the player `config.playerId`;
+   * no renderDom removes that player. Returns the player's `<video>`, if any.
+   */
+  setLocal(
+    index: StreamIndex,
+    config: VideoPlayerConfig | undefined,
+    track: MediaStreamTrack | null,
+  ): HTMLVideoElement | undefined {
+    return this.bind(index, "", config, track, "setLocalVideoPlayer");
   }
 
-  /** The local player's track changed. */
+  /** The local stream's track changed. */
   localTrack(index: StreamIndex, track: MediaStreamTrack | null): void {
-    this.local[index]?.attach(track);
+    this.remoteTrack("", index, track);
   }
 
-  /** Like {@link setLocal}, for a remote user's video. */
-  setRemote(index: StreamIndex, config: VideoPlayerConfig, track: MediaStreamTrack | null): void {
-    const next = this.mount(config, index, track, "setRemoteVideoPlayer");
-    const key = `${index}:${config.userId}`;
-    this.remote.get(key)?.destroy();
-    if (next) this.remote.set(key, next);
-    else this.remote.delete(key);
+  /** Like {@link setLocal}, for `config.userId`'s video. */
+  setRemote(
+    index: StreamIndex,
+    config: VideoPlayerConfig,
+    track: MediaStreamTrack | null,
+  ): HTMLVideoElement | undefined {
+    if (!config || typeof config.userId !== "string" || config.userId === "")
+      throw rtcError(
+        ErrorCode.INVALID_PARAMS,
+        "setRemoteVideoPlayer: pass {userId, renderDom, renderMode?, playerId?}",
+      );
+    return this.bind(index, config.userId, config, track, "setRemoteVideoPlayer");
   }
 
-  /** A remote video track appeared, changed or went (null). */
+  /** A remote video track appeared, changed or went (null): every player of the stream follows. */
   remoteTrack(userId: string, index: StreamIndex, track: MediaStreamTrack | null): void {
-    this.remote.get(`${index}:${userId}`)?.attach(track);
+    for (const p of this.video.values()) if (p.owner === userId && p.index === index) p.attach(track);
   }
 
   /** Plays (or stops playing, with null) a remote user's audio. */
@@ -159,15 +202,28 @@ export class Players {
     player.attach(track);
   }
 
-  /** The `<video>` showing `userId`'s stream (local players under the local user id). */
+  /** The `<video>` showing `userId`'s stream (null: the local one): its default player, else any. */
   videoElement(index: StreamIndex, userId: string | null): HTMLVideoElement | null {
-    const p = userId === null ? this.local[index] : this.remote.get(`${index}:${userId}`);
+    const user = userId ?? "";
+    const p =
+      this.video.get(videoKey(index, user, undefined)) ??
+      [...this.video.values()].find((v) => v.owner === user && v.index === index);
     return (p?.el as HTMLVideoElement) ?? null;
   }
 
-  /** Retries players of `userId` (or all) that the browser refused to start. */
-  play(userId?: string): void {
-    for (const p of [...this.blocked]) if (!userId || p.userId === userId) p.play();
+  /**
+   * Retries the players the browser refused to start: those of `userId` (all when none is
+   * given), narrowed to `mediaType`, `index` and `playerId` when given. Resolves once they tried.
+   */
+  async play(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): Promise<void> {
+    const wanted = (p: Player) =>
+      (!userId || p.userId === userId) &&
+      (mediaType === undefined ||
+        mediaType === MediaType.AUDIO_AND_VIDEO ||
+        (mediaType === MediaType.AUDIO) === (p.kind === "audio")) &&
+      (index === undefined || p.index === index) &&
+      (playerId === undefined || p.playerId === playerId || p.kind === "audio");
+    await Promise.all([...this.blocked].filter(wanted).map((p) => p.play().catch(() => {})));
   }
 
   /** The output device chosen with {@link setSinkId} (null: the system default). */
@@ -203,7 +259,7 @@ export class Players {
 
   /** Removes every remote player's track (leaving the room); the players stay bound. */
   clearRemote(): void {
-    for (const p of this.remote.values()) p.attach(null);
+    for (const p of this.video.values()) if (p.owner !== "") p.attach(null);
     for (const p of this.audio.values()) p.destroy();
     this.audio.clear();
   }
@@ -212,26 +268,35 @@ export class Players {
   destroy(): void {
     document.removeEventListener("pointerdown", this.retry, true);
     document.removeEventListener("keydown", this.retry, true);
-    for (const p of [...this.local, ...this.remote.values(), ...this.audio.values()]) p?.destroy();
-    this.local = [null, null];
-    this.remote.clear();
+    for (const p of [...this.video.values(), ...this.audio.values()]) p.destroy();
+    this.video.clear();
     this.audio.clear();
   }
 
-  private mount(
-    config: VideoPlayerConfig,
+  private bind(
     index: StreamIndex,
+    userId: string,
+    config: VideoPlayerConfig | undefined,
     track: MediaStreamTrack | null,
     method: string,
-  ): Player | null {
-    if (!config || typeof config.userId !== "string")
-      throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass {renderDom, userId, renderMode?}`);
-    if (config.renderDom === undefined || config.renderDom === null) return null;
-    const container = findDom(config.renderDom, method);
-    const player = new Player("video", config.userId, index, this.events, this.blocked);
-    player.setMode(config.renderMode);
+  ): HTMLVideoElement | undefined {
+    if (config !== undefined && (config === null || typeof config !== "object"))
+      throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: pass {renderDom, renderMode?, playerId?}`);
+    const playerId = config?.playerId;
+    const k = videoKey(index, userId, playerId);
+    const dom = config?.renderDom;
+    // Find the container first: a wrong one fails without removing the player in place.
+    const container = dom === undefined || dom === null ? null : findDom(dom, method);
+    this.video.get(k)?.destroy();
+    this.video.delete(k);
+    if (!container) return undefined;
+    // A local player reports the user id the app gave it, as before the vendor made it optional.
+    const reported = userId === "" ? (config?.userId ?? "") : userId;
+    const player = new Player("video", reported, index, this.events, this.blocked, playerId, userId);
+    player.setMode(config?.renderMode);
     container.appendChild(player.el);
+    this.video.set(k, player);
     player.attach(track);
-    return player;
+    return player.el as HTMLVideoElement;
   }
 }

@@ -5,17 +5,7 @@
  * measures: loss in each direction and the ICE round-trip time.
  */
 import type { Kind } from "./capture";
-
-/** How good a direction of the network is, as the vendor SDKs grade it. */
-export enum NetworkQuality {
-  UNKNOWN = 0,
-  EXCELLENT = 1,
-  GOOD = 2,
-  POOR = 3,
-  BAD = 4,
-  VBAD = 5,
-  DOWN = 6,
-}
+import { NetworkQuality } from "../enums/values";
 
 /** What one direction looked like since the last report. */
 export interface LinkSample {

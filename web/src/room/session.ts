@@ -21,6 +21,7 @@ import { describe, type Kind } from "../media/capture";
 import { maskOf, type MediaConductor } from "../media/conductor";
 import { checkExtraInfo, checkId, checkMediaType } from "../validate";
 import { RoomState } from "./state";
+import { warn } from "../log";
 
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
@@ -185,12 +186,10 @@ export class RoomSession {
       room.published[MAIN] = room.published[SCREEN] = 0;
       for (const index of [MAIN, SCREEN]) {
         if (published[index])
-          this.publish(index, published[index], "republish").catch((e) =>
-            console.warn("[chorus] republish:", e.message),
-          );
+          this.publish(index, published[index], "republish").catch((e) => warn("republish:", e.message));
       }
     } else if (room.published[MAIN] || room.published[SCREEN]) {
-      this.media.publishChanged().catch((e) => console.warn("[chorus] republish:", e.message));
+      this.media.publishChanged().catch((e) => warn("republish:", e.message));
     }
   }
 
@@ -247,7 +246,7 @@ export class RoomSession {
     const trackKind = kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO;
     this.connection
       .request("setCaptureState", { kind: trackKind, capturing })
-      .catch((e) => console.warn("[chorus] setCaptureState:", e.message));
+      .catch((e) => warn("setCaptureState:", e.message));
   }
 
   /** With auto publish, publishes what the main stream captures and does not publish yet. */
@@ -258,7 +257,6 @@ export class RoomSession {
     for (const kind of ["audio", "video"] as Kind[]) {
       if (this.media.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
     }
-    if (wanted)
-      this.publish(MAIN, wanted, "auto publish").catch((e) => console.warn("[chorus] auto publish:", e.message));
+    if (wanted) this.publish(MAIN, wanted, "auto publish").catch((e) => warn("auto publish:", e.message));
   }
 }

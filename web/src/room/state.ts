@@ -17,6 +17,16 @@ export interface RemoteUser {
   published: [MediaMask, MediaMask];
 }
 
+/** A random UUID (crypto.randomUUID needs a secure context; fall back to getRandomValues). */
+function newCallId(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** A joined room. */
 export class RoomState {
   /** Others in the room, by user id. */
@@ -25,6 +35,8 @@ export class RoomState {
   readonly published: [MediaMask, MediaMask] = [0, 0];
   /** Whether others can see this user. */
   visible: boolean;
+  /** This stay's id for `getCallId`: Chorus's server names no call, so the SDK makes one. */
+  readonly callId: string = newCallId();
 
   constructor(public params: JoinRoomParams) {
     this.visible = params.visible ?? true;

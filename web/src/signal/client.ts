@@ -5,6 +5,7 @@
  */
 import { ErrorCode, type Events, type Methods, type RtcError as WireError } from "../generated/protocol";
 import { RtcError, rtcError } from "../errors";
+import { warn } from "../log";
 
 /** How long a request may stay unanswered before it fails, as the protocol says. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -158,7 +159,7 @@ export class SignalClient {
     try {
       frame = JSON.parse(data);
     } catch {
-      console.warn("[chorus] a signalling frame that is not JSON was ignored");
+      warn("a signalling frame that is not JSON was ignored");
       return;
     }
     if (typeof frame.event === "string") {

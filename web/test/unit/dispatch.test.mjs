@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "./load.mjs";
 
-const { dispatchServerEvent } = await load("dispatch.ts");
+const dispatchModule = await load("dispatch.ts");
+const { dispatchServerEvent } = dispatchModule;
 const { RoomState } = await load("room/state.ts");
 const { REMOVED_FROM_ROOM } = await load("generated/protocol.ts");
 
@@ -103,4 +104,36 @@ test("binary messages reach the app as ArrayBuffers; text stays text", () => {
     assert.deepEqual([...new Uint8Array(p.message)], [0, 1, 255]);
   }
   assert.equal(payloads[3].message, "AAH/");
+});
+
+test("onUserJoined reaches the app with the vendor's publishState, from what the room knows", () => {
+  const room = joinedRoom();
+  const { calls, hooks } = recorder(room);
+  dispatchServerEvent({ event: "onUserJoined", data: { userInfo: { userId: "u", extraInfo: "x" } } }, hooks);
+  assert.deepEqual(calls, [
+    [
+      "emit",
+      "onUserJoined",
+      {
+        userInfo: { userId: "u", extraInfo: "x" },
+        publishState: { audio: false, video: false, screenAudio: false, screenVideo: false },
+      },
+    ],
+  ]);
+  // A user the room already sees publishing (a rejoin after a drop) is reported as such.
+  dispatchServerEvent({ event: "onUserPublishStream", data: { userId: "u", mediaType: 3 } }, hooks);
+  dispatchServerEvent({ event: "onUserPublishScreen", data: { userId: "u", mediaType: 2 } }, hooks);
+  const { appPayload } = dispatchModule;
+  assert.deepEqual(appPayload({ event: "onUserJoined", data: { userInfo: { userId: "u" } } }, room).publishState, {
+    audio: true,
+    video: true,
+    screenAudio: false,
+    screenVideo: true,
+  });
+});
+
+test("each stay in a room has its own call id, a UUID", () => {
+  const [a, b] = [joinedRoom(), joinedRoom()];
+  assert.match(a.callId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(a.callId, b.callId);
 });

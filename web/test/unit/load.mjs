@@ -13,6 +13,8 @@ export async function load(entry) {
     target: "es2020",
     write: false,
     logLevel: "warning",
+    // What build.mjs defines for the bundles; index.ts reads them.
+    define: { __CHORUS_VERSION__: JSON.stringify("test"), __CHORUS_UMD__: "false" },
   });
   const code = result.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);

@@ -1,8 +1,3 @@
-/**
- * The media conductor (the native SDK has one by the same name): one per engine, it ties capture, the two transports, players and stats to
- * the room. Tracks flow to the publisher when captured and published; received tracks flow to
- * players; the transports live exactly as long as one server session of the room.
- */
 import { MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";

@@ -1,7 +1,3 @@
-/**
- * What both transports share: codec preferences and waiting for ICE gathering. The protocol
- * has no trickle-ICE method, so every SDP sent carries its candidates.
- */
 /** Resolves once `pc` has gathered its candidates (or after a short timeout). */
 export declare function gathered(pc: RTCPeerConnection): Promise<void>;
 /**

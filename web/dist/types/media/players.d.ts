@@ -2,58 +2,60 @@
  * Players: `<video>` elements the SDK puts in the app's containers (`set*VideoPlayer`) and
  * hidden `<audio>` elements that play every received audio track. Video is muted, so it always
  * autoplays; audio may be refused without a user gesture, which is reported
- * (`onAutoplayFailed`) and retried on the page's next click or key press.
+ * (`onAutoplayFailed`) and retried on the page's next click or key press. As in the vendor's
+ * SDK, one stream may show in several players, each named by a `playerId` (none: the default).
  */
-import { StreamIndex, VideoRenderMode } from "../generated/protocol";
+import { MediaType, StreamIndex, VideoRenderMode } from "../generated/protocol";
+import type { AutoPlayFailedEvent, PlayerEvent } from "../payloads";
 /** Where and how to render a video (`setLocalVideoPlayer` / `setRemoteVideoPlayer`). */
 export interface VideoPlayerConfig {
-    /** The container: an element or its id. Omit it to remove the player. */
+    /** The container: an element or its id. Omit it (or pass null) to remove the player. */
     renderDom?: HTMLElement | string | null;
-    /** Whose video. */
-    userId: string;
-    /** How the picture fills the container (default HIDDEN: cover and crop). */
+    /** Whose video: needed for remote players; for local ones, only the id their events carry. */
+    userId?: string;
+    /** How the picture fills the container (default RENDER_MODE_HIDDEN: cover and crop). */
     renderMode?: VideoRenderMode;
+    /** Which of the stream's players (none: the default one). */
+    playerId?: string;
+    /** The vendor's rotation of remote video; Chorus renders unrotated and ignores it. */
+    rotation?: number;
 }
 /** What players report. */
 export interface PlayerEvents {
-    autoplayFailed(payload: {
-        userId: string;
-        kind: "audio" | "video";
-        streamIndex: StreamIndex;
-    }): void;
-    playerEvent(payload: {
-        userId: string;
-        type: "audio" | "video";
-        streamIndex: StreamIndex;
-        rawEvent: Event;
-    }): void;
+    autoplayFailed(payload: AutoPlayFailedEvent): void;
+    playerEvent(payload: PlayerEvent): void;
 }
 /** Resolves a `renderDom` option, or throws CANT_FIND_DOM. */
 export declare function findDom(dom: HTMLElement | string, method: string): HTMLElement;
 /** Every player of an engine. */
 export declare class Players {
     private readonly events;
-    private local;
-    private remote;
+    private video;
     private audio;
     private blocked;
     private sinkId;
     private readonly retry;
     constructor(events: PlayerEvents);
-    /** Shows `track` (when there is one) in `config.renderDom`; no renderDom removes the player. */
-    setLocal(index: StreamIndex, config: VideoPlayerConfig, track: MediaStreamTrack | null): void;
-    /** The local player's track changed. */
+    /**
+     * Shows `track` (when there is one) in `config.renderDom`, in the player `config.playerId`;
+     * no renderDom removes that player. Returns the player's `<video>`, if any.
+     */
+    setLocal(index: StreamIndex, config: VideoPlayerConfig | undefined, track: MediaStreamTrack | null): HTMLVideoElement | undefined;
+    /** The local stream's track changed. */
     localTrack(index: StreamIndex, track: MediaStreamTrack | null): void;
-    /** Like {@link setLocal}, for a remote user's video. */
-    setRemote(index: StreamIndex, config: VideoPlayerConfig, track: MediaStreamTrack | null): void;
-    /** A remote video track appeared, changed or went (null). */
+    /** Like {@link setLocal}, for `config.userId`'s video. */
+    setRemote(index: StreamIndex, config: VideoPlayerConfig, track: MediaStreamTrack | null): HTMLVideoElement | undefined;
+    /** A remote video track appeared, changed or went (null): every player of the stream follows. */
     remoteTrack(userId: string, index: StreamIndex, track: MediaStreamTrack | null): void;
     /** Plays (or stops playing, with null) a remote user's audio. */
     remoteAudio(userId: string, index: StreamIndex, track: MediaStreamTrack | null): void;
-    /** The `<video>` showing `userId`'s stream (local players under the local user id). */
+    /** The `<video>` showing `userId`'s stream (null: the local one): its default player, else any. */
     videoElement(index: StreamIndex, userId: string | null): HTMLVideoElement | null;
-    /** Retries players of `userId` (or all) that the browser refused to start. */
-    play(userId?: string): void;
+    /**
+     * Retries the players the browser refused to start: those of `userId` (all when none is
+     * given), narrowed to `mediaType`, `index` and `playerId` when given. Resolves once they tried.
+     */
+    play(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): Promise<void>;
     /** The output device chosen with {@link setSinkId} (null: the system default). */
     get outputId(): string | null;
     /** Sends remote audio to another output device ("default" is always accepted). */
@@ -62,5 +64,5 @@ export declare class Players {
     clearRemote(): void;
     /** Removes every player. */
     destroy(): void;
-    private mount;
+    private bind;
 }

@@ -23,6 +23,8 @@ export declare class RoomState {
     readonly published: [MediaMask, MediaMask];
     /** Whether others can see this user. */
     visible: boolean;
+    /** This stay's id for `getCallId`: Chorus's server names no call, so the SDK makes one. */
+    readonly callId: string;
     constructor(params: JoinRoomParams);
     /** The room id. */
     get roomId(): string;

@@ -1,0 +1,10 @@
+/**
+ * Every veRTC enum the Web SDK exports, from their homes: the wire contract's enums generated
+ * from crates/proto, the Web-SDK-only value sets, the WTN stream enums and the event
+ * names. `index.ts` exports this set by name and on `VERTC`. It only re-exports
+ * and holds nothing of its own, so that the list of exported enums has one place.
+ */
+export { AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode, ForwardStreamError, ForwardStreamState, MediaType, PublicStreamType, ReconnectReason, RoomMode, RoomProfileType, SimulcastStreamType, StreamIndex, StreamRemoveReason, SubtitleEventType, SUBTITLE_MODE, USER_ONLINE_STATUS, UserOfflineReason, VideoRenderMode, VideoSourceType, } from "./generated/protocol";
+export { AAC_PROFILE, AudioMixingDualMonoMode, AudioProfileType, AudioReportMode, AudioSelectionPriority, AudioSourceType, ChannelProfile, EarMonitorPosition, FallbackOrRecoverReason, LocalMainReportMode, LogChannel, MirrorMode, MirrorType, NetworkQuality, PublicInterpolationMode, PublishState, RTCAutoPlayPolicy, RemoteUserPriority, SubscribeFallbackOption, SubscribeMode, SubscribeState, TRANSCODING_VIDEO_CODEC, UserDisconnectionTag, VideoCodecType, VideoSimulcastMode, VisibilityStatus, ExtendMediaType, SEIStreamEventType, StreamMixingEventErrorCode, StreamMixingEventType, } from "./enums/values";
+export { WTNPlayState, WTNPlayStateChangedReason, WTNPushState, WTNPushStateChangedReason, WTNRemoteAudioState, WTNRemoteAudioStateChangeReason, WTNRemoteVideoState, WTNRemoteVideoStateChangeReason, WTNStreamEventsTypes, } from "./enums/wtn";
+export { events } from "./events";

@@ -1,0 +1,51 @@
+import { Emitter } from "./emitter";
+import { Connection } from "./signal/connection";
+import { type RequestOptions, type ServerEvent } from "./signal/client";
+import { RoomSession } from "./room/session";
+import { MediaConductor } from "./media/conductor";
+import { LoginSession } from "./room/login";
+import { DeviceTests } from "./media/devicetest";
+import type { RTCAutoPlayPolicy } from "./enums/values";
+/** Options of `createEngine`. */
+export interface EngineConfig {
+    /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
+    serverUrl?: string;
+    /** How long a request may go unanswered before it fails with TIME_OUT, in ms (default 60 s). */
+    requestTimeoutMs?: number;
+    /** How long a message may go unanswered before it fails with USER_MESSAGE_TIMEOUT (default 10 s). */
+    messageTimeoutMs?: number;
+    /**
+     * The vendor's autoplay policy. Accepted; Chorus's players always behave as AUTO_PLAY, the
+     * vendor's default (the other policies are still to do).
+     */
+    autoPlayPolicy?: RTCAutoPlayPolicy;
+    /** The vendor's data centre choice. Accepted and unused: `serverUrl` picks the Chorus server. */
+    expectedIDC?: string;
+}
+/** An engine's parts, wired; events come through {@link Emitter}'s face. */
+export declare abstract class EngineParts extends Emitter {
+    /** The app this engine belongs to. */
+    readonly appId: string;
+    protected readonly connection: Connection;
+    protected readonly media: MediaConductor;
+    protected readonly messageOptions: RequestOptions;
+    protected readonly session: RoomSession;
+    protected readonly rtm: LoginSession;
+    protected destroyed: boolean;
+    protected business: string;
+    protected parameters: Map<string, unknown>;
+    protected readonly deviceTests: DeviceTests;
+    /** Use `VERTC.createEngine`. */
+    constructor(appId: string, serverUrl: string, config?: EngineConfig);
+    /** Tears the engine down (`VERTC.destroyEngine`). */
+    destroy(): void;
+    /** Whether the engine is not destroyed. */
+    get alive(): boolean;
+    protected live(): void;
+    /** A server event: the engine's state first, then the app. */
+    protected onServerEvent(event: ServerEvent): void;
+    /** A new socket after a drop: log in and rejoin as before. */
+    protected restore(): Promise<void>;
+    protected onLost(why: string): void;
+    protected closeIfIdle(): void;
+}

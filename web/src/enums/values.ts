@@ -1,0 +1,227 @@
+/**
+ * The veRTC value sets that stay inside the Web SDK: options and states of the vendor's API
+ * that never travel between the SDK and the server, so they are not part of the wire contract
+ * in crates/proto. Member names and values are the vendor's (4.68.4) exactly; the unit test
+ * `test/unit/enums.test.mjs` compares them with the vendor's objects. Many belong to features
+ * Chorus does not have yet (named in each doc): an app imports them before the feature works.
+ * Depends on nothing, so any module can import it.
+ */
+
+/** The AAC profile of a live transcoding's audio (live transcoding). */
+export enum AAC_PROFILE {
+  LC = "LC",
+  HEv1 = "HEv1",
+  HEv2 = "HEv2",
+}
+
+/** Which channel of a dual-mono file audio mixing plays (audio mixing). */
+export enum AudioMixingDualMonoMode {
+  AUTO = 0,
+  MODE_L = 1,
+  MODE_R = 2,
+  MODE_MIX = 3,
+}
+
+/** Audio quality presets for `setAudioProfile`. */
+export enum AudioProfileType {
+  default = 0,
+  fluent = 1,
+  standard = 2,
+  hd = 3,
+  standardStereo = 4,
+  hdMono = 5,
+}
+
+/** What the local audio properties report measures. */
+export enum AudioReportMode {
+  MICROPHONE = 0,
+  AUDIOMIXING = 1,
+}
+
+/** Whether a user's audio takes part in audio selection. */
+export enum AudioSelectionPriority {
+  DEFAULT = 0,
+  HIGH = 1,
+}
+
+/** Where a stream's audio comes from (`setAudioSourceType`). */
+export enum AudioSourceType {
+  AUDIO_SOURCE_TYPE_EXTERNAL = 0,
+  AUDIO_SOURCE_TYPE_INTERNAL = 1,
+}
+
+/** Room channel profile (communication or live broadcasting). */
+export enum ChannelProfile {
+  CHANNEL_PROFILE_COMMUNICATION = 0,
+  CHANNEL_PROFILE_LIVE_BROADCASTING = 1,
+}
+
+/** Where in the pipeline in-ear monitoring taps the audio. */
+export enum EarMonitorPosition {
+  NONE = 0,
+  AFTER_CAPTURE = 1,
+  AFTER_PROCESS = 2,
+}
+
+/** Why a subscription fell back to a lower layer or recovered. */
+export enum FallbackOrRecoverReason {
+  Unknown = -1,
+  SubscribeFallbackByBandwidth = 0,
+  SubscribeRecoverByBandwidth = 2,
+}
+
+/** When the local audio properties report is reset. */
+export enum LocalMainReportMode {
+  NORMAL = 0,
+  DISCONNECT = 1,
+  RESET = 2,
+}
+
+/** Which log upload region the SDK uses. */
+export enum LogChannel {
+  domestic = 0,
+  overseas = 1,
+}
+
+/** How good a direction of the network is (`onNetworkQuality`), as the vendor's SDKs grade it. */
+export enum NetworkQuality {
+  UNKNOWN = 0,
+  EXCELLENT = 1,
+  GOOD = 2,
+  POOR = 3,
+  BAD = 4,
+  VBAD = 5,
+  DOWN = 6,
+}
+
+/** Whether local video is mirrored. */
+export enum MirrorMode {
+  MIRROR_MODE_OFF = 0,
+  MIRROR_MODE_ON = 1,
+}
+
+/** Where local video is mirrored (not, or in the local render only). */
+export enum MirrorType {
+  MIRROR_TYPE_NONE = 0,
+  MIRROR_TYPE_RENDER = 1,
+}
+
+/** How a public stream fills frames missing from a source (public streams). */
+export enum PublicInterpolationMode {
+  PREV_FRAME = 0,
+  OTHER_FRAME = 1,
+}
+
+/** Whether an automatic publish succeeded. */
+export enum PublishState {
+  PUBLISH_SUCC = 0,
+  PUBLISH_FAIL = 1,
+}
+
+/** How players start under the browser's autoplay rules. */
+export enum RTCAutoPlayPolicy {
+  AUTO_PLAY = 0,
+  VIDEO_ONLY = 1,
+  PLAY_MANUALLY = 2,
+}
+
+/** A remote user's priority when bandwidth is short. */
+export enum RemoteUserPriority {
+  LOW = 0,
+  MEDIUM = 100,
+  HIGH = 200,
+}
+
+/** What a subscription falls back to when bandwidth is short. */
+export enum SubscribeFallbackOption {
+  DISABLE = 0,
+  VIDEO_STREAM_LOW = 1,
+  AUDIO_ONLY = 2,
+}
+
+/** Automatic or manual subscription. */
+export enum SubscribeMode {
+  AUTO_SUBSCRIBE_MODE = 0,
+  MANUAL_SUBSCRIBE_MODE = 1,
+}
+
+/** Whether an automatic subscription succeeded. */
+export enum SubscribeState {
+  SUBSCRIBE_SUCC = 0,
+  SUBSCRIBE_FAIL = 1,
+}
+
+/** The video codec of a live transcoding (live transcoding). */
+export enum TRANSCODING_VIDEO_CODEC {
+  H264 = "H264",
+  H265 = "H265",
+}
+
+/** Why a remote user disconnected, in more detail than `UserOfflineReason`. */
+export enum UserDisconnectionTag {
+  userLeave = "userLeave",
+  connectionLost = "connectionLost",
+  userDuplicateLogin = "userDuplicateLogin",
+  kickedByAdmin = "kickedByAdmin",
+  roleChanged = "roleChanged",
+  onUserTokenDidExpire = "onUserTokenDidExpire",
+}
+
+/** The video codec a publisher prefers. */
+export enum VideoCodecType {
+  AUTO = "auto",
+  H264 = "h264",
+  VP8 = "vp8",
+  H265 = "h265",
+}
+
+/** How the local video is sent in simulcast layers (`setLocalSimulcastMode`). */
+export enum VideoSimulcastMode {
+  VIDEO_ONLY_ONE = 0,
+  VIDEO_ON_DEMAND = 1,
+  VIDEO_ALWAYS_SIMULCAST = 2,
+}
+
+/** Whether a player is visible on the page, and if not why. */
+export enum VisibilityStatus {
+  PLAYER_VISIBLE = "visible",
+  PLAYER_INVISIBLE_BY_UNMOUNT = "unmount",
+  PLAYER_INVISIBLE_BY_SIZE = "size",
+  PLAYER_INVISIBLE_BY_STYLE = "style",
+  PLAYER_INVISIBLE_BY_POSITION = "position",
+  PLAYER_INVISIBLE_BY_COVERED = "covered",
+}
+
+/** Media types beyond `MediaType` that a subscription can name. */
+export enum ExtendMediaType {
+  NONE = 0,
+}
+
+/** Whether an SEI-only stream is black or normal video (SEI). */
+export enum SEIStreamEventType {
+  BLACK = 0,
+  NORMAL = 1,
+}
+
+/** Why a server-side stream mixing failed (live transcoding). */
+export enum StreamMixingEventErrorCode {
+  ERR_OK = 0,
+  ERR_PARAM_INVALID = 1,
+  ERR_FRAME_TIMEOUT = 2,
+  ERR_POSTPROCESS = 3,
+  ERR_PUSH_CDN = 4,
+  ERR_UNKNOWN = 9999,
+}
+
+/** A step of a server-side stream mixing (live transcoding). */
+export enum StreamMixingEventType {
+  START = 1,
+  START_SUCCESS = 2,
+  START_FAILED = 3,
+  UPDATE = 4,
+  UPDATE_SUCCESS = 5,
+  UPDATE_FAILED = 6,
+  STOP = 7,
+  STOP_SUCCESS = 8,
+  STOP_FAILED = 9,
+}

@@ -1,0 +1,231 @@
+/**
+ * Chorus against the vendor's typings (@volcengine/rtc 4.68.4), at the type level: an engine
+ * must be usable where an app expects the vendor's `IRTCEngine`, `VERTC` where it expects the
+ * vendor's default export, and the named exports where it imports the vendor's. What Chorus
+ * does not have yet is listed in `Omit<...>`s below, grouped by the issue that brings it: the
+ * lists are the honest to-do and may only shrink (a member listed that Chorus has fails the
+ * check at the bottom). Run it with `npm run conformance`.
+ */
+import type EventEmitter from "eventemitter3";
+import type { IEngineEvents, IRTCEngine } from "@volcengine/rtc";
+import type VendorVERTC from "@volcengine/rtc";
+import type * as VendorModule from "@volcengine/rtc";
+import VERTC, * as Chorus from "../../src/index";
+import type { FiredEvents } from "../../src/payloads";
+
+/** Engine members that come with capability issues of their own. */
+type CapabilityToDo =
+  // Audio mixing.
+  | "getAudioMixingManager"
+  // Public streams and WTN streams.
+  | "startPushPublicStream"
+  | "updatePublicStreamParam"
+  | "stopPushPublicStream"
+  | "startPlayPublicStream"
+  | "stopPlayPublicStream"
+  | "setPublicStreamVideoPlayer"
+  | "setPublicStreamVolume"
+  | "getPublicStreamTrack"
+  | "getPublicVideoStats"
+  | "getPublicAudioStats"
+  | "getWTNStreamManager"
+  // Live transcoding (push to CDN).
+  | "startLiveTranscoding"
+  | "updateLiveTranscoding"
+  | "stopLiveTranscoding"
+  | "defaultTranscoding"
+  // Cross-room forwarding.
+  | "startForwardStreamToRooms"
+  | "updateForwardStreamToRooms"
+  | "stopForwardStreamToRooms"
+  | "pauseForwardStreamToAllRooms"
+  | "resumeForwardStreamToAllRooms"
+  // Cloud proxy.
+  | "startCloudProxy"
+  | "stopCloudProxy"
+  // Subtitles.
+  | "startSubtitle"
+  | "updateSubtitleConfig"
+  | "stopSubtitle";
+
+/** Engine members still to do in the vendor parity issue itself. */
+type ParityToDo =
+  // Media: volumes.
+  | "getAudioVolume"
+  | "setCaptureVolume"
+  | "setPlaybackVolume"
+  | "setAudioVolumeIndicationInterval"
+  // Media: mirror.
+  | "setLocalVideoMirrorType"
+  | "setRemoteVideoMirrorType"
+  // Media: SEI.
+  | "sendSEIMessage"
+  // Media: stats getters.
+  | "getLocalAudioStats"
+  | "getLocalVideoStats"
+  | "getRemoteAudioStats"
+  | "getRemoteVideoStats"
+  // Media: fallback and priorities.
+  | "setSubscribeFallbackOption"
+  | "setRemoteUserPriority"
+  // Media: render sync, audio frames, extensions.
+  | "setRemoteStreamRenderSync"
+  | "setAudioFrameCallback"
+  | "registerExtension"
+  // Media: capture, encoding and playback settings.
+  | "startVideoAndAudioCapture"
+  | "setAudioCaptureConfig"
+  | "setVideoCaptureConfig"
+  | "setAudioEncodeMaxBitrate"
+  | "setAudioProfile"
+  | "setAudioSelectionConfig"
+  | "setScreenEncoderConfig"
+  | "setLocalSimulcastMode"
+  | "setRemoteVideoConfig"
+  | "setDummyCaptureImagePath"
+  | "setEarMonitorMode"
+  | "setEarMonitorVolume"
+  | "setJitterBufferTarget"
+  | "stop"
+  | "getLocalStreamTrack"
+  | "getRemoteStreamTrack"
+  | "getLocalVideoPlayerVisibility"
+  | "getRemotePlayerVisibility"
+  // Transport internals the vendor exposes.
+  | "connect"
+  | "setJoinRoomParams"
+  | "peerConnection"
+  | "iceState";
+
+/**
+ * The event emitter's face, checked apart: its methods return `this`, which in `IRTCEngine`
+ * means the whole vendor engine, so they are checked against eventemitter3's own class, with
+ * any event name (Chorus's engine takes any, as eventemitter3 does); the events' payloads are
+ * checked below, event by event.
+ */
+type EmitterFace = keyof EventEmitter | "safeEmit" | "asyncEmit";
+
+/** Engine members Chorus has, with another signature than the vendor's (parity issue, media). */
+type SignatureToDo =
+  // Chorus resolves with the capture's settings (as startVideoCapture does); the vendor with nothing.
+  | "startScreenCapture"
+  // The vendor also takes an array of simulcast layer configs.
+  | "setVideoEncoderConfig";
+
+/** The engine as far as Chorus has it. */
+type ChorusIRTCEngine = Omit<IRTCEngine, CapabilityToDo | ParityToDo | SignatureToDo | EmitterFace> &
+  EventEmitter &
+  Pick<IRTCEngine, "safeEmit" | "asyncEmit">;
+
+declare const engine: Chorus.RTCEngine;
+export const engineConforms: ChorusIRTCEngine = engine;
+
+/** `VERTC` members still to do. */
+type VertcToDo =
+  // Electron capture sources (no Electron support yet).
+  | "getElectronScreenSources"
+  // Its engine adds setRemoteScreenVideoStreamIndex to IRTCEngine.
+  | "createBLWEngine";
+
+/** `VERTC`, with `createEngine` making the engine above and `destroyEngine` taking it. */
+type ChorusVERTC = Omit<typeof VendorVERTC, VertcToDo | "createEngine" | "destroyEngine"> & {
+  createEngine: (appId: string, config?: Parameters<(typeof VendorVERTC)["createEngine"]>[1]) => ChorusIRTCEngine;
+  destroyEngine: (engine: Chorus.RTCEngine) => void;
+};
+export const vertcConforms: ChorusVERTC = VERTC;
+
+export const namedExportsConform: Omit<typeof VendorModule, "default"> = Chorus;
+
+/** The vendor's events Chorus does not fire yet, grouped as the members above. */
+type EventsToDo =
+  // Audio mixing.
+  | "onAudioMixingStateChanged"
+  // Public streams and WTN streams.
+  | "onPushPublicStreamResult"
+  | "onPublicStreamSEIMessageReceived"
+  | "onFirstPublicStreamVideoFrameDecoded"
+  | "onFirstPublicStreamAudioFrameDecoded"
+  | "onFirstPublicStreamVideoFrameRendered"
+  | "onPublicStreamStats"
+  // Live transcoding.
+  | "onLiveTranscodingResult"
+  | "onStreamMixingEvent"
+  // Cross-room forwarding.
+  | "onForwardStreamError"
+  // Cloud proxy.
+  | "onCloudProxyConnected"
+  // Subtitles.
+  | "onSubtitleStateChanged"
+  | "onSubtitleMessageReceived"
+  // The parity issue: media.
+  | "onVideoFirstFrameRendered"
+  | "onVideoFirstFrameDecoded"
+  | "onAudioFirstFrameDecoded"
+  | "onVideoDeviceStateChanged"
+  | "onAudioDeviceStateChanged"
+  | "onTrackMute"
+  | "onTrackUnmute"
+  | "onLocalStatsException"
+  | "onRemoteStatsException"
+  | "onLocalAudioPropertiesReport"
+  | "onRemoteAudioPropertiesReport"
+  | "onAudioPlaybackDeviceChanged"
+  | "onSEIMessageReceived"
+  | "onSEIStreamUpdate"
+  | "onSimulcastSubscribeFallback"
+  | "onRemoteVideoSizeChanged"
+  | "onLocalVideoSizeChanged"
+  | "onLocalStreamTrackChangedByExtension"
+  | "onPlayerVisibility"
+  | "onJitterBufferTargetStabled"
+  // The parity issue: room, tokens and transport.
+  | "onAutoSubscribeResult"
+  | "onAutoPublishResult"
+  | "onTokenSubscribePrivilegeWillExpire"
+  | "onTokenSubscribePrivilegeDidExpired"
+  | "onVideoStreamBanned"
+  | "onAudioStreamBanned"
+  | "onServerParamsSetResult"
+  | "onVendorConnectionStateChanged"
+  | "onRejoinWithTcp"
+  | "onIceConnectWithTcp"
+  | "onPublishRetry"
+  | "onSubscribeRetry"
+  | "onPublishResult"
+  | "onSubscribeResult";
+
+/** Events Chorus fires whose payload is not yet the vendor's declared one. */
+type PayloadToDo =
+  // Media (stats and volumes): Chorus's own shapes so far.
+  | "onLocalStreamStats"
+  | "onRemoteStreamStats"
+  | "onAudioVolumeIndication"
+  // The vendor types errorCode as seven codes; Chorus also sends the bans' and others.
+  | "onError"
+  // The vendor gives {errorCode?, message?}; Chorus gives {expireAt}.
+  | "onTokenPublishPrivilegeDidExpired";
+
+/** The vendor's events by name (its interface keys them by enum member). */
+type VendorEvents = { [E in keyof IEngineEvents as `${E & string}`]: IEngineEvents[E] };
+
+/** A listed `a` that is not `b`, or a `b` not listed: either way the list is wrong. */
+type Differ<A, B> = Exclude<A, B> | Exclude<B, A>;
+
+// Chorus fires exactly the vendor's events not listed as to do.
+type EventsListWrong = Differ<EventsToDo, Exclude<keyof VendorEvents, keyof FiredEvents>>;
+export const eventsToDoIsExact: [EventsListWrong] extends [never] ? true : EventsListWrong = true;
+
+// A handler typed for the vendor's payload accepts what Chorus passes, but for the listed events.
+type PayloadDiffers = {
+  [K in keyof FiredEvents & keyof VendorEvents]: VendorEvents[K] extends FiredEvents[K] ? never : K;
+}[keyof FiredEvents & keyof VendorEvents];
+type PayloadListWrong = Differ<PayloadToDo, PayloadDiffers>;
+export const payloadToDoIsExact: [PayloadListWrong] extends [never] ? true : PayloadListWrong = true;
+
+// Every event Chorus fires is one of the vendor's.
+type NotVendorEvents = Exclude<keyof FiredEvents, keyof VendorEvents>;
+export const firesOnlyVendorEvents: [NotVendorEvents] extends [never] ? true : NotVendorEvents = true;
+
+// A member listed as to do that Chorus has is an error here: take it off the list.
+type Done = Extract<CapabilityToDo | ParityToDo, keyof Chorus.RTCEngine> | Extract<VertcToDo, keyof typeof VERTC>;
+export const noListedMemberIsDone: [Done] extends [never] ? true : Done = true;
