@@ -1,9 +1,7 @@
 //! A request signed the way the vendor SDKs sign verifies, whatever harmless shape it arrives in.
 
-mod common;
-
+use crate::common::{AK, BODY, NOW, Received, SK};
 use chorus_sign::{Credentials, SigningRequest, format_x_date, sign};
-use common::{AK, BODY, NOW, Received, SK};
 
 #[test]
 fn sign_then_verify_round_trips() {

@@ -1,7 +1,7 @@
 //! No input reaching `verify` or the X-Date parser can panic, and signing round-trips for any
 //! request shape.
 
-mod common;
+use crate::common;
 
 use chorus_sign::{Credentials, SigningRequest, format_x_date, parse_x_date, sign, verify};
 use proptest::prelude::*;

@@ -1,37 +1,35 @@
 //! What the behaviour tests share: a key pair, a clock, and a signed request to tamper with.
 
-#![allow(dead_code, unreachable_pub)]
-
 use chorus_sign::{
     Credentials, SignError, SigningRequest, VerifiedRequest, format_x_date, sign, verify,
 };
 
-pub const AK: &str = "AKLTchorusTestAccessKey";
-pub const SK: &str = "chorus-test-secret-key==";
+pub(crate) const AK: &str = "AKLTchorusTestAccessKey";
+pub(crate) const SK: &str = "chorus-test-secret-key==";
 /// 2024-01-02T03:04:05Z.
-pub const NOW: u64 = 1_704_164_645;
+pub(crate) const NOW: u64 = 1_704_164_645;
 /// The vendor's allowance.
-pub const MAX_SKEW: u64 = 900;
-pub const BODY: &[u8] =
+pub(crate) const MAX_SKEW: u64 = 900;
+pub(crate) const BODY: &[u8] =
     br#"{"AppId":"661e7d9c2c7f1c0160a4b2e1","RoomId":"room1","UserId":"alice"}"#;
 
-pub fn lookup(ak: &str) -> Option<&'static str> {
+pub(crate) fn lookup(ak: &str) -> Option<&'static str> {
     (ak == AK).then_some(SK)
 }
 
 /// A request as the server receives it: owned parts, easy to alter before verifying.
 #[derive(Debug, Clone)]
-pub struct Received {
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+pub(crate) struct Received {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Received {
     /// A KickUser call signed at `signed_at` with the test key pair, as a vendor SDK would send it.
-    pub fn kick_user(signed_at: u64) -> Self {
+    pub(crate) fn kick_user(signed_at: u64) -> Self {
         Self::signed(
             "POST",
             "/",
@@ -42,7 +40,7 @@ impl Received {
         )
     }
 
-    pub fn signed(
+    pub(crate) fn signed(
         method: &str,
         path: &str,
         query: &str,
@@ -82,23 +80,23 @@ impl Received {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn set_header(&mut self, name: &str, value: &str) {
+    pub(crate) fn set_header(&mut self, name: &str, value: &str) {
         self.remove_header(name);
         self.headers.push((name.into(), value.into()));
     }
 
-    pub fn remove_header(&mut self, name: &str) {
+    pub(crate) fn remove_header(&mut self, name: &str) {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     }
 
-    pub fn verify_at(&self, now: u64) -> Result<VerifiedRequest, SignError> {
+    pub(crate) fn verify_at(&self, now: u64) -> Result<VerifiedRequest, SignError> {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -114,7 +112,7 @@ impl Received {
         verify(&req, lookup, now, MAX_SKEW)
     }
 
-    pub fn verify(&self) -> Result<VerifiedRequest, SignError> {
+    pub(crate) fn verify(&self) -> Result<VerifiedRequest, SignError> {
         self.verify_at(NOW)
     }
 }

@@ -2,7 +2,7 @@
 //! independent implementation of the vendor's description (a throwaway Python script using only
 //! hashlib/hmac).
 
-mod common;
+use crate::common;
 
 use chorus_sign::{Credentials, SignError, SigningRequest, parse_x_date, sign, verify};
 

@@ -1,9 +1,7 @@
 //! Each way a request can fail verification gives its own typed error, vendor code and status.
 
-mod common;
-
+use crate::common::{BODY, NOW, Received};
 use chorus_sign::SignError;
-use common::{BODY, NOW, Received};
 
 fn with_authorization(value: &str) -> Received {
     let mut req = Received::kick_user(NOW);
