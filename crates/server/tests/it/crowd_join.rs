@@ -1,12 +1,10 @@
 //! 200 clients join one room at once; each ends up seeing exactly the other 199.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_proto::{Event, RoomConfig};
-use common::*;
 
 const CLIENTS: usize = 200;
 

@@ -1,12 +1,10 @@
 //! Who is in a room: joiners learn who is there and what they publish; others see joins,
 //! publishes and leaves with their reasons.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_proto::{Event, MediaType, RoomConfig, StreamRemoveReason, UserInfo, UserOfflineReason};
-use common::*;
 
 #[tokio::test]
 async fn joiner_learns_who_is_there_and_what_they_publish() {

@@ -1,10 +1,8 @@
 //! The signed OpenAPI: KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule,
 //! GetRoomOnlineUsers, and the refusals of unsigned, stale or malformed requests.
 
-mod common;
-
+use crate::common::*;
 use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason};
-use common::*;
 use serde_json::json;
 
 async fn removed_with(events: &mut chorus_sdk::EventStream) -> chorus_proto::ErrorEvent {

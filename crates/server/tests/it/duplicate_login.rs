@@ -1,9 +1,7 @@
 //! The same user id joining from elsewhere removes the older session with DUPLICATE_LOGIN.
 
-mod common;
-
+use crate::common::*;
 use chorus_proto::{ErrorCode, Event, MediaType, RoomConfig, UserOfflineReason};
-use common::*;
 
 #[tokio::test]
 async fn the_older_session_is_removed_with_duplicate_login() {

@@ -3,13 +3,11 @@
 //! and binary arrive with the sender `From` and the exact bytes; absent receivers and bad
 //! input get clear refusals.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use base64::Engine as _;
 use chorus_proto::Event;
-use common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;

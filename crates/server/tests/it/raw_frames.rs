@@ -2,16 +2,14 @@
 //! disturb the server or anyone else's session; requests outside a room get NOT_CONNECTED_YET;
 //! a dropped connection keeps its place for the grace period.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_proto::{Event, UserOfflineReason};
-use common::*;
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 
-use common::raw::*;
+use crate::common::raw::*;
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]

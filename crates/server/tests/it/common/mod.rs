@@ -1,6 +1,5 @@
 //! A real server on loopback, SDK clients, signed OpenAPI calls, and event helpers shared by
 //! the behaviour tests.
-#![allow(dead_code, unreachable_pub)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,21 +10,21 @@ use chorus_sign::{Credentials, SigningRequest, format_x_date, sign};
 use chorus_token::{AccessToken, Privilege};
 use serde_json::Value;
 
-pub const APP_ID: &str = "chorustestapp00000000001";
-pub const APP_KEY: &str = "test-app-key";
-pub const OTHER_APP_ID: &str = "chorustestapp00000000002";
-pub const OTHER_APP_KEY: &str = "other-app-key";
-pub const AK: &str = "AKTEST";
-pub const SK: &str = "test-secret";
+pub(crate) const APP_ID: &str = "chorustestapp00000000001";
+pub(crate) const APP_KEY: &str = "test-app-key";
+pub(crate) const OTHER_APP_ID: &str = "chorustestapp00000000002";
+pub(crate) const OTHER_APP_KEY: &str = "other-app-key";
+pub(crate) const AK: &str = "AKTEST";
+pub(crate) const SK: &str = "test-secret";
 
 /// How long a test waits for something that should happen.
-pub const PATIENCE: Duration = Duration::from_secs(5);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(5);
 
-pub struct TestServer {
-    pub server: RunningServer,
+pub(crate) struct TestServer {
+    pub(crate) server: RunningServer,
 }
 
-pub fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -33,11 +32,11 @@ pub fn now() -> u64 {
 }
 
 impl TestServer {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::with(|_| {}).await
     }
 
-    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+    pub(crate) async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             rtc_port: 0,
@@ -63,11 +62,11 @@ impl TestServer {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.server.url()
     }
 
-    pub fn ws_url(&self) -> String {
+    pub(crate) fn ws_url(&self) -> String {
         format!(
             "ws://{}{}",
             self.server.local_addr(),
@@ -75,16 +74,16 @@ impl TestServer {
         )
     }
 
-    pub fn engine(&self) -> RtcEngine {
+    pub(crate) fn engine(&self) -> RtcEngine {
         self.engine_for(APP_ID)
     }
 
-    pub fn engine_for(&self, app_id: &str) -> RtcEngine {
+    pub(crate) fn engine_for(&self, app_id: &str) -> RtcEngine {
         create_engine(app_id, EngineConfig::new(self.url()))
     }
 
     /// A client joined to `room` as `user`, with its event stream.
-    pub async fn joined(&self, room: &str, user: &str) -> (RtcEngine, EventStream) {
+    pub(crate) async fn joined(&self, room: &str, user: &str) -> (RtcEngine, EventStream) {
         let engine = self.engine();
         let events = engine.events();
         engine
@@ -100,12 +99,12 @@ impl TestServer {
     }
 
     /// Signs and sends an OpenAPI request; returns the HTTP status and the envelope.
-    pub async fn api(&self, action: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn api(&self, action: &str, body: Value) -> (u16, Value) {
         self.api_signed(action, &body.to_string(), AK, SK, now())
             .await
     }
 
-    pub async fn api_signed(
+    pub(crate) async fn api_signed(
         &self,
         action: &str,
         body: &str,
@@ -149,7 +148,7 @@ impl TestServer {
     }
 }
 
-pub fn user_info(user: &str) -> UserInfo {
+pub(crate) fn user_info(user: &str) -> UserInfo {
     UserInfo {
         user_id: user.into(),
         extra_info: None,
@@ -157,18 +156,18 @@ pub fn user_info(user: &str) -> UserInfo {
 }
 
 /// A room token for the test app: publish and subscribe, never expiring.
-pub fn token(room: &str, user: &str) -> String {
+pub(crate) fn token(room: &str, user: &str) -> String {
     token_builder(room, user).serialize().unwrap()
 }
 
-pub fn token_builder(room: &str, user: &str) -> AccessToken {
+pub(crate) fn token_builder(room: &str, user: &str) -> AccessToken {
     AccessToken::new(APP_ID, APP_KEY, room, user)
         .add_privilege(Privilege::PublishStream, 0)
         .add_privilege(Privilege::SubscribeStream, 0)
 }
 
 /// The next room event, skipping connection-state events.
-pub async fn next_room_event(events: &mut EventStream) -> Event {
+pub(crate) async fn next_room_event(events: &mut EventStream) -> Event {
     loop {
         match tokio::time::timeout(PATIENCE, events.next()).await {
             Ok(Some(EngineEvent::Room(event))) => return event,
@@ -180,7 +179,10 @@ pub async fn next_room_event(events: &mut EventStream) -> Event {
 }
 
 /// Waits for the first room event `pick` accepts, skipping the others.
-pub async fn wait_for<T>(events: &mut EventStream, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+pub(crate) async fn wait_for<T>(
+    events: &mut EventStream,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -198,7 +200,7 @@ pub async fn wait_for<T>(events: &mut EventStream, mut pick: impl FnMut(&Event) 
 }
 
 /// Asserts that no room event arrives for `quiet`.
-pub async fn assert_quiet(events: &mut EventStream, quiet: Duration) {
+pub(crate) async fn assert_quiet(events: &mut EventStream, quiet: Duration) {
     let deadline = tokio::time::Instant::now() + quiet;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -212,26 +214,25 @@ pub async fn assert_quiet(events: &mut EventStream, quiet: Duration) {
 }
 
 /// The signalling socket seen raw, for tests of the wire itself.
-#[allow(dead_code)]
-pub mod raw {
+pub(crate) mod raw {
     use futures_util::{SinkExt, StreamExt};
     use serde_json::{Value, json};
     use tokio_tungstenite::tungstenite::Message;
 
     use super::{PATIENCE, TestServer, token};
 
-    pub type Socket = tokio_tungstenite::WebSocketStream<
+    pub(crate) type Socket = tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >;
 
-    pub async fn connect(server: &TestServer) -> Socket {
+    pub(crate) async fn connect(server: &TestServer) -> Socket {
         tokio_tungstenite::connect_async(server.ws_url())
             .await
             .expect("websocket connects")
             .0
     }
 
-    pub async fn send(socket: &mut Socket, text: impl Into<String>) {
+    pub(crate) async fn send(socket: &mut Socket, text: impl Into<String>) {
         socket
             .send(Message::Text(text.into().into()))
             .await
@@ -239,7 +240,7 @@ pub mod raw {
     }
 
     /// The next text frame, as JSON.
-    pub async fn recv(socket: &mut Socket) -> Value {
+    pub(crate) async fn recv(socket: &mut Socket) -> Value {
         loop {
             let message = tokio::time::timeout(PATIENCE, socket.next())
                 .await
@@ -254,7 +255,7 @@ pub mod raw {
         }
     }
 
-    pub fn join_frame(id: u64, room: &str, user: &str) -> String {
+    pub(crate) fn join_frame(id: u64, room: &str, user: &str) -> String {
         json!({"id": id, "method": "joinRoom", "params": {
             "token": token(room, user), "roomId": room, "userInfo": {"userId": user}
         }})

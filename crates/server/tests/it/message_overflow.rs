@@ -1,9 +1,7 @@
 //! A receiver that stops reading does not stall the room: once its outbox is full (4 MiB) it
 //! is cut off, and the message that did not fit fails with USER_MESSAGE_UNKNOWN.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;

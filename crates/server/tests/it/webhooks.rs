@@ -2,13 +2,12 @@
 //! callback format, signed; a receiver that fails gets each event three times in all with the
 //! same EventId, and never more.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -16,7 +15,6 @@ use axum::routing::post;
 use chorus_proto::openapi::{WEBHOOK_VERSION, WebhookCallback};
 use chorus_proto::{MediaType, RoomConfig};
 use chorus_sign::{WebhookFields, verify_webhook_signature};
-use common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::Notify;

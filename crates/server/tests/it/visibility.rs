@@ -1,12 +1,10 @@
 //! Invisible users are in no one's list, cannot publish, and appear and disappear with the
 //! contract's reasons.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_proto::{ErrorCode, Event, MediaType, UserOfflineReason};
-use common::*;
 
 #[tokio::test]
 async fn invisible_users_are_unseen_and_cannot_publish() {

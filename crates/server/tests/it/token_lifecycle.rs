@@ -2,13 +2,11 @@
 //! removal at expiry, a timely update keeping the user in, and publish privileges that lapse
 //! while the user stays.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_proto::{ErrorCode, Event, MediaType, RoomConfig, UserOfflineReason};
 use chorus_token::{AccessToken, Privilege};
-use common::*;
 
 #[tokio::test]
 async fn update_token_needs_a_room_and_a_valid_token() {

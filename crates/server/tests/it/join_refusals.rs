@@ -1,12 +1,10 @@
 //! Every way a join is refused, with the contract's code and a message that says why.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_proto::{ErrorCode, RoomConfig, UserInfo};
 use chorus_token::AccessToken;
-use common::*;
 
 async fn join_error(
     server: &TestServer,

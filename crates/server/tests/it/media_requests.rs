@@ -2,12 +2,10 @@
 //! state, and how the SFU's refusals reach the client. Media itself flows in the SDK's
 //! end-to-end tests.
 
-mod common;
-
+use crate::common::raw::*;
+use crate::common::*;
 use chorus_proto::Event;
 use chorus_token::{AccessToken, Privilege};
-use common::raw::*;
-use common::*;
 use serde_json::{Value, json};
 
 /// Joins `user` on a fresh raw socket and returns it once the join is answered.
