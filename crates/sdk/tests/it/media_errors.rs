@@ -3,13 +3,11 @@
 //! snapshots of nothing, subscribing to what nobody publishes, publishing without the
 //! privilege.
 
-mod common;
-
+use crate::common::*;
 use chorus_sdk::{
     AudioCaptureSource, AudioFrame, AudioSourceType, ErrorCode, MediaType, RoomConfig, StreamIndex,
     VideoCaptureSource, VideoFrame, VideoSourceType,
 };
-use common::*;
 
 const PATTERN: VideoCaptureSource = VideoCaptureSource::Pattern {
     width: 160,
@@ -179,7 +177,7 @@ async fn a_snapshot_of_nothing_captured_is_invoked_before_capture() {
 
 #[tokio::test]
 async fn what_nobody_publishes_does_not_exist() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _alice_events) = joined(&server.url(), "nothing", "alice").await;
     let (_bob, _bob_events) = joined(&server.url(), "nothing", "bob").await;
 
@@ -204,7 +202,7 @@ async fn what_nobody_publishes_does_not_exist() {
 
 #[tokio::test]
 async fn publishing_without_the_privilege_is_publish_failed() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let viewer = engine(&server.url());
     let subscribe_only = chorus_token::AccessToken::new(APP_ID, APP_KEY, "viewing", "viewer")
         .add_privilege(chorus_token::Privilege::SubscribeStream, 0)
@@ -219,7 +217,7 @@ async fn publishing_without_the_privilege_is_publish_failed() {
         .join_room(
             Some(&subscribe_only),
             "viewing",
-            user("viewer"),
+            user_info("viewer"),
             RoomConfig::default(),
         )
         .await

@@ -2,20 +2,19 @@
 //! frames are concealed, none waited for) and video keeps arriving in order (NACK and RTX
 //! fill the holes).
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::common::media::*;
+use crate::common::*;
 use chorus_media::dominant_frequency;
 use chorus_sdk::{AudioCaptureSource, StreamIndex, VideoCaptureSource};
-use common::media::*;
-use common::*;
 
 const LOSS: f64 = 0.05;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_survives_five_percent_loss_each_way() {
+    let _turn = take_turn().await; // real-time media: one such test at a time
     // The server and the relay run apart, as they would on another host.
     let server = ServerApart::start(|_| {}, Some((LOSS, 0x5eed)));
     let (dropped, forwarded) = server.relay.clone().expect("a relay");

@@ -8,20 +8,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use chorus_sdk::{
-    AudioFrame, EngineEvent, EventStream, MediaStream, RoomConfig, RtcEngine, VideoFrame,
-};
+use chorus_sdk::{AudioFrame, EventStream, MediaStream, RoomConfig, RtcEngine, VideoFrame};
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 
-use super::{engine, token, user};
+use super::{engine, start_server, token, user_info};
 
 /// How long a media test waits for media to start flowing: ICE, DTLS and a keyframe on a
 /// loaded machine, with room to spare.
-pub const MEDIA_PATIENCE: Duration = Duration::from_secs(20);
+pub(crate) const MEDIA_PATIENCE: Duration = Duration::from_secs(20);
 
 /// An engine joined to `room` as `who` with `config`, with its events.
-pub async fn joined_with(
+pub(crate) async fn joined_with(
     url: &str,
     room: &str,
     who: &str,
@@ -30,14 +28,14 @@ pub async fn joined_with(
     let engine = engine(url);
     let events = engine.events();
     engine
-        .join_room(Some(&token(room, who)), room, user(who), config)
+        .join_room(Some(&token(room, who)), room, user_info(who), config)
         .await
         .unwrap_or_else(|e| panic!("{who} joins {room}: {e}"));
     (engine, events)
 }
 
 /// A room config with auto-subscribing set for audio and video.
-pub fn subscribing(audio: bool, video: bool) -> RoomConfig {
+pub(crate) fn subscribing(audio: bool, video: bool) -> RoomConfig {
     RoomConfig {
         is_auto_subscribe_audio: Some(audio),
         is_auto_subscribe_video: Some(video),
@@ -45,29 +43,8 @@ pub fn subscribing(audio: bool, video: bool) -> RoomConfig {
     }
 }
 
-/// The next engine event `pick` accepts (media or room), within `patience`.
-pub async fn wait_event<T>(
-    events: &mut EventStream,
-    patience: Duration,
-    mut pick: impl FnMut(&EngineEvent) -> Option<T>,
-) -> T {
-    let deadline = tokio::time::Instant::now() + patience;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, events.next()).await {
-            Ok(Some(event)) => {
-                if let Some(found) = pick(&event) {
-                    return found;
-                }
-            }
-            Ok(None) => panic!("the event stream ended"),
-            Err(_) => panic!("the awaited event did not come within {patience:?}"),
-        }
-    }
-}
-
 /// The next frame of `stream` within `patience`.
-pub async fn next_frame<T>(stream: &mut MediaStream<T>, patience: Duration) -> T {
+pub(crate) async fn next_frame<T>(stream: &mut MediaStream<T>, patience: Duration) -> T {
     match tokio::time::timeout(patience, stream.next()).await {
         Ok(Some(frame)) => frame,
         Ok(None) => panic!("the frame stream ended"),
@@ -77,7 +54,7 @@ pub async fn next_frame<T>(stream: &mut MediaStream<T>, patience: Duration) -> T
 
 /// Audio frames received over `length` of time after the first one, each with the time it
 /// arrived.
-pub async fn collect_audio(
+pub(crate) async fn collect_audio(
     stream: &mut MediaStream<AudioFrame>,
     length: Duration,
 ) -> Vec<(tokio::time::Instant, AudioFrame)> {
@@ -92,7 +69,7 @@ pub async fn collect_audio(
 }
 
 /// Samples of `frames` as one mono signal (the first channel).
-pub fn mono(frames: &[(tokio::time::Instant, AudioFrame)]) -> Vec<i16> {
+pub(crate) fn mono(frames: &[(tokio::time::Instant, AudioFrame)]) -> Vec<i16> {
     frames
         .iter()
         .flat_map(|(_, f)| {
@@ -108,7 +85,7 @@ pub fn mono(frames: &[(tokio::time::Instant, AudioFrame)]) -> Vec<i16> {
 
 /// The pattern counters of the pictures received over `length` after the first readable
 /// one (unreadable pictures count as `None`).
-pub async fn collect_counters(
+pub(crate) async fn collect_counters(
     stream: &mut MediaStream<VideoFrame>,
     length: Duration,
 ) -> Vec<Option<u32>> {
@@ -135,12 +112,12 @@ pub async fn collect_counters(
 /// A UDP relay that drops a share of the datagrams in both directions, chosen by a seeded
 /// generator: clients send to it (the SFU advertises its address), it forwards to the SFU from
 /// one upstream socket per client address and relays the replies back.
-pub struct LossyRelay {
+pub(crate) struct LossyRelay {
     tasks: Vec<AbortHandle>,
     /// Datagrams dropped so far.
-    pub dropped: Arc<AtomicU32>,
+    pub(crate) dropped: Arc<AtomicU32>,
     /// Datagrams forwarded so far.
-    pub forwarded: Arc<AtomicU32>,
+    pub(crate) forwarded: Arc<AtomicU32>,
 }
 
 impl Drop for LossyRelay {
@@ -153,15 +130,15 @@ impl Drop for LossyRelay {
 
 /// xorshift64*: a tiny seeded generator, so a run's losses follow from its seed.
 #[derive(Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed.max(1))
     }
 
     /// A number in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
+    pub(crate) fn next_f64(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -172,7 +149,12 @@ impl Rng {
 
 impl LossyRelay {
     /// Relays datagrams arriving at `front` to `sfu`, dropping `loss` of them (0 to 1).
-    pub async fn start(front: SocketAddr, sfu: SocketAddr, loss: f64, seed: u64) -> LossyRelay {
+    pub(crate) async fn start(
+        front: SocketAddr,
+        sfu: SocketAddr,
+        loss: f64,
+        seed: u64,
+    ) -> LossyRelay {
         let socket = Arc::new(UdpSocket::bind(front).await.expect("bind the relay"));
         let dropped = Arc::new(AtomicU32::new(0));
         let forwarded = Arc::new(AtomicU32::new(0));
@@ -244,11 +226,11 @@ async fn relay_back(
 /// A server (and optionally a lossy relay in front of its media port) running on a runtime
 /// and thread of its own, as it would in a process of its own: the clients' tasks and the
 /// server's never queue behind each other on the test's workers. Stops when dropped.
-pub struct ServerApart {
+pub(crate) struct ServerApart {
     /// `http://ADDR` of the server.
-    pub url: String,
+    pub(crate) url: String,
     /// The relay's counters (dropped, forwarded), when there is a relay.
-    pub relay: Option<(Arc<AtomicU32>, Arc<AtomicU32>)>,
+    pub(crate) relay: Option<(Arc<AtomicU32>, Arc<AtomicU32>)>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -256,7 +238,7 @@ pub struct ServerApart {
 impl ServerApart {
     /// Starts a server configured by `tweak`; with `lossy` (loss, seed), the SFU advertises
     /// 127.0.0.2 and a [`LossyRelay`] there forwards to it.
-    pub fn start(
+    pub(crate) fn start(
         tweak: impl FnOnce(&mut chorus_server::Config) + Send + 'static,
         lossy: Option<(f64, u64)>,
     ) -> ServerApart {
@@ -270,7 +252,7 @@ impl ServerApart {
                 .expect("a runtime for the server");
             runtime.block_on(async move {
                 let relay_ip: std::net::IpAddr = "127.0.0.2".parse().expect("an IP");
-                let server = super::server_with(|c| {
+                let server = start_server(|c| {
                     if lossy.is_some() {
                         c.public_ip = Some(relay_ip);
                     }

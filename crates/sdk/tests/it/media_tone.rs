@@ -1,18 +1,17 @@
 //! A tone one client captures reaches another as the same tone, announced by its first
 //! frame, with statistics on both sides.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::media::*;
+use crate::common::*;
 use chorus_media::dominant_frequency;
 use chorus_sdk::{AudioCaptureSource, EngineEvent, StreamIndex, TrackKind};
-use common::media::*;
-use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_published_tone_arrives_as_the_same_tone() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "tone", "alice").await;
     alice
@@ -46,7 +45,8 @@ async fn a_published_tone_arrives_as_the_same_tone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_sides_report_stream_statistics_every_two_seconds() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, mut alice_events) = joined(&url, "stats", "alice").await;
     let (_bob, mut bob_events) = joined(&url, "stats", "bob").await;
@@ -87,7 +87,8 @@ async fn both_sides_report_stream_statistics_every_two_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pausing_everything_subscribed_stops_the_audio_until_resumed() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "pause", "alice").await;
     alice

@@ -2,15 +2,13 @@
 //! content and sender; the 64 KB limit, sending outside a room, missing receivers, and
 //! messages the server never answers or that the connection drops under.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use chorus_sdk::{
     EngineConfig, ErrorCode, Event, MessageEvent, RoomConfig, RtcError, create_engine,
     decode_binary_message, proto::MAX_MESSAGE_BYTES,
 };
-use common::*;
 
 /// Waits for the next message event `pick` names and returns its data.
 async fn message(
@@ -66,7 +64,7 @@ fn every_byte() -> Vec<u8> {
 
 #[tokio::test]
 async fn a_user_message_reaches_only_its_receiver_with_its_text_and_sender() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, mut alice_events) = joined(&server.url(), "um", "alice").await;
     let (_bob, mut bob_events) = joined(&server.url(), "um", "bob").await;
     let (_carol, mut carol_events) = joined(&server.url(), "um", "carol").await;
@@ -96,7 +94,7 @@ async fn a_user_message_reaches_only_its_receiver_with_its_text_and_sender() {
 
 #[tokio::test]
 async fn a_room_message_reaches_everyone_else_with_its_content_and_sender() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, mut alice_events) = joined(&server.url(), "rm", "alice").await;
     let (_bob, mut bob_events) = joined(&server.url(), "rm", "bob").await;
     let (_carol, mut carol_events) = joined(&server.url(), "rm", "carol").await;
@@ -125,7 +123,7 @@ async fn a_room_message_reaches_everyone_else_with_its_content_and_sender() {
 
 #[tokio::test]
 async fn sixty_four_kb_exactly_passes_and_one_byte_more_is_invalid() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _alice_events) = joined(&server.url(), "big", "alice").await;
     let (_bob, mut bob_events) = joined(&server.url(), "big", "bob").await;
 
@@ -191,7 +189,7 @@ async fn before_joining_messages_fail_with_user_message_not_join() {
     assert_eq!(alice.connection_state(), chorus_sdk::ConnectionState::Start);
 
     // Connected (logged in, and after leaving a room) but not in a room: the server decides.
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _events) = logged_in(&server.url(), "alice").await;
     let e = alice.send_room_message("hi").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::UserMessageNotJoin, "{e}");
@@ -210,7 +208,7 @@ async fn before_joining_messages_fail_with_user_message_not_join() {
 
 #[tokio::test]
 async fn a_user_message_to_someone_not_in_the_room_or_to_yourself_has_no_receiver() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _alice_events) = joined(&server.url(), "nr", "alice").await;
     // Bob is in another room.
     let (_bob, _bob_events) = joined(&server.url(), "elsewhere", "bob").await;
@@ -234,7 +232,7 @@ async fn an_unanswered_message_fails_with_user_message_timeout() {
         .join_room(
             Some(&token("t", "alice")),
             "t",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -274,7 +272,7 @@ async fn a_message_in_flight_when_the_connection_drops_is_broken() {
         .join_room(
             Some(&token("b", "alice")),
             "b",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await

@@ -1,12 +1,10 @@
 //! Requests the server never answers fail with TIME_OUT after the configured time; requests
 //! in flight when the connection drops fail with NOT_CONNECTED_YET.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use chorus_sdk::{ConnectionState, EngineConfig, ErrorCode, RoomConfig, create_engine};
-use common::*;
 
 #[tokio::test]
 async fn an_unanswered_request_times_out() {
@@ -21,7 +19,7 @@ async fn an_unanswered_request_times_out() {
         .join_room(
             Some(&token("room", "alice")),
             "room",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -61,7 +59,7 @@ async fn requests_in_flight_fail_when_the_connection_drops() {
         .join_room(
             Some(&token("room", "alice")),
             "room",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await

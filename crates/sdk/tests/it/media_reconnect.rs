@@ -1,19 +1,18 @@
 //! Media outlives a lost signalling connection: after the engine reconnects (a new session on
 //! the server), it sets its transports up again and what it publishes keeps arriving.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::media::*;
+use crate::common::*;
 use chorus_sdk::{
     AudioCaptureSource, ConnectionState, EngineConfig, RoomConfig, StreamIndex, create_engine,
 };
-use common::media::*;
-use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_audio_keeps_arriving_after_a_reconnect() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let relay = Relay::start(server.local_addr()).await;
     let alice = create_engine(APP_ID, EngineConfig::new(relay.url()));
     let mut alice_events = alice.events();
@@ -25,7 +24,7 @@ async fn published_audio_keeps_arriving_after_a_reconnect() {
         .join_room(
             Some(&token("again", "alice")),
             "again",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await

@@ -1,18 +1,16 @@
 //! A destroyed engine leaves its room, closes its connection, ends its event stream, and
 //! answers every call with INVALID_ENGINE.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::{
     ConnectionState, EngineEvent, ErrorCode, Event, MediaType, RoomConfig, destroy_engine,
 };
-use common::*;
 
 #[tokio::test]
 async fn every_call_on_a_destroyed_engine_fails_with_invalid_engine() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let engine = engine(&server.url());
     let clone = engine.clone();
     destroy_engine(&engine).unwrap();
@@ -24,7 +22,7 @@ async fn every_call_on_a_destroyed_engine_fails_with_invalid_engine() {
             .join_room(
                 Some(&token("r", "a")),
                 "r",
-                user("a"),
+                user_info("a"),
                 RoomConfig::default(),
             )
             .await
@@ -53,7 +51,7 @@ async fn every_call_on_a_destroyed_engine_fails_with_invalid_engine() {
 
 #[tokio::test]
 async fn destroying_in_a_room_leaves_it_and_ends_the_stream() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (_bob, mut bob_events) = joined(&server.url(), "d", "bob").await;
     let (alice, mut alice_events) = joined(&server.url(), "d", "alice").await;
     alice
@@ -118,7 +116,7 @@ async fn a_call_waiting_when_the_engine_is_destroyed_fails_with_invalid_engine()
                 .join_room(
                     Some(&token("r", "a")),
                     "r",
-                    user("a"),
+                    user_info("a"),
                     RoomConfig::default(),
                 )
                 .await
@@ -137,7 +135,7 @@ async fn a_call_waiting_when_the_engine_is_destroyed_fails_with_invalid_engine()
 
 #[tokio::test]
 async fn dropping_every_handle_leaves_the_room_too() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (_bob, mut bob_events) = joined(&server.url(), "drop", "bob").await;
     let (alice, _alice_events) = joined(&server.url(), "drop", "alice").await;
     wait_for(&mut bob_events, |e| {

@@ -1,12 +1,10 @@
 //! What the engine decides without the server: malformed join parameters, calls that need a
 //! connection, and a server that cannot be reached.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::{ConnectionState, ErrorCode, MediaType, RoomConfig, UserInfo};
-use common::*;
 
 /// A port nothing listens on: connecting there is refused.
 async fn dead_url() -> String {
@@ -25,11 +23,11 @@ async fn malformed_join_parameters_fail_at_once_without_connecting() {
     let mut events = engine.events();
     let long_id = "a".repeat(129);
     let cases = [
-        ("bad room", user("alice"), "roomId"),
-        ("", user("alice"), "roomId"),
-        (long_id.as_str(), user("alice"), "roomId"),
-        ("room", user("al ice"), "userId"),
-        ("room", user(&long_id), "userId"),
+        ("bad room", user_info("alice"), "roomId"),
+        ("", user_info("alice"), "roomId"),
+        (long_id.as_str(), user_info("alice"), "roomId"),
+        ("room", user_info("al ice"), "userId"),
+        ("room", user_info(&long_id), "userId"),
         (
             "room",
             UserInfo {
@@ -84,7 +82,12 @@ async fn an_unreachable_server_fails_the_join_with_the_reason() {
     let engine = engine(&url);
     let mut events = engine.events();
     let e = engine
-        .join_room(Some("token"), "room", user("alice"), RoomConfig::default())
+        .join_room(
+            Some("token"),
+            "room",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::JoinRoomFailed);
@@ -109,7 +112,12 @@ async fn an_unreachable_server_fails_the_join_with_the_reason() {
 async fn a_url_the_engine_cannot_use_fails_the_join() {
     let engine = engine("ftp://127.0.0.1:1");
     let e = engine
-        .join_room(Some("token"), "room", user("alice"), RoomConfig::default())
+        .join_room(
+            Some("token"),
+            "room",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::JoinRoomFailed);

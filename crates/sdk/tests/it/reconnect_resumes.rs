@@ -2,16 +2,14 @@
 //! parameters, the server resumes the session and others see nothing; or, past the budget,
 //! the engine reports RECONNECT_FAILED and is out of the room.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::{
     ConnectionState, EngineConfig, EngineEvent, ErrorCode, Event, MediaType, RoomConfig, UserInfo,
     create_engine,
 };
 use chorus_server::RunningServer;
-use common::*;
 
 /// Alice joins through a relay (and publishes audio); bob joins directly and has seen her.
 async fn alice_via_relay(
@@ -57,7 +55,7 @@ async fn alice_via_relay(
 
 #[tokio::test]
 async fn a_cut_connection_resumes_and_others_see_nothing() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (relay, alice, mut alice_events, bob, mut bob_events) =
         alice_via_relay(&server, "resume", Duration::from_secs(30)).await;
     assert_eq!(
@@ -131,7 +129,7 @@ async fn a_cut_connection_resumes_and_others_see_nothing() {
 async fn what_was_published_is_published_again_after_the_server_forgot_it() {
     // A grace period shorter than the outage: the server ends the old session, and the
     // engine comes back as a new one and publishes again.
-    let server = server_with(|c| c.reconnect_grace_ms = 100).await;
+    let server = start_server(|c| c.reconnect_grace_ms = 100).await;
     let (relay, alice, mut alice_events, _bob, mut bob_events) =
         alice_via_relay(&server, "forgot", Duration::from_secs(30)).await;
     relay.refuse(true);
@@ -171,7 +169,7 @@ async fn what_was_published_is_published_again_after_the_server_forgot_it() {
 
 #[tokio::test]
 async fn past_the_budget_the_engine_gives_up_and_can_join_again_later() {
-    let server = server_with(|c| c.reconnect_grace_ms = 200).await;
+    let server = start_server(|c| c.reconnect_grace_ms = 200).await;
     let (relay, alice, mut alice_events, _bob, mut bob_events) =
         alice_via_relay(&server, "gone", Duration::from_millis(600)).await;
     relay.refuse(true);
@@ -218,7 +216,7 @@ async fn past_the_budget_the_engine_gives_up_and_can_join_again_later() {
         .join_room(
             Some(&token("gone", "alice")),
             "gone",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -239,7 +237,7 @@ async fn past_the_budget_the_engine_gives_up_and_can_join_again_later() {
 
 #[tokio::test]
 async fn a_lost_connection_outside_a_room_just_disconnects() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let relay = Relay::start(server.local_addr()).await;
     let (alice, mut events) = joined(&relay.url(), "out", "alice").await;
     alice.leave_room().await.unwrap();
@@ -261,7 +259,7 @@ async fn a_lost_connection_outside_a_room_just_disconnects() {
         .join_room(
             Some(&token("out", "alice")),
             "out",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await

@@ -1,14 +1,12 @@
 //! A join refused for an expired token comes back after updateToken; otherwise updateToken
 //! replaces the token in the room, and the server judges it.
 
-mod common;
-
+use crate::common::*;
 use chorus_sdk::{ConnectionState, ErrorCode, Event, RoomConfig};
-use common::*;
 
 #[tokio::test]
 async fn a_join_refused_for_an_expired_token_rejoins_after_update_token() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (_bob, mut bob_events) = joined(&server.url(), "exp", "bob").await;
     let alice = engine(&server.url());
     let mut alice_events = alice.events();
@@ -17,7 +15,12 @@ async fn a_join_refused_for_an_expired_token_rejoins_after_update_token() {
         .serialize()
         .unwrap();
     let e = alice
-        .join_room(Some(&expired), "exp", user("alice"), RoomConfig::default())
+        .join_room(
+            Some(&expired),
+            "exp",
+            user_info("alice"),
+            RoomConfig::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidToken);
@@ -48,13 +51,13 @@ async fn a_join_refused_for_an_expired_token_rejoins_after_update_token() {
 
 #[tokio::test]
 async fn a_retry_with_another_bad_token_fails_like_the_join() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let alice = engine(&server.url());
     let e = alice
         .join_room(
             Some("001garbage"),
             "r",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -79,14 +82,14 @@ async fn a_retry_with_another_bad_token_fails_like_the_join() {
 
 #[tokio::test]
 async fn other_join_failures_are_not_retried_by_update_token() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (_first, _events) = joined(&server.url(), "r", "alice").await;
     let other = engine(&server.url());
     other
         .join_room(
             Some(&token("r", "carol")),
             "r",
-            user("carol"),
+            user_info("carol"),
             RoomConfig::default(),
         )
         .await
@@ -95,7 +98,7 @@ async fn other_join_failures_are_not_retried_by_update_token() {
         .join_room(
             Some(&token("r", "carol")),
             "r",
-            user("carol"),
+            user_info("carol"),
             RoomConfig::default(),
         )
         .await

@@ -1,19 +1,17 @@
 //! Room events reach the app in order with the wire's content, buffered until it reads;
 //! connection changes come as onConnectionStateChanged.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::proto::{StreamRemoveReason, UserOfflineReason};
 use chorus_sdk::{ConnectionState, EngineEvent, Event, MediaType, RoomConfig, UserInfo};
-use common::*;
 use futures_util::StreamExt;
 use serde_json::json;
 
 #[tokio::test]
 async fn others_comings_and_goings_arrive_in_order_with_their_content() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (bob, mut bob_events) = joined(&server.url(), "ev", "bob").await;
     let alice = engine(&server.url());
     let info = UserInfo {
@@ -79,14 +77,14 @@ async fn others_comings_and_goings_arrive_in_order_with_their_content() {
 
 #[tokio::test]
 async fn events_wait_for_an_app_that_reads_late() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (_bob, _bob_events) = joined(&server.url(), "late", "bob").await;
     let alice = engine(&server.url());
     alice
         .join_room(
             Some(&token("late", "alice")),
             "late",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -122,7 +120,7 @@ async fn events_wait_for_an_app_that_reads_late() {
 
 #[tokio::test]
 async fn only_the_first_events_call_gets_the_stream() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let alice = engine(&server.url());
     let mut first = alice.events();
     let mut second = alice.events();
@@ -134,7 +132,7 @@ async fn only_the_first_events_call_gets_the_stream() {
         .join_room(
             Some(&token("once", "alice")),
             "once",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -160,7 +158,7 @@ async fn only_the_first_events_call_gets_the_stream() {
 
 #[tokio::test]
 async fn joining_invisible_and_coming_into_view() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (_bob, mut bob_events) = joined(&server.url(), "vis", "bob").await;
     let ghost = engine(&server.url());
     let mut ghost_events = ghost.events();
@@ -169,7 +167,7 @@ async fn joining_invisible_and_coming_into_view() {
         .join_room(
             Some(&token("vis", "ghost")),
             "vis",
-            user("ghost"),
+            user_info("ghost"),
             RoomConfig::default(),
         )
         .await

@@ -2,12 +2,11 @@
 //! `setServerParams` said, with the signature, and returns the answer of a 200; other
 //! answers, slow answers and no answer are the contract's errors.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -15,7 +14,6 @@ use chorus_sdk::{
     ConnectionState, EngineEvent, ErrorCode, EventStream, RtcEngine, decode_binary_message,
 };
 use chorus_server::RunningServer;
-use common::*;
 use serde_json::{Value, json};
 
 /// How long the Chorus server gives the business server in these tests.
@@ -92,7 +90,7 @@ impl Business {
 }
 
 async fn chorus() -> RunningServer {
-    server_with(|c| c.server_message_timeout_ms = BUSINESS_TIMEOUT_MS).await
+    start_server(|c| c.server_message_timeout_ms = BUSINESS_TIMEOUT_MS).await
 }
 
 /// Alice, logged in to `url`, with the business server set to `business_url`.

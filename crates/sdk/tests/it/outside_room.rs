@@ -2,16 +2,14 @@
 //! users, the login errors, and a login that survives (or, with a bad token, does not
 //! survive) a lost connection.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::{
     ConnectionState, EngineEvent, ErrorCode, Event, MessageEvent, RoomConfig, UserOnlineStatus,
     decode_binary_message,
 };
 use chorus_token::AccessToken;
-use common::*;
 
 fn outside_text(e: &Event) -> Option<MessageEvent> {
     match e {
@@ -36,7 +34,7 @@ fn error_event(e: &Event) -> Option<chorus_sdk::proto::ErrorEvent> {
 
 #[tokio::test]
 async fn login_shows_online_and_logout_offline() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _alice_events) = logged_in(&server.url(), "alice").await;
     let (bob, _bob_events) = logged_in(&server.url(), "bob").await;
     assert_eq!(
@@ -67,7 +65,7 @@ async fn login_shows_online_and_logout_offline() {
         .join_room(
             Some(&token("r", "alice")),
             "r",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -81,7 +79,7 @@ async fn login_shows_online_and_logout_offline() {
 
 #[tokio::test]
 async fn a_second_login_on_the_same_engine_is_already_login() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _events) = logged_in(&server.url(), "alice").await;
     for who in ["alice", "alice2"] {
         let e = alice.login(&login_token(who), who).await.unwrap_err();
@@ -92,7 +90,7 @@ async fn a_second_login_on_the_same_engine_is_already_login() {
 
 #[tokio::test]
 async fn a_bad_login_token_is_login_failed() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let alice = engine(&server.url());
     let expired = AccessToken::new(APP_ID, APP_KEY, "", "alice")
         .with_expire_at((now_secs() - 10) as u32)
@@ -130,7 +128,7 @@ async fn a_bad_login_token_is_login_failed() {
 
 #[tokio::test]
 async fn logging_in_elsewhere_ends_the_first_login_with_rtm_duplicate_login() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let relay = Relay::start(server.local_addr()).await;
     let (first, mut first_events) = logged_in(&relay.url(), "alice").await;
     let (second, _second_events) = logged_in(&server.url(), "alice").await;
@@ -190,7 +188,7 @@ async fn calls_that_need_a_login_say_so() {
     assert_eq!(alice.connection_state(), ConnectionState::Start);
 
     // Connected (in a room) but not logged in: the server decides, with the same codes.
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (bob, _events) = joined(&server.url(), "r", "bob").await;
     let e = bob.get_peer_online_status("alice").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotLogin);
@@ -213,7 +211,7 @@ async fn calls_that_need_a_login_say_so() {
 
 #[tokio::test]
 async fn outside_messages_arrive_with_their_content_and_sender() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _alice_events) = logged_in(&server.url(), "alice").await;
     let (_bob, mut bob_events) = logged_in(&server.url(), "bob").await;
     let text = "hi bob, from outside any room ✉️";
@@ -251,7 +249,7 @@ async fn outside_messages_arrive_with_their_content_and_sender() {
 
 #[tokio::test]
 async fn an_outside_message_to_someone_not_logged_in_has_no_receiver() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _alice_events) = logged_in(&server.url(), "alice").await;
     // Carol is in a room but not logged in; alice is herself.
     let (_carol, _carol_events) = joined(&server.url(), "r", "carol").await;
@@ -271,7 +269,7 @@ async fn an_outside_message_to_someone_not_logged_in_has_no_receiver() {
 
 #[tokio::test]
 async fn update_login_token_with_a_bad_token_is_rtm_token_error() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, _events) = logged_in(&server.url(), "alice").await;
     for bad in [
         login_token("bob"),
@@ -289,7 +287,7 @@ async fn update_login_token_with_a_bad_token_is_rtm_token_error() {
 
 #[tokio::test]
 async fn a_lost_connection_logs_in_again_and_messages_flow_again() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let relay = Relay::start(server.local_addr()).await;
     let (alice, mut alice_events) = logged_in(&relay.url(), "alice").await;
     let (bob, _bob_events) = logged_in(&server.url(), "bob").await;
@@ -344,7 +342,7 @@ async fn a_lost_connection_logs_in_again_and_messages_flow_again() {
 /// until `during` has run, then lets the engine back: its re-login must be refused with
 /// RTM_TOKEN_ERROR, leaving it logged out (and able to log in afresh).
 async fn relogin_refused(token: &str, during: impl AsyncFnOnce(&chorus_sdk::RtcEngine)) {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let relay = Relay::start(server.local_addr()).await;
     let alice = engine(&relay.url());
     let mut events = alice.events();

@@ -1,22 +1,20 @@
 //! Once connected, the server judges calls and the engine relays its answers; being removed
 //! by the server takes the engine out of the room; the connection outlives a leave.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::{ConnectionState, EngineEvent, ErrorCode, Event, MediaType, RoomConfig};
-use common::*;
 
 #[tokio::test]
 async fn connected_calls_get_the_servers_answers() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let (alice, mut events) = joined(&server.url(), "s", "alice").await;
     let e = alice
         .join_room(
             Some(&token("s", "alice")),
             "s",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -37,7 +35,7 @@ async fn connected_calls_get_the_servers_answers() {
         .join_room(
             Some(&token("s", "alice")),
             "s",
-            user("alice"),
+            user_info("alice"),
             RoomConfig::default(),
         )
         .await
@@ -63,7 +61,7 @@ async fn connected_calls_get_the_servers_answers() {
 
 #[tokio::test]
 async fn a_token_without_publish_rights_is_refused_by_the_server() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let viewer = engine(&server.url());
     let subscribe_only = chorus_token::AccessToken::new(APP_ID, APP_KEY, "p", "viewer")
         .add_privilege(chorus_token::Privilege::SubscribeStream, 0)
@@ -73,7 +71,7 @@ async fn a_token_without_publish_rights_is_refused_by_the_server() {
         .join_room(
             Some(&subscribe_only),
             "p",
-            user("viewer"),
+            user_info("viewer"),
             RoomConfig::default(),
         )
         .await
@@ -84,7 +82,7 @@ async fn a_token_without_publish_rights_is_refused_by_the_server() {
 
 #[tokio::test]
 async fn removal_by_the_server_takes_the_engine_out_of_the_room() {
-    let server = server().await;
+    let server = start_server(|_| {}).await;
     let relay = Relay::start(server.local_addr()).await;
     let (first, mut first_events) = joined(&relay.url(), "dup", "alice").await;
     let (_second, _second_events) = joined(&server.url(), "dup", "alice").await;

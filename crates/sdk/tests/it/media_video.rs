@@ -2,13 +2,11 @@
 //! frame with its size; a subscriber that comes late gets a picture at once; and both ends
 //! can take snapshots.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::media::*;
+use crate::common::*;
 use chorus_sdk::{EngineEvent, MediaType, RoomConfig, StreamIndex, VideoCaptureSource};
-use common::media::*;
-use common::*;
 
 const PATTERN: VideoCaptureSource = VideoCaptureSource::Pattern {
     width: 320,
@@ -18,7 +16,8 @@ const PATTERN: VideoCaptureSource = VideoCaptureSource::Pattern {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pattern_counters_arrive_in_order_with_none_missing() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "video", "alice").await;
     alice.start_video_capture(PATTERN).await.unwrap();
@@ -54,7 +53,8 @@ async fn pattern_counters_arrive_in_order_with_none_missing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_subscriber_gets_a_picture_within_half_a_second() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "late", "alice").await;
     alice.start_video_capture(PATTERN).await.unwrap();
@@ -83,7 +83,8 @@ async fn a_late_subscriber_gets_a_picture_within_half_a_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshots_show_the_captured_and_the_received_picture() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "snap", "alice").await;
     alice.start_video_capture(PATTERN).await.unwrap();
@@ -124,7 +125,8 @@ async fn snapshots_show_the_captured_and_the_received_picture() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capture_is_announced_and_auto_published_unless_asked_not_to() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (bob, mut bob_events) = joined(&url, "announce", "bob").await;
     let (alice, _alice_events) = joined(&url, "announce", "alice").await;
@@ -161,7 +163,7 @@ async fn capture_is_announced_and_auto_published_unless_asked_not_to() {
         .join_room(
             Some(&token("announce", "carol")),
             "announce",
-            user("carol"),
+            user_info("carol"),
             no_publish,
         )
         .await

@@ -1,18 +1,17 @@
 //! Frames the app pushes (external sources) travel like captured ones: pictures keep their
 //! counters in order, audio keeps its pitch.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::media::*;
+use crate::common::*;
 use chorus_media::{AudioSource, PatternSource, ToneSource, VideoSource, dominant_frequency};
 use chorus_sdk::{AudioSourceType, StreamIndex, VideoSourceType};
-use common::media::*;
-use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushed_frames_arrive_like_captured_ones() {
-    let server = server().await;
+    let _turn = take_turn().await; // real-time media: one such test at a time
+    let server = start_server(|_| {}).await;
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "push", "alice").await;
     alice
