@@ -41,7 +41,7 @@ async fn bad_tokens_are_invalid_token() {
             "expired",
             Some(
                 token_builder("r", "u")
-                    .with_expire_at((now() - 10) as u32)
+                    .with_expire_at((now_secs() - 10) as u32)
                     .serialize()
                     .unwrap(),
             ),

@@ -258,7 +258,7 @@ async fn unsigned_wrongly_signed_and_stale_requests_are_refused() {
     let body = json!({"AppId": APP_ID, "RoomId": "r"}).to_string();
 
     let (status, envelope) = server
-        .api_signed("GetRoomOnlineUsers", &body, AK, "wrong-secret", now())
+        .api_signed("GetRoomOnlineUsers", &body, AK, "wrong-secret", now_secs())
         .await;
     assert_eq!(status, 401);
     assert_eq!(
@@ -268,7 +268,7 @@ async fn unsigned_wrongly_signed_and_stale_requests_are_refused() {
     assert!(envelope.get("Result").is_none());
 
     let (status, envelope) = server
-        .api_signed("GetRoomOnlineUsers", &body, "AKUNKNOWN", SK, now())
+        .api_signed("GetRoomOnlineUsers", &body, "AKUNKNOWN", SK, now_secs())
         .await;
     assert_eq!(status, 401);
     assert_eq!(
@@ -277,7 +277,7 @@ async fn unsigned_wrongly_signed_and_stale_requests_are_refused() {
     );
 
     let (status, envelope) = server
-        .api_signed("GetRoomOnlineUsers", &body, AK, SK, now() - 3600)
+        .api_signed("GetRoomOnlineUsers", &body, AK, SK, now_secs() - 3600)
         .await;
     assert_eq!(status, 400);
     assert_eq!(
@@ -313,7 +313,7 @@ async fn unknown_actions_and_bad_bodies_get_error_envelopes() {
     );
 
     let (status, envelope) = server
-        .api_signed("KickUser", "{not json", AK, SK, now())
+        .api_signed("KickUser", "{not json", AK, SK, now_secs())
         .await;
     assert_eq!(status, 400);
     assert_eq!(

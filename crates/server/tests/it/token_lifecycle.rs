@@ -36,7 +36,7 @@ async fn an_expiring_token_warns_then_removes() {
     let (_bob, mut bob_events) = server.joined("exp", "bob").await;
     let alice = server.engine();
     let mut alice_events = alice.events();
-    let expire_at = (now() + 3) as u32;
+    let expire_at = (now_secs() + 3) as u32;
     let short = token_builder("exp", "alice")
         .with_expire_at(expire_at)
         .serialize()
@@ -90,7 +90,7 @@ async fn a_timely_update_keeps_the_user_in() {
     let alice = server.engine();
     let mut alice_events = alice.events();
     let short = token_builder("renew", "alice")
-        .with_expire_at((now() + 3) as u32)
+        .with_expire_at((now_secs() + 3) as u32)
         .serialize()
         .unwrap();
     alice
@@ -146,7 +146,7 @@ async fn publishing_needs_the_publish_privilege() {
     // A privilege that has expired counts as missing.
     engine.leave_room().await.unwrap();
     let lapsed = AccessToken::new(APP_ID, APP_KEY, "priv", "alice")
-        .add_privilege(Privilege::PublishStream, (now() - 5) as u32)
+        .add_privilege(Privilege::PublishStream, (now_secs() - 5) as u32)
         .serialize()
         .unwrap();
     engine
@@ -168,7 +168,7 @@ async fn a_lapsing_publish_privilege_warns_unpublishes_and_a_new_token_restores_
     let (_bob, mut bob_events) = server.joined("lapse", "bob").await;
     let alice = server.engine();
     let mut alice_events = alice.events();
-    let until = (now() + 3) as u32;
+    let until = (now_secs() + 3) as u32;
     let short = AccessToken::new(APP_ID, APP_KEY, "lapse", "alice")
         .add_privilege(Privilege::PublishStream, until)
         .add_privilege(Privilege::SubscribeStream, 0)

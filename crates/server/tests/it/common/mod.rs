@@ -1,34 +1,25 @@
-//! A real server on loopback, SDK clients, signed OpenAPI calls, and event helpers shared by
-//! the behaviour tests.
+//! What the server's behaviour tests share beyond the test kit (whose helpers it re-exports):
+//! a test server that also knows a second app and an OpenAPI key pair, signed OpenAPI calls,
+//! room-event helpers, and the signalling socket seen raw.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use chorus_proto::{Event, RoomConfig, UserInfo};
+use chorus_proto::Event;
 use chorus_sdk::{EngineConfig, EngineEvent, EventStream, RtcEngine, create_engine};
 use chorus_server::{ApiCredentials, AppCredentials, Config, RunningServer};
 use chorus_sign::{Credentials, SigningRequest, format_x_date, sign};
-use chorus_token::{AccessToken, Privilege};
+pub(crate) use chorus_testkit::{
+    APP_ID, APP_KEY, PATIENCE, now_secs, token, token_builder, user_info, wait_for,
+};
 use serde_json::Value;
 
-pub(crate) const APP_ID: &str = "chorustestapp00000000001";
-pub(crate) const APP_KEY: &str = "test-app-key";
 pub(crate) const OTHER_APP_ID: &str = "chorustestapp00000000002";
 pub(crate) const OTHER_APP_KEY: &str = "other-app-key";
 pub(crate) const AK: &str = "AKTEST";
 pub(crate) const SK: &str = "test-secret";
 
-/// How long a test waits for something that should happen.
-pub(crate) const PATIENCE: Duration = Duration::from_secs(5);
-
 pub(crate) struct TestServer {
     pub(crate) server: RunningServer,
-}
-
-pub(crate) fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 impl TestServer {
@@ -37,29 +28,19 @@ impl TestServer {
     }
 
     pub(crate) async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
-        let mut config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            rtc_port: 0,
-            apps: vec![
-                AppCredentials {
-                    id: APP_ID.into(),
-                    key: APP_KEY.into(),
-                },
-                AppCredentials {
-                    id: OTHER_APP_ID.into(),
-                    key: OTHER_APP_KEY.into(),
-                },
-            ],
-            openapi_keys: vec![ApiCredentials {
+        let server = chorus_testkit::start_server(|config| {
+            config.apps.push(AppCredentials {
+                id: OTHER_APP_ID.into(),
+                key: OTHER_APP_KEY.into(),
+            });
+            config.openapi_keys = vec![ApiCredentials {
                 access_key: AK.into(),
                 secret_key: SK.into(),
-            }],
-            ..Config::default()
-        };
-        tweak(&mut config);
-        TestServer {
-            server: chorus_server::start(config).await.expect("server starts"),
-        }
+            }];
+            tweak(config);
+        })
+        .await;
+        TestServer { server }
     }
 
     pub(crate) fn url(&self) -> String {
@@ -75,7 +56,7 @@ impl TestServer {
     }
 
     pub(crate) fn engine(&self) -> RtcEngine {
-        self.engine_for(APP_ID)
+        chorus_testkit::engine(&self.url())
     }
 
     pub(crate) fn engine_for(&self, app_id: &str) -> RtcEngine {
@@ -84,23 +65,12 @@ impl TestServer {
 
     /// A client joined to `room` as `user`, with its event stream.
     pub(crate) async fn joined(&self, room: &str, user: &str) -> (RtcEngine, EventStream) {
-        let engine = self.engine();
-        let events = engine.events();
-        engine
-            .join_room(
-                Some(&token(room, user)),
-                room,
-                user_info(user),
-                RoomConfig::default(),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{user} joins {room}: {e}"));
-        (engine, events)
+        chorus_testkit::joined(&self.url(), room, user).await
     }
 
     /// Signs and sends an OpenAPI request; returns the HTTP status and the envelope.
     pub(crate) async fn api(&self, action: &str, body: Value) -> (u16, Value) {
-        self.api_signed(action, &body.to_string(), AK, SK, now())
+        self.api_signed(action, &body.to_string(), AK, SK, now_secs())
             .await
     }
 
@@ -148,24 +118,6 @@ impl TestServer {
     }
 }
 
-pub(crate) fn user_info(user: &str) -> UserInfo {
-    UserInfo {
-        user_id: user.into(),
-        extra_info: None,
-    }
-}
-
-/// A room token for the test app: publish and subscribe, never expiring.
-pub(crate) fn token(room: &str, user: &str) -> String {
-    token_builder(room, user).serialize().unwrap()
-}
-
-pub(crate) fn token_builder(room: &str, user: &str) -> AccessToken {
-    AccessToken::new(APP_ID, APP_KEY, room, user)
-        .add_privilege(Privilege::PublishStream, 0)
-        .add_privilege(Privilege::SubscribeStream, 0)
-}
-
 /// The next room event, skipping connection-state events.
 pub(crate) async fn next_room_event(events: &mut EventStream) -> Event {
     loop {
@@ -174,27 +126,6 @@ pub(crate) async fn next_room_event(events: &mut EventStream) -> Event {
             Ok(Some(_)) => continue,
             Ok(None) => panic!("event stream ended"),
             Err(_) => panic!("no room event within {PATIENCE:?}"),
-        }
-    }
-}
-
-/// Waits for the first room event `pick` accepts, skipping the others.
-pub(crate) async fn wait_for<T>(
-    events: &mut EventStream,
-    mut pick: impl FnMut(&Event) -> Option<T>,
-) -> T {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, events.next()).await {
-            Ok(Some(EngineEvent::Room(event))) => {
-                if let Some(found) = pick(&event) {
-                    return found;
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("event stream ended"),
-            Err(_) => panic!("the awaited event did not come within {PATIENCE:?}"),
         }
     }
 }
