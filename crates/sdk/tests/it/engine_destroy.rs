@@ -1,8 +1,6 @@
 //! A destroyed engine leaves its room, closes its connection, ends its event stream, and
 //! answers every call with INVALID_ENGINE.
 
-use std::time::Duration;
-
 use crate::common::*;
 use chorus_sdk::{
     ConnectionState, EngineEvent, ErrorCode, Event, MediaType, RoomConfig, destroy_engine,
@@ -107,7 +105,7 @@ async fn destroying_in_a_room_leaves_it_and_ends_the_stream() {
 
 #[tokio::test]
 async fn a_call_waiting_when_the_engine_is_destroyed_fails_with_invalid_engine() {
-    let url = fake_server(Fake::Silent).await;
+    let (url, methods_read) = fake_server_noting(Fake::Unanswering).await;
     let engine = engine(&url);
     let waiting = {
         let engine = engine.clone();
@@ -122,7 +120,12 @@ async fn a_call_waiting_when_the_engine_is_destroyed_fails_with_invalid_engine()
                 .await
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The join is on the wire, waiting for an answer that never comes.
+    eventually("the fake server reads the join", async || {
+        let read = methods_read.lock().expect("fake server lock");
+        read.iter().any(|m| m == "joinRoom").then_some(())
+    })
+    .await;
     destroy_engine(&engine).unwrap();
     let e = tokio::time::timeout(PATIENCE, waiting)
         .await

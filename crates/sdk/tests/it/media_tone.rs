@@ -102,9 +102,18 @@ async fn pausing_everything_subscribed_stops_the_audio_until_resumed() {
     bob.pause_all_subscribed_stream(chorus_sdk::MediaType::Audio)
         .await
         .unwrap();
-    // What was on its way drains; then nothing comes.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    while audio.try_next().is_some() {}
+    // What was on its way drains (frames come every 20 ms, so a 100 ms gap is the end of
+    // them, within half a second); then nothing comes.
+    let drained_by = tokio::time::Instant::now() + Duration::from_millis(500);
+    while tokio::time::timeout(Duration::from_millis(100), audio.next())
+        .await
+        .is_ok()
+    {
+        assert!(
+            tokio::time::Instant::now() < drained_by,
+            "audio kept arriving while paused"
+        );
+    }
     let quiet = tokio::time::timeout(Duration::from_secs(1), audio.next()).await;
     assert!(quiet.is_err(), "audio kept arriving while paused");
 

@@ -58,8 +58,15 @@ async fn a_late_subscriber_gets_a_picture_within_half_a_second() {
     let url = server.url();
     let (alice, _alice_events) = joined(&url, "late", "alice").await;
     alice.start_video_capture(PATTERN).await.unwrap();
-    // Alice has been sending for a while: her last keyframe is long gone.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Alice has been sending for a while (90 pictures, 3 s at 30 fps): her last keyframe is
+    // long gone.
+    eventually_within(MEDIA_PATIENCE, "alice captures 90 pictures", async || {
+        let local = alice.take_local_snapshot(StreamIndex::Main).await.ok()?;
+        let counter =
+            chorus_media::read_pattern_counter(&chorus_sdk::VideoFrame::from_rgba(&local));
+        counter.filter(|&n| n >= 90)
+    })
+    .await;
 
     let (bob, mut bob_events) = joined_with(&url, "late", "bob", subscribing(true, false)).await;
     let mut video = bob.remote_video("alice", StreamIndex::Main);
@@ -109,11 +116,14 @@ async fn snapshots_show_the_captured_and_the_received_picture() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     // Later snapshots show later pictures.
     let first = counter(&remote).expect("the received picture is the test card");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let later = bob
-        .take_remote_snapshot("alice", StreamIndex::Main)
-        .await
-        .unwrap();
+    let later = eventually("bob receives another picture", async || {
+        let later = bob
+            .take_remote_snapshot("alice", StreamIndex::Main)
+            .await
+            .unwrap();
+        (counter(&later) != Some(first)).then_some(later)
+    })
+    .await;
     assert!(counter(&later).is_some_and(|n| n > first));
     // Nothing of the screen was received.
     let e = bob

@@ -316,7 +316,7 @@ async fn a_lost_connection_logs_in_again_and_messages_flow_again() {
         .await
         .unwrap();
 
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    relay.until_refused().await;
     relay.refuse(false);
     let (state, reason) = next_state(&mut alice_events).await;
     assert_eq!((state, reason), (ConnectionState::Reconnected, None));
@@ -400,6 +400,7 @@ async fn a_relogin_after_the_login_token_expired_is_rtm_token_error() {
         .unwrap();
     relogin_refused(&short, async |_| {
         while now_secs() <= expire_at {
+            // Not synchronization: the outage lasts until the token has expired.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })

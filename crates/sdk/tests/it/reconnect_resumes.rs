@@ -67,7 +67,7 @@ async fn a_cut_connection_resumes_and_others_see_nothing() {
         ConnectionState::Connected
     );
 
-    // The outage: connections are cut and new ones refused for a while.
+    // The outage: connections are cut, and new ones refused until the engine has tried one.
     relay.refuse(true);
     relay.cut();
     let (state, reason) = next_state(&mut alice_events).await;
@@ -77,7 +77,7 @@ async fn a_cut_connection_resumes_and_others_see_nothing() {
     let e = alice.publish_stream(MediaType::Video).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotConnectedYet);
     assert!(e.message.contains("reconnecting"), "{e}");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    relay.until_refused().await;
 
     // Back: the engine gets in again on its own.
     relay.refuse(false);

@@ -78,7 +78,7 @@ async fn others_comings_and_goings_arrive_in_order_with_their_content() {
 #[tokio::test]
 async fn events_wait_for_an_app_that_reads_late() {
     let server = start_server(|_| {}).await;
-    let (_bob, _bob_events) = joined(&server.url(), "late", "bob").await;
+    let (_bob, mut bob_events) = joined(&server.url(), "late", "bob").await;
     let alice = engine(&server.url());
     alice
         .join_room(
@@ -94,7 +94,11 @@ async fn events_wait_for_an_app_that_reads_late() {
         let (other, _) = joined(&server.url(), "late", &format!("u{i}")).await;
         other.leave_room().await.unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Bob has seen the last of them leave, so all of it has happened before alice reads.
+    wait_for(&mut bob_events, |e| {
+        matches!(e, Event::UserLeave(l) if l.user_info.user_id == "u19").then_some(())
+    })
+    .await;
     let mut events = alice.events();
     let seen: Vec<EngineEvent> = drain_for(&mut events, Duration::from_millis(300)).await;
     let names: Vec<String> = seen

@@ -59,6 +59,7 @@ impl Business {
                     match path {
                         "/fail" => (StatusCode::INTERNAL_SERVER_ERROR, "nope".to_owned()),
                         "/slow" => {
+                            // Not synchronization: this business server answers too late.
                             tokio::time::sleep(Duration::from_millis(2 * BUSINESS_TIMEOUT_MS))
                                 .await;
                             (StatusCode::OK, "late".to_owned())

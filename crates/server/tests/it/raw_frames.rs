@@ -181,12 +181,18 @@ async fn a_dropped_connection_keeps_its_place_for_the_grace_period() {
     .await;
     assert_eq!(recv(&mut bob).await["event"], "onUserJoined");
     drop(bob);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Only once the server has seen bob's connection go (alice's is the one left) is what
+    // alice does next something bob misses.
+    eventually("the server sees bob's connection closed", async || {
+        (server.metric("chorus_connections").await == Some(1.0)).then_some(())
+    })
+    .await;
+    // The room answers alice in the same step that keeps the event for bob, and handles bob's
+    // return after it.
     alice
         .publish_stream(chorus_proto::MediaType::Audio)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let mut bob = connect(&server).await;
     send(&mut bob, join_frame(1, "grace", "bob")).await;
     let reply = recv(&mut bob).await;

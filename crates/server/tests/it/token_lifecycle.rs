@@ -112,6 +112,7 @@ async fn a_timely_update_keeps_the_user_in() {
     })
     .await;
     alice.update_token(&token("renew", "alice")).await.unwrap();
+    // Not synchronization: the first token's expiry passes while alice stays on the new one.
     tokio::time::sleep(Duration::from_secs(3)).await;
     alice.publish_stream(MediaType::Audio).await.unwrap();
     match next_room_event(&mut bob_events).await {

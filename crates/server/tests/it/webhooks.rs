@@ -52,6 +52,7 @@ async fn receive(State(rx): State<Receiver>, headers: HeaderMap, body: String) -
         Answer::FailFirst(k) if n >= k => StatusCode::OK,
         Answer::FailFirst(_) | Answer::Fail => StatusCode::INTERNAL_SERVER_ERROR,
         Answer::Slow(wait) => {
+            // Not synchronization: this receiver answers too late.
             tokio::time::sleep(wait).await;
             StatusCode::OK
         }
@@ -278,15 +279,10 @@ async fn a_rooms_life_is_reported_in_order_signed_with_the_app_key() {
     let (headers, _) = receiver.seen.lock().unwrap()[0].clone();
     assert_eq!(headers["content-type"], "application/json");
 
-    // Nothing more comes.
+    // Nothing more comes (not synchronization: the window a stray callback would show in).
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.callbacks().len(), expected.len());
-    let metrics = reqwest::get(format!("{}/metrics", server.url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains(&format!(
             "chorus_webhooks_delivered_total {}",
@@ -327,6 +323,7 @@ async fn a_receiver_that_fails_twice_gets_the_same_event_a_third_time() {
     assert_eq!(got[2], got[0]);
     assert_eq!(got[3].event_type, "UserJoinRoom");
     assert_ne!(got[3].event_id, got[0].event_id);
+    // Not synchronization: the window a fourth attempt would show in.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.callbacks().len(), 4);
 }
@@ -337,6 +334,7 @@ async fn a_receiver_that_never_answers_200_gets_each_event_exactly_three_times()
     let server = server_with_webhook(&url, |_| {}).await;
     let (_alice, _events) = server.joined("doomed", "alice").await;
     let got = receiver.wait_for(6).await;
+    // Not synchronization: the window a fourth attempt would show in.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got_later = receiver.callbacks();
     assert_eq!(got_later.len(), 6, "no fourth attempt");
@@ -355,12 +353,7 @@ async fn a_receiver_that_never_answers_200_gets_each_event_exactly_three_times()
     );
     assert_eq!(got[0].event_id, got[2].event_id);
     assert_eq!(got[3].event_id, got[5].event_id);
-    let metrics = reqwest::get(format!("{}/metrics", server.url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("chorus_webhooks_failed_total 2"),
         "{metrics}"
@@ -410,6 +403,7 @@ async fn a_dropped_user_leaves_with_reason_dropped_after_the_grace_period() {
     let got = receiver.wait_for(6).await;
     assert_eq!(got[4].event_type, "UserJoinRoom");
     assert_eq!(got[5].event_type, "UserLeaveRoom");
+    // Not synchronization: the window a wrong RoomDestroy would show in.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         receiver

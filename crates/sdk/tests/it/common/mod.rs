@@ -5,14 +5,15 @@
 pub(crate) mod media;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chorus_sdk::{ConnectionState, EngineEvent, EventStream};
 pub(crate) use chorus_testkit::{
-    APP_ID, APP_KEY, PATIENCE, engine, joined, logged_in, login_token, next_event, now_secs,
-    start_server, take_turn, token, token_builder, user_info, wait_event, wait_for,
+    APP_ID, APP_KEY, PATIENCE, engine, eventually, eventually_within, joined, logged_in,
+    login_token, next_event, now_secs, start_server, take_turn, token, token_builder, user_info,
+    wait_event, wait_for,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
@@ -70,6 +71,7 @@ pub(crate) async fn drain_for(events: &mut EventStream, quiet: Duration) -> Vec<
 pub(crate) struct Relay {
     addr: SocketAddr,
     refusing: Arc<AtomicBool>,
+    refused: Arc<AtomicUsize>,
     links: Arc<Mutex<Vec<AbortHandle>>>,
     accept: AbortHandle,
 }
@@ -81,12 +83,14 @@ impl Relay {
             .expect("bind a relay port");
         let addr = listener.local_addr().expect("a bound address");
         let refusing = Arc::new(AtomicBool::new(false));
+        let refused = Arc::new(AtomicUsize::new(0));
         let links: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let accept = {
-            let (refusing, links) = (refusing.clone(), links.clone());
+            let (refusing, refused, links) = (refusing.clone(), refused.clone(), links.clone());
             tokio::spawn(async move {
                 while let Ok((mut client, _)) = listener.accept().await {
                     if refusing.load(Ordering::SeqCst) {
+                        refused.fetch_add(1, Ordering::SeqCst);
                         drop(client);
                         continue;
                     }
@@ -104,6 +108,7 @@ impl Relay {
         Relay {
             addr,
             refusing,
+            refused,
             links,
             accept,
         }
@@ -125,6 +130,15 @@ impl Relay {
     pub(crate) fn refuse(&self, refusing: bool) {
         self.refusing.store(refusing, Ordering::SeqCst);
     }
+
+    /// Waits until the relay has refused a connection: an engine tried to get back during
+    /// the outage.
+    pub(crate) async fn until_refused(&self) {
+        eventually("a connection refused by the relay", async || {
+            (self.refused.load(Ordering::SeqCst) > 0).then_some(())
+        })
+        .await;
+    }
 }
 
 impl Drop for Relay {
@@ -139,6 +153,8 @@ impl Drop for Relay {
 pub(crate) enum Fake {
     /// Reads nothing, answers nothing, keeps the connection open.
     Silent,
+    /// Reads every frame (noting its method) and answers none, keeping the connection open.
+    Unanswering,
     /// Reads one frame, then drops the connection.
     HangUpAfterFirstFrame,
     /// Answers joinRoom and login with success, and nothing else.
@@ -198,7 +214,20 @@ async fn answer_joins_and_logins(
 
 /// A fake signalling server on loopback; returns its `http://ADDR`.
 pub(crate) async fn fake_server(behaviour: Fake) -> String {
+    fake_server_noting(behaviour).await.0
+}
+
+/// The methods of the requests a fake server has read, in order.
+pub(crate) type MethodsRead = Arc<Mutex<Vec<String>>>;
+
+/// A fake signalling server on loopback; returns its `http://ADDR` and the methods a
+/// [`Fake::Unanswering`] server has read so far.
+pub(crate) async fn fake_server_noting(behaviour: Fake) -> (String, MethodsRead) {
+    use chorus_sdk::proto::RequestFrame;
     use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let read = MethodsRead::default();
+    let methods = read.clone();
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a fake server port");
@@ -211,6 +240,19 @@ pub(crate) async fn fake_server(behaviour: Fake) -> String {
             };
             match behaviour {
                 Fake::Silent => held.push(ws),
+                Fake::Unanswering => {
+                    let read = read.clone();
+                    tokio::spawn(async move {
+                        while let Some(Ok(message)) = ws.next().await {
+                            if let Message::Text(text) = message
+                                && let Ok(frame) = RequestFrame::parse(text.as_str())
+                            {
+                                let method = frame.request.method().to_owned();
+                                read.lock().expect("fake server lock").push(method);
+                            }
+                        }
+                    });
+                }
                 Fake::HangUpAfterFirstFrame => {
                     tokio::spawn(async move {
                         let _ = ws.next().await;
@@ -226,5 +268,5 @@ pub(crate) async fn fake_server(behaviour: Fake) -> String {
             }
         }
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), methods)
 }

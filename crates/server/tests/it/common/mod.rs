@@ -9,7 +9,7 @@ use chorus_sdk::{EngineConfig, EngineEvent, EventStream, RtcEngine, create_engin
 use chorus_server::{ApiCredentials, AppCredentials, Config, RunningServer};
 use chorus_sign::{Credentials, SigningRequest, format_x_date, sign};
 pub(crate) use chorus_testkit::{
-    APP_ID, APP_KEY, PATIENCE, now_secs, token, token_builder, user_info, wait_for,
+    APP_ID, APP_KEY, PATIENCE, eventually, now_secs, token, token_builder, user_info, wait_for,
 };
 use serde_json::Value;
 
@@ -66,6 +66,24 @@ impl TestServer {
     /// A client joined to `room` as `user`, with its event stream.
     pub(crate) async fn joined(&self, room: &str, user: &str) -> (RtcEngine, EventStream) {
         chorus_testkit::joined(&self.url(), room, user).await
+    }
+
+    /// The text of `/metrics`.
+    pub(crate) async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.url()))
+            .await
+            .expect("the server answers /metrics")
+            .text()
+            .await
+            .expect("a metrics text")
+    }
+
+    /// The value of the metric `name` (one without labels), if `/metrics` lists it.
+    pub(crate) async fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics().await.lines().find_map(|line| {
+            let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+            value.trim().parse().ok()
+        })
     }
 
     /// Signs and sends an OpenAPI request; returns the HTTP status and the envelope.
