@@ -2,79 +2,13 @@
 //! publishes a tone and the test card; the other subscribes to it, records the audio to a wav
 //! file (which holds the tone) and saves a snapshot (a PNG of the card's size).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chorus_media::{AudioSource, FileAudioSource, dominant_frequency};
-use serde_json::Value;
+use chorus_testkit::take_turn_blocking;
 
-struct Proc {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Proc {
-    fn spawn(args: &[&str]) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chorus"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chorus runs");
-        let stdout: ChildStdout = child.stdout.take().expect("piped");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Proc { child, lines }
-    }
-
-    /// The first line (within `patience`) that contains `needle`.
-    fn line_with(&self, needle: &str, patience: Duration) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(patience)
-                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-
-    /// Every line until the process ends, as JSON, and its exit code.
-    fn finish(mut self) -> (Option<i32>, Vec<Value>) {
-        let code = self.child.wait().expect("chorus ends").code();
-        let lines = self
-            .lines
-            .try_iter()
-            .map(|l| serde_json::from_str(&l).unwrap_or_else(|_| panic!("not JSON: {l}")))
-            .collect();
-        (code, lines)
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn word_after<'a>(line: &'a str, label: &str) -> &'a str {
-    line.split(label)
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no {label:?} in {line:?}"))
-}
+use crate::common::{Chorus, word_after};
 
 /// A fresh directory for this test's files.
 fn scratch() -> PathBuf {
@@ -103,7 +37,8 @@ fn png_size(path: &Path) -> (u32, u32) {
 
 #[test]
 fn a_published_tone_is_recorded_and_the_card_snapshotted() {
-    let server = Proc::spawn(&["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0"]);
+    let _turn = take_turn_blocking(); // real-time media: one such test at a time
+    let server = Chorus::spawn(["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0"]);
     let patience = Duration::from_secs(30);
     let url = word_after(&server.line_with("listening on", patience), "listening on ").to_owned();
     let dev = server.line_with("app id:", patience);
@@ -129,7 +64,7 @@ fn a_published_tone_is_recorded_and_the_card_snapshotted() {
             user,
         ];
         args.extend_from_slice(extra);
-        Proc::spawn(&args)
+        Chorus::spawn(&args)
     };
 
     let alice = join(

@@ -1,5 +1,7 @@
 //! The `chorus` command's behaviour tests, run with the real binary, one module per
-//! behaviour, in one binary (one link instead of one per file).
+//! behaviour, in one binary (one link instead of one per file); `common` runs the binary.
+
+mod common;
 
 mod join_media;
 mod messaging_commands;

@@ -1,21 +1,18 @@
 //! `chorus join` and `chorus login` sending messages, run with the real binary against a
 //! server (and a business server) started in the test.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::thread;
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use chorus_server::{AppCredentials, Config, RunningServer};
+use chorus_server::RunningServer;
+use chorus_testkit::{APP_ID, APP_KEY, start_server};
 use serde_json::{Value, json};
 
-const APP_ID: &str = "chorusclimessagingapp001";
-const APP_KEY: &str = "cli-messaging-key";
+use crate::common::Chorus;
 
 /// (X-Chorus-Signature, body) of every request the business server got.
 type Received = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -31,17 +28,7 @@ struct Servers {
 impl Servers {
     fn start() -> Servers {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let chorus = runtime
-            .block_on(chorus_server::start(Config {
-                listen: "127.0.0.1:0".parse().expect("an address"),
-                rtc_port: 0,
-                apps: vec![AppCredentials {
-                    id: APP_ID.into(),
-                    key: APP_KEY.into(),
-                }],
-                ..Config::default()
-            }))
-            .expect("the server starts");
+        let chorus = runtime.block_on(start_server(|_| {}));
         let received: Received = Arc::default();
         let record = received.clone();
         // Answers 200 with "ack:" and the message.
@@ -96,8 +83,8 @@ impl Servers {
         all
     }
 
-    fn spawn(&self, command: &str, args: &[&str]) -> Proc {
-        Proc::spawn(&self.args(command, args))
+    fn spawn(&self, command: &str, args: &[&str]) -> Chorus {
+        Chorus::spawn(self.args(command, args))
     }
 
     /// Runs to the end; returns the exit code and the stdout lines as JSON.
@@ -120,54 +107,6 @@ impl Drop for Servers {
         if let Some(chorus) = self.chorus.take() {
             self.runtime.block_on(chorus.shutdown());
         }
-    }
-}
-
-/// A running `chorus` whose stdout lines arrive as JSON.
-struct Proc {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-}
-
-impl Proc {
-    fn spawn(args: &[String]) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chorus"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chorus runs");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let value = serde_json::from_str(&line).unwrap_or_else(|_| json!({ "raw": line }));
-                if tx.send(value).is_err() {
-                    break;
-                }
-            }
-        });
-        Proc { child, lines }
-    }
-
-    /// The first line (within 10 s) whose "event" is `event`.
-    fn event(&self, event: &str) -> Value {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(10))
-                .unwrap_or_else(|_| panic!("no {event} line"));
-            if line["event"] == event {
-                return line;
-            }
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

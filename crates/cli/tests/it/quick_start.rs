@@ -1,81 +1,28 @@
 //! The README's quick start, run with the real binary: serve in dev mode, two `chorus join`
 //! clients, a kick through `chorus api`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
+use std::process::Command;
 
-struct Proc {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Proc {
-    fn spawn(args: &[&str]) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chorus"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chorus runs");
-        let stdout: ChildStdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Proc { child, lines }
-    }
-
-    /// The first line (within 10 s) that contains `needle`.
-    fn line_with(&self, needle: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(10))
-                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn word_after<'a>(line: &'a str, label: &str) -> &'a str {
-    line.split(label)
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-}
+use crate::common::{Chorus, LINE_PATIENCE, word_after};
 
 #[test]
 fn serve_join_and_kick_through_the_openapi() {
-    let server = Proc::spawn(&["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0"]);
-    let url = word_after(&server.line_with("listening on"), "listening on ").to_owned();
-    let dev = server.line_with("app id:");
+    let server = Chorus::spawn(["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0"]);
+    let url = word_after(
+        &server.line_with("listening on", LINE_PATIENCE),
+        "listening on ",
+    )
+    .to_owned();
+    let dev = server.line_with("app id:", LINE_PATIENCE);
     let (app_id, app_key) = (
         word_after(&dev, "app id: ").to_owned(),
         word_after(&dev, "app key: ").to_owned(),
     );
-    let openapi = server.line_with("dev OpenAPI key:");
+    let openapi = server.line_with("dev OpenAPI key:", LINE_PATIENCE);
     let (ak, sk) = word_after(&openapi, "key: ").split_once(':').unwrap();
 
     let join = |user: &str| {
-        Proc::spawn(&[
+        Chorus::spawn([
             "join",
             "--server",
             &url,
@@ -92,10 +39,10 @@ fn serve_join_and_kick_through_the_openapi() {
         ])
     };
     let mut alice = join("alice");
-    alice.line_with("onJoinRoomResult");
+    alice.line_with("onJoinRoomResult", LINE_PATIENCE);
     let mut bob = join("bob");
-    bob.line_with("onJoinRoomResult");
-    let seen = alice.line_with("onUserJoined");
+    bob.line_with("onJoinRoomResult", LINE_PATIENCE);
+    let seen = alice.line_with("onUserJoined", LINE_PATIENCE);
     assert!(seen.contains("\"bob\""), "{seen}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
@@ -120,10 +67,10 @@ fn serve_join_and_kick_through_the_openapi() {
     let envelope: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(envelope["Result"]["Message"], "success");
 
-    let kicked = bob.line_with("onError");
+    let kicked = bob.line_with("onError", LINE_PATIENCE);
     assert!(kicked.contains("KICKED_OUT"), "{kicked}");
     assert_eq!(bob.child.wait().unwrap().code(), Some(3));
-    let left = alice.line_with("onUserLeave");
+    let left = alice.line_with("onUserLeave", LINE_PATIENCE);
     let v: serde_json::Value = serde_json::from_str(&left).unwrap();
     assert_eq!(v["data"]["userInfo"]["userId"], "bob");
     assert_eq!(v["data"]["reason"], 3);
