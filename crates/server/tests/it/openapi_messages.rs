@@ -5,15 +5,11 @@
 
 use std::time::Duration;
 
+use crate::common::raw::{Socket, connect, recv, send};
 use crate::common::*;
 use base64::Engine as _;
 use chorus_proto::Event;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -25,33 +21,12 @@ fn unb64(text: &str) -> Vec<u8> {
         .expect("binary messages arrive as base64")
 }
 
-/// The next text frame, as JSON.
-async fn recv(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, socket.next())
-            .await
-            .expect("a frame in time");
-        match message.expect("socket open").expect("no socket error") {
-            Message::Text(text) => {
-                return serde_json::from_str(&text).expect("server frames are JSON");
-            }
-            Message::Close(_) => panic!("socket closed"),
-            _ => continue,
-        }
-    }
-}
-
 /// A raw signalling socket logged in (messaging outside rooms) as `user`.
 async fn logged_in(server: &TestServer, user: &str) -> Socket {
-    let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
-        .await
-        .expect("websocket connects");
+    let mut socket = connect(server).await;
     let frame =
         json!({"id": 1, "method": "login", "params": {"token": token("", user), "userId": user}});
-    socket
-        .send(Message::Text(frame.to_string().into()))
-        .await
-        .unwrap();
+    send(&mut socket, frame.to_string()).await;
     let reply = recv(&mut socket).await;
     assert_eq!(reply["id"], 1, "{reply}");
     assert!(reply.get("error").is_none(), "login fails: {reply}");
@@ -150,18 +125,13 @@ async fn send_unicast_to_a_user_not_logged_in_is_user_not_logged_in() {
     let server = TestServer::start().await;
     // Dave is logged in to the other app: a different user altogether.
     let _dave = {
-        let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
-            .await
-            .unwrap();
+        let mut socket = connect(&server).await;
         let other = chorus_token::AccessToken::new(OTHER_APP_ID, OTHER_APP_KEY, "", "dave")
             .serialize()
             .unwrap();
         let frame =
             json!({"id": 1, "method": "login", "params": {"token": other, "userId": "dave"}});
-        socket
-            .send(Message::Text(frame.to_string().into()))
-            .await
-            .unwrap();
+        send(&mut socket, frame.to_string()).await;
         assert!(recv(&mut socket).await.get("error").is_none());
         socket
     };
