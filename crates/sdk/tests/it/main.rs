@@ -1,0 +1,22 @@
+//! The native SDK's behaviour tests against a real server on loopback, one module per
+//! behaviour, in one binary (one link instead of one per file); `common` holds what they share.
+
+mod common;
+
+mod engine_destroy;
+mod local_validation;
+mod media_errors;
+mod media_external;
+mod media_loss;
+mod media_reconnect;
+mod media_tone;
+mod media_video;
+mod message_order;
+mod outside_room;
+mod reconnect_resumes;
+mod request_timeout;
+mod room_events;
+mod room_messages;
+mod server_decides;
+mod server_messages;
+mod update_token_rejoins;

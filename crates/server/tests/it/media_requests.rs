@@ -1,0 +1,161 @@
+//! Media requests at the signalling edge: the room-level rules of subscribing and capture
+//! state, and how the SFU's refusals reach the client. Media itself flows in the SDK's
+//! end-to-end tests.
+
+use crate::common::raw::*;
+use crate::common::*;
+use chorus_proto::Event;
+use chorus_token::{AccessToken, Privilege};
+use serde_json::{Value, json};
+
+/// Joins `user` on a fresh raw socket and returns it once the join is answered.
+async fn raw_joined(server: &TestServer, room: &str, user: &str, token: String) -> Socket {
+    let mut socket = connect(server).await;
+    let frame = json!({"id": 1, "method": "joinRoom", "params": {
+        "token": token, "roomId": room, "userInfo": {"userId": user}
+    }});
+    send(&mut socket, frame.to_string()).await;
+    let reply = reply_to(&mut socket, 1).await;
+    assert_eq!(reply["result"]["userId"], user, "{reply}");
+    socket
+}
+
+/// The answer to request `id`, skipping events.
+async fn reply_to(socket: &mut Socket, id: u64) -> Value {
+    loop {
+        let frame = recv(socket).await;
+        if frame["id"] == id {
+            return frame;
+        }
+    }
+}
+
+async fn request(socket: &mut Socket, id: u64, method: &str, params: Value) -> Value {
+    let frame = json!({"id": id, "method": method, "params": params});
+    send(socket, frame.to_string()).await;
+    reply_to(socket, id).await
+}
+
+#[tokio::test]
+async fn media_requests_outside_a_room_are_not_connected_yet() {
+    let server = TestServer::start().await;
+    let mut socket = connect(&server).await;
+    let cases = [
+        ("publisherOffer", json!({"sdp": "v=0", "tracks": []})),
+        ("subscriberAnswer", json!({"sdp": "v=0"})),
+        ("subscribeStream", json!({"userId": "bob", "mediaType": 3})),
+        (
+            "unsubscribeScreen",
+            json!({"userId": "bob", "mediaType": 2}),
+        ),
+        ("pauseAllSubscribedStream", json!({"mediaType": 3})),
+        (
+            "setRemoteSimulcastStreamType",
+            json!({"userId": "bob", "streamType": "low"}),
+        ),
+        (
+            "setCaptureState",
+            json!({"kind": "video", "capturing": true}),
+        ),
+    ];
+    for (id, (method, params)) in (1..).zip(cases) {
+        let reply = request(&mut socket, id, method, params).await;
+        assert_eq!(
+            reply["error"]["code"], "NOT_CONNECTED_YET",
+            "{method}: {reply}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn subscribing_needs_a_published_stream_and_the_privilege() {
+    let server = TestServer::start().await;
+    let (alice, mut alice_events) = server.joined("subs", "alice").await;
+    alice
+        .publish_stream(chorus_proto::MediaType::Audio)
+        .await
+        .expect("alice publishes audio");
+    let mut bob = raw_joined(&server, "subs", "bob", token("subs", "bob")).await;
+
+    let video = json!({"userId": "alice", "mediaType": 2});
+    let reply = request(&mut bob, 2, "subscribeStream", video.clone()).await;
+    assert_eq!(reply["error"]["code"], "STREAM_NOT_EXIST", "{reply}");
+    let reply = request(
+        &mut bob,
+        3,
+        "subscribeScreen",
+        json!({"userId": "alice", "mediaType": 1}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], "STREAM_NOT_EXIST", "{reply}");
+    let reply = request(&mut bob, 4, "unsubscribeStream", video).await;
+    assert_eq!(reply["error"]["code"], "STREAM_NOT_EXIST", "{reply}");
+    let audio = json!({"userId": "alice", "mediaType": 1});
+    let reply = request(&mut bob, 5, "subscribeStream", audio.clone()).await;
+    assert_eq!(reply["result"], json!({}), "{reply}");
+    let reply = request(
+        &mut bob,
+        6,
+        "subscribeStream",
+        json!({"userId": "bob", "mediaType": 1}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let reply = request(
+        &mut bob,
+        7,
+        "subscribeStream",
+        json!({"userId": "a b", "mediaType": 1}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+
+    let publish_only = AccessToken::new(APP_ID, APP_KEY, "subs", "carol")
+        .add_privilege(Privilege::PublishStream, 0)
+        .serialize()
+        .unwrap();
+    let mut carol = raw_joined(&server, "subs", "carol", publish_only).await;
+    let reply = request(&mut carol, 2, "subscribeStream", audio).await;
+    assert_eq!(reply["error"]["code"], "PUBLISH_FAILED", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("subscribe"), "{message}");
+
+    // Capture state reaches the others.
+    let reply = request(
+        &mut carol,
+        3,
+        "setCaptureState",
+        json!({"kind": "video", "capturing": true}),
+    )
+    .await;
+    assert_eq!(reply["result"], json!({}), "{reply}");
+    wait_for(&mut alice_events, |e| match e {
+        Event::UserStartVideoCapture(c) if c.user_id == "carol" => Some(()),
+        _ => None,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_bad_offer_is_invalid_params_and_the_session_goes_on() {
+    let server = TestServer::start().await;
+    let mut alice = raw_joined(&server, "sdp", "alice", token("sdp", "alice")).await;
+    let reply = request(
+        &mut alice,
+        2,
+        "publisherOffer",
+        json!({"sdp": "not an sdp", "tracks": []}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let reply = request(&mut alice, 3, "subscriberAnswer", json!({"sdp": "v=0"})).await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let reply = request(
+        &mut alice,
+        4,
+        "sendRoomMessage",
+        json!({"message": "still here"}),
+    )
+    .await;
+    assert_eq!(reply["result"], json!({}), "{reply}");
+}
