@@ -6,4 +6,7 @@ mod common;
 mod join_media;
 mod messaging_commands;
 mod quick_start;
+mod secrets_outside_argv;
+mod serve_refuses_clashing_apps;
 mod token_command;
+mod token_default_expiry;

@@ -1,20 +1,8 @@
 //! `chorus token create` and `chorus token inspect`, as a user runs them.
 
-use std::process::Command;
+use crate::common::run as chorus;
 
 const APP_ID: &str = "0123456789abcdef01234567";
-
-fn chorus(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .args(args)
-        .output()
-        .expect("chorus runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn create_prints_the_token_alone_and_inspect_reads_it_back() {

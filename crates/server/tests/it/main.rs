@@ -5,11 +5,17 @@
 mod common;
 
 mod crowd_join;
+mod dev_mode_host;
+mod docs_match_code;
 mod duplicate_login;
 mod join_refusals;
+mod long_client_strings_are_clipped;
 mod media_requests;
 mod message_overflow;
+mod openapi_get;
 mod openapi_messages;
+mod openapi_metrics;
+mod openapi_replay;
 mod openapi_rooms;
 mod raw_frames;
 mod room_presence;

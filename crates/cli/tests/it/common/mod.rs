@@ -13,6 +13,23 @@ use serde_json::Value;
 /// How long a test waits for a line that should come.
 pub(crate) const LINE_PATIENCE: Duration = Duration::from_secs(10);
 
+/// Runs `chorus ARGS` to its end: its exit code, stdout and stderr. The secrets' environment
+/// variables are removed, so a developer's exported `CHORUS_*` cannot change what a test sees.
+pub(crate) fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .args(args)
+        .env_remove("CHORUS_APP_KEY")
+        .env_remove("CHORUS_AK")
+        .env_remove("CHORUS_SK")
+        .output()
+        .expect("chorus runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A running `chorus`; killed when dropped.
 pub(crate) struct Chorus {
     /// The process itself, for its exit code.

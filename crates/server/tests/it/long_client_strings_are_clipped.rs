@@ -2,11 +2,9 @@
 //! back clipped, so a 100 KB value never makes a 100 KB error message: each quoted value is
 //! at most 64 characters and an ellipsis.
 
-mod common;
-
+use crate::common::raw::*;
+use crate::common::*;
 use chorus_server::Config;
-use common::raw::*;
-use common::*;
 use serde_json::json;
 
 /// 100 KB of one letter.

@@ -4,9 +4,7 @@
 //! vendor's published algorithm, not by Chorus's own signing code, so the two are checked
 //! against each other.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -139,7 +137,14 @@ async fn send(
     keys: (&str, &str),
 ) -> (u16, Value) {
     let host = server.server.local_addr().to_string();
-    let headers = vendor::sign(method, signed_query, &host, body.as_bytes(), keys, now());
+    let headers = vendor::sign(
+        method,
+        signed_query,
+        &host,
+        body.as_bytes(),
+        keys,
+        now_secs(),
+    );
     let url = format!("{}/?{sent_query}", server.url());
     let mut request = match method {
         "GET" => reqwest::Client::new().get(url),

@@ -2,11 +2,9 @@
 //! signature verifies, everything else as `other`, so no caller can add label values or put
 //! text into the exposition; and `/metrics` can be served on an address of its own.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const KNOWN: [&str; 9] = [

@@ -1,22 +1,15 @@
 //! `chorus token create` without --expire-at or --expire-in makes a token that expires in
 //! 24 hours; `--expire-at 0` still makes one that never does, and `--help` says so.
 
-use std::process::Command;
+use crate::common::run;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const APP_ID: &str = "0123456789abcdef01234567";
 const DAY: u64 = 24 * 3600;
 
 fn chorus(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .args(args)
-        .env_remove("CHORUS_APP_KEY")
-        .output()
-        .expect("chorus runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let (code, stdout, _) = run(args);
+    (code, stdout)
 }
 
 fn now() -> u64 {

@@ -2,16 +2,14 @@
 //! still verify, it is refused with `SignatureReplayed`; other requests signed in the same
 //! second are not affected.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]
 async fn the_same_signed_request_twice_is_refused_the_second_time() {
     let server = TestServer::start().await;
     let body = json!({"AppId": APP_ID, "RoomId": "replayed"}).to_string();
-    let at = now();
+    let at = now_secs();
 
     let (status, first) = server
         .api_signed("GetRoomOnlineUsers", &body, AK, SK, at)
@@ -33,7 +31,7 @@ async fn the_same_signed_request_twice_is_refused_the_second_time() {
 #[tokio::test]
 async fn different_requests_signed_in_the_same_second_all_pass() {
     let server = TestServer::start().await;
-    let at = now();
+    let at = now_secs();
     let calls = [
         (
             "GetRoomOnlineUsers",
@@ -62,7 +60,7 @@ async fn different_requests_signed_in_the_same_second_all_pass() {
 async fn a_refused_signature_is_not_remembered() {
     let server = TestServer::start().await;
     let body = json!({"AppId": APP_ID, "RoomId": "r"}).to_string();
-    let at = now();
+    let at = now_secs();
     let (status, _) = server
         .api_signed("GetRoomOnlineUsers", &body, AK, "wrong-secret", at)
         .await;
