@@ -34,6 +34,9 @@ pub struct Config {
     /// A client silent this long (no frame, not even a pong) is taken as gone, in
     /// milliseconds; its user then stays for the reconnect grace period.
     pub idle_timeout_ms: u64,
+    /// A client whose writes make no progress this long (it stopped reading) is dropped, in
+    /// milliseconds; its user then stays for the reconnect grace period.
+    pub write_timeout_ms: u64,
     /// How long before token expiry `onTokenWillExpire` is sent, in seconds.
     pub token_warn_secs: u64,
     /// How long a draining server waits for rooms to empty, in seconds.
@@ -88,6 +91,7 @@ impl Default for Config {
             reconnect_grace_ms: 20_000,
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
+            write_timeout_ms: 10_000,
             token_warn_secs: 30,
             drain_timeout_secs: 30,
             api_max_skew_secs: 900,
@@ -181,6 +185,9 @@ impl Config {
         }
         if self.ping_interval_ms == 0 {
             return Err(ConfigError::Zero("ping-interval-ms"));
+        }
+        if self.write_timeout_ms == 0 {
+            return Err(ConfigError::Zero("write-timeout-ms"));
         }
         if let Some(url) = &self.webhook_url {
             let parsed = reqwest::Url::parse(url).ok();

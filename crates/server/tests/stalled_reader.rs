@@ -1,0 +1,154 @@
+//! A client that stops reading cannot pin its session: once its writes make no progress for
+//! the write timeout it is dropped, and everything it held (room seat, SFU peer) is freed,
+//! so stalled duplicate logins with one token cannot use up max-media-sessions.
+
+mod common;
+
+use std::time::Duration;
+
+use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason};
+use common::raw::{Socket, join_frame};
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpSocket;
+use tokio_tungstenite::MaybeTlsStream;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The write timeout the servers here run with.
+const WRITE_TIMEOUT_MS: u64 = 1_000;
+/// How long a test waits for the stalled session to be gone and its user to leave.
+const BOUND: Duration = Duration::from_secs(10);
+
+async fn server(max_media_sessions: usize) -> TestServer {
+    TestServer::with(|c| {
+        c.write_timeout_ms = WRITE_TIMEOUT_MS;
+        c.reconnect_grace_ms = 300;
+        c.max_media_sessions = max_media_sessions;
+    })
+    .await
+}
+
+/// A raw WebSocket client with a tiny receive buffer, joined to `room` as `user`; the caller
+/// stops reading it.
+async fn stalled_client(server: &TestServer, room: &str, user: &str) -> Socket {
+    let socket = TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small buffer");
+    let stream = socket
+        .connect(server.server.local_addr())
+        .await
+        .expect("connects");
+    let (mut ws, _) =
+        tokio_tungstenite::client_async(server.ws_url(), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("websocket handshake");
+    ws.send(Message::Text(join_frame(1, room, user).into()))
+        .await
+        .expect("join sent");
+    loop {
+        let frame = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .expect("a join answer in time")
+            .expect("socket open")
+            .expect("no socket error");
+        let Message::Text(text) = frame else { continue };
+        let reply: Value = serde_json::from_str(&text).expect("JSON");
+        if reply["id"] == 1 {
+            assert!(reply.get("error").is_none(), "{user} joins: {reply}");
+            return ws;
+        }
+    }
+}
+
+/// Sends room messages from `engine` until `done` says so, or panics after [`BOUND`].
+async fn flood_until(engine: &chorus_sdk::RtcEngine, mut done: impl AsyncFnMut() -> bool) {
+    let big = "m".repeat(60 * 1024);
+    let deadline = tokio::time::Instant::now() + BOUND;
+    let mut sent = 0;
+    // 48 messages (about 3 MiB) outgrow every buffer between the server and a client that
+    // does not read, yet stay below the outbox's 4 MiB cutoff: only a stalled write shows.
+    while sent < 48 {
+        engine.send_room_message(&big).await.expect("room message");
+        sent += 1;
+    }
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled client was not dropped within {BOUND:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The `chorus_sfu_peers` gauge.
+async fn sfu_peers(server: &TestServer) -> i64 {
+    let text = reqwest::get(format!("{}/metrics", server.url()))
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("chorus_sfu_peers "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a chorus_sfu_peers gauge")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_leaves_and_frees_its_peer() {
+    let server = server(100).await;
+    let (watcher, mut watcher_events) = server.joined("stall", "watcher").await;
+    let ghost = stalled_client(&server, "stall", "ghost").await;
+    wait_for(&mut watcher_events, |e| {
+        matches!(e, Event::UserJoined(j) if j.user_info.user_id == "ghost").then_some(())
+    })
+    .await;
+    assert_eq!(sfu_peers(&server).await, 2);
+
+    flood_until(&watcher, async || sfu_peers(&server).await == 1).await;
+    let leave = wait_for(&mut watcher_events, |e| match e {
+        Event::UserLeave(l) if l.user_info.user_id == "ghost" => Some(l.reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(leave, UserOfflineReason::Dropped);
+    drop(ghost);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_duplicate_logins_do_not_use_up_media_sessions() {
+    const GHOSTS: usize = 3;
+    // The watcher and every ghost at once would just fit; a fresh client would not.
+    let server = server(GHOSTS + 1).await;
+    let (watcher, _watcher_events) = server.joined("dup", "watcher").await;
+    let mut ghosts = Vec::new();
+    for _ in 0..GHOSTS {
+        // The same user with the same token each time: each join displaces the one before.
+        ghosts.push(stalled_client(&server, "dup", "ghost").await);
+        flood_until(&watcher, async || true).await;
+    }
+    let deadline = tokio::time::Instant::now() + BOUND;
+    while sfu_peers(&server).await > 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "stalled ghosts still hold {} SFU peers",
+            sfu_peers(&server).await - 1
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let fresh = server.engine();
+    let joined = fresh
+        .join_room(
+            Some(&token("dup", "fresh")),
+            "dup",
+            user_info("fresh"),
+            RoomConfig::default(),
+        )
+        .await;
+    if let Err(e) = &joined {
+        assert_ne!(e.code, ErrorCode::IceServerWrong, "{e}");
+    }
+    joined.expect("a fresh client joins");
+    drop(ghosts);
+}
