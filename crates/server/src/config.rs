@@ -37,6 +37,9 @@ pub struct Config {
     /// A client whose writes make no progress this long (it stopped reading) is dropped, in
     /// milliseconds; its user then stays for the reconnect grace period.
     pub write_timeout_ms: u64,
+    /// How long a new signalling connection has to send a joinRoom or login with a valid
+    /// token before it is closed, in milliseconds.
+    pub join_timeout_ms: u64,
     /// How long before token expiry `onTokenWillExpire` is sent, in seconds.
     pub token_warn_secs: u64,
     /// How long a draining server waits for rooms to empty, in seconds.
@@ -92,6 +95,7 @@ impl Default for Config {
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
             write_timeout_ms: 10_000,
+            join_timeout_ms: 10_000,
             token_warn_secs: 30,
             drain_timeout_secs: 30,
             api_max_skew_secs: 900,
@@ -188,6 +192,9 @@ impl Config {
         }
         if self.write_timeout_ms == 0 {
             return Err(ConfigError::Zero("write-timeout-ms"));
+        }
+        if self.join_timeout_ms == 0 {
+            return Err(ConfigError::Zero("join-timeout-ms"));
         }
         if let Some(url) = &self.webhook_url {
             let parsed = reqwest::Url::parse(url).ok();

@@ -160,6 +160,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             ping_interval: Duration::from_millis(config.ping_interval_ms),
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
             write_timeout: Duration::from_millis(config.write_timeout_ms),
+            join_timeout: Duration::from_millis(config.join_timeout_ms),
         },
         directory: Directory::new(
             settings,

@@ -41,6 +41,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
         room: None,
         login: None,
         logins: 0,
+        authenticated: false,
         media: Media::new(media_events),
     };
     ctx.metrics.connections.inc();
@@ -52,8 +53,11 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     let mut ping = tokio::time::interval(ctx.config.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    // A connection is worth its memory only once it has shown a valid token; a client whose
+    // WebSocket library answers pings could otherwise hold one for ever.
+    let join_deadline = tokio::time::sleep(ctx.config.join_timeout);
     let write_stalled = tokio::time::sleep(write_timeout);
-    tokio::pin!(write_stalled);
+    tokio::pin!(join_deadline, write_stalled);
     loop {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
@@ -69,6 +73,10 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
         tokio::select! {
             biased;
             () = kill.notified() => break,
+            () = &mut join_deadline, if !session.authenticated => {
+                tracing::debug!(session = session.link.session, "no joinRoom or login before the deadline");
+                break;
+            }
             () = &mut write_stalled, if writing => {
                 tracing::debug!(session = session.link.session, "client stopped reading: writes stalled past the write timeout");
                 break;
@@ -156,6 +164,8 @@ struct Session {
     login: Option<Login>,
     /// Logins made so far, numbering each.
     logins: u64,
+    /// A joinRoom or login has shown a valid token on this connection.
+    authenticated: bool,
     media: Media,
 }
 
