@@ -22,6 +22,17 @@ pub struct Config {
     pub apps: Vec<AppCredentials>,
     /// Key pairs that may call the OpenAPI.
     pub openapi_keys: Vec<ApiCredentials>,
+    /// Most TCP connections the HTTP listener holds at once; more are refused with 503.
+    pub max_connections: usize,
+    /// Most TCP connections from one IP address at once; more are refused with 503. Loopback
+    /// counts too: behind a reverse proxy on the same host, raise it to `max-connections`.
+    pub max_connections_per_ip: usize,
+    /// How long an HTTP client has to send a request's headers (the first, or the next on a
+    /// kept-alive connection), in milliseconds.
+    pub header_read_timeout_ms: u64,
+    /// How long sent data may stay unacknowledged before the kernel drops the connection
+    /// (TCP_USER_TIMEOUT, Linux), in milliseconds.
+    pub tcp_user_timeout_ms: u64,
     /// Most users in one room.
     pub max_room_users: usize,
     /// Most sessions with media transports on this server at once; a join beyond it fails
@@ -89,6 +100,10 @@ impl Default for Config {
             public_ip: None,
             apps: Vec::new(),
             openapi_keys: Vec::new(),
+            max_connections: 10_000,
+            max_connections_per_ip: 256,
+            header_read_timeout_ms: 10_000,
+            tcp_user_timeout_ms: 30_000,
             max_room_users: 10_000,
             max_media_sessions: 10_000,
             reconnect_grace_ms: 20_000,
@@ -180,6 +195,18 @@ impl Config {
         }
         if self.apps.is_empty() && !self.listen.ip().is_loopback() {
             return Err(ConfigError::DevModeNotLoopback(self.listen));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Zero("max-connections"));
+        }
+        if self.max_connections_per_ip == 0 {
+            return Err(ConfigError::Zero("max-connections-per-ip"));
+        }
+        if self.header_read_timeout_ms == 0 {
+            return Err(ConfigError::Zero("header-read-timeout-ms"));
+        }
+        if self.tcp_user_timeout_ms == 0 {
+            return Err(ConfigError::Zero("tcp-user-timeout-ms"));
         }
         if self.max_room_users == 0 {
             return Err(ConfigError::Zero("max-room-users"));

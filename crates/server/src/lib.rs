@@ -11,8 +11,10 @@
 mod api;
 mod clock;
 mod config;
+mod conn_caps;
 mod ctx;
 mod frame;
+mod listener;
 mod messaging;
 mod metrics;
 mod room;
@@ -29,7 +31,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::net::TcpListener;
@@ -39,7 +40,9 @@ use tokio::task::JoinHandle;
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
+use conn_caps::{Caps, ConnectionCaps};
 use ctx::{Ctx, Lifecycle, Resolved};
+use listener::ListenerSettings;
 use messaging::{BusinessServer, LoginRegistry};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
@@ -189,26 +192,24 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: config.listen,
         source,
     })?;
-    // Signalling sends bursts of small frames (a join's snapshot, fan-out); Nagle's algorithm
-    // would hold all but the first until the client's delayed ACK, up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
     let app = router(ctx.clone(), dev.as_ref().map(|d| d.app.clone()));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serve = tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "server stopped");
-        }
+    let caps = ConnectionCaps::new(Caps {
+        total: config.max_connections,
+        per_address: config.max_connections_per_ip,
     });
+    let settings = ListenerSettings {
+        header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
+        tcp_user_timeout: Duration::from_millis(config.tcp_user_timeout_ms),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve = tokio::spawn(listener::serve(
+        listener,
+        app,
+        caps,
+        settings,
+        ctx.metrics.clone(),
+        stopped,
+    ));
     let janitor = {
         let ctx = ctx.clone();
         tokio::spawn(async move {
