@@ -15,6 +15,9 @@ use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use tokio::time::Instant;
 
+/// Most queue slots an idle writer keeps.
+const KEPT_CAPACITY: usize = 4;
+
 /// The socket's write half and what is waiting for it.
 pub(super) struct Writer {
     sink: SplitSink<WebSocket, Message>,
@@ -78,6 +81,10 @@ impl Writer {
         if self.unflushed {
             ready!(self.sink.poll_flush_unpin(cx))?;
             self.unflushed = false;
+        }
+        if self.queue.capacity() > KEPT_CAPACITY {
+            // A join's snapshot fills a burst; an idle session need not keep room for one.
+            self.queue = VecDeque::new();
         }
         Poll::Ready(Ok(()))
     }
