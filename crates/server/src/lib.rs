@@ -3,8 +3,8 @@
 //! This file is the one place that wires the parts together: [`signal`] (the WebSocket edge)
 //! and [`api`] (the signed OpenAPI) drive [`room`] (the control plane) through commands; the
 //! media plane ([`sfu`]) sits under `room` the same way; rooms' hooks flow out to
-//! [`webhook`] when a webhook URL is configured. `chorus serve` is a thin shell over
-//! [`start`].
+//! [`webhook`] when a webhook URL is configured; [`listener`] accepts the connections they
+//! serve, under [`conn_caps`]. `chorus serve` is a thin shell over [`start`].
 
 #![warn(clippy::unwrap_used)]
 
