@@ -91,10 +91,10 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
                     tracing::debug!(session = session.link.session, "client silent past the idle timeout");
                     break;
                 }
-                // A busy writer is proof enough of a live connection, or soon of a dead one.
-                if !writing {
-                    writer.push(Message::Ping(Default::default()));
-                }
+                // Queued even behind a busy writer: a client that only receives (a flood of
+                // room messages) answers pings, and that is all that keeps it from the idle
+                // timeout. A writer that stays busy is dropped by the write timeout first.
+                writer.push(Message::Ping(Default::default()));
             }
             out = inbox.recv(), if take_output => match out {
                 Some(Outbound::Frame(frame)) => take_burst(&mut writer, &mut inbox, &mut session, frame).await,
