@@ -1,6 +1,7 @@
 //! A client that stops reading cannot pin its session: once its writes make no progress for
 //! the write timeout it is dropped, and everything it held (room seat, SFU peer) is freed,
-//! so stalled duplicate logins with one token cannot use up max-media-sessions.
+//! so stalled duplicate logins with one token cannot use up max-media-sessions. A client
+//! that reads but only receives is kept alive by pings however busy its socket is.
 
 mod common;
 
@@ -151,4 +152,59 @@ async fn stalled_duplicate_logins_do_not_use_up_media_sessions() {
     }
     joined.expect("a fresh client joins");
     drop(ghosts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_only_receives_under_steady_traffic_stays() {
+    let server = TestServer::with(|c| {
+        c.ping_interval_ms = 100;
+        c.idle_timeout_ms = 400;
+    })
+    .await;
+    let (watcher, _watcher_events) = server.joined("steady", "watcher").await;
+    let mut reader = common::raw::connect(&server).await;
+    common::raw::send(&mut reader, join_frame(1, "steady", "reader")).await;
+    assert_eq!(common::raw::recv(&mut reader).await["id"], 1);
+
+    // The reader reads (and so answers pings) but sends nothing while messages keep coming
+    // for four idle timeouts.
+    let reading = tokio::spawn(async move {
+        let mut messages = 0u32;
+        while let Some(Ok(frame)) = reader.next().await {
+            if let Message::Text(text) = frame
+                && text.contains("onRoomMessageReceived")
+            {
+                messages += 1;
+                if text.contains("\"end\"") {
+                    return (reader, messages);
+                }
+            }
+        }
+        (reader, messages)
+    });
+    let text = "m".repeat(1024);
+    let started = tokio::time::Instant::now();
+    let mut sent = 0u32;
+    while started.elapsed() < Duration::from_millis(1_600) {
+        watcher
+            .send_room_message(&text)
+            .await
+            .expect("room message");
+        sent += 1;
+    }
+    watcher
+        .send_room_message("end")
+        .await
+        .expect("room message");
+    let (mut reader, messages) = tokio::time::timeout(BOUND, reading)
+        .await
+        .expect("the reader keeps up")
+        .expect("joined");
+    assert_eq!(messages, sent + 1, "the reader's session ended early");
+    common::raw::send(
+        &mut reader,
+        r#"{"id": 2, "method": "leaveRoom", "params": {}}"#,
+    )
+    .await;
+    assert_eq!(common::raw::recv(&mut reader).await["id"], 2);
 }
