@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// How long a test waits for the server to close a connection it should close.
 const CLOSE_BOUND: Duration = Duration::from_secs(5);
@@ -44,15 +45,19 @@ async fn a_connection_that_never_joins_is_closed_though_it_answers_pings() {
     // Reading makes the client answer each ping, as a browser's WebSocket would.
     let started = tokio::time::Instant::now();
     let mut pings = 0;
-    loop {
+    let close = loop {
         match tokio::time::timeout(CLOSE_BOUND, idle.next()).await {
             Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
-            Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) => break,
+            Ok(Some(Ok(Message::Close(close)))) => break close,
+            Ok(Some(Err(e))) => panic!("closed without a close frame: {e}"),
+            Ok(None) => panic!("closed without a close frame"),
             Ok(Some(Ok(other))) => panic!("unexpected {other:?}"),
             Err(_) => panic!("a connection that never joined stayed open past {CLOSE_BOUND:?}"),
         }
-    }
+    };
     assert!(pings >= 2, "the closed client answered {pings} pings");
+    let close = close.expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Policy, "{close:?}");
     assert!(started.elapsed() >= Duration::from_millis(500));
 
     // The one that joined in time stays.

@@ -16,7 +16,7 @@ mod writer;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use chorus_proto::{ErrorCode, RtcError, ServerFrame};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
@@ -75,6 +75,12 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
             () = kill.notified() => break,
             () = &mut join_deadline, if !session.authenticated => {
                 tracing::debug!(session = session.link.session, "no joinRoom or login before the deadline");
+                writer.push(Message::Close(Some(CloseFrame {
+                    code: close_code::POLICY,
+                    reason: Utf8Bytes::from_static("no joinRoom or login with a valid token in time; connect again and send one at once"),
+                })));
+                // Best effort: the client is told why, unless it does not read.
+                let _ = tokio::time::timeout(CLOSE_WRITE, writer.drain()).await;
                 break;
             }
             () = &mut write_stalled, if writing => {
@@ -129,6 +135,9 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     session.connection_lost().await;
     ctx.metrics.connections.dec();
 }
+
+/// How long a close frame may take to leave before the connection is dropped anyway.
+const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Most frames taken from the outbox before one flush.
 const BURST: usize = 64;
