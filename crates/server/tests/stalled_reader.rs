@@ -1,17 +1,18 @@
 //! A client that stops reading cannot pin its session: once its writes make no progress for
 //! the write timeout it is dropped, and everything it held (room seat, SFU peer) is freed,
 //! so stalled duplicate logins with one token cannot use up max-media-sessions. A client
-//! that reads but only receives is kept alive by pings however busy its socket is.
+//! that reads but only receives is kept alive by pings however busy its socket is. A login
+//! is given up the same way.
 
 mod common;
 
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason};
+use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason, UserOnlineStatus};
 use common::raw::{Socket, join_frame};
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -33,6 +34,12 @@ async fn server(max_media_sessions: usize) -> TestServer {
 /// A raw WebSocket client with a tiny receive buffer, joined to `room` as `user`; the caller
 /// stops reading it.
 async fn stalled_client(server: &TestServer, room: &str, user: &str) -> Socket {
+    stalled_after(server, join_frame(1, room, user)).await
+}
+
+/// A raw WebSocket client with a tiny receive buffer that sent `first` (with id 1) and read
+/// its answer; the caller stops reading it.
+async fn stalled_after(server: &TestServer, first: String) -> Socket {
     let socket = TcpSocket::new_v4().expect("a socket");
     socket.set_recv_buffer_size(4096).expect("a small buffer");
     let stream = socket
@@ -43,19 +50,19 @@ async fn stalled_client(server: &TestServer, room: &str, user: &str) -> Socket {
         tokio_tungstenite::client_async(server.ws_url(), MaybeTlsStream::Plain(stream))
             .await
             .expect("websocket handshake");
-    ws.send(Message::Text(join_frame(1, room, user).into()))
+    ws.send(Message::Text(first.into()))
         .await
-        .expect("join sent");
+        .expect("request sent");
     loop {
         let frame = tokio::time::timeout(PATIENCE, ws.next())
             .await
-            .expect("a join answer in time")
+            .expect("an answer in time")
             .expect("socket open")
             .expect("no socket error");
         let Message::Text(text) = frame else { continue };
         let reply: Value = serde_json::from_str(&text).expect("JSON");
         if reply["id"] == 1 {
-            assert!(reply.get("error").is_none(), "{user} joins: {reply}");
+            assert!(reply.get("error").is_none(), "{reply}");
             return ws;
         }
     }
@@ -207,4 +214,37 @@ async fn a_client_that_only_receives_under_steady_traffic_stays() {
     )
     .await;
     assert_eq!(common::raw::recv(&mut reader).await["id"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_in_client_that_stops_reading_is_logged_out() {
+    let server = server(100).await;
+    let login = json!({"id": 1, "method": "login", "params": {
+        "token": token("", "dave"), "userId": "dave"
+    }});
+    let dave = stalled_after(&server, login.to_string()).await;
+    let erin = server.engine();
+    erin.login(&token("", "erin"), "erin")
+        .await
+        .expect("erin logs in");
+    assert_eq!(
+        erin.get_peer_online_status("dave").await.expect("status"),
+        UserOnlineStatus::Online
+    );
+
+    let big = "m".repeat(60 * 1024);
+    for _ in 0..48 {
+        erin.send_user_message_outside_room("dave", &big)
+            .await
+            .expect("a message to dave");
+    }
+    let deadline = tokio::time::Instant::now() + BOUND;
+    while erin.get_peer_online_status("dave").await.expect("status") != UserOnlineStatus::Offline {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "dave is still logged in {BOUND:?} after he stopped reading"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(dave);
 }
