@@ -76,6 +76,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             id: crate::APP_ID.into(),
             key: crate::APP_KEY.into(),
         }],
+        // Every client here comes from loopback: one address for all of them.
+        max_connections_per_ip: Config::default().max_connections,
         ..Config::default()
     };
     let server = chorus_server::start(config)

@@ -274,6 +274,8 @@ impl Host {
                 id: crate::APP_ID.into(),
                 key: crate::APP_KEY.into(),
             }],
+            // Every client here comes from loopback: one address for all of them.
+            max_connections_per_ip: Config::default().max_connections,
             ..Config::default()
         };
         let server = runtime

@@ -93,6 +93,9 @@ async fn start_server() -> anyhow::Result<Target> {
             "127.0.0.1:0",
             "--rtc-port",
             "0",
+            // Every client here comes from loopback: one address for all of them.
+            "--max-connections-per-ip",
+            "10000",
             "--app",
         ])
         .arg(format!("{APP_ID}:{APP_KEY}"))

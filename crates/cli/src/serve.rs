@@ -44,6 +44,12 @@ pub(crate) struct ServeArgs {
     /// Read OpenAPI key pairs from this file, one AK:SK a line, `#` comments (repeatable).
     #[arg(long = "openapi-key-file", value_name = "PATH")]
     openapi_key_files: Vec<PathBuf>,
+    /// Most TCP connections held at once; more are refused with HTTP 503 [default: 10000].
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Most TCP connections from one IP address (loopback too) [default: 256].
+    #[arg(long)]
+    max_connections_per_ip: Option<usize>,
     /// Most users in one room.
     #[arg(long)]
     max_room_users: Option<usize>,
@@ -123,6 +129,12 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
                     secret_key,
                 }),
         );
+    if let Some(n) = args.max_connections {
+        config.max_connections = n;
+    }
+    if let Some(n) = args.max_connections_per_ip {
+        config.max_connections_per_ip = n;
+    }
     if let Some(n) = args.max_room_users {
         config.max_room_users = n;
     }
@@ -156,6 +168,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let config = config(args)?;
+    raise_nofile(config.max_connections);
     let drain_timeout = Duration::from_secs(config.drain_timeout_secs);
     let server = chorus_server::start(config).await?;
     println!("chorus is listening on {}", server.url());
@@ -180,6 +193,24 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     server.drain(drain_timeout).await;
     server.shutdown().await;
     Ok(())
+}
+
+/// Raises the open-files limit to the hard limit: each connection is a file descriptor, and
+/// the usual soft limit (1024) would refuse connections long before the caps do.
+fn raise_nofile(max_connections: usize) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            tracing::info!(limit, "open files limit");
+            if limit < max_connections as u64 {
+                tracing::warn!(
+                    limit,
+                    max_connections,
+                    "the open files limit is below max-connections; raise the hard limit (ulimit -Hn)"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "open files limit not raised"),
+    }
 }
 
 async fn shutdown_signal() {

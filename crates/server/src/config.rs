@@ -25,6 +25,17 @@ pub struct Config {
     pub apps: Vec<AppCredentials>,
     /// Key pairs that may call the OpenAPI.
     pub openapi_keys: Vec<ApiCredentials>,
+    /// Most TCP connections the HTTP listener holds at once; more are refused with 503.
+    pub max_connections: usize,
+    /// Most TCP connections from one IP address at once; more are refused with 503. Loopback
+    /// counts too: behind a reverse proxy on the same host, raise it to `max-connections`.
+    pub max_connections_per_ip: usize,
+    /// How long an HTTP client has to send a request's headers (the first, or the next on a
+    /// kept-alive connection), in milliseconds.
+    pub header_read_timeout_ms: u64,
+    /// How long sent data may stay unacknowledged before the kernel drops the connection
+    /// (TCP_USER_TIMEOUT, Linux), in milliseconds.
+    pub tcp_user_timeout_ms: u64,
     /// Most users in one room.
     pub max_room_users: usize,
     /// Most sessions with media transports on this server at once; a join beyond it fails
@@ -37,6 +48,12 @@ pub struct Config {
     /// A client silent this long (no frame, not even a pong) is taken as gone, in
     /// milliseconds; its user then stays for the reconnect grace period.
     pub idle_timeout_ms: u64,
+    /// A client whose writes make no progress this long (it stopped reading) is dropped, in
+    /// milliseconds; its user then stays for the reconnect grace period.
+    pub write_timeout_ms: u64,
+    /// How long a new signalling connection has to send a joinRoom or login with a valid
+    /// token before it is closed, in milliseconds.
+    pub join_timeout_ms: u64,
     /// How long before token expiry `onTokenWillExpire` is sent, in seconds.
     pub token_warn_secs: u64,
     /// How long a draining server waits for rooms to empty, in seconds.
@@ -87,11 +104,17 @@ impl Default for Config {
             public_ip: None,
             apps: Vec::new(),
             openapi_keys: Vec::new(),
+            max_connections: 10_000,
+            max_connections_per_ip: 256,
+            header_read_timeout_ms: 10_000,
+            tcp_user_timeout_ms: 30_000,
             max_room_users: 10_000,
             max_media_sessions: 10_000,
             reconnect_grace_ms: 20_000,
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
+            write_timeout_ms: 10_000,
+            join_timeout_ms: 10_000,
             token_warn_secs: 30,
             drain_timeout_secs: 30,
             api_max_skew_secs: 900,
@@ -196,6 +219,18 @@ impl Config {
                 }
             }
         }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Zero("max-connections"));
+        }
+        if self.max_connections_per_ip == 0 {
+            return Err(ConfigError::Zero("max-connections-per-ip"));
+        }
+        if self.header_read_timeout_ms == 0 {
+            return Err(ConfigError::Zero("header-read-timeout-ms"));
+        }
+        if self.tcp_user_timeout_ms == 0 {
+            return Err(ConfigError::Zero("tcp-user-timeout-ms"));
+        }
         if self.max_room_users == 0 {
             return Err(ConfigError::Zero("max-room-users"));
         }
@@ -204,6 +239,12 @@ impl Config {
         }
         if self.ping_interval_ms == 0 {
             return Err(ConfigError::Zero("ping-interval-ms"));
+        }
+        if self.write_timeout_ms == 0 {
+            return Err(ConfigError::Zero("write-timeout-ms"));
+        }
+        if self.join_timeout_ms == 0 {
+            return Err(ConfigError::Zero("join-timeout-ms"));
         }
         if let Some(url) = &self.webhook_url {
             let parsed = reqwest::Url::parse(url).ok();

@@ -39,6 +39,10 @@ pub(crate) struct Resolved {
     pub(crate) api_max_skew_secs: u64,
     pub(crate) ping_interval: Duration,
     pub(crate) idle_timeout: Duration,
+    /// How long a client's writes may make no progress before it is dropped.
+    pub(crate) write_timeout: Duration,
+    /// How long a connection has to show a valid token (joinRoom or login).
+    pub(crate) join_timeout: Duration,
 }
 
 /// The server's running state: whether it is draining, and the next session's number.

@@ -3,16 +3,18 @@
 //! This file is the one place that wires the parts together: [`signal`] (the WebSocket edge)
 //! and [`api`] (the signed OpenAPI) drive [`room`] (the control plane) through commands; the
 //! media plane ([`sfu`]) sits under `room` the same way; rooms' hooks flow out to
-//! [`webhook`] when a webhook URL is configured. `chorus serve` is a thin shell over
-//! [`start`].
+//! [`webhook`] when a webhook URL is configured; [`listener`] accepts the connections they
+//! serve, under [`conn_caps`]. `chorus serve` is a thin shell over [`start`].
 
 #![warn(clippy::unwrap_used)]
 
 mod api;
 mod clock;
 mod config;
+mod conn_caps;
 mod ctx;
 mod frame;
+mod listener;
 mod messaging;
 mod metrics;
 mod room;
@@ -29,7 +31,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use chorus_sign::ReplayGuard;
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -40,7 +41,9 @@ use tokio::task::JoinHandle;
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
+use conn_caps::{Caps, ConnectionCaps};
 use ctx::{Ctx, Lifecycle, Resolved};
+use listener::ListenerSettings;
 use messaging::{BusinessServer, LoginRegistry};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
@@ -162,6 +165,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             api_max_skew_secs: config.api_max_skew_secs,
             ping_interval: Duration::from_millis(config.ping_interval_ms),
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
+            write_timeout: Duration::from_millis(config.write_timeout_ms),
+            join_timeout: Duration::from_millis(config.join_timeout_ms),
         },
         directory: Directory::new(
             settings,
@@ -194,13 +199,6 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: config.listen,
         source,
     })?;
-    // Signalling sends bursts of small frames (a join's snapshot, fan-out); Nagle's algorithm
-    // would hold all but the first until the client's delayed ACK, up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
     let metrics = match config.metrics_listen {
         Some(addr) => Some(
             metrics::listen(addr, ctx.metrics.clone())
@@ -214,18 +212,23 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         dev.as_ref().map(|d| d.app.clone()),
         metrics.is_none(),
     );
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serve = tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "server stopped");
-        }
+    let caps = ConnectionCaps::new(Caps {
+        total: config.max_connections,
+        per_address: config.max_connections_per_ip,
     });
+    let settings = ListenerSettings {
+        header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
+        tcp_user_timeout: Duration::from_millis(config.tcp_user_timeout_ms),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve = tokio::spawn(listener::serve(
+        listener,
+        app,
+        caps,
+        settings,
+        ctx.metrics.clone(),
+        stopped,
+    ));
     let janitor = {
         let ctx = ctx.clone();
         tokio::spawn(async move {

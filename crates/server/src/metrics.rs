@@ -31,6 +31,8 @@ pub(crate) struct Metrics {
     pub(crate) participants: Gauge,
     pub(crate) requests: Family<StaticLabels, Counter>,
     api_requests: Family<StaticLabels, Counter>,
+    /// TCP connections refused at a connection cap, by cap.
+    connections_refused: Family<[(&'static str, &'static str); 1], Counter>,
     pub(crate) webhooks_delivered: Counter,
     pub(crate) webhooks_failed: Counter,
     pub(crate) webhook_retries: Counter,
@@ -68,6 +70,12 @@ impl Metrics {
             "OpenAPI requests by action and outcome",
             api_requests.clone(),
         );
+        let connections_refused = Family::default();
+        registry.register(
+            "connections_refused",
+            "TCP connections refused at a connection cap, by cap (total or per_address)",
+            connections_refused.clone(),
+        );
         let webhooks_delivered = Counter::default();
         let webhooks_failed = Counter::default();
         let webhook_retries = Counter::default();
@@ -101,6 +109,7 @@ impl Metrics {
             participants,
             requests,
             api_requests,
+            connections_refused,
             webhooks_delivered,
             webhooks_failed,
             webhook_retries,
@@ -121,6 +130,13 @@ impl Metrics {
     pub(crate) fn api_request(&self, action: &'static str, outcome: &'static str) {
         self.api_requests
             .get_or_create(&[("action", action), ("outcome", outcome)])
+            .inc();
+    }
+
+    /// Counts a connection refused at `cap`.
+    pub(crate) fn connection_refused(&self, cap: &'static str) {
+        self.connections_refused
+            .get_or_create(&[("cap", cap)])
             .inc();
     }
 

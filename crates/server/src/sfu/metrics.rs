@@ -34,6 +34,8 @@ pub(crate) struct SfuMetrics {
     pub(crate) unrouted: Counter,
     /// Publisher and subscriber transports open.
     pub(crate) transports: Gauge,
+    /// Sessions with a place on the SFU (counted against max-media-sessions).
+    pub(crate) peers: Gauge,
     /// Time in the SFU from reading a packet to handing its forwarded copy to the socket.
     pub(crate) latency: LatencyHistogram,
 }
@@ -61,6 +63,11 @@ impl SfuMetrics {
             "transports",
             "Media transports open (publisher and subscriber)",
             self.transports.clone(),
+        );
+        sfu.register(
+            "peers",
+            "Sessions with a place on the SFU, counted against max-media-sessions",
+            self.peers.clone(),
         );
         sfu.register(
             "forward_latency_seconds",

@@ -213,7 +213,10 @@ impl Sfu {
         );
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (tcp_events, tcp_rx) = mpsc::channel(COMMAND_QUEUE);
-        tokio::spawn(tcp::accept(tcp, tcp_events));
+        // A peer has at most two transports (publisher and subscriber), each on its own
+        // connection when it falls back to TCP.
+        let max_tcp = config.max_peers.saturating_mul(2);
+        tokio::spawn(tcp::accept(tcp, tcp_events, max_tcp));
         tokio::spawn(task::run(router, udp, command_rx, tcp_rx));
         tracing::info!(udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, "SFU listening");
         Ok(Sfu {

@@ -31,6 +31,7 @@ impl Router {
             None if full => return Err(SfuError::Full(self.max_peers)),
             None => {
                 self.peers.insert(peer, Peer::new(events));
+                self.metrics.peers.inc();
             }
         }
         Ok(())
@@ -158,6 +159,7 @@ impl Router {
         let Some(state) = self.peers.remove(&peer) else {
             return;
         };
+        self.metrics.peers.dec();
         if let Some(id) = state.subscriber
             && let Some(mut transport) = self.remove_transport(id)
             && let Some(subscribing) = transport.subscribing()

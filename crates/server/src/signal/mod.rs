@@ -7,11 +7,13 @@ mod session;
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::response::Response;
 use chorus_proto::MAX_FRAME_BYTES;
 use serde::Deserialize;
 
+use crate::conn_caps::ConnectionSlot;
 use crate::ctx::Ctx;
 
 #[derive(Deserialize)]
@@ -25,6 +27,7 @@ pub(crate) async fn upgrade(
     ws: WebSocketUpgrade,
     State(ctx): State<Arc<Ctx>>,
     Query(query): Query<ConnectQuery>,
+    slot: Option<Extension<Arc<ConnectionSlot>>>,
 ) -> Response {
     // A small read buffer keeps idle connections cheap. Writes gather up to 16 KiB until the
     // session flushes, so a burst (a join's snapshot, a backlog of messages) leaves in a few
@@ -34,5 +37,9 @@ pub(crate) async fn upgrade(
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
-        .on_upgrade(move |socket| session::run(socket, ctx, query.app_id))
+        .on_upgrade(move |socket| async move {
+            // The connection keeps its place under the caps for as long as the session lives.
+            let _slot = slot;
+            session::run(socket, ctx, query.app_id).await;
+        })
 }

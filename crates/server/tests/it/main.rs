@@ -4,10 +4,12 @@
 
 mod common;
 
+mod connection_caps;
 mod crowd_join;
 mod dev_mode_host;
 mod docs_match_code;
 mod duplicate_login;
+mod ice_tcp_caps;
 mod join_refusals;
 mod long_client_strings_are_clipped;
 mod media_requests;
@@ -19,6 +21,7 @@ mod openapi_replay;
 mod openapi_rooms;
 mod raw_frames;
 mod room_presence;
+mod stalled_reader;
 mod token_lifecycle;
 mod visibility;
 mod webhooks;

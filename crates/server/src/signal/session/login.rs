@@ -49,6 +49,7 @@ impl Session {
         };
         let (app_id, _) =
             check_room_token(&self.ctx.config.apps, Some(&p.token), &wanted, now_secs())?;
+        self.authenticated = true;
         let key = LoginKey {
             app_id: app_id.into(),
             user_id: p.user_id.into(),

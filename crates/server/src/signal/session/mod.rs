@@ -3,30 +3,34 @@
 //! SFU, and writes their output back in the order it was produced.
 //!
 //! This file holds the socket loop and the session's state; [`dispatch`] turns a frame into a
-//! call, and [`room`], [`login`] and [`media`] are the session's three parts. Nothing else
-//! depends on a session: rooms and the login registry reach it only through its outbox.
+//! call, [`room`], [`login`] and [`media`] are the session's three parts, and [`writer`] is
+//! its write side, which never blocks the loop. Nothing else depends on a session: rooms and
+//! the login registry reach it only through its outbox.
 
 mod dispatch;
 mod login;
 mod media;
 mod room;
+mod writer;
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use chorus_proto::{ErrorCode, RtcError, ServerFrame};
-use futures_util::SinkExt;
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use self::login::Login;
 use self::media::Media;
 use self::room::Joined;
+use self::writer::Writer;
 use crate::ctx::Ctx;
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
-pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
+pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let kill = inbox.kill_signal();
     let (media_events, mut media_inbox) = mpsc::channel(16);
@@ -37,48 +41,82 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
         room: None,
         login: None,
         logins: 0,
+        authenticated: false,
         media: Media::new(media_events),
     };
     ctx.metrics.connections.inc();
+    let (sink, mut stream) = socket.split();
+    let mut writer = Writer::new(sink);
+    let write_timeout = ctx.config.write_timeout;
     // Pings keep a quiet client's connection provably alive (browsers answer them without any
     // script); a client silent past the idle timeout is gone, even if TCP has not noticed.
     let mut ping = tokio::time::interval(ctx.config.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_heard = tokio::time::Instant::now();
+    let mut last_heard = Instant::now();
+    // A connection is worth its memory only once it has shown a valid token; a client whose
+    // WebSocket library answers pings could otherwise hold one for ever.
+    let join_deadline = tokio::time::sleep(ctx.config.join_timeout);
+    let write_stalled = tokio::time::sleep(write_timeout);
+    tokio::pin!(join_deadline, write_stalled);
     loop {
+        let writing = !writer.is_idle();
+        if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
+            write_stalled
+                .as_mut()
+                .reset(writer.stalled_at(write_timeout));
+        }
+        // While the writer is busy, room output waits in the outbox (where its bytes count
+        // toward the slow-reader cutoff) and requests wait in the socket: a client that does
+        // not read cannot make the session hold more than a burst for it.
+        let take_output = !writing;
+        let take_requests = writer.queued() < BURST;
         tokio::select! {
             biased;
             () = kill.notified() => break,
+            () = &mut join_deadline, if !session.authenticated => {
+                tracing::debug!(session = session.link.session, "no joinRoom or login before the deadline");
+                writer.push(Message::Close(Some(CloseFrame {
+                    code: close_code::POLICY,
+                    reason: Utf8Bytes::from_static("no joinRoom or login with a valid token in time; connect again and send one at once"),
+                })));
+                // Best effort: the client is told why, unless it does not read.
+                let _ = tokio::time::timeout(CLOSE_WRITE, writer.drain()).await;
+                break;
+            }
+            () = &mut write_stalled, if writing => {
+                tracing::debug!(session = session.link.session, "client stopped reading: writes stalled past the write timeout");
+                break;
+            }
+            written = writer.drain(), if writing => {
+                if written.is_err() {
+                    break;
+                }
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > ctx.config.idle_timeout {
                     tracing::debug!(session = session.link.session, "client silent past the idle timeout");
                     break;
                 }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    break;
-                }
+                // Queued even behind a busy writer: a client that only receives (a flood of
+                // room messages) answers pings, and that is all that keeps it from the idle
+                // timeout. A writer that stays busy is dropped by the write timeout first.
+                writer.push(Message::Ping(Default::default()));
             }
-            out = inbox.recv() => match out {
-                Some(Outbound::Frame(frame)) => {
-                    if write_burst(&mut socket, &mut inbox, &mut session, frame).await.is_err() {
-                        break;
-                    }
-                }
+            out = inbox.recv(), if take_output => match out {
+                Some(Outbound::Frame(frame)) => take_burst(&mut writer, &mut inbox, &mut session, frame).await,
                 Some(Outbound::Detached(key)) => session.detached(&key).await,
                 Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
             // The session holds a sender itself, so this never yields None.
-            Some(event) = media_inbox.recv() => {
-                if let Some(frame) = session.media_event(event)
-                    && socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err()
-                {
-                    break;
+            Some(event) = media_inbox.recv(), if take_requests => {
+                if let Some(frame) = session.media_event(event) {
+                    writer.push(Message::Text(Utf8Bytes::from(frame)));
                 }
             }
-            message = socket.recv() => {
-                last_heard = tokio::time::Instant::now();
+            message = stream.next(), if take_requests => {
+                last_heard = Instant::now();
                 let reply = match message {
                     Some(Ok(Message::Text(text))) => session.handle(&text).await,
                     Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
@@ -88,10 +126,8 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 };
-                if let Some(reply) = reply
-                    && socket.send(Message::Text(Utf8Bytes::from(reply))).await.is_err()
-                {
-                    break;
+                if let Some(reply) = reply {
+                    writer.push(Message::Text(Utf8Bytes::from(reply)));
                 }
             }
         }
@@ -100,27 +136,25 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
     ctx.metrics.connections.dec();
 }
 
-/// Most frames written before one flush.
+/// How long a close frame may take to leave before the connection is dropped anyway.
+const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Most frames taken from the outbox before one flush.
 const BURST: usize = 64;
 
-/// Writes `first` and whatever else is already queued (up to [`BURST`] frames), then flushes
-/// once: with TCP_NODELAY, a flush per frame would send a packet per frame.
-async fn write_burst(
-    socket: &mut WebSocket,
-    inbox: &mut Outbox,
-    session: &mut Session,
-    first: Frame,
-) -> Result<(), axum::Error> {
-    socket.feed(text_message(first)).await?;
+/// Queues `first` and whatever else is already in the outbox (up to [`BURST`] frames), so
+/// the writer flushes them together: a join's snapshot or a backlog leaves in a few
+/// syscalls rather than one per frame.
+async fn take_burst(writer: &mut Writer, inbox: &mut Outbox, session: &mut Session, first: Frame) {
+    writer.push(text_message(first));
     for _ in 1..BURST {
         match inbox.try_recv() {
-            Some(Outbound::Frame(frame)) => socket.feed(text_message(frame)).await?,
+            Some(Outbound::Frame(frame)) => writer.push(text_message(frame)),
             Some(Outbound::Detached(key)) => session.detached(&key).await,
             Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
             None => break,
         }
     }
-    socket.flush().await
 }
 
 /// The WebSocket message for `frame`. It shares the frame's text rather than copying it, so
@@ -139,6 +173,8 @@ struct Session {
     login: Option<Login>,
     /// Logins made so far, numbering each.
     logins: u64,
+    /// A joinRoom or login has shown a valid token on this connection.
+    authenticated: bool,
     media: Media,
 }
 

@@ -80,6 +80,7 @@ impl Session {
         };
         let (app_id, grant) =
             check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
+        self.authenticated = true;
         let key = RoomKey {
             app_id: app_id.into(),
             room_id: room_id.into(),
