@@ -203,7 +203,19 @@ impl Room {
                 let publish_warn = publish_end
                     .filter(|&end| p.publish_warned < end)
                     .map(|t| t.saturating_sub(self.settings.warn_before));
-                [grace, warn, expiry, publish_warn, publish_end]
+                let subscribe_end = p.grant.subscribe_ends_ms().filter(|_| p.reception.allowed);
+                let subscribe_warn = subscribe_end
+                    .filter(|_| !p.subscribe_warned)
+                    .map(|t| t.saturating_sub(self.settings.warn_before));
+                [
+                    grace,
+                    warn,
+                    expiry,
+                    publish_warn,
+                    publish_end,
+                    subscribe_warn,
+                    subscribe_end,
+                ]
             })
             .flatten()
             .min();
@@ -291,6 +303,8 @@ impl Room {
                 },
             );
         }
+        // After removals, so a token that ends whole says only TOKEN_EXPIRED.
+        self.subscribe_privilege_timers(now);
     }
 
     /// The participant behind `session`, or a NOT_CONNECTED_YET answer.
