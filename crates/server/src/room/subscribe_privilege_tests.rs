@@ -242,3 +242,44 @@ fn a_token_that_ends_whole_says_only_token_expired() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_lapse_during_the_grace_period_is_told_on_resuming() {
+    let mut room = room();
+    join(&mut room, 1, "alice", grant(Some(0)), true);
+    join(&mut room, 2, "bob", grant(Some(SECS + 100)), true);
+    room.publish(T0, 1, 2, Main, MediaType::Audio);
+    drain(&mut room);
+
+    let end = (u64::from(SECS + 100) + 1) * 1000;
+    room.dropped(end - 1_000, 2);
+    drain(&mut room);
+    room.handle_timeout(end);
+    let out = drain(&mut room);
+    assert!(events_for(&out, 2).is_empty(), "bob is away: {out:?}");
+
+    // Back within the grace period, with the same token: told now, and nothing flows.
+    room.join(
+        end + 1_000,
+        JoinArgs {
+            session: 3,
+            id: 1,
+            info: UserInfo {
+                user_id: "bob".into(),
+                extra_info: None,
+            },
+            visible: true,
+            grant: grant(Some(SECS + 100)),
+            auto_audio: true,
+            auto_video: true,
+        },
+    );
+    let out = drain(&mut room);
+    assert!(
+        events_for(&out, 3)
+            .iter()
+            .any(|e| matches!(e, Event::TokenSubscribePrivilegeDidExpired(_))),
+        "{out:?}"
+    );
+    assert!(forwards(&out).is_empty(), "{out:?}");
+}

@@ -293,18 +293,20 @@ impl Room {
             .subscribe_ends_ms()
             .filter(|&end| end <= now)
             .map_or(now / 1000, |end| end / 1000 - 1);
+        let event =
+            Event::TokenSubscribePrivilegeDidExpired(SubscribePrivilegeExpiryEvent { expire_at });
         let session = p.connected().then_some(p.session);
+        if !allowed && session.is_none() {
+            // Away in the grace period: told when they resume.
+            p.missed.record(&event);
+        }
         self.next_timeout = None;
         self.media_changed();
         if allowed {
             return self.auto_subscribe_joiner(now, user);
         }
         if let Some(session) = session {
-            let event = SubscribePrivilegeExpiryEvent { expire_at };
-            self.event(
-                vec![session],
-                Event::TokenSubscribePrivilegeDidExpired(event),
-            );
+            self.event(vec![session], event);
         }
     }
 
