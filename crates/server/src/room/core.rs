@@ -2,9 +2,10 @@
 //!
 //! Sans-IO, in the manner of str0m and quinn-proto: calls take `now` (unix milliseconds) and
 //! their inputs, and queue [`Output`]s (replies, events, detaches) that the room task drains
-//! with [`Room::poll_output`]. Timers (token expiry, reconnect grace) are driven by
-//! [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no clocks here,
-//! so every rule is testable with simulated time; it must not depend on `signal` or `api`.
+//! with [`Room::poll_output`]. Timers (token and privilege expiry, reconnect grace) are
+//! driven by [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no
+//! clocks here, so every rule is testable with simulated time; it must not depend on
+//! `signal` or `api`.
 //! With [`Room::enable_hooks`], the room also queues [`Output::Hook`]s for webhooks.
 //!
 //! This file holds the room's state, its outputs and timers; the rules live beside it, each
