@@ -22,6 +22,11 @@ export enum EngineEventsTypes {
   onTokenPublishPrivilegeWillExpire = "onTokenPublishPrivilegeWillExpire",
   /** The publish privilege ended and what it covered was unpublished: `{expireAt}`. */
   onTokenPublishPrivilegeDidExpired = "onTokenPublishPrivilegeDidExpired",
+  /** The token's subscribe privilege ends in 30 s: `{expireAt}`; call `updateToken` to keep receiving. */
+  onTokenSubscribePrivilegeWillExpire = "onTokenSubscribePrivilegeWillExpire",
+  /** The subscribe privilege ended (or a new token lacks it) and nothing is received until
+   * `updateToken` grants it again: `{expireAt}`. */
+  onTokenSubscribePrivilegeDidExpired = "onTokenSubscribePrivilegeDidExpired",
   onUserMessageReceived = "onUserMessageReceived",
   onUserBinaryMessageReceived = "onUserBinaryMessageReceived",
   onRoomMessageReceived = "onRoomMessageReceived",
@@ -79,8 +84,6 @@ export enum EngineEventsTypes {
   onStreamMixingEvent = "onStreamMixingEvent",
   onSEIMessageReceived = "onSEIMessageReceived",
   onAudioMixingStateChanged = "onAudioMixingStateChanged",
-  onTokenSubscribePrivilegeWillExpire = "onTokenSubscribePrivilegeWillExpire",
-  onTokenSubscribePrivilegeDidExpired = "onTokenSubscribePrivilegeDidExpired",
   onCloudProxyConnected = "onCloudProxyConnected",
   onPushPublicStreamResult = "onPushPublicStreamResult",
   onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",

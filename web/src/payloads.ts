@@ -14,6 +14,7 @@ import type {
   StreamIndex,
   StreamPublishedEvent,
   StreamUnpublishedEvent,
+  SubscribePrivilegeExpiryEvent,
   TokenWillExpireEvent,
   UserCaptureEvent,
   UserInfo,
@@ -164,6 +165,8 @@ export interface FiredEvents {
   onTokenWillExpire: (event: TokenWillExpireEvent) => void;
   onTokenPublishPrivilegeWillExpire: (event: PublishPrivilegeExpiryEvent) => void;
   onTokenPublishPrivilegeDidExpired: (event: PublishPrivilegeExpiryEvent) => void;
+  onTokenSubscribePrivilegeWillExpire: (event: SubscribePrivilegeExpiryEvent) => void;
+  onTokenSubscribePrivilegeDidExpired: (event: SubscribePrivilegeExpiryEvent) => void;
   onUserMessageReceived: (event: MessageEvent) => void;
   onUserBinaryMessageReceived: (event: BinaryMessageEvent) => void;
   onRoomMessageReceived: (event: MessageEvent) => void;

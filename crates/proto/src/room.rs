@@ -177,3 +177,14 @@ pub struct PublishPrivilegeExpiryEvent {
     /// When the privilege ends, unix seconds.
     pub expire_at: u64,
 }
+
+/// `onTokenSubscribePrivilegeWillExpire` / `onTokenSubscribePrivilegeDidExpired`: the token's
+/// privilege to subscribe ends soon, or has ended (or `updateToken` took it away) and nothing
+/// is forwarded any more; the user stays in the room. `updateToken` with a token that grants
+/// it again, and what was subscribed (auto-subscriptions included) flows again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribePrivilegeExpiryEvent {
+    /// When the privilege ends (or ended), unix seconds.
+    pub expire_at: u64,
+}

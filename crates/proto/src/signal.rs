@@ -121,6 +121,11 @@ events! {
     "onTokenPublishPrivilegeWillExpire" => TokenPublishPrivilegeWillExpire(PublishPrivilegeExpiryEvent),
     /// The token's publish privilege ended; what it covered was unpublished.
     "onTokenPublishPrivilegeDidExpired" => TokenPublishPrivilegeDidExpired(PublishPrivilegeExpiryEvent),
+    /// The token's subscribe privilege ends in 30 seconds.
+    "onTokenSubscribePrivilegeWillExpire" => TokenSubscribePrivilegeWillExpire(SubscribePrivilegeExpiryEvent),
+    /// The token's subscribe privilege ended (or a new token lacks it); nothing is received
+    /// until a token grants it again.
+    "onTokenSubscribePrivilegeDidExpired" => TokenSubscribePrivilegeDidExpired(SubscribePrivilegeExpiryEvent),
     /// A text message from a user in the room.
     "onUserMessageReceived" => UserMessageReceived(MessageEvent),
     /// Bytes (base64) from a user in the room.

@@ -69,7 +69,9 @@ pub enum EngineEvent {
     /// `onError` with `RECONNECT_FAILED` comes from the engine itself: it could not get back
     /// into the room, and is no longer in it (nor logged in, if it could not reconnect at
     /// all). So does `onError` with `RTM_TOKEN_ERROR`: after a reconnect, logging in again
-    /// with the latest login token was refused, and the engine is logged out.
+    /// with the latest login token was refused, and the engine is logged out. The server
+    /// sends the same when the login token (the latest, after `update_login_token`)
+    /// expires: the login ends.
     ///
     /// Message events (`onUserMessageReceived`, `onRoomBinaryMessageReceived`,
     /// `onUserMessageReceivedOutsideRoom`, ...) carry the sender and the text; the binary

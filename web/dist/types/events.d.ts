@@ -16,6 +16,11 @@ export declare enum EngineEventsTypes {
     onTokenPublishPrivilegeWillExpire = "onTokenPublishPrivilegeWillExpire",
     /** The publish privilege ended and what it covered was unpublished: `{expireAt}`. */
     onTokenPublishPrivilegeDidExpired = "onTokenPublishPrivilegeDidExpired",
+    /** The token's subscribe privilege ends in 30 s: `{expireAt}`; call `updateToken` to keep receiving. */
+    onTokenSubscribePrivilegeWillExpire = "onTokenSubscribePrivilegeWillExpire",
+    /** The subscribe privilege ended (or a new token lacks it) and nothing is received until
+     * `updateToken` grants it again: `{expireAt}`. */
+    onTokenSubscribePrivilegeDidExpired = "onTokenSubscribePrivilegeDidExpired",
     onUserMessageReceived = "onUserMessageReceived",
     onUserBinaryMessageReceived = "onUserBinaryMessageReceived",
     onRoomMessageReceived = "onRoomMessageReceived",
@@ -71,8 +76,6 @@ export declare enum EngineEventsTypes {
     onStreamMixingEvent = "onStreamMixingEvent",
     onSEIMessageReceived = "onSEIMessageReceived",
     onAudioMixingStateChanged = "onAudioMixingStateChanged",
-    onTokenSubscribePrivilegeWillExpire = "onTokenSubscribePrivilegeWillExpire",
-    onTokenSubscribePrivilegeDidExpired = "onTokenSubscribePrivilegeDidExpired",
     onCloudProxyConnected = "onCloudProxyConnected",
     onPushPublicStreamResult = "onPushPublicStreamResult",
     onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",

@@ -4,7 +4,7 @@
  * Chorus cannot know a field, the doc says what it carries instead. Types only: it imports
  * nothing at run time, so any module may use it.
  */
-import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
+import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -138,6 +138,8 @@ export interface FiredEvents {
     onTokenWillExpire: (event: TokenWillExpireEvent) => void;
     onTokenPublishPrivilegeWillExpire: (event: PublishPrivilegeExpiryEvent) => void;
     onTokenPublishPrivilegeDidExpired: (event: PublishPrivilegeExpiryEvent) => void;
+    onTokenSubscribePrivilegeWillExpire: (event: SubscribePrivilegeExpiryEvent) => void;
+    onTokenSubscribePrivilegeDidExpired: (event: SubscribePrivilegeExpiryEvent) => void;
     onUserMessageReceived: (event: MessageEvent) => void;
     onUserBinaryMessageReceived: (event: BinaryMessageEvent) => void;
     onRoomMessageReceived: (event: MessageEvent) => void;

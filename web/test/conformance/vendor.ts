@@ -181,8 +181,6 @@ type EventsToDo =
   // The parity issue: room, tokens and transport.
   | "onAutoSubscribeResult"
   | "onAutoPublishResult"
-  | "onTokenSubscribePrivilegeWillExpire"
-  | "onTokenSubscribePrivilegeDidExpired"
   | "onVideoStreamBanned"
   | "onAudioStreamBanned"
   | "onServerParamsSetResult"
@@ -203,7 +201,8 @@ type PayloadToDo =
   // The vendor types errorCode as seven codes; Chorus also sends the bans' and others.
   | "onError"
   // The vendor gives {errorCode?, message?}; Chorus gives {expireAt}.
-  | "onTokenPublishPrivilegeDidExpired";
+  | "onTokenPublishPrivilegeDidExpired"
+  | "onTokenSubscribePrivilegeDidExpired";
 
 /** The vendor's events by name (its interface keys them by enum member). */
 type VendorEvents = { [E in keyof IEngineEvents as `${E & string}`]: IEngineEvents[E] };

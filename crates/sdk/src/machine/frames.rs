@@ -39,7 +39,11 @@ impl<W> Machine<W> {
             if REMOVED.contains(&e.error_code) {
                 self.room = None;
             }
-            if e.error_code == ErrorCode::RtmDuplicateLogin {
+            // Logged in elsewhere, or the login token expired: the server ended the login.
+            if matches!(
+                e.error_code,
+                ErrorCode::RtmDuplicateLogin | ErrorCode::RtmTokenError
+            ) {
                 self.login = None;
             }
         }

@@ -927,6 +927,22 @@ fn a_duplicate_login_elsewhere_logs_out() {
 }
 
 #[test]
+fn an_expired_login_token_logs_out() {
+    let mut h = Harness::new();
+    h.logged_in();
+    h.m.handle_text(
+        h.now,
+        r#"{"event":"onError","data":{"errorCode":"RTM_TOKEN_ERROR","message":"expired"}}"#,
+    );
+    assert_eq!(h.step().errors()[0].0, ErrorCode::RtmTokenError);
+    // Logged out and not in a room: a lost connection is not restored.
+    h.m.handle_connection_lost(h.now, "closed");
+    let step = h.step();
+    assert_eq!(step.states(), [ConnectionState::Disconnected]);
+    assert!(!step.connect);
+}
+
+#[test]
 fn logging_out_while_reconnecting_stops_it_and_a_queued_login_is_cancelled() {
     let mut h = Harness::new();
     h.logged_in();

@@ -5,6 +5,7 @@ mod common;
 
 mod engine_destroy;
 mod local_validation;
+mod login_token_expiry;
 mod media_errors;
 mod media_external;
 mod media_loss;
@@ -19,4 +20,5 @@ mod room_events;
 mod room_messages;
 mod server_decides;
 mod server_messages;
+mod subscribe_privilege_lapses;
 mod update_token_rejoins;

@@ -1,23 +1,29 @@
 //! The login registry: one task that owns the (app, user) -> session map of logged-in users,
 //! so a login, a logout and a message are each one command, handled in order, with no lock.
+//! It also ends each login when its token expires (the latest token, after
+//! `updateLoginToken`), so that deadline needs no timer in the session.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, PeerStatus, RtcError, ServerFrame, UserOnlineStatus,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
+use crate::clock::now_ms;
 use crate::frame::Frame;
-use crate::room::{Outbound, Payload, SessionId, SessionLink};
+use crate::room::{Millis, Outbound, Payload, SessionId, SessionLink};
 
 /// Bound of the registry's inbox.
 const INBOX: usize = 8192;
 
 /// Names one login.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct LoginKey {
     pub(crate) app_id: Arc<str>,
     pub(crate) user_id: Arc<str>,
@@ -28,7 +34,14 @@ enum Command {
         key: LoginKey,
         link: SessionLink,
         generation: u64,
+        expires: Option<Millis>,
         id: u64,
+    },
+    Renew {
+        key: LoginKey,
+        session: SessionId,
+        generation: u64,
+        expires: Option<Millis>,
     },
     Logout {
         key: LoginKey,
@@ -78,12 +91,38 @@ impl LoginRegistry {
 
     /// Logs `link`'s session in as `key`, ending any other session's login of the same user.
     /// `generation` tells the session's logins apart, so a late notice ends only its own.
-    pub(crate) async fn login(&self, key: LoginKey, link: SessionLink, generation: u64, id: u64) {
+    /// The login ends at `expires` (unix milliseconds; `None` never) unless renewed.
+    pub(crate) async fn login(
+        &self,
+        key: LoginKey,
+        link: SessionLink,
+        generation: u64,
+        expires: Option<Millis>,
+        id: u64,
+    ) {
         self.send(Command::Login {
             key,
             link,
             generation,
+            expires,
             id,
+        })
+        .await;
+    }
+
+    /// Moves the end of `session`'s login `generation` to `expires` (a new token's).
+    pub(crate) async fn renew(
+        &self,
+        key: LoginKey,
+        session: SessionId,
+        generation: u64,
+        expires: Option<Millis>,
+    ) {
+        self.send(Command::Renew {
+            key,
+            session,
+            generation,
+            expires,
         })
         .await;
     }
@@ -166,33 +205,159 @@ fn push(link: &SessionLink, event: &Event) -> bool {
     link.push(frame(ServerFrame::event_json(event))).is_ok()
 }
 
+/// One logged-in user: the session, which of its logins, and when it ends.
+struct Entry {
+    link: SessionLink,
+    generation: u64,
+    expires: Option<Instant>,
+}
+
+/// A login's end as queued: (when, who, which session and login). Stale once the login is
+/// replaced, renewed or gone; skipped then.
+type Deadline = Reverse<(Instant, LoginKey, SessionId, u64)>;
+
+/// Turns a unix-milliseconds expiry into the runtime's clock.
+fn instant(expires: Option<Millis>) -> Option<Instant> {
+    expires.map(|at| Instant::now() + Duration::from_millis(at.saturating_sub(now_ms())))
+}
+
+#[derive(Default)]
+struct Registry {
+    logins: HashMap<LoginKey, Entry>,
+    deadlines: BinaryHeap<Deadline>,
+}
+
 async fn run(mut rx: mpsc::Receiver<Command>) {
-    // (app, user) -> the session logged in as them, and which of its logins it is.
-    let mut logins: HashMap<LoginKey, (SessionLink, u64)> = HashMap::new();
-    while let Some(command) = rx.recv().await {
+    let mut registry = Registry::default();
+    // One timer, moved only when the soonest deadline changes, so messages cost no timer work.
+    let timer = tokio::time::sleep_until(Instant::now());
+    tokio::pin!(timer);
+    let mut armed = None;
+    loop {
+        let next = registry.deadlines.peek().map(|Reverse(d)| d.0);
+        if next != armed {
+            if let Some(at) = next {
+                timer.as_mut().reset(at);
+            }
+            armed = next;
+        }
+        tokio::select! {
+            command = rx.recv() => match command {
+                Some(command) => registry.handle(command),
+                None => return,
+            },
+            () = &mut timer, if armed.is_some() => {
+                armed = None;
+                registry.expire(Instant::now());
+            }
+        }
+    }
+}
+
+impl Registry {
+    fn schedule(
+        &mut self,
+        key: &LoginKey,
+        session: SessionId,
+        generation: u64,
+        at: Option<Instant>,
+    ) {
+        if let Some(at) = at {
+            self.deadlines
+                .push(Reverse((at, key.clone(), session, generation)));
+        }
+        // Logins that end or renew leave their old deadline behind until it comes up; keep
+        // those from piling up under long-lived tokens.
+        if self.deadlines.len() > 2 * self.logins.len() + 64 {
+            self.deadlines = self
+                .logins
+                .iter()
+                .filter_map(|(key, e)| {
+                    let at = e.expires?;
+                    Some(Reverse((at, key.clone(), e.link.session, e.generation)))
+                })
+                .collect();
+        }
+    }
+
+    /// Ends every login whose token expired by `now`: told with RTM_TOKEN_ERROR, as when a
+    /// login is refused for its token.
+    fn expire(&mut self, now: Instant) {
+        while let Some(Reverse((at, key, session, generation))) = self.deadlines.peek().cloned() {
+            if at > now {
+                return;
+            }
+            self.deadlines.pop();
+            let current = self.logins.get(&key).is_some_and(|e| {
+                e.link.session == session && e.generation == generation && e.expires == Some(at)
+            });
+            if !current {
+                continue;
+            }
+            let Some(entry) = self.logins.remove(&key) else {
+                continue;
+            };
+            let event = Event::Error(ErrorEvent {
+                error_code: ErrorCode::RtmTokenError,
+                message: format!(
+                    "the login token of {} expired; log in again with a new token",
+                    key.user_id
+                ),
+                forbidden_time: None,
+            });
+            push(&entry.link, &event);
+            let _ = entry.link.push(Outbound::LoggedOut(generation));
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        let logins = &mut self.logins;
         match command {
             Command::Login {
                 key,
                 link,
                 generation,
+                expires,
                 id,
             } => {
-                if let Some((old, old_generation)) =
-                    logins.insert(key.clone(), (link.clone(), generation))
-                    && old.session != link.session
+                let expires = instant(expires);
+                let entry = Entry {
+                    link: link.clone(),
+                    generation,
+                    expires,
+                };
+                if let Some(old) = logins.insert(key.clone(), entry)
+                    && old.link.session != link.session
                 {
                     let event = Event::Error(ErrorEvent {
                         error_code: ErrorCode::RtmDuplicateLogin,
                         message: format!("user {} logged in elsewhere", key.user_id),
                         forbidden_time: None,
                     });
-                    push(&old, &event);
-                    let _ = old.push(Outbound::LoggedOut(old_generation));
+                    push(&old.link, &event);
+                    let _ = old.link.push(Outbound::LoggedOut(old.generation));
                 }
                 answer(&link, id, Ok(&done()));
+                self.schedule(&key, link.session, generation, expires);
+            }
+            Command::Renew {
+                key,
+                session,
+                generation,
+                expires,
+            } => {
+                let expires = instant(expires);
+                let Some(entry) = logins
+                    .get_mut(&key)
+                    .filter(|e| e.link.session == session && e.generation == generation)
+                else {
+                    return;
+                };
+                entry.expires = expires;
+                self.schedule(&key, session, generation, expires);
             }
             Command::Logout { key, session } => {
-                if logins.get(&key).is_some_and(|(l, _)| l.session == session) {
+                if logins.get(&key).is_some_and(|e| e.link.session == session) {
                     logins.remove(&key);
                 }
             }
@@ -236,7 +401,7 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
                         ErrorCode::UserMessageNoReceiver,
                         "a message cannot be sent to yourself",
                     )),
-                    Some((receiver, _)) => {
+                    Some(Entry { link: receiver, .. }) => {
                         if push(receiver, &payload.outside_room(&from.user_id)) {
                             Ok(())
                         } else {
@@ -267,7 +432,7 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
                 };
                 let delivered = logins
                     .get(&to_key)
-                    .is_some_and(|(receiver, _)| push(receiver, &payload.outside_room(&from)));
+                    .is_some_and(|e| push(&e.link, &payload.outside_room(&from)));
                 let _ = done.send(delivered);
             }
         }

@@ -2,9 +2,10 @@
 //!
 //! Sans-IO, in the manner of str0m and quinn-proto: calls take `now` (unix milliseconds) and
 //! their inputs, and queue [`Output`]s (replies, events, detaches) that the room task drains
-//! with [`Room::poll_output`]. Timers (token expiry, reconnect grace) are driven by
-//! [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no clocks here,
-//! so every rule is testable with simulated time; it must not depend on `signal` or `api`.
+//! with [`Room::poll_output`]. Timers (token and privilege expiry, reconnect grace) are
+//! driven by [`Room::poll_timeout`] and [`Room::handle_timeout`]. No tokio, no sockets, no
+//! clocks here, so every rule is testable with simulated time; it must not depend on
+//! `signal` or `api`.
 //! With [`Room::enable_hooks`], the room also queues [`Output::Hook`]s for webhooks.
 //!
 //! This file holds the room's state, its outputs and timers; the rules live beside it, each
@@ -203,7 +204,19 @@ impl Room {
                 let publish_warn = publish_end
                     .filter(|&end| p.publish_warned < end)
                     .map(|t| t.saturating_sub(self.settings.warn_before));
-                [grace, warn, expiry, publish_warn, publish_end]
+                let subscribe_end = p.grant.subscribe_ends_ms().filter(|_| p.reception.allowed);
+                let subscribe_warn = subscribe_end
+                    .filter(|_| !p.subscribe_warned)
+                    .map(|t| t.saturating_sub(self.settings.warn_before));
+                [
+                    grace,
+                    warn,
+                    expiry,
+                    publish_warn,
+                    publish_end,
+                    subscribe_warn,
+                    subscribe_end,
+                ]
             })
             .flatten()
             .min();
@@ -291,6 +304,8 @@ impl Room {
                 },
             );
         }
+        // After removals, so a token that ends whole says only TOKEN_EXPIRED.
+        self.subscribe_privilege_timers(now);
     }
 
     /// The participant behind `session`, or a NOT_CONNECTED_YET answer.

@@ -156,7 +156,7 @@ fn publish_privileges_warn_then_unpublish_what_they_no_longer_cover() {
             (Privilege::PublishVideo, secs + 1000),
         ]),
     };
-    room.update_token(1, 4, renewed);
+    room.update_token(end, 1, 4, renewed);
     room.publish(end, 1, 5, StreamIndex::Main, MediaType::Video);
     let out = drain(&mut room);
     assert!(

@@ -62,6 +62,15 @@ impl Grant {
             .min()
     }
 
+    /// When subscribing stops being allowed: the end of `SubscribeStream`. None when it never
+    /// ends or was never held.
+    pub(crate) fn subscribe_ends_ms(&self) -> Option<Millis> {
+        match self.privileges.get(&Privilege::SubscribeStream) {
+            Some(0) | None => None,
+            Some(&until) => Some((u64::from(until) + 1) * 1000),
+        }
+    }
+
     /// Whether `privilege` is held at `now`.
     pub(crate) fn allows(&self, privilege: Privilege, now: Millis) -> bool {
         match self.privileges.get(&privilege) {

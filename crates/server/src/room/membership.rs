@@ -8,6 +8,8 @@ use chorus_proto::{
     UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
 };
 
+use chorus_token::Privilege;
+
 use super::Hook;
 use super::core::{Output, Removal, Reply, Room};
 use super::grant::{Grant, Millis};
@@ -86,6 +88,7 @@ impl Room {
             for event in missed {
                 self.event(vec![session], event);
             }
+            self.check_subscribe_privilege(now, &user);
             return;
         }
         if existing.is_some() {
@@ -114,6 +117,8 @@ impl Room {
             visible,
         });
         self.sessions.insert(session, user.clone());
+        let mut reception = Reception::new(auto_audio, auto_video);
+        reception.allowed = grant.allows(Privilege::SubscribeStream, now);
         self.users.insert(
             user.clone(),
             Participant {
@@ -126,9 +131,10 @@ impl Room {
                 warned: false,
                 publish_warned: 0,
                 publish_enforced: 0,
+                subscribe_warned: false,
                 dropped_at: None,
                 missed: Default::default(),
-                reception: Reception::new(auto_audio, auto_video),
+                reception,
             },
         );
         self.reply_joined(session, id, &user, false);
@@ -173,14 +179,17 @@ impl Room {
         self.media_changed();
     }
 
-    /// A session replaces its token.
-    pub(crate) fn update_token(&mut self, session: SessionId, id: u64, grant: Grant) {
+    /// A session replaces its token. Privileges it no longer grants end now; one it grants
+    /// again (subscribing) is restored.
+    pub(crate) fn update_token(&mut self, now: Millis, session: SessionId, id: u64, grant: Grant) {
         self.next_timeout = None;
         let Some(p) = self.participant_mut(session, id) else {
             return;
         };
         p.set_grant(grant);
+        let user = p.info.user_id.clone();
         self.reply(session, id, Ok(Reply::Done));
+        self.check_subscribe_privilege(now, &user);
     }
 
     /// A session becomes visible or invisible.

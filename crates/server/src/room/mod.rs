@@ -248,3 +248,6 @@ mod core_tests;
 
 #[cfg(test)]
 mod subscriptions_tests;
+
+#[cfg(test)]
+mod subscribe_privilege_tests;

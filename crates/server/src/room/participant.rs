@@ -60,6 +60,8 @@ pub(crate) struct Participant {
     /// last one enforced; 0 none yet for the current grant.
     pub(crate) publish_warned: Millis,
     pub(crate) publish_enforced: Millis,
+    /// Whether onTokenSubscribePrivilegeWillExpire went out for the current grant.
+    pub(crate) subscribe_warned: bool,
     /// Set while the connection is gone and the grace period runs.
     pub(crate) dropped_at: Option<Millis>,
     /// What others did while the connection was gone.
@@ -104,6 +106,7 @@ impl Participant {
         self.warned = false;
         self.publish_warned = 0;
         self.publish_enforced = 0;
+        self.subscribe_warned = false;
     }
 
     pub(crate) fn published(&self, index: StreamIndex) -> &Published {
@@ -132,6 +135,9 @@ pub(crate) struct Reception {
     pub(crate) auto_audio: bool,
     /// Subscribe to others' video as they publish it.
     pub(crate) auto_video: bool,
+    /// Whether the token's subscribe privilege holds, as the room last saw it. While it does
+    /// not, nothing is forwarded, but `subscribed` is kept for when a new token restores it.
+    pub(super) allowed: bool,
     /// (publisher, stream, kind) subscribed to.
     pub(super) subscribed: HashSet<(String, StreamIndex, TrackKind)>,
     pub(super) paused_audio: bool,

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
-    ErrorCode, Event, MediaType, RtcError, SimulcastStreamType, StreamIndex, TrackKind,
-    UserCaptureEvent,
+    ErrorCode, Event, MediaType, RtcError, SimulcastStreamType, StreamIndex,
+    SubscribePrivilegeExpiryEvent, TrackKind, UserCaptureEvent,
 };
 use chorus_token::Privilege;
 
@@ -241,6 +241,75 @@ impl Room {
         self.media_changed();
     }
 
+    /// Runs the subscribe privilege's timers due at `now`: onTokenSubscribePrivilegeWillExpire
+    /// `warn_before` ahead of its end, and at the end, forwarding stops.
+    pub(super) fn subscribe_privilege_timers(&mut self, now: Millis) {
+        let warn_before = self.settings.warn_before;
+        let mut lapsed = Vec::new();
+        let mut warnings = Vec::new();
+        for (user, p) in &mut self.users {
+            let Some(end) = p.grant.subscribe_ends_ms().filter(|_| p.reception.allowed) else {
+                continue;
+            };
+            if end <= now {
+                lapsed.push(user.clone());
+            } else if !p.subscribe_warned && end.saturating_sub(warn_before) <= now {
+                p.subscribe_warned = true;
+                if p.connected() {
+                    let expire_at = end / 1000 - 1;
+                    warnings.push((p.session, expire_at));
+                }
+            }
+        }
+        for (session, expire_at) in warnings {
+            let event = SubscribePrivilegeExpiryEvent { expire_at };
+            self.event(
+                vec![session],
+                Event::TokenSubscribePrivilegeWillExpire(event),
+            );
+        }
+        for user in lapsed {
+            self.check_subscribe_privilege(now, &user);
+        }
+    }
+
+    /// Brings what `user` receives in line with whether their grant allows subscribing at
+    /// `now`. Losing the privilege (its end passed, or a new token lacks it) stops everything
+    /// forwarded to them and tells them (onTokenSubscribePrivilegeDidExpired); they stay in
+    /// the room and keep their subscriptions. Getting it back restores those, and subscribes
+    /// those who auto-subscribe to whatever was published meanwhile.
+    pub(super) fn check_subscribe_privilege(&mut self, now: Millis, user: &str) {
+        let Some(p) = self.users.get_mut(user) else {
+            return;
+        };
+        let allowed = p.grant.allows(Privilege::SubscribeStream, now);
+        if allowed == p.reception.allowed {
+            return;
+        }
+        p.reception.allowed = allowed;
+        // The token's own end when that is what passed; now when a new token took it away.
+        let expire_at = p
+            .grant
+            .subscribe_ends_ms()
+            .filter(|&end| end <= now)
+            .map_or(now / 1000, |end| end / 1000 - 1);
+        let event =
+            Event::TokenSubscribePrivilegeDidExpired(SubscribePrivilegeExpiryEvent { expire_at });
+        let session = p.connected().then_some(p.session);
+        if !allowed && session.is_none() {
+            // Away in the grace period: told when they resume.
+            p.missed.record(&event);
+        }
+        self.next_timeout = None;
+        self.media_changed();
+        if allowed {
+            return self.auto_subscribe_joiner(now, user);
+        }
+        if let Some(session) = session {
+            self.event(vec![session], event);
+        }
+    }
+
     /// Ends everyone's subscriptions to what `publisher` no longer publishes.
     pub(super) fn drop_subscriptions_to(
         &mut self,
@@ -269,11 +338,9 @@ impl Room {
                 };
                 for kind in TrackKind::of(media) {
                     let key = (publisher.info.user_id.clone(), index, kind);
-                    for sub in self
-                        .users
-                        .values()
-                        .filter(|s| s.connected() && s.session != publisher.session)
-                    {
+                    for sub in self.users.values().filter(|s| {
+                        s.connected() && s.reception.allowed && s.session != publisher.session
+                    }) {
                         if sub.reception.subscribed.contains(&key) {
                             let mode = if sub.reception.paused(kind) {
                                 ForwardMode::Paused

@@ -113,7 +113,7 @@ impl Shell {
                     SessionRequest::Join(args) => room.join(now, args),
                     SessionRequest::Leave { id } => room.leave(session, id),
                     SessionRequest::UpdateToken { id, grant } => {
-                        room.update_token(session, id, grant)
+                        room.update_token(now, session, id, grant)
                     }
                     SessionRequest::SetVisible { id, visible } => {
                         room.set_visible(session, id, visible)

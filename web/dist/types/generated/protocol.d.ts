@@ -549,6 +549,12 @@ export type PublishPrivilegeExpiryEvent = {
      */
     expireAt: number;
 };
+export type SubscribePrivilegeExpiryEvent = {
+    /**
+     * When the privilege ends (or ended), unix seconds.
+     */
+    expireAt: number;
+};
 export type MessageEvent = {
     /**
      * The sender (for messages sent through the OpenAPI, its `From`).
@@ -719,6 +725,8 @@ export interface Events {
     onTokenWillExpire: TokenWillExpireEvent;
     onTokenPublishPrivilegeWillExpire: PublishPrivilegeExpiryEvent;
     onTokenPublishPrivilegeDidExpired: PublishPrivilegeExpiryEvent;
+    onTokenSubscribePrivilegeWillExpire: SubscribePrivilegeExpiryEvent;
+    onTokenSubscribePrivilegeDidExpired: SubscribePrivilegeExpiryEvent;
     onUserMessageReceived: MessageEvent;
     onUserBinaryMessageReceived: MessageEvent;
     onRoomMessageReceived: MessageEvent;

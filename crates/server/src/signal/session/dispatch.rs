@@ -58,7 +58,7 @@ impl Session {
             Request::SendRoomBinaryMessage(p) => self.room_message(id, p.message, true).await,
             Request::Login(p) => self.login(id, p).await,
             Request::Logout(_) => self.logout().await,
-            Request::UpdateLoginToken(p) => self.update_login_token(&p.token),
+            Request::UpdateLoginToken(p) => self.update_login_token(&p.token).await,
             Request::GetPeerOnlineStatus(p) => self.peer_status(id, p.user_id).await,
             Request::SendUserMessageOutsideRoom(p) => self.outside_message(id, p, false).await,
             Request::SendUserBinaryMessageOutsideRoom(p) => self.outside_message(id, p, true).await,

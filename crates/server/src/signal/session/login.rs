@@ -47,7 +47,7 @@ impl Session {
             user_id: &p.user_id,
             code: ErrorCode::LoginFailed,
         };
-        let (app_id, _) =
+        let (app_id, grant) =
             check_room_token(&self.ctx.config.apps, Some(&p.token), &wanted, now_secs())?;
         self.authenticated = true;
         let key = LoginKey {
@@ -58,7 +58,13 @@ impl Session {
         let generation = self.logins;
         self.ctx
             .logins
-            .login(key.clone(), self.link.clone(), generation, id)
+            .login(
+                key.clone(),
+                self.link.clone(),
+                generation,
+                grant.expires_ms(),
+                id,
+            )
             .await;
         self.login = Some(Login {
             key,
@@ -81,7 +87,8 @@ impl Session {
             .ok_or_else(|| RtcError::new(code, "not logged in; call login first"))
     }
 
-    pub(super) fn update_login_token(&mut self, token: &str) -> Result<Answer, RtcError> {
+    /// Replaces the login's token: the login now ends when the new one expires.
+    pub(super) async fn update_login_token(&mut self, token: &str) -> Result<Answer, RtcError> {
         let login = self.logged_in(ErrorCode::NotLogin)?;
         let wanted = TokenFor {
             engine_app: Some(&login.key.app_id),
@@ -89,7 +96,12 @@ impl Session {
             user_id: &login.key.user_id,
             code: ErrorCode::RtmTokenError,
         };
-        check_room_token(&self.ctx.config.apps, Some(token), &wanted, now_secs())?;
+        let (_, grant) = check_room_token(&self.ctx.config.apps, Some(token), &wanted, now_secs())?;
+        let (key, generation) = (login.key.clone(), login.generation);
+        self.ctx
+            .logins
+            .renew(key, self.link.session, generation, grant.expires_ms())
+            .await;
         Ok(Answer::Now)
     }
 
