@@ -61,6 +61,8 @@ pub(super) async fn run(mut socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option
             out = inbox.recv() => match out {
                 Some(Outbound::Frame(frame)) => {
                     if write_burst(&mut socket, &mut inbox, &mut session, frame).await.is_err() {
+                        // What was being written counts as missed for a resume.
+                        inbox.unwritten();
                         break;
                     }
                 }
