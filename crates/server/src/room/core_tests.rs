@@ -12,9 +12,9 @@ use super::core::{Output, Reply, Room, RoomSettings};
 use super::grant::Grant;
 use super::membership::JoinArgs;
 
-const T0: u64 = 1_700_000_000_000;
+pub(super) const T0: u64 = 1_700_000_000_000;
 
-fn room() -> Room {
+pub(super) fn room() -> Room {
     let settings = RoomSettings {
         max_users: 10,
         grace: 5_000,
@@ -30,7 +30,7 @@ fn grant(expire_at: u32) -> Grant {
     }
 }
 
-fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
+pub(super) fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
     join_with(room, now, session, user, grant(expire_at));
 }
 
@@ -53,7 +53,7 @@ fn join_with(room: &mut Room, now: u64, session: u64, user: &str, grant: Grant) 
     );
 }
 
-fn drain(room: &mut Room) -> Vec<Output> {
+pub(super) fn drain(room: &mut Room) -> Vec<Output> {
     std::iter::from_fn(|| room.poll_output()).collect()
 }
 
