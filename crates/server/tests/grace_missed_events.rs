@@ -74,7 +74,7 @@ async fn a_member_who_missed_more_than_is_kept_is_told_by_a_fresh_join() {
     .await;
     hang_up(alice).await;
 
-    // 2 MB of messages, every one acknowledged: more than a member in grace keeps.
+    // 4 MB of messages, every one acknowledged: more than a member in grace keeps.
     let big = "m".repeat(60 * 1024);
     for _ in 0..34 {
         bob.send_room_message(&big).await.unwrap();
