@@ -29,6 +29,10 @@ pub(crate) struct Metrics {
     pub(crate) connections: Gauge,
     pub(crate) rooms: Gauge,
     pub(crate) participants: Gauge,
+    /// Per-member entries rooms keep (subscriptions, layer choices): bounded per member.
+    pub(crate) room_entries: Gauge,
+    /// Bytes of events kept for users in the reconnect grace period.
+    pub(crate) missed_bytes: Gauge,
     pub(crate) requests: Family<StaticLabels, Counter>,
     api_requests: Family<StaticLabels, Counter>,
     /// TCP connections refused at a connection cap, by cap.
@@ -47,6 +51,8 @@ impl Metrics {
         let connections = Gauge::default();
         let rooms = Gauge::default();
         let participants = Gauge::default();
+        let room_entries = Gauge::default();
+        let missed_bytes = Gauge::default();
         let requests = Family::<StaticLabels, Counter>::default();
         let api_requests = Family::<StaticLabels, Counter>::default();
         registry.register(
@@ -59,6 +65,16 @@ impl Metrics {
             "participants",
             "Users in rooms, connected or in grace",
             participants.clone(),
+        );
+        registry.register(
+            "room_entries",
+            "Subscriptions and simulcast layer choices rooms keep for their members",
+            room_entries.clone(),
+        );
+        registry.register(
+            "missed_bytes",
+            "Bytes of events kept for users in the reconnect grace period",
+            missed_bytes.clone(),
         );
         registry.register(
             "requests",
@@ -107,6 +123,8 @@ impl Metrics {
             connections,
             rooms,
             participants,
+            room_entries,
+            missed_bytes,
             requests,
             api_requests,
             connections_refused,

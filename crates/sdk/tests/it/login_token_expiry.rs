@@ -1,12 +1,11 @@
 //! A login ends when its token expires: the user is told (RTM_TOKEN_ERROR) and shows offline.
 //! updateLoginToken in time moves the end to the new token's expiry, and the login stays.
 
-
 use std::time::Duration;
 
+use crate::common::*;
 use chorus_sdk::{EngineEvent, ErrorCode, Event, UserOnlineStatus};
 use chorus_token::AccessToken;
-use crate::common::*;
 
 /// A login token for `user` that expires `secs` from now.
 fn expiring_login_token(user: &str, secs: u64) -> String {

@@ -14,6 +14,7 @@ mod media_tone;
 mod media_video;
 mod message_order;
 mod outside_room;
+mod reconnect_after_missed_events;
 mod reconnect_resumes;
 mod request_timeout;
 mod room_events;

@@ -1,13 +1,12 @@
 //! A subscriber whose token's subscribe privilege ends while media flows is warned, stops
 //! receiving, stays in the room, and receives again once updateToken grants it anew.
 
-
 use std::time::Duration;
 
-use chorus_sdk::{AudioCaptureSource, Event, StreamIndex};
-use chorus_token::Privilege;
 use crate::common::media::*;
 use crate::common::*;
+use chorus_sdk::{AudioCaptureSource, Event, StreamIndex};
+use chorus_token::Privilege;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lapsing_subscribe_privilege_stops_media_until_a_new_token_restores_it() {

@@ -18,14 +18,15 @@ use std::sync::Arc;
 
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, JoinRoomResult, PublishPrivilegeExpiryEvent, RtcError,
-    SimulcastStreamType, StreamIndex, StreamRemoveReason, TokenWillExpireEvent, TrackKind,
-    UserOfflineReason,
+    ServerFrame, SimulcastStreamType, StreamIndex, StreamRemoveReason, TokenWillExpireEvent,
+    TrackKind, UserOfflineReason,
 };
 
 use super::Hook;
 use super::ban::Bans;
 use super::grant::Millis;
 use super::participant::{Participant, SessionId};
+use crate::frame::Frame;
 use crate::sfu::{ForwardMode, PeerId, Source};
 
 /// Per-room rules, from the server configuration.
@@ -60,6 +61,8 @@ pub(crate) enum Output {
     },
     /// Push `event` to every session in `to`.
     Event { to: Vec<SessionId>, event: Event },
+    /// Push what a resumed session missed, frames already serialised, in order.
+    Replay { to: SessionId, frames: Vec<Frame> },
     /// Push a message `event` to one session, then answer the sender's request `reply`
     /// (`None` for messages from the OpenAPI) with whether it could be delivered.
     Deliver {
@@ -125,6 +128,8 @@ pub(crate) struct Room {
     pub(super) forwarding: HashMap<ForwardKey, (ForwardMode, Arc<str>)>,
     /// Whether forwarding may have changed since it was last synced.
     media_dirty: bool,
+    /// Bytes of missed frames kept for everyone in grace (see `Missed`).
+    pub(super) missed_bytes: usize,
 }
 
 impl Room {
@@ -141,6 +146,7 @@ impl Room {
             live: false,
             forwarding: HashMap::new(),
             media_dirty: false,
+            missed_bytes: 0,
         }
     }
 
@@ -157,6 +163,16 @@ impl Room {
     /// Everyone, connected or in grace.
     pub(crate) fn participant_count(&self) -> usize {
         self.users.len()
+    }
+
+    /// Per-member entries kept (subscriptions and layer choices), for the state-size gauge.
+    pub(crate) fn kept_entries(&self) -> usize {
+        self.users.values().map(|p| p.reception.entries()).sum()
+    }
+
+    /// Bytes of missed frames kept for users in grace, for the state-size gauge.
+    pub(crate) fn missed_bytes(&self) -> usize {
+        self.missed_bytes
     }
 
     /// True when nobody, not even a dropped user in grace, is in the room.
@@ -329,13 +345,16 @@ impl Room {
 
     /// Sends `event` to everyone but `user`. Those whose connection dropped keep it, to be
     /// replayed if they resume within the grace period.
+    /// The frame is serialised once for all of them, and only when someone is in grace.
     pub(super) fn broadcast(&mut self, user: &str, event: Event) {
         let mut to = Vec::new();
+        let mut frame = None;
         for p in self.users.values_mut().filter(|p| p.info.user_id != user) {
             if p.connected() {
                 to.push(p.session);
             } else {
-                p.missed.record(&event);
+                let frame = frame.get_or_insert_with(|| event_frame(&event));
+                p.missed.record(frame, &mut self.missed_bytes);
             }
         }
         self.event(to, event);
@@ -356,4 +375,9 @@ impl Room {
     pub(super) fn reply(&mut self, to: SessionId, id: u64, result: Result<Reply, RtcError>) {
         self.out.push_back(Output::Reply { to, id, result });
     }
+}
+
+/// `event` as the frame a session is sent.
+pub(super) fn event_frame(event: &Event) -> Frame {
+    Frame::from(ServerFrame::event_json(event))
 }

@@ -12,9 +12,9 @@ use super::core::{Output, Reply, Room, RoomSettings};
 use super::grant::Grant;
 use super::membership::JoinArgs;
 
-const T0: u64 = 1_700_000_000_000;
+pub(super) const T0: u64 = 1_700_000_000_000;
 
-fn room() -> Room {
+pub(super) fn room() -> Room {
     let settings = RoomSettings {
         max_users: 10,
         grace: 5_000,
@@ -30,7 +30,7 @@ fn grant(expire_at: u32) -> Grant {
     }
 }
 
-fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
+pub(super) fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_at: u32) {
     join_with(room, now, session, user, grant(expire_at));
 }
 
@@ -53,18 +53,29 @@ fn join_with(room: &mut Room, now: u64, session: u64, user: &str, grant: Grant) 
     );
 }
 
-fn drain(room: &mut Room) -> Vec<Output> {
+pub(super) fn drain(room: &mut Room) -> Vec<Output> {
     std::iter::from_fn(|| room.poll_output()).collect()
 }
 
-fn events_for(outputs: &[Output], session: u64) -> Vec<&Event> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Event { to, event } if to.contains(&session) => Some(event),
-            _ => None,
-        })
-        .collect()
+/// The events `session` is sent, replayed frames read back as events.
+pub(super) fn events_for(outputs: &[Output], session: u64) -> Vec<Event> {
+    let mut events = Vec::new();
+    for output in outputs {
+        match output {
+            Output::Event { to, event } if to.contains(&session) => events.push(event.clone()),
+            Output::Replay { to, frames } if *to == session => {
+                for frame in frames {
+                    let text = std::str::from_utf8(frame.as_ref()).expect("frames are UTF-8");
+                    match chorus_proto::ServerFrame::parse(text) {
+                        Ok(chorus_proto::ServerFrame::Event(event)) => events.push(event),
+                        other => panic!("a replayed frame is an event: {other:?}"),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    events
 }
 
 #[test]
@@ -83,7 +94,7 @@ fn token_timers_warn_then_expire_exactly_on_time() {
     room.handle_timeout(end - 30_000);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 1)[..], [Event::TokenWillExpire(_)]),
+        matches!(events_for(&out, 1).as_slice(), [Event::TokenWillExpire(_)]),
         "{out:?}"
     );
     assert_eq!(room.poll_timeout(), Some(end));
@@ -91,11 +102,11 @@ fn token_timers_warn_then_expire_exactly_on_time() {
     room.handle_timeout(end);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 1)[..], [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired)
+        matches!(events_for(&out, 1).as_slice(), [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired)
     );
     assert!(out.contains(&Output::Detach { session: 1 }));
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Quit)
+        matches!(events_for(&out, 2).as_slice(), [Event::UserLeave(l)] if l.reason == UserOfflineReason::Quit)
     );
     assert_eq!(room.poll_timeout(), None, "bob never expires");
 }
@@ -122,7 +133,7 @@ fn publish_privileges_warn_then_unpublish_what_they_no_longer_cover() {
     room.handle_timeout(end - 30_000);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 1)[..], [Event::TokenPublishPrivilegeWillExpire(e)] if e.expire_at == u64::from(secs + 100)),
+        matches!(events_for(&out, 1).as_slice(), [Event::TokenPublishPrivilegeWillExpire(e)] if e.expire_at == u64::from(secs + 100)),
         "{out:?}"
     );
     assert!(events_for(&out, 2).is_empty(), "only alice is warned");
@@ -132,13 +143,13 @@ fn publish_privileges_warn_then_unpublish_what_they_no_longer_cover() {
     let out = drain(&mut room);
     assert!(
         matches!(
-            events_for(&out, 1)[..],
+            events_for(&out, 1).as_slice(),
             [Event::TokenPublishPrivilegeDidExpired(_)]
         ),
         "{out:?}"
     );
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::UserUnpublishStream(e)]
+        matches!(events_for(&out, 2).as_slice(), [Event::UserUnpublishStream(e)]
             if e.user_id == "alice" && e.media_type == MediaType::Video
                 && e.reason == StreamRemoveReason::TokenPrivilegeExpired),
         "bob sees alice's video go, her audio stays: {out:?}"
@@ -160,7 +171,10 @@ fn publish_privileges_warn_then_unpublish_what_they_no_longer_cover() {
     room.publish(end, 1, 5, StreamIndex::Main, MediaType::Video);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::UserPublishStream(_)]),
+        matches!(
+            events_for(&out, 2).as_slice(),
+            [Event::UserPublishStream(_)]
+        ),
         "{out:?}"
     );
     let new_end = (u64::from(secs + 1000) + 1) * 1000;
@@ -177,14 +191,14 @@ fn a_drop_is_announced_only_after_the_grace_period() {
     join(&mut room, T0, 1, "alice", 0);
     join(&mut room, T0, 2, "bob", 0);
     drain(&mut room);
-    room.dropped(T0 + 10, 2);
+    room.dropped(T0 + 10, 2, false);
     assert_eq!(room.poll_timeout(), Some(T0 + 10 + 5_000));
     room.handle_timeout(T0 + 5_009);
     assert!(drain(&mut room).is_empty());
     room.handle_timeout(T0 + 5_010);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 1)[..], [Event::UserLeave(l)] if l.reason == UserOfflineReason::Dropped)
+        matches!(events_for(&out, 1).as_slice(), [Event::UserLeave(l)] if l.reason == UserOfflineReason::Dropped)
     );
     assert_eq!(room.participant_count(), 1);
 }
@@ -196,7 +210,7 @@ fn resuming_within_grace_is_silent_to_others() {
     join(&mut room, T0, 2, "bob", 0);
     room.publish(T0, 2, 2, StreamIndex::Main, MediaType::Audio);
     drain(&mut room);
-    room.dropped(T0 + 1, 2);
+    room.dropped(T0 + 1, 2, false);
     join(&mut room, T0 + 2_000, 3, "bob", 0);
     let out = drain(&mut room);
     assert!(
@@ -247,7 +261,7 @@ fn a_resumed_session_gets_what_it_missed_not_a_fresh_snapshot() {
     join(&mut room, T0, 2, "bob", 0);
     join(&mut room, T0, 3, "carol", 0);
     drain(&mut room);
-    room.dropped(T0 + 1, 1);
+    room.dropped(T0 + 1, 1, false);
     room.leave(3, 9);
     room.publish(T0 + 2, 2, 10, StreamIndex::Main, MediaType::Audio);
     drain(&mut room);
@@ -256,7 +270,7 @@ fn a_resumed_session_gets_what_it_missed_not_a_fresh_snapshot() {
     let out = drain(&mut room);
     let events = events_for(&out, 4);
     assert!(
-        matches!(events[..], [Event::UserLeave(l), Event::UserPublishStream(p)]
+        matches!(events.as_slice(), [Event::UserLeave(l), Event::UserPublishStream(p)]
             if l.user_info.user_id == "carol" && p.user_id == "bob"),
         "{events:?}"
     );
@@ -268,7 +282,7 @@ fn a_session_that_missed_too_much_rejoins_in_full() {
     join(&mut room, T0, 1, "alice", 0);
     join(&mut room, T0, 2, "bob", 0);
     drain(&mut room);
-    room.dropped(T0 + 1, 1);
+    room.dropped(T0 + 1, 1, false);
     for i in 0..300u64 {
         let media = if i % 2 == 0 {
             MediaType::Audio
@@ -292,11 +306,11 @@ fn a_session_that_missed_too_much_rejoins_in_full() {
     assert_eq!(resumed, Some(false));
     // Bob sees alice leave and join again; alice gets the current room.
     assert!(matches!(
-        events_for(&out, 2)[..],
+        events_for(&out, 2).as_slice(),
         [Event::UserLeave(_), Event::UserJoined(_)]
     ));
     assert!(
-        matches!(events_for(&out, 4)[..], [Event::UserJoined(j)] if j.user_info.user_id == "bob")
+        matches!(events_for(&out, 4).as_slice(), [Event::UserJoined(j)] if j.user_info.user_id == "bob")
     );
 }
 
@@ -347,7 +361,7 @@ fn room_messages_reach_everyone_else_and_wait_for_those_in_grace() {
     join(&mut room, T0, 2, "bob", 0);
     join(&mut room, T0, 3, "carol", 0);
     drain(&mut room);
-    room.dropped(T0 + 1, 3);
+    room.dropped(T0 + 1, 3, false);
     room.room_message(
         1,
         5,
@@ -358,7 +372,7 @@ fn room_messages_reach_everyone_else_and_wait_for_those_in_grace() {
     );
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::RoomBinaryMessageReceived(m)] if m.message == "AAEC")
+        matches!(events_for(&out, 2).as_slice(), [Event::RoomBinaryMessageReceived(m)] if m.message == "AAEC")
     );
     assert!(events_for(&out, 1).is_empty(), "no echo to the sender");
     assert!(out.contains(&Output::Reply {
@@ -369,6 +383,6 @@ fn room_messages_reach_everyone_else_and_wait_for_those_in_grace() {
     join(&mut room, T0 + 2, 4, "carol", 0);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 4)[..], [Event::RoomBinaryMessageReceived(m)] if m.user_id == "alice")
+        matches!(events_for(&out, 4).as_slice(), [Event::RoomBinaryMessageReceived(m)] if m.user_id == "alice")
     );
 }

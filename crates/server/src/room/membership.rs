@@ -69,9 +69,11 @@ impl Room {
 
         // A user whose connection dropped comes back within the grace period: take the
         // session over silently, so others see neither a leave nor a join, and replay what
-        // happened meanwhile. If too much happened, they leave and join like anyone else.
+        // happened meanwhile. If they lost any of it (too much happened, or frames queued for
+        // their old connection were never written), they leave and join like anyone else, and
+        // `resumed: false` tells them to rebuild their view from the fresh snapshot.
         if let Some(p) =
-            existing.filter(|p| !p.connected() && p.visible == visible && !p.missed.overflowed())
+            existing.filter(|p| !p.connected() && p.visible == visible && !p.missed.lost())
         {
             let user = p.info.user_id.clone();
             let p = self.users.get_mut(&user).expect("checked just above");
@@ -81,12 +83,15 @@ impl Room {
             p.set_grant(grant);
             p.reception.auto_audio = auto_audio;
             p.reception.auto_video = auto_video;
-            let missed = p.missed.take();
+            let frames = p.missed.take(&mut self.missed_bytes);
             self.media_changed();
             self.sessions.insert(session, user.clone());
             self.reply_joined(session, id, &user, true);
-            for event in missed {
-                self.event(vec![session], event);
+            if !frames.is_empty() {
+                self.out.push_back(Output::Replay {
+                    to: session,
+                    frames,
+                });
             }
             self.check_subscribe_privilege(now, &user);
             return;
@@ -167,14 +172,18 @@ impl Room {
         }
     }
 
-    /// A session's connection is gone; its user stays for the grace period.
-    pub(crate) fn dropped(&mut self, now: Millis, session: SessionId) {
+    /// A session's connection is gone; its user stays for the grace period. `lost`: frames
+    /// sent to it were never written to its socket, so its user cannot resume silently.
+    pub(crate) fn dropped(&mut self, now: Millis, session: SessionId, lost: bool) {
         self.next_timeout = None;
         if let Some(user) = self.sessions.remove(&session)
             && let Some(p) = self.users.get_mut(&user)
         {
             p.dropped_at = Some(now);
-            p.missed = Default::default();
+            p.missed.forget(&mut self.missed_bytes);
+            if lost {
+                p.missed.mark_lost(&mut self.missed_bytes);
+            }
         }
         self.media_changed();
     }
@@ -234,9 +243,11 @@ impl Room {
         if self.users.get(user).is_some_and(|p| p.visible) {
             self.unpublish_all(user, removal.stream);
         }
-        let Some(p) = self.users.remove(user) else {
+        let Some(mut p) = self.users.remove(user) else {
             return;
         };
+        p.missed.forget(&mut self.missed_bytes);
+        self.forget_layers_about(user);
         self.hook(Hook::UserLeave {
             user: user.to_owned(),
             visible: p.visible,
@@ -255,6 +266,30 @@ impl Room {
                 self.event(vec![p.session], Event::Error(error));
             }
             self.out.push_back(Output::Detach { session: p.session });
+        }
+    }
+
+    /// `user` left: others' layer choices about them now count as choices about someone absent,
+    /// and are dropped where that would pass the bound (see [`Reception::MAX_ABSENT_LAYERS`]).
+    fn forget_layers_about(&mut self, user: &str) {
+        let users = &self.users;
+        let over: Vec<String> = users
+            .values()
+            .filter(|p| p.reception.layers.contains_key(user))
+            .filter(|p| {
+                let absent = p
+                    .reception
+                    .layers
+                    .keys()
+                    .filter(|u| !users.contains_key(*u));
+                absent.count() > Reception::MAX_ABSENT_LAYERS
+            })
+            .map(|p| p.info.user_id.clone())
+            .collect();
+        for member in over {
+            if let Some(p) = self.users.get_mut(&member) {
+                p.reception.layers.remove(user);
+            }
         }
     }
 

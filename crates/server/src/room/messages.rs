@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use chorus_proto::{ErrorCode, Event, MAX_MESSAGE_BYTES, MessageEvent, RtcError};
 
-use super::core::{Output, Reply, Room};
+use super::core::{Output, Reply, Room, event_frame};
 use super::participant::SessionId;
 
 /// A message as it travels: the text, or base64 of the bytes when `binary`.
@@ -113,7 +113,11 @@ impl Room {
                 reply: Some((session, id)),
             });
         } else {
-            receiver.missed.record(&event);
+            // Acknowledged now: kept for the resume, or, past the bounds, reported to the
+            // receiver as lost (its resume answers `resumed: false`).
+            receiver
+                .missed
+                .record(&event_frame(&event), &mut self.missed_bytes);
             self.reply(session, id, Ok(Reply::Done));
         }
     }
@@ -158,7 +162,9 @@ impl Room {
                             reply: None,
                         });
                     } else {
-                        receiver.missed.record(&event);
+                        receiver
+                            .missed
+                            .record(&event_frame(&event), &mut self.missed_bytes);
                     }
                     present.push(user.clone());
                 }

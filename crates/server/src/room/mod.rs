@@ -244,6 +244,9 @@ impl HookSink {
 }
 
 #[cfg(test)]
+mod bounds_tests;
+
+#[cfg(test)]
 mod core_tests;
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! stalls a room.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::{Notify, mpsc};
 
@@ -45,6 +45,7 @@ pub(crate) struct SessionLink {
     tx: mpsc::UnboundedSender<Outbound>,
     queued: Arc<AtomicUsize>,
     kill: Arc<Notify>,
+    unwritten: Arc<AtomicBool>,
 }
 
 /// The session's end of its link.
@@ -53,6 +54,7 @@ pub(crate) struct Outbox {
     rx: mpsc::UnboundedReceiver<Outbound>,
     queued: Arc<AtomicUsize>,
     kill: Arc<Notify>,
+    unwritten: Arc<AtomicBool>,
 }
 
 /// A new link for `session`, and the outbox it fills.
@@ -60,13 +62,21 @@ pub(crate) fn open_outbox(session: SessionId) -> (SessionLink, Outbox) {
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     let kill = Arc::new(Notify::new());
+    let unwritten = Arc::new(AtomicBool::new(false));
     let link = SessionLink {
         session,
         tx,
         queued: queued.clone(),
         kill: kill.clone(),
+        unwritten: unwritten.clone(),
     };
-    (link, Outbox { rx, queued, kill })
+    let outbox = Outbox {
+        rx,
+        queued,
+        kill,
+        unwritten,
+    };
+    (link, outbox)
 }
 
 fn size(out: &Outbound) -> usize {
@@ -88,6 +98,13 @@ impl SessionLink {
         }
         self.tx.send(out).map_err(|_| PushError::Closed)
     }
+
+    /// Whether frames queued for this session never reached its socket: still waiting in
+    /// the outbox, or taken but not written (see [`Outbox::unwritten`]). Asked once the
+    /// session has gone, so what it was owed counts as missed, not delivered.
+    pub(crate) fn lost_frames(&self) -> bool {
+        self.queued.load(Ordering::Relaxed) > 0 || self.unwritten.load(Ordering::Relaxed)
+    }
 }
 
 impl Outbox {
@@ -103,6 +120,12 @@ impl Outbox {
         let out = self.rx.try_recv().ok()?;
         self.queued.fetch_sub(size(&out), Ordering::Relaxed);
         Some(out)
+    }
+
+    /// The socket failed while frames taken from this outbox were being written: they may
+    /// not have reached the client.
+    pub(crate) fn unwritten(&self) {
+        self.unwritten.store(true, Ordering::Relaxed);
     }
 
     /// Notified when a sender found this session not reading.

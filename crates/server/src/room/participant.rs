@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chorus_proto::{Event, MediaType, SimulcastStreamType, StreamIndex, TrackKind, UserInfo};
+use chorus_proto::{MediaType, SimulcastStreamType, StreamIndex, TrackKind, UserInfo};
 
 use super::grant::{Grant, Millis};
+use crate::frame::Frame;
 
 /// Identifies one signalling connection across the server.
 pub(crate) type SessionId = u64;
@@ -70,32 +71,69 @@ pub(crate) struct Participant {
     pub(crate) reception: Reception,
 }
 
-/// Events a participant in grace missed, replayed in order when they resume.
+/// Events a participant in grace missed, as the frames they would have been sent, replayed in
+/// order when they resume. A frame is shared with everyone else who missed it, never copied.
+///
+/// Bounded by count, by bytes per participant and (through the room's running total) by bytes
+/// per room. Past any bound the participant has *lost* events: what was kept is freed at once
+/// and nothing more is kept, and their next join cannot resume silently (`resumed: false`,
+/// a fresh snapshot), so a client always learns it missed something.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Missed {
-    events: Vec<Event>,
-    overflowed: bool,
+    frames: Vec<Frame>,
+    bytes: usize,
+    lost: bool,
 }
 
 impl Missed {
     /// Most events kept; past this, resuming silently would take longer than rejoining.
-    const MAX: usize = 256;
+    pub(crate) const MAX_EVENTS: usize = 256;
+    /// Most bytes kept for one participant.
+    pub(crate) const MAX_BYTES: usize = 1024 * 1024;
+    /// Most bytes kept for everyone in grace in one room together.
+    pub(crate) const MAX_ROOM_BYTES: usize = 8 * 1024 * 1024;
 
-    pub(crate) fn record(&mut self, event: &Event) {
-        if self.events.len() < Self::MAX {
-            self.events.push(event.clone());
-        } else {
-            self.overflowed = true;
+    /// Keeps `frame` if every bound allows it, else marks the events lost. `room_bytes` is the
+    /// room's running total of kept bytes, kept in step.
+    pub(crate) fn record(&mut self, frame: &Frame, room_bytes: &mut usize) {
+        if self.lost {
+            return;
         }
+        let size = frame.byte_len();
+        if self.frames.len() >= Self::MAX_EVENTS
+            || self.bytes + size > Self::MAX_BYTES
+            || *room_bytes + size > Self::MAX_ROOM_BYTES
+        {
+            self.mark_lost(room_bytes);
+            return;
+        }
+        self.frames.push(frame.clone());
+        self.bytes += size;
+        *room_bytes += size;
     }
 
-    pub(crate) fn overflowed(&self) -> bool {
-        self.overflowed
+    /// Something this participant was owed never reached them: they cannot resume silently.
+    pub(crate) fn mark_lost(&mut self, room_bytes: &mut usize) {
+        self.forget(room_bytes);
+        self.lost = true;
     }
 
-    pub(crate) fn take(&mut self) -> Vec<Event> {
-        self.overflowed = false;
-        std::mem::take(&mut self.events)
+    /// Whether events were lost, so a resume must start afresh.
+    pub(crate) fn lost(&self) -> bool {
+        self.lost
+    }
+
+    /// The kept frames, in order; starts over empty.
+    pub(crate) fn take(&mut self, room_bytes: &mut usize) -> Vec<Frame> {
+        *room_bytes -= self.bytes;
+        self.bytes = 0;
+        self.lost = false;
+        std::mem::take(&mut self.frames)
+    }
+
+    /// Frees what was kept (the participant is gone or starts over).
+    pub(crate) fn forget(&mut self, room_bytes: &mut usize) {
+        drop(self.take(room_bytes));
     }
 }
 
@@ -142,11 +180,21 @@ pub(crate) struct Reception {
     pub(super) subscribed: HashSet<(String, StreamIndex, TrackKind)>,
     pub(super) paused_audio: bool,
     pub(super) paused_video: bool,
-    /// Publisher -> the layer chosen with setRemoteSimulcastStreamType.
+    /// Publisher -> the layer chosen with setRemoteSimulcastStreamType: every user in the
+    /// room, and at most [`Reception::MAX_ABSENT_LAYERS`] who are not.
     pub(super) layers: BTreeMap<String, SimulcastStreamType>,
 }
 
 impl Reception {
+    /// Most layer choices kept about users who are not in the room (yet): enough for a client
+    /// that chooses before the publisher joins, too few for a flood of ids to hold memory.
+    pub(super) const MAX_ABSENT_LAYERS: usize = 16;
+
+    /// Entries kept for this participant: subscriptions and layer choices.
+    pub(super) fn entries(&self) -> usize {
+        self.subscribed.len() + self.layers.len()
+    }
+
     pub(crate) fn new(auto_audio: bool, auto_video: bool) -> Self {
         Reception {
             auto_audio,

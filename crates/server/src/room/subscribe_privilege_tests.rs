@@ -9,6 +9,7 @@ use chorus_token::Privilege;
 
 use super::ban::Bans;
 use super::core::{Output, Reply, Room, RoomSettings};
+use super::core_tests::events_for;
 use super::grant::Grant;
 use super::membership::JoinArgs;
 use super::{SubscribeArgs, SubscribeOp};
@@ -88,16 +89,6 @@ fn forwards(outputs: &[Output]) -> Vec<(u64, u64, StreamIndex, TrackKind, Forwar
     forwards
 }
 
-fn events_for(outputs: &[Output], session: u64) -> Vec<&Event> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Event { to, event } if to.contains(&session) => Some(event),
-            _ => None,
-        })
-        .collect()
-}
-
 fn reply(outputs: &[Output], to: u64, id: u64) -> Result<Reply, ErrorCode> {
     outputs
         .iter()
@@ -134,7 +125,7 @@ fn an_ending_subscribe_privilege_warns_stops_forwarding_and_a_new_token_restores
     room.handle_timeout(end - 30_000);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::TokenSubscribePrivilegeWillExpire(e)] if e.expire_at == u64::from(SECS + 100)),
+        matches!(events_for(&out, 2).as_slice(), [Event::TokenSubscribePrivilegeWillExpire(e)] if e.expire_at == u64::from(SECS + 100)),
         "{out:?}"
     );
     assert!(events_for(&out, 1).is_empty(), "only bob is warned");
@@ -144,7 +135,7 @@ fn an_ending_subscribe_privilege_warns_stops_forwarding_and_a_new_token_restores
     room.handle_timeout(end);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::TokenSubscribePrivilegeDidExpired(e)] if e.expire_at == u64::from(SECS + 100)),
+        matches!(events_for(&out, 2).as_slice(), [Event::TokenSubscribePrivilegeDidExpired(e)] if e.expire_at == u64::from(SECS + 100)),
         "{out:?}"
     );
     assert!(
@@ -213,7 +204,7 @@ fn a_token_without_the_subscribe_privilege_stops_forwarding_at_once() {
     let out = drain(&mut room);
     assert_eq!(reply(&out, 2, 4), Ok(Reply::Done));
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::TokenSubscribePrivilegeDidExpired(e)] if e.expire_at == (T0 + 1_000) / 1000),
+        matches!(events_for(&out, 2).as_slice(), [Event::TokenSubscribePrivilegeDidExpired(e)] if e.expire_at == (T0 + 1_000) / 1000),
         "{out:?}"
     );
     assert_eq!(forwards(&out), [(2, 1, Main, Audio, ForwardMode::Off)]);
@@ -238,7 +229,7 @@ fn a_token_that_ends_whole_says_only_token_expired() {
     room.handle_timeout(end);
     let out = drain(&mut room);
     assert!(
-        matches!(events_for(&out, 2)[..], [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired),
+        matches!(events_for(&out, 2).as_slice(), [Event::Error(e)] if e.error_code == ErrorCode::TokenExpired),
         "{out:?}"
     );
 }
@@ -252,7 +243,7 @@ fn a_lapse_during_the_grace_period_is_told_on_resuming() {
     drain(&mut room);
 
     let end = (u64::from(SECS + 100) + 1) * 1000;
-    room.dropped(end - 1_000, 2);
+    room.dropped(end - 1_000, 2, false);
     drain(&mut room);
     room.handle_timeout(end);
     let out = drain(&mut room);

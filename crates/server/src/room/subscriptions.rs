@@ -18,7 +18,7 @@ use chorus_token::Privilege;
 
 use super::core::{ForwardKey, Output, Reply, Room};
 use super::grant::Millis;
-use super::participant::SessionId;
+use super::participant::{Reception, SessionId};
 use crate::sfu::{ForwardMode, PeerId, Source};
 
 /// The subscribe, unsubscribe, pause and resume requests.
@@ -149,7 +149,26 @@ impl Room {
         let Some(me) = self.participant_mut(session, id) else {
             return;
         };
-        me.reception.layers.insert(publisher.to_owned(), layer);
+        let me = me.info.user_id.clone();
+        // A choice about someone in the room is always kept; one about someone who is not is
+        // kept for a few such users only, past which the call succeeds but is not remembered
+        // (that publisher starts at the default layer if they join).
+        let keep = self.users.contains_key(publisher) || {
+            let layers = &self.users[&me].reception.layers;
+            layers.contains_key(publisher)
+                || layers
+                    .keys()
+                    .filter(|u| !self.users.contains_key(*u))
+                    .count()
+                    < Reception::MAX_ABSENT_LAYERS
+        };
+        let me = self
+            .users
+            .get_mut(&me)
+            .expect("participant_mut found this user above");
+        if keep {
+            me.reception.layers.insert(publisher.to_owned(), layer);
+        }
         let subscriber = me.session;
         self.reply(session, id, Ok(Reply::Done));
         if let Some(p) = self.users.get(publisher).filter(|p| p.connected()) {
@@ -298,7 +317,8 @@ impl Room {
         let session = p.connected().then_some(p.session);
         if !allowed && session.is_none() {
             // Away in the grace period: told when they resume.
-            p.missed.record(&event);
+            p.missed
+                .record(&super::core::event_frame(&event), &mut self.missed_bytes);
         }
         self.next_timeout = None;
         self.media_changed();

@@ -208,7 +208,7 @@ fn a_drop_stops_forwarding_and_a_resume_restarts_it_on_the_new_session() {
     join(&mut room, 2, "bob", ALL, true);
     room.publish(T0, 1, 7, StreamIndex::Main, MediaType::Audio);
     drain(&mut room);
-    room.dropped(T0 + 10, 2);
+    room.dropped(T0 + 10, 2, false);
     use ForwardMode::*;
     assert_eq!(forwards(&drain(&mut room)), [(2, 1, TrackKind::Audio, Off)]);
     // Bob resumes on session 3: his subscription survives the drop.
@@ -233,7 +233,7 @@ fn a_chosen_layer_follows_the_subscriber() {
             layer: chorus_proto::SimulcastStreamType::Low
         }
     )));
-    room.dropped(T0 + 10, 2);
+    room.dropped(T0 + 10, 2, false);
     join(&mut room, 3, "bob", ALL, true);
     let out = drain(&mut room);
     assert!(out.iter().any(|o| matches!(

@@ -29,6 +29,7 @@ pub(super) async fn run(
         key: key.clone(),
         directory: directory.clone(),
         media: Vec::new(),
+        reported: (0, 0),
     };
     loop {
         let wait = room
@@ -44,6 +45,7 @@ pub(super) async fn run(
             }
         }
         shell.flush(&mut room);
+        shell.report_state(&room);
         // The SFU applies forwarding in the order the room decided it; waiting here is the
         // backpressure that keeps a busy SFU's inbox bounded.
         for command in shell.media.drain(..) {
@@ -66,6 +68,8 @@ struct Shell {
     directory: Directory,
     /// SFU commands of this step, sent once the step is flushed.
     media: Vec<MediaCommand>,
+    /// What this room last added to the state-size gauges: (entries, missed bytes).
+    reported: (i64, i64),
 }
 
 /// A room output for the SFU.
@@ -151,8 +155,12 @@ impl Shell {
                 }
             }
             Command::Dropped { session } => {
-                self.links.remove(&session);
-                room.dropped(now, session);
+                // The session has stopped reading: whatever is still queued never reached it.
+                let lost = self
+                    .links
+                    .remove(&session)
+                    .is_some_and(|link| link.lost_frames());
+                room.dropped(now, session, lost);
             }
             Command::Kick { user_id, done } => {
                 let _ = done.send(room.kick(&user_id));
@@ -182,6 +190,16 @@ impl Shell {
             .inc_by(after as i64 - before as i64);
     }
 
+    /// Moves the state-size gauges by how much this room's kept state changed.
+    fn report_state(&mut self, room: &Room) {
+        let metrics = self.directory.metrics();
+        let entries = room.kept_entries() as i64;
+        let missed = room.missed_bytes() as i64;
+        metrics.room_entries.inc_by(entries - self.reported.0);
+        metrics.missed_bytes.inc_by(missed - self.reported.1);
+        self.reported = (entries, missed);
+    }
+
     /// Delivers every queued output.
     fn flush(&mut self, room: &mut Room) {
         while let Some(output) = room.poll_output() {
@@ -199,6 +217,13 @@ impl Shell {
                     let frame = Frame::from(ServerFrame::event_json(&event));
                     for session in to {
                         let _ = self.deliver(room, session, frame.clone());
+                    }
+                }
+                Output::Replay { to, frames } => {
+                    for frame in frames {
+                        if !self.deliver(room, to, frame) {
+                            break;
+                        }
                     }
                 }
                 Output::Deliver { to, event, reply } => {
@@ -269,7 +294,8 @@ impl Shell {
                     tracing::warn!(session = to, room = %self.key.room_id, "outbox full; closing session");
                 }
                 self.links.remove(&to);
-                room.dropped(now_ms(), to);
+                // This frame, at least, never reached the session.
+                room.dropped(now_ms(), to, true);
                 false
             }
         }

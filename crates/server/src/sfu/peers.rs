@@ -2,10 +2,17 @@
 //! transport fails or a peer closes. Part of [`Router`].
 //!
 //! Events never wait: a full channel keeps them in order in the peer's outbox, retried each
-//! tick, so a session that reads slowly cannot stall the forwarding task.
+//! tick, so a session that reads slowly cannot stall the forwarding task. That outbox is
+//! bounded too ([`MAX_QUEUED_EVENTS`]): a queued subscriber offer is superseded by a newer
+//! one (a transport has one offer in flight, so an older offer not yet seen belongs to a
+//! transport that has since failed), and past the bound the oldest event is dropped, with a
+//! warning: the session is then not reading at all, and its own bounds will end it.
+
+use std::collections::VecDeque;
 
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tracing::info;
+
+use tracing::{info, warn};
 
 use super::forward::{Continuation, Flow};
 use super::ids::{SourceId, TransportId};
@@ -13,6 +20,24 @@ use super::peer::Peer;
 use super::router::Router;
 use super::transport::Side;
 use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
+
+/// Most events kept for one peer beyond what its channel holds.
+pub(super) const MAX_QUEUED_EVENTS: usize = 64;
+
+/// Queues `event` in `outbox`, within [`MAX_QUEUED_EVENTS`].
+fn queue(peer: PeerId, outbox: &mut VecDeque<PeerEvent>, event: PeerEvent) {
+    if matches!(event, PeerEvent::SubscriberOffer(_)) {
+        outbox.retain(|e| !matches!(e, PeerEvent::SubscriberOffer(_)));
+    }
+    if outbox.len() >= MAX_QUEUED_EVENTS {
+        outbox.pop_front();
+        warn!(
+            peer = peer.0,
+            "session not taking media events; dropped the oldest"
+        );
+    }
+    outbox.push_back(event);
+}
 
 impl Router {
     /// Registers a peer (again: a re-open keeps its transports, with new events). A new peer
@@ -44,13 +69,13 @@ impl Router {
             return;
         };
         if !state.outbox.is_empty() {
-            state.outbox.push_back(event);
+            queue(peer, &mut state.outbox, event);
             return;
         }
         match state.events.try_send(event) {
             Ok(()) | Err(TrySendError::Closed(_)) => {}
             Err(TrySendError::Full(event)) => {
-                state.outbox.push_back(event);
+                queue(peer, &mut state.outbox, event);
                 self.undelivered.push(peer);
             }
         }
@@ -214,5 +239,52 @@ impl Router {
             other.restore.retain(|(f, _)| f.source.publisher != peer);
             other.layers.remove(&peer);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chorus_proto::SubscriberOfferEvent;
+
+    fn failed(i: usize) -> PeerEvent {
+        PeerEvent::TransportFailed {
+            reason: i.to_string(),
+        }
+    }
+
+    fn offer(sdp: &str) -> PeerEvent {
+        PeerEvent::SubscriberOffer(SubscriberOfferEvent {
+            sdp: sdp.into(),
+            tracks: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_peer_keeps_at_most_the_bound_and_the_newest_events() {
+        let mut outbox = VecDeque::new();
+        for i in 0..1_000 {
+            queue(PeerId(1), &mut outbox, failed(i));
+        }
+        assert_eq!(outbox.len(), MAX_QUEUED_EVENTS);
+        assert!(
+            matches!(outbox.back(), Some(PeerEvent::TransportFailed { reason }) if reason == "999")
+        );
+    }
+
+    #[test]
+    fn a_newer_subscriber_offer_supersedes_a_queued_one() {
+        let mut outbox = VecDeque::new();
+        queue(PeerId(1), &mut outbox, offer("old"));
+        queue(PeerId(1), &mut outbox, failed(0));
+        queue(PeerId(1), &mut outbox, offer("new"));
+        let sdps: Vec<_> = outbox
+            .iter()
+            .map(|e| match e {
+                PeerEvent::SubscriberOffer(o) => o.sdp.as_str(),
+                PeerEvent::TransportFailed { .. } => "failed",
+            })
+            .collect();
+        assert_eq!(sdps, ["failed", "new"]);
     }
 }

@@ -2,7 +2,6 @@
 //! is closed after the join deadline even while it answers pings; one address holds at most
 //! its cap of connections; and an HTTP client that stalls mid-header is disconnected.
 
-
 use std::time::Duration;
 
 use crate::common::raw::{join_frame, recv, send};

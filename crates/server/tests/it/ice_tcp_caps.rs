@@ -2,7 +2,6 @@
 //! session it may have (a publisher and a subscriber transport each), refuses the rest, and
 //! admits again once one closes. A garbage length header is just an unfinished frame.
 
-
 use std::time::Duration;
 
 use crate::common::*;

@@ -4,11 +4,13 @@
 
 mod common;
 
+mod bounded_member_state;
 mod connection_caps;
 mod crowd_join;
 mod dev_mode_host;
 mod docs_match_code;
 mod duplicate_login;
+mod grace_missed_events;
 mod ice_tcp_caps;
 mod join_refusals;
 mod long_client_strings_are_clipped;

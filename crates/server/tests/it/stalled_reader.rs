@@ -4,12 +4,11 @@
 //! that reads but only receives is kept alive by pings however busy its socket is. A login
 //! is given up the same way.
 
-
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason, UserOnlineStatus};
 use crate::common::raw::{Socket, join_frame};
 use crate::common::*;
+use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason, UserOnlineStatus};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpSocket;

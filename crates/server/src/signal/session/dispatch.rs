@@ -99,14 +99,7 @@ impl Session {
                 })
                 .await
             }
-            Request::SetRemoteSimulcastStreamType(p) => {
-                self.route(SessionRequest::SetLayer {
-                    id,
-                    user_id: p.user_id,
-                    layer: p.stream_type,
-                })
-                .await
-            }
+            Request::SetRemoteSimulcastStreamType(p) => self.set_layer(id, p).await,
             Request::SetCaptureState(p) => {
                 self.route(SessionRequest::CaptureState {
                     id,

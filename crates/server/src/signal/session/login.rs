@@ -5,9 +5,10 @@
 
 use chorus_proto::{
     ErrorCode, LoginParams, RtcError, ServerFrame, ServerMessageResult, ServerParams,
-    UserMessageParams, is_valid_id,
+    UserMessageParams,
 };
 
+use super::room::check_id;
 use super::{Answer, Session, invalid, payload};
 use crate::clock::now_secs;
 use crate::frame::Frame;
@@ -35,12 +36,7 @@ impl Session {
                 ),
             ));
         }
-        if !is_valid_id(&p.user_id) {
-            return Err(invalid(format!(
-                "userId must be {}",
-                chorus_proto::id_rule()
-            )));
-        }
+        check_id("userId", &p.user_id)?;
         let wanted = TokenFor {
             engine_app: self.engine_app.as_deref(),
             room_id: "",
@@ -107,6 +103,7 @@ impl Session {
 
     pub(super) async fn peer_status(&mut self, id: u64, peer: String) -> Result<Answer, RtcError> {
         let key = self.logged_in(ErrorCode::NotLogin)?.key.clone();
+        check_id("userId", &peer)?;
         self.ctx
             .logins
             .status(key, peer, self.link.clone(), id)
@@ -121,6 +118,7 @@ impl Session {
         binary: bool,
     ) -> Result<Answer, RtcError> {
         let from = self.logged_in(ErrorCode::UserMessageNotLogin)?.key.clone();
+        check_id("userId", &p.user_id)?;
         let payload = payload(p.message, binary)?;
         self.ctx
             .logins

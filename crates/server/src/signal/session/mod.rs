@@ -58,6 +58,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     let join_deadline = tokio::time::sleep(ctx.config.join_timeout);
     let write_stalled = tokio::time::sleep(write_timeout);
     tokio::pin!(join_deadline, write_stalled);
+    let mut write_failed = false;
     loop {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
@@ -89,6 +90,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
             }
             written = writer.drain(), if writing => {
                 if written.is_err() {
+                    write_failed = true;
                     break;
                 }
             }
@@ -131,6 +133,11 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
                 }
             }
         }
+    }
+    // Frames the writer still held, or was writing when the socket failed, may not have
+    // reached the client: they count as missed, so a resume cannot claim nothing was lost.
+    if !writer.is_idle() || write_failed {
+        inbox.unwritten();
     }
     session.connection_lost().await;
     ctx.metrics.connections.dec();

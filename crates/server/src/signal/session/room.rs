@@ -5,8 +5,8 @@
 //! task stays the one owner of it.
 
 use chorus_proto::{
-    ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, RtcError, StreamIndex,
-    SubscribeParams, UserMessageParams, is_valid_id,
+    ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, RtcError, SimulcastParams,
+    StreamIndex, SubscribeParams, UserMessageParams, is_valid_id,
 };
 
 use super::{Answer, Session, invalid, payload};
@@ -15,6 +15,19 @@ use crate::room::{
     Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
 };
 use crate::signal::auth::{TokenFor, check_room_token};
+
+/// Checks a client-chosen id (`field` names it in the message) before anything keeps or
+/// looks it up: every id on every path, so no method lets a client store an arbitrary key.
+pub(super) fn check_id(field: &str, id: &str) -> Result<(), RtcError> {
+    if is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{field} must be {}",
+            chorus_proto::id_rule()
+        )))
+    }
+}
 
 /// The room the session is in.
 pub(super) struct Joined {
@@ -36,18 +49,8 @@ impl Session {
             visible,
             room_config,
         } = params;
-        if !is_valid_id(&room_id) {
-            return Err(invalid(format!(
-                "roomId must be {}",
-                chorus_proto::id_rule()
-            )));
-        }
-        if !is_valid_id(&user_info.user_id) {
-            return Err(invalid(format!(
-                "userId must be {}",
-                chorus_proto::id_rule()
-            )));
-        }
+        check_id("roomId", &room_id)?;
+        check_id("userId", &user_info.user_id)?;
         if user_info
             .extra_info
             .as_ref()
@@ -173,12 +176,7 @@ impl Session {
         index: StreamIndex,
         p: SubscribeParams,
     ) -> Result<Answer, RtcError> {
-        if !is_valid_id(&p.user_id) {
-            return Err(invalid(format!(
-                "userId must be {}",
-                chorus_proto::id_rule()
-            )));
-        }
+        check_id("userId", &p.user_id)?;
         let args = SubscribeArgs {
             op,
             publisher: p.user_id,
@@ -186,6 +184,21 @@ impl Session {
             media: p.media_type,
         };
         self.route(SessionRequest::Subscribe { id, args }).await
+    }
+
+    /// `setRemoteSimulcastStreamType`: the room keeps the choice, so its id is checked first.
+    pub(super) async fn set_layer(
+        &mut self,
+        id: u64,
+        p: SimulcastParams,
+    ) -> Result<Answer, RtcError> {
+        check_id("userId", &p.user_id)?;
+        self.route(SessionRequest::SetLayer {
+            id,
+            user_id: p.user_id,
+            layer: p.stream_type,
+        })
+        .await
     }
 
     pub(super) async fn route(&mut self, request: SessionRequest) -> Result<Answer, RtcError> {
@@ -219,6 +232,7 @@ impl Session {
         p: UserMessageParams,
         binary: bool,
     ) -> Result<Answer, RtcError> {
+        check_id("userId", &p.user_id)?;
         let payload = payload(p.message, binary)?;
         let request = SessionRequest::UserMessage {
             id,
