@@ -22,6 +22,9 @@
 //! receiver gets every room message, so that bounds every receiver's backlog). `--rate` paces
 //! the sends (total per second) instead of sending as fast as that allows.
 
+mod host;
+mod traffic;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -29,21 +32,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use chorus_proto::{Event, MessageParams, Request, RequestFrame, ServerFrame, UserMessageParams};
-use chorus_server::{AppCredentials, Config, RunningServer};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::StreamExt as _;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::child::{Server, child_nofile, server_bin};
-use crate::client::{Client, EventTally, Ws, token};
+use crate::child::child_nofile;
+use crate::client::{Client, EventTally, token};
 use crate::fds::{pregrow_fd_table, raise_nofile};
 use crate::noise::{CpuSample, TICKS_PER_SEC, stat_ticks};
 use crate::progress::Progress;
 use crate::stats::{Summary, expected_user_joined, ms};
+use host::Host;
+use traffic::*;
 
 /// The aim the issue sets: delivered messages per second per core of the server.
 const AIM_PER_CORE: f64 = 100_000.0;
@@ -130,222 +130,12 @@ pub(crate) struct Args {
     server_bin: Option<PathBuf>,
 }
 
-/// One user: what it sent and received, and the flow control of its sends.
-struct Peer {
-    /// Deliveries each of its messages makes.
-    fanout: u32,
-    /// Messages sent.
-    sent: AtomicU64,
-    /// Answers to them, successes and failures.
-    answered: AtomicU64,
-    /// Failed answers.
-    failed: AtomicU64,
-    /// Its messages that reached every receiver (or failed).
-    completed: AtomicU64,
-    /// Messages it received.
-    received: AtomicU64,
-    /// In `room` mode, receipts of message `seq` so far in slot `seq % window`.
-    slots: Box<[AtomicU32]>,
-    /// Woken when an answer or a completion may have opened its window.
-    wake: Notify,
-    /// Send -> receipt of the messages it received while measuring.
-    samples: Mutex<Vec<Duration>>,
-}
-
-/// What every client task shares.
-struct Shared {
-    mode: Mode,
-    epoch: Instant,
-    phase: AtomicU8,
-    peers: Vec<Peer>,
-    window: u64,
-    in_flight: Option<Semaphore>,
-    errors: Mutex<BTreeMap<String, u64>>,
-    tally: Arc<EventTally>,
-}
-
-impl Shared {
-    fn phase(&self) -> u8 {
-        self.phase.load(Ordering::Acquire)
-    }
-
-    fn now_nanos(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
-
-    fn error(&self, what: &str) {
-        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
-        *errors.entry(what.to_owned()).or_default() += 1;
-    }
-
-    /// Message `seq` of `from` arrived somewhere.
-    fn receipt(&self, from: usize, seq: u64) {
-        let Some(peer) = self.peers.get(from) else {
-            return;
-        };
-        if peer.fanout > 1 {
-            let slot = &peer.slots[(seq % self.window) as usize];
-            if slot.fetch_add(1, Ordering::AcqRel) + 1 < peer.fanout {
-                return;
-            }
-            // Every receiver has it. The sender reuses the slot only once this message counts
-            // as completed (receivers get one sender's room messages in order).
-            slot.store(0, Ordering::Release);
-        }
-        self.complete(peer);
-    }
-
-    fn complete(&self, peer: &Peer) {
-        peer.completed.fetch_add(1, Ordering::AcqRel);
-        peer.wake.notify_one();
-        if let Some(in_flight) = &self.in_flight {
-            in_flight.add_permits(1);
-        }
-    }
-
-    fn totals(&self) -> Totals {
-        let mut t = Totals::default();
-        for peer in &self.peers {
-            let answered = peer.answered.load(Ordering::Relaxed);
-            let failed = peer.failed.load(Ordering::Relaxed);
-            t.sent += peer.sent.load(Ordering::Relaxed);
-            t.answered += answered;
-            t.failed += failed;
-            t.received += peer.received.load(Ordering::Relaxed);
-            t.expected += answered.saturating_sub(failed) * u64::from(peer.fanout);
-        }
-        t
-    }
-}
-
-/// Counts summed over all users.
-#[derive(Default, Clone, Copy)]
-struct Totals {
-    sent: u64,
-    answered: u64,
-    failed: u64,
-    received: u64,
-    /// Deliveries the successful answers promise.
-    expected: u64,
-}
-
 /// A reading at one end of the measured interval.
 struct Reading {
     at: Instant,
     totals: Totals,
     server_ticks: Option<u64>,
     own_ticks: Option<u64>,
-}
-
-/// Where the server runs, and how its CPU time is read.
-enum Host {
-    Child(Server),
-    InProcess {
-        server: RunningServer,
-        runtime: tokio::runtime::Runtime,
-        threads: Arc<Mutex<Vec<u32>>>,
-    },
-}
-
-impl Host {
-    async fn start(args: &Args) -> anyhow::Result<Host> {
-        if !args.in_process {
-            let bin = server_bin(args.server_bin.clone())?;
-            return Ok(Host::Child(Server::spawn(&bin).await?));
-        }
-        let threads = Arc::new(Mutex::new(Vec::new()));
-        let runtime = {
-            let threads = threads.clone();
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .thread_name("chorus-server")
-                .on_thread_start(move || {
-                    if let Some(tid) = thread_id() {
-                        threads.lock().unwrap_or_else(|e| e.into_inner()).push(tid);
-                    }
-                })
-                .build()
-                .context("cannot start the server's runtime")?
-        };
-        let config = Config {
-            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            rtc_port: 0,
-            apps: vec![AppCredentials {
-                id: crate::APP_ID.into(),
-                key: crate::APP_KEY.into(),
-            }],
-            // Every client here comes from loopback: one address for all of them.
-            max_connections_per_ip: Config::default().max_connections,
-            ..Config::default()
-        };
-        let server = runtime
-            .spawn(chorus_server::start(config))
-            .await
-            .context("the server's start panicked")?
-            .context("cannot start the server")?;
-        Ok(Host::InProcess {
-            server,
-            runtime,
-            threads,
-        })
-    }
-
-    fn addr(&self) -> std::net::SocketAddr {
-        match self {
-            Host::Child(server) => server.addr,
-            Host::InProcess { server, .. } => server.local_addr(),
-        }
-    }
-
-    fn child_pid(&self) -> Option<u32> {
-        match self {
-            Host::Child(server) => Some(server.pid),
-            Host::InProcess { .. } => None,
-        }
-    }
-
-    /// The server's CPU time so far, in ticks.
-    fn ticks(&self) -> Option<u64> {
-        match self {
-            Host::Child(server) => stat_ticks(&format!("/proc/{}/stat", server.pid)),
-            Host::InProcess { threads, .. } => {
-                let threads = threads.lock().unwrap_or_else(|e| e.into_inner());
-                // A thread that has ended takes its ticks with it; the runtime's workers do
-                // not end while it runs.
-                Some(
-                    threads
-                        .iter()
-                        .filter_map(|tid| stat_ticks(&format!("/proc/self/task/{tid}/stat")))
-                        .sum(),
-                )
-            }
-        }
-    }
-
-    fn check_alive(&mut self) -> anyhow::Result<()> {
-        match self {
-            Host::Child(server) => server.check_alive(),
-            Host::InProcess { .. } => Ok(()),
-        }
-    }
-
-    async fn stop(self) {
-        match self {
-            Host::Child(server) => server.stop().await,
-            Host::InProcess {
-                server, runtime, ..
-            } => {
-                let _ = runtime.spawn(server.shutdown()).await;
-                runtime.shutdown_background();
-            }
-        }
-    }
-}
-
-/// This thread's id, from the /proc/thread-self link (`PID/task/TID`).
-fn thread_id() -> Option<u32> {
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
@@ -402,36 +192,6 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let outcome = measure(&mut host, &args, in_flight).await;
     host.stop().await;
     outcome
-}
-
-/// A room (or group) as `(first user, members)` for user `i`.
-fn group_of(i: usize, room_size: usize, users: usize) -> (usize, usize) {
-    let base = i / room_size * room_size;
-    (base, room_size.min(users - base))
-}
-
-/// Whom user `i` sends its `seq`-th message to: the other members of its group in turn.
-fn target(i: usize, seq: u64, room_size: usize, users: usize) -> usize {
-    let (base, len) = group_of(i, room_size, users);
-    let others = (len - 1) as u64;
-    base + (i - base + 1 + (seq % others) as usize) % len
-}
-
-/// The message text: `sender.seq.nanos.` padded with `x` to `size` bytes.
-fn stamp(from: usize, seq: u64, nanos: u64, size: usize) -> String {
-    let mut text = format!("{from}.{seq}.{nanos}.");
-    let pad = size.saturating_sub(text.len());
-    text.extend(std::iter::repeat_n('x', pad));
-    text
-}
-
-/// Reads a stamp back: sender, seq, nanos.
-fn read_stamp(text: &str) -> Option<(usize, u64, u64)> {
-    let mut parts = text.splitn(4, '.');
-    let from = parts.next()?.parse().ok()?;
-    let seq = parts.next()?.parse().ok()?;
-    let nanos = parts.next()?.parse().ok()?;
-    Some((from, seq, nanos))
 }
 
 async fn measure(host: &mut Host, args: &Args, in_flight: Option<usize>) -> anyhow::Result<()> {
@@ -792,176 +552,4 @@ async fn measure(host: &mut Host, args: &Args, in_flight: Option<usize>) -> anyh
         bail!("{lost} deliveries lost, {unanswered} sends unanswered, errors: {errors:?}");
     }
     Ok(())
-}
-
-fn sender_failed(e: &anyhow::Error) {
-    eprintln!("\nchorus-bench: a sender stopped: {e:#}");
-}
-
-/// One user's sending half.
-struct Sender {
-    shared: Arc<Shared>,
-    me: usize,
-    user_id: String,
-    next_id: u64,
-    users: usize,
-    room_size: usize,
-    size: usize,
-}
-
-impl Sender {
-    /// Sends from the start signal until the stop phase, within the window, the in-flight
-    /// bound and `pace` (first send's offset, period) if given.
-    async fn run(
-        &self,
-        mut sink: SplitSink<Ws, Message>,
-        mut start: watch::Receiver<bool>,
-        pace: Option<(Duration, Duration)>,
-    ) -> anyhow::Result<()> {
-        if start.wait_for(|go| *go).await.is_err() {
-            return Ok(());
-        }
-        let shared = &*self.shared;
-        let peer = &shared.peers[self.me];
-        let mut ticks = pace.map(|(offset, period)| {
-            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            ticks
-        });
-        let mut seq = 0u64;
-        loop {
-            loop {
-                if shared.phase() >= STOP {
-                    return Ok(());
-                }
-                let answered = peer.answered.load(Ordering::Acquire);
-                let completed = peer.completed.load(Ordering::Acquire);
-                if seq - answered.min(completed) < shared.window {
-                    break;
-                }
-                peer.wake.notified().await;
-            }
-            if let Some(ticks) = &mut ticks {
-                ticks.tick().await;
-            }
-            if let Some(in_flight) = &shared.in_flight {
-                match in_flight.acquire().await {
-                    Ok(permit) => permit.forget(),
-                    Err(_) => return Ok(()),
-                }
-            }
-            if shared.phase() >= STOP {
-                return Ok(());
-            }
-            let message = stamp(self.me, seq, shared.now_nanos(), self.size);
-            let request = match shared.mode {
-                Mode::User => Request::SendUserMessage(UserMessageParams {
-                    user_id: self.to(seq),
-                    message,
-                }),
-                Mode::Room => Request::SendRoomMessage(MessageParams { message }),
-                Mode::Outside => Request::SendUserMessageOutsideRoom(UserMessageParams {
-                    user_id: self.to(seq),
-                    message,
-                }),
-            };
-            let text = RequestFrame {
-                id: self.next_id + seq,
-                request,
-            }
-            .to_json();
-            sink.send(Message::Text(text.into()))
-                .await
-                .with_context(|| format!("{} cannot send", self.user_id))?;
-            seq += 1;
-            peer.sent.store(seq, Ordering::Release);
-        }
-    }
-
-    fn to(&self, seq: u64) -> String {
-        format!("u{}", target(self.me, seq, self.room_size, self.users))
-    }
-}
-
-/// One user's receiving half: counts answers and messages, times messages while measuring,
-/// and reads until the connection ends (or the task is aborted), as a client must.
-async fn read(shared: Arc<Shared>, me: usize, mut stream: SplitStream<Ws>) {
-    let peer = &shared.peers[me];
-    while let Some(message) = stream.next().await {
-        let text = match message {
-            Ok(Message::Text(text)) => text,
-            Ok(Message::Close(_)) => {
-                shared.error("connection closed by the server");
-                return;
-            }
-            Ok(_) => continue,
-            Err(_) => {
-                shared.error("connection failed");
-                return;
-            }
-        };
-        match ServerFrame::parse(&text) {
-            Ok(ServerFrame::Response { outcome, .. }) => {
-                if let Err(e) = outcome {
-                    shared.error(e.code.as_str());
-                    peer.failed.fetch_add(1, Ordering::Relaxed);
-                    // A failed message is never delivered; it frees its place at once.
-                    shared.complete(peer);
-                }
-                peer.answered.fetch_add(1, Ordering::AcqRel);
-                peer.wake.notify_one();
-            }
-            Ok(ServerFrame::Event(
-                Event::UserMessageReceived(m)
-                | Event::RoomMessageReceived(m)
-                | Event::UserMessageReceivedOutsideRoom(m),
-            )) => {
-                let now = shared.now_nanos();
-                let Some((from, seq, sent)) = read_stamp(&m.message) else {
-                    shared.error("message without a stamp");
-                    continue;
-                };
-                peer.received.fetch_add(1, Ordering::Relaxed);
-                if shared.phase() == MEASURE {
-                    let took = Duration::from_nanos(now.saturating_sub(sent));
-                    peer.samples
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(took);
-                }
-                shared.receipt(from, seq);
-            }
-            Ok(ServerFrame::Event(event)) => shared.tally.record(&event),
-            Err(_) => shared.error("unreadable frame"),
-        }
-    }
-    if shared.phase() < STOP {
-        shared.error("connection ended");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_rotate_through_the_others_of_the_group() {
-        // Rooms of 4 out of 10 users: 0-3, 4-7, 8-9.
-        let to: Vec<usize> = (0..4).map(|seq| target(5, seq, 4, 10)).collect();
-        assert_eq!(to, [6, 7, 4, 6]);
-        let to: Vec<usize> = (0..3).map(|seq| target(9, seq, 4, 10)).collect();
-        assert_eq!(to, [8, 8, 8]);
-        assert_eq!(group_of(9, 4, 10), (8, 2));
-    }
-
-    #[test]
-    fn stamps_read_back_and_pad_to_size() {
-        let text = stamp(12, 345, 6_789_000, 100);
-        assert_eq!(text.len(), 100);
-        assert_eq!(read_stamp(&text), Some((12, 345, 6_789_000)));
-        let short = stamp(12, 345, 6_789_000, 4);
-        assert_eq!(short, "12.345.6789000.");
-        assert_eq!(read_stamp(&short), Some((12, 345, 6_789_000)));
-        assert_eq!(read_stamp("hello"), None);
-    }
 }
