@@ -6,11 +6,10 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use chorus_proto::{ConnectionState, Event, StreamIndex};
+use chorus_proto::{ConnectionState, Event, StreamIndex, TrackKind};
+use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
-
-use crate::media::StreamStats;
 
 /// One of an engine's two media transports to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -353,4 +352,23 @@ mod tests {
             json!({"event": "onServerParamsSetResult", "data": {"error": 200}})
         );
     }
+}
+
+/// One track's figures over the last interval (about 2 s).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamStats {
+    /// Audio or video.
+    pub kind: TrackKind,
+    /// Media bitrate over the interval, in kbit/s (RTP payload and headers, no
+    /// retransmissions).
+    pub bitrate_kbps: f64,
+    /// Packets sent (local) or received (remote) since the transport started.
+    pub packets: u64,
+    /// Fraction of packets lost, 0 to 1: as the receiver last reported it (local), or as
+    /// counted here (remote). 0 until known.
+    pub packet_loss_rate: f32,
+    /// Round-trip time to the server in milliseconds, once measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<u32>,
 }

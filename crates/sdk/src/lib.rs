@@ -81,10 +81,8 @@ pub use chorus_proto::{
 };
 pub use config::EngineConfig;
 pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
-pub use event::{EngineEvent, EventStream, MediaTransport, TransportState};
-pub use media::{
-    AudioCaptureSource, AudioSourceType, MediaStream, StreamStats, VideoCaptureSource,
-};
+pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
+pub use media::{AudioCaptureSource, AudioSourceType, MediaStream, VideoCaptureSource};
 
 /// The SDK's version.
 pub fn sdk_version() -> &'static str {

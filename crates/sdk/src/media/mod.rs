@@ -37,6 +37,5 @@ pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
 pub(crate) use source::{open_audio, open_video};
-pub use stats::StreamStats;
 
 // The engine's media methods live beside the engine, in `engine/media.rs`.

@@ -1,31 +1,11 @@
-//! Stream statistics as the app sees them (`onLocalStreamStats`, `onRemoteStreamStats`),
-//! made from str0m's per-m-line counters: cumulative bytes become a bitrate over the interval
+//! Stream statistics as the app sees them (`onLocalStreamStats`, `onRemoteStreamStats`, whose
+//! figures are [`StreamStats`]), made from str0m's per-m-line counters: cumulative bytes become a bitrate over the interval
 //! between two reports. Pure arithmetic with time as an argument; no I/O.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chorus_proto::TrackKind;
-use serde::Serialize;
-
-/// One track's figures over the last interval (about 2 s).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamStats {
-    /// Audio or video.
-    pub kind: TrackKind,
-    /// Media bitrate over the interval, in kbit/s (RTP payload and headers, no
-    /// retransmissions).
-    pub bitrate_kbps: f64,
-    /// Packets sent (local) or received (remote) since the transport started.
-    pub packets: u64,
-    /// Fraction of packets lost, 0 to 1: as the receiver last reported it (local), or as
-    /// counted here (remote). 0 until known.
-    pub packet_loss_rate: f32,
-    /// Round-trip time to the server in milliseconds, once measured.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rtt_ms: Option<u32>,
-}
+pub(crate) use crate::event::StreamStats;
 
 /// Turns cumulative byte counters into bitrates, per key.
 #[derive(Debug, Default)]
@@ -57,6 +37,8 @@ pub(crate) fn millis(d: std::time::Duration) -> u32 {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use chorus_proto::TrackKind;
 
     use super::*;
 

@@ -8,7 +8,7 @@
 
 use super::failure::ActionResult;
 use super::{messages, rooms};
-use crate::Ctx;
+use crate::ctx::Ctx;
 
 /// How an action's parameters travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
