@@ -85,3 +85,64 @@ fn protocol_md_quotes_the_server_defaults() {
         ),
     );
 }
+
+#[test]
+fn protocol_md_quotes_the_connection_limits() {
+    let doc = protocol_md();
+    let d = Config::default();
+    says(
+        &doc,
+        &format!(
+            "{} s after connecting (`join-timeout-ms`)",
+            d.join_timeout_ms / 1000
+        ),
+    );
+    says(
+        &doc,
+        &format!(
+            "no progress for {} s (`write-timeout-ms`)",
+            d.write_timeout_ms / 1000
+        ),
+    );
+    says(
+        &doc,
+        &format!(
+            "at most {} TCP connections (`max-connections`)",
+            thousands(d.max_connections)
+        ),
+    );
+    says(
+        &doc,
+        &format!(
+            "{} from one IP address (`max-connections-per-ip`",
+            d.max_connections_per_ip
+        ),
+    );
+    says(
+        &doc,
+        &format!(
+            "{} s for a request's headers",
+            d.header_read_timeout_ms / 1000
+        ),
+    );
+    says(
+        &doc,
+        &format!(
+            "unacknowledged for {} s (`tcp-user-timeout-ms`",
+            d.tcp_user_timeout_ms / 1000
+        ),
+    );
+}
+
+/// `n` with a comma between thousands, as the docs write numbers.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
