@@ -99,6 +99,9 @@ pub(crate) enum SfuError {
     /// The SDP could not be parsed or accepted.
     #[error("the SDP was not accepted: {0}")]
     Sdp(String),
+    /// The SDP is longer than [`MAX_SDP`]; it was refused unread.
+    #[error("the SDP is {0} bytes, more than the {MAX_SDP} accepted; offer fewer m-lines")]
+    SdpTooLarge(usize),
     /// An m-line in the offer is not in the track list, or the list names an unknown mid.
     #[error("the track list does not match the offer: {0}")]
     Tracks(String),
@@ -177,6 +180,11 @@ pub(crate) struct Sfu {
     local_addr: SocketAddr,
     local_tcp_addr: SocketAddr,
 }
+
+/// The longest SDP accepted, in bytes. A real offer or answer is a few KiB even with many
+/// m-lines; parsing is the costly part, so a longer one is refused before it is parsed (and
+/// before it crosses to the SFU task, which every other client's media waits on).
+pub(crate) const MAX_SDP: usize = 64 * 1024;
 
 /// Commands queued before senders wait.
 const COMMAND_QUEUE: usize = 1024;
@@ -267,6 +275,7 @@ impl Sfu {
         sdp: String,
         tracks: Vec<PublishedTrack>,
     ) -> Result<String, SfuError> {
+        negotiate::check_sdp_size(&sdp)?;
         let (reply, answer) = oneshot::channel();
         self.commands
             .send(Command::PublisherOffer {
@@ -286,6 +295,7 @@ impl Sfu {
         peer: PeerId,
         sdp: String,
     ) -> Result<(), SfuError> {
+        negotiate::check_sdp_size(&sdp)?;
         let (reply, done) = oneshot::channel();
         self.commands
             .send(Command::SubscriberAnswer { peer, sdp, reply })

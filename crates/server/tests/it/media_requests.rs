@@ -159,3 +159,40 @@ async fn a_bad_offer_is_invalid_params_and_the_session_goes_on() {
     .await;
     assert_eq!(reply["result"], json!({}), "{reply}");
 }
+
+#[tokio::test]
+async fn an_oversized_sdp_or_an_unasked_answer_is_refused_unread() {
+    let server = TestServer::start().await;
+    let mut alice = raw_joined(&server, "sdp-size", "alice", token("sdp-size", "alice")).await;
+    // Within the frame limit, past the SDP limit.
+    let huge = format!("v=0\r\n{}", "a=x\r\n".repeat(20_000));
+    let reply = request(
+        &mut alice,
+        2,
+        "publisherOffer",
+        json!({"sdp": huge, "tracks": []}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("65536"), "{message}");
+    let reply = request(&mut alice, 3, "subscriberAnswer", json!({"sdp": huge})).await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("65536"), "{message}");
+
+    // No subscriber offer was made: the answer is refused as unasked, not as bad SDP.
+    let reply = request(&mut alice, 4, "subscriberAnswer", json!({"sdp": "v=0"})).await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no subscriber offer"), "{message}");
+
+    let reply = request(
+        &mut alice,
+        5,
+        "sendRoomMessage",
+        json!({"message": "still here"}),
+    )
+    .await;
+    assert_eq!(reply["result"], json!({}), "{reply}");
+}

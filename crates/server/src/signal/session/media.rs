@@ -12,9 +12,10 @@ use crate::sfu::{PeerEvent, PeerId, SfuError};
 /// The client's view of an SFU refusal.
 fn media_error(e: SfuError) -> RtcError {
     let code = match e {
-        SfuError::Sdp(_) | SfuError::Tracks(_) | SfuError::NoPendingOffer => {
-            ErrorCode::InvalidParams
-        }
+        SfuError::Sdp(_)
+        | SfuError::SdpTooLarge(_)
+        | SfuError::Tracks(_)
+        | SfuError::NoPendingOffer => ErrorCode::InvalidParams,
         SfuError::UnknownPeer => ErrorCode::NotConnectedYet,
         SfuError::Closed => ErrorCode::PublishFailed,
         SfuError::Full(_) => ErrorCode::IceServerWrong,
