@@ -2,12 +2,29 @@
 //! answers go to the SFU and are answered here; the SFU's own events (a subscriber offer)
 //! arrive on the session's media channel and become frames. It talks to the SFU only
 //! through the `Sfu` handle: the SFU knows peers, never sessions or rooms.
+//!
+//! A session whose token holds no publish privilege gets no publisher transport: its
+//! `publisherOffer` is refused here, before the SFU parses the SDP, so no DTLS/SRTP context
+//! exists for it and none of its packets is ever decrypted. (Dropping such media in the demux
+//! instead would still keep a transport open for nothing, and the SFU cannot tell who may
+//! publish: it knows peers, not tokens.) Visibility is left to the room: a user may turn
+//! visible and publish at once, and the room refuses the invisible one's streams.
 
 use chorus_proto::{ErrorCode, Event, PublisherOfferParams, RtcError, SdpAnswer, ServerFrame};
+use chorus_token::Privilege;
 use tokio::sync::mpsc;
 
 use super::{Answer, Session};
+use crate::clock::now_ms;
+use crate::room::Grant;
 use crate::sfu::{PeerEvent, PeerId, SfuError};
+
+/// The privileges any of which lets a session send media.
+const PUBLISH_PRIVILEGES: [Privilege; 3] = [
+    Privilege::PublishStream,
+    Privilege::PublishAudio,
+    Privilege::PublishVideo,
+];
 
 /// The client's view of an SFU refusal.
 fn media_error(e: SfuError) -> RtcError {
@@ -28,6 +45,8 @@ pub(super) struct Media {
     /// Where the SFU tells this session things; the receiver is in the session loop.
     events: mpsc::Sender<PeerEvent>,
     open: bool,
+    /// The grant of the latest token the session showed for its room.
+    grant: Option<Grant>,
 }
 
 impl Media {
@@ -35,7 +54,21 @@ impl Media {
         Media {
             events,
             open: false,
+            grant: None,
         }
+    }
+
+    /// Keeps the grant of a token the session just showed (joinRoom, updateToken).
+    pub(super) fn set_grant(&mut self, grant: Grant) {
+        self.grant = Some(grant);
+    }
+
+    /// Whether the latest token lets the session publish anything now.
+    fn may_publish(&self) -> bool {
+        let now = now_ms();
+        self.grant
+            .as_ref()
+            .is_some_and(|g| PUBLISH_PRIVILEGES.iter().any(|&p| g.allows(p, now)))
     }
 }
 
@@ -84,6 +117,13 @@ impl Session {
         p: PublisherOfferParams,
     ) -> Result<Answer, RtcError> {
         let peer = self.media_peer()?;
+        if !self.media.may_publish() {
+            return Err(RtcError::new(
+                ErrorCode::PublishFailed,
+                "publisherOffer: the token holds no publish privilege or it has expired; \
+                 get a token with PublishStream, PublishAudio or PublishVideo",
+            ));
+        }
         let sdp = self
             .ctx
             .sfu
