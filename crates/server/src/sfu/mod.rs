@@ -111,8 +111,8 @@ pub(crate) enum SfuError {
     /// The peer was never opened or is closed.
     #[error("no media transport for this session")]
     UnknownPeer,
-    /// The SFU task is gone (shutting down).
-    #[error("the media server is shutting down")]
+    /// The SFU task is gone (shutting down), or restarted while it held the request.
+    #[error("the media server is shutting down or restarting; try again")]
     Closed,
     /// As many peers as `max_peers` already have media transports.
     #[error("the media server is full ({0} sessions with media)")]
@@ -131,6 +131,10 @@ pub(crate) enum PeerEvent {
         /// In words, for the log and the client.
         reason: String,
     },
+    /// The SFU failed (its task panicked) and restarted with no state: this peer and its
+    /// transports are gone. The session ends its connection, so that its client reconnects
+    /// and sets its media up again from scratch.
+    Restarted,
 }
 
 /// A command for the SFU task.

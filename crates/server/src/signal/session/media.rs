@@ -154,6 +154,17 @@ impl Session {
                 tracing::debug!(session = self.link.session, %reason, "media transport failed");
                 None
             }
+            PeerEvent::Restarted => {
+                // Every transport of this session is gone with the SFU's state. Ending the
+                // connection makes the SDKs reconnect, resume the room and remake both
+                // transports: the path a network cut already takes.
+                tracing::info!(
+                    session = self.link.session,
+                    "media plane restarted; ending the connection"
+                );
+                self.link.kill();
+                None
+            }
         }
     }
 }
