@@ -227,6 +227,8 @@ async fn a_publisher_transport_needs_a_publish_privilege() {
     assert_eq!(reply["error"]["code"], "PUBLISH_FAILED", "{reply}");
     let message = reply["error"]["message"].as_str().unwrap();
     assert!(message.contains("publish privilege"), "{message}");
+    // No transport was opened for it, so none of its packets can reach a decrypting Rtc.
+    assert_eq!(server.metric("chorus_sfu_transports").await, Some(0.0));
 
     // A token that grants publishing opens the transport.
     let reply = request(
@@ -239,4 +241,5 @@ async fn a_publisher_transport_needs_a_publish_privilege() {
     assert!(reply.get("error").is_none(), "{reply}");
     let reply = request(&mut carol, 4, "publisherOffer", offer).await;
     assert!(reply["result"]["sdp"].is_string(), "{reply}");
+    assert_eq!(server.metric("chorus_sfu_transports").await, Some(1.0));
 }
