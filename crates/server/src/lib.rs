@@ -20,6 +20,8 @@ mod metrics;
 mod room;
 mod sfu;
 mod signal;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 mod web;
 mod webhook;
 

@@ -103,6 +103,15 @@ impl Directory {
         true
     }
 
+    /// Called by a room's task that can no longer run its room (it panicked): forgets the
+    /// room at once, so the next join starts a fresh one. While a task runs, the entry under
+    /// its key is its own: another task gets the key only after this one retired.
+    pub(crate) fn forget(&self, key: &RoomKey) {
+        if self.lock().rooms.remove(key).is_some() {
+            self.metrics.rooms.dec();
+        }
+    }
+
     /// Records a ban and returns the running rooms it concerns, to be told.
     pub(crate) fn ban(
         &self,

@@ -99,6 +99,12 @@ impl SessionLink {
         self.tx.send(out).map_err(|_| PushError::Closed)
     }
 
+    /// Ends the session's connection, as a full outbox does. The client sees its connection
+    /// drop and reconnects, which makes it a new session.
+    pub(crate) fn kill(&self) {
+        self.kill.notify_one();
+    }
+
     /// Whether frames queued for this session never reached its socket: still waiting in
     /// the outbox, or taken but not written (see [`Outbox::unwritten`]). Asked once the
     /// session has gone, so what it was owed counts as missed, not delivered.

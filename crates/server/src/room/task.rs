@@ -1,8 +1,16 @@
 //! The room task: the thin async shell around one [`Room`]. It feeds commands and timers in,
 //! serialises each output once, and hands frames to session outboxes without ever waiting on
 //! a session. Hooks go to the webhook queue the same way: never waited on.
+//!
+//! It also supervises its room. A panic is a bug, but one room's bug must not leave its
+//! clients waiting on a dead task: each turn's synchronous work runs under `catch_unwind`,
+//! and a turn that panics ends the room. The directory forgets it at once, and every session
+//! it knew (or that was queued to reach it) has its connection ended; the SDKs reconnect and
+//! rejoin, which starts a fresh room. Restarting the same room in place is not attempted: its
+//! state may be half-changed, and a fresh room is what a rejoin rebuilds anyway.
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +26,12 @@ use crate::clock::now_ms;
 use crate::frame::Frame;
 use crate::sfu::{ForwardMode, PeerId, Sfu, Source};
 
+/// What wakes a turn.
+enum Input {
+    Command(Command),
+    Timeout,
+}
+
 pub(super) async fn run(
     mut room: Room,
     mut inbox: mpsc::Receiver<Command>,
@@ -30,34 +44,55 @@ pub(super) async fn run(
         directory: directory.clone(),
         media: Vec::new(),
         reported: (0, 0),
+        participants: 0,
     };
-    loop {
+    let crashed = loop {
         let wait = room
             .poll_timeout()
             .map(|at| Duration::from_millis(at.saturating_sub(now_ms())));
-        tokio::select! {
+        let input = tokio::select! {
             command = inbox.recv() => match command {
-                Some(command) => shell.apply(&mut room, command),
-                None => break,
+                Some(command) => Input::Command(command),
+                None => break false,
             },
-            () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {
-                room.handle_timeout(now_ms());
+            () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => Input::Timeout,
+        };
+        // The shell's own records (links, gauges) are only read after a panic, to end what
+        // the room held; the room itself is never used again.
+        let turn = catch_unwind(AssertUnwindSafe(|| {
+            match input {
+                Input::Command(command) => shell.apply(&mut room, command),
+                Input::Timeout => room.handle_timeout(now_ms()),
             }
+            shell.flush(&mut room);
+            shell.report_state(&room);
+        }));
+        if turn.is_err() {
+            break true;
         }
-        shell.flush(&mut room);
-        shell.report_state(&room);
         // The SFU applies forwarding in the order the room decided it; waiting here is the
         // backpressure that keeps a busy SFU's inbox bounded.
         for command in shell.media.drain(..) {
             command.send(directory.sfu()).await;
         }
         if room.is_empty() && directory.retire(&key, &inbox) {
-            break;
+            break false;
         }
+    };
+    if crashed {
+        shell.crashed();
     }
-    // Commands that slipped in between retiring and closing go to the room's next task.
+    // Commands that slipped in between retiring and closing go to the room's next task;
+    // after a crash, their sessions end as the room's own did.
     inbox.close();
     while let Some(command) = inbox.recv().await {
+        if crashed && let Command::Session { link, .. } = &command {
+            link.kill();
+            continue;
+        }
+        if crashed && let Command::Dropped { .. } = &command {
+            continue;
+        }
         let _ = directory.route(&key).send(command).await;
     }
 }
@@ -70,6 +105,8 @@ struct Shell {
     media: Vec<MediaCommand>,
     /// What this room last added to the state-size gauges: (entries, missed bytes).
     reported: (i64, i64),
+    /// What this room last added to the participants gauge.
+    participants: i64,
 }
 
 /// A room output for the SFU.
@@ -111,6 +148,12 @@ impl Shell {
         let before = room.participant_count();
         match command {
             Command::Session { link, request } => {
+                #[cfg(feature = "test-hooks")]
+                if let SessionRequest::RoomMessage { payload, .. } = &request
+                    && payload.message == crate::test_hooks::PANIC_ROOM
+                {
+                    panic!("test hook: a room message asked the room task to panic");
+                }
                 let session = link.session;
                 self.links.entry(session).or_insert(link);
                 match request {
@@ -188,6 +231,22 @@ impl Shell {
             .metrics()
             .participants
             .inc_by(after as i64 - before as i64);
+        self.participants += after as i64 - before as i64;
+    }
+
+    /// The room panicked: the directory forgets it, the gauges lose what it had added, and
+    /// every session it knew is ended so its client reconnects into a fresh room.
+    fn crashed(&mut self) {
+        tracing::error!(room = %self.key.room_id, app = %self.key.app_id, sessions = self.links.len(), "room task panicked; ending the room and its sessions");
+        self.directory.forget(&self.key);
+        let metrics = self.directory.metrics();
+        metrics.participants.dec_by(self.participants);
+        metrics.room_entries.dec_by(self.reported.0);
+        metrics.missed_bytes.dec_by(self.reported.1);
+        self.media.clear();
+        for (_, link) in self.links.drain() {
+            link.kill();
+        }
     }
 
     /// Moves the state-size gauges by how much this room's kept state changed.

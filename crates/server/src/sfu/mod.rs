@@ -99,6 +99,9 @@ pub(crate) enum SfuError {
     /// The SDP could not be parsed or accepted.
     #[error("the SDP was not accepted: {0}")]
     Sdp(String),
+    /// The SDP is longer than [`MAX_SDP`]; it was refused unread.
+    #[error("the SDP is {0} bytes, more than the {MAX_SDP} accepted; offer fewer m-lines")]
+    SdpTooLarge(usize),
     /// An m-line in the offer is not in the track list, or the list names an unknown mid.
     #[error("the track list does not match the offer: {0}")]
     Tracks(String),
@@ -108,8 +111,8 @@ pub(crate) enum SfuError {
     /// The peer was never opened or is closed.
     #[error("no media transport for this session")]
     UnknownPeer,
-    /// The SFU task is gone (shutting down).
-    #[error("the media server is shutting down")]
+    /// The SFU task is gone (shutting down), or restarted while it held the request.
+    #[error("the media server is shutting down or restarting; try again")]
     Closed,
     /// As many peers as `max_peers` already have media transports.
     #[error("the media server is full ({0} sessions with media)")]
@@ -128,6 +131,10 @@ pub(crate) enum PeerEvent {
         /// In words, for the log and the client.
         reason: String,
     },
+    /// The SFU failed (its task panicked) and restarted with no state: this peer and its
+    /// transports are gone. The session ends its connection, so that its client reconnects
+    /// and sets its media up again from scratch.
+    Restarted,
 }
 
 /// A command for the SFU task.
@@ -177,6 +184,11 @@ pub(crate) struct Sfu {
     local_addr: SocketAddr,
     local_tcp_addr: SocketAddr,
 }
+
+/// The longest SDP accepted, in bytes. A real offer or answer is a few KiB even with many
+/// m-lines; parsing is the costly part, so a longer one is refused before it is parsed (and
+/// before it crosses to the SFU task, which every other client's media waits on).
+pub(crate) const MAX_SDP: usize = 64 * 1024;
 
 /// Commands queued before senders wait.
 const COMMAND_QUEUE: usize = 1024;
@@ -267,6 +279,7 @@ impl Sfu {
         sdp: String,
         tracks: Vec<PublishedTrack>,
     ) -> Result<String, SfuError> {
+        negotiate::check_sdp_size(&sdp)?;
         let (reply, answer) = oneshot::channel();
         self.commands
             .send(Command::PublisherOffer {
@@ -286,6 +299,7 @@ impl Sfu {
         peer: PeerId,
         sdp: String,
     ) -> Result<(), SfuError> {
+        negotiate::check_sdp_size(&sdp)?;
         let (reply, done) = oneshot::channel();
         self.commands
             .send(Command::SubscriberAnswer { peer, sdp, reply })

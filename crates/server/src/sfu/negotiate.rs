@@ -26,7 +26,15 @@ use super::router::Router;
 use super::source::{Feed, LaneEntry, Upstream};
 use super::tracklist::check_tracks;
 use super::transport::{self, PendingOffer, Publishing, Side, Slot, Subscribing, codec_table};
-use super::{ForwardMode, PeerEvent, PeerId, SfuError, Source};
+use super::{ForwardMode, MAX_SDP, PeerEvent, PeerId, SfuError, Source};
+
+/// Refuses an SDP longer than [`MAX_SDP`] before anything parses it.
+pub(super) fn check_sdp_size(sdp: &str) -> Result<(), SfuError> {
+    if sdp.len() > MAX_SDP {
+        return Err(SfuError::SdpTooLarge(sdp.len()));
+    }
+    Ok(())
+}
 
 impl Router {
     // ----- publisher -----
@@ -44,6 +52,7 @@ impl Router {
             .get(&peer)
             .ok_or(SfuError::UnknownPeer)?
             .publisher;
+        check_sdp_size(sdp)?;
         let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| SfuError::Sdp(e.to_string()))?;
         check_tracks(sdp, tracks)?;
         let id = match existing {
@@ -378,6 +387,12 @@ impl Router {
         let Side::Subscriber(subscribing) = &mut transport.side else {
             return Err(SfuError::NoPendingOffer);
         };
+        // Both refusals come before the parse: an answer nobody asked for, or one too long,
+        // costs nothing.
+        if subscribing.pending.is_none() {
+            return Err(SfuError::NoPendingOffer);
+        }
+        check_sdp_size(sdp)?;
         let answer = SdpAnswer::from_sdp_string(sdp).map_err(|e| SfuError::Sdp(e.to_string()))?;
         let PendingOffer { pending, changes } =
             subscribing.pending.take().ok_or(SfuError::NoPendingOffer)?;

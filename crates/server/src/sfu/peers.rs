@@ -283,6 +283,7 @@ mod tests {
             .map(|e| match e {
                 PeerEvent::SubscriberOffer(o) => o.sdp.as_str(),
                 PeerEvent::TransportFailed { .. } => "failed",
+                PeerEvent::Restarted => "restarted",
             })
             .collect();
         assert_eq!(sdps, ["failed", "new"]);

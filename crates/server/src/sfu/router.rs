@@ -24,6 +24,7 @@ use str0m::media::{ExtensionValues, KeyframeRequestKind, Pt};
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
 use str0m::{Event, IceConnectionState, Input, Output};
+use tokio::sync::mpsc;
 use tracing::{debug, info, trace};
 
 use super::demux::Demux;
@@ -34,7 +35,7 @@ use super::metrics::{SfuMetrics, Tally};
 use super::peer::Peer;
 use super::source::Sources;
 use super::transport::{Route, RtcFactory, Side, Transport};
-use super::{Command, PeerId};
+use super::{Command, PeerEvent, PeerId};
 
 /// How often sources are looked after: layer choice, keyframes for waiting subscribers,
 /// transports that never connected, events a full channel refused.
@@ -104,6 +105,26 @@ impl Router {
             to_offer: Vec::new(),
             scratch: Vec::new(),
         }
+    }
+
+    /// This router's replacement after a panic left it in an unknown state: the same
+    /// factory, addresses, limit and metrics, with no peer, transport or source. Returns it
+    /// with the event channels of every peer this one had, so their sessions can be told.
+    /// Only the peer table is read, and only to take those channels.
+    pub(super) fn restart(self, now: Instant) -> (Router, Vec<mpsc::Sender<PeerEvent>>) {
+        let transports = self.transports.iter().flatten().count();
+        self.metrics.transports.dec_by(transports as i64);
+        self.metrics.peers.dec_by(self.peers.len() as i64);
+        let events = self.peers.into_values().map(|peer| peer.events).collect();
+        let fresh = Router::new(
+            self.factory,
+            self.local_udp,
+            self.local_tcp,
+            self.max_peers,
+            self.metrics,
+            now,
+        );
+        (fresh, events)
     }
 
     // ----- the transport table -----

@@ -9,6 +9,13 @@
 //! copies once and they are written out at once, before the next subscriber's. Each forwarded
 //! packet's latency (read to socket) is tallied locally and published once per turn.
 //!
+//! It also supervises the router. A panic is a bug, but it must not leave a dead media plane:
+//! each turn's synchronous work runs under `catch_unwind`, and a turn that panics replaces the
+//! router with an empty one on the same sockets and tells every peer's session
+//! ([`PeerEvent::Restarted`]), which ends its connection so its client reconnects and remakes
+//! its transports. Commands that were in the failed turn lose their reply, which their callers
+//! see as [`super::SfuError::Closed`].
+//!
 //! Sends are one `send_to` per datagram. `sendmmsg` was tried (rustix's safe wrapper): on
 //! this loopback the kernel's per-datagram work dwarfs the system call, and it made no
 //! measurable difference (see docs/benchmarks.md), so the simpler path stays.
@@ -16,16 +23,17 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use str0m::net::Protocol;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-use tracing::{debug, trace};
+use tracing::{debug, error, trace};
 
-use super::Command;
 use super::router::Router;
 use super::tcp::TcpEvent;
+use super::{Command, PeerEvent};
 
 /// Most datagrams read in one turn before the router flushes and the loop looks at commands
 /// and timers again.
@@ -43,6 +51,14 @@ const COPIES_PER_TURN: usize = 16;
 /// The largest datagram read; anything bigger than an Ethernet MTU is not WebRTC.
 const MAX_DATAGRAM: usize = 2048;
 
+/// What woke a turn.
+enum Wake {
+    Command(Command),
+    Readable,
+    Tcp(TcpEvent),
+    Timer,
+}
+
 /// Runs the SFU until every [`super::Sfu`] handle is gone.
 pub(super) async fn run(
     mut router: Router,
@@ -53,51 +69,95 @@ pub(super) async fn run(
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut tcp_writers: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
     let mut tcp_open = true;
-    let sleep = tokio::time::sleep_until(router.poll_timeout().into());
+    let mut deadline = router.poll_timeout();
+    let sleep = tokio::time::sleep_until(deadline.into());
     tokio::pin!(sleep);
     loop {
-        let deadline = router.poll_timeout();
-        if deadline > Instant::now() {
+        let wake = if deadline > Instant::now() {
             sleep.as_mut().reset(deadline.into());
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
-                    Some(command) => {
-                        router.handle_command(Instant::now(), command);
-                        // Take the commands queued behind it too: their changes then go
-                        // out in one offer.
-                        for _ in 0..BATCH {
-                            let Ok(command) = commands.try_recv() else { break };
-                            router.handle_command(Instant::now(), command);
-                        }
-                    }
+                    Some(command) => Wake::Command(command),
                     None => break,
                 },
-                ready = udp.readable() => {
-                    if ready.is_ok() {
-                        read_batch(&mut router, &udp, &mut buf);
-                    }
-                }
+                ready = udp.readable() => if ready.is_ok() { Wake::Readable } else { Wake::Timer },
                 event = tcp.recv(), if tcp_open => match event {
-                    Some(event) => on_tcp(&mut router, &mut tcp_writers, event),
-                    None => tcp_open = false,
+                    Some(event) => Wake::Tcp(event),
+                    None => {
+                        tcp_open = false;
+                        Wake::Timer
+                    }
                 },
-                () = &mut sleep => {}
+                () = &mut sleep => Wake::Timer,
             }
         } else {
             // Something is due already; still take what the socket has.
-            read_batch(&mut router, &udp, &mut buf);
-        }
-        router.handle_timeout(Instant::now());
-        send(&mut router, &udp, &tcp_writers);
-        let now = Instant::now();
-        while let Some(id) = router.flush_one(now) {
+            Wake::Readable
+        };
+        let turn = catch_unwind(AssertUnwindSafe(|| {
+            match wake {
+                Wake::Command(command) => {
+                    handle_command(&mut router, command);
+                    // Take the commands queued behind it too: their changes then go out in
+                    // one offer.
+                    for _ in 0..BATCH {
+                        let Ok(command) = commands.try_recv() else {
+                            break;
+                        };
+                        handle_command(&mut router, command);
+                    }
+                }
+                Wake::Readable => read_batch(&mut router, &udp, &mut buf),
+                Wake::Tcp(event) => on_tcp(&mut router, &mut tcp_writers, event),
+                Wake::Timer => {}
+            }
+            router.handle_timeout(Instant::now());
             send(&mut router, &udp, &tcp_writers);
-            router.sent(id, Instant::now());
-        }
-        router.end_turn();
+            let now = Instant::now();
+            while let Some(id) = router.flush_one(now) {
+                send(&mut router, &udp, &tcp_writers);
+                router.sent(id, Instant::now());
+            }
+            router.end_turn();
+            router.poll_timeout()
+        }));
+        deadline = match turn {
+            Ok(next) => next,
+            Err(_) => {
+                router = restart(router);
+                router.poll_timeout()
+            }
+        };
     }
     debug!("SFU task ends");
+}
+
+/// Replaces a router that panicked with an empty one and tells every peer it had.
+fn restart(router: Router) -> Router {
+    let (fresh, peers) = router.restart(Instant::now());
+    error!(
+        peers = peers.len(),
+        "SFU task panicked; restarted with no transports, every session with media reconnects"
+    );
+    for events in peers {
+        // Sent from a task of its own: a session whose channel is full must not hold the
+        // media plane up, and it must still hear of this.
+        tokio::spawn(async move {
+            let _ = events.send(PeerEvent::Restarted).await;
+        });
+    }
+    fresh
+}
+
+fn handle_command(router: &mut Router, command: Command) {
+    #[cfg(feature = "test-hooks")]
+    if let Command::PublisherOffer { sdp, .. } = &command
+        && sdp == crate::test_hooks::PANIC_SFU
+    {
+        panic!("test hook: a publisher offer asked the SFU task to panic");
+    }
+    router.handle_command(Instant::now(), command);
 }
 
 /// Reads up to [`BATCH`] datagrams into the router.

@@ -23,6 +23,8 @@ mod openapi_replay;
 mod openapi_rooms;
 mod raw_frames;
 mod room_presence;
+mod room_task_panic;
+mod sfu_task_panic;
 mod stalled_reader;
 mod token_lifecycle;
 mod visibility;

@@ -159,3 +159,87 @@ async fn a_bad_offer_is_invalid_params_and_the_session_goes_on() {
     .await;
     assert_eq!(reply["result"], json!({}), "{reply}");
 }
+
+#[tokio::test]
+async fn an_oversized_sdp_or_an_unasked_answer_is_refused_unread() {
+    let server = TestServer::start().await;
+    let mut alice = raw_joined(&server, "sdp-size", "alice", token("sdp-size", "alice")).await;
+    // Within the frame limit, past the SDP limit.
+    let huge = format!("v=0\r\n{}", "a=x\r\n".repeat(20_000));
+    let reply = request(
+        &mut alice,
+        2,
+        "publisherOffer",
+        json!({"sdp": huge, "tracks": []}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("65536"), "{message}");
+    let reply = request(&mut alice, 3, "subscriberAnswer", json!({"sdp": huge})).await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("65536"), "{message}");
+
+    // No subscriber offer was made: the answer is refused as unasked, not as bad SDP.
+    let reply = request(&mut alice, 4, "subscriberAnswer", json!({"sdp": "v=0"})).await;
+    assert_eq!(reply["error"]["code"], "INVALID_PARAMS", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no subscriber offer"), "{message}");
+
+    let reply = request(
+        &mut alice,
+        5,
+        "sendRoomMessage",
+        json!({"message": "still here"}),
+    )
+    .await;
+    assert_eq!(reply["result"], json!({}), "{reply}");
+}
+
+/// A real publisher offer (one send-only audio m-line) and its track list.
+fn audio_offer() -> (String, Value) {
+    let mut rtc = str0m::Rtc::new(std::time::Instant::now());
+    let mut api = rtc.sdp_api();
+    let mid = api.add_media(
+        str0m::media::MediaKind::Audio,
+        str0m::media::Direction::SendOnly,
+        None,
+        None,
+        None,
+    );
+    let (offer, _) = api.apply().expect("an offer with one m-line");
+    let tracks = json!([{"mid": mid.to_string(), "streamIndex": 0, "kind": "audio"}]);
+    (offer.to_sdp_string(), tracks)
+}
+
+#[tokio::test]
+async fn a_publisher_transport_needs_a_publish_privilege() {
+    let server = TestServer::start().await;
+    let subscribe_only = AccessToken::new(APP_ID, APP_KEY, "pubpriv", "carol")
+        .add_privilege(Privilege::SubscribeStream, 0)
+        .serialize()
+        .unwrap();
+    let mut carol = raw_joined(&server, "pubpriv", "carol", subscribe_only).await;
+    let (sdp, tracks) = audio_offer();
+    let offer = json!({"sdp": sdp, "tracks": tracks});
+    let reply = request(&mut carol, 2, "publisherOffer", offer.clone()).await;
+    assert_eq!(reply["error"]["code"], "PUBLISH_FAILED", "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("publish privilege"), "{message}");
+    // No transport was opened for it, so none of its packets can reach a decrypting Rtc.
+    assert_eq!(server.metric("chorus_sfu_transports").await, Some(0.0));
+
+    // A token that grants publishing opens the transport.
+    let reply = request(
+        &mut carol,
+        3,
+        "updateToken",
+        json!({"token": token("pubpriv", "carol")}),
+    )
+    .await;
+    assert!(reply.get("error").is_none(), "{reply}");
+    let reply = request(&mut carol, 4, "publisherOffer", offer).await;
+    assert!(reply["result"]["sdp"].is_string(), "{reply}");
+    assert_eq!(server.metric("chorus_sfu_transports").await, Some(1.0));
+}

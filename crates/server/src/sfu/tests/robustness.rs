@@ -23,6 +23,14 @@ async fn bad_requests_get_errors_not_panics() {
         .publisher_offer(ALICE, "not an sdp".into(), vec![])
         .await;
     assert!(matches!(bad, Err(SfuError::Sdp(_))), "{bad:?}");
+    let huge = "v=0\r\n".repeat(20_000);
+    let bad = sfu.publisher_offer(ALICE, huge.clone(), vec![]).await;
+    assert!(matches!(bad, Err(SfuError::SdpTooLarge(_))), "{bad:?}");
+    let bad = sfu.subscriber_answer(ALICE, huge).await;
+    assert!(matches!(bad, Err(SfuError::SdpTooLarge(_))), "{bad:?}");
+    // An answer with no offer waiting is refused before it is parsed.
+    let bad = sfu.subscriber_answer(ALICE, "not an sdp".into()).await;
+    assert!(matches!(bad, Err(SfuError::NoPendingOffer)), "{bad:?}");
 
     let (offer, mut tracks) =
         alice.publish_offer(&[(TrackKind::Audio, &[]), (TrackKind::Video, &[])]);

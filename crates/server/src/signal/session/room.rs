@@ -84,6 +84,7 @@ impl Session {
         let (app_id, grant) =
             check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
         self.authenticated = true;
+        self.media.set_grant(grant.clone());
         let key = RoomKey {
             app_id: app_id.into(),
             room_id: room_id.into(),
@@ -151,6 +152,7 @@ impl Session {
         };
         let (_, grant) =
             check_room_token(&self.ctx.config.apps, Some(&token), &wanted, now_secs())?;
+        self.media.set_grant(grant.clone());
         self.route(SessionRequest::UpdateToken { id, grant }).await
     }
 
