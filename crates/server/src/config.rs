@@ -64,6 +64,10 @@ pub struct Config {
     pub server_message_timeout_ms: u64,
     /// Most server messages in flight to business servers at once.
     pub server_message_concurrency: usize,
+    /// Lets business servers be at loopback, private (RFC 1918, ULA), link-local,
+    /// unspecified, multicast and broadcast addresses. Off: such addresses are refused as
+    /// resolved, except loopback in dev mode.
+    pub allow_private_targets: bool,
     /// Where webhook callbacks (room and user events) are POSTed. None: no callbacks.
     pub webhook_url: Option<String>,
     /// The secret that signs callbacks. None: each app's callbacks are signed with its key.
@@ -75,14 +79,18 @@ pub struct Config {
     pub webhook_concurrency: usize,
 }
 
-/// An app: its 24-character id and its key for signing tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// An app: its 24-character id, its key for signing tokens, and its own settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AppCredentials {
     /// 24 characters.
     pub id: String,
     /// The token signing key.
     pub key: String,
+    /// The hosts its users may set as business server (`host` or `host:port`; a port-less
+    /// entry allows any port). Empty: server messages are refused at `setServerParams`.
+    #[serde(default)]
+    pub business_hosts: Vec<String>,
 }
 
 /// An OpenAPI access key and its secret.
@@ -120,6 +128,7 @@ impl Default for Config {
             api_max_skew_secs: 900,
             server_message_timeout_ms: 5_000,
             server_message_concurrency: 64,
+            allow_private_targets: false,
             webhook_url: None,
             webhook_secret: None,
             webhook_timeout_ms: 5_000,
@@ -159,6 +168,14 @@ pub enum ConfigError {
     /// A limit is zero.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// A business-hosts entry is not `host` or `host:port`.
+    #[error("app {app:?}: business host {entry:?} must be a host or host:port")]
+    BadBusinessHost {
+        /// The app.
+        app: String,
+        /// The entry.
+        entry: String,
+    },
     /// The webhook URL is not an http(s) URL.
     #[error("webhook URL {0:?} must be an http:// or https:// URL")]
     BadWebhookUrl(String),
@@ -199,6 +216,16 @@ impl Config {
             }
             if !seen.insert(&app.id) {
                 return Err(ConfigError::DuplicateApp(app.id.clone()));
+            }
+            if let Some(entry) = app
+                .business_hosts
+                .iter()
+                .find(|e| crate::messaging::HostRule::parse(e).is_none())
+            {
+                return Err(ConfigError::BadBusinessHost {
+                    app: app.id.clone(),
+                    entry: entry.clone(),
+                });
             }
             if let Some(first) = keys.insert(&app.key, &app.id) {
                 return Err(ConfigError::SharedAppKey {
@@ -284,5 +311,33 @@ impl Apps {
 
     pub(crate) fn contains(&self, app_id: &str) -> bool {
         self.keys.contains_key(app_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_hosts_are_read_per_app_and_checked() {
+        let toml = r#"
+            allow-private-targets = true
+            [[apps]]
+            id = "0123456789abcdef01234567"
+            key = "k"
+            business-hosts = ["api.example.com", "10.0.0.5:8080"]
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        assert!(config.allow_private_targets);
+        assert_eq!(
+            config.apps[0].business_hosts,
+            ["api.example.com", "10.0.0.5:8080"]
+        );
+        config.validate().expect("the entries are hosts");
+        config.apps[0].business_hosts.push("http://x/y".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::BadBusinessHost { .. })
+        ));
     }
 }

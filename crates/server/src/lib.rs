@@ -44,7 +44,7 @@ use config::Apps;
 use conn_caps::{Caps, ConnectionCaps};
 use ctx::{Ctx, Lifecycle, Resolved};
 use listener::ListenerSettings;
-use messaging::{BusinessServer, LoginRegistry};
+use messaging::{BusinessHosts, BusinessServer, HostRule, LoginRegistry, TargetPolicy};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
@@ -103,6 +103,24 @@ fn random_string(len: usize) -> String {
         .collect()
 }
 
+/// Each app's business hosts; the dev app, on loopback, may use any.
+fn business_hosts(config: &Config, dev: bool) -> BusinessHosts {
+    if dev {
+        return BusinessHosts::any();
+    }
+    BusinessHosts::listed(
+        config
+            .apps
+            .iter()
+            .map(|app| {
+                // Validated at start: every entry parses.
+                let rules = app.business_hosts.iter().filter_map(|e| HostRule::parse(e));
+                (app.id.clone(), rules.collect())
+            })
+            .collect(),
+    )
+}
+
 /// Validates `config`, binds, and starts serving. Without apps, makes up a dev app (and a dev
 /// OpenAPI key when none is given) and insists on loopback.
 pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
@@ -111,6 +129,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         let app = AppCredentials {
             id: random_string(chorus_token::APP_ID_LEN),
             key: random_string(32),
+            ..AppCredentials::default()
         };
         config.apps.push(app.clone());
         let openapi = config.openapi_keys.is_empty().then(|| {
@@ -178,6 +197,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         business: BusinessServer::new(
             Duration::from_millis(config.server_message_timeout_ms),
             config.server_message_concurrency,
+            business_hosts(&config, dev.is_some()),
+            TargetPolicy {
+                loopback: dev.is_some(),
+                private: config.allow_private_targets,
+            },
         ),
         metrics,
         sfu,

@@ -5,6 +5,11 @@
 //! `X-Chorus-Signature: <signature from setServerParams>`, and the body
 //! `{"AppId", "UserId", "Message", "Binary"}` (`Message` is base64 when `Binary`). Only a 200
 //! answer counts; its body goes back to the sender. Calls are bounded in time and in number.
+//!
+//! Only the hosts the operator listed for the app are called, and never at a special address
+//! without the operator's leave (see `targets`). A call that fails on the network says only
+//! that, the same for every cause, so the answer cannot map the server's network; the cause
+//! goes to the debug log.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +18,12 @@ use chorus_proto::{ErrorCode, MAX_MESSAGE_BYTES, RtcError};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use super::targets::{BusinessHosts, TargetPolicy, TargetResolver};
 use crate::room::Payload;
+
+/// What a client is told of any network failure: one message whatever the cause.
+const UNREACHABLE: &str =
+    "the business server could not be reached or did not answer in time; check its URL";
 
 /// The header that carries the signature set with `setServerParams`.
 pub(crate) const SIGNATURE_HEADER: &str = "X-Chorus-Signature";
@@ -34,20 +44,59 @@ pub(crate) struct BusinessServer {
     http: reqwest::Client,
     slots: Arc<Semaphore>,
     timeout: Duration,
+    hosts: Arc<BusinessHosts>,
+    policy: TargetPolicy,
 }
 
 impl BusinessServer {
-    pub(crate) fn new(timeout: Duration, max_in_flight: usize) -> Self {
+    pub(crate) fn new(
+        timeout: Duration,
+        max_in_flight: usize,
+        hosts: BusinessHosts,
+        policy: TargetPolicy,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // Proxies would connect for us, past the resolver's check.
+            .no_proxy()
+            .dns_resolver(Arc::new(TargetResolver { policy }))
             .build()
             .unwrap_or_default();
         BusinessServer {
             http,
             slots: Arc::new(Semaphore::new(max_in_flight.max(1))),
             timeout,
+            hosts: Arc::new(hosts),
+            policy,
         }
+    }
+
+    /// Checks a URL given with `setServerParams`: an http:// URL on one of the app's hosts.
+    pub(crate) fn check_url(&self, app_id: &str, url: &str) -> Result<(), RtcError> {
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| u.scheme() == "http" && u.has_host());
+        let Some(parsed) = parsed else {
+            return Err(RtcError::new(
+                ErrorCode::InvalidParams,
+                format!(
+                    "url must be an http:// URL, got {:?}",
+                    chorus_proto::clip(url)
+                ),
+            ));
+        };
+        if !self.hosts.allows(app_id, &parsed) {
+            return Err(RtcError::new(
+                ErrorCode::InvalidParams,
+                format!(
+                    "the business server host {:?} is not allowed for this app; the server's \
+                     operator must add it to the app's business-hosts",
+                    chorus_proto::clip(&host_and_port(&parsed))
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// POSTs `payload` from `user_id` to `url`; returns the response body of a 200 answer.
@@ -59,18 +108,24 @@ impl BusinessServer {
         user_id: &str,
         payload: &Payload,
     ) -> Result<String, RtcError> {
-        let unreachable = |why: String| {
-            RtcError::new(
-                ErrorCode::UserMessageSendToServerError,
-                format!("the business server at {} {why}", chorus_proto::clip(url)),
-            )
+        let unreachable = |why: &dyn std::fmt::Display| {
+            tracing::debug!(app_id, error = %why, "a server message was not delivered");
+            RtcError::new(ErrorCode::UserMessageSendToServerError, UNREACHABLE)
         };
+        // A name is checked as it resolves; an address in the URL is not resolved.
+        if let Some(ip) = reqwest::Url::parse(url).ok().and_then(|u| literal_ip(&u))
+            && !self.policy.allows(ip)
+        {
+            return Err(unreachable(&format_args!(
+                "{ip} is not allowed as a target"
+            )));
+        }
         // Waiting for a slot counts against the same time budget as the call.
         let started = tokio::time::Instant::now();
         let _slot = tokio::time::timeout(self.timeout, self.slots.acquire())
             .await
-            .map_err(|_| unreachable("was not called: too many server messages in flight".into()))?
-            .map_err(|_| unreachable("was not called: the server is shutting down".into()))?;
+            .map_err(|_| busy("too many server messages in flight"))?
+            .map_err(|_| busy("the server is shutting down"))?;
         let body = ServerMessage {
             app_id,
             user_id,
@@ -85,16 +140,7 @@ impl BusinessServer {
             .json(&body)
             .send()
             .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    unreachable(format!(
-                        "did not answer within {} ms",
-                        self.timeout.as_millis()
-                    ))
-                } else {
-                    unreachable(format!("could not be reached: {}", e.without_url()))
-                }
-            })?;
+            .map_err(|e| unreachable(&error_chain(&e)))?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
             return Err(RtcError::new(
@@ -108,7 +154,7 @@ impl BusinessServer {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| unreachable(format!("broke off its answer: {}", e.without_url())))?
+            .map_err(|e| unreachable(&error_chain(&e)))?
         {
             if body.len() + chunk.len() > MAX_MESSAGE_BYTES {
                 return Err(RtcError::new(
@@ -122,4 +168,42 @@ impl BusinessServer {
         }
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
+}
+
+/// A server message not sent for want of a slot: about this server, not the target.
+fn busy(why: &str) -> RtcError {
+    RtcError::new(
+        ErrorCode::UserMessageSendToServerError,
+        format!("the business server was not called: {why}"),
+    )
+}
+
+/// The URL's host as an address, when it is one.
+fn literal_ip(url: &reqwest::Url) -> Option<std::net::IpAddr> {
+    let host = url.host_str()?;
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse().ok()
+}
+
+fn host_and_port(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// An error and its causes, for the log: reqwest's own text hides the resolver's reason.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
