@@ -155,6 +155,7 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
                 .map(|(access_key, secret_key)| ApiCredentials {
                     access_key,
                     secret_key,
+                    ..ApiCredentials::default()
                 }),
         );
     if let Some(n) = args.max_connections {

@@ -93,14 +93,17 @@ pub struct AppCredentials {
     pub business_hosts: Vec<String>,
 }
 
-/// An OpenAPI access key and its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// An OpenAPI access key, its secret, and the apps it may act on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ApiCredentials {
     /// The access key id (AK).
     pub access_key: String,
     /// The secret key (SK).
     pub secret_key: String,
+    /// The app ids it may act on. None: every app.
+    #[serde(default)]
+    pub apps: Option<Vec<String>>,
 }
 
 impl Default for Config {
@@ -160,6 +163,14 @@ pub enum ConfigError {
     /// An OpenAPI key pair is incomplete.
     #[error("OpenAPI access key {0:?} needs a non-empty secret")]
     BadApiKey(String),
+    /// An OpenAPI key is scoped to an app that is not configured.
+    #[error("OpenAPI access key {access_key:?} names app {app:?}, which is not configured")]
+    UnknownKeyApp {
+        /// The key.
+        access_key: String,
+        /// The app it names.
+        app: String,
+    },
     /// Dev mode asked to listen beyond loopback.
     #[error(
         "with no --app configured Chorus runs a dev app and listens on loopback only; {0} is not loopback (configure --app ID:KEY to serve others)"
@@ -237,6 +248,13 @@ impl Config {
         for key in &self.openapi_keys {
             if key.access_key.is_empty() || key.secret_key.is_empty() {
                 return Err(ConfigError::BadApiKey(key.access_key.clone()));
+            }
+            let unknown = key.apps.iter().flatten().find(|id| !seen.contains(id));
+            if let Some(app) = unknown {
+                return Err(ConfigError::UnknownKeyApp {
+                    access_key: key.access_key.clone(),
+                    app: app.clone(),
+                });
             }
         }
         if self.apps.is_empty() {
@@ -338,6 +356,26 @@ mod tests {
         assert!(matches!(
             config.validate(),
             Err(ConfigError::BadBusinessHost { .. })
+        ));
+    }
+
+    #[test]
+    fn openapi_keys_name_configured_apps_only() {
+        let toml = r#"
+            [[apps]]
+            id = "0123456789abcdef01234567"
+            key = "k"
+            [[openapi-keys]]
+            access-key = "AK"
+            secret-key = "SK"
+            apps = ["0123456789abcdef01234567"]
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        config.validate().expect("the key names a configured app");
+        config.openapi_keys[0].apps = Some(vec!["nosuchapp000000000000000".into()]);
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::UnknownKeyApp { .. })
         ));
     }
 }

@@ -136,6 +136,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             let pair = ApiCredentials {
                 access_key: format!("AK{}", random_string(18)),
                 secret_key: random_string(32),
+                apps: None,
             };
             config.openapi_keys.push(pair.clone());
             pair
@@ -180,6 +181,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
                 .openapi_keys
                 .iter()
                 .map(|k| (k.access_key.clone(), k.secret_key.clone()))
+                .collect(),
+            api_scopes: config
+                .openapi_keys
+                .iter()
+                .filter_map(|k| Some((k.access_key.clone(), k.apps.clone()?)))
                 .collect(),
             api_max_skew_secs: config.api_max_skew_secs,
             ping_interval: Duration::from_millis(config.ping_interval_ms),

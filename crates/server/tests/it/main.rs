@@ -17,6 +17,7 @@ mod long_client_strings_are_clipped;
 mod media_requests;
 mod message_overflow;
 mod openapi_get;
+mod openapi_key_scope;
 mod openapi_messages;
 mod openapi_metrics;
 mod openapi_replay;

@@ -37,6 +37,7 @@ impl TestServer {
             config.openapi_keys = vec![ApiCredentials {
                 access_key: AK.into(),
                 secret_key: SK.into(),
+                ..ApiCredentials::default()
             }];
             tweak(config);
         })
