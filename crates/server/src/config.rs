@@ -75,7 +75,8 @@ pub struct Config {
     /// How long a webhook receiver has to answer 200 before the attempt counts as failed, in
     /// milliseconds.
     pub webhook_timeout_ms: u64,
-    /// Most rooms whose callbacks are being delivered at once (each room's in order).
+    /// Most rooms of one app whose callbacks are being delivered at once (each room's in
+    /// order); each app has its own slots.
     pub webhook_concurrency: usize,
 }
 
@@ -91,6 +92,12 @@ pub struct AppCredentials {
     /// entry allows any port). Empty: server messages are refused at `setServerParams`.
     #[serde(default)]
     pub business_hosts: Vec<String>,
+    /// Where this app's webhook callbacks go, instead of the server-wide `webhook-url`.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Signs this app's callbacks, instead of the server-wide `webhook-secret` or the key.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
 }
 
 /// An OpenAPI access key, its secret, and the apps it may act on.
@@ -291,14 +298,22 @@ impl Config {
         if self.join_timeout_ms == 0 {
             return Err(ConfigError::Zero("join-timeout-ms"));
         }
-        if let Some(url) = &self.webhook_url {
-            let parsed = reqwest::Url::parse(url).ok();
-            if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
-                return Err(ConfigError::BadWebhookUrl(url.clone()));
+        let app_webhooks = self
+            .apps
+            .iter()
+            .map(|a| (&a.webhook_url, &a.webhook_secret));
+        for (url, secret) in
+            std::iter::once((&self.webhook_url, &self.webhook_secret)).chain(app_webhooks)
+        {
+            if let Some(url) = url {
+                let parsed = reqwest::Url::parse(url).ok();
+                if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+                    return Err(ConfigError::BadWebhookUrl(url.clone()));
+                }
             }
-        }
-        if self.webhook_secret.as_deref() == Some("") {
-            return Err(ConfigError::EmptyWebhookSecret);
+            if secret.as_deref() == Some("") {
+                return Err(ConfigError::EmptyWebhookSecret);
+            }
         }
         if self.webhook_timeout_ms == 0 {
             return Err(ConfigError::Zero("webhook-timeout-ms"));
@@ -376,6 +391,29 @@ mod tests {
         assert!(matches!(
             config.validate(),
             Err(ConfigError::UnknownKeyApp { .. })
+        ));
+    }
+
+    #[test]
+    fn an_apps_webhook_is_checked_like_the_servers() {
+        let mut config = Config {
+            apps: vec![AppCredentials {
+                id: "0123456789abcdef01234567".into(),
+                key: "k".into(),
+                webhook_url: Some("ftp://x/".into()),
+                ..AppCredentials::default()
+            }],
+            ..Config::default()
+        };
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::BadWebhookUrl(_))
+        ));
+        config.apps[0].webhook_url = Some("https://hooks.example.com/".into());
+        config.apps[0].webhook_secret = Some(String::new());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::EmptyWebhookSecret)
         ));
     }
 }

@@ -23,6 +23,7 @@ mod signal;
 mod web;
 mod webhook;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -48,7 +49,7 @@ use messaging::{BusinessHosts, BusinessServer, HostRule, LoginRegistry, TargetPo
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
-use webhook::{WebhookSettings, Webhooks};
+use webhook::{AppWebhook, WebhookSettings, Webhooks};
 
 /// Credentials made up for a server started without apps (dev mode).
 #[derive(Debug, Clone)]
@@ -103,6 +104,30 @@ fn random_string(len: usize) -> String {
         .collect()
 }
 
+/// The webhook settings, when the server or any app has a webhook URL.
+fn webhook_settings(config: &Config) -> Option<WebhookSettings> {
+    let apps: HashMap<String, AppWebhook> = config
+        .apps
+        .iter()
+        .filter(|a| a.webhook_url.is_some() || a.webhook_secret.is_some())
+        .map(|a| {
+            let own = AppWebhook {
+                url: a.webhook_url.clone(),
+                secret: a.webhook_secret.clone(),
+            };
+            (a.id.clone(), own)
+        })
+        .collect();
+    let any_url = config.webhook_url.is_some() || apps.values().any(|a| a.url.is_some());
+    any_url.then(|| WebhookSettings {
+        url: config.webhook_url.clone(),
+        secret: config.webhook_secret.clone(),
+        apps,
+        timeout: Duration::from_millis(config.webhook_timeout_ms),
+        concurrency: config.webhook_concurrency,
+    })
+}
+
 /// Each app's business hosts; the dev app, on loopback, may use any.
 fn business_hosts(config: &Config, dev: bool) -> BusinessHosts {
     if dev {
@@ -151,15 +176,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         warn_before: config.token_warn_secs * 1000,
     };
     let apps = Apps::new(&config.apps);
-    let webhooks = config.webhook_url.clone().map(|url| {
-        let settings = WebhookSettings {
-            url,
-            secret: config.webhook_secret.clone(),
-            timeout: Duration::from_millis(config.webhook_timeout_ms),
-            concurrency: config.webhook_concurrency,
-        };
-        Webhooks::start(settings, apps.clone(), metrics.clone())
-    });
+    let webhooks = webhook_settings(&config)
+        .map(|settings| Webhooks::start(settings, apps.clone(), metrics.clone()));
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(
         SfuConfig {

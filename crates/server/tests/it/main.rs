@@ -28,3 +28,4 @@ mod stalled_reader;
 mod token_lifecycle;
 mod visibility;
 mod webhooks;
+mod webhooks_per_app;
