@@ -64,6 +64,9 @@ pub struct Config {
     pub server_message_timeout_ms: u64,
     /// Most server messages in flight to business servers at once.
     pub server_message_concurrency: usize,
+    /// Most server messages of one app in flight at once, so one app's slow business server
+    /// leaves the others slots.
+    pub server_message_concurrency_per_app: usize,
     /// Lets business servers be at loopback, private (RFC 1918, ULA), link-local,
     /// unspecified, multicast and broadcast addresses. Off: such addresses are refused as
     /// resolved, except loopback in dev mode.
@@ -138,6 +141,7 @@ impl Default for Config {
             api_max_skew_secs: 900,
             server_message_timeout_ms: 5_000,
             server_message_concurrency: 64,
+            server_message_concurrency_per_app: 16,
             allow_private_targets: false,
             webhook_url: None,
             webhook_secret: None,
@@ -314,6 +318,9 @@ impl Config {
             if secret.as_deref() == Some("") {
                 return Err(ConfigError::EmptyWebhookSecret);
             }
+        }
+        if self.server_message_concurrency_per_app == 0 {
+            return Err(ConfigError::Zero("server-message-concurrency-per-app"));
         }
         if self.webhook_timeout_ms == 0 {
             return Err(ConfigError::Zero("webhook-timeout-ms"));

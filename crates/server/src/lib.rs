@@ -45,7 +45,9 @@ use config::Apps;
 use conn_caps::{Caps, ConnectionCaps};
 use ctx::{Ctx, Lifecycle, Resolved};
 use listener::ListenerSettings;
-use messaging::{BusinessHosts, BusinessServer, HostRule, LoginRegistry, TargetPolicy};
+use messaging::{
+    BusinessHosts, BusinessServer, BusinessSettings, HostRule, LoginRegistry, TargetPolicy,
+};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
@@ -218,15 +220,17 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             sfu.clone(),
         ),
         logins: LoginRegistry::start(),
-        business: BusinessServer::new(
-            Duration::from_millis(config.server_message_timeout_ms),
-            config.server_message_concurrency,
-            business_hosts(&config, dev.is_some()),
-            TargetPolicy {
+        business: BusinessServer::new(BusinessSettings {
+            timeout: Duration::from_millis(config.server_message_timeout_ms),
+            max_in_flight: config.server_message_concurrency,
+            max_in_flight_per_app: config.server_message_concurrency_per_app,
+            app_ids: config.apps.iter().map(|a| a.id.clone()).collect(),
+            hosts: business_hosts(&config, dev.is_some()),
+            policy: TargetPolicy {
                 loopback: dev.is_some(),
                 private: config.allow_private_targets,
             },
-        ),
+        }),
         metrics,
         sfu,
         webhooks,

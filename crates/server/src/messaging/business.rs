@@ -4,13 +4,15 @@
 //! The request is `POST <url>` with `Content-Type: application/json`, the header
 //! `X-Chorus-Signature: <signature from setServerParams>`, and the body
 //! `{"AppId", "UserId", "Message", "Binary"}` (`Message` is base64 when `Binary`). Only a 200
-//! answer counts; its body goes back to the sender. Calls are bounded in time and in number.
+//! answer counts; its body goes back to the sender. Calls are bounded in time and in number:
+//! in all, and per app, so one app's slow business server cannot hold every slot.
 //!
 //! Only the hosts the operator listed for the app are called, and never at a special address
 //! without the operator's leave (see `targets`). A call that fails on the network says only
 //! that, the same for every cause, so the answer cannot map the server's network; the cause
 //! goes to the debug log.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,23 +40,42 @@ pub(crate) struct ServerMessage<'a> {
     pub(crate) binary: bool,
 }
 
+/// What the business-server client needs from the configuration.
+pub(crate) struct BusinessSettings {
+    /// How long a call may take, waiting for a slot included.
+    pub(crate) timeout: Duration,
+    /// Most calls in flight at once, in all.
+    pub(crate) max_in_flight: usize,
+    /// Most calls in flight at once for one app.
+    pub(crate) max_in_flight_per_app: usize,
+    /// The apps hosted, each with its own slots.
+    pub(crate) app_ids: Vec<String>,
+    pub(crate) hosts: BusinessHosts,
+    pub(crate) policy: TargetPolicy,
+}
+
 /// The outbound HTTP client for business servers.
 #[derive(Clone)]
 pub(crate) struct BusinessServer {
     http: reqwest::Client,
     slots: Arc<Semaphore>,
+    /// Each hosted app's slots, taken before one of `slots`.
+    app_slots: Arc<HashMap<String, Semaphore>>,
     timeout: Duration,
     hosts: Arc<BusinessHosts>,
     policy: TargetPolicy,
 }
 
 impl BusinessServer {
-    pub(crate) fn new(
-        timeout: Duration,
-        max_in_flight: usize,
-        hosts: BusinessHosts,
-        policy: TargetPolicy,
-    ) -> Self {
+    pub(crate) fn new(settings: BusinessSettings) -> Self {
+        let BusinessSettings {
+            timeout,
+            max_in_flight,
+            max_in_flight_per_app,
+            app_ids,
+            hosts,
+            policy,
+        } = settings;
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -66,6 +87,12 @@ impl BusinessServer {
         BusinessServer {
             http,
             slots: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            app_slots: Arc::new(
+                app_ids
+                    .into_iter()
+                    .map(|id| (id, Semaphore::new(max_in_flight_per_app.max(1))))
+                    .collect(),
+            ),
             timeout,
             hosts: Arc::new(hosts),
             policy,
@@ -120,9 +147,20 @@ impl BusinessServer {
                 "{ip} is not allowed as a target"
             )));
         }
-        // Waiting for a slot counts against the same time budget as the call.
+        // Waiting for a slot counts against the same time budget as the call. The app's own
+        // slot first, so an app at its bound waits without holding one of everyone's.
         let started = tokio::time::Instant::now();
-        let _slot = tokio::time::timeout(self.timeout, self.slots.acquire())
+        let deadline = started + self.timeout;
+        let _app_slot = match self.app_slots.get(app_id) {
+            Some(slots) => Some(
+                tokio::time::timeout_at(deadline, slots.acquire())
+                    .await
+                    .map_err(|_| busy("too many of this app's server messages in flight"))?
+                    .map_err(|_| busy("the server is shutting down"))?,
+            ),
+            None => None,
+        };
+        let _slot = tokio::time::timeout_at(deadline, self.slots.acquire())
             .await
             .map_err(|_| busy("too many server messages in flight"))?
             .map_err(|_| busy("the server is shutting down"))?;

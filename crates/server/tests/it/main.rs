@@ -24,6 +24,7 @@ mod openapi_replay;
 mod openapi_rooms;
 mod raw_frames;
 mod room_presence;
+mod server_messages_per_app;
 mod stalled_reader;
 mod token_lifecycle;
 mod visibility;
