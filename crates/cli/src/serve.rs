@@ -262,3 +262,49 @@ async fn shutdown_signal() {
         () = term => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config_of(args: &[&str]) -> anyhow::Result<Config> {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))?;
+        config(cli.serve)
+    }
+
+    const APP: &str = "flagsapp0000000000000001";
+
+    #[test]
+    fn business_hosts_and_private_targets_come_from_flags() {
+        let app = format!("{APP}:key");
+        let host = format!("{APP}=api.example.com:8080");
+        let config = config_of(&[
+            "--app",
+            &app,
+            "--business-host",
+            &host,
+            "--allow-private-targets",
+        ])
+        .expect("the flags make a config");
+        assert_eq!(config.apps[0].business_hosts, ["api.example.com:8080"]);
+        assert!(config.allow_private_targets);
+        assert!(!config_of(&["--app", &app]).unwrap().allow_private_targets);
+    }
+
+    #[test]
+    fn a_business_host_names_a_configured_app() {
+        let app = format!("{APP}:key");
+        let e = config_of(&["--app", &app, "--business-host", "otherapp=h"]).unwrap_err();
+        assert!(e.to_string().contains("not configured"), "{e}");
+        let e = config_of(&["--app", &app, "--business-host", "h"]).unwrap_err();
+        assert!(e.to_string().contains("APP_ID=HOST"), "{e}");
+    }
+}
