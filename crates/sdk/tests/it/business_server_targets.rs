@@ -1,6 +1,7 @@
 //! Where server messages may go: only to the hosts the operator listed for the app, never to
 //! loopback or private addresses (as resolved) without the operator's flag, and a failure on
 //! the network says the same whatever its cause, so a user cannot map the server's network.
+//! Dev mode, on loopback, lets its dev app use any host there.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -121,4 +122,34 @@ async fn a_closed_port_and_a_timeout_give_the_same_answer() {
         answers.push(e.message);
     }
     assert_eq!(answers[0], answers[1]);
+}
+
+#[tokio::test]
+async fn dev_mode_allows_any_host_on_loopback_but_not_private_addresses() {
+    let server = start_server(|c: &mut Config| {
+        c.apps.clear();
+        c.server_message_timeout_ms = BUSINESS_TIMEOUT_MS;
+    })
+    .await;
+    let dev = server.dev_credentials().expect("no app: dev mode");
+    let (app_id, app_key) = (dev.app.id.clone(), dev.app.key.clone());
+    let (addr, calls) = business().await;
+    let alice = chorus_sdk::create_engine(&app_id, chorus_sdk::EngineConfig::new(server.url()));
+    let token = chorus_token::AccessToken::new(&app_id, &app_key, "", "alice")
+        .serialize()
+        .unwrap();
+    alice.login(&token, "alice").await.unwrap();
+    alice
+        .set_server_params("sig", &format!("http://{addr}/ok"))
+        .await
+        .unwrap();
+    assert_eq!(alice.send_server_message("hi").await.unwrap(), "ack");
+    // A private address is still refused, before anything is sent.
+    alice
+        .set_server_params("sig", "http://10.255.255.1:9/ok")
+        .await
+        .unwrap();
+    let e = alice.send_server_message("hi").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UserMessageSendToServerError);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
