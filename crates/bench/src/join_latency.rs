@@ -75,6 +75,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         apps: vec![AppCredentials {
             id: crate::APP_ID.into(),
             key: crate::APP_KEY.into(),
+            ..AppCredentials::default()
         }],
         // Every client here comes from loopback: one address for all of them.
         max_connections_per_ip: Config::default().max_connections,

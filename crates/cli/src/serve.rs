@@ -66,6 +66,14 @@ pub(crate) struct ServeArgs {
     /// CHORUS_WEBHOOK_SECRET].
     #[arg(long, value_name = "SECRET")]
     webhook_secret: Option<String>,
+    /// Let APP_ID's users send server messages to HOST (a host, or host:port for that port
+    /// only); repeatable. Adds to the app's TOML business-hosts.
+    #[arg(long = "business-host", value_name = "APP_ID=HOST")]
+    business_hosts: Vec<String>,
+    /// Let business servers be at loopback, private, link-local, unspecified, multicast and
+    /// broadcast addresses (refused by default, but loopback in dev mode).
+    #[arg(long)]
+    allow_private_targets: bool,
     /// Read the webhook secret from this file (its one line).
     #[arg(long, value_name = "PATH", conflicts_with = "webhook_secret")]
     webhook_secret_file: Option<PathBuf>,
@@ -110,7 +118,27 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     apps.extend(secret::pairs_from_env(APPS_ENV, "ID:KEY")?);
     config
         .apps
-        .extend(apps.into_iter().map(|(id, key)| AppCredentials { id, key }));
+        .extend(apps.into_iter().map(|(id, key)| AppCredentials {
+            id,
+            key,
+            ..AppCredentials::default()
+        }));
+    for spec in &args.business_hosts {
+        let (app_id, host) = spec.split_once('=').with_context(|| {
+            format!("--business-host must be given as APP_ID=HOST, got {spec:?}")
+        })?;
+        let app = config
+            .apps
+            .iter_mut()
+            .find(|a| a.id == app_id)
+            .with_context(|| {
+                format!("--business-host names app {app_id:?}, which is not configured")
+            })?;
+        app.business_hosts.push(host.to_owned());
+    }
+    if args.allow_private_targets {
+        config.allow_private_targets = true;
+    }
     let mut api_keys = Vec::new();
     for spec in &args.openapi_keys {
         api_keys.push(pair(spec, "--openapi-key")?);
@@ -127,6 +155,7 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
                 .map(|(access_key, secret_key)| ApiCredentials {
                     access_key,
                     secret_key,
+                    ..ApiCredentials::default()
                 }),
         );
     if let Some(n) = args.max_connections {
@@ -231,5 +260,51 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config_of(args: &[&str]) -> anyhow::Result<Config> {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))?;
+        config(cli.serve)
+    }
+
+    const APP: &str = "flagsapp0000000000000001";
+
+    #[test]
+    fn business_hosts_and_private_targets_come_from_flags() {
+        let app = format!("{APP}:key");
+        let host = format!("{APP}=api.example.com:8080");
+        let config = config_of(&[
+            "--app",
+            &app,
+            "--business-host",
+            &host,
+            "--allow-private-targets",
+        ])
+        .expect("the flags make a config");
+        assert_eq!(config.apps[0].business_hosts, ["api.example.com:8080"]);
+        assert!(config.allow_private_targets);
+        assert!(!config_of(&["--app", &app]).unwrap().allow_private_targets);
+    }
+
+    #[test]
+    fn a_business_host_names_a_configured_app() {
+        let app = format!("{APP}:key");
+        let e = config_of(&["--app", &app, "--business-host", "otherapp=h"]).unwrap_err();
+        assert!(e.to_string().contains("not configured"), "{e}");
+        let e = config_of(&["--app", &app, "--business-host", "h"]).unwrap_err();
+        assert!(e.to_string().contains("APP_ID=HOST"), "{e}");
     }
 }

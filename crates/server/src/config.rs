@@ -64,6 +64,13 @@ pub struct Config {
     pub server_message_timeout_ms: u64,
     /// Most server messages in flight to business servers at once.
     pub server_message_concurrency: usize,
+    /// Most server messages of one app in flight at once, so one app's slow business server
+    /// leaves the others slots.
+    pub server_message_concurrency_per_app: usize,
+    /// Lets business servers be at loopback, private (RFC 1918, ULA), link-local,
+    /// unspecified, multicast and broadcast addresses. Off: such addresses are refused as
+    /// resolved, except loopback in dev mode.
+    pub allow_private_targets: bool,
     /// Where webhook callbacks (room and user events) are POSTed. None: no callbacks.
     pub webhook_url: Option<String>,
     /// The secret that signs callbacks. None: each app's callbacks are signed with its key.
@@ -71,28 +78,42 @@ pub struct Config {
     /// How long a webhook receiver has to answer 200 before the attempt counts as failed, in
     /// milliseconds.
     pub webhook_timeout_ms: u64,
-    /// Most rooms whose callbacks are being delivered at once (each room's in order).
+    /// Most rooms of one app whose callbacks are being delivered at once (each room's in
+    /// order); each app has its own slots.
     pub webhook_concurrency: usize,
 }
 
-/// An app: its 24-character id and its key for signing tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// An app: its 24-character id, its key for signing tokens, and its own settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AppCredentials {
     /// 24 characters.
     pub id: String,
     /// The token signing key.
     pub key: String,
+    /// The hosts its users may set as business server (`host` or `host:port`; a port-less
+    /// entry allows any port). Empty: server messages are refused at `setServerParams`.
+    #[serde(default)]
+    pub business_hosts: Vec<String>,
+    /// Where this app's webhook callbacks go, instead of the server-wide `webhook-url`.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Signs this app's callbacks, instead of the server-wide `webhook-secret` or the key.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
 }
 
-/// An OpenAPI access key and its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// An OpenAPI access key, its secret, and the apps it may act on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ApiCredentials {
     /// The access key id (AK).
     pub access_key: String,
     /// The secret key (SK).
     pub secret_key: String,
+    /// The app ids it may act on. None: every app.
+    #[serde(default)]
+    pub apps: Option<Vec<String>>,
 }
 
 impl Default for Config {
@@ -120,6 +141,8 @@ impl Default for Config {
             api_max_skew_secs: 900,
             server_message_timeout_ms: 5_000,
             server_message_concurrency: 64,
+            server_message_concurrency_per_app: 16,
+            allow_private_targets: false,
             webhook_url: None,
             webhook_secret: None,
             webhook_timeout_ms: 5_000,
@@ -151,6 +174,14 @@ pub enum ConfigError {
     /// An OpenAPI key pair is incomplete.
     #[error("OpenAPI access key {0:?} needs a non-empty secret")]
     BadApiKey(String),
+    /// An OpenAPI key is scoped to an app that is not configured.
+    #[error("OpenAPI access key {access_key:?} names app {app:?}, which is not configured")]
+    UnknownKeyApp {
+        /// The key.
+        access_key: String,
+        /// The app it names.
+        app: String,
+    },
     /// Dev mode asked to listen beyond loopback.
     #[error(
         "with no --app configured Chorus runs a dev app and listens on loopback only; {0} is not loopback (configure --app ID:KEY to serve others)"
@@ -159,6 +190,14 @@ pub enum ConfigError {
     /// A limit is zero.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// A business-hosts entry is not `host` or `host:port`.
+    #[error("app {app:?}: business host {entry:?} must be a host or host:port")]
+    BadBusinessHost {
+        /// The app.
+        app: String,
+        /// The entry.
+        entry: String,
+    },
     /// The webhook URL is not an http(s) URL.
     #[error("webhook URL {0:?} must be an http:// or https:// URL")]
     BadWebhookUrl(String),
@@ -200,6 +239,16 @@ impl Config {
             if !seen.insert(&app.id) {
                 return Err(ConfigError::DuplicateApp(app.id.clone()));
             }
+            if let Some(entry) = app
+                .business_hosts
+                .iter()
+                .find(|e| crate::messaging::HostRule::parse(e).is_none())
+            {
+                return Err(ConfigError::BadBusinessHost {
+                    app: app.id.clone(),
+                    entry: entry.clone(),
+                });
+            }
             if let Some(first) = keys.insert(&app.key, &app.id) {
                 return Err(ConfigError::SharedAppKey {
                     first: first.to_owned(),
@@ -210,6 +259,13 @@ impl Config {
         for key in &self.openapi_keys {
             if key.access_key.is_empty() || key.secret_key.is_empty() {
                 return Err(ConfigError::BadApiKey(key.access_key.clone()));
+            }
+            let unknown = key.apps.iter().flatten().find(|id| !seen.contains(id));
+            if let Some(app) = unknown {
+                return Err(ConfigError::UnknownKeyApp {
+                    access_key: key.access_key.clone(),
+                    app: app.clone(),
+                });
             }
         }
         if self.apps.is_empty() {
@@ -246,14 +302,25 @@ impl Config {
         if self.join_timeout_ms == 0 {
             return Err(ConfigError::Zero("join-timeout-ms"));
         }
-        if let Some(url) = &self.webhook_url {
-            let parsed = reqwest::Url::parse(url).ok();
-            if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
-                return Err(ConfigError::BadWebhookUrl(url.clone()));
+        let app_webhooks = self
+            .apps
+            .iter()
+            .map(|a| (&a.webhook_url, &a.webhook_secret));
+        for (url, secret) in
+            std::iter::once((&self.webhook_url, &self.webhook_secret)).chain(app_webhooks)
+        {
+            if let Some(url) = url {
+                let parsed = reqwest::Url::parse(url).ok();
+                if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+                    return Err(ConfigError::BadWebhookUrl(url.clone()));
+                }
+            }
+            if secret.as_deref() == Some("") {
+                return Err(ConfigError::EmptyWebhookSecret);
             }
         }
-        if self.webhook_secret.as_deref() == Some("") {
-            return Err(ConfigError::EmptyWebhookSecret);
+        if self.server_message_concurrency_per_app == 0 {
+            return Err(ConfigError::Zero("server-message-concurrency-per-app"));
         }
         if self.webhook_timeout_ms == 0 {
             return Err(ConfigError::Zero("webhook-timeout-ms"));
@@ -284,5 +351,76 @@ impl Apps {
 
     pub(crate) fn contains(&self, app_id: &str) -> bool {
         self.keys.contains_key(app_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_hosts_are_read_per_app_and_checked() {
+        let toml = r#"
+            allow-private-targets = true
+            [[apps]]
+            id = "0123456789abcdef01234567"
+            key = "k"
+            business-hosts = ["api.example.com", "10.0.0.5:8080"]
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        assert!(config.allow_private_targets);
+        assert_eq!(
+            config.apps[0].business_hosts,
+            ["api.example.com", "10.0.0.5:8080"]
+        );
+        config.validate().expect("the entries are hosts");
+        config.apps[0].business_hosts.push("http://x/y".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::BadBusinessHost { .. })
+        ));
+    }
+
+    #[test]
+    fn openapi_keys_name_configured_apps_only() {
+        let toml = r#"
+            [[apps]]
+            id = "0123456789abcdef01234567"
+            key = "k"
+            [[openapi-keys]]
+            access-key = "AK"
+            secret-key = "SK"
+            apps = ["0123456789abcdef01234567"]
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        config.validate().expect("the key names a configured app");
+        config.openapi_keys[0].apps = Some(vec!["nosuchapp000000000000000".into()]);
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::UnknownKeyApp { .. })
+        ));
+    }
+
+    #[test]
+    fn an_apps_webhook_is_checked_like_the_servers() {
+        let mut config = Config {
+            apps: vec![AppCredentials {
+                id: "0123456789abcdef01234567".into(),
+                key: "k".into(),
+                webhook_url: Some("ftp://x/".into()),
+                ..AppCredentials::default()
+            }],
+            ..Config::default()
+        };
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::BadWebhookUrl(_))
+        ));
+        config.apps[0].webhook_url = Some("https://hooks.example.com/".into());
+        config.apps[0].webhook_secret = Some(String::new());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::EmptyWebhookSecret)
+        ));
     }
 }

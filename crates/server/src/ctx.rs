@@ -36,6 +36,8 @@ pub(crate) struct Ctx {
 pub(crate) struct Resolved {
     pub(crate) apps: Apps,
     pub(crate) api_keys: HashMap<String, String>,
+    /// The apps each scoped OpenAPI key may act on; a key not here may act on every app.
+    pub(crate) api_scopes: HashMap<String, Vec<String>>,
     pub(crate) api_max_skew_secs: u64,
     pub(crate) ping_interval: Duration,
     pub(crate) idle_timeout: Duration,

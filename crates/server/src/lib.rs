@@ -25,6 +25,7 @@ pub mod test_hooks;
 mod web;
 mod webhook;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,11 +47,13 @@ use config::Apps;
 use conn_caps::{Caps, ConnectionCaps};
 use ctx::{Ctx, Lifecycle, Resolved};
 use listener::ListenerSettings;
-use messaging::{BusinessServer, LoginRegistry};
+use messaging::{
+    BusinessHosts, BusinessServer, BusinessSettings, HostRule, LoginRegistry, TargetPolicy,
+};
 use metrics::Metrics;
 use room::{Directory, RoomSettings};
 use sfu::{Sfu, SfuConfig};
-use webhook::{WebhookSettings, Webhooks};
+use webhook::{AppWebhook, WebhookSettings, Webhooks};
 
 /// Credentials made up for a server started without apps (dev mode).
 #[derive(Debug, Clone)]
@@ -105,6 +108,48 @@ fn random_string(len: usize) -> String {
         .collect()
 }
 
+/// The webhook settings, when the server or any app has a webhook URL.
+fn webhook_settings(config: &Config) -> Option<WebhookSettings> {
+    let apps: HashMap<String, AppWebhook> = config
+        .apps
+        .iter()
+        .filter(|a| a.webhook_url.is_some() || a.webhook_secret.is_some())
+        .map(|a| {
+            let own = AppWebhook {
+                url: a.webhook_url.clone(),
+                secret: a.webhook_secret.clone(),
+            };
+            (a.id.clone(), own)
+        })
+        .collect();
+    let any_url = config.webhook_url.is_some() || apps.values().any(|a| a.url.is_some());
+    any_url.then(|| WebhookSettings {
+        url: config.webhook_url.clone(),
+        secret: config.webhook_secret.clone(),
+        apps,
+        timeout: Duration::from_millis(config.webhook_timeout_ms),
+        concurrency: config.webhook_concurrency,
+    })
+}
+
+/// Each app's business hosts; the dev app, on loopback, may use any.
+fn business_hosts(config: &Config, dev: bool) -> BusinessHosts {
+    if dev {
+        return BusinessHosts::any();
+    }
+    BusinessHosts::listed(
+        config
+            .apps
+            .iter()
+            .map(|app| {
+                // Validated at start: every entry parses.
+                let rules = app.business_hosts.iter().filter_map(|e| HostRule::parse(e));
+                (app.id.clone(), rules.collect())
+            })
+            .collect(),
+    )
+}
+
 /// Validates `config`, binds, and starts serving. Without apps, makes up a dev app (and a dev
 /// OpenAPI key when none is given) and insists on loopback.
 pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
@@ -113,12 +158,14 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         let app = AppCredentials {
             id: random_string(chorus_token::APP_ID_LEN),
             key: random_string(32),
+            ..AppCredentials::default()
         };
         config.apps.push(app.clone());
         let openapi = config.openapi_keys.is_empty().then(|| {
             let pair = ApiCredentials {
                 access_key: format!("AK{}", random_string(18)),
                 secret_key: random_string(32),
+                apps: None,
             };
             config.openapi_keys.push(pair.clone());
             pair
@@ -133,15 +180,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         warn_before: config.token_warn_secs * 1000,
     };
     let apps = Apps::new(&config.apps);
-    let webhooks = config.webhook_url.clone().map(|url| {
-        let settings = WebhookSettings {
-            url,
-            secret: config.webhook_secret.clone(),
-            timeout: Duration::from_millis(config.webhook_timeout_ms),
-            concurrency: config.webhook_concurrency,
-        };
-        Webhooks::start(settings, apps.clone(), metrics.clone())
-    });
+    let webhooks = webhook_settings(&config)
+        .map(|settings| Webhooks::start(settings, apps.clone(), metrics.clone()));
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(
         SfuConfig {
@@ -164,6 +204,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
                 .iter()
                 .map(|k| (k.access_key.clone(), k.secret_key.clone()))
                 .collect(),
+            api_scopes: config
+                .openapi_keys
+                .iter()
+                .filter_map(|k| Some((k.access_key.clone(), k.apps.clone()?)))
+                .collect(),
             api_max_skew_secs: config.api_max_skew_secs,
             ping_interval: Duration::from_millis(config.ping_interval_ms),
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
@@ -177,10 +222,17 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             sfu.clone(),
         ),
         logins: LoginRegistry::start(),
-        business: BusinessServer::new(
-            Duration::from_millis(config.server_message_timeout_ms),
-            config.server_message_concurrency,
-        ),
+        business: BusinessServer::new(BusinessSettings {
+            timeout: Duration::from_millis(config.server_message_timeout_ms),
+            max_in_flight: config.server_message_concurrency,
+            max_in_flight_per_app: config.server_message_concurrency_per_app,
+            app_ids: config.apps.iter().map(|a| a.id.clone()).collect(),
+            hosts: business_hosts(&config, dev.is_some()),
+            policy: TargetPolicy {
+                loopback: dev.is_some(),
+                private: config.allow_private_targets,
+            },
+        }),
         metrics,
         sfu,
         webhooks,

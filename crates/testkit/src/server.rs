@@ -14,6 +14,7 @@ pub fn config() -> Config {
         apps: vec![AppCredentials {
             id: APP_ID.into(),
             key: APP_KEY.into(),
+            ..AppCredentials::default()
         }],
         ..Config::default()
     }

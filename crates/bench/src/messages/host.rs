@@ -47,6 +47,7 @@ impl Host {
             apps: vec![AppCredentials {
                 id: crate::APP_ID.into(),
                 key: crate::APP_KEY.into(),
+                ..AppCredentials::default()
             }],
             // Every client here comes from loopback: one address for all of them.
             max_connections_per_ip: Config::default().max_connections,

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod business_server_targets;
 mod engine_destroy;
 mod local_validation;
 mod login_token_expiry;

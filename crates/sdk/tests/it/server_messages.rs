@@ -90,8 +90,14 @@ impl Business {
     }
 }
 
+/// A server whose test app may use business servers on loopback.
 async fn chorus() -> RunningServer {
-    start_server(|c| c.server_message_timeout_ms = BUSINESS_TIMEOUT_MS).await
+    start_server(|c| {
+        c.server_message_timeout_ms = BUSINESS_TIMEOUT_MS;
+        c.apps[0].business_hosts = vec!["127.0.0.1".into()];
+        c.allow_private_targets = true;
+    })
+    .await
 }
 
 /// Alice, logged in to `url`, with the business server set to `business_url`.

@@ -6,9 +6,9 @@
 //! (volc-sdk-golang `service/rtc/v<version>`): the read action `GetRoomOnlineUsers` is a GET
 //! with query parameters, every other action a POST with a JSON body.
 
+use super::caller::Caller;
 use super::failure::ActionResult;
 use super::{messages, rooms};
-use crate::ctx::Ctx;
 
 /// How an action's parameters travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +97,7 @@ impl Action {
     }
 
     /// Does the action's work on its parameters, as a JSON object.
-    pub(super) async fn run(self, ctx: &Ctx, params: &[u8]) -> ActionResult {
+    pub(super) async fn run(self, ctx: &Caller<'_>, params: &[u8]) -> ActionResult {
         match self {
             Action::KickUser => rooms::kick_user(ctx, params).await,
             Action::DismissRoom => rooms::dismiss_room(ctx, params).await,

@@ -22,6 +22,15 @@ impl ApiFailure {
         }
     }
 
+    /// 403 `AccessDenied`: the signing key may not act on what the request names.
+    pub(super) fn denied(message: impl Into<String>) -> Self {
+        ApiFailure {
+            status: StatusCode::FORBIDDEN,
+            code: "AccessDenied",
+            message: message.into(),
+        }
+    }
+
     fn internal(message: impl Into<String>) -> Self {
         ApiFailure {
             status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -13,12 +13,18 @@ use chorus_proto::openapi::{
 };
 use tokio::sync::oneshot;
 
+use super::caller::Caller;
 use super::failure::{ActionResult, ApiFailure, result};
 use super::input::{app, body, id};
 use crate::ctx::Ctx;
 use crate::room::{Command, Payload, RoomKey};
 
-fn room_key(ctx: &Ctx, app_id: &str, room_id: &str, from: &str) -> Result<RoomKey, ApiFailure> {
+fn room_key(
+    ctx: &Caller<'_>,
+    app_id: &str,
+    room_id: &str,
+    from: &str,
+) -> Result<RoomKey, ApiFailure> {
     app(ctx, app_id)?;
     id("RoomId", room_id)?;
     id("From", from)?;
@@ -62,7 +68,7 @@ async fn to_room(
     present.await.ok()
 }
 
-pub(super) async fn send_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn send_unicast(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: SendUnicast = body(bytes)?;
     app(ctx, &req.app_id)?;
     id("From", &req.from)?;
@@ -89,7 +95,7 @@ pub(super) async fn send_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
     result(Done::success())
 }
 
-pub(super) async fn send_room_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn send_room_unicast(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: SendRoomUnicast = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id, &req.from)?;
     id("To", &req.to)?;
@@ -104,7 +110,7 @@ pub(super) async fn send_room_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
     result(Done::success())
 }
 
-pub(super) async fn batch_send_room_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn batch_send_room_unicast(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: BatchSendRoomUnicast = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id, &req.from)?;
     if req.to.is_empty() || req.to.len() > MAX_BATCH_RECEIVERS {
@@ -138,7 +144,7 @@ pub(super) async fn batch_send_room_unicast(ctx: &Ctx, bytes: &[u8]) -> ActionRe
     })
 }
 
-pub(super) async fn send_broadcast(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn send_broadcast(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: SendBroadcast = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id, &req.from)?;
     let payload = payload(req.message, req.binary)?;

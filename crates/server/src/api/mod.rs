@@ -8,6 +8,7 @@
 //! touching rooms or media.
 
 mod actions;
+mod caller;
 mod failure;
 mod input;
 mod messages;
@@ -29,6 +30,7 @@ use chorus_sign::SigningRequest;
 use crate::clock::{now_ms, now_secs};
 use crate::ctx::Ctx;
 use actions::{Action, Method};
+use caller::Caller;
 use failure::{ActionResult, ApiFailure};
 use query::Query;
 
@@ -153,9 +155,11 @@ async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
             }),
         );
     }
-    if let Err(failure) = authenticate(ctx, call) {
-        return (None, Err(failure));
-    }
+    let access_key = match authenticate(ctx, call) {
+        Ok(access_key) => access_key,
+        Err(failure) => return (None, Err(failure)),
+    };
+    let caller = Caller::new(ctx, &access_key);
     let Some(action) = Action::parse(&query.action) else {
         let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
         return (
@@ -167,11 +171,11 @@ async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
             ))),
         );
     };
-    (Some(action), run(ctx, action, call).await)
+    (Some(action), run(&caller, action, call).await)
 }
 
-/// Checks the signature, then that it was not used before.
-fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<(), ApiFailure> {
+/// Checks the signature, then that it was not used before; returns the signing access key.
+fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<String, ApiFailure> {
     let pairs: Vec<(&str, &str)> = call
         .headers
         .iter()
@@ -218,11 +222,12 @@ fn authenticate(ctx: &Ctx, call: &Call<'_>) -> Result<(), ApiFailure> {
             status: StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
             code: e.code(),
             message: e.to_string(),
-        })
+        })?;
+    Ok(signer.access_key)
 }
 
 /// Checks the version and method against the catalogue and runs the action.
-async fn run(ctx: &Ctx, action: Action, call: &Call<'_>) -> ActionResult {
+async fn run(ctx: &Caller<'_>, action: Action, call: &Call<'_>) -> ActionResult {
     let name = action.name();
     let version = &call.query.version;
     if !action.versions().contains(&version.as_str()) {

@@ -8,13 +8,14 @@ use chorus_proto::openapi::{
 };
 use tokio::sync::oneshot;
 
+use super::caller::Caller;
 use super::failure::{ActionResult, ApiFailure, result};
 use super::input::{app, body, id};
 use crate::clock::now_ms;
 use crate::ctx::Ctx;
 use crate::room::{BanScope, Command, RoomKey};
 
-fn room_key(ctx: &Ctx, app_id: &str, room_id: &str) -> Result<RoomKey, ApiFailure> {
+fn room_key(ctx: &Caller<'_>, app_id: &str, room_id: &str) -> Result<RoomKey, ApiFailure> {
     app(ctx, app_id)?;
     id("RoomId", room_id)?;
     Ok(RoomKey {
@@ -41,7 +42,7 @@ async fn ask<T>(
     rx.await.unwrap_or(idle)
 }
 
-pub(super) async fn kick_user(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn kick_user(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: KickUser = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id)?;
     id("UserId", &req.user_id)?;
@@ -53,7 +54,7 @@ pub(super) async fn kick_user(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
     result(Done::success())
 }
 
-pub(super) async fn dismiss_room(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn dismiss_room(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: DismissRoom = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id)?;
     ask(ctx, &key, (), |done| Command::Dismiss { done }).await;
@@ -62,7 +63,7 @@ pub(super) async fn dismiss_room(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
 
 /// BanRoomUser (`update` false) and UpdateBanRoomUserRule (`update` true). An interval of 0
 /// removes without banning, or, for an update, lifts the ban.
-pub(super) async fn ban_room_user(ctx: &Ctx, bytes: &[u8], update: bool) -> ActionResult {
+pub(super) async fn ban_room_user(ctx: &Caller<'_>, bytes: &[u8], update: bool) -> ActionResult {
     let req: BanRoomUser = body(bytes)?;
     app(ctx, &req.app_id)?;
     let app_id: Arc<str> = req.app_id.as_str().into();
@@ -110,7 +111,7 @@ pub(super) async fn ban_room_user(ctx: &Ctx, bytes: &[u8], update: bool) -> Acti
     result(Done::success())
 }
 
-pub(super) async fn online_users(ctx: &Ctx, bytes: &[u8]) -> ActionResult {
+pub(super) async fn online_users(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let req: GetRoomOnlineUsers = body(bytes)?;
     let key = room_key(ctx, &req.app_id, &req.room_id)?;
     let users = ask(ctx, &key, RoomOnlineUsers::default(), |reply| {

@@ -5,6 +5,8 @@
 
 mod business;
 mod logins;
+mod targets;
 
-pub(crate) use business::BusinessServer;
+pub(crate) use business::{BusinessServer, BusinessSettings};
 pub(crate) use logins::{LoginKey, LoginRegistry};
+pub(crate) use targets::{BusinessHosts, HostRule, TargetPolicy};

@@ -1,17 +1,21 @@
-//! Webhooks out: room and user events POSTed to the configured URL in the vendor's callback
-//! format, signed, and retried.
+//! Webhooks out: room and user events POSTed to the app's URL (or the server-wide one) in the
+//! vendor's callback format, signed with the app's secret (or the server-wide one, or the
+//! app's key), and retried.
 //!
 //! Rooms never wait for this: they `try_send` their hooks into one bounded queue (a full
 //! queue drops and counts, see `room::HookSink`). One dispatcher task drains it, builds each
-//! callback once, and delivers with bounded concurrency: at most `concurrency` rooms at a
-//! time, each room's callbacks one after another, so a receiver sees a room's events in the
-//! order they happened. A delivery that gets no 200 within the timeout (error, other status,
+//! callback once, and delivers as `schedule` orders: at most `concurrency` rooms of one app at
+//! a time, each room's callbacks one after another, so a receiver sees a room's events in the
+//! order they happened. Each app holds at most [`MAX_HELD_PER_APP`] callbacks; past that its
+//! own are dropped and counted, and the dispatcher keeps reading the queue, so one app's storm
+//! neither delays nor drops another app's callbacks. A delivery that gets no 200 within the timeout (error, other status,
 //! or too slow) is retried twice more, immediately, with the same body and `EventId`.
 //! Depends on `room` for the hook values; nothing depends on it but `lib.rs`.
 
 mod callback;
+mod schedule;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -24,23 +28,51 @@ use crate::config::Apps;
 use crate::metrics::Metrics;
 use crate::room::{HookEvent, HookSink, RoomKey};
 use callback::Callback;
+use schedule::Schedule;
 
 /// Bound of the hook queue between rooms and the dispatcher.
 const QUEUE: usize = 4096;
-/// Most callbacks the dispatcher holds (waiting for their room's turn) besides the queue;
-/// past this it stops reading the queue, which then fills and drops.
-const MAX_HELD: usize = 16_384;
+/// Most callbacks the dispatcher holds for one app (waiting for their room's turn) besides
+/// the queue; past this that app's callbacks are dropped and counted.
+const MAX_HELD_PER_APP: usize = 16_384;
 /// Deliveries per callback: the first and two retries.
 const ATTEMPTS: usize = 3;
 
 /// What the webhook part needs from the configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct WebhookSettings {
-    pub(crate) url: String,
-    /// Signs every app's callbacks; None: each app's key signs its own.
+    /// Where callbacks of apps without their own URL go; None: such apps send none.
+    pub(crate) url: Option<String>,
+    /// Signs callbacks of apps without their own secret; None: each app's key signs its own.
     pub(crate) secret: Option<String>,
+    /// Apps' own URLs and secrets, by app id.
+    pub(crate) apps: HashMap<String, AppWebhook>,
     pub(crate) timeout: Duration,
+    /// Most rooms of one app whose callbacks are in flight at once.
     pub(crate) concurrency: usize,
+}
+
+/// One app's own webhook settings, over the server-wide ones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AppWebhook {
+    pub(crate) url: Option<String>,
+    pub(crate) secret: Option<String>,
+}
+
+impl WebhookSettings {
+    fn url(&self, app_id: &str) -> Option<&str> {
+        self.apps
+            .get(app_id)
+            .and_then(|a| a.url.as_deref())
+            .or(self.url.as_deref())
+    }
+
+    fn secret(&self, app_id: &str) -> Option<&str> {
+        self.apps
+            .get(app_id)
+            .and_then(|a| a.secret.as_deref())
+            .or(self.secret.as_deref())
+    }
 }
 
 /// The running webhook dispatcher.
@@ -112,9 +144,12 @@ impl Dispatcher {
     }
 
     fn callback(&self, event: &HookEvent) -> Option<Callback> {
-        let secret = match &self.settings.secret {
-            Some(secret) => secret.as_str(),
-            None => self.apps.key(&event.key.app_id)?,
+        let app_id = &event.key.app_id;
+        // An app with no URL anywhere sends no callbacks.
+        self.settings.url(app_id)?;
+        let secret = match self.settings.secret(app_id) {
+            Some(secret) => secret,
+            None => self.apps.key(app_id)?,
         };
         // A random four-digit nonce, as the vendor's callbacks carry.
         let nonce = format!("{:04}", rand::rng().random_range(0..10_000u32));
@@ -128,27 +163,24 @@ impl Dispatcher {
 
     async fn run(self, mut rx: mpsc::Receiver<HookEvent>) {
         let this = Arc::new(self);
-        // Callbacks waiting, per room; a room is in `ready` when it has some and none in flight.
-        let mut held: HashMap<RoomKey, VecDeque<Callback>> = HashMap::new();
-        let mut ready: VecDeque<RoomKey> = VecDeque::new();
+        let mut schedule = Schedule::new(this.settings.concurrency, MAX_HELD_PER_APP);
         let mut in_flight: HashMap<tokio::task::Id, RoomKey> = HashMap::new();
         let mut flights = JoinSet::new();
-        let mut held_count = 0usize;
         loop {
             tokio::select! {
-                event = rx.recv(), if held_count < MAX_HELD => {
+                event = rx.recv() => {
                     let Some(event) = event else { break };
                     let Some(callback) = this.callback(&event) else {
-                        // An app the server does not host cannot have rooms; nothing to sign.
+                        // No URL for the app, or an app the server does not host (which
+                        // cannot have rooms): nothing to send.
                         this.outstanding.fetch_sub(1, Ordering::Relaxed);
                         continue;
                     };
-                    let busy = in_flight.values().any(|k| *k == event.key);
-                    let queue = held.entry(event.key.clone()).or_default();
-                    queue.push_back(callback);
-                    held_count += 1;
-                    if !busy && queue.len() == 1 {
-                        ready.push_back(event.key);
+                    let app_id = event.key.app_id.clone();
+                    if schedule.push(event.key, callback).is_err() {
+                        this.outstanding.fetch_sub(1, Ordering::Relaxed);
+                        this.metrics.webhooks_dropped.inc();
+                        tracing::debug!(%app_id, "webhook callback dropped: the app holds too many");
                     }
                 }
                 Some(done) = flights.join_next_with_id(), if !flights.is_empty() => {
@@ -161,30 +193,26 @@ impl Dispatcher {
                     };
                     this.outstanding.fetch_sub(1, Ordering::Relaxed);
                     if let Some(key) = in_flight.remove(&id) {
-                        if held.get(&key).is_some_and(|q| !q.is_empty()) {
-                            ready.push_back(key);
-                        } else {
-                            held.remove(&key);
-                        }
+                        schedule.done(&key);
                     }
                 }
             }
-            while flights.len() < this.settings.concurrency {
-                let Some(key) = ready.pop_front() else { break };
-                let Some(callback) = held.get_mut(&key).and_then(VecDeque::pop_front) else {
-                    continue;
-                };
-                held_count -= 1;
+            while let Some((key, callback)) = schedule.next() {
                 let deliverer = this.clone();
-                let handle = flights.spawn(async move { deliverer.deliver(callback).await });
+                let app_id = key.app_id.clone();
+                let handle =
+                    flights.spawn(async move { deliverer.deliver(&app_id, callback).await });
                 in_flight.insert(handle.id(), key);
             }
         }
     }
 
     /// Posts `callback` until the receiver answers 200, at most [`ATTEMPTS`] times.
-    async fn deliver(&self, callback: Callback) {
-        let url = &self.settings.url;
+    async fn deliver(&self, app_id: &str, callback: Callback) {
+        // Only callbacks of apps with a URL are built.
+        let Some(url) = self.settings.url(app_id) else {
+            return;
+        };
         for attempt in 1..=ATTEMPTS {
             if attempt > 1 {
                 self.metrics.webhook_retries.inc();

@@ -137,6 +137,7 @@ async fn with_apps_the_host_is_not_checked() {
         apps: vec![AppCredentials {
             id: "hostcheckapp000000000001".into(),
             key: "key".into(),
+            ..AppCredentials::default()
         }],
         ..Config::default()
     })

@@ -24,7 +24,14 @@ fn assert_short(message: &str, letter: char) {
 
 #[tokio::test]
 async fn signalling_errors_clip_what_the_client_sent() {
-    let server = TestServer::start().await;
+    // The business server below is on loopback: listed, and private targets allowed.
+    let server = TestServer::with(|c| {
+        for app in &mut c.apps {
+            app.business_hosts = vec!["127.0.0.1".into()];
+        }
+        c.allow_private_targets = true;
+    })
+    .await;
     let mut socket = connect(&server).await;
 
     // A 100 KB method name.

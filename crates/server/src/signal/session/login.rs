@@ -9,7 +9,7 @@ use chorus_proto::{
 };
 
 use super::room::check_id;
-use super::{Answer, Session, invalid, payload};
+use super::{Answer, Session, payload};
 use crate::clock::now_secs;
 use crate::frame::Frame;
 use crate::messaging::LoginKey;
@@ -128,13 +128,10 @@ impl Session {
     }
 
     pub(super) fn set_server_params(&mut self, params: ServerParams) -> Result<Answer, RtcError> {
-        self.logged_in(ErrorCode::NotLogin)?;
-        if !params.url.starts_with("http://") || reqwest::Url::parse(&params.url).is_err() {
-            return Err(invalid(format!(
-                "url must be an http:// URL, got {:?}",
-                chorus_proto::clip(&params.url)
-            )));
-        }
+        let login = self.logged_in(ErrorCode::NotLogin)?;
+        self.ctx
+            .business
+            .check_url(&login.key.app_id, &params.url)?;
         if let Some(login) = &mut self.login {
             login.server = Some(params);
         }

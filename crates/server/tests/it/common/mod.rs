@@ -32,10 +32,12 @@ impl TestServer {
             config.apps.push(AppCredentials {
                 id: OTHER_APP_ID.into(),
                 key: OTHER_APP_KEY.into(),
+                ..AppCredentials::default()
             });
             config.openapi_keys = vec![ApiCredentials {
                 access_key: AK.into(),
                 secret_key: SK.into(),
+                ..ApiCredentials::default()
             }];
             tweak(config);
         })
