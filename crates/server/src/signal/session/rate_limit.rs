@@ -42,7 +42,22 @@ impl Kind {
             | Request::PauseAllSubscribedStream(_)
             | Request::ResumeAllSubscribedStream(_)
             | Request::SetRemoteSimulcastStreamType(_) => Some(Kind::StateChange),
-            _ => None,
+            // Named one by one, so a new request is a decision here, not a silent default.
+            // These do not make a room work for its other members, which is what is limited.
+            Request::JoinRoom(_)
+            | Request::LeaveRoom(_)
+            | Request::UpdateToken(_)
+            | Request::Login(_)
+            | Request::Logout(_)
+            | Request::UpdateLoginToken(_)
+            | Request::GetPeerOnlineStatus(_)
+            | Request::SendUserMessageOutsideRoom(_)
+            | Request::SendUserBinaryMessageOutsideRoom(_)
+            | Request::SetServerParams(_)
+            | Request::SendServerMessage(_)
+            | Request::SendServerBinaryMessage(_)
+            | Request::PublisherOffer(_)
+            | Request::SubscriberAnswer(_) => None,
         }
     }
 
