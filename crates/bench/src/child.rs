@@ -43,8 +43,17 @@ impl Server {
     /// Starts `bin serve` on a free loopback port with the benchmark's app and waits for it to
     /// say where it listens. The child is killed if this process drops it.
     pub(crate) async fn spawn(bin: &Path) -> anyhow::Result<Server> {
+        Self::spawn_with(bin, &[]).await
+    }
+
+    /// [`Server::spawn`] with `extra` arguments to `serve`.
+    pub(crate) async fn spawn_with(
+        bin: &Path,
+        extra: &[&std::ffi::OsStr],
+    ) -> anyhow::Result<Server> {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             // Every client here comes from loopback: one address for all of them.
             .args(["--max-connections-per-ip", "10000", "--app"])
             .arg(format!("{}:{}", crate::APP_ID, crate::APP_KEY))

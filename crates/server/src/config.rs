@@ -81,6 +81,16 @@ pub struct Config {
     /// Most rooms of one app whose callbacks are being delivered at once (each room's in
     /// order); each app has its own slots.
     pub webhook_concurrency: usize,
+    /// In-room messages (room or user, text or binary) one client may send a second, on
+    /// average; more are refused with UNEXPECTED_ERROR.
+    pub message_rate: u32,
+    /// In-room messages one client may send at once, above `message-rate`.
+    pub message_burst: u32,
+    /// Publish, visibility, capture and subscription changes one client may make a second,
+    /// on average; more are refused with UNEXPECTED_ERROR.
+    pub state_change_rate: u32,
+    /// Such changes one client may make at once, above `state-change-rate`.
+    pub state_change_burst: u32,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -147,6 +157,10 @@ impl Default for Config {
             webhook_secret: None,
             webhook_timeout_ms: 5_000,
             webhook_concurrency: 16,
+            message_rate: 100,
+            message_burst: 200,
+            state_change_rate: 20,
+            state_change_burst: 40,
         }
     }
 }
@@ -328,7 +342,42 @@ impl Config {
         if self.webhook_concurrency == 0 {
             return Err(ConfigError::Zero("webhook-concurrency"));
         }
+        for (value, key) in [
+            (self.message_rate, "message-rate"),
+            (self.message_burst, "message-burst"),
+            (self.state_change_rate, "state-change-rate"),
+            (self.state_change_burst, "state-change-burst"),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Zero(key));
+            }
+        }
         Ok(())
+    }
+}
+
+/// A rate limit: `per_sec` on average, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rate {
+    pub(crate) per_sec: u32,
+    pub(crate) burst: u32,
+}
+
+impl Config {
+    /// The per-client limit on in-room messages.
+    pub(crate) fn message_limit(&self) -> Rate {
+        Rate {
+            per_sec: self.message_rate,
+            burst: self.message_burst,
+        }
+    }
+
+    /// The per-client limit on publish, visibility, capture and subscription changes.
+    pub(crate) fn state_change_limit(&self) -> Rate {
+        Rate {
+            per_sec: self.state_change_rate,
+            burst: self.state_change_burst,
+        }
     }
 }
 
@@ -398,6 +447,37 @@ mod tests {
         assert!(matches!(
             config.validate(),
             Err(ConfigError::UnknownKeyApp { .. })
+        ));
+    }
+
+    #[test]
+    fn rate_limits_are_read_and_must_not_be_zero() {
+        let toml = r#"
+            message-rate = 1000
+            message-burst = 2000
+            state-change-rate = 5
+            state-change-burst = 10
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        assert_eq!(
+            config.message_limit(),
+            Rate {
+                per_sec: 1000,
+                burst: 2000
+            }
+        );
+        assert_eq!(
+            config.state_change_limit(),
+            Rate {
+                per_sec: 5,
+                burst: 10
+            }
+        );
+        config.validate().expect("non-zero limits");
+        config.state_change_burst = 0;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Zero("state-change-burst"))
         ));
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chorus_sign::ReplayGuard;
 
-use crate::config::Apps;
+use crate::config::{Apps, Rate};
 use crate::messaging::{BusinessServer, LoginRegistry};
 use crate::metrics::Metrics;
 use crate::room::Directory;
@@ -45,6 +45,10 @@ pub(crate) struct Resolved {
     pub(crate) write_timeout: Duration,
     /// How long a connection has to show a valid token (joinRoom or login).
     pub(crate) join_timeout: Duration,
+    /// Each client's limit on in-room messages.
+    pub(crate) message_limit: Rate,
+    /// Each client's limit on publish, visibility, capture and subscription changes.
+    pub(crate) state_change_limit: Rate,
 }
 
 /// The server's running state: whether it is draining, and the next session's number.

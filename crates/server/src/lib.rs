@@ -214,6 +214,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
             write_timeout: Duration::from_millis(config.write_timeout_ms),
             join_timeout: Duration::from_millis(config.join_timeout_ms),
+            message_limit: config.message_limit(),
+            state_change_limit: config.state_change_limit(),
         },
         directory: Directory::new(
             settings,

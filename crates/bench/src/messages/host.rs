@@ -11,6 +11,11 @@ use crate::noise::stat_ticks;
 
 use super::Args;
 
+/// The per-sender rate limits the server under test is given: none to speak of, since the
+/// benchmark measures the server's throughput, not its limits (a sender at full speed may
+/// well send more than the default 100 messages a second).
+const NO_LIMIT: u32 = u32::MAX;
+
 /// Where the server runs, and how its CPU time is read.
 pub(super) enum Host {
     Child(Server),
@@ -25,7 +30,20 @@ impl Host {
     pub(super) async fn start(args: &Args) -> anyhow::Result<Host> {
         if !args.in_process {
             let bin = server_bin(args.server_bin.clone())?;
-            return Ok(Host::Child(Server::spawn(&bin).await?));
+            let limits = std::env::temp_dir()
+                .join(format!("chorus-bench-limits-{}.toml", std::process::id()));
+            std::fs::write(
+                &limits,
+                format!(
+                    "message-rate = {NO_LIMIT}\nmessage-burst = {NO_LIMIT}\n\
+                     state-change-rate = {NO_LIMIT}\nstate-change-burst = {NO_LIMIT}\n"
+                ),
+            )
+            .with_context(|| format!("cannot write {}", limits.display()))?;
+            let server = Server::spawn_with(&bin, &["--config".as_ref(), limits.as_os_str()]).await;
+            // The child has read it by the time it says where it listens.
+            let _ = std::fs::remove_file(&limits);
+            return Ok(Host::Child(server?));
         }
         let threads = Arc::new(Mutex::new(Vec::new()));
         let runtime = {
@@ -51,6 +69,10 @@ impl Host {
             }],
             // Every client here comes from loopback: one address for all of them.
             max_connections_per_ip: Config::default().max_connections,
+            message_rate: NO_LIMIT,
+            message_burst: NO_LIMIT,
+            state_change_rate: NO_LIMIT,
+            state_change_burst: NO_LIMIT,
             ..Config::default()
         };
         let server = runtime

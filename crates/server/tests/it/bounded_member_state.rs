@@ -51,6 +51,9 @@ fn layer_frame(id: u64, user: &str) -> String {
 async fn a_flood_of_made_up_layer_ids_is_refused_or_not_kept() {
     let server = TestServer::with(|config| {
         config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+        // The flood is the point here, not the per-sender limit (rate_limits.rs covers it).
+        config.state_change_rate = 1_000_000;
+        config.state_change_burst = 1_000_000;
     })
     .await;
     let (_alice, _alice_events) = server.joined("flood", "alice").await;

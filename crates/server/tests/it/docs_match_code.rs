@@ -134,6 +134,28 @@ fn protocol_md_quotes_the_connection_limits() {
     );
 }
 
+#[test]
+fn protocol_md_quotes_the_rate_limits() {
+    let doc = protocol_md();
+    let d = Config::default();
+    says(
+        &doc,
+        &format!("{} a second on average (`message-rate`)", d.message_rate),
+    );
+    says(
+        &doc,
+        &format!("{} at once (`message-burst`)", d.message_burst),
+    );
+    says(
+        &doc,
+        &format!("{} a second (`state-change-rate`)", d.state_change_rate),
+    );
+    says(
+        &doc,
+        &format!("{} at once (`state-change-burst`)", d.state_change_burst),
+    );
+}
+
 /// `n` with a comma between thousands, as the docs write numbers.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();

@@ -22,6 +22,7 @@ mod openapi_messages;
 mod openapi_metrics;
 mod openapi_replay;
 mod openapi_rooms;
+mod rate_limits;
 mod raw_frames;
 mod room_presence;
 mod room_task_panic;

@@ -164,6 +164,10 @@ async fn a_client_that_only_receives_under_steady_traffic_stays() {
     let server = TestServer::with(|c| {
         c.ping_interval_ms = 100;
         c.idle_timeout_ms = 400;
+        // The watcher sends as fast as it is answered, beyond the per-sender limit: steady
+        // traffic is the point here, not the limit.
+        c.message_rate = u32::MAX;
+        c.message_burst = u32::MAX;
     })
     .await;
     let (watcher, _watcher_events) = server.joined("steady", "watcher").await;

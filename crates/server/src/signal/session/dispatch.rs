@@ -1,9 +1,13 @@
-//! Dispatch: parses one request frame, hands it to the part of the session that serves it
-//! (room, login or media), counts it, and turns the outcome into the reply to send now, if
-//! any. Knows the protocol's requests, not how any of them is served.
+//! Dispatch: parses one request frame, refuses it if its sender is over its rate limit, hands
+//! it to the part of the session that serves it (room, login or media), counts it, and turns
+//! the outcome into the reply to send now, if any. Knows the protocol's requests, not how any
+//! of them is served.
 
-use chorus_proto::{Request, RequestFrame, ServerFrame, StreamIndex};
+use std::time::Instant;
 
+use chorus_proto::{Request, RequestFrame, RtcError, ServerFrame, StreamIndex};
+
+use super::rate_limit::Kind;
 use super::{Answer, Session, invalid};
 use crate::room::{SessionRequest, SubscribeOp};
 
@@ -22,6 +26,14 @@ impl Session {
         };
         let id = frame.id;
         let method = frame.request.method();
+        // Before the room sees it: a flood costs the room nothing.
+        if let Some(kind) = Kind::of(&frame.request)
+            && let Err(throttled) = self.limits.check(kind, Instant::now())
+        {
+            let error = RtcError::from(throttled);
+            self.ctx.metrics.request(method, error.code.as_str());
+            return Some(ServerFrame::error_json(Some(id), &error));
+        }
         let result = match frame.request {
             Request::JoinRoom(params) => self.join(id, params).await,
             Request::LeaveRoom(_) => match &self.room {

@@ -3,13 +3,14 @@
 //! SFU, and writes their output back in the order it was produced.
 //!
 //! This file holds the socket loop and the session's state; [`dispatch`] turns a frame into a
-//! call, [`room`], [`login`] and [`media`] are the session's three parts, and [`writer`] is
-//! its write side, which never blocks the loop. Nothing else depends on a session: rooms and
+//! call after [`rate_limit`] has counted it, [`room`], [`login`] and [`media`] are the
+//! session's three parts, and [`writer`] is its write side, which never blocks the loop. Nothing else depends on a session: rooms and
 //! the login registry reach it only through its outbox.
 
 mod dispatch;
 mod login;
 mod media;
+mod rate_limit;
 mod room;
 mod writer;
 
@@ -24,6 +25,7 @@ use tokio::time::Instant;
 
 use self::login::Login;
 use self::media::Media;
+use self::rate_limit::SenderLimits;
 use self::room::Joined;
 use self::writer::Writer;
 use crate::ctx::Ctx;
@@ -43,6 +45,11 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
         logins: 0,
         authenticated: false,
         media: Media::new(media_events),
+        limits: SenderLimits::new(
+            ctx.config.message_limit,
+            ctx.config.state_change_limit,
+            std::time::Instant::now(),
+        ),
     };
     ctx.metrics.connections.inc();
     let (sink, mut stream) = socket.split();
@@ -183,6 +190,8 @@ struct Session {
     /// A joinRoom or login has shown a valid token on this connection.
     authenticated: bool,
     media: Media,
+    /// This client's rate limits, checked before a request reaches its room.
+    limits: SenderLimits,
 }
 
 /// How a request is answered.
