@@ -120,6 +120,35 @@ def webhook(secret):
     return json.dumps(fields)
 
 
+# room_core: commands as room/fuzz_driver.rs reads them (first byte: the command; sessions
+# 1..6 are written 0..5; users 0..3 are ann, bob, cy, dee).
+def join(session, user, expire=0, held=0x1F, privilege_expiry=0):
+    return [0, session, user, 1, expire, held] + [privilege_expiry] * bin(held).count("1") + [1, 1]
+
+
+PUBLISH_MAIN_AV = [4, 0, 0, 2]
+SUBSCRIBE_S2_TO_ANN = [6, 1, 0, 0, 0, 2]
+ROOM_SEQUENCES = {
+    "publish_subscribe_message": [
+        join(0, 0), join(1, 1), PUBLISH_MAIN_AV, SUBSCRIBE_S2_TO_ANN,
+        [9, 1, 0, 2], [8, 1, 1, 1], [10, 0, 1, 4], [11, 1, 4], [12, 2, 1, 0, 1], [2, 0],
+    ],
+    "drop_miss_events_resume": [
+        join(0, 0), join(1, 1), PUBLISH_MAIN_AV, [3, 1, 0], [11, 0, 255], [11, 0, 255],
+        [5, 0, 0, 0], join(2, 1), [13, 0, 10], [3, 0, 1], [13, 1], [13, 1],
+    ],
+    "expiring_tokens_and_bans": [
+        join(0, 0, expire=40), join(1, 1, held=0x03, privilege_expiry=10), [4, 1, 1, 2],
+        [13, 1], [13, 1], [16, 1, 0, 0x1F, 0, 0, 0, 0, 0], [15, 1, 1, 5], join(3, 1),
+        [14, 0], [17, 1, 0, 1], [15, 3], [15, 0],
+    ],
+    "crowd_and_duplicate_logins": [
+        join(0, 0), join(1, 1), join(2, 2), join(3, 3), join(4, 0), join(4, 1),
+        [7, 4, 0, 0, 1, 2], [2, 4], [2, 3],
+    ],
+}
+
+
 def main():
     # token_parse: a valid token (app key "fuzz key", never expiring, publish and subscribe).
     write("token_parse", "valid", "0010123456789abcdef01234567OABOYbwAAPFTZQAAAAAEAHJvb20EAHVzZXIF"
@@ -169,6 +198,8 @@ def main():
           "Action=GetRoomOnlineUsers&Version=2023-11-01&AppId=" + app + "&RoomId=r%201")
     write("openapi_query", "repeated", "RoomId=a&RoomId=b&%ZZ=%&&=")
     write("webhook_signature", "user_join_room", webhook("fuzz secret"))
+    for name, steps in ROOM_SEQUENCES.items():
+        write("room_core", name, bytes(b for step in steps for b in step))
 
 
 if __name__ == "__main__":
