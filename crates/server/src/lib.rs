@@ -14,6 +14,9 @@ mod config;
 mod conn_caps;
 mod ctx;
 mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_entry;
 mod listener;
 mod messaging;
 mod metrics;

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// A refused OpenAPI request: HTTP status, vendor error code, message.
 #[derive(Debug)]
-pub(super) struct ApiFailure {
+pub(crate) struct ApiFailure {
     pub(super) status: StatusCode,
     pub(super) code: &'static str,
     pub(super) message: String,

@@ -26,7 +26,7 @@ pub(super) fn app(ctx: &Caller<'_>, app_id: &str) -> Result<(), ApiFailure> {
 }
 
 /// Checks a room or user id `value` of the parameter `field`.
-pub(super) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
+pub(crate) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
     if chorus_proto::is_valid_id(value) {
         Ok(())
     } else {
@@ -38,7 +38,7 @@ pub(super) fn id(field: &str, value: &str) -> Result<(), ApiFailure> {
 }
 
 /// Parses an action's parameters: a POST's JSON body, or a GET's query made into one.
-pub(super) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiFailure> {
     serde_json::from_slice(bytes).map_err(|e| {
         let reason = clip_quoted(&e.to_string());
         ApiFailure::invalid(format!("bad request body: {reason}"))

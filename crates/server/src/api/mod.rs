@@ -15,6 +15,10 @@ mod messages;
 mod query;
 mod rooms;
 
+// The parsers of request input, for `crate::fuzz_entry` alone.
+#[cfg(feature = "fuzzing")]
+pub(crate) use input::{body, id};
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 
@@ -32,7 +36,8 @@ use crate::ctx::Ctx;
 use actions::{Action, Method};
 use caller::Caller;
 use failure::{ActionResult, ApiFailure};
-use query::Query;
+// Also read by `crate::fuzz_entry`.
+pub(crate) use query::Query;
 
 /// Most signatures the replay guard holds (about 100 bytes each): as many distinct signed
 /// requests as the API takes within one skew window before it refuses more.

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 /// An OpenAPI query string, decoded.
 #[derive(Debug, Default, PartialEq)]
-pub(super) struct Query {
+pub(crate) struct Query {
     /// The `Action` value; empty when absent.
     pub(super) action: String,
     /// The `Version` value; empty when absent.
@@ -17,7 +17,7 @@ pub(super) struct Query {
 
 impl Query {
     /// Decodes `raw` (without the leading `?`, still percent-encoded).
-    pub(super) fn parse(raw: &str) -> Self {
+    pub(crate) fn parse(raw: &str) -> Self {
         let mut query = Query::default();
         for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
             match &*name {
@@ -32,7 +32,7 @@ impl Query {
     /// The parameters other than `Action` and `Version` as a JSON object of strings, the
     /// shape a POST action's body has, so a GET action parses them the same way. A repeated
     /// name is refused: which value was meant is not clear.
-    pub(super) fn params_json(&self) -> Result<Vec<u8>, String> {
+    pub(crate) fn params_json(&self) -> Result<Vec<u8>, String> {
         let mut object = Map::new();
         for (name, value) in &self.params {
             if object

@@ -13,6 +13,8 @@ mod admin;
 mod ban;
 mod core;
 mod directory;
+#[cfg(feature = "fuzzing")]
+mod fuzz_driver;
 mod grant;
 mod membership;
 mod messages;
@@ -36,6 +38,9 @@ use tokio::sync::{mpsc, oneshot};
 pub(crate) use ban::BanScope;
 pub(crate) use core::RoomSettings;
 pub(crate) use directory::Directory;
+// A command-sequence driver with invariant checks, for `crate::fuzz_entry` alone.
+#[cfg(feature = "fuzzing")]
+pub(crate) use fuzz_driver::run as run_fuzz_commands;
 pub(crate) use grant::{Grant, Millis};
 pub(crate) use membership::JoinArgs;
 pub(crate) use messages::Payload;

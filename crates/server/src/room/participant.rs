@@ -131,6 +131,12 @@ impl Missed {
         std::mem::take(&mut self.frames)
     }
 
+    /// Bytes kept, for the fuzz driver's check of the room's running total.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn kept_bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Frees what was kept (the participant is gone or starts over).
     pub(crate) fn forget(&mut self, room_bytes: &mut usize) {
         drop(self.take(room_bytes));

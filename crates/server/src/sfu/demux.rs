@@ -105,7 +105,7 @@ impl Demux {
 
 /// The local (first) part of the USERNAME of a STUN binding request: the ufrag of the
 /// transport it is meant for. `None` for anything that is not such a request.
-pub(super) fn stun_local_ufrag(datagram: &[u8]) -> Option<&str> {
+pub(crate) fn stun_local_ufrag(datagram: &[u8]) -> Option<&str> {
     const BINDING_REQUEST: u16 = 0x0001;
     const MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
     const USERNAME: u16 = 0x0006;

@@ -59,7 +59,7 @@ fn h264_nal_starts_keyframe(nal_type: u8) -> bool {
 
 /// H.264: a single NAL unit, a STAP-A aggregate holding one, or the first FU-A fragment of one
 /// that is an IDR slice or an SPS.
-pub(super) fn h264_starts_keyframe(payload: &[u8]) -> bool {
+pub(crate) fn h264_starts_keyframe(payload: &[u8]) -> bool {
     const STAP_A: u8 = 24;
     const FU_A: u8 = 28;
     let Some(&first) = payload.first() else {
@@ -97,7 +97,7 @@ pub(super) fn h264_starts_keyframe(payload: &[u8]) -> bool {
 
 /// VP8: the payload descriptor says "start of partition 0", and the frame header's P bit says
 /// key frame.
-pub(super) fn vp8_starts_keyframe(payload: &[u8]) -> bool {
+pub(crate) fn vp8_starts_keyframe(payload: &[u8]) -> bool {
     let Some(&first) = payload.first() else {
         return false;
     };

@@ -56,6 +56,15 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use metrics::SfuMetrics;
+// The parsers of what peers send, for `crate::fuzz_entry` alone.
+#[cfg(feature = "fuzzing")]
+pub(crate) use {
+    demux::stun_local_ufrag,
+    keyframe::{h264_starts_keyframe, vp8_starts_keyframe},
+    negotiate::check_sdp_size,
+    tcp::Deframer,
+    tracklist::check_tracks,
+};
 
 /// Names one client's media: its publisher and subscriber transports. The session picks it
 /// (its own session number) and keeps it for its whole life.

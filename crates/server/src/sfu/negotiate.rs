@@ -29,7 +29,7 @@ use super::transport::{self, PendingOffer, Publishing, Side, Slot, Subscribing, 
 use super::{ForwardMode, MAX_SDP, PeerEvent, PeerId, SfuError, Source};
 
 /// Refuses an SDP longer than [`MAX_SDP`] before anything parses it.
-pub(super) fn check_sdp_size(sdp: &str) -> Result<(), SfuError> {
+pub(crate) fn check_sdp_size(sdp: &str) -> Result<(), SfuError> {
     if sdp.len() > MAX_SDP {
         return Err(SfuError::SdpTooLarge(sdp.len()));
     }

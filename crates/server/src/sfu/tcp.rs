@@ -129,14 +129,17 @@ async fn read_frames(
 /// RFC 4571 deframing: holds the bytes that have arrived, never room for bytes merely
 /// announced, and hands out whole frames.
 #[derive(Debug, Default)]
-struct Deframer {
+pub(crate) struct Deframer {
     buf: Vec<u8>,
 }
 
 impl Deframer {
     /// Reads what the stream has, into room for at most [`READ_CHUNK`] more bytes, and no
     /// more than the frame in hand still lacks. `Ok(0)` is the end of the stream.
-    async fn read_from(&mut self, reader: &mut (impl AsyncRead + Unpin)) -> io::Result<usize> {
+    pub(crate) async fn read_from(
+        &mut self,
+        reader: &mut (impl AsyncRead + Unpin),
+    ) -> io::Result<usize> {
         let wanted = self.missing().clamp(1, READ_CHUNK);
         if self.buf.capacity() - self.buf.len() < wanted {
             self.buf.reserve_exact(wanted);
@@ -163,7 +166,7 @@ impl Deframer {
     }
 
     /// The next whole frame, if it has arrived.
-    fn next_frame(&mut self) -> Option<Vec<u8>> {
+    pub(crate) fn next_frame(&mut self) -> Option<Vec<u8>> {
         let len = self.announced()?;
         if self.buf.len() < 2 + len {
             return None;
@@ -173,7 +176,7 @@ impl Deframer {
         Some(frame)
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 }

@@ -53,7 +53,7 @@ fn kind_name(kind: TrackKind) -> &'static str {
 
 /// Checks that `tracks` describes exactly the offer's live audio and video m-lines, each
 /// once, every one `sendonly`.
-pub(super) fn check_tracks(sdp: &str, tracks: &[PublishedTrack]) -> Result<(), SfuError> {
+pub(crate) fn check_tracks(sdp: &str, tracks: &[PublishedTrack]) -> Result<(), SfuError> {
     let mlines = scan_mlines(sdp);
     for (i, track) in tracks.iter().enumerate() {
         let earlier = &tracks[..i];
