@@ -191,7 +191,8 @@ fn report_line(s: &Sample, tally: &Tally, clients: usize, ops_per_sec: f64) -> S
     let tasks = s.tasks.map_or("?".into(), |t| format!("{t:.0}"));
     format!(
         "[{:>5.0}s] rss {:.1} MiB  fds {:.0}  threads {:.0}  tasks {tasks}  connections {:.0}  \
-         rooms {:.0}  participants {:.0}  clients {}/{clients}  ops {ops_per_sec:.0}/s  errors {}",
+         rooms {:.0}  participants {:.0}  clients {}/{clients}  ops {ops_per_sec:.0}/s  resumed {}  \
+         errors {}",
         s.secs,
         s.rss_mib,
         s.fds,
@@ -200,6 +201,7 @@ fn report_line(s: &Sample, tally: &Tally, clients: usize, ops_per_sec: f64) -> S
         s.rooms,
         s.participants,
         tally.connected.load(Ordering::Relaxed),
+        tally.resumed.load(Ordering::Relaxed),
         errors_text(tally),
     )
 }
@@ -270,6 +272,7 @@ fn verdict(args: &SoakArgs, samples: &[Sample], warmup: f64, secs: f64, tally: &
         "samples": samples.len(),
         "ops": ops,
         "ops_per_second": ops as f64 / secs.max(1e-9),
+        "resumed": tally.resumed.load(Ordering::Relaxed),
         "figures": judged,
         "errors": errors,
         "growing": growing,

@@ -55,6 +55,8 @@ pub(crate) struct Tally {
     pub(crate) connected: AtomicUsize,
     /// Requests answered (with a result or an error code).
     pub(crate) ops: AtomicU64,
+    /// Joins that took over a session in its grace period (`resumed: true`).
+    pub(crate) resumed: AtomicU64,
     /// Failures by kind: transport failures by name, error answers by their code.
     pub(crate) errors: Mutex<BTreeMap<String, u64>>,
 }
@@ -76,6 +78,8 @@ enum SessionError {
     Closed,
     /// A request went unanswered for [`REQUEST_TIMEOUT`].
     Timeout,
+    /// No token could be made (a bad app id or key).
+    Token,
     /// The soak is over.
     Stopped,
 }
@@ -87,6 +91,7 @@ impl SessionError {
             SessionError::Connect => "connect",
             SessionError::Closed => "closed",
             SessionError::Timeout => "timeout",
+            SessionError::Token => "token",
             SessionError::Stopped => "stopped",
         }
     }
@@ -102,9 +107,10 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Sends `request` and reads until its answer; events read meanwhile are dropped. An
-    /// error answer is counted by code and is not a failure of the session.
-    async fn call(&mut self, request: Request) -> Result<bool, SessionError> {
+    /// Sends `request` and reads until its answer (None for an error answer); events read
+    /// meanwhile are dropped. An error answer is counted by code and is not a failure of the
+    /// session.
+    async fn call(&mut self, request: Request) -> Result<Option<serde_json::Value>, SessionError> {
         let method = request.method();
         let id = self.next_id;
         self.next_id += 1;
@@ -128,10 +134,10 @@ impl Session<'_> {
         .map_err(|_| SessionError::Timeout)??;
         self.tally.ops.fetch_add(1, Ordering::Relaxed);
         match answer {
-            Ok(_) => Ok(true),
+            Ok(result) => Ok(Some(result)),
             Err(e) => {
                 self.tally.error(format!("{method}:{:?}", e.code));
-                Ok(false)
+                Ok(None)
             }
         }
     }
@@ -252,7 +258,7 @@ async fn steps(
     let in_room = rng.random_bool(0.8);
     let room = format!("soak-room-{}", index % rooms);
     let token = crate::loadtest::token(&plan.app, if in_room { &room } else { "" }, user)
-        .map_err(|_| SessionError::Connect)?;
+        .map_err(|_| SessionError::Token)?;
     let entered = if in_room {
         session
             .call(Request::JoinRoom(JoinRoomParams {
@@ -279,8 +285,11 @@ async fn steps(
             }))
             .await?
     };
-    if !entered {
+    let Some(entered) = entered else {
         return Ok(true);
+    };
+    if entered.get("resumed") == Some(&serde_json::Value::Bool(true)) {
+        session.tally.resumed.fetch_add(1, Ordering::Relaxed);
     }
     // A room mate (same room, another client) or, outside rooms, anyone.
     let peer = |rng: &mut StdRng| {
