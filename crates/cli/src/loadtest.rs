@@ -76,15 +76,17 @@ pub(crate) fn main(args: LoadtestArgs) -> anyhow::Result<()> {
         .block_on(run(args))
 }
 
-/// The server under test.
-struct Target {
-    addr: SocketAddr,
-    pid: Option<u32>,
-    app: (String, String),
-    child: Option<Child>,
+/// The server under test (also `chorus soak`'s).
+pub(crate) struct Target {
+    pub(crate) addr: SocketAddr,
+    pub(crate) pid: Option<u32>,
+    pub(crate) app: (String, String),
+    pub(crate) child: Option<Child>,
 }
 
-async fn start_server() -> anyhow::Result<Target> {
+/// Starts this binary's `chorus serve` as a child on loopback, with one app and no
+/// per-address connection cap to speak of, and waits until it listens.
+pub(crate) async fn start_server() -> anyhow::Result<Target> {
     let bin = std::env::current_exe().context("cannot find this executable")?;
     let mut child = Command::new(&bin)
         .args([
@@ -132,7 +134,8 @@ async fn start_server() -> anyhow::Result<Target> {
     })
 }
 
-fn token(app: &(String, String), room: &str, user: &str) -> anyhow::Result<String> {
+/// A token for `user` in `room` (or for `login`, with room "") that may publish and subscribe.
+pub(crate) fn token(app: &(String, String), room: &str, user: &str) -> anyhow::Result<String> {
     AccessToken::new(&app.0, &app.1, room, user)
         .add_privilege(Privilege::PublishStream, 0)
         .add_privilege(Privilege::SubscribeStream, 0)

@@ -1,6 +1,7 @@
 //! `chorus`: the one binary. `serve` runs the server; `token` makes and reads access tokens;
 //! `api` signs and sends OpenAPI requests; `join` and `login` are the native SDK on the
-//! command line; `loadtest` measures the SFU.
+//! command line; `loadtest` measures the SFU; `soak` churns clients for hours and checks the
+//! server stays flat.
 
 mod api;
 mod join;
@@ -10,6 +11,9 @@ mod loadtest_stats;
 mod login;
 mod secret;
 mod serve;
+mod soak;
+mod soak_client;
+mod soak_growth;
 mod token;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -43,6 +47,9 @@ enum Command {
     Login(login::LoginArgs),
     /// Measure the SFU: forwarded packets per second per CPU core, in-SFU latency, loss.
     Loadtest(loadtest::LoadtestArgs),
+    /// Churn many clients (join, publish, message, stall, leave) and check that the server's
+    /// memory, descriptors, threads and tasks stay flat; exit code 1 when one keeps growing.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +60,11 @@ fn main() -> std::process::ExitCode {
         Command::Token(command) => return token::run(command),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Loadtest(args) => loadtest::main(args),
+        Command::Soak(args) => match soak::main(args) {
+            Ok(true) => return std::process::ExitCode::SUCCESS,
+            Ok(false) => return std::process::ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Command::Api(args) => {
             return runtime().map_or(std::process::ExitCode::from(2), |rt| {
                 rt.block_on(api::run(args))

@@ -33,6 +33,9 @@ pub(crate) struct Metrics {
     pub(crate) room_entries: Gauge,
     /// Bytes of events kept for users in the reconnect grace period.
     pub(crate) missed_bytes: Gauge,
+    /// Tokio tasks alive in the server's runtime, read when `/metrics` is rendered: a task
+    /// left behind by an ended session shows here as growth.
+    tasks: Gauge,
     pub(crate) requests: Family<StaticLabels, Counter>,
     api_requests: Family<StaticLabels, Counter>,
     /// TCP connections refused at a connection cap, by cap.
@@ -53,6 +56,7 @@ impl Metrics {
         let participants = Gauge::default();
         let room_entries = Gauge::default();
         let missed_bytes = Gauge::default();
+        let tasks = Gauge::default();
         let requests = Family::<StaticLabels, Counter>::default();
         let api_requests = Family::<StaticLabels, Counter>::default();
         registry.register(
@@ -75,6 +79,11 @@ impl Metrics {
             "missed_bytes",
             "Bytes of events kept for users in the reconnect grace period",
             missed_bytes.clone(),
+        );
+        registry.register(
+            "tasks",
+            "Tokio tasks alive in the server's runtime",
+            tasks.clone(),
         );
         registry.register(
             "requests",
@@ -125,6 +134,7 @@ impl Metrics {
             participants,
             room_entries,
             missed_bytes,
+            tasks,
             requests,
             api_requests,
             connections_refused,
@@ -160,6 +170,10 @@ impl Metrics {
 
     /// The text exposition.
     pub(crate) fn render(&self) -> String {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let alive = runtime.metrics().num_alive_tasks();
+            self.tasks.set(i64::try_from(alive).unwrap_or(i64::MAX));
+        }
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &self.registry);

@@ -8,5 +8,6 @@ mod messaging_commands;
 mod quick_start;
 mod secrets_outside_argv;
 mod serve_refuses_clashing_apps;
+mod soak_runs;
 mod token_command;
 mod token_default_expiry;
