@@ -145,7 +145,6 @@ impl MediaCommand {
 impl Shell {
     fn apply(&mut self, room: &mut Room, command: Command) {
         let now = now_ms();
-        let before = room.participant_count();
         match command {
             Command::Session { link, request } => {
                 #[cfg(feature = "test-hooks")]
@@ -226,12 +225,6 @@ impl Shell {
                 let _ = done.send(room.server_message(&from, to.as_deref(), &payload));
             }
         }
-        let after = room.participant_count();
-        self.directory
-            .metrics()
-            .participants
-            .inc_by(after as i64 - before as i64);
-        self.participants += after as i64 - before as i64;
     }
 
     /// The room panicked: the directory forgets it, the gauges lose what it had added, and
@@ -249,9 +242,15 @@ impl Shell {
         }
     }
 
-    /// Moves the state-size gauges by how much this room's kept state changed.
+    /// Brings the gauges in line with the room after a turn, whatever the turn was: a
+    /// command, or a timeout (a grace period that ends removes a participant too).
     fn report_state(&mut self, room: &Room) {
         let metrics = self.directory.metrics();
+        let participants = room.participant_count() as i64;
+        metrics
+            .participants
+            .inc_by(participants - self.participants);
+        self.participants = participants;
         let entries = room.kept_entries() as i64;
         let missed = room.missed_bytes() as i64;
         metrics.room_entries.inc_by(entries - self.reported.0);

@@ -210,6 +210,8 @@ async fn a_dropped_connection_keeps_its_place_for_the_grace_period() {
     })
     .await;
     assert_eq!(reason, UserOfflineReason::Dropped);
+    // A grace period that ends is a room timer, not a command: the gauge follows it too.
+    assert_eq!(server.metric("chorus_participants").await, Some(1.0));
 }
 
 #[tokio::test]
