@@ -298,9 +298,10 @@ impl RtcEngine {
         self.call(Request::Logout(Empty {})).await.map(drop)
     }
 
-    /// Replaces the login token, for the next re-login after a lost connection. Judged by
-    /// the server when connected (`RTM_TOKEN_ERROR` for a bad token, `NOT_LOGIN`); kept as
-    /// is while reconnecting; `NOT_LOGIN` without a connection.
+    /// Replaces the login token. The server ends a login when its token expires (`onError`
+    /// `RTM_TOKEN_ERROR`), so renew it before; a re-login after a lost connection uses it too.
+    /// Judged by the server when connected (`RTM_TOKEN_ERROR` for a bad token, `NOT_LOGIN`);
+    /// kept as is while reconnecting; `NOT_LOGIN` without a connection.
     pub async fn update_login_token(&self, token: &str) -> Result<(), RtcError> {
         let request = Request::UpdateLoginToken(LoginTokenParams {
             token: token.to_owned(),
