@@ -63,8 +63,11 @@ pub enum EngineEvent {
     /// An event the server pushed (`onUserJoined`, `onError`, ...), exactly as it arrived.
     /// (All but `onSubscriberOffer`, which the engine answers itself.)
     ///
-    /// After a reconnect that resumed the session the server repeats `onUserJoined` and
-    /// `onUserPublishStream`/`onUserPublishScreen` for everyone present, as on any join.
+    /// After a reconnect that resumed the session (within the server's grace period) the
+    /// server replays, in order, every event the engine missed while away; after one that
+    /// could not resume (the grace period had passed, or more was missed than the server
+    /// keeps) it sends the fresh snapshot of a join: `onUserJoined` and
+    /// `onUserPublishStream`/`onUserPublishScreen` for everyone present.
     /// `onError` with `RECONNECT_FAILED` comes from the engine itself: it could not get back
     /// into the room, and is no longer in it (nor logged in, if it could not reconnect at
     /// all). So does `onError` with `RTM_TOKEN_ERROR`: after a reconnect, logging in again
