@@ -16,6 +16,10 @@ use crate::messaging::LoginKey;
 use crate::room::Outbound;
 use crate::signal::auth::{TokenFor, check_room_token};
 
+/// Most server messages one connection may have in flight; past it a message is refused at
+/// once, so a client that floods a slow business server takes no more of its app's slots.
+pub(crate) const SERVER_MESSAGES_IN_FLIGHT: usize = 4;
+
 /// A login to messaging outside rooms.
 pub(super) struct Login {
     key: LoginKey,
@@ -154,9 +158,19 @@ impl Session {
         };
         let payload = payload(message, binary)?;
         let key = login.key.clone();
+        let Ok(slot) = self.server_messages.clone().try_acquire_owned() else {
+            return Err(RtcError::new(
+                ErrorCode::UserMessageSendToServerError,
+                format!(
+                    "the business server was not called: {SERVER_MESSAGES_IN_FLIGHT} of this \
+                     connection's server messages are in flight already"
+                ),
+            ));
+        };
         let business = self.ctx.business.clone();
         let link = self.link.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let result = business
                 .post(
                     &params.url,

@@ -50,6 +50,9 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
             ctx.config.state_change_limit,
             std::time::Instant::now(),
         ),
+        server_messages: Arc::new(tokio::sync::Semaphore::new(
+            login::SERVER_MESSAGES_IN_FLIGHT,
+        )),
     };
     ctx.metrics.connections.inc();
     let (sink, mut stream) = socket.split();
@@ -192,6 +195,9 @@ struct Session {
     media: Media,
     /// This client's rate limits, checked before a request reaches its room.
     limits: SenderLimits,
+    /// Slots for this client's server messages in flight: one client cannot hold all of its
+    /// app's (see `login::SERVER_MESSAGES_IN_FLIGHT`).
+    server_messages: Arc<tokio::sync::Semaphore>,
 }
 
 /// How a request is answered.
