@@ -27,7 +27,8 @@ pub struct Config {
     pub openapi_keys: Vec<ApiCredentials>,
     /// Most TCP connections the HTTP listener holds at once; more are refused with 503.
     pub max_connections: usize,
-    /// Most TCP connections from one IP address at once; more are refused with 503. Loopback
+    /// Most TCP connections from one IPv4 address or IPv6 /64 at once; more are refused with
+    /// 503 (one IPv6 host usually holds a whole /64). Loopback
     /// counts too: behind a reverse proxy on the same host, raise it to `max-connections`.
     pub max_connections_per_ip: usize,
     /// How long an HTTP client has to send a request's headers (the first, or the next on a

@@ -1,5 +1,5 @@
 //! Connection caps: how many TCP connections the HTTP listener holds at once, in total and
-//! per source address. A connection is admitted with a [`ConnectionSlot`] that gives its
+//! per source (an IPv4 address, or an IPv6 /64). A connection is admitted with a [`ConnectionSlot`] that gives its
 //! place back when the last clone drops (the HTTP connection's, then the WebSocket
 //! session's, which outlives it).
 //!
@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub(crate) struct Caps {
     /// Most connections at once.
     pub(crate) total: usize,
-    /// Most connections at once from one IP address.
+    /// Most connections at once from one source: an IPv4 address or an IPv6 /64.
     pub(crate) per_address: usize,
 }
 
@@ -70,6 +70,7 @@ impl ConnectionCaps {
 
     /// A place for a connection from `address`, unless a cap is reached.
     pub(crate) fn admit(&self, address: IpAddr) -> Result<Arc<ConnectionSlot>, Refused> {
+        let address = source(address);
         // The counts stay consistent whatever panicked while holding the lock.
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         if open.total >= self.caps.total {
@@ -94,6 +95,19 @@ impl ConnectionCaps {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .total
+    }
+}
+
+/// The source a connection counts against. One IPv6 host usually holds a whole /64 (SLAAC,
+/// privacy addresses), so counting per /128 would let it open a cap's worth from each of
+/// 2^64 addresses; an IPv4-mapped address counts as the IPv4 one.
+fn source(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !(u128::MAX >> 64)).into()),
+        },
     }
 }
 
@@ -147,5 +161,25 @@ mod tests {
         drop(session);
         assert_eq!(caps.open(), 1);
         assert!(!caps.open.lock().expect("lock").by_address.contains_key(&A));
+    }
+
+    #[test]
+    fn an_ipv6_slash_64_counts_as_one_source() {
+        let caps = ConnectionCaps::new(Caps {
+            total: 10,
+            per_address: 2,
+        });
+        let v6 = |s: &str| -> IpAddr { s.parse().expect("an address") };
+        let _a = caps.admit(v6("2001:db8:0:1::1")).expect("first");
+        let _b = caps.admit(v6("2001:db8:0:1:ffff::2")).expect("second, same /64");
+        assert_eq!(
+            caps.admit(v6("2001:db8:0:1:abcd::3")).unwrap_err(),
+            Refused::PerAddress,
+            "a third address of the same /64"
+        );
+        let _c = caps.admit(v6("2001:db8:0:2::1")).expect("another /64");
+        let _d = caps.admit(v6("::ffff:192.0.2.1")).expect("mapped IPv4");
+        let _e = caps.admit(A).expect("the same IPv4 address, second");
+        assert_eq!(caps.admit(A).unwrap_err(), Refused::PerAddress);
     }
 }

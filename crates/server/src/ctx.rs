@@ -45,6 +45,8 @@ pub(crate) struct Resolved {
     pub(crate) write_timeout: Duration,
     /// How long a connection has to show a valid token (joinRoom or login).
     pub(crate) join_timeout: Duration,
+    /// How long an HTTP client has to send a request's body once its headers are in.
+    pub(crate) body_read_timeout: Duration,
     /// Each client's limit on in-room messages.
     pub(crate) message_limit: Rate,
     /// Each client's limit on publish, visibility, capture and subscription changes.

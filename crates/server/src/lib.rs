@@ -217,6 +217,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             idle_timeout: Duration::from_millis(config.idle_timeout_ms),
             write_timeout: Duration::from_millis(config.write_timeout_ms),
             join_timeout: Duration::from_millis(config.join_timeout_ms),
+            // The header deadline again: the body is the rest of the same request.
+            body_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
             message_limit: config.message_limit(),
             state_change_limit: config.state_change_limit(),
         },

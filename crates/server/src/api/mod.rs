@@ -22,7 +22,6 @@ pub(crate) use input::{body, id};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::Next;
@@ -56,14 +55,33 @@ fn request_id() -> String {
     )
 }
 
-/// `POST /`: one OpenAPI call.
-pub(crate) async fn handle(
-    State(ctx): State<Arc<Ctx>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    respond(&ctx, Method::Post, &uri, &headers, &body).await
+/// The largest OpenAPI request body read; the largest action's (a room message of 64 KB,
+/// base64 for binary, in JSON) fits with room to spare.
+pub(crate) const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// `POST /`: one OpenAPI call. The body must arrive within the header deadline: hyper bounds
+/// only the headers, and a client dribbling a body would otherwise hold the connection.
+pub(crate) async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    let body = match tokio::time::timeout(ctx.config.body_read_timeout, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes or broken"),
+            )
+                .into_response();
+        }
+        Err(_) => {
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            )
+                .into_response();
+        }
+    };
+    respond(&ctx, Method::Post, &parts.uri, &parts.headers, &body).await
 }
 
 /// Answers `GET /?Action=..` as an OpenAPI call and passes every other request on. A layer

@@ -141,3 +141,24 @@ async fn an_http_client_that_stalls_mid_header_is_disconnected() {
         String::from_utf8_lossy(&answer)
     );
 }
+
+#[tokio::test]
+async fn an_openapi_body_that_dribbles_is_cut_off() {
+    let server = TestServer::with(|c| c.header_read_timeout_ms = 300).await;
+    let mut slow = TcpStream::connect(server.server.local_addr())
+        .await
+        .expect("connects");
+    // Quick headers, then ten bytes of a hundred-byte body, then nothing.
+    slow.write_all(
+        b"POST /?Action=GetRoomOnlineUsers&Version=2023-11-01 HTTP/1.1\r\nHost: chorus\r\n\
+          Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"AppId\":",
+    )
+    .await
+    .expect("headers and a part of the body sent");
+    let answer = read_to_close(&mut slow).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
