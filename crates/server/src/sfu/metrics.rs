@@ -36,6 +36,8 @@ pub(crate) struct SfuMetrics {
     pub(crate) transports: Gauge,
     /// Sessions with a place on the SFU (counted against max-media-sessions).
     pub(crate) peers: Gauge,
+    /// ICE-TCP connections refused at the cap (two per media session).
+    pub(crate) ice_tcp_refused: Counter,
     /// Time in the SFU from reading a packet to handing its forwarded copy to the socket.
     pub(crate) latency: LatencyHistogram,
 }
@@ -68,6 +70,11 @@ impl SfuMetrics {
             "peers",
             "Sessions with a place on the SFU, counted against max-media-sessions",
             self.peers.clone(),
+        );
+        sfu.register(
+            "ice_tcp_refused",
+            "ICE-TCP connections refused at the cap, two per media session",
+            self.ice_tcp_refused.clone(),
         );
         sfu.register(
             "forward_latency_seconds",

@@ -224,6 +224,7 @@ impl Sfu {
         let advertised_tcp = SocketAddr::new(ip, local_tcp_addr.port());
         let factory = transport::RtcFactory::new(advertised_udp, Some(advertised_tcp))
             .map_err(io::Error::other)?;
+        let tcp_refused = metrics.ice_tcp_refused.clone();
         let router = router::Router::new(
             factory,
             advertised_udp,
@@ -237,7 +238,7 @@ impl Sfu {
         // A peer has at most two transports (publisher and subscriber), each on its own
         // connection when it falls back to TCP.
         let max_tcp = config.max_peers.saturating_mul(2);
-        tokio::spawn(tcp::accept(tcp, tcp_events, max_tcp));
+        tokio::spawn(tcp::accept(tcp, tcp_events, max_tcp, tcp_refused));
         tokio::spawn(task::run(router, udp, command_rx, tcp_rx));
         tracing::info!(udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, "SFU listening");
         Ok(Sfu {

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus_client::metrics::counter::Counter;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc};
@@ -47,12 +48,13 @@ pub(super) enum TcpEvent {
     Closed { remote: SocketAddr },
 }
 
-/// Accepts ICE-TCP connections, at most `max_connections` at once, until `events` is closed
-/// (the SFU task ended).
+/// Accepts ICE-TCP connections, at most `max_connections` at once (counting the others in
+/// `refused`), until `events` is closed (the SFU task ended).
 pub(super) async fn accept(
     listener: TcpListener,
     events: mpsc::Sender<TcpEvent>,
     max_connections: usize,
+    refused: Counter,
 ) {
     let open = Arc::new(Semaphore::new(max_connections));
     loop {
@@ -74,6 +76,7 @@ pub(super) async fn accept(
         };
         let Ok(place) = open.clone().try_acquire_owned() else {
             debug!(%remote, max_connections, "ICE-TCP connection refused: at the cap");
+            refused.inc();
             continue;
         };
         let _ = stream.set_nodelay(true);

@@ -33,6 +33,11 @@ async fn connections_beyond_the_cap_are_refused_until_one_closes() {
         closed_within(&mut third, PATIENCE).await,
         "a third connection was held"
     );
+    assert_eq!(
+        server.metric("chorus_sfu_ice_tcp_refused_total").await,
+        Some(1.0),
+        "the refusal is counted"
+    );
     assert!(!closed_within(&mut first, Duration::from_millis(300)).await);
     assert!(!closed_within(&mut second, Duration::from_millis(300)).await);
 
