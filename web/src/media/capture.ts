@@ -53,6 +53,8 @@ export class LocalMedia {
   };
   /** Camera settings for the next capture. */
   encoderConfig: VideoEncoderConfig = {};
+  /** Microphone constraints for the next capture (the audio profile and capture config). */
+  audioConstraints: () => MediaTrackConstraints = () => ({});
   /** A stream's track changed (null: no longer captured). */
   onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void = () => {};
   /** A captured track ended by itself. */
@@ -68,7 +70,10 @@ export class LocalMedia {
   async startAudio(deviceId?: string): Promise<MediaTrackSettings> {
     const source = this.begin(MAIN, "audio", "startAudioCapture");
     try {
-      const audio: MediaTrackConstraints = deviceId ? { deviceId: { exact: deviceId } } : {};
+      const audio: MediaTrackConstraints = {
+        ...this.audioConstraints(),
+        ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+      };
       const track = await this.getUserMedia({ audio }, "audio", ErrorCode.GET_AUDIO_TRACK_FAILED);
       source.deviceId = deviceId;
       this.set(MAIN, "audio", track, true);
@@ -151,7 +156,9 @@ export class LocalMedia {
     source.deviceId = deviceId;
     if (!source.owned || !this.track(MAIN, kind)) return;
     const constraints =
-      kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: this.videoConstraints(deviceId) };
+      kind === "audio"
+        ? { audio: { ...this.audioConstraints(), deviceId: { exact: deviceId } } }
+        : { video: this.videoConstraints(deviceId) };
     const code = kind === "audio" ? ErrorCode.GET_AUDIO_TRACK_FAILED : ErrorCode.GET_VIDEO_TRACK_FAILED;
     const track = await this.getUserMedia(constraints, kind, code);
     this.set(MAIN, kind, track, true);

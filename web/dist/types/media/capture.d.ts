@@ -28,6 +28,8 @@ export declare class LocalMedia {
     private sources;
     /** Camera settings for the next capture. */
     encoderConfig: VideoEncoderConfig;
+    /** Microphone constraints for the next capture (the audio profile and capture config). */
+    audioConstraints: () => MediaTrackConstraints;
     /** A stream's track changed (null: no longer captured). */
     onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void;
     /** A captured track ended by itself. */
