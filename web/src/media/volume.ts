@@ -67,7 +67,7 @@ export class Volumes {
   private capture = [1, 1];
   private sends: (SendChain | null)[] = [null, null];
   private playback = new Map<string, number>();
-  private plays = new Map<string, Chain>();
+  private plays = new Map<string, Chain & { userId: string; index: StreamIndex }>();
   private earMode = [EarMonitorPosition.NONE, EarMonitorPosition.NONE];
   private earGain = [1, 1];
   private ears: (Chain | null)[] = [null, null];
@@ -150,7 +150,8 @@ export class Volumes {
       this.hub.unlink(chain.from, chain.gain);
       chain.gain.disconnect();
       this.plays.delete(k);
-      if (r) this.hooks.muteElement(r.userId, r.index, false);
+      // Also when the track went: a track that comes back at 100 % plays in its element.
+      this.hooks.muteElement(chain.userId, chain.index, false);
     }
     for (const [k, r] of live) {
       const gain = this.playback.get(k);
@@ -159,7 +160,7 @@ export class Volumes {
       if (!chain) {
         const node = this.hub.context.createGain();
         this.hub.source(r.track).connect(node).connect(this.hub.context.destination);
-        chain = { from: r.track, gain: node };
+        chain = { from: r.track, gain: node, userId: r.userId, index: r.index };
         this.plays.set(k, chain);
         this.hooks.muteElement(r.userId, r.index, true);
       }
