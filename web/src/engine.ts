@@ -121,7 +121,10 @@ export class RTCEngine extends EngineParts {
     return this.session.unpublish(MAIN, checkMediaType(mediaType, "unpublishStream"), "unpublishStream");
   }
 
-  /** Publishes the screen stream (video; start it with `startScreenCapture`). */
+  /**
+   * Publishes the screen stream's `mediaType` (default video): start it with
+   * `startScreenCapture` (`enableAudio` for its audio) or an app's tracks.
+   */
   publishScreen(mediaType: MediaType = MediaType.VIDEO): Promise<void> {
     return this.session.publish(SCREEN, checkMediaType(mediaType, "publishScreen"), "publishScreen");
   }
@@ -347,10 +350,10 @@ export class RTCEngine extends EngineParts {
     return this.media.capture.startScreen(config);
   }
 
-  /** Stops sharing the screen. */
+  /** Stops sharing the screen (its video and the audio it captured). */
   async stopScreenCapture(): Promise<void> {
     this.live();
-    this.media.capture.stop(SCREEN, "video", "stopScreenCapture");
+    this.media.capture.stopScreen();
   }
 
   // The four source calls below return promises, as the vendor's do, but do their work (and

@@ -426,3 +426,66 @@ test("setAudioSelectionConfig takes the vendor's priorities and refuses others; 
   ])
     assert.equal((await thrown(alice, fn))?.code, "INVALID_PARAMS", fn.toString());
 });
+
+test("screen audio: startScreenCapture({enableAudio}) is published with the screen and arrives", async (t) => {
+  const settings = await alice.evaluate(async () => {
+    const e = window.t.engine;
+    const s = await e.startScreenCapture({ enableAudio: true });
+    await e.publishScreen(VERTC.MediaType.AUDIO_AND_VIDEO);
+    return { video: s, audio: e.getAudioVolume(VERTC.StreamIndex.STREAM_INDEX_SCREEN) };
+  });
+  t.diagnostic(`screen capture: ${settings.video.width}x${settings.video.height}`);
+  await waitFor(
+    () =>
+      bob.evaluate(() =>
+        window.t.events.some(
+          (e) => e.name === "onUserPublishScreen" && e.data.userId === "alice" && e.data.mediaType === 3,
+        ),
+      ),
+    10_000,
+    "alice's screen with audio announced to bob",
+  );
+  // Bob's frames of alice's screen audio: Chromium's fake display capture plays the fake
+  // microphone's file, so the tone arrives on the screen stream too.
+  const screenFrames = () =>
+    bob.evaluate(async () => {
+      const frames = [];
+      window.t.engine.setAudioFrameCallback(
+        VERTC.StreamIndex.STREAM_INDEX_SCREEN,
+        "alice",
+        (f) => frames.push(f),
+        4096,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      window.t.engine.setAudioFrameCallback(VERTC.StreamIndex.STREAM_INDEX_SCREEN, "alice");
+      const f = frames.at(-1);
+      return { count: frames.length, sampleRate: f?.sampleRate, samples: f ? Array.from(f.channels[0]) : [] };
+    });
+  const rmsOf = (xs) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / Math.max(1, xs.length));
+  const got = await waitFor(
+    async () => {
+      const f = await screenFrames();
+      return f.count > 0 && rmsOf(f.samples) > 0.01 && f;
+    },
+    20_000,
+    "alice's screen audio in bob's frames",
+  );
+  const hz = frequency(got.samples, got.sampleRate);
+  const rms = rmsOf(got.samples);
+  t.diagnostic(`screen audio at bob: ${hz.toFixed(1)} Hz, RMS ${rms.toFixed(4)}`);
+  assert.ok(Math.abs(hz - TONE_HZ) < 5, `frequency ${hz}`);
+  assert.ok(Math.abs(rms / TONE_RMS - 1) < 0.2, `RMS ${rms}: captured without voice processing`);
+  // The screen form of setCaptureVolume acts on the screen's audio alone.
+  await alice.evaluate(() => window.t.engine.setCaptureVolume(VERTC.StreamIndex.STREAM_INDEX_SCREEN, 200));
+  await new Promise((r) => setTimeout(r, 1200));
+  const louder = rmsOf((await screenFrames()).samples);
+  t.diagnostic(`at 200: RMS ${louder.toFixed(4)} (${(louder / rms).toFixed(2)}x)`);
+  assert.ok(Math.abs(louder / rms - 2) < 0.25, `screen at 200: ${louder / rms}`);
+  assert.ok(Math.abs((await receivedRms(bob, 500)) / TONE_RMS - 1) < 0.2, "the microphone is unchanged");
+  await alice.evaluate(() => window.t.engine.stopScreenCapture());
+  assert.equal(
+    await alice.evaluate(() => window.t.engine.getAudioVolume(VERTC.StreamIndex.STREAM_INDEX_SCREEN).linearVolume),
+    0,
+    "no screen audio after stopScreenCapture",
+  );
+});

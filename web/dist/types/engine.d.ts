@@ -52,7 +52,10 @@ export declare class RTCEngine extends EngineParts {
     publishStream(mediaType: MediaType): Promise<void>;
     /** Stops publishing the main stream's `mediaType`. */
     unpublishStream(mediaType: MediaType): Promise<void>;
-    /** Publishes the screen stream (video; start it with `startScreenCapture`). */
+    /**
+     * Publishes the screen stream's `mediaType` (default video): start it with
+     * `startScreenCapture` (`enableAudio` for its audio) or an app's tracks.
+     */
     publishScreen(mediaType?: MediaType): Promise<void>;
     /** Stops publishing the screen stream. */
     unpublishScreen(mediaType?: MediaType): Promise<void>;
@@ -125,7 +128,7 @@ export declare class RTCEngine extends EngineParts {
     }>;
     /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
     startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings>;
-    /** Stops sharing the screen. */
+    /** Stops sharing the screen (its video and the audio it captured). */
     stopScreenCapture(): Promise<void>;
     /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
     setVideoSourceType(index: StreamIndex, type: VideoSourceType): Promise<void>;

@@ -42,6 +42,7 @@ const LINES: [StreamIndex, Kind][] = [
   [StreamIndex.STREAM_INDEX_MAIN, "audio"],
   [StreamIndex.STREAM_INDEX_MAIN, "video"],
   [StreamIndex.STREAM_INDEX_SCREEN, "video"],
+  [StreamIndex.STREAM_INDEX_SCREEN, "audio"],
 ];
 
 /** The media type bit of a kind. */

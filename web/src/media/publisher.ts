@@ -1,6 +1,6 @@
 /**
- * The publisher transport: one RTCPeerConnection the client offers with three `sendonly`
- * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
+ * The publisher transport: one RTCPeerConnection the client offers with four `sendonly`
+ * m-lines (main audio, main video, screen video, screen audio) sent with `publisherOffer`. All are
  * negotiated at once, whatever is published first, so publishing more later is a
  * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
  * is both captured and published. With simulcast, the main video m-line sends three rids
@@ -19,6 +19,8 @@ const LINES: { index: StreamIndex; kind: Kind }[] = [
   { index: StreamIndex.STREAM_INDEX_MAIN, kind: "audio" },
   { index: StreamIndex.STREAM_INDEX_MAIN, kind: "video" },
   { index: StreamIndex.STREAM_INDEX_SCREEN, kind: "video" },
+  // Last, so the first three keep their mids.
+  { index: StreamIndex.STREAM_INDEX_SCREEN, kind: "audio" },
 ];
 
 /**

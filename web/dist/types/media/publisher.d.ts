@@ -1,6 +1,6 @@
 /**
- * The publisher transport: one RTCPeerConnection the client offers with three `sendonly`
- * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
+ * The publisher transport: one RTCPeerConnection the client offers with four `sendonly`
+ * m-lines (main audio, main video, screen video, screen audio) sent with `publisherOffer`. All are
  * negotiated at once, whatever is published first, so publishing more later is a
  * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
  * is both captured and published. With simulcast, the main video m-line sends three rids
