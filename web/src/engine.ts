@@ -555,8 +555,9 @@ export class RTCEngine extends EngineParts {
 
   /**
    * Picks an audio profile (`AudioProfileType`): its channels and sample rate apply to the
-   * next microphone capture, its bitrate cap to what is sent now (an explicit
-   * {@link setAudioEncodeMaxBitrate} wins).
+   * next microphone capture (as far as the browser honours them), stereo Opus to the next
+   * media transport (call it before the first publish, as the vendor says), its bitrate cap
+   * to what is sent now (an explicit {@link setAudioEncodeMaxBitrate} wins).
    */
   async setAudioProfile(profile: AudioProfileType): Promise<void> {
     this.live();

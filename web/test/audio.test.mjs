@@ -489,3 +489,85 @@ test("screen audio: startScreenCapture({enableAudio}) is published with the scre
     "no screen audio after stopScreenCapture",
   );
 });
+
+/**
+ * Opens a page where `userId` publishes a stereo app track (440 Hz left, 880 Hz right) with
+ * `profile` set before joining; resolves with the page and whether its publisher's answer
+ * allows stereo Opus.
+ */
+async function stereoPublisher(userId, profile) {
+  const p = sdkPage(server);
+  const page = await browser.page(p.url, p.html);
+  await instrument(page);
+  const stereo = await page.evaluate(
+    async ({ appId, userId, profile }) => {
+      const ctx = new AudioContext();
+      const merger = ctx.createChannelMerger(2);
+      for (const [hz, side] of [
+        [440, 0],
+        [880, 1],
+      ]) {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.frequency.value = hz;
+        gain.gain.value = 0.25;
+        osc.connect(gain).connect(merger, 0, side);
+        osc.start();
+      }
+      const out = ctx.createMediaStreamDestination();
+      merger.connect(out);
+      const e = ((window.t = { events: [] }).engine = VERTC.createEngine(appId));
+      await e.setAudioProfile(profile);
+      await e.setAudioSourceType(0, VERTC.AudioSourceType.AUDIO_SOURCE_TYPE_EXTERNAL);
+      await e.setExternalAudioTrack(0, out.stream.getAudioTracks()[0]);
+      const { token } = await (await fetch(`/dev/token?roomId=audio&userId=${userId}`)).json();
+      await e.joinRoom(token, "audio", { userId }, { isAutoPublish: true });
+      await e.publishStream(VERTC.MediaType.AUDIO);
+      const publisher = window.pcs.find((pc) => pc.localDescription?.type === "offer");
+      return /^a=fmtp:\d+ .*stereo=1/m.test(publisher.remoteDescription.sdp);
+    },
+    { appId: server.appId, userId, profile },
+  );
+  return { page, stereo };
+}
+
+/** The last frame of `userId`'s main audio in bob's page, once it carries sound. */
+function lastFrameAtBob(userId) {
+  return waitFor(
+    () =>
+      bob.evaluate(async (userId) => {
+        const frames = [];
+        window.t.engine.setAudioFrameCallback(0, userId, (f) => frames.push(f), 4096);
+        await new Promise((r) => setTimeout(r, 1000));
+        window.t.engine.setAudioFrameCallback(0, userId);
+        const f = frames.at(-1);
+        return f && f.channels.some((c) => c.some((x) => Math.abs(x) > 0.05))
+          ? { sampleRate: f.sampleRate, channels: f.channels.map((c) => Array.from(c)) }
+          : null;
+      }, userId),
+    20_000,
+    `${userId}'s audio in bob's frames`,
+  );
+}
+
+test("setAudioProfile(hd) before publishing: stereo arrives as stereo; the default profile sends mono", async (t) => {
+  const carol = await stereoPublisher("carol", 3);
+  const dave = await stereoPublisher("dave", 0);
+  try {
+    assert.equal(carol.stereo, true, "hd: the publisher's answer allows stereo Opus");
+    assert.equal(dave.stereo, false, "default: it does not");
+    const hd = await lastFrameAtBob("carol");
+    const hz = hd.channels.map((c) => frequency(c, hd.sampleRate));
+    t.diagnostic(`bob hears carol (hd): left ${hz[0].toFixed(1)} Hz, right ${hz[1].toFixed(1)} Hz`);
+    assert.equal(hd.channels.length, 2);
+    assert.ok(Math.abs(hz[0] - 440) < 5 && Math.abs(hz[1] - 880) < 5, JSON.stringify(hz));
+    // The same track under the default profile: one mix on both sides.
+    const mono = await lastFrameAtBob("dave");
+    const apart = Math.max(...mono.channels[0].map((x, i) => Math.abs(x - mono.channels[1][i])));
+    t.diagnostic(`bob hears dave (default): largest left-right difference ${apart.toFixed(4)}`);
+    assert.ok(apart < 0.01, `dave's channels differ by up to ${apart}`);
+  } finally {
+    await carol.page.close();
+    await dave.page.close();
+  }
+});

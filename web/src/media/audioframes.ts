@@ -79,7 +79,7 @@ export class AudioFrames {
       const track = this.trackOf(Number(index) as StreamIndex, user.join(":"));
       if (tap.track === track) continue;
       this.detach(tap);
-      if (track) this.attach(tap, track);
+      if (track) this.attach(tap, track, user.join(":") !== "");
     }
   }
 
@@ -89,9 +89,10 @@ export class AudioFrames {
     this.taps.clear();
   }
 
-  private attach(tap: Tap, track: MediaStreamTrack): void {
+  /** Taps `track`; a `received` one gives two channels (its settings do not say whether the Opus stream is stereo). */
+  private attach(tap: Tap, track: MediaStreamTrack, received: boolean): void {
     const ctx = this.hub.context;
-    const channels = Math.max(1, Math.min(2, track.getSettings().channelCount ?? 1));
+    const channels = received ? 2 : Math.max(1, Math.min(2, track.getSettings().channelCount ?? 1));
     const node = ctx.createScriptProcessor(tap.frameSize, channels, channels);
     node.onaudioprocess = (e) => {
       const input = e.inputBuffer;

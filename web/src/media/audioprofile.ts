@@ -3,7 +3,8 @@
  * encoder's bitrate cap (`setAudioEncodeMaxBitrate`), the microphone's constraints
  * (`setAudioCaptureConfig`) and the audio selection priority (`setAudioSelectionConfig`).
  * Capture settings apply from the next capture (and to a running one where the browser can
- * change it); encoding settings apply to the audio senders at once. It knows constraints and
+ * change it); the bitrate cap applies to the audio senders at once, stereo Opus from the next
+ * publisher transport (it is negotiated). It knows constraints and
  * senders, not rooms.
  */
 import { ErrorCode } from "../generated/protocol";
@@ -89,6 +90,11 @@ export class AudioProfile {
     if (p.channelCount) c.channelCount = { ideal: p.channelCount };
     if (p.sampleRate) c.sampleRate = { ideal: p.sampleRate };
     return { ...c, ...this.capture };
+  }
+
+  /** Whether the profile is stereo (sent as stereo Opus from the next publisher transport). */
+  get stereo(): boolean {
+    return PROFILES[this.profile].channelCount === 2;
   }
 
   /** The encoder's cap in bit/s: the explicit one, else the profile's (undefined: none). */

@@ -151,7 +151,7 @@ export class MediaConductor {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call, this.simulcast);
+      publisher = new Publisher(this.hooks.call, this.simulcast, this.audioProfile.stereo);
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
       const p = publisher;

@@ -10,6 +10,7 @@ import { ErrorCode, StreamIndex, TrackKind, type Methods, type PublishedTrack } 
 import { asRtcError, rtcError } from "../errors";
 import type { Kind } from "./capture";
 import { gathered, preferH264ThenVp8 } from "./peer";
+import { withStereo } from "./opus";
 
 /** Sends a signalling request. */
 export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
@@ -55,8 +56,15 @@ export class Publisher {
   onFailed: (why: string) => void = () => {};
   private disconnected: ReturnType<typeof setTimeout> | null = null;
 
-  /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-  constructor(call: Call, simulcast = false) {
+  /**
+   * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
+   * browser send stereo Opus (a stereo audio profile).
+   */
+  constructor(
+    call: Call,
+    simulcast = false,
+    private readonly stereo = false,
+  ) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
       const layered = simulcast && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
@@ -138,7 +146,7 @@ export class Publisher {
       const answer = await call("publisherOffer", { sdp, tracks });
       if (this.closed)
         throw rtcError(ErrorCode.OPERATION_CANCEL, "left the room while the media transport was being set up");
-      await this.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      await this.pc.setRemoteDescription({ type: "answer", sdp: this.stereo ? withStereo(answer.sdp) : answer.sdp });
     } catch (e) {
       throw asRtcError(e, ErrorCode.PUBLISH_FAILED, "setting up the publisher transport failed");
     }

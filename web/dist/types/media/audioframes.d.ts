@@ -35,6 +35,7 @@ export declare class AudioFrames {
     reconcile(): void;
     /** Removes every callback. */
     destroy(): void;
+    /** Taps `track`; a `received` one gives two channels (its settings do not say whether the Opus stream is stereo). */
     private attach;
     private detach;
 }

@@ -21,6 +21,8 @@ export declare class AudioProfile {
      * capture config over them (the app's word is the last).
      */
     constraints(): MediaTrackConstraints;
+    /** Whether the profile is stereo (sent as stereo Opus from the next publisher transport). */
+    get stereo(): boolean;
     /** The encoder's cap in bit/s: the explicit one, else the profile's (undefined: none). */
     get maxBitrate(): number | undefined;
     /** Applies the cap to an audio sender (no-op without encodings: not negotiated yet). */

@@ -12,6 +12,7 @@ import type { Kind } from "./capture";
 export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
 /** One publisher transport. */
 export declare class Publisher {
+    private readonly stereo;
     /** The connection (for stats). */
     readonly pc: RTCPeerConnection;
     private transceivers;
@@ -23,8 +24,11 @@ export declare class Publisher {
     /** Called once when the connected transport fails (media stopped flowing for good). */
     onFailed: (why: string) => void;
     private disconnected;
-    /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-    constructor(call: Call, simulcast?: boolean);
+    /**
+     * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
+     * browser send stereo Opus (a stereo audio profile).
+     */
+    constructor(call: Call, simulcast?: boolean, stereo?: boolean);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */
