@@ -18,13 +18,13 @@ import {
 } from "./generated/protocol";
 import { rtcError } from "./errors";
 import {
-  EarMonitorPosition,
+  type EarMonitorPosition,
   type AudioProfileType,
   type AudioSelectionPriority,
   type AudioSourceType,
 } from "./enums/values";
 import { checkVolume } from "./media/volume";
-import { checkFrameSize, type AudioFrameData } from "./media/audioframes";
+import type { AudioFrameData } from "./media/audioframes";
 import type { AudioPropertiesConfig } from "./media/audioreport";
 import type { TrackCaptureConfig } from "./media/audioprofile";
 import { checkId, checkIndex, checkMediaType } from "./validate";
@@ -467,10 +467,7 @@ export class RTCEngine extends EngineParts {
    */
   enableAudioPropertiesReport(config?: AudioPropertiesConfig): void {
     this.live();
-    const interval = config?.interval ?? 100;
-    if (typeof interval !== "number" || Number.isNaN(interval))
-      throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
-    this.media.audioReports.setProperties(interval);
+    this.media.audioReports.setProperties(config?.interval ?? 100);
   }
 
   /**
@@ -480,8 +477,6 @@ export class RTCEngine extends EngineParts {
    */
   setAudioVolumeIndicationInterval(interval?: number): void {
     this.live();
-    if (interval !== undefined && (typeof interval !== "number" || Number.isNaN(interval)))
-      throw rtcError(ErrorCode.INVALID_PARAMS, "setAudioVolumeIndicationInterval: interval must be a number of ms");
     this.media.audioReports.setIndication(interval ?? 0);
   }
 
@@ -518,10 +513,7 @@ export class RTCEngine extends EngineParts {
    */
   async setEarMonitorMode(index: StreamIndex, position: EarMonitorPosition): Promise<void> {
     this.live();
-    checkIndex(index, "setEarMonitorMode");
-    if (!Object.values(EarMonitorPosition).includes(position))
-      throw rtcError(ErrorCode.INVALID_PARAMS, "setEarMonitorMode: pass an EarMonitorPosition (0, 1 or 2)");
-    this.media.volumes.setEarMode(index, position);
+    this.media.volumes.setEarMode(checkIndex(index, "setEarMonitorMode"), position);
     await this.media.audioHub.resumed();
   }
 
@@ -548,9 +540,7 @@ export class RTCEngine extends EngineParts {
     this.live();
     checkIndex(index, "setAudioFrameCallback");
     if (userId) checkId(userId, "userId", "setAudioFrameCallback");
-    if (callback !== undefined && callback !== null && typeof callback !== "function")
-      throw rtcError(ErrorCode.INVALID_PARAMS, "setAudioFrameCallback: callback must be a function (or none to stop)");
-    this.media.audioFrames.set(index, userId ?? "", callback ?? undefined, checkFrameSize(frameSize));
+    this.media.audioFrames.set(index, userId ?? "", callback, frameSize);
   }
 
   /**

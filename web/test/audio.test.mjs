@@ -423,6 +423,11 @@ test("setAudioSelectionConfig takes the vendor's priorities and refuses others; 
     (e) => e.setPlaybackVolume("alice", 0, -1),
     (e) => e.setEarMonitorVolume(0, "loud"),
     (e) => e.setEarMonitorMode(0, 5),
+    (e) => e.setEarMonitorMode(0, "NONE"),
+    (e) => e.enableAudioPropertiesReport({ interval: "often" }),
+    (e) => e.setAudioVolumeIndicationInterval(NaN),
+    (e) => e.setAudioFrameCallback(0, undefined, "not a function"),
+    (e) => e.setAudioCaptureConfig(null),
   ])
     assert.equal((await thrown(alice, fn))?.code, "INVALID_PARAMS", fn.toString());
 });

@@ -7,8 +7,8 @@
  * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
-import { EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType } from "./enums/values";
-import { type AudioFrameData } from "./media/audioframes";
+import { type EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType } from "./enums/values";
+import type { AudioFrameData } from "./media/audioframes";
 import type { AudioPropertiesConfig } from "./media/audioreport";
 import type { TrackCaptureConfig } from "./media/audioprofile";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";

@@ -36,7 +36,7 @@ function key(index: StreamIndex, userId: string): string {
 }
 
 /** Checks `frameSize`, returning the size to use. */
-export function checkFrameSize(frameSize: unknown): number {
+function checkFrameSize(frameSize: unknown): number {
   if (frameSize === undefined) return 4096;
   if (typeof frameSize !== "number" || !FRAME_SIZES.includes(frameSize))
     throw rtcError(
@@ -57,18 +57,16 @@ export class AudioFrames {
   ) {}
 
   /** Sets (or with no callback removes) the callback of a stream; it stays across rooms. */
-  set(
-    index: StreamIndex,
-    userId: string,
-    callback: ((data: AudioFrameData) => void) | undefined,
-    frameSize: number,
-  ): void {
+  set(index: StreamIndex, userId: string, callback: unknown, frameSize: unknown): void {
+    if (callback !== undefined && callback !== null && typeof callback !== "function")
+      throw rtcError(ErrorCode.INVALID_PARAMS, "setAudioFrameCallback: callback must be a function (or none to stop)");
+    const size = checkFrameSize(frameSize);
     const k = key(index, userId);
     const old = this.taps.get(k);
     if (old) this.detach(old);
     this.taps.delete(k);
-    if (!callback) return;
-    this.taps.set(k, { callback, frameSize, track: null, node: null });
+    if (typeof callback !== "function") return;
+    this.taps.set(k, { callback: callback as Tap["callback"], frameSize: size, track: null, node: null });
     this.reconcile();
   }
 

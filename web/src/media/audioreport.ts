@@ -5,7 +5,8 @@
  * from {@link Volumes.level} (local streams as sent, remote ones as received, so a playback
  * volume does not change them, as in the vendor's SDK). Reports run only in a room.
  */
-import { StreamIndex } from "../generated/protocol";
+import { ErrorCode, StreamIndex } from "../generated/protocol";
+import { rtcError } from "../errors";
 import type { AudioReportMode, LocalMainReportMode } from "../enums/values";
 import type { ActiveSpeakerEvent, LocalAudioPropertiesInfo, RemoteAudioPropertiesInfo } from "../payloads";
 import type { RoomState } from "../room/state";
@@ -44,6 +45,13 @@ export interface AudioPropertiesConfig {
 /** The shortest interval; shorter ones are raised to it (the vendor's rule). */
 export const MIN_INTERVAL_MS = 100;
 
+/** Returns `ms` if it is a number of milliseconds, else throws INVALID_PARAMS. */
+function checkInterval(ms: unknown, method: string): number {
+  if (typeof ms !== "number" || Number.isNaN(ms))
+    throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: interval must be a number of ms`);
+  return ms;
+}
+
 /** A timer that runs `tick` every interval while in a room. */
 class Ticker {
   private ms = 0;
@@ -79,13 +87,13 @@ export class AudioReports {
   ) {}
 
   /** `enableAudioPropertiesReport`'s interval (0 or less: off). */
-  setProperties(ms: number): void {
-    this.properties.set(ms, this.hooks.room() !== null);
+  setProperties(ms: unknown): void {
+    this.properties.set(checkInterval(ms, "enableAudioPropertiesReport"), this.hooks.room() !== null);
   }
 
   /** `setAudioVolumeIndicationInterval`'s interval (0 or less: off). */
-  setIndication(ms: number): void {
-    this.indication.set(ms, this.hooks.room() !== null);
+  setIndication(ms: unknown): void {
+    this.indication.set(checkInterval(ms, "setAudioVolumeIndicationInterval"), this.hooks.room() !== null);
   }
 
   /** A room session started. */

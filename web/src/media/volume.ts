@@ -119,8 +119,15 @@ export class Volumes {
   }
 
   /** Turns in-ear monitoring of `index` on (`position`) or off (NONE). */
-  setEarMode(index: StreamIndex, position: EarMonitorPosition): void {
-    this.earMode[index] = position;
+  setEarMode(index: StreamIndex, position: unknown): void {
+    const positions: unknown[] = [
+      EarMonitorPosition.NONE,
+      EarMonitorPosition.AFTER_CAPTURE,
+      EarMonitorPosition.AFTER_PROCESS,
+    ];
+    if (!positions.includes(position))
+      throw rtcError(ErrorCode.INVALID_PARAMS, "setEarMonitorMode: pass an EarMonitorPosition (0, 1 or 2)");
+    this.earMode[index] = position as EarMonitorPosition;
     this.reconcile();
   }
 

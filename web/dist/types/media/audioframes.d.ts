@@ -18,8 +18,6 @@ export interface AudioFrameData {
 }
 /** The frame sizes the vendor allows; 4096 when none is given. */
 export declare const FRAME_SIZES: number[];
-/** Checks `frameSize`, returning the size to use. */
-export declare function checkFrameSize(frameSize: unknown): number;
 /** An engine's audio frame callbacks. */
 export declare class AudioFrames {
     private readonly hub;
@@ -30,7 +28,7 @@ export declare class AudioFrames {
     /** The track of a stream now: `userId` "" for the local one as sent. */
     trackOf: (index: StreamIndex, userId: string) => MediaStreamTrack | null);
     /** Sets (or with no callback removes) the callback of a stream; it stays across rooms. */
-    set(index: StreamIndex, userId: string, callback: ((data: AudioFrameData) => void) | undefined, frameSize: number): void;
+    set(index: StreamIndex, userId: string, callback: unknown, frameSize: unknown): void;
     /** Tracks came or went: each tap follows its stream. */
     reconcile(): void;
     /** Removes every callback. */

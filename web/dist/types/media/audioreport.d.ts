@@ -47,9 +47,9 @@ export declare class AudioReports {
     private speaker;
     constructor(volumes: Volumes, hooks: ReportHooks);
     /** `enableAudioPropertiesReport`'s interval (0 or less: off). */
-    setProperties(ms: number): void;
+    setProperties(ms: unknown): void;
     /** `setAudioVolumeIndicationInterval`'s interval (0 or less: off). */
-    setIndication(ms: number): void;
+    setIndication(ms: unknown): void;
     /** A room session started. */
     joined(): void;
     /** The room session ended. */

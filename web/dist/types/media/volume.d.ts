@@ -7,7 +7,6 @@
  * for apps that never touch a volume. It knows tracks, not rooms or transports.
  */
 import { StreamIndex } from "../generated/protocol";
-import { EarMonitorPosition } from "../enums/values";
 import { type AudioHub, type Level } from "./audiohub";
 /** A received audio track and whose it is. */
 export interface RemoteAudio {
@@ -53,7 +52,7 @@ export declare class Volumes {
     /** Sets the playback volume of `userId`'s audio on `index`, now or once it plays. */
     setPlayback(userId: string, index: StreamIndex, gain: number): void;
     /** Turns in-ear monitoring of `index` on (`position`) or off (NONE). */
-    setEarMode(index: StreamIndex, position: EarMonitorPosition): void;
+    setEarMode(index: StreamIndex, position: unknown): void;
     /** Sets the in-ear monitoring volume of `index`. */
     setEarVolume(index: StreamIndex, gain: number): void;
     /** The level of the local stream `index` as sent (`userId` undefined) or of a received one. */
