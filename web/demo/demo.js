@@ -94,9 +94,14 @@
       const worst = Math.max(up, down);
       $("status").textContent = worst ? `${connection} · ${QUALITY[worst]}` : connection;
     });
-    engine.on(events.onAudioVolumeIndication, (speakers) => {
-      for (const { userId, volume } of speakers)
-        $(`tile-${MAIN}-${userId}`)?.classList.toggle("speaking", volume > SPEAKING);
+    const speaking = (userId, volume) => $(`tile-${MAIN}-${userId}`)?.classList.toggle("speaking", volume > SPEAKING);
+    engine.on(events.onLocalAudioPropertiesReport, (reports) => {
+      for (const { streamIndex, audioPropertiesInfo } of reports)
+        if (streamIndex === MAIN) speaking(me, audioPropertiesInfo.linearVolume);
+    });
+    engine.on(events.onRemoteAudioPropertiesReport, (reports) => {
+      for (const { streamKey, audioPropertiesInfo } of reports)
+        if (streamKey.streamIndex === MAIN) speaking(streamKey.userId, audioPropertiesInfo.linearVolume);
     });
     engine.on(events.onUserJoined, ({ userInfo }) => tile(userInfo.userId, MAIN, false));
     engine.on(events.onUserLeave, ({ userInfo }) => {

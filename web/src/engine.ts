@@ -17,7 +17,16 @@ import {
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
 import { rtcError } from "./errors";
-import type { AudioSourceType } from "./enums/values";
+import {
+  type EarMonitorPosition,
+  type AudioProfileType,
+  type AudioSelectionPriority,
+  type AudioSourceType,
+} from "./enums/values";
+import { checkVolume } from "./media/volume";
+import type { AudioFrameData } from "./media/audioframes";
+import type { AudioPropertiesConfig } from "./media/audioreport";
+import type { TrackCaptureConfig } from "./media/audioprofile";
 import { checkId, checkIndex, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
@@ -112,7 +121,10 @@ export class RTCEngine extends EngineParts {
     return this.session.unpublish(MAIN, checkMediaType(mediaType, "unpublishStream"), "unpublishStream");
   }
 
-  /** Publishes the screen stream (video; start it with `startScreenCapture`). */
+  /**
+   * Publishes the screen stream's `mediaType` (default video): start it with
+   * `startScreenCapture` (`enableAudio` for its audio) or an app's tracks.
+   */
   publishScreen(mediaType: MediaType = MediaType.VIDEO): Promise<void> {
     return this.session.publish(SCREEN, checkMediaType(mediaType, "publishScreen"), "publishScreen");
   }
@@ -338,10 +350,10 @@ export class RTCEngine extends EngineParts {
     return this.media.capture.startScreen(config);
   }
 
-  /** Stops sharing the screen. */
+  /** Stops sharing the screen (its video and the audio it captured). */
   async stopScreenCapture(): Promise<void> {
     this.live();
-    this.media.capture.stop(SCREEN, "video", "stopScreenCapture");
+    this.media.capture.stopScreen();
   }
 
   // The four source calls below return promises, as the vendor's do, but do their work (and
@@ -448,17 +460,127 @@ export class RTCEngine extends EngineParts {
   // ----- levels -----
 
   /**
-   * Reports audio levels every `config.interval` ms while in a room: `onAudioVolumeIndication`
-   * with `[{userId, volume}]` (volume 0–255; the local user under its own id) and
-   * `onActiveSpeaker(roomId, userId)` when the loudest remote speaker changes. An interval of 0
-   * or less turns reports off; the shortest is 100 ms.
+   * Reports audio levels every `config.interval` ms (default 100, at least 100; 0 or less
+   * turns reports off) while in a room: `onLocalAudioPropertiesReport` (local audio as sent),
+   * `onRemoteAudioPropertiesReport` (received audio) and `onActiveSpeaker` when the loudest
+   * remote speaker changes.
    */
-  enableAudioPropertiesReport(config: { interval?: number } = {}): void {
+  enableAudioPropertiesReport(config?: AudioPropertiesConfig): void {
     this.live();
-    const interval = config?.interval ?? 1000;
-    if (typeof interval !== "number" || Number.isNaN(interval))
-      throw rtcError(ErrorCode.INVALID_PARAMS, "enableAudioPropertiesReport: interval must be a number of ms");
-    this.media.setAudioReport(interval);
+    this.media.audioReports.setProperties(config?.interval ?? 100);
+  }
+
+  /**
+   * The vendor's older report (deprecated there for {@link enableAudioPropertiesReport}):
+   * `onAudioVolumeIndication` with `{speakers: [{userId, volume}]}` every `interval` ms in a
+   * room, the local user under its own id; 0 or less (or none) turns it off.
+   */
+  setAudioVolumeIndicationInterval(interval?: number): void {
+    this.live();
+    this.media.audioReports.setIndication(interval ?? 0);
+  }
+
+  /**
+   * Sets the volume of stream `index`'s captured audio, 0..400 (100: unchanged, 200: twice
+   * the amplitude, 0: silence), as it is sent; before capture it applies once capture starts.
+   */
+  setCaptureVolume(index: StreamIndex, volume: number): void {
+    this.live();
+    this.media.volumes.setCapture(checkIndex(index, "setCaptureVolume"), checkVolume(volume, "setCaptureVolume"));
+  }
+
+  /** Sets how loud `userId`'s audio of stream `index` plays here, 0..400 (100: as received); now or once it plays. */
+  setPlaybackVolume(userId: string, index: StreamIndex, volume: number): void {
+    this.live();
+    checkId(userId, "userId", "setPlaybackVolume");
+    const gain = checkVolume(volume, "setPlaybackVolume");
+    this.media.volumes.setPlayback(userId, checkIndex(index, "setPlaybackVolume"), gain);
+  }
+
+  /**
+   * The level of local stream `index` as sent (no `userId`) or of `userId`'s received stream:
+   * `linearVolume` 0..255 and `nonlinearVolume` -127..0 dB; both 0 when there is no such stream.
+   */
+  getAudioVolume(index: StreamIndex, userId?: string): { linearVolume: number; nonlinearVolume: number } {
+    this.live();
+    return this.media.volumes.level(checkIndex(index, "getAudioVolume"), userId);
+  }
+
+  /**
+   * Plays stream `index`'s captured audio back locally (in-ear monitoring): AFTER_CAPTURE the
+   * track as the browser captures it (its own processing applied: a page cannot get the audio
+   * before it), AFTER_PROCESS as sent (after the capture volume); NONE turns it off.
+   */
+  async setEarMonitorMode(index: StreamIndex, position: EarMonitorPosition): Promise<void> {
+    this.live();
+    this.media.volumes.setEarMode(checkIndex(index, "setEarMonitorMode"), position);
+    await this.media.audioHub.resumed();
+  }
+
+  /** Sets the in-ear monitoring volume of stream `index`, 0..400 (100: as captured). */
+  setEarMonitorVolume(index: StreamIndex, volume: number): void {
+    this.live();
+    this.media.volumes.setEarVolume(
+      checkIndex(index, "setEarMonitorVolume"),
+      checkVolume(volume, "setEarMonitorVolume"),
+    );
+  }
+
+  /**
+   * Delivers the PCM of local stream `index` as sent (no `userId`) or of `userId`'s received
+   * stream to `callback`, `frameSize` samples per channel at a time (256 to 16384, a power of
+   * two; default 4096), from now or once the stream exists, across rooms; no callback stops it.
+   */
+  setAudioFrameCallback(
+    index: StreamIndex,
+    userId?: string,
+    callback?: (data: AudioFrameData) => void,
+    frameSize?: number,
+  ): void {
+    this.live();
+    checkIndex(index, "setAudioFrameCallback");
+    if (userId) checkId(userId, "userId", "setAudioFrameCallback");
+    this.media.audioFrames.set(index, userId ?? "", callback, frameSize);
+  }
+
+  /**
+   * Picks an audio profile (`AudioProfileType`): its channels and sample rate apply to the
+   * next microphone capture (as far as the browser honours them), stereo Opus to the next
+   * media transport (call it before the first publish, as the vendor says), its bitrate cap
+   * to what is sent now (an explicit {@link setAudioEncodeMaxBitrate} wins).
+   */
+  async setAudioProfile(profile: AudioProfileType): Promise<void> {
+    this.live();
+    this.media.audioProfile.setProfile(profile);
+    await this.media.applyAudioProfile();
+  }
+
+  /**
+   * Sets the microphone's constraints (e.g. `{echoCancellation: false}`) for the next capture,
+   * and applies them to a running one as far as the browser can.
+   */
+  async setAudioCaptureConfig(config: TrackCaptureConfig): Promise<void> {
+    this.live();
+    this.media.audioProfile.setCapture(config);
+    const track = this.media.capture.track(MAIN, "audio");
+    if (track) await track.applyConstraints(this.media.audioProfile.constraints()).catch(() => {});
+  }
+
+  /** Caps the audio encoder at `maxBitrate` kbit/s (6..256), at once. */
+  async setAudioEncodeMaxBitrate(maxBitrate: number): Promise<void> {
+    this.live();
+    this.media.audioProfile.setMaxKbps(maxBitrate);
+    await this.media.applyAudioProfile();
+  }
+
+  /**
+   * Sets this user's priority in audio selection. Chorus has no audio selection (every
+   * published audio stream is forwarded, as HIGH would have it), so the value is checked and
+   * kept but changes nothing.
+   */
+  async setAudioSelectionConfig(audioSelectionPriority: AudioSelectionPriority): Promise<void> {
+    this.live();
+    this.media.audioProfile.setSelection(audioSelectionPriority);
   }
 
   // ----- rendering -----

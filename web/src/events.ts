@@ -45,8 +45,12 @@ export enum EngineEventsTypes {
   onRemoteStreamStats = "onRemoteStreamStats",
   /** Every 2 s in a room: `(uplinkNetworkQuality, downlinkNetworkQuality)`, each a `NetworkQuality`. */
   onNetworkQuality = "onNetworkQuality",
-  /** After `enableAudioPropertiesReport`, every interval: `([{userId, volume}])`, volume 0–255. */
+  /** After `setAudioVolumeIndicationInterval`, every interval in a room: `{speakers: [{userId, volume}]}`, volume 0–255. */
   onAudioVolumeIndication = "onAudioVolumeIndication",
+  /** After `enableAudioPropertiesReport`, every interval in a room: `[{streamIndex, audioPropertiesInfo}]` of local audio. */
+  onLocalAudioPropertiesReport = "onLocalAudioPropertiesReport",
+  /** After `enableAudioPropertiesReport`, every interval in a room: `[{streamKey, audioPropertiesInfo}]` of received audio. */
+  onRemoteAudioPropertiesReport = "onRemoteAudioPropertiesReport",
   /** The loudest remote speaker changed: `(roomId, userId)`. */
   onActiveSpeaker = "onActiveSpeaker",
   /** A player could not start without a user gesture: `{userId, kind, streamIndex}`. */
@@ -75,8 +79,6 @@ export enum EngineEventsTypes {
   onLocalStatsException = "onLocalStatsException",
   onRemoteStatsException = "onRemoteStatsException",
   onPublicStatsException = "onPublicStatsException",
-  onLocalAudioPropertiesReport = "onLocalAudioPropertiesReport",
-  onRemoteAudioPropertiesReport = "onRemoteAudioPropertiesReport",
   onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
   onAutoPublishResult = "onAutoPublishResult",
   onAutoSubscribeResult = "onAutoSubscribeResult",

@@ -85,3 +85,6 @@ export type { EngineConfig };
 export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";
+export type { AudioFrameData } from "./media/audioframes";
+export type { AudioPropertiesConfig } from "./media/audioreport";
+export type { TrackCaptureConfig } from "./media/audioprofile";

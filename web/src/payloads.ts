@@ -149,6 +149,48 @@ export interface AudioFirstFrameEvent {
   isScreen: boolean;
 }
 
+/** An audio stream's level (`AudioPropertiesInfo`). */
+export interface AudioPropertiesInfo {
+  /** 0..255, linear in amplitude (a full-scale sine is 255). */
+  linearVolume: number;
+  /** -127..0 dB relative to a full-scale sine. */
+  nonlinearVolume: number;
+}
+
+/** One local stream's level in `onLocalAudioPropertiesReport` (as sent: after the capture volume). */
+export interface LocalAudioPropertiesInfo {
+  /** Microphone (main) or screen audio. */
+  streamIndex: StreamIndex;
+  /** Its level. */
+  audioPropertiesInfo: AudioPropertiesInfo;
+}
+
+/** Which remote stream (`StreamKey`). */
+export interface StreamKey {
+  /** The room. */
+  roomId: string;
+  /** The publisher. */
+  userId: string;
+  /** Main or screen. */
+  streamIndex: StreamIndex;
+}
+
+/** One received stream's level in `onRemoteAudioPropertiesReport` (as received: before the playback volume). */
+export interface RemoteAudioPropertiesInfo {
+  /** Which stream. */
+  streamKey: StreamKey;
+  /** Its level. */
+  audioPropertiesInfo: AudioPropertiesInfo;
+}
+
+/** One user's volume in `onAudioVolumeIndication` (`AudioVolumeInfo`). */
+export interface AudioVolumeInfo {
+  /** Who; the local user under its own id. */
+  userId: string;
+  /** 0..255, as `linearVolume`. */
+  volume: number;
+}
+
 /** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
   onUserJoined: (event: UserJoinedEvent) => void;
@@ -181,8 +223,9 @@ export interface FiredEvents {
   /** `{userId, isScreen, audioStats, videoStats}`: Chorus's own stats shape so far. */
   onRemoteStreamStats: (stats: { userId: string; isScreen: boolean; audioStats?: object; videoStats?: object }) => void;
   onNetworkQuality: (uplinkNetworkQuality: NetworkQuality, downlinkNetworkQuality: NetworkQuality) => void;
-  /** `[{userId, volume}]`, volume 0..255: Chorus's own shape so far. */
-  onAudioVolumeIndication: (speakers: { userId: string; volume: number }[]) => void;
+  onAudioVolumeIndication: (event: { speakers: AudioVolumeInfo[] }) => void;
+  onLocalAudioPropertiesReport: (event: LocalAudioPropertiesInfo[]) => void;
+  onRemoteAudioPropertiesReport: (event: RemoteAudioPropertiesInfo[]) => void;
   onActiveSpeaker: (event: ActiveSpeakerEvent) => void;
   onAutoplayFailed: (event: AutoPlayFailedEvent) => void;
   onPlayerEvent: (event: PlayerEvent) => void;

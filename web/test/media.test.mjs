@@ -143,16 +143,17 @@ test("onNetworkQuality rates loopback EXCELLENT both ways once media flows", asy
   assert.equal(await alice.evaluate(() => VERTC.NetworkQuality.EXCELLENT), 1);
 });
 
-test("enableAudioPropertiesReport: volumes of self and others, and the active speaker", async () => {
+test("audio reports: volumes of self and others, and the active speaker", async () => {
   await bob.evaluate(() => {
     window.t.volumes = [];
     window.t.speakers = [];
-    window.t.engine.on(VERTC.events.onAudioVolumeIndication, (v) =>
-      window.t.volumes.push({ at: performance.now(), v }),
+    window.t.engine.on(VERTC.events.onAudioVolumeIndication, ({ speakers }) =>
+      window.t.volumes.push({ at: performance.now(), v: speakers }),
     );
     window.t.engine.on(VERTC.events.onActiveSpeaker, ({ roomId, userId }) =>
       window.t.speakers.push({ roomId, userId }),
     );
+    window.t.engine.setAudioVolumeIndicationInterval(200);
     window.t.engine.enableAudioPropertiesReport({ interval: 200 });
   });
   // Chromium's fake microphone beeps: both sides' levels rise above silence at some point.
@@ -177,6 +178,7 @@ test("enableAudioPropertiesReport: volumes of self and others, and the active sp
     `intervals ${gaps.map(Math.round)}`,
   );
   const count = await bob.evaluate(() => {
+    window.t.engine.setAudioVolumeIndicationInterval(0);
     window.t.engine.enableAudioPropertiesReport({ interval: 0 });
     return window.t.volumes.length;
   });

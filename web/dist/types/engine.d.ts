@@ -7,7 +7,10 @@
  * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
-import type { AudioSourceType } from "./enums/values";
+import { type EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType } from "./enums/values";
+import type { AudioFrameData } from "./media/audioframes";
+import type { AudioPropertiesConfig } from "./media/audioreport";
+import type { TrackCaptureConfig } from "./media/audioprofile";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig } from "./parts";
@@ -49,7 +52,10 @@ export declare class RTCEngine extends EngineParts {
     publishStream(mediaType: MediaType): Promise<void>;
     /** Stops publishing the main stream's `mediaType`. */
     unpublishStream(mediaType: MediaType): Promise<void>;
-    /** Publishes the screen stream (video; start it with `startScreenCapture`). */
+    /**
+     * Publishes the screen stream's `mediaType` (default video): start it with
+     * `startScreenCapture` (`enableAudio` for its audio) or an app's tracks.
+     */
     publishScreen(mediaType?: MediaType): Promise<void>;
     /** Stops publishing the screen stream. */
     unpublishScreen(mediaType?: MediaType): Promise<void>;
@@ -122,7 +128,7 @@ export declare class RTCEngine extends EngineParts {
     }>;
     /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
     startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings>;
-    /** Stops sharing the screen. */
+    /** Stops sharing the screen (its video and the audio it captured). */
     stopScreenCapture(): Promise<void>;
     /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
     setVideoSourceType(index: StreamIndex, type: VideoSourceType): Promise<void>;
@@ -159,14 +165,67 @@ export declare class RTCEngine extends EngineParts {
     /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
     setVideoEncoderConfig(config: VideoEncoderConfig): void;
     /**
-     * Reports audio levels every `config.interval` ms while in a room: `onAudioVolumeIndication`
-     * with `[{userId, volume}]` (volume 0–255; the local user under its own id) and
-     * `onActiveSpeaker(roomId, userId)` when the loudest remote speaker changes. An interval of 0
-     * or less turns reports off; the shortest is 100 ms.
+     * Reports audio levels every `config.interval` ms (default 100, at least 100; 0 or less
+     * turns reports off) while in a room: `onLocalAudioPropertiesReport` (local audio as sent),
+     * `onRemoteAudioPropertiesReport` (received audio) and `onActiveSpeaker` when the loudest
+     * remote speaker changes.
      */
-    enableAudioPropertiesReport(config?: {
-        interval?: number;
-    }): void;
+    enableAudioPropertiesReport(config?: AudioPropertiesConfig): void;
+    /**
+     * The vendor's older report (deprecated there for {@link enableAudioPropertiesReport}):
+     * `onAudioVolumeIndication` with `{speakers: [{userId, volume}]}` every `interval` ms in a
+     * room, the local user under its own id; 0 or less (or none) turns it off.
+     */
+    setAudioVolumeIndicationInterval(interval?: number): void;
+    /**
+     * Sets the volume of stream `index`'s captured audio, 0..400 (100: unchanged, 200: twice
+     * the amplitude, 0: silence), as it is sent; before capture it applies once capture starts.
+     */
+    setCaptureVolume(index: StreamIndex, volume: number): void;
+    /** Sets how loud `userId`'s audio of stream `index` plays here, 0..400 (100: as received); now or once it plays. */
+    setPlaybackVolume(userId: string, index: StreamIndex, volume: number): void;
+    /**
+     * The level of local stream `index` as sent (no `userId`) or of `userId`'s received stream:
+     * `linearVolume` 0..255 and `nonlinearVolume` -127..0 dB; both 0 when there is no such stream.
+     */
+    getAudioVolume(index: StreamIndex, userId?: string): {
+        linearVolume: number;
+        nonlinearVolume: number;
+    };
+    /**
+     * Plays stream `index`'s captured audio back locally (in-ear monitoring): AFTER_CAPTURE the
+     * track as the browser captures it (its own processing applied: a page cannot get the audio
+     * before it), AFTER_PROCESS as sent (after the capture volume); NONE turns it off.
+     */
+    setEarMonitorMode(index: StreamIndex, position: EarMonitorPosition): Promise<void>;
+    /** Sets the in-ear monitoring volume of stream `index`, 0..400 (100: as captured). */
+    setEarMonitorVolume(index: StreamIndex, volume: number): void;
+    /**
+     * Delivers the PCM of local stream `index` as sent (no `userId`) or of `userId`'s received
+     * stream to `callback`, `frameSize` samples per channel at a time (256 to 16384, a power of
+     * two; default 4096), from now or once the stream exists, across rooms; no callback stops it.
+     */
+    setAudioFrameCallback(index: StreamIndex, userId?: string, callback?: (data: AudioFrameData) => void, frameSize?: number): void;
+    /**
+     * Picks an audio profile (`AudioProfileType`): its channels and sample rate apply to the
+     * next microphone capture (as far as the browser honours them), stereo Opus to the next
+     * media transport (call it before the first publish, as the vendor says), its bitrate cap
+     * to what is sent now (an explicit {@link setAudioEncodeMaxBitrate} wins).
+     */
+    setAudioProfile(profile: AudioProfileType): Promise<void>;
+    /**
+     * Sets the microphone's constraints (e.g. `{echoCancellation: false}`) for the next capture,
+     * and applies them to a running one as far as the browser can.
+     */
+    setAudioCaptureConfig(config: TrackCaptureConfig): Promise<void>;
+    /** Caps the audio encoder at `maxBitrate` kbit/s (6..256), at once. */
+    setAudioEncodeMaxBitrate(maxBitrate: number): Promise<void>;
+    /**
+     * Sets this user's priority in audio selection. Chorus has no audio selection (every
+     * published audio stream is forwarded, as HIGH would have it), so the value is checked and
+     * kept but changes nothing.
+     */
+    setAudioSelectionConfig(audioSelectionPriority: AudioSelectionPriority): Promise<void>;
     /**
      * Shows local video of stream `index` in `config.renderDom` (element or id), in the player
      * `config.playerId` (none: the default one); no config or no renderDom removes that player.

@@ -26,6 +26,13 @@ export interface VideoEncoderConfig {
 export interface ScreenConfig {
   /** Frames per second. */
   frameRate?: number;
+  /**
+   * Also capture the screen's audio (what the browser offers with the share: a tab's audio,
+   * or the system's on some systems), published as the screen stream's audio. Default false.
+   */
+  enableAudio?: boolean;
+  /** Whether the browser offers the system's audio (Chrome's `systemAudio`; default "include"). */
+  systemAudio?: "include" | "exclude";
 }
 
 interface Source {
@@ -53,6 +60,8 @@ export class LocalMedia {
   };
   /** Camera settings for the next capture. */
   encoderConfig: VideoEncoderConfig = {};
+  /** Microphone constraints for the next capture (the audio profile and capture config). */
+  audioConstraints: () => MediaTrackConstraints = () => ({});
   /** A stream's track changed (null: no longer captured). */
   onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void = () => {};
   /** A captured track ended by itself. */
@@ -68,7 +77,10 @@ export class LocalMedia {
   async startAudio(deviceId?: string): Promise<MediaTrackSettings> {
     const source = this.begin(MAIN, "audio", "startAudioCapture");
     try {
-      const audio: MediaTrackConstraints = deviceId ? { deviceId: { exact: deviceId } } : {};
+      const audio: MediaTrackConstraints = {
+        ...this.audioConstraints(),
+        ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+      };
       const track = await this.getUserMedia({ audio }, "audio", ErrorCode.GET_AUDIO_TRACK_FAILED);
       source.deviceId = deviceId;
       this.set(MAIN, "audio", track, true);
@@ -95,17 +107,28 @@ export class LocalMedia {
     }
   }
 
-  /** Starts the screen share (video only: the protocol carries no screen audio yet). */
+  /**
+   * Starts the screen share: its video, and with `enableAudio` its audio too when the user
+   * shares some (and the screen's audio source is internal).
+   */
   async startScreen(config: ScreenConfig = {}): Promise<MediaTrackSettings> {
     const source = this.begin(SCREEN, "video", "startScreenCapture");
     try {
       let stream: MediaStream;
       try {
         if (!navigator.mediaDevices?.getDisplayMedia) throw new Error("this browser cannot capture the screen");
+        // Screen audio is program sound (music, a video): voice processing would only hurt it.
+        const audio = config.enableAudio === true &&
+          this.sources.audio[SCREEN].internal && {
+            echoCancellation: false,
+            noiseSuppression: false,
+            autoGainControl: false,
+          };
         stream = await navigator.mediaDevices.getDisplayMedia({
           video: config.frameRate ? { frameRate: config.frameRate } : true,
-          audio: false,
-        });
+          audio,
+          ...(config.systemAudio ? { systemAudio: config.systemAudio } : {}),
+        } as DisplayMediaStreamOptions);
       } catch (e) {
         throw rtcError(
           ErrorCode.GET_SCREEN_TRACK_FAILED,
@@ -113,12 +136,19 @@ export class LocalMedia {
         );
       }
       const [track] = stream.getVideoTracks();
-      stream.getAudioTracks().forEach((t) => t.stop());
+      const [audio] = stream.getAudioTracks();
       this.set(SCREEN, "video", track, true);
+      if (audio) this.set(SCREEN, "audio", audio, true);
       return track.getSettings();
     } finally {
       source.starting = false;
     }
+  }
+
+  /** Stops the screen share: its video and the audio it captured (an app's audio track stays). */
+  stopScreen(): void {
+    this.stop(SCREEN, "video", "stopScreenCapture");
+    if (this.sources.audio[SCREEN].internal) this.set(SCREEN, "audio", null, false);
   }
 
   /** Stops capturing `kind` on `index` (a no-op when nothing is captured). */
@@ -151,7 +181,9 @@ export class LocalMedia {
     source.deviceId = deviceId;
     if (!source.owned || !this.track(MAIN, kind)) return;
     const constraints =
-      kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: this.videoConstraints(deviceId) };
+      kind === "audio"
+        ? { audio: { ...this.audioConstraints(), deviceId: { exact: deviceId } } }
+        : { video: this.videoConstraints(deviceId) };
     const code = kind === "audio" ? ErrorCode.GET_AUDIO_TRACK_FAILED : ErrorCode.GET_VIDEO_TRACK_FAILED;
     const track = await this.getUserMedia(constraints, kind, code);
     this.set(MAIN, kind, track, true);

@@ -3,7 +3,6 @@
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
-import type { ActiveSpeakerEvent } from "../payloads";
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
@@ -21,7 +20,12 @@ import {
   isScreen,
 } from "./stats";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
-import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
+import { grade, LinkMeter } from "./quality";
+import { AudioHub } from "./audiohub";
+import { Volumes, type RemoteAudio } from "./volume";
+import { AudioFrames } from "./audioframes";
+import { AudioReports } from "./audioreport";
+import { AudioProfile } from "./audioprofile";
 import { warn } from "../log";
 
 /** What the conductor needs from the engine. */
@@ -38,6 +42,7 @@ const LINES: [StreamIndex, Kind][] = [
   [StreamIndex.STREAM_INDEX_MAIN, "audio"],
   [StreamIndex.STREAM_INDEX_MAIN, "video"],
   [StreamIndex.STREAM_INDEX_SCREEN, "video"],
+  [StreamIndex.STREAM_INDEX_SCREEN, "audio"],
 ];
 
 /** The media type bit of a kind. */
@@ -61,38 +66,63 @@ export class MediaConductor {
   simulcast = false;
   private uplink = new LinkMeter();
   private downlink = new LinkMeter();
-  private audioReportMs = 0;
-  private audioTimer: ReturnType<typeof setInterval> | null = null;
-  private activeSpeaker = new ActiveSpeaker();
+  /** The engine's Web Audio context. */
+  readonly audioHub = new AudioHub();
+  /** Capture, playback and in-ear monitoring volumes, and levels. */
+  readonly volumes: Volumes;
+  /** Audio frame callbacks. */
+  readonly audioFrames: AudioFrames;
+  /** Audio level reports. */
+  readonly audioReports: AudioReports;
+  /** Audio capture and encoding settings. */
+  readonly audioProfile = new AudioProfile();
 
   constructor(private readonly hooks: HubHooks) {
     this.players = new Players({
       autoplayFailed: (p) => hooks.emit("onAutoplayFailed", p),
       playerEvent: (p) => hooks.emit("onPlayerEvent", p),
     });
+    this.volumes = new Volumes(this.audioHub, {
+      local: (index) => this.capture.track(index, "audio"),
+      remote: () => this.remoteAudio(),
+      sendChanged: () => void this.syncTracks(),
+      muteElement: (userId, index, muted) => this.players.muteAudio(userId, index, muted),
+    });
+    this.audioFrames = new AudioFrames(this.audioHub, (index, userId) =>
+      userId === "" ? this.volumes.output(index) : this.remoteTrack(userId, index, "audio"),
+    );
+    this.audioReports = new AudioReports(this.volumes, {
+      room: () => hooks.room(),
+      emit: (event, ...args) => hooks.emit(event, ...args),
+      hasLocal: (index) => this.capture.track(index, "audio") !== null,
+      remote: () => this.remoteAudio(),
+    });
+    this.capture.audioConstraints = () => this.audioProfile.constraints();
+  }
+
+  /** The audio tracks received now. */
+  private remoteAudio(): RemoteAudio[] {
+    return [...this.remote.values()].filter((t) => t.kind === "audio");
+  }
+
+  /** Local or received audio tracks changed, or an audio setting: the Web Audio graph follows. */
+  audioChanged(): void {
+    this.volumes.reconcile();
+    this.audioFrames.reconcile();
+    if (this.audioHub.started) this.audioHub.prune(this.volumes.inUse());
   }
 
   /** A local track changed: players and the publisher follow. */
   trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
     if (kind === "video") this.players.localTrack(index, track);
+    else this.audioChanged();
     void this.syncTracks();
   }
 
   /** A room session started (a join or a rejoin). */
   joined(): void {
     this.statsTimer ??= setInterval(() => void this.reportStats(), STATS_INTERVAL_MS);
-    this.startAudioReport();
-  }
-
-  /**
-   * Reports audio levels every `intervalMs` in a room (`onAudioVolumeIndication`, and
-   * `onActiveSpeaker` when the loudest remote speaker changes); 0 or less turns it off.
-   */
-  setAudioReport(intervalMs: number): void {
-    this.audioReportMs = intervalMs > 0 ? Math.max(100, intervalMs) : 0;
-    if (this.audioTimer) clearInterval(this.audioTimer);
-    this.audioTimer = null;
-    if (this.hooks.room()) this.startAudioReport();
+    this.audioReports.joined();
   }
 
   /** The room session ended: transports go, remote players empty. */
@@ -105,9 +135,7 @@ export class MediaConductor {
     this.players.clearRemote();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
-    if (this.audioTimer) clearInterval(this.audioTimer);
-    this.audioTimer = null;
-    this.activeSpeaker.reset();
+    this.audioReports.left();
   }
 
   /**
@@ -123,7 +151,7 @@ export class MediaConductor {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call, this.simulcast);
+      publisher = new Publisher(this.hooks.call, this.simulcast, this.audioProfile.stereo);
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
       const p = publisher;
@@ -213,6 +241,9 @@ export class MediaConductor {
     this.left();
     this.capture.destroy();
     this.players.destroy();
+    this.audioFrames.destroy();
+    this.volumes.destroy();
+    this.audioHub.destroy();
   }
 
   private async syncTracks(): Promise<void> {
@@ -227,9 +258,11 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        return publisher.setTrack(index, kind, on ? this.capture.track(index, kind) : null);
+        const track = kind === "audio" ? this.volumes.output(index) : this.capture.track(index, kind);
+        return publisher.setTrack(index, kind, on ? track : null);
       }),
     );
+    await this.applyAudioProfile();
   }
 
   private setRemote(tracks: Map<string, RemoteTrack>): void {
@@ -257,40 +290,20 @@ export class MediaConductor {
         }),
       );
     }
+    this.audioChanged();
+  }
+
+  /** Applies the audio encoder's cap to the audio senders. */
+  async applyAudioProfile(): Promise<void> {
+    const publisher = this.publisher;
+    if (!publisher) return;
+    for (const [index, kind] of LINES)
+      if (kind === "audio") await this.audioProfile.apply(publisher.sender(index, kind));
   }
 
   private route(t: RemoteTrack, track: MediaStreamTrack | null): void {
     if (t.kind === "video") this.players.remoteTrack(t.userId, t.index, track);
     else this.players.remoteAudio(t.userId, t.index, track);
-  }
-
-  private startAudioReport(): void {
-    if (this.audioReportMs > 0) this.audioTimer ??= setInterval(() => void this.reportAudio(), this.audioReportMs);
-  }
-
-  private async reportAudio(): Promise<void> {
-    const room = this.hooks.room();
-    if (!room) return;
-    const speakers: SpeakerVolume[] = [];
-    const local = this.publisher?.sender(StreamIndex.STREAM_INDEX_MAIN, "audio");
-    if (local?.track && room.published[StreamIndex.STREAM_INDEX_MAIN] & MediaType.AUDIO) {
-      const level = await audioLevel(local, "audio").catch(() => null);
-      if (level !== null) speakers.push({ userId: room.userId, volume: toVolume(level) });
-    }
-    const remote: SpeakerVolume[] = [];
-    for (const t of this.remote.values()) {
-      if (t.kind !== "audio" || t.index !== StreamIndex.STREAM_INDEX_MAIN) continue;
-      const level = await audioLevel(t.receiver, "audio").catch(() => null);
-      if (level !== null) remote.push({ userId: t.userId, volume: toVolume(level) });
-    }
-    if (this.hooks.room() !== room) return;
-    this.hooks.emit("onAudioVolumeIndication", [...speakers, ...remote]);
-    const speaker = this.activeSpeaker.update(remote);
-    if (speaker !== null) {
-      const userInfo = room.users.get(speaker)?.userInfo ?? { userId: speaker };
-      const payload: ActiveSpeakerEvent = { ...userInfo, roomId: room.roomId };
-      this.hooks.emit("onActiveSpeaker", payload);
-    }
   }
 
   private async reportStats(): Promise<void> {

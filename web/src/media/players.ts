@@ -140,6 +140,8 @@ export class Players {
   private audio = new Map<string, Player>();
   private blocked = new Set<Player>();
   private sinkId: string | null = null;
+  // Remote audio that Web Audio plays (at a playback volume), whose elements stay muted.
+  private mutedAudio = new Set<string>();
   private readonly retry = () => {
     for (const p of [...this.blocked]) p.play();
   };
@@ -199,7 +201,17 @@ export class Players {
       if (this.sinkId !== null) void (player.el as any).setSinkId?.(this.sinkId).catch(() => {});
       this.audio.set(key, player);
     }
+    player.el.muted = this.mutedAudio.has(key);
     player.attach(track);
+  }
+
+  /** Mutes `userId`'s audio element on `index` (now and when it comes): it plays elsewhere. */
+  muteAudio(userId: string, index: StreamIndex, muted: boolean): void {
+    const key = `${index}:${userId}`;
+    if (muted) this.mutedAudio.add(key);
+    else this.mutedAudio.delete(key);
+    const player = this.audio.get(key);
+    if (player) player.el.muted = muted;
   }
 
   /** The `<video>` showing `userId`'s stream (null: the local one): its default player, else any. */

@@ -1,6 +1,6 @@
 /**
- * The publisher transport: one RTCPeerConnection the client offers with three `sendonly`
- * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
+ * The publisher transport: one RTCPeerConnection the client offers with four `sendonly`
+ * m-lines (main audio, main video, screen video, screen audio) sent with `publisherOffer`. All are
  * negotiated at once, whatever is published first, so publishing more later is a
  * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
  * is both captured and published. With simulcast, the main video m-line sends three rids
@@ -10,6 +10,7 @@ import { ErrorCode, StreamIndex, TrackKind, type Methods, type PublishedTrack } 
 import { asRtcError, rtcError } from "../errors";
 import type { Kind } from "./capture";
 import { gathered, preferH264ThenVp8 } from "./peer";
+import { withStereo } from "./opus";
 
 /** Sends a signalling request. */
 export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
@@ -19,6 +20,8 @@ const LINES: { index: StreamIndex; kind: Kind }[] = [
   { index: StreamIndex.STREAM_INDEX_MAIN, kind: "audio" },
   { index: StreamIndex.STREAM_INDEX_MAIN, kind: "video" },
   { index: StreamIndex.STREAM_INDEX_SCREEN, kind: "video" },
+  // Last, so the first three keep their mids.
+  { index: StreamIndex.STREAM_INDEX_SCREEN, kind: "audio" },
 ];
 
 /**
@@ -53,8 +56,15 @@ export class Publisher {
   onFailed: (why: string) => void = () => {};
   private disconnected: ReturnType<typeof setTimeout> | null = null;
 
-  /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-  constructor(call: Call, simulcast = false) {
+  /**
+   * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
+   * browser send stereo Opus (a stereo audio profile).
+   */
+  constructor(
+    call: Call,
+    simulcast = false,
+    private readonly stereo = false,
+  ) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
       const layered = simulcast && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
@@ -136,7 +146,7 @@ export class Publisher {
       const answer = await call("publisherOffer", { sdp, tracks });
       if (this.closed)
         throw rtcError(ErrorCode.OPERATION_CANCEL, "left the room while the media transport was being set up");
-      await this.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      await this.pc.setRemoteDescription({ type: "answer", sdp: this.stereo ? withStereo(answer.sdp) : answer.sdp });
     } catch (e) {
       throw asRtcError(e, ErrorCode.PUBLISH_FAILED, "setting up the publisher transport failed");
     }

@@ -1,10 +1,9 @@
 /**
- * Network quality (`onNetworkQuality`) and audio levels (`onAudioVolumeIndication`,
- * `onActiveSpeaker`), read from `getStats` of the transports' senders and receivers. The SFU is
+ * Network quality (`onNetworkQuality`), read from `getStats` of the transports' senders and
+ * receivers, and the choice of the active speaker (`onActiveSpeaker`) from reported volumes. The SFU is
  * the far end of both transports, so uplink and downlink are rated on what the browser itself
  * measures: loss in each direction and the ICE round-trip time.
  */
-import type { Kind } from "./capture";
 import { NetworkQuality } from "../enums/values";
 
 /** What one direction looked like since the last report. */
@@ -99,7 +98,7 @@ export class LinkMeter {
   }
 }
 
-/** One user's audio level in `onAudioVolumeIndication`: 0 (silence) to 255. */
+/** One user's volume: 0 (silence) to 255. */
 export interface SpeakerVolume {
   /** Who; the local user's own id for the microphone. */
   userId: string;
@@ -109,27 +108,6 @@ export interface SpeakerVolume {
 
 /** A remote user below this volume is not speaking, for `onActiveSpeaker`. */
 const SPEAKING = 16;
-
-/** The audio level (0–1) of a sender's source or a receiver's stream, from its stats. */
-export async function audioLevel(target: RTCRtpSender | RTCRtpReceiver, kind: Kind): Promise<number | null> {
-  if (kind !== "audio") return null;
-  const report = await target.getStats();
-  let level: number | null = null;
-  report.forEach((s: any) => {
-    if (
-      (s.type === "media-source" || s.type === "inbound-rtp") &&
-      s.kind === "audio" &&
-      typeof s.audioLevel === "number"
-    )
-      level = Math.max(level ?? 0, s.audioLevel);
-  });
-  return level;
-}
-
-/** A 0–1 level as the 0–255 volume apps expect. */
-export function toVolume(level: number): number {
-  return Math.max(0, Math.min(255, Math.round(level * 255)));
-}
 
 /** Picks the loudest remote speaker, reporting only changes. */
 export class ActiveSpeaker {

@@ -8,6 +8,7 @@ import { ErrorCode, StreamIndex, type SubscriberOfferEvent } from "../generated/
 import { asRtcError } from "../errors";
 import type { Kind } from "./capture";
 import { gathered } from "./peer";
+import { withStereo } from "./opus";
 import type { Call } from "./publisher";
 
 /** A received track and whose it is. */
@@ -72,7 +73,9 @@ export class Subscriber {
   private async answer(offer: SubscriberOfferEvent): Promise<void> {
     if (this.closed) return;
     await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const answer = await this.pc.createAnswer();
+    // Stereo Opus decodes as stereo only when the answer allows it; mono stays mono.
+    await this.pc.setLocalDescription({ type: "answer", sdp: withStereo(answer.sdp ?? "") });
     await gathered(this.pc);
     if (this.closed) return;
     await this.call("subscriberAnswer", { sdp: this.pc.localDescription?.sdp ?? "" });

@@ -50,11 +50,6 @@ type CapabilityToDo =
 
 /** Engine members still to do in the vendor parity issue itself. */
 type ParityToDo =
-  // Media: volumes.
-  | "getAudioVolume"
-  | "setCaptureVolume"
-  | "setPlaybackVolume"
-  | "setAudioVolumeIndicationInterval"
   // Media: mirror.
   | "setLocalVideoMirrorType"
   | "setRemoteVideoMirrorType"
@@ -70,21 +65,14 @@ type ParityToDo =
   | "setRemoteUserPriority"
   // Media: render sync, audio frames, extensions.
   | "setRemoteStreamRenderSync"
-  | "setAudioFrameCallback"
   | "registerExtension"
   // Media: capture, encoding and playback settings.
   | "startVideoAndAudioCapture"
-  | "setAudioCaptureConfig"
   | "setVideoCaptureConfig"
-  | "setAudioEncodeMaxBitrate"
-  | "setAudioProfile"
-  | "setAudioSelectionConfig"
   | "setScreenEncoderConfig"
   | "setLocalSimulcastMode"
   | "setRemoteVideoConfig"
   | "setDummyCaptureImagePath"
-  | "setEarMonitorMode"
-  | "setEarMonitorVolume"
   | "setJitterBufferTarget"
   | "stop"
   | "getLocalStreamTrack"
@@ -167,8 +155,6 @@ type EventsToDo =
   | "onTrackUnmute"
   | "onLocalStatsException"
   | "onRemoteStatsException"
-  | "onLocalAudioPropertiesReport"
-  | "onRemoteAudioPropertiesReport"
   | "onAudioPlaybackDeviceChanged"
   | "onSEIMessageReceived"
   | "onSEIStreamUpdate"
@@ -194,10 +180,9 @@ type EventsToDo =
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one. */
 type PayloadToDo =
-  // Media (stats and volumes): Chorus's own shapes so far.
+  // Media (stats): Chorus's own shapes so far.
   | "onLocalStreamStats"
   | "onRemoteStreamStats"
-  | "onAudioVolumeIndication"
   // The vendor types errorCode as seven codes; Chorus also sends the bans' and others.
   | "onError"
   // The vendor gives {errorCode?, message?}; Chorus gives {expireAt}.

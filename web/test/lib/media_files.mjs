@@ -49,12 +49,15 @@ export function y4mQuadrants(width = 320, height = 240, frames = 30) {
   return Buffer.concat(parts);
 }
 
-/** A 16-bit PCM mono wav of a `hz` sine at half scale, one second (a whole number of cycles, so it loops cleanly). */
-export function wavSine(hz, rate = 48_000) {
+/**
+ * A 16-bit PCM mono wav of a `hz` sine at `amplitude` of full scale (default half), one second
+ * (a whole number of cycles, so it loops cleanly).
+ */
+export function wavSine(hz, rate = 48_000, amplitude = 0.5) {
   const samples = rate;
   const data = Buffer.alloc(samples * 2);
   for (let i = 0; i < samples; i++)
-    data.writeInt16LE(Math.round(16_384 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
+    data.writeInt16LE(Math.round(32_767 * amplitude * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
   const fmt = Buffer.alloc(16);
   fmt.writeUInt16LE(1, 0);
   fmt.writeUInt16LE(1, 2);

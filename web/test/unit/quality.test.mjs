@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "./load.mjs";
 
-const { grade, LinkMeter, toVolume, ActiveSpeaker } = await load("media/quality.ts");
+const { grade, LinkMeter, ActiveSpeaker } = await load("media/quality.ts");
 const { NetworkQuality } = await load("enums/values.ts");
 
 const sample = (lost, rttMs, expected = 1000) => ({ expected, lost, rttMs, down: false });
@@ -58,14 +58,6 @@ test("a failed transport reads as down", () => {
   meter.begin();
   meter.add("a", report({ type: "transport", dtlsState: "failed" }), "down");
   assert.equal(grade(meter.end()), NetworkQuality.DOWN);
-});
-
-test("levels become 0..255 volumes", () => {
-  assert.equal(toVolume(0), 0);
-  assert.equal(toVolume(1), 255);
-  assert.equal(toVolume(0.5), 128);
-  assert.equal(toVolume(-1), 0);
-  assert.equal(toVolume(2), 255);
 });
 
 test("the active speaker is reported only when it changes", () => {

@@ -22,12 +22,21 @@ export interface VideoEncoderConfig {
 export interface ScreenConfig {
     /** Frames per second. */
     frameRate?: number;
+    /**
+     * Also capture the screen's audio (what the browser offers with the share: a tab's audio,
+     * or the system's on some systems), published as the screen stream's audio. Default false.
+     */
+    enableAudio?: boolean;
+    /** Whether the browser offers the system's audio (Chrome's `systemAudio`; default "include"). */
+    systemAudio?: "include" | "exclude";
 }
 /** What is captured, per stream index and kind. */
 export declare class LocalMedia {
     private sources;
     /** Camera settings for the next capture. */
     encoderConfig: VideoEncoderConfig;
+    /** Microphone constraints for the next capture (the audio profile and capture config). */
+    audioConstraints: () => MediaTrackConstraints;
     /** A stream's track changed (null: no longer captured). */
     onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void;
     /** A captured track ended by itself. */
@@ -38,8 +47,13 @@ export declare class LocalMedia {
     startAudio(deviceId?: string): Promise<MediaTrackSettings>;
     /** Starts the camera. */
     startVideo(deviceId?: string): Promise<MediaTrackSettings>;
-    /** Starts the screen share (video only: the protocol carries no screen audio yet). */
+    /**
+     * Starts the screen share: its video, and with `enableAudio` its audio too when the user
+     * shares some (and the screen's audio source is internal).
+     */
     startScreen(config?: ScreenConfig): Promise<MediaTrackSettings>;
+    /** Stops the screen share: its video and the audio it captured (an app's audio track stays). */
+    stopScreen(): void;
     /** Stops capturing `kind` on `index` (a no-op when nothing is captured). */
     stop(index: StreamIndex, kind: Kind, method: string): void;
     /** Switches a stream's source between internal capture and an app track. */

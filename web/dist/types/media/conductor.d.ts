@@ -1,8 +1,18 @@
+/**
+ * The media conductor (the native SDK has one by the same name): one per engine, it ties capture, the two transports, players and stats to
+ * the room. Tracks flow to the publisher when captured and published; received tracks flow to
+ * players; the transports live exactly as long as one server session of the room.
+ */
 import { MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { type Call } from "./publisher";
+import { AudioHub } from "./audiohub";
+import { Volumes } from "./volume";
+import { AudioFrames } from "./audioframes";
+import { AudioReports } from "./audioreport";
+import { AudioProfile } from "./audioprofile";
 /** What the conductor needs from the engine. */
 export interface HubHooks {
     /** Sends a signalling request. */
@@ -31,19 +41,25 @@ export declare class MediaConductor {
     simulcast: boolean;
     private uplink;
     private downlink;
-    private audioReportMs;
-    private audioTimer;
-    private activeSpeaker;
+    /** The engine's Web Audio context. */
+    readonly audioHub: AudioHub;
+    /** Capture, playback and in-ear monitoring volumes, and levels. */
+    readonly volumes: Volumes;
+    /** Audio frame callbacks. */
+    readonly audioFrames: AudioFrames;
+    /** Audio level reports. */
+    readonly audioReports: AudioReports;
+    /** Audio capture and encoding settings. */
+    readonly audioProfile: AudioProfile;
     constructor(hooks: HubHooks);
+    /** The audio tracks received now. */
+    private remoteAudio;
+    /** Local or received audio tracks changed, or an audio setting: the Web Audio graph follows. */
+    audioChanged(): void;
     /** A local track changed: players and the publisher follow. */
     trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
     /** A room session started (a join or a rejoin). */
     joined(): void;
-    /**
-     * Reports audio levels every `intervalMs` in a room (`onAudioVolumeIndication`, and
-     * `onActiveSpeaker` when the loudest remote speaker changes); 0 or less turns it off.
-     */
-    setAudioReport(intervalMs: number): void;
     /** The room session ended: transports go, remote players empty. */
     left(): void;
     /**
@@ -71,9 +87,9 @@ export declare class MediaConductor {
     destroy(): void;
     private syncTracks;
     private setRemote;
+    /** Applies the audio encoder's cap to the audio senders. */
+    applyAudioProfile(): Promise<void>;
     private route;
-    private startAudioReport;
-    private reportAudio;
     private reportStats;
     /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
     private senderStats;

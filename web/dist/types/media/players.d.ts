@@ -34,6 +34,7 @@ export declare class Players {
     private audio;
     private blocked;
     private sinkId;
+    private mutedAudio;
     private readonly retry;
     constructor(events: PlayerEvents);
     /**
@@ -49,6 +50,8 @@ export declare class Players {
     remoteTrack(userId: string, index: StreamIndex, track: MediaStreamTrack | null): void;
     /** Plays (or stops playing, with null) a remote user's audio. */
     remoteAudio(userId: string, index: StreamIndex, track: MediaStreamTrack | null): void;
+    /** Mutes `userId`'s audio element on `index` (now and when it comes): it plays elsewhere. */
+    muteAudio(userId: string, index: StreamIndex, muted: boolean): void;
     /** The `<video>` showing `userId`'s stream (null: the local one): its default player, else any. */
     videoElement(index: StreamIndex, userId: string | null): HTMLVideoElement | null;
     /**

@@ -1,6 +1,6 @@
 /**
- * The publisher transport: one RTCPeerConnection the client offers with three `sendonly`
- * m-lines (main audio, main video, screen video) sent with `publisherOffer`. All three are
+ * The publisher transport: one RTCPeerConnection the client offers with four `sendonly`
+ * m-lines (main audio, main video, screen video, screen audio) sent with `publisherOffer`. All are
  * negotiated at once, whatever is published first, so publishing more later is a
  * `replaceTrack` and never a renegotiation: a sender carries a track exactly when that stream
  * is both captured and published. With simulcast, the main video m-line sends three rids
@@ -12,6 +12,7 @@ import type { Kind } from "./capture";
 export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
 /** One publisher transport. */
 export declare class Publisher {
+    private readonly stereo;
     /** The connection (for stats). */
     readonly pc: RTCPeerConnection;
     private transceivers;
@@ -23,8 +24,11 @@ export declare class Publisher {
     /** Called once when the connected transport fails (media stopped flowing for good). */
     onFailed: (why: string) => void;
     private disconnected;
-    /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-    constructor(call: Call, simulcast?: boolean);
+    /**
+     * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
+     * browser send stereo Opus (a stereo audio profile).
+     */
+    constructor(call: Call, simulcast?: boolean, stereo?: boolean);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */

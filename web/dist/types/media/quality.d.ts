@@ -1,10 +1,9 @@
 /**
- * Network quality (`onNetworkQuality`) and audio levels (`onAudioVolumeIndication`,
- * `onActiveSpeaker`), read from `getStats` of the transports' senders and receivers. The SFU is
+ * Network quality (`onNetworkQuality`), read from `getStats` of the transports' senders and
+ * receivers, and the choice of the active speaker (`onActiveSpeaker`) from reported volumes. The SFU is
  * the far end of both transports, so uplink and downlink are rated on what the browser itself
  * measures: loss in each direction and the ICE round-trip time.
  */
-import type { Kind } from "./capture";
 import { NetworkQuality } from "../enums/values";
 /** What one direction looked like since the last report. */
 export interface LinkSample {
@@ -36,17 +35,13 @@ export declare class LinkMeter {
     /** The report's figures (null when nothing was added). */
     end(): LinkSample | null;
 }
-/** One user's audio level in `onAudioVolumeIndication`: 0 (silence) to 255. */
+/** One user's volume: 0 (silence) to 255. */
 export interface SpeakerVolume {
     /** Who; the local user's own id for the microphone. */
     userId: string;
     /** 0 to 255. */
     volume: number;
 }
-/** The audio level (0–1) of a sender's source or a receiver's stream, from its stats. */
-export declare function audioLevel(target: RTCRtpSender | RTCRtpReceiver, kind: Kind): Promise<number | null>;
-/** A 0–1 level as the 0–255 volume apps expect. */
-export declare function toVolume(level: number): number;
 /** Picks the loudest remote speaker, reporting only changes. */
 export declare class ActiveSpeaker {
     private current;
