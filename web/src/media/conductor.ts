@@ -64,6 +64,8 @@ export class MediaConductor {
   private audioReportMs = 0;
   private audioTimer: ReturnType<typeof setInterval> | null = null;
   private activeSpeaker = new ActiveSpeaker();
+  /** Audio mixing, once the app asked for it: it may send a mix in place of the microphone. */
+  mixing: { sendTrack(mic: MediaStreamTrack | null): MediaStreamTrack | null; destroy(): void } | null = null;
 
   constructor(private readonly hooks: HubHooks) {
     this.players = new Players({
@@ -213,6 +215,7 @@ export class MediaConductor {
     this.left();
     this.capture.destroy();
     this.players.destroy();
+    this.mixing?.destroy();
   }
 
   private async syncTracks(): Promise<void> {
@@ -227,7 +230,10 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        return publisher.setTrack(index, kind, on ? this.capture.track(index, kind) : null);
+        let track = this.capture.track(index, kind);
+        if (this.mixing && index === StreamIndex.STREAM_INDEX_MAIN && kind === "audio")
+          track = this.mixing.sendTrack(track);
+        return publisher.setTrack(index, kind, on ? track : null);
       }),
     );
   }

@@ -34,6 +34,11 @@ export declare class MediaConductor {
     private audioReportMs;
     private audioTimer;
     private activeSpeaker;
+    /** Audio mixing, once the app asked for it: it may send a mix in place of the microphone. */
+    mixing: {
+        sendTrack(mic: MediaStreamTrack | null): MediaStreamTrack | null;
+        destroy(): void;
+    } | null;
     constructor(hooks: HubHooks);
     /** A local track changed: players and the publisher follow. */
     trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
