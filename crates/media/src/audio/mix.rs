@@ -117,13 +117,11 @@ impl ClipPlayer {
         while self.pending.len() < real * 2 {
             self.feed();
         }
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = if i < real * 2 {
-                self.pending.pop_front().unwrap_or(0.0)
-            } else {
-                0.0
-            };
+        let n = real * 2;
+        for (o, s) in out[..n].iter_mut().zip(self.pending.drain(..n)) {
+            *o = s;
         }
+        out[n..].fill(0.0);
         self.played += real as u64;
         self.pitch.process(&mut out[..real * 2]);
     }

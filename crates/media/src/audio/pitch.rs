@@ -59,7 +59,9 @@ impl PitchShifter {
         for frame in samples.chunks_mut(ch) {
             let p1 = self.phase;
             let p2 = (p1 + 0.5) % 1.0;
-            let (w1, w2) = ((PI * p1).sin().powi(2), (PI * p2).sin().powi(2));
+            // sin²(π(p + ½)) = 1 - sin²(πp): one sine per sample.
+            let w1 = (PI * p1).sin().powi(2);
+            let w2 = 1.0 - w1;
             for (c, s) in frame.iter_mut().enumerate() {
                 let ring = &mut self.ring[c * RING..(c + 1) * RING];
                 ring[self.write] = *s;
