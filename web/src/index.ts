@@ -85,3 +85,9 @@ export type { EngineConfig };
 export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";
+export type {
+  AudioMixingManager,
+  AudioMixingManager as IAudioMixingManager,
+  AudioFrameData,
+  MixOption,
+} from "./media/mixing";
