@@ -150,6 +150,14 @@ pub enum EngineEvent {
         /// Why it failed, or OK.
         error: AudioMixingError,
     },
+    /// Where a playing mixing file is (`onAudioMixingPlayingProgress`), as often as its
+    /// `AudioMixingConfig::progress_interval_ms` asks.
+    AudioMixingPlayingProgress {
+        /// The mixing id.
+        mix_id: i32,
+        /// The position in the file, in milliseconds.
+        position_ms: u64,
+    },
 }
 
 impl EngineEvent {
@@ -165,6 +173,7 @@ impl EngineEvent {
             EngineEvent::RemoteStreamStats { .. } => "onRemoteStreamStats",
             EngineEvent::TransportStateChanged { .. } => "onMediaTransportStateChanged",
             EngineEvent::AudioMixingStateChanged { .. } => "onAudioMixingStateChanged",
+            EngineEvent::AudioMixingPlayingProgress { .. } => "onAudioMixingPlayingProgress",
         }
     }
 
@@ -175,7 +184,7 @@ impl EngineEvent {
     /// "bitrateKbps", "packets", "packetLossRate", "rttMs"?}`; transport changes as
     /// `{"transport": "publisher"|"subscriber", "state": "connecting"|"connected"|
     /// "disconnected"|"failed", "reason"?}`; mixing changes as `{"mixId", "state", "error"}`
-    /// (numbers).
+    /// (numbers), and their progress as `{"mixId", "progress"}` (ms).
     pub fn to_json(&self) -> Value {
         let data = match self {
             EngineEvent::Room(event) => {
@@ -223,6 +232,10 @@ impl EngineEvent {
                 state,
                 error,
             } => json!({ "mixId": mix_id, "state": state.value(), "error": error.value() }),
+            EngineEvent::AudioMixingPlayingProgress {
+                mix_id,
+                position_ms,
+            } => json!({ "mixId": mix_id, "progress": position_ms }),
         };
         json!({ "event": self.name(), "data": data })
     }

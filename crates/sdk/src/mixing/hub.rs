@@ -15,7 +15,7 @@ use chorus_media::{AudioFrame, ClipPlayer, DecodedAudio, Limiter, PcmQueue, mix_
 use chorus_proto::{AudioMixingError, AudioMixingState, AudioMixingType};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::MixingError;
+use super::{AudioMixingConfig, MixingError};
 use crate::event::EngineEvent;
 
 /// Highest volume: four times the original.
@@ -36,6 +36,10 @@ struct FileMix {
     kind: AudioMixingType,
     volumes: Volumes,
     pitch: i32,
+    /// Report the position every this many ms of playing (0: never), and ms played since the
+    /// last report.
+    progress_every: u64,
+    since_progress: u64,
 }
 
 /// A PCM buffer on an id.
@@ -131,6 +135,8 @@ impl MixingHub {
             return;
         }
         let frames = frame.samples_per_channel();
+        let frame_ms = frame.duration().as_millis() as u64;
+        let mut progress = Vec::new();
         state.bus.clear();
         state.bus.resize(frames * 2, 0.0);
         state.one.resize(frames * 2, 0.0);
@@ -145,6 +151,12 @@ impl MixingHub {
                     player.render(&mut state.one);
                     if player.finished() {
                         finished.push(id);
+                    } else if f.progress_every > 0 {
+                        f.since_progress += frame_ms;
+                        if f.since_progress >= f.progress_every {
+                            f.since_progress = 0;
+                            progress.push((id, player.position_ms()));
+                        }
                     }
                     (f.kind, f.volumes)
                 }
@@ -164,6 +176,12 @@ impl MixingHub {
         }
         if any {
             mix_into(frame, &state.bus, &mut state.limiter, &mut state.work);
+        }
+        for (id, position_ms) in progress {
+            let _ = self.events.send(EngineEvent::AudioMixingPlayingProgress {
+                mix_id: id,
+                position_ms,
+            });
         }
         for id in finished {
             if let Some(Mix::File(f)) = state.mixes.get_mut(&id) {
@@ -202,6 +220,8 @@ impl MixingHub {
                 kind: AudioMixingType::PlayoutAndPublish,
                 volumes: Volumes::default(),
                 pitch: 0,
+                progress_every: 0,
+                since_progress: 0,
             })),
         );
         drop(state);
@@ -236,9 +256,9 @@ impl MixingHub {
         path: &Path,
         decoded: Option<DecodedAudio>,
         plays: u32,
-        kind: AudioMixingType,
-        position_ms: u64,
+        config: &AudioMixingConfig,
     ) -> Result<(), MixingError> {
+        let position_ms = config.position_ms;
         let mut state = self.lock();
         let restarted;
         let entry = match (state.mixes.remove(&id), decoded) {
@@ -256,9 +276,11 @@ impl MixingHub {
                     preloaded: false,
                     player: None,
                     paused: false,
-                    kind,
+                    kind: config.mixing_type,
                     volumes: Volumes::default(),
                     pitch: 0,
+                    progress_every: 0,
+                    since_progress: 0,
                 })
             }
             (old, None) => {
@@ -285,7 +307,9 @@ impl MixingHub {
                 format!("mixing id {id}: start position {position_ms} ms is past the end ({duration} ms)"),
             ));
         }
-        entry.kind = kind;
+        entry.kind = config.mixing_type;
+        entry.progress_every = config.progress_interval_ms;
+        entry.since_progress = 0;
         entry.player = Some(player);
         state.mixes.insert(id, Mix::File(entry));
         drop(state);

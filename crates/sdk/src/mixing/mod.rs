@@ -1,7 +1,8 @@
 //! Audio mixing: files and PCM an app pushes, mixed into the published microphone stream
 //! (`AudioMixingManager`, the veRTC `IAudioMixingManager`). Every call reports its outcome on
 //! the event stream as `onAudioMixingStateChanged` (`EngineEvent::AudioMixingStateChanged`)
-//! and returns it too: a [`MixingError`] carries the contract's `AudioMixingError`.
+//! and returns it too: a [`MixingError`] carries the contract's `AudioMixingError`. Where
+//! asked, a playing file's position comes as `onAudioMixingPlayingProgress`.
 //!
 //! Mixing rides on the main audio pipeline: each captured (or pushed) 20 ms frame gets what
 //! plays summed in, through a limiter, before it is encoded; so a file plays while audio is
@@ -59,6 +60,9 @@ pub struct AudioMixingConfig {
     pub play_count: i32,
     /// Where in the file to start, in milliseconds.
     pub position_ms: u64,
+    /// How often to report the position (`onAudioMixingPlayingProgress`), in milliseconds;
+    /// 0 (the default) never.
+    pub progress_interval_ms: u64,
 }
 
 impl Default for AudioMixingConfig {
@@ -68,6 +72,7 @@ impl Default for AudioMixingConfig {
             mixing_type: AudioMixingType::PlayoutAndPublish,
             play_count: 1,
             position_ms: 0,
+            progress_interval_ms: 0,
         }
     }
 }
@@ -183,14 +188,7 @@ impl AudioMixingManager {
             }
         };
         let plays = u32::try_from(config.play_count).unwrap_or(0);
-        self.hub.start(
-            id,
-            &path,
-            decoded,
-            plays,
-            config.mixing_type,
-            config.position_ms,
-        )
+        self.hub.start(id, &path, decoded, plays, &config)
     }
 
     /// Stops the file playing on `id` (a preloaded file stays loaded); then `STOPPED`.

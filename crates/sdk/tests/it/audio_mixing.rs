@@ -115,7 +115,7 @@ fn forever(mixing_type: AudioMixingType) -> AudioMixingConfig {
     AudioMixingConfig {
         mixing_type,
         play_count: 0,
-        position_ms: 0,
+        ..AudioMixingConfig::default()
     }
 }
 
@@ -229,6 +229,7 @@ async fn three_plays_of_a_one_second_file_last_three_seconds_then_finish() {
 
     let config = AudioMixingConfig {
         play_count: 3,
+        progress_interval_ms: 200,
         ..AudioMixingConfig::default()
     };
     mixing.start_audio_mixing(7, &file, config).await.unwrap();
@@ -237,7 +238,7 @@ async fn three_plays_of_a_one_second_file_last_three_seconds_then_finish() {
         AudioMixingState::Playing
     );
     let started = tokio::time::Instant::now();
-    // Halfway, the file is heard.
+    // Meanwhile, the file is heard.
     let heard = listen(
         &mut audio,
         Duration::from_millis(500),
@@ -245,11 +246,32 @@ async fn three_plays_of_a_one_second_file_last_three_seconds_then_finish() {
     )
     .await;
     assert!(amplitude_at(&heard, 1000.0) > 4000.0, "the file plays");
-    assert_eq!(
-        mixing_event(&mut events, 7).await,
-        (AudioMixingState::Finished, AudioMixingError::Ok)
-    );
-    let took = started.elapsed();
+    // Its position comes every 200 ms until it finishes.
+    let mut progress = Vec::new();
+    let (finished, took) = loop {
+        let next = wait_event(&mut events, MEDIA_PATIENCE, |e| match e {
+            EngineEvent::AudioMixingPlayingProgress {
+                mix_id: 7,
+                position_ms,
+            } => Some(Err(*position_ms)),
+            EngineEvent::AudioMixingStateChanged {
+                mix_id: 7,
+                state,
+                error,
+            } => Some(Ok((*state, *error))),
+            _ => None,
+        })
+        .await;
+        match next {
+            Err(position) => progress.push(position),
+            Ok(change) => break (change, started.elapsed()),
+        }
+    };
+    assert_eq!(finished, (AudioMixingState::Finished, AudioMixingError::Ok));
+    assert!((13..=16).contains(&progress.len()), "progress {progress:?}");
+    assert!(progress.iter().all(|&p| p < 1000), "{progress:?}");
+    let wraps = progress.windows(2).filter(|w| w[1] < w[0]).count();
+    assert_eq!(wraps, 2, "two wraps to the start: {progress:?}");
     eprintln!("three plays took {took:?}");
     assert!(
         took >= Duration::from_millis(2900) && took <= Duration::from_millis(3100),
