@@ -15,6 +15,7 @@ use chorus_media::{AudioFrame, ClipPlayer, DecodedAudio, Limiter, PcmQueue, mix_
 use chorus_proto::{AudioMixingError, AudioMixingState, AudioMixingType};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::entry::{BufferMix, FileMix, Mix, Volumes, buffer_id, file_id, publishes};
 use super::{AudioMixingConfig, MixingError};
 use crate::event::EngineEvent;
 
@@ -22,57 +23,6 @@ use crate::event::EngineEvent;
 pub(super) const MAX_VOLUME: i32 = 400;
 /// The pitch range in semitones.
 pub(super) const PITCH_RANGE: std::ops::RangeInclusive<i32> = -12..=12;
-
-/// A file on an id.
-struct FileMix {
-    path: PathBuf,
-    clip: Arc<DecodedAudio>,
-    track: usize,
-    /// Loaded by `preload_audio_mixing` (kept after it stops or finishes).
-    preloaded: bool,
-    /// Playing or paused when some.
-    player: Option<ClipPlayer>,
-    paused: bool,
-    kind: AudioMixingType,
-    volumes: Volumes,
-    pitch: i32,
-    /// Report the position every this many ms of playing (0: never), and ms played since the
-    /// last report.
-    progress_every: u64,
-    since_progress: u64,
-}
-
-/// A PCM buffer on an id.
-struct BufferMix {
-    queue: PcmQueue,
-    kind: AudioMixingType,
-    volumes: Volumes,
-}
-
-/// Volumes in percent of the original, for local playout and for what is published.
-#[derive(Clone, Copy)]
-struct Volumes {
-    playout: i32,
-    publish: i32,
-}
-
-impl Default for Volumes {
-    fn default() -> Self {
-        Volumes {
-            playout: 100,
-            publish: 100,
-        }
-    }
-}
-
-enum Mix {
-    File(Box<FileMix>),
-    Buffer(BufferMix),
-}
-
-fn publishes(kind: AudioMixingType) -> bool {
-    kind != AudioMixingType::Playout
-}
 
 #[derive(Default)]
 struct State {
@@ -621,12 +571,4 @@ impl MixingHub {
             format!("nothing plays on mixing id {id}: start_audio_mixing first"),
         )
     }
-}
-
-fn buffer_id(id: i32) -> String {
-    format!("mixing id {id} is a PCM buffer, not a file; use another id for files")
-}
-
-fn file_id(id: i32) -> String {
-    format!("mixing id {id} is a file, not a PCM buffer; use another id for buffers")
 }

@@ -11,6 +11,7 @@
 //! PLAYOUT_AND_PUBLISH reach the room. Files are decoded whole on a blocking thread (wav, mp3,
 //! ogg/vorbis, flac; a preload holds at most 20 s) and resampled as they play.
 
+mod entry;
 mod hub;
 
 use std::fmt;
