@@ -214,6 +214,28 @@ async fn a_mixed_file_is_heard_at_its_volume_and_playout_only_is_not() {
         "PLAYOUT is not published: {file_left:.1} vs {mic:.0}"
     );
     assert!(mixing.get_audio_mixing_current_position(2).unwrap() > 0);
+    mixing.stop_audio_mixing(2).unwrap();
+
+    // Two ids at once: both are heard.
+    let other = dir.join("tone1500.wav");
+    wav(&other, 1500.0, 6000.0, 1000, 48_000);
+    for (id, path) in [(5, &file), (6, &other)] {
+        mixing
+            .start_audio_mixing(id, path, forever(AudioMixingType::Publish))
+            .await
+            .unwrap();
+    }
+    let heard = listen(
+        &mut audio,
+        Duration::from_millis(600),
+        Duration::from_secs(1),
+    )
+    .await;
+    let (a, b) = (amplitude_at(&heard, 1000.0), amplitude_at(&heard, 1500.0));
+    assert!(
+        a > 4000.0 && b > 4000.0,
+        "both files: 1000 Hz {a:.0}, 1500 Hz {b:.0}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
