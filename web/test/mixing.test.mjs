@@ -217,6 +217,27 @@ test("a mixed file reaches the room at its volume, is gone after stop, and PLAYO
   const local = await hear(1);
   assert.ok(local.at(1000) < local.at(440) / 100, `PLAYOUT is not published: ${local.at(1000)} vs ${local.at(440)}`);
   assert.ok((await mixer((m) => m.getAudioMixingCurrentPosition(2))) >= 0);
+  // It does play, locally: its PCM, through setAudioFrameCallback, is the 1000 Hz tone.
+  const tapped = await mixer(
+    (m) =>
+      new Promise((resolve) => {
+        const chunks = [];
+        m.setAudioFrameCallback(
+          2,
+          (frame) => {
+            chunks.push(...frame.channels[0]);
+            if (chunks.length >= frame.sampleRate) {
+              m.setAudioFrameCallback(2);
+              resolve({ samples: chunks, rate: frame.sampleRate });
+            }
+          },
+          4096,
+        );
+      }),
+  );
+  const playout = amplitudeAt(tapped.samples, tapped.rate, 1000);
+  t.diagnostic(`PLAYOUT's own PCM: 1000 Hz at ${playout.toFixed(3)}`);
+  assert.ok(Math.abs(playout - 0.18) < 0.02, `the played-out file is the 1000 Hz tone at 0.18 (${playout})`);
   await mixer((m) => m.stopAudioMixing(2));
 
   // Two ids at once: both are heard.

@@ -236,6 +236,32 @@ async fn a_mixed_file_is_heard_at_its_volume_and_playout_only_is_not() {
         a > 4000.0 && b > 4000.0,
         "both files: 1000 Hz {a:.0}, 1500 Hz {b:.0}"
     );
+
+    // Far over full scale (the files at 400%): limited, not wrapped. The three tones still
+    // hold nearly all of the energy (wrap-around would spread it over the spectrum).
+    for id in [5, 6] {
+        mixing
+            .set_audio_mixing_volume(id, 400, AudioMixingType::Publish)
+            .unwrap();
+    }
+    let heard = listen(
+        &mut audio,
+        Duration::from_millis(600),
+        Duration::from_secs(1),
+    )
+    .await;
+    let tones: f64 = [440.0, 1000.0, 1500.0]
+        .iter()
+        .map(|&hz| amplitude_at(&heard, hz).powi(2) / 2.0)
+        .sum();
+    let total = heard.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / heard.len() as f64;
+    let peak = heard.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    eprintln!(
+        "at 400%: the tones hold {:.1}% of the energy, peak {peak}",
+        100.0 * tones / total
+    );
+    assert!(tones > 0.9 * total, "tones {tones:.0} of {total:.0}");
+    assert!(peak > 25_000, "loud: peak {peak}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
