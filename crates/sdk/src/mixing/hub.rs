@@ -270,16 +270,12 @@ impl MixingHub {
         Ok(())
     }
 
-    /// Stops the file playing on `id`; a file that was not preloaded is dropped.
+    /// Stops the file on `id` and unloads it, preloaded or not (as the vendor's SDKs do).
     pub(super) fn stop(&self, id: i32) -> Result<(), MixingError> {
         let mut state = self.lock();
         match state.mixes.get_mut(&id) {
-            Some(Mix::File(f)) if f.player.is_some() => {
-                f.player = None;
-                f.paused = false;
-                if !f.preloaded {
-                    state.mixes.remove(&id);
-                }
+            Some(Mix::File(_)) => {
+                state.mixes.remove(&id);
                 drop(state);
                 self.emit(id, AudioMixingState::Stopped, AudioMixingError::Ok);
                 Ok(())
@@ -287,7 +283,7 @@ impl MixingHub {
             Some(Mix::Buffer(_)) => {
                 Err(self.fail(id, AudioMixingError::IdTypeNotMatch, buffer_id(id)))
             }
-            _ => Err(self.not_playing(id)),
+            None => Err(self.not_found(id)),
         }
     }
 

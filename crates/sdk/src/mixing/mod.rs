@@ -192,7 +192,8 @@ impl AudioMixingManager {
         self.hub.start(id, &path, decoded, plays, &config)
     }
 
-    /// Stops the file playing on `id` (a preloaded file stays loaded); then `STOPPED`.
+    /// Stops the file on `id` and unloads it (preloaded or not, as the vendor's SDKs do);
+    /// then `STOPPED`. `ID_NOT_FOUND` when no file is on `id`.
     pub fn stop_audio_mixing(&self, id: i32) -> Result<(), MixingError> {
         self.hub.stop(id)
     }

@@ -133,7 +133,7 @@ export class AudioMixingManager {
         ? existing.buffer
         : await this.load(id, filePath, "startAudioMixing", AudioMixingError.AUDIO_MIXING_ERROR_START_FAILED);
     const mix = this.files.get(id) ?? this.newFile(filePath, buffer, false);
-    if (mix.playback) this.halt(id, mix);
+    if (mix.playback) this.halt(mix);
     mix.url = filePath;
     mix.buffer = buffer;
     this.files.set(id, mix);
@@ -149,7 +149,7 @@ export class AudioMixingManager {
   stopAudioMixing(id: number): void {
     const mix = this.file(id);
     if (!mix) return;
-    this.halt(id, mix);
+    this.halt(mix);
     this.drop(id, mix);
     this.state(id, AudioMixingState.AUDIO_MIXING_STATE_STOPPED);
     this.followSending();
@@ -190,7 +190,7 @@ export class AudioMixingManager {
     const old = this.files.get(id);
     if (old) {
       if (old.playback) this.state(id, AudioMixingState.AUDIO_MIXING_STATE_STOPPED);
-      this.halt(id, old);
+      this.halt(old);
       this.drop(id, old);
     }
     this.files.set(id, this.newFile(filePath, buffer, true));
@@ -202,7 +202,7 @@ export class AudioMixingManager {
   unloadAudioMixing(id: number): void {
     const mix = this.file(id);
     if (!mix) return;
-    this.halt(id, mix);
+    this.halt(mix);
     this.drop(id, mix);
     this.state(id, AudioMixingState.AUDIO_MIXING_STATE_STOPPED);
     this.followSending();
@@ -336,7 +336,7 @@ export class AudioMixingManager {
 
   /** Stops everything (the engine is destroyed). */
   destroy(): void {
-    for (const [id, mix] of this.files) this.halt(id, mix);
+    for (const mix of this.files.values()) this.halt(mix);
     this.files.clear();
     this.pcm = null;
     this.graph?.close();
@@ -398,7 +398,7 @@ export class AudioMixingManager {
       source.onended = () => {
         if (p.source !== source || mix.playback !== p) return;
         p.source = null;
-        this.halt(id, mix);
+        this.halt(mix);
         if (!mix.preloaded) this.drop(id, mix);
         this.state(id, AudioMixingState.AUDIO_MIXING_STATE_FINISHED);
         this.followSending();
@@ -428,7 +428,7 @@ export class AudioMixingManager {
   }
 
   /** Ends the file's playback (no event). */
-  private halt(_id: number, mix: FileMix): void {
+  private halt(mix: FileMix): void {
     if (mix.playback) this.silence(mix.playback);
     mix.playback = null;
   }
