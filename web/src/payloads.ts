@@ -151,7 +151,6 @@ export interface AudioFirstFrameEvent {
   isScreen: boolean;
 }
 
-/** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 /** `onAudioMixingStateChanged`: a mixing changed state, or a mixing call failed (state FAILED). */
 export interface AudioMixingStateChangedEvent {
   /** The mixing id (the PCM buffer's events carry -1). */
@@ -162,6 +161,7 @@ export interface AudioMixingStateChangedEvent {
   error: AudioMixingError;
 }
 
+/** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
   onUserJoined: (event: UserJoinedEvent) => void;
   onUserLeave: (event: UserLeaveEvent) => void;

@@ -122,7 +122,6 @@ export interface AudioFirstFrameEvent {
     /** Whether it is the screen stream. */
     isScreen: boolean;
 }
-/** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 /** `onAudioMixingStateChanged`: a mixing changed state, or a mixing call failed (state FAILED). */
 export interface AudioMixingStateChangedEvent {
     /** The mixing id (the PCM buffer's events carry -1). */
@@ -132,6 +131,7 @@ export interface AudioMixingStateChangedEvent {
     /** Why it failed, or AUDIO_MIXING_ERROR_OK. */
     error: AudioMixingError;
 }
+/** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
     onUserJoined: (event: UserJoinedEvent) => void;
     onUserLeave: (event: UserLeaveEvent) => void;
