@@ -32,6 +32,7 @@ import { binaryMessage, textMessage } from "./room/messages";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig } from "./parts";
+import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
 import { warn } from "./log";
 
 export type { EngineConfig };
@@ -77,6 +78,12 @@ export class RTCEngine extends EngineParts {
   /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
   setParameter(key: string, value: unknown): void {
     this.parameters.set(key, value);
+  }
+
+  /** Audio mixing: files and pushed PCM mixed into the published audio and local playout. */
+  getAudioMixingManager(): AudioMixingManager {
+    this.live();
+    return audioMixingOf(this.media, (event, ...args) => this.emit(event, ...args));
   }
 
   // ----- room -----

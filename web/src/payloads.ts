@@ -5,6 +5,8 @@
  * nothing at run time, so any module may use it.
  */
 import type {
+  AudioMixingError,
+  AudioMixingState,
   ConnectionState,
   ErrorEvent,
   MediaType,
@@ -191,6 +193,16 @@ export interface AudioVolumeInfo {
   volume: number;
 }
 
+/** `onAudioMixingStateChanged`: a mixing changed state, or a mixing call failed (state FAILED). */
+export interface AudioMixingStateChangedEvent {
+  /** The mixing id (the PCM buffer's events carry -1). */
+  mixId: number;
+  /** The new state. */
+  state: AudioMixingState;
+  /** Why it failed, or AUDIO_MIXING_ERROR_OK. */
+  error: AudioMixingError;
+}
+
 /** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
   onUserJoined: (event: UserJoinedEvent) => void;
@@ -231,4 +243,5 @@ export interface FiredEvents {
   onPlayerEvent: (event: PlayerEvent) => void;
   onTrackEnded: (event: TrackEndedEvent) => void;
   onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+  onAudioMixingStateChanged: (event: AudioMixingStateChangedEvent) => void;
 }

@@ -2,9 +2,9 @@
 //!
 //! Codec glue (Opus through `unsafe-libopus`, H.264 through `openh264`), test signals
 //! (a tone and a test card whose frame counter survives lossy coding), file sources
-//! (audio files through symphonia, y4m video), analysis for tests (dominant frequency,
-//! RMS) and snapshots (RGBA and PNG); and the str0m configuration every Chorus peer builds
-//! from ([`RtcSetup`]: the codec set, and the settings in which the sides differ).
+//! (audio files through symphonia, y4m video), audio mixing (clip players, pushed PCM, pitch,
+//! a limiter), analysis for tests (dominant frequency, RMS) and snapshots (RGBA and PNG); and
+//! the str0m configuration every Chorus peer builds from ([`RtcSetup`]: the codec set, and the settings in which the sides differ).
 //!
 //! This crate must not depend on tokio or on any networking (str0m is sans-IO): it is plain, synchronous,
 //! deterministic code, so both the SFU and the SDK can call it from whatever runtime they
@@ -38,9 +38,12 @@ mod source;
 mod video;
 
 pub use analysis::{dominant_frequency, rms};
-pub use audio::file::FileAudioSource;
+pub use audio::file::{DecodedAudio, FileAudioSource, decode_file};
 pub use audio::frame::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE};
+pub use audio::limiter::Limiter;
+pub use audio::mix::{ClipPlayer, PcmQueue, mix_into};
 pub use audio::opus::{OpusDecoder, OpusEncoder};
+pub use audio::pitch::PitchShifter;
 pub use audio::tone::ToneSource;
 pub use audio::wav::{WavWriter, write_wav};
 pub use error::MediaError;

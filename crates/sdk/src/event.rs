@@ -6,7 +6,9 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use chorus_proto::{ConnectionState, Event, StreamIndex, TrackKind};
+use chorus_proto::{
+    AudioMixingError, AudioMixingState, ConnectionState, Event, StreamIndex, TrackKind,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -139,6 +141,23 @@ pub enum EngineEvent {
         /// Why, when it failed or was lost.
         reason: Option<String>,
     },
+    /// An audio mixing changed state or failed (`onAudioMixingStateChanged`).
+    AudioMixingStateChanged {
+        /// The mixing id.
+        mix_id: i32,
+        /// Its new state (FAILED when `error` is not OK).
+        state: AudioMixingState,
+        /// Why it failed, or OK.
+        error: AudioMixingError,
+    },
+    /// Where a playing mixing file is (`onAudioMixingPlayingProgress`), as often as its
+    /// `AudioMixingConfig::progress_interval_ms` asks.
+    AudioMixingPlayingProgress {
+        /// The mixing id.
+        mix_id: i32,
+        /// The position in the file, in milliseconds.
+        position_ms: u64,
+    },
 }
 
 impl EngineEvent {
@@ -153,6 +172,8 @@ impl EngineEvent {
             EngineEvent::LocalStreamStats { .. } => "onLocalStreamStats",
             EngineEvent::RemoteStreamStats { .. } => "onRemoteStreamStats",
             EngineEvent::TransportStateChanged { .. } => "onMediaTransportStateChanged",
+            EngineEvent::AudioMixingStateChanged { .. } => "onAudioMixingStateChanged",
+            EngineEvent::AudioMixingPlayingProgress { .. } => "onAudioMixingPlayingProgress",
         }
     }
 
@@ -162,7 +183,8 @@ impl EngineEvent {
     /// `"width"`, `"height"` for video); statistics as `{"userId"?, "streamIndex", "kind",
     /// "bitrateKbps", "packets", "packetLossRate", "rttMs"?}`; transport changes as
     /// `{"transport": "publisher"|"subscriber", "state": "connecting"|"connected"|
-    /// "disconnected"|"failed", "reason"?}`.
+    /// "disconnected"|"failed", "reason"?}`; mixing changes as `{"mixId", "state", "error"}`
+    /// (numbers), and their progress as `{"mixId", "progress"}` (ms).
     pub fn to_json(&self) -> Value {
         let data = match self {
             EngineEvent::Room(event) => {
@@ -205,6 +227,15 @@ impl EngineEvent {
                 json!({ "transport": transport.name(), "state": state.name() }),
                 reason,
             ),
+            EngineEvent::AudioMixingStateChanged {
+                mix_id,
+                state,
+                error,
+            } => json!({ "mixId": mix_id, "state": state.value(), "error": error.value() }),
+            EngineEvent::AudioMixingPlayingProgress {
+                mix_id,
+                position_ms,
+            } => json!({ "mixId": mix_id, "progress": position_ms }),
         };
         json!({ "event": self.name(), "data": data })
     }

@@ -54,6 +54,10 @@
 //! # }
 //! ```
 //!
+//! Audio mixing: [`RtcEngine::get_audio_mixing_manager`] plays files (preloaded or not, with
+//! play counts, volumes, seeking and pitch) and PCM the app pushes into the published audio,
+//! reporting on the event stream as `onAudioMixingStateChanged`.
+//!
 //! Inside, a sans-IO state machine (connection, room and login state, requests in flight with
 //! their deadlines, reconnect backoff, keepalive) sits under one tokio task per engine that
 //! owns the WebSocket; the handle only sends it calls. Media has a task of its own (the conductor,
@@ -69,20 +73,22 @@ mod event;
 mod login;
 mod machine;
 mod media;
+mod mixing;
 mod pending;
 mod room;
 mod validate;
 
 pub use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 pub use chorus_proto::{
-    self as proto, ConnectionState, ErrorCode, Event, JoinRoomResult, MediaType, MessageEvent,
-    RoomConfig, RtcError, SimulcastStreamType, StreamIndex, TrackKind, UserInfo, UserOnlineStatus,
-    VideoSourceType,
+    self as proto, AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode,
+    Event, JoinRoomResult, MediaType, MessageEvent, RoomConfig, RtcError, SimulcastStreamType,
+    StreamIndex, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use config::EngineConfig;
 pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
 pub use media::{AudioCaptureSource, AudioSourceType, MediaStream, VideoCaptureSource};
+pub use mixing::{AudioMixingConfig, AudioMixingManager, MixingError, MixingPcm};
 
 /// The SDK's version.
 pub fn sdk_version() -> &'static str {

@@ -14,6 +14,7 @@ import type { TrackCaptureConfig } from "./media/audioprofile";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig } from "./parts";
+import { type AudioMixingManager } from "./media/mixing";
 export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
 export declare class RTCEngine extends EngineParts {
@@ -36,6 +37,8 @@ export declare class RTCEngine extends EngineParts {
     getCallId(): string | undefined;
     /** Stores an SDK parameter (accepted for compatibility; none changes behaviour yet). */
     setParameter(key: string, value: unknown): void;
+    /** Audio mixing: files and pushed PCM mixed into the published audio and local playout. */
+    getAudioMixingManager(): AudioMixingManager;
     /**
      * Joins `roomId` as `userInfo.userId` with `token` ("001" token for this app, room and user).
      * With `isAutoPublish` (default true) what is captured is published; the server subscribes

@@ -103,3 +103,4 @@ export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";
 export type { AudioFrameData } from "./media/audioframes";
 export type { AudioPropertiesConfig } from "./media/audioreport";
 export type { TrackCaptureConfig } from "./media/audioprofile";
+export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";

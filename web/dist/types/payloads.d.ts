@@ -4,7 +4,7 @@
  * Chorus cannot know a field, the doc says what it carries instead. Types only: it imports
  * nothing at run time, so any module may use it.
  */
-import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
+import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -159,6 +159,15 @@ export interface AudioVolumeInfo {
     /** 0..255, as `linearVolume`. */
     volume: number;
 }
+/** `onAudioMixingStateChanged`: a mixing changed state, or a mixing call failed (state FAILED). */
+export interface AudioMixingStateChangedEvent {
+    /** The mixing id (the PCM buffer's events carry -1). */
+    mixId: number;
+    /** The new state. */
+    state: AudioMixingState;
+    /** Why it failed, or AUDIO_MIXING_ERROR_OK. */
+    error: AudioMixingError;
+}
 /** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
     onUserJoined: (event: UserJoinedEvent) => void;
@@ -210,4 +219,5 @@ export interface FiredEvents {
     onPlayerEvent: (event: PlayerEvent) => void;
     onTrackEnded: (event: TrackEndedEvent) => void;
     onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+    onAudioMixingStateChanged: (event: AudioMixingStateChangedEvent) => void;
 }

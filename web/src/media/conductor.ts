@@ -76,6 +76,8 @@ export class MediaConductor {
   readonly audioReports: AudioReports;
   /** Audio capture and encoding settings. */
   readonly audioProfile = new AudioProfile();
+  /** Audio mixing, once the app asked for it: it may send a mix in place of the microphone. */
+  mixing: { sendTrack(mic: MediaStreamTrack | null): MediaStreamTrack | null; destroy(): void } | null = null;
 
   constructor(private readonly hooks: HubHooks) {
     this.players = new Players({
@@ -244,6 +246,7 @@ export class MediaConductor {
     this.audioFrames.destroy();
     this.volumes.destroy();
     this.audioHub.destroy();
+    this.mixing?.destroy();
   }
 
   private async syncTracks(): Promise<void> {
@@ -258,7 +261,10 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        const track = kind === "audio" ? this.volumes.output(index) : this.capture.track(index, kind);
+        let track = kind === "audio" ? this.volumes.output(index) : this.capture.track(index, kind);
+        // The mix goes out in place of the microphone, after its capture volume.
+        if (this.mixing && index === StreamIndex.STREAM_INDEX_MAIN && kind === "audio")
+          track = this.mixing.sendTrack(track);
         return publisher.setTrack(index, kind, on ? track : null);
       }),
     );

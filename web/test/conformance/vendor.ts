@@ -15,8 +15,6 @@ import type { FiredEvents } from "../../src/payloads";
 
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
-  // Audio mixing.
-  | "getAudioMixingManager"
   // Public streams and WTN streams.
   | "startPushPublicStream"
   | "updatePublicStreamParam"
@@ -126,8 +124,6 @@ export const namedExportsConform: Omit<typeof VendorModule, "default"> = Chorus;
 
 /** The vendor's events Chorus does not fire yet, grouped as the members above. */
 type EventsToDo =
-  // Audio mixing.
-  | "onAudioMixingStateChanged"
   // Public streams and WTN streams.
   | "onPushPublicStreamResult"
   | "onPublicStreamSEIMessageReceived"

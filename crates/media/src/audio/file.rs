@@ -70,6 +70,12 @@ fn describe(e: SymphoniaError, path: &Path) -> MediaError {
 
 impl Stream {
     fn open(path: &Path) -> Result<Self, MediaError> {
+        Self::open_track(path, 0).map(|(stream, _)| stream)
+    }
+
+    /// Opens the `track`-th audio track of `path` (counting from 0); also says how many
+    /// audio tracks the file has.
+    fn open_track(path: &Path, track: usize) -> Result<(Self, usize), MediaError> {
         let file = File::open(path).map_err(|e| with_path(e, path))?;
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
@@ -91,22 +97,31 @@ impl Stream {
                 other => describe(other, path),
             })?;
         let format = probed.format;
-        let track = format
-            .tracks()
-            .iter()
-            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-            .ok_or_else(|| {
-                MediaError::Unsupported(format!("{}: no audio track", path.display()))
-            })?;
+        let audio = || {
+            format
+                .tracks()
+                .iter()
+                .filter(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        };
+        let count = audio().count();
+        let track = audio().nth(track).ok_or_else(|| {
+            MediaError::InvalidArgument(format!(
+                "{}: no audio track {track} (it has {count})",
+                path.display()
+            ))
+        })?;
         let track_id = track.id;
         let decoder = symphonia::default::get_codecs()
             .make(&track.codec_params, &DecoderOptions::default())
             .map_err(|e| describe(e, path))?;
-        Ok(Stream {
-            format,
-            decoder,
-            track_id,
-        })
+        Ok((
+            Stream {
+                format,
+                decoder,
+                track_id,
+            },
+            count,
+        ))
     }
 
     /// Decodes the next packet. Errors on the first packets are reported by `open` (which
@@ -140,6 +155,87 @@ impl Stream {
             rate: spec.rate,
         })
     }
+}
+
+/// A whole audio file decoded into memory at its own rate (see [`decode_file`]).
+#[derive(Debug, Clone)]
+pub struct DecodedAudio {
+    /// Interleaved samples: mono files mono, all others their first two channels.
+    pub samples: Vec<i16>,
+    /// 1 or 2.
+    pub channels: u16,
+    /// The file's sample rate in Hz.
+    pub rate: u32,
+    /// How many audio tracks the file has.
+    pub tracks: usize,
+}
+
+impl DecodedAudio {
+    /// Samples per channel.
+    pub fn frames(&self) -> usize {
+        self.samples.len() / usize::from(self.channels.max(1))
+    }
+
+    /// How long the audio plays, in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.frames() as u64 * 1000 / u64::from(self.rate.max(1))
+    }
+}
+
+/// Decodes audio track `track` (counting from 0) of `path` (wav, mp3, ogg/vorbis, flac) whole,
+/// at the file's own rate, for mixing. `max_ms` bounds what is kept: a longer file fails with
+/// [`MediaError::Unsupported`]. A track the file does not have is [`MediaError::InvalidArgument`];
+/// the other failures are [`FileAudioSource::open`]'s.
+pub fn decode_file(path: &Path, track: usize, max_ms: u64) -> Result<DecodedAudio, MediaError> {
+    let (mut stream, tracks) = Stream::open_track(path, track)?;
+    let mut samples = Vec::new();
+    let mut shape: Option<(usize, u32)> = None;
+    loop {
+        match stream.step() {
+            Ok(Step::Audio {
+                samples: chunk,
+                channels,
+                rate,
+            }) => {
+                if channels == 0 || !(MIN_RATE..=MAX_RATE).contains(&rate) {
+                    return Err(MediaError::Unsupported(format!(
+                        "{}: {channels} channels at {rate} Hz (rates from {MIN_RATE} to \
+                         {MAX_RATE} Hz are supported)",
+                        path.display()
+                    )));
+                }
+                let (channels, rate) = *shape.get_or_insert((channels, rate));
+                let out = if channels == 1 { 1 } else { 2 };
+                for s in chunk.chunks_exact(channels) {
+                    samples.extend_from_slice(&s[..out]);
+                }
+                let frames = (samples.len() / out) as u64;
+                if frames * 1000 > max_ms * u64::from(rate) {
+                    return Err(MediaError::Unsupported(format!(
+                        "{}: longer than {max_ms} ms",
+                        path.display()
+                    )));
+                }
+            }
+            Ok(Step::Nothing) => {}
+            Ok(Step::End) => break,
+            // A failure after some audio ends the file where it broke, as a source does.
+            Err(_) if shape.is_some() => break,
+            Err(e) => return Err(describe(e, path)),
+        }
+    }
+    let Some((channels, rate)) = shape else {
+        return Err(MediaError::Decode(format!(
+            "{}: contains no audio",
+            path.display()
+        )));
+    };
+    Ok(DecodedAudio {
+        samples,
+        channels: if channels == 1 { 1 } else { 2 },
+        rate,
+        tracks,
+    })
 }
 
 impl FileAudioSource {

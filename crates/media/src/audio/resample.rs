@@ -112,12 +112,28 @@ impl Resampler {
             let phase = (rem * self.phases as u64 / self.up) as usize;
             let row = &self.table[phase * taps..(phase + 1) * taps];
             let first = (n0 - self.half as i64 + 1 - self.base) as usize;
-            for c in 0..ch {
-                let mut acc = 0.0f32;
-                for (t, k) in row.iter().enumerate() {
-                    acc += k * self.buf[(first + t) * ch + c];
+            let window = &self.buf[first * ch..(first + taps) * ch];
+            if ch == 2 {
+                // Stereo (mixing's case) in one pass, with two sums per side so consecutive
+                // multiply-adds do not wait on each other; `taps` is even.
+                let (mut l0, mut r0, mut l1, mut r1) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+                for (k, s) in row.chunks_exact(2).zip(window.chunks_exact(4)) {
+                    l0 += k[0] * s[0];
+                    r0 += k[0] * s[1];
+                    l1 += k[1] * s[2];
+                    r1 += k[1] * s[3];
                 }
-                out.push(acc.round().clamp(-32768.0, 32767.0) as i16);
+                out.push(to_i16(l0 + l1));
+                out.push(to_i16(r0 + r1));
+            } else {
+                for c in 0..ch {
+                    let acc: f32 = row
+                        .iter()
+                        .zip(window.iter().skip(c).step_by(ch))
+                        .map(|(k, s)| k * s)
+                        .sum();
+                    out.push(to_i16(acc));
+                }
             }
             self.next_out += 1;
         }
@@ -130,6 +146,10 @@ impl Resampler {
             self.base += drop as i64;
         }
     }
+}
+
+fn to_i16(v: f32) -> i16 {
+    v.round().clamp(-32768.0, 32767.0) as i16
 }
 
 fn sinc(x: f64) -> f64 {

@@ -26,6 +26,7 @@ use crate::connection::{Driver, load_state};
 use crate::event::{EngineEvent, EventStream};
 use crate::machine::Machine;
 use crate::media::{Conductor, MediaCall, MediaInput, Outlets, Reply};
+use crate::mixing::{AudioMixingManager, MixingHub};
 use crate::validate::{check_join, check_message, check_user_id};
 
 mod media;
@@ -48,6 +49,8 @@ struct Inner {
     media: UnboundedSender<MediaInput>,
     /// Decoded remote media and the latest remote pictures.
     outlets: Outlets,
+    /// Audio mixing, shared with the audio capture thread.
+    mixing: MixingHub,
     state: Arc<AtomicU8>,
     destroyed: AtomicBool,
     events: Mutex<Option<UnboundedReceiver<EngineEvent>>>,
@@ -64,11 +67,13 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
     let state = Arc::new(AtomicU8::new(ConnectionState::Start.value()));
     let url = signal_url(&config.server_url, app_id);
     let outlets = Outlets::default();
+    let mixing = MixingHub::new(events_tx.clone());
     let conductor = Conductor::new(
         media_rx,
         Caller::new(&commands),
         events_tx.clone(),
         outlets.clone(),
+        mixing.clone(),
         url.clone(),
     );
     let driver = Driver {
@@ -86,6 +91,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
             commands,
             media,
             outlets,
+            mixing,
             state,
             destroyed: AtomicBool::new(false),
             events: Mutex::new(Some(events_rx)),
@@ -410,6 +416,12 @@ impl RtcEngine {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         EventStream::new(rx)
+    }
+
+    /// The engine's audio mixing: files and pushed PCM mixed into the published microphone
+    /// stream (see [`AudioMixingManager`]).
+    pub fn get_audio_mixing_manager(&self) -> AudioMixingManager {
+        AudioMixingManager::new(self.inner.mixing.clone())
     }
 
     /// The connection's state, as last reported by `onConnectionStateChanged`.

@@ -19,6 +19,8 @@ use chorus_media::{
 use chorus_proto::{StreamIndex, TrackKind};
 use tokio::sync::mpsc;
 
+use crate::mixing::MixingHub;
+
 /// Opus bitrate: speech and test tones at full band.
 const OPUS_BITRATE: u32 = 64_000;
 /// Frame rate assumed for pushed video (it only tunes the encoder's rate control).
@@ -155,11 +157,12 @@ fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> std::io::Result<
     std::thread::Builder::new().name(name).spawn(body)
 }
 
-/// Starts an audio pipeline for `index`.
+/// Starts an audio pipeline for `index`; `mixing` is summed into each frame before encoding.
 pub(crate) fn start_audio(
     input: AudioInput,
     index: StreamIndex,
     out: mpsc::Sender<EncodedFrame>,
+    mixing: MixingHub,
 ) -> std::io::Result<Capture> {
     let stop = Arc::new(AtomicBool::new(false));
     let ctx = Ctx {
@@ -168,14 +171,15 @@ pub(crate) fn start_audio(
         stop: stop.clone(),
     };
     let thread = spawn("chorus-audio-capture".into(), move || {
-        run_audio(input, &ctx)
+        run_audio(input, &ctx, &mixing)
     })?;
     Ok(Capture { stop, thread })
 }
 
-fn run_audio(input: AudioInput, ctx: &Ctx) {
+fn run_audio(input: AudioInput, ctx: &Ctx, mixing: &MixingHub) {
     let mut encoder: Option<(u16, OpusEncoder)> = None;
-    let mut encode = |frame: &AudioFrame| {
+    let mut encode = |frame: &mut AudioFrame| {
+        mixing.mix(frame);
         if encoder.as_ref().is_none_or(|(c, _)| *c != frame.channels) {
             match OpusEncoder::new(frame.channels, OPUS_BITRATE) {
                 Ok(e) => encoder = Some((frame.channels, e)),
@@ -200,17 +204,17 @@ fn run_audio(input: AudioInput, ctx: &Ctx) {
         Input::Source(mut source) => {
             let mut pace = Pace::new(Duration::from_millis(u64::from(FRAME_MS)));
             while !ctx.stopped() {
-                let Some(frame) = source.next_frame() else {
+                let Some(mut frame) = source.next_frame() else {
                     tracing::info!("the audio source ended");
                     return;
                 };
-                encode(&frame);
+                encode(&mut frame);
                 pace.wait();
             }
         }
         Input::Pushed(rx) => {
-            while let Some(frame) = next_pushed(&rx, ctx) {
-                encode(&frame);
+            while let Some(mut frame) = next_pushed(&rx, ctx) {
+                encode(&mut frame);
             }
         }
     }

@@ -3,6 +3,8 @@
 
 mod common;
 
+mod audio_mixing;
+mod audio_mixing_errors;
 mod business_server_targets;
 mod engine_destroy;
 mod local_validation;

@@ -51,6 +51,11 @@ export declare class MediaConductor {
     readonly audioReports: AudioReports;
     /** Audio capture and encoding settings. */
     readonly audioProfile: AudioProfile;
+    /** Audio mixing, once the app asked for it: it may send a mix in place of the microphone. */
+    mixing: {
+        sendTrack(mic: MediaStreamTrack | null): MediaStreamTrack | null;
+        destroy(): void;
+    } | null;
     constructor(hooks: HubHooks);
     /** The audio tracks received now. */
     private remoteAudio;

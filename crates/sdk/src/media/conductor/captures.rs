@@ -53,13 +53,18 @@ impl Conductor {
             ));
         }
         let input = Input::Source(source);
-        let capture = capture::start_audio(input, StreamIndex::Main, self.frames_tx.clone())
-            .map_err(|e| {
-                err(
-                    ErrorCode::GetAudioTrackFailed,
-                    format!("cannot start the capture thread: {e}"),
-                )
-            })?;
+        let capture = capture::start_audio(
+            input,
+            StreamIndex::Main,
+            self.frames_tx.clone(),
+            self.mixing.clone(),
+        )
+        .map_err(|e| {
+            err(
+                ErrorCode::GetAudioTrackFailed,
+                format!("cannot start the capture thread: {e}"),
+            )
+        })?;
         self.audio.capture = Some(capture);
         self.capture_changed(StreamIndex::Main, TrackKind::Audio, true);
         Ok(())
@@ -164,14 +169,18 @@ impl Conductor {
         }
         if !self.audio.capturing() {
             let (tx, rx) = std::sync::mpsc::sync_channel(PUSH_QUEUE);
-            let capture =
-                capture::start_audio(Input::Pushed(rx), StreamIndex::Main, self.frames_tx.clone())
-                    .map_err(|e| {
-                        err(
-                            ErrorCode::GetAudioTrackFailed,
-                            format!("cannot start the encoder thread: {e}"),
-                        )
-                    })?;
+            let capture = capture::start_audio(
+                Input::Pushed(rx),
+                StreamIndex::Main,
+                self.frames_tx.clone(),
+                self.mixing.clone(),
+            )
+            .map_err(|e| {
+                err(
+                    ErrorCode::GetAudioTrackFailed,
+                    format!("cannot start the encoder thread: {e}"),
+                )
+            })?;
             self.audio.capture = Some(capture);
             self.audio.pushed = Some(tx);
             self.capture_changed(StreamIndex::Main, TrackKind::Audio, true);

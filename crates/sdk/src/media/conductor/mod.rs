@@ -34,6 +34,7 @@ use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
 use crate::media::subscriber::{Subscriber, SubscriberSetup};
 use crate::media::transport::local_ip_toward;
+use crate::mixing::MixingHub;
 use captures::Slot;
 use rules::{Capturing, Effect, Rules};
 
@@ -52,6 +53,8 @@ pub(crate) struct Conductor {
     caller: Caller,
     events: mpsc::UnboundedSender<EngineEvent>,
     outlets: Outlets,
+    /// Audio mixing, handed to each audio pipeline.
+    mixing: MixingHub,
     signal_url: Result<String, String>,
     local_ip: IpAddr,
     frames_tx: mpsc::Sender<EncodedFrame>,
@@ -82,6 +85,7 @@ impl Conductor {
         caller: Caller,
         events: mpsc::UnboundedSender<EngineEvent>,
         outlets: Outlets,
+        mixing: MixingHub,
         signal_url: Result<String, String>,
     ) -> Conductor {
         let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
@@ -91,6 +95,7 @@ impl Conductor {
             caller,
             events,
             outlets,
+            mixing,
             signal_url,
             local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             frames_tx,
