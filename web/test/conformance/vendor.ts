@@ -71,7 +71,6 @@ type ParityToDo =
   // Media: render sync, audio frames, extensions.
   | "setRemoteStreamRenderSync"
   | "setAudioFrameCallback"
-  | "registerExtension"
   // Media: capture, encoding and playback settings.
   | "startVideoAndAudioCapture"
   | "setAudioCaptureConfig"
@@ -90,12 +89,7 @@ type ParityToDo =
   | "getLocalStreamTrack"
   | "getRemoteStreamTrack"
   | "getLocalVideoPlayerVisibility"
-  | "getRemotePlayerVisibility"
-  // Transport internals the vendor exposes.
-  | "connect"
-  | "setJoinRoomParams"
-  | "peerConnection"
-  | "iceState";
+  | "getRemotePlayerVisibility";
 
 /**
  * The event emitter's face, checked apart: its methods return `this`, which in `IRTCEngine`
@@ -175,34 +169,16 @@ type EventsToDo =
   | "onSimulcastSubscribeFallback"
   | "onRemoteVideoSizeChanged"
   | "onLocalVideoSizeChanged"
-  | "onLocalStreamTrackChangedByExtension"
   | "onPlayerVisibility"
   | "onJitterBufferTargetStabled"
-  // The parity issue: room, tokens and transport.
-  | "onAutoSubscribeResult"
-  | "onAutoPublishResult"
+  // The parity issue: stream bans (the server has no BanUserStream yet).
   | "onVideoStreamBanned"
-  | "onAudioStreamBanned"
-  | "onServerParamsSetResult"
-  | "onVendorConnectionStateChanged"
-  | "onRejoinWithTcp"
-  | "onIceConnectWithTcp"
-  | "onPublishRetry"
-  | "onSubscribeRetry"
-  | "onPublishResult"
-  | "onSubscribeResult";
+  | "onAudioStreamBanned";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one. */
 type PayloadToDo =
   // Media (stats and volumes): Chorus's own shapes so far.
-  | "onLocalStreamStats"
-  | "onRemoteStreamStats"
-  | "onAudioVolumeIndication"
-  // The vendor types errorCode as seven codes; Chorus also sends the bans' and others.
-  | "onError"
-  // The vendor gives {errorCode?, message?}; Chorus gives {expireAt}.
-  | "onTokenPublishPrivilegeDidExpired"
-  | "onTokenSubscribePrivilegeDidExpired";
+  "onLocalStreamStats" | "onRemoteStreamStats" | "onAudioVolumeIndication";
 
 /** The vendor's events by name (its interface keys them by enum member). */
 type VendorEvents = { [E in keyof IEngineEvents as `${E & string}`]: IEngineEvents[E] };
