@@ -81,6 +81,10 @@ export enum EngineEventsTypes {
   onRejoinWithTcp = "onRejoinWithTcp",
   /** An extension (`registerExtension`) changed the track sent for a captured one: `{streamIndex, type}`. */
   onLocalStreamTrackChangedByExtension = "onLocalStreamTrackChangedByExtension",
+  /** The OpenAPI's BanUserStream banned a user's video, or the ban was lifted: `{uid, banned}`. */
+  onVideoStreamBanned = "onVideoStreamBanned",
+  /** The OpenAPI's BanUserStream banned a user's audio, or the ban was lifted: `{uid, banned}`. */
+  onAudioStreamBanned = "onAudioStreamBanned",
   // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
   // the names exist so that apps subscribing to them load.
   onTrackMute = "onTrackMute",
@@ -109,8 +113,6 @@ export enum EngineEventsTypes {
   onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
   onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
   onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
-  onVideoStreamBanned = "onVideoStreamBanned",
-  onAudioStreamBanned = "onAudioStreamBanned",
   onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
   onSubtitleStateChanged = "onSubtitleStateChanged",
   onSubtitleMessageReceived = "onSubtitleMessageReceived",

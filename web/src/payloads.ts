@@ -14,6 +14,7 @@ import type {
   StreamIndex,
   StreamPublishedEvent,
   StreamUnpublishedEvent,
+  StreamBannedEvent,
   SubscribePrivilegeExpiryEvent,
   TokenWillExpireEvent,
   UserCaptureEvent,
@@ -259,4 +260,6 @@ export interface FiredEvents {
    */
   onRejoinWithTcp: () => void;
   onLocalStreamTrackChangedByExtension: (event: TrackChangedByExtensionEvent) => void;
+  onVideoStreamBanned: (event: StreamBannedEvent) => void;
+  onAudioStreamBanned: (event: StreamBannedEvent) => void;
 }

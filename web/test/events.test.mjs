@@ -2,10 +2,11 @@
 // publish and auto subscribe results with the media they announce, an app's subscription and a
 // refused one, a token without the publish privilege, privileges that expire, the business
 // server's parameters, a publish retried after the signalling socket broke, the media
-// transport's states and members, and ICE over TCP when UDP cannot get through.
+// transport's states and members, stream bans through the OpenAPI, and ICE over TCP when UDP
+// cannot get through.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createServer, connect } from "node:net";
 import { createServer as createHttpServer } from "node:http";
 import { createSocket } from "node:dgram";
@@ -393,6 +394,86 @@ test("connect opens the signalling connection before a join; setJoinRoomParams i
   } finally {
     await hal.close();
   }
+});
+
+/** Calls the server's OpenAPI `action` with `body` (signed by `chorus api`). */
+function api(action, body) {
+  const out = spawnSync(
+    chorusBinary(),
+    ["api", action, JSON.stringify(body), "--server", server.url, "--ak", server.ak, "--sk", server.sk],
+    { encoding: "utf8" },
+  );
+  assert.equal(out.status, 0, out.stdout + out.stderr);
+}
+
+/** The recorded events `name` of `page` about `uid`. */
+function about(page, name, uid) {
+  return payloads(page, name).then((p) => p.filter((e) => e.uid === uid || e.userId === uid));
+}
+
+test("BanUserStream / UnbanUserStream: everyone hears onVideoStreamBanned, the video stops and comes back", async () => {
+  // Alice's video in a player of its own, apart from the default one the other tests share.
+  await bob.evaluate(() => {
+    const box = document.createElement("div");
+    box.id = "alice";
+    box.className = "box";
+    document.body.append(box);
+    window.t.engine.setRemoteVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_MAIN, {
+      renderDom: "alice",
+      userId: "alice",
+      playerId: "ban",
+    });
+  });
+  const frames = () =>
+    bob.evaluate(() => document.querySelector("#alice video")?.getVideoPlaybackQuality().totalVideoFrames ?? 0);
+  const rise = async (what) => {
+    const start = await frames();
+    await waitFor(async () => (await frames()) > start + 10, 25_000, what);
+  };
+  await rise("alice's video at bob before the ban");
+  api("BanUserStream", { AppId: server.appId, RoomId: ROOM, UserId: "alice", Video: true });
+  for (const page of [alice, bob])
+    await waitFor(
+      () => about(page, "onVideoStreamBanned", "alice").then((b) => b.length),
+      10_000,
+      "onVideoStreamBanned",
+    );
+  assert.deepEqual(await about(alice, "onVideoStreamBanned", "alice"), [{ uid: "alice", banned: true }]);
+  assert.deepEqual(await about(bob, "onVideoStreamBanned", "alice"), [{ uid: "alice", banned: true }]);
+  const unpublished = await about(bob, "onUserUnpublishStream", "alice");
+  assert.equal(unpublished.at(-1)?.mediaType, 2, JSON.stringify(unpublished));
+  // Nothing of alice's video gets through, and she cannot publish it again.
+  await new Promise((r) => setTimeout(r, 1000));
+  const stalled = await frames();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok((await frames()) <= stalled + 2, "no video during the ban");
+  const refused = await alice.evaluate(() => window.t.engine.publishStream(VERTC.MediaType.VIDEO).catch((e) => e.code));
+  assert.equal(refused, "PUBLISH_FAILED");
+  // Her audio is not banned.
+  assert.deepEqual(await about(bob, "onAudioStreamBanned", "alice"), []);
+  // Who joins during the ban hears of it.
+  const kim = await openPage();
+  try {
+    await engineIn(kim);
+    await kim.evaluate(
+      ({ room, tok }) => window.t.engine.joinRoom(tok, room, { userId: "kim" }, { isAutoPublish: false }),
+      { room: ROOM, tok: token(ROOM, "kim", []) },
+    );
+    await waitFor(() => about(kim, "onVideoStreamBanned", "alice").then((b) => b.length), 10_000, "kim hears");
+    assert.deepEqual(await about(kim, "onVideoStreamBanned", "alice"), [{ uid: "alice", banned: true }]);
+  } finally {
+    await kim.close();
+  }
+  api("UnbanUserStream", { AppId: server.appId, RoomId: ROOM, UserId: "alice", Video: true });
+  await waitFor(
+    () => about(bob, "onVideoStreamBanned", "alice").then((b) => b.length === 2),
+    10_000,
+    "the ban lifted at bob",
+  );
+  assert.deepEqual((await about(alice, "onVideoStreamBanned", "alice")).at(-1), { uid: "alice", banned: false });
+  assert.deepEqual((await about(bob, "onVideoStreamBanned", "alice")).at(-1), { uid: "alice", banned: false });
+  await alice.evaluate(() => window.t.engine.publishStream(VERTC.MediaType.VIDEO));
+  await rise("alice's video at bob after the ban");
 });
 
 /** A free UDP port on 127.0.0.1 (the SFU also listens for ICE-TCP on the same number). */

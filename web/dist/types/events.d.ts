@@ -75,6 +75,10 @@ export declare enum EngineEventsTypes {
     onRejoinWithTcp = "onRejoinWithTcp",
     /** An extension (`registerExtension`) changed the track sent for a captured one: `{streamIndex, type}`. */
     onLocalStreamTrackChangedByExtension = "onLocalStreamTrackChangedByExtension",
+    /** The OpenAPI's BanUserStream banned a user's video, or the ban was lifted: `{uid, banned}`. */
+    onVideoStreamBanned = "onVideoStreamBanned",
+    /** The OpenAPI's BanUserStream banned a user's audio, or the ban was lifted: `{uid, banned}`. */
+    onAudioStreamBanned = "onAudioStreamBanned",
     onTrackMute = "onTrackMute",
     onTrackUnmute = "onTrackUnmute",
     onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
@@ -101,8 +105,6 @@ export declare enum EngineEventsTypes {
     onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
     onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
     onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
-    onVideoStreamBanned = "onVideoStreamBanned",
-    onAudioStreamBanned = "onAudioStreamBanned",
     onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
     onSubtitleStateChanged = "onSubtitleStateChanged",
     onSubtitleMessageReceived = "onSubtitleMessageReceived",

@@ -170,10 +170,7 @@ type EventsToDo =
   | "onRemoteVideoSizeChanged"
   | "onLocalVideoSizeChanged"
   | "onPlayerVisibility"
-  | "onJitterBufferTargetStabled"
-  // The parity issue: stream bans (the server has no BanUserStream yet).
-  | "onVideoStreamBanned"
-  | "onAudioStreamBanned";
+  | "onJitterBufferTargetStabled";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one. */
 type PayloadToDo =
