@@ -83,18 +83,22 @@ async function openPage() {
   return page;
 }
 
-/** Joins room `userId` as `userId`, publishing the microphone, with the RNNoise extension when `extension`. */
+/**
+ * Joins room `userId` as `userId`, publishing the microphone, then registers the RNNoise
+ * extension when `extension`.
+ */
 async function publishMic(page, userId, extension) {
   const token = await devToken(page, userId, userId);
   await page.evaluate(
     async ({ token, room, userId, extension }) => {
       const engine = window.t.engine;
+      await engine.startAudioCapture();
+      await engine.joinRoom(token, room, { userId }, { isAutoPublish: true });
+      // Registered while the microphone is already being sent: it takes over from then on.
       if (extension) {
         window.t.ns = new RTCRnnoiseExtension();
         await engine.registerExtension(window.t.ns);
       }
-      await engine.startAudioCapture();
-      await engine.joinRoom(token, room, { userId }, { isAutoPublish: true });
     },
     { token, room: userId, userId, extension },
   );

@@ -75,6 +75,13 @@ interface Processed {
   output: MediaStreamTrack | null;
 }
 
+/** The captured tracks that can be sent: main audio and video, screen video. */
+const SENT: [StreamIndex, Kind][] = [
+  [StreamIndex.STREAM_INDEX_MAIN, "audio"],
+  [StreamIndex.STREAM_INDEX_MAIN, "video"],
+  [StreamIndex.STREAM_INDEX_SCREEN, "video"],
+];
+
 /** The pre-processing type, the vendor's number for it. */
 const PRE_PROCESSING = 1;
 
@@ -107,7 +114,9 @@ export class ExtensionHost {
     await extension.init?.({});
     this.extensions.push(extension);
     for (const kind of ["audio", "video"] as Kind[]) extension.on?.(`reset-${kind}-effect`, () => this.rerun(kind));
-    for (const { source } of [...this.processed.values()]) this.rerunTrack(source);
+    // What is sent now goes through the extensions from now on.
+    this.processed.clear();
+    for (const [index, kind] of SENT) this.hooks.changed(index, kind);
   }
 
   /** Whether any extension is registered. */
