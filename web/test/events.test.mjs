@@ -215,6 +215,28 @@ test("a token without the publish privilege: auto publish fails with the server'
   }
 });
 
+test("joining invisible with auto publish: onAutoPublishResult fails with NO_PUBLISH_PERMISSION", async () => {
+  const nan = await openPage();
+  try {
+    await engineIn(nan);
+    await nan.evaluate(
+      async ({ room, tok }) => {
+        await window.t.engine.startAudioCapture();
+        await window.t.engine.setUserVisibility(false);
+        await window.t.engine.joinRoom(tok, room, { userId: "nan" }, { isAutoPublish: true });
+      },
+      { room: ROOM, tok: token(ROOM, "nan", []) },
+    );
+    assert.deepEqual(await payloads(nan, "onAutoPublishResult"), [{ isScreen: false, state: 1 }]);
+    assert.deepEqual(await payloads(nan, "onPublishResult"), [
+      { isScreen: false, isAutoPublish: true, errorCode: "NO_PUBLISH_PERMISSION" },
+    ]);
+    assert.equal(await nan.evaluate(() => window.t.engine.peerConnection ?? null), null, "no publisher transport");
+  } finally {
+    await nan.close();
+  }
+});
+
 test("privileges that expire: the vendor's {errorCode, message} with expireAt, and the stream goes", async () => {
   const erin = await openPage();
   try {

@@ -262,10 +262,20 @@ export class RoomSession {
         this.hooks.closeIfIdle();
         throw e;
       }
-      this.room = new RoomState(params);
+      const room = (this.room = new RoomState(params));
       this.media.joined();
       this.reportCapture();
       this.autoPublish();
+      // The vendor's SDK reports auto publish as failed for a user who joins invisible.
+      if (room.config.isAutoPublish && !room.visible)
+        this.hooks.results.published(
+          MAIN,
+          "auto",
+          rtcError(
+            ErrorCode.NO_PUBLISH_PERMISSION,
+            "auto publish: this user is invisible; call setUserVisibility(true)",
+          ),
+        );
     } finally {
       this.joining = false;
     }

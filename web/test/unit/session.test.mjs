@@ -164,3 +164,15 @@ test("auto publish reports its result: success, then a refusal with the server's
     },
   ]);
 });
+
+test("auto publish for a user who joins invisible fails with NO_PUBLISH_PERMISSION, and publishes nothing", async () => {
+  const t = session({}, { captured: ["audio"] });
+  await t.s.setVisibility(false);
+  await t.s.joinRoom("tok", "room", { userId: "me" }, {});
+  await settle();
+  assert.ok(!t.methods().includes("publishStream"));
+  assert.deepEqual(t.events, [
+    { name: "onAutoPublishResult", data: { isScreen: false, state: 1 } },
+    { name: "onPublishResult", data: { isScreen: false, isAutoPublish: true, errorCode: "NO_PUBLISH_PERMISSION" } },
+  ]);
+});
