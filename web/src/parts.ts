@@ -171,6 +171,11 @@ export abstract class EngineParts extends Emitter {
       },
       emit: (name, payload) => this.emit(name, payload),
     });
+    // A stream ban on this user: the room state dropped what it covers; stop sending it too.
+    const { event: name, data } = event;
+    if ((name === "onVideoStreamBanned" || name === "onAudioStreamBanned") && data.banned) {
+      if (data.uid === this.session.room?.userId) this.media.publishChanged().catch(() => {});
+    }
   }
 
   /** A new socket after a drop: log in and rejoin as before. */

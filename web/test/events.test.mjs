@@ -469,6 +469,18 @@ test("BanUserStream / UnbanUserStream: everyone hears onVideoStreamBanned, the v
   const stalled = await frames();
   await new Promise((r) => setTimeout(r, 1500));
   assert.ok((await frames()) <= stalled + 2, "no video during the ban");
+  // She stops sending it too.
+  const sentVideo = () =>
+    alice.evaluate(async () => {
+      let bytes = 0;
+      (await window.t.engine.peerConnection.getStats()).forEach((r) => {
+        if (r.type === "outbound-rtp" && r.kind === "video") bytes += r.bytesSent;
+      });
+      return bytes;
+    });
+  const sentBefore = await sentVideo();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok((await sentVideo()) - sentBefore < 5000, "alice stopped sending video");
   const refused = await alice.evaluate(() => window.t.engine.publishStream(VERTC.MediaType.VIDEO).catch((e) => e.code));
   assert.equal(refused, "PUBLISH_FAILED");
   // Her audio is not banned.
