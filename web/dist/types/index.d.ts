@@ -100,3 +100,5 @@ export type { EngineConfig };
 export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";
+export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
+export type { ExtraJoinRoomParams } from "./parts";
