@@ -48,8 +48,8 @@ export declare class RTCEngine extends EngineParts {
     setUserVisibility(visible: boolean): Promise<void>;
     /**
      * Opens the signalling connection to the Chorus server ahead of `joinRoom` or `login`, which
-     * otherwise open it themselves (JOIN_ROOM_FAILED when the server cannot be reached). The
-     * connection closes again when neither a room nor a login needs it.
+     * otherwise open it themselves (JOIN_ROOM_FAILED when the server cannot be reached). It
+     * stays open until a room or login that used it ends, or the engine is destroyed.
      */
     connect(): Promise<void>;
     /**
