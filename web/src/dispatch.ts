@@ -6,7 +6,7 @@
  * no state: what a removal does to the connection is the engine's, through the hooks.
  */
 import { ErrorCode, MediaType, REMOVED_FROM_ROOM, type SubscriberOfferEvent } from "./generated/protocol";
-import type { InitPublishState } from "./payloads";
+import type { InitPublishState, PrivilegeExpiredEvent } from "./payloads";
 import type { RoomState } from "./room/state";
 import { fromBase64 } from "./room/messages";
 import type { ServerEvent } from "./signal/client";
@@ -46,7 +46,8 @@ export function dispatchServerEvent(serverEvent: ServerEvent, hooks: DispatchHoo
 /**
  * The event's payload as the app gets it: binary messages decoded from the wire's base64,
  * `onUserJoined` with the vendor's `publishState` (from the room, which knows what the user
- * publishes; nothing yet when no room is given).
+ * publishes; nothing yet when no room is given), the privileges' expiries with the vendor's
+ * `errorCode` and `message`.
  */
 export function appPayload({ event, data }: ServerEvent, room: RoomState | null = null): unknown {
   switch (event) {
@@ -60,6 +61,18 @@ export function appPayload({ event, data }: ServerEvent, room: RoomState | null 
       };
       return { ...data, publishState };
     }
+    case "onTokenPublishPrivilegeDidExpired":
+      return {
+        errorCode: ErrorCode.TOKEN_NO_PUBLISH_PERMISSION,
+        message: "the token's publish privilege expired and what it covered was unpublished; call updateToken",
+        ...data,
+      } satisfies PrivilegeExpiredEvent;
+    case "onTokenSubscribePrivilegeDidExpired":
+      return {
+        errorCode: ErrorCode.TOKEN_NO_SUBSCRIBE_PERMISSION,
+        message: "the token's subscribe privilege expired and nothing is received; call updateToken",
+        ...data,
+      } satisfies PrivilegeExpiredEvent;
     case "onUserBinaryMessageReceived":
     case "onRoomBinaryMessageReceived":
     case "onUserBinaryMessageReceivedOutsideRoom":

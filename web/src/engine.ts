@@ -31,9 +31,10 @@ import { checkId, checkIndex, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
-import { EngineParts, type EngineConfig } from "./parts";
+import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
 import { warn } from "./log";
+import type { RTCExtension } from "./extension/host";
 
 export type { EngineConfig };
 
@@ -114,6 +115,43 @@ export class RTCEngine extends EngineParts {
   async setUserVisibility(visible: boolean): Promise<void> {
     this.live();
     await this.session.setVisibility(visible);
+  }
+
+  /**
+   * Opens the signalling connection to the Chorus server ahead of `joinRoom` or `login`, which
+   * otherwise open it themselves (JOIN_ROOM_FAILED when the server cannot be reached). It
+   * stays open until a room or login that used it ends, or the engine is destroyed.
+   */
+  async connect(): Promise<void> {
+    this.live();
+    await this.connection.ensure().catch((e) => {
+      throw rtcError(ErrorCode.JOIN_ROOM_FAILED, `connect: cannot reach the Chorus server (${e?.message ?? e})`);
+    });
+  }
+
+  /**
+   * Extra join parameters (the vendor's `serviceType`, `tenantId`, ...). A Chorus server has no
+   * use for them and its join carries none, so they are kept here ({@link extraJoinRoomParams})
+   * for the app and not sent.
+   */
+  setJoinRoomParams(params: ExtraJoinRoomParams): void {
+    this.live();
+    this.joinRoomParams = { ...params };
+  }
+
+  /** What {@link setJoinRoomParams} last kept. */
+  get extraJoinRoomParams(): ExtraJoinRoomParams {
+    return { ...this.joinRoomParams };
+  }
+
+  /** The publisher transport (what this engine sends over), while one is up in a room. */
+  get peerConnection(): RTCPeerConnection | undefined {
+    return this.transports.peerConnection;
+  }
+
+  /** The ICE state of the publisher transport, else of the subscriber transport; undefined outside. */
+  get iceState(): RTCIceConnectionState | undefined {
+    return this.transports.iceState;
   }
 
   // ----- publishing and subscribing -----
@@ -286,10 +324,19 @@ export class RTCEngine extends EngineParts {
     });
   }
 
-  /** Sets the business server that `sendServerMessage` posts to. */
+  /**
+   * Sets the business server that `sendServerMessage` posts to; `onServerParamsSetResult`
+   * follows with no argument on success, else the error's code.
+   */
   setServerParams(signature: string, url: string): Promise<void> {
     this.live();
-    return this.rtm.setServerParams(signature, url);
+    return this.rtm.setServerParams(signature, url).then(
+      () => void this.emit("onServerParamsSetResult"),
+      (e) => {
+        this.emit("onServerParamsSetResult", e?.code ?? ErrorCode.UNEXPECTED_ERROR);
+        throw e;
+      },
+    );
   }
 
   /** Posts text to the business server; resolves with its response body. */
@@ -416,6 +463,19 @@ export class RTCEngine extends EngineParts {
     this.live();
     await this.media.players.setSinkId(deviceId);
     this.deviceTests.setSink(deviceId);
+  }
+
+  /**
+   * Registers an extension that processes captured tracks before they are sent (the vendor's
+   * pre-processing extensions; see {@link RTCExtension}), e.g. Chorus's RNNoise noise
+   * suppression (`extension-rnnoise`). It runs from now on, over what is captured already too;
+   * `onLocalStreamTrackChangedByExtension` tells when the track sent changes. NOT_SUPPORTED when
+   * the extension cannot run in this browser, INVALID_PARAMS for a malformed one or a name
+   * registered already.
+   */
+  registerExtension(extension: RTCExtension): Promise<void> {
+    this.live();
+    return this.extensions.register(extension);
   }
 
   // ----- device tests -----

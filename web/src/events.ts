@@ -63,6 +63,32 @@ export enum EngineEventsTypes {
   /** Every interval of a running audio device test: the level being played (or recorded), a
    * number 0..255. */
   onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume",
+  /** The room's auto publish published the main stream, or could not: `{isScreen, state: PublishState}`. */
+  onAutoPublishResult = "onAutoPublishResult",
+  /** The server subscribed to a stream by itself (auto subscribe) and its media arrives: `{userId, isScreen, state}`. */
+  onAutoSubscribeResult = "onAutoSubscribeResult",
+  /** A publish took effect or failed: `{isScreen, isAutoPublish, errorCode?}`. */
+  onPublishResult = "onPublishResult",
+  /** A subscription took effect or failed: `{userId, isScreen, isAutoSubscribe, errorCode?}`. */
+  onSubscribeResult = "onSubscribeResult",
+  /** Chorus publishes a stream again on its own on a new transport: `{screen}`. */
+  onPublishRetry = "onPublishRetry",
+  /** Never fired: Chorus does not retry subscriptions on its own. */
+  onSubscribeRetry = "onSubscribeRetry",
+  /** After `setServerParams`: no argument on success, else the error's code. */
+  onServerParamsSetResult = "onServerParamsSetResult",
+  /** A media transport's connection changed state: `{state: ConnectionState, userId}`. */
+  onVendorConnectionStateChanged = "onVendorConnectionStateChanged",
+  /** A media transport connected over ICE-TCP (its selected candidate pair is TCP). */
+  onIceConnectWithTcp = "onIceConnectWithTcp",
+  /** Never fired: Chorus's signalling always runs over TCP, and media falls back to ICE-TCP by itself. */
+  onRejoinWithTcp = "onRejoinWithTcp",
+  /** An extension (`registerExtension`) changed the track sent for a captured one: `{streamIndex, type}`. */
+  onLocalStreamTrackChangedByExtension = "onLocalStreamTrackChangedByExtension",
+  /** The OpenAPI's BanUserStream banned a user's video, or the ban was lifted: `{uid, banned}`. */
+  onVideoStreamBanned = "onVideoStreamBanned",
+  /** The OpenAPI's BanUserStream banned a user's audio, or the ban was lifted: `{uid, banned}`. */
+  onAudioStreamBanned = "onAudioStreamBanned",
   // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
   // the names exist so that apps subscribing to them load.
   onTrackMute = "onTrackMute",
@@ -80,8 +106,6 @@ export enum EngineEventsTypes {
   onRemoteStatsException = "onRemoteStatsException",
   onPublicStatsException = "onPublicStatsException",
   onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
-  onAutoPublishResult = "onAutoPublishResult",
-  onAutoSubscribeResult = "onAutoSubscribeResult",
   onLiveTranscodingResult = "onLiveTranscodingResult",
   onStreamMixingEvent = "onStreamMixingEvent",
   onSEIMessageReceived = "onSEIMessageReceived",
@@ -91,21 +115,10 @@ export enum EngineEventsTypes {
   onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
   onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
   onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
-  onVideoStreamBanned = "onVideoStreamBanned",
-  onAudioStreamBanned = "onAudioStreamBanned",
   onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
   onSubtitleStateChanged = "onSubtitleStateChanged",
   onSubtitleMessageReceived = "onSubtitleMessageReceived",
-  onServerParamsSetResult = "onServerParamsSetResult",
-  onLocalStreamTrackChangedByExtension = "onLocalStreamTrackChangedByExtension",
-  onVendorConnectionStateChanged = "onVendorConnectionStateChanged",
   onForwardStreamError = "onForwardStreamError",
-  onRejoinWithTcp = "onRejoinWithTcp",
-  onIceConnectWithTcp = "onIceConnectWithTcp",
-  onPublishRetry = "onPublishRetry",
-  onSubscribeRetry = "onSubscribeRetry",
-  onPublishResult = "onPublishResult",
-  onSubscribeResult = "onSubscribeResult",
   onSEIStreamUpdate = "onSEIStreamUpdate",
   onPlayerVisibility = "onPlayerVisibility",
   onJitterBufferTargetStabled = "onJitterBufferTargetStabled",

@@ -89,3 +89,5 @@ export type { AudioFrameData } from "./media/audioframes";
 export type { AudioPropertiesConfig } from "./media/audioreport";
 export type { TrackCaptureConfig } from "./media/audioprofile";
 export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";
+export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
+export type { ExtraJoinRoomParams } from "./parts";

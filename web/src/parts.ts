@@ -21,6 +21,9 @@ import { LoginSession } from "./room/login";
 import { DeviceTests } from "./media/devicetest";
 import type { ConnectionStateChangeEvent, TrackEndedEvent } from "./payloads";
 import type { RTCAutoPlayPolicy } from "./enums/values";
+import { StreamResults } from "./room/results";
+import { TransportWatch } from "./media/transport";
+import { ExtensionHost } from "./extension/host";
 
 /** Options of `createEngine`. */
 export interface EngineConfig {
@@ -39,6 +42,16 @@ export interface EngineConfig {
   expectedIDC?: string;
 }
 
+/** The vendor's extra join parameters (`setJoinRoomParams`). */
+export interface ExtraJoinRoomParams {
+  /** The vendor's service type. */
+  serviceType?: string;
+  /** The vendor's tenant. */
+  tenantId?: string;
+  /** Anything else. */
+  [key: string]: any;
+}
+
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 
 /** An engine's parts, wired; events come through {@link Emitter}'s face. */
@@ -54,6 +67,9 @@ export abstract class EngineParts extends Emitter {
   protected business = "";
   protected parameters = new Map<string, unknown>();
   protected readonly deviceTests: DeviceTests;
+  protected readonly transports: TransportWatch;
+  protected readonly extensions: ExtensionHost;
+  protected joinRoomParams: ExtraJoinRoomParams = {};
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
@@ -76,14 +92,30 @@ export abstract class EngineParts extends Emitter {
         needed: () => !this.destroyed && (this.session.room !== null || this.rtm.loggedIn),
       },
     );
+    const results = new StreamResults(
+      (event, payload) => this.emit(event, payload),
+      () => this.session.room,
+    );
+    this.transports = new TransportWatch({
+      userId: () => this.session.room?.userId,
+      emit: (event, ...args) => this.emit(event, ...args),
+    });
+    this.extensions = new ExtensionHost({
+      changed: (index, kind) => this.media.trackChanged(index, kind, this.media.capture.track(index, kind)),
+      emit: (event, payload) => this.emit(event, payload),
+    });
     this.media = new MediaConductor({
       call: (method, params) => this.connection.request(method, params),
       emit: (event, ...args) => this.emit(event, ...args),
       room: () => this.session.room,
+      results,
+      transport: (pc, role) => this.transports.watch(pc, role),
+      outgoing: (index, kind, track) => this.extensions.outgoing(index, kind, track),
     });
     this.session = new RoomSession(this.connection, this.media, {
       live: () => this.live(),
       closeIfIdle: () => this.closeIfIdle(),
+      results,
     });
     this.rtm = new LoginSession(
       this.connection,
@@ -109,6 +141,7 @@ export abstract class EngineParts extends Emitter {
     this.destroyed = true;
     this.rtm.forget();
     this.deviceTests.destroy();
+    this.extensions.destroy();
     this.media.destroy();
     this.connection.close();
     this.removeAllListeners();
@@ -138,6 +171,11 @@ export abstract class EngineParts extends Emitter {
       },
       emit: (name, payload) => this.emit(name, payload),
     });
+    // A stream ban on this user: the room state dropped what it covers; stop sending it too.
+    const { event: name, data } = event;
+    if ((name === "onVideoStreamBanned" || name === "onAudioStreamBanned") && data.banned) {
+      if (data.uid === this.session.room?.userId) this.media.publishChanged().catch(() => {});
+    }
   }
 
   /** A new socket after a drop: log in and rejoin as before. */

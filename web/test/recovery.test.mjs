@@ -82,6 +82,14 @@ test("a media path cut for 17 s: both pages set up new transports and see each o
   relay.cut = false;
   await framesRise(bob, "alice's video at bob after the cut");
   await framesRise(alice, "bob's video at alice after the cut");
+  // Chorus published again on a new transport by itself: onPublishRetry, then the result.
+  const retried = await bob.evaluate(() =>
+    window.t.events.filter((e) => ["onPublishRetry", "onPublishResult"].includes(e.name)).map((e) => [e.name, e.data]),
+  );
+  assert.deepEqual(retried.slice(1), [
+    ["onPublishRetry", { screen: false }],
+    ["onPublishResult", { isScreen: false, isAutoPublish: false }],
+  ]);
   // Signalling never broke: no rejoin, no error.
   const events = await bob.evaluate(() => window.t.events.map((e) => e.name));
   assert.ok(!events.includes("onError"), events.join());

@@ -114,6 +114,47 @@ pub struct BanRoomUser {
     pub forbidden_interval: u64,
 }
 
+/// `BanUserStream`: stop one user in a room publishing their video and/or audio, for
+/// `ForbiddenInterval` seconds or until `UnbanUserStream`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BanUserStream {
+    /// The app.
+    pub app_id: String,
+    /// The room.
+    pub room_id: String,
+    /// The user whose streams are banned.
+    pub user_id: String,
+    /// Ban the video (false: leave it as it is).
+    #[serde(default)]
+    pub video: bool,
+    /// Ban the audio (false: leave it as it is).
+    #[serde(default)]
+    pub audio: bool,
+    /// Seconds the ban lasts: absent or 0 until `UnbanUserStream`; else at least 10 and at
+    /// most 259200 (three days), values beyond taken to the nearest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forbidden_interval: Option<u64>,
+}
+
+/// `UnbanUserStream`: let one user in a room publish their video and/or audio again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UnbanUserStream {
+    /// The app.
+    pub app_id: String,
+    /// The room.
+    pub room_id: String,
+    /// The user whose streams are let again.
+    pub user_id: String,
+    /// Lift the video ban.
+    #[serde(default)]
+    pub video: bool,
+    /// Lift the audio ban.
+    #[serde(default)]
+    pub audio: bool,
+}
+
 /// `GetRoomOnlineUsers` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -159,6 +159,19 @@ pub struct ErrorEvent {
     pub forbidden_time: Option<u64>,
 }
 
+/// `onVideoStreamBanned` / `onAudioStreamBanned`: the OpenAPI's `BanUserStream` banned a
+/// user's video or audio in the room (what they published of it was unpublished and they cannot
+/// publish it), or `UnbanUserStream` (or the ban's end) lifted it. Everyone in the room hears,
+/// the user too; whoever joins while a ban lasts hears of it on joining.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamBannedEvent {
+    /// The banned (or no longer banned) user.
+    pub uid: String,
+    /// Whether the stream is banned now.
+    pub banned: bool,
+}
+
 /// `onTokenWillExpire`: the room token expires soon; call `updateToken`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

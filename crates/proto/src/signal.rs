@@ -126,6 +126,10 @@ events! {
     /// The token's subscribe privilege ended (or a new token lacks it); nothing is received
     /// until a token grants it again.
     "onTokenSubscribePrivilegeDidExpired" => TokenSubscribePrivilegeDidExpired(SubscribePrivilegeExpiryEvent),
+    /// The OpenAPI banned a user's video in the room, or lifted the ban.
+    "onVideoStreamBanned" => VideoStreamBanned(StreamBannedEvent),
+    /// The OpenAPI banned a user's audio in the room, or lifted the ban.
+    "onAudioStreamBanned" => AudioStreamBanned(StreamBannedEvent),
     /// A text message from a user in the room.
     "onUserMessageReceived" => UserMessageReceived(MessageEvent),
     /// Bytes (base64) from a user in the room.

@@ -12,8 +12,8 @@ use std::task::{Context, Poll, Waker};
 
 use chorus_proto::PublishedTrack;
 use chorus_proto::openapi::{
-    BanRoomUser, BatchSendRoomUnicast, DismissRoom, GetRoomOnlineUsers, KickUser, SendBroadcast,
-    SendRoomUnicast, SendUnicast, WebhookCallback,
+    BanRoomUser, BanUserStream, BatchSendRoomUnicast, DismissRoom, GetRoomOnlineUsers, KickUser,
+    SendBroadcast, SendRoomUnicast, SendUnicast, UnbanUserStream, WebhookCallback,
 };
 use chorus_sign::WebhookFields;
 
@@ -202,6 +202,12 @@ pub fn openapi_body(data: &[u8]) {
         let user = b.user_id.unwrap_or_default();
         ids(&[("RoomId", &room), ("UserId", &user)]);
         let _ = b.forbidden_interval.saturating_mul(1000);
+    }
+    if let Ok(b) = api::body::<BanUserStream>(data) {
+        ids(&[("RoomId", &b.room_id), ("UserId", &b.user_id)]);
+    }
+    if let Ok(b) = api::body::<UnbanUserStream>(data) {
+        ids(&[("RoomId", &b.room_id), ("UserId", &b.user_id)]);
     }
     if let Ok(b) = api::body::<GetRoomOnlineUsers>(data) {
         ids(&[("RoomId", &b.room_id)]);

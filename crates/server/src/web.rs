@@ -29,6 +29,8 @@ use crate::config::AppCredentials;
 const UMD: &str = include_str!("../../../web/dist/vertc.umd.js");
 /// The ES module (default export `VERTC`).
 const ESM: &str = include_str!("../../../web/dist/vertc.esm.js");
+/// The RNNoise noise suppression extension (`registerExtension`), a bundle of its own.
+const RNNOISE: &str = include_str!("../../../web/dist/extension-rnnoise.umd.js");
 const DEMO_HTML: &str = include_str!("../../../web/demo/index.html");
 const DEMO_JS: &str = include_str!("../../../web/demo/demo.js");
 const DEMO_CSS: &str = include_str!("../../../web/demo/demo.css");
@@ -40,7 +42,11 @@ const DEV_TOKEN_SECS: u64 = 24 * 3600;
 pub(crate) fn routes(dev_app: Option<AppCredentials>) -> Router {
     let router = Router::new()
         .route("/sdk/vertc.umd.js", get(|| async { script(UMD) }))
-        .route("/sdk/vertc.esm.js", get(|| async { script(ESM) }));
+        .route("/sdk/vertc.esm.js", get(|| async { script(ESM) }))
+        .route(
+            "/sdk/extension-rnnoise.umd.js",
+            get(|| async { script(RNNOISE) }),
+        );
     match dev_app {
         None => router,
         Some(app) => router

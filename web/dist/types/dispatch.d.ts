@@ -26,6 +26,7 @@ export declare function dispatchServerEvent(serverEvent: ServerEvent, hooks: Dis
 /**
  * The event's payload as the app gets it: binary messages decoded from the wire's base64,
  * `onUserJoined` with the vendor's `publishState` (from the room, which knows what the user
- * publishes; nothing yet when no room is given).
+ * publishes; nothing yet when no room is given), the privileges' expiries with the vendor's
+ * `errorCode` and `message`.
  */
 export declare function appPayload({ event, data }: ServerEvent, room?: RoomState | null): unknown;

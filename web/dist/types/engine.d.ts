@@ -13,8 +13,9 @@ import type { AudioPropertiesConfig } from "./media/audioreport";
 import type { TrackCaptureConfig } from "./media/audioprofile";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
-import { EngineParts, type EngineConfig } from "./parts";
+import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
 import { type AudioMixingManager } from "./media/mixing";
+import type { RTCExtension } from "./extension/host";
 export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
 export declare class RTCEngine extends EngineParts {
@@ -51,6 +52,24 @@ export declare class RTCEngine extends EngineParts {
     updateToken(token: string): Promise<void>;
     /** Shows or hides this user from others (hidden users publish nothing). Before joining, applies to the next join. */
     setUserVisibility(visible: boolean): Promise<void>;
+    /**
+     * Opens the signalling connection to the Chorus server ahead of `joinRoom` or `login`, which
+     * otherwise open it themselves (JOIN_ROOM_FAILED when the server cannot be reached). It
+     * stays open until a room or login that used it ends, or the engine is destroyed.
+     */
+    connect(): Promise<void>;
+    /**
+     * Extra join parameters (the vendor's `serviceType`, `tenantId`, ...). A Chorus server has no
+     * use for them and its join carries none, so they are kept here ({@link extraJoinRoomParams})
+     * for the app and not sent.
+     */
+    setJoinRoomParams(params: ExtraJoinRoomParams): void;
+    /** What {@link setJoinRoomParams} last kept. */
+    get extraJoinRoomParams(): ExtraJoinRoomParams;
+    /** The publisher transport (what this engine sends over), while one is up in a room. */
+    get peerConnection(): RTCPeerConnection | undefined;
+    /** The ICE state of the publisher transport, else of the subscriber transport; undefined outside. */
+    get iceState(): RTCIceConnectionState | undefined;
     /** Publishes the main stream's `mediaType`; what is captured flows once the transport is up. */
     publishStream(mediaType: MediaType): Promise<void>;
     /** Stops publishing the main stream's `mediaType`. */
@@ -107,7 +126,10 @@ export declare class RTCEngine extends EngineParts {
     sendUserMessageOutsideRoom(userId: string, message: string): Promise<void>;
     /** Sends bytes to a logged-in user. */
     sendUserBinaryMessageOutsideRoom(userId: string, message: ArrayBuffer | ArrayBufferView): Promise<void>;
-    /** Sets the business server that `sendServerMessage` posts to. */
+    /**
+     * Sets the business server that `sendServerMessage` posts to; `onServerParamsSetResult`
+     * follows with no argument on success, else the error's code.
+     */
     setServerParams(signature: string, url: string): Promise<void>;
     /** Posts text to the business server; resolves with its response body. */
     sendServerMessage(message: string): Promise<string>;
@@ -147,6 +169,15 @@ export declare class RTCEngine extends EngineParts {
     setVideoCaptureDevice(deviceId: string): Promise<void>;
     /** Plays remote audio and device tests on another output device (INVALID_DEVICE_ID, NOT_SUPPORTED). */
     setAudioPlaybackDevice(deviceId: string): Promise<void>;
+    /**
+     * Registers an extension that processes captured tracks before they are sent (the vendor's
+     * pre-processing extensions; see {@link RTCExtension}), e.g. Chorus's RNNoise noise
+     * suppression (`extension-rnnoise`). It runs from now on, over what is captured already too;
+     * `onLocalStreamTrackChangedByExtension` tells when the track sent changes. NOT_SUPPORTED when
+     * the extension cannot run in this browser, INVALID_PARAMS for a malformed one or a name
+     * registered already.
+     */
+    registerExtension(extension: RTCExtension): Promise<void>;
     /**
      * Plays the audio file at `url` in a loop on the playback device so the user can hear it,
      * emitting `onAudioPlaybackDeviceTestVolume` (0..255) every `intervalMs` (REPEAT_DEVICE_TEST

@@ -6,6 +6,8 @@ import { MediaConductor } from "./media/conductor";
 import { LoginSession } from "./room/login";
 import { DeviceTests } from "./media/devicetest";
 import type { RTCAutoPlayPolicy } from "./enums/values";
+import { TransportWatch } from "./media/transport";
+import { ExtensionHost } from "./extension/host";
 /** Options of `createEngine`. */
 export interface EngineConfig {
     /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
@@ -22,6 +24,15 @@ export interface EngineConfig {
     /** The vendor's data centre choice. Accepted and unused: `serverUrl` picks the Chorus server. */
     expectedIDC?: string;
 }
+/** The vendor's extra join parameters (`setJoinRoomParams`). */
+export interface ExtraJoinRoomParams {
+    /** The vendor's service type. */
+    serviceType?: string;
+    /** The vendor's tenant. */
+    tenantId?: string;
+    /** Anything else. */
+    [key: string]: any;
+}
 /** An engine's parts, wired; events come through {@link Emitter}'s face. */
 export declare abstract class EngineParts extends Emitter {
     /** The app this engine belongs to. */
@@ -35,6 +46,9 @@ export declare abstract class EngineParts extends Emitter {
     protected business: string;
     protected parameters: Map<string, unknown>;
     protected readonly deviceTests: DeviceTests;
+    protected readonly transports: TransportWatch;
+    protected readonly extensions: ExtensionHost;
+    protected joinRoomParams: ExtraJoinRoomParams;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
     /** Tears the engine down (`VERTC.destroyEngine`). */

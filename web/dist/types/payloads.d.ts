@@ -4,8 +4,44 @@
  * Chorus cannot know a field, the doc says what it carries instead. Types only: it imports
  * nothing at run time, so any module may use it.
  */
-import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
+import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
+import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
+import type { VendorConnectionStateChangeEvent } from "./media/transport";
+import type { TrackChangedByExtensionEvent } from "./extension/host";
+/** The codes the vendor's typings give `onError`'s `errorCode`. */
+export type VendorErrorCode = ErrorCode.DUPLICATE_LOGIN | ErrorCode.RTM_DUPLICATE_LOGIN | ErrorCode.RTM_TOKEN_ERROR | ErrorCode.TOKEN_EXPIRED | ErrorCode.RECONNECT_FAILED | ErrorCode.KICKED_OUT | ErrorCode.ROOM_DISMISS;
+/**
+ * `onError`: the server ended the room stay or the login, or the connection could not be
+ * restored. `errorCode` is typed as the vendor's seven codes so that handlers written for the
+ * vendor's SDK type-check, but Chorus also sends two more: `ROOM_FORBIDDEN` and
+ * `USER_FORBIDDEN`, when the OpenAPI's BanRoomUser bans the room or the user (with
+ * `forbiddenTime`). A handler should treat an unknown code as the end of the room stay.
+ */
+export interface EngineErrorEvent {
+    /** What happened: one of the vendor's codes, or ROOM_FORBIDDEN / USER_FORBIDDEN (see above). */
+    errorCode: VendorErrorCode;
+    /** In words, with what to do. */
+    message: string;
+    /**
+     * For bans: how many seconds the ban lasts (the vendor documents the unban time here; a
+     * Chorus server sends the ban's length, as its other SDKs get it).
+     */
+    forbiddenTime?: number;
+}
+/**
+ * `onTokenPublishPrivilegeDidExpired` / `onTokenSubscribePrivilegeDidExpired`: the vendor's
+ * `{errorCode, message}`, `errorCode` being TOKEN_NO_PUBLISH_PERMISSION or
+ * TOKEN_NO_SUBSCRIBE_PERMISSION; Chorus adds when the privilege ended (`expireAt`).
+ */
+export interface PrivilegeExpiredEvent {
+    /** TOKEN_NO_PUBLISH_PERMISSION or TOKEN_NO_SUBSCRIBE_PERMISSION. */
+    errorCode: ErrorCode;
+    /** In words, with what to do. */
+    message: string;
+    /** When the privilege ended (or ends), unix seconds. */
+    expireAt: number;
+}
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */
@@ -180,12 +216,12 @@ export interface FiredEvents {
     onUserStopVideoCapture: (event: UserCaptureEvent) => void;
     onUserStartAudioCapture: (event: UserCaptureEvent) => void;
     onUserStopAudioCapture: (event: UserCaptureEvent) => void;
-    onError: (event: ErrorEvent) => void;
+    onError: (event: EngineErrorEvent) => void;
     onTokenWillExpire: (event: TokenWillExpireEvent) => void;
     onTokenPublishPrivilegeWillExpire: (event: PublishPrivilegeExpiryEvent) => void;
-    onTokenPublishPrivilegeDidExpired: (event: PublishPrivilegeExpiryEvent) => void;
+    onTokenPublishPrivilegeDidExpired: (event: PrivilegeExpiredEvent) => void;
     onTokenSubscribePrivilegeWillExpire: (event: SubscribePrivilegeExpiryEvent) => void;
-    onTokenSubscribePrivilegeDidExpired: (event: SubscribePrivilegeExpiryEvent) => void;
+    onTokenSubscribePrivilegeDidExpired: (event: PrivilegeExpiredEvent) => void;
     onUserMessageReceived: (event: MessageEvent) => void;
     onUserBinaryMessageReceived: (event: BinaryMessageEvent) => void;
     onRoomMessageReceived: (event: MessageEvent) => void;
@@ -220,4 +256,24 @@ export interface FiredEvents {
     onTrackEnded: (event: TrackEndedEvent) => void;
     onAudioPlaybackDeviceTestVolume: (volume: number) => void;
     onAudioMixingStateChanged: (event: AudioMixingStateChangedEvent) => void;
+    onAutoPublishResult: (event: AutoPublishResultEvent) => void;
+    onAutoSubscribeResult: (event: AutoSubscribeResultEvent) => void;
+    onPublishResult: (event: PublishResultEvent) => void;
+    onSubscribeResult: (event: SubscribeResultEvent) => void;
+    onPublishRetry: (event: PublishRetryEvent) => void;
+    /** Never fired: Chorus does not retry a subscription on its own (see {@link SubscribeRetryEvent}). */
+    onSubscribeRetry: (event: SubscribeRetryEvent) => void;
+    onServerParamsSetResult: (error?: ErrorCode) => void;
+    onVendorConnectionStateChanged: (event: VendorConnectionStateChangeEvent) => void;
+    /** A media transport connected over ICE-TCP: its selected candidate pair is TCP. */
+    onIceConnectWithTcp: () => void;
+    /**
+     * Never fired: the vendor's SDK fires it before joining again over TCP only when its join
+     * signalling timed out; Chorus's signalling always runs over the one WebSocket (TCP) and
+     * media falls back to ICE-TCP by itself ({@link FiredEvents.onIceConnectWithTcp}).
+     */
+    onRejoinWithTcp: () => void;
+    onLocalStreamTrackChangedByExtension: (event: TrackChangedByExtensionEvent) => void;
+    onVideoStreamBanned: (event: StreamBannedEvent) => void;
+    onAudioStreamBanned: (event: StreamBannedEvent) => void;
 }

@@ -27,6 +27,8 @@ import { AudioFrames } from "./audioframes";
 import { AudioReports } from "./audioreport";
 import { AudioProfile } from "./audioprofile";
 import { warn } from "../log";
+import type { StreamResults } from "../room/results";
+import type { TransportRole } from "./transport";
 
 /** What the conductor needs from the engine. */
 export interface HubHooks {
@@ -36,6 +38,12 @@ export interface HubHooks {
   emit(event: string, ...args: unknown[]): void;
   /** The room, when joined. */
   room(): RoomState | null;
+  /** Publish and subscribe results, for the app's events. */
+  results: StreamResults;
+  /** A media transport was made (for the transport's events and the engine's `peerConnection`). */
+  transport(pc: RTCPeerConnection, role: TransportRole): void;
+  /** The track to send for a captured one (an extension's output; null while it is made). */
+  outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
 }
 
 const LINES: [StreamIndex, Kind][] = [
@@ -156,6 +164,7 @@ export class MediaConductor {
       publisher = new Publisher(this.hooks.call, this.simulcast, this.audioProfile.stereo);
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
+      this.hooks.transport(publisher.pc, "publisher");
       const p = publisher;
       p.onFailed = (why) => this.publisherFailed(p, why);
       p.ready.catch(() => {
@@ -175,17 +184,28 @@ export class MediaConductor {
     if (this.publisher !== p) return;
     warn(`the publisher transport ${why}; setting up a new one`);
     this.publisher = null;
-    void this.republish(0);
+    const room = this.hooks.room();
+    const indexes = [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN].filter((i) => room?.published[i]);
+    for (const index of indexes) this.hooks.results.retrying(index);
+    void this.republish(0).then((ok) => {
+      if (ok && this.hooks.room() === room) for (const index of indexes) this.hooks.results.published(index, "retry");
+    });
   }
 
-  /** Sets up a publisher transport again, retrying while signalling cannot reach the server. */
-  private async republish(attempt: number): Promise<void> {
-    if (!this.hooks.room() || this.publisher) return;
+  /**
+   * Sets up a publisher transport again, retrying while signalling cannot reach the server;
+   * whether one is up in the end.
+   */
+  private async republish(attempt: number): Promise<boolean> {
+    if (!this.hooks.room() || this.publisher) return false;
     try {
       await this.publishChanged();
+      return true;
     } catch (e) {
       warn("republish:", (e as Error).message);
-      if (attempt < 8) setTimeout(() => void this.republish(attempt + 1), 500 * 2 ** Math.min(attempt, 4));
+      if (attempt >= 8) return false;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** Math.min(attempt, 4)));
+      return this.republish(attempt + 1);
     }
   }
 
@@ -207,6 +227,7 @@ export class MediaConductor {
     }
     if (!this.subscriber) {
       const sub = new Subscriber(this.hooks.call);
+      this.hooks.transport(sub.pc, "subscriber");
       sub.onTracks = (tracks) => {
         if (this.subscriber === sub) this.setRemote(tracks);
       };
@@ -261,11 +282,14 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        let track = kind === "audio" ? this.volumes.output(index) : this.capture.track(index, kind);
-        // The mix goes out in place of the microphone, after its capture volume.
+        if (!on) return publisher.setTrack(index, kind, null);
+        // Capture, then its volume, then the extensions; the mix goes out in place of the
+        // microphone, added last so the extensions never process it.
+        const captured = kind === "audio" ? this.volumes.output(index) : this.capture.track(index, kind);
+        let track = this.hooks.outgoing(index, kind, captured);
         if (this.mixing && index === StreamIndex.STREAM_INDEX_MAIN && kind === "audio")
           track = this.mixing.sendTrack(track);
-        return publisher.setTrack(index, kind, on ? track : null);
+        return publisher.setTrack(index, kind, track);
       }),
     );
     await this.applyAudioProfile();
@@ -274,6 +298,7 @@ export class MediaConductor {
   private setRemote(tracks: Map<string, RemoteTrack>): void {
     const before = this.remote;
     this.remote = tracks;
+    this.hooks.results.arrived(tracks.values());
     for (const [key, t] of before) {
       if (tracks.get(key)?.track === t.track) continue;
       this.watchers.get(key)?.();

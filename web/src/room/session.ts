@@ -21,10 +21,15 @@ import { describe, type Kind } from "../media/capture";
 import { maskOf, type MediaConductor } from "../media/conductor";
 import { checkExtraInfo, checkId, checkMediaType } from "../validate";
 import { RoomState } from "./state";
+import type { PublishCause, StreamResults } from "./results";
 import { warn } from "../log";
 
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
+/** The `method` of publishes the room's auto publish makes. */
+const AUTO = "auto publish";
+/** The `method` of publishes Chorus makes again after a rejoin. */
+const RETRY = "republish";
 
 /** The subscription methods, which all take a user and a media type. */
 export type SubscriptionMethod = "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen";
@@ -38,6 +43,8 @@ export interface SessionHooks {
   live(): void;
   /** Closes the connection when nothing needs it any more. */
   closeIfIdle(): void;
+  /** Publish and subscribe results, for the app's events. */
+  results: StreamResults;
 }
 
 /** An engine's room, joined or not. */
@@ -127,10 +134,17 @@ export class RoomSession {
         ErrorCode.NO_PUBLISH_PERMISSION,
         `${method}: this user is invisible; call setUserVisibility(true) first`,
       );
-    await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
-    if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
-    room.published[index] |= mediaType;
-    await this.media.publishChanged();
+    const cause: PublishCause = method === AUTO ? "auto" : method === RETRY ? "retry" : "app";
+    try {
+      await this.connection.request(index === MAIN ? "publishStream" : "publishScreen", { mediaType });
+      if (this.room !== room) throw rtcError(ErrorCode.OPERATION_CANCEL, `${method}: left the room meanwhile`);
+      room.published[index] |= mediaType;
+      await this.media.publishChanged();
+    } catch (e) {
+      if (this.room === room) this.hooks.results.published(index, cause, e as RtcError);
+      throw e;
+    }
+    this.hooks.results.published(index, cause);
   }
 
   /** Stops publishing `mediaType` of stream `index`. */
@@ -148,7 +162,19 @@ export class RoomSession {
   async subscription(method: SubscriptionMethod, userId: string, mediaType: MediaType): Promise<void> {
     this.hooks.live();
     checkId(userId, "userId", method);
-    await this.connection.request(method, { userId, mediaType: checkMediaType(mediaType, method) });
+    const params = { userId, mediaType: checkMediaType(mediaType, method) };
+    if (method === "unsubscribeStream" || method === "unsubscribeScreen") {
+      await this.connection.request(method, params);
+      return;
+    }
+    const index = method === "subscribeStream" ? MAIN : SCREEN;
+    try {
+      await this.connection.request(method, params);
+    } catch (e) {
+      if (this.room) this.hooks.results.subscribed(userId, index, e as RtcError);
+      throw e;
+    }
+    this.hooks.results.subscribed(userId, index);
   }
 
   /** Sends a message in the room (USER_MESSAGE_NOT_JOIN outside one). */
@@ -185,11 +211,20 @@ export class RoomSession {
       const published = [...room.published];
       room.published[MAIN] = room.published[SCREEN] = 0;
       for (const index of [MAIN, SCREEN]) {
-        if (published[index])
-          this.publish(index, published[index], "republish").catch((e) => warn("republish:", e.message));
+        if (!published[index]) continue;
+        this.hooks.results.retrying(index);
+        this.publish(index, published[index], RETRY).catch((e) => warn("republish:", e.message));
       }
     } else if (room.published[MAIN] || room.published[SCREEN]) {
-      this.media.publishChanged().catch((e) => warn("republish:", e.message));
+      const indexes = [MAIN, SCREEN].filter((i) => room.published[i]);
+      for (const index of indexes) this.hooks.results.retrying(index);
+      this.media.publishChanged().then(
+        () => indexes.forEach((i) => this.hooks.results.published(i, "retry")),
+        (e) => {
+          warn("republish:", e.message);
+          if (this.room === room) indexes.forEach((i) => this.hooks.results.published(i, "retry", e));
+        },
+      );
     }
   }
 
@@ -197,6 +232,7 @@ export class RoomSession {
   exit(): RoomState | null {
     const room = this.room;
     this.room = null;
+    this.hooks.results.reset();
     if (room) this.media.left();
     return room;
   }
@@ -226,10 +262,20 @@ export class RoomSession {
         this.hooks.closeIfIdle();
         throw e;
       }
-      this.room = new RoomState(params);
+      const room = (this.room = new RoomState(params));
       this.media.joined();
       this.reportCapture();
       this.autoPublish();
+      // The vendor's SDK reports auto publish as failed for a user who joins invisible.
+      if (room.config.isAutoPublish && !room.visible)
+        this.hooks.results.published(
+          MAIN,
+          "auto",
+          rtcError(
+            ErrorCode.NO_PUBLISH_PERMISSION,
+            "auto publish: this user is invisible; call setUserVisibility(true)",
+          ),
+        );
     } finally {
       this.joining = false;
     }
@@ -257,6 +303,6 @@ export class RoomSession {
     for (const kind of ["audio", "video"] as Kind[]) {
       if (this.media.capture.track(MAIN, kind) && !(room.published[MAIN] & maskOf(kind))) wanted |= maskOf(kind);
     }
-    if (wanted) this.publish(MAIN, wanted, "auto publish").catch((e) => warn("auto publish:", e.message));
+    if (wanted) this.publish(MAIN, wanted, AUTO).catch((e) => warn("auto publish:", e.message));
   }
 }

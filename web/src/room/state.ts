@@ -84,6 +84,16 @@ export class RoomState {
         else user.published[index] &= ~data.mediaType;
         break;
       }
+      case "onVideoStreamBanned":
+      case "onAudioStreamBanned": {
+        // The server unpublished what the ban covers (others hear it as an unpublish; this
+        // user only as the ban): publishing it again is the app's call once it is lifted.
+        if (data.uid !== this.userId || !data.banned) break;
+        const kind = event === "onVideoStreamBanned" ? MediaType.VIDEO : MediaType.AUDIO;
+        this.published[StreamIndex.STREAM_INDEX_MAIN] &= ~kind;
+        this.published[StreamIndex.STREAM_INDEX_SCREEN] &= ~kind;
+        break;
+      }
     }
   }
 

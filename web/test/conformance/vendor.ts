@@ -63,7 +63,6 @@ type ParityToDo =
   | "setRemoteUserPriority"
   // Media: render sync, audio frames, extensions.
   | "setRemoteStreamRenderSync"
-  | "registerExtension"
   // Media: capture, encoding and playback settings.
   | "startVideoAndAudioCapture"
   | "setVideoCaptureConfig"
@@ -76,12 +75,7 @@ type ParityToDo =
   | "getLocalStreamTrack"
   | "getRemoteStreamTrack"
   | "getLocalVideoPlayerVisibility"
-  | "getRemotePlayerVisibility"
-  // Transport internals the vendor exposes.
-  | "connect"
-  | "setJoinRoomParams"
-  | "peerConnection"
-  | "iceState";
+  | "getRemotePlayerVisibility";
 
 /**
  * The event emitter's face, checked apart: its methods return `this`, which in `IRTCEngine`
@@ -157,33 +151,13 @@ type EventsToDo =
   | "onSimulcastSubscribeFallback"
   | "onRemoteVideoSizeChanged"
   | "onLocalVideoSizeChanged"
-  | "onLocalStreamTrackChangedByExtension"
   | "onPlayerVisibility"
-  | "onJitterBufferTargetStabled"
-  // The parity issue: room, tokens and transport.
-  | "onAutoSubscribeResult"
-  | "onAutoPublishResult"
-  | "onVideoStreamBanned"
-  | "onAudioStreamBanned"
-  | "onServerParamsSetResult"
-  | "onVendorConnectionStateChanged"
-  | "onRejoinWithTcp"
-  | "onIceConnectWithTcp"
-  | "onPublishRetry"
-  | "onSubscribeRetry"
-  | "onPublishResult"
-  | "onSubscribeResult";
+  | "onJitterBufferTargetStabled";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one. */
 type PayloadToDo =
   // Media (stats): Chorus's own shapes so far.
-  | "onLocalStreamStats"
-  | "onRemoteStreamStats"
-  // The vendor types errorCode as seven codes; Chorus also sends the bans' and others.
-  | "onError"
-  // The vendor gives {errorCode?, message?}; Chorus gives {expireAt}.
-  | "onTokenPublishPrivilegeDidExpired"
-  | "onTokenSubscribePrivilegeDidExpired";
+  "onLocalStreamStats" | "onRemoteStreamStats";
 
 /** The vendor's events by name (its interface keys them by enum member). */
 type VendorEvents = { [E in keyof IEngineEvents as `${E & string}`]: IEngineEvents[E] };

@@ -4,6 +4,7 @@ import { load } from "./load.mjs";
 
 const { RoomSession } = await load("room/session.ts");
 const { rtcError } = await load("errors.ts");
+const { StreamResults } = await load("room/results.ts");
 
 /**
  * A session over a fake connection and media conductor. `answers` maps a method to what the server
@@ -28,8 +29,13 @@ function session(answers = {}, { captured = [] } = {}) {
     publishChanged: async () => media.push("publishChanged"),
     trackChanged: () => {},
   };
-  const s = new RoomSession(connection, conductor, { live: () => {}, closeIfIdle: () => closes++ });
-  return { s, requests, media, methods: () => requests.map(([m]) => m), closes: () => closes };
+  const events = [];
+  const results = new StreamResults(
+    (name, data) => events.push({ name, data }),
+    () => s.room,
+  );
+  const s = new RoomSession(connection, conductor, { live: () => {}, closeIfIdle: () => closes++, results });
+  return { s, requests, media, events, methods: () => requests.map(([m]) => m), closes: () => closes };
 }
 
 /** Lets requests sent without waiting (capture state, auto publish) settle. */
@@ -130,4 +136,43 @@ test("a rejoin the server did not resume publishes again what was published", as
   assert.deepEqual(t.methods(), ["joinRoom", "setCaptureState", "publishStream"]);
   assert.equal(t.s.room.users.size, 0);
   assert.deepEqual(t.s.room.published, [2, 0]);
+});
+
+test("auto publish reports its result: success, then a refusal with the server's code", async () => {
+  const ok = session({}, { captured: ["audio"] });
+  await ok.s.joinRoom("tok", "room", { userId: "me" }, {});
+  await settle();
+  assert.deepEqual(ok.events, [
+    { name: "onAutoPublishResult", data: { isScreen: false, state: 0 } },
+    { name: "onPublishResult", data: { isScreen: false, isAutoPublish: true } },
+  ]);
+  const refused = session(
+    {
+      publishStream: () => {
+        throw rtcError("TOKEN_NO_PUBLISH_PERMISSION", "no publish privilege");
+      },
+    },
+    { captured: ["audio"] },
+  );
+  await refused.s.joinRoom("tok", "room", { userId: "me" }, {});
+  await settle();
+  assert.deepEqual(refused.events, [
+    { name: "onAutoPublishResult", data: { isScreen: false, state: 1 } },
+    {
+      name: "onPublishResult",
+      data: { isScreen: false, isAutoPublish: true, errorCode: "TOKEN_NO_PUBLISH_PERMISSION" },
+    },
+  ]);
+});
+
+test("auto publish for a user who joins invisible fails with NO_PUBLISH_PERMISSION, and publishes nothing", async () => {
+  const t = session({}, { captured: ["audio"] });
+  await t.s.setVisibility(false);
+  await t.s.joinRoom("tok", "room", { userId: "me" }, {});
+  await settle();
+  assert.ok(!t.methods().includes("publishStream"));
+  assert.deepEqual(t.events, [
+    { name: "onAutoPublishResult", data: { isScreen: false, state: 1 } },
+    { name: "onPublishResult", data: { isScreen: false, isAutoPublish: true, errorCode: "NO_PUBLISH_PERMISSION" } },
+  ]);
 });

@@ -26,6 +26,8 @@ pub(super) enum Action {
     DismissRoom,
     BanRoomUser,
     UpdateBanRoomUserRule,
+    BanUserStream,
+    UnbanUserStream,
     GetRoomOnlineUsers,
     SendUnicast,
     SendRoomUnicast,
@@ -35,11 +37,13 @@ pub(super) enum Action {
 
 impl Action {
     /// Every action, in the order the docs list them.
-    pub(super) const ALL: [Action; 9] = [
+    pub(super) const ALL: [Action; 11] = [
         Action::KickUser,
         Action::DismissRoom,
         Action::BanRoomUser,
         Action::UpdateBanRoomUserRule,
+        Action::BanUserStream,
+        Action::UnbanUserStream,
         Action::GetRoomOnlineUsers,
         Action::SendUnicast,
         Action::SendRoomUnicast,
@@ -59,6 +63,8 @@ impl Action {
             Action::DismissRoom => "DismissRoom",
             Action::BanRoomUser => "BanRoomUser",
             Action::UpdateBanRoomUserRule => "UpdateBanRoomUserRule",
+            Action::BanUserStream => "BanUserStream",
+            Action::UnbanUserStream => "UnbanUserStream",
             Action::GetRoomOnlineUsers => "GetRoomOnlineUsers",
             Action::SendUnicast => "SendUnicast",
             Action::SendRoomUnicast => "SendRoomUnicast",
@@ -87,7 +93,10 @@ impl Action {
     pub(super) fn versions(self) -> &'static [&'static str] {
         match self {
             Action::KickUser | Action::DismissRoom => &["2020-12-01"],
-            Action::BanRoomUser | Action::UpdateBanRoomUserRule => &["2020-12-01", "2023-11-01"],
+            Action::BanRoomUser
+            | Action::UpdateBanRoomUserRule
+            | Action::BanUserStream
+            | Action::UnbanUserStream => &["2020-12-01", "2023-11-01"],
             Action::GetRoomOnlineUsers => &["2020-12-01", "2023-08-01", "2023-11-01"],
             Action::SendUnicast
             | Action::SendRoomUnicast
@@ -103,6 +112,8 @@ impl Action {
             Action::DismissRoom => rooms::dismiss_room(ctx, params).await,
             Action::BanRoomUser => rooms::ban_room_user(ctx, params, false).await,
             Action::UpdateBanRoomUserRule => rooms::ban_room_user(ctx, params, true).await,
+            Action::BanUserStream => rooms::ban_user_stream(ctx, params).await,
+            Action::UnbanUserStream => rooms::unban_user_stream(ctx, params).await,
             Action::GetRoomOnlineUsers => rooms::online_users(ctx, params).await,
             Action::SendUnicast => messages::send_unicast(ctx, params).await,
             Action::SendRoomUnicast => messages::send_room_unicast(ctx, params).await,

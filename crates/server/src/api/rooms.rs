@@ -1,10 +1,11 @@
-//! Room actions: KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule,
-//! GetRoomOnlineUsers.
+//! Room actions: KickUser, DismissRoom, BanRoomUser, UpdateBanRoomUserRule, BanUserStream,
+//! UnbanUserStream, GetRoomOnlineUsers.
 
 use std::sync::Arc;
 
 use chorus_proto::openapi::{
-    BanRoomUser, DismissRoom, Done, GetRoomOnlineUsers, KickUser, RoomOnlineUsers,
+    BanRoomUser, BanUserStream, DismissRoom, Done, GetRoomOnlineUsers, KickUser, RoomOnlineUsers,
+    UnbanUserStream,
 };
 use tokio::sync::oneshot;
 
@@ -108,6 +109,55 @@ pub(super) async fn ban_room_user(ctx: &Caller<'_>, bytes: &[u8], update: bool) 
         // A room that ended meanwhile has nobody to remove.
         let _ = handle.send(command).await;
     }
+    result(Done::success())
+}
+
+/// The shortest and the longest timed stream ban, in seconds (the vendor's bounds).
+const STREAM_BAN_SECS: (u64, u64) = (10, 259_200);
+
+/// BanUserStream: the user may not publish the video and/or audio named, for
+/// `ForbiddenInterval` seconds (taken into the vendor's bounds) or, without one, until
+/// UnbanUserStream. A room nobody is in has nobody to ban: it succeeds and does nothing.
+pub(super) async fn ban_user_stream(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
+    let req: BanUserStream = body(bytes)?;
+    let key = room_key(ctx, &req.app_id, &req.room_id)?;
+    id("UserId", &req.user_id)?;
+    if !req.video && !req.audio {
+        return Err(ApiFailure::invalid("set Video, Audio or both to true"));
+    }
+    let until = match req.forbidden_interval.unwrap_or(0) {
+        0 => u64::MAX,
+        secs => {
+            let secs = secs.clamp(STREAM_BAN_SECS.0, STREAM_BAN_SECS.1);
+            now_ms().saturating_add(secs * 1000)
+        }
+    };
+    ask(ctx, &key, false, |done| Command::BanStream {
+        user_id: req.user_id,
+        video: req.video,
+        audio: req.audio,
+        until,
+        done,
+    })
+    .await;
+    result(Done::success())
+}
+
+/// UnbanUserStream: the user may publish the video and/or audio named again.
+pub(super) async fn unban_user_stream(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
+    let req: UnbanUserStream = body(bytes)?;
+    let key = room_key(ctx, &req.app_id, &req.room_id)?;
+    id("UserId", &req.user_id)?;
+    if !req.video && !req.audio {
+        return Err(ApiFailure::invalid("set Video, Audio or both to true"));
+    }
+    ask(ctx, &key, false, |done| Command::UnbanStream {
+        user_id: req.user_id,
+        video: req.video,
+        audio: req.audio,
+        done,
+    })
+    .await;
     result(Done::success())
 }
 

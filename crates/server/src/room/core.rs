@@ -10,7 +10,7 @@
 //!
 //! This file holds the room's state, its outputs and timers; the rules live beside it, each
 //! an `impl Room` of its own: `membership` (join, leave, drop, remove), `streams`,
-//! `subscriptions`, `messages` and `admin`. They depend on this file, never the reverse.
+//! `subscriptions`, `messages`, `admin` and `stream_bans`. They depend on this file, never the reverse.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -26,6 +26,7 @@ use super::Hook;
 use super::ban::Bans;
 use super::grant::Millis;
 use super::participant::{Participant, SessionId};
+use super::stream_bans::StreamBans;
 use crate::frame::Frame;
 use crate::sfu::{ForwardMode, PeerId, Source};
 
@@ -117,6 +118,8 @@ pub(crate) struct Room {
     pub(super) users: BTreeMap<String, Participant>,
     pub(super) sessions: HashMap<SessionId, String>,
     pub(super) bans: Bans,
+    /// Stream bans (BanUserStream), for as long as the room lives.
+    pub(super) stream_bans: StreamBans,
     pub(super) out: VecDeque<Output>,
     /// The cached answer of [`Room::poll_timeout`]; `None` when it must be computed again.
     pub(super) next_timeout: Option<Option<Millis>>,
@@ -140,6 +143,7 @@ impl Room {
             users: BTreeMap::new(),
             sessions: HashMap::new(),
             bans,
+            stream_bans: StreamBans::default(),
             out: VecDeque::new(),
             next_timeout: None,
             hooks: false,
@@ -235,6 +239,7 @@ impl Room {
                 ]
             })
             .flatten()
+            .chain(self.stream_bans.next_end())
             .min();
         self.next_timeout = Some(next);
         next
@@ -322,6 +327,7 @@ impl Room {
         }
         // After removals, so a token that ends whole says only TOKEN_EXPIRED.
         self.subscribe_privilege_timers(now);
+        self.stream_bans_due(now);
     }
 
     /// The participant behind `session`, or a NOT_CONNECTED_YET answer.

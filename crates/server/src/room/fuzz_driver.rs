@@ -208,8 +208,20 @@ fn step(room: &mut Room, input: &mut Bytes<'_>, now: &mut Millis, id: u64) {
         14 => {
             room.kick(input.user());
         }
-        15 => match input.byte() % 4 {
+        15 => match input.byte() % 6 {
             0 => room.dismiss(),
+            4 => {
+                let (user, video, audio) = (input.user(), input.flag(), input.flag());
+                let until = match input.byte() {
+                    0 => Millis::MAX,
+                    secs => *now + u64::from(secs) * 1000,
+                };
+                room.ban_stream(user, video, audio, until);
+            }
+            5 => {
+                let (user, video, audio) = (input.user(), input.flag(), input.flag());
+                room.unban_stream(*now, user, video, audio);
+            }
             1 => {
                 let scope = BanScope::RoomUser(input.user().into());
                 let until = *now + u64::from(input.byte()) * 1000;

@@ -151,6 +151,7 @@ impl Room {
                 Event::UserJoined(UserJoinedEvent { user_info: info }),
             );
         }
+        self.stream_bans_on_join(now, session, &user);
     }
 
     /// A session leaves.

@@ -20,6 +20,7 @@ mod membership;
 mod messages;
 mod outbox;
 mod participant;
+mod stream_bans;
 mod streams;
 mod subscriptions;
 mod task;
@@ -76,6 +77,23 @@ pub(crate) enum Command {
     Ban { scope: BanScope, until: Millis },
     /// Lift a ban.
     Lift { scope: BanScope },
+    /// Ban a user's video and/or audio until `until` (OpenAPI BanUserStream); answers whether
+    /// they are in the room.
+    BanStream {
+        user_id: String,
+        video: bool,
+        audio: bool,
+        until: Millis,
+        done: oneshot::Sender<bool>,
+    },
+    /// Lift a user's stream bans (OpenAPI UnbanUserStream); answers whether they are in the
+    /// room.
+    UnbanStream {
+        user_id: String,
+        video: bool,
+        audio: bool,
+        done: oneshot::Sender<bool>,
+    },
     /// Who is here (OpenAPI GetRoomOnlineUsers).
     OnlineUsers {
         reply: oneshot::Sender<RoomOnlineUsers>,
@@ -259,3 +277,6 @@ mod subscriptions_tests;
 
 #[cfg(test)]
 mod subscribe_privilege_tests;
+
+#[cfg(test)]
+mod stream_bans_tests;

@@ -52,8 +52,28 @@ impl Room {
             );
             return self.reply(session, id, Err(e));
         }
-        let added = p.published_mut(index).add(media);
         let user = p.info.user_id.clone();
+        if let Some(banned) = self.stream_bans.banned(&user, now).and_then(|b| {
+            MediaType::from_parts(
+                media.has_audio() && b.has_audio(),
+                media.has_video() && b.has_video(),
+            )
+        }) {
+            let what = if banned.has_video() { "video" } else { "audio" };
+            let e = RtcError::new(
+                ErrorCode::PublishFailed,
+                format!(
+                    "the server banned this user's {what} in room {} (BanUserStream); \
+                     publish it after UnbanUserStream",
+                    self.id
+                ),
+            );
+            return self.reply(session, id, Err(e));
+        }
+        let Some(p) = self.users.get_mut(&user) else {
+            return;
+        };
+        let added = p.published_mut(index).add(media);
         self.reply(session, id, Ok(Reply::Done));
         if let Some(media) = added {
             self.broadcast(&user, published_event(index, &user, media));
@@ -80,7 +100,7 @@ impl Room {
 
     /// Stops `user` publishing `media` on `index`: subscribers lose it and, for a visible
     /// user, everyone hears why.
-    fn withdraw(
+    pub(super) fn withdraw(
         &mut self,
         user: &str,
         index: StreamIndex,

@@ -213,6 +213,23 @@ impl Shell {
             }
             Command::Ban { scope, until } => room.ban(now, scope, until),
             Command::Lift { scope } => room.lift(&scope),
+            Command::BanStream {
+                user_id,
+                video,
+                audio,
+                until,
+                done,
+            } => {
+                let _ = done.send(room.ban_stream(&user_id, video, audio, until));
+            }
+            Command::UnbanStream {
+                user_id,
+                video,
+                audio,
+                done,
+            } => {
+                let _ = done.send(room.unban_stream(now, &user_id, video, audio));
+            }
             Command::OnlineUsers { reply } => {
                 let _ = reply.send(room.online_users());
             }

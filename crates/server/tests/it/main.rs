@@ -30,6 +30,7 @@ mod room_task_panic;
 mod server_messages_per_app;
 mod sfu_task_panic;
 mod stalled_reader;
+mod stream_bans;
 mod token_lifecycle;
 mod visibility;
 mod webhooks;

@@ -7,11 +7,13 @@ use std::collections::BTreeSet;
 use crate::common::*;
 use serde_json::json;
 
-const KNOWN: [&str; 9] = [
+const KNOWN: [&str; 11] = [
     "KickUser",
     "DismissRoom",
     "BanRoomUser",
     "UpdateBanRoomUserRule",
+    "BanUserStream",
+    "UnbanUserStream",
     "GetRoomOnlineUsers",
     "SendUnicast",
     "SendRoomUnicast",

@@ -555,6 +555,16 @@ export type SubscribePrivilegeExpiryEvent = {
      */
     expireAt: number;
 };
+export type StreamBannedEvent = {
+    /**
+     * The banned (or no longer banned) user.
+     */
+    uid: string;
+    /**
+     * Whether the stream is banned now.
+     */
+    banned: boolean;
+};
 export type MessageEvent = {
     /**
      * The sender (for messages sent through the OpenAPI, its `From`).
@@ -727,6 +737,8 @@ export interface Events {
     onTokenPublishPrivilegeDidExpired: PublishPrivilegeExpiryEvent;
     onTokenSubscribePrivilegeWillExpire: SubscribePrivilegeExpiryEvent;
     onTokenSubscribePrivilegeDidExpired: SubscribePrivilegeExpiryEvent;
+    onVideoStreamBanned: StreamBannedEvent;
+    onAudioStreamBanned: StreamBannedEvent;
     onUserMessageReceived: MessageEvent;
     onUserBinaryMessageReceived: MessageEvent;
     onRoomMessageReceived: MessageEvent;

@@ -13,6 +13,8 @@ import { Volumes } from "./volume";
 import { AudioFrames } from "./audioframes";
 import { AudioReports } from "./audioreport";
 import { AudioProfile } from "./audioprofile";
+import type { StreamResults } from "../room/results";
+import type { TransportRole } from "./transport";
 /** What the conductor needs from the engine. */
 export interface HubHooks {
     /** Sends a signalling request. */
@@ -21,6 +23,12 @@ export interface HubHooks {
     emit(event: string, ...args: unknown[]): void;
     /** The room, when joined. */
     room(): RoomState | null;
+    /** Publish and subscribe results, for the app's events. */
+    results: StreamResults;
+    /** A media transport was made (for the transport's events and the engine's `peerConnection`). */
+    transport(pc: RTCPeerConnection, role: TransportRole): void;
+    /** The track to send for a captured one (an extension's output; null while it is made). */
+    outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
 }
 /** The media type bit of a kind. */
 export declare function maskOf(kind: Kind): MediaType;
@@ -74,7 +82,10 @@ export declare class MediaConductor {
     publishChanged(): Promise<void>;
     /** A connected publisher transport failed: a new one takes over what is published. */
     private publisherFailed;
-    /** Sets up a publisher transport again, retrying while signalling cannot reach the server. */
+    /**
+     * Sets up a publisher transport again, retrying while signalling cannot reach the server;
+     * whether one is up in the end.
+     */
     private republish;
     /** Whether the publisher transport is set up (or being set up). */
     get publishing(): boolean;

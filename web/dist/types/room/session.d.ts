@@ -10,6 +10,7 @@ import type { RequestOptions } from "../signal/client";
 import { type Kind } from "../media/capture";
 import { type MediaConductor } from "../media/conductor";
 import { RoomState } from "./state";
+import type { StreamResults } from "./results";
 /** The subscription methods, which all take a user and a media type. */
 export type SubscriptionMethod = "subscribeStream" | "unsubscribeStream" | "subscribeScreen" | "unsubscribeScreen";
 /** Room methods that send a message. */
@@ -20,6 +21,8 @@ export interface SessionHooks {
     live(): void;
     /** Closes the connection when nothing needs it any more. */
     closeIfIdle(): void;
+    /** Publish and subscribe results, for the app's events. */
+    results: StreamResults;
 }
 /** An engine's room, joined or not. */
 export declare class RoomSession {
