@@ -22,6 +22,12 @@ import { checkId, checkIndex, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
+import type {
+  LocalUserAudioStats,
+  LocalUserVideoStats,
+  RemoteUserAudioStats,
+  RemoteUserVideoStats,
+} from "./media/statsgetters";
 import { EngineParts, type EngineConfig } from "./parts";
 import { warn } from "./log";
 
@@ -285,6 +291,28 @@ export class RTCEngine extends EngineParts {
     return (
       await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })
     ).response;
+  }
+
+  // ----- stats and SEI -----
+
+  /** The sent audio's figures, main and screen (the same within a second: sampled each second). */
+  getLocalAudioStats(): LocalUserAudioStats {
+    return this.media.stats.localAudio();
+  }
+
+  /** The sent video's figures, main and screen (the same within a second: sampled each second). */
+  getLocalVideoStats(): LocalUserVideoStats {
+    return this.media.stats.localVideo();
+  }
+
+  /** The received audio's figures by user id (the same within a second: sampled each second). */
+  getRemoteAudioStats(): Record<string, RemoteUserAudioStats[]> {
+    return this.media.stats.remoteAudio();
+  }
+
+  /** The received video's figures by user id (the same within a second: sampled each second). */
+  getRemoteVideoStats(): Record<string, RemoteUserVideoStats[]> {
+    return this.media.stats.remoteVideo();
   }
 
   // ----- capture -----

@@ -21,6 +21,7 @@ import type {
   UserOfflineReason,
 } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
+import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
 
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -176,10 +177,10 @@ export interface FiredEvents {
   onConnectionStateChanged: (event: ConnectionStateChangeEvent) => void;
   onRemoteVideoFirstFrame: (event: VideoFirstFrameEvent) => void;
   onRemoteAudioFirstFrame: (event: AudioFirstFrameEvent) => void;
-  /** `{isScreen, audioStats, videoStats}`: Chorus's own stats shape so far. */
-  onLocalStreamStats: (stats: { isScreen: boolean; audioStats?: object; videoStats?: object }) => void;
-  /** `{userId, isScreen, audioStats, videoStats}`: Chorus's own stats shape so far. */
-  onRemoteStreamStats: (stats: { userId: string; isScreen: boolean; audioStats?: object; videoStats?: object }) => void;
+  /** Every 2 s per published stream; see {@link LocalStreamStats}. */
+  onLocalStreamStats: (stats: LocalStreamStats) => void;
+  /** Every 2 s per received stream; see {@link RemoteStreamStats}. */
+  onRemoteStreamStats: (stats: RemoteStreamStats) => void;
   onNetworkQuality: (uplinkNetworkQuality: NetworkQuality, downlinkNetworkQuality: NetworkQuality) => void;
   /** `[{userId, volume}]`, volume 0..255: Chorus's own shape so far. */
   onAudioVolumeIndication: (speakers: { userId: string; volume: number }[]) => void;

@@ -10,6 +10,7 @@ import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type Simulcas
 import type { AudioSourceType } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
+import type { LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats } from "./media/statsgetters";
 import { EngineParts, type EngineConfig } from "./parts";
 export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
@@ -104,6 +105,14 @@ export declare class RTCEngine extends EngineParts {
     sendServerMessage(message: string): Promise<string>;
     /** Posts bytes to the business server; resolves with its response body. */
     sendServerBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<string>;
+    /** The sent audio's figures, main and screen (the same within a second: sampled each second). */
+    getLocalAudioStats(): LocalUserAudioStats;
+    /** The sent video's figures, main and screen (the same within a second: sampled each second). */
+    getLocalVideoStats(): LocalUserVideoStats;
+    /** The received audio's figures by user id (the same within a second: sampled each second). */
+    getRemoteAudioStats(): Record<string, RemoteUserAudioStats[]>;
+    /** The received video's figures by user id (the same within a second: sampled each second). */
+    getRemoteVideoStats(): Record<string, RemoteUserVideoStats[]>;
     /** Starts the microphone (REPEAT_CAPTURE when it already runs). */
     startAudioCapture(deviceId?: string): Promise<MediaTrackSettings>;
     /** Stops the microphone. */

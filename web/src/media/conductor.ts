@@ -11,15 +11,8 @@ import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { snapshot } from "./snapshot";
 import { Publisher, type Call } from "./publisher";
-import {
-  localAudioStats,
-  localVideoStats,
-  Rates,
-  remoteTrackStats,
-  STATS_INTERVAL_MS,
-  watchFirstFrame,
-  isScreen,
-} from "./stats";
+import { STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
+import { figures, StatsBook, StatsDeltas, type StatsRound } from "./statsgetters";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
 import { warn } from "../log";
@@ -56,7 +49,11 @@ export class MediaConductor {
   private remote = new Map<string, RemoteTrack>();
   private watchers = new Map<string, () => void>();
   private statsTimer: ReturnType<typeof setInterval> | null = null;
-  private rates = new Rates();
+  /** The latest figures, sampled every second, for the stats getters. */
+  readonly stats = new StatsBook();
+  private getterDeltas = new StatsDeltas();
+  private eventDeltas = new StatsDeltas();
+  private statsTick = 0;
   /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
   simulcast = false;
   private uplink = new LinkMeter();
@@ -80,7 +77,8 @@ export class MediaConductor {
 
   /** A room session started (a join or a rejoin). */
   joined(): void {
-    this.statsTimer ??= setInterval(() => void this.reportStats(), STATS_INTERVAL_MS);
+    // The getters' figures every second, the events every other second.
+    this.statsTimer ??= setInterval(() => void this.sampleStats(), STATS_INTERVAL_MS / 2);
     this.startAudioReport();
   }
 
@@ -105,6 +103,7 @@ export class MediaConductor {
     this.players.clearRemote();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
+    this.stats.clear();
     if (this.audioTimer) clearInterval(this.audioTimer);
     this.audioTimer = null;
     this.activeSpeaker.reset();
@@ -293,21 +292,28 @@ export class MediaConductor {
     }
   }
 
-  private async reportStats(): Promise<void> {
+  /**
+   * Samples the senders' and receivers' reports: the getters' figures each time, the stats
+   * events and the network quality every other time (each over its own interval).
+   */
+  private async sampleStats(): Promise<void> {
     const room = this.hooks.room();
     if (!room) return;
+    const report = this.statsTick++ % 2 === 1;
+    if (report) {
+      this.uplink.begin();
+      this.downlink.begin();
+    }
+    const round: StatsRound = { local: [], remote: [] };
     const publisher = this.publisher;
-    this.uplink.begin();
-    this.downlink.begin();
     if (publisher) {
       for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN]) {
         if (!room.published[index]) continue;
-        const audio = await this.senderStats(publisher, index, "audio");
-        const video = await this.senderStats(publisher, index, "video");
-        const audioStats = audio ? localAudioStats(audio, this.rates, `l${index}a`) : undefined;
-        const videoStats = video ? localVideoStats(video, this.rates, `l${index}v`) : undefined;
-        if (audioStats || videoStats)
-          this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
+        const audio = await this.senderStats(publisher, index, "audio", report);
+        const video = await this.senderStats(publisher, index, "video", report);
+        if (!audio && !video) continue;
+        const track = publisher.sender(index, "audio")?.track ?? null;
+        round.local.push({ index, audio: audio && { report: audio, track }, video });
       }
     }
     const streams = new Map<string, { userId: string; index: StreamIndex; audio?: RemoteTrack; video?: RemoteTrack }>();
@@ -318,28 +324,37 @@ export class MediaConductor {
       streams.set(key, s);
     }
     for (const s of streams.values()) {
-      const audioStats = s.audio && (await this.receiverStats(s.audio));
-      const videoStats = s.video && (await this.receiverStats(s.video));
-      this.hooks.emit("onRemoteStreamStats", { userId: s.userId, isScreen: isScreen(s.index), audioStats, videoStats });
+      const audio = s.audio ? await this.receiverStats(s.audio, report) : null;
+      const video = s.video ? await this.receiverStats(s.video, report) : null;
+      round.remote.push({ userId: s.userId, index: s.index, audio, video });
     }
     if (this.hooks.room() !== room) return;
+    this.stats.set(figures(round, this.getterDeltas));
+    if (!report) return;
+    const f = figures(round, this.eventDeltas);
+    for (const s of f.local) this.hooks.emit("onLocalStreamStats", s);
+    for (const s of f.remote) this.hooks.emit("onRemoteStreamStats", s);
     this.hooks.emit("onNetworkQuality", grade(this.uplink.end()), grade(this.downlink.end()));
   }
 
   /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
-  private async senderStats(publisher: Publisher, index: StreamIndex, kind: Kind): Promise<RTCStatsReport | null> {
+  private async senderStats(
+    publisher: Publisher,
+    index: StreamIndex,
+    kind: Kind,
+    link: boolean,
+  ): Promise<RTCStatsReport | null> {
     const sender = publisher.sender(index, kind);
     if (!sender?.track) return null;
     const report = await sender.getStats().catch(() => null);
-    if (report) this.uplink.add(`${index}${kind}`, report, "up");
+    if (report && link) this.uplink.add(`${index}${kind}`, report, "up");
     return report;
   }
 
-  /** A received track's figures, its report counted into the downlink's quality. */
-  private async receiverStats(t: RemoteTrack): Promise<object | undefined> {
+  /** A received track's report, counted into the downlink's quality when `link`. */
+  private async receiverStats(t: RemoteTrack, link: boolean): Promise<RTCStatsReport | null> {
     const report = await t.receiver.getStats().catch(() => null);
-    if (!report) return undefined;
-    this.downlink.add(remoteKey(t.userId, t.index, t.kind), report, "down");
-    return remoteTrackStats(t, report, this.rates);
+    if (report && link) this.downlink.add(remoteKey(t.userId, t.index, t.kind), report, "down");
+    return report;
   }
 }

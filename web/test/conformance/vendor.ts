@@ -60,11 +60,6 @@ type ParityToDo =
   | "setRemoteVideoMirrorType"
   // Media: SEI.
   | "sendSEIMessage"
-  // Media: stats getters.
-  | "getLocalAudioStats"
-  | "getLocalVideoStats"
-  | "getRemoteAudioStats"
-  | "getRemoteVideoStats"
   // Media: fallback and priorities.
   | "setSubscribeFallbackOption"
   | "setRemoteUserPriority"
@@ -194,9 +189,7 @@ type EventsToDo =
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one. */
 type PayloadToDo =
-  // Media (stats and volumes): Chorus's own shapes so far.
-  | "onLocalStreamStats"
-  | "onRemoteStreamStats"
+  // Media (volumes): Chorus's own shape so far.
   | "onAudioVolumeIndication"
   // The vendor types errorCode as seven codes; Chorus also sends the bans' and others.
   | "onError"

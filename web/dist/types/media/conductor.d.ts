@@ -3,6 +3,7 @@ import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { type Call } from "./publisher";
+import { StatsBook } from "./statsgetters";
 /** What the conductor needs from the engine. */
 export interface HubHooks {
     /** Sends a signalling request. */
@@ -26,7 +27,11 @@ export declare class MediaConductor {
     private remote;
     private watchers;
     private statsTimer;
-    private rates;
+    /** The latest figures, sampled every second, for the stats getters. */
+    readonly stats: StatsBook;
+    private getterDeltas;
+    private eventDeltas;
+    private statsTick;
     /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
     simulcast: boolean;
     private uplink;
@@ -74,9 +79,13 @@ export declare class MediaConductor {
     private route;
     private startAudioReport;
     private reportAudio;
-    private reportStats;
+    /**
+     * Samples the senders' and receivers' reports: the getters' figures each time, the stats
+     * events and the network quality every other time (each over its own interval).
+     */
+    private sampleStats;
     /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
     private senderStats;
-    /** A received track's figures, its report counted into the downlink's quality. */
+    /** A received track's report, counted into the downlink's quality when `link`. */
     private receiverStats;
 }
