@@ -10,6 +10,7 @@ import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type Simulcas
 import type { AudioSourceType } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
+import { SEICountPerFrame } from "./media/sei";
 import type { LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats } from "./media/statsgetters";
 import { EngineParts, type EngineConfig } from "./parts";
 export type { EngineConfig };
@@ -113,6 +114,16 @@ export declare class RTCEngine extends EngineParts {
     getRemoteAudioStats(): Record<string, RemoteUserAudioStats[]>;
     /** The received video's figures by user id (the same within a second: sampled each second). */
     getRemoteVideoStats(): Record<string, RemoteUserVideoStats[]>;
+    /**
+     * Puts `message` (1 to 4096 bytes; a string goes as UTF-8) into the next `repeatCount + 1`
+     * frames of the H.264 video sent on `streamIndex`, where others get it as
+     * `onSEIMessageReceived`, once. `repeatCount` is 0 to min(30, 2 × frame rate); `mode` (the
+     * native SDKs' `SEICountPerFrame`) lets a frame carry several queued messages. Throws
+     * INVALID_PARAMS for a bad argument, INVOKED_BEFORE_JOIN_ROOM outside a room,
+     * STREAM_NOT_EXIST when that stream sends no video, NOT_SUPPORTED for VP8 or a browser
+     * without encoded transforms.
+     */
+    sendSEIMessage(streamIndex: StreamIndex, message: Uint8Array | string, repeatCount: number, mode?: SEICountPerFrame): void;
     /** Starts the microphone (REPEAT_CAPTURE when it already runs). */
     startAudioCapture(deviceId?: string): Promise<MediaTrackSettings>;
     /** Stops the microphone. */

@@ -70,6 +70,7 @@ declare const VERTC: {
     WTNRemoteVideoState: typeof enums.WTNRemoteVideoState;
     WTNRemoteVideoStateChangeReason: typeof enums.WTNRemoteVideoStateChangeReason;
     WTNStreamEventsTypes: typeof enums.WTNStreamEventsTypes;
+    SEICountPerFrame: typeof enums.SEICountPerFrame;
     events: typeof enums.events;
     /** Makes an engine for `appId`; `config.serverUrl` picks the Chorus server. */
     createEngine(appId: string, config?: EngineConfig): RTCEngine;

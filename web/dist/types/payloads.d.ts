@@ -123,6 +123,22 @@ export interface AudioFirstFrameEvent {
     /** Whether it is the screen stream. */
     isScreen: boolean;
 }
+/** The stream a message came in (the vendor's `RemoteStreamKey`). */
+export interface RemoteStreamKey {
+    /** The room. */
+    roomId: string;
+    /** The publisher. */
+    userId: string;
+    /** Main or screen. */
+    streamIndex: StreamIndex;
+}
+/** `onSEIMessageReceived`: a message `sendSEIMessage` put into a received stream's video. */
+export interface SEIMessageEvent {
+    /** Whose stream. */
+    remoteStreamKey: RemoteStreamKey;
+    /** The message's bytes. */
+    sei: Uint8Array;
+}
 /** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
     onUserJoined: (event: UserJoinedEvent) => void;
@@ -165,4 +181,5 @@ export interface FiredEvents {
     onPlayerEvent: (event: PlayerEvent) => void;
     onTrackEnded: (event: TrackEndedEvent) => void;
     onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+    onSEIMessageReceived: (event: SEIMessageEvent) => void;
 }

@@ -3,7 +3,7 @@
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
-import type { ActiveSpeakerEvent } from "../payloads";
+import type { ActiveSpeakerEvent, SEIMessageEvent } from "../payloads";
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
@@ -13,6 +13,7 @@ import { snapshot } from "./snapshot";
 import { Publisher, type Call } from "./publisher";
 import { STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
 import { figures, StatsBook, StatsDeltas, type StatsRound } from "./statsgetters";
+import { SeiChannel, type ReceiverOwner } from "./sei";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
 import { warn } from "../log";
@@ -61,6 +62,11 @@ export class MediaConductor {
   private audioReportMs = 0;
   private audioTimer: ReturnType<typeof setInterval> | null = null;
   private activeSpeaker = new ActiveSpeaker();
+  /** SEI messages in the sent and received video. */
+  private readonly sei = new SeiChannel(
+    (receiver) => this.ownerOf(receiver),
+    (from, sei) => this.seiReceived(from, sei),
+  );
 
   constructor(private readonly hooks: HubHooks) {
     this.players = new Players({
@@ -122,7 +128,7 @@ export class MediaConductor {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call, this.simulcast);
+      publisher = new Publisher(this.hooks.call, this.simulcast, (sender) => this.sei.prepare(sender));
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
       const p = publisher;
@@ -180,6 +186,7 @@ export class MediaConductor {
         if (this.subscriber === sub) this.setRemote(tracks);
       };
       sub.onError = (e) => warn("subscriber transport:", e.message);
+      sub.onVideoReceiver = (receiver) => this.sei.watch(receiver);
       this.subscriber = sub;
     }
     void this.subscriber.handleOffer(offer);
@@ -210,6 +217,7 @@ export class MediaConductor {
   /** Stops everything. */
   destroy(): void {
     this.left();
+    this.sei.close();
     this.capture.destroy();
     this.players.destroy();
   }
@@ -290,6 +298,45 @@ export class MediaConductor {
       const payload: ActiveSpeakerEvent = { ...userInfo, roomId: room.roomId };
       this.hooks.emit("onActiveSpeaker", payload);
     }
+  }
+
+  /**
+   * Queues `message` for the next `repeatCount + 1` frames of the video sent on `index`
+   * (checked by the caller); `multi` lets a frame carry several messages.
+   */
+  sendSei(index: StreamIndex, message: Uint8Array, repeatCount: number, multi: boolean): void {
+    const room = this.hooks.room();
+    if (!room) throw rtcError(ErrorCode.INVOKED_BEFORE_JOIN_ROOM, "sendSEIMessage: join a room first");
+    const sender = this.publisher?.sender(index, "video");
+    if (!sender?.track || !(room.published[index] & MediaType.VIDEO))
+      throw rtcError(
+        ErrorCode.STREAM_NOT_EXIST,
+        `sendSEIMessage: no video is published on stream ${index}; SEI travels in the video frames`,
+      );
+    const codec = sender.getParameters().codecs?.[0]?.mimeType;
+    if (codec && codec.toLowerCase() !== "video/h264")
+      throw rtcError(ErrorCode.NOT_SUPPORTED, `sendSEIMessage: SEI needs H.264 video; this stream sends ${codec}`);
+    this.sei.send(sender, message, repeatCount, multi);
+  }
+
+  /** The frame rate of the video sent on `index` (0 when unknown). */
+  sentFrameRate(index: StreamIndex): number {
+    return this.publisher?.sender(index, "video")?.track?.getSettings().frameRate ?? 0;
+  }
+
+  private ownerOf(receiver: RTCRtpReceiver): ReceiverOwner | null {
+    for (const t of this.remote.values()) if (t.receiver === receiver && t.kind === "video") return t;
+    return null;
+  }
+
+  private seiReceived(from: ReceiverOwner, sei: Uint8Array): void {
+    const room = this.hooks.room();
+    if (!room) return;
+    const payload: SEIMessageEvent = {
+      remoteStreamKey: { roomId: room.roomId, userId: from.userId, streamIndex: from.index },
+      sei,
+    };
+    this.hooks.emit("onSEIMessageReceived", payload);
   }
 
   /**

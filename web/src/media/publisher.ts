@@ -53,8 +53,11 @@ export class Publisher {
   onFailed: (why: string) => void = () => {};
   private disconnected: ReturnType<typeof setTimeout> | null = null;
 
-  /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-  constructor(call: Call, simulcast = false) {
+  /**
+   * `simulcast`: send the main video as the {@link SIMULCAST} layers; `videoSender` is shown
+   * each video sender before anything is negotiated (for encoded transforms).
+   */
+  constructor(call: Call, simulcast = false, videoSender: (sender: RTCRtpSender) => void = () => {}) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
       const layered = simulcast && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
@@ -64,7 +67,10 @@ export class Publisher {
           ? { direction: "sendonly", sendEncodings: SIMULCAST.map((e) => ({ ...e })) }
           : { direction: "sendonly" },
       );
-      if (kind === "video") preferH264ThenVp8(t);
+      if (kind === "video") {
+        preferH264ThenVp8(t);
+        videoSender(t.sender);
+      }
       return t;
     });
     this.ready = this.negotiate(call);

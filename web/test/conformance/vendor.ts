@@ -58,8 +58,6 @@ type ParityToDo =
   // Media: mirror.
   | "setLocalVideoMirrorType"
   | "setRemoteVideoMirrorType"
-  // Media: SEI.
-  | "sendSEIMessage"
   // Media: fallback and priorities.
   | "setSubscribeFallbackOption"
   | "setRemoteUserPriority"
@@ -165,7 +163,6 @@ type EventsToDo =
   | "onLocalAudioPropertiesReport"
   | "onRemoteAudioPropertiesReport"
   | "onAudioPlaybackDeviceChanged"
-  | "onSEIMessageReceived"
   | "onSEIStreamUpdate"
   | "onSimulcastSubscribeFallback"
   | "onRemoteVideoSizeChanged"

@@ -39,6 +39,8 @@ export declare class MediaConductor {
     private audioReportMs;
     private audioTimer;
     private activeSpeaker;
+    /** SEI messages in the sent and received video. */
+    private readonly sei;
     constructor(hooks: HubHooks);
     /** A local track changed: players and the publisher follow. */
     trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
@@ -79,6 +81,15 @@ export declare class MediaConductor {
     private route;
     private startAudioReport;
     private reportAudio;
+    /**
+     * Queues `message` for the next `repeatCount + 1` frames of the video sent on `index`
+     * (checked by the caller); `multi` lets a frame carry several messages.
+     */
+    sendSei(index: StreamIndex, message: Uint8Array, repeatCount: number, multi: boolean): void;
+    /** The frame rate of the video sent on `index` (0 when unknown). */
+    sentFrameRate(index: StreamIndex): number;
+    private ownerOf;
+    private seiReceived;
     /**
      * Samples the senders' and receivers' reports: the getters' figures each time, the stats
      * events and the network quality every other time (each over its own interval).

@@ -23,8 +23,11 @@ export declare class Publisher {
     /** Called once when the connected transport fails (media stopped flowing for good). */
     onFailed: (why: string) => void;
     private disconnected;
-    /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-    constructor(call: Call, simulcast?: boolean);
+    /**
+     * `simulcast`: send the main video as the {@link SIMULCAST} layers; `videoSender` is shown
+     * each video sender before anything is negotiated (for encoded transforms).
+     */
+    constructor(call: Call, simulcast?: boolean, videoSender?: (sender: RTCRtpSender) => void);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */

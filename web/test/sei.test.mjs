@@ -1,0 +1,171 @@
+// SEI messages in the H.264 video, browser to browser through the SFU: what Alice sends with
+// sendSEIMessage arrives in Bob's onSEIMessageReceived byte for byte, once, after travelling in
+// as many frames as repeatCount asks; the vendor's limits fail with INVALID_PARAMS.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "./lib/server.mjs";
+import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
+import { joinWithMedia } from "./lib/client.mjs";
+
+const ROOM = "sei";
+let server, browser, alice, bob;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  const p = sdkPage(server);
+  alice = await browser.page(p.url, p.html);
+  bob = await browser.page(p.url, p.html);
+  // Bob's page counts, per received frame, the SEI sequence numbers the SDK's worker read out
+  // of it (before de-duplication): how many frames carried each message.
+  await bob.evaluate(() => {
+    const W = window.Worker;
+    window.seiFrames = [];
+    window.Worker = class extends W {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", (e) => window.seiFrames.push(e.data.found.map((f) => f.seq)));
+      }
+    };
+  });
+  await joinWithMedia(alice, server.appId, ROOM, "alice", { audio: false });
+  await joinWithMedia(bob, server.appId, ROOM, "bob", { audio: false, video: false });
+  await bob.evaluate(() => {
+    window.sei = [];
+    window.t.engine.on(VERTC.events.onSEIMessageReceived, (e) =>
+      window.sei.push({ key: e.remoteStreamKey, bytes: Array.from(e.sei), isBytes: e.sei instanceof Uint8Array }),
+    );
+  });
+  // Media flows before the first message.
+  await waitFor(
+    () =>
+      bob.evaluate(
+        () => (document.querySelector("#remote video")?.getVideoPlaybackQuality().totalVideoFrames ?? 0) > 10,
+      ),
+    30_000,
+    "Alice's video at Bob",
+  );
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const received = () => bob.evaluate(() => window.sei);
+const send = (page, ...args) =>
+  page.evaluate(([index, message, repeat, mode]) => {
+    try {
+      const m = message?.bytes ? new Uint8Array(message.bytes) : message;
+      window.t.engine.sendSEIMessage(index, m, repeat, mode);
+      return null;
+    } catch (e) {
+      return { code: e.code, message: e.message };
+    }
+  }, args);
+
+test("a text message arrives once, with its stream's key, after riding repeatCount + 1 frames", async () => {
+  const before = (await received()).length;
+  assert.equal(await send(alice, 0, "hello from alice", 3), null);
+  const got = await waitFor(
+    async () => {
+      const s = await received();
+      return s.length > before && s;
+    },
+    10_000,
+    "the SEI message at Bob",
+  );
+  const m = got[before];
+  assert.equal(new TextDecoder().decode(new Uint8Array(m.bytes)), "hello from alice");
+  assert.ok(m.isBytes, "sei is a Uint8Array");
+  assert.deepEqual(m.key, { roomId: ROOM, userId: "alice", streamIndex: 0 });
+  // Its repeats arrived too, and were dropped: once in the event, in 4 frames on the wire.
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await received()).length, before + 1, "reported once");
+  const counts = await bob.evaluate(() => {
+    const c = {};
+    for (const frame of window.seiFrames) for (const seq of frame) c[seq] = (c[seq] ?? 0) + 1;
+    return Object.values(c);
+  });
+  assert.deepEqual(counts, [4], "one message, in repeatCount + 1 = 4 frames");
+});
+
+test("4096 bytes with start codes and escape-prone runs arrive byte for byte", async () => {
+  const bytes = Array.from({ length: 4096 }, (_, i) => [0, 0, 0, 1, 0, 0, 3, 0, 0, 2, 255, i & 255][i % 12]);
+  const before = (await received()).length;
+  assert.equal(await send(alice, 0, { bytes }, 0), null);
+  const got = await waitFor(
+    async () => {
+      const s = await received();
+      return s.length > before && s;
+    },
+    10_000,
+    "the 4 KB message",
+  );
+  assert.equal(got[before].bytes.length, 4096);
+  assert.deepEqual(got[before].bytes, bytes);
+});
+
+test("a burst of messages arrives complete and in order, one per frame or several per frame", async () => {
+  for (const mode of [0, 1]) {
+    const before = (await received()).length;
+    const sent = Array.from({ length: 12 }, (_, i) => `mode ${mode} message ${i}`);
+    for (const m of sent) assert.equal(await send(alice, 0, m, 1, mode), null);
+    const got = await waitFor(
+      async () => {
+        const s = await received();
+        return s.length >= before + sent.length && s;
+      },
+      10_000,
+      `the burst in mode ${mode}`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const texts = (await received()).slice(before).map((m) => new TextDecoder().decode(new Uint8Array(m.bytes)));
+    assert.deepEqual(texts, sent);
+    assert.ok(got.length >= before + sent.length);
+  }
+});
+
+test("the video keeps playing while every frame carries SEI", async () => {
+  const frames = () =>
+    bob.evaluate(() => document.querySelector("#remote video").getVideoPlaybackQuality().totalVideoFrames);
+  const start = await frames();
+  for (let i = 0; i < 20; i++) {
+    assert.equal(await send(alice, 0, `tick ${i}`, 2), null);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const shown = (await frames()) - start;
+  assert.ok(shown > 20, `${shown} frames shown in 2 s of SEI`);
+});
+
+test("the vendor's limits and the missing stream fail with contract codes", async () => {
+  const cases = [
+    [[0, "", 0], "INVALID_PARAMS"],
+    [[0, { bytes: new Array(4097).fill(7) }, 0], "INVALID_PARAMS"],
+    [[0, "x", 31], "INVALID_PARAMS"],
+    [[0, "x", -1], "INVALID_PARAMS"],
+    [[0, "x", 1.5], "INVALID_PARAMS"],
+    [[0, 42, 0], "INVALID_PARAMS"],
+    [[7, "x", 0], "INVALID_PARAMS"],
+    [[1, "x", 0], "STREAM_NOT_EXIST"],
+  ];
+  for (const [args, code] of cases) {
+    const err = await send(alice, ...args);
+    assert.equal(err?.code, code, `${JSON.stringify(args).slice(0, 40)}: ${JSON.stringify(err)}`);
+  }
+  // Bob sends no video.
+  assert.equal((await send(bob, 0, "x", 0))?.code, "STREAM_NOT_EXIST");
+  // Outside a room.
+  const outside = await alice.evaluate(() => {
+    const engine = VERTC.createEngine("someapp");
+    try {
+      engine.sendSEIMessage(0, "x", 0);
+      return null;
+    } catch (e) {
+      return e.code;
+    } finally {
+      VERTC.destroyEngine(engine);
+    }
+  });
+  assert.equal(outside, "INVOKED_BEFORE_JOIN_ROOM");
+});
