@@ -6,6 +6,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use base64::Engine as _;
 use chorus_proto::{ConnectionState, Event, StreamIndex, TrackKind};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -130,6 +131,16 @@ pub enum EngineEvent {
         /// The figures.
         stats: StreamStats,
     },
+    /// A message another user put into their video with `sendSEIMessage`
+    /// (`onSEIMessageReceived`), once however many frames carried it.
+    SeiMessageReceived {
+        /// The publisher.
+        user_id: String,
+        /// Main or screen.
+        stream_index: StreamIndex,
+        /// The message's bytes.
+        message: Vec<u8>,
+    },
     /// A media transport changed state (`onMediaTransportStateChanged`, Chorus's own).
     TransportStateChanged {
         /// Which transport.
@@ -153,6 +164,7 @@ impl EngineEvent {
             EngineEvent::LocalStreamStats { .. } => "onLocalStreamStats",
             EngineEvent::RemoteStreamStats { .. } => "onRemoteStreamStats",
             EngineEvent::TransportStateChanged { .. } => "onMediaTransportStateChanged",
+            EngineEvent::SeiMessageReceived { .. } => "onSEIMessageReceived",
         }
     }
 
@@ -162,7 +174,8 @@ impl EngineEvent {
     /// `"width"`, `"height"` for video); statistics as `{"userId"?, "streamIndex", "kind",
     /// "bitrateKbps", "packets", "packetLossRate", "rttMs"?}`; transport changes as
     /// `{"transport": "publisher"|"subscriber", "state": "connecting"|"connected"|
-    /// "disconnected"|"failed", "reason"?}`.
+    /// "disconnected"|"failed", "reason"?}`; SEI messages as `{"remoteStreamKey": {"userId",
+    /// "streamIndex"}, "sei": <standard base64>}`.
     pub fn to_json(&self) -> Value {
         let data = match self {
             EngineEvent::Room(event) => {
@@ -197,6 +210,14 @@ impl EngineEvent {
                 json!({ "userId": user_id, "streamIndex": stream_index }),
                 stats,
             ),
+            EngineEvent::SeiMessageReceived {
+                user_id,
+                stream_index,
+                message,
+            } => json!({
+                "remoteStreamKey": { "userId": user_id, "streamIndex": stream_index },
+                "sei": base64::engine::general_purpose::STANDARD.encode(message),
+            }),
             EngineEvent::TransportStateChanged {
                 transport,
                 state,

@@ -80,7 +80,9 @@ pub use chorus_proto::{
     VideoSourceType,
 };
 pub use config::EngineConfig;
-pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
+pub use engine::{
+    RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,
+};
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
 pub use media::{AudioCaptureSource, AudioSourceType, MediaStream, VideoCaptureSource};
 

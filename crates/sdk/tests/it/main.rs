@@ -20,6 +20,7 @@ mod reconnect_resumes;
 mod request_timeout;
 mod room_events;
 mod room_messages;
+mod sei_messages;
 mod server_decides;
 mod server_messages;
 mod subscribe_privilege_lapses;

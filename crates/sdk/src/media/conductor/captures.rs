@@ -116,6 +116,7 @@ impl Conductor {
             self.frames_tx.clone(),
             self.keyframes.of(index).clone(),
             picture,
+            self.seis[slot_of(index)].clone(),
         )
         .map_err(|e| {
             err(
