@@ -1,9 +1,12 @@
-// SEI messages in the H.264 video, browser to browser through the SFU: what Alice sends with
-// sendSEIMessage arrives in Bob's onSEIMessageReceived byte for byte, once, after travelling in
-// as many frames as repeatCount asks; the vendor's limits fail with INVALID_PARAMS.
+// SEI messages in the H.264 video through the SFU, browser to browser and between a browser and
+// the native SDK (`chorus join`): what one side sends with sendSEIMessage arrives in the other's
+// onSEIMessageReceived byte for byte, once, after travelling in as many frames as repeatCount
+// asks; the vendor's limits fail with INVALID_PARAMS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "./lib/server.mjs";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { chorusBinary, startServer } from "./lib/server.mjs";
 import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
 import { joinWithMedia } from "./lib/client.mjs";
 
@@ -168,4 +171,78 @@ test("the vendor's limits and the missing stream fail with contract codes", asyn
     }
   });
   assert.equal(outside, "INVOKED_BEFORE_JOIN_ROOM");
+});
+
+/** Runs `chorus join` in the room for `seconds`, its JSON lines collected as they come. */
+function nativeJoin(args, seconds) {
+  const child = spawn(
+    chorusBinary(),
+    [
+      "join",
+      ...["--server", server.url, "--app-id", server.appId, "--app-key", server.appKey],
+      ...["--room", ROOM, "--duration", String(seconds)],
+      ...args,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  const lines = [];
+  createInterface({ input: child.stdout }).on("line", (l) => lines.push(JSON.parse(l)));
+  const done = new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+  return { child, lines, done };
+}
+
+test("the native SDK and the browser exchange SEI both ways, once each", async (t) => {
+  const native = nativeJoin(["--user", "cli", "--publish-video", "pattern", "--send-sei", "from native"], 60);
+  try {
+    // Native to browser: "from native #n" every second, each reported once, none skipped.
+    const fromNative = async () =>
+      (await received())
+        .filter((m) => m.key.userId === "cli")
+        .map((m) => new TextDecoder().decode(new Uint8Array(m.bytes)));
+    const texts = await waitFor(
+      async () => {
+        const x = await fromNative();
+        return x.length >= 4 && x;
+      },
+      30_000,
+      "SEI from the native client",
+    );
+    const numbers = texts.map((x) => Number(/^from native #(\d+)$/.exec(x)?.[1]));
+    assert.ok(
+      numbers.every((n, i) => Number.isInteger(n) && (i === 0 || n === numbers[i - 1] + 1)),
+      `consecutive, no repeats: ${texts.join(", ")}`,
+    );
+    const key = (await received()).find((m) => m.key.userId === "cli").key;
+    assert.deepEqual(key, { roomId: ROOM, userId: "cli", streamIndex: 0 });
+
+    // Browser to native: binary messages with start-code-like runs, byte for byte, once.
+    await waitFor(
+      () => native.lines.some((l) => l.event === "onRemoteVideoFirstFrame" && l.data?.userId === "alice"),
+      30_000,
+      "the native client decoding Alice's video",
+    );
+    const sent = [0, 1, 2].map((k) =>
+      Array.from({ length: 300 + k }, (_, i) => [0, 0, 1, k, 0, 0, 0, 3, i & 255][i % 9]),
+    );
+    for (const bytes of sent) {
+      assert.equal(await send(alice, 0, { bytes }, 2), null);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // (The last "tick" messages of the test before may still ride Alice's first frames.)
+    const fromAlice = () =>
+      native.lines
+        .filter((l) => l.event === "onSEIMessageReceived" && l.data.remoteStreamKey.userId === "alice")
+        .map((l) => Array.from(Buffer.from(l.data.sei, "base64")))
+        .filter((bytes) => bytes.length >= 300);
+    await waitFor(() => fromAlice().length >= 3, 15_000, "Alice's SEI at the native client");
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(fromAlice(), sent);
+    t.diagnostic(`native -> browser: ${texts.length} messages; browser -> native: ${fromAlice().length}`);
+  } finally {
+    native.child.kill();
+    await native.done;
+  }
+  assert.ok(!native.lines.some((l) => l.error), JSON.stringify(native.lines.filter((l) => l.error)));
 });
