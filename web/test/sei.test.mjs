@@ -170,7 +170,7 @@ test("the vendor's limits and the missing stream fail with contract codes", asyn
       VERTC.destroyEngine(engine);
     }
   });
-  assert.equal(outside, "INVOKED_BEFORE_JOIN_ROOM");
+  assert.equal(outside, "NOT_CONNECTED_YET");
 });
 
 /** Runs `chorus join` in the room for `seconds`, its JSON lines collected as they come. */

@@ -119,7 +119,7 @@ export declare class RTCEngine extends EngineParts {
      * frames of the H.264 video sent on `streamIndex`, where others get it as
      * `onSEIMessageReceived`, once. `repeatCount` is 0 to min(30, 2 × frame rate); `mode` (the
      * native SDKs' `SEICountPerFrame`) lets a frame carry several queued messages. Throws
-     * INVALID_PARAMS for a bad argument, INVOKED_BEFORE_JOIN_ROOM outside a room,
+     * INVALID_PARAMS for a bad argument, NOT_CONNECTED_YET outside a room,
      * STREAM_NOT_EXIST when that stream sends no video, NOT_SUPPORTED for VP8 or a browser
      * without encoded transforms.
      */

@@ -306,7 +306,8 @@ export class MediaConductor {
    */
   sendSei(index: StreamIndex, message: Uint8Array, repeatCount: number, multi: boolean): void {
     const room = this.hooks.room();
-    if (!room) throw rtcError(ErrorCode.INVOKED_BEFORE_JOIN_ROOM, "sendSEIMessage: join a room first");
+    if (!room)
+      throw rtcError(ErrorCode.NOT_CONNECTED_YET, "sendSEIMessage: SEI travels in published video; join a room first");
     const sender = this.publisher?.sender(index, "video");
     if (!sender?.track || !(room.published[index] & MediaType.VIDEO))
       throw rtcError(

@@ -89,6 +89,13 @@ async fn sei_messages_arrive_whole_once_and_in_order() {
 async fn sei_limits_and_a_stream_without_video_fail_with_contract_codes() {
     let server = start_server(|_| {}).await;
     let url = server.url();
+    let outside = engine(&url);
+    outside.start_video_capture(PATTERN).await.unwrap();
+    let e = outside
+        .send_sei_message(StreamIndex::Main, b"x", 0, SeiCountPerFrame::Single)
+        .await
+        .expect_err("outside a room");
+    assert_eq!(e.code, ErrorCode::NotConnectedYet, "{e}");
     let (alice, _events) = joined(&url, "sei-limits", "alice").await;
     alice.start_video_capture(PATTERN).await.unwrap();
     let single = SeiCountPerFrame::Single;

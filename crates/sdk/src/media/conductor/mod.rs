@@ -276,10 +276,16 @@ impl Conductor {
         }
     }
 
-    /// Queues an SEI message for the next pictures of the stream's video, which must be
-    /// captured (or pushed).
+    /// Queues an SEI message for the next pictures of the stream's video, in a room, which
+    /// must be captured (or pushed).
     fn send_sei(&mut self, request: SeiRequest) -> Result<(), RtcError> {
         let index = request.index;
+        if !self.rules.in_room() {
+            return Err(err(
+                ErrorCode::NotConnectedYet,
+                "SEI messages travel in published video; join a room first",
+            ));
+        }
         if !self.video[slot_of(index)].capturing() {
             return Err(err(
                 ErrorCode::StreamNotExist,
