@@ -2,15 +2,17 @@
 //! streams and snapshots. Each checks what it can locally, opens sources off the runtime's
 //! workers, and hands the rest to the media conductor or (for room-level calls) to the server.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 use chorus_proto::{
     ErrorCode, MediaParams, MediaType, Request, RtcError, SimulcastParams, SimulcastStreamType,
-    StreamIndex, SubscribeParams, VideoSourceType,
+    StreamIndex, SubscribeParams, TrackKind, VideoSourceType,
 };
 
 use super::RtcEngine;
+use crate::event::StreamStats;
 use crate::media::{
     AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, SeiRequest, VideoCaptureSource,
     open_audio, open_video,
@@ -277,6 +279,44 @@ impl RtcEngine {
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
         blocking(move || Ok(picture.to_rgba())).await
+    }
+
+    /// The latest figures of the main stream's sent audio (as in `onLocalStreamStats`,
+    /// refreshed about every 2 s), or `None` when none was sent in this room. A stream that
+    /// stopped flowing shows a bitrate of 0.
+    pub fn get_local_audio_stats(&self) -> Option<StreamStats> {
+        self.outlets().stats().local(
+            StreamIndex::Main,
+            TrackKind::Audio,
+            std::time::Instant::now(),
+        )
+    }
+
+    /// The latest figures of stream `index`'s sent video, as
+    /// [`RtcEngine::get_local_audio_stats`] gives the audio's.
+    pub fn get_local_video_stats(&self, index: StreamIndex) -> Option<StreamStats> {
+        self.outlets()
+            .stats()
+            .local(index, TrackKind::Video, std::time::Instant::now())
+    }
+
+    /// The latest figures of each user's received main-stream audio, by user id (as in
+    /// `onRemoteStreamStats`); a stream that stopped flowing (paused, unpublished) shows a
+    /// bitrate of 0. Empty out of a room.
+    pub fn get_remote_audio_stats(&self) -> HashMap<String, StreamStats> {
+        self.outlets().stats().remote(
+            StreamIndex::Main,
+            TrackKind::Audio,
+            std::time::Instant::now(),
+        )
+    }
+
+    /// The latest figures of each user's received video on stream `index`, by user id, as
+    /// [`RtcEngine::get_remote_audio_stats`] gives the audio's.
+    pub fn get_remote_video_stats(&self, index: StreamIndex) -> HashMap<String, StreamStats> {
+        self.outlets()
+            .stats()
+            .remote(index, TrackKind::Video, std::time::Instant::now())
     }
 
     /// Puts `message` into the next `repeat_count + 1` pictures of the H.264 video of stream

@@ -23,5 +23,6 @@ mod room_messages;
 mod sei_messages;
 mod server_decides;
 mod server_messages;
+mod stats_getters;
 mod subscribe_privilege_lapses;
 mod update_token_rejoins;

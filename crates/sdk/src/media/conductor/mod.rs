@@ -172,6 +172,7 @@ impl Conductor {
                         report: self.reports_tx.clone(),
                         generation,
                         keyframes: self.keyframes.clone(),
+                        stats: self.outlets.stats().clone(),
                     }));
                 }
                 Effect::StopPublisher => self.publisher = None,
