@@ -97,3 +97,4 @@ export type {
   RemoteUserAudioStats,
   RemoteUserVideoStats,
 } from "./media/statsgetters";
+export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";

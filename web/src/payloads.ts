@@ -22,6 +22,7 @@ import type {
 } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
 import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
+import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -199,6 +200,10 @@ export interface FiredEvents {
   onLocalStreamStats: (stats: LocalStreamStats) => void;
   /** Every 2 s per received stream; see {@link RemoteStreamStats}. */
   onRemoteStreamStats: (stats: RemoteStreamStats) => void;
+  /** A sent stream fell below a floor, or recovered; see {@link LocalStatsException}. */
+  onLocalStatsException: (exception: LocalStatsException) => void;
+  /** A received stream fell below a floor, or recovered; see {@link RemoteStatsException}. */
+  onRemoteStatsException: (exception: RemoteStatsException) => void;
   onNetworkQuality: (uplinkNetworkQuality: NetworkQuality, downlinkNetworkQuality: NetworkQuality) => void;
   /** `[{userId, volume}]`, volume 0..255: Chorus's own shape so far. */
   onAudioVolumeIndication: (speakers: { userId: string; volume: number }[]) => void;

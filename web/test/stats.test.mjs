@@ -1,6 +1,8 @@
 // Stream statistics in the vendor's shapes: the four getters and the two periodic events, checked
 // against what flows. Alice sends camera and microphone; Bob receives them. Figures must grow
 // with the media, the sizes must be the ones sent and played, and a paused stream must show it.
+// Carol sends a canvas and an oscillator she can freeze and silence: the stats exceptions
+// follow, and their recoveries.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "./lib/server.mjs";
@@ -11,7 +13,8 @@ let server, browser, alice, bob;
 
 before(async () => {
   server = await startServer();
-  browser = await launch();
+  // Carol's oscillator plays into her stream without a click on the page.
+  browser = await launch({ args: ["--autoplay-policy=no-user-gesture-required"] });
   const p = sdkPage(server);
   alice = await browser.page(p.url, p.html);
   bob = await browser.page(p.url, p.html);
@@ -261,4 +264,110 @@ test("Alice's stopped camera shows in her local stats", async () => {
     "zero video figures",
   );
   assert.ok((await local(alice)).audio.mainAudioStats.sendKBitrate > 0, "the microphone still sends");
+});
+
+test("a frozen canvas and a silenced oscillator raise stats exceptions, and recover", async () => {
+  const p = sdkPage(server);
+  const carol = await browser.page(p.url, p.html);
+  try {
+    await carol.evaluate(async (appId) => {
+      const t = (window.t = { events: [] });
+      const engine = (t.engine = VERTC.createEngine(appId));
+      for (const name of ["onLocalStatsException", "onRemoteStatsException"])
+        engine.on(name, (e) => t.events.push({ name, at: performance.now(), ...e }));
+      const canvas = document.createElement("canvas");
+      [canvas.width, canvas.height] = [320, 240];
+      let hue = 0;
+      t.paint = () => {
+        const g = canvas.getContext("2d");
+        g.fillStyle = `hsl(${(hue += 7) % 360} 80% 50%)`;
+        g.fillRect(0, 0, canvas.width, canvas.height);
+      };
+      t.painting = setInterval(t.paint, 40);
+      const ctx = new AudioContext();
+      await ctx.resume();
+      const osc = ctx.createOscillator();
+      t.gain = ctx.createGain();
+      t.gain.gain.value = 0.5;
+      const out = ctx.createMediaStreamDestination();
+      osc.connect(t.gain).connect(out);
+      osc.start();
+      const MAIN = VERTC.StreamIndex.STREAM_INDEX_MAIN;
+      await engine.setVideoSourceType(MAIN, VERTC.VideoSourceType.VIDEO_SOURCE_TYPE_EXTERNAL);
+      await engine.setExternalVideoTrack(MAIN, canvas.captureStream(25).getVideoTracks()[0]);
+      await engine.setAudioSourceType(MAIN, VERTC.AudioSourceType.AUDIO_SOURCE_TYPE_EXTERNAL);
+      await engine.setExternalAudioTrack(MAIN, out.stream.getAudioTracks()[0]);
+      const { token } = await (await fetch("/dev/token?roomId=stats&userId=carol")).json();
+      await engine.joinRoom(token, "stats", { userId: "carol" }, { isAutoPublish: true });
+    }, server.appId);
+    await bob.evaluate(() => {
+      window.exceptions = [];
+      window.t.engine.on(VERTC.events.onRemoteStatsException, (e) => window.exceptions.push({ ...e }));
+    });
+    // Media flows both ways before anything is frozen.
+    await waitFor(
+      async () => (await remote(bob)).audio.carol?.[0]?.mainAudioStats.receivedKBitrate > 0,
+      20_000,
+      "Carol's audio at Bob",
+    );
+    await sleep(4500);
+    const carolSince = async (at, name) =>
+      (await carol.evaluate(() => window.t.events)).filter((e) => e.at > at && e.exception === name);
+    const now = () => carol.evaluate(() => performance.now());
+
+    let at = await now();
+    await carol.evaluate(() => clearInterval(window.t.painting));
+    const frozen = await waitFor(
+      async () => (await carolSince(at, "FRAMERATE_INPUT_TOO_LOW"))[0],
+      10_000,
+      "FRAMERATE_INPUT_TOO_LOW",
+    );
+    assert.deepEqual([frozen.name, frozen.code, frozen.isScreen], ["onLocalStatsException", 1001, false]);
+    at = await now();
+    await carol.evaluate(() => (window.t.painting = setInterval(window.t.paint, 40)));
+    const thawed = await waitFor(
+      async () => (await carolSince(at, "FRAMERATE_INPUT_TOO_LOW_RECOVER"))[0],
+      10_000,
+      "FRAMERATE_INPUT_TOO_LOW_RECOVER",
+    );
+    assert.equal(thawed.code, 3001);
+
+    at = await now();
+    const bobBefore = (await bob.evaluate(() => window.exceptions)).length;
+    const bobSince = async (name) =>
+      (await bob.evaluate(() => window.exceptions)).slice(bobBefore).filter((e) => e.exception === name);
+    await carol.evaluate(() => (window.t.gain.gain.value = 0));
+    const quiet = await waitFor(
+      async () => (await carolSince(at, "AUDIO_INPUT_LEVEL_TOO_LOW"))[0],
+      10_000,
+      "AUDIO_INPUT_LEVEL_TOO_LOW",
+    );
+    assert.equal(quiet.code, 2001);
+    const heard = await waitFor(
+      async () => (await bobSince("AUDIO_OUTPUT_LEVEL_TOO_LOW"))[0],
+      10_000,
+      "AUDIO_OUTPUT_LEVEL_TOO_LOW at Bob",
+    );
+    assert.deepEqual([heard.userId, heard.code, heard.isScreen], ["carol", 2002, false]);
+    at = await now();
+    await carol.evaluate(() => (window.t.gain.gain.value = 0.5));
+    assert.equal(
+      (
+        await waitFor(
+          async () => (await carolSince(at, "AUDIO_INPUT_LEVEL_TOO_LOW_RECOVER"))[0],
+          10_000,
+          "input recovers",
+        )
+      ).code,
+      4001,
+    );
+    const back = await waitFor(
+      async () => (await bobSince("AUDIO_OUTPUT_LEVEL_TOO_LOW_RECOVER"))[0],
+      10_000,
+      "output recovers",
+    );
+    assert.deepEqual([back.userId, back.code], ["carol", 4002]);
+  } finally {
+    await carol.close();
+  }
 });

@@ -102,3 +102,4 @@ export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
+export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";

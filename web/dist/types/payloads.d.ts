@@ -7,6 +7,7 @@
 import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
 import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
+import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */
@@ -170,6 +171,10 @@ export interface FiredEvents {
     onLocalStreamStats: (stats: LocalStreamStats) => void;
     /** Every 2 s per received stream; see {@link RemoteStreamStats}. */
     onRemoteStreamStats: (stats: RemoteStreamStats) => void;
+    /** A sent stream fell below a floor, or recovered; see {@link LocalStatsException}. */
+    onLocalStatsException: (exception: LocalStatsException) => void;
+    /** A received stream fell below a floor, or recovered; see {@link RemoteStatsException}. */
+    onRemoteStatsException: (exception: RemoteStatsException) => void;
     onNetworkQuality: (uplinkNetworkQuality: NetworkQuality, downlinkNetworkQuality: NetworkQuality) => void;
     /** `[{userId, volume}]`, volume 0..255: Chorus's own shape so far. */
     onAudioVolumeIndication: (speakers: {

@@ -14,6 +14,7 @@ import { Publisher, type Call } from "./publisher";
 import { STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
 import { figures, StatsBook, StatsDeltas, type StatsRound } from "./statsgetters";
 import { SeiChannel, type ReceiverOwner } from "./sei";
+import { StatsExceptions } from "./statsexceptions";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
 import { warn } from "../log";
@@ -54,6 +55,7 @@ export class MediaConductor {
   readonly stats = new StatsBook();
   private getterDeltas = new StatsDeltas();
   private eventDeltas = new StatsDeltas();
+  private exceptions = new StatsExceptions();
   private statsTick = 0;
   /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
   simulcast = false;
@@ -110,6 +112,7 @@ export class MediaConductor {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.stats.clear();
+    this.exceptions.clear();
     if (this.audioTimer) clearInterval(this.audioTimer);
     this.audioTimer = null;
     this.activeSpeaker.reset();
@@ -382,6 +385,15 @@ export class MediaConductor {
     const f = figures(round, this.eventDeltas);
     for (const s of f.local) this.hooks.emit("onLocalStreamStats", s);
     for (const s of f.remote) this.hooks.emit("onRemoteStreamStats", s);
+    const exceptions = this.exceptions.judge(
+      f.local.map((stats, i) => ({ stats, sends: { audio: !!round.local[i].audio, video: !!round.local[i].video } })),
+      f.remote.map((stats, i) => ({
+        stats,
+        receives: { audio: !!round.remote[i].audio, video: !!round.remote[i].video },
+      })),
+    );
+    for (const e of exceptions.local) this.hooks.emit("onLocalStatsException", e);
+    for (const e of exceptions.remote) this.hooks.emit("onRemoteStatsException", e);
     this.hooks.emit("onNetworkQuality", grade(this.uplink.end()), grade(this.downlink.end()));
   }
 

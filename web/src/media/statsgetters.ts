@@ -132,7 +132,11 @@ export function localAudio(
   if (!r) return null;
   const bytesSent = r.sum("bytesSent");
   const packetsSent = r.sum("packetsSent");
-  const s = d.step(key, r.rtp[0].timestamp, { bytesSent });
+  const s = d.step(key, r.rtp[0].timestamp, {
+    bytesSent,
+    energy: r.source?.totalAudioEnergy ?? 0,
+    duration: r.source?.totalSamplesDuration ?? 0,
+  });
   const settings = track?.getSettings?.() ?? {};
   return {
     audioLossRate: round(r.remoteLoss, 4),
@@ -145,7 +149,13 @@ export function localAudio(
     bytesSent,
     packetsSent,
     codec: r.codec?.mimeType?.split("/")[1],
+    inputLevel: level(s.delta("energy"), s.delta("duration")),
   };
+}
+
+/** The RMS level (0..1) of audio whose energy grew by `energy` over `duration` seconds. */
+function level(energy: number, duration: number): number | undefined {
+  return duration > 0 ? round(Math.sqrt(energy / duration), 4) : undefined;
 }
 
 /** The figures of a sent video stream from its sender's report. */
@@ -205,6 +215,8 @@ export function remoteAudio(report: RTCStatsReport, d: StatsDeltas, key: string)
     jitterBufferEmittedCount: rtp.jitterBufferEmittedCount ?? 0,
     concealmentEvents: rtp.concealmentEvents ?? 0,
     concealedSamples: rtp.concealedSamples ?? 0,
+    energy: rtp.totalAudioEnergy ?? 0,
+    duration: rtp.totalSamplesDuration ?? 0,
   };
   const s = d.step(key, rtp.timestamp, c);
   const clock = r.codec?.clockRate ?? 48000;
@@ -230,6 +242,7 @@ export function remoteAudio(report: RTCStatsReport, d: StatsDeltas, key: string)
     audioLevel: rtp.audioLevel ?? 0,
     totalAudioEnergy: rtp.totalAudioEnergy ?? 0,
     totalSamplesReceived: rtp.totalSamplesReceived ?? 0,
+    outputLevel: level(s.delta("energy"), s.delta("duration")),
     codec: r.codec?.mimeType?.split("/")[1],
   };
 }

@@ -31,6 +31,8 @@ export interface LocalAudioStats {
   packetsSent: number;
   /** Chorus: the codec's name ("opus"). */
   codec?: string;
+  /** Chorus: the capture's average level over the interval, 0..1 (RMS), when known. */
+  inputLevel?: number;
 }
 
 /** The figures of a sent video stream (the vendor's `LocalVideoStats`). */
@@ -113,6 +115,8 @@ export interface RemoteAudioStats {
   totalAudioEnergy: number;
   /** Chorus: samples received so far. */
   totalSamplesReceived: number;
+  /** Chorus: the received audio's average level over the interval, 0..1 (RMS), when known. */
+  outputLevel?: number;
   /** Chorus: the codec's name ("opus"). */
   codec?: string;
 }

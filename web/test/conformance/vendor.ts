@@ -158,8 +158,6 @@ type EventsToDo =
   | "onAudioDeviceStateChanged"
   | "onTrackMute"
   | "onTrackUnmute"
-  | "onLocalStatsException"
-  | "onRemoteStatsException"
   | "onLocalAudioPropertiesReport"
   | "onRemoteAudioPropertiesReport"
   | "onAudioPlaybackDeviceChanged"

@@ -31,6 +31,7 @@ export declare class MediaConductor {
     readonly stats: StatsBook;
     private getterDeltas;
     private eventDeltas;
+    private exceptions;
     private statsTick;
     /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
     simulcast: boolean;
