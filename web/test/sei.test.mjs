@@ -156,6 +156,19 @@ test("the vendor's limits and the missing stream fail with contract codes", asyn
     const err = await send(alice, ...args);
     assert.equal(err?.code, code, `${JSON.stringify(args).slice(0, 40)}: ${JSON.stringify(err)}`);
   }
+  // A flood: messages wait at most 2 s for a frame, so at most 120 may wait.
+  const flood = await alice.evaluate(() => {
+    for (let i = 0; i < 200; i++) {
+      try {
+        window.t.engine.sendSEIMessage(0, `flood ${i}`, 0);
+      } catch (e) {
+        return { sent: i, code: e.code };
+      }
+    }
+    return { sent: 200 };
+  });
+  assert.equal(flood.code, "INVALID_PARAMS", JSON.stringify(flood));
+  assert.ok(flood.sent <= 120, JSON.stringify(flood));
   // Bob sends no video.
   assert.equal((await send(bob, 0, "x", 0))?.code, "STREAM_NOT_EXIST");
   // Outside a room.

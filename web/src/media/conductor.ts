@@ -113,6 +113,7 @@ export class MediaConductor {
     this.statsTimer = null;
     this.stats.clear();
     this.exceptions.clear();
+    this.sei.reset();
     if (this.audioTimer) clearInterval(this.audioTimer);
     this.audioTimer = null;
     this.activeSpeaker.reset();

@@ -20,6 +20,13 @@ export const MAX_SEI_BYTES = 4096;
 export const MAX_SEI_REPEAT = 30;
 /** How many message sequence numbers each received stream remembers, to drop repeats. */
 const SEEN_PER_STREAM = 256;
+/** How long a message waits for a frame (the vendor's 2 s). */
+const MAX_WAIT_MS = 2000;
+/**
+ * The most messages a stream may have waiting: a message waits at most 2 s for a frame, so
+ * more than 2 s of frames' worth (at 60 fps) can never all be sent.
+ */
+export const MAX_SEI_PENDING = 120;
 
 /** How a frame carries queued messages (the native SDKs' `SEICountPerFrame`). */
 export enum SEICountPerFrame {
@@ -135,6 +142,8 @@ export class SeiChannel {
   private nextId = 1;
   private seq = (Math.random() * 2 ** 32) >>> 0;
   private seen = new Map<string, number[]>();
+  /** When each sender's recent messages were queued, to bound what waits. */
+  private queued = new Map<number, number[]>();
 
   /**
    * `owner` says whose stream a receiver carries now (null: none); `received` gets each
@@ -177,9 +186,26 @@ export class SeiChannel {
     const id = this.ids.get(sender);
     if (id === undefined || !this.worker)
       throw rtcError(ErrorCode.NOT_SUPPORTED, "sendSEIMessage: the video sender could not take an encoded transform");
+    const now = performance.now();
+    const recent = (this.queued.get(id) ?? []).filter((at) => now - at <= MAX_WAIT_MS);
+    if (recent.length >= MAX_SEI_PENDING)
+      throw rtcError(
+        ErrorCode.INVALID_PARAMS,
+        `sendSEIMessage: ${MAX_SEI_PENDING} messages sent in the last 2 s still wait for frames; send at most one per frame`,
+      );
+    recent.push(now);
+    this.queued.set(id, recent);
     this.seq = (this.seq + 1) >>> 0;
     const m: ToWorker = { type: "send", id, seq: this.seq, message, frames: repeatCount + 1, multi };
     this.worker.postMessage(m);
+  }
+
+  /** Forgets the receivers and what they reported, and drops what senders queued (out of the room). */
+  reset(): void {
+    for (const id of this.queued.keys()) this.worker?.postMessage({ type: "forget", id } satisfies ToWorker);
+    this.queued.clear();
+    this.receivers.clear();
+    this.seen.clear();
   }
 
   /** Stops the worker (the engine is destroyed). */
@@ -190,6 +216,7 @@ export class SeiChannel {
     this.workerUrl = null;
     this.receivers.clear();
     this.seen.clear();
+    this.queued.clear();
   }
 
   private attach(target: RTCRtpSender | RTCRtpReceiver, role: "send" | "receive"): number | null {

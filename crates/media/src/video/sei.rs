@@ -14,6 +14,10 @@ pub const CHORUS_SEI_TAG: [u8; 12] = *b"chorus-sei\x00\x01";
 /// The largest message, in bytes (the vendor's limit).
 pub const MAX_SEI_BYTES: usize = 4096;
 
+/// The most messages a stream may have waiting: a message waits at most 2 s for a picture, so
+/// more than 2 s of pictures' worth (at 60 fps) can never all be sent.
+pub const MAX_SEI_PENDING: usize = 120;
+
 /// One message read out of an access unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeiMessage {
@@ -170,14 +174,29 @@ impl SeiSchedule {
         }
     }
 
-    /// Queues message `seq` for the next `frames` pictures, from `now`.
-    pub fn add(&mut self, seq: u32, payload: &[u8], frames: u32, multi: bool, now: Instant) {
+    /// Queues message `seq` for the next `frames` pictures, from `now`; false (and nothing
+    /// queued) when [`MAX_SEI_PENDING`] messages wait already.
+    pub fn add(
+        &mut self,
+        seq: u32,
+        payload: &[u8],
+        frames: u32,
+        multi: bool,
+        now: Instant,
+    ) -> bool {
+        let max_age = self.max_age;
+        self.queue
+            .retain(|q| now.saturating_duration_since(q.at) <= max_age);
+        if self.queue.len() >= MAX_SEI_PENDING {
+            return false;
+        }
         self.queue.push_back(Queued {
             nal: sei_nal(seq, payload),
             left: frames,
             at: now,
             multi,
         });
+        true
     }
 
     /// The units the picture encoded at `now` carries.
@@ -289,8 +308,8 @@ mod tests {
     fn the_schedule_repeats_single_and_multi_and_expires() {
         let t = Instant::now();
         let mut s = SeiSchedule::new(Duration::from_secs(2));
-        s.add(1, b"a", 2, false, t);
-        s.add(2, b"b", 1, false, t);
+        assert!(s.add(1, b"a", 2, false, t));
+        assert!(s.add(2, b"b", 1, false, t));
         let seqs = |units: Vec<Vec<u8>>| -> Vec<u32> {
             units
                 .iter()
@@ -302,12 +321,26 @@ mod tests {
         assert_eq!(seqs(s.next_picture(t)), vec![1]);
         assert_eq!(seqs(s.next_picture(t)), vec![2]);
         assert!(s.next_picture(t).is_empty());
-        s.add(3, b"c", 1, true, t);
-        s.add(4, b"d", 2, true, t);
+        assert!(s.add(3, b"c", 1, true, t));
+        assert!(s.add(4, b"d", 2, true, t));
         assert_eq!(seqs(s.next_picture(t)), vec![3, 4]);
         assert_eq!(seqs(s.next_picture(t)), vec![4]);
-        s.add(5, b"e", 3, false, t);
+        assert!(s.add(5, b"e", 3, false, t));
         assert!(s.next_picture(t + Duration::from_secs(3)).is_empty());
+    }
+
+    #[test]
+    fn at_most_so_many_messages_wait() {
+        let t = Instant::now();
+        let mut s = SeiSchedule::new(Duration::from_secs(2));
+        for seq in 0..MAX_SEI_PENDING as u32 {
+            assert!(s.add(seq, b"x", 1, false, t));
+        }
+        assert!(!s.add(999, b"x", 1, false, t), "full");
+        assert!(
+            s.add(999, b"x", 1, false, t + Duration::from_secs(3)),
+            "the old ones expired"
+        );
     }
 
     #[test]

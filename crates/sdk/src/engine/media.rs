@@ -322,7 +322,8 @@ impl RtcEngine {
     /// Puts `message` into the next `repeat_count + 1` pictures of the H.264 video of stream
     /// `index`, as an SEI unit (user_data_unregistered) that others receive as
     /// `onSEIMessageReceived`, once. Fails with `INVALID_PARAMS` for an empty message or one
-    /// over 4096 bytes, or a `repeat_count` over 30; `NOT_CONNECTED_YET` outside a room;
+    /// over 4096 bytes, a `repeat_count` over 30, or when 120 messages sent in the last 2 s
+    /// still wait for pictures; `NOT_CONNECTED_YET` outside a room;
     /// `STREAM_NOT_EXIST` when the stream has no video captured or pushed. A message waits at
     /// most 2 s for a picture.
     pub async fn send_sei_message(

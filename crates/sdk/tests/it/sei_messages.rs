@@ -136,4 +136,18 @@ async fn sei_limits_and_a_stream_without_video_fail_with_contract_codes() {
         .send_sei_message(StreamIndex::Main, b"fine", 30, single)
         .await
         .unwrap();
+    // A flood: messages wait at most 2 s for a picture, so at most 120 may wait.
+    let mut refused = None;
+    for i in 0..200 {
+        if let Err(e) = alice
+            .send_sei_message(StreamIndex::Main, b"flood", 0, single)
+            .await
+        {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let (sent, e) = refused.expect("a flood is refused");
+    assert_eq!(e.code, ErrorCode::InvalidParams, "{e}");
+    assert!(sent <= 120, "{sent} queued before the refusal");
 }

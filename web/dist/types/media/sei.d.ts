@@ -14,6 +14,11 @@ import { StreamIndex } from "../generated/protocol";
 export declare const MAX_SEI_BYTES = 4096;
 /** The most repeats, whatever the frame rate. */
 export declare const MAX_SEI_REPEAT = 30;
+/**
+ * The most messages a stream may have waiting: a message waits at most 2 s for a frame, so
+ * more than 2 s of frames' worth (at 60 fps) can never all be sent.
+ */
+export declare const MAX_SEI_PENDING = 120;
 /** How a frame carries queued messages (the native SDKs' `SEICountPerFrame`). */
 export declare enum SEICountPerFrame {
     /** One message per frame: queued messages take turns, each for its repeats. */
@@ -47,6 +52,8 @@ export declare class SeiChannel {
     private nextId;
     private seq;
     private seen;
+    /** When each sender's recent messages were queued, to bound what waits. */
+    private queued;
     /**
      * `owner` says whose stream a receiver carries now (null: none); `received` gets each
      * message once.
@@ -68,6 +75,8 @@ export declare class SeiChannel {
      * carry several messages.
      */
     send(sender: RTCRtpSender, message: Uint8Array, repeatCount: number, multi: boolean): void;
+    /** Forgets the receivers and what they reported, and drops what senders queued (out of the room). */
+    reset(): void;
     /** Stops the worker (the engine is destroyed). */
     close(): void;
     private attach;

@@ -296,7 +296,7 @@ impl Conductor {
             ));
         }
         self.sei_seq = self.sei_seq.wrapping_add(1);
-        self.seis[slot_of(index)]
+        let queued = self.seis[slot_of(index)]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .add(
@@ -306,6 +306,15 @@ impl Conductor {
                 request.multi,
                 std::time::Instant::now(),
             );
+        if !queued {
+            return Err(err(
+                ErrorCode::InvalidParams,
+                format!(
+                    "{} SEI messages sent in the last 2 s still wait for pictures; send at most one per picture",
+                    chorus_media::MAX_SEI_PENDING
+                ),
+            ));
+        }
         Ok(())
     }
 
