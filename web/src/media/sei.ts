@@ -92,7 +92,10 @@ function seiWorker(tag: number[]): void {
     const send = (frame: any) => {
       const data = new Uint8Array(frame.data);
       if (!isAnnexB(data)) return;
-      const units = schedule(id).forFrame(frame.getMetadata?.().rtpTimestamp ?? frame.timestamp, performance.now());
+      // Simulcast layers count apart (see SeiSchedule).
+      const meta = frame.getMetadata?.() ?? {};
+      const layer = String(meta.rid ?? meta.synchronizationSource ?? 0);
+      const units = schedule(id).forFrame(layer, performance.now());
       if (units.length) frame.data = withSei(data, units).buffer;
     };
     const receive = (frame: any) => {

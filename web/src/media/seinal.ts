@@ -124,32 +124,27 @@ export function readSei(frame: Uint8Array, tag: number[]): { seq: number; messag
 }
 
 /**
- * Which SEI units each sent frame carries: queued messages go into `frames` consecutive
- * pictures, one message per picture unless queued as `multi`, and a message waits at most
- * `maxAgeMs`. Simulcast layers of one picture share its RTP timestamp: each gets the same units
- * and the picture counts once.
+ * Which SEI units each sent frame carries: a queued message goes into `frames` consecutive
+ * pictures of each layer, one message per picture unless queued as `multi`, and waits at most
+ * `maxAgeMs`. Simulcast layers count apart: their frames interleave, and each layer has RTP
+ * timestamps of its own, so a receiver of any one layer sees every message in `frames` frames.
  */
 export class SeiSchedule {
-  private queue: { nal: Uint8Array; left: number; at: number; multi: boolean }[] = [];
-  private lastTs = -1;
-  private last: Uint8Array[] = [];
+  private queue: { nal: Uint8Array; frames: number; left: Map<string, number>; at: number; multi: boolean }[] = [];
 
   constructor(private readonly maxAgeMs: number) {}
 
   /** Queues a unit for the next `frames` pictures, at time `at` (ms). */
   add(nal: Uint8Array, frames: number, at: number, multi: boolean): void {
-    this.queue.push({ nal, left: frames, at, multi });
+    this.queue.push({ nal, frames, left: new Map(), at, multi });
   }
 
-  /** The units for a frame with RTP timestamp `ts`, sent at time `now` (ms). */
-  forFrame(ts: number, now: number): Uint8Array[] {
-    if (ts === this.lastTs) return this.last;
-    this.lastTs = ts;
-    this.queue = this.queue.filter((x) => x.left > 0 && now - x.at <= this.maxAgeMs);
-    const carried = this.queue.length === 0 ? [] : this.queue[0].multi ? this.queue : [this.queue[0]];
-    for (const x of carried) x.left--;
-    this.queue = this.queue.filter((x) => x.left > 0);
-    this.last = carried.map((x) => x.nal);
-    return this.last;
+  /** The units for a frame of `layer` sent at time `now` (ms). */
+  forFrame(layer: string, now: number): Uint8Array[] {
+    this.queue = this.queue.filter((x) => now - x.at <= this.maxAgeMs);
+    const open = this.queue.filter((x) => (x.left.get(layer) ?? x.frames) > 0);
+    const carried = open.length === 0 ? [] : open[0].multi ? open.filter((x) => x.multi) : [open[0]];
+    for (const x of carried) x.left.set(layer, (x.left.get(layer) ?? x.frames) - 1);
+    return carried.map((x) => x.nal);
   }
 }

@@ -50,24 +50,27 @@ test("other SEI (another UUID) is not taken for Chorus's", () => {
   assert.equal(readSei(out, CHORUS_SEI_TAG).length, 0);
 });
 
-test("the schedule: repeats per picture, simulcast layers share one, single and multi", () => {
+test("the schedule: repeats per picture and per layer, single and multi, at most 2 s", () => {
   const a = new Uint8Array([1]);
   const b = new Uint8Array([2]);
   const s = new SeiSchedule(2000);
   s.add(a, 2, 0, false);
   s.add(b, 1, 0, false);
-  assert.deepEqual(s.forFrame(100, 10), [a]);
-  assert.deepEqual(s.forFrame(100, 11), [a], "another layer of the same picture");
-  assert.deepEqual(s.forFrame(200, 40), [a]);
-  assert.deepEqual(s.forFrame(300, 70), [b]);
-  assert.deepEqual(s.forFrame(400, 100), []);
+  assert.deepEqual(s.forFrame("f", 10), [a]);
+  assert.deepEqual(s.forFrame("q", 11), [a], "another layer counts apart");
+  assert.deepEqual(s.forFrame("f", 40), [a]);
+  assert.deepEqual(s.forFrame("f", 70), [b]);
+  assert.deepEqual(s.forFrame("f", 100), []);
+  assert.deepEqual(s.forFrame("q", 101), [a], "the other layer still owes one");
+  assert.deepEqual(s.forFrame("q", 130), [b]);
+  assert.deepEqual(s.forFrame("q", 160), []);
   const m = new SeiSchedule(2000);
   m.add(a, 1, 0, true);
   m.add(b, 2, 0, true);
-  assert.deepEqual(m.forFrame(1, 10), [a, b]);
-  assert.deepEqual(m.forFrame(2, 40), [b]);
-  assert.deepEqual(m.forFrame(3, 70), []);
+  assert.deepEqual(m.forFrame("0", 10), [a, b]);
+  assert.deepEqual(m.forFrame("0", 40), [b]);
+  assert.deepEqual(m.forFrame("0", 70), []);
   const old = new SeiSchedule(2000);
   old.add(a, 3, 0, false);
-  assert.deepEqual(old.forFrame(1, 2500), [], "a message waits at most 2 s");
+  assert.deepEqual(old.forFrame("0", 2500), [], "a message waits at most 2 s");
 });

@@ -30,19 +30,17 @@ export declare function readSei(frame: Uint8Array, tag: number[]): {
     message: Uint8Array;
 }[];
 /**
- * Which SEI units each sent frame carries: queued messages go into `frames` consecutive
- * pictures, one message per picture unless queued as `multi`, and a message waits at most
- * `maxAgeMs`. Simulcast layers of one picture share its RTP timestamp: each gets the same units
- * and the picture counts once.
+ * Which SEI units each sent frame carries: a queued message goes into `frames` consecutive
+ * pictures of each layer, one message per picture unless queued as `multi`, and waits at most
+ * `maxAgeMs`. Simulcast layers count apart: their frames interleave, and each layer has RTP
+ * timestamps of its own, so a receiver of any one layer sees every message in `frames` frames.
  */
 export declare class SeiSchedule {
     private readonly maxAgeMs;
     private queue;
-    private lastTs;
-    private last;
     constructor(maxAgeMs: number);
     /** Queues a unit for the next `frames` pictures, at time `at` (ms). */
     add(nal: Uint8Array, frames: number, at: number, multi: boolean): void;
-    /** The units for a frame with RTP timestamp `ts`, sent at time `now` (ms). */
-    forFrame(ts: number, now: number): Uint8Array[];
+    /** The units for a frame of `layer` sent at time `now` (ms). */
+    forFrame(layer: string, now: number): Uint8Array[];
 }
