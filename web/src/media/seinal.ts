@@ -5,6 +5,8 @@
  * frame. The 16-byte UUID is Chorus's 12-byte tag followed by the message's sequence number
  * (u32, big-endian), which lets receivers drop the repeats `repeatCount` asks for.
  *
+ * The native SDK writes and reads the same units (chorus-media's `video/sei.rs`).
+ *
  * Every function here is self-contained (no reference outside its own body but to the others
  * here), because the encoded-transform worker is built from their source text (see sei.ts).
  */
