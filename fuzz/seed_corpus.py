@@ -178,6 +178,10 @@ def main():
     write("keyframe", "vp8_key", VP8_KEY)
     write("keyframe", "vp8_key_picture_id", VP8_KEY_PICTURE_ID)
     write("keyframe", "vp8_delta", VP8_DELTA)
+    # sei: Annex-B access units, one with Chorus's SEI message ("chorus-sei" tag, seq 1, "hi").
+    annex_b = lambda *nals: b"".join(b"\0\0\0\1" + n for n in nals)
+    write("sei", "idr_access_unit", annex_b(SPS, PPS, IDR))
+    write("sei", "with_chorus_sei", annex_b(SPS, PPS, bytes([6, 5, 18]) + b"chorus-sei\0\1" + bytes([0, 0, 3, 0, 1]) + b"hi\x80", IDR))
     write("sdp_tracks", "offer_with_tracks", OFFER.encode() + b"\xff" + json.dumps(TRACKS).encode())
     write("sdp_tracks", "offer_mids_only", OFFER)
     write("binary_payload", "base64", "aGVsbG8gd29ybGQ=")

@@ -33,6 +33,13 @@ import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
+import { SEICountPerFrame, seiMessage } from "./media/sei";
+import type {
+  LocalUserAudioStats,
+  LocalUserVideoStats,
+  RemoteUserAudioStats,
+  RemoteUserVideoStats,
+} from "./media/statsgetters";
 import { warn } from "./log";
 import type { RTCExtension } from "./extension/host";
 
@@ -351,6 +358,49 @@ export class RTCEngine extends EngineParts {
     return (
       await this.rtm.send("sendServerBinaryMessage", { message: binaryMessage(message, "sendServerBinaryMessage") })
     ).response;
+  }
+
+  // ----- stats and SEI -----
+
+  /** The sent audio's figures, main and screen (the same within a second: sampled each second). */
+  getLocalAudioStats(): LocalUserAudioStats {
+    return this.media.stats.localAudio();
+  }
+
+  /** The sent video's figures, main and screen (the same within a second: sampled each second). */
+  getLocalVideoStats(): LocalUserVideoStats {
+    return this.media.stats.localVideo();
+  }
+
+  /** The received audio's figures by user id (the same within a second: sampled each second). */
+  getRemoteAudioStats(): Record<string, RemoteUserAudioStats[]> {
+    return this.media.stats.remoteAudio();
+  }
+
+  /** The received video's figures by user id (the same within a second: sampled each second). */
+  getRemoteVideoStats(): Record<string, RemoteUserVideoStats[]> {
+    return this.media.stats.remoteVideo();
+  }
+
+  /**
+   * Puts `message` (1 to 4096 bytes; a string goes as UTF-8) into the next `repeatCount + 1`
+   * frames of the H.264 video sent on `streamIndex`, where others get it as
+   * `onSEIMessageReceived`, once. `repeatCount` is 0 to min(30, 2 × frame rate); `mode` (the
+   * native SDKs' `SEICountPerFrame`) lets a frame carry several queued messages. Throws
+   * INVALID_PARAMS for a bad argument, NOT_CONNECTED_YET outside a room,
+   * STREAM_NOT_EXIST when that stream sends no video, NOT_SUPPORTED for VP8 or a browser
+   * without encoded transforms.
+   */
+  sendSEIMessage(
+    streamIndex: StreamIndex,
+    message: Uint8Array | string,
+    repeatCount: number,
+    mode: SEICountPerFrame = SEICountPerFrame.SINGLE_SEI_PER_FRAME,
+  ): void {
+    this.live();
+    const index = checkIndex(streamIndex, "sendSEIMessage");
+    const bytes = seiMessage(message, repeatCount, this.media.sentFrameRate(index));
+    this.media.sendSei(index, bytes, repeatCount, mode === SEICountPerFrame.MULTI_SEI_PER_FRAME);
   }
 
   // ----- capture -----

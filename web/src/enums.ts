@@ -70,4 +70,5 @@ export {
   WTNRemoteVideoStateChangeReason,
   WTNStreamEventsTypes,
 } from "./enums/wtn";
+export { SEICountPerFrame } from "./media/sei";
 export { events } from "./events";

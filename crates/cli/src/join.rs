@@ -14,8 +14,10 @@ mod media;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, Event, MediaType, RtcError, UserInfo};
-use chorus_sdk::{EngineConfig, EngineEvent, EventStream, RtcEngine, create_engine};
+use chorus_proto::{ErrorCode, Event, MediaType, RtcError, StreamIndex, UserInfo};
+use chorus_sdk::{
+    EngineConfig, EngineEvent, EventStream, RtcEngine, SeiCountPerFrame, create_engine,
+};
 use chorus_token::{AccessToken, Claims, Privilege};
 use clap::{ArgMatches, Args};
 use futures_util::FutureExt;
@@ -31,7 +33,8 @@ Output: one JSON object per line.
                               (the join itself prints {\"event\": \"onJoinRoomResult\", \"data\": {roomId, userId, resumed}})
   A failed call:              {\"error\": {\"code\": \"USER_MESSAGE_NO_RECEIVER\", \"message\": \"...\"}}, then exit 1
 Messages (--send-room-message, --send-user-message) are sent once joined, one after the other, in
-the order given on the command line.
+the order given on the command line. --send-sei TEXT puts TEXT #n into the video every second;
+onSEIMessageReceived prints {remoteStreamKey: {userId, streamIndex}, sei: <base64>}.
 Media: captures (--publish-audio, --publish-video, --publish-screen) start before the join, which
 publishes the main stream (the screen is published right after); their results print as
 startAudioCapture, startVideoCapture, startScreenCapture, publishScreen. --subscribe USER receives
@@ -95,6 +98,10 @@ pub(crate) struct JoinArgs {
     /// Save USER's video as OUT.png once its first picture arrives (repeatable).
     #[arg(long, value_name = "USER:OUT.png", value_parser = media::parse_user_path)]
     snapshot: Vec<media::UserPath>,
+    /// Once joined, every second put "TEXT #1", "TEXT #2", ... into the main video as an SEI
+    /// message repeated in 4 pictures (needs --publish-video); prints sendSEIMessage for each.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    send_sei: Option<String>,
     /// Leave after this many seconds [default: stay until Ctrl-C].
     #[arg(long)]
     duration: Option<f64>,
@@ -265,6 +272,29 @@ async fn send(engine: &RtcEngine, message: Send) -> Result<(&'static str, Value)
     }
 }
 
+/// Puts `"{text} #{n}"` into the main video every second, n counting from 1, until aborted;
+/// prints each result (an error too, without stopping: the video may not have started yet).
+async fn send_sei_every_second(engine: RtcEngine, text: String) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    for n in 1u64.. {
+        tick.tick().await;
+        let message = format!("{text} #{n}");
+        let sent = engine
+            .send_sei_message(
+                StreamIndex::Main,
+                message.as_bytes(),
+                3,
+                SeiCountPerFrame::Single,
+            )
+            .await;
+        match sent {
+            Ok(()) => print_result("sendSEIMessage", json!({ "message": message })),
+            Err(e) => print_error(&e),
+        }
+    }
+}
+
 pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCode {
     let (app_id, token) = match (&args.token, &args.app_id, &args.app_key) {
         (Some(token), _, _) => match Claims::parse(token) {
@@ -388,7 +418,14 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
         }
     }
 
-    if let Some(code) = react_for(&engine, &mut events, args.duration, &mut plan).await {
+    let sei = args
+        .send_sei
+        .map(|text| tokio::spawn(send_sei_every_second(engine.clone(), text)));
+    let reacted = react_for(&engine, &mut events, args.duration, &mut plan).await;
+    if let Some(task) = sei {
+        task.abort();
+    }
+    if let Some(code) = reacted {
         return code;
     }
     if let Err(e) = plan.finish().await {

@@ -54,4 +54,8 @@ pub use source::{AudioSource, VideoSource};
 pub use video::frame::{RgbaImage, VideoFrame};
 pub use video::h264::{EncodedVideo, H264Decoder, H264Encoder, is_h264_keyframe};
 pub use video::pattern::{PatternSource, read_pattern_counter};
+pub use video::sei::{
+    CHORUS_SEI_TAG, MAX_SEI_BYTES, MAX_SEI_PENDING, SeiMessage, SeiSchedule, SeiSeen, read_sei,
+    sei_nal, with_sei,
+};
 pub use video::y4m::{Y4mSource, write_y4m};

@@ -6,6 +6,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use base64::Engine as _;
 use chorus_proto::{
     AudioMixingError, AudioMixingState, ConnectionState, Event, StreamIndex, TrackKind,
 };
@@ -132,6 +133,16 @@ pub enum EngineEvent {
         /// The figures.
         stats: StreamStats,
     },
+    /// A message another user put into their video with `sendSEIMessage`
+    /// (`onSEIMessageReceived`), once however many frames carried it.
+    SeiMessageReceived {
+        /// The publisher.
+        user_id: String,
+        /// Main or screen.
+        stream_index: StreamIndex,
+        /// The message's bytes.
+        message: Vec<u8>,
+    },
     /// A media transport changed state (`onMediaTransportStateChanged`, Chorus's own).
     TransportStateChanged {
         /// Which transport.
@@ -174,6 +185,7 @@ impl EngineEvent {
             EngineEvent::TransportStateChanged { .. } => "onMediaTransportStateChanged",
             EngineEvent::AudioMixingStateChanged { .. } => "onAudioMixingStateChanged",
             EngineEvent::AudioMixingPlayingProgress { .. } => "onAudioMixingPlayingProgress",
+            EngineEvent::SeiMessageReceived { .. } => "onSEIMessageReceived",
         }
     }
 
@@ -184,7 +196,8 @@ impl EngineEvent {
     /// "bitrateKbps", "packets", "packetLossRate", "rttMs"?}`; transport changes as
     /// `{"transport": "publisher"|"subscriber", "state": "connecting"|"connected"|
     /// "disconnected"|"failed", "reason"?}`; mixing changes as `{"mixId", "state", "error"}`
-    /// (numbers), and their progress as `{"mixId", "progress"}` (ms).
+    /// (numbers), and their progress as `{"mixId", "progress"}` (ms); SEI messages as
+    /// `{"remoteStreamKey": {"userId", "streamIndex"}, "sei": <standard base64>}`.
     pub fn to_json(&self) -> Value {
         let data = match self {
             EngineEvent::Room(event) => {
@@ -219,6 +232,14 @@ impl EngineEvent {
                 json!({ "userId": user_id, "streamIndex": stream_index }),
                 stats,
             ),
+            EngineEvent::SeiMessageReceived {
+                user_id,
+                stream_index,
+                message,
+            } => json!({
+                "remoteStreamKey": { "userId": user_id, "streamIndex": stream_index },
+                "sei": base64::engine::general_purpose::STANDARD.encode(message),
+            }),
             EngineEvent::TransportStateChanged {
                 transport,
                 state,

@@ -35,7 +35,9 @@
 //! unless it turns auto-subscribing off ([`RtcEngine::subscribe_stream`] then). Decoded frames
 //! arrive on [`RtcEngine::remote_audio`] and [`RtcEngine::remote_video`]; the events
 //! `onRemoteAudioFirstFrame`, `onRemoteVideoFirstFrame`, `onLocalStreamStats` and
-//! `onRemoteStreamStats` come on the event stream. Media travels over two WebRTC transports
+//! `onRemoteStreamStats` come on the event stream (the latest figures also from
+//! [`RtcEngine::get_local_video_stats`] and its siblings); [`RtcEngine::send_sei_message`] puts
+//! bytes into the H.264 video that others get as `onSEIMessageReceived`. Media travels over two WebRTC transports
 //! to the server's SFU (str0m; Opus and H.264 with NACK/RTX), negotiated by the engine itself.
 //!
 //! ```no_run
@@ -85,7 +87,9 @@ pub use chorus_proto::{
     StreamIndex, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use config::EngineConfig;
-pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
+pub use engine::{
+    RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,
+};
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
 pub use media::{AudioCaptureSource, AudioSourceType, MediaStream, VideoCaptureSource};
 pub use mixing::{AudioMixingConfig, AudioMixingManager, MixingError, MixingPcm};

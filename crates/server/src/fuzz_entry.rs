@@ -26,7 +26,7 @@ pub type Entry = fn(&[u8]);
 
 /// The names of the fuzz targets, as in `fuzz/Cargo.toml` and `fuzz/corpus/<name>/`, each with
 /// its entry function here.
-pub const TARGETS: [(&str, Entry); 12] = [
+pub const TARGETS: [(&str, Entry); 13] = [
     ("token_parse", token_parse),
     ("signal_frame", signal_frame),
     ("openapi_verify", openapi_verify),
@@ -39,6 +39,7 @@ pub const TARGETS: [(&str, Entry); 12] = [
     ("openapi_query", openapi_query),
     ("webhook_signature", webhook_signature),
     ("room_core", room_core),
+    ("sei", sei),
 ];
 
 /// The AccessToken parser and verifier: whatever parses survives verification and every
@@ -142,6 +143,24 @@ pub fn ice_tcp_frames(data: &[u8]) {
 pub fn keyframe(data: &[u8]) {
     let _ = sfu::h264_starts_keyframe(data);
     let _ = sfu::vp8_starts_keyframe(data);
+}
+
+/// SEI messages in an H.264 access unit, as the native SDK reads them from every picture it
+/// receives: reading never panics, and a message put into any access unit reads back whole.
+pub fn sei(data: &[u8]) {
+    let _ = chorus_media::read_sei(data);
+    let payload = &data[..data.len().min(chorus_media::MAX_SEI_BYTES)];
+    if payload.is_empty() {
+        return;
+    }
+    let unit = chorus_media::sei_nal(7, payload);
+    let access_unit = chorus_media::with_sei(data, &[unit]);
+    assert!(
+        chorus_media::read_sei(&access_unit)
+            .iter()
+            .any(|m| m.seq == 7 && m.payload == payload),
+        "a message put into an access unit reads back"
+    );
 }
 
 /// A publisher offer's checks before str0m sees it: the size limit, then the track list against

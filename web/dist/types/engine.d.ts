@@ -15,6 +15,8 @@ import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
 import { type AudioMixingManager } from "./media/mixing";
+import { SEICountPerFrame } from "./media/sei";
+import type { LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats } from "./media/statsgetters";
 import type { RTCExtension } from "./extension/host";
 export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
@@ -135,6 +137,24 @@ export declare class RTCEngine extends EngineParts {
     sendServerMessage(message: string): Promise<string>;
     /** Posts bytes to the business server; resolves with its response body. */
     sendServerBinaryMessage(message: ArrayBuffer | ArrayBufferView): Promise<string>;
+    /** The sent audio's figures, main and screen (the same within a second: sampled each second). */
+    getLocalAudioStats(): LocalUserAudioStats;
+    /** The sent video's figures, main and screen (the same within a second: sampled each second). */
+    getLocalVideoStats(): LocalUserVideoStats;
+    /** The received audio's figures by user id (the same within a second: sampled each second). */
+    getRemoteAudioStats(): Record<string, RemoteUserAudioStats[]>;
+    /** The received video's figures by user id (the same within a second: sampled each second). */
+    getRemoteVideoStats(): Record<string, RemoteUserVideoStats[]>;
+    /**
+     * Puts `message` (1 to 4096 bytes; a string goes as UTF-8) into the next `repeatCount + 1`
+     * frames of the H.264 video sent on `streamIndex`, where others get it as
+     * `onSEIMessageReceived`, once. `repeatCount` is 0 to min(30, 2 × frame rate); `mode` (the
+     * native SDKs' `SEICountPerFrame`) lets a frame carry several queued messages. Throws
+     * INVALID_PARAMS for a bad argument, NOT_CONNECTED_YET outside a room,
+     * STREAM_NOT_EXIST when that stream sends no video, NOT_SUPPORTED for VP8 or a browser
+     * without encoded transforms.
+     */
+    sendSEIMessage(streamIndex: StreamIndex, message: Uint8Array | string, repeatCount: number, mode?: SEICountPerFrame): void;
     /** Starts the microphone (REPEAT_CAPTURE when it already runs). */
     startAudioCapture(deviceId?: string): Promise<MediaTrackSettings>;
     /** Stops the microphone. */

@@ -33,9 +33,9 @@ export declare enum EngineEventsTypes {
     onRemoteVideoFirstFrame = "onRemoteVideoFirstFrame",
     /** The first audio of a remote user arrived: `{userId, isScreen}`. */
     onRemoteAudioFirstFrame = "onRemoteAudioFirstFrame",
-    /** Every 2 s while publishing: `{isScreen, audioStats, videoStats}`. */
+    /** Every 2 s per published stream: `{isScreen, audioStats, videoStats}` (the vendor's `LocalStreamStats`). */
     onLocalStreamStats = "onLocalStreamStats",
-    /** Every 2 s per subscribed user: `{userId, isScreen, audioStats, videoStats}`. */
+    /** Every 2 s per received stream: `{userId, isScreen, audioStats, videoStats}` (the vendor's `RemoteStreamStats`). */
     onRemoteStreamStats = "onRemoteStreamStats",
     /** Every 2 s in a room: `(uplinkNetworkQuality, downlinkNetworkQuality)`, each a `NetworkQuality`. */
     onNetworkQuality = "onNetworkQuality",

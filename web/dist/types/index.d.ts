@@ -70,6 +70,7 @@ declare const VERTC: {
     WTNRemoteVideoState: typeof enums.WTNRemoteVideoState;
     WTNRemoteVideoStateChangeReason: typeof enums.WTNRemoteVideoStateChangeReason;
     WTNStreamEventsTypes: typeof enums.WTNStreamEventsTypes;
+    SEICountPerFrame: typeof enums.SEICountPerFrame;
     events: typeof enums.events;
     /** Makes an engine for `appId`; `config.serverUrl` picks the Chorus server. */
     createEngine(appId: string, config?: EngineConfig): RTCEngine;
@@ -106,3 +107,5 @@ export type { TrackCaptureConfig } from "./media/audioprofile";
 export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";
 export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
 export type { ExtraJoinRoomParams } from "./parts";
+export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
+export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";

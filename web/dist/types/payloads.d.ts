@@ -42,6 +42,8 @@ export interface PrivilegeExpiredEvent {
     /** When the privilege ended (or ends), unix seconds. */
     expireAt: number;
 }
+import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
+import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */
@@ -181,6 +183,8 @@ export interface StreamKey {
     /** Main or screen. */
     streamIndex: StreamIndex;
 }
+/** The stream a message came in (the vendor's `RemoteStreamKey`, the same fields as `StreamKey`). */
+export type RemoteStreamKey = StreamKey;
 /** One received stream's level in `onRemoteAudioPropertiesReport` (as received: before the playback volume). */
 export interface RemoteAudioPropertiesInfo {
     /** Which stream. */
@@ -203,6 +207,13 @@ export interface AudioMixingStateChangedEvent {
     state: AudioMixingState;
     /** Why it failed, or AUDIO_MIXING_ERROR_OK. */
     error: AudioMixingError;
+}
+/** `onSEIMessageReceived`: a message `sendSEIMessage` put into a received stream's video. */
+export interface SEIMessageEvent {
+    /** Whose stream. */
+    remoteStreamKey: RemoteStreamKey;
+    /** The message's bytes. */
+    sei: Uint8Array;
 }
 /** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
@@ -231,19 +242,14 @@ export interface FiredEvents {
     onConnectionStateChanged: (event: ConnectionStateChangeEvent) => void;
     onRemoteVideoFirstFrame: (event: VideoFirstFrameEvent) => void;
     onRemoteAudioFirstFrame: (event: AudioFirstFrameEvent) => void;
-    /** `{isScreen, audioStats, videoStats}`: Chorus's own stats shape so far. */
-    onLocalStreamStats: (stats: {
-        isScreen: boolean;
-        audioStats?: object;
-        videoStats?: object;
-    }) => void;
-    /** `{userId, isScreen, audioStats, videoStats}`: Chorus's own stats shape so far. */
-    onRemoteStreamStats: (stats: {
-        userId: string;
-        isScreen: boolean;
-        audioStats?: object;
-        videoStats?: object;
-    }) => void;
+    /** Every 2 s per published stream; see {@link LocalStreamStats}. */
+    onLocalStreamStats: (stats: LocalStreamStats) => void;
+    /** Every 2 s per received stream; see {@link RemoteStreamStats}. */
+    onRemoteStreamStats: (stats: RemoteStreamStats) => void;
+    /** A sent stream fell below a floor, or recovered; see {@link LocalStatsException}. */
+    onLocalStatsException: (exception: LocalStatsException) => void;
+    /** A received stream fell below a floor, or recovered; see {@link RemoteStatsException}. */
+    onRemoteStatsException: (exception: RemoteStatsException) => void;
     onNetworkQuality: (uplinkNetworkQuality: NetworkQuality, downlinkNetworkQuality: NetworkQuality) => void;
     onAudioVolumeIndication: (event: {
         speakers: AudioVolumeInfo[];
@@ -276,4 +282,5 @@ export interface FiredEvents {
     onLocalStreamTrackChangedByExtension: (event: TrackChangedByExtensionEvent) => void;
     onVideoStreamBanned: (event: StreamBannedEvent) => void;
     onAudioStreamBanned: (event: StreamBannedEvent) => void;
+    onSEIMessageReceived: (event: SEIMessageEvent) => void;
 }

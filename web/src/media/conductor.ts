@@ -3,6 +3,7 @@
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
+import type { SEIMessageEvent } from "../payloads";
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
@@ -10,15 +11,10 @@ import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { snapshot } from "./snapshot";
 import { Publisher, type Call } from "./publisher";
-import {
-  localAudioStats,
-  localVideoStats,
-  Rates,
-  remoteTrackStats,
-  STATS_INTERVAL_MS,
-  watchFirstFrame,
-  isScreen,
-} from "./stats";
+import { STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
+import { figures, StatsBook, StatsDeltas, type StatsRound } from "./statsgetters";
+import { SeiChannel, type ReceiverOwner } from "./sei";
+import { StatsExceptions } from "./statsexceptions";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { grade, LinkMeter } from "./quality";
 import { AudioHub } from "./audiohub";
@@ -69,7 +65,12 @@ export class MediaConductor {
   private remote = new Map<string, RemoteTrack>();
   private watchers = new Map<string, () => void>();
   private statsTimer: ReturnType<typeof setInterval> | null = null;
-  private rates = new Rates();
+  /** The latest figures, sampled every second, for the stats getters. */
+  readonly stats = new StatsBook();
+  private getterDeltas = new StatsDeltas();
+  private eventDeltas = new StatsDeltas();
+  private exceptions = new StatsExceptions();
+  private statsTick = 0;
   /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
   simulcast = false;
   private uplink = new LinkMeter();
@@ -86,6 +87,11 @@ export class MediaConductor {
   readonly audioProfile = new AudioProfile();
   /** Audio mixing, once the app asked for it: it may send a mix in place of the microphone. */
   mixing: { sendTrack(mic: MediaStreamTrack | null): MediaStreamTrack | null; destroy(): void } | null = null;
+  /** SEI messages in the sent and received video. */
+  private readonly sei = new SeiChannel(
+    (receiver) => this.ownerOf(receiver),
+    (from, sei) => this.seiReceived(from, sei),
+  );
 
   constructor(private readonly hooks: HubHooks) {
     this.players = new Players({
@@ -131,7 +137,8 @@ export class MediaConductor {
 
   /** A room session started (a join or a rejoin). */
   joined(): void {
-    this.statsTimer ??= setInterval(() => void this.reportStats(), STATS_INTERVAL_MS);
+    // The getters' figures every second, the events every other second.
+    this.statsTimer ??= setInterval(() => void this.sampleStats(), STATS_INTERVAL_MS / 2);
     this.audioReports.joined();
   }
 
@@ -146,6 +153,9 @@ export class MediaConductor {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.audioReports.left();
+    this.stats.clear();
+    this.exceptions.clear();
+    this.sei.reset();
   }
 
   /**
@@ -161,7 +171,9 @@ export class MediaConductor {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call, this.simulcast, this.audioProfile.stereo);
+      publisher = new Publisher(this.hooks.call, this.simulcast, this.audioProfile.stereo, (sender) =>
+        this.sei.prepare(sender),
+      );
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       this.publisher = publisher;
       this.hooks.transport(publisher.pc, "publisher");
@@ -232,6 +244,7 @@ export class MediaConductor {
         if (this.subscriber === sub) this.setRemote(tracks);
       };
       sub.onError = (e) => warn("subscriber transport:", e.message);
+      sub.onVideoReceiver = (receiver) => this.sei.watch(receiver);
       this.subscriber = sub;
     }
     void this.subscriber.handleOffer(offer);
@@ -262,6 +275,7 @@ export class MediaConductor {
   /** Stops everything. */
   destroy(): void {
     this.left();
+    this.sei.close();
     this.capture.destroy();
     this.players.destroy();
     this.audioFrames.destroy();
@@ -337,21 +351,68 @@ export class MediaConductor {
     else this.players.remoteAudio(t.userId, t.index, track);
   }
 
-  private async reportStats(): Promise<void> {
+  /**
+   * Queues `message` for the next `repeatCount + 1` frames of the video sent on `index`
+   * (checked by the caller); `multi` lets a frame carry several messages.
+   */
+  sendSei(index: StreamIndex, message: Uint8Array, repeatCount: number, multi: boolean): void {
+    const room = this.hooks.room();
+    if (!room)
+      throw rtcError(ErrorCode.NOT_CONNECTED_YET, "sendSEIMessage: SEI travels in published video; join a room first");
+    const sender = this.publisher?.sender(index, "video");
+    if (!sender?.track || !(room.published[index] & MediaType.VIDEO))
+      throw rtcError(
+        ErrorCode.STREAM_NOT_EXIST,
+        `sendSEIMessage: no video is published on stream ${index}; SEI travels in the video frames`,
+      );
+    const codec = sender.getParameters().codecs?.[0]?.mimeType;
+    if (codec && codec.toLowerCase() !== "video/h264")
+      throw rtcError(ErrorCode.NOT_SUPPORTED, `sendSEIMessage: SEI needs H.264 video; this stream sends ${codec}`);
+    this.sei.send(sender, message, repeatCount, multi);
+  }
+
+  /** The frame rate of the video sent on `index` (0 when unknown). */
+  sentFrameRate(index: StreamIndex): number {
+    return this.publisher?.sender(index, "video")?.track?.getSettings().frameRate ?? 0;
+  }
+
+  private ownerOf(receiver: RTCRtpReceiver): ReceiverOwner | null {
+    for (const t of this.remote.values()) if (t.receiver === receiver && t.kind === "video") return t;
+    return null;
+  }
+
+  private seiReceived(from: ReceiverOwner, sei: Uint8Array): void {
     const room = this.hooks.room();
     if (!room) return;
+    const payload: SEIMessageEvent = {
+      remoteStreamKey: { roomId: room.roomId, userId: from.userId, streamIndex: from.index },
+      sei,
+    };
+    this.hooks.emit("onSEIMessageReceived", payload);
+  }
+
+  /**
+   * Samples the senders' and receivers' reports: the getters' figures each time, the stats
+   * events and the network quality every other time (each over its own interval).
+   */
+  private async sampleStats(): Promise<void> {
+    const room = this.hooks.room();
+    if (!room) return;
+    const report = this.statsTick++ % 2 === 1;
+    if (report) {
+      this.uplink.begin();
+      this.downlink.begin();
+    }
+    const round: StatsRound = { local: [], remote: [] };
     const publisher = this.publisher;
-    this.uplink.begin();
-    this.downlink.begin();
     if (publisher) {
       for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN]) {
         if (!room.published[index]) continue;
-        const audio = await this.senderStats(publisher, index, "audio");
-        const video = await this.senderStats(publisher, index, "video");
-        const audioStats = audio ? localAudioStats(audio, this.rates, `l${index}a`) : undefined;
-        const videoStats = video ? localVideoStats(video, this.rates, `l${index}v`) : undefined;
-        if (audioStats || videoStats)
-          this.hooks.emit("onLocalStreamStats", { isScreen: isScreen(index), audioStats, videoStats });
+        const audio = await this.senderStats(publisher, index, "audio", report);
+        const video = await this.senderStats(publisher, index, "video", report);
+        if (!audio && !video) continue;
+        const track = publisher.sender(index, "audio")?.track ?? null;
+        round.local.push({ index, audio: audio && { report: audio, track }, video });
       }
     }
     const streams = new Map<string, { userId: string; index: StreamIndex; audio?: RemoteTrack; video?: RemoteTrack }>();
@@ -362,28 +423,46 @@ export class MediaConductor {
       streams.set(key, s);
     }
     for (const s of streams.values()) {
-      const audioStats = s.audio && (await this.receiverStats(s.audio));
-      const videoStats = s.video && (await this.receiverStats(s.video));
-      this.hooks.emit("onRemoteStreamStats", { userId: s.userId, isScreen: isScreen(s.index), audioStats, videoStats });
+      const audio = s.audio ? await this.receiverStats(s.audio, report) : null;
+      const video = s.video ? await this.receiverStats(s.video, report) : null;
+      round.remote.push({ userId: s.userId, index: s.index, audio, video });
     }
     if (this.hooks.room() !== room) return;
+    this.stats.set(figures(round, this.getterDeltas));
+    if (!report) return;
+    const f = figures(round, this.eventDeltas);
+    for (const s of f.local) this.hooks.emit("onLocalStreamStats", s);
+    for (const s of f.remote) this.hooks.emit("onRemoteStreamStats", s);
+    const exceptions = this.exceptions.judge(
+      f.local.map((stats, i) => ({ stats, sends: { audio: !!round.local[i].audio, video: !!round.local[i].video } })),
+      f.remote.map((stats, i) => ({
+        stats,
+        receives: { audio: !!round.remote[i].audio, video: !!round.remote[i].video },
+      })),
+    );
+    for (const e of exceptions.local) this.hooks.emit("onLocalStatsException", e);
+    for (const e of exceptions.remote) this.hooks.emit("onRemoteStatsException", e);
     this.hooks.emit("onNetworkQuality", grade(this.uplink.end()), grade(this.downlink.end()));
   }
 
   /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
-  private async senderStats(publisher: Publisher, index: StreamIndex, kind: Kind): Promise<RTCStatsReport | null> {
+  private async senderStats(
+    publisher: Publisher,
+    index: StreamIndex,
+    kind: Kind,
+    link: boolean,
+  ): Promise<RTCStatsReport | null> {
     const sender = publisher.sender(index, kind);
     if (!sender?.track) return null;
     const report = await sender.getStats().catch(() => null);
-    if (report) this.uplink.add(`${index}${kind}`, report, "up");
+    if (report && link) this.uplink.add(`${index}${kind}`, report, "up");
     return report;
   }
 
-  /** A received track's figures, its report counted into the downlink's quality. */
-  private async receiverStats(t: RemoteTrack): Promise<object | undefined> {
+  /** A received track's report, counted into the downlink's quality when `link`. */
+  private async receiverStats(t: RemoteTrack, link: boolean): Promise<RTCStatsReport | null> {
     const report = await t.receiver.getStats().catch(() => null);
-    if (!report) return undefined;
-    this.downlink.add(remoteKey(t.userId, t.index, t.kind), report, "down");
-    return remoteTrackStats(t, report, this.rates);
+    if (report && link) this.downlink.add(remoteKey(t.userId, t.index, t.kind), report, "down");
+    return report;
   }
 }

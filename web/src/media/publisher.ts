@@ -58,12 +58,14 @@ export class Publisher {
 
   /**
    * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
-   * browser send stereo Opus (a stereo audio profile).
+   * browser send stereo Opus (a stereo audio profile); `videoSender` is shown each video
+   * sender before anything is negotiated (for encoded transforms).
    */
   constructor(
     call: Call,
     simulcast = false,
     private readonly stereo = false,
+    videoSender: (sender: RTCRtpSender) => void = () => {},
   ) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
@@ -74,7 +76,10 @@ export class Publisher {
           ? { direction: "sendonly", sendEncodings: SIMULCAST.map((e) => ({ ...e })) }
           : { direction: "sendonly" },
       );
-      if (kind === "video") preferH264ThenVp8(t);
+      if (kind === "video") {
+        preferH264ThenVp8(t);
+        videoSender(t.sender);
+      }
       return t;
     });
     this.ready = this.negotiate(call);

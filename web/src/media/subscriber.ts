@@ -38,6 +38,8 @@ export class Subscriber {
   tracks = new Map<string, RemoteTrack>();
   /** Called after each offer is answered with the tracks now received. */
   onTracks: (tracks: Map<string, RemoteTrack>) => void = () => {};
+  /** Called with each video receiver as soon as an offer makes it, before media reaches it. */
+  onVideoReceiver: (receiver: RTCRtpReceiver) => void = () => {};
   /** Called when answering an offer failed. */
   onError: (error: Error) => void = () => {};
   private queue: Promise<void> = Promise.resolve();
@@ -73,6 +75,7 @@ export class Subscriber {
   private async answer(offer: SubscriberOfferEvent): Promise<void> {
     if (this.closed) return;
     await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    for (const t of this.pc.getTransceivers()) if (t.receiver.track.kind === "video") this.onVideoReceiver(t.receiver);
     const answer = await this.pc.createAnswer();
     // Stereo Opus decodes as stereo only when the answer allows it; mono stays mono.
     await this.pc.setLocalDescription({ type: "answer", sdp: withStereo(answer.sdp ?? "") });

@@ -51,13 +51,6 @@ type ParityToDo =
   // Media: mirror.
   | "setLocalVideoMirrorType"
   | "setRemoteVideoMirrorType"
-  // Media: SEI.
-  | "sendSEIMessage"
-  // Media: stats getters.
-  | "getLocalAudioStats"
-  | "getLocalVideoStats"
-  | "getRemoteAudioStats"
-  | "getRemoteVideoStats"
   // Media: fallback and priorities.
   | "setSubscribeFallbackOption"
   | "setRemoteUserPriority"
@@ -143,10 +136,7 @@ type EventsToDo =
   | "onAudioDeviceStateChanged"
   | "onTrackMute"
   | "onTrackUnmute"
-  | "onLocalStatsException"
-  | "onRemoteStatsException"
   | "onAudioPlaybackDeviceChanged"
-  | "onSEIMessageReceived"
   | "onSEIStreamUpdate"
   | "onSimulcastSubscribeFallback"
   | "onRemoteVideoSizeChanged"
@@ -154,10 +144,8 @@ type EventsToDo =
   | "onPlayerVisibility"
   | "onJitterBufferTargetStabled";
 
-/** Events Chorus fires whose payload is not yet the vendor's declared one. */
-type PayloadToDo =
-  // Media (stats): Chorus's own shapes so far.
-  "onLocalStreamStats" | "onRemoteStreamStats";
+/** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
+type PayloadToDo = never;
 
 /** The vendor's events by name (its interface keys them by enum member). */
 type VendorEvents = { [E in keyof IEngineEvents as `${E & string}`]: IEngineEvents[E] };

@@ -2,20 +2,35 @@
 //! streams and snapshots. Each checks what it can locally, opens sources off the runtime's
 //! workers, and hands the rest to the media conductor or (for room-level calls) to the server.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 use chorus_proto::{
     ErrorCode, MediaParams, MediaType, Request, RtcError, SimulcastParams, SimulcastStreamType,
-    StreamIndex, SubscribeParams, VideoSourceType,
+    StreamIndex, SubscribeParams, TrackKind, VideoSourceType,
 };
 
 use super::RtcEngine;
+use crate::event::StreamStats;
 use crate::media::{
-    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, VideoCaptureSource, open_audio,
-    open_video,
+    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, SeiRequest, VideoCaptureSource,
+    open_audio, open_video,
 };
 use crate::validate::check_user_id;
+
+/// The most repeats of an SEI message (the vendor's limit, whatever the frame rate).
+const MAX_SEI_REPEAT: u32 = 30;
+
+/// How the pictures carry queued SEI messages (the vendor's `SEICountPerFrame`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeiCountPerFrame {
+    /// One message per picture: queued messages take turns, each for its repeats.
+    #[default]
+    Single,
+    /// Every queued message in each picture.
+    Multi,
+}
 
 /// How long a snapshot waits for the first picture of a capture that just started.
 const FIRST_PICTURE_WAIT: Duration = Duration::from_secs(1);
@@ -264,6 +279,85 @@ impl RtcEngine {
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
         blocking(move || Ok(picture.to_rgba())).await
+    }
+
+    /// The latest figures of the main stream's sent audio (as in `onLocalStreamStats`,
+    /// refreshed about every 2 s), or `None` when none was sent in this room. A stream that
+    /// stopped flowing shows a bitrate of 0.
+    pub fn get_local_audio_stats(&self) -> Option<StreamStats> {
+        self.outlets().stats().local(
+            StreamIndex::Main,
+            TrackKind::Audio,
+            std::time::Instant::now(),
+        )
+    }
+
+    /// The latest figures of stream `index`'s sent video, as
+    /// [`RtcEngine::get_local_audio_stats`] gives the audio's.
+    pub fn get_local_video_stats(&self, index: StreamIndex) -> Option<StreamStats> {
+        self.outlets()
+            .stats()
+            .local(index, TrackKind::Video, std::time::Instant::now())
+    }
+
+    /// The latest figures of each user's received main-stream audio, by user id (as in
+    /// `onRemoteStreamStats`); a stream that stopped flowing (paused, unpublished) shows a
+    /// bitrate of 0. Empty out of a room.
+    pub fn get_remote_audio_stats(&self) -> HashMap<String, StreamStats> {
+        self.outlets().stats().remote(
+            StreamIndex::Main,
+            TrackKind::Audio,
+            std::time::Instant::now(),
+        )
+    }
+
+    /// The latest figures of each user's received video on stream `index`, by user id, as
+    /// [`RtcEngine::get_remote_audio_stats`] gives the audio's.
+    pub fn get_remote_video_stats(&self, index: StreamIndex) -> HashMap<String, StreamStats> {
+        self.outlets()
+            .stats()
+            .remote(index, TrackKind::Video, std::time::Instant::now())
+    }
+
+    /// Puts `message` into the next `repeat_count + 1` pictures of the H.264 video of stream
+    /// `index`, as an SEI unit (user_data_unregistered) that others receive as
+    /// `onSEIMessageReceived`, once. Fails with `INVALID_PARAMS` for an empty message or one
+    /// over 4096 bytes, a `repeat_count` over 30, or when 120 messages sent in the last 2 s
+    /// still wait for pictures; `NOT_CONNECTED_YET` outside a room;
+    /// `STREAM_NOT_EXIST` when the stream has no video captured or pushed. A message waits at
+    /// most 2 s for a picture.
+    pub async fn send_sei_message(
+        &self,
+        index: StreamIndex,
+        message: &[u8],
+        repeat_count: u32,
+        mode: SeiCountPerFrame,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        if message.is_empty() || message.len() > chorus_media::MAX_SEI_BYTES {
+            return Err(RtcError::new(
+                ErrorCode::InvalidParams,
+                format!(
+                    "an SEI message is 1 to {} bytes (got {})",
+                    chorus_media::MAX_SEI_BYTES,
+                    message.len()
+                ),
+            ));
+        }
+        if repeat_count > MAX_SEI_REPEAT {
+            return Err(RtcError::new(
+                ErrorCode::InvalidParams,
+                format!("repeat_count is 0 to {MAX_SEI_REPEAT} (got {repeat_count})"),
+            ));
+        }
+        let request = SeiRequest {
+            index,
+            payload: message.to_vec(),
+            frames: repeat_count + 1,
+            multi: mode == SeiCountPerFrame::Multi,
+        };
+        self.media_call(|reply| MediaCall::SendSei(request, reply))
+            .await
     }
 
     /// The latest received picture of `user_id`'s stream `index`, as RGBA. Fails with

@@ -31,6 +31,8 @@ use crate::validate::{check_join, check_message, check_user_id};
 
 mod media;
 
+pub use media::SeiCountPerFrame;
+
 /// A handle to one engine: one connection to the server, at most one room at a time, and at
 /// most one messaging login.
 ///

@@ -14,7 +14,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chorus_media::{
-    AudioFrame, AudioSource, FRAME_MS, H264Encoder, OpusEncoder, VideoFrame, VideoSource,
+    AudioFrame, AudioSource, FRAME_MS, H264Encoder, OpusEncoder, SeiSchedule, VideoFrame,
+    VideoSource, with_sei,
 };
 use chorus_proto::{StreamIndex, TrackKind};
 use tokio::sync::mpsc;
@@ -51,6 +52,26 @@ pub(crate) type PictureSlot = Arc<Mutex<Option<VideoFrame>>>;
 /// Stores `frame` as the stream's latest picture.
 fn keep_picture(slot: &PictureSlot, frame: &VideoFrame) {
     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(frame.clone());
+}
+
+/// The SEI messages waiting for a video stream's next pictures (`send_sei_message`).
+pub(crate) type SeiSlot = Arc<Mutex<SeiSchedule>>;
+
+/// `access_unit` with the SEI units its picture carries, if any (an empty one, a frame the
+/// encoder skipped, carries none).
+fn add_sei(slot: &SeiSlot, access_unit: Vec<u8>) -> Vec<u8> {
+    if access_unit.is_empty() {
+        return access_unit;
+    }
+    let units = slot
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .next_picture(Instant::now());
+    if units.is_empty() {
+        access_unit
+    } else {
+        with_sei(&access_unit, &units)
+    }
 }
 
 /// Where a pipeline's frames come from.
@@ -221,13 +242,15 @@ fn run_audio(input: AudioInput, ctx: &Ctx, mixing: &MixingHub) {
 }
 
 /// Starts a video pipeline for `index`. `keyframe` asks for the next frame to be a keyframe
-/// (set on PLI/FIR and when the transport connects); `picture` keeps the latest frame.
+/// (set on PLI/FIR and when the transport connects); `picture` keeps the latest frame; `sei`
+/// holds the SEI messages the next pictures carry.
 pub(crate) fn start_video(
     input: VideoInput,
     index: StreamIndex,
     out: mpsc::Sender<EncodedFrame>,
     keyframe: Arc<AtomicBool>,
     picture: PictureSlot,
+    sei: SeiSlot,
 ) -> std::io::Result<Capture> {
     let stop = Arc::new(AtomicBool::new(false));
     let ctx = Ctx {
@@ -236,7 +259,7 @@ pub(crate) fn start_video(
         stop: stop.clone(),
     };
     let thread = spawn("chorus-video-capture".into(), move || {
-        run_video(input, &ctx, &keyframe, &picture)
+        run_video(input, &ctx, &keyframe, &picture, &sei)
     })?;
     Ok(Capture { stop, thread })
 }
@@ -247,7 +270,13 @@ fn video_bitrate(width: u32, height: u32, fps: u32) -> u32 {
     u32::try_from(bits.clamp(150_000, 4_000_000)).unwrap_or(4_000_000)
 }
 
-fn run_video(input: VideoInput, ctx: &Ctx, keyframe: &AtomicBool, picture: &PictureSlot) {
+fn run_video(
+    input: VideoInput,
+    ctx: &Ctx,
+    keyframe: &AtomicBool,
+    picture: &PictureSlot,
+    sei: &SeiSlot,
+) {
     let fps = match &input {
         Input::Source(source) => source.fps().max(1),
         Input::Pushed(_) => PUSHED_FPS,
@@ -271,7 +300,12 @@ fn run_video(input: VideoInput, ctx: &Ctx, keyframe: &AtomicBool, picture: &Pict
         };
         let force = keyframe.swap(false, Ordering::AcqRel);
         match h264.encode(frame, force) {
-            Ok(encoded) => ctx.emit(TrackKind::Video, encoded.data, 0, Instant::now()),
+            Ok(encoded) => ctx.emit(
+                TrackKind::Video,
+                add_sei(sei, encoded.data),
+                0,
+                Instant::now(),
+            ),
             Err(e) => {
                 // Whatever the failure, the next frame should stand on its own.
                 keyframe.store(true, Ordering::Release);

@@ -25,8 +25,22 @@ pub(crate) enum MediaCall {
     PushVideo(StreamIndex, VideoFrame, Reply<()>),
     /// Where the latest local picture of a stream is kept, if it captures.
     LocalPicture(StreamIndex, Reply<PictureSlot>),
+    /// Queues an SEI message for the next pictures of a stream's video.
+    SendSei(SeiRequest, Reply<()>),
     /// Answered once the publisher transport is negotiated (at once if nothing is published).
     AwaitPublisher(Reply<()>),
+}
+
+/// A checked `send_sei_message`.
+pub(crate) struct SeiRequest {
+    /// Whose video carries it.
+    pub(crate) index: StreamIndex,
+    /// The app's bytes.
+    pub(crate) payload: Vec<u8>,
+    /// How many pictures carry it (the repeat count + 1).
+    pub(crate) frames: u32,
+    /// Whether a picture may carry it along with other queued messages.
+    pub(crate) multi: bool,
 }
 
 /// Everything the media task hears, in the order it was sent.

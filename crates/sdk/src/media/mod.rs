@@ -32,7 +32,7 @@ mod subscriber;
 mod transport;
 
 pub(crate) use conductor::Conductor;
-pub(crate) use inbox::{MediaCall, MediaInput, Reply};
+pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};

@@ -1,5 +1,6 @@
 //! Where decoded remote media goes: the app's frame streams ([`MediaStream`]) and the latest
-//! picture of each remote video, for `take_remote_snapshot`.
+//! picture of each remote video, for `take_remote_snapshot`; and, riding along to every
+//! transport, the book of the latest stream statistics for the stats getters.
 //!
 //! Decoder threads deliver into a registry shared with the engine handle (which registers
 //! streams and reads snapshots without a round trip through any task). It is locked once per
@@ -15,6 +16,8 @@ use std::task::{Context, Poll};
 use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::StreamIndex;
 use tokio::sync::mpsc;
+
+use crate::media::stats::StatsBook;
 
 /// Audio frames a reader may fall behind by before frames are dropped: 10 s of 20 ms frames.
 const AUDIO_BACKLOG: usize = 500;
@@ -69,6 +72,7 @@ struct Registry {
 #[derive(Clone, Default)]
 pub(crate) struct Outlets {
     inner: Arc<Mutex<Registry>>,
+    stats: StatsBook,
 }
 
 impl std::fmt::Debug for Outlets {
@@ -136,13 +140,20 @@ impl Outlets {
         self.lock().latest.get(key).cloned()
     }
 
-    /// Out of the room: no remote picture is current any more.
+    /// Out of the room: no remote picture is current any more, nor any figure.
     pub(crate) fn forget_pictures(&self) {
         self.lock().latest.clear();
+        self.stats.clear();
+    }
+
+    /// The latest stream statistics.
+    pub(crate) fn stats(&self) -> &StatsBook {
+        &self.stats
     }
 
     /// The engine is destroyed: every stream ends and nothing more is kept.
     pub(crate) fn close(&self) {
+        self.stats.clear();
         let mut registry = self.lock();
         *registry = Registry {
             closed: true,

@@ -28,7 +28,7 @@ use tokio::task::AbortHandle;
 use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::capture::EncodedFrame;
-use crate::media::stats::{RateMeter, StreamStats, millis};
+use crate::media::stats::{RateMeter, StatsBook, StreamStats, millis};
 use crate::media::transport::{TrackInfo, Transport, clock_of, codec_of, media_kind};
 
 /// The m-lines offered, in order.
@@ -92,6 +92,8 @@ pub(crate) struct PublisherSetup {
     pub(crate) generation: u64,
     /// Keyframe requests for the capture pipelines.
     pub(crate) keyframes: KeyframeFlags,
+    /// Where the latest figures are kept for the stats getters.
+    pub(crate) stats: StatsBook,
 }
 
 /// The running publisher transport. Dropping it ends the task and closes the transport.
@@ -324,15 +326,19 @@ impl Sending<'_> {
                     return;
                 }
                 let bitrate_kbps = self.meter.kbps(stats.mid, stats.bytes, stats.timestamp);
+                let figures = StreamStats {
+                    kind: track.kind,
+                    bitrate_kbps,
+                    packets: stats.packets,
+                    packet_loss_rate: stats.loss.unwrap_or(0.0),
+                    rtt_ms: stats.rtt.map(millis),
+                };
+                self.setup
+                    .stats
+                    .set_local(track.index, figures.clone(), Instant::now());
                 let _ = self.setup.events.send(EngineEvent::LocalStreamStats {
                     stream_index: track.index,
-                    stats: StreamStats {
-                        kind: track.kind,
-                        bitrate_kbps,
-                        packets: stats.packets,
-                        packet_loss_rate: stats.loss.unwrap_or(0.0),
-                        rtt_ms: stats.rtt.map(millis),
-                    },
+                    stats: figures,
                 });
             }
             _ => {}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
-use chorus_media::{AudioFrame, H264Decoder, OpusDecoder, is_h264_keyframe};
+use chorus_media::{AudioFrame, H264Decoder, OpusDecoder, SeiSeen, is_h264_keyframe, read_sei};
 use chorus_proto::TrackKind;
 use str0m::media::Mid;
 use tokio::sync::mpsc::UnboundedSender;
@@ -174,7 +174,18 @@ fn decode_video(rx: &Receiver<Received>, ctx: &DecoderCtx) {
     let mut announced = false;
     // Until a keyframe, inter frames have nothing to refer to.
     let mut need_keyframe = true;
+    let mut seen = SeiSeen::default();
     for packet in rx {
+        // SEI messages count whether or not the picture can be decoded; repeats once.
+        for message in read_sei(&packet.data) {
+            if seen.first_time(message.seq) {
+                let _ = ctx.events.send(EngineEvent::SeiMessageReceived {
+                    user_id: ctx.key.0.clone(),
+                    stream_index: ctx.key.1,
+                    message: message.payload,
+                });
+            }
+        }
         // str0m judges contiguity by the codec's own rules (padding and retransmissions
         // excluded), which sequence numbers alone cannot.
         if is_h264_keyframe(&packet.data) {

@@ -254,16 +254,23 @@ impl Receiving<'_> {
                     return;
                 }
                 let bitrate_kbps = self.meter.kbps(stats.mid, stats.bytes, stats.timestamp);
+                let figures = StreamStats {
+                    kind: track.kind,
+                    bitrate_kbps,
+                    packets: stats.packets,
+                    packet_loss_rate: stats.loss.unwrap_or(0.0),
+                    rtt_ms: stats.rtt.map(millis),
+                };
+                self.setup.outlets.stats().set_remote(
+                    &track.user_id,
+                    track.stream_index,
+                    figures.clone(),
+                    Instant::now(),
+                );
                 let _ = self.setup.events.send(EngineEvent::RemoteStreamStats {
                     user_id: track.user_id.clone(),
                     stream_index: track.stream_index,
-                    stats: StreamStats {
-                        kind: track.kind,
-                        bitrate_kbps,
-                        packets: stats.packets,
-                        packet_loss_rate: stats.loss.unwrap_or(0.0),
-                        rtt_ms: stats.rtt.map(millis),
-                    },
+                    stats: figures,
                 });
             }
             _ => {}

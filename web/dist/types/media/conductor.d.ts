@@ -1,13 +1,9 @@
-/**
- * The media conductor (the native SDK has one by the same name): one per engine, it ties capture, the two transports, players and stats to
- * the room. Tracks flow to the publisher when captured and published; received tracks flow to
- * players; the transports live exactly as long as one server session of the room.
- */
 import { MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { type Call } from "./publisher";
+import { StatsBook } from "./statsgetters";
 import { AudioHub } from "./audiohub";
 import { Volumes } from "./volume";
 import { AudioFrames } from "./audioframes";
@@ -44,7 +40,12 @@ export declare class MediaConductor {
     private remote;
     private watchers;
     private statsTimer;
-    private rates;
+    /** The latest figures, sampled every second, for the stats getters. */
+    readonly stats: StatsBook;
+    private getterDeltas;
+    private eventDeltas;
+    private exceptions;
+    private statsTick;
     /** Whether a publisher transport set up from now on sends the camera as simulcast layers. */
     simulcast: boolean;
     private uplink;
@@ -64,6 +65,8 @@ export declare class MediaConductor {
         sendTrack(mic: MediaStreamTrack | null): MediaStreamTrack | null;
         destroy(): void;
     } | null;
+    /** SEI messages in the sent and received video. */
+    private readonly sei;
     constructor(hooks: HubHooks);
     /** The audio tracks received now. */
     private remoteAudio;
@@ -106,9 +109,22 @@ export declare class MediaConductor {
     /** Applies the audio encoder's cap to the audio senders. */
     applyAudioProfile(): Promise<void>;
     private route;
-    private reportStats;
+    /**
+     * Queues `message` for the next `repeatCount + 1` frames of the video sent on `index`
+     * (checked by the caller); `multi` lets a frame carry several messages.
+     */
+    sendSei(index: StreamIndex, message: Uint8Array, repeatCount: number, multi: boolean): void;
+    /** The frame rate of the video sent on `index` (0 when unknown). */
+    sentFrameRate(index: StreamIndex): number;
+    private ownerOf;
+    private seiReceived;
+    /**
+     * Samples the senders' and receivers' reports: the getters' figures each time, the stats
+     * events and the network quality every other time (each over its own interval).
+     */
+    private sampleStats;
     /** A sending track's stats report, counted into the uplink's quality (null: not sending). */
     private senderStats;
-    /** A received track's figures, its report counted into the downlink's quality. */
+    /** A received track's report, counted into the downlink's quality when `link`. */
     private receiverStats;
 }

@@ -26,9 +26,10 @@ export declare class Publisher {
     private disconnected;
     /**
      * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
-     * browser send stereo Opus (a stereo audio profile).
+     * browser send stereo Opus (a stereo audio profile); `videoSender` is shown each video
+     * sender before anything is negotiated (for encoded transforms).
      */
-    constructor(call: Call, simulcast?: boolean, stereo?: boolean);
+    constructor(call: Call, simulcast?: boolean, stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */

@@ -31,6 +31,8 @@ export declare class Subscriber {
     tracks: Map<string, RemoteTrack>;
     /** Called after each offer is answered with the tracks now received. */
     onTracks: (tracks: Map<string, RemoteTrack>) => void;
+    /** Called with each video receiver as soon as an offer makes it, before media reaches it. */
+    onVideoReceiver: (receiver: RTCRtpReceiver) => void;
     /** Called when answering an offer failed. */
     onError: (error: Error) => void;
     private queue;

@@ -121,6 +121,7 @@ impl Conductor {
             self.frames_tx.clone(),
             self.keyframes.of(index).clone(),
             picture,
+            self.seis[slot_of(index)].clone(),
         )
         .map_err(|e| {
             err(

@@ -19,16 +19,17 @@ mod rules;
 mod tests;
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
-use chorus_media::{AudioFrame, VideoFrame};
+use chorus_media::{AudioFrame, SeiSchedule, VideoFrame};
 use chorus_proto::{ErrorCode, Request, RtcError, StreamIndex, TrackKind, VideoSourceType};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::caller::Caller;
 use crate::event::EngineEvent;
-use crate::media::capture::{EncodedFrame, PictureSlot};
-use crate::media::inbox::{MediaCall, MediaInput, Reply};
+use crate::media::capture::{EncodedFrame, PictureSlot, SeiSlot};
+use crate::media::inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 use crate::media::outlet::Outlets;
 use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
@@ -42,6 +43,19 @@ use rules::{Capturing, Effect, Rules};
 const FRAME_QUEUE: usize = 256;
 /// Pushed frames queued for their encoder before newer ones are dropped.
 const PUSH_QUEUE: usize = 16;
+
+/// How long an SEI message waits for a picture to carry it (the vendor's: 2 s).
+const SEI_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A first SEI sequence number unlike another engine's, so that a receiver that saw one
+/// engine's messages does not take another's for repeats.
+fn sei_start() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32).rotate_left(16))
+        .unwrap_or(0);
+    nanos.wrapping_mul(0x9E37_79B9)
+}
 
 fn err(code: ErrorCode, message: impl Into<String>) -> RtcError {
     RtcError::new(code, message)
@@ -65,6 +79,9 @@ pub(crate) struct Conductor {
     audio: Slot<AudioFrame>,
     video: [Slot<VideoFrame>; 2],
     pictures: [PictureSlot; 2],
+    seis: [SeiSlot; 2],
+    /// The sequence number of the last SEI message queued.
+    sei_seq: u32,
     keyframes: KeyframeFlags,
     publisher: Option<Publisher>,
     subscriber: Option<Subscriber>,
@@ -106,6 +123,10 @@ impl Conductor {
             audio: Slot::new(),
             video: [Slot::new(), Slot::new()],
             pictures: Default::default(),
+            seis: std::array::from_fn(|_| {
+                Arc::new(std::sync::Mutex::new(SeiSchedule::new(SEI_MAX_AGE)))
+            }),
+            sei_seq: sei_start(),
             keyframes: KeyframeFlags::default(),
             publisher: None,
             subscriber: None,
@@ -156,6 +177,7 @@ impl Conductor {
                         report: self.reports_tx.clone(),
                         generation,
                         keyframes: self.keyframes.clone(),
+                        stats: self.outlets.stats().clone(),
                     }));
                 }
                 Effect::StopPublisher => self.publisher = None,
@@ -253,8 +275,52 @@ impl Conductor {
                 };
                 let _ = reply.send(answer);
             }
+            MediaCall::SendSei(request, reply) => {
+                let _ = reply.send(self.send_sei(request));
+            }
             MediaCall::AwaitPublisher(reply) => self.rules.handle_await_publisher(reply),
         }
+    }
+
+    /// Queues an SEI message for the next pictures of the stream's video, in a room, which
+    /// must be captured (or pushed).
+    fn send_sei(&mut self, request: SeiRequest) -> Result<(), RtcError> {
+        let index = request.index;
+        if !self.rules.in_room() {
+            return Err(err(
+                ErrorCode::NotConnectedYet,
+                "SEI messages travel in published video; join a room first",
+            ));
+        }
+        if !self.video[slot_of(index)].capturing() {
+            return Err(err(
+                ErrorCode::StreamNotExist,
+                format!(
+                    "stream {index:?} has no video; SEI travels in the video frames, so capture (or push) video first"
+                ),
+            ));
+        }
+        self.sei_seq = self.sei_seq.wrapping_add(1);
+        let queued = self.seis[slot_of(index)]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .add(
+                self.sei_seq,
+                &request.payload,
+                request.frames,
+                request.multi,
+                std::time::Instant::now(),
+            );
+        if !queued {
+            return Err(err(
+                ErrorCode::InvalidParams,
+                format!(
+                    "{} SEI messages sent in the last 2 s still wait for pictures; send at most one per picture",
+                    chorus_media::MAX_SEI_PENDING
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Capture of `kind` on `index` started or stopped: a stream that stops forgets its

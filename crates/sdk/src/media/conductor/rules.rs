@@ -119,6 +119,11 @@ impl<W> Rules<W> {
         self.retry_at
     }
 
+    /// Whether the engine is in a room.
+    pub(crate) fn in_room(&self) -> bool {
+        self.view.is_some()
+    }
+
     /// Whether a frame of `kind` on `index` goes to the publisher transport: the track is
     /// published and the transport is negotiated.
     pub(crate) fn forwards(&self, index: StreamIndex, kind: TrackKind) -> bool {
