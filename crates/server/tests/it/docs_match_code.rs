@@ -114,7 +114,7 @@ fn protocol_md_quotes_the_connection_limits() {
     says(
         &doc,
         &format!(
-            "{} from one IP address (`max-connections-per-ip`",
+            "{} from one IPv4 address or IPv6 /64 (`max-connections-per-ip`",
             d.max_connections_per_ip
         ),
     );
