@@ -74,6 +74,21 @@ pub(crate) struct ServeArgs {
     /// broadcast addresses (refused by default, but loopback in dev mode).
     #[arg(long)]
     allow_private_targets: bool,
+    /// Serve HTTPS and WSS with this certificate chain (PEM, leaf first); with --tls-key.
+    /// Read again on SIGHUP, without dropping open connections.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS and WSS with a certificate made up now, for localhost and the listen and
+    /// public IPs: a quick start on a LAN (browsers must be told to accept it).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls_self_signed: bool,
+    /// Trust the CA certificates in this PEM file, besides the system's, for https://
+    /// webhook receivers and business servers.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// Read the webhook secret from this file (its one line).
     #[arg(long, value_name = "PATH", conflicts_with = "webhook_secret")]
     webhook_secret_file: Option<PathBuf>,
@@ -173,6 +188,16 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     if let Some(ms) = args.reconnect_grace_ms {
         config.reconnect_grace_ms = ms;
     }
+    if args.tls_cert.is_some() {
+        config.tls_cert = args.tls_cert;
+        config.tls_key = args.tls_key;
+    }
+    if args.tls_self_signed {
+        config.tls_self_signed = true;
+    }
+    if args.ca.is_some() {
+        config.ca_file = args.ca;
+    }
     if let Some(url) = args.webhook_url {
         config.webhook_url = Some(url);
     }
@@ -214,7 +239,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             dev.app.id, dev.app.key
         );
     }
+    let reload = reload_on_sighup(&server);
     shutdown_signal().await;
+    if let Some(reload) = reload {
+        reload.abort();
+    }
     eprintln!(
         "draining: new joins are refused; waiting up to {}s for rooms to empty",
         drain_timeout.as_secs()
@@ -240,6 +269,32 @@ fn raise_nofile(max_connections: usize) {
         }
         Err(e) => tracing::warn!(error = %e, "open files limit not raised"),
     }
+}
+
+/// Reads the TLS certificate again on each SIGHUP until the returned guard is dropped.
+#[cfg(unix)]
+fn reload_on_sighup(server: &chorus_server::RunningServer) -> Option<tokio::task::JoinHandle<()>> {
+    let tls = server.tls()?.clone();
+    let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => signal,
+        Err(e) => {
+            tracing::warn!(error = %e, "SIGHUP not handled: the certificate cannot be reloaded");
+            return None;
+        }
+    };
+    Some(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => eprintln!("TLS certificate reloaded"),
+                Err(e) => eprintln!("TLS certificate not reloaded, the old one stays: {e}"),
+            }
+        }
+    }))
+}
+
+#[cfg(not(unix))]
+fn reload_on_sighup(_: &chorus_server::RunningServer) -> Option<tokio::task::JoinHandle<()>> {
+    None
 }
 
 async fn shutdown_signal() {
@@ -306,5 +361,26 @@ mod tests {
         assert!(e.to_string().contains("not configured"), "{e}");
         let e = config_of(&["--app", &app, "--business-host", "h"]).unwrap_err();
         assert!(e.to_string().contains("APP_ID=HOST"), "{e}");
+    }
+
+    #[test]
+    fn tls_flags_come_in_a_pair_or_as_self_signed() {
+        let app = format!("{APP}:key");
+        let config = config_of(&["--app", &app, "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+            .expect("a cert and its key");
+        assert_eq!(
+            config.tls_cert.as_deref(),
+            Some(std::path::Path::new("c.pem"))
+        );
+        assert_eq!(
+            config.tls_key.as_deref(),
+            Some(std::path::Path::new("k.pem"))
+        );
+        assert!(config_of(&["--tls-cert", "c.pem"]).is_err(), "no key");
+        assert!(
+            config_of(&["--tls-self-signed", "--tls-cert", "c", "--tls-key", "k"]).is_err(),
+            "both"
+        );
+        assert!(config_of(&["--tls-self-signed"]).unwrap().tls_self_signed);
     }
 }
