@@ -79,6 +79,7 @@ pub use chorus_proto::{
     RoomConfig, RtcError, SimulcastStreamType, StreamIndex, TrackKind, UserInfo, UserOnlineStatus,
     VideoSourceType,
 };
+pub use chorus_tls::ClientTls;
 pub use config::EngineConfig;
 pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
