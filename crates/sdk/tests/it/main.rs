@@ -23,4 +23,5 @@ mod room_messages;
 mod server_decides;
 mod server_messages;
 mod subscribe_privilege_lapses;
+mod tls_signalling;
 mod update_token_rejoins;
