@@ -44,7 +44,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use chorus_tls::{CertSource, ClientTls, ServerTls, TlsError, describe_tls_failure};
+pub use chorus_tls::{
+    CertSource, ClientConfig, ClientTls, SelfSigned, ServerTls, TlsError, describe_tls_failure,
+    self_signed,
+};
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;

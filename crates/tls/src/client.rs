@@ -67,6 +67,14 @@ impl ClientTls {
         Self::finish(roots)
     }
 
+    /// The same trust without TLS session resumption: every connection makes a full
+    /// handshake (for benchmarks that time one).
+    pub fn without_resumption(&self) -> ClientTls {
+        let mut config = (*self.0).clone();
+        config.resumption = rustls::client::Resumption::disabled();
+        ClientTls(Arc::new(config))
+    }
+
     /// The rustls configuration.
     pub fn config(&self) -> Arc<ClientConfig> {
         self.0.clone()
