@@ -3,6 +3,7 @@
 
 mod common;
 
+mod deploy_guide;
 mod join_media;
 mod messaging_commands;
 mod quick_start;
