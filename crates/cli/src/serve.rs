@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chorus_server::{ApiCredentials, AppCredentials, Config};
 use clap::Args;
+use sha2::Digest as _;
 
 use crate::secret;
 
@@ -222,10 +223,20 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let config = config(args)?;
+    let self_signed = config.tls_self_signed;
     raise_nofile(config.max_connections);
     let drain_timeout = Duration::from_secs(config.drain_timeout_secs);
     let server = chorus_server::start(config).await?;
     println!("chorus is listening on {}", server.url());
+    if self_signed && let Some(tls) = server.tls() {
+        // What a browser's certificate warning shows, to check before accepting it.
+        let digest = sha2::Sha256::digest(tls.leaf_der());
+        let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
+        println!(
+            "self-signed TLS certificate, SHA-256 fingerprint {}",
+            hex.join(":")
+        );
+    }
     if let Some(dev) = server.dev_credentials() {
         println!(
             "dev mode (loopback only). app id: {}  app key: {}",
