@@ -227,6 +227,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     raise_nofile(config.max_connections);
     let drain_timeout = Duration::from_secs(config.drain_timeout_secs);
     let server = chorus_server::start(config).await?;
+    // Before saying where it listens: whoever reads that may send SIGHUP at once.
+    let reload = reload_on_sighup(&server);
     println!("chorus is listening on {}", server.url());
     if self_signed && let Some(tls) = server.tls() {
         // What a browser's certificate warning shows, to check before accepting it.
@@ -250,7 +252,6 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             dev.app.id, dev.app.key
         );
     }
-    let reload = reload_on_sighup(&server);
     shutdown_signal().await;
     if let Some(reload) = reload {
         reload.abort();
@@ -282,10 +283,11 @@ fn raise_nofile(max_connections: usize) {
     }
 }
 
-/// Reads the TLS certificate again on each SIGHUP until the returned guard is dropped.
+/// Reads the TLS certificate again on each SIGHUP until the returned task is aborted.
+/// Without TLS a SIGHUP is noted and ignored (its default action would end the server).
 #[cfg(unix)]
 fn reload_on_sighup(server: &chorus_server::RunningServer) -> Option<tokio::task::JoinHandle<()>> {
-    let tls = server.tls()?.clone();
+    let tls = server.tls().cloned();
     let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(signal) => signal,
         Err(e) => {
@@ -295,9 +297,10 @@ fn reload_on_sighup(server: &chorus_server::RunningServer) -> Option<tokio::task
     };
     Some(tokio::spawn(async move {
         while hangups.recv().await.is_some() {
-            match tls.reload() {
-                Ok(()) => eprintln!("TLS certificate reloaded"),
-                Err(e) => eprintln!("TLS certificate not reloaded, the old one stays: {e}"),
+            match tls.as_ref().map(chorus_server::ServerTls::reload) {
+                Some(Ok(())) => eprintln!("TLS certificate reloaded"),
+                Some(Err(e)) => eprintln!("TLS certificate not reloaded, the old one stays: {e}"),
+                None => eprintln!("SIGHUP: no TLS certificate to reload"),
             }
         }
     }))

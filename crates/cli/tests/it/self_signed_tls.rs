@@ -68,3 +68,42 @@ fn a_self_signed_server_prints_the_fingerprint_it_serves_and_clients_must_trust_
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("not trusted"), "{out}");
 }
+
+#[test]
+fn a_server_without_tls_shrugs_off_sighup() {
+    let mut server = Chorus::spawn(["serve", "--listen", "127.0.0.1:0", "--rtc-port", "0"]);
+    let url = word_after(
+        &server.line_with("listening on", LINE_PATIENCE),
+        "listening on ",
+    )
+    .to_owned();
+    let dev = server.line_with("app id:", LINE_PATIENCE);
+    let (app_id, app_key) = (word_after(&dev, "app id: "), word_after(&dev, "app key: "));
+    let status = Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Still serving: a join after the signal succeeds.
+    let (code, out, _) = run(&[
+        "join",
+        "--server",
+        &url,
+        "--app-id",
+        app_id,
+        "--app-key",
+        app_key,
+        "--room",
+        "hup",
+        "--user",
+        "alice",
+        "--duration",
+        "0",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("onJoinRoomResult"), "{out}");
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+}
