@@ -171,7 +171,9 @@ mod tests {
         });
         let v6 = |s: &str| -> IpAddr { s.parse().expect("an address") };
         let _a = caps.admit(v6("2001:db8:0:1::1")).expect("first");
-        let _b = caps.admit(v6("2001:db8:0:1:ffff::2")).expect("second, same /64");
+        let _b = caps
+            .admit(v6("2001:db8:0:1:ffff::2"))
+            .expect("second, same /64");
         assert_eq!(
             caps.admit(v6("2001:db8:0:1:abcd::3")).unwrap_err(),
             Refused::PerAddress,
