@@ -274,13 +274,17 @@ async fn open(
     timeout: Duration,
 ) -> Result<Ws, String> {
     let url = url?;
-    let tls = match tls {
-        Some(tls) => tls,
-        None => ClientTls::system().map_err(|e| e.to_string())?,
+    // The system's roots are read (once per process) only when a server needs them.
+    let connector = match tls {
+        _ if !url.starts_with("wss://") => None,
+        Some(tls) => Some(tokio_tungstenite::Connector::Rustls(tls.config())),
+        None => {
+            let tls = ClientTls::system().map_err(|e| e.to_string())?;
+            Some(tokio_tungstenite::Connector::Rustls(tls.config()))
+        }
     };
-    let connector = tokio_tungstenite::Connector::Rustls(tls.config());
     let attempt =
-        tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, Some(connector));
+        tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector);
     match tokio::time::timeout(timeout, attempt).await {
         Ok(Ok((ws, _response))) => Ok(ws),
         Ok(Err(e)) => Err(describe(&e)),
