@@ -73,10 +73,14 @@ impl Server {
             .take()
             .context("the server's stdout is not piped")?;
         let mut lines = BufReader::new(stdout).lines();
-        const READY: &str = "chorus is listening on http://";
+        const READY: &str = "chorus is listening on ";
         let addr = tokio::time::timeout(Duration::from_secs(15), async {
             while let Some(line) = lines.next_line().await? {
-                if let Some(addr) = line.trim().strip_prefix(READY) {
+                let url = line.trim().strip_prefix(READY);
+                if let Some(addr) = url.and_then(|u| {
+                    u.strip_prefix("http://")
+                        .or_else(|| u.strip_prefix("https://"))
+                }) {
                     return addr
                         .parse::<SocketAddr>()
                         .with_context(|| format!("odd address in {line:?}"));

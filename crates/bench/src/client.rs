@@ -120,13 +120,29 @@ impl Client {
         addr: SocketAddr,
         tally: Arc<EventTally>,
     ) -> anyhow::Result<Client> {
-        let url = format!("ws://{addr}{SIGNAL_PATH}");
+        Self::connect_with(addr, None, tally).await
+    }
+
+    /// [`Client::connect`], or `wss://` checked with `tls` when given.
+    pub(crate) async fn connect_with(
+        addr: SocketAddr,
+        tls: Option<Arc<chorus_server::ClientConfig>>,
+        tally: Arc<EventTally>,
+    ) -> anyhow::Result<Client> {
+        let scheme = if tls.is_some() { "wss" } else { "ws" };
+        let url = format!("{scheme}://{addr}{SIGNAL_PATH}");
+        let connector = tls.map(tokio_tungstenite::Connector::Rustls);
         let config = WebSocketConfig::default()
             .read_buffer_size(4 * 1024)
             .write_buffer_size(0);
         let (ws, _) = tokio::time::timeout(
             REQUEST_TIMEOUT,
-            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true),
+            tokio_tungstenite::connect_async_tls_with_config(
+                url.as_str(),
+                Some(config),
+                true,
+                connector,
+            ),
         )
         .await
         .map_err(|_| anyhow!("connecting to {url} timed out"))?

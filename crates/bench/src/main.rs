@@ -17,6 +17,7 @@ mod messages;
 mod noise;
 mod progress;
 mod stats;
+mod tls_joins;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,8 @@ enum Command {
     IdleMemory(idle_memory::Args),
     /// Delivered messages per second per server core, and send -> receipt latency.
     Messages(messages::Args),
+    /// What TLS costs a join: time and server CPU per join, with TLS against without.
+    TlsJoins(tls_joins::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -59,6 +62,7 @@ fn main() -> std::process::ExitCode {
             Command::JoinLatency(args) => join_latency::run(args).await,
             Command::IdleMemory(args) => idle_memory::run(args).await,
             Command::Messages(args) => messages::run(args).await,
+            Command::TlsJoins(args) => tls_joins::run(args).await,
         }
     });
     match result {

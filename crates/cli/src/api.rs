@@ -18,9 +18,12 @@ pub(crate) struct ApiArgs {
     /// API version.
     #[arg(long, default_value = "2020-12-01")]
     version: String,
-    /// The server's base URL (http only).
+    /// The server's base URL (http:// or https://).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// Trust the CA certificates in this PEM file, besides the system's (a private CA).
+    #[arg(long, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
     /// Access key id.
     #[arg(long, env = "CHORUS_AK")]
     ak: String,
@@ -62,7 +65,8 @@ async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
     let base = args.server.trim_end_matches('/');
     let host = base
         .strip_prefix("http://")
-        .context("--server must be an http:// URL")?
+        .or_else(|| base.strip_prefix("https://"))
+        .context("--server must be an http:// or https:// URL")?
         .split('/')
         .next()
         .unwrap_or_default()
@@ -88,7 +92,7 @@ async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
         &format_x_date(now),
     );
 
-    let mut http = reqwest::Client::new()
+    let mut http = crate::tls::http_client(args.ca.as_deref())?
         .post(format!("{base}/?{query}"))
         .header("Host", &host)
         .header("Content-Type", "application/json");
@@ -99,7 +103,10 @@ async fn call(args: ApiArgs) -> anyhow::Result<(bool, String)> {
         .body(body)
         .send()
         .await
-        .with_context(|| format!("cannot reach {base}"))?;
+        .map_err(|e| match crate::tls::explain(&e) {
+            Some(tls) => anyhow::anyhow!("cannot reach {base}: {tls}"),
+            None => anyhow::Error::new(e).context(format!("cannot reach {base}")),
+        })?;
     let text = response.text().await?;
     let envelope: serde_json::Value =
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chorus_proto::{ErrorCode, Event, MediaType, RtcError, StreamIndex, UserInfo};
 use chorus_sdk::{
-    EngineConfig, EngineEvent, EventStream, RtcEngine, SeiCountPerFrame, create_engine,
+    ClientTls, EngineConfig, EngineEvent, EventStream, RtcEngine, SeiCountPerFrame, create_engine,
 };
 use chorus_token::{AccessToken, Claims, Privilege};
 use clap::{ArgMatches, Args};
@@ -51,6 +51,10 @@ pub(crate) struct JoinArgs {
     /// The server's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// Trust the CA certificates in this PEM file, besides the system's, for an
+    /// https:// server (a private CA).
+    #[arg(long, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
     /// A room token (its app id is read from it).
     #[arg(long, conflicts_with_all = ["app_id", "app_key"])]
     token: Option<String>,
@@ -347,7 +351,20 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
         ],
     );
 
-    let engine = create_engine(&app_id, EngineConfig::new(args.server.as_str()));
+    let mut engine_config = EngineConfig::new(args.server.as_str());
+    if let Some(ca) = &args.ca {
+        match ClientTls::with_ca_file(ca) {
+            Ok(tls) => engine_config.tls = Some(tls),
+            Err(e) => {
+                print_error(&RtcError::new(
+                    ErrorCode::InvalidParams,
+                    format!("--ca: {e}"),
+                ));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let engine = create_engine(&app_id, engine_config);
     let mut events = engine.events();
     if args.invisible
         && let Err(e) = engine.set_user_visibility(false).await

@@ -7,7 +7,7 @@
 use std::process::ExitCode;
 
 use chorus_proto::{ErrorCode, RtcError};
-use chorus_sdk::{EngineConfig, RtcEngine, create_engine};
+use chorus_sdk::{ClientTls, EngineConfig, RtcEngine, create_engine};
 use chorus_token::{AccessToken, Claims};
 use clap::{ArgMatches, Args};
 use serde_json::{Value, json};
@@ -38,6 +38,10 @@ pub(crate) struct LoginArgs {
     /// The server's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// Trust the CA certificates in this PEM file, besides the system's, for an
+    /// https:// server (a private CA).
+    #[arg(long, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
     /// A login token, made for room "" (its app id is read from it).
     #[arg(long, conflicts_with_all = ["app_id", "app_key"])]
     token: Option<String>,
@@ -51,7 +55,7 @@ pub(crate) struct LoginArgs {
     #[arg(long)]
     user: String,
     /// The business server for --send-server-message: the signature it gets in
-    /// X-Chorus-Signature, and its http:// URL (the signature cannot contain a comma).
+    /// X-Chorus-Signature, and its http(s):// URL (the signature cannot contain a comma).
     #[arg(long, value_name = "SIGNATURE,URL", value_parser = parse_server_params)]
     server_params: Option<ServerParams>,
     /// Send TEXT to the business server and print its answer (repeatable).
@@ -163,7 +167,20 @@ pub(crate) async fn run(args: LoginArgs, matches: Option<&ArgMatches>) -> ExitCo
         ],
     );
 
-    let engine = create_engine(&app_id, EngineConfig::new(args.server.as_str()));
+    let mut engine_config = EngineConfig::new(args.server.as_str());
+    if let Some(ca) = &args.ca {
+        match ClientTls::with_ca_file(ca) {
+            Ok(tls) => engine_config.tls = Some(tls),
+            Err(e) => {
+                print_error(&RtcError::new(
+                    ErrorCode::InvalidParams,
+                    format!("--ca: {e}"),
+                ));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let engine = create_engine(&app_id, engine_config);
     let mut events = engine.events();
     if let Err(e) = engine.login(&token, &args.user).await {
         print_error(&e);

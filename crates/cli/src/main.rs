@@ -14,6 +14,7 @@ mod serve;
 mod soak;
 mod soak_client;
 mod soak_growth;
+mod tls;
 mod token;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};

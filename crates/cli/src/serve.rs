@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chorus_server::{ApiCredentials, AppCredentials, Config};
 use clap::Args;
+use sha2::Digest as _;
 
 use crate::secret;
 
@@ -74,6 +75,21 @@ pub(crate) struct ServeArgs {
     /// broadcast addresses (refused by default, but loopback in dev mode).
     #[arg(long)]
     allow_private_targets: bool,
+    /// Serve HTTPS and WSS with this certificate chain (PEM, leaf first); with --tls-key.
+    /// Read again on SIGHUP, without dropping open connections.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS and WSS with a certificate made up now, for localhost and the listen and
+    /// public IPs: a quick start on a LAN (browsers must be told to accept it).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls_self_signed: bool,
+    /// Trust the CA certificates in this PEM file, besides the system's, for https://
+    /// webhook receivers and business servers.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// Read the webhook secret from this file (its one line).
     #[arg(long, value_name = "PATH", conflicts_with = "webhook_secret")]
     webhook_secret_file: Option<PathBuf>,
@@ -173,6 +189,16 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     if let Some(ms) = args.reconnect_grace_ms {
         config.reconnect_grace_ms = ms;
     }
+    if args.tls_cert.is_some() {
+        config.tls_cert = args.tls_cert;
+        config.tls_key = args.tls_key;
+    }
+    if args.tls_self_signed {
+        config.tls_self_signed = true;
+    }
+    if args.ca.is_some() {
+        config.ca_file = args.ca;
+    }
     if let Some(url) = args.webhook_url {
         config.webhook_url = Some(url);
     }
@@ -197,10 +223,22 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let config = config(args)?;
+    let self_signed = config.tls_self_signed;
     raise_nofile(config.max_connections);
     let drain_timeout = Duration::from_secs(config.drain_timeout_secs);
     let server = chorus_server::start(config).await?;
+    // Before saying where it listens: whoever reads that may send SIGHUP at once.
+    let reload = reload_on_sighup(&server);
     println!("chorus is listening on {}", server.url());
+    if self_signed && let Some(tls) = server.tls() {
+        // What a browser's certificate warning shows, to check before accepting it.
+        let digest = sha2::Sha256::digest(tls.leaf_der());
+        let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
+        println!(
+            "self-signed TLS certificate, SHA-256 fingerprint {}",
+            hex.join(":")
+        );
+    }
     if let Some(dev) = server.dev_credentials() {
         println!(
             "dev mode (loopback only). app id: {}  app key: {}",
@@ -215,6 +253,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     shutdown_signal().await;
+    if let Some(reload) = reload {
+        reload.abort();
+    }
     eprintln!(
         "draining: new joins are refused; waiting up to {}s for rooms to empty",
         drain_timeout.as_secs()
@@ -240,6 +281,34 @@ fn raise_nofile(max_connections: usize) {
         }
         Err(e) => tracing::warn!(error = %e, "open files limit not raised"),
     }
+}
+
+/// Reads the TLS certificate again on each SIGHUP until the returned task is aborted.
+/// Without TLS a SIGHUP is noted and ignored (its default action would end the server).
+#[cfg(unix)]
+fn reload_on_sighup(server: &chorus_server::RunningServer) -> Option<tokio::task::JoinHandle<()>> {
+    let tls = server.tls().cloned();
+    let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => signal,
+        Err(e) => {
+            tracing::warn!(error = %e, "SIGHUP not handled: the certificate cannot be reloaded");
+            return None;
+        }
+    };
+    Some(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            match tls.as_ref().map(chorus_server::ServerTls::reload) {
+                Some(Ok(())) => eprintln!("TLS certificate reloaded"),
+                Some(Err(e)) => eprintln!("TLS certificate not reloaded, the old one stays: {e}"),
+                None => eprintln!("SIGHUP: no TLS certificate to reload"),
+            }
+        }
+    }))
+}
+
+#[cfg(not(unix))]
+fn reload_on_sighup(_: &chorus_server::RunningServer) -> Option<tokio::task::JoinHandle<()>> {
+    None
 }
 
 async fn shutdown_signal() {
@@ -306,5 +375,26 @@ mod tests {
         assert!(e.to_string().contains("not configured"), "{e}");
         let e = config_of(&["--app", &app, "--business-host", "h"]).unwrap_err();
         assert!(e.to_string().contains("APP_ID=HOST"), "{e}");
+    }
+
+    #[test]
+    fn tls_flags_come_in_a_pair_or_as_self_signed() {
+        let app = format!("{APP}:key");
+        let config = config_of(&["--app", &app, "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+            .expect("a cert and its key");
+        assert_eq!(
+            config.tls_cert.as_deref(),
+            Some(std::path::Path::new("c.pem"))
+        );
+        assert_eq!(
+            config.tls_key.as_deref(),
+            Some(std::path::Path::new("k.pem"))
+        );
+        assert!(config_of(&["--tls-cert", "c.pem"]).is_err(), "no key");
+        assert!(
+            config_of(&["--tls-self-signed", "--tls-cert", "c", "--tls-key", "k"]).is_err(),
+            "both"
+        );
+        assert!(config_of(&["--tls-self-signed"]).unwrap().tls_self_signed);
     }
 }

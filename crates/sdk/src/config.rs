@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use chorus_tls::ClientTls;
+
 /// How an engine reaches its server. Build it with [`EngineConfig::new`] and adjust the
 /// public fields as needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,10 @@ pub struct EngineConfig {
     /// How long the engine keeps trying to get back into its room (and its login) after the
     /// connection drops, before it reports `RECONNECT_FAILED` (default 30 s).
     pub reconnect_timeout: Duration,
+    /// What a `wss://` server's certificate is checked against. None (the default): the
+    /// system's roots. For a private CA, [`ClientTls::with_ca_file`] (the system's roots
+    /// and the CA's).
+    pub tls: Option<ClientTls>,
 }
 
 impl EngineConfig {
@@ -32,6 +38,7 @@ impl EngineConfig {
             request_timeout: Duration::from_secs(60),
             message_timeout: Duration::from_secs(10),
             reconnect_timeout: Duration::from_secs(30),
+            tls: None,
         }
     }
 }

@@ -24,6 +24,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use chorus_tls::ClientTls;
+
 use crate::caller::{Command, Waiter};
 use crate::event::EngineEvent;
 use crate::machine::{Machine, Output};
@@ -46,6 +48,8 @@ pub(crate) struct Driver {
     /// The signalling URL, or why the configured server URL cannot be used.
     pub(crate) url: Result<String, String>,
     pub(crate) connect_timeout: Duration,
+    /// What a `wss://` server is checked against; None: the system's roots.
+    pub(crate) tls: Option<ClientTls>,
 }
 
 /// What the socket produced.
@@ -73,6 +77,7 @@ struct Io {
     state: Arc<AtomicU8>,
     url: Result<String, String>,
     connect_timeout: Duration,
+    tls: Option<ClientTls>,
 }
 
 impl Io {
@@ -83,7 +88,11 @@ impl Io {
                 Output::Connect => {
                     self.socket = None;
                     self.outbox.clear();
-                    self.opening = Some(Box::pin(open(self.url.clone(), self.connect_timeout)));
+                    self.opening = Some(Box::pin(open(
+                        self.url.clone(),
+                        self.tls.clone(),
+                        self.connect_timeout,
+                    )));
                 }
                 Output::Send(text) => self.outbox.push_back(Message::text(text)),
                 Output::Ping => self.outbox.push_back(Message::Ping(Default::default())),
@@ -170,6 +179,7 @@ impl Driver {
             state,
             url,
             connect_timeout,
+            tls,
         } = self;
         let mut io = Io {
             socket: None,
@@ -180,6 +190,7 @@ impl Driver {
             state,
             url,
             connect_timeout,
+            tls,
         };
         let far = || Instant::now() + Duration::from_secs(86_400);
         let mut timer = Box::pin(tokio::time::sleep_until(far()));
@@ -255,15 +266,35 @@ impl Driver {
     }
 }
 
-/// Opens the signalling WebSocket, within `timeout`.
-async fn open(url: Result<String, String>, timeout: Duration) -> Result<Ws, String> {
+/// Opens the signalling WebSocket, within `timeout`; `wss://` checked against `tls`, or the
+/// system's roots.
+async fn open(
+    url: Result<String, String>,
+    tls: Option<ClientTls>,
+    timeout: Duration,
+) -> Result<Ws, String> {
     let url = url?;
-    let attempt = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true);
+    // The system's roots are read (once per process) only when a server needs them.
+    let connector = match tls {
+        _ if !url.starts_with("wss://") => None,
+        Some(tls) => Some(tokio_tungstenite::Connector::Rustls(tls.config())),
+        None => {
+            let tls = ClientTls::system().map_err(|e| e.to_string())?;
+            Some(tokio_tungstenite::Connector::Rustls(tls.config()))
+        }
+    };
+    let attempt =
+        tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector);
     match tokio::time::timeout(timeout, attempt).await {
         Ok(Ok((ws, _response))) => Ok(ws),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(describe(&e)),
         Err(_) => Err(format!("no connection within {timeout:?}")),
     }
+}
+
+/// Why the connection could not be opened; a refused certificate in words.
+fn describe(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    chorus_tls::describe_tls_failure(e).unwrap_or_else(|| e.to_string())
 }
 
 /// Sends what is queued and a close frame, within [`CLOSE_GRACE`], then drops the socket.

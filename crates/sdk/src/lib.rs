@@ -28,6 +28,22 @@
 //! # }
 //! ```
 //!
+//! TLS: an `https://` (or `wss://`) server URL makes the engine signal over WSS. The server's
+//! certificate is checked against the system's roots; for a private CA, set
+//! [`EngineConfig::tls`]. A certificate nobody trusted fails the join with `JOIN_ROOM_FAILED`
+//! and a message that says so.
+//!
+//! ```no_run
+//! use chorus_sdk::{ClientTls, EngineConfig, create_engine};
+//!
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = EngineConfig::new("https://rtc.example.com");
+//! config.tls = Some(ClientTls::with_ca_file("/etc/chorus/ca.pem".as_ref())?);
+//! let engine = create_engine("123456781234567812345678", config);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Media: capture with [`RtcEngine::start_audio_capture`], [`RtcEngine::start_video_capture`]
 //! and [`RtcEngine::start_screen_capture`] (tones, audio files, test patterns, y4m files; or
 //! push frames after [`RtcEngine::set_video_source_type`]`(.., External)`); a join publishes
@@ -86,6 +102,7 @@ pub use chorus_proto::{
     Event, JoinRoomResult, MediaType, MessageEvent, RoomConfig, RtcError, SimulcastStreamType,
     StreamIndex, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
+pub use chorus_tls::ClientTls;
 pub use config::EngineConfig;
 pub use engine::{
     RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,

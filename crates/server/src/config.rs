@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
+use chorus_tls::{CertSource, ClientTls, TlsError};
 use serde::Deserialize;
 
 /// Everything `chorus serve` can be told. Field names are the TOML keys (kebab-case).
@@ -92,6 +94,17 @@ pub struct Config {
     pub state_change_rate: u32,
     /// Such changes one client may make at once, above `state-change-rate`.
     pub state_change_burst: u32,
+    /// The certificate chain (PEM, leaf first) to serve HTTPS and WSS with on `listen`;
+    /// with `tls-key`. Read again on SIGHUP.
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `tls-cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS and WSS with a certificate made up at start-up for the listen and public
+    /// IPs and `localhost`: for a LAN, where browsers are told to accept it once.
+    pub tls_self_signed: bool,
+    /// A PEM file of CA certificates trusted besides the system's when calling webhook
+    /// receivers and business servers over https:// (a private CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -162,6 +175,10 @@ impl Default for Config {
             message_burst: 200,
             state_change_rate: 20,
             state_change_burst: 40,
+            tls_cert: None,
+            tls_key: None,
+            tls_self_signed: false,
+            ca_file: None,
         }
     }
 }
@@ -219,6 +236,12 @@ pub enum ConfigError {
     /// The webhook secret is empty.
     #[error("the webhook secret is empty; give one, or none to sign with each app's key")]
     EmptyWebhookSecret,
+    /// Only one of the certificate and its key was given.
+    #[error("give both tls-cert and tls-key, or neither")]
+    TlsHalf,
+    /// Certificate files and a self-signed certificate were both asked for.
+    #[error("tls-self-signed makes its own certificate; drop it or tls-cert and tls-key")]
+    TlsBoth,
     /// The TOML file could not be read.
     #[error("config file {path}: {reason}")]
     File {
@@ -289,6 +312,12 @@ impl Config {
                     return Err(ConfigError::DevModeNotLoopback(addr));
                 }
             }
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(ConfigError::TlsHalf);
+        }
+        if self.tls_cert.is_some() && self.tls_self_signed {
+            return Err(ConfigError::TlsBoth);
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Zero("max-connections"));
@@ -365,6 +394,38 @@ pub(crate) struct Rate {
 }
 
 impl Config {
+    /// Where the listener's certificate comes from, if it serves TLS. A self-signed one is
+    /// made here, for `localhost`, the listen IP and the public IP.
+    pub(crate) fn tls_source(&self) -> Result<Option<CertSource>, TlsError> {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            return Ok(Some(CertSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            }));
+        }
+        if !self.tls_self_signed {
+            return Ok(None);
+        }
+        let mut names = vec!["localhost".to_owned()];
+        let ips = std::iter::once(self.listen.ip()).chain(self.public_ip);
+        names.extend(
+            ips.filter(|ip| !ip.is_unspecified())
+                .map(|ip| ip.to_string()),
+        );
+        Ok(Some(CertSource::SelfSigned(chorus_tls::self_signed(
+            &names,
+        )?)))
+    }
+
+    /// What outbound https:// calls (webhooks, server messages) trust: the system's roots,
+    /// and `ca-file`'s certificates when given.
+    pub(crate) fn client_tls(&self) -> Result<ClientTls, TlsError> {
+        match &self.ca_file {
+            Some(path) => ClientTls::with_ca_file(path),
+            None => ClientTls::system(),
+        }
+    }
+
     /// The per-client limit on in-room messages.
     pub(crate) fn message_limit(&self) -> Rate {
         Rate {

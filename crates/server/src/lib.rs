@@ -44,6 +44,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use chorus_tls::{
+    CertSource, ClientConfig, ClientTls, SelfSigned, ServerTls, TlsError, describe_tls_failure,
+    self_signed,
+};
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
 
 use config::Apps;
@@ -81,6 +85,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The TLS certificate or key could not be loaded.
+    #[error("TLS: {0}")]
+    Tls(#[from] chorus_tls::TlsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -100,6 +107,8 @@ pub struct RunningServer {
     serve: JoinHandle<()>,
     /// The separate metrics listener's address and task, with `metrics_listen`.
     metrics: Option<(SocketAddr, JoinHandle<()>)>,
+    /// The listener's certificate, when it serves TLS.
+    tls: Option<ServerTls>,
     janitor: JoinHandle<()>,
 }
 
@@ -112,7 +121,7 @@ fn random_string(len: usize) -> String {
 }
 
 /// The webhook settings, when the server or any app has a webhook URL.
-fn webhook_settings(config: &Config) -> Option<WebhookSettings> {
+fn webhook_settings(config: &Config, tls: &ClientTls) -> Option<WebhookSettings> {
     let apps: HashMap<String, AppWebhook> = config
         .apps
         .iter()
@@ -132,6 +141,7 @@ fn webhook_settings(config: &Config) -> Option<WebhookSettings> {
         apps,
         timeout: Duration::from_millis(config.webhook_timeout_ms),
         concurrency: config.webhook_concurrency,
+        tls: tls.clone(),
     })
 }
 
@@ -157,6 +167,7 @@ fn business_hosts(config: &Config, dev: bool) -> BusinessHosts {
 /// OpenAPI key when none is given) and insists on loopback.
 pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     config.validate()?;
+    let tls = config.tls_source()?.map(ServerTls::new).transpose()?;
     let dev = config.apps.is_empty().then(|| {
         let app = AppCredentials {
             id: random_string(chorus_token::APP_ID_LEN),
@@ -183,7 +194,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         warn_before: config.token_warn_secs * 1000,
     };
     let apps = Apps::new(&config.apps);
-    let webhooks = webhook_settings(&config)
+    let outbound_tls = config.client_tls()?;
+    let webhooks = webhook_settings(&config, &outbound_tls)
         .map(|settings| Webhooks::start(settings, apps.clone(), metrics.clone()));
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(
@@ -239,6 +251,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
                 loopback: dev.is_some(),
                 private: config.allow_private_targets,
             },
+            tls: outbound_tls,
         }),
         metrics,
         sfu,
@@ -287,6 +300,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         app,
         caps,
         settings,
+        tls.as_ref()
+            .map(|tls| tokio_rustls::TlsAcceptor::from(tls.config())),
         ctx.metrics.clone(),
         stopped,
     ));
@@ -300,9 +315,10 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             }
         })
     };
-    tracing::info!(%addr, dev = dev.is_some(), "chorus listening");
+    tracing::info!(%addr, dev = dev.is_some(), tls = tls.is_some(), "chorus listening");
     Ok(RunningServer {
         addr,
+        tls,
         ctx,
         dev,
         stop: Some(stop),
@@ -358,9 +374,16 @@ impl RunningServer {
         self.metrics.as_ref().map(|(addr, _)| *addr)
     }
 
-    /// `http://ADDR`, the base URL for SDKs and the OpenAPI.
+    /// `http://ADDR`, or `https://ADDR` with TLS: the base URL for SDKs and the OpenAPI.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The listener's certificate, when it serves TLS: [`ServerTls::reload`] reads its
+    /// files again, for connections opened from then on (open ones keep theirs).
+    pub fn tls(&self) -> Option<&ServerTls> {
+        self.tls.as_ref()
     }
 
     /// The dev credentials, in dev mode.

@@ -16,6 +16,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
+use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 use crate::conn_caps::{ConnectionCaps, ConnectionSlot};
@@ -46,6 +47,7 @@ pub(crate) async fn serve(
     router: Router,
     caps: ConnectionCaps,
     settings: ListenerSettings,
+    tls: Option<TlsAcceptor>,
     metrics: Metrics,
     stop: oneshot::Receiver<()>,
 ) {
@@ -82,6 +84,7 @@ pub(crate) async fn serve(
             router.clone(),
             slot,
             settings,
+            tls.clone(),
             closed.clone(),
         ));
     }
@@ -121,8 +124,49 @@ async fn serve_connection(
     router: Router,
     slot: Arc<ConnectionSlot>,
     settings: ListenerSettings,
-    mut closing: watch::Receiver<()>,
+    tls: Option<TlsAcceptor>,
+    closing: watch::Receiver<()>,
 ) {
+    let Some(acceptor) = tls else {
+        return serve_http(
+            TokioIo::new(stream),
+            remote,
+            router,
+            slot,
+            settings,
+            closing,
+        )
+        .await;
+    };
+    // A client that opens a connection and says nothing holds its slot no longer than it
+    // would without TLS.
+    match tokio::time::timeout(settings.header_read_timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => {
+            serve_http(
+                TokioIo::new(stream),
+                remote,
+                router,
+                slot,
+                settings,
+                closing,
+            )
+            .await;
+        }
+        Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%remote, "TLS handshake not finished in time"),
+    }
+}
+
+async fn serve_http<I>(
+    io: TokioIo<I>,
+    remote: SocketAddr,
+    router: Router,
+    slot: Arc<ConnectionSlot>,
+    settings: ListenerSettings,
+    mut closing: watch::Receiver<()>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(slot.clone());
         router.clone().call(request)
@@ -132,9 +176,7 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout)
         .keep_alive(true);
-    let connection = builder
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades();
+    let connection = builder.serve_connection(io, service).with_upgrades();
     tokio::pin!(connection);
     let served = tokio::select! {
         served = connection.as_mut() => served,

@@ -17,7 +17,7 @@ export function chorusBinary() {
   throw new Error("no chorus binary: run `cargo build -p chorus` first (or set CHORUS_BIN)");
 }
 
-/** Starts a server; resolves with {url, appId, appKey, stop()}. `args` are extra flags. */
+/** Starts a server; resolves with {url, appId, appKey, pid, stop()}. `args` are extra flags. */
 export function startServer(args = []) {
   const rtcPort = args.includes("--rtc-port") ? [] : ["--rtc-port", "0"];
   const child = spawn(chorusBinary(), ["serve", "--listen", "127.0.0.1:0", ...rtcPort, ...args], {
@@ -49,6 +49,7 @@ export function startServer(args = []) {
       child.removeAllListeners("exit");
       resolve({
         ...info,
+        pid: child.pid,
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null) return done();

@@ -3,10 +3,12 @@
 
 mod common;
 
+mod deploy_guide;
 mod join_media;
 mod messaging_commands;
 mod quick_start;
 mod secrets_outside_argv;
+mod self_signed_tls;
 mod serve_refuses_clashing_apps;
 mod soak_runs;
 mod token_command;

@@ -86,6 +86,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
         state: state.clone(),
         url,
         connect_timeout: config.request_timeout,
+        tls: config.tls.clone(),
     };
     RtcEngine {
         inner: Arc::new(Inner {

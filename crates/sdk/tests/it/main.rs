@@ -27,4 +27,5 @@ mod server_decides;
 mod server_messages;
 mod stats_getters;
 mod subscribe_privilege_lapses;
+mod tls_signalling;
 mod update_token_rejoins;

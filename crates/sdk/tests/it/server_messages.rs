@@ -222,7 +222,7 @@ async fn server_messages_need_a_login_and_server_params() {
             ErrorCode::UserMessageServerParamsNotset
         );
     }
-    // The server takes http:// URLs only.
+    // The server takes http:// and https:// URLs only.
     let e = alice
         .set_server_params("s", "ftp://example.com/")
         .await

@@ -52,6 +52,8 @@ pub(crate) struct BusinessSettings {
     pub(crate) app_ids: Vec<String>,
     pub(crate) hosts: BusinessHosts,
     pub(crate) policy: TargetPolicy,
+    /// What https:// business servers are checked against.
+    pub(crate) tls: chorus_tls::ClientTls,
 }
 
 /// The outbound HTTP client for business servers.
@@ -75,6 +77,7 @@ impl BusinessServer {
             app_ids,
             hosts,
             policy,
+            tls,
         } = settings;
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -82,6 +85,7 @@ impl BusinessServer {
             // Proxies would connect for us, past the resolver's check.
             .no_proxy()
             .dns_resolver(Arc::new(TargetResolver { policy }))
+            .use_preconfigured_tls((*tls.config()).clone())
             .build()
             .unwrap_or_default();
         BusinessServer {
@@ -99,16 +103,17 @@ impl BusinessServer {
         }
     }
 
-    /// Checks a URL given with `setServerParams`: an http:// URL on one of the app's hosts.
+    /// Checks a URL given with `setServerParams`: an http:// or https:// URL on one of the
+    /// app's hosts.
     pub(crate) fn check_url(&self, app_id: &str, url: &str) -> Result<(), RtcError> {
         let parsed = reqwest::Url::parse(url)
             .ok()
-            .filter(|u| u.scheme() == "http" && u.has_host());
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
         let Some(parsed) = parsed else {
             return Err(RtcError::new(
                 ErrorCode::InvalidParams,
                 format!(
-                    "url must be an http:// URL, got {:?}",
+                    "url must be an http:// or https:// URL, got {:?}",
                     chorus_proto::clip(url)
                 ),
             ));

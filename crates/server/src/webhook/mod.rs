@@ -50,6 +50,8 @@ pub(crate) struct WebhookSettings {
     pub(crate) timeout: Duration,
     /// Most rooms of one app whose callbacks are in flight at once.
     pub(crate) concurrency: usize,
+    /// What https:// receivers are checked against.
+    pub(crate) tls: chorus_tls::ClientTls,
 }
 
 /// One app's own webhook settings, over the server-wide ones.
@@ -91,6 +93,7 @@ impl Webhooks {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            .use_preconfigured_tls((*settings.tls.config()).clone())
             .build()
             .unwrap_or_default();
         let dispatcher = Dispatcher {

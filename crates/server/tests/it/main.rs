@@ -23,6 +23,7 @@ mod openapi_messages;
 mod openapi_metrics;
 mod openapi_replay;
 mod openapi_rooms;
+mod outbound_https;
 mod rate_limits;
 mod raw_frames;
 mod room_presence;

@@ -1,0 +1,27 @@
+//! Chorus's one TLS stack: rustls with the aws-lc-rs provider (the one str0m already uses for
+//! DTLS), so the server, the native SDK, the `chorus` commands, webhooks and server messages
+//! share one implementation and one way of choosing roots.
+//!
+//! - [`ServerTls`]: the listener's certificate, from PEM files or made up on the spot, and
+//!   swapped in place on reload so open connections keep theirs.
+//! - [`ClientTls`]: the roots a client trusts: the system's, plus any private CA.
+//!
+//! No I/O beyond reading the files named; no tokio: the shells wrap these configurations in
+//! their own streams.
+
+mod client;
+mod error;
+mod self_signed;
+mod server;
+
+pub use client::{ClientTls, describe_tls_failure};
+pub use error::TlsError;
+pub use self_signed::{SelfSigned, self_signed};
+pub use server::{CertSource, ServerTls};
+
+/// The one crypto provider, for every configuration built here.
+fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+pub use rustls::{ClientConfig, ServerConfig};
