@@ -87,6 +87,7 @@ impl Room {
             self.media_changed();
             self.sessions.insert(session, user.clone());
             self.reply_joined(session, id, &user, true);
+            self.forwarder_resumed(&user);
             if !frames.is_empty() {
                 self.out.push_back(Output::Replay {
                     to: session,
@@ -140,6 +141,8 @@ impl Room {
                 dropped_at: None,
                 missed: Default::default(),
                 reception,
+                forwarded: None,
+                forwarding: None,
             },
         );
         self.reply_joined(session, id, &user, false);
@@ -259,6 +262,13 @@ impl Room {
                 reason: removal.offline,
             };
             self.broadcast(user, Event::UserLeave(event));
+        }
+        if let Some(forwarding) = p.forwarding.take() {
+            let session = p.reachable().then_some(p.session);
+            self.forwarder_left(user, session, forwarding);
+        }
+        if let Some(forwarded) = p.forwarded.take() {
+            return self.forwarded_removed(&p, forwarded, removal.notify);
         }
         if p.connected() {
             self.sessions.remove(&p.session);
