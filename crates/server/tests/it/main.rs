@@ -10,6 +10,7 @@ mod crowd_join;
 mod dev_mode_host;
 mod docs_match_code;
 mod duplicate_login;
+mod forward_stream_errors;
 mod fuzz_corpus;
 mod grace_missed_events;
 mod ice_tcp_caps;
