@@ -200,11 +200,6 @@ impl Participant {
     pub(crate) fn reachable(&self) -> bool {
         self.connected() && self.forwarded.is_none()
     }
-
-    /// Whether this member's media goes to subscribers: connected, and not a paused forward.
-    pub(crate) fn sends_media(&self) -> bool {
-        self.connected() && !self.forwarded.as_ref().is_some_and(|f| f.paused)
-    }
 }
 
 /// One participant's side of receiving.

@@ -350,7 +350,10 @@ impl Room {
     /// Queues the forwarding changes since the last call.
     pub(super) fn sync_forwarding(&mut self) {
         let mut wanted: HashMap<ForwardKey, (ForwardMode, Arc<str>)> = HashMap::new();
-        for publisher in self.users.values().filter(|p| p.visible && p.sends_media()) {
+        for publisher in self.users.values().filter(|p| p.visible && p.connected()) {
+            // A paused forward keeps its subscriptions, sending nothing, so resuming needs
+            // no new negotiation.
+            let paused = publisher.forwarded.as_ref().is_some_and(|f| f.paused);
             let user: Arc<str> = publisher.info.user_id.as_str().into();
             for index in [StreamIndex::Main, StreamIndex::Screen] {
                 let Some(media) = publisher.published(index).media() else {
@@ -362,7 +365,7 @@ impl Room {
                         s.reachable() && s.reception.allowed && s.session != publisher.session
                     }) {
                         if sub.reception.subscribed.contains(&key) {
-                            let mode = if sub.reception.paused(kind) {
+                            let mode = if paused || sub.reception.paused(kind) {
                                 ForwardMode::Paused
                             } else {
                                 ForwardMode::On
