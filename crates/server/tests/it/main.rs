@@ -11,6 +11,7 @@ mod dev_mode_host;
 mod docs_match_code;
 mod duplicate_login;
 mod forward_stream_errors;
+mod forward_stream_media;
 mod fuzz_corpus;
 mod grace_missed_events;
 mod ice_tcp_caps;
