@@ -7,6 +7,7 @@
 import type {
   ConnectionState,
   ErrorEvent,
+  ForwardStreamStateInfo,
   MediaType,
   MessageEvent,
   PublishPrivilegeExpiryEvent,
@@ -188,4 +189,5 @@ export interface FiredEvents {
   onPlayerEvent: (event: PlayerEvent) => void;
   onTrackEnded: (event: TrackEndedEvent) => void;
   onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+  onForwardStreamError: (event: ForwardStreamStateInfo) => void;
 }
