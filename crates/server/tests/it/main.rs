@@ -12,6 +12,7 @@ mod docs_match_code;
 mod duplicate_login;
 mod forward_stream_errors;
 mod forward_stream_media;
+mod forward_stream_resume;
 mod fuzz_corpus;
 mod grace_missed_events;
 mod ice_tcp_caps;
