@@ -74,6 +74,11 @@ impl Room {
                     let old = std::mem::replace(&mut p.session, session);
                     self.out.push_back(Output::Unlink { session: old });
                     self.media_changed();
+                    let rooms = [self.id.clone()];
+                    self.event(
+                        vec![session],
+                        forward_event(&rooms, ForwardStreamEventType::Recover),
+                    );
                 }
             }
             Relay::Ended { user, room } => self.forward_ended(&user, &room),

@@ -4,14 +4,15 @@
 //! is testable with simulated time.
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, JoinRoomResult, RtcError, StreamIndex, StreamRemoveReason,
-    UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
+    ErrorCode, ErrorEvent, Event, ForwardStreamEventType, JoinRoomResult, RtcError, StreamIndex,
+    StreamRemoveReason, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
 };
 
 use chorus_token::Privilege;
 
 use super::Hook;
-use super::core::{Output, Removal, Reply, Room};
+use super::core::{Output, Removal, Reply, Room, event_frame};
+use super::forward::forward_event;
 use super::grant::{Grant, Millis};
 use super::participant::{Participant, Published, Reception, SessionId};
 use super::streams::published_event;
@@ -186,6 +187,13 @@ impl Room {
             p.missed.forget(&mut self.missed_bytes);
             if lost {
                 p.missed.mark_lost(&mut self.missed_bytes);
+            }
+            // Forwards go on without media until the user resumes (their target rooms then
+            // say RECOVER) or the grace period ends them; a resume first replays this.
+            if let Some(f) = p.forwarding.as_ref().filter(|f| !f.targets.is_empty()) {
+                let event = forward_event(&f.targets, ForwardStreamEventType::Interrupt);
+                p.missed
+                    .record(&event_frame(&event), &mut self.missed_bytes);
             }
         }
         self.media_changed();

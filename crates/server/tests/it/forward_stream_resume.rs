@@ -1,6 +1,7 @@
 //! A forwarder whose connection drops keeps its forwards if it resumes within the grace
-//! period (the target room follows the new session, which then hears that room's news), and
-//! loses them all when the grace period runs out.
+//! period (it hears they were interrupted, then recovered; the target room follows the new
+//! session, which then hears that room's news), and loses them all when the grace period runs
+//! out.
 
 use std::time::Duration;
 
@@ -80,6 +81,17 @@ async fn a_resumed_forwarder_keeps_its_forwards() {
     hang_up(alice).await;
     let (mut alice, resumed) = alice_in(&server, "fr-home").await;
     assert!(resumed);
+    // What she missed says the forward was interrupted; the target room then says it recovered.
+    for expected in [2, 3] {
+        let frame = recv(&mut alice).await;
+        assert_eq!(frame["event"], "onForwardStreamEvent", "{frame}");
+        let info = &frame["data"]["infos"][0];
+        assert_eq!(
+            (&info["roomId"], &info["event"]),
+            (&json!("fr-far"), &json!(expected)),
+            "{frame}"
+        );
+    }
     assert_quiet(&mut bob_events, Duration::from_millis(500)).await;
 
     // The target room's news reaches the new session.
