@@ -2,7 +2,7 @@
 // where Bob's and Carol's pages play her camera (the quadrants made here) and hear her 440 Hz
 // microphone; a bad token fails its room alone; pause stops both rooms and resume restarts
 // them; an update drops C and adds D; a kick in a target room fires onForwardStreamError;
-// stop ends the rest.
+// stop ends the rest; simulcast layers cross the forward.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -243,4 +243,38 @@ test("stop ends forwarding into the rooms left", async () => {
   const left = await aliceEvent(bob, "onUserLeave");
   assert.equal(left.reason, 0);
   assert.deepEqual(await forward("stopForwardStreamToRooms"), { code: "UNEXPECTED_INVOKE_FORWARD_STREAM" });
+});
+
+test("simulcast layers cross the forward: a subscriber in the target room picks LOW, then HIGH", async (t) => {
+  // A simulcast publisher of its own (960x540: three layers) forwarding into fw-s2, in a browser
+  // whose fake camera is Chromium's own (the file camera above is only 320x240).
+  const second = await launch();
+  const p = sdkPage(server, "pat");
+  const pat = await second.page(p.url, p.html);
+  await pat.evaluate(
+    async ({ appId }) => {
+      const engine = (window.engine = VERTC.createEngine(appId));
+      engine.setVideoEncoderConfig({ width: 960, height: 540, frameRate: 15 });
+      await engine.enableSimulcastMode(true);
+      await engine.startVideoCapture();
+      const token = async (room) => (await (await fetch(`/dev/token?roomId=${room}&userId=pat`)).json()).token;
+      await engine.joinRoom(await token("fw-s1"), "fw-s1", { userId: "pat" }, { isAutoPublish: true });
+      await engine.startForwardStreamToRooms([{ roomId: "fw-s2", token: await token("fw-s2") }]);
+    },
+    { appId: server.appId },
+  );
+  const tim = await watcher("fw-s2", "tim");
+  t.after(() => second.close());
+  const width = () => tim.evaluate(() => document.querySelector("#remote video")?.videoWidth ?? 0);
+  await waitFor(async () => (await width()) === 960, 30_000, "the high layer (960 wide) by default");
+  for (const [type, wide] of [
+    ["VIDEO_STREAM_LOW", 240],
+    ["VIDEO_STREAM_HIGH", 960],
+  ]) {
+    await tim.evaluate(
+      (type) => window.t.engine.setRemoteSimulcastStreamType("pat", VERTC.SimulcastStreamType[type]),
+      type,
+    );
+    await waitFor(async () => (await width()) === wide, 15_000, `${type}: ${wide} wide`);
+  }
 });
