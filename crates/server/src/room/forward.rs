@@ -43,15 +43,8 @@ pub(crate) enum ForwardOp {
 /// link, so the target room can tell that session how the forward stands.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Relay {
-    /// Source to target: join `info`'s user here as a forward.
-    Join {
-        source_room: String,
-        info: UserInfo,
-        grant: Grant,
-        main: Published,
-        screen: Published,
-        paused: bool,
-    },
+    /// Source to target: join a user here as a forward.
+    Join(Joining),
     /// Source to target: what the forwarder publishes now.
     Media {
         user: String,
@@ -68,6 +61,18 @@ pub(crate) enum Relay {
     Rebind { user: String },
     /// Target to source: the forward into `room` ended there (kick, dismiss, expiry, refusal).
     Ended { user: String, room: String },
+}
+
+/// A forwarded user as the source room introduces them to a target room.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Joining {
+    pub(crate) source_room: String,
+    pub(crate) info: UserInfo,
+    /// The grant of the target room's token.
+    pub(crate) grant: Grant,
+    pub(crate) main: Published,
+    pub(crate) screen: Published,
+    pub(crate) paused: bool,
 }
 
 fn state(room_id: &str, error: ForwardStreamError) -> ForwardStreamStateInfo {
@@ -113,6 +118,7 @@ impl Room {
         };
         let user = p.info.user_id.clone();
         let started = p.forwarding.is_some();
+        // A start is out of turn once started; everything else, before.
         if started == matches!(op, ForwardOp::Start(_)) {
             let message = if started {
                 "forwarding already started; call updateForwardStreamToRooms to change the rooms"
@@ -169,14 +175,14 @@ impl Room {
                             grant,
                         }
                     } else {
-                        Relay::Join {
+                        Relay::Join(Joining {
                             source_room: self.id.clone(),
                             info: info.clone(),
                             grant,
                             main,
                             screen,
                             paused,
-                        }
+                        })
                     };
                     relays.push((room_id.clone(), relay));
                     ForwardStreamError::Ok
@@ -284,26 +290,22 @@ impl Room {
         }
     }
 
-    /// `user` left the room with `forwarding` under way: it ends everywhere, and their
-    /// session, if still connected, hears so.
+    /// `user` (of `session`) left the room with `forwarding` under way: it ends everywhere,
+    /// and their session hears so if it is still `connected`.
     pub(super) fn forwarder_left(
         &mut self,
         user: &str,
-        session: Option<SessionId>,
+        session: SessionId,
+        connected: bool,
         forwarding: Forwarding,
     ) {
         for room in &forwarding.targets {
-            self.relay(
-                room,
-                session.unwrap_or_default(),
-                Relay::Leave {
-                    user: user.to_owned(),
-                },
-            );
+            let relay = Relay::Leave {
+                user: user.to_owned(),
+            };
+            self.relay(room, session, relay);
         }
-        if let Some(session) = session
-            && !forwarding.targets.is_empty()
-        {
+        if connected && !forwarding.targets.is_empty() {
             self.event(
                 vec![session],
                 forward_event(&forwarding.targets, ForwardStreamEventType::Disconnected),

@@ -10,13 +10,13 @@
 use chorus_proto::Event;
 use chorus_proto::{
     ErrorCode, ErrorEvent, ForwardStreamError, ForwardStreamEventType, MediaType, StreamIndex,
-    StreamRemoveReason, UserInfo, UserJoinedEvent, UserOfflineReason,
+    StreamRemoveReason, UserJoinedEvent, UserOfflineReason,
 };
 
 use super::Hook;
 use super::core::{Output, Removal, Room};
-use super::forward::{Relay, forward_event, state_event};
-use super::grant::{Grant, Millis};
+use super::forward::{Joining, Relay, forward_event, state_event};
+use super::grant::Millis;
 use super::participant::{Forwarded, Participant, Published, Reception, SessionId};
 use super::streams::published_event;
 
@@ -24,22 +24,7 @@ impl Room {
     /// A relay from another room about a forward; `session` is the forwarder's session.
     pub(crate) fn relayed(&mut self, now: Millis, session: SessionId, relay: Relay) {
         match relay {
-            Relay::Join {
-                source_room,
-                info,
-                grant,
-                main,
-                screen,
-                paused,
-            } => self.forward_join(
-                now,
-                session,
-                source_room,
-                info,
-                grant,
-                (main, screen),
-                paused,
-            ),
+            Relay::Join(joining) => self.forward_join(now, session, joining),
             Relay::Media { user, main, screen } => {
                 if self.is_forwarded(&user) {
                     self.forwarded_media(now, &user, main, screen);
@@ -89,17 +74,17 @@ impl Room {
         self.users.get(user).is_some_and(|p| p.forwarded.is_some())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn forward_join(
-        &mut self,
-        now: Millis,
-        session: SessionId,
-        source_room: String,
-        info: UserInfo,
-        grant: Grant,
-        (main, screen): (Published, Published),
-        paused: bool,
-    ) {
+    /// The source room joins a user here as a forward: refused (a ban, a full room, an expired
+    /// token, the user here in person) or taken in as a publisher, and the forwarder told.
+    fn forward_join(&mut self, now: Millis, session: SessionId, joining: Joining) {
+        let Joining {
+            source_room,
+            info,
+            grant,
+            main,
+            screen,
+            paused,
+        } = joining;
         let user = info.user_id.clone();
         if let Some(p) = self.users.get_mut(&user).filter(|p| p.forwarded.is_some()) {
             // Forwarded here already (a restart overtook the end of the last forward): the

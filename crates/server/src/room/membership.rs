@@ -272,8 +272,7 @@ impl Room {
             self.broadcast(user, Event::UserLeave(event));
         }
         if let Some(forwarding) = p.forwarding.take() {
-            let session = p.reachable().then_some(p.session);
-            self.forwarder_left(user, session, forwarding);
+            self.forwarder_left(user, p.session, p.reachable(), forwarding);
         }
         if let Some(forwarded) = p.forwarded.take() {
             return self.forwarded_removed(&p, forwarded, removal.notify);

@@ -388,7 +388,7 @@ impl Shell {
                     let starts = matches!(
                         command,
                         Command::Relay {
-                            relay: Relay::Join { .. },
+                            relay: Relay::Join(_),
                             ..
                         }
                     );
