@@ -327,3 +327,29 @@ async fn leaving_the_source_room_ends_every_forward() {
         assert_eq!(sees_leave(events, "alice").await, UserOfflineReason::Quit);
     }
 }
+
+#[tokio::test]
+async fn the_forwarder_hears_nothing_of_the_target_room() {
+    let server = TestServer::start().await;
+    let (alice, mut alice_events, mut watchers) = setup(&server, "fn-home", &["fn-b"]).await;
+    alice
+        .start_forward_stream_to_rooms(&[target("fn-b", "alice")])
+        .await
+        .unwrap();
+    wait_for(&mut alice_events, |e| match e {
+        Event::ForwardStreamEvent(ev) if ev.infos[0].event == ForwardStreamEventType::Connected => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    sees_publisher(&mut watchers[0].1, "alice", MediaType::Audio).await;
+    let bob = &watchers[0].0;
+    bob.send_room_message("hello room").await.unwrap();
+    bob.publish_stream(MediaType::Audio).await.unwrap();
+    let (_dave, _) = server.joined("fn-b", "dave").await;
+    // Alice is in B only as a publisher: messages to her there have no receiver.
+    let e = bob.send_user_message("alice", "hi").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UserMessageNoReceiver);
+    assert_quiet(&mut alice_events, Duration::from_millis(500)).await;
+}
