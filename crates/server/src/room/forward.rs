@@ -57,8 +57,9 @@ pub(crate) enum Relay {
     Token { user: String, grant: Grant },
     /// Source to target: the forward ends.
     Leave { user: String },
-    /// Source to target: the forwarder resumed on a new session (the attached link's).
-    Rebind { user: String },
+    /// Source to target: the forwarder resumed on a new session (the attached link's) in
+    /// place of `old`.
+    Rebind { user: String, old: SessionId },
     /// Target to source: the forward into `room` ended there (kick, dismiss, expiry, refusal).
     Ended { user: String, room: String },
 }
@@ -314,7 +315,7 @@ impl Room {
     }
 
     /// `user` resumed on a new session: their target rooms follow it.
-    pub(super) fn forwarder_resumed(&mut self, user: &str) {
+    pub(super) fn forwarder_resumed(&mut self, user: &str, old: SessionId) {
         let Some(p) = self.users.get(user) else {
             return;
         };
@@ -328,6 +329,7 @@ impl Room {
                 session,
                 Relay::Rebind {
                     user: user.to_owned(),
+                    old,
                 },
             );
         }

@@ -26,24 +26,28 @@ impl Room {
         match relay {
             Relay::Join(joining) => self.forward_join(now, session, joining),
             Relay::Media { user, main, screen } => {
-                if self.is_forwarded(&user) {
+                if self.forwarded_by(&user, session) {
                     self.forwarded_media(now, &user, main, screen);
                 }
             }
             Relay::Paused { user, paused } => {
-                if let Some(f) = self.users.get_mut(&user).and_then(|p| p.forwarded.as_mut()) {
+                if self.forwarded_by(&user, session)
+                    && let Some(f) = self.users.get_mut(&user).and_then(|p| p.forwarded.as_mut())
+                {
                     f.paused = paused;
                     self.media_changed();
                 }
             }
             Relay::Token { user, grant } => {
-                if let Some(p) = self.users.get_mut(&user).filter(|p| p.forwarded.is_some()) {
+                if self.forwarded_by(&user, session)
+                    && let Some(p) = self.users.get_mut(&user)
+                {
                     p.set_grant(grant);
                     self.next_timeout = None;
                 }
             }
             Relay::Leave { user } => {
-                if self.is_forwarded(&user) {
+                if self.forwarded_by(&user, session) {
                     self.remove(
                         &user,
                         Removal {
@@ -54,9 +58,11 @@ impl Room {
                     );
                 }
             }
-            Relay::Rebind { user } => {
-                if let Some(p) = self.users.get_mut(&user).filter(|p| p.forwarded.is_some()) {
-                    let old = std::mem::replace(&mut p.session, session);
+            Relay::Rebind { user, old } => {
+                if self.forwarded_by(&user, old)
+                    && let Some(p) = self.users.get_mut(&user)
+                {
+                    p.session = session;
                     self.out.push_back(Output::Unlink { session: old });
                     self.media_changed();
                     let rooms = [self.id.clone()];
@@ -70,8 +76,12 @@ impl Room {
         }
     }
 
-    fn is_forwarded(&self, user: &str) -> bool {
-        self.users.get(user).is_some_and(|p| p.forwarded.is_some())
+    /// Whether `user` is here as a forward from `session`: relays from a session whose
+    /// forward was taken over by another (the same user forwarding from elsewhere) are moot.
+    fn forwarded_by(&self, user: &str, session: SessionId) -> bool {
+        self.users
+            .get(user)
+            .is_some_and(|p| p.forwarded.is_some() && p.session == session)
     }
 
     /// The source room joins a user here as a forward: refused (a ban, a full room, an expired
@@ -87,15 +97,28 @@ impl Room {
         } = joining;
         let user = info.user_id.clone();
         if let Some(p) = self.users.get_mut(&user).filter(|p| p.forwarded.is_some()) {
-            // Forwarded here already (a restart overtook the end of the last forward): the
-            // member is taken over as it stands.
+            // Forwarded here already (a restart overtook the end of the last forward, or the
+            // same user forwards from another room): the member is taken over as it stands,
+            // and a forward from elsewhere ends.
             let old = std::mem::replace(&mut p.session, session);
             p.set_grant(grant);
-            p.forwarded = Some(Forwarded {
+            let before = p.forwarded.replace(Forwarded {
                 source_room,
                 paused,
             });
             if old != session {
+                let rooms = [self.id.clone()];
+                self.event(
+                    vec![old],
+                    forward_event(&rooms, ForwardStreamEventType::Disconnected),
+                );
+                if let Some(before) = before {
+                    let ended = Relay::Ended {
+                        user: user.clone(),
+                        room: self.id.clone(),
+                    };
+                    self.relay(&before.source_room, old, ended);
+                }
                 self.out.push_back(Output::Unlink { session: old });
             }
             self.next_timeout = None;

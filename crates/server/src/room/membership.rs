@@ -78,7 +78,7 @@ impl Room {
         {
             let user = p.info.user_id.clone();
             let p = self.users.get_mut(&user).expect("checked just above");
-            p.session = session;
+            let old = std::mem::replace(&mut p.session, session);
             p.dropped_at = None;
             p.info = info;
             p.set_grant(grant);
@@ -88,7 +88,7 @@ impl Room {
             self.media_changed();
             self.sessions.insert(session, user.clone());
             self.reply_joined(session, id, &user, true);
-            self.forwarder_resumed(&user);
+            self.forwarder_resumed(&user, old);
             if !frames.is_empty() {
                 self.out.push_back(Output::Replay {
                     to: session,

@@ -353,3 +353,32 @@ async fn the_forwarder_hears_nothing_of_the_target_room() {
     assert_eq!(e.code, ErrorCode::UserMessageNoReceiver);
     assert_quiet(&mut alice_events, Duration::from_millis(500)).await;
 }
+
+#[tokio::test]
+async fn the_same_user_forwarding_from_another_room_takes_the_forward_over() {
+    let server = TestServer::start().await;
+    let (first, mut first_events, mut watchers) = setup(&server, "fo-a1", &["fo-b"]).await;
+    let (second, _second_events) = server.joined("fo-a2", "alice").await;
+    second.publish_stream(MediaType::Audio).await.unwrap();
+    first
+        .start_forward_stream_to_rooms(&[target("fo-b", "alice")])
+        .await
+        .unwrap();
+    sees_publisher(&mut watchers[0].1, "alice", MediaType::Audio).await;
+    second
+        .start_forward_stream_to_rooms(&[target("fo-b", "alice")])
+        .await
+        .unwrap();
+    assert_eq!(disconnected(&mut first_events).await, ["fo-b"]);
+    // The first forwarder's stop no longer touches B: the second's forward stays.
+    first.stop_forward_stream_to_rooms().await.unwrap();
+    assert_quiet(&mut watchers[0].1, Duration::from_millis(700)).await;
+    assert_eq!(
+        second.stop_forward_stream_to_rooms().await.unwrap(),
+        vec![ok("fo-b")]
+    );
+    assert_eq!(
+        sees_leave(&mut watchers[0].1, "alice").await,
+        UserOfflineReason::Quit
+    );
+}
