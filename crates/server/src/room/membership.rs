@@ -98,6 +98,13 @@ impl Room {
             self.check_subscribe_privilege(now, &user);
             return;
         }
+        // The same client back too late to resume (not another device): its forwards end
+        // with the old session, and the new one is told.
+        let lapsed_forwards = existing
+            .filter(|p| !p.connected())
+            .and_then(|p| p.forwarding.as_ref())
+            .map(|f| f.targets.clone())
+            .filter(|targets| !targets.is_empty());
         if existing.is_some() {
             let user = info.user_id.clone();
             self.remove(
@@ -147,6 +154,10 @@ impl Room {
             },
         );
         self.reply_joined(session, id, &user, false);
+        if let Some(targets) = lapsed_forwards {
+            let event = forward_event(&targets, ForwardStreamEventType::Disconnected);
+            self.event(vec![session], event);
+        }
         self.send_snapshot(session, &user);
         self.auto_subscribe_joiner(now, &user);
         if visible {

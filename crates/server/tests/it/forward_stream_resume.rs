@@ -1,7 +1,7 @@
 //! A forwarder whose connection drops keeps its forwards if it resumes within the grace
 //! period (it hears they were interrupted, then recovered; the target room follows the new
-//! session, which then hears that room's news), and loses them all when the grace period runs
-//! out.
+//! session, which then hears that room's news); loses them all when the grace period runs
+//! out; and, back too late to resume, hears them ended.
 
 use std::time::Duration;
 
@@ -123,6 +123,34 @@ async fn a_forwarder_gone_past_the_grace_period_leaves_every_target_room() {
     let server = TestServer::with(|c| c.reconnect_grace_ms = 300).await;
     let (alice, _bob, mut bob_events) = forwarding(&server, "fg-home", "fg-far").await;
     hang_up(alice).await;
+    let reason = wait_for(&mut bob_events, |e| match e {
+        Event::UserLeave(l) if l.user_info.user_id == "alice" => Some(l.reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, UserOfflineReason::Quit);
+}
+
+#[tokio::test]
+async fn a_forwarder_back_too_late_to_resume_hears_its_forwards_ended() {
+    let server = TestServer::with(|c| c.reconnect_grace_ms = 10_000).await;
+    let (alice, _bob, mut bob_events) = forwarding(&server, "fl-home", "fl-far").await;
+    hang_up(alice).await;
+    // Joining invisible cannot resume a visible session: it starts afresh.
+    let mut alice = connect(&server).await;
+    let join = json!({"id": 1, "method": "joinRoom", "params": {
+        "token": token("fl-home", "alice"), "roomId": "fl-home",
+        "userInfo": {"userId": "alice"}, "visible": false
+    }});
+    send(&mut alice, join.to_string()).await;
+    let reply = recv(&mut alice).await;
+    assert_eq!(reply["result"]["resumed"], false, "{reply}");
+    let frame = recv(&mut alice).await;
+    assert_eq!(frame["event"], "onForwardStreamEvent", "{frame}");
+    assert_eq!(
+        frame["data"]["infos"],
+        json!([{"roomId": "fl-far", "event": 0}])
+    );
     let reason = wait_for(&mut bob_events, |e| match e {
         Event::UserLeave(l) if l.user_info.user_id == "alice" => Some(l.reason),
         _ => None,
