@@ -4,6 +4,7 @@
 mod common;
 
 mod join_media;
+mod loadtest_cross_room;
 mod messaging_commands;
 mod quick_start;
 mod secrets_outside_argv;
