@@ -382,3 +382,55 @@ async fn the_same_user_forwarding_from_another_room_takes_the_forward_over() {
         UserOfflineReason::Quit
     );
 }
+
+#[tokio::test]
+async fn a_token_for_another_room_or_app_or_expired_fails_its_room() {
+    let server = TestServer::start().await;
+    let (alice, _events, _watchers) = setup(&server, "fa-home", &[]).await;
+    let other_app = AccessToken::new(OTHER_APP_ID, OTHER_APP_KEY, "fa-o", "alice")
+        .add_privilege(Privilege::PublishStream, 0)
+        .serialize()
+        .unwrap();
+    let expired = token_builder("fa-x", "alice")
+        .with_expire_at((now_secs() - 5) as u32)
+        .serialize()
+        .unwrap();
+    let rooms = [
+        // The token of fa-b, offered for fa-r.
+        ForwardStreamInfo {
+            room_id: "fa-r".into(),
+            token: token("fa-b", "alice"),
+        },
+        ForwardStreamInfo {
+            room_id: "fa-o".into(),
+            token: other_app,
+        },
+        ForwardStreamInfo {
+            room_id: "fa-x".into(),
+            token: expired,
+        },
+        ForwardStreamInfo {
+            room_id: "fa-g".into(),
+            token: "not a token".into(),
+        },
+        // Her own room is no target.
+        target("fa-home", "alice"),
+    ];
+    let states = alice.start_forward_stream_to_rooms(&rooms).await.unwrap();
+    assert_eq!(
+        states,
+        vec![
+            failed("fa-r", ForwardStreamError::InvalidToken),
+            failed("fa-o", ForwardStreamError::InvalidToken),
+            failed("fa-x", ForwardStreamError::InvalidToken),
+            failed("fa-g", ForwardStreamError::InvalidToken),
+            failed("fa-home", ForwardStreamError::Response),
+        ]
+    );
+    // A malformed room id fails the whole call.
+    let e = alice
+        .update_forward_stream_to_rooms(&[target("bad room", "alice")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidParams);
+}
