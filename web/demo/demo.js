@@ -2,7 +2,7 @@
 // the server's /dev/token endpoint, which exists in dev mode only.
 "use strict";
 (() => {
-  const { events, MediaType, StreamIndex, ConnectionState } = VERTC;
+  const { events, MediaType, StreamIndex, ConnectionState, MirrorType } = VERTC;
   const MAIN = StreamIndex.STREAM_INDEX_MAIN;
   const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
   const $ = (id) => document.getElementById(id);
@@ -30,7 +30,7 @@
   let engine = null;
   let connection = "";
   let me = null;
-  const state = { mic: false, cam: false, screen: false };
+  const state = { mic: false, cam: false, screen: false, mirror: true };
 
   $("user").value ||= `guest${Math.floor(Math.random() * 900 + 100)}`;
 
@@ -54,9 +54,18 @@
       el.id = id;
       el.className = `tile${local ? " local" : ""}${index === SCREEN ? " screen" : ""}`;
       el.dataset.user = userId;
-      el.innerHTML = '<div class="video"></div><div class="name"><span></span><span class="flags"></span></div>';
+      el.innerHTML =
+        '<div class="video"></div><div class="stats"></div><div class="name"><span></span><span class="flags"></span></div>';
       el.querySelector(".name span").textContent =
         `${userId}${local ? " (you)" : ""}${index === SCREEN ? " – screen" : ""}`;
+      if (!local && index === MAIN) {
+        // How loud this user plays here: 0–400 %, 100 as received.
+        const volume = document.createElement("input");
+        Object.assign(volume, { type: "range", min: 0, max: 400, step: 10, value: 100, title: "Volume" });
+        volume.className = "volume";
+        volume.addEventListener("input", () => engine?.setPlaybackVolume(userId, MAIN, Number(volume.value)));
+        el.querySelector(".name").append(volume);
+      }
       $("grid").append(el);
       $("empty").hidden = true;
     }
@@ -83,7 +92,16 @@
     $("cam").setAttribute("aria-pressed", String(state.cam));
     $("screen").textContent = state.screen ? "Stop sharing" : "Share screen";
     $("screen").setAttribute("aria-pressed", String(state.screen));
+    $("mirror").setAttribute("aria-pressed", String(state.mirror));
   }
+
+  /** A stream's figures on its tile, as the stats events give them. */
+  function showStats(userId, index, text) {
+    const el = $(`tile-${index}-${userId}`)?.querySelector(".stats");
+    if (el) el.textContent = text;
+  }
+
+  const kbps = (n) => `${Math.round(n)} kbit/s`;
 
   function listen() {
     engine.on(
@@ -103,6 +121,23 @@
       for (const { streamKey, audioPropertiesInfo } of reports)
         if (streamKey.streamIndex === MAIN) speaking(streamKey.userId, audioPropertiesInfo.linearVolume);
     });
+    engine.on(events.onLocalStreamStats, ({ isScreen, videoStats: v, audioStats: a }) =>
+      showStats(
+        me,
+        isScreen ? SCREEN : MAIN,
+        `sending ${v.encodedFrameWidth}x${v.encodedFrameHeight} · ${Math.round(v.sentFrameRate)} fps · ` +
+          `video ${kbps(v.sentKBitrate)} · audio ${kbps(a.sendKBitrate)} · rtt ${v.rtt || a.rtt} ms`,
+      ),
+    );
+    engine.on(events.onRemoteStreamStats, ({ userId, isScreen, videoStats: v, audioStats: a }) =>
+      showStats(
+        userId,
+        isScreen ? SCREEN : MAIN,
+        `receiving ${v.width}x${v.height} · ${Math.round(v.decoderOutputFrameRate)} fps · ` +
+          `video ${kbps(v.receivedKBitrate)} · audio ${kbps(a.receivedKBitrate)} · ` +
+          `loss ${(100 * Math.max(v.videoLossRate, a.audioLossRate)).toFixed(1)} %`,
+      ),
+    );
     engine.on(events.onUserJoined, ({ userInfo }) => tile(userInfo.userId, MAIN, false));
     engine.on(events.onUserLeave, ({ userInfo }) => {
       removeTile(userInfo.userId, MAIN);
@@ -157,6 +192,8 @@
       await engine.startVideoCapture().then(() => (state.cam = true), showError);
       await engine.startAudioCapture().then(() => (state.mic = true), showError);
       engine.setLocalVideoPlayer(MAIN, { renderDom: local.querySelector(".video"), userId: user });
+      // People expect to see themselves as in a mirror; the others get the camera's view.
+      engine.setLocalVideoMirrorType(state.mirror ? MirrorType.MIRROR_TYPE_RENDER : MirrorType.MIRROR_TYPE_NONE);
       setFlag(user, "cameraOff", !state.cam);
       await engine.joinRoom(token, room, { userId: user }, { isAutoPublish: true });
       $("room-name").textContent = `Room ${room}`;
@@ -180,6 +217,7 @@
     engine = null;
     me = null;
     Object.assign(state, { mic: false, cam: false, screen: false });
+    $("mic-volume").value = "100";
     $("grid").replaceChildren();
     $("empty").hidden = false;
     $("join-form").hidden = false;
@@ -243,6 +281,16 @@
       if (!state.screen) removeTile(me, SCREEN);
     }
     setButtons();
+  });
+  $("mic-volume").addEventListener("input", () => engine?.setCaptureVolume(MAIN, Number($("mic-volume").value)));
+  $("mirror").addEventListener("click", () => {
+    state.mirror = !state.mirror;
+    engine?.setLocalVideoMirrorType(state.mirror ? MirrorType.MIRROR_TYPE_RENDER : MirrorType.MIRROR_TYPE_NONE);
+    setButtons();
+  });
+  $("stats").addEventListener("click", () => {
+    const on = document.body.classList.toggle("show-stats");
+    $("stats").setAttribute("aria-pressed", String(on));
   });
   $("leave").addEventListener("click", async () => {
     const e = engine;

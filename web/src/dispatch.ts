@@ -9,6 +9,7 @@ import { ErrorCode, MediaType, REMOVED_FROM_ROOM, type SubscriberOfferEvent } fr
 import type { InitPublishState, PrivilegeExpiredEvent } from "./payloads";
 import type { RoomState } from "./room/state";
 import { fromBase64 } from "./room/messages";
+import { forwardEvent } from "./room/forward";
 import type { ServerEvent } from "./signal/client";
 
 /** What dispatching needs from the engine. */
@@ -38,6 +39,7 @@ export function dispatchServerEvent(serverEvent: ServerEvent, hooks: DispatchHoo
     if (data.errorCode === ErrorCode.RTM_DUPLICATE_LOGIN || data.errorCode === ErrorCode.RTM_TOKEN_ERROR)
       hooks.loginEnded();
   }
+  if (forwardEvent(serverEvent, hooks.emit)) return;
   const room = hooks.room();
   room?.apply(serverEvent);
   hooks.emit(event, appPayload(serverEvent, room));

@@ -11,6 +11,8 @@ import {
   MediaType,
   StreamIndex,
   VideoSourceType,
+  type ForwardStreamInfo,
+  type ForwardStreamStateInfo,
   type RoomConfig,
   type SimulcastStreamType,
   type UserInfo,
@@ -29,6 +31,7 @@ import type { AudioPropertiesConfig } from "./media/audioreport";
 import type { TrackCaptureConfig } from "./media/audioprofile";
 import { checkId, checkIndex, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
+import { forwardCall } from "./room/forward";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
@@ -243,6 +246,44 @@ export class RTCEngine extends EngineParts {
       warn("enableSimulcastMode: already publishing; this applies from the next join");
     this.media.simulcast = enabled;
     return true;
+  }
+
+  // ----- cross-room forwarding -----
+
+  /**
+   * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
+   * a token for this app, that room and this user, with a publish privilege); answers each
+   * room's state. A room whose token fails is FAILURE with INVALID_TOKEN and the rest go ahead;
+   * a room that later refuses or removes the user fires `onForwardStreamError`. Already started,
+   * or not in a room: UNEXPECTED_INVOKE_FORWARD_STREAM. Leaving the room stops every forward.
+   */
+  async startForwardStreamToRooms(forwardStreamInfos: ForwardStreamInfo[]): Promise<ForwardStreamStateInfo[]> {
+    this.live();
+    return forwardCall(this.connection, this.session.room !== null, "startForwardStreamToRooms", forwardStreamInfos);
+  }
+
+  /** Makes `forwardStreamInfos` the target rooms: adds new ones, renews tokens, drops the rest. */
+  async updateForwardStreamToRooms(forwardStreamInfos: ForwardStreamInfo[]): Promise<ForwardStreamStateInfo[]> {
+    this.live();
+    return forwardCall(this.connection, this.session.room !== null, "updateForwardStreamToRooms", forwardStreamInfos);
+  }
+
+  /** Stops forwarding into every room; answers the rooms stopped. */
+  async stopForwardStreamToRooms(): Promise<ForwardStreamStateInfo[]> {
+    this.live();
+    return forwardCall(this.connection, this.session.room !== null, "stopForwardStreamToRooms");
+  }
+
+  /** Stops sending media into every target room, staying there. */
+  async pauseForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]> {
+    this.live();
+    return forwardCall(this.connection, this.session.room !== null, "pauseForwardStreamToAllRooms");
+  }
+
+  /** Sends media into every target room again after a pause. */
+  async resumeForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]> {
+    this.live();
+    return forwardCall(this.connection, this.session.room !== null, "resumeForwardStreamToAllRooms");
   }
 
   // ----- messages in the room -----

@@ -127,8 +127,12 @@ export enum EngineEventsTypes {
 /** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */
 export { EngineEventsTypes as events };
 
-// Every server event except the SDK-internal subscriber offer must be an engine event.
-type PublicServerEvent = Exclude<keyof ServerEvents, "onSubscriberOffer">;
+// Every server event must be an engine event, except the SDK-internal subscriber offer and the
+// forwarding events, which reach the app as onForwardStreamError (see room/forward.ts).
+type PublicServerEvent = Exclude<
+  keyof ServerEvents,
+  "onSubscriberOffer" | "onForwardStreamStateChanged" | "onForwardStreamEvent"
+>;
 type Missing = Exclude<PublicServerEvent, keyof typeof EngineEventsTypes>;
 const allServerEventsListed: [Missing] extends [never] ? true : Missing = true;
 void allServerEventsListed;

@@ -9,6 +9,7 @@ import type {
   AudioMixingState,
   ConnectionState,
   ErrorCode,
+  ForwardStreamStateInfo,
   MediaType,
   MessageEvent,
   PublishPrivilegeExpiryEvent,
@@ -336,4 +337,5 @@ export interface FiredEvents {
   onVideoStreamBanned: (event: StreamBannedEvent) => void;
   onAudioStreamBanned: (event: StreamBannedEvent) => void;
   onSEIMessageReceived: (event: SEIMessageEvent) => void;
+  onForwardStreamError: (event: ForwardStreamStateInfo) => void;
 }

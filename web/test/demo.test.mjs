@@ -1,5 +1,6 @@
 // The demo page that `chorus serve` shows in dev mode: two participants join through the
-// form, see each other, mute, share a screen and leave. Screenshots go to web/test-results/.
+// form, see each other, read the stats panel, turn the microphone volume down, mirror, mute,
+// share a screen and leave. Screenshots go to web/test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -57,6 +58,34 @@ test("two participants see each other in the demo, mute, share a screen and leav
     () => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") !== null),
     10_000,
     "bob's tile shows him speaking",
+  );
+  // The stats panel shows what arrives: bob's camera at the size alice's player decodes.
+  await alice.click("#stats");
+  const statsOfBob = () => alice.evaluate(() => document.querySelector("#tile-0-bob .stats")?.textContent ?? "");
+  await waitFor(async () => /^receiving \d+x\d+ · \d+ fps/.test(await statsOfBob()), 10_000, "bob's stats at alice");
+  const decoded = await alice.evaluate(() => {
+    const v = document.querySelector("#tile-0-bob video");
+    return `${v.videoWidth}x${v.videoHeight}`;
+  });
+  assert.ok((await statsOfBob()).startsWith(`receiving ${decoded} `), `${await statsOfBob()} vs ${decoded}`);
+  // Bob's microphone volume at 0: what reaches alice is silent, so his tile stops lighting up.
+  const micVolume = (page, value) =>
+    page.evaluate((v) => {
+      const range = document.getElementById("mic-volume");
+      range.value = String(v);
+      range.dispatchEvent(new Event("input"));
+    }, value);
+  await micVolume(bob, 0);
+  await waitFor(
+    () => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") === null),
+    10_000,
+    "bob silent at alice",
+  );
+  await micVolume(bob, 100);
+  await waitFor(
+    () => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") !== null),
+    10_000,
+    "bob heard again",
   );
   await alice.screenshot({ path: new URL("demo-alice.png", results).pathname });
   await bob.screenshot({ path: new URL("demo-bob.png", results).pathname });

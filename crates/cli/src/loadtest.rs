@@ -8,6 +8,11 @@
 //! measures for `--duration` seconds, printing a progress line each second, then reports:
 //! forwarded packets/s (the server's counter), server CPU in cores, forwarded packets/s per
 //! core, in-SFU latency p50/p99 (the server's histogram) and loss and jitter at subscribers.
+//!
+//! With `--cross-room` the same run measures twice: first as above, then with the subscribers
+//! in a room of their own, fed by each publisher forwarding its streams into it (cross-room
+//! forwarding), and it reports the server's CPU time per forwarded packet in both and their
+//! ratio: what a forward costs beside an ordinary subscriber of the same stream.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -65,6 +70,10 @@ pub(crate) struct LoadtestArgs {
     /// Threads for the clients (the rest of the machine is the server's).
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
+    /// Measure a second time with the subscribers in another room, fed by each publisher's
+    /// cross-room forward, and compare the server's CPU per forwarded packet.
+    #[arg(long)]
+    cross_room: bool,
 }
 
 /// Runs the load test on its own runtime (sized by `--client-threads`).
@@ -222,7 +231,47 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let room = format!("loadtest-{}", std::process::id());
+    let plain = phase(&args, &target, audio, video, false).await?;
+    if args.cross_room {
+        // Let the first phase's rooms and transports go before measuring again.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        println!();
+        let across = phase(&args, &target, audio, video, true).await?;
+        println!();
+        match (plain, across) {
+            (Some(plain), Some(across)) => {
+                println!("server CPU per forwarded packet, one room:       {plain:>8.2} µs");
+                println!("server CPU per forwarded packet, across rooms:   {across:>8.2} µs");
+                println!(
+                    "ratio (across rooms / one room):                 {:>8.2}",
+                    across / plain.max(1e-9)
+                );
+            }
+            _ => println!("server CPU per forwarded packet: unknown (give --server-pid)"),
+        }
+    }
+    if let Some(mut child) = target.child.take() {
+        let _ = child.kill().await;
+    }
+    Ok(())
+}
+
+/// One measurement: clients join (the subscribers in a room of their own when `across`, fed by
+/// the publishers' forwards), forwarding warms up, and the figures are taken and reported.
+/// Answers the server's CPU time per forwarded packet in µs, when its CPU time is known.
+async fn phase(
+    args: &LoadtestArgs,
+    target: &Target,
+    audio: bool,
+    video: bool,
+    across: bool,
+) -> anyhow::Result<Option<f64>> {
+    let suffix = if across { "-across" } else { "" };
+    let room = format!("loadtest-{}{suffix}", std::process::id());
+    let far = format!("{room}-far");
+    if across {
+        eprintln!("subscribers in {far}, fed by the publishers' forwards from {room}");
+    }
     let (stop_tx, stop) = watch::channel(false);
     let mut clients: Vec<(Role, Arc<Shared>)> = Vec::new();
     let mut tasks = Vec::new();
@@ -234,12 +283,20 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
             Role::Publisher { .. } => format!("pub-{i}"),
             Role::Subscriber { .. } => format!("sub-{i}"),
         };
+        let (home, forward_to) = match role {
+            Role::Subscriber { .. } if across => (&far, None),
+            Role::Publisher { .. } if across => {
+                (&room, Some((far.clone(), token(&target.app, &far, &user)?)))
+            }
+            _ => (&room, None),
+        };
         let config = ClientConfig {
             server: target.addr,
-            token: token(&target.app, &room, &user)?,
-            room: room.clone(),
+            token: token(&target.app, home, &user)?,
+            room: home.clone(),
             user,
             role,
+            forward_to,
         };
         let shared = Arc::new(Shared::default());
         clients.push((role, shared.clone()));
@@ -289,11 +346,11 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
 
     let http = reqwest::Client::new();
-    let first = snapshot(&http, &target, &clients).await?;
-    let mut previous = snapshot(&http, &target, &clients).await?;
+    let first = snapshot(&http, target, &clients).await?;
+    let mut previous = snapshot(&http, target, &clients).await?;
     for second in 1..=args.duration {
         tokio::time::sleep_until((first.at + Duration::from_secs(second)).into()).await;
-        let now = snapshot(&http, &target, &clients).await?;
+        let now = snapshot(&http, target, &clients).await?;
         let dt = now.at.duration_since(previous.at).as_secs_f64();
         let cores = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(a), Some(b)) => format!("{:.2}", (a - b) / dt),
@@ -317,11 +374,7 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     for task in tasks {
         task.abort();
     }
-    report(&args, audio, video, &first, &last);
-    if let Some(mut child) = target.child.take() {
-        let _ = child.kill().await;
-    }
-    Ok(())
+    Ok(report(args, audio, video, &first, &last))
 }
 
 async fn wait_connected(clients: &[(Role, Arc<Shared>)], what: &str) -> anyhow::Result<()> {
@@ -338,7 +391,14 @@ async fn wait_connected(clients: &[(Role, Arc<Shared>)], what: &str) -> anyhow::
     Ok(())
 }
 
-fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last: &Snapshot) {
+/// Prints the figures; answers the server's CPU time per forwarded packet in µs, if known.
+fn report(
+    args: &LoadtestArgs,
+    audio: bool,
+    video: bool,
+    first: &Snapshot,
+    last: &Snapshot,
+) -> Option<f64> {
     let secs = last.at.duration_since(first.at).as_secs_f64();
     let forwarded = (last.forwarded - first.forwarded) / secs;
     let cores = match (last.cpu, first.cpu) {
@@ -430,6 +490,8 @@ fn report(args: &LoadtestArgs, audio: bool, video: bool, first: &Snapshot, last:
         "jitter_max_ms": jitter_max,
         "client_cores": clients,
         "other_cores": others,
+        "server_cpu_us_per_forwarded_packet": cores.map(|c| 1e6 * c / forwarded.max(1e-9)),
     });
     println!("{json}");
+    cores.map(|c| 1e6 * c / forwarded.max(1e-9))
 }

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use chorus_media::RtcSetup;
 use chorus_proto::{
-    Event, JoinRoomParams, MediaParams, MediaType, PublishedTrack, PublisherOfferParams, Request,
-    RequestFrame, RoomConfig, SIGNAL_PATH, ServerFrame, StreamIndex, SubscriberAnswerParams,
-    TrackKind, UserInfo,
+    Event, ForwardStreamInfo, ForwardStreamParams, JoinRoomParams, MediaParams, MediaType,
+    PublishedTrack, PublisherOfferParams, Request, RequestFrame, RoomConfig, SIGNAL_PATH,
+    ServerFrame, StreamIndex, SubscriberAnswerParams, TrackKind, UserInfo,
 };
 use futures_util::{SinkExt as _, StreamExt as _};
 use str0m::change::{SdpAnswer, SdpOffer};
@@ -59,6 +59,9 @@ pub(crate) struct ClientConfig {
     pub(crate) user: String,
     pub(crate) token: String,
     pub(crate) role: Role,
+    /// For a publisher: a room (and a token for it) to forward its streams into once it
+    /// publishes, so the SFU forwards them across rooms.
+    pub(crate) forward_to: Option<(String, String)>,
 }
 
 /// What a client reports while it runs; read by the orchestrator.
@@ -301,6 +304,23 @@ pub(crate) async fn run(
             .context("publisherOffer answered no sdp")?;
         rtc.sdp_api()
             .accept_answer(pending, SdpAnswer::from_sdp_string(sdp)?)?;
+        if let Some((room_id, token)) = &config.forward_to {
+            let params = ForwardStreamParams {
+                forward_stream_infos: vec![ForwardStreamInfo {
+                    room_id: room_id.clone(),
+                    token: token.clone(),
+                }],
+            };
+            let states = signal
+                .call(Request::StartForwardStreamToRooms(params), &mut events)
+                .await?;
+            let refused = states["infos"]
+                .as_array()
+                .is_none_or(|infos| infos.iter().any(|i| i["state"] != 0));
+            if refused {
+                bail!("forwarding into {room_id} was refused: {states}");
+            }
+        }
     }
 
     let mut client = Media {

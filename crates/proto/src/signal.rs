@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use crate::clip::clip_quoted;
 
 use crate::RtcError;
+use crate::forward::*;
 use crate::macros::{events, requests};
 use crate::media::*;
 use crate::message::*;
@@ -87,6 +88,16 @@ requests! {
     "sendServerMessage" => SendServerMessage(MessageParams) -> ServerMessageResult,
     /// Send bytes (base64) to the app's business server.
     "sendServerBinaryMessage" => SendServerBinaryMessage(MessageParams) -> ServerMessageResult,
+    /// Forward this user's streams into other rooms; answered with each room's state.
+    "startForwardStreamToRooms" => StartForwardStreamToRooms(ForwardStreamParams) -> ForwardStreamStates,
+    /// Replace the set of target rooms (add, keep with a new token, drop).
+    "updateForwardStreamToRooms" => UpdateForwardStreamToRooms(ForwardStreamParams) -> ForwardStreamStates,
+    /// Stop forwarding into every room.
+    "stopForwardStreamToRooms" => StopForwardStreamToRooms(Empty) -> ForwardStreamStates,
+    /// Stop sending media into every target room, staying there.
+    "pauseForwardStreamToAllRooms" => PauseForwardStreamToAllRooms(Empty) -> ForwardStreamStates,
+    /// Send media into every target room again.
+    "resumeForwardStreamToAllRooms" => ResumeForwardStreamToAllRooms(Empty) -> ForwardStreamStates,
 }
 
 events! {
@@ -142,6 +153,11 @@ events! {
     "onUserMessageReceivedOutsideRoom" => UserMessageReceivedOutsideRoom(MessageEvent),
     /// Bytes (base64) outside rooms.
     "onUserBinaryMessageReceivedOutsideRoom" => UserBinaryMessageReceivedOutsideRoom(MessageEvent),
+    /// Forwarding into some rooms changed state after the call that started it (refused,
+    /// removed there, the token expired there).
+    "onForwardStreamStateChanged" => ForwardStreamStateChanged(ForwardStreamStates),
+    /// Forwarding into some rooms connected, ended, was interrupted or recovered.
+    "onForwardStreamEvent" => ForwardStreamEvent(ForwardStreamEvents),
 }
 
 /// Why a frame could not be understood.

@@ -55,6 +55,7 @@ pub fn typescript_module() -> String {
         PublicStreamType::ts_declaration(),
         ForwardStreamState::ts_declaration(),
         ForwardStreamError::ts_declaration(),
+        ForwardStreamEventType::ts_declaration(),
         SubtitleMode::ts_declaration(),
         SubtitleEventType::ts_declaration(),
         ReconnectReason::ts_declaration(),
@@ -73,6 +74,9 @@ pub fn typescript_module() -> String {
         // Nested in request and event bodies, which ts-rs names but does not declare.
         PublishedTrack::decl(&cfg),
         SubscribedTrack::decl(&cfg),
+        ForwardStreamInfo::decl(&cfg),
+        ForwardStreamStateInfo::decl(&cfg),
+        ForwardStreamEventInfo::decl(&cfg),
     ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());

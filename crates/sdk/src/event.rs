@@ -81,6 +81,11 @@ pub enum EngineEvent {
     /// Message events (`onUserMessageReceived`, `onRoomBinaryMessageReceived`,
     /// `onUserMessageReceivedOutsideRoom`, ...) carry the sender and the text; the binary
     /// ones carry the bytes as standard base64 (see [`crate::decode_binary_message`]).
+    ///
+    /// Cross-room forwarding reports through `onForwardStreamStateChanged` (a target room
+    /// refused or ended a forward, with why) and `onForwardStreamEvent` (each room connected,
+    /// disconnected, interrupted by a dropped connection, recovered); see
+    /// [`crate::RtcEngine::start_forward_stream_to_rooms`].
     Room(Event),
     /// The connection to the server changed state (`onConnectionStateChanged`).
     ConnectionStateChanged {

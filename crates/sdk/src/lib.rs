@@ -99,8 +99,9 @@ mod validate;
 pub use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 pub use chorus_proto::{
     self as proto, AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode,
-    Event, JoinRoomResult, MediaType, MessageEvent, RoomConfig, RtcError, SimulcastStreamType,
-    StreamIndex, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
+    Event, ForwardStreamError, ForwardStreamEventType, ForwardStreamInfo, ForwardStreamState,
+    ForwardStreamStateInfo, JoinRoomResult, MediaType, MessageEvent, RoomConfig, RtcError,
+    SimulcastStreamType, StreamIndex, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use chorus_tls::ClientTls;
 pub use config::EngineConfig;

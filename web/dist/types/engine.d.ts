@@ -6,7 +6,7 @@
  * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
-import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { MediaType, StreamIndex, VideoSourceType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import { type EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType } from "./enums/values";
 import type { AudioFrameData } from "./media/audioframes";
 import type { AudioPropertiesConfig } from "./media/audioreport";
@@ -104,6 +104,22 @@ export declare class RTCEngine extends EngineParts {
      * change while publishing applies from the next join.
      */
     enableSimulcastMode(enabled: boolean): boolean;
+    /**
+     * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
+     * a token for this app, that room and this user, with a publish privilege); answers each
+     * room's state. A room whose token fails is FAILURE with INVALID_TOKEN and the rest go ahead;
+     * a room that later refuses or removes the user fires `onForwardStreamError`. Already started,
+     * or not in a room: UNEXPECTED_INVOKE_FORWARD_STREAM. Leaving the room stops every forward.
+     */
+    startForwardStreamToRooms(forwardStreamInfos: ForwardStreamInfo[]): Promise<ForwardStreamStateInfo[]>;
+    /** Makes `forwardStreamInfos` the target rooms: adds new ones, renews tokens, drops the rest. */
+    updateForwardStreamToRooms(forwardStreamInfos: ForwardStreamInfo[]): Promise<ForwardStreamStateInfo[]>;
+    /** Stops forwarding into every room; answers the rooms stopped. */
+    stopForwardStreamToRooms(): Promise<ForwardStreamStateInfo[]>;
+    /** Stops sending media into every target room, staying there. */
+    pauseForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]>;
+    /** Sends media into every target room again after a pause. */
+    resumeForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]>;
     /** Sends a text message to `userId` in the room. */
     sendUserMessage(userId: string, message: string): Promise<void>;
     /** Sends bytes to `userId` in the room. */

@@ -216,6 +216,13 @@ export enum ForwardStreamError {
   FORWARD_STREAM_ERROR_NOT_SUPPORT = 1205,
 }
 
+export enum ForwardStreamEventType {
+  FORWARD_STREAM_EVENT_DISCONNECTED = 0,
+  FORWARD_STREAM_EVENT_CONNECTED = 1,
+  FORWARD_STREAM_EVENT_INTERRUPT = 2,
+  FORWARD_STREAM_EVENT_RECOVER = 3,
+}
+
 export enum SUBTITLE_MODE {
   ASR_ONLY = 0,
   ASR_AND_TRANSLATION = 1,
@@ -319,6 +326,40 @@ streamIndex: StreamIndex,
  * Audio or video.
  */
 kind: TrackKind, };
+
+export type ForwardStreamInfo = { 
+/**
+ * The target room.
+ */
+roomId: string, 
+/**
+ * The "001" token for the target room.
+ */
+token: string, };
+
+export type ForwardStreamStateInfo = { 
+/**
+ * The target room.
+ */
+roomId: string, 
+/**
+ * Forwarding or not.
+ */
+state: ForwardStreamState, 
+/**
+ * Why not, when not.
+ */
+error: ForwardStreamError, };
+
+export type ForwardStreamEventInfo = { 
+/**
+ * The target room.
+ */
+roomId: string, 
+/**
+ * What happened.
+ */
+event: ForwardStreamEventType, };
 
 export type JoinRoomParams = { 
 /**
@@ -493,6 +534,18 @@ export type ServerMessageResult = {
  */
 response: string, };
 
+export type ForwardStreamParams = { 
+/**
+ * The target rooms.
+ */
+forwardStreamInfos: Array<ForwardStreamInfo>, };
+
+export type ForwardStreamStates = { 
+/**
+ * One entry per room.
+ */
+infos: Array<ForwardStreamStateInfo>, };
+
 export type UserJoinedEvent = { 
 /**
  * Who.
@@ -601,6 +654,12 @@ userId: string,
  */
 message: string, };
 
+export type ForwardStreamEvents = { 
+/**
+ * One entry per room.
+ */
+infos: Array<ForwardStreamEventInfo>, };
+
 export const PROTOCOL_VERSION = 1;
 export const SIGNAL_PATH = "/signal/v1";
 
@@ -654,6 +713,11 @@ export interface Methods {
   setServerParams: { params: ServerParams; result: Empty };
   sendServerMessage: { params: MessageParams; result: ServerMessageResult };
   sendServerBinaryMessage: { params: MessageParams; result: ServerMessageResult };
+  startForwardStreamToRooms: { params: ForwardStreamParams; result: ForwardStreamStates };
+  updateForwardStreamToRooms: { params: ForwardStreamParams; result: ForwardStreamStates };
+  stopForwardStreamToRooms: { params: Empty; result: ForwardStreamStates };
+  pauseForwardStreamToAllRooms: { params: Empty; result: ForwardStreamStates };
+  resumeForwardStreamToAllRooms: { params: Empty; result: ForwardStreamStates };
 }
 
 export interface Events {
@@ -682,4 +746,6 @@ export interface Events {
   onRoomBinaryMessageReceived: MessageEvent;
   onUserMessageReceivedOutsideRoom: MessageEvent;
   onUserBinaryMessageReceivedOutsideRoom: MessageEvent;
+  onForwardStreamStateChanged: ForwardStreamStates;
+  onForwardStreamEvent: ForwardStreamEvents;
 }

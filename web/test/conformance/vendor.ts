@@ -32,12 +32,6 @@ type CapabilityToDo =
   | "updateLiveTranscoding"
   | "stopLiveTranscoding"
   | "defaultTranscoding"
-  // Cross-room forwarding.
-  | "startForwardStreamToRooms"
-  | "updateForwardStreamToRooms"
-  | "stopForwardStreamToRooms"
-  | "pauseForwardStreamToAllRooms"
-  | "resumeForwardStreamToAllRooms"
   // Cloud proxy.
   | "startCloudProxy"
   | "stopCloudProxy"
@@ -121,8 +115,6 @@ type EventsToDo =
   // Live transcoding.
   | "onLiveTranscodingResult"
   | "onStreamMixingEvent"
-  // Cross-room forwarding.
-  | "onForwardStreamError"
   // Cloud proxy.
   | "onCloudProxyConnected"
   // Subtitles.

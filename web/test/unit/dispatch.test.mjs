@@ -137,3 +137,12 @@ test("each stay in a room has its own call id, a UUID", () => {
   assert.match(a.callId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.notEqual(a.callId, b.callId);
 });
+
+test("a forward's failed rooms reach the app as onForwardStreamError, nothing else of forwarding does", () => {
+  const { calls, hooks } = recorder(joinedRoom());
+  const failed = { roomId: "b", state: 1, error: 1204 };
+  const infos = [{ roomId: "a", state: 0, error: 0 }, failed];
+  dispatchServerEvent({ event: "onForwardStreamStateChanged", data: { infos } }, hooks);
+  dispatchServerEvent({ event: "onForwardStreamEvent", data: { infos: [{ roomId: "b", event: 0 }] } }, hooks);
+  assert.deepEqual(calls, [["emit", "onForwardStreamError", failed]]);
+});

@@ -17,13 +17,14 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, JoinRoomResult, PublishPrivilegeExpiryEvent, RtcError,
-    ServerFrame, SimulcastStreamType, StreamIndex, StreamRemoveReason, TokenWillExpireEvent,
-    TrackKind, UserOfflineReason,
+    ErrorCode, ErrorEvent, Event, ForwardStreamStates, JoinRoomResult, PublishPrivilegeExpiryEvent,
+    RtcError, ServerFrame, SimulcastStreamType, StreamIndex, StreamRemoveReason,
+    TokenWillExpireEvent, TrackKind, UserOfflineReason,
 };
 
 use super::Hook;
 use super::ban::Bans;
+use super::forward::Relay;
 use super::grant::Millis;
 use super::participant::{Participant, SessionId};
 use super::stream_bans::StreamBans;
@@ -49,6 +50,8 @@ pub(super) type ForwardKey = (SessionId, SessionId, StreamIndex, TrackKind);
 pub(crate) enum Reply {
     Joined(JoinRoomResult),
     Done,
+    /// A forwarding call's answer: each room's state.
+    Forward(ForwardStreamStates),
 }
 
 /// What the room asks its shell to do, in order.
@@ -82,6 +85,14 @@ pub(crate) enum Output {
         user_id: Arc<str>,
         mode: ForwardMode,
     },
+    /// Tell room `room` (same app) about a forward, attaching `session`'s link.
+    Relay {
+        room: String,
+        session: SessionId,
+        relay: Relay,
+    },
+    /// A forward ended here: forget `session`'s link unless it is also a member's.
+    Unlink { session: SessionId },
     /// Tell the SFU which simulcast layer `subscriber` gets of `publisher`.
     Layer {
         subscriber: PeerId,
@@ -269,7 +280,7 @@ impl Room {
                     && end.saturating_sub(self.settings.warn_before) <= now
                 {
                     p.publish_warned = end;
-                    if p.connected() {
+                    if p.reachable() {
                         self.out.push_back(Output::Event {
                             to: vec![p.session],
                             event: Event::TokenPublishPrivilegeWillExpire(
@@ -288,7 +299,7 @@ impl Room {
                 expired.push(user.clone());
             } else if !p.warned && expiry.saturating_sub(self.settings.warn_before) <= now {
                 p.warned = true;
-                if p.connected() {
+                if p.reachable() {
                     self.out.push_back(Output::Event {
                         to: vec![p.session],
                         event: Event::TokenWillExpire(TokenWillExpireEvent {
@@ -356,6 +367,10 @@ impl Room {
         let mut to = Vec::new();
         let mut frame = None;
         for p in self.users.values_mut().filter(|p| p.info.user_id != user) {
+            if p.forwarded.is_some() {
+                // Forwarded here from another room: this room's events are not theirs.
+                continue;
+            }
             if p.connected() {
                 to.push(p.session);
             } else {

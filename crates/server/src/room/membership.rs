@@ -4,14 +4,15 @@
 //! is testable with simulated time.
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, JoinRoomResult, RtcError, StreamIndex, StreamRemoveReason,
-    UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
+    ErrorCode, ErrorEvent, Event, ForwardStreamEventType, JoinRoomResult, RtcError, StreamIndex,
+    StreamRemoveReason, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
 };
 
 use chorus_token::Privilege;
 
 use super::Hook;
-use super::core::{Output, Removal, Reply, Room};
+use super::core::{Output, Removal, Reply, Room, event_frame};
+use super::forward::forward_event;
 use super::grant::{Grant, Millis};
 use super::participant::{Participant, Published, Reception, SessionId};
 use super::streams::published_event;
@@ -77,7 +78,7 @@ impl Room {
         {
             let user = p.info.user_id.clone();
             let p = self.users.get_mut(&user).expect("checked just above");
-            p.session = session;
+            let old = std::mem::replace(&mut p.session, session);
             p.dropped_at = None;
             p.info = info;
             p.set_grant(grant);
@@ -87,6 +88,7 @@ impl Room {
             self.media_changed();
             self.sessions.insert(session, user.clone());
             self.reply_joined(session, id, &user, true);
+            self.forwarder_resumed(&user, old);
             if !frames.is_empty() {
                 self.out.push_back(Output::Replay {
                     to: session,
@@ -96,6 +98,13 @@ impl Room {
             self.check_subscribe_privilege(now, &user);
             return;
         }
+        // The same client back too late to resume (not another device): its forwards end
+        // with the old session, and the new one is told.
+        let lapsed_forwards = existing
+            .filter(|p| !p.connected())
+            .and_then(|p| p.forwarding.as_ref())
+            .map(|f| f.targets.clone())
+            .filter(|targets| !targets.is_empty());
         if existing.is_some() {
             let user = info.user_id.clone();
             self.remove(
@@ -140,9 +149,15 @@ impl Room {
                 dropped_at: None,
                 missed: Default::default(),
                 reception,
+                forwarded: None,
+                forwarding: None,
             },
         );
         self.reply_joined(session, id, &user, false);
+        if let Some(targets) = lapsed_forwards {
+            let event = forward_event(&targets, ForwardStreamEventType::Disconnected);
+            self.event(vec![session], event);
+        }
         self.send_snapshot(session, &user);
         self.auto_subscribe_joiner(now, &user);
         if visible {
@@ -184,6 +199,13 @@ impl Room {
             p.missed.forget(&mut self.missed_bytes);
             if lost {
                 p.missed.mark_lost(&mut self.missed_bytes);
+            }
+            // Forwards go on without media until the user resumes (their target rooms then
+            // say RECOVER) or the grace period ends them; a resume first replays this.
+            if let Some(f) = p.forwarding.as_ref().filter(|f| !f.targets.is_empty()) {
+                let event = forward_event(&f.targets, ForwardStreamEventType::Interrupt);
+                p.missed
+                    .record(&event_frame(&event), &mut self.missed_bytes);
             }
         }
         self.media_changed();
@@ -260,6 +282,12 @@ impl Room {
                 reason: removal.offline,
             };
             self.broadcast(user, Event::UserLeave(event));
+        }
+        if let Some(forwarding) = p.forwarding.take() {
+            self.forwarder_left(user, p.session, p.reachable(), forwarding);
+        }
+        if let Some(forwarded) = p.forwarded.take() {
+            return self.forwarded_removed(&p, forwarded, removal.notify);
         }
         if p.connected() {
             self.sessions.remove(&p.session);

@@ -96,7 +96,11 @@ impl Room {
             let e = not_joined(&self.id);
             return self.reply(session, id, Err(e));
         };
-        let receiver = self.users.get_mut(to).filter(|_| to != from);
+        // A forwarded member is not in this room to read messages.
+        let receiver = self
+            .users
+            .get_mut(to)
+            .filter(|r| to != from && r.forwarded.is_none());
         let Some(receiver) = receiver else {
             let e = RtcError::new(
                 ErrorCode::UserMessageNoReceiver,
@@ -150,7 +154,8 @@ impl Room {
             Some(receivers) => {
                 let mut present = Vec::new();
                 for user in receivers {
-                    let Some(receiver) = self.users.get_mut(user) else {
+                    let Some(receiver) = self.users.get_mut(user).filter(|r| r.forwarded.is_none())
+                    else {
                         continue;
                     };
                     let event = payload.to_user(from);

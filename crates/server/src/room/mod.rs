@@ -13,6 +13,8 @@ mod admin;
 mod ban;
 mod core;
 mod directory;
+mod forward;
+mod forwarded;
 #[cfg(feature = "fuzzing")]
 mod fuzz_driver;
 mod grant;
@@ -39,6 +41,7 @@ use tokio::sync::{mpsc, oneshot};
 pub(crate) use ban::BanScope;
 pub(crate) use core::RoomSettings;
 pub(crate) use directory::Directory;
+pub(crate) use forward::{ForwardOp, ForwardTarget, Relay};
 // A command-sequence driver with invariant checks, for `crate::fuzz_entry` alone.
 #[cfg(feature = "fuzzing")]
 pub(crate) use fuzz_driver::run as run_fuzz_commands;
@@ -66,6 +69,13 @@ pub(crate) enum Command {
     },
     /// A session's connection is gone.
     Dropped { session: SessionId },
+    /// Another room of the app about a forward, with the forwarder's session link (when
+    /// that room still had it).
+    Relay {
+        session: SessionId,
+        link: Option<SessionLink>,
+        relay: Relay,
+    },
     /// Remove a user (OpenAPI KickUser); answers whether they were there.
     Kick {
         user_id: String,
@@ -160,6 +170,11 @@ pub(crate) enum SessionRequest {
         id: u64,
         kind: TrackKind,
         capturing: bool,
+    },
+    /// A cross-room forwarding call.
+    Forward {
+        id: u64,
+        op: ForwardOp,
     },
 }
 

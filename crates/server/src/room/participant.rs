@@ -1,7 +1,7 @@
 //! One user in one room: identity, visibility, what they publish, what they receive, and
 //! their token's grant.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chorus_proto::{MediaType, SimulcastStreamType, StreamIndex, TrackKind, UserInfo};
 
@@ -69,6 +69,30 @@ pub(crate) struct Participant {
     pub(crate) missed: Missed,
     /// What they receive of others.
     pub(crate) reception: Reception,
+    /// Set when this member is a forward into this room (see `forwarded.rs`): the user is in
+    /// another room, and only their streams are here.
+    pub(crate) forwarded: Option<Forwarded>,
+    /// Set while the user forwards their streams from this room into others (see
+    /// `forward.rs`).
+    pub(crate) forwarding: Option<Forwarding>,
+}
+
+/// A forwarded member: the user is in `source_room` and publishes into this room from there.
+/// They receive nothing of this room; their session hears only how the forward stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Forwarded {
+    /// The room the user is in (same app).
+    pub(crate) source_room: String,
+    /// Whether the forwarder paused sending media here.
+    pub(crate) paused: bool,
+}
+
+/// A user's forwarding from the room they are in: the target rooms, and whether it is paused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Forwarding {
+    /// Target room ids whose forward is under way (asked for, not yet ended).
+    pub(crate) targets: BTreeSet<String>,
+    pub(crate) paused: bool,
 }
 
 /// Events a participant in grace missed, as the frames they would have been sent, replayed in
@@ -169,6 +193,12 @@ impl Participant {
 
     pub(crate) fn connected(&self) -> bool {
         self.dropped_at.is_none()
+    }
+
+    /// Whether this room's events and messages go to the member's session now: connected,
+    /// and a member of its own (a forwarded member's session belongs to another room).
+    pub(crate) fn reachable(&self) -> bool {
+        self.connected() && self.forwarded.is_none()
     }
 }
 

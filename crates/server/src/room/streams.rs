@@ -78,6 +78,7 @@ impl Room {
         if let Some(media) = added {
             self.broadcast(&user, published_event(index, &user, media));
             self.auto_subscribe_to(now, &user, index, media);
+            self.forward_media(&user);
             self.hook(Hook::Publish { user, index, media });
         }
     }
@@ -115,6 +116,7 @@ impl Room {
             return;
         };
         self.drop_subscriptions_to(user, index, media);
+        self.forward_media(user);
         if visible {
             self.broadcast(user, unpublished_event(index, user, media, reason));
             self.hook(Hook::Unpublish {
@@ -138,7 +140,7 @@ impl Room {
             !allowed(Privilege::PublishAudio),
             !allowed(Privilege::PublishVideo),
         );
-        let (session, connected) = (p.session, p.connected());
+        let (session, connected) = (p.session, p.reachable());
         if let Some(lost) = lost {
             for index in [StreamIndex::Main, StreamIndex::Screen] {
                 self.withdraw(user, index, lost, StreamRemoveReason::TokenPrivilegeExpired);
@@ -174,6 +176,7 @@ impl Room {
                 });
             }
         }
+        self.forward_media(user);
     }
 }
 

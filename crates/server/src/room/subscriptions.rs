@@ -212,7 +212,7 @@ impl Room {
         for p in self
             .users
             .values_mut()
-            .filter(|p| p.info.user_id != publisher)
+            .filter(|p| p.info.user_id != publisher && p.forwarded.is_none())
         {
             if !p.grant.allows(Privilege::SubscribeStream, now) {
                 continue;
@@ -274,7 +274,7 @@ impl Room {
                 lapsed.push(user.clone());
             } else if !p.subscribe_warned && end.saturating_sub(warn_before) <= now {
                 p.subscribe_warned = true;
-                if p.connected() {
+                if p.reachable() {
                     let expire_at = end / 1000 - 1;
                     warnings.push((p.session, expire_at));
                 }
@@ -351,6 +351,9 @@ impl Room {
     pub(super) fn sync_forwarding(&mut self) {
         let mut wanted: HashMap<ForwardKey, (ForwardMode, Arc<str>)> = HashMap::new();
         for publisher in self.users.values().filter(|p| p.visible && p.connected()) {
+            // A paused forward keeps its subscriptions, sending nothing, so resuming needs
+            // no new negotiation.
+            let paused = publisher.forwarded.as_ref().is_some_and(|f| f.paused);
             let user: Arc<str> = publisher.info.user_id.as_str().into();
             for index in [StreamIndex::Main, StreamIndex::Screen] {
                 let Some(media) = publisher.published(index).media() else {
@@ -359,10 +362,10 @@ impl Room {
                 for kind in TrackKind::of(media) {
                     let key = (publisher.info.user_id.clone(), index, kind);
                     for sub in self.users.values().filter(|s| {
-                        s.connected() && s.reception.allowed && s.session != publisher.session
+                        s.reachable() && s.reception.allowed && s.session != publisher.session
                     }) {
                         if sub.reception.subscribed.contains(&key) {
-                            let mode = if sub.reception.paused(kind) {
+                            let mode = if paused || sub.reception.paused(kind) {
                                 ForwardMode::Paused
                             } else {
                                 ForwardMode::On

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use super::core::{Output, Reply, Room};
 use super::outbox::PushError;
 use super::{
-    Command, Directory, HookEvent, Outbound, RoomKey, SessionId, SessionLink, SessionRequest,
+    Command, Directory, HookEvent, Outbound, Relay, RoomKey, SessionId, SessionLink, SessionRequest,
 };
 use crate::clock::now_ms;
 use crate::frame::Frame;
@@ -45,6 +45,7 @@ pub(super) async fn run(
         media: Vec::new(),
         reported: (0, 0),
         participants: 0,
+        relays: None,
     };
     let crashed = loop {
         let wait = room
@@ -107,6 +108,9 @@ struct Shell {
     reported: (i64, i64),
     /// What this room last added to the participants gauge.
     participants: i64,
+    /// Relays to other rooms, delivered in order by a task of their own (started with the
+    /// first), so two rooms relaying to each other never wait on each other's inbox.
+    relays: Option<mpsc::UnboundedSender<(RoomKey, Command)>>,
 }
 
 /// A room output for the SFU.
@@ -190,6 +194,7 @@ impl Shell {
                         kind,
                         capturing,
                     } => room.capture_state(session, id, kind, capturing),
+                    SessionRequest::Forward { id, op } => room.forward(session, id, op),
                 }
                 self.flush(room);
                 if !room.has_session(session) {
@@ -203,6 +208,16 @@ impl Shell {
                     .remove(&session)
                     .is_some_and(|link| link.lost_frames());
                 room.dropped(now, session, lost);
+            }
+            Command::Relay {
+                session,
+                link,
+                relay,
+            } => {
+                if let Some(link) = link {
+                    self.links.insert(session, link);
+                }
+                room.relayed(now, session, relay);
             }
             Command::Kick { user_id, done } => {
                 let _ = done.send(room.kick(&user_id));
@@ -283,6 +298,7 @@ impl Shell {
                     let text = match result {
                         Ok(Reply::Joined(joined)) => ServerFrame::ok_json(id, &joined),
                         Ok(Reply::Done) => ServerFrame::ok_json(id, &serde_json::json!({})),
+                        Ok(Reply::Forward(states)) => ServerFrame::ok_json(id, &states),
                         Err(error) => ServerFrame::error_json(Some(id), &error),
                     };
                     let _ = self.deliver(room, to, Frame::from(text));
@@ -346,6 +362,28 @@ impl Shell {
                     publisher,
                     layer,
                 }),
+                Output::Relay {
+                    room: room_id,
+                    session,
+                    relay,
+                } => {
+                    let key = RoomKey {
+                        app_id: self.key.app_id.clone(),
+                        room_id: room_id.into(),
+                    };
+                    let command = Command::Relay {
+                        session,
+                        link: self.links.get(&session).cloned(),
+                        relay,
+                    };
+                    // The relay task ends only with this shell's sender.
+                    let _ = self.relays().send((key, command));
+                }
+                Output::Unlink { session } => {
+                    if !room.has_session(session) {
+                        self.links.remove(&session);
+                    }
+                }
                 Output::Detach { session } => {
                     if let Some(link) = self.links.remove(&session) {
                         // Notices are always queued while the session lives.
@@ -354,6 +392,43 @@ impl Shell {
                 }
             }
         }
+    }
+
+    /// The queue of relays to other rooms, its task started with the first relay.
+    fn relays(&mut self) -> &mpsc::UnboundedSender<(RoomKey, Command)> {
+        self.relays.get_or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<(RoomKey, Command)>();
+            let directory = self.directory.clone();
+            tokio::spawn(async move {
+                while let Some((key, command)) = rx.recv().await {
+                    // Only a join starts a room; anything else for a room that is gone is moot.
+                    let starts = matches!(
+                        command,
+                        Command::Relay {
+                            relay: Relay::Join(_),
+                            ..
+                        }
+                    );
+                    let mut command = command;
+                    // A room that just emptied may end between routing and sending: once more.
+                    for _ in 0..2 {
+                        let handle = if starts {
+                            directory.route(&key)
+                        } else {
+                            match directory.get(&key) {
+                                Some(handle) => handle,
+                                None => break,
+                            }
+                        };
+                        match handle.send(command).await {
+                            Ok(()) => break,
+                            Err(back) => command = back,
+                        }
+                    }
+                }
+            });
+            tx
+        })
     }
 
     /// Queues `frame` for session `to`; false if it could not be.

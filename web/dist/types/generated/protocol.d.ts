@@ -196,6 +196,12 @@ export declare enum ForwardStreamError {
     FORWARD_STREAM_ERROR_REMOTE_KICKED = 1204,
     FORWARD_STREAM_ERROR_NOT_SUPPORT = 1205
 }
+export declare enum ForwardStreamEventType {
+    FORWARD_STREAM_EVENT_DISCONNECTED = 0,
+    FORWARD_STREAM_EVENT_CONNECTED = 1,
+    FORWARD_STREAM_EVENT_INTERRUPT = 2,
+    FORWARD_STREAM_EVENT_RECOVER = 3
+}
 export declare enum SUBTITLE_MODE {
     ASR_ONLY = 0,
     ASR_AND_TRANSLATION = 1
@@ -294,6 +300,40 @@ export type SubscribedTrack = {
      * Audio or video.
      */
     kind: TrackKind;
+};
+export type ForwardStreamInfo = {
+    /**
+     * The target room.
+     */
+    roomId: string;
+    /**
+     * The "001" token for the target room.
+     */
+    token: string;
+};
+export type ForwardStreamStateInfo = {
+    /**
+     * The target room.
+     */
+    roomId: string;
+    /**
+     * Forwarding or not.
+     */
+    state: ForwardStreamState;
+    /**
+     * Why not, when not.
+     */
+    error: ForwardStreamError;
+};
+export type ForwardStreamEventInfo = {
+    /**
+     * The target room.
+     */
+    roomId: string;
+    /**
+     * What happened.
+     */
+    event: ForwardStreamEventType;
 };
 export type JoinRoomParams = {
     /**
@@ -467,6 +507,18 @@ export type ServerMessageResult = {
      */
     response: string;
 };
+export type ForwardStreamParams = {
+    /**
+     * The target rooms.
+     */
+    forwardStreamInfos: Array<ForwardStreamInfo>;
+};
+export type ForwardStreamStates = {
+    /**
+     * One entry per room.
+     */
+    infos: Array<ForwardStreamStateInfo>;
+};
 export type UserJoinedEvent = {
     /**
      * Who.
@@ -574,6 +626,12 @@ export type MessageEvent = {
      * The text, or base64 of the bytes for the binary events.
      */
     message: string;
+};
+export type ForwardStreamEvents = {
+    /**
+     * One entry per room.
+     */
+    infos: Array<ForwardStreamEventInfo>;
 };
 export declare const PROTOCOL_VERSION = 1;
 export declare const SIGNAL_PATH = "/signal/v1";
@@ -718,6 +776,26 @@ export interface Methods {
         params: MessageParams;
         result: ServerMessageResult;
     };
+    startForwardStreamToRooms: {
+        params: ForwardStreamParams;
+        result: ForwardStreamStates;
+    };
+    updateForwardStreamToRooms: {
+        params: ForwardStreamParams;
+        result: ForwardStreamStates;
+    };
+    stopForwardStreamToRooms: {
+        params: Empty;
+        result: ForwardStreamStates;
+    };
+    pauseForwardStreamToAllRooms: {
+        params: Empty;
+        result: ForwardStreamStates;
+    };
+    resumeForwardStreamToAllRooms: {
+        params: Empty;
+        result: ForwardStreamStates;
+    };
 }
 export interface Events {
     onUserJoined: UserJoinedEvent;
@@ -745,4 +823,6 @@ export interface Events {
     onRoomBinaryMessageReceived: MessageEvent;
     onUserMessageReceivedOutsideRoom: MessageEvent;
     onUserBinaryMessageReceivedOutsideRoom: MessageEvent;
+    onForwardStreamStateChanged: ForwardStreamStates;
+    onForwardStreamEvent: ForwardStreamEvents;
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chorus_proto::{Request, RequestFrame, RtcError, ServerFrame, StreamIndex};
 
+use super::forward::ForwardCall;
 use super::rate_limit::Kind;
 use super::{Answer, Session, invalid};
 use crate::room::{SessionRequest, SubscribeOp};
@@ -112,6 +113,19 @@ impl Session {
                 .await
             }
             Request::SetRemoteSimulcastStreamType(p) => self.set_layer(id, p).await,
+            Request::StartForwardStreamToRooms(p) => {
+                self.forward_to(id, p.forward_stream_infos, true).await
+            }
+            Request::UpdateForwardStreamToRooms(p) => {
+                self.forward_to(id, p.forward_stream_infos, false).await
+            }
+            Request::StopForwardStreamToRooms(_) => self.forward_call(id, ForwardCall::Stop).await,
+            Request::PauseForwardStreamToAllRooms(_) => {
+                self.forward_call(id, ForwardCall::Pause).await
+            }
+            Request::ResumeForwardStreamToAllRooms(_) => {
+                self.forward_call(id, ForwardCall::Resume).await
+            }
             Request::SetCaptureState(p) => {
                 self.route(SessionRequest::CaptureState {
                     id,

@@ -8,6 +8,7 @@
 //! the login registry reach it only through its outbox.
 
 mod dispatch;
+mod forward;
 mod login;
 mod media;
 mod rate_limit;

@@ -133,6 +133,12 @@ impl Session {
         ))
     }
 
+    /// The app and user of the room the session is in.
+    pub(super) fn joined_as(&self) -> Option<(&str, &str)> {
+        let joined = self.room.as_ref()?;
+        Some((&joined.key.app_id, &joined.user_id))
+    }
+
     pub(super) async fn update_token(
         &mut self,
         id: u64,
