@@ -201,7 +201,14 @@ impl Room {
 
     /// Brings what forwarded `user` publishes here in line with what they publish at home.
     fn forwarded_media(&mut self, now: Millis, user: &str, main: Published, screen: Published) {
+        // This room's stream bans hold for a forwarded member as for any other.
+        let banned = self.stream_bans.banned(user, now);
+        let allowed = |p: Published| Published {
+            audio: p.audio && !banned.is_some_and(|b| b.has_audio()),
+            video: p.video && !banned.is_some_and(|b| b.has_video()),
+        };
         for (index, wanted) in [(StreamIndex::Main, main), (StreamIndex::Screen, screen)] {
+            let wanted = allowed(wanted);
             let Some(p) = self.users.get_mut(user) else {
                 return;
             };

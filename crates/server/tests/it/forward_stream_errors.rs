@@ -434,3 +434,53 @@ async fn a_token_for_another_room_or_app_or_expired_fails_its_room() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidParams);
 }
+
+#[tokio::test]
+async fn a_stream_ban_in_the_target_room_acts_there_alone() {
+    let server = TestServer::start().await;
+    let (alice, _alice_events, mut watchers) = setup(&server, "fs-home", &["fs-b", "fs-c"]).await;
+    let (_carol, mut carol_events) = server.joined("fs-home", "carol").await;
+    sees_publisher(&mut carol_events, "alice", MediaType::Audio).await;
+    alice
+        .start_forward_stream_to_rooms(&[target("fs-b", "alice"), target("fs-c", "alice")])
+        .await
+        .unwrap();
+    for (_, events) in &mut watchers {
+        sees_publisher(events, "alice", MediaType::Audio).await;
+    }
+
+    let body = json!({"AppId": APP_ID, "RoomId": "fs-b", "UserId": "alice", "Audio": true});
+    let (status, envelope) = server.api("BanUserStream", body).await;
+    assert_eq!(status, 200, "{envelope}");
+    // In B the forwarded audio goes, then B hears of the ban; alice stays there.
+    let b = &mut watchers[0].1;
+    wait_for(b, |e| match e {
+        Event::UserUnpublishStream(u) if u.user_id == "alice" => Some(()),
+        _ => None,
+    })
+    .await;
+    let banned = wait_for(b, |e| match e {
+        Event::AudioStreamBanned(ban) => Some((ban.uid.clone(), ban.banned)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(banned, ("alice".to_owned(), true));
+    // The source room and the other target room saw nothing.
+    assert_quiet(&mut carol_events, Duration::from_millis(500)).await;
+    assert_quiet(&mut watchers[1].1, Duration::from_millis(500)).await;
+
+    // Publishing again at home reaches the source room and C, but the ban holds in B.
+    alice.unpublish_stream(MediaType::Audio).await.unwrap();
+    alice.publish_stream(MediaType::Audio).await.unwrap();
+    wait_for(&mut carol_events, |e| match e {
+        Event::UserPublishStream(p) if p.user_id == "alice" => Some(()),
+        _ => None,
+    })
+    .await;
+    wait_for(&mut watchers[1].1, |e| match e {
+        Event::UserPublishStream(p) if p.user_id == "alice" => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_quiet(&mut watchers[0].1, Duration::from_millis(500)).await;
+}
