@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chorus_media::{AudioFrame, ClipPlayer, DecodedAudio, Limiter, PcmQueue, mix_into};
 use chorus_proto::{AudioMixingError, AudioMixingState, AudioMixingType};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedSender, WeakUnboundedSender};
 
 use super::entry::{BufferMix, FileMix, Mix, Volumes, buffer_id, file_id, publishes};
 use super::{AudioMixingConfig, MixingError};
@@ -45,7 +45,9 @@ pub(super) enum StartPlan {
 #[derive(Clone)]
 pub(crate) struct MixingHub {
     state: Arc<Mutex<State>>,
-    events: UnboundedSender<EngineEvent>,
+    /// Weak, so that the engine's event stream still ends with its tasks (after
+    /// `destroy_engine`) although the engine keeps the hub.
+    events: WeakUnboundedSender<EngineEvent>,
 }
 
 impl MixingHub {
@@ -53,7 +55,7 @@ impl MixingHub {
     pub(crate) fn new(events: UnboundedSender<EngineEvent>) -> Self {
         MixingHub {
             state: Arc::default(),
-            events,
+            events: events.downgrade(),
         }
     }
 
@@ -62,11 +64,18 @@ impl MixingHub {
     }
 
     pub(super) fn emit(&self, id: i32, state: AudioMixingState, error: AudioMixingError) {
-        let _ = self.events.send(EngineEvent::AudioMixingStateChanged {
+        self.send(EngineEvent::AudioMixingStateChanged {
             mix_id: id,
             state,
             error,
         });
+    }
+
+    /// Sends `event` to the app, unless its event stream has ended.
+    fn send(&self, event: EngineEvent) {
+        if let Some(events) = self.events.upgrade() {
+            let _ = events.send(event);
+        }
     }
 
     /// Reports `code` on `id` (state FAILED) and returns it as an error.
@@ -128,7 +137,7 @@ impl MixingHub {
             mix_into(frame, &state.bus, &mut state.limiter, &mut state.work);
         }
         for (id, position_ms) in progress {
-            let _ = self.events.send(EngineEvent::AudioMixingPlayingProgress {
+            self.send(EngineEvent::AudioMixingPlayingProgress {
                 mix_id: id,
                 position_ms,
             });
