@@ -17,6 +17,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::fallback::Cap;
 use super::keyframe::Codec;
 
 /// Most simulcast layers per video source.
@@ -144,6 +145,8 @@ pub(super) struct Lane {
     target: Layer,
     /// The layer being forwarded; `None` until a keyframe started it.
     current: Option<Layer>,
+    /// How far subscribe fallback has lowered this video ([`Cap::NONE`]: not at all).
+    cap: Cap,
     /// Whether the current run must restart at the next forwarded packet (after a pause).
     restart: bool,
     rewriter: Rewriter,
@@ -161,6 +164,7 @@ impl Lane {
             wanted: Layer::MAX,
             target: 0,
             current: None,
+            cap: Cap::NONE,
             restart: true,
             rewriter: Rewriter::new(clock_rate, initial_seq, initial_ts),
         }
@@ -217,6 +221,29 @@ impl Lane {
         self.wanted
     }
 
+    /// The layer to aim for: the wanted one, lowered by fallback's cap.
+    pub(super) fn capped_wanted(&self) -> Layer {
+        match self.cap {
+            Cap::Layer(l) => self.wanted.min(l),
+            Cap::Off => 0,
+        }
+    }
+
+    /// Sets how far fallback lowers this video. Video cut ([`Cap::Off`]) stops flowing at
+    /// once; coming back waits for a keyframe like a resume.
+    pub(super) fn set_cap(&mut self, cap: Cap) {
+        if self.cap == Cap::Off && cap != Cap::Off {
+            self.current = None;
+            self.restart = true;
+        }
+        self.cap = cap;
+    }
+
+    /// How far fallback lowers this video.
+    pub(super) fn cap(&self) -> Cap {
+        self.cap
+    }
+
     /// Sets the layer to forward now (see [`choose_layer`]). A change takes effect at the next
     /// keyframe of the new layer; until then the current one keeps flowing.
     pub(super) fn set_target(&mut self, target: Layer) {
@@ -230,13 +257,16 @@ impl Lane {
 
     /// The layer this lane needs a keyframe of, if it is waiting for one.
     pub(super) fn wants_keyframe(&self) -> Option<Layer> {
-        let waiting = self.video && self.ready && self.flow == Flow::On;
+        let waiting = self.video && self.ready && self.flow == Flow::On && self.cap != Cap::Off;
         (waiting && self.current != Some(self.target)).then_some(self.target)
     }
 
     /// Decides one packet: its rewritten numbers if this lane forwards it.
     pub(super) fn on_packet(&mut self, p: &Incoming) -> Option<Rewritten> {
         if self.flow != Flow::On || !self.ready {
+            return None;
+        }
+        if self.video && self.cap == Cap::Off {
             return None;
         }
         if !self.video {
@@ -543,6 +573,31 @@ mod tests {
             .collect();
         // Extended numbers go on past 65535; str0m carries the low 16 bits and the ROC.
         assert_eq!(seqs, vec![65_534, 65_535, 65_536, 65_537]);
+    }
+
+    #[test]
+    fn a_cut_video_stops_and_comes_back_at_a_keyframe() {
+        let t0 = Instant::now();
+        let mut lane = on_video_lane();
+        assert!(lane.on_packet(&pkt(1, 0, 0, true, t0)).is_some());
+        lane.set_cap(Cap::Off);
+        assert_eq!(lane.wants_keyframe(), None);
+        assert_eq!(lane.on_packet(&pkt(2, 3000, 0, true, at(33, t0))), None);
+        lane.set_cap(Cap::Layer(0));
+        assert_eq!(lane.wants_keyframe(), Some(0));
+        assert_eq!(lane.on_packet(&pkt(3, 6000, 0, false, at(66, t0))), None);
+        let back = lane.on_packet(&pkt(4, 9000, 0, true, at(99, t0)));
+        assert_eq!(back.map(|r| r.seq), Some(1001));
+    }
+
+    #[test]
+    fn a_cap_lowers_the_wanted_layer() {
+        let mut lane = on_video_lane();
+        assert_eq!(lane.capped_wanted(), Layer::MAX);
+        lane.set_cap(Cap::Layer(1));
+        assert_eq!(lane.capped_wanted(), 1);
+        lane.set_wanted(0);
+        assert_eq!(lane.capped_wanted(), 0);
     }
 
     #[test]

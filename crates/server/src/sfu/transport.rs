@@ -25,6 +25,7 @@ use str0m::rtp::Ssrc;
 use str0m::{Candidate, Rtc, RtcConfig};
 
 use super::PeerId;
+use super::fallback::Downlink;
 use super::forward::{Continuation, Layer, PtMap};
 use super::ids::SourceId;
 use super::keyframe::Codec;
@@ -208,6 +209,8 @@ pub(super) struct Subscribing {
     pub(super) slots: Vec<Slot>,
     /// The offer waiting for the client's answer.
     pub(super) pending: Option<PendingOffer>,
+    /// The downlink's estimate and subscribe fallback's clocks.
+    pub(super) downlink: Downlink,
 }
 
 impl Subscribing {

@@ -8,6 +8,7 @@
 //! the login registry reach it only through its outbox.
 
 mod dispatch;
+mod fallback;
 mod login;
 mod media;
 mod rate_limit;
@@ -45,6 +46,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
         logins: 0,
         authenticated: false,
         media: Media::new(media_events),
+        fallback: fallback::FallbackSettings::default(),
         limits: SenderLimits::new(
             ctx.config.message_limit,
             ctx.config.state_change_limit,
@@ -190,6 +192,7 @@ struct Session {
     /// A joinRoom or login has shown a valid token on this connection.
     authenticated: bool,
     media: Media,
+    fallback: fallback::FallbackSettings,
     /// This client's rate limits, checked before a request reaches its room.
     limits: SenderLimits,
 }

@@ -41,7 +41,9 @@ impl Kind {
             | Request::UnsubscribeScreen(_)
             | Request::PauseAllSubscribedStream(_)
             | Request::ResumeAllSubscribedStream(_)
-            | Request::SetRemoteSimulcastStreamType(_) => Some(Kind::StateChange),
+            | Request::SetRemoteSimulcastStreamType(_)
+            | Request::SetSubscribeFallbackOption(_)
+            | Request::SetRemoteUserPriority(_) => Some(Kind::StateChange),
             // Named one by one, so a new request is a decision here, not a silent default.
             // These do not make a room work for its other members, which is what is limited.
             Request::JoinRoom(_)

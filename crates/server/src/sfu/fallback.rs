@@ -1,0 +1,468 @@
+//! Subscribe fallback, the decision: given a subscriber's downlink estimate and the videos it
+//! receives, whether to lower one of them a step (a lower simulcast layer, then none: audio
+//! only) or to raise one back, one step at a time, with hysteresis.
+//!
+//! Going down needs the estimate under what the current choice needs for [`DOWN_HOLD`];
+//! going up needs it over what the raised choice would need, with [`UP_MARGIN`] to spare,
+//! for [`UP_HOLD`], and never sooner than [`UP_AFTER_DOWN`] after a step down, so an estimate
+//! that wavers around one layer's rate does not flap. Lower-priority users are lowered first
+//! and raised last; among equals, the biggest stream is lowered first and the smallest raised
+//! first.
+//!
+//! Pure: time, the estimate and the videos are arguments, the decision is a value; the
+//! router (`downlink.rs`) gathers the inputs and applies the step. Must not depend on str0m.
+
+use std::time::{Duration, Instant};
+
+use chorus_proto::{RemoteUserPriority, SubscribeFallbackOption};
+
+use super::forward::{Layer, MAX_LAYERS};
+
+/// How long the estimate must stay under the need before a step down.
+pub(super) const DOWN_HOLD: Duration = Duration::from_millis(1000);
+/// How long the estimate must stay over the raised need before a step up.
+pub(super) const UP_HOLD: Duration = Duration::from_millis(2000);
+/// The shortest time from a step down to a step up.
+pub(super) const UP_AFTER_DOWN: Duration = Duration::from_millis(4000);
+/// How long after the first estimate no step down is taken: the estimator starts from a
+/// guess and overshoots both ways while it finds the path.
+pub(super) const STARTUP_GRACE: Duration = Duration::from_millis(4000);
+/// Headroom a step up needs: the estimate over the raised need times this.
+pub(super) const UP_MARGIN: f64 = 1.25;
+/// What the subscriber's audio and RTCP are taken to need besides the videos, in bit/s.
+pub(super) const AUDIO_ALLOWANCE: u64 = 64_000;
+
+/// How far fallback has lowered one video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cap {
+    /// At most this layer ([`Layer::MAX`]: not lowered).
+    Layer(Layer),
+    /// No video: audio only.
+    Off,
+}
+
+impl Cap {
+    /// Not lowered.
+    pub(super) const NONE: Cap = Cap::Layer(Layer::MAX);
+}
+
+/// One video the subscriber receives, as the decision sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Video {
+    /// Its publisher's priority for this subscriber.
+    pub(super) priority: RemoteUserPriority,
+    /// The layer the subscriber wants, within what the publisher sends.
+    pub(super) top: Layer,
+    /// What each layer of the publisher's stream carries, in bit/s (0: not seen).
+    pub(super) rates: [u64; MAX_LAYERS],
+    /// How far it is lowered now.
+    pub(super) cap: Cap,
+}
+
+impl Video {
+    /// The layer sent under `cap`, `None` for no video.
+    pub(super) fn layer_under(&self, cap: Cap) -> Option<Layer> {
+        match cap {
+            Cap::Off => None,
+            Cap::Layer(l) => Some(l.min(self.top)),
+        }
+    }
+
+    /// What it needs under `cap`, in bit/s.
+    fn need_under(&self, cap: Cap) -> u64 {
+        self.layer_under(cap)
+            .and_then(|l| self.rates.get(usize::from(l)).copied())
+            .unwrap_or(0)
+    }
+
+    /// One step down from its cap, if `option` allows one.
+    fn lower(&self, option: SubscribeFallbackOption) -> Option<Cap> {
+        match (self.layer_under(self.cap), option) {
+            (_, SubscribeFallbackOption::Disable) | (None, _) => None,
+            (Some(l), _) if l > 0 => Some(Cap::Layer(l - 1)),
+            (Some(_), SubscribeFallbackOption::AudioOnly) => Some(Cap::Off),
+            (Some(_), SubscribeFallbackOption::VideoStreamLow) => None,
+        }
+    }
+
+    /// One step up from its cap, if it is lowered; reaching the top lifts the cap.
+    fn raise(&self) -> Option<Cap> {
+        match self.layer_under(self.cap) {
+            None => Some(if self.top == 0 {
+                Cap::NONE
+            } else {
+                Cap::Layer(0)
+            }),
+            Some(l) if self.cap != Cap::NONE && l < self.top => Some(if l + 1 >= self.top {
+                Cap::NONE
+            } else {
+                Cap::Layer(l + 1)
+            }),
+            Some(_) if self.cap != Cap::NONE => Some(Cap::NONE),
+            Some(_) => None,
+        }
+    }
+}
+
+/// Why a step was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Why {
+    /// The estimate fell under the need.
+    Bandwidth,
+    /// The estimate recovered.
+    Recovered,
+    /// Fallback was turned off (or narrowed), lifting what it no longer allows.
+    Lifted,
+}
+
+/// One step: video `index` (of the slice given) goes from `before` to `after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Step {
+    pub(super) index: usize,
+    pub(super) before: Cap,
+    pub(super) after: Cap,
+    pub(super) why: Why,
+}
+
+/// One subscriber's downlink: the option, the latest estimate and the hysteresis clocks.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Downlink {
+    estimate: Option<u64>,
+    /// When the first estimate came.
+    first_at: Option<Instant>,
+    /// Since when the estimate has been under the need.
+    short_since: Option<Instant>,
+    /// Since when the estimate has been over the raised need.
+    ample_since: Option<Instant>,
+    last_down: Option<Instant>,
+}
+
+impl Downlink {
+    /// Records the latest estimate of the path, in bit/s, made at `now`.
+    pub(super) fn on_estimate(&mut self, bps: u64, now: Instant) {
+        self.estimate = Some(bps);
+        self.first_at.get_or_insert(now);
+    }
+
+    /// The latest estimate, if any.
+    pub(super) fn estimate(&self) -> Option<u64> {
+        self.estimate
+    }
+
+    /// What `videos` need as they are capped now, audio included, in bit/s.
+    pub(super) fn need(videos: &[Video]) -> u64 {
+        AUDIO_ALLOWANCE + videos.iter().map(|v| v.need_under(v.cap)).sum::<u64>()
+    }
+
+    /// What `videos` would need with no cap, in bit/s, with the headroom a step up asks
+    /// for: the rate worth probing for.
+    pub(super) fn full_need(videos: &[Video]) -> u64 {
+        let need = AUDIO_ALLOWANCE + videos.iter().map(|v| v.need_under(Cap::NONE)).sum::<u64>();
+        (need as f64 * UP_MARGIN) as u64
+    }
+
+    /// What `videos` would need after the next step up (the first one recovery would take),
+    /// or as they are when nothing is lowered: the rate worth keeping the path busy at.
+    pub(super) fn raised_need(videos: &[Video]) -> u64 {
+        let need = Self::need(videos);
+        Self::next_raise(videos)
+            .map(|(i, after)| {
+                let v = &videos[i];
+                need - v.need_under(v.cap) + v.need_under(after)
+            })
+            .unwrap_or(need)
+    }
+
+    /// The video recovery raises first, with its cap after: the highest priority first,
+    /// among equals the smallest stream.
+    fn next_raise(videos: &[Video]) -> Option<(usize, Cap)> {
+        videos
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.raise().map(|after| (i, after)))
+            .max_by_key(|(i, _)| {
+                let v = &videos[*i];
+                (v.priority, std::cmp::Reverse(v.need_under(v.cap)))
+            })
+    }
+
+    /// The step to take at `now`, if any. At most one step per call.
+    pub(super) fn decide(
+        &mut self,
+        now: Instant,
+        option: SubscribeFallbackOption,
+        videos: &[Video],
+    ) -> Option<Step> {
+        // What the option no longer allows is lifted at once.
+        if let Some(index) = videos.iter().position(|v| {
+            v.cap != Cap::NONE
+                && (option == SubscribeFallbackOption::Disable
+                    || (option == SubscribeFallbackOption::VideoStreamLow && v.cap == Cap::Off))
+        }) {
+            let v = &videos[index];
+            let after = match option {
+                SubscribeFallbackOption::Disable => Cap::NONE,
+                _ => Cap::Layer(0),
+            };
+            return Some(Step {
+                index,
+                before: v.cap,
+                after,
+                why: Why::Lifted,
+            });
+        }
+        if option == SubscribeFallbackOption::Disable {
+            self.short_since = None;
+            self.ample_since = None;
+            return None;
+        }
+        let estimate = self.estimate?;
+        let need = Self::need(videos);
+
+        if estimate < need {
+            self.ample_since = None;
+            let since = *self.short_since.get_or_insert(now);
+            let settling = self
+                .first_at
+                .is_some_and(|t| now.saturating_duration_since(t) < STARTUP_GRACE);
+            if now.saturating_duration_since(since) < DOWN_HOLD || settling {
+                return None;
+            }
+            // The lowest priority first; among equals, the biggest stream.
+            let index = videos
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.lower(option).is_some())
+                .min_by_key(|(_, v)| (v.priority, std::cmp::Reverse(v.need_under(v.cap))))
+                .map(|(i, _)| i)?;
+            let v = &videos[index];
+            let after = v.lower(option)?;
+            self.short_since = None;
+            self.last_down = Some(now);
+            return Some(Step {
+                index,
+                before: v.cap,
+                after,
+                why: Why::Bandwidth,
+            });
+        }
+        self.short_since = None;
+
+        let (index, after) = Self::next_raise(videos)?;
+        let v = &videos[index];
+        let raised = Self::raised_need(videos);
+        if (estimate as f64) < raised as f64 * UP_MARGIN {
+            self.ample_since = None;
+            return None;
+        }
+        let since = *self.ample_since.get_or_insert(now);
+        let settled = self
+            .last_down
+            .is_none_or(|t| now.saturating_duration_since(t) >= UP_AFTER_DOWN);
+        if now.saturating_duration_since(since) < UP_HOLD || !settled {
+            return None;
+        }
+        self.ample_since = None;
+        Some(Step {
+            index,
+            before: v.cap,
+            after,
+            why: Why::Recovered,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SubscribeFallbackOption::{AudioOnly, Disable, VideoStreamLow};
+
+    const RATES: [u64; MAX_LAYERS] = [150_000, 500_000, 1_500_000];
+
+    fn video(priority: RemoteUserPriority, cap: Cap) -> Video {
+        Video {
+            priority,
+            top: 2,
+            rates: RATES,
+            cap,
+        }
+    }
+
+    /// A downlink whose estimator has been running for [`STARTUP_GRACE`] at `t0`.
+    fn settled(t0: Instant) -> Downlink {
+        Downlink {
+            first_at: t0.checked_sub(STARTUP_GRACE),
+            ..Downlink::default()
+        }
+    }
+
+    fn ms(t0: Instant, ms: u64) -> Instant {
+        t0 + Duration::from_millis(ms)
+    }
+
+    /// Runs the decision every 100 ms from `from` to `to` (ms), applying each step.
+    fn run(
+        link: &mut Downlink,
+        t0: Instant,
+        (from, to): (u64, u64),
+        option: SubscribeFallbackOption,
+        videos: &mut [Video],
+    ) -> Vec<(u64, Step)> {
+        let mut steps = Vec::new();
+        for t in (from..to).step_by(100) {
+            if let Some(step) = link.decide(ms(t0, t), option, videos) {
+                videos[step.index].cap = step.after;
+                steps.push((t, step));
+            }
+        }
+        steps
+    }
+
+    #[test]
+    fn a_short_downlink_lowers_layer_by_layer_then_cuts_video() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::NONE)];
+        link.on_estimate(100_000, t0);
+        let steps = run(&mut link, t0, (0, 5_000), AudioOnly, &mut videos);
+        let caps: Vec<Cap> = steps.iter().map(|(_, s)| s.after).collect();
+        assert_eq!(caps, [Cap::Layer(1), Cap::Layer(0), Cap::Off]);
+        // Each step waited for the hold.
+        assert_eq!(steps[0].0, 1_000);
+        assert!(steps.iter().all(|(_, s)| s.why == Why::Bandwidth));
+        // Nothing below audio only.
+        assert!(run(&mut link, t0, (5_000, 8_000), AudioOnly, &mut videos).is_empty());
+    }
+
+    #[test]
+    fn no_step_down_while_the_estimator_starts() {
+        let t0 = Instant::now();
+        let mut link = Downlink::default();
+        let mut videos = [video(RemoteUserPriority::Low, Cap::NONE)];
+        link.on_estimate(100_000, t0);
+        let steps = run(&mut link, t0, (0, 6_000), AudioOnly, &mut videos);
+        assert_eq!(steps[0].0, STARTUP_GRACE.as_millis() as u64);
+    }
+
+    #[test]
+    fn video_stream_low_stops_at_the_lowest_layer() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::NONE)];
+        link.on_estimate(10_000, t0);
+        let steps = run(&mut link, t0, (0, 8_000), VideoStreamLow, &mut videos);
+        assert_eq!(steps.last().map(|(_, s)| s.after), Some(Cap::Layer(0)));
+        assert_eq!(videos[0].cap, Cap::Layer(0));
+    }
+
+    #[test]
+    fn a_brief_dip_changes_nothing() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::NONE)];
+        link.on_estimate(100_000, t0);
+        assert!(run(&mut link, t0, (0, 900), AudioOnly, &mut videos).is_empty());
+        link.on_estimate(5_000_000, t0);
+        assert!(run(&mut link, t0, (900, 3_000), AudioOnly, &mut videos).is_empty());
+        assert_eq!(videos[0].cap, Cap::NONE);
+    }
+
+    #[test]
+    fn recovery_climbs_back_with_hysteresis() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::NONE)];
+        link.on_estimate(100_000, t0);
+        run(&mut link, t0, (0, 5_000), AudioOnly, &mut videos);
+        assert_eq!(videos[0].cap, Cap::Off);
+        // Enough for the lowest layer, not with the margin: no step.
+        link.on_estimate(AUDIO_ALLOWANCE + RATES[0], t0);
+        assert!(run(&mut link, t0, (5_000, 10_000), AudioOnly, &mut videos).is_empty());
+        link.on_estimate(5_000_000, t0);
+        let steps = run(&mut link, t0, (10_000, 30_000), AudioOnly, &mut videos);
+        let caps: Vec<Cap> = steps.iter().map(|(_, s)| s.after).collect();
+        assert_eq!(caps, [Cap::Layer(0), Cap::Layer(1), Cap::NONE]);
+        assert!(steps.iter().all(|(_, s)| s.why == Why::Recovered));
+        // Each step up waited UP_HOLD after the last.
+        for pair in steps.windows(2) {
+            assert!(pair[1].0 - pair[0].0 >= UP_HOLD.as_millis() as u64);
+        }
+    }
+
+    #[test]
+    fn no_step_up_right_after_a_step_down() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::NONE)];
+        link.on_estimate(1_000_000, t0);
+        let down = run(&mut link, t0, (0, 1_100), AudioOnly, &mut videos);
+        assert_eq!(down.len(), 1);
+        link.on_estimate(10_000_000, t0);
+        let up = run(&mut link, t0, (1_100, 10_000), AudioOnly, &mut videos);
+        assert!(up[0].0 >= 1_000 + UP_AFTER_DOWN.as_millis() as u64);
+    }
+
+    #[test]
+    fn lower_priority_users_are_cut_first_and_raised_last() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [
+            video(RemoteUserPriority::High, Cap::NONE),
+            video(RemoteUserPriority::Low, Cap::NONE),
+        ];
+        // Room for the high one at full and audio only for the other.
+        link.on_estimate(AUDIO_ALLOWANCE + RATES[2] + 10_000, t0);
+        let steps = run(&mut link, t0, (0, 10_000), AudioOnly, &mut videos);
+        assert!(steps.iter().all(|(_, s)| s.index == 1), "{steps:?}");
+        assert_eq!(videos[0].cap, Cap::NONE);
+        assert_eq!(videos[1].cap, Cap::Off);
+        // Squeezed further, the high one goes down too.
+        link.on_estimate(AUDIO_ALLOWANCE + RATES[0], t0);
+        run(&mut link, t0, (10_000, 20_000), AudioOnly, &mut videos);
+        assert_eq!(videos[0].cap, Cap::Layer(0));
+        // Recovery raises the high one first.
+        link.on_estimate(10_000_000, t0);
+        let up = run(&mut link, t0, (20_000, 60_000), AudioOnly, &mut videos);
+        let first_low = up.iter().position(|(_, s)| s.index == 1).expect("raised");
+        assert!(up[..first_low].iter().all(|(_, s)| s.index == 0));
+        assert_eq!(videos[0].cap, Cap::NONE);
+        assert_eq!(videos[1].cap, Cap::NONE);
+    }
+
+    #[test]
+    fn turning_fallback_off_lifts_every_cap_at_once() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [
+            video(RemoteUserPriority::Low, Cap::Off),
+            video(RemoteUserPriority::Low, Cap::Layer(0)),
+        ];
+        link.on_estimate(10, t0);
+        let steps = run(&mut link, t0, (0, 200), Disable, &mut videos);
+        assert_eq!(steps.len(), 2);
+        assert!(steps.iter().all(|(_, s)| s.why == Why::Lifted));
+        assert!(videos.iter().all(|v| v.cap == Cap::NONE));
+        // Narrowing to VIDEO_STREAM_LOW brings cut video back at the lowest layer.
+        let mut videos = [video(RemoteUserPriority::Low, Cap::Off)];
+        let steps = run(&mut link, t0, (0, 100), VideoStreamLow, &mut videos);
+        assert_eq!(steps[0].1.after, Cap::Layer(0));
+    }
+
+    #[test]
+    fn a_single_layer_video_goes_straight_to_audio_only_and_back() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [Video {
+            priority: RemoteUserPriority::Low,
+            top: 0,
+            rates: [800_000, 0, 0],
+            cap: Cap::NONE,
+        }];
+        link.on_estimate(100_000, t0);
+        let steps = run(&mut link, t0, (0, 2_000), AudioOnly, &mut videos);
+        assert_eq!(steps[0].1.after, Cap::Off);
+        link.on_estimate(5_000_000, t0);
+        let steps = run(&mut link, t0, (2_000, 10_000), AudioOnly, &mut videos);
+        assert_eq!(steps[0].1.after, Cap::NONE);
+    }
+}
