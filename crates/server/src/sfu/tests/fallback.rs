@@ -10,8 +10,8 @@ use chorus_proto::{FallbackOrRecoverReason, RemoteStreamSwitch, SubscribeFallbac
 use str0m::media::Mid;
 use tokio::sync::mpsc;
 
-use super::throttle::ThrottleRelay;
 use super::*;
+use chorus_testkit::ThrottleRelay;
 
 /// Frames of layer 0, 1 and 2 are 1, 4 and 8 times the test payload: about 0.19, 0.7 and
 /// 1.4 Mbit/s with headers.

@@ -6,7 +6,6 @@
 mod fallback;
 mod forwarding;
 mod robustness;
-mod throttle;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
-//! A throttling UDP relay for the SFU's tests: clients send to it (the SFU advertises its
-//! address), it forwards to the SFU from one upstream socket per client, and relays the SFU's
+//! A throttling UDP relay, for tests of how media copes with a narrow downlink: clients send
+//! to it (the SFU advertises its address, see `Config::public_ip`), it forwards to the SFU from one upstream socket per client, and relays the SFU's
 //! replies back through a bottleneck whose rate the test sets and lifts. The bottleneck is a
 //! drop-tail queue drained at the rate, as a congested router's: a datagram that would wait
 //! longer than [`MAX_QUEUE`] is dropped, the others are delayed by the queue ahead of them.
@@ -17,15 +17,16 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 /// The longest a datagram waits in the bottleneck's queue before it is dropped instead.
-pub(super) const MAX_QUEUE: Duration = Duration::from_millis(150);
+pub const MAX_QUEUE: Duration = Duration::from_millis(150);
 
 /// The relay; its tasks stop when it is dropped.
-pub(super) struct ThrottleRelay {
+#[derive(Debug)]
+pub struct ThrottleRelay {
     tasks: Vec<AbortHandle>,
     /// The bottleneck toward the clients, in bit/s; 0: no limit.
-    pub(super) rate: Arc<AtomicU64>,
+    pub rate: Arc<AtomicU64>,
     /// Datagrams the bottleneck dropped.
-    pub(super) dropped: Arc<AtomicU64>,
+    pub dropped: Arc<AtomicU64>,
 }
 
 impl Drop for ThrottleRelay {
@@ -38,8 +39,9 @@ impl Drop for ThrottleRelay {
 
 impl ThrottleRelay {
     /// Relays datagrams arriving at `front` to `sfu`, and the SFU's replies back through the
-    /// bottleneck.
-    pub(super) async fn start(front: SocketAddr, sfu: SocketAddr) -> ThrottleRelay {
+    /// bottleneck. Upstream sockets bind on 127.0.0.2, so the SFU sees the relay, not the
+    /// clients.
+    pub async fn start(front: SocketAddr, sfu: SocketAddr) -> ThrottleRelay {
         let socket = Arc::new(UdpSocket::bind(front).await.expect("bind the relay"));
         let rate = Arc::new(AtomicU64::new(0));
         let dropped = Arc::new(AtomicU64::new(0));
@@ -80,7 +82,7 @@ impl ThrottleRelay {
     }
 
     /// Sets the bottleneck, in bit/s; 0 lifts it.
-    pub(super) fn set_rate(&self, bps: u64) {
+    pub fn set_rate(&self, bps: u64) {
         self.rate.store(bps, Ordering::Relaxed);
     }
 }
