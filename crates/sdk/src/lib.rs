@@ -75,9 +75,10 @@ mod validate;
 
 pub use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 pub use chorus_proto::{
-    self as proto, ConnectionState, ErrorCode, Event, JoinRoomResult, MediaType, MessageEvent,
-    RoomConfig, RtcError, SimulcastStreamType, StreamIndex, TrackKind, UserInfo, UserOnlineStatus,
-    VideoSourceType,
+    self as proto, ConnectionState, ErrorCode, Event, FallbackOrRecoverReason, JoinRoomResult,
+    MediaType, MessageEvent, RemoteStreamSwitch, RemoteUserPriority, RoomConfig, RtcError,
+    SimulcastStreamType, StreamIndex, SubscribeFallbackOption, TrackKind, UserInfo,
+    UserOnlineStatus, VideoSourceType,
 };
 pub use config::EngineConfig;
 pub use engine::{RtcEngine, create_engine, decode_binary_message, destroy_engine};

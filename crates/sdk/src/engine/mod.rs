@@ -28,6 +28,7 @@ use crate::machine::Machine;
 use crate::media::{Conductor, MediaCall, MediaInput, Outlets, Reply};
 use crate::validate::{check_join, check_message, check_user_id};
 
+mod fallback;
 mod media;
 
 /// A handle to one engine: one connection to the server, at most one room at a time, and at
