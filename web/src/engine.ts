@@ -11,8 +11,10 @@ import {
   MediaType,
   StreamIndex,
   VideoSourceType,
+  type RemoteUserPriority,
   type RoomConfig,
   type SimulcastStreamType,
+  type SubscribeFallbackOption,
   type UserInfo,
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
@@ -179,6 +181,23 @@ export class RTCEngine extends EngineParts {
       warn("enableSimulcastMode: already publishing; this applies from the next join");
     this.media.simulcast = enabled;
     return true;
+  }
+
+  /**
+   * What the server may do to what this engine receives when its downlink is too narrow
+   * (DISABLE by default): VIDEO_STREAM_LOW lowers simulcast layers, AUDIO_ONLY then stops video
+   * too; both come back as the link recovers, each step told by `onSimulcastSubscribeFallback`.
+   * Kept for every join (set it before joining, as the vendor asks); false for a bad option.
+   */
+  setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean {
+    this.live();
+    return this.fallback.setOption(option);
+  }
+
+  /** `userId`'s priority under fallback: lower priorities lose video first (LOW by default). */
+  setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean {
+    this.live();
+    return this.fallback.setPriority(userId, priority);
   }
 
   // ----- messages in the room -----

@@ -11,6 +11,7 @@ import type {
   MessageEvent,
   PublishPrivilegeExpiryEvent,
   ReconnectReason,
+  RemoteStreamSwitch,
   StreamIndex,
   StreamPublishedEvent,
   StreamUnpublishedEvent,
@@ -188,4 +189,10 @@ export interface FiredEvents {
   onPlayerEvent: (event: PlayerEvent) => void;
   onTrackEnded: (event: TrackEndedEvent) => void;
   onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+  /**
+   * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
+   * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1
+   * (Unknown) when fallback was turned off and what it lowered came back at once.
+   */
+  onSimulcastSubscribeFallback: (event: RemoteStreamSwitch) => void;
 }

@@ -6,7 +6,7 @@
  * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
-import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { MediaType, StreamIndex, VideoSourceType, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import type { AudioSourceType } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import type { VideoPlayerConfig } from "./media/players";
@@ -74,6 +74,15 @@ export declare class RTCEngine extends EngineParts {
      * change while publishing applies from the next join.
      */
     enableSimulcastMode(enabled: boolean): boolean;
+    /**
+     * What the server may do to what this engine receives when its downlink is too narrow
+     * (DISABLE by default): VIDEO_STREAM_LOW lowers simulcast layers, AUDIO_ONLY then stops video
+     * too; both come back as the link recovers, each step told by `onSimulcastSubscribeFallback`.
+     * Kept for every join (set it before joining, as the vendor asks); false for a bad option.
+     */
+    setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean;
+    /** `userId`'s priority under fallback: lower priorities lose video first (LOW by default). */
+    setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean;
     /** Sends a text message to `userId` in the room. */
     sendUserMessage(userId: string, message: string): Promise<void>;
     /** Sends bytes to `userId` in the room. */

@@ -4,6 +4,7 @@ import { type RequestOptions, type ServerEvent } from "./signal/client";
 import { RoomSession } from "./room/session";
 import { MediaConductor } from "./media/conductor";
 import { LoginSession } from "./room/login";
+import { FallbackSettings } from "./room/fallback";
 import { DeviceTests } from "./media/devicetest";
 import type { RTCAutoPlayPolicy } from "./enums/values";
 /** Options of `createEngine`. */
@@ -35,6 +36,7 @@ export declare abstract class EngineParts extends Emitter {
     protected business: string;
     protected parameters: Map<string, unknown>;
     protected readonly deviceTests: DeviceTests;
+    protected readonly fallback: FallbackSettings;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
     /** Tears the engine down (`VERTC.destroyEngine`). */

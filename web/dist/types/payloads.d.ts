@@ -4,7 +4,7 @@
  * Chorus cannot know a field, the doc says what it carries instead. Types only: it imports
  * nothing at run time, so any module may use it.
  */
-import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
+import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -173,4 +173,10 @@ export interface FiredEvents {
     onPlayerEvent: (event: PlayerEvent) => void;
     onTrackEnded: (event: TrackEndedEvent) => void;
     onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+    /**
+     * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
+     * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1
+     * (Unknown) when fallback was turned off and what it lowered came back at once.
+     */
+    onSimulcastSubscribeFallback: (event: RemoteStreamSwitch) => void;
 }

@@ -65,9 +65,6 @@ type ParityToDo =
   | "getLocalVideoStats"
   | "getRemoteAudioStats"
   | "getRemoteVideoStats"
-  // Media: fallback and priorities.
-  | "setSubscribeFallbackOption"
-  | "setRemoteUserPriority"
   // Media: render sync, audio frames, extensions.
   | "setRemoteStreamRenderSync"
   | "setAudioFrameCallback"
@@ -172,7 +169,6 @@ type EventsToDo =
   | "onAudioPlaybackDeviceChanged"
   | "onSEIMessageReceived"
   | "onSEIStreamUpdate"
-  | "onSimulcastSubscribeFallback"
   | "onRemoteVideoSizeChanged"
   | "onLocalVideoSizeChanged"
   | "onLocalStreamTrackChangedByExtension"
