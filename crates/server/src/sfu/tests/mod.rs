@@ -5,6 +5,7 @@
 
 mod fallback;
 mod forwarding;
+mod priority;
 mod robustness;
 
 use std::collections::HashSet;
