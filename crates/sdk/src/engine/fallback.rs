@@ -1,7 +1,8 @@
 //! The engine's subscribe fallback methods: what the server may do to what this engine
 //! receives when its downlink is too narrow, and whose video it keeps longest. The server
-//! keeps both for the connection, so they may be set before joining, as the vendor asks;
-//! each step it takes arrives as `EngineEvent::Room(Event::SimulcastSubscribeFallback)`.
+//! keeps both for the connection, so they may be set before joining, as the vendor asks (the
+//! engine sends them again on each new connection after a drop); each step the server takes
+//! arrives as `EngineEvent::Room(Event::SimulcastSubscribeFallback)`.
 
 use chorus_proto::{
     FallbackOptionParams, RemoteUserPriority, Request, RtcError, SubscribeFallbackOption,
