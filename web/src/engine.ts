@@ -187,7 +187,8 @@ export class RTCEngine extends EngineParts {
    * What the server may do to what this engine receives when its downlink is too narrow
    * (DISABLE by default): VIDEO_STREAM_LOW lowers simulcast layers, AUDIO_ONLY then stops video
    * too; both come back as the link recovers, each step told by `onSimulcastSubscribeFallback`.
-   * Kept for every join (set it before joining, as the vendor asks); false for a bad option.
+   * Kept for every join. Set it before joining, as the vendor asks: turned on in a room it applies
+   * from the next join (turning it off applies at once). False for a bad option.
    */
   setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean {
     this.live();

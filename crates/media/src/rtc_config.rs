@@ -53,13 +53,13 @@ pub struct RtcSetup {
     pub send_estimate: Option<u64>,
 }
 
-/// Where the SFU's estimate of each subscriber's downlink starts, in bit/s: enough for a
-/// middle simulcast layer and audio; probing finds more within a second or two.
+/// Where the SFU's estimate of a subscriber's downlink starts, in bit/s: enough for a middle
+/// simulcast layer and audio; probing finds more within a second or two.
 pub const SFU_INITIAL_ESTIMATE: u64 = 1_000_000;
 
 impl RtcSetup {
-    /// The SFU's side: ICE-lite, RTP mode, H.264 and VP8, and a bandwidth estimate of what
-    /// it sends (subscribe fallback reads it), from [`SFU_INITIAL_ESTIMATE`].
+    /// The SFU's side: ICE-lite, RTP mode, H.264 and VP8. No send estimate: see
+    /// [`RtcSetup::estimating`].
     pub fn sfu() -> Self {
         RtcSetup {
             ice_lite: true,
@@ -68,7 +68,19 @@ impl RtcSetup {
             every_h264_profile: false,
             stats_interval: None,
             audio_reordering: None,
-            send_estimate: Some(SFU_INITIAL_ESTIMATE),
+            send_estimate: None,
+        }
+    }
+
+    /// These settings with a bandwidth estimate of the send direction from `initial` bit/s:
+    /// the SFU's subscriber transports whose client turned subscribe fallback on, which reads
+    /// it. Only those: the estimate comes with str0m's pacer, which holds video to the
+    /// estimate, and a client that did not ask for fallback gets what it subscribed to as
+    /// fast as it comes.
+    pub fn estimating(self, initial: u64) -> Self {
+        RtcSetup {
+            send_estimate: Some(initial),
+            ..self
         }
     }
 
@@ -176,8 +188,10 @@ mod tests {
         assert!(config.ice_lite());
         assert!(config.rtp_mode());
         assert_eq!(config.stats_interval(), None);
+        assert_eq!(config.bwe_initial_bitrate(), None);
+        let estimating = RtcSetup::sfu().estimating(SFU_INITIAL_ESTIMATE).config();
         assert_eq!(
-            config.bwe_initial_bitrate(),
+            estimating.bwe_initial_bitrate(),
             Some(Bitrate::bps(SFU_INITIAL_ESTIMATE))
         );
     }

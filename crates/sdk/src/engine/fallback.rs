@@ -16,7 +16,8 @@ impl RtcEngine {
     /// Sets the subscribe fallback option: with `VideoStreamLow` the server lowers the
     /// simulcast layers received when the downlink estimate falls short, with `AudioOnly` it
     /// then stops video too; both come back as the estimate recovers. `Disable` (the
-    /// default) lifts whatever fallback lowered.
+    /// default) lifts whatever fallback lowered. Set it before joining, as the vendor asks:
+    /// turned on in a room it applies from the next join (turning it off applies at once).
     pub async fn set_subscribe_fallback_option(
         &self,
         option: SubscribeFallbackOption,

@@ -23,9 +23,11 @@
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
 //! (High unless [`Sfu::set_layer`] chose otherwise), switched only at a keyframe of the new
 //! layer; when the chosen layer stops arriving it gets the nearest one that flows. With
-//! subscribe fallback on ([`Sfu::set_fallback`]), a subscriber whose downlink estimate (str0m's
-//! TWCC estimator) falls short gets lower layers, then no video, and gets them back as it
-//! recovers, each step told to it as [`PeerEvent::Fallback`].
+//! subscribe fallback on ([`Sfu::set_fallback`]) when its subscriber transport is made, a
+//! subscriber's transport estimates its downlink (str0m's TWCC estimator, with its pacer);
+//! when the estimate falls short it gets lower layers, then no video, and gets them back as
+//! it recovers, each step told to it as [`PeerEvent::Fallback`]. Other subscribers' transports
+//! neither estimate nor pace.
 
 mod demux;
 mod downlink;

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use chorus_proto::TrackKind;
+use chorus_proto::{SubscribeFallbackOption, TrackKind};
 use str0m::bwe::BweKind;
 use str0m::media::{ExtensionValues, KeyframeRequestKind, Pt};
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
@@ -137,9 +137,15 @@ impl Router {
         self.transports.get_mut(id.0 as usize)?.as_mut()
     }
 
-    /// Adds a transport for `peer` on `side` and makes it reachable through the demux.
+    /// Adds a transport for `peer` on `side` and makes it reachable through the demux. A
+    /// subscriber transport estimates its bandwidth if the peer has subscribe fallback on.
     pub(super) fn add_transport(&mut self, peer: PeerId, side: Side, now: Instant) -> TransportId {
-        let (rtc, ufrag) = self.factory.build(now);
+        let estimate = matches!(side, Side::Subscriber(_))
+            && self
+                .peers
+                .get(&peer)
+                .is_some_and(|p| p.fallback != SubscribeFallbackOption::Disable);
+        let (rtc, ufrag) = self.factory.build(now, estimate);
         let transport = Transport::new(rtc, peer, side, now);
         let id = match self.free.pop() {
             Some(i) => {
