@@ -5,8 +5,9 @@
 //! [`Router`]; off the per-packet path.
 //!
 //! The estimator is also told what to look for: the rate the subscriber's full choice
-//! needs (so it probes for it) and, while something is lowered, the rate the next step up
-//! needs (so str0m pads up to it, within the estimate, and the estimate can grow to it).
+//! needs (so it probes for it, and again now and then while something is lowered) and, while
+//! something is lowered, the rate the next step up needs (so str0m pads up to it, within the
+//! estimate, and the estimate can grow to it).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -162,7 +163,7 @@ impl Router {
         }
         let step = subscribing.downlink.decide(now, option, &videos);
         if option != SubscribeFallbackOption::Disable {
-            let desired = Downlink::full_need(&videos);
+            let desired = subscribing.downlink.desired(now, &videos);
             let minimum = Downlink::raised_need(&videos).min(desired);
             transport
                 .rtc

@@ -29,6 +29,10 @@ pub(super) const UP_AFTER_DOWN: Duration = Duration::from_millis(4000);
 pub(super) const STARTUP_GRACE: Duration = Duration::from_millis(4000);
 /// Headroom a step up needs: the estimate over the raised need times this.
 pub(super) const UP_MARGIN: f64 = 1.25;
+/// How often, while a video is lowered, the estimator is made to probe for what raising
+/// everything back needs: an estimate held near what is sent cannot find a recovered path by
+/// itself (it grows only so far above the rate it sees acknowledged).
+pub(super) const REPROBE_EVERY: Duration = Duration::from_millis(4000);
 /// What the subscriber's audio and RTCP are taken to need besides the videos, in bit/s.
 pub(super) const AUDIO_ALLOWANCE: u64 = 64_000;
 
@@ -135,6 +139,8 @@ pub(super) struct Downlink {
     /// Since when the estimate has been over the raised need.
     ample_since: Option<Instant>,
     last_down: Option<Instant>,
+    /// When the estimator was last made to probe.
+    last_reprobe: Option<Instant>,
 }
 
 impl Downlink {
@@ -159,6 +165,25 @@ impl Downlink {
     pub(super) fn full_need(videos: &[Video]) -> u64 {
         let need = AUDIO_ALLOWANCE + videos.iter().map(|v| v.need_under(Cap::NONE)).sum::<u64>();
         (need as f64 * UP_MARGIN) as u64
+    }
+
+    /// The bitrate to ask the estimator for at `now` (str0m's "desired"): what `videos`
+    /// would need with nothing lowered, with margin. While something is lowered, every
+    /// [`REPROBE_EVERY`] it dips under the estimate for one call: str0m probes when the
+    /// desired rate rises above the estimate, so the next call's rise makes it probe.
+    pub(super) fn desired(&mut self, now: Instant, videos: &[Video]) -> u64 {
+        let full = Self::full_need(videos);
+        let lowered = videos.iter().any(|v| v.cap != Cap::NONE);
+        let due = self
+            .last_reprobe
+            .is_none_or(|t| now.saturating_duration_since(t) >= REPROBE_EVERY);
+        match self.estimate {
+            Some(estimate) if lowered && due && estimate < full => {
+                self.last_reprobe = Some(now);
+                estimate / 2
+            }
+            _ => full,
+        }
     }
 
     /// What `videos` would need after the next step up (the first one recovery would take),
@@ -427,6 +452,31 @@ mod tests {
         assert!(up[..first_low].iter().all(|(_, s)| s.index == 0));
         assert_eq!(videos[0].cap, Cap::NONE);
         assert_eq!(videos[1].cap, Cap::NONE);
+    }
+
+    #[test]
+    fn while_lowered_the_desired_rate_dips_now_and_then_so_the_estimator_probes() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        link.on_estimate(300_000, t0);
+        let full = Downlink::full_need(&[video(RemoteUserPriority::Low, Cap::NONE)]);
+        // Nothing lowered: always the full rate.
+        let free = [video(RemoteUserPriority::Low, Cap::NONE)];
+        assert!((0..50).all(|i| link.desired(ms(t0, i * 100), &free) == full));
+        // Lowered: one dip under the estimate every REPROBE_EVERY, the full rate otherwise.
+        let lowered = [video(RemoteUserPriority::Low, Cap::Off)];
+        let desired: Vec<u64> = (0..100)
+            .map(|i| link.desired(ms(t0, i * 100), &lowered))
+            .collect();
+        let dips: Vec<usize> = (0..desired.len())
+            .filter(|&i| desired[i] < 300_000)
+            .collect();
+        let every = REPROBE_EVERY.as_millis() as usize / 100;
+        assert_eq!(dips, (0..100).step_by(every).collect::<Vec<_>>());
+        assert!(desired.iter().all(|&d| d < 300_000 || d == full));
+        // An estimate that already covers everything needs no probe.
+        link.on_estimate(full, t0);
+        assert!((100..200).all(|i| link.desired(ms(t0, i * 100), &lowered) == full));
     }
 
     #[test]
