@@ -134,8 +134,9 @@ test("a throttled subscriber falls back to a lower layer, then audio only, and r
   const cut = await stepAfter(0, "audio only", (s) => !s.afterEnable);
   assert.equal(cut.beforeEnable, true);
   assert.equal(cut.reason, VERTC_REASON.SubscribeFallbackByBandwidth);
-  // What was queued before the cut drains; then nearly nothing (45 frames in 3 s at 15 fps).
-  await sleep(2_000);
+  // What was queued before the cut drains (the SFU paces this downlink to its estimate, so at
+  // 40 kbit/s that takes a few seconds); then nearly nothing (45 frames in 3 s at 15 fps).
+  await sleep(4_000);
   const frozen = await decoded();
   await sleep(3_000);
   const during = (await decoded()) - frozen;
