@@ -33,6 +33,13 @@ pub(super) const UP_MARGIN: f64 = 1.25;
 /// everything back needs: an estimate held near what is sent cannot find a recovered path by
 /// itself (it grows only so far above the rate it sees acknowledged).
 pub(super) const REPROBE_EVERY: Duration = Duration::from_millis(4000);
+/// How long the estimate must cover what is sent now, with no step taken, before a step up
+/// is tried without the estimate to back it: with little or nothing flowing (audio only, and
+/// no audio), the estimator has nothing to probe with and would never see a recovered path.
+/// Doubled after each trial that is undone within [`TRIAL_WINDOW`], up to 8 times as long.
+pub(super) const TRIAL_AFTER: Duration = Duration::from_secs(10);
+/// A step down this soon after a trial undoes it.
+pub(super) const TRIAL_WINDOW: Duration = Duration::from_secs(5);
 /// What the subscriber's audio and RTCP are taken to need besides the videos, in bit/s.
 pub(super) const AUDIO_ALLOWANCE: u64 = 64_000;
 
@@ -141,6 +148,14 @@ pub(super) struct Downlink {
     last_down: Option<Instant>,
     /// When the estimator was last made to probe.
     last_reprobe: Option<Instant>,
+    /// Since when the estimate has covered what is sent (no shortfall).
+    covered_since: Option<Instant>,
+    /// When the last step of any kind was taken.
+    last_step: Option<Instant>,
+    /// When the last trial step up was taken.
+    last_trial: Option<Instant>,
+    /// Trials undone in a row.
+    failed_trials: u32,
 }
 
 impl Downlink {
@@ -263,7 +278,16 @@ impl Downlink {
             let v = &videos[index];
             let after = v.lower(option)?;
             self.short_since = None;
+            self.covered_since = None;
             self.last_down = Some(now);
+            self.last_step = Some(now);
+            if self
+                .last_trial
+                .is_some_and(|t| now.saturating_duration_since(t) < TRIAL_WINDOW)
+            {
+                self.failed_trials = (self.failed_trials + 1).min(3);
+                self.last_trial = None;
+            }
             return Some(Step {
                 index,
                 before: v.cap,
@@ -272,12 +296,28 @@ impl Downlink {
             });
         }
         self.short_since = None;
+        let covered = *self.covered_since.get_or_insert(now);
 
         let (index, after) = Self::next_raise(videos)?;
         let v = &videos[index];
         let raised = Self::raised_need(videos);
         if (estimate as f64) < raised as f64 * UP_MARGIN {
             self.ample_since = None;
+            // No estimate to back a step up: try one now and then all the same.
+            let wait = TRIAL_AFTER * (1 << self.failed_trials);
+            let quiet =
+                |t: Option<Instant>| t.is_none_or(|t| now.saturating_duration_since(t) >= wait);
+            if now.saturating_duration_since(covered) >= wait && quiet(self.last_step) {
+                self.last_trial = Some(now);
+                self.last_step = Some(now);
+                self.covered_since = None;
+                return Some(Step {
+                    index,
+                    before: v.cap,
+                    after,
+                    why: Why::Recovered,
+                });
+            }
             return None;
         }
         let since = *self.ample_since.get_or_insert(now);
@@ -288,6 +328,8 @@ impl Downlink {
             return None;
         }
         self.ample_since = None;
+        self.last_step = Some(now);
+        self.failed_trials = 0;
         Some(Step {
             index,
             before: v.cap,
@@ -477,6 +519,44 @@ mod tests {
         // An estimate that already covers everything needs no probe.
         link.on_estimate(full, t0);
         assert!((100..200).all(|i| link.desired(ms(t0, i * 100), &lowered) == full));
+    }
+
+    #[test]
+    fn without_an_estimate_to_back_it_a_step_up_is_tried_now_and_then() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::Off)];
+        // The estimate covers the audio, and no more: the estimator has nothing to probe with.
+        link.on_estimate(AUDIO_ALLOWANCE + 10_000, t0);
+        let steps = run(&mut link, t0, (0, 9_900), AudioOnly, &mut videos);
+        assert!(steps.is_empty(), "{steps:?}");
+        let steps = run(&mut link, t0, (9_900, 10_100), AudioOnly, &mut videos);
+        assert_eq!(steps.len(), 1, "a trial after TRIAL_AFTER");
+        assert_eq!(steps[0].1.after, Cap::Layer(0));
+        assert_eq!(steps[0].1.why, Why::Recovered);
+        // It does not fit: undone after DOWN_HOLD; the next trial waits twice as long.
+        let steps = run(&mut link, t0, (10_100, 12_000), AudioOnly, &mut videos);
+        assert_eq!(steps.len(), 1);
+        assert_eq!(videos[0].cap, Cap::Off);
+        let undone = steps[0].0;
+        let steps = run(&mut link, t0, (12_000, 60_000), AudioOnly, &mut videos);
+        let trial = steps
+            .iter()
+            .find(|(_, s)| s.why == Why::Recovered)
+            .expect("a trial");
+        assert!(
+            trial.0 >= undone + 2 * TRIAL_AFTER.as_millis() as u64,
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn no_trial_while_the_estimate_falls_short() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::Off)];
+        link.on_estimate(AUDIO_ALLOWANCE / 2, t0);
+        assert!(run(&mut link, t0, (0, 60_000), AudioOnly, &mut videos).is_empty());
     }
 
     #[test]
