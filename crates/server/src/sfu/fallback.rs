@@ -27,6 +27,9 @@ pub(super) const UP_AFTER_DOWN: Duration = Duration::from_millis(4000);
 /// How long after the first estimate no step down is taken: the estimator starts from a
 /// guess and overshoots both ways while it finds the path.
 pub(super) const STARTUP_GRACE: Duration = Duration::from_millis(4000);
+/// How long after a step up no step down is taken: the estimate starts from what was
+/// acknowledged before the step and needs a moment to see the new rate.
+pub(super) const UP_SETTLE: Duration = Duration::from_millis(3000);
 /// Headroom a step up needs: the estimate over the raised need times this.
 pub(super) const UP_MARGIN: f64 = 1.25;
 /// How often, while a video is lowered, the estimator is made to probe for what raising
@@ -152,6 +155,8 @@ pub(super) struct Downlink {
     covered_since: Option<Instant>,
     /// When the last step of any kind was taken.
     last_step: Option<Instant>,
+    /// When the last step up was taken.
+    last_up: Option<Instant>,
     /// When the last trial step up was taken.
     last_trial: Option<Instant>,
     /// Trials undone in a row.
@@ -262,9 +267,10 @@ impl Downlink {
         if estimate < need {
             self.ample_since = None;
             let since = *self.short_since.get_or_insert(now);
-            let settling = self
-                .first_at
-                .is_some_and(|t| now.saturating_duration_since(t) < STARTUP_GRACE);
+            let within = |t: Option<Instant>, d: Duration| {
+                t.is_some_and(|t| now.saturating_duration_since(t) < d)
+            };
+            let settling = within(self.first_at, STARTUP_GRACE) || within(self.last_up, UP_SETTLE);
             if now.saturating_duration_since(since) < DOWN_HOLD || settling {
                 return None;
             }
@@ -310,6 +316,7 @@ impl Downlink {
             if now.saturating_duration_since(covered) >= wait && quiet(self.last_step) {
                 self.last_trial = Some(now);
                 self.last_step = Some(now);
+                self.last_up = Some(now);
                 self.covered_since = None;
                 return Some(Step {
                     index,
@@ -329,6 +336,7 @@ impl Downlink {
         }
         self.ample_since = None;
         self.last_step = Some(now);
+        self.last_up = Some(now);
         self.failed_trials = 0;
         Some(Step {
             index,
@@ -534,12 +542,13 @@ mod tests {
         assert_eq!(steps.len(), 1, "a trial after TRIAL_AFTER");
         assert_eq!(steps[0].1.after, Cap::Layer(0));
         assert_eq!(steps[0].1.why, Why::Recovered);
-        // It does not fit: undone after DOWN_HOLD; the next trial waits twice as long.
-        let steps = run(&mut link, t0, (10_100, 12_000), AudioOnly, &mut videos);
+        // It does not fit: undone once the estimate had time to settle; the next trial waits
+        // twice as long.
+        let steps = run(&mut link, t0, (10_100, 15_000), AudioOnly, &mut videos);
         assert_eq!(steps.len(), 1);
         assert_eq!(videos[0].cap, Cap::Off);
         let undone = steps[0].0;
-        let steps = run(&mut link, t0, (12_000, 60_000), AudioOnly, &mut videos);
+        let steps = run(&mut link, t0, (15_000, 60_000), AudioOnly, &mut videos);
         let trial = steps
             .iter()
             .find(|(_, s)| s.why == Why::Recovered)
@@ -547,6 +556,23 @@ mod tests {
         assert!(
             trial.0 >= undone + 2 * TRIAL_AFTER.as_millis() as u64,
             "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_step_up_gets_time_to_settle_before_a_step_down() {
+        let t0 = Instant::now();
+        let mut link = settled(t0);
+        let mut videos = [video(RemoteUserPriority::Low, Cap::Off)];
+        link.on_estimate(10_000_000, t0);
+        let up = run(&mut link, t0, (0, 2_100), AudioOnly, &mut videos);
+        assert_eq!(up.len(), 1);
+        // The estimate drops right after: no step down until UP_SETTLE has passed.
+        link.on_estimate(AUDIO_ALLOWANCE, t0);
+        let down = run(&mut link, t0, (2_100, 8_000), AudioOnly, &mut videos);
+        assert!(
+            down[0].0 >= up[0].0 + UP_SETTLE.as_millis() as u64,
+            "{down:?}"
         );
     }
 
