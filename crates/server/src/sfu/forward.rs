@@ -576,31 +576,6 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_video_stops_and_comes_back_at_a_keyframe() {
-        let t0 = Instant::now();
-        let mut lane = on_video_lane();
-        assert!(lane.on_packet(&pkt(1, 0, 0, true, t0)).is_some());
-        lane.set_cap(Cap::Off);
-        assert_eq!(lane.wants_keyframe(), None);
-        assert_eq!(lane.on_packet(&pkt(2, 3000, 0, true, at(33, t0))), None);
-        lane.set_cap(Cap::Layer(0));
-        assert_eq!(lane.wants_keyframe(), Some(0));
-        assert_eq!(lane.on_packet(&pkt(3, 6000, 0, false, at(66, t0))), None);
-        let back = lane.on_packet(&pkt(4, 9000, 0, true, at(99, t0)));
-        assert_eq!(back.map(|r| r.seq), Some(1001));
-    }
-
-    #[test]
-    fn a_cap_lowers_the_wanted_layer() {
-        let mut lane = on_video_lane();
-        assert_eq!(lane.capped_wanted(), Layer::MAX);
-        lane.set_cap(Cap::Layer(1));
-        assert_eq!(lane.capped_wanted(), 1);
-        lane.set_wanted(0);
-        assert_eq!(lane.capped_wanted(), 0);
-    }
-
-    #[test]
     fn choosing_a_layer_falls_back_to_what_flows() {
         // Three layers, all active.
         assert_eq!(choose_layer(Layer::MAX, 3, 0b111), 2);

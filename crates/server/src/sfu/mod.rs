@@ -48,6 +48,8 @@ mod tracklist;
 mod transport;
 
 #[cfg(test)]
+mod fallback_tests;
+#[cfg(test)]
 mod test_client;
 #[cfg(test)]
 mod tests;
