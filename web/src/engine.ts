@@ -13,8 +13,10 @@ import {
   VideoSourceType,
   type ForwardStreamInfo,
   type ForwardStreamStateInfo,
+  type RemoteUserPriority,
   type RoomConfig,
   type SimulcastStreamType,
+  type SubscribeFallbackOption,
   type UserInfo,
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
@@ -246,6 +248,24 @@ export class RTCEngine extends EngineParts {
       warn("enableSimulcastMode: already publishing; this applies from the next join");
     this.media.simulcast = enabled;
     return true;
+  }
+
+  /**
+   * What the server may do to what this engine receives when its downlink is too narrow
+   * (DISABLE by default): VIDEO_STREAM_LOW lowers simulcast layers, AUDIO_ONLY then stops video
+   * too; both come back as the link recovers, each step told by `onSimulcastSubscribeFallback`.
+   * Kept for every join. Set it before joining, as the vendor asks: turned on in a room it applies
+   * from the next join (turning it off applies at once). False for a bad option.
+   */
+  setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean {
+    this.live();
+    return this.fallback.setOption(option);
+  }
+
+  /** `userId`'s priority under fallback: lower priorities lose video first (LOW by default). */
+  setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean {
+    this.live();
+    return this.fallback.setPriority(userId, priority);
   }
 
   // ----- cross-room forwarding -----

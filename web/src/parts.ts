@@ -2,7 +2,7 @@
  * The engine's parts and their wiring: the signalling {@link Connection}, the room
  * ({@link RoomSession}), the login ({@link LoginSession}), media ({@link MediaConductor}) and
  * device tests ({@link DeviceTests}), and what happens between them (server events, a
- * reconnect, a lost connection, tearing down). {@link RTCEngine} extends it with the app-facing
+ * reconnect, a lost connection, tearing down), and the subscribe {@link FallbackSettings}. {@link RTCEngine} extends it with the app-facing
  * API; of that API only `destroy` lives here, as it is the wiring's undoing. It imports nothing
  * of the engine's face, so the two concerns stay apart.
  */
@@ -18,6 +18,7 @@ import { messageOptions } from "./room/messages";
 import { RoomSession } from "./room/session";
 import { MediaConductor } from "./media/conductor";
 import { LoginSession } from "./room/login";
+import { FallbackSettings } from "./room/fallback";
 import { DeviceTests } from "./media/devicetest";
 import type { ConnectionStateChangeEvent, TrackEndedEvent } from "./payloads";
 import type { RTCAutoPlayPolicy } from "./enums/values";
@@ -70,6 +71,7 @@ export abstract class EngineParts extends Emitter {
   protected readonly transports: TransportWatch;
   protected readonly extensions: ExtensionHost;
   protected joinRoomParams: ExtraJoinRoomParams = {};
+  protected readonly fallback: FallbackSettings;
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
@@ -85,6 +87,12 @@ export abstract class EngineParts extends Emitter {
         // ConnectionStateChangeEvent): the console gets them, the event does not.
         state: (state, reason) => {
           if (reason) warn(`connection ${ConnectionState[state]}: ${reason}`);
+          // A new socket: the server hears the fallback settings before anything else on it.
+          if (
+            state === ConnectionState.CONNECTION_STATE_CONNECTED ||
+            state === ConnectionState.CONNECTION_STATE_RECONNECTED
+          )
+            this.fallback.connected();
           this.emit("onConnectionStateChanged", { state } satisfies ConnectionStateChangeEvent);
         },
         restore: () => this.restore(),
@@ -104,6 +112,7 @@ export abstract class EngineParts extends Emitter {
       changed: (index, kind) => this.media.trackChanged(index, kind, this.media.capture.track(index, kind)),
       emit: (event, payload) => this.emit(event, payload),
     });
+    this.fallback = new FallbackSettings(this.connection);
     this.media = new MediaConductor({
       call: (method, params) => this.connection.request(method, params),
       emit: (event, ...args) => this.emit(event, ...args),

@@ -14,6 +14,7 @@ import type {
   MessageEvent,
   PublishPrivilegeExpiryEvent,
   ReconnectReason,
+  RemoteStreamSwitch,
   StreamIndex,
   StreamPublishedEvent,
   StreamUnpublishedEvent,
@@ -338,4 +339,10 @@ export interface FiredEvents {
   onAudioStreamBanned: (event: StreamBannedEvent) => void;
   onSEIMessageReceived: (event: SEIMessageEvent) => void;
   onForwardStreamError: (event: ForwardStreamStateInfo) => void;
+  /**
+   * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
+   * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1
+   * (Unknown) when fallback was turned off and what it lowered came back at once.
+   */
+  onSimulcastSubscribeFallback: (event: RemoteStreamSwitch) => void;
 }

@@ -48,7 +48,8 @@ pub use audio::tone::ToneSource;
 pub use audio::wav::{WavWriter, write_wav};
 pub use error::MediaError;
 pub use rtc_config::{
-    H264_PROFILE_LEVEL_ID, H264_PT, H264_RTX_PT, RtcSetup, SDK_STATS_INTERVAL, every_codec_config,
+    H264_PROFILE_LEVEL_ID, H264_PT, H264_RTX_PT, RtcSetup, SDK_STATS_INTERVAL,
+    SFU_INITIAL_ESTIMATE, every_codec_config,
 };
 pub use source::{AudioSource, VideoSource};
 pub use video::frame::{RgbaImage, VideoFrame};

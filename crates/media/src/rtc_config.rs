@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use str0m::bwe::Bitrate;
 use str0m::{Rtc, RtcConfig};
 
 /// Payload type of the one H.264 profile Chorus offers.
@@ -46,10 +47,19 @@ pub struct RtcSetup {
     pub stats_interval: Option<Duration>,
     /// The audio reordering window, in packets; `None`: str0m's default.
     pub audio_reordering: Option<usize>,
+    /// Estimate the bandwidth of the send direction from TWCC feedback, starting from this
+    /// many bit/s (str0m then paces what it sends to the estimate and reports it in
+    /// `Event::EgressBitrateEstimate`); `None`: no estimate, no pacing.
+    pub send_estimate: Option<u64>,
 }
 
+/// Where the SFU's estimate of a subscriber's downlink starts, in bit/s: enough for a middle
+/// simulcast layer and audio; probing finds more within a second or two.
+pub const SFU_INITIAL_ESTIMATE: u64 = 1_000_000;
+
 impl RtcSetup {
-    /// The SFU's side: ICE-lite, RTP mode, H.264 and VP8.
+    /// The SFU's side: ICE-lite, RTP mode, H.264 and VP8. No send estimate: see
+    /// [`RtcSetup::estimating`].
     pub fn sfu() -> Self {
         RtcSetup {
             ice_lite: true,
@@ -58,6 +68,19 @@ impl RtcSetup {
             every_h264_profile: false,
             stats_interval: None,
             audio_reordering: None,
+            send_estimate: None,
+        }
+    }
+
+    /// These settings with a bandwidth estimate of the send direction from `initial` bit/s:
+    /// the SFU's subscriber transports whose client turned subscribe fallback on, which reads
+    /// it. Only those: the estimate comes with str0m's pacer, which holds video to the
+    /// estimate, and a client that did not ask for fallback gets what it subscribed to as
+    /// fast as it comes.
+    pub fn estimating(self, initial: u64) -> Self {
+        RtcSetup {
+            send_estimate: Some(initial),
+            ..self
         }
     }
 
@@ -74,6 +97,7 @@ impl RtcSetup {
             every_h264_profile: false,
             stats_interval: Some(SDK_STATS_INTERVAL),
             audio_reordering: Some(1),
+            send_estimate: None,
         }
     }
 
@@ -86,6 +110,7 @@ impl RtcSetup {
             every_h264_profile: true,
             stats_interval: None,
             audio_reordering: None,
+            send_estimate: None,
         }
     }
 
@@ -99,6 +124,9 @@ impl RtcSetup {
             .set_stats_interval(self.stats_interval)
             .clear_codecs()
             .enable_opus(true, false);
+        if let Some(bps) = self.send_estimate {
+            config = config.enable_bwe(Some(Bitrate::bps(bps)));
+        }
         if let Some(size) = self.audio_reordering {
             config = config.set_reordering_size_audio(size);
         }
@@ -149,6 +177,7 @@ mod tests {
         assert!(!config.ice_lite());
         assert!(!config.rtp_mode());
         assert_eq!(config.stats_interval(), Some(SDK_STATS_INTERVAL));
+        assert_eq!(config.bwe_initial_bitrate(), None);
     }
 
     #[test]
@@ -159,5 +188,11 @@ mod tests {
         assert!(config.ice_lite());
         assert!(config.rtp_mode());
         assert_eq!(config.stats_interval(), None);
+        assert_eq!(config.bwe_initial_bitrate(), None);
+        let estimating = RtcSetup::sfu().estimating(SFU_INITIAL_ESTIMATE).config();
+        assert_eq!(
+            estimating.bwe_initial_bitrate(),
+            Some(Bitrate::bps(SFU_INITIAL_ESTIMATE))
+        );
     }
 }

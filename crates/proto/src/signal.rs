@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use crate::clip::clip_quoted;
 
 use crate::RtcError;
+use crate::fallback::*;
 use crate::forward::*;
 use crate::macros::{events, requests};
 use crate::media::*;
@@ -60,6 +61,10 @@ requests! {
     "resumeAllSubscribedStream" => ResumeAllSubscribedStream(MediaParams) -> Empty,
     /// Choose the simulcast layer received of a user's video.
     "setRemoteSimulcastStreamType" => SetRemoteSimulcastStreamType(SimulcastParams) -> Empty,
+    /// Turn subscribe fallback on or off for this client's downlink.
+    "setSubscribeFallbackOption" => SetSubscribeFallbackOption(FallbackOptionParams) -> Empty,
+    /// Set whose video this client keeps longest under fallback.
+    "setRemoteUserPriority" => SetRemoteUserPriority(UserPriorityParams) -> Empty,
     /// Tell the room that capture started or stopped.
     "setCaptureState" => SetCaptureState(CaptureStateParams) -> Empty,
     /// Send a text message to one user in the room; answered once delivered.
@@ -115,6 +120,8 @@ events! {
     "onUserUnpublishScreen" => UserUnpublishScreen(StreamUnpublishedEvent),
     /// The SFU (re)offers the subscriber transport; answer with `subscriberAnswer`.
     "onSubscriberOffer" => SubscriberOffer(SubscriberOfferEvent),
+    /// A subscribed video fell back (lower layer or audio only) or recovered.
+    "onSimulcastSubscribeFallback" => SimulcastSubscribeFallback(RemoteStreamSwitch),
     /// A user started capturing video.
     "onUserStartVideoCapture" => UserStartVideoCapture(UserCaptureEvent),
     /// A user stopped capturing video.

@@ -61,6 +61,9 @@ pub fn typescript_module() -> String {
         ReconnectReason::ts_declaration(),
         TrackKind::ts_declaration(),
         SimulcastStreamType::ts_declaration(),
+        SubscribeFallbackOption::ts_declaration(),
+        RemoteUserPriority::ts_declaration(),
+        FallbackOrRecoverReason::ts_declaration(),
     ] {
         out.push_str(&decl);
         out.push('\n');

@@ -99,9 +99,10 @@ mod validate;
 pub use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 pub use chorus_proto::{
     self as proto, AudioMixingError, AudioMixingState, AudioMixingType, ConnectionState, ErrorCode,
-    Event, ForwardStreamError, ForwardStreamEventType, ForwardStreamInfo, ForwardStreamState,
-    ForwardStreamStateInfo, JoinRoomResult, MediaType, MessageEvent, RoomConfig, RtcError,
-    SimulcastStreamType, StreamIndex, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
+    Event, FallbackOrRecoverReason, ForwardStreamError, ForwardStreamEventType, ForwardStreamInfo,
+    ForwardStreamState, ForwardStreamStateInfo, JoinRoomResult, MediaType, MessageEvent,
+    RemoteStreamSwitch, RemoteUserPriority, RoomConfig, RtcError, SimulcastStreamType, StreamIndex,
+    SubscribeFallbackOption, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use chorus_tls::ClientTls;
 pub use config::EngineConfig;

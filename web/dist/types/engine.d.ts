@@ -6,7 +6,7 @@
  * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
-import { MediaType, StreamIndex, VideoSourceType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { MediaType, StreamIndex, VideoSourceType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import { type EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType } from "./enums/values";
 import type { AudioFrameData } from "./media/audioframes";
 import type { AudioPropertiesConfig } from "./media/audioreport";
@@ -104,6 +104,16 @@ export declare class RTCEngine extends EngineParts {
      * change while publishing applies from the next join.
      */
     enableSimulcastMode(enabled: boolean): boolean;
+    /**
+     * What the server may do to what this engine receives when its downlink is too narrow
+     * (DISABLE by default): VIDEO_STREAM_LOW lowers simulcast layers, AUDIO_ONLY then stops video
+     * too; both come back as the link recovers, each step told by `onSimulcastSubscribeFallback`.
+     * Kept for every join. Set it before joining, as the vendor asks: turned on in a room it applies
+     * from the next join (turning it off applies at once). False for a bad option.
+     */
+    setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean;
+    /** `userId`'s priority under fallback: lower priorities lose video first (LOW by default). */
+    setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean;
     /**
      * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
      * a token for this app, that room and this user, with a publish privilege); answers each

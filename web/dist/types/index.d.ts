@@ -15,16 +15,19 @@ declare const VERTC: {
     AudioMixingType: typeof enums.AudioMixingType;
     ConnectionState: typeof enums.ConnectionState;
     ErrorCode: typeof enums.ErrorCode;
+    FallbackOrRecoverReason: typeof enums.FallbackOrRecoverReason;
     ForwardStreamError: typeof enums.ForwardStreamError;
     ForwardStreamState: typeof enums.ForwardStreamState;
     MediaType: typeof enums.MediaType;
     PublicStreamType: typeof enums.PublicStreamType;
     ReconnectReason: typeof enums.ReconnectReason;
+    RemoteUserPriority: typeof enums.RemoteUserPriority;
     RoomMode: typeof enums.RoomMode;
     RoomProfileType: typeof enums.RoomProfileType;
     SimulcastStreamType: typeof enums.SimulcastStreamType;
     StreamIndex: typeof enums.StreamIndex;
     StreamRemoveReason: typeof enums.StreamRemoveReason;
+    SubscribeFallbackOption: typeof enums.SubscribeFallbackOption;
     SubtitleEventType: typeof enums.SubtitleEventType;
     SUBTITLE_MODE: typeof enums.SUBTITLE_MODE;
     USER_ONLINE_STATUS: typeof enums.USER_ONLINE_STATUS;
@@ -39,7 +42,6 @@ declare const VERTC: {
     AudioSourceType: typeof enums.AudioSourceType;
     ChannelProfile: typeof enums.ChannelProfile;
     EarMonitorPosition: typeof enums.EarMonitorPosition;
-    FallbackOrRecoverReason: typeof enums.FallbackOrRecoverReason;
     LocalMainReportMode: typeof enums.LocalMainReportMode;
     LogChannel: typeof enums.LogChannel;
     MirrorMode: typeof enums.MirrorMode;
@@ -48,8 +50,6 @@ declare const VERTC: {
     PublicInterpolationMode: typeof enums.PublicInterpolationMode;
     PublishState: typeof enums.PublishState;
     RTCAutoPlayPolicy: typeof enums.RTCAutoPlayPolicy;
-    RemoteUserPriority: typeof enums.RemoteUserPriority;
-    SubscribeFallbackOption: typeof enums.SubscribeFallbackOption;
     SubscribeMode: typeof enums.SubscribeMode;
     SubscribeState: typeof enums.SubscribeState;
     TRANSCODING_VIDEO_CODEC: typeof enums.TRANSCODING_VIDEO_CODEC;

@@ -4,6 +4,7 @@ import { type RequestOptions, type ServerEvent } from "./signal/client";
 import { RoomSession } from "./room/session";
 import { MediaConductor } from "./media/conductor";
 import { LoginSession } from "./room/login";
+import { FallbackSettings } from "./room/fallback";
 import { DeviceTests } from "./media/devicetest";
 import type { RTCAutoPlayPolicy } from "./enums/values";
 import { TransportWatch } from "./media/transport";
@@ -49,6 +50,7 @@ export declare abstract class EngineParts extends Emitter {
     protected readonly transports: TransportWatch;
     protected readonly extensions: ExtensionHost;
     protected joinRoomParams: ExtraJoinRoomParams;
+    protected readonly fallback: FallbackSettings;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
     /** Tears the engine down (`VERTC.destroyEngine`). */

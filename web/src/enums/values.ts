@@ -63,13 +63,6 @@ export enum EarMonitorPosition {
   AFTER_PROCESS = 2,
 }
 
-/** Why a subscription fell back to a lower layer or recovered. */
-export enum FallbackOrRecoverReason {
-  Unknown = -1,
-  SubscribeFallbackByBandwidth = 0,
-  SubscribeRecoverByBandwidth = 2,
-}
-
 /** When the local audio properties report is reset. */
 export enum LocalMainReportMode {
   NORMAL = 0,
@@ -123,20 +116,6 @@ export enum RTCAutoPlayPolicy {
   AUTO_PLAY = 0,
   VIDEO_ONLY = 1,
   PLAY_MANUALLY = 2,
-}
-
-/** A remote user's priority when bandwidth is short. */
-export enum RemoteUserPriority {
-  LOW = 0,
-  MEDIUM = 100,
-  HIGH = 200,
-}
-
-/** What a subscription falls back to when bandwidth is short. */
-export enum SubscribeFallbackOption {
-  DISABLE = 0,
-  VIDEO_STREAM_LOW = 1,
-  AUDIO_ONLY = 2,
 }
 
 /** Automatic or manual subscription. */

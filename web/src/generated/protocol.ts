@@ -253,6 +253,24 @@ export enum SimulcastStreamType {
   VIDEO_STREAM_LOW = "low",
 }
 
+export enum SubscribeFallbackOption {
+  DISABLE = 0,
+  VIDEO_STREAM_LOW = 1,
+  AUDIO_ONLY = 2,
+}
+
+export enum RemoteUserPriority {
+  LOW = 0,
+  MEDIUM = 100,
+  HIGH = 200,
+}
+
+export enum FallbackOrRecoverReason {
+  Unknown = -1,
+  SubscribeFallbackByBandwidth = 0,
+  SubscribeRecoverByBandwidth = 2,
+}
+
 export type RtcError = { 
 /**
  * The contract's code.
@@ -460,6 +478,22 @@ userId: string,
  */
 streamType: SimulcastStreamType, };
 
+export type FallbackOptionParams = { 
+/**
+ * The option.
+ */
+option: SubscribeFallbackOption, };
+
+export type UserPriorityParams = { 
+/**
+ * The remote user.
+ */
+userId: string, 
+/**
+ * Their priority.
+ */
+priority: RemoteUserPriority, };
+
 export type CaptureStateParams = { 
 /**
  * Audio or video.
@@ -596,6 +630,36 @@ sdp: string,
  */
 tracks: Array<SubscribedTrack>, };
 
+export type RemoteStreamSwitch = { 
+/**
+ * The publisher.
+ */
+userId: string, 
+/**
+ * Whether it is the screen stream.
+ */
+isScreen: boolean, 
+/**
+ * The layer before the step.
+ */
+beforeVideoIndex: number, 
+/**
+ * The layer after the step.
+ */
+afterVideoIndex: number, 
+/**
+ * Whether video flowed before the step.
+ */
+beforeEnable: boolean, 
+/**
+ * Whether video flows after the step (false: audio only).
+ */
+afterEnable: boolean, 
+/**
+ * Why.
+ */
+reason: FallbackOrRecoverReason, };
+
 export type UserCaptureEvent = { 
 /**
  * Who.
@@ -699,6 +763,8 @@ export interface Methods {
   pauseAllSubscribedStream: { params: MediaParams; result: Empty };
   resumeAllSubscribedStream: { params: MediaParams; result: Empty };
   setRemoteSimulcastStreamType: { params: SimulcastParams; result: Empty };
+  setSubscribeFallbackOption: { params: FallbackOptionParams; result: Empty };
+  setRemoteUserPriority: { params: UserPriorityParams; result: Empty };
   setCaptureState: { params: CaptureStateParams; result: Empty };
   sendUserMessage: { params: UserMessageParams; result: Empty };
   sendUserBinaryMessage: { params: UserMessageParams; result: Empty };
@@ -728,6 +794,7 @@ export interface Events {
   onUserPublishScreen: StreamPublishedEvent;
   onUserUnpublishScreen: StreamUnpublishedEvent;
   onSubscriberOffer: SubscriberOfferEvent;
+  onSimulcastSubscribeFallback: RemoteStreamSwitch;
   onUserStartVideoCapture: UserCaptureEvent;
   onUserStopVideoCapture: UserCaptureEvent;
   onUserStartAudioCapture: UserCaptureEvent;

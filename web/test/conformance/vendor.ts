@@ -45,9 +45,6 @@ type ParityToDo =
   // Media: mirror.
   | "setLocalVideoMirrorType"
   | "setRemoteVideoMirrorType"
-  // Media: fallback and priorities.
-  | "setSubscribeFallbackOption"
-  | "setRemoteUserPriority"
   // Media: render sync, audio frames, extensions.
   | "setRemoteStreamRenderSync"
   // Media: capture, encoding and playback settings.
@@ -130,7 +127,6 @@ type EventsToDo =
   | "onTrackUnmute"
   | "onAudioPlaybackDeviceChanged"
   | "onSEIStreamUpdate"
-  | "onSimulcastSubscribeFallback"
   | "onRemoteVideoSizeChanged"
   | "onLocalVideoSizeChanged"
   | "onPlayerVisibility"

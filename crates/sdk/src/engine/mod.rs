@@ -29,6 +29,7 @@ use crate::media::{Conductor, MediaCall, MediaInput, Outlets, Reply};
 use crate::mixing::{AudioMixingManager, MixingHub};
 use crate::validate::{check_join, check_message, check_user_id};
 
+mod fallback;
 mod forward;
 mod media;
 

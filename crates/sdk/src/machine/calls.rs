@@ -29,6 +29,12 @@ impl<W> Machine<W> {
             request @ (Request::GetPeerOnlineStatus(_) | Request::SetServerParams(_)) => {
                 self.login_request(now, request, waiter)
             }
+            // Settings the server keeps for the connection, set before joining too.
+            request @ (Request::SetSubscribeFallbackOption(_)
+            | Request::SetRemoteUserPriority(_)) => {
+                self.fallback.record(&request);
+                self.send_or_queue(now, request, waiter)
+            }
             request if is_message(&request) => self.message(now, request, waiter),
             other => self.room_request(now, other, waiter),
         }

@@ -12,6 +12,7 @@
 //! the server (and, the server keeping per-sender order, their receivers) in that order.
 
 mod calls;
+mod fallback;
 mod frames;
 mod socket;
 
@@ -147,6 +148,8 @@ pub(crate) struct Machine<W> {
     login: Option<LoginSession>,
     /// The visibility setting: applied to every join, changed by `setUserVisibility`.
     visible: bool,
+    /// The subscribe fallback settings, sent again on every new connection after a drop.
+    fallback: fallback::FallbackSettings,
     /// The last join, if it failed with INVALID_TOKEN: `updateToken` retries it.
     failed_join: Option<JoinRoomParams>,
     /// Joins and logins waiting for the connection to open, in call order.
@@ -235,6 +238,7 @@ impl<W> Machine<W> {
             room: None,
             login: None,
             visible: true,
+            fallback: fallback::FallbackSettings::default(),
             failed_join: None,
             queued: Vec::new(),
             pending: Pending::new(),

@@ -23,7 +23,11 @@ impl<W> Machine<W> {
             next_ping: now + PING_INTERVAL,
         };
         if self.recovery.is_some() {
-            // Restore first, then what waited for the connection, all in order.
+            // Restore first, then what waited for the connection, all in order: the fallback
+            // settings (the new connection's server session has none), the room, the login.
+            for request in self.fallback.requests() {
+                self.send(now, request, Origin::Quiet);
+            }
             let rejoin = self.room.as_ref().map(RoomSession::rejoin_params);
             let relogin = self.login.as_ref().map(LoginSession::relogin_params);
             let mut restoring = 0;

@@ -11,6 +11,7 @@ mod local_validation;
 mod login_token_expiry;
 mod media_errors;
 mod media_external;
+mod media_fallback;
 mod media_loss;
 mod media_reconnect;
 mod media_tone;

@@ -17,6 +17,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::fallback::Cap;
 use super::keyframe::Codec;
 
 /// Most simulcast layers per video source.
@@ -144,6 +145,8 @@ pub(super) struct Lane {
     target: Layer,
     /// The layer being forwarded; `None` until a keyframe started it.
     current: Option<Layer>,
+    /// How far subscribe fallback has lowered this video ([`Cap::NONE`]: not at all).
+    cap: Cap,
     /// Whether the current run must restart at the next forwarded packet (after a pause).
     restart: bool,
     rewriter: Rewriter,
@@ -161,6 +164,7 @@ impl Lane {
             wanted: Layer::MAX,
             target: 0,
             current: None,
+            cap: Cap::NONE,
             restart: true,
             rewriter: Rewriter::new(clock_rate, initial_seq, initial_ts),
         }
@@ -217,6 +221,29 @@ impl Lane {
         self.wanted
     }
 
+    /// The layer to aim for: the wanted one, lowered by fallback's cap.
+    pub(super) fn capped_wanted(&self) -> Layer {
+        match self.cap {
+            Cap::Layer(l) => self.wanted.min(l),
+            Cap::Off => 0,
+        }
+    }
+
+    /// Sets how far fallback lowers this video. Video cut ([`Cap::Off`]) stops flowing at
+    /// once; coming back waits for a keyframe like a resume.
+    pub(super) fn set_cap(&mut self, cap: Cap) {
+        if self.cap == Cap::Off && cap != Cap::Off {
+            self.current = None;
+            self.restart = true;
+        }
+        self.cap = cap;
+    }
+
+    /// How far fallback lowers this video.
+    pub(super) fn cap(&self) -> Cap {
+        self.cap
+    }
+
     /// Sets the layer to forward now (see [`choose_layer`]). A change takes effect at the next
     /// keyframe of the new layer; until then the current one keeps flowing.
     pub(super) fn set_target(&mut self, target: Layer) {
@@ -230,13 +257,16 @@ impl Lane {
 
     /// The layer this lane needs a keyframe of, if it is waiting for one.
     pub(super) fn wants_keyframe(&self) -> Option<Layer> {
-        let waiting = self.video && self.ready && self.flow == Flow::On;
+        let waiting = self.video && self.ready && self.flow == Flow::On && self.cap != Cap::Off;
         (waiting && self.current != Some(self.target)).then_some(self.target)
     }
 
     /// Decides one packet: its rewritten numbers if this lane forwards it.
     pub(super) fn on_packet(&mut self, p: &Incoming) -> Option<Rewritten> {
         if self.flow != Flow::On || !self.ready {
+            return None;
+        }
+        if self.video && self.cap == Cap::Off {
             return None;
         }
         if !self.video {

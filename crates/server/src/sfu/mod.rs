@@ -13,7 +13,8 @@
 //! transport and source, sans-IO) whose parts are the packet path (`router.rs`),
 //! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists), peers
 //! (`peers.rs`, acting on each `peer`'s record) and keyframe requests
-//! (`keyframe_requests.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published
+//! (`keyframe_requests.rs`) and subscribe fallback (`downlink.rs`, deciding in
+//! `fallback.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published
 //! track's lanes; `ids` names transports and sources; `forward` decides per packet and
 //! subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes datagrams;
 //! `tcp` is ICE-TCP; `metrics` the Prometheus side.
@@ -21,9 +22,16 @@
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
 //! (High unless [`Sfu::set_layer`] chose otherwise), switched only at a keyframe of the new
-//! layer; when the chosen layer stops arriving it gets the nearest one that flows.
+//! layer; when the chosen layer stops arriving it gets the nearest one that flows. With
+//! subscribe fallback on ([`Sfu::set_fallback`]) when its subscriber transport is made, a
+//! subscriber's transport estimates its downlink (str0m's TWCC estimator, with its pacer);
+//! when the estimate falls short it gets lower layers, then no video, and gets them back as
+//! it recovers, each step told to it as [`PeerEvent::Fallback`]. Other subscribers' transports
+//! neither estimate nor pace.
 
 mod demux;
+mod downlink;
+mod fallback;
 mod forward;
 mod ids;
 mod keyframe;
@@ -40,6 +48,8 @@ mod tracklist;
 mod transport;
 
 #[cfg(test)]
+mod fallback_tests;
+#[cfg(test)]
 mod test_client;
 #[cfg(test)]
 mod tests;
@@ -50,7 +60,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chorus_proto::{
-    PublishedTrack, SimulcastStreamType, StreamIndex, SubscriberOfferEvent, TrackKind,
+    PublishedTrack, RemoteStreamSwitch, RemoteUserPriority, SimulcastStreamType, StreamIndex,
+    SubscribeFallbackOption, SubscriberOfferEvent, TrackKind,
 };
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
@@ -140,6 +151,8 @@ pub(crate) enum PeerEvent {
         /// In words, for the log and the client.
         reason: String,
     },
+    /// Subscribe fallback lowered or restored a video this client receives.
+    Fallback(RemoteStreamSwitch),
     /// The SFU failed (its task panicked) and restarted with no state: this peer and its
     /// transports are gone. The session ends its connection, so that its client reconnects
     /// and sets its media up again from scratch.
@@ -183,6 +196,17 @@ pub(crate) enum Command {
         subscriber: PeerId,
         publisher: PeerId,
         layer: SimulcastStreamType,
+    },
+    /// See [`Sfu::set_fallback`].
+    SetFallback {
+        subscriber: PeerId,
+        option: SubscribeFallbackOption,
+    },
+    /// See [`Sfu::set_priority`].
+    SetPriority {
+        subscriber: PeerId,
+        user_id: Arc<str>,
+        priority: RemoteUserPriority,
     },
 }
 
@@ -346,6 +370,27 @@ impl Sfu {
             subscriber,
             publisher,
             layer,
+        };
+        let _ = self.commands.send(command).await;
+    }
+
+    /// Sets what subscribe fallback may do to what `subscriber` receives.
+    pub(crate) async fn set_fallback(&self, subscriber: PeerId, option: SubscribeFallbackOption) {
+        let command = Command::SetFallback { subscriber, option };
+        let _ = self.commands.send(command).await;
+    }
+
+    /// Sets `user_id`'s priority for `subscriber` under subscribe fallback.
+    pub(crate) async fn set_priority(
+        &self,
+        subscriber: PeerId,
+        user_id: Arc<str>,
+        priority: RemoteUserPriority,
+    ) {
+        let command = Command::SetPriority {
+            subscriber,
+            user_id,
+            priority,
         };
         let _ = self.commands.send(command).await;
     }

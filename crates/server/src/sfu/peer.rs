@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use chorus_proto::SimulcastStreamType;
+use std::sync::Arc;
+
+use chorus_proto::{RemoteUserPriority, SimulcastStreamType, SubscribeFallbackOption};
 use tokio::sync::mpsc;
 
 use super::ids::TransportId;
@@ -20,6 +22,10 @@ pub(super) struct Peer {
     pub(super) subscriber: Option<TransportId>,
     /// The simulcast layer chosen per publisher (High when not chosen).
     pub(super) layers: HashMap<PeerId, SimulcastStreamType>,
+    /// What subscribe fallback may do to what this peer receives.
+    pub(super) fallback: SubscribeFallbackOption,
+    /// Publishers' priorities under fallback, by user id (Low when not set).
+    pub(super) priorities: HashMap<Arc<str>, RemoteUserPriority>,
     /// Forwards to restore on a new subscriber transport after the last one failed.
     pub(super) restore: Vec<(Feed, ForwardMode)>,
 }
@@ -33,6 +39,8 @@ impl Peer {
             publisher: None,
             subscriber: None,
             layers: HashMap::new(),
+            fallback: SubscribeFallbackOption::Disable,
+            priorities: HashMap::new(),
             restore: Vec::new(),
         }
     }

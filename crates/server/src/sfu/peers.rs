@@ -284,6 +284,7 @@ mod tests {
                 PeerEvent::SubscriberOffer(o) => o.sdp.as_str(),
                 PeerEvent::TransportFailed { .. } => "failed",
                 PeerEvent::Restarted => "restarted",
+                PeerEvent::Fallback(_) => "fallback",
             })
             .collect();
         assert_eq!(sdps, ["failed", "new"]);

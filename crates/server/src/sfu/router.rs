@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use chorus_proto::TrackKind;
+use chorus_proto::{SubscribeFallbackOption, TrackKind};
+use str0m::bwe::BweKind;
 use str0m::media::{ExtensionValues, KeyframeRequestKind, Pt};
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
 use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
@@ -33,7 +34,7 @@ use super::ids::{SourceId, TransportId};
 use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
 use super::peer::Peer;
-use super::source::Sources;
+use super::source::{PACKET_OVERHEAD, Sources};
 use super::transport::{Route, RtcFactory, Side, Transport};
 use super::{Command, PeerEvent, PeerId};
 
@@ -73,6 +74,8 @@ pub(super) struct Router {
     pub(super) to_offer: Vec<TransportId>,
     /// Scratch for the tick, kept to reuse its allocation.
     scratch: Vec<(SourceId, u8)>,
+    /// When subscribe fallback next decides.
+    pub(super) fallback_due: Instant,
 }
 
 impl Router {
@@ -104,6 +107,7 @@ impl Router {
             undelivered: Vec::new(),
             to_offer: Vec::new(),
             scratch: Vec::new(),
+            fallback_due: now,
         }
     }
 
@@ -133,9 +137,15 @@ impl Router {
         self.transports.get_mut(id.0 as usize)?.as_mut()
     }
 
-    /// Adds a transport for `peer` on `side` and makes it reachable through the demux.
+    /// Adds a transport for `peer` on `side` and makes it reachable through the demux. A
+    /// subscriber transport estimates its bandwidth if the peer has subscribe fallback on.
     pub(super) fn add_transport(&mut self, peer: PeerId, side: Side, now: Instant) -> TransportId {
-        let (rtc, ufrag) = self.factory.build(now);
+        let estimate = matches!(side, Side::Subscriber(_))
+            && self
+                .peers
+                .get(&peer)
+                .is_some_and(|p| p.fallback != SubscribeFallbackOption::Disable);
+        let (rtc, ufrag) = self.factory.build(now, estimate);
         let transport = Transport::new(rtc, peer, side, now);
         let id = match self.free.pop() {
             Some(i) => {
@@ -272,6 +282,9 @@ impl Router {
                 self.fail(id, "ICE disconnected: no checks from the client".into());
             }
             Event::KeyframeRequest(request) => self.on_keyframe_request(id, request, now),
+            Event::EgressBitrateEstimate(BweKind::Twcc { estimate, .. }) => {
+                self.on_estimate(id, estimate.as_u64(), now);
+            }
             Event::Closed => self.fail(id, "the client closed the transport".into()),
             other => trace!(?other, "transport event"),
         }
@@ -302,6 +315,9 @@ impl Router {
         };
         if let Some(seen) = source.seen.get_mut(usize::from(route.layer)) {
             *seen = Some(now);
+        }
+        if let Some(bytes) = source.bytes.get_mut(usize::from(route.layer)) {
+            *bytes += packet.payload.len() as u64 + PACKET_OVERHEAD;
         }
         if source.lanes.is_empty() {
             return;
@@ -457,6 +473,12 @@ impl Router {
                 publisher,
                 layer,
             } => self.set_layer(subscriber, publisher, layer, now),
+            Command::SetFallback { subscriber, option } => self.set_fallback(subscriber, option),
+            Command::SetPriority {
+                subscriber,
+                user_id,
+                priority,
+            } => self.set_priority(subscriber, user_id, priority),
         }
     }
 
@@ -509,6 +531,7 @@ impl Router {
         let mut waiting = std::mem::take(&mut self.scratch);
         waiting.clear();
         for (id, state) in self.sources.iter_mut() {
+            state.measure(now);
             state.retarget(now);
             let wanted = state.keyframes_wanted();
             if wanted != 0 {
@@ -523,6 +546,7 @@ impl Router {
             }
         }
         self.scratch = waiting;
+        self.fallback_tick(now);
 
         // Transports that never connected.
         for i in 0..self.transports.len() {

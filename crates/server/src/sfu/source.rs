@@ -17,6 +17,13 @@ use super::Source;
 use super::forward::{KeyframeThrottle, Lane, Layer, MAX_LAYERS, PtMap, choose_layer};
 use super::ids::{SourceId, TransportId};
 
+/// How often each layer's bitrate is measured.
+const RATE_WINDOW: Duration = Duration::from_millis(500);
+
+/// Bytes on the wire per packet beyond the payload: RTP header and extensions, SRTP tag,
+/// UDP and IP.
+pub(super) const PACKET_OVERHEAD: u64 = 60;
+
 /// A layer not seen for this long is taken as stopped (the publisher dropped it).
 const LAYER_ACTIVE_WINDOW: Duration = Duration::from_millis(1500);
 
@@ -55,6 +62,11 @@ pub(super) struct SourceState {
     /// When each layer last delivered a packet.
     pub(super) seen: [Option<Instant>; MAX_LAYERS],
     pub(super) throttle: KeyframeThrottle,
+    /// Bytes each layer delivered since the last measurement.
+    pub(super) bytes: [u64; MAX_LAYERS],
+    /// Each layer's bitrate, smoothed, in bit/s.
+    pub(super) rates: [u64; MAX_LAYERS],
+    measured_at: Option<Instant>,
 }
 
 impl SourceState {
@@ -65,6 +77,9 @@ impl SourceState {
             lanes: Vec::new(),
             seen: [None; MAX_LAYERS],
             throttle: KeyframeThrottle::default(),
+            bytes: [0; MAX_LAYERS],
+            rates: [0; MAX_LAYERS],
+            measured_at: None,
         }
     }
 
@@ -84,12 +99,37 @@ impl SourceState {
         })
     }
 
+    /// Turns the bytes counted into each layer's bitrate, once per [`RATE_WINDOW`]; a layer
+    /// that stopped decays to 0.
+    pub(super) fn measure(&mut self, now: Instant) {
+        let Some(since) = self.measured_at else {
+            self.measured_at = Some(now);
+            self.bytes = [0; MAX_LAYERS];
+            return;
+        };
+        let elapsed = now.saturating_duration_since(since);
+        if elapsed < RATE_WINDOW {
+            return;
+        }
+        let micros = elapsed.as_micros().max(1);
+        for (rate, bytes) in self.rates.iter_mut().zip(&mut self.bytes) {
+            let now_rate = (u128::from(*bytes) * 8 * 1_000_000 / micros) as u64;
+            *rate = if *rate == 0 {
+                now_rate
+            } else {
+                (*rate + now_rate) / 2
+            };
+            *bytes = 0;
+        }
+        self.measured_at = Some(now);
+    }
+
     /// Points every lane at the layer it should forward now.
     pub(super) fn retarget(&mut self, now: Instant) {
         let count = self.upstream.map_or(1, |u| u.layers);
         let active = self.active_layers(now);
         for entry in &mut self.lanes {
-            let target = choose_layer(entry.lane.wanted(), count, active);
+            let target = choose_layer(entry.lane.capped_wanted(), count, active);
             entry.lane.set_target(target);
         }
     }

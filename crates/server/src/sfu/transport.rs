@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chorus_media::RtcSetup;
+use chorus_media::{RtcSetup, SFU_INITIAL_ESTIMATE};
 use chorus_proto::TrackKind;
 use str0m::change::SdpPendingOffer;
 use str0m::config::{CryptoProvider, DtlsCert};
@@ -25,6 +25,7 @@ use str0m::rtp::Ssrc;
 use str0m::{Candidate, Rtc, RtcConfig};
 
 use super::PeerId;
+use super::fallback::Downlink;
 use super::forward::{Continuation, Layer, PtMap};
 use super::ids::SourceId;
 use super::keyframe::Codec;
@@ -63,17 +64,24 @@ impl RtcFactory {
         })
     }
 
-    fn config(&self) -> RtcConfig {
+    fn config(&self, estimate: bool) -> RtcConfig {
         // Chorus's codecs (H.264 preferred, then VP8), ICE-lite, RTP mode: chorus-media's.
-        RtcSetup::sfu()
+        let setup = RtcSetup::sfu();
+        let setup = if estimate {
+            setup.estimating(SFU_INITIAL_ESTIMATE)
+        } else {
+            setup
+        };
+        setup
             .config()
             .set_crypto_provider(self.crypto.clone())
             .set_dtls_cert(self.cert.clone())
     }
 
-    /// A new `Rtc` with the server's settings and candidates, and its local ICE ufrag.
-    pub(super) fn build(&self, now: Instant) -> (Rtc, String) {
-        let mut rtc = self.config().build(now);
+    /// A new `Rtc` with the server's settings and candidates, and its local ICE ufrag. With
+    /// `estimate`, it estimates the bandwidth of what it sends (for subscribe fallback).
+    pub(super) fn build(&self, now: Instant, estimate: bool) -> (Rtc, String) {
+        let mut rtc = self.config(estimate).build(now);
         for candidate in &self.candidates {
             rtc.add_local_candidate(candidate.clone());
         }
@@ -208,6 +216,8 @@ pub(super) struct Subscribing {
     pub(super) slots: Vec<Slot>,
     /// The offer waiting for the client's answer.
     pub(super) pending: Option<PendingOffer>,
+    /// The downlink's estimate and subscribe fallback's clocks.
+    pub(super) downlink: Downlink,
 }
 
 impl Subscribing {

@@ -54,12 +54,6 @@ export declare enum EarMonitorPosition {
     AFTER_CAPTURE = 1,
     AFTER_PROCESS = 2
 }
-/** Why a subscription fell back to a lower layer or recovered. */
-export declare enum FallbackOrRecoverReason {
-    Unknown = -1,
-    SubscribeFallbackByBandwidth = 0,
-    SubscribeRecoverByBandwidth = 2
-}
 /** When the local audio properties report is reset. */
 export declare enum LocalMainReportMode {
     NORMAL = 0,
@@ -106,18 +100,6 @@ export declare enum RTCAutoPlayPolicy {
     AUTO_PLAY = 0,
     VIDEO_ONLY = 1,
     PLAY_MANUALLY = 2
-}
-/** A remote user's priority when bandwidth is short. */
-export declare enum RemoteUserPriority {
-    LOW = 0,
-    MEDIUM = 100,
-    HIGH = 200
-}
-/** What a subscription falls back to when bandwidth is short. */
-export declare enum SubscribeFallbackOption {
-    DISABLE = 0,
-    VIDEO_STREAM_LOW = 1,
-    AUDIO_ONLY = 2
 }
 /** Automatic or manual subscription. */
 export declare enum SubscribeMode {

@@ -227,6 +227,21 @@ export declare enum SimulcastStreamType {
     VIDEO_STREAM_MID = "mid",
     VIDEO_STREAM_LOW = "low"
 }
+export declare enum SubscribeFallbackOption {
+    DISABLE = 0,
+    VIDEO_STREAM_LOW = 1,
+    AUDIO_ONLY = 2
+}
+export declare enum RemoteUserPriority {
+    LOW = 0,
+    MEDIUM = 100,
+    HIGH = 200
+}
+export declare enum FallbackOrRecoverReason {
+    Unknown = -1,
+    SubscribeFallbackByBandwidth = 0,
+    SubscribeRecoverByBandwidth = 2
+}
 export type RtcError = {
     /**
      * The contract's code.
@@ -433,6 +448,22 @@ export type SimulcastParams = {
      */
     streamType: SimulcastStreamType;
 };
+export type FallbackOptionParams = {
+    /**
+     * The option.
+     */
+    option: SubscribeFallbackOption;
+};
+export type UserPriorityParams = {
+    /**
+     * The remote user.
+     */
+    userId: string;
+    /**
+     * Their priority.
+     */
+    priority: RemoteUserPriority;
+};
 export type CaptureStateParams = {
     /**
      * Audio or video.
@@ -568,6 +599,36 @@ export type SubscriberOfferEvent = {
      * What each active m-line carries; m-lines not listed are stopped.
      */
     tracks: Array<SubscribedTrack>;
+};
+export type RemoteStreamSwitch = {
+    /**
+     * The publisher.
+     */
+    userId: string;
+    /**
+     * Whether it is the screen stream.
+     */
+    isScreen: boolean;
+    /**
+     * The layer before the step.
+     */
+    beforeVideoIndex: number;
+    /**
+     * The layer after the step.
+     */
+    afterVideoIndex: number;
+    /**
+     * Whether video flowed before the step.
+     */
+    beforeEnable: boolean;
+    /**
+     * Whether video flows after the step (false: audio only).
+     */
+    afterEnable: boolean;
+    /**
+     * Why.
+     */
+    reason: FallbackOrRecoverReason;
 };
 export type UserCaptureEvent = {
     /**
@@ -720,6 +781,14 @@ export interface Methods {
         params: SimulcastParams;
         result: Empty;
     };
+    setSubscribeFallbackOption: {
+        params: FallbackOptionParams;
+        result: Empty;
+    };
+    setRemoteUserPriority: {
+        params: UserPriorityParams;
+        result: Empty;
+    };
     setCaptureState: {
         params: CaptureStateParams;
         result: Empty;
@@ -805,6 +874,7 @@ export interface Events {
     onUserPublishScreen: StreamPublishedEvent;
     onUserUnpublishScreen: StreamUnpublishedEvent;
     onSubscriberOffer: SubscriberOfferEvent;
+    onSimulcastSubscribeFallback: RemoteStreamSwitch;
     onUserStartVideoCapture: UserCaptureEvent;
     onUserStopVideoCapture: UserCaptureEvent;
     onUserStartAudioCapture: UserCaptureEvent;

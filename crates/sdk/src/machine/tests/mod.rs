@@ -1,7 +1,8 @@
 //! The state machine's rules, driven with made-up time and hand-written server frames: the
 //! harness here, the rules of rooms and connections in `room`, of messaging and logins in
-//! `messaging`.
+//! `messaging`, of the fallback settings in `fallback`.
 
+mod fallback;
 mod messaging;
 mod room;
 

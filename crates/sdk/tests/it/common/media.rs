@@ -1,18 +1,18 @@
 //! Helpers for the media behaviour tests: joining with a room config, collecting decoded
 //! frames for a while, waiting for media events, and a lossy UDP relay between clients and the
-//! SFU.
+//! SFU (or the test kit's throttling one).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chorus_sdk::{AudioFrame, EventStream, MediaStream, RoomConfig, RtcEngine, VideoFrame};
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 
-use super::{engine, start_server, token, user_info};
+use super::{ThrottleRelay, engine, start_server, token, user_info};
 
 /// How long a media test waits for media to start flowing: ICE, DTLS and a keyframe on a
 /// loaded machine, with room to spare.
@@ -223,14 +223,24 @@ async fn relay_back(
     }
 }
 
-/// A server (and optionally a lossy relay in front of its media port) running on a runtime
+/// Which relay stands in front of the SFU.
+enum Relay {
+    /// A [`LossyRelay`] with (loss, seed).
+    Lossy((f64, u64)),
+    /// A [`ThrottleRelay`], unthrottled at first.
+    Throttle,
+}
+
+/// A server (and optionally a lossy or throttling relay in front of its media port) running on a runtime
 /// and thread of its own, as it would in a process of its own: the clients' tasks and the
 /// server's never queue behind each other on the test's workers. Stops when dropped.
 pub(crate) struct ServerApart {
     /// `http://ADDR` of the server.
     pub(crate) url: String,
-    /// The relay's counters (dropped, forwarded), when there is a relay.
+    /// The relay's counters (dropped, forwarded), when there is a lossy relay.
     pub(crate) relay: Option<(Arc<AtomicU32>, Arc<AtomicU32>)>,
+    /// The bottleneck rate of a throttling relay, when there is one.
+    throttle: Option<Arc<AtomicU64>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -241,6 +251,21 @@ impl ServerApart {
     pub(crate) fn start(
         tweak: impl FnOnce(&mut chorus_server::Config) + Send + 'static,
         lossy: Option<(f64, u64)>,
+    ) -> ServerApart {
+        Self::start_with(tweak, lossy.map(Relay::Lossy))
+    }
+
+    /// Starts a server whose SFU advertises 127.0.0.2, where a [`ThrottleRelay`] forwards
+    /// to it; returns it with the relay's bottleneck rate (bit/s, 0: none) to set.
+    pub(crate) fn start_throttled() -> (ServerApart, Arc<AtomicU64>) {
+        let server = Self::start_with(|_| {}, Some(Relay::Throttle));
+        let rate = server.throttle.clone().expect("a throttling relay");
+        (server, rate)
+    }
+
+    fn start_with(
+        tweak: impl FnOnce(&mut chorus_server::Config) + Send + 'static,
+        relay: Option<Relay>,
     ) -> ServerApart {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -253,33 +278,37 @@ impl ServerApart {
             runtime.block_on(async move {
                 let relay_ip: std::net::IpAddr = "127.0.0.2".parse().expect("an IP");
                 let server = start_server(|c| {
-                    if lossy.is_some() {
+                    if relay.is_some() {
                         c.public_ip = Some(relay_ip);
                     }
                     tweak(c);
                 })
                 .await;
-                let relay = match lossy {
-                    Some((loss, seed)) => {
-                        let sfu = server.rtc_addr();
-                        let front = SocketAddr::new(relay_ip, sfu.port());
-                        Some(LossyRelay::start(front, sfu, loss, seed).await)
+                let sfu = server.rtc_addr();
+                let front = SocketAddr::new(relay_ip, sfu.port());
+                let (lossy, throttle) = match relay {
+                    Some(Relay::Lossy((loss, seed))) => {
+                        (Some(LossyRelay::start(front, sfu, loss, seed).await), None)
                     }
-                    None => None,
+                    Some(Relay::Throttle) => (None, Some(ThrottleRelay::start(front, sfu).await)),
+                    None => (None, None),
                 };
-                let counters = relay
+                let counters = lossy
                     .as_ref()
                     .map(|r| (r.dropped.clone(), r.forwarded.clone()));
-                let _ = ready_tx.send((server.url(), counters));
+                let rate = throttle.as_ref().map(|t| t.rate.clone());
+                let _ = ready_tx.send((server.url(), counters, rate));
                 let _ = stopped.await;
-                drop(relay);
+                drop(lossy);
+                drop(throttle);
                 server.shutdown().await;
             });
         });
-        let (url, relay) = ready_rx.recv().expect("the server starts");
+        let (url, relay, throttle) = ready_rx.recv().expect("the server starts");
         ServerApart {
             url,
             relay,
+            throttle,
             stop: Some(stop),
             thread: Some(thread),
         }

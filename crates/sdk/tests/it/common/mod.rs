@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use chorus_sdk::{ConnectionState, EngineEvent, EventStream};
 pub(crate) use chorus_testkit::{
-    APP_ID, APP_KEY, PATIENCE, engine, eventually, eventually_within, joined, logged_in,
-    login_token, next_event, now_secs, start_server, take_turn, token, token_builder, user_info,
-    wait_event, wait_for,
+    APP_ID, APP_KEY, PATIENCE, ThrottleRelay, engine, eventually, eventually_within, joined,
+    logged_in, login_token, next_event, now_secs, start_server, take_turn, token, token_builder,
+    user_info, wait_event, wait_for,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;

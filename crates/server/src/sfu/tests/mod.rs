@@ -3,7 +3,9 @@
 //! holds the fixtures; the tests are in `forwarding.rs` (what flows, when) and
 //! `robustness.rs` (bad input, loss, ICE-TCP).
 
+mod fallback;
 mod forwarding;
+mod priority;
 mod robustness;
 
 use std::collections::HashSet;
@@ -100,12 +102,13 @@ pub(super) fn audio_payload(n: u32) -> Vec<u8> {
 
 /// An H.264 access unit in Annex B: one NAL unit, IDR or not, tagged with its layer and
 /// number. Keyframes are big enough to be split into several RTP packets.
-pub(super) fn video_payload(layer: u8, n: u32, keyframe: bool) -> Vec<u8> {
+/// `scale` makes it that many times as big.
+pub(super) fn video_payload(layer: u8, n: u32, keyframe: bool, scale: u32) -> Vec<u8> {
     let nal_header = if keyframe { 0x65 } else { 0x41 };
     let mut data = vec![0, 0, 0, 1, nal_header, layer];
     // No zero bytes after the start code: the packetizer would take 00 00 01 for a new NAL.
     data.extend_from_slice(format!("frame {n:08} ").as_bytes());
-    let size = if keyframe { 3000 } else { 700 };
+    let size = if keyframe { 3000 } else { 700 } * scale;
     data.extend((0..size).map(|i: u32| 0x10 + ((i + n) % 0xe0) as u8));
     data
 }
@@ -131,6 +134,8 @@ pub(super) struct Media {
     requests_seen: usize,
     /// Layers owing a keyframe.
     keyframe_due: Vec<bool>,
+    /// Each layer's [`video_payload`] scale (1 when not given).
+    scale: Vec<u32>,
     written: HashSet<Vec<u8>>,
 }
 
@@ -154,6 +159,7 @@ impl Media {
             requests_seen: 0,
             // Start with delta frames: a keyframe must be asked for.
             keyframe_due: vec![false; layers],
+            scale: vec![1; layers],
             written: HashSet::new(),
         }
     }
@@ -184,7 +190,8 @@ impl Media {
                 let time = MediaTime::new(u64::from(n) * 3000, Frequency::NINETY_KHZ);
                 for layer in 0..self.keyframe_due.len() {
                     let keyframe = std::mem::take(&mut self.keyframe_due[layer]);
-                    let data = video_payload(layer as u8, n, keyframe);
+                    let scale = self.scale.get(layer).copied().unwrap_or(1);
+                    let data = video_payload(layer as u8, n, keyframe, scale);
                     let rid = self.rids.get(layer).copied();
                     client.write(mid, rid, pt, time, &data);
                     self.written.insert(data[4..].to_vec());

@@ -113,6 +113,8 @@ impl Session {
                 .await
             }
             Request::SetRemoteSimulcastStreamType(p) => self.set_layer(id, p).await,
+            Request::SetSubscribeFallbackOption(p) => self.set_fallback_option(p).await,
+            Request::SetRemoteUserPriority(p) => self.set_user_priority(p).await,
             Request::StartForwardStreamToRooms(p) => {
                 self.forward_to(id, p.forward_stream_infos, true).await
             }

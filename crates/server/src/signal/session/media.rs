@@ -87,6 +87,7 @@ impl Session {
                 ));
             }
             self.media.open = true;
+            self.push_fallback_settings().await;
         }
         Ok(())
     }
@@ -99,6 +100,11 @@ impl Session {
 
     fn peer(&self) -> PeerId {
         PeerId(self.link.session)
+    }
+
+    /// The session's peer if it is open on the SFU.
+    pub(super) fn media_peer_if_open(&self) -> Option<PeerId> {
+        self.media.open.then(|| self.peer())
     }
 
     /// The media transports exist only in a room.
@@ -149,6 +155,9 @@ impl Session {
             PeerEvent::SubscriberOffer(offer) => {
                 Some(ServerFrame::event_json(&Event::SubscriberOffer(offer)))
             }
+            PeerEvent::Fallback(switch) => Some(ServerFrame::event_json(
+                &Event::SimulcastSubscribeFallback(switch),
+            )),
             PeerEvent::TransportFailed { reason } => {
                 // The client sees its own transport fail and negotiates again.
                 tracing::debug!(session = self.link.session, %reason, "media transport failed");

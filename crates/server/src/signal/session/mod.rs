@@ -8,6 +8,7 @@
 //! the login registry reach it only through its outbox.
 
 mod dispatch;
+mod fallback;
 mod forward;
 mod login;
 mod media;
@@ -46,6 +47,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
         logins: 0,
         authenticated: false,
         media: Media::new(media_events),
+        fallback: fallback::FallbackSettings::default(),
         limits: SenderLimits::new(
             ctx.config.message_limit,
             ctx.config.state_change_limit,
@@ -194,6 +196,7 @@ struct Session {
     /// A joinRoom or login has shown a valid token on this connection.
     authenticated: bool,
     media: Media,
+    fallback: fallback::FallbackSettings,
     /// This client's rate limits, checked before a request reaches its room.
     limits: SenderLimits,
     /// Slots for this client's server messages in flight: one client cannot hold all of its

@@ -46,7 +46,9 @@ impl Kind {
             | Request::UpdateForwardStreamToRooms(_)
             | Request::StopForwardStreamToRooms(_)
             | Request::PauseForwardStreamToAllRooms(_)
-            | Request::ResumeForwardStreamToAllRooms(_) => Some(Kind::StateChange),
+            | Request::ResumeForwardStreamToAllRooms(_)
+            | Request::SetSubscribeFallbackOption(_)
+            | Request::SetRemoteUserPriority(_) => Some(Kind::StateChange),
             // Named one by one, so a new request is a decision here, not a silent default.
             // These do not make a room work for its other members, which is what is limited.
             Request::JoinRoom(_)
