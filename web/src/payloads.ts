@@ -21,6 +21,15 @@ import type {
   UserOfflineReason,
 } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
+import type {
+  LocalVideoSizeChangedEvent,
+  RemoteStreamKey,
+  TrackMuteEvent,
+  VideoFirstFrameDecodedEvent,
+  VideoFirstFrameRenderedEvent,
+  VideoSize,
+} from "./media/trackevents";
+import type { PlayerVisibility } from "./media/visibility";
 
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -188,4 +197,14 @@ export interface FiredEvents {
   onPlayerEvent: (event: PlayerEvent) => void;
   onTrackEnded: (event: TrackEndedEvent) => void;
   onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+  // Video, players and local tracks.
+  onVideoFirstFrameRendered: (event: VideoFirstFrameRenderedEvent) => void;
+  onVideoFirstFrameDecoded: (event: VideoFirstFrameDecodedEvent) => void;
+  onAudioFirstFrameDecoded: (event: AudioFirstFrameEvent) => void;
+  onRemoteVideoSizeChanged: (key: RemoteStreamKey, info: VideoSize) => void;
+  onLocalVideoSizeChanged: (event: LocalVideoSizeChangedEvent) => void;
+  onTrackMute: (event: TrackMuteEvent) => void;
+  onTrackUnmute: (event: TrackMuteEvent) => void;
+  onPlayerVisibility: (event: PlayerVisibility[]) => void;
+  onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
 }

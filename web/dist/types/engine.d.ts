@@ -7,8 +7,10 @@
  * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
-import type { AudioSourceType } from "./enums/values";
+import type { AudioSourceType, MirrorType, VideoSimulcastMode } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
+import { type ScreenEncoderConfig } from "./media/encoding";
+import type { PlayerVisibility } from "./media/visibility";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig } from "./parts";
 export type { EngineConfig };
@@ -120,8 +122,12 @@ export declare class RTCEngine extends EngineParts {
         audioTrackSettings: MediaTrackSettings;
         videoTrackSettings: MediaTrackSettings;
     }>;
-    /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
-    startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings>;
+    /**
+     * Starts sharing the screen (call it from a user gesture) at the size and rate of
+     * `setScreenEncoderConfig`; publish it with `publishScreen`. What is captured:
+     * `getLocalStreamTrack(STREAM_INDEX_SCREEN, "video").getSettings()`.
+     */
+    startScreenCapture(config?: ScreenConfig): Promise<void>;
     /** Stops sharing the screen. */
     stopScreenCapture(): Promise<void>;
     /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
@@ -156,8 +162,14 @@ export declare class RTCEngine extends EngineParts {
     stopAudioDeviceRecordAndPlayTest(): void;
     /** Ends the record test: stops the playback of the recording (or the recording itself). */
     stopAudioDevicePlayTest(): void;
-    /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
-    setVideoEncoderConfig(config: VideoEncoderConfig): void;
+    /**
+     * Sets the camera's resolution, frame rate and bitrate cap, now and for what comes: a running
+     * capture and the video being sent follow at once. An array gives one config per simulcast
+     * layer, highest first, and sends the camera in those layers from the next publisher
+     * transport (the next join). A size the camera cannot capture is reported by
+     * `onLocalVideoSizeChanged`.
+     */
+    setVideoEncoderConfig(descriptions: VideoEncoderConfig | VideoEncoderConfig[]): Promise<void>;
     /**
      * Reports audio levels every `config.interval` ms while in a room: `onAudioVolumeIndication`
      * with `[{userId, volume}]` (volume 0–255; the local user under its own id) and
@@ -184,4 +196,55 @@ export declare class RTCEngine extends EngineParts {
     takeLocalSnapshot(index: StreamIndex): Promise<ImageData>;
     /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
     takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData>;
+    /** Mirrors the local camera's players (`MIRROR_TYPE_RENDER`) or not; what is sent stays unmirrored. */
+    setLocalVideoMirrorType(mirrorType: MirrorType): void;
+    /** Mirrors the players of `userId`'s stream `streamIndex` (`MIRROR_TYPE_RENDER`) or not. */
+    setRemoteVideoMirrorType(userId: string, streamIndex: StreamIndex, mirrorType: MirrorType): void;
+    /**
+     * Pauses players: `userId`'s (none: the local ones), of `mediaType` and stream `streamIndex`
+     * (none: both), the player `playerId` (none: the default one). They stay bound; `play`
+     * resumes them. Nothing is unsubscribed.
+     */
+    stop(userId?: string, mediaType?: MediaType, streamIndex?: StreamIndex, playerId?: string): void;
+    /** Whether the local player of `streamIndex` (`playerId`, none: the default one) can be seen, and if not why. */
+    getLocalVideoPlayerVisibility(streamIndex: StreamIndex, playerId?: string): PlayerVisibility | undefined;
+    /** Whether `userId`'s player of `streamIndex` can be seen, and if not why. */
+    getRemotePlayerVisibility(userId: string, streamIndex: StreamIndex, playerId?: string): PlayerVisibility | undefined;
+    private visibility;
+    /** The local track of `type` on `streamIndex` (camera, microphone, screen or the app's), if any. */
+    getLocalStreamTrack(streamIndex: StreamIndex, type: "video" | "audio"): MediaStreamTrack | undefined;
+    /** The received track of `userId`'s `type` on `streamIndex`, if subscribed. */
+    getRemoteStreamTrack(userId: string, streamIndex: StreamIndex, type: "video" | "audio"): MediaStreamTrack | undefined;
+    /**
+     * Sends the camera in simulcast layers (`VIDEO_ALWAYS_SIMULCAST`; `VIDEO_ON_DEMAND` does the
+     * same: every layer is always sent and the SFU forwards the one each subscriber picks) or
+     * as one stream (`VIDEO_ONLY_ONE`). `streamConfig` gives the lower layers, lowest first (at
+     * most two; default one layer of 120x90 at 10 fps and 100 kbit/s). The number of layers is
+     * fixed per publisher transport: set it before joining; their settings may change later.
+     */
+    setLocalSimulcastMode(mode: VideoSimulcastMode, streamConfig?: VideoEncoderConfig[]): Promise<void>;
+    /**
+     * Sets the screen's resolution, frame rate and bitrate cap (default: the browser's size and
+     * rate, 3000 kbit/s), now and for the next screen capture.
+     */
+    setScreenEncoderConfig(description: ScreenEncoderConfig): Promise<void>;
+    /**
+     * Sets camera constraints beyond the encoder's (the vendor's deprecated way; the encoder's
+     * size and rate give way to these). Applies to a running capture; resolves with what the
+     * camera captures then (an empty object when it is off).
+     */
+    setVideoCaptureConfig(config: Omit<MediaTrackConstraints, "deviceId">): Promise<MediaTrackSettings>;
+    /** Starts the camera and the microphone (the vendor's order of arguments; see `startAudioAndVideoCapture`). */
+    startVideoAndAudioCapture(videoDeviceId?: string, audioDeviceId?: string): Promise<{
+        audioTrackSettings: MediaTrackSettings;
+        videoTrackSettings: MediaTrackSettings;
+    }>;
+    /**
+     * While the camera of stream `index` is off but its video is published, sends the picture at
+     * `filePath` (an http(s), data or blob URL of a JPG, PNG or BMP; "" removes it) instead,
+     * scaled to fit the encoder's size. The local preview does not show it.
+     */
+    setDummyCaptureImagePath(index: StreamIndex, filePath: string): Promise<void>;
+    /** Applies the encoding settings of stream `index` to what is captured and sent now. */
+    private applyVideoSettings;
 }

@@ -6,6 +6,8 @@
  */
 import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
+import type { LocalVideoSizeChangedEvent, RemoteStreamKey, TrackMuteEvent, VideoFirstFrameDecodedEvent, VideoFirstFrameRenderedEvent, VideoSize } from "./media/trackevents";
+import type { PlayerVisibility } from "./media/visibility";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */
@@ -173,4 +175,13 @@ export interface FiredEvents {
     onPlayerEvent: (event: PlayerEvent) => void;
     onTrackEnded: (event: TrackEndedEvent) => void;
     onAudioPlaybackDeviceTestVolume: (volume: number) => void;
+    onVideoFirstFrameRendered: (event: VideoFirstFrameRenderedEvent) => void;
+    onVideoFirstFrameDecoded: (event: VideoFirstFrameDecodedEvent) => void;
+    onAudioFirstFrameDecoded: (event: AudioFirstFrameEvent) => void;
+    onRemoteVideoSizeChanged: (key: RemoteStreamKey, info: VideoSize) => void;
+    onLocalVideoSizeChanged: (event: LocalVideoSizeChangedEvent) => void;
+    onTrackMute: (event: TrackMuteEvent) => void;
+    onTrackUnmute: (event: TrackMuteEvent) => void;
+    onPlayerVisibility: (event: PlayerVisibility[]) => void;
+    onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
 }

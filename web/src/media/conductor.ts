@@ -22,6 +22,7 @@ import {
 } from "./stats";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { ActiveSpeaker, audioLevel, grade, LinkMeter, toVolume, type SpeakerVolume } from "./quality";
+import { VideoParts } from "./videoparts";
 import { warn } from "../log";
 
 /** What the conductor needs from the engine. */
@@ -64,18 +65,36 @@ export class MediaConductor {
   private audioReportMs = 0;
   private audioTimer: ReturnType<typeof setInterval> | null = null;
   private activeSpeaker = new ActiveSpeaker();
+  /** Encoding, mirroring, visibility, placeholders and the events of players and local tracks. */
+  readonly video: VideoParts;
 
   constructor(private readonly hooks: HubHooks) {
+    this.video = new VideoParts(() => this.players.videoPlayers(), {
+      emit: hooks.emit,
+      roomId: () => hooks.room()?.roomId,
+    });
     this.players = new Players({
       autoplayFailed: (p) => hooks.emit("onAutoplayFailed", p),
       playerEvent: (p) => hooks.emit("onPlayerEvent", p),
+      videoChanged: (view) => this.video.playerChanged(view),
     });
   }
 
   /** A local track changed: players and the publisher follow. */
   trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
     if (kind === "video") this.players.localTrack(index, track);
+    this.video.localTrack(index, kind, track);
     void this.syncTracks();
+  }
+
+  /** Sends what is captured again, e.g. after a placeholder picture was set. */
+  resync(): Promise<void> {
+    return this.syncTracks();
+  }
+
+  /** The publisher's sender of `index`/`kind`, while a publisher transport is up. */
+  sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined {
+    return this.publisher?.sender(index, kind);
   }
 
   /** A room session started (a join or a rejoin). */
@@ -103,6 +122,7 @@ export class MediaConductor {
     this.subscriber = null;
     this.setRemote(new Map());
     this.players.clearRemote();
+    this.video.events.reset();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     if (this.audioTimer) clearInterval(this.audioTimer);
@@ -123,8 +143,9 @@ export class MediaConductor {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call, this.simulcast);
+      publisher = new Publisher(this.hooks.call, this.video.encoding.sendEncodings() ?? this.simulcast);
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
+      publisher.onTrackSet = (index, kind, sender) => this.video.encoding.tune(index, sender);
       this.publisher = publisher;
       const p = publisher;
       p.onFailed = (why) => this.publisherFailed(p, why);
@@ -211,6 +232,7 @@ export class MediaConductor {
   /** Stops everything. */
   destroy(): void {
     this.left();
+    this.video.destroy();
     this.capture.destroy();
     this.players.destroy();
   }
@@ -227,7 +249,8 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        return publisher.setTrack(index, kind, on ? this.capture.track(index, kind) : null);
+        const track = this.capture.track(index, kind) ?? (kind === "video" ? this.video.dummies.track(index) : null);
+        return publisher.setTrack(index, kind, on ? track : null);
       }),
     );
   }
@@ -254,6 +277,9 @@ export class MediaConductor {
               ? { userId: t.userId, isScreen: isScreen(t.index), ...size }
               : { userId: t.userId, isScreen: isScreen(t.index) };
           this.hooks.emit(event, payload);
+          // The vendor's older names of the same moments, still fired by its SDK.
+          if (t.kind === "video") this.hooks.emit("onVideoFirstFrameDecoded", { userId: t.userId, ...size });
+          else this.hooks.emit("onAudioFirstFrameDecoded", { userId: t.userId, isScreen: isScreen(t.index) });
         }),
       );
     }

@@ -55,9 +55,6 @@ type ParityToDo =
   | "setCaptureVolume"
   | "setPlaybackVolume"
   | "setAudioVolumeIndicationInterval"
-  // Media: mirror.
-  | "setLocalVideoMirrorType"
-  | "setRemoteVideoMirrorType"
   // Media: SEI.
   | "sendSEIMessage"
   // Media: stats getters.
@@ -73,24 +70,14 @@ type ParityToDo =
   | "setAudioFrameCallback"
   | "registerExtension"
   // Media: capture, encoding and playback settings.
-  | "startVideoAndAudioCapture"
   | "setAudioCaptureConfig"
-  | "setVideoCaptureConfig"
   | "setAudioEncodeMaxBitrate"
   | "setAudioProfile"
   | "setAudioSelectionConfig"
-  | "setScreenEncoderConfig"
-  | "setLocalSimulcastMode"
   | "setRemoteVideoConfig"
-  | "setDummyCaptureImagePath"
   | "setEarMonitorMode"
   | "setEarMonitorVolume"
   | "setJitterBufferTarget"
-  | "stop"
-  | "getLocalStreamTrack"
-  | "getRemoteStreamTrack"
-  | "getLocalVideoPlayerVisibility"
-  | "getRemotePlayerVisibility"
   // Transport internals the vendor exposes.
   | "connect"
   | "setJoinRoomParams"
@@ -106,11 +93,7 @@ type ParityToDo =
 type EmitterFace = keyof EventEmitter | "safeEmit" | "asyncEmit";
 
 /** Engine members Chorus has, with another signature than the vendor's (parity issue, media). */
-type SignatureToDo =
-  // Chorus resolves with the capture's settings (as startVideoCapture does); the vendor with nothing.
-  | "startScreenCapture"
-  // The vendor also takes an array of simulcast layer configs.
-  | "setVideoEncoderConfig";
+type SignatureToDo = never;
 
 /** The engine as far as Chorus has it. */
 type ChorusIRTCEngine = Omit<IRTCEngine, CapabilityToDo | ParityToDo | SignatureToDo | EmitterFace> &
@@ -158,25 +141,16 @@ type EventsToDo =
   | "onSubtitleStateChanged"
   | "onSubtitleMessageReceived"
   // The parity issue: media.
-  | "onVideoFirstFrameRendered"
-  | "onVideoFirstFrameDecoded"
-  | "onAudioFirstFrameDecoded"
   | "onVideoDeviceStateChanged"
   | "onAudioDeviceStateChanged"
-  | "onTrackMute"
-  | "onTrackUnmute"
   | "onLocalStatsException"
   | "onRemoteStatsException"
   | "onLocalAudioPropertiesReport"
   | "onRemoteAudioPropertiesReport"
-  | "onAudioPlaybackDeviceChanged"
   | "onSEIMessageReceived"
   | "onSEIStreamUpdate"
   | "onSimulcastSubscribeFallback"
-  | "onRemoteVideoSizeChanged"
-  | "onLocalVideoSizeChanged"
   | "onLocalStreamTrackChangedByExtension"
-  | "onPlayerVisibility"
   | "onJitterBufferTargetStabled"
   // The parity issue: room, tokens and transport.
   | "onAutoSubscribeResult"

@@ -3,6 +3,7 @@ import type { RoomState } from "../room/state";
 import { LocalMedia, type Kind } from "./capture";
 import { Players } from "./players";
 import { type Call } from "./publisher";
+import { VideoParts } from "./videoparts";
 /** What the conductor needs from the engine. */
 export interface HubHooks {
     /** Sends a signalling request. */
@@ -34,9 +35,15 @@ export declare class MediaConductor {
     private audioReportMs;
     private audioTimer;
     private activeSpeaker;
+    /** Encoding, mirroring, visibility, placeholders and the events of players and local tracks. */
+    readonly video: VideoParts;
     constructor(hooks: HubHooks);
     /** A local track changed: players and the publisher follow. */
     trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
+    /** Sends what is captured again, e.g. after a placeholder picture was set. */
+    resync(): Promise<void>;
+    /** The publisher's sender of `index`/`kind`, while a publisher transport is up. */
+    sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined;
     /** A room session started (a join or a rejoin). */
     joined(): void;
     /**

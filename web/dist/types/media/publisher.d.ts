@@ -23,8 +23,10 @@ export declare class Publisher {
     /** Called once when the connected transport fails (media stopped flowing for good). */
     onFailed: (why: string) => void;
     private disconnected;
-    /** `simulcast`: send the main video as the {@link SIMULCAST} layers. */
-    constructor(call: Call, simulcast?: boolean);
+    /** Called after a track is set on a sender: the encoding settings follow. */
+    onTrackSet: (index: StreamIndex, kind: Kind, sender: RTCRtpSender) => Promise<void>;
+    /** `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given. */
+    constructor(call: Call, simulcast?: boolean | RTCRtpEncodingParameters[]);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */
