@@ -652,6 +652,28 @@ export class RTCEngine extends EngineParts {
     await this.media.resync();
   }
 
+  /**
+   * Whether each remote user's audio and video play in sync (default true); false trades lip
+   * sync for the lowest delay. Only outside a room: returns false in one (it applies from the
+   * next join).
+   */
+  setRemoteStreamRenderSync(sync: boolean): boolean {
+    this.live();
+    if (typeof sync !== "boolean" || this.session.room || this.session.joining) return false;
+    this.media.video.sync.enabled = sync;
+    return true;
+  }
+
+  /**
+   * Buffers `userId`'s stream `streamIndex` (audio and video) for `target` ms (0..4000; 0: the
+   * browser's own choice) to ride out jitter, at once or, `progressive` (default), in steps of
+   * 50 ms; `onJitterBufferTargetStabled` tells when the buffer settled there.
+   */
+  setJitterBufferTarget(userId: string, streamIndex: StreamIndex, target: number, progressive?: boolean): void {
+    this.live();
+    this.media.video.jitter.set(userId, checkIndex(streamIndex, "setJitterBufferTarget"), target, progressive ?? true);
+  }
+
   /** Applies the encoding settings of stream `index` to what is captured and sent now. */
   private async applyVideoSettings(index: StreamIndex): Promise<void> {
     const capture = this.media.capture;

@@ -30,6 +30,7 @@ import type {
   VideoSize,
 } from "./media/trackevents";
 import type { PlayerVisibility } from "./media/visibility";
+import type { JitterBufferTargetStabledEvent } from "./media/sync";
 
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -207,4 +208,5 @@ export interface FiredEvents {
   onTrackUnmute: (event: TrackMuteEvent) => void;
   onPlayerVisibility: (event: PlayerVisibility[]) => void;
   onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
+  onJitterBufferTargetStabled: (event: JitterBufferTargetStabledEvent) => void;
 }

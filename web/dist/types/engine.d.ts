@@ -245,6 +245,18 @@ export declare class RTCEngine extends EngineParts {
      * scaled to fit the encoder's size. The local preview does not show it.
      */
     setDummyCaptureImagePath(index: StreamIndex, filePath: string): Promise<void>;
+    /**
+     * Whether each remote user's audio and video play in sync (default true); false trades lip
+     * sync for the lowest delay. Only outside a room: returns false in one (it applies from the
+     * next join).
+     */
+    setRemoteStreamRenderSync(sync: boolean): boolean;
+    /**
+     * Buffers `userId`'s stream `streamIndex` (audio and video) for `target` ms (0..4000; 0: the
+     * browser's own choice) to ride out jitter, at once or, `progressive` (default), in steps of
+     * 50 ms; `onJitterBufferTargetStabled` tells when the buffer settled there.
+     */
+    setJitterBufferTarget(userId: string, streamIndex: StreamIndex, target: number, progressive?: boolean): void;
     /** Applies the encoding settings of stream `index` to what is captured and sent now. */
     private applyVideoSettings;
 }

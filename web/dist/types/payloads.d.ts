@@ -8,6 +8,7 @@ import type { ConnectionState, ErrorEvent, MediaType, MessageEvent, PublishPrivi
 import type { NetworkQuality } from "./enums/values";
 import type { LocalVideoSizeChangedEvent, RemoteStreamKey, TrackMuteEvent, VideoFirstFrameDecodedEvent, VideoFirstFrameRenderedEvent, VideoSize } from "./media/trackevents";
 import type { PlayerVisibility } from "./media/visibility";
+import type { JitterBufferTargetStabledEvent } from "./media/sync";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */
@@ -184,4 +185,5 @@ export interface FiredEvents {
     onTrackUnmute: (event: TrackMuteEvent) => void;
     onPlayerVisibility: (event: PlayerVisibility[]) => void;
     onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
+    onJitterBufferTargetStabled: (event: JitterBufferTargetStabledEvent) => void;
 }

@@ -69,10 +69,11 @@ export class MediaConductor {
   readonly video: VideoParts;
 
   constructor(private readonly hooks: HubHooks) {
-    this.video = new VideoParts(() => this.players.videoPlayers(), {
-      emit: hooks.emit,
-      roomId: () => hooks.room()?.roomId,
-    });
+    this.video = new VideoParts(
+      () => this.players.videoPlayers(),
+      { emit: hooks.emit, roomId: () => hooks.room()?.roomId },
+      (userId, index, kind) => this.remoteReceiver(userId, index, kind),
+    );
     this.players = new Players({
       autoplayFailed: (p) => hooks.emit("onAutoplayFailed", p),
       playerEvent: (p) => hooks.emit("onPlayerEvent", p),
@@ -123,6 +124,7 @@ export class MediaConductor {
     this.setRemote(new Map());
     this.players.clearRemote();
     this.video.events.reset();
+    this.video.jitter.reset();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     if (this.audioTimer) clearInterval(this.audioTimer);
@@ -202,9 +204,15 @@ export class MediaConductor {
         if (this.subscriber === sub) this.setRemote(tracks);
       };
       sub.onError = (e) => warn("subscriber transport:", e.message);
+      sub.rewrite = (sdp, tracks) => this.video.sync.rewrite(sdp, tracks);
       this.subscriber = sub;
     }
     void this.subscriber.handleOffer(offer);
+  }
+
+  /** The receiver of `userId`'s `kind` on `index`, if received. */
+  remoteReceiver(userId: string, index: StreamIndex, kind: Kind): RTCRtpReceiver | undefined {
+    return this.remote.get(remoteKey(userId, index, kind))?.receiver;
   }
 
   /** The received track of `userId`'s `kind` on `index`. */

@@ -39,6 +39,8 @@ export class Subscriber {
   onTracks: (tracks: Map<string, RemoteTrack>) => void = () => {};
   /** Called when answering an offer failed. */
   onError: (error: Error) => void = () => {};
+  /** Rewrites an offer before it is applied (the stream ids of render sync). */
+  rewrite: (sdp: string, tracks: SubscriberOfferEvent["tracks"]) => string = (sdp) => sdp;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   /** The ICE username fragment of the SFU's first offer: one per transport. */
@@ -71,7 +73,7 @@ export class Subscriber {
 
   private async answer(offer: SubscriberOfferEvent): Promise<void> {
     if (this.closed) return;
-    await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await this.pc.setRemoteDescription({ type: "offer", sdp: this.rewrite(offer.sdp, offer.tracks) });
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await gathered(this.pc);
     if (this.closed) return;

@@ -12,6 +12,7 @@ import { Mirrors } from "./mirror";
 import type { VideoPlayerView } from "./players";
 import { TrackEvents, type TrackEventHooks } from "./trackevents";
 import { VisibilityReports, type PlayerVisibility } from "./visibility";
+import { JitterTargets, RenderSync } from "./sync";
 
 /** An engine's video features. */
 export class VideoParts {
@@ -25,8 +26,17 @@ export class VideoParts {
   readonly events: TrackEvents;
   /** Placeholder pictures sent while the camera is off. */
   readonly dummies: DummyImages;
+  /** Whether received audio and video play in sync. */
+  readonly sync = new RenderSync();
+  /** Jitter buffer targets of received streams. */
+  readonly jitter: JitterTargets;
 
-  constructor(players: () => VideoPlayerView[], hooks: TrackEventHooks) {
+  constructor(
+    players: () => VideoPlayerView[],
+    hooks: TrackEventHooks,
+    receiver: (userId: string, index: StreamIndex, kind: Kind) => RTCRtpReceiver | undefined,
+  ) {
+    this.jitter = new JitterTargets({ receiver, emit: hooks.emit });
     this.mirrors = new Mirrors(players);
     this.visibility = new VisibilityReports(players, (all: PlayerVisibility[]) =>
       hooks.emit("onPlayerVisibility", all),

@@ -66,7 +66,6 @@ type ParityToDo =
   | "setSubscribeFallbackOption"
   | "setRemoteUserPriority"
   // Media: render sync, audio frames, extensions.
-  | "setRemoteStreamRenderSync"
   | "setAudioFrameCallback"
   | "registerExtension"
   // Media: capture, encoding and playback settings.
@@ -77,7 +76,6 @@ type ParityToDo =
   | "setRemoteVideoConfig"
   | "setEarMonitorMode"
   | "setEarMonitorVolume"
-  | "setJitterBufferTarget"
   // Transport internals the vendor exposes.
   | "connect"
   | "setJoinRoomParams"
@@ -151,7 +149,6 @@ type EventsToDo =
   | "onSEIStreamUpdate"
   | "onSimulcastSubscribeFallback"
   | "onLocalStreamTrackChangedByExtension"
-  | "onJitterBufferTargetStabled"
   // The parity issue: room, tokens and transport.
   | "onAutoSubscribeResult"
   | "onAutoPublishResult"

@@ -70,6 +70,8 @@ export declare class MediaConductor {
      * move an established DTLS session over.
      */
     subscriberOffer(offer: SubscriberOfferEvent): void;
+    /** The receiver of `userId`'s `kind` on `index`, if received. */
+    remoteReceiver(userId: string, index: StreamIndex, kind: Kind): RTCRtpReceiver | undefined;
     /** The received track of `userId`'s `kind` on `index`. */
     remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null;
     /** The current picture of `userId`'s video on `index` (the local one for null). */

@@ -33,6 +33,8 @@ export declare class Subscriber {
     onTracks: (tracks: Map<string, RemoteTrack>) => void;
     /** Called when answering an offer failed. */
     onError: (error: Error) => void;
+    /** Rewrites an offer before it is applied (the stream ids of render sync). */
+    rewrite: (sdp: string, tracks: SubscriberOfferEvent["tracks"]) => string;
     private queue;
     private closed;
     /** The ICE username fragment of the SFU's first offer: one per transport. */

@@ -11,6 +11,7 @@ import { Mirrors } from "./mirror";
 import type { VideoPlayerView } from "./players";
 import { TrackEvents, type TrackEventHooks } from "./trackevents";
 import { VisibilityReports } from "./visibility";
+import { JitterTargets, RenderSync } from "./sync";
 /** An engine's video features. */
 export declare class VideoParts {
     /** Encoding settings of the camera and the screen. */
@@ -23,7 +24,11 @@ export declare class VideoParts {
     readonly events: TrackEvents;
     /** Placeholder pictures sent while the camera is off. */
     readonly dummies: DummyImages;
-    constructor(players: () => VideoPlayerView[], hooks: TrackEventHooks);
+    /** Whether received audio and video play in sync. */
+    readonly sync: RenderSync;
+    /** Jitter buffer targets of received streams. */
+    readonly jitter: JitterTargets;
+    constructor(players: () => VideoPlayerView[], hooks: TrackEventHooks, receiver: (userId: string, index: StreamIndex, kind: Kind) => RTCRtpReceiver | undefined);
     /** A video player was bound, or got another track. */
     playerChanged(view: VideoPlayerView): void;
     /** A local track changed. */
