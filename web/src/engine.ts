@@ -12,7 +12,7 @@ import {
   StreamIndex,
   VideoSourceType,
   type RoomConfig,
-  type SimulcastStreamType,
+  SimulcastStreamType,
   type UserInfo,
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
@@ -672,6 +672,30 @@ export class RTCEngine extends EngineParts {
   setJitterBufferTarget(userId: string, streamIndex: StreamIndex, target: number, progressive?: boolean): void {
     this.live();
     this.media.video.jitter.set(userId, checkIndex(streamIndex, "setJitterBufferTarget"), target, progressive ?? true);
+  }
+
+  /**
+   * Asks for the simulcast layer of `userId`'s video closest to `remoteVideoConfig`'s size (the
+   * vendor's deprecated way; `setRemoteSimulcastStreamType` names the layer). Chorus compares
+   * the size with the largest picture of that user shown so far (the highest layer): from 70 %
+   * of its width the high layer, from 35 % the middle one, below that the low one; before any
+   * picture was shown, the high layer.
+   */
+  async setRemoteVideoConfig(userId: string, remoteVideoConfig: { width: number; height: number }): Promise<void> {
+    this.live();
+    checkId(userId, "userId", "setRemoteVideoConfig");
+    const { width, height } = remoteVideoConfig ?? {};
+    if (!(typeof width === "number" && width > 0 && typeof height === "number" && height > 0))
+      throw rtcError(ErrorCode.INVALID_PARAMS, "setRemoteVideoConfig: pass {width, height} in pixels");
+    const top = this.media.video.events.largestSize(userId, MAIN);
+    const scale = top ? Math.sqrt((width * height) / (top.width * top.height)) : 1;
+    const type =
+      scale >= 0.7
+        ? SimulcastStreamType.VIDEO_STREAM_HIGH
+        : scale >= 0.35
+          ? SimulcastStreamType.VIDEO_STREAM_MID
+          : SimulcastStreamType.VIDEO_STREAM_LOW;
+    await this.setRemoteSimulcastStreamType(userId, type);
   }
 
   /** Applies the encoding settings of stream `index` to what is captured and sent now. */

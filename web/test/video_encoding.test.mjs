@@ -122,6 +122,21 @@ test("setVideoEncoderConfig while publishing changes what arrives; onRemoteVideo
   );
 });
 
+test("setRemoteVideoConfig picks the layer closest to the size asked for", async () => {
+  // Carol sends 480x360 (the test before) and a 160x120 layer; dave has seen 640x480 of hers.
+  await dave.evaluate(() => window.t.engine.setRemoteVideoConfig("carol", { width: 160, height: 120 }));
+  await receivedAt("#remote video", 160, 120);
+  await dave.evaluate(() => window.t.engine.setRemoteVideoConfig("carol", { width: 640, height: 480 }));
+  await receivedAt("#remote video", 480, 360);
+  const bad = await dave.evaluate(() =>
+    window.t.engine.setRemoteVideoConfig("carol", { width: 0 }).then(
+      () => "no error",
+      (e) => e.code,
+    ),
+  );
+  assert.equal(bad, "INVALID_PARAMS");
+});
+
 test("a size the camera cannot capture is reported by onLocalVideoSizeChanged", async () => {
   const r = await carol.evaluate(async () => {
     const seen = new Promise((r) => {

@@ -6,7 +6,7 @@
  * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
-import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import type { AudioSourceType, MirrorType, VideoSimulcastMode } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import { type ScreenEncoderConfig } from "./media/encoding";
@@ -257,6 +257,17 @@ export declare class RTCEngine extends EngineParts {
      * 50 ms; `onJitterBufferTargetStabled` tells when the buffer settled there.
      */
     setJitterBufferTarget(userId: string, streamIndex: StreamIndex, target: number, progressive?: boolean): void;
+    /**
+     * Asks for the simulcast layer of `userId`'s video closest to `remoteVideoConfig`'s size (the
+     * vendor's deprecated way; `setRemoteSimulcastStreamType` names the layer). Chorus compares
+     * the size with the largest picture of that user shown so far (the highest layer): from 70 %
+     * of its width the high layer, from 35 % the middle one, below that the low one; before any
+     * picture was shown, the high layer.
+     */
+    setRemoteVideoConfig(userId: string, remoteVideoConfig: {
+        width: number;
+        height: number;
+    }): Promise<void>;
     /** Applies the encoding settings of stream `index` to what is captured and sent now. */
     private applyVideoSettings;
 }

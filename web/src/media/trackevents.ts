@@ -84,6 +84,8 @@ export class TrackEvents {
   private rendered = new WeakMap<VideoPlayerView, MediaStreamTrack>();
   private resizing = new WeakSet<HTMLElement>();
   private sizes = new Map<string, string>();
+  /** The largest picture seen of each remote stream (its highest layer, as far as seen). */
+  private largest = new Map<string, VideoSize>();
   private muteWatched = new WeakSet<MediaStreamTrack>();
 
   constructor(private readonly hooks: TrackEventHooks) {}
@@ -124,6 +126,12 @@ export class TrackEvents {
   /** Forgets the remote sizes seen (leaving the room). */
   reset(): void {
     this.sizes.clear();
+    this.largest.clear();
+  }
+
+  /** The largest picture of `userId`'s stream `index` shown so far, if any. */
+  largestSize(userId: string, index: StreamIndex): VideoSize | undefined {
+    return this.largest.get(`${index}:${userId}`);
   }
 
   private watchFirstRender(view: VideoPlayerView): void {
@@ -154,6 +162,8 @@ export class TrackEvents {
       if (roomId === undefined || !width || !height) return;
       const key = `${view.index}:${view.owner}`;
       const size = `${width}x${height}`;
+      const top = this.largest.get(key);
+      if (!top || width * height > top.width * top.height) this.largest.set(key, { width, height });
       if (this.sizes.get(key) === size) return;
       this.sizes.set(key, size);
       const stream: RemoteStreamKey = { roomId, userId: view.owner, streamIndex: view.index };

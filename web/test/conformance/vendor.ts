@@ -73,7 +73,6 @@ type ParityToDo =
   | "setAudioEncodeMaxBitrate"
   | "setAudioProfile"
   | "setAudioSelectionConfig"
-  | "setRemoteVideoConfig"
   | "setEarMonitorMode"
   | "setEarMonitorVolume"
   // Transport internals the vendor exposes.

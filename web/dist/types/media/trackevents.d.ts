@@ -77,6 +77,8 @@ export declare class TrackEvents {
     private rendered;
     private resizing;
     private sizes;
+    /** The largest picture seen of each remote stream (its highest layer, as far as seen). */
+    private largest;
     private muteWatched;
     constructor(hooks: TrackEventHooks);
     /** A video player was bound or got another track. */
@@ -90,6 +92,8 @@ export declare class TrackEvents {
     checkLocalSize(index: StreamIndex, track: MediaStreamTrack | null, config: VideoEncoderConfig): void;
     /** Forgets the remote sizes seen (leaving the room). */
     reset(): void;
+    /** The largest picture of `userId`'s stream `index` shown so far, if any. */
+    largestSize(userId: string, index: StreamIndex): VideoSize | undefined;
     private watchFirstRender;
     private watchResize;
 }
