@@ -12,7 +12,7 @@ import {
   StreamIndex,
   VideoSourceType,
   type RoomConfig,
-  SimulcastStreamType,
+  type SimulcastStreamType,
   type UserInfo,
   type USER_ONLINE_STATUS,
 } from "./generated/protocol";
@@ -21,7 +21,7 @@ import type { AudioSourceType, MirrorType, VideoSimulcastMode } from "./enums/va
 import { checkId, checkIndex, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import type { Kind, ScreenConfig, VideoEncoderConfig } from "./media/capture";
-import { captureConstraints, checkConfig, type ScreenEncoderConfig } from "./media/encoding";
+import { captureConstraints, checkConfig, layerForSize, type ScreenEncoderConfig } from "./media/encoding";
 import type { PlayerVisibility } from "./media/visibility";
 import { visibilityOf } from "./media/visibility";
 import { outputInfo } from "./media/devices";
@@ -688,14 +688,7 @@ export class RTCEngine extends EngineParts {
     if (!(typeof width === "number" && width > 0 && typeof height === "number" && height > 0))
       throw rtcError(ErrorCode.INVALID_PARAMS, "setRemoteVideoConfig: pass {width, height} in pixels");
     const top = this.media.video.events.largestSize(userId, MAIN);
-    const scale = top ? Math.sqrt((width * height) / (top.width * top.height)) : 1;
-    const type =
-      scale >= 0.7
-        ? SimulcastStreamType.VIDEO_STREAM_HIGH
-        : scale >= 0.35
-          ? SimulcastStreamType.VIDEO_STREAM_MID
-          : SimulcastStreamType.VIDEO_STREAM_LOW;
-    await this.setRemoteSimulcastStreamType(userId, type);
+    await this.setRemoteSimulcastStreamType(userId, layerForSize({ width, height }, top));
   }
 
   /** Applies the encoding settings of stream `index` to what is captured and sent now. */

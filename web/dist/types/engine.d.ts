@@ -6,7 +6,7 @@
  * {@link dispatchServerEvent}, all wired in {@link EngineParts}. Common mistakes fail at once with a contract code; the server
  * checks everything again.
  */
-import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { MediaType, StreamIndex, VideoSourceType, type RoomConfig, type SimulcastStreamType, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import type { AudioSourceType, MirrorType, VideoSimulcastMode } from "./enums/values";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
 import { type ScreenEncoderConfig } from "./media/encoding";

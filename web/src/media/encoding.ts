@@ -7,7 +7,7 @@
  * layers is fixed when the publisher transport is set up; everything else changes live.
  * Depends on nothing of the engine: the conductor hands it senders.
  */
-import { ErrorCode, StreamIndex } from "../generated/protocol";
+import { ErrorCode, SimulcastStreamType, StreamIndex } from "../generated/protocol";
 import { VideoSimulcastMode, type VideoCodecType } from "../enums/values";
 import { rtcError } from "../errors";
 import { warn } from "../log";
@@ -85,6 +85,19 @@ export function checkConfig(config: unknown, method: string): VideoEncoderConfig
       `${method}: pass {width, height, frameRate, maxKbps} with positive numbers (width, height and frameRate may be constraints)`,
     );
   return { ...c };
+}
+
+/**
+ * The simulcast layer closest to `wanted` when the highest layer is `top` (unknown: the high
+ * one): from 70 % of its linear size the high layer, from 35 % the middle one, else the low.
+ */
+export function layerForSize(
+  wanted: { width: number; height: number },
+  top: { width: number; height: number } | undefined,
+): SimulcastStreamType {
+  const scale = top ? Math.sqrt((wanted.width * wanted.height) / (top.width * top.height)) : 1;
+  if (scale >= 0.7) return SimulcastStreamType.VIDEO_STREAM_HIGH;
+  return scale >= 0.35 ? SimulcastStreamType.VIDEO_STREAM_MID : SimulcastStreamType.VIDEO_STREAM_LOW;
 }
 
 /** An engine's video encoding settings. */

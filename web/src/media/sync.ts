@@ -27,10 +27,9 @@ export class RenderSync {
         const mid = /\na=mid:(\S+)/.exec(section)?.[1];
         const track = mid === undefined ? undefined : byMid.get(mid);
         if (!track || mid === undefined) return section;
-        const stream = this.enabled
-          ? `${track.userId}-${track.streamIndex}`
-          : `${track.userId}-${track.streamIndex}-${mid}`;
-        const id = `chorus-${mid}`;
+        const user = msidToken(track.userId);
+        const stream = this.enabled ? `${user}-${track.streamIndex}` : `${user}-${track.streamIndex}-${msidToken(mid)}`;
+        const id = `chorus-${msidToken(mid)}`;
         let found = false;
         const out = section
           .replace(/^a=msid:\S+ \S+$/gm, () => {
@@ -44,6 +43,14 @@ export class RenderSync {
       })
       .join("");
   }
+}
+
+/**
+ * `s` in the characters an msid may hold (SDP token characters, without `~`): others, such as
+ * the `@` user ids may contain, become `~` and their code in hex, so distinct ids stay distinct.
+ */
+function msidToken(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`);
 }
 
 /** `onJitterBufferTargetStabled`: the jitter buffer of a stream reached its target (or gave up: null). */

@@ -7,7 +7,7 @@
  * layers is fixed when the publisher transport is set up; everything else changes live.
  * Depends on nothing of the engine: the conductor hands it senders.
  */
-import { StreamIndex } from "../generated/protocol";
+import { SimulcastStreamType, StreamIndex } from "../generated/protocol";
 import { VideoSimulcastMode, type VideoCodecType } from "../enums/values";
 /**
  * Encoding settings of the camera's video (the vendor's `VideoEncoderConfig`). The vendor
@@ -37,6 +37,17 @@ export declare function numberOf(c: ConstrainULong | ConstrainDouble | undefined
 export declare function captureConstraints(config: VideoEncoderConfig): MediaTrackConstraints;
 /** Throws INVALID_PARAMS unless `config` is an object of sane numbers. */
 export declare function checkConfig(config: unknown, method: string): VideoEncoderConfig;
+/**
+ * The simulcast layer closest to `wanted` when the highest layer is `top` (unknown: the high
+ * one): from 70 % of its linear size the high layer, from 35 % the middle one, else the low.
+ */
+export declare function layerForSize(wanted: {
+    width: number;
+    height: number;
+}, top: {
+    width: number;
+    height: number;
+} | undefined): SimulcastStreamType;
 /** An engine's video encoding settings. */
 export declare class VideoEncoding {
     /** The camera's (the highest layer's) settings. */
