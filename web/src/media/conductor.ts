@@ -125,6 +125,8 @@ export class MediaConductor {
     this.players.clearRemote();
     this.video.events.reset();
     this.video.jitter.reset();
+    for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN])
+      this.video.dummies.idle(index);
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     if (this.audioTimer) clearInterval(this.audioTimer);
@@ -257,8 +259,11 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        const track = this.capture.track(index, kind) ?? (kind === "video" ? this.video.dummies.track(index) : null);
-        return publisher.setTrack(index, kind, on ? track : null);
+        const captured = this.capture.track(index, kind);
+        // The placeholder picture fills in for the camera while it is off and the video published.
+        const placeholder = kind === "video" && on && !captured ? this.video.dummies.track(index) : null;
+        if (kind === "video" && !placeholder) this.video.dummies.idle(index);
+        return publisher.setTrack(index, kind, on ? (captured ?? placeholder) : null);
       }),
     );
   }

@@ -65,6 +65,16 @@ export class DummyImages {
     return p.track;
   }
 
+  /** Stops sending the placeholder of stream `index` (the camera is back); its image stays. */
+  idle(index: StreamIndex): void {
+    const p = this.placeholders.get(index);
+    if (!p) return;
+    if (p.timer) clearInterval(p.timer);
+    p.timer = null;
+    p.track?.stop();
+    p.track = null;
+  }
+
   /** Removes every placeholder. */
   destroy(): void {
     for (const index of [...this.placeholders.keys()]) this.remove(index);

@@ -19,6 +19,8 @@ export declare class DummyImages {
     set(index: StreamIndex, url: string): Promise<void>;
     /** The placeholder track of stream `index` (made on first use), or null when it has no image. */
     track(index: StreamIndex): MediaStreamTrack | null;
+    /** Stops sending the placeholder of stream `index` (the camera is back); its image stays. */
+    idle(index: StreamIndex): void;
     /** Removes every placeholder. */
     destroy(): void;
     private remove;
