@@ -59,13 +59,28 @@ export enum EngineEventsTypes {
   /** Every interval of a running audio device test: the level being played (or recorded), a
    * number 0..255. */
   onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume",
+  /** A remote player showed its first frame: `{userId, width, height, isScreen, playerId?}`. */
+  onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
+  /** The first frame of a remote video decoded (the vendor's older name): `{userId, width, height}`. */
+  onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
+  /** The first audio of a remote user arrived (the vendor's older name): `{userId, isScreen}`. */
+  onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
+  /** The size of a remote picture changed: `({roomId, userId, streamIndex}, {width, height})`. */
+  onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
+  /** A local stream captures another size than the encoder asked for: `{streamIndex, info: {width, height}}`. */
+  onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
+  /** A local source stopped delivering media: `{kind, isScreen}`. */
+  onTrackMute = "onTrackMute",
+  /** A local source delivers media again: `{kind, isScreen}`. */
+  onTrackUnmute = "onTrackUnmute",
+  /** Every 30 s while there are video players: `[{descriptor, status}]`, each player's visibility. */
+  onPlayerVisibility = "onPlayerVisibility",
+  /** `setAudioPlaybackDevice` chose a device: its `MediaDeviceInfo`. */
+  onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
+  /** A stream's jitter buffer settled at the target `setJitterBufferTarget` set: `{descriptor, target}`. */
+  onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
   // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
   // the names exist so that apps subscribing to them load.
-  onTrackMute = "onTrackMute",
-  onTrackUnmute = "onTrackUnmute",
-  onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
-  onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
-  onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
   onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
   onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
   onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
@@ -77,7 +92,6 @@ export enum EngineEventsTypes {
   onPublicStatsException = "onPublicStatsException",
   onLocalAudioPropertiesReport = "onLocalAudioPropertiesReport",
   onRemoteAudioPropertiesReport = "onRemoteAudioPropertiesReport",
-  onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
   onAutoPublishResult = "onAutoPublishResult",
   onAutoSubscribeResult = "onAutoSubscribeResult",
   onLiveTranscodingResult = "onLiveTranscodingResult",
@@ -88,10 +102,8 @@ export enum EngineEventsTypes {
   onPushPublicStreamResult = "onPushPublicStreamResult",
   onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
   onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
-  onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
   onVideoStreamBanned = "onVideoStreamBanned",
   onAudioStreamBanned = "onAudioStreamBanned",
-  onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
   onSubtitleStateChanged = "onSubtitleStateChanged",
   onSubtitleMessageReceived = "onSubtitleMessageReceived",
   onServerParamsSetResult = "onServerParamsSetResult",
@@ -105,8 +117,6 @@ export enum EngineEventsTypes {
   onPublishResult = "onPublishResult",
   onSubscribeResult = "onSubscribeResult",
   onSEIStreamUpdate = "onSEIStreamUpdate",
-  onPlayerVisibility = "onPlayerVisibility",
-  onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
 }
 
 /** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */

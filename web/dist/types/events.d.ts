@@ -53,11 +53,26 @@ export declare enum EngineEventsTypes {
     /** Every interval of a running audio device test: the level being played (or recorded), a
      * number 0..255. */
     onAudioPlaybackDeviceTestVolume = "onAudioPlaybackDeviceTestVolume",
-    onTrackMute = "onTrackMute",
-    onTrackUnmute = "onTrackUnmute",
+    /** A remote player showed its first frame: `{userId, width, height, isScreen, playerId?}`. */
     onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
+    /** The first frame of a remote video decoded (the vendor's older name): `{userId, width, height}`. */
     onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
+    /** The first audio of a remote user arrived (the vendor's older name): `{userId, isScreen}`. */
     onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
+    /** The size of a remote picture changed: `({roomId, userId, streamIndex}, {width, height})`. */
+    onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
+    /** A local stream captures another size than the encoder asked for: `{streamIndex, info: {width, height}}`. */
+    onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
+    /** A local source stopped delivering media: `{kind, isScreen}`. */
+    onTrackMute = "onTrackMute",
+    /** A local source delivers media again: `{kind, isScreen}`. */
+    onTrackUnmute = "onTrackUnmute",
+    /** Every 30 s while there are video players: `[{descriptor, status}]`, each player's visibility. */
+    onPlayerVisibility = "onPlayerVisibility",
+    /** `setAudioPlaybackDevice` chose a device: its `MediaDeviceInfo`. */
+    onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
+    /** A stream's jitter buffer settled at the target `setJitterBufferTarget` set: `{descriptor, target}`. */
+    onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
     onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
     onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
     onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
@@ -69,7 +84,6 @@ export declare enum EngineEventsTypes {
     onPublicStatsException = "onPublicStatsException",
     onLocalAudioPropertiesReport = "onLocalAudioPropertiesReport",
     onRemoteAudioPropertiesReport = "onRemoteAudioPropertiesReport",
-    onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
     onAutoPublishResult = "onAutoPublishResult",
     onAutoSubscribeResult = "onAutoSubscribeResult",
     onLiveTranscodingResult = "onLiveTranscodingResult",
@@ -80,10 +94,8 @@ export declare enum EngineEventsTypes {
     onPushPublicStreamResult = "onPushPublicStreamResult",
     onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
     onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
-    onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
     onVideoStreamBanned = "onVideoStreamBanned",
     onAudioStreamBanned = "onAudioStreamBanned",
-    onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
     onSubtitleStateChanged = "onSubtitleStateChanged",
     onSubtitleMessageReceived = "onSubtitleMessageReceived",
     onServerParamsSetResult = "onServerParamsSetResult",
@@ -96,9 +108,7 @@ export declare enum EngineEventsTypes {
     onSubscribeRetry = "onSubscribeRetry",
     onPublishResult = "onPublishResult",
     onSubscribeResult = "onSubscribeResult",
-    onSEIStreamUpdate = "onSEIStreamUpdate",
-    onPlayerVisibility = "onPlayerVisibility",
-    onJitterBufferTargetStabled = "onJitterBufferTargetStabled"
+    onSEIStreamUpdate = "onSEIStreamUpdate"
 }
 /** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */
 export { EngineEventsTypes as events };
