@@ -26,6 +26,8 @@ import {
   type AudioProfileType,
   type AudioSelectionPriority,
   type AudioSourceType,
+  type MirrorType,
+  type VideoSimulcastMode,
 } from "./enums/values";
 import { checkVolume } from "./media/volume";
 import type { AudioFrameData } from "./media/audioframes";
@@ -34,7 +36,11 @@ import type { TrackCaptureConfig } from "./media/audioprofile";
 import { checkId, checkIndex, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import { forwardCall } from "./room/forward";
-import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
+import type { Kind, ScreenConfig, VideoEncoderConfig } from "./media/capture";
+import { captureConstraints, checkConfig, layerForSize, type ScreenEncoderConfig } from "./media/encoding";
+import type { PlayerVisibility } from "./media/visibility";
+import { visibilityOf } from "./media/visibility";
+import { outputInfo } from "./media/devices";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
@@ -247,6 +253,7 @@ export class RTCEngine extends EngineParts {
     if (this.media.publishing && this.media.simulcast !== enabled)
       warn("enableSimulcastMode: already publishing; this applies from the next join");
     this.media.simulcast = enabled;
+    this.media.video.encoding.useDefaultLayers();
     return true;
   }
 
@@ -509,10 +516,14 @@ export class RTCEngine extends EngineParts {
     return { audioTrackSettings: audio.value, videoTrackSettings: video.value };
   }
 
-  /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
-  startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings> {
+  /**
+   * Starts sharing the screen (call it from a user gesture) at the size and rate of
+   * `setScreenEncoderConfig`; publish it with `publishScreen`. What is captured:
+   * `getLocalStreamTrack(STREAM_INDEX_SCREEN, "video").getSettings()`.
+   */
+  async startScreenCapture(config?: ScreenConfig): Promise<void> {
     this.live();
-    return this.media.capture.startScreen(config);
+    await this.media.capture.startScreen(config);
   }
 
   /** Stops sharing the screen (its video and the audio it captured). */
@@ -574,6 +585,7 @@ export class RTCEngine extends EngineParts {
     this.live();
     await this.media.players.setSinkId(deviceId);
     this.deviceTests.setSink(deviceId);
+    this.emit("onAudioPlaybackDeviceChanged", await outputInfo(deviceId));
   }
 
   /**
@@ -629,10 +641,20 @@ export class RTCEngine extends EngineParts {
     this.deviceTests.stopPlay();
   }
 
-  /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
-  setVideoEncoderConfig(config: VideoEncoderConfig): void {
+  /**
+   * Sets the camera's resolution, frame rate and bitrate cap, now and for what comes: a running
+   * capture and the video being sent follow at once. An array gives one config per simulcast
+   * layer, highest first, and sends the camera in those layers from the next publisher
+   * transport (the next join). A size the camera cannot capture is reported by
+   * `onLocalVideoSizeChanged`.
+   */
+  async setVideoEncoderConfig(descriptions: VideoEncoderConfig | VideoEncoderConfig[]): Promise<void> {
     this.live();
-    this.media.capture.encoderConfig = { ...config };
+    const encoding = this.media.video.encoding;
+    const layered = encoding.setCamera(descriptions);
+    if (layered) this.media.simulcast = true;
+    this.media.capture.encoderConfig = encoding.camera;
+    await this.applyVideoSettings(MAIN);
   }
 
   // ----- levels -----
@@ -802,4 +824,193 @@ export class RTCEngine extends EngineParts {
     this.live();
     return this.media.snapshot(userId, checkIndex(index, "takeRemoteSnapshot"));
   }
+
+  /** Mirrors the local camera's players (`MIRROR_TYPE_RENDER`) or not; what is sent stays unmirrored. */
+  setLocalVideoMirrorType(mirrorType: MirrorType): void {
+    this.live();
+    this.media.video.mirrors.setLocal(mirrorType);
+  }
+
+  /** Mirrors the players of `userId`'s stream `streamIndex` (`MIRROR_TYPE_RENDER`) or not. */
+  setRemoteVideoMirrorType(userId: string, streamIndex: StreamIndex, mirrorType: MirrorType): void {
+    this.live();
+    checkId(userId, "userId", "setRemoteVideoMirrorType");
+    this.media.video.mirrors.setRemote(userId, checkIndex(streamIndex, "setRemoteVideoMirrorType"), mirrorType);
+  }
+
+  /**
+   * Pauses players: `userId`'s (none: the local ones), of `mediaType` and stream `streamIndex`
+   * (none: both), the player `playerId` (none: the default one). They stay bound; `play`
+   * resumes them. Nothing is unsubscribed.
+   */
+  stop(userId?: string, mediaType?: MediaType, streamIndex?: StreamIndex, playerId?: string): void {
+    this.live();
+    if (mediaType !== undefined) checkMediaType(mediaType, "stop");
+    if (streamIndex !== undefined) checkIndex(streamIndex, "stop");
+    this.media.players.stop(userId || undefined, mediaType, streamIndex, playerId);
+  }
+
+  /** Whether the local player of `streamIndex` (`playerId`, none: the default one) can be seen, and if not why. */
+  getLocalVideoPlayerVisibility(streamIndex: StreamIndex, playerId?: string): PlayerVisibility | undefined {
+    this.live();
+    return this.visibility("", checkIndex(streamIndex, "getLocalVideoPlayerVisibility"), playerId);
+  }
+
+  /** Whether `userId`'s player of `streamIndex` can be seen, and if not why. */
+  getRemotePlayerVisibility(userId: string, streamIndex: StreamIndex, playerId?: string): PlayerVisibility | undefined {
+    this.live();
+    if (typeof userId !== "string" || userId === "") return undefined;
+    return this.visibility(userId, checkIndex(streamIndex, "getRemotePlayerVisibility"), playerId);
+  }
+
+  private visibility(owner: string, index: StreamIndex, playerId: string | undefined): PlayerVisibility | undefined {
+    const view = this.media.players
+      .videoPlayers()
+      .find((v) => v.owner === owner && v.index === index && v.playerId === playerId);
+    return view && visibilityOf(view);
+  }
+
+  /** The local track of `type` on `streamIndex` (camera, microphone, screen or the app's), if any. */
+  getLocalStreamTrack(streamIndex: StreamIndex, type: "video" | "audio"): MediaStreamTrack | undefined {
+    this.live();
+    return (
+      this.media.capture.track(
+        checkIndex(streamIndex, "getLocalStreamTrack"),
+        checkKind(type, "getLocalStreamTrack"),
+      ) ?? undefined
+    );
+  }
+
+  /** The received track of `userId`'s `type` on `streamIndex`, if subscribed. */
+  getRemoteStreamTrack(
+    userId: string,
+    streamIndex: StreamIndex,
+    type: "video" | "audio",
+  ): MediaStreamTrack | undefined {
+    this.live();
+    const index = checkIndex(streamIndex, "getRemoteStreamTrack");
+    return this.media.remoteTrack(userId, index, checkKind(type, "getRemoteStreamTrack")) ?? undefined;
+  }
+
+  /**
+   * Sends the camera in simulcast layers (`VIDEO_ALWAYS_SIMULCAST`; `VIDEO_ON_DEMAND` does the
+   * same: every layer is always sent and the SFU forwards the one each subscriber picks) or
+   * as one stream (`VIDEO_ONLY_ONE`). `streamConfig` gives the lower layers, lowest first (at
+   * most two; default one layer of 120x90 at 10 fps and 100 kbit/s). The number of layers is
+   * fixed per publisher transport: set it before joining; their settings may change later.
+   */
+  async setLocalSimulcastMode(mode: VideoSimulcastMode, streamConfig?: VideoEncoderConfig[]): Promise<void> {
+    this.live();
+    const on = this.media.video.encoding.setSimulcast(mode, streamConfig);
+    if (this.media.publishing && this.media.simulcast !== on)
+      warn("setLocalSimulcastMode: already publishing; the number of layers changes from the next join");
+    this.media.simulcast = on;
+    await this.applyVideoSettings(MAIN);
+  }
+
+  /**
+   * Sets the screen's resolution, frame rate and bitrate cap (default: the browser's size and
+   * rate, 3000 kbit/s), now and for the next screen capture.
+   */
+  async setScreenEncoderConfig(description: ScreenEncoderConfig): Promise<void> {
+    this.live();
+    const config = checkConfig(description, "setScreenEncoderConfig");
+    this.media.video.encoding.screen = config;
+    this.media.capture.screenConfig = config;
+    await this.applyVideoSettings(SCREEN);
+  }
+
+  /**
+   * Sets camera constraints beyond the encoder's (the vendor's deprecated way; the encoder's
+   * size and rate give way to these). Applies to a running capture; resolves with what the
+   * camera captures then (an empty object when it is off).
+   */
+  async setVideoCaptureConfig(config: Omit<MediaTrackConstraints, "deviceId">): Promise<MediaTrackSettings> {
+    this.live();
+    if (!config || typeof config !== "object")
+      throw rtcError(ErrorCode.INVALID_PARAMS, "setVideoCaptureConfig: pass MediaTrackConstraints (without deviceId)");
+    const { deviceId: _ignored, ...rest } = config as MediaTrackConstraints;
+    this.media.capture.captureConfig = rest;
+    await this.applyVideoSettings(MAIN);
+    return this.media.capture.track(MAIN, "video")?.getSettings() ?? {};
+  }
+
+  /** Starts the camera and the microphone (the vendor's order of arguments; see `startAudioAndVideoCapture`). */
+  startVideoAndAudioCapture(
+    videoDeviceId?: string,
+    audioDeviceId?: string,
+  ): Promise<{ audioTrackSettings: MediaTrackSettings; videoTrackSettings: MediaTrackSettings }> {
+    return this.startAudioAndVideoCapture({ audioDeviceId, videoDeviceId });
+  }
+
+  /**
+   * While the camera of stream `index` is off but its video is published, sends the picture at
+   * `filePath` (an http(s), data or blob URL of a JPG, PNG or BMP; "" removes it) instead,
+   * scaled to fit the encoder's size. The local preview does not show it.
+   */
+  async setDummyCaptureImagePath(index: StreamIndex, filePath: string): Promise<void> {
+    this.live();
+    await this.media.video.dummies.set(checkIndex(index, "setDummyCaptureImagePath"), filePath);
+    await this.media.resync();
+  }
+
+  /**
+   * Whether each remote user's audio and video play in sync (default true); false trades lip
+   * sync for the lowest delay. Only outside a room: returns false in one (it applies from the
+   * next join).
+   */
+  setRemoteStreamRenderSync(sync: boolean): boolean {
+    this.live();
+    if (typeof sync !== "boolean" || this.session.room || this.session.joining) return false;
+    this.media.video.sync.enabled = sync;
+    return true;
+  }
+
+  /**
+   * Buffers `userId`'s stream `streamIndex` (audio and video) for `target` ms (0..4000; 0: the
+   * browser's own choice) to ride out jitter, at once or, `progressive` (default), in steps of
+   * 50 ms; `onJitterBufferTargetStabled` tells when the buffer settled there.
+   */
+  setJitterBufferTarget(userId: string, streamIndex: StreamIndex, target: number, progressive?: boolean): void {
+    this.live();
+    this.media.video.jitter.set(userId, checkIndex(streamIndex, "setJitterBufferTarget"), target, progressive ?? true);
+  }
+
+  /**
+   * Asks for the simulcast layer of `userId`'s video closest to `remoteVideoConfig`'s size (the
+   * vendor's deprecated way; `setRemoteSimulcastStreamType` names the layer). Chorus compares
+   * the size with the largest picture of that user shown so far (the highest layer): from 70 %
+   * of its width the high layer, from 35 % the middle one, below that the low one; before any
+   * picture was shown, the high layer.
+   */
+  async setRemoteVideoConfig(userId: string, remoteVideoConfig: { width: number; height: number }): Promise<void> {
+    this.live();
+    checkId(userId, "userId", "setRemoteVideoConfig");
+    const { width, height } = remoteVideoConfig ?? {};
+    if (!(typeof width === "number" && width > 0 && typeof height === "number" && height > 0))
+      throw rtcError(ErrorCode.INVALID_PARAMS, "setRemoteVideoConfig: pass {width, height} in pixels");
+    const top = this.media.video.events.largestSize(userId, MAIN);
+    await this.setRemoteSimulcastStreamType(userId, layerForSize({ width, height }, top));
+  }
+
+  /** Applies the encoding settings of stream `index` to what is captured and sent now. */
+  private async applyVideoSettings(index: StreamIndex): Promise<void> {
+    const capture = this.media.capture;
+    const constraints =
+      index === MAIN ? capture.videoConstraints(capture.deviceId("video")) : captureConstraints(capture.screenConfig);
+    await this.media.video.apply(
+      index,
+      capture.track(index, "video"),
+      capture.owns(index, "video"),
+      constraints,
+      this.media.sender(index, "video"),
+    );
+  }
+}
+
+/** Returns `type` if it is "video" or "audio", else throws INVALID_PARAMS. */
+function checkKind(type: unknown, method: string): Kind {
+  if (type !== "video" && type !== "audio")
+    throw rtcError(ErrorCode.INVALID_PARAMS, `${method}: type must be "video" or "audio"`);
+  return type;
 }

@@ -89,13 +89,28 @@ export enum EngineEventsTypes {
   onVideoStreamBanned = "onVideoStreamBanned",
   /** The OpenAPI's BanUserStream banned a user's audio, or the ban was lifted: `{uid, banned}`. */
   onAudioStreamBanned = "onAudioStreamBanned",
+  /** A remote player showed its first frame: `{userId, width, height, isScreen, playerId?}`. */
+  onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
+  /** The first frame of a remote video decoded (the vendor's older name): `{userId, width, height}`. */
+  onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
+  /** The first audio of a remote user arrived (the vendor's older name): `{userId, isScreen}`. */
+  onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
+  /** The size of a remote picture changed: `({roomId, userId, streamIndex}, {width, height})`. */
+  onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
+  /** A local stream captures another size than the encoder asked for: `{streamIndex, info: {width, height}}`. */
+  onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
+  /** A local source stopped delivering media: `{kind, isScreen}`. */
+  onTrackMute = "onTrackMute",
+  /** A local source delivers media again: `{kind, isScreen}`. */
+  onTrackUnmute = "onTrackUnmute",
+  /** Every 30 s while there are video players: `[{descriptor, status}]`, each player's visibility. */
+  onPlayerVisibility = "onPlayerVisibility",
+  /** `setAudioPlaybackDevice` chose a device: its `MediaDeviceInfo`. */
+  onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
+  /** A stream's jitter buffer settled at the target `setJitterBufferTarget` set: `{descriptor, target}`. */
+  onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
   // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
   // the names exist so that apps subscribing to them load.
-  onTrackMute = "onTrackMute",
-  onTrackUnmute = "onTrackUnmute",
-  onVideoFirstFrameRendered = "onVideoFirstFrameRendered",
-  onVideoFirstFrameDecoded = "onVideoFirstFrameDecoded",
-  onAudioFirstFrameDecoded = "onAudioFirstFrameDecoded",
   onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
   onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
   onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
@@ -105,7 +120,6 @@ export enum EngineEventsTypes {
   onLocalStatsException = "onLocalStatsException",
   onRemoteStatsException = "onRemoteStatsException",
   onPublicStatsException = "onPublicStatsException",
-  onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
   onLiveTranscodingResult = "onLiveTranscodingResult",
   onStreamMixingEvent = "onStreamMixingEvent",
   onSEIMessageReceived = "onSEIMessageReceived",
@@ -114,14 +128,10 @@ export enum EngineEventsTypes {
   onPushPublicStreamResult = "onPushPublicStreamResult",
   onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
   onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
-  onRemoteVideoSizeChanged = "onRemoteVideoSizeChanged",
-  onLocalVideoSizeChanged = "onLocalVideoSizeChanged",
   onSubtitleStateChanged = "onSubtitleStateChanged",
   onSubtitleMessageReceived = "onSubtitleMessageReceived",
   onForwardStreamError = "onForwardStreamError",
   onSEIStreamUpdate = "onSEIStreamUpdate",
-  onPlayerVisibility = "onPlayerVisibility",
-  onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
 }
 
 /** `VERTC.events`: the vendor's name for its event-name enum on the module is `events`. */

@@ -37,6 +37,18 @@ import type {
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
 import type { TrackChangedByExtensionEvent } from "./extension/host";
 
+import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
+import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
+import type {
+  LocalVideoSizeChangedEvent,
+  TrackMuteEvent,
+  VideoFirstFrameDecodedEvent,
+  VideoFirstFrameRenderedEvent,
+  VideoSize,
+} from "./media/trackevents";
+import type { PlayerVisibility } from "./media/visibility";
+import type { JitterBufferTargetStabledEvent } from "./media/sync";
+
 /** The codes the vendor's typings give `onError`'s `errorCode`. */
 export type VendorErrorCode =
   | ErrorCode.DUPLICATE_LOGIN
@@ -79,8 +91,6 @@ export interface PrivilegeExpiredEvent {
   /** When the privilege ended (or ends), unix seconds. */
   expireAt: number;
 }
-import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
-import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
@@ -345,4 +355,15 @@ export interface FiredEvents {
    * (Unknown) when fallback was turned off and what it lowered came back at once.
    */
   onSimulcastSubscribeFallback: (event: RemoteStreamSwitch) => void;
+  // Video, players and local tracks.
+  onVideoFirstFrameRendered: (event: VideoFirstFrameRenderedEvent) => void;
+  onVideoFirstFrameDecoded: (event: VideoFirstFrameDecodedEvent) => void;
+  onAudioFirstFrameDecoded: (event: AudioFirstFrameEvent) => void;
+  onRemoteVideoSizeChanged: (key: RemoteStreamKey, info: VideoSize) => void;
+  onLocalVideoSizeChanged: (event: LocalVideoSizeChangedEvent) => void;
+  onTrackMute: (event: TrackMuteEvent) => void;
+  onTrackUnmute: (event: TrackMuteEvent) => void;
+  onPlayerVisibility: (event: PlayerVisibility[]) => void;
+  onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
+  onJitterBufferTargetStabled: (event: JitterBufferTargetStabledEvent) => void;
 }

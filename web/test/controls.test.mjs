@@ -124,8 +124,9 @@ test("pausing subscribed audio stops its bytes; resuming brings them back", asyn
 
 test("a shared screen plays with auto subscribe, and with an explicit subscribeScreen", async () => {
   const settings = await alice.evaluate(async () => {
-    const s = await window.t.engine.startScreenCapture();
+    await window.t.engine.startScreenCapture();
     await window.t.engine.publishScreen(VERTC.MediaType.VIDEO);
+    const s = window.t.engine.getLocalStreamTrack(VERTC.StreamIndex.STREAM_INDEX_SCREEN, "video").getSettings();
     return { width: s.width, height: s.height };
   });
   assert.ok(settings.width > 0, JSON.stringify(settings));

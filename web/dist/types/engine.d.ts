@@ -7,11 +7,13 @@
  * checks everything again.
  */
 import { MediaType, StreamIndex, VideoSourceType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
-import { type EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType } from "./enums/values";
+import { type EarMonitorPosition, type AudioProfileType, type AudioSelectionPriority, type AudioSourceType, type MirrorType, type VideoSimulcastMode } from "./enums/values";
 import type { AudioFrameData } from "./media/audioframes";
 import type { AudioPropertiesConfig } from "./media/audioreport";
 import type { TrackCaptureConfig } from "./media/audioprofile";
 import type { ScreenConfig, VideoEncoderConfig } from "./media/capture";
+import { type ScreenEncoderConfig } from "./media/encoding";
+import type { PlayerVisibility } from "./media/visibility";
 import type { VideoPlayerConfig } from "./media/players";
 import { EngineParts, type EngineConfig, type ExtraJoinRoomParams } from "./parts";
 import { type AudioMixingManager } from "./media/mixing";
@@ -197,8 +199,12 @@ export declare class RTCEngine extends EngineParts {
         audioTrackSettings: MediaTrackSettings;
         videoTrackSettings: MediaTrackSettings;
     }>;
-    /** Starts sharing the screen (call it from a user gesture); publish it with `publishScreen`. */
-    startScreenCapture(config?: ScreenConfig): Promise<MediaTrackSettings>;
+    /**
+     * Starts sharing the screen (call it from a user gesture) at the size and rate of
+     * `setScreenEncoderConfig`; publish it with `publishScreen`. What is captured:
+     * `getLocalStreamTrack(STREAM_INDEX_SCREEN, "video").getSettings()`.
+     */
+    startScreenCapture(config?: ScreenConfig): Promise<void>;
     /** Stops sharing the screen (its video and the audio it captured). */
     stopScreenCapture(): Promise<void>;
     /** Chooses between internal capture and an app track (`setExternalVideoTrack`) for a stream's video. */
@@ -242,8 +248,14 @@ export declare class RTCEngine extends EngineParts {
     stopAudioDeviceRecordAndPlayTest(): void;
     /** Ends the record test: stops the playback of the recording (or the recording itself). */
     stopAudioDevicePlayTest(): void;
-    /** Camera resolution, frame rate and bitrate cap for the next capture and publish. */
-    setVideoEncoderConfig(config: VideoEncoderConfig): void;
+    /**
+     * Sets the camera's resolution, frame rate and bitrate cap, now and for what comes: a running
+     * capture and the video being sent follow at once. An array gives one config per simulcast
+     * layer, highest first, and sends the camera in those layers from the next publisher
+     * transport (the next join). A size the camera cannot capture is reported by
+     * `onLocalVideoSizeChanged`.
+     */
+    setVideoEncoderConfig(descriptions: VideoEncoderConfig | VideoEncoderConfig[]): Promise<void>;
     /**
      * Reports audio levels every `config.interval` ms (default 100, at least 100; 0 or less
      * turns reports off) while in a room: `onLocalAudioPropertiesReport` (local audio as sent),
@@ -323,4 +335,78 @@ export declare class RTCEngine extends EngineParts {
     takeLocalSnapshot(index: StreamIndex): Promise<ImageData>;
     /** The current picture of `userId`'s stream `index` (STREAM_NOT_EXIST when not received). */
     takeRemoteSnapshot(userId: string, index: StreamIndex): Promise<ImageData>;
+    /** Mirrors the local camera's players (`MIRROR_TYPE_RENDER`) or not; what is sent stays unmirrored. */
+    setLocalVideoMirrorType(mirrorType: MirrorType): void;
+    /** Mirrors the players of `userId`'s stream `streamIndex` (`MIRROR_TYPE_RENDER`) or not. */
+    setRemoteVideoMirrorType(userId: string, streamIndex: StreamIndex, mirrorType: MirrorType): void;
+    /**
+     * Pauses players: `userId`'s (none: the local ones), of `mediaType` and stream `streamIndex`
+     * (none: both), the player `playerId` (none: the default one). They stay bound; `play`
+     * resumes them. Nothing is unsubscribed.
+     */
+    stop(userId?: string, mediaType?: MediaType, streamIndex?: StreamIndex, playerId?: string): void;
+    /** Whether the local player of `streamIndex` (`playerId`, none: the default one) can be seen, and if not why. */
+    getLocalVideoPlayerVisibility(streamIndex: StreamIndex, playerId?: string): PlayerVisibility | undefined;
+    /** Whether `userId`'s player of `streamIndex` can be seen, and if not why. */
+    getRemotePlayerVisibility(userId: string, streamIndex: StreamIndex, playerId?: string): PlayerVisibility | undefined;
+    private visibility;
+    /** The local track of `type` on `streamIndex` (camera, microphone, screen or the app's), if any. */
+    getLocalStreamTrack(streamIndex: StreamIndex, type: "video" | "audio"): MediaStreamTrack | undefined;
+    /** The received track of `userId`'s `type` on `streamIndex`, if subscribed. */
+    getRemoteStreamTrack(userId: string, streamIndex: StreamIndex, type: "video" | "audio"): MediaStreamTrack | undefined;
+    /**
+     * Sends the camera in simulcast layers (`VIDEO_ALWAYS_SIMULCAST`; `VIDEO_ON_DEMAND` does the
+     * same: every layer is always sent and the SFU forwards the one each subscriber picks) or
+     * as one stream (`VIDEO_ONLY_ONE`). `streamConfig` gives the lower layers, lowest first (at
+     * most two; default one layer of 120x90 at 10 fps and 100 kbit/s). The number of layers is
+     * fixed per publisher transport: set it before joining; their settings may change later.
+     */
+    setLocalSimulcastMode(mode: VideoSimulcastMode, streamConfig?: VideoEncoderConfig[]): Promise<void>;
+    /**
+     * Sets the screen's resolution, frame rate and bitrate cap (default: the browser's size and
+     * rate, 3000 kbit/s), now and for the next screen capture.
+     */
+    setScreenEncoderConfig(description: ScreenEncoderConfig): Promise<void>;
+    /**
+     * Sets camera constraints beyond the encoder's (the vendor's deprecated way; the encoder's
+     * size and rate give way to these). Applies to a running capture; resolves with what the
+     * camera captures then (an empty object when it is off).
+     */
+    setVideoCaptureConfig(config: Omit<MediaTrackConstraints, "deviceId">): Promise<MediaTrackSettings>;
+    /** Starts the camera and the microphone (the vendor's order of arguments; see `startAudioAndVideoCapture`). */
+    startVideoAndAudioCapture(videoDeviceId?: string, audioDeviceId?: string): Promise<{
+        audioTrackSettings: MediaTrackSettings;
+        videoTrackSettings: MediaTrackSettings;
+    }>;
+    /**
+     * While the camera of stream `index` is off but its video is published, sends the picture at
+     * `filePath` (an http(s), data or blob URL of a JPG, PNG or BMP; "" removes it) instead,
+     * scaled to fit the encoder's size. The local preview does not show it.
+     */
+    setDummyCaptureImagePath(index: StreamIndex, filePath: string): Promise<void>;
+    /**
+     * Whether each remote user's audio and video play in sync (default true); false trades lip
+     * sync for the lowest delay. Only outside a room: returns false in one (it applies from the
+     * next join).
+     */
+    setRemoteStreamRenderSync(sync: boolean): boolean;
+    /**
+     * Buffers `userId`'s stream `streamIndex` (audio and video) for `target` ms (0..4000; 0: the
+     * browser's own choice) to ride out jitter, at once or, `progressive` (default), in steps of
+     * 50 ms; `onJitterBufferTargetStabled` tells when the buffer settled there.
+     */
+    setJitterBufferTarget(userId: string, streamIndex: StreamIndex, target: number, progressive?: boolean): void;
+    /**
+     * Asks for the simulcast layer of `userId`'s video closest to `remoteVideoConfig`'s size (the
+     * vendor's deprecated way; `setRemoteSimulcastStreamType` names the layer). Chorus compares
+     * the size with the largest picture of that user shown so far (the highest layer): from 70 %
+     * of its width the high layer, from 35 % the middle one, below that the low one; before any
+     * picture was shown, the high layer.
+     */
+    setRemoteVideoConfig(userId: string, remoteVideoConfig: {
+        width: number;
+        height: number;
+    }): Promise<void>;
+    /** Applies the encoding settings of stream `index` to what is captured and sent now. */
+    private applyVideoSettings;
 }

@@ -9,6 +9,11 @@ import type { NetworkQuality } from "./enums/values";
 import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
 import type { TrackChangedByExtensionEvent } from "./extension/host";
+import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
+import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
+import type { LocalVideoSizeChangedEvent, TrackMuteEvent, VideoFirstFrameDecodedEvent, VideoFirstFrameRenderedEvent, VideoSize } from "./media/trackevents";
+import type { PlayerVisibility } from "./media/visibility";
+import type { JitterBufferTargetStabledEvent } from "./media/sync";
 /** The codes the vendor's typings give `onError`'s `errorCode`. */
 export type VendorErrorCode = ErrorCode.DUPLICATE_LOGIN | ErrorCode.RTM_DUPLICATE_LOGIN | ErrorCode.RTM_TOKEN_ERROR | ErrorCode.TOKEN_EXPIRED | ErrorCode.RECONNECT_FAILED | ErrorCode.KICKED_OUT | ErrorCode.ROOM_DISMISS;
 /**
@@ -42,8 +47,6 @@ export interface PrivilegeExpiredEvent {
     /** When the privilege ended (or ends), unix seconds. */
     expireAt: number;
 }
-import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
-import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 /** What a user publishes, per stream and kind (`onUserJoined`'s `publishState`). */
 export interface InitPublishState {
     /** Main-stream audio. */
@@ -290,4 +293,14 @@ export interface FiredEvents {
      * (Unknown) when fallback was turned off and what it lowered came back at once.
      */
     onSimulcastSubscribeFallback: (event: RemoteStreamSwitch) => void;
+    onVideoFirstFrameRendered: (event: VideoFirstFrameRenderedEvent) => void;
+    onVideoFirstFrameDecoded: (event: VideoFirstFrameDecodedEvent) => void;
+    onAudioFirstFrameDecoded: (event: AudioFirstFrameEvent) => void;
+    onRemoteVideoSizeChanged: (key: RemoteStreamKey, info: VideoSize) => void;
+    onLocalVideoSizeChanged: (event: LocalVideoSizeChangedEvent) => void;
+    onTrackMute: (event: TrackMuteEvent) => void;
+    onTrackUnmute: (event: TrackMuteEvent) => void;
+    onPlayerVisibility: (event: PlayerVisibility[]) => void;
+    onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
+    onJitterBufferTargetStabled: (event: JitterBufferTargetStabledEvent) => void;
 }

@@ -6,25 +6,27 @@
  */
 import { ErrorCode, StreamIndex, VideoSourceType } from "../generated/protocol";
 import { rtcError } from "../errors";
+import { captureConstraints, type ScreenEncoderConfig, type VideoEncoderConfig } from "./encoding";
+
+export type { VideoEncoderConfig };
 
 /** A track's kind. */
 export type Kind = "audio" | "video";
 
-/** Camera settings from `setVideoEncoderConfig`. */
-export interface VideoEncoderConfig {
-  /** Width in pixels. */
-  width?: number;
-  /** Height in pixels. */
-  height?: number;
-  /** Frames per second. */
-  frameRate?: number;
-  /** Most kbit/s the encoder may send. */
-  maxKbps?: number;
-}
-
-/** Screen capture options. */
+/**
+ * Screen capture options (the vendor's `ScreenConfig`), passed to the browser's screen picker.
+ * `sourceId` names an Electron capture source, which Chorus does not support; it is ignored.
+ */
 export interface ScreenConfig {
-  /** Frames per second. */
+  /** What the picker offers first: a screen, a tab or a window. */
+  displaySurface?: "monitor" | "browser" | "window";
+  /** Whether the user may switch the shared tab while sharing. */
+  surfaceSwitching?: "include" | "exclude";
+  /** Whether the picker offers the current tab. */
+  selfBrowserSurface?: "include" | "exclude";
+  /** An Electron source id (ignored, see above). */
+  sourceId?: string;
+  /** Frames per second: a Chorus shortcut; `setScreenEncoderConfig` is the vendor's way. */
   frameRate?: number;
   /**
    * Also capture the screen's audio (what the browser offers with the share: a tab's audio,
@@ -62,6 +64,10 @@ export class LocalMedia {
   encoderConfig: VideoEncoderConfig = {};
   /** Microphone constraints for the next capture (the audio profile and capture config). */
   audioConstraints: () => MediaTrackConstraints = () => ({});
+  /** Screen settings for the next screen capture. */
+  screenConfig: ScreenEncoderConfig = {};
+  /** Extra camera constraints from `setVideoCaptureConfig`. */
+  captureConfig: MediaTrackConstraints = {};
   /** A stream's track changed (null: no longer captured). */
   onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void = () => {};
   /** A captured track ended by itself. */
@@ -117,6 +123,9 @@ export class LocalMedia {
       let stream: MediaStream;
       try {
         if (!navigator.mediaDevices?.getDisplayMedia) throw new Error("this browser cannot capture the screen");
+        const video: MediaTrackConstraints = captureConstraints(this.screenConfig);
+        if (config.frameRate) video.frameRate = { ideal: config.frameRate };
+        if (config.displaySurface) video.displaySurface = config.displaySurface;
         // Screen audio is program sound (music, a video): voice processing would only hurt it.
         const audio = config.enableAudio === true &&
           this.sources.audio[SCREEN].internal && {
@@ -124,11 +133,13 @@ export class LocalMedia {
             noiseSuppression: false,
             autoGainControl: false,
           };
-        stream = await navigator.mediaDevices.getDisplayMedia({
-          video: config.frameRate ? { frameRate: config.frameRate } : true,
+        const options: DisplayMediaStreamOptions & Record<string, unknown> = {
+          video: Object.keys(video).length ? video : true,
           audio,
-          ...(config.systemAudio ? { systemAudio: config.systemAudio } : {}),
-        } as DisplayMediaStreamOptions);
+        };
+        for (const key of ["surfaceSwitching", "selfBrowserSurface", "systemAudio"] as const)
+          if (config[key]) options[key] = config[key];
+        stream = await navigator.mediaDevices.getDisplayMedia(options);
       } catch (e) {
         throw rtcError(
           ErrorCode.GET_SCREEN_TRACK_FAILED,
@@ -189,6 +200,11 @@ export class LocalMedia {
     this.set(MAIN, kind, track, true);
   }
 
+  /** Whether the track of `kind` on `index` was captured by the SDK (not the app's own). */
+  owns(index: StreamIndex, kind: Kind): boolean {
+    return this.sources[kind][index].owned && this.track(index, kind) !== null;
+  }
+
   /** The device last chosen for `kind`. */
   deviceId(kind: Kind): string | undefined {
     return this.sources[kind][MAIN].deviceId;
@@ -213,13 +229,10 @@ export class LocalMedia {
     return source;
   }
 
-  private videoConstraints(deviceId?: string): MediaTrackConstraints {
-    const c = this.encoderConfig;
-    const v: MediaTrackConstraints = {};
+  /** The camera's constraints: the encoder's size and rate, then `setVideoCaptureConfig`'s. */
+  videoConstraints(deviceId?: string): MediaTrackConstraints {
+    const v: MediaTrackConstraints = { ...captureConstraints(this.encoderConfig), ...this.captureConfig };
     if (deviceId) v.deviceId = { exact: deviceId };
-    if (c.width) v.width = { ideal: c.width };
-    if (c.height) v.height = { ideal: c.height };
-    if (c.frameRate) v.frameRate = { ideal: c.frameRate };
     return v;
   }
 

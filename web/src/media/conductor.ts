@@ -22,6 +22,7 @@ import { Volumes, type RemoteAudio } from "./volume";
 import { AudioFrames } from "./audioframes";
 import { AudioReports } from "./audioreport";
 import { AudioProfile } from "./audioprofile";
+import { VideoParts } from "./videoparts";
 import { warn } from "../log";
 import type { StreamResults } from "../room/results";
 import type { TransportRole } from "./transport";
@@ -92,11 +93,19 @@ export class MediaConductor {
     (receiver) => this.ownerOf(receiver),
     (from, sei) => this.seiReceived(from, sei),
   );
+  /** Encoding, mirroring, visibility, placeholders and the events of players and local tracks. */
+  readonly video: VideoParts;
 
   constructor(private readonly hooks: HubHooks) {
+    this.video = new VideoParts(
+      () => this.players.videoPlayers(),
+      { emit: hooks.emit, roomId: () => hooks.room()?.roomId },
+      (userId, index, kind) => this.remoteReceiver(userId, index, kind),
+    );
     this.players = new Players({
       autoplayFailed: (p) => hooks.emit("onAutoplayFailed", p),
       playerEvent: (p) => hooks.emit("onPlayerEvent", p),
+      videoChanged: (view) => this.video.playerChanged(view),
     });
     this.volumes = new Volumes(this.audioHub, {
       local: (index) => this.capture.track(index, "audio"),
@@ -132,7 +141,18 @@ export class MediaConductor {
   trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
     if (kind === "video") this.players.localTrack(index, track);
     else this.audioChanged();
+    this.video.localTrack(index, kind, track);
     void this.syncTracks();
+  }
+
+  /** Sends what is captured again, e.g. after a placeholder picture was set. */
+  resync(): Promise<void> {
+    return this.syncTracks();
+  }
+
+  /** The publisher's sender of `index`/`kind`, while a publisher transport is up. */
+  sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined {
+    return this.publisher?.sender(index, kind);
   }
 
   /** A room session started (a join or a rejoin). */
@@ -150,6 +170,10 @@ export class MediaConductor {
     this.subscriber = null;
     this.setRemote(new Map());
     this.players.clearRemote();
+    this.video.events.reset();
+    this.video.jitter.reset();
+    for (const index of [StreamIndex.STREAM_INDEX_MAIN, StreamIndex.STREAM_INDEX_SCREEN])
+      this.video.dummies.idle(index);
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.audioReports.left();
@@ -171,10 +195,14 @@ export class MediaConductor {
     }
     let publisher = this.publisher;
     if (!publisher) {
-      publisher = new Publisher(this.hooks.call, this.simulcast, this.audioProfile.stereo, (sender) =>
-        this.sei.prepare(sender),
+      publisher = new Publisher(
+        this.hooks.call,
+        this.video.encoding.sendEncodings() ?? this.simulcast,
+        this.audioProfile.stereo,
+        (sender) => this.sei.prepare(sender),
       );
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
+      publisher.onTrackSet = (index, kind, sender) => this.video.encoding.tune(index, sender);
       this.publisher = publisher;
       this.hooks.transport(publisher.pc, "publisher");
       const p = publisher;
@@ -245,9 +273,15 @@ export class MediaConductor {
       };
       sub.onError = (e) => warn("subscriber transport:", e.message);
       sub.onVideoReceiver = (receiver) => this.sei.watch(receiver);
+      sub.rewrite = (sdp, tracks) => this.video.sync.rewrite(sdp, tracks);
       this.subscriber = sub;
     }
     void this.subscriber.handleOffer(offer);
+  }
+
+  /** The receiver of `userId`'s `kind` on `index`, if received. */
+  remoteReceiver(userId: string, index: StreamIndex, kind: Kind): RTCRtpReceiver | undefined {
+    return this.remote.get(remoteKey(userId, index, kind))?.receiver;
   }
 
   /** The received track of `userId`'s `kind` on `index`. */
@@ -276,6 +310,7 @@ export class MediaConductor {
   destroy(): void {
     this.left();
     this.sei.close();
+    this.video.destroy();
     this.capture.destroy();
     this.players.destroy();
     this.audioFrames.destroy();
@@ -296,10 +331,14 @@ export class MediaConductor {
     await Promise.all(
       LINES.map(([index, kind]) => {
         const on = (room.published[index] & maskOf(kind)) !== 0;
-        if (!on) return publisher.setTrack(index, kind, null);
+        const raw = this.capture.track(index, kind);
+        // The placeholder picture fills in for the camera while it is off and the video published.
+        const placeholder = kind === "video" && on && !raw ? this.video.dummies.track(index) : null;
+        if (kind === "video" && !placeholder) this.video.dummies.idle(index);
+        if (!on || placeholder) return publisher.setTrack(index, kind, on ? placeholder : null);
         // Capture, then its volume, then the extensions; the mix goes out in place of the
         // microphone, added last so the extensions never process it.
-        const captured = kind === "audio" ? this.volumes.output(index) : this.capture.track(index, kind);
+        const captured = kind === "audio" ? this.volumes.output(index) : raw;
         let track = this.hooks.outgoing(index, kind, captured);
         if (this.mixing && index === StreamIndex.STREAM_INDEX_MAIN && kind === "audio")
           track = this.mixing.sendTrack(track);
@@ -332,6 +371,9 @@ export class MediaConductor {
               ? { userId: t.userId, isScreen: isScreen(t.index), ...size }
               : { userId: t.userId, isScreen: isScreen(t.index) };
           this.hooks.emit(event, payload);
+          // The vendor's older names of the same moments, still fired by its SDK.
+          if (t.kind === "video") this.hooks.emit("onVideoFirstFrameDecoded", { userId: t.userId, ...size });
+          else this.hooks.emit("onAudioFirstFrameDecoded", { userId: t.userId, isScreen: isScreen(t.index) });
         }),
       );
     }

@@ -82,3 +82,17 @@ export async function enumerateVideoCaptureDevices(): Promise<MediaDeviceInfo[]>
 export async function enumerateAudioPlaybackDevices(): Promise<MediaDeviceInfo[]> {
   return (await enumerateDevices()).filter((d) => d.kind === "audiooutput");
 }
+
+/**
+ * The browser's description of the audio output `deviceId` (`onAudioPlaybackDeviceChanged`).
+ * Without microphone permission the browser may not list it; then a description with the id
+ * and kind alone, shaped as a `MediaDeviceInfo`.
+ */
+export async function outputInfo(deviceId: string): Promise<MediaDeviceInfo> {
+  const listed = (await navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[])).find(
+    (d) => d.kind === "audiooutput" && d.deviceId === deviceId,
+  );
+  if (listed) return listed;
+  const info = { deviceId, groupId: "", kind: "audiooutput" as MediaDeviceKind, label: "" };
+  return { ...info, toJSON: () => info };
+}

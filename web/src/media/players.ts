@@ -27,6 +27,24 @@ export interface VideoPlayerConfig {
 export interface PlayerEvents {
   autoplayFailed(payload: AutoPlayFailedEvent): void;
   playerEvent(payload: PlayerEvent): void;
+  /** A video player was bound or got another track (or none): mirror, visibility and first-frame watchers follow. */
+  videoChanged?(view: VideoPlayerView): void;
+}
+
+/** A video player as the modules that decorate or watch it see it. */
+export interface VideoPlayerView {
+  /** Its element. */
+  readonly el: HTMLVideoElement | HTMLAudioElement;
+  /** The user its events name (for local players, the id the app gave). */
+  readonly userId: string;
+  /** Whose stream it shows: the publisher, or "" for a local player. */
+  readonly owner: string;
+  /** Main or screen. */
+  readonly index: StreamIndex;
+  /** The player, when not the default one. */
+  readonly playerId?: string;
+  /** The track it shows now. */
+  readonly current: MediaStreamTrack | null;
 }
 
 const FIT: Record<number, string> = {
@@ -50,9 +68,11 @@ export function findDom(dom: HTMLElement | string, method: string): HTMLElement 
 }
 
 /** One media element bound to a track. */
-class Player {
+class Player implements VideoPlayerView {
   readonly el: HTMLVideoElement | HTMLAudioElement;
   private track: MediaStreamTrack | null = null;
+  /** Paused by `stop` until `play`: a new track does not restart it. */
+  stopped = false;
 
   constructor(
     readonly kind: "audio" | "video",
@@ -95,14 +115,20 @@ class Player {
     this.el.style.objectFit = FIT[mode] ?? "cover";
   }
 
+  get current(): MediaStreamTrack | null {
+    return this.track;
+  }
+
   attach(track: MediaStreamTrack | null): void {
     if (track === this.track) return;
     this.track = track;
     this.el.srcObject = track ? new MediaStream([track]) : null;
-    if (track) this.play();
+    if (track && !this.stopped) this.play();
+    if (this.kind === "video") this.events.videoChanged?.(this);
   }
 
   play(): Promise<void> {
+    this.stopped = false;
     return this.el.play().then(
       () => {
         this.blocked.delete(this);
@@ -230,12 +256,33 @@ export class Players {
   async play(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): Promise<void> {
     const wanted = (p: Player) =>
       (!userId || p.userId === userId) &&
-      (mediaType === undefined ||
-        mediaType === MediaType.AUDIO_AND_VIDEO ||
-        (mediaType === MediaType.AUDIO) === (p.kind === "audio")) &&
-      (index === undefined || p.index === index) &&
+      matches(p, mediaType, index) &&
       (playerId === undefined || p.playerId === playerId || p.kind === "audio");
-    await Promise.all([...this.blocked].filter(wanted).map((p) => p.play().catch(() => {})));
+    const all = [...this.video.values(), ...this.audio.values()];
+    const waiting = new Set([...this.blocked, ...all.filter((p) => p.stopped)]);
+    await Promise.all([...waiting].filter(wanted).map((p) => p.play().catch(() => {})));
+  }
+
+  /**
+   * Pauses players, as the vendor's `stop`: `userId`'s (none or "": the local ones), of
+   * `mediaType` (default both) and stream `index` (default both), the player `playerId` (none:
+   * the default one; audio has only that). They stay bound and paused, a new track too, until
+   * {@link play}. Nothing is unsubscribed.
+   */
+  stop(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): void {
+    const owner = userId ?? "";
+    const wanted = (p: Player) =>
+      p.owner === owner && matches(p, mediaType, index) && (p.kind === "audio" || p.playerId === playerId);
+    for (const p of [...this.video.values(), ...this.audio.values()].filter(wanted)) {
+      p.stopped = true;
+      this.blocked.delete(p);
+      p.el.pause();
+    }
+  }
+
+  /** Every video player, local and remote. */
+  videoPlayers(): VideoPlayerView[] {
+    return [...this.video.values()];
   }
 
   /** The output device chosen with {@link setSinkId} (null: the system default). */
@@ -309,6 +356,16 @@ export class Players {
     container.appendChild(player.el);
     this.video.set(k, player);
     player.attach(track);
+    if (!track) this.events.videoChanged?.(player);
     return player.el as HTMLVideoElement;
   }
+}
+
+/** Whether `p` is of `mediaType` (none or both: any) and on `index` (none: any). */
+function matches(p: Player, mediaType: MediaType | undefined, index: StreamIndex | undefined): boolean {
+  const kindOk =
+    mediaType === undefined ||
+    mediaType === MediaType.AUDIO_AND_VIDEO ||
+    (mediaType === MediaType.AUDIO) === (p.kind === "audio");
+  return kindOk && (index === undefined || p.index === index);
 }

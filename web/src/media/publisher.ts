@@ -56,25 +56,27 @@ export class Publisher {
   onFailed: (why: string) => void = () => {};
   private disconnected: ReturnType<typeof setTimeout> | null = null;
 
+  /** Called after a track is set on a sender: the encoding settings follow. */
+  onTrackSet: (index: StreamIndex, kind: Kind, sender: RTCRtpSender) => Promise<void> = async () => {};
+
   /**
-   * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
-   * browser send stereo Opus (a stereo audio profile); `videoSender` is shown each video
-   * sender before anything is negotiated (for encoded transforms).
+   * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
+   * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
+   * each video sender before anything is negotiated (for encoded transforms).
    */
   constructor(
     call: Call,
-    simulcast = false,
+    simulcast: boolean | RTCRtpEncodingParameters[] = false,
     private readonly stereo = false,
     videoSender: (sender: RTCRtpSender) => void = () => {},
   ) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
-      const layered = simulcast && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
+      const layered = simulcast !== false && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
+      const layers = Array.isArray(simulcast) ? simulcast : SIMULCAST;
       const t = this.pc.addTransceiver(
         kind,
-        layered
-          ? { direction: "sendonly", sendEncodings: SIMULCAST.map((e) => ({ ...e })) }
-          : { direction: "sendonly" },
+        layered ? { direction: "sendonly", sendEncodings: layers.map((e) => ({ ...e })) } : { direction: "sendonly" },
       );
       if (kind === "video") {
         preferH264ThenVp8(t);
@@ -94,6 +96,7 @@ export class Publisher {
     if (sender.track === track) return;
     await sender.replaceTrack(track);
     if (kind === "video" && track && this.maxKbps) await this.applyBitrate(sender);
+    if (track) await this.onTrackSet(index, kind, sender);
   }
 
   /** The sender of `index`/`kind`. */

@@ -42,6 +42,8 @@ export class Subscriber {
   onVideoReceiver: (receiver: RTCRtpReceiver) => void = () => {};
   /** Called when answering an offer failed. */
   onError: (error: Error) => void = () => {};
+  /** Rewrites an offer before it is applied (the stream ids of render sync). */
+  rewrite: (sdp: string, tracks: SubscriberOfferEvent["tracks"]) => string = (sdp) => sdp;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   /** The ICE username fragment of the SFU's first offer: one per transport. */
@@ -74,7 +76,7 @@ export class Subscriber {
 
   private async answer(offer: SubscriberOfferEvent): Promise<void> {
     if (this.closed) return;
-    await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await this.pc.setRemoteDescription({ type: "offer", sdp: this.rewrite(offer.sdp, offer.tracks) });
     for (const t of this.pc.getTransceivers()) if (t.receiver.track.kind === "video") this.onVideoReceiver(t.receiver);
     const answer = await this.pc.createAnswer();
     // Stereo Opus decodes as stereo only when the answer allows it; mono stays mono.

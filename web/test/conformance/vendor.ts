@@ -40,26 +40,8 @@ type CapabilityToDo =
   | "updateSubtitleConfig"
   | "stopSubtitle";
 
-/** Engine members still to do in the vendor parity issue itself. */
-type ParityToDo =
-  // Media: mirror.
-  | "setLocalVideoMirrorType"
-  | "setRemoteVideoMirrorType"
-  // Media: render sync, audio frames, extensions.
-  | "setRemoteStreamRenderSync"
-  // Media: capture, encoding and playback settings.
-  | "startVideoAndAudioCapture"
-  | "setVideoCaptureConfig"
-  | "setScreenEncoderConfig"
-  | "setLocalSimulcastMode"
-  | "setRemoteVideoConfig"
-  | "setDummyCaptureImagePath"
-  | "setJitterBufferTarget"
-  | "stop"
-  | "getLocalStreamTrack"
-  | "getRemoteStreamTrack"
-  | "getLocalVideoPlayerVisibility"
-  | "getRemotePlayerVisibility";
+/** Engine members still to do in the vendor parity issue itself: none left. */
+type ParityToDo = never;
 
 /**
  * The event emitter's face, checked apart: its methods return `this`, which in `IRTCEngine`
@@ -70,11 +52,7 @@ type ParityToDo =
 type EmitterFace = keyof EventEmitter | "safeEmit" | "asyncEmit";
 
 /** Engine members Chorus has, with another signature than the vendor's (parity issue, media). */
-type SignatureToDo =
-  // Chorus resolves with the capture's settings (as startVideoCapture does); the vendor with nothing.
-  | "startScreenCapture"
-  // The vendor also takes an array of simulcast layer configs.
-  | "setVideoEncoderConfig";
+type SignatureToDo = never;
 
 /** The engine as far as Chorus has it. */
 type ChorusIRTCEngine = Omit<IRTCEngine, CapabilityToDo | ParityToDo | SignatureToDo | EmitterFace> &
@@ -118,19 +96,9 @@ type EventsToDo =
   | "onSubtitleStateChanged"
   | "onSubtitleMessageReceived"
   // The parity issue: media.
-  | "onVideoFirstFrameRendered"
-  | "onVideoFirstFrameDecoded"
-  | "onAudioFirstFrameDecoded"
   | "onVideoDeviceStateChanged"
   | "onAudioDeviceStateChanged"
-  | "onTrackMute"
-  | "onTrackUnmute"
-  | "onAudioPlaybackDeviceChanged"
-  | "onSEIStreamUpdate"
-  | "onRemoteVideoSizeChanged"
-  | "onLocalVideoSizeChanged"
-  | "onPlayerVisibility"
-  | "onJitterBufferTargetStabled";
+  | "onSEIStreamUpdate";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;

@@ -5,22 +5,24 @@
  * {@link LocalMedia.onChange} so publishing, players and the room can follow.
  */
 import { StreamIndex, VideoSourceType } from "../generated/protocol";
+import { type ScreenEncoderConfig, type VideoEncoderConfig } from "./encoding";
+export type { VideoEncoderConfig };
 /** A track's kind. */
 export type Kind = "audio" | "video";
-/** Camera settings from `setVideoEncoderConfig`. */
-export interface VideoEncoderConfig {
-    /** Width in pixels. */
-    width?: number;
-    /** Height in pixels. */
-    height?: number;
-    /** Frames per second. */
-    frameRate?: number;
-    /** Most kbit/s the encoder may send. */
-    maxKbps?: number;
-}
-/** Screen capture options. */
+/**
+ * Screen capture options (the vendor's `ScreenConfig`), passed to the browser's screen picker.
+ * `sourceId` names an Electron capture source, which Chorus does not support; it is ignored.
+ */
 export interface ScreenConfig {
-    /** Frames per second. */
+    /** What the picker offers first: a screen, a tab or a window. */
+    displaySurface?: "monitor" | "browser" | "window";
+    /** Whether the user may switch the shared tab while sharing. */
+    surfaceSwitching?: "include" | "exclude";
+    /** Whether the picker offers the current tab. */
+    selfBrowserSurface?: "include" | "exclude";
+    /** An Electron source id (ignored, see above). */
+    sourceId?: string;
+    /** Frames per second: a Chorus shortcut; `setScreenEncoderConfig` is the vendor's way. */
     frameRate?: number;
     /**
      * Also capture the screen's audio (what the browser offers with the share: a tab's audio,
@@ -37,6 +39,10 @@ export declare class LocalMedia {
     encoderConfig: VideoEncoderConfig;
     /** Microphone constraints for the next capture (the audio profile and capture config). */
     audioConstraints: () => MediaTrackConstraints;
+    /** Screen settings for the next screen capture. */
+    screenConfig: ScreenEncoderConfig;
+    /** Extra camera constraints from `setVideoCaptureConfig`. */
+    captureConfig: MediaTrackConstraints;
     /** A stream's track changed (null: no longer captured). */
     onChange: (index: StreamIndex, kind: Kind, track: MediaStreamTrack | null) => void;
     /** A captured track ended by itself. */
@@ -62,12 +68,15 @@ export declare class LocalMedia {
     setExternal(index: StreamIndex, kind: Kind, track: MediaStreamTrack, method: string): void;
     /** Switches a running capture to another device; remembered for the next capture otherwise. */
     setDevice(kind: Kind, deviceId: string): Promise<void>;
+    /** Whether the track of `kind` on `index` was captured by the SDK (not the app's own). */
+    owns(index: StreamIndex, kind: Kind): boolean;
     /** The device last chosen for `kind`. */
     deviceId(kind: Kind): string | undefined;
     /** Stops everything captured. */
     destroy(): void;
     private begin;
-    private videoConstraints;
+    /** The camera's constraints: the encoder's size and rate, then `setVideoCaptureConfig`'s. */
+    videoConstraints(deviceId?: string): MediaTrackConstraints;
     private getUserMedia;
     private set;
 }

@@ -9,6 +9,7 @@ import { Volumes } from "./volume";
 import { AudioFrames } from "./audioframes";
 import { AudioReports } from "./audioreport";
 import { AudioProfile } from "./audioprofile";
+import { VideoParts } from "./videoparts";
 import type { StreamResults } from "../room/results";
 import type { TransportRole } from "./transport";
 /** What the conductor needs from the engine. */
@@ -67,6 +68,8 @@ export declare class MediaConductor {
     } | null;
     /** SEI messages in the sent and received video. */
     private readonly sei;
+    /** Encoding, mirroring, visibility, placeholders and the events of players and local tracks. */
+    readonly video: VideoParts;
     constructor(hooks: HubHooks);
     /** The audio tracks received now. */
     private remoteAudio;
@@ -74,6 +77,10 @@ export declare class MediaConductor {
     audioChanged(): void;
     /** A local track changed: players and the publisher follow. */
     trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
+    /** Sends what is captured again, e.g. after a placeholder picture was set. */
+    resync(): Promise<void>;
+    /** The publisher's sender of `index`/`kind`, while a publisher transport is up. */
+    sender(index: StreamIndex, kind: Kind): RTCRtpSender | undefined;
     /** A room session started (a join or a rejoin). */
     joined(): void;
     /** The room session ended: transports go, remote players empty. */
@@ -98,6 +105,8 @@ export declare class MediaConductor {
      * move an established DTLS session over.
      */
     subscriberOffer(offer: SubscriberOfferEvent): void;
+    /** The receiver of `userId`'s `kind` on `index`, if received. */
+    remoteReceiver(userId: string, index: StreamIndex, kind: Kind): RTCRtpReceiver | undefined;
     /** The received track of `userId`'s `kind` on `index`. */
     remoteTrack(userId: string, index: StreamIndex, kind: Kind): MediaStreamTrack | null;
     /** The current picture of `userId`'s video on `index` (the local one for null). */

@@ -33,3 +33,9 @@ export declare function enumerateAudioCaptureDevices(): Promise<MediaDeviceInfo[
 export declare function enumerateVideoCaptureDevices(): Promise<MediaDeviceInfo[]>;
 /** Speakers and headphones. */
 export declare function enumerateAudioPlaybackDevices(): Promise<MediaDeviceInfo[]>;
+/**
+ * The browser's description of the audio output `deviceId` (`onAudioPlaybackDeviceChanged`).
+ * Without microphone permission the browser may not list it; then a description with the id
+ * and kind alone, shaped as a `MediaDeviceInfo`.
+ */
+export declare function outputInfo(deviceId: string): Promise<MediaDeviceInfo>;

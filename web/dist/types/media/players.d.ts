@@ -24,6 +24,23 @@ export interface VideoPlayerConfig {
 export interface PlayerEvents {
     autoplayFailed(payload: AutoPlayFailedEvent): void;
     playerEvent(payload: PlayerEvent): void;
+    /** A video player was bound or got another track (or none): mirror, visibility and first-frame watchers follow. */
+    videoChanged?(view: VideoPlayerView): void;
+}
+/** A video player as the modules that decorate or watch it see it. */
+export interface VideoPlayerView {
+    /** Its element. */
+    readonly el: HTMLVideoElement | HTMLAudioElement;
+    /** The user its events name (for local players, the id the app gave). */
+    readonly userId: string;
+    /** Whose stream it shows: the publisher, or "" for a local player. */
+    readonly owner: string;
+    /** Main or screen. */
+    readonly index: StreamIndex;
+    /** The player, when not the default one. */
+    readonly playerId?: string;
+    /** The track it shows now. */
+    readonly current: MediaStreamTrack | null;
 }
 /** Resolves a `renderDom` option, or throws CANT_FIND_DOM. */
 export declare function findDom(dom: HTMLElement | string, method: string): HTMLElement;
@@ -59,6 +76,15 @@ export declare class Players {
      * given), narrowed to `mediaType`, `index` and `playerId` when given. Resolves once they tried.
      */
     play(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): Promise<void>;
+    /**
+     * Pauses players, as the vendor's `stop`: `userId`'s (none or "": the local ones), of
+     * `mediaType` (default both) and stream `index` (default both), the player `playerId` (none:
+     * the default one; audio has only that). They stay bound and paused, a new track too, until
+     * {@link play}. Nothing is unsubscribed.
+     */
+    stop(userId?: string, mediaType?: MediaType, index?: StreamIndex, playerId?: string): void;
+    /** Every video player, local and remote. */
+    videoPlayers(): VideoPlayerView[];
     /** The output device chosen with {@link setSinkId} (null: the system default). */
     get outputId(): string | null;
     /** Sends remote audio to another output device ("default" is always accepted). */

@@ -24,12 +24,14 @@ export declare class Publisher {
     /** Called once when the connected transport fails (media stopped flowing for good). */
     onFailed: (why: string) => void;
     private disconnected;
+    /** Called after a track is set on a sender: the encoding settings follow. */
+    onTrackSet: (index: StreamIndex, kind: Kind, sender: RTCRtpSender) => Promise<void>;
     /**
-     * `simulcast`: send the main video as the {@link SIMULCAST} layers; `stereo`: let the
-     * browser send stereo Opus (a stereo audio profile); `videoSender` is shown each video
-     * sender before anything is negotiated (for encoded transforms).
+     * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
+     * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
+     * each video sender before anything is negotiated (for encoded transforms).
      */
-    constructor(call: Call, simulcast?: boolean, stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void);
+    constructor(call: Call, simulcast?: boolean | RTCRtpEncodingParameters[], stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */

@@ -35,6 +35,8 @@ export declare class Subscriber {
     onVideoReceiver: (receiver: RTCRtpReceiver) => void;
     /** Called when answering an offer failed. */
     onError: (error: Error) => void;
+    /** Rewrites an offer before it is applied (the stream ids of render sync). */
+    rewrite: (sdp: string, tracks: SubscriberOfferEvent["tracks"]) => string;
     private queue;
     private closed;
     /** The ICE username fragment of the SFU's first offer: one per transport. */
