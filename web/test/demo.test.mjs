@@ -87,6 +87,13 @@ test("two participants see each other in the demo, mute, share a screen and leav
     10_000,
     "bob heard again",
   );
+  // People see themselves mirrored, the others as the camera sees them; the button turns it off.
+  const mirrored = (page, tile) =>
+    page.evaluate((id) => document.querySelector(`#${id} video`)?.style.transform === "scaleX(-1)", tile);
+  assert.equal(await mirrored(bob, "tile-0-bob"), true, "bob sees himself mirrored");
+  assert.equal(await mirrored(bob, "tile-0-alice"), false, "alice is not mirrored at bob's");
+  await bob.click("#mirror");
+  await waitFor(async () => !(await mirrored(bob, "tile-0-bob")), 5_000, "bob's mirror off");
   await alice.screenshot({ path: new URL("demo-alice.png", results).pathname });
   await bob.screenshot({ path: new URL("demo-bob.png", results).pathname });
 
