@@ -435,7 +435,8 @@ test("setAudioSelectionConfig takes the vendor's priorities and refuses others; 
 test("screen audio: startScreenCapture({enableAudio}) is published with the screen and arrives", async (t) => {
   const settings = await alice.evaluate(async () => {
     const e = window.t.engine;
-    const s = await e.startScreenCapture({ enableAudio: true });
+    await e.startScreenCapture({ enableAudio: true });
+    const s = e.getLocalStreamTrack(VERTC.StreamIndex.STREAM_INDEX_SCREEN, "video").getSettings();
     await e.publishScreen(VERTC.MediaType.AUDIO_AND_VIDEO);
     return { video: s, audio: e.getAudioVolume(VERTC.StreamIndex.STREAM_INDEX_SCREEN) };
   });
