@@ -15,7 +15,7 @@ use super::RtcEngine;
 use crate::event::StreamStats;
 use crate::media::{
     AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, SeiRequest, VideoCaptureSource,
-    open_audio, open_video,
+    check_volume, open_audio, open_video,
 };
 use crate::validate::check_user_id;
 
@@ -378,5 +378,35 @@ impl RtcEngine {
             ));
         };
         blocking(move || Ok(picture.to_rgba())).await
+    }
+
+    /// Sets the capture volume of stream `index`, 0 to 400 percent of the amplitude (100, the
+    /// default: unchanged; 200: doubled, saturating; 0: silent). It applies to the PCM captured
+    /// or pushed, before encoding, so others receive it; mixed audio keeps its own volume.
+    /// Fails with `INVALID_PARAMS` above 400.
+    pub fn set_capture_volume(&self, index: StreamIndex, volume: u32) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_volume(volume)?;
+        self.outlets().volumes().set_capture(index, volume);
+        Ok(())
+    }
+
+    /// Sets how loud `user_id`'s audio of stream `index` reaches the app, 0 to 400 percent of
+    /// the amplitude as received (100, the default: unchanged), on
+    /// [`RtcEngine::remote_audio`]; now or once the stream plays, across rooms. Fails with
+    /// `INVALID_PARAMS` above 400 or for an invalid user id.
+    pub fn set_playback_volume(
+        &self,
+        user_id: &str,
+        index: StreamIndex,
+        volume: u32,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        check_volume(volume)?;
+        self.outlets()
+            .volumes()
+            .set_playback((user_id.to_owned(), index), volume);
+        Ok(())
     }
 }

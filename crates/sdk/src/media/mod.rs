@@ -14,6 +14,7 @@
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
+//! - `volume`: capture and playback gains.
 //! - `inbox`: what the conductor hears; `source`: what can be captured.
 //!
 //! None of this depends on the signalling machine's internals: it hears of the room through
@@ -30,6 +31,7 @@ mod source;
 mod stats;
 mod subscriber;
 mod transport;
+mod volume;
 
 pub(crate) use conductor::Conductor;
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
@@ -37,5 +39,6 @@ pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
 pub(crate) use source::{open_audio, open_video};
+pub(crate) use volume::check_volume;
 
 // The engine's media methods live beside the engine, in `engine/media.rs`.

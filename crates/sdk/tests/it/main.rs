@@ -16,6 +16,7 @@ mod media_loss;
 mod media_reconnect;
 mod media_tone;
 mod media_video;
+mod media_volume;
 mod message_order;
 mod outside_room;
 mod reconnect_after_missed_events;
