@@ -110,7 +110,9 @@ pub use engine::{
     RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,
 };
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
-pub use media::{AudioCaptureSource, AudioSourceType, MediaStream, VideoCaptureSource};
+pub use media::{
+    AudioCaptureSource, AudioSourceType, MediaStream, MirrorType, Snapshot, VideoCaptureSource,
+};
 pub use mixing::{AudioMixingConfig, AudioMixingManager, MixingError, MixingPcm};
 
 /// The SDK's version.

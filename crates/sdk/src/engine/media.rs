@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
+use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::{
     ErrorCode, MediaParams, MediaType, Request, RtcError, SimulcastParams, SimulcastStreamType,
     StreamIndex, SubscribeParams, TrackKind, VideoSourceType,
@@ -14,8 +14,8 @@ use chorus_proto::{
 use super::RtcEngine;
 use crate::event::StreamStats;
 use crate::media::{
-    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, SeiRequest, VideoCaptureSource,
-    check_volume, open_audio, open_video,
+    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, MirrorType, SeiRequest, Snapshot,
+    VideoCaptureSource, check_volume, open_audio, open_video,
 };
 use crate::validate::check_user_id;
 
@@ -255,7 +255,7 @@ impl RtcEngine {
     /// The latest captured (or pushed) picture of stream `index`, as RGBA. Waits up to a
     /// second for the first picture of a capture that just started. Fails with
     /// `INVOKED_BEFORE_CAPTURE` when nothing is captured on `index`.
-    pub async fn take_local_snapshot(&self, index: StreamIndex) -> Result<RgbaImage, RtcError> {
+    pub async fn take_local_snapshot(&self, index: StreamIndex) -> Result<Snapshot, RtcError> {
         let slot = self
             .media_call(|reply| MediaCall::LocalPicture(index, reply))
             .await?;
@@ -278,7 +278,9 @@ impl RtcEngine {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
-        blocking(move || Ok(picture.to_rgba())).await
+        let mirrored = self.outlets().mirrors().local(index);
+        let image = blocking(move || Ok(picture.to_rgba())).await?;
+        Ok(Snapshot { image, mirrored })
     }
 
     /// The latest figures of the main stream's sent audio (as in `onLocalStreamStats`,
@@ -366,7 +368,7 @@ impl RtcEngine {
         &self,
         user_id: &str,
         index: StreamIndex,
-    ) -> Result<RgbaImage, RtcError> {
+    ) -> Result<Snapshot, RtcError> {
         self.check_live()?;
         let key = (user_id.to_owned(), index);
         let Some(picture) = self.outlets().latest_video(&key) else {
@@ -377,7 +379,9 @@ impl RtcEngine {
                 ),
             ));
         };
-        blocking(move || Ok(picture.to_rgba())).await
+        let mirrored = self.outlets().mirrors().remote(&key);
+        let image = blocking(move || Ok(picture.to_rgba())).await?;
+        Ok(Snapshot { image, mirrored })
     }
 
     /// Sets the capture volume of stream `index`, 0 to 400 percent of the amplitude (100, the
@@ -407,6 +411,32 @@ impl RtcEngine {
         self.outlets()
             .volumes()
             .set_playback((user_id.to_owned(), index), volume);
+        Ok(())
+    }
+
+    /// Sets how the local camera's pictures are shown (the screen stream is never mirrored):
+    /// [`MirrorType::Render`] marks [`RtcEngine::take_local_snapshot`]'s snapshots of the main
+    /// stream `mirrored`; what is captured, snapshotted and sent stays unmirrored.
+    pub fn set_local_video_mirror_type(&self, mirror: MirrorType) -> Result<(), RtcError> {
+        self.check_live()?;
+        self.outlets().mirrors().set_local(mirror);
+        Ok(())
+    }
+
+    /// Sets how `user_id`'s pictures of stream `index` are shown here: [`MirrorType::Render`]
+    /// marks [`RtcEngine::take_remote_snapshot`]'s snapshots of it `mirrored`. Fails with
+    /// `INVALID_PARAMS` for an invalid user id.
+    pub fn set_remote_video_mirror_type(
+        &self,
+        user_id: &str,
+        index: StreamIndex,
+        mirror: MirrorType,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        self.outlets()
+            .mirrors()
+            .set_remote((user_id.to_owned(), index), mirror);
         Ok(())
     }
 }

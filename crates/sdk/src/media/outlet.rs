@@ -17,6 +17,7 @@ use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::StreamIndex;
 use tokio::sync::mpsc;
 
+use crate::media::mirror::Mirrors;
 use crate::media::stats::StatsBook;
 use crate::media::volume::{self, Volumes};
 
@@ -75,6 +76,7 @@ pub(crate) struct Outlets {
     inner: Arc<Mutex<Registry>>,
     stats: StatsBook,
     volumes: Volumes,
+    mirrors: Mirrors,
 }
 
 impl std::fmt::Debug for Outlets {
@@ -160,6 +162,11 @@ impl Outlets {
     /// The capture and playback volumes.
     pub(crate) fn volumes(&self) -> &Volumes {
         &self.volumes
+    }
+
+    /// The render mirror settings.
+    pub(crate) fn mirrors(&self) -> &Mirrors {
+        &self.mirrors
     }
 
     /// The latest stream statistics.

@@ -13,6 +13,7 @@ mod media_errors;
 mod media_external;
 mod media_fallback;
 mod media_loss;
+mod media_mirror;
 mod media_reconnect;
 mod media_tone;
 mod media_video;
