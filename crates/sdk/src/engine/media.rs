@@ -14,8 +14,8 @@ use chorus_proto::{
 use super::RtcEngine;
 use crate::event::StreamStats;
 use crate::media::{
-    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, MirrorType, SeiRequest, Snapshot,
-    VideoCaptureSource, check_volume, open_audio, open_video,
+    AudioCaptureSource, AudioSourceType, AudioVolume, MediaCall, MediaStream, MirrorType,
+    SeiRequest, Snapshot, VideoCaptureSource, check_volume, open_audio, open_video,
 };
 use crate::validate::check_user_id;
 
@@ -412,6 +412,26 @@ impl RtcEngine {
             .volumes()
             .set_playback((user_id.to_owned(), index), volume);
         Ok(())
+    }
+
+    /// The level of the latest 20 ms of local stream `index` as sent (`user_id` `None` or
+    /// empty: after the capture volume and mixing) or of `user_id`'s received stream `index`
+    /// (as received, before the playback volume): `linear_volume` 0..255 (255: a full-scale
+    /// sine) and `nonlinear_volume` -127..0 dB. Both 0 for a stream that does not flow.
+    pub fn get_audio_volume(
+        &self,
+        index: StreamIndex,
+        user_id: Option<&str>,
+    ) -> Result<AudioVolume, RtcError> {
+        self.check_live()?;
+        let levels = self.outlets().volumes().levels();
+        match user_id {
+            None | Some("") => Ok(levels.local(index)),
+            Some(user_id) => {
+                check_user_id(user_id)?;
+                Ok(levels.remote(&(user_id.to_owned(), index)))
+            }
+        }
     }
 
     /// Sets how the local camera's pictures are shown (the screen stream is never mirrored):

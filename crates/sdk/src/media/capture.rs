@@ -206,6 +206,7 @@ fn run_audio(input: AudioInput, ctx: &Ctx, mixing: &MixingHub, volumes: &Volumes
     let mut encode = |frame: &mut AudioFrame| {
         volumes.apply_capture(ctx.index, frame);
         mixing.mix(frame);
+        volumes.levels().sent(ctx.index, frame);
         if encoder.as_ref().is_none_or(|(c, _)| *c != frame.channels) {
             match OpusEncoder::new(frame.channels, OPUS_BITRATE) {
                 Ok(e) => encoder = Some((frame.channels, e)),

@@ -14,7 +14,7 @@
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
-//! - `volume`: capture and playback gains; `mirror`: render mirroring, snapshots.
+//! - `volume`: capture and playback gains; `level`: the levels sent and received; `mirror`: render mirroring, snapshots.
 //! - `inbox`: what the conductor hears; `source`: what can be captured.
 //!
 //! None of this depends on the signalling machine's internals: it hears of the room through
@@ -24,6 +24,7 @@
 mod capture;
 mod conductor;
 mod inbox;
+mod level;
 mod mirror;
 mod outlet;
 mod publisher;
@@ -36,6 +37,7 @@ mod volume;
 
 pub(crate) use conductor::Conductor;
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
+pub use level::AudioVolume;
 pub use mirror::{MirrorType, Snapshot};
 pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;

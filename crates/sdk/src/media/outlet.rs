@@ -120,8 +120,10 @@ impl Outlets {
         MediaStream { rx }
     }
 
-    /// Hands a decoded audio frame of `key` to its readers, at the stream's playback volume.
+    /// Notes the level of a decoded audio frame of `key` and hands it to its readers, at the
+    /// stream's playback volume.
     pub(crate) fn deliver_audio(&self, key: &StreamKey, frame: &AudioFrame) {
+        self.volumes.levels().received(key, frame);
         let level = self.volumes.playback(key);
         let mut scaled;
         let frame = if level == 100 {

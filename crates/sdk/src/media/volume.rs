@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chorus_media::AudioFrame;
 use chorus_proto::{ErrorCode, RtcError, StreamIndex};
 
+use crate::media::level::Levels;
 use crate::media::outlet::StreamKey;
 
 /// The highest volume: four times the amplitude.
@@ -43,7 +44,8 @@ pub(crate) fn apply(frame: &mut AudioFrame, volume: u32) {
     }
 }
 
-/// An engine's capture and playback volumes. Cheap to clone.
+/// An engine's capture and playback volumes, and the levels of what they produce (which the
+/// same threads note, once per frame). Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Volumes {
     inner: Arc<Shared>,
@@ -55,6 +57,7 @@ struct Shared {
     capture: [AtomicU32; 2],
     /// Volumes other than 100, by remote stream.
     playback: Mutex<HashMap<StreamKey, u32>>,
+    levels: Levels,
 }
 
 impl Default for Volumes {
@@ -63,6 +66,7 @@ impl Default for Volumes {
             inner: Arc::new(Shared {
                 capture: [AtomicU32::new(UNCHANGED), AtomicU32::new(UNCHANGED)],
                 playback: Mutex::new(HashMap::new()),
+                levels: Levels::default(),
             }),
         }
     }
@@ -102,6 +106,11 @@ impl Volumes {
         } else {
             playback.insert(key, volume);
         }
+    }
+
+    /// The latest levels of the streams sent and received.
+    pub(crate) fn levels(&self) -> &Levels {
+        &self.inner.levels
     }
 
     /// The playback volume of a remote stream.

@@ -1,12 +1,15 @@
 //! Volumes through a real server: the capture volume scales what others receive (200 doubles
 //! a tone's amplitude, 0 silences it), the playback volume scales what the app gets of one
-//! user's stream, and out-of-range volumes are refused.
+//! user's stream, `get_audio_volume` reads both sides' levels, and out-of-range volumes are
+//! refused.
 
 use std::time::Duration;
 
 use crate::common::media::*;
 use crate::common::*;
-use chorus_sdk::{AudioCaptureSource, AudioFrame, ErrorCode, MediaStream, StreamIndex};
+use chorus_sdk::{
+    AudioCaptureSource, AudioFrame, AudioVolume, ErrorCode, MediaStream, RtcEngine, StreamIndex,
+};
 
 /// The level (RMS, full scale 1.0) of the audio received over the last second of 1.5 s: the
 /// first half second lets a change already in flight (jitter, decoder) pass.
@@ -15,6 +18,16 @@ async fn level(audio: &mut MediaStream<AudioFrame>) -> f64 {
     let samples = mono(&frames);
     let tail = &samples[samples.len().saturating_sub(48_000)..];
     f64::from(chorus_media::rms(tail))
+}
+
+/// Alice's level as she sends it and as bob receives it.
+fn levels(alice: &RtcEngine, bob: &RtcEngine) -> (AudioVolume, AudioVolume) {
+    let sent = alice.get_audio_volume(StreamIndex::Main, None).unwrap();
+    let received = bob
+        .get_audio_volume(StreamIndex::Main, Some("alice"))
+        .unwrap();
+    eprintln!("levels: sent {sent:?}, received {received:?}");
+    (sent, received)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,17 +49,40 @@ async fn capture_and_playback_volumes_scale_what_arrives() {
         (0.3..0.45).contains(&unchanged),
         "level at 100: {unchanged}"
     );
+    // A half-scale sine reads half of 255 and -6 dB, sent and received.
+    let (sent, received) = levels(&alice, &bob);
+    assert!((125..=130).contains(&sent.linear_volume), "{sent:?}");
+    assert_eq!(sent.nonlinear_volume, -6);
+    assert!(
+        (110..=145).contains(&received.linear_volume),
+        "{received:?}"
+    );
+    assert!(
+        (-7..=-5).contains(&received.nonlinear_volume),
+        "{received:?}"
+    );
+    let nobody = bob.get_audio_volume(StreamIndex::Main, Some("carol"));
+    assert_eq!(nobody.unwrap(), AudioVolume::default());
 
     alice.set_capture_volume(StreamIndex::Main, 200).unwrap();
     let doubled = level(&mut audio).await;
     let ratio = doubled / unchanged;
     eprintln!("capture 200: {doubled:.3} vs {unchanged:.3} ({ratio:.2}x)");
     assert!((1.8..2.2).contains(&ratio), "capture 200 gave {ratio:.2}x");
+    let (sent, received) = levels(&alice, &bob);
+    assert!(
+        sent.linear_volume >= 250 && sent.nonlinear_volume == 0,
+        "{sent:?}"
+    );
+    assert!(received.linear_volume >= 230, "{received:?}");
 
     alice.set_capture_volume(StreamIndex::Main, 0).unwrap();
     let silent = level(&mut audio).await;
     eprintln!("capture 0: {silent:.4}");
     assert!(silent < 0.005, "capture 0 left a level of {silent}");
+    let (sent, received) = levels(&alice, &bob);
+    assert_eq!((sent.linear_volume, sent.nonlinear_volume), (0, -127));
+    assert!(received.linear_volume <= 1, "{received:?}");
 
     alice.set_capture_volume(StreamIndex::Main, 100).unwrap();
     let again = level(&mut audio).await;
@@ -61,6 +97,12 @@ async fn capture_and_playback_volumes_scale_what_arrives() {
     assert!(
         (0.45..0.55).contains(&ratio),
         "playback 50 gave {ratio:.2}x"
+    );
+    // The received level is the stream's, before the playback volume.
+    let (_, received) = levels(&alice, &bob);
+    assert!(
+        (110..=145).contains(&received.linear_volume),
+        "{received:?}"
     );
     // Another user's setting leaves alice's stream alone.
     bob.set_playback_volume("carol", StreamIndex::Main, 0)
