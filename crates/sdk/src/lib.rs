@@ -53,7 +53,10 @@
 //! `onRemoteAudioFirstFrame`, `onRemoteVideoFirstFrame`, `onLocalStreamStats` and
 //! `onRemoteStreamStats` come on the event stream (the latest figures also from
 //! [`RtcEngine::get_local_video_stats`] and its siblings); [`RtcEngine::send_sei_message`] puts
-//! bytes into the H.264 video that others get as `onSEIMessageReceived`. Media travels over two WebRTC transports
+//! bytes into the H.264 video that others get as `onSEIMessageReceived`. Volumes scale what is
+//! sent ([`RtcEngine::set_capture_volume`]) and what the app gets of each remote stream
+//! ([`RtcEngine::set_playback_volume`]), [`RtcEngine::get_audio_volume`] reads levels, and
+//! snapshots say whether the mirror type shows them mirrored. Media travels over two WebRTC transports
 //! to the server's SFU (str0m; Opus and H.264 with NACK/RTX), negotiated by the engine itself.
 //!
 //! ```no_run
@@ -110,7 +113,10 @@ pub use engine::{
     RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,
 };
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
-pub use media::{AudioCaptureSource, AudioSourceType, MediaStream, VideoCaptureSource};
+pub use media::{
+    AudioCaptureSource, AudioSourceType, AudioVolume, MediaStream, MirrorType, Snapshot,
+    VideoCaptureSource,
+};
 pub use mixing::{AudioMixingConfig, AudioMixingManager, MixingError, MixingPcm};
 
 /// The SDK's version.

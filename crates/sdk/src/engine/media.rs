@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
+use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::{
     ErrorCode, MediaParams, MediaType, Request, RtcError, SimulcastParams, SimulcastStreamType,
     StreamIndex, SubscribeParams, TrackKind, VideoSourceType,
@@ -14,8 +14,8 @@ use chorus_proto::{
 use super::RtcEngine;
 use crate::event::StreamStats;
 use crate::media::{
-    AudioCaptureSource, AudioSourceType, MediaCall, MediaStream, SeiRequest, VideoCaptureSource,
-    open_audio, open_video,
+    AudioCaptureSource, AudioSourceType, AudioVolume, MediaCall, MediaStream, MirrorType,
+    SeiRequest, Snapshot, VideoCaptureSource, check_volume, open_audio, open_video,
 };
 use crate::validate::check_user_id;
 
@@ -255,7 +255,7 @@ impl RtcEngine {
     /// The latest captured (or pushed) picture of stream `index`, as RGBA. Waits up to a
     /// second for the first picture of a capture that just started. Fails with
     /// `INVOKED_BEFORE_CAPTURE` when nothing is captured on `index`.
-    pub async fn take_local_snapshot(&self, index: StreamIndex) -> Result<RgbaImage, RtcError> {
+    pub async fn take_local_snapshot(&self, index: StreamIndex) -> Result<Snapshot, RtcError> {
         let slot = self
             .media_call(|reply| MediaCall::LocalPicture(index, reply))
             .await?;
@@ -278,7 +278,9 @@ impl RtcEngine {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
-        blocking(move || Ok(picture.to_rgba())).await
+        let mirrored = self.outlets().mirrors().local(index);
+        let image = blocking(move || Ok(picture.to_rgba())).await?;
+        Ok(Snapshot { image, mirrored })
     }
 
     /// The latest figures of the main stream's sent audio (as in `onLocalStreamStats`,
@@ -366,7 +368,7 @@ impl RtcEngine {
         &self,
         user_id: &str,
         index: StreamIndex,
-    ) -> Result<RgbaImage, RtcError> {
+    ) -> Result<Snapshot, RtcError> {
         self.check_live()?;
         let key = (user_id.to_owned(), index);
         let Some(picture) = self.outlets().latest_video(&key) else {
@@ -377,6 +379,84 @@ impl RtcEngine {
                 ),
             ));
         };
-        blocking(move || Ok(picture.to_rgba())).await
+        let mirrored = self.outlets().mirrors().remote(&key);
+        let image = blocking(move || Ok(picture.to_rgba())).await?;
+        Ok(Snapshot { image, mirrored })
+    }
+
+    /// Sets the capture volume of stream `index`, 0 to 400 percent of the amplitude (100, the
+    /// default: unchanged; 200: doubled, saturating; 0: silent). It applies to the PCM captured
+    /// or pushed, before encoding, so others receive it; mixed audio keeps its own volume.
+    /// Fails with `INVALID_PARAMS` above 400.
+    pub fn set_capture_volume(&self, index: StreamIndex, volume: u32) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_volume(volume)?;
+        self.outlets().volumes().set_capture(index, volume);
+        Ok(())
+    }
+
+    /// Sets how loud `user_id`'s audio of stream `index` reaches the app, 0 to 400 percent of
+    /// the amplitude as received (100, the default: unchanged), on
+    /// [`RtcEngine::remote_audio`]; now or once the stream plays, across rooms. Fails with
+    /// `INVALID_PARAMS` above 400 or for an invalid user id.
+    pub fn set_playback_volume(
+        &self,
+        user_id: &str,
+        index: StreamIndex,
+        volume: u32,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        check_volume(volume)?;
+        self.outlets()
+            .volumes()
+            .set_playback((user_id.to_owned(), index), volume);
+        Ok(())
+    }
+
+    /// The level of the latest 20 ms of local stream `index` as sent (`user_id` `None` or
+    /// empty: after the capture volume and mixing) or of `user_id`'s received stream `index`
+    /// (as received, before the playback volume): `linear_volume` 0..255 (255: a full-scale
+    /// sine) and `nonlinear_volume` -127..0 dB. Both 0 for a stream that does not flow.
+    pub fn get_audio_volume(
+        &self,
+        index: StreamIndex,
+        user_id: Option<&str>,
+    ) -> Result<AudioVolume, RtcError> {
+        self.check_live()?;
+        let levels = self.outlets().volumes().levels();
+        match user_id {
+            None | Some("") => Ok(levels.local(index)),
+            Some(user_id) => {
+                check_user_id(user_id)?;
+                Ok(levels.remote(&(user_id.to_owned(), index)))
+            }
+        }
+    }
+
+    /// Sets how the local camera's pictures are shown (the screen stream is never mirrored):
+    /// [`MirrorType::Render`] marks [`RtcEngine::take_local_snapshot`]'s snapshots of the main
+    /// stream `mirrored`; what is captured, snapshotted and sent stays unmirrored.
+    pub fn set_local_video_mirror_type(&self, mirror: MirrorType) -> Result<(), RtcError> {
+        self.check_live()?;
+        self.outlets().mirrors().set_local(mirror);
+        Ok(())
+    }
+
+    /// Sets how `user_id`'s pictures of stream `index` are shown here: [`MirrorType::Render`]
+    /// marks [`RtcEngine::take_remote_snapshot`]'s snapshots of it `mirrored`. Fails with
+    /// `INVALID_PARAMS` for an invalid user id.
+    pub fn set_remote_video_mirror_type(
+        &self,
+        user_id: &str,
+        index: StreamIndex,
+        mirror: MirrorType,
+    ) -> Result<(), RtcError> {
+        self.check_live()?;
+        check_user_id(user_id)?;
+        self.outlets()
+            .mirrors()
+            .set_remote((user_id.to_owned(), index), mirror);
+        Ok(())
     }
 }

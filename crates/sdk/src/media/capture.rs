@@ -20,6 +20,7 @@ use chorus_media::{
 use chorus_proto::{StreamIndex, TrackKind};
 use tokio::sync::mpsc;
 
+use crate::media::volume::Volumes;
 use crate::mixing::MixingHub;
 
 /// Opus bitrate: speech and test tones at full band.
@@ -178,12 +179,15 @@ fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> std::io::Result<
     std::thread::Builder::new().name(name).spawn(body)
 }
 
-/// Starts an audio pipeline for `index`; `mixing` is summed into each frame before encoding.
+/// Starts an audio pipeline for `index`; each frame is scaled to the capture volume, then
+/// `mixing` is summed into it before encoding (the capture volume is the microphone's, not
+/// the mixed music's).
 pub(crate) fn start_audio(
     input: AudioInput,
     index: StreamIndex,
     out: mpsc::Sender<EncodedFrame>,
     mixing: MixingHub,
+    volumes: Volumes,
 ) -> std::io::Result<Capture> {
     let stop = Arc::new(AtomicBool::new(false));
     let ctx = Ctx {
@@ -192,15 +196,17 @@ pub(crate) fn start_audio(
         stop: stop.clone(),
     };
     let thread = spawn("chorus-audio-capture".into(), move || {
-        run_audio(input, &ctx, &mixing)
+        run_audio(input, &ctx, &mixing, &volumes)
     })?;
     Ok(Capture { stop, thread })
 }
 
-fn run_audio(input: AudioInput, ctx: &Ctx, mixing: &MixingHub) {
+fn run_audio(input: AudioInput, ctx: &Ctx, mixing: &MixingHub, volumes: &Volumes) {
     let mut encoder: Option<(u16, OpusEncoder)> = None;
     let mut encode = |frame: &mut AudioFrame| {
+        volumes.apply_capture(ctx.index, frame);
         mixing.mix(frame);
+        volumes.levels().sent(ctx.index, frame);
         if encoder.as_ref().is_none_or(|(c, _)| *c != frame.channels) {
             match OpusEncoder::new(frame.channels, OPUS_BITRATE) {
                 Ok(e) => encoder = Some((frame.channels, e)),

@@ -14,6 +14,7 @@
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
+//! - `volume`: capture and playback gains; `level`: the levels sent and received; `mirror`: render mirroring, snapshots.
 //! - `inbox`: what the conductor hears; `source`: what can be captured.
 //!
 //! None of this depends on the signalling machine's internals: it hears of the room through
@@ -23,6 +24,8 @@
 mod capture;
 mod conductor;
 mod inbox;
+mod level;
+mod mirror;
 mod outlet;
 mod publisher;
 mod receive;
@@ -30,12 +33,16 @@ mod source;
 mod stats;
 mod subscriber;
 mod transport;
+mod volume;
 
 pub(crate) use conductor::Conductor;
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
+pub use level::AudioVolume;
+pub use mirror::{MirrorType, Snapshot};
 pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
 pub(crate) use source::{open_audio, open_video};
+pub(crate) use volume::check_volume;
 
 // The engine's media methods live beside the engine, in `engine/media.rs`.

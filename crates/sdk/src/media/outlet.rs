@@ -17,7 +17,9 @@ use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::StreamIndex;
 use tokio::sync::mpsc;
 
+use crate::media::mirror::Mirrors;
 use crate::media::stats::StatsBook;
+use crate::media::volume::{self, Volumes};
 
 /// Audio frames a reader may fall behind by before frames are dropped: 10 s of 20 ms frames.
 const AUDIO_BACKLOG: usize = 500;
@@ -73,6 +75,8 @@ struct Registry {
 pub(crate) struct Outlets {
     inner: Arc<Mutex<Registry>>,
     stats: StatsBook,
+    volumes: Volumes,
+    mirrors: Mirrors,
 }
 
 impl std::fmt::Debug for Outlets {
@@ -116,8 +120,19 @@ impl Outlets {
         MediaStream { rx }
     }
 
-    /// Hands a decoded audio frame of `key` to its readers.
+    /// Notes the level of a decoded audio frame of `key` and hands it to its readers, at the
+    /// stream's playback volume.
     pub(crate) fn deliver_audio(&self, key: &StreamKey, frame: &AudioFrame) {
+        self.volumes.levels().received(key, frame);
+        let level = self.volumes.playback(key);
+        let mut scaled;
+        let frame = if level == 100 {
+            frame
+        } else {
+            scaled = frame.clone();
+            volume::apply(&mut scaled, level);
+            &scaled
+        };
         let mut registry = self.lock();
         if let Some(readers) = registry.audio.get_mut(key) {
             fan_out(readers, frame);
@@ -144,6 +159,16 @@ impl Outlets {
     pub(crate) fn forget_pictures(&self) {
         self.lock().latest.clear();
         self.stats.clear();
+    }
+
+    /// The capture and playback volumes.
+    pub(crate) fn volumes(&self) -> &Volumes {
+        &self.volumes
+    }
+
+    /// The render mirror settings.
+    pub(crate) fn mirrors(&self) -> &Mirrors {
+        &self.mirrors
     }
 
     /// The latest stream statistics.

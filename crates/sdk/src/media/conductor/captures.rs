@@ -58,6 +58,7 @@ impl Conductor {
             StreamIndex::Main,
             self.frames_tx.clone(),
             self.mixing.clone(),
+            self.outlets.volumes().clone(),
         )
         .map_err(|e| {
             err(
@@ -175,6 +176,7 @@ impl Conductor {
                 StreamIndex::Main,
                 self.frames_tx.clone(),
                 self.mixing.clone(),
+                self.outlets.volumes().clone(),
             )
             .map_err(|e| {
                 err(
