@@ -5,9 +5,12 @@
  * suspended (as the players retry their elements). It knows nothing of rooms or transports.
  */
 
+/** The highest volume the vendor's volume calls take, in percent: four times the amplitude. */
+export const MAX_VOLUME = 400;
+
 /** A 0..400 percentage (100: unchanged) as a gain factor, or null when it is not one. */
 export function gainOf(volume: unknown): number | null {
-  if (typeof volume !== "number" || !Number.isFinite(volume) || volume < 0 || volume > 400) return null;
+  if (typeof volume !== "number" || !Number.isFinite(volume) || volume < 0 || volume > MAX_VOLUME) return null;
   return volume / 100;
 }
 

@@ -43,6 +43,7 @@ pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
 pub(crate) use source::{open_audio, open_video};
+pub(crate) use volume::MAX_VOLUME;
 pub(crate) use volume::check_volume;
 
 // The engine's media methods live beside the engine, in `engine/media.rs`.

@@ -19,8 +19,8 @@ use super::entry::{BufferMix, FileMix, Mix, Volumes, buffer_id, file_id, publish
 use super::{AudioMixingConfig, MixingError};
 use crate::event::EngineEvent;
 
-/// Highest volume: four times the original.
-pub(super) const MAX_VOLUME: i32 = 400;
+/// Highest volume: four times the original, as for every volume call.
+pub(super) const MAX_VOLUME: i32 = crate::media::MAX_VOLUME as i32;
 /// The pitch range in semitones.
 pub(super) const PITCH_RANGE: std::ops::RangeInclusive<i32> = -12..=12;
 

@@ -4,6 +4,8 @@
  * resumed on the page's next click or key press when the browser's autoplay rules keep it
  * suspended (as the players retry their elements). It knows nothing of rooms or transports.
  */
+/** The highest volume the vendor's volume calls take, in percent: four times the amplitude. */
+export declare const MAX_VOLUME = 400;
 /** A 0..400 percentage (100: unchanged) as a gain factor, or null when it is not one. */
 export declare function gainOf(volume: unknown): number | null;
 /** Levels as the vendor reports them (`AudioPropertiesInfo`, `getAudioVolume`). */

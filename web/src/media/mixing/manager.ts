@@ -17,6 +17,7 @@ import { warn } from "../../log";
 import type { AudioMixingStateChangedEvent } from "../../payloads";
 import { MixGraph } from "./graph";
 import type { AudioFrameData } from "../audioframes";
+import { MAX_VOLUME } from "../audiohub";
 
 /** How `startAudioMixing` plays a file (the vendor's `MixOption`). */
 export interface MixOption {
@@ -31,8 +32,6 @@ export const PCM_MIXING_ID = -1;
 
 /** The longest file `preloadAudioMixing` keeps, in seconds (the vendor's limit). */
 const PRELOAD_MAX_S = 20;
-/** The volume range, in percent of the original. */
-const MAX_VOLUME = 400;
 /** The frame sizes `setAudioFrameCallback` takes. */
 const FRAME_SIZES = [256, 512, 1024, 2048, 4096, 8192, 16384];
 
