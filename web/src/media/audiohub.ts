@@ -41,6 +41,11 @@ export function levelOf(samples: Float32Array): Level {
   };
 }
 
+/** Samples a meter looks back over: about a third of a second at 48 kHz. */
+const METER_WINDOW = 16384;
+/** Samples of one slice a level is measured over (about 43 ms at 48 kHz). */
+const METER_SLICE = 2048;
+
 /** A meter on one track. */
 interface Meter {
   track: MediaStreamTrack;
@@ -108,14 +113,21 @@ export class AudioHub {
     let meter = this.meters.get(track);
     if (!meter) {
       const analyser = this.context.createAnalyser();
-      analyser.fftSize = 2048;
+      analyser.fftSize = METER_WINDOW;
       this.source(track).connect(analyser);
       meter = { track, analyser, buffer: new Float32Array(analyser.fftSize) };
       this.meters.set(track, meter);
       return SILENT;
     }
     meter.analyser.getFloatTimeDomainData(meter.buffer);
-    return levelOf(meter.buffer);
+    // The loudest slice of the last third of a second: reports read every 100 ms or more,
+    // and a short sound (a word, a beep) between two reads must still show in one of them.
+    let loudest = SILENT;
+    for (let at = 0; at + METER_SLICE <= meter.buffer.length; at += METER_SLICE) {
+      const level = levelOf(meter.buffer.subarray(at, at + METER_SLICE));
+      if (level.linearVolume > loudest.linearVolume) loudest = level;
+    }
+    return loudest;
   }
 
   /** Drops the sources and meters of tracks not in `keep`. */
