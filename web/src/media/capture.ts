@@ -6,7 +6,7 @@
  */
 import { ErrorCode, StreamIndex, VideoSourceType } from "../generated/protocol";
 import { rtcError } from "../errors";
-import { captureConstraints, type ScreenEncoderConfig, type VideoEncoderConfig } from "./encoding";
+import { captureConstraints, DEFAULT_CAMERA, type ScreenEncoderConfig, type VideoEncoderConfig } from "./encoding";
 
 export type { VideoEncoderConfig };
 
@@ -61,7 +61,7 @@ export class LocalMedia {
     video: [newSource(), newSource()],
   };
   /** Camera settings for the next capture. */
-  encoderConfig: VideoEncoderConfig = {};
+  encoderConfig: VideoEncoderConfig = { ...DEFAULT_CAMERA };
   /** Microphone constraints for the next capture (the audio profile and capture config). */
   audioConstraints: () => MediaTrackConstraints = () => ({});
   /** Screen settings for the next screen capture. */

@@ -200,6 +200,7 @@ export class MediaConductor {
         this.video.encoding.sendEncodings() ?? this.simulcast,
         this.audioProfile.stereo,
         (sender) => this.sei.prepare(sender),
+        this.video.encoding.camera.preferCodecName,
       );
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       publisher.onTrackSet = (index, kind, sender) => this.video.encoding.tune(index, sender);

@@ -8,15 +8,14 @@
  * Depends on nothing of the engine: the conductor hands it senders.
  */
 import { ErrorCode, SimulcastStreamType, StreamIndex } from "../generated/protocol";
-import { VideoSimulcastMode, type VideoCodecType } from "../enums/values";
+import { VideoCodecType, VideoSimulcastMode } from "../enums/values";
 import { rtcError } from "../errors";
 import { warn } from "../log";
 
 /**
  * Encoding settings of the camera's video (the vendor's `VideoEncoderConfig`). The vendor
  * requires every field but the last two; Chorus takes any subset and leaves the rest to the
- * browser. `preferCodecName` is accepted and not applied: Chorus always offers H.264 first,
- * then VP8, which every Chorus peer decodes.
+ * browser. Until the app sets one, the camera is captured and sent as {@link DEFAULT_CAMERA}.
  */
 export interface VideoEncoderConfig {
   /** Width in pixels: a number, or a constraint (`{ideal, min, max, exact}`). */
@@ -29,9 +28,19 @@ export interface VideoEncoderConfig {
   maxKbps?: number;
   /** What the picture shows, which tells the encoder what to keep: sharpness or motion. */
   contentHint?: "text" | "motion" | "detail";
-  /** The codec the publisher prefers (accepted, not applied: see above). */
+  /**
+   * The codec the camera is sent in: H.264 or VP8 (H.265 where the browser encodes it);
+   * `auto` (the default): H.264, then VP8. It is negotiated when the publisher transport is
+   * set up, so it takes effect from the next join when set while publishing.
+   */
   preferCodecName?: VideoCodecType;
 }
+
+/**
+ * The camera's settings until the app sets its own, the vendor's documented defaults: 640x480
+ * at 15 fps and at most 600 kbit/s.
+ */
+export const DEFAULT_CAMERA: Readonly<VideoEncoderConfig> = { width: 640, height: 480, frameRate: 15, maxKbps: 600 };
 
 /** Encoding settings of the screen's video (the vendor's `ScreenEncoderConfig`). */
 export type ScreenEncoderConfig = Omit<VideoEncoderConfig, "preferCodecName">;
@@ -84,6 +93,11 @@ export function checkConfig(config: unknown, method: string): VideoEncoderConfig
       ErrorCode.INVALID_PARAMS,
       `${method}: pass {width, height, frameRate, maxKbps} with positive numbers (width, height and frameRate may be constraints)`,
     );
+  if (c.preferCodecName !== undefined && !Object.values(VideoCodecType).includes(c.preferCodecName))
+    throw rtcError(
+      ErrorCode.INVALID_PARAMS,
+      `${method}: preferCodecName must be one of ${Object.values(VideoCodecType).join(", ")}`,
+    );
   return { ...c };
 }
 
@@ -103,7 +117,7 @@ export function layerForSize(
 /** An engine's video encoding settings. */
 export class VideoEncoding {
   /** The camera's (the highest layer's) settings. */
-  camera: VideoEncoderConfig = {};
+  camera: VideoEncoderConfig = { ...DEFAULT_CAMERA };
   /** The screen's settings. */
   screen: ScreenEncoderConfig = {};
   /** The lower simulcast layers, lowest first; null: the layers `enableSimulcastMode` picks. */

@@ -25,24 +25,30 @@ export function gathered(pc: RTCPeerConnection): Promise<void> {
 }
 
 /**
- * Orders a video transceiver's codecs H.264 constrained baseline (packetization-mode 1, what
- * the SFU and the native SDK decode best) first, then VP8, then the rest (RTX, FEC), where the
- * browser lets us choose.
+ * Orders a video transceiver's codecs: `first` (a vendor codec name, `h264`, `vp8` or `h265`)
+ * when the browser sends it, then H.264 constrained baseline (packetization-mode 1, what the
+ * SFU and the native SDK decode best), then VP8, then the rest (RTX, FEC), where the browser
+ * lets us choose. The publisher sends the first codec the SFU accepts of this order.
  */
-export function preferH264ThenVp8(transceiver: RTCRtpTransceiver): void {
+export function preferCodecs(transceiver: RTCRtpTransceiver, first = "auto"): void {
   const caps =
     typeof RTCRtpSender !== "undefined" && RTCRtpSender.getCapabilities ? RTCRtpSender.getCapabilities("video") : null;
   if (!caps || typeof transceiver.setCodecPreferences !== "function") return;
+  const wanted = first === "auto" ? null : `video/${first.toLowerCase()}`;
+  if (wanted && !caps.codecs.some((c) => c.mimeType.toLowerCase() === wanted))
+    warn(`preferCodecName: this browser cannot send ${first}; sending H.264 or VP8`);
   const rank = (c: RTCRtpCodec): number => {
     const mime = c.mimeType.toLowerCase();
     const fmtp = c.sdpFmtpLine ?? "";
+    // The preferred codec goes before all others, its own variants in their usual order.
+    const lead = mime === wanted ? -10 : 0;
     if (mime === "video/h264") {
       const baseline = /profile-level-id=42e0/i.test(fmtp);
       const mode1 = /packetization-mode=1/.test(fmtp);
-      return baseline && mode1 ? 0 : mode1 ? 1 : 2;
+      return lead + (baseline && mode1 ? 0 : mode1 ? 1 : 2);
     }
-    if (mime === "video/vp8") return 3;
-    return 4;
+    if (mime === "video/vp8") return lead + 3;
+    return lead + 4;
   };
   const codecs = caps.codecs
     .map((c, i) => ({ c, i }))

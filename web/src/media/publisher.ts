@@ -9,8 +9,9 @@
 import { ErrorCode, StreamIndex, TrackKind, type Methods, type PublishedTrack } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { Kind } from "./capture";
-import { gathered, preferH264ThenVp8 } from "./peer";
+import { gathered, preferCodecs } from "./peer";
 import { withStereo } from "./opus";
+import { leadCodec } from "./codecorder";
 
 /** Sends a signalling request. */
 export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["params"]) => Promise<Methods[M]["result"]>;
@@ -62,13 +63,15 @@ export class Publisher {
   /**
    * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
    * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
-   * each video sender before anything is negotiated (for encoded transforms).
+   * each video sender before anything is negotiated (for encoded transforms); `cameraCodec`:
+   * the codec the main video prefers (the vendor's `preferCodecName`).
    */
   constructor(
     call: Call,
     simulcast: boolean | RTCRtpEncodingParameters[] = false,
     private readonly stereo = false,
     videoSender: (sender: RTCRtpSender) => void = () => {},
+    private readonly cameraCodec = "auto",
   ) {
     this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
     this.transceivers = LINES.map(({ index, kind }) => {
@@ -79,7 +82,7 @@ export class Publisher {
         layered ? { direction: "sendonly", sendEncodings: layers.map((e) => ({ ...e })) } : { direction: "sendonly" },
       );
       if (kind === "video") {
-        preferH264ThenVp8(t);
+        preferCodecs(t, index === StreamIndex.STREAM_INDEX_MAIN ? cameraCodec : "auto");
         videoSender(t.sender);
       }
       return t;
@@ -150,11 +153,15 @@ export class Publisher {
         streamIndex: LINES[i].index,
         kind: LINES[i].kind === "audio" ? TrackKind.AUDIO : TrackKind.VIDEO,
       }));
-      const sdp = this.pc.localDescription?.sdp ?? "";
-      const answer = await call("publisherOffer", { sdp, tracks });
+      const offer = this.pc.localDescription?.sdp ?? "";
+      const answer = await call("publisherOffer", { sdp: offer, tracks });
       if (this.closed)
         throw rtcError(ErrorCode.OPERATION_CANCEL, "left the room while the media transport was being set up");
-      await this.pc.setRemoteDescription({ type: "answer", sdp: this.stereo ? withStereo(answer.sdp) : answer.sdp });
+      let sdp = this.stereo ? withStereo(answer.sdp) : answer.sdp;
+      const camera =
+        this.transceivers[LINES.findIndex((l) => l.index === StreamIndex.STREAM_INDEX_MAIN && l.kind === "video")];
+      if (this.cameraCodec !== "auto" && camera.mid) sdp = leadCodec(sdp, camera.mid, this.cameraCodec);
+      await this.pc.setRemoteDescription({ type: "answer", sdp });
     } catch (e) {
       throw asRtcError(e, ErrorCode.PUBLISH_FAILED, "setting up the publisher transport failed");
     }

@@ -8,12 +8,11 @@
  * Depends on nothing of the engine: the conductor hands it senders.
  */
 import { SimulcastStreamType, StreamIndex } from "../generated/protocol";
-import { VideoSimulcastMode, type VideoCodecType } from "../enums/values";
+import { VideoCodecType, VideoSimulcastMode } from "../enums/values";
 /**
  * Encoding settings of the camera's video (the vendor's `VideoEncoderConfig`). The vendor
  * requires every field but the last two; Chorus takes any subset and leaves the rest to the
- * browser. `preferCodecName` is accepted and not applied: Chorus always offers H.264 first,
- * then VP8, which every Chorus peer decodes.
+ * browser. Until the app sets one, the camera is captured and sent as {@link DEFAULT_CAMERA}.
  */
 export interface VideoEncoderConfig {
     /** Width in pixels: a number, or a constraint (`{ideal, min, max, exact}`). */
@@ -26,9 +25,18 @@ export interface VideoEncoderConfig {
     maxKbps?: number;
     /** What the picture shows, which tells the encoder what to keep: sharpness or motion. */
     contentHint?: "text" | "motion" | "detail";
-    /** The codec the publisher prefers (accepted, not applied: see above). */
+    /**
+     * The codec the camera is sent in: H.264 or VP8 (H.265 where the browser encodes it);
+     * `auto` (the default): H.264, then VP8. It is negotiated when the publisher transport is
+     * set up, so it takes effect from the next join when set while publishing.
+     */
     preferCodecName?: VideoCodecType;
 }
+/**
+ * The camera's settings until the app sets its own, the vendor's documented defaults: 640x480
+ * at 15 fps and at most 600 kbit/s.
+ */
+export declare const DEFAULT_CAMERA: Readonly<VideoEncoderConfig>;
 /** Encoding settings of the screen's video (the vendor's `ScreenEncoderConfig`). */
 export type ScreenEncoderConfig = Omit<VideoEncoderConfig, "preferCodecName">;
 /** The number in a constraint: itself, else its exact, ideal or max value. */

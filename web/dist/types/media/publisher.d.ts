@@ -13,6 +13,7 @@ export type Call = <M extends keyof Methods>(method: M, params: Methods[M]["para
 /** One publisher transport. */
 export declare class Publisher {
     private readonly stereo;
+    private readonly cameraCodec;
     /** The connection (for stats). */
     readonly pc: RTCPeerConnection;
     private transceivers;
@@ -29,9 +30,10 @@ export declare class Publisher {
     /**
      * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
      * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
-     * each video sender before anything is negotiated (for encoded transforms).
+     * each video sender before anything is negotiated (for encoded transforms); `cameraCodec`:
+     * the codec the main video prefers (the vendor's `preferCodecName`).
      */
-    constructor(call: Call, simulcast?: boolean | RTCRtpEncodingParameters[], stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void);
+    constructor(call: Call, simulcast?: boolean | RTCRtpEncodingParameters[], stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void, cameraCodec?: string);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */
