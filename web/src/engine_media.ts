@@ -68,10 +68,12 @@ export abstract class EngineMedia extends EngineParts {
    * Puts `message` (1 to 4096 bytes; a string goes as UTF-8) into the next `repeatCount + 1`
    * frames of the H.264 video sent on `streamIndex`, where others get it as
    * `onSEIMessageReceived`, once. `repeatCount` is 0 to min(30, 2 × frame rate); `mode` (the
-   * native SDKs' `SEICountPerFrame`) lets a frame carry several queued messages. Throws
-   * INVALID_PARAMS for a bad argument, NOT_CONNECTED_YET outside a room,
-   * STREAM_NOT_EXIST when that stream sends no video, NOT_SUPPORTED for VP8 or a browser
-   * without encoded transforms.
+   * native SDKs' `SEICountPerFrame`) lets a frame carry several queued messages. On the main
+   * stream without camera video (a voice call), the SDK publishes a 16x16 black video to carry
+   * them (others get `onSEIStreamUpdate`), until the camera starts or a minute passes without
+   * a message. Throws INVALID_PARAMS for a bad argument, NOT_CONNECTED_YET outside a room,
+   * STREAM_NOT_EXIST when the screen stream sends no video, NOT_SUPPORTED for VP8 or a
+   * browser without encoded transforms.
    */
   sendSEIMessage(
     streamIndex: StreamIndex,

@@ -120,6 +120,10 @@ export abstract class EngineParts extends Emitter {
       results,
       transport: (pc, role) => this.transports.watch(pc, role),
       outgoing: (index, kind, track) => this.extensions.outgoing(index, kind, track),
+      publish: (index, mediaType, on) =>
+        on
+          ? this.session.publish(index, mediaType, "sendSEIMessage")
+          : this.session.unpublish(index, mediaType, "sendSEIMessage"),
     });
     this.session = new RoomSession(this.connection, this.media, {
       live: () => this.live(),

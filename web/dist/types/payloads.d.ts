@@ -5,7 +5,7 @@
  * nothing at run time, so any module may use it.
  */
 import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
-import type { NetworkQuality } from "./enums/values";
+import type { NetworkQuality, SEIStreamEventType } from "./enums/values";
 import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
 import type { TrackChangedByExtensionEvent } from "./extension/host";
@@ -218,6 +218,18 @@ export interface SEIMessageEvent {
     /** The message's bytes. */
     sei: Uint8Array;
 }
+/**
+ * `onSEIStreamUpdate`: a remote user's video became, or stopped being, the black-frame video
+ * the SDK publishes to carry SEI in a voice call (an app need not render it).
+ */
+export interface SEIStreamUpdateEvent {
+    /** The publisher. */
+    userId: string;
+    /** Whether it is the screen stream (the carrier is always the main stream's). */
+    isScreen: boolean;
+    /** BLACK: the black-frame video started; NORMAL: it stopped (or became the camera). */
+    type: SEIStreamEventType;
+}
 /** Every event Chorus fires, as the handler it calls: the engine's events as the app sees them. */
 export interface FiredEvents {
     onUserJoined: (event: UserJoinedEvent) => void;
@@ -286,6 +298,7 @@ export interface FiredEvents {
     onVideoStreamBanned: (event: StreamBannedEvent) => void;
     onAudioStreamBanned: (event: StreamBannedEvent) => void;
     onSEIMessageReceived: (event: SEIMessageEvent) => void;
+    onSEIStreamUpdate: (event: SEIStreamUpdateEvent) => void;
     onForwardStreamError: (event: ForwardStreamStateInfo) => void;
     /**
      * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for

@@ -3,7 +3,8 @@
  * the room. Tracks flow to the publisher when captured and published; received tracks flow to
  * players; the transports live exactly as long as one server session of the room.
  */
-import type { SEIMessageEvent } from "../payloads";
+import type { SEIMessageEvent, SEIStreamUpdateEvent } from "../payloads";
+import { SEIStreamEventType } from "../enums/values";
 import { ErrorCode, MediaType, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { RoomState } from "../room/state";
@@ -14,6 +15,7 @@ import { Publisher, type Call } from "./publisher";
 import { STATS_INTERVAL_MS, watchFirstFrame, isScreen } from "./stats";
 import { figures, StatsBook, StatsDeltas, type StatsRound } from "./statsgetters";
 import { SeiChannel, type ReceiverOwner } from "./sei";
+import { SeiCarrier } from "./seicarrier";
 import { StatsExceptions } from "./statsexceptions";
 import { Subscriber, remoteKey, type RemoteTrack } from "./subscriber";
 import { grade, LinkMeter } from "./quality";
@@ -41,6 +43,8 @@ export interface HubHooks {
   transport(pc: RTCPeerConnection, role: TransportRole): void;
   /** The track to send for a captured one (an extension's output; null while it is made). */
   outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
+  /** Publishes (or unpublishes) `mediaType` of `index` as the app's publishStream would. */
+  publish(index: StreamIndex, mediaType: MediaType, on: boolean): Promise<void>;
 }
 
 const LINES: [StreamIndex, Kind][] = [
@@ -92,11 +96,25 @@ export class MediaConductor {
   private readonly sei = new SeiChannel(
     (receiver) => this.ownerOf(receiver),
     (from, sei) => this.seiReceived(from, sei),
+    (from, black) => this.blackChanged(from, black),
   );
+  /** The black-frame video that carries SEI while no camera video is sent. */
+  private readonly carrier: SeiCarrier;
+  /** Received streams that are black-frame carriers now (`index:userId`). */
+  private blackStreams = new Set<string>();
   /** Encoding, mirroring, visibility, placeholders and the events of players and local tracks. */
   readonly video: VideoParts;
 
   constructor(private readonly hooks: HubHooks) {
+    const MAIN = StreamIndex.STREAM_INDEX_MAIN;
+    this.carrier = new SeiCarrier({
+      published: () => hooks.room()?.published[MAIN] ?? null,
+      sender: () => this.publisher?.sender(MAIN, "video"),
+      resync: () => this.syncTracks(),
+      publish: (on) => hooks.publish(MAIN, MediaType.VIDEO, on),
+      mark: (sender, on) => this.sei.markBlack(sender, on),
+      send: (sender, message, repeatCount, multi) => this.sei.send(sender, message, repeatCount, multi),
+    });
     this.video = new VideoParts(
       () => this.players.videoPlayers(),
       { emit: hooks.emit, roomId: () => hooks.room()?.roomId },
@@ -141,6 +159,8 @@ export class MediaConductor {
   trackChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void {
     if (kind === "video") this.players.localTrack(index, track);
     else this.audioChanged();
+    // The camera takes over from the black-frame carrier: a voice call became a video call.
+    if (index === StreamIndex.STREAM_INDEX_MAIN && kind === "video" && track) this.carrier.end(false);
     this.video.localTrack(index, kind, track);
     void this.syncTracks();
   }
@@ -180,6 +200,8 @@ export class MediaConductor {
     this.stats.clear();
     this.exceptions.clear();
     this.sei.reset();
+    this.carrier.reset();
+    this.blackStreams.clear();
   }
 
   /**
@@ -334,7 +356,12 @@ export class MediaConductor {
         const on = (room.published[index] & maskOf(kind)) !== 0;
         const raw = this.capture.track(index, kind);
         // The placeholder picture fills in for the camera while it is off and the video published.
-        const placeholder = kind === "video" && on && !raw ? this.video.dummies.track(index) : null;
+        // So does the black-frame carrier of SEI when there is no placeholder.
+        const placeholder =
+          kind === "video" && on && !raw
+            ? (this.video.dummies.track(index) ??
+              (index === StreamIndex.STREAM_INDEX_MAIN ? this.carrier.track() : null))
+            : null;
         if (kind === "video" && !placeholder) this.video.dummies.idle(index);
         if (!on || placeholder) return publisher.setTrack(index, kind, on ? placeholder : null);
         // Capture, then its volume, then the extensions; the mix goes out in place of the
@@ -355,6 +382,10 @@ export class MediaConductor {
     this.hooks.results.arrived(tracks.values());
     for (const [key, t] of before) {
       if (tracks.get(key)?.track === t.track) continue;
+      if (t.kind === "video") {
+        this.sei.unwatch(t.receiver);
+        this.blackChanged(t, false);
+      }
       this.watchers.get(key)?.();
       this.watchers.delete(key);
       if (!tracks.has(key)) this.route(t, null);
@@ -362,6 +393,7 @@ export class MediaConductor {
     for (const [key, t] of tracks) {
       if (before.get(key)?.track === t.track) continue;
       this.route(t, t.track);
+      if (t.kind === "video" && this.sei.isBlack(t.receiver)) this.blackChanged(t, true);
       const event = t.kind === "video" ? "onRemoteVideoFirstFrame" : "onRemoteAudioFirstFrame";
       this.watchers.set(
         key,
@@ -403,7 +435,14 @@ export class MediaConductor {
     if (!room)
       throw rtcError(ErrorCode.NOT_CONNECTED_YET, "sendSEIMessage: SEI travels in published video; join a room first");
     const sender = this.publisher?.sender(index, "video");
-    if (!sender?.track || !(room.published[index] & MediaType.VIDEO))
+    const sending = !!sender?.track && (room.published[index] & MediaType.VIDEO) !== 0;
+    if (
+      index === StreamIndex.STREAM_INDEX_MAIN &&
+      !this.capture.track(index, "video") &&
+      (this.carrier.active || !sending)
+    )
+      return this.carrier.sendMessage(message, repeatCount, multi);
+    if (!sender?.track || !sending)
       throw rtcError(
         ErrorCode.STREAM_NOT_EXIST,
         `sendSEIMessage: no video is published on stream ${index}; SEI travels in the video frames`,
@@ -417,6 +456,20 @@ export class MediaConductor {
   /** The frame rate of the video sent on `index` (0 when unknown). */
   sentFrameRate(index: StreamIndex): number {
     return this.publisher?.sender(index, "video")?.track?.getSettings().frameRate ?? 0;
+  }
+
+  /** A received stream became, or stopped being, a black-frame carrier. */
+  private blackChanged(from: ReceiverOwner, black: boolean): void {
+    const key = `${from.index}:${from.userId}`;
+    if (black === this.blackStreams.has(key)) return;
+    if (black) this.blackStreams.add(key);
+    else this.blackStreams.delete(key);
+    const payload: SEIStreamUpdateEvent = {
+      userId: from.userId,
+      isScreen: isScreen(from.index),
+      type: black ? SEIStreamEventType.BLACK : SEIStreamEventType.NORMAL,
+    };
+    this.hooks.emit("onSEIStreamUpdate", payload);
   }
 
   private ownerOf(receiver: RTCRtpReceiver): ReceiverOwner | null {

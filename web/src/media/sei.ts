@@ -8,11 +8,14 @@
  * The vendor's rules: a message is 1 to 4096 bytes; it goes into `repeatCount + 1` consecutive
  * frames (0 ≤ repeatCount ≤ min(30, 2 × frame rate)); a frame carries only messages queued in
  * the last 2 s. Receivers report each message once, however many frames carried it.
+ *
+ * The same worker marks every frame of a black-frame carrier (seicarrier.ts) and tells, per
+ * receiver, when marked frames start or stop arriving.
  */
 import { ErrorCode, StreamIndex } from "../generated/protocol";
 import { rtcError } from "../errors";
 import { warn } from "../log";
-import { CHORUS_SEI_TAG, isAnnexB, nalUnits, readSei, SeiSchedule, seiNal, withSei } from "./seinal";
+import { CHORUS_BLACK_TAG, CHORUS_SEI_TAG, isAnnexB, nalUnits, readSei, SeiSchedule, seiNal, withSei } from "./seinal";
 
 /** The largest message, bytes. */
 export const MAX_SEI_BYTES = 4096;
@@ -62,19 +65,29 @@ export function seiMessage(message: unknown, repeatCount: unknown, frameRate: nu
 /** What the worker is told. */
 type ToWorker =
   | { type: "send"; id: number; seq: number; message: Uint8Array; frames: number; multi: boolean }
-  | { type: "forget"; id: number };
-/** What the worker tells: messages read from a receiver's frame. */
+  | { type: "forget"; id: number }
+  | { type: "black"; id: number; on: boolean }
+  | { type: "unwatch"; id: number };
+/**
+ * What the worker tells: messages read from a receiver's frame, and whether its frames are
+ * marked black, when that changes.
+ */
 interface FromWorker {
   id: number;
   found: { seq: number; message: Uint8Array }[];
+  black?: boolean;
 }
 
 /**
  * The worker's body. Self-contained but for seinal.ts's functions, which the worker source
- * defines before it; `tag` is {@link CHORUS_SEI_TAG}.
+ * defines before it; `tag` is {@link CHORUS_SEI_TAG}, `blackTag` {@link CHORUS_BLACK_TAG}.
  */
-function seiWorker(tag: number[]): void {
+function seiWorker(tag: number[], blackTag: number[]): void {
   const schedules = new Map<number, SeiSchedule>();
+  // Senders whose frames are marked black, and receivers last seen receiving marked frames.
+  const marking = new Set<number>();
+  const blackSeen = new Set<number>();
+  const marker = seiNal(blackTag, 0, new Uint8Array(0));
   const schedule = (id: number) => {
     let s = schedules.get(id);
     if (!s) schedules.set(id, (s = new SeiSchedule(2000)));
@@ -85,6 +98,10 @@ function seiWorker(tag: number[]): void {
     const m = e.data;
     if (m.type === "send") schedule(m.id).add(seiNal(tag, m.seq, m.message), m.frames, performance.now(), m.multi);
     else if (m.type === "forget") schedules.delete(m.id);
+    else if (m.type === "black") {
+      if (m.on) marking.add(m.id);
+      else marking.delete(m.id);
+    } else if (m.type === "unwatch") blackSeen.delete(m.id);
   });
   scope.addEventListener("rtctransform", (event: any) => {
     const transformer = event.transformer;
@@ -96,13 +113,19 @@ function seiWorker(tag: number[]): void {
       const meta = frame.getMetadata?.() ?? {};
       const layer = String(meta.rid ?? meta.synchronizationSource ?? 0);
       const units = schedule(id).forFrame(layer, performance.now());
+      if (marking.has(id)) units.push(marker);
       if (units.length) frame.data = withSei(data, units).buffer;
     };
     const receive = (frame: any) => {
       const data = new Uint8Array(frame.data);
       if (!isAnnexB(data)) return;
       const found = readSei(data, tag);
-      if (found.length) scope.postMessage({ id, found });
+      const black = readSei(data, blackTag).length > 0;
+      if (black !== blackSeen.has(id)) {
+        if (black) blackSeen.add(id);
+        else blackSeen.delete(id);
+        scope.postMessage({ id, found, black });
+      } else if (found.length) scope.postMessage({ id, found });
     };
     transformer.readable
       .pipeThrough(
@@ -147,15 +170,39 @@ export class SeiChannel {
   private seen = new Map<string, number[]>();
   /** When each sender's recent messages were queued, to bound what waits. */
   private queued = new Map<number, number[]>();
+  /** Receivers whose frames are marked black now. */
+  private black = new Set<number>();
 
   /**
    * `owner` says whose stream a receiver carries now (null: none); `received` gets each
-   * message once.
+   * message once; `blackChanged` hears when a receiver's frames start or stop being marked
+   * black (a black-frame carrier).
    */
   constructor(
     private readonly owner: (receiver: RTCRtpReceiver) => ReceiverOwner | null,
     private readonly received: (from: ReceiverOwner, message: Uint8Array) => void,
+    private readonly blackChanged: (from: ReceiverOwner, black: boolean) => void = () => {},
   ) {}
+
+  /** Marks (or stops marking) every frame `sender` sends as a black-frame carrier's. */
+  markBlack(sender: RTCRtpSender, on: boolean): void {
+    const id = this.ids.get(sender);
+    if (id !== undefined) this.worker?.postMessage({ type: "black", id, on } satisfies ToWorker);
+  }
+
+  /** Whether `receiver`'s frames are marked black now. */
+  isBlack(receiver: RTCRtpReceiver): boolean {
+    const id = this.ids.get(receiver);
+    return id !== undefined && this.black.has(id);
+  }
+
+  /** `receiver` no longer carries the stream it did: its black state starts over. */
+  unwatch(receiver: RTCRtpReceiver): void {
+    const id = this.ids.get(receiver);
+    if (id === undefined) return;
+    this.black.delete(id);
+    this.worker?.postMessage({ type: "unwatch", id } satisfies ToWorker);
+  }
 
   /**
    * Puts queued messages into what `sender` sends (a video sender). Chromium routes frames
@@ -209,6 +256,7 @@ export class SeiChannel {
     this.queued.clear();
     this.receivers.clear();
     this.seen.clear();
+    this.black.clear();
   }
 
   /** Stops the worker (the engine is destroyed). */
@@ -242,7 +290,7 @@ export class SeiChannel {
     // expression assigned to its name.
     const source = [seiNal, nalUnits, isAnnexB, withSei, readSei, SeiSchedule, seiWorker]
       .map((f) => `const ${f.name} = ${f.toString()};`)
-      .concat(`(${seiWorker.name})(${JSON.stringify(CHORUS_SEI_TAG)});`)
+      .concat(`(${seiWorker.name})(${JSON.stringify(CHORUS_SEI_TAG)}, ${JSON.stringify(CHORUS_BLACK_TAG)});`)
       .join("\n");
     try {
       // The URL lives as long as the worker: revoked at once, the worker may not load.
@@ -256,10 +304,15 @@ export class SeiChannel {
     return this.worker;
   }
 
-  private found({ id, found }: FromWorker): void {
+  private found({ id, found, black }: FromWorker): void {
     const receiver = this.receivers.get(id);
+    if (black !== undefined) {
+      if (black) this.black.add(id);
+      else this.black.delete(id);
+    }
     const from = receiver && this.owner(receiver);
     if (!from) return;
+    if (black !== undefined) this.blackChanged(from, black);
     const key = `${from.index}:${from.userId}`;
     const seen = this.seen.get(key) ?? [];
     this.seen.set(key, seen);

@@ -15,6 +15,12 @@
 export const CHORUS_SEI_TAG = [0x63, 0x68, 0x6f, 0x72, 0x75, 0x73, 0x2d, 0x73, 0x65, 0x69, 0x00, 0x01];
 
 /**
+ * The UUID start of the marker unit (with sequence number 0 and no message) in every frame of
+ * a black-frame SEI carrier (seicarrier.ts): "chorus-blk" and format 0x0001.
+ */
+export const CHORUS_BLACK_TAG = [0x63, 0x68, 0x6f, 0x72, 0x75, 0x73, 0x2d, 0x62, 0x6c, 0x6b, 0x00, 0x01];
+
+/**
  * The Annex-B SEI NAL unit (4-byte start code first) that carries `message` with sequence
  * number `seq`, emulation prevention applied.
  */

@@ -97,8 +97,7 @@ type EventsToDo =
   | "onSubtitleMessageReceived"
   // The parity issue: media.
   | "onVideoDeviceStateChanged"
-  | "onAudioDeviceStateChanged"
-  | "onSEIStreamUpdate";
+  | "onAudioDeviceStateChanged";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;

@@ -26,6 +26,8 @@ export interface HubHooks {
     transport(pc: RTCPeerConnection, role: TransportRole): void;
     /** The track to send for a captured one (an extension's output; null while it is made). */
     outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
+    /** Publishes (or unpublishes) `mediaType` of `index` as the app's publishStream would. */
+    publish(index: StreamIndex, mediaType: MediaType, on: boolean): Promise<void>;
 }
 /** The media type bit of a kind. */
 export declare function maskOf(kind: Kind): MediaType;
@@ -68,6 +70,10 @@ export declare class MediaConductor {
     } | null;
     /** SEI messages in the sent and received video. */
     private readonly sei;
+    /** The black-frame video that carries SEI while no camera video is sent. */
+    private readonly carrier;
+    /** Received streams that are black-frame carriers now (`index:userId`). */
+    private blackStreams;
     /** Encoding, mirroring, visibility, placeholders and the events of players and local tracks. */
     readonly video: VideoParts;
     constructor(hooks: HubHooks);
@@ -125,6 +131,8 @@ export declare class MediaConductor {
     sendSei(index: StreamIndex, message: Uint8Array, repeatCount: number, multi: boolean): void;
     /** The frame rate of the video sent on `index` (0 when unknown). */
     sentFrameRate(index: StreamIndex): number;
+    /** A received stream became, or stopped being, a black-frame carrier. */
+    private blackChanged;
     private ownerOf;
     private seiReceived;
     /**

@@ -8,6 +8,9 @@
  * The vendor's rules: a message is 1 to 4096 bytes; it goes into `repeatCount + 1` consecutive
  * frames (0 ≤ repeatCount ≤ min(30, 2 × frame rate)); a frame carries only messages queued in
  * the last 2 s. Receivers report each message once, however many frames carried it.
+ *
+ * The same worker marks every frame of a black-frame carrier (seicarrier.ts) and tells, per
+ * receiver, when marked frames start or stop arriving.
  */
 import { StreamIndex } from "../generated/protocol";
 /** The largest message, bytes. */
@@ -45,6 +48,7 @@ export interface ReceiverOwner {
 export declare class SeiChannel {
     private readonly owner;
     private readonly received;
+    private readonly blackChanged;
     private worker;
     private workerUrl;
     private ids;
@@ -54,11 +58,20 @@ export declare class SeiChannel {
     private seen;
     /** When each sender's recent messages were queued, to bound what waits. */
     private queued;
+    /** Receivers whose frames are marked black now. */
+    private black;
     /**
      * `owner` says whose stream a receiver carries now (null: none); `received` gets each
-     * message once.
+     * message once; `blackChanged` hears when a receiver's frames start or stop being marked
+     * black (a black-frame carrier).
      */
-    constructor(owner: (receiver: RTCRtpReceiver) => ReceiverOwner | null, received: (from: ReceiverOwner, message: Uint8Array) => void);
+    constructor(owner: (receiver: RTCRtpReceiver) => ReceiverOwner | null, received: (from: ReceiverOwner, message: Uint8Array) => void, blackChanged?: (from: ReceiverOwner, black: boolean) => void);
+    /** Marks (or stops marking) every frame `sender` sends as a black-frame carrier's. */
+    markBlack(sender: RTCRtpSender, on: boolean): void;
+    /** Whether `receiver`'s frames are marked black now. */
+    isBlack(receiver: RTCRtpReceiver): boolean;
+    /** `receiver` no longer carries the stream it did: its black state starts over. */
+    unwatch(receiver: RTCRtpReceiver): void;
     /**
      * Puts queued messages into what `sender` sends (a video sender). Chromium routes frames
      * through a transform only when it is set before the sender starts, so this comes when the

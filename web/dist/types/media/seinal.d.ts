@@ -13,6 +13,11 @@
 /** The first 12 bytes of the UUID of Chorus's SEI messages: "chorus-sei" and format 0x0001. */
 export declare const CHORUS_SEI_TAG: number[];
 /**
+ * The UUID start of the marker unit (with sequence number 0 and no message) in every frame of
+ * a black-frame SEI carrier (seicarrier.ts): "chorus-blk" and format 0x0001.
+ */
+export declare const CHORUS_BLACK_TAG: number[];
+/**
  * The Annex-B SEI NAL unit (4-byte start code first) that carries `message` with sequence
  * number `seq`, emulation prevention applied.
  */
