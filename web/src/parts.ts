@@ -20,6 +20,7 @@ import { MediaConductor } from "./media/conductor";
 import { LoginSession } from "./room/login";
 import { FallbackSettings } from "./room/fallback";
 import { DeviceTests } from "./media/devicetest";
+import { DeviceWatch } from "./media/devicewatch";
 import type { ConnectionStateChangeEvent, TrackEndedEvent } from "./payloads";
 import type { RTCAutoPlayPolicy } from "./enums/values";
 import { StreamResults } from "./room/results";
@@ -68,6 +69,8 @@ export abstract class EngineParts extends Emitter {
   protected business = "";
   protected parameters = new Map<string, unknown>();
   protected readonly deviceTests: DeviceTests;
+  /** Device plugging, for the device state events. */
+  private readonly deviceWatch: DeviceWatch;
   protected readonly transports: TransportWatch;
   protected readonly extensions: ExtensionHost;
   protected joinRoomParams: ExtraJoinRoomParams = {};
@@ -135,7 +138,12 @@ export abstract class EngineParts extends Emitter {
       () => this.closeIfIdle(),
       () => this.messageOptions,
     );
-    this.media.capture.onChange = (index, kind, track) => this.session.captureChanged(index, kind, track);
+    this.deviceWatch = new DeviceWatch((event, info) => this.emit(event, info));
+    this.media.capture.onChange = (index, kind, track) => {
+      // A capture may have just been allowed: the device list shows ids from now on.
+      if (track) this.deviceWatch.resnap();
+      this.session.captureChanged(index, kind, track);
+    };
     this.media.capture.onEnded = (index, kind) =>
       this.emit("onTrackEnded", { kind, isScreen: index === SCREEN, streamIndex: index } satisfies TrackEndedEvent);
     this.deviceTests = new DeviceTests({
@@ -154,6 +162,7 @@ export abstract class EngineParts extends Emitter {
     this.destroyed = true;
     this.rtm.forget();
     this.deviceTests.destroy();
+    this.deviceWatch.destroy();
     this.extensions.destroy();
     this.media.destroy();
     this.connection.close();

@@ -36,6 +36,7 @@ import type {
 } from "./room/results";
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
 import type { TrackChangedByExtensionEvent } from "./extension/host";
+import type { DeviceInfo } from "./media/devicewatch";
 
 import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
 import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
@@ -379,5 +380,9 @@ export interface FiredEvents {
   onTrackUnmute: (event: TrackMuteEvent) => void;
   onPlayerVisibility: (event: PlayerVisibility[]) => void;
   onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
+  /** A camera was plugged or unplugged (seen through `devicechange`; needs camera permission). */
+  onVideoDeviceStateChanged: (event: DeviceInfo) => void;
+  /** A microphone or speaker was plugged or unplugged (as above, with microphone permission). */
+  onAudioDeviceStateChanged: (event: DeviceInfo) => void;
   onJitterBufferTargetStabled: (event: JitterBufferTargetStabledEvent) => void;
 }

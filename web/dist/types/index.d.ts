@@ -102,6 +102,7 @@ export type { LogConfig, LogLevel } from "./settings";
 export type { VideoPlayerConfig } from "./media/players";
 export type { VideoEncoderConfig, ScreenConfig } from "./media/capture";
 export type { AudioFrameData } from "./media/audioframes";
+export type { DeviceInfo } from "./media/devicewatch";
 export type { AudioPropertiesConfig } from "./media/audioreport";
 export type { TrackCaptureConfig } from "./media/audioprofile";
 export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";

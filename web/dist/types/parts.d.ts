@@ -47,6 +47,8 @@ export declare abstract class EngineParts extends Emitter {
     protected business: string;
     protected parameters: Map<string, unknown>;
     protected readonly deviceTests: DeviceTests;
+    /** Device plugging, for the device state events. */
+    private readonly deviceWatch;
     protected readonly transports: TransportWatch;
     protected readonly extensions: ExtensionHost;
     protected joinRoomParams: ExtraJoinRoomParams;

@@ -9,6 +9,7 @@ import type { NetworkQuality, SEIStreamEventType } from "./enums/values";
 import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
 import type { TrackChangedByExtensionEvent } from "./extension/host";
+import type { DeviceInfo } from "./media/devicewatch";
 import type { LocalStreamStats, RemoteStreamStats } from "./media/statsgetters";
 import type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 import type { LocalVideoSizeChangedEvent, TrackMuteEvent, VideoFirstFrameDecodedEvent, VideoFirstFrameRenderedEvent, VideoSize } from "./media/trackevents";
@@ -315,5 +316,9 @@ export interface FiredEvents {
     onTrackUnmute: (event: TrackMuteEvent) => void;
     onPlayerVisibility: (event: PlayerVisibility[]) => void;
     onAudioPlaybackDeviceChanged: (event: MediaDeviceInfo) => void;
+    /** A camera was plugged or unplugged (seen through `devicechange`; needs camera permission). */
+    onVideoDeviceStateChanged: (event: DeviceInfo) => void;
+    /** A microphone or speaker was plugged or unplugged (as above, with microphone permission). */
+    onAudioDeviceStateChanged: (event: DeviceInfo) => void;
     onJitterBufferTargetStabled: (event: JitterBufferTargetStabledEvent) => void;
 }

@@ -94,10 +94,7 @@ type EventsToDo =
   | "onCloudProxyConnected"
   // Subtitles.
   | "onSubtitleStateChanged"
-  | "onSubtitleMessageReceived"
-  // The parity issue: media.
-  | "onVideoDeviceStateChanged"
-  | "onAudioDeviceStateChanged";
+  | "onSubtitleMessageReceived";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;
