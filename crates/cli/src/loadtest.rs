@@ -15,6 +15,7 @@
 //! ratio: what a forward costs beside an ordinary subscriber of the same stream.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -31,6 +32,7 @@ use crate::loadtest_client::{self, ClientConfig, Role, Shared};
 use crate::loadtest_stats::{
     Reception, buckets, cpu_seconds, machine_busy_seconds, quantile, sample,
 };
+use crate::loadtest_url::ServerUrl;
 
 /// The app the child server is started with.
 const APP_ID: &str = "10adte5710adte5710adte57";
@@ -40,9 +42,14 @@ const FORWARDED: &str = "chorus_sfu_forwarded_packets_total";
 
 #[derive(Args)]
 pub(crate) struct LoadtestArgs {
-    /// A running server's HTTP address (host:port). Default: start `chorus serve` as a child.
-    #[arg(long)]
-    server: Option<SocketAddr>,
+    /// A running server's URL: host:port or http:// (plain), https:// or wss:// (TLS).
+    /// Default: start `chorus serve` as a child.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// A CA certificate (PEM) an https:// or wss:// `--server` is checked against, besides
+    /// the system's roots.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    ca: Option<PathBuf>,
     /// The app of `--server`, as ID:KEY (tokens are made with it).
     #[arg(long, value_name = "ID:KEY")]
     app: Option<String>,
@@ -87,7 +94,7 @@ pub(crate) fn main(args: LoadtestArgs) -> anyhow::Result<()> {
 
 /// The server under test (also `chorus soak`'s).
 pub(crate) struct Target {
-    pub(crate) addr: SocketAddr,
+    pub(crate) url: ServerUrl,
     pub(crate) pid: Option<u32>,
     pub(crate) app: (String, String),
     pub(crate) child: Option<Child>,
@@ -136,7 +143,7 @@ pub(crate) async fn start_server() -> anyhow::Result<Target> {
     .map_err(|_| anyhow!("the server did not start within 15 s"))??;
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Ok(Target {
-        addr,
+        url: ServerUrl::plain(addr),
         pid,
         app: (APP_ID.into(), APP_KEY.into()),
         child: Some(child),
@@ -172,7 +179,7 @@ async fn snapshot(
     clients: &[(Role, Arc<Shared>)],
 ) -> anyhow::Result<Snapshot> {
     let text = http
-        .get(format!("http://{}/metrics", target.addr))
+        .get(target.url.metrics_url())
         .send()
         .await?
         .text()
@@ -215,16 +222,17 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     if args.publishers == 0 || args.subscribers == 0 {
         bail!("--publishers and --subscribers must be at least 1");
     }
-    let mut target = match args.server {
+    let mut target = match &args.server {
         None => start_server().await?,
-        Some(addr) => {
+        Some(url) => {
+            let url = ServerUrl::parse(url, args.ca.as_deref()).await?;
             let app = args
                 .app
                 .as_deref()
                 .context("--server needs --app ID:KEY to make tokens")?;
             let (id, key) = app.split_once(':').context("--app must be ID:KEY")?;
             Target {
-                addr,
+                url,
                 pid: args.server_pid,
                 app: (id.into(), key.into()),
                 child: None,
@@ -291,7 +299,7 @@ async fn phase(
             _ => (&room, None),
         };
         let config = ClientConfig {
-            server: target.addr,
+            server: target.url.clone(),
             token: token(&target.app, home, &user)?,
             room: home.clone(),
             user,
@@ -345,7 +353,7 @@ async fn phase(
     }
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
 
-    let http = reqwest::Client::new();
+    let http = target.url.http_client()?;
     let first = snapshot(&http, target, &clients).await?;
     let mut previous = snapshot(&http, target, &clients).await?;
     for second in 1..=args.duration {

@@ -16,8 +16,8 @@ use anyhow::{Context as _, anyhow, bail};
 use chorus_media::RtcSetup;
 use chorus_proto::{
     Event, ForwardStreamInfo, ForwardStreamParams, JoinRoomParams, MediaParams, MediaType,
-    PublishedTrack, PublisherOfferParams, Request, RequestFrame, RoomConfig, SIGNAL_PATH,
-    ServerFrame, StreamIndex, SubscriberAnswerParams, TrackKind, UserInfo,
+    PublishedTrack, PublisherOfferParams, Request, RequestFrame, RoomConfig, ServerFrame,
+    StreamIndex, SubscriberAnswerParams, TrackKind, UserInfo,
 };
 use futures_util::{SinkExt as _, StreamExt as _};
 use str0m::change::{SdpAnswer, SdpOffer};
@@ -31,6 +31,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::loadtest_stats::{Reception, StreamStats};
+use crate::loadtest_url::ServerUrl;
 
 /// How long a signalling request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,7 +55,7 @@ pub(crate) enum Role {
 
 /// Where a client connects and as whom.
 pub(crate) struct ClientConfig {
-    pub(crate) server: SocketAddr,
+    pub(crate) server: ServerUrl,
     pub(crate) room: String,
     pub(crate) user: String,
     pub(crate) token: String,
@@ -219,8 +220,7 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let url = format!("ws://{}{SIGNAL_PATH}", config.server);
-    let (ws, _) = tokio::time::timeout(REQUEST_TIMEOUT, tokio_tungstenite::connect_async(url))
+    let ws = tokio::time::timeout(REQUEST_TIMEOUT, config.server.connect())
         .await
         .map_err(|_| anyhow!("connecting timed out"))??;
     let mut signal = Signal { ws, next_id: 1 };
@@ -246,9 +246,10 @@ pub(crate) async fn run(
     signal.call(Request::JoinRoom(join), &mut events).await?;
 
     // The media socket, on the address that routes to the server.
-    let probe = StdUdpSocket::bind(SocketAddr::new(config.server.ip(), 0))
+    let server = config.server.addr();
+    let probe = StdUdpSocket::bind(SocketAddr::new(server.ip(), 0))
         .or_else(|_| StdUdpSocket::bind("0.0.0.0:0"))?;
-    probe.connect(config.server)?;
+    probe.connect(server)?;
     let local_ip = probe.local_addr()?.ip();
     drop(probe);
     let socket = StdUdpSocket::bind(SocketAddr::new(local_ip, 0))?;

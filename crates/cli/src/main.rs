@@ -8,6 +8,7 @@ mod join;
 mod loadtest;
 mod loadtest_client;
 mod loadtest_stats;
+mod loadtest_url;
 mod login;
 mod secret;
 mod serve;

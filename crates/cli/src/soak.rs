@@ -2,13 +2,16 @@
 //! (see `soak_client.rs`) join, publish, message, stall and leave at random against this
 //! binary's own `chorus serve`, started as a child (as `chorus loadtest` does) so its RSS,
 //! open descriptors and threads can be read from /proc apart from the clients'; its tokio
-//! tasks, connections, rooms and participants come from its /metrics.
+//! tasks, connections, rooms and participants come from its /metrics. Or against a server
+//! running on this machine (`--server URL --server-pid PID --app ID:KEY`, over wss:// too),
+//! such as one deployed behind TLS.
 //!
 //! A line is printed every `--report-every` seconds; at the end, the samples after the
 //! warm-up are judged (see `soak_growth.rs`) and one JSON line says what was seen. The exit
 //! code is 1 when a figure grows without bound. A program, not a test: its figures go to
 //! docs/benchmarks.md.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -17,8 +20,9 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use tokio::sync::watch;
 
-use crate::loadtest::start_server;
+use crate::loadtest::{Target, start_server};
 use crate::loadtest_stats::sample;
+use crate::loadtest_url::ServerUrl;
 use crate::soak_client::{self, Plan, Tally};
 use crate::soak_growth::{Thirds, judge};
 
@@ -39,6 +43,20 @@ pub(crate) struct SoakArgs {
     /// Threads for the clients (the rest of the machine is the server's).
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
+    /// A running server's URL: host:port or http:// (plain), https:// or wss:// (TLS).
+    /// Default: start `chorus serve` as a child.
+    #[arg(long, value_name = "URL", requires_all = ["server_pid", "app"])]
+    server: Option<String>,
+    /// The pid of `--server`, on this machine: its RSS, descriptors and threads are read.
+    #[arg(long, requires = "server")]
+    server_pid: Option<u32>,
+    /// The app of `--server`, as ID:KEY (tokens are made with it).
+    #[arg(long, value_name = "ID:KEY", requires = "server")]
+    app: Option<String>,
+    /// A CA certificate (PEM) an https:// or wss:// `--server` is checked against, besides
+    /// the system's roots.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    ca: Option<PathBuf>,
 }
 
 /// Seconds between samples at most (reports may be rarer): enough samples for the verdict.
@@ -126,11 +144,24 @@ async fn run(args: SoakArgs) -> anyhow::Result<bool> {
     if args.clients == 0 || args.duration == 0 || args.report_every == 0 {
         bail!("--clients, --duration and --report-every must be at least 1");
     }
-    let mut target = start_server().await?;
+    let mut target = match &args.server {
+        None => start_server().await?,
+        Some(url) => {
+            let url = ServerUrl::parse(url, args.ca.as_deref()).await?;
+            let app = args.app.as_deref().context("--server needs --app ID:KEY")?;
+            let (id, key) = app.split_once(':').context("--app must be ID:KEY")?;
+            Target {
+                url,
+                pid: args.server_pid,
+                app: (id.into(), key.into()),
+                child: None,
+            }
+        }
+    };
     let pid = target.pid.context("the server has no pid")?;
-    let metrics_url = format!("http://{}/metrics", target.addr);
+    let metrics_url = target.url.metrics_url();
     let plan = Arc::new(Plan {
-        server: target.addr,
+        server: target.url.clone(),
         app: target.app.clone(),
         clients: args.clients,
         seed: args.seed,
@@ -148,7 +179,7 @@ async fn run(args: SoakArgs) -> anyhow::Result<bool> {
         })
         .collect();
 
-    let http = reqwest::Client::new();
+    let http = target.url.http_client()?;
     let started = Instant::now();
     let every = SAMPLE_SECS.min(args.report_every);
     let warmup = (args.duration / WARMUP_SHARE).min(MAX_WARMUP_SECS) as f64;

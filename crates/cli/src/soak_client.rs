@@ -9,14 +9,13 @@
 //! so the soak's own figures stay flat.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chorus_proto::{
     Empty, JoinRoomParams, LoginParams, MediaParams, MediaType, MessageParams, PeerParams, Request,
-    RequestFrame, RoomConfig, SIGNAL_PATH, ServerFrame, UserInfo, UserMessageParams,
+    RequestFrame, RoomConfig, ServerFrame, UserInfo, UserMessageParams,
 };
 use futures_util::{SinkExt as _, StreamExt as _};
 use rand::rngs::StdRng;
@@ -25,6 +24,8 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::loadtest_url::ServerUrl;
 
 /// How long one request may wait for its answer: every request loop is bounded by it.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,7 +36,7 @@ const MAX_STEPS: u32 = 30;
 
 /// What every client shares.
 pub(crate) struct Plan {
-    pub(crate) server: SocketAddr,
+    pub(crate) server: ServerUrl,
     pub(crate) app: (String, String),
     /// Clients in all; rooms hold about ten of them.
     pub(crate) clients: usize,
@@ -219,8 +220,7 @@ async fn session(
     tally: &Tally,
     rng: &mut StdRng,
 ) -> Result<Duration, SessionError> {
-    let url = format!("ws://{}{SIGNAL_PATH}", plan.server);
-    let (ws, _) = tokio::time::timeout(REQUEST_TIMEOUT, tokio_tungstenite::connect_async(url))
+    let ws = tokio::time::timeout(REQUEST_TIMEOUT, plan.server.connect())
         .await
         .map_err(|_| SessionError::Connect)?
         .map_err(|_| SessionError::Connect)?;

@@ -6,6 +6,7 @@ mod common;
 mod deploy_guide;
 mod join_media;
 mod loadtest_cross_room;
+mod loadtest_over_tls;
 mod messaging_commands;
 mod quick_start;
 mod secrets_outside_argv;
