@@ -81,6 +81,18 @@ test("a voice-only user's SEI rides a black video; the camera takes over from it
     ["voice-1", "voice-2", "voice-3"],
     "each once, in order",
   );
+  // Once the carrier is out, the channel's limits apply at the call, as with a camera.
+  const flood = await alice.evaluate(() => {
+    for (let i = 0; i < 200; i++) {
+      try {
+        window.t.engine.sendSEIMessage(0, `flood ${i}`, 0);
+      } catch (e) {
+        return { sent: i, code: e.code };
+      }
+    }
+    return { sent: 200 };
+  });
+  assert.equal(flood.code, "INVALID_PARAMS", JSON.stringify(flood));
   // The camera starts: the black video is gone (NORMAL) and the camera's picture arrives.
   await alice.evaluate(() => window.t.engine.startVideoCapture());
   await waitFor(async () => (await updates()).length >= 2, 10_000, "NORMAL at bob");

@@ -2,13 +2,13 @@
  * The black-frame video that carries SEI in a voice call: when an app calls `sendSEIMessage`
  * on the main stream while it sends no camera video, the SDK publishes a 16x16 black video
  * implicitly, as the vendor's does, and its frames carry the messages. Every frame of it also
- * carries a marker SEI unit (seinal.ts's `CHORUS_BLACK_TAG`), from which receivers tell it is black
- * (`onSEIStreamUpdate`). It stops when the camera takes over, and a minute after the last
+ * carries a marker SEI unit (seinal.ts's `CHORUS_BLACK_TAG`), from which receivers tell it is
+ * black (`onSEIStreamUpdate`). It stops when the camera takes over, and a minute after the last
  * message. It publishes the main video through its hooks when the app has not, and
  * unpublishes it when done; the conductor sends its track whenever the main video is
  * published without a camera.
  */
-import { ErrorCode, MediaType, StreamIndex } from "../generated/protocol";
+import { ErrorCode, MediaType } from "../generated/protocol";
 import { rtcError } from "../errors";
 import { warn } from "../log";
 import { describe } from "./capture";
@@ -61,9 +61,12 @@ export class SeiCarrier {
       );
     const track = this.start();
     const sender = this.hooks.sender();
-    if (!(sender && track && sender.track === track)) this.ready ??= this.goLive();
-    const ready = this.ready ?? Promise.resolve(sender ?? null);
-    void ready
+    // Live: sent now, so the app gets the channel's errors (too many waiting) as the call's.
+    if (sender && track && sender.track === track && !this.ready)
+      return this.hooks.send(sender, message, repeatCount, multi);
+    // Not out yet: the message waits for it.
+    this.ready ??= this.goLive();
+    void this.ready
       .then((s) => s && this.hooks.send(s, message, repeatCount, multi))
       .catch((e) => warn("sendSEIMessage on the black-frame video:", describe(e)));
   }
