@@ -25,6 +25,7 @@ import type { RTCAutoPlayPolicy } from "./enums/values";
 import { StreamResults } from "./room/results";
 import { TransportWatch } from "./media/transport";
 import { ExtensionHost } from "./extension/host";
+import { CloudProxy } from "./cloudproxy";
 
 /** Options of `createEngine`. */
 export interface EngineConfig {
@@ -72,14 +73,16 @@ export abstract class EngineParts extends Emitter {
   protected readonly extensions: ExtensionHost;
   protected joinRoomParams: ExtraJoinRoomParams = {};
   protected readonly fallback: FallbackSettings;
+  protected readonly cloudProxy: CloudProxy;
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     super();
     this.appId = appId;
     this.messageOptions = messageOptions(config.messageTimeoutMs ?? 10_000);
+    this.cloudProxy = new CloudProxy((event, payload) => this.emit(event, payload));
     this.connection = new Connection(
-      signalUrl(serverUrl, appId),
+      () => signalUrl(this.cloudProxy.serverUrl(serverUrl), appId),
       config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       {
         event: (event) => this.onServerEvent(event),
@@ -120,11 +123,13 @@ export abstract class EngineParts extends Emitter {
       results,
       transport: (pc, role) => this.transports.watch(pc, role),
       outgoing: (index, kind, track) => this.extensions.outgoing(index, kind, track),
+      ice: () => this.cloudProxy.rtcConfig(),
     });
     this.session = new RoomSession(this.connection, this.media, {
       live: () => this.live(),
       closeIfIdle: () => this.closeIfIdle(),
       results,
+      answered: (iceServers, startedAt) => this.cloudProxy.answered(iceServers, startedAt),
     });
     this.rtm = new LoginSession(
       this.connection,

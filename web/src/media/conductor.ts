@@ -41,6 +41,8 @@ export interface HubHooks {
   transport(pc: RTCPeerConnection, role: TransportRole): void;
   /** The track to send for a captured one (an extension's output; null while it is made). */
   outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
+  /** The configuration of a new media transport: its ICE servers and policy. */
+  ice(): RTCConfiguration;
 }
 
 const LINES: [StreamIndex, Kind][] = [
@@ -200,6 +202,7 @@ export class MediaConductor {
         this.video.encoding.sendEncodings() ?? this.simulcast,
         this.audioProfile.stereo,
         (sender) => this.sei.prepare(sender),
+        this.hooks.ice(),
       );
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       publisher.onTrackSet = (index, kind, sender) => this.video.encoding.tune(index, sender);
@@ -266,7 +269,7 @@ export class MediaConductor {
       this.subscriber = null;
     }
     if (!this.subscriber) {
-      const sub = new Subscriber(this.hooks.call);
+      const sub = new Subscriber(this.hooks.call, this.hooks.ice());
       this.hooks.transport(sub.pc, "subscriber");
       sub.onTracks = (tracks) => {
         if (this.subscriber === sub) this.setRemote(tracks);

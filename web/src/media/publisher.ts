@@ -62,15 +62,17 @@ export class Publisher {
   /**
    * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
    * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
-   * each video sender before anything is negotiated (for encoded transforms).
+   * each video sender before anything is negotiated (for encoded transforms); `config` is the
+   * connection's (ICE servers, relay only behind the cloud proxy).
    */
   constructor(
     call: Call,
     simulcast: boolean | RTCRtpEncodingParameters[] = false,
     private readonly stereo = false,
     videoSender: (sender: RTCRtpSender) => void = () => {},
+    config: RTCConfiguration = { bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" },
   ) {
-    this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+    this.pc = new RTCPeerConnection(config);
     this.transceivers = LINES.map(({ index, kind }) => {
       const layered = simulcast !== false && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
       const layers = Array.isArray(simulcast) ? simulcast : SIMULCAST;

@@ -9,6 +9,7 @@ import {
   MediaType,
   StreamIndex,
   TrackKind,
+  type IceServer,
   type JoinRoomParams,
   type Methods,
   type RoomConfig,
@@ -45,6 +46,11 @@ export interface SessionHooks {
   closeIfIdle(): void;
   /** Publish and subscribe results, for the app's events. */
   results: StreamResults;
+  /**
+   * The server answered a join (`startedAt`: when it began, `performance.now()`) with these
+   * TURN servers. A rejection refuses the join: the session leaves the room again.
+   */
+  answered?(iceServers: IceServer[], startedAt: number): Promise<void>;
 }
 
 /** An engine's room, joined or not. */
@@ -203,6 +209,7 @@ export class RoomSession {
     this.media.left();
     const result = await this.connection.request("joinRoom", room.params);
     if (this.room !== room) return;
+    await this.hooks.answered?.(result.iceServers, performance.now());
     this.media.joined();
     this.reportCapture();
     if (!result.resumed) {
@@ -244,6 +251,7 @@ export class RoomSession {
   }
 
   private async join(params: JoinRoomParams): Promise<void> {
+    const startedAt = performance.now();
     this.joining = true;
     this.failedJoin = null;
     try {
@@ -256,7 +264,11 @@ export class RoomSession {
         );
       }
       try {
-        await this.connection.request("joinRoom", params);
+        const result = await this.connection.request("joinRoom", params);
+        await this.hooks.answered?.(result.iceServers, startedAt).catch(async (e) => {
+          await this.connection.request("leaveRoom", {}).catch(() => {});
+          throw e;
+        });
       } catch (e) {
         if ((e as RtcError).code === ErrorCode.INVALID_TOKEN) this.failedJoin = params;
         this.hooks.closeIfIdle();

@@ -26,6 +26,8 @@ export interface HubHooks {
     transport(pc: RTCPeerConnection, role: TransportRole): void;
     /** The track to send for a captured one (an extension's output; null while it is made). */
     outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
+    /** The configuration of a new media transport: its ICE servers and policy. */
+    ice(): RTCConfiguration;
 }
 /** The media type bit of a kind. */
 export declare function maskOf(kind: Kind): MediaType;
