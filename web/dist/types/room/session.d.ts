@@ -25,7 +25,8 @@ export interface SessionHooks {
     results: StreamResults;
     /**
      * The server answered a join (`startedAt`: when it began, `performance.now()`) with these
-     * TURN servers. A rejection refuses the join: the session leaves the room again.
+     * TURN servers, which it keeps before it returns. A rejection refuses the join: the session
+     * leaves the room again.
      */
     answered?(iceServers: IceServer[], startedAt: number): Promise<void>;
 }
