@@ -166,10 +166,25 @@ export function buildNetwork({ serverIps, clientIp, prefix = 24 }) {
       });
     },
 
-    /** A script that runs Chromium inside namespace `ns` (for playwright's executablePath). */
+    /**
+     * A script that runs Chromium inside namespace `ns` (for playwright's executablePath). It
+     * drops --allow-loopback-in-peer-connection: the namespace has a network of its own, and
+     * TURN allocations tried from loopback never answer, which holds ICE gathering open.
+     */
     chromiumIn(ns, chromium = "/usr/bin/chromium") {
       const path = join(dir, `chromium-${ns}`);
-      writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${chromium} "$@"\n`);
+      writeFileSync(
+        path,
+        [
+          "#!/bin/sh",
+          "for arg do",
+          "  shift",
+          '  [ "$arg" = --allow-loopback-in-peer-connection ] || set -- "$@" "$arg"',
+          "done",
+          `exec ip netns exec ${ns} ${chromium} "$@"`,
+          "",
+        ].join("\n"),
+      );
       chmodSync(path, 0o755);
       return path;
     },
