@@ -2,7 +2,7 @@
 // (lib/strict_site.mjs builds it in namespaces: Chorus, its proxy address and coturn on one
 // side, Chromium behind nftables on the other). The app's own server address is out of reach
 // there: without the cloud proxy a join fails; with it, signalling goes to the proxy over WSS
-// and media through coturn over TCP 443, and the pictures arrive.
+// and media through coturn over TCP (or TLS) 443, and the pictures arrive.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -148,6 +148,25 @@ test("with the cloud proxy, browsers join, publish and receive media through the
     inRoom: ["START_CLOUD_PROXY_AFTER_JOIN", "STOP_CLOUD_PROXY_BEFORE_LEAVE"],
     afterLeave: "ok",
   });
+  await alice.close();
+  await bob.close();
+});
+
+test("a relay named in accessProxy carries media over TLS on 443", { skip }, async () => {
+  const proxy = { ...PROXY, accessProxy: [`${SITE.proxyHost}:443`, `turns:${SITE.turnIp}:443?transport=tcp`] };
+  const [alice, bob] = [await sdkPage(), await sdkPage()];
+  assert.deepEqual(await joinAs(alice, "tls", "alice", { proxy }), { ok: true });
+  assert.deepEqual(await joinAs(bob, "tls", "bob", { proxy }), { ok: true });
+  const first = await waitFor(async () => (await remoteFrames(bob)) > 0 && remoteFrames(bob), 40_000, "alice's video");
+  await waitFor(async () => (await remoteFrames(bob)) > first + 10, 15_000, "more of alice's frames");
+  for (const page of [alice, bob]) {
+    const config = await page.evaluate(() => window.t.engine.peerConnection.getConfiguration());
+    assert.deepEqual(
+      config.iceServers.map((s) => s.urls),
+      [[`turns:${SITE.turnIp}:443?transport=tcp`]],
+    );
+    assert.deepEqual(await publisherCandidate(page), { type: "relay", protocol: "tls" });
+  }
   await alice.close();
   await bob.close();
 });
