@@ -135,8 +135,11 @@ export class CloudProxy {
     if (config.iceServers?.length === 0)
       throw rtcError(
         ErrorCode.ICE_SERVER_WRONG,
-        "joinRoom: the cloud proxy needs a TURN server reached over TCP or TLS; the server hands out none " +
-          "(chorus serve --turn turn:HOST:443?transport=tcp) and accessProxy names none",
+        this.proxy.relays.length
+          ? "joinRoom: accessProxy names relays, but the server hands out no TURN credentials for them " +
+              "(chorus serve --turn URL --turn-secret SECRET, the secret the relays share)"
+          : "joinRoom: the cloud proxy needs a TURN server reached over TCP or TLS; the server hands out none " +
+              "(chorus serve --turn turn:HOST:443?transport=tcp) and accessProxy names none",
       );
     if (!(await relayAllocated(config)))
       throw rtcError(

@@ -103,6 +103,15 @@ test("with the proxy and no TCP or TLS relay anywhere, the join fails with ICE_S
   const udpOnly = [{ ...SERVERS[0], urls: ["turn:10.0.0.3:3478?transport=udp"] }];
   await assert.rejects(proxy.answered(udpOnly, 0), (e) => e.code === "ICE_SERVER_WRONG");
   await assert.rejects(proxy.answered([], 0), (e) => e.code === "ICE_SERVER_WRONG");
+  // Relays named, but no credentials from the server to reach them with.
+  proxy.start(
+    { accessProxy: ["proxy.example.com", "turn:r.example.com:443?transport=tcp"], configProxy: "", logProxy: "" },
+    false,
+  );
+  await assert.rejects(
+    proxy.answered([], 0),
+    (e) => e.code === "ICE_SERVER_WRONG" && /no TURN credentials/.test(e.message),
+  );
   assert.deepEqual(events, []);
 });
 
