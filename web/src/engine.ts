@@ -28,6 +28,7 @@ import { warn } from "./log";
 import { layerForSize } from "./media/encoding";
 import { EngineMedia } from "./engine_media";
 import type { EngineConfig, ExtraJoinRoomParams } from "./parts";
+import type { CloudProxyInfo } from "./cloudproxy";
 
 export type { EngineConfig };
 
@@ -145,6 +146,29 @@ export class RTCEngine extends EngineMedia {
   /** The ICE state of the publisher transport, else of the subscriber transport; undefined outside. */
   get iceState(): RTCIceConnectionState | undefined {
     return this.transports.iceState;
+  }
+
+  // ----- cloud proxy -----
+
+  /**
+   * Reaches Chorus only through the proxy `cloudProxyInfo` names, from the next join on:
+   * signalling over WSS to its signalling address, media only through a TURN relay over TCP or
+   * TLS (see {@link CloudProxyInfo} for how each field maps). Before joining
+   * (START_CLOUD_PROXY_AFTER_JOIN in a room); `onCloudProxyConnected` follows the first join
+   * through it, and a join whose relay cannot be allocated fails with ICE_SERVER_WRONG.
+   */
+  startCloudProxy(cloudProxyInfo: CloudProxyInfo): void {
+    this.live();
+    this.cloudProxy.start(cloudProxyInfo, this.session.room !== null || this.session.joining);
+    // A socket opened ahead (connect) went the direct way: the next join opens one through the proxy.
+    this.closeIfIdle();
+  }
+
+  /** Reaches Chorus directly again from the next join; after leaving (STOP_CLOUD_PROXY_BEFORE_LEAVE in a room). */
+  stopCloudProxy(): void {
+    this.live();
+    this.cloudProxy.stop(this.session.room !== null || this.session.joining);
+    this.closeIfIdle();
   }
 
   // ----- publishing and subscribing -----

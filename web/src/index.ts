@@ -92,6 +92,7 @@ export type { TrackCaptureConfig } from "./media/audioprofile";
 export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";
 export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
 export type { ExtraJoinRoomParams } from "./parts";
+export type { CloudProxyInfo, CloudProxyConnectedEvent } from "./cloudproxy";
 export type {
   LocalAudioStats,
   LocalVideoStats,

@@ -26,6 +26,7 @@ import type { RTCAutoPlayPolicy } from "./enums/values";
 import { StreamResults } from "./room/results";
 import { TransportWatch } from "./media/transport";
 import { ExtensionHost } from "./extension/host";
+import { CloudProxy } from "./cloudproxy";
 
 /** Options of `createEngine`. */
 export interface EngineConfig {
@@ -75,14 +76,16 @@ export abstract class EngineParts extends Emitter {
   protected readonly extensions: ExtensionHost;
   protected joinRoomParams: ExtraJoinRoomParams = {};
   protected readonly fallback: FallbackSettings;
+  protected readonly cloudProxy: CloudProxy;
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     super();
     this.appId = appId;
     this.messageOptions = messageOptions(config.messageTimeoutMs ?? 10_000);
+    this.cloudProxy = new CloudProxy((event, payload) => this.emit(event, payload));
     this.connection = new Connection(
-      signalUrl(serverUrl, appId),
+      () => signalUrl(this.cloudProxy.serverUrl(serverUrl), appId),
       config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       {
         event: (event) => this.onServerEvent(event),
@@ -127,11 +130,13 @@ export abstract class EngineParts extends Emitter {
         on
           ? this.session.publish(index, mediaType, "sendSEIMessage")
           : this.session.unpublish(index, mediaType, "sendSEIMessage"),
+      ice: () => this.cloudProxy.rtcConfig(),
     });
     this.session = new RoomSession(this.connection, this.media, {
       live: () => this.live(),
       closeIfIdle: () => this.closeIfIdle(),
       results,
+      answered: (iceServers, startedAt) => this.cloudProxy.answered(iceServers, startedAt),
     });
     this.rtm = new LoginSession(
       this.connection,

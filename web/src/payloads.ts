@@ -26,6 +26,7 @@ import type {
   UserOfflineReason,
 } from "./generated/protocol";
 import type { NetworkQuality, SEIStreamEventType } from "./enums/values";
+import type { CloudProxyConnectedEvent } from "./cloudproxy";
 import type {
   AutoPublishResultEvent,
   AutoSubscribeResultEvent,
@@ -364,6 +365,7 @@ export interface FiredEvents {
   onSEIMessageReceived: (event: SEIMessageEvent) => void;
   onSEIStreamUpdate: (event: SEIStreamUpdateEvent) => void;
   onForwardStreamError: (event: ForwardStreamStateInfo) => void;
+  onCloudProxyConnected: (event: CloudProxyConnectedEvent) => void;
   /**
    * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
    * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

@@ -30,7 +30,7 @@ Output: one JSON object per line.
                               binary messages carry base64 in \"message\")
   The result of each call:    {\"event\": \"<method>\", \"data\": {\"ok\": true, ...}}, e.g.
                               {\"event\": \"sendUserMessage\", \"data\": {\"ok\": true, \"userId\": \"bob\", \"message\": \"hi\"}}
-                              (the join itself prints {\"event\": \"onJoinRoomResult\", \"data\": {roomId, userId, resumed}})
+                              (the join itself prints {\"event\": \"onJoinRoomResult\", \"data\": {roomId, userId, resumed, iceServers}})
   A failed call:              {\"error\": {\"code\": \"USER_MESSAGE_NO_RECEIVER\", \"message\": \"...\"}}, then exit 1
 Messages (--send-room-message, --send-user-message) are sent once joined, one after the other, in
 the order given on the command line. --send-sei TEXT puts TEXT #n into the video every second;

@@ -93,6 +93,21 @@ pub(crate) struct ServeArgs {
     /// Read the webhook secret from this file (its one line).
     #[arg(long, value_name = "PATH", conflicts_with = "webhook_secret")]
     webhook_secret_file: Option<PathBuf>,
+    /// Hand joining clients this TURN server (turn:HOST:PORT?transport=udp|tcp,
+    /// turns:HOST:PORT?transport=tcp, stun:HOST:PORT); repeatable, all sharing --turn-secret.
+    #[arg(long = "turn", value_name = "URL")]
+    turn: Vec<String>,
+    /// The secret shared with the TURN servers (coturn's static-auth-secret), which signs
+    /// their time-limited credentials [env: CHORUS_TURN_SECRET].
+    #[arg(long, value_name = "SECRET")]
+    turn_secret: Option<String>,
+    /// Read the TURN secret from this file (its one line).
+    #[arg(long, value_name = "PATH", conflicts_with = "turn_secret")]
+    turn_secret_file: Option<PathBuf>,
+    /// The longest a TURN credential lives, in seconds (it ends with the token when that
+    /// comes first) [default: 86400].
+    #[arg(long)]
+    turn_ttl_secs: Option<u64>,
 }
 
 /// Where apps come from besides --app and the config file.
@@ -210,6 +225,19 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     .context("--webhook-secret-file")?;
     if let Some(secret) = webhook_secret {
         config.webhook_secret = Some(secret);
+    }
+    config.turn.extend(args.turn);
+    let turn_secret = secret::one(
+        args.turn_secret_file.as_deref(),
+        args.turn_secret,
+        "CHORUS_TURN_SECRET",
+    )
+    .context("--turn-secret-file")?;
+    if let Some(secret) = turn_secret {
+        config.turn_secret = Some(secret);
+    }
+    if let Some(secs) = args.turn_ttl_secs {
+        config.turn_ttl_secs = secs;
     }
     Ok(config)
 }
@@ -375,6 +403,34 @@ mod tests {
         assert!(e.to_string().contains("not configured"), "{e}");
         let e = config_of(&["--app", &app, "--business-host", "h"]).unwrap_err();
         assert!(e.to_string().contains("APP_ID=HOST"), "{e}");
+    }
+
+    #[test]
+    fn turn_servers_and_their_secret_come_from_flags() {
+        let app = format!("{APP}:key");
+        let config = config_of(&[
+            "--app",
+            &app,
+            "--turn",
+            "turn:10.0.0.3:3478?transport=udp",
+            "--turn",
+            "turn:10.0.0.3:443?transport=tcp",
+            "--turn-secret",
+            "shared",
+            "--turn-ttl-secs",
+            "600",
+        ])
+        .expect("the flags make a config");
+        assert_eq!(
+            config.turn,
+            [
+                "turn:10.0.0.3:3478?transport=udp",
+                "turn:10.0.0.3:443?transport=tcp"
+            ]
+        );
+        assert_eq!(config.turn_secret.as_deref(), Some("shared"));
+        assert_eq!(config.turn_ttl_secs, 600);
+        config.validate().expect("URLs and a secret");
     }
 
     #[test]

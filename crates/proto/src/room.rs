@@ -77,6 +77,26 @@ pub struct JoinRoomResult {
     /// True when this join resumed a session whose connection had dropped within the grace
     /// period: others saw no leave and no join.
     pub resumed: bool,
+    /// The TURN servers this client may relay its media through, with credentials that
+    /// expire no later than the token (empty when the server names none). They go into the
+    /// client's `RTCPeerConnection` configuration as they are.
+    #[serde(default)]
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// A TURN (or STUN) server, shaped as WebRTC's `RTCIceServer`.
+///
+/// The credentials follow the TURN REST convention (coturn's `use-auth-secret`): `username`
+/// is `<expiry unix seconds>:<userId>` and `credential` is base64(HMAC-SHA1(shared secret,
+/// username)), so the TURN server checks them, and their expiry, without asking Chorus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IceServer {
+    /// `turn:host:port?transport=udp|tcp`, `turns:host:port?transport=tcp` or `stun:host:port`.
+    pub urls: Vec<String>,
+    /// `<expiry>:<userId>`.
+    pub username: String,
+    /// base64(HMAC-SHA1(secret, username)).
+    pub credential: String,
 }
 
 /// `updateToken` parameters.

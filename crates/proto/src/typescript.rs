@@ -74,6 +74,7 @@ pub fn typescript_module() -> String {
         RtcError::decl(&cfg),
         UserInfo::decl(&cfg),
         RoomConfig::decl(&cfg),
+        IceServer::decl(&cfg),
         // Nested in request and event bodies, which ts-rs names but does not declare.
         PublishedTrack::decl(&cfg),
         SubscribedTrack::decl(&cfg),

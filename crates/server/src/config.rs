@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use chorus_tls::{CertSource, ClientTls, TlsError};
 use serde::Deserialize;
 
+use crate::turn::TurnServers;
+
 /// Everything `chorus serve` can be told. Field names are the TOML keys (kebab-case).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
@@ -105,6 +107,15 @@ pub struct Config {
     /// A PEM file of CA certificates trusted besides the system's when calling webhook
     /// receivers and business servers over https:// (a private CA).
     pub ca_file: Option<PathBuf>,
+    /// TURN servers handed to each joining client (`turn:host:port?transport=udp|tcp`,
+    /// `turns:host:port?transport=tcp`, `stun:host:port`), with credentials made from
+    /// `turn-secret`.
+    pub turn: Vec<String>,
+    /// The secret shared with the TURN servers (coturn's `static-auth-secret`).
+    pub turn_secret: Option<String>,
+    /// The longest a TURN credential lives, in seconds; it expires with the join token when
+    /// that comes first.
+    pub turn_ttl_secs: u64,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -179,6 +190,9 @@ impl Default for Config {
             tls_key: None,
             tls_self_signed: false,
             ca_file: None,
+            turn: Vec::new(),
+            turn_secret: None,
+            turn_ttl_secs: 86_400,
         }
     }
 }
@@ -242,6 +256,17 @@ pub enum ConfigError {
     /// Certificate files and a self-signed certificate were both asked for.
     #[error("tls-self-signed makes its own certificate; drop it or tls-cert and tls-key")]
     TlsBoth,
+    /// A TURN URL is not `turn:`, `turns:` or `stun:` with a host.
+    #[error("TURN server {0:?} must be a turn:, turns: or stun: URL with a host")]
+    BadTurnUrl(String),
+    /// TURN servers were given without the secret that makes their credentials.
+    #[error(
+        "turn servers need turn-secret, the secret they share with Chorus (coturn's static-auth-secret)"
+    )]
+    TurnWithoutSecret,
+    /// The TURN secret is empty.
+    #[error("the turn secret is empty")]
+    EmptyTurnSecret,
     /// The TOML file could not be read.
     #[error("config file {path}: {reason}")]
     File {
@@ -318,6 +343,17 @@ impl Config {
         }
         if self.tls_cert.is_some() && self.tls_self_signed {
             return Err(ConfigError::TlsBoth);
+        }
+        if let Some(url) = self.turn.iter().find(|u| !crate::turn::is_ice_url(u)) {
+            return Err(ConfigError::BadTurnUrl(url.clone()));
+        }
+        match self.turn_secret.as_deref() {
+            Some("") => return Err(ConfigError::EmptyTurnSecret),
+            None if !self.turn.is_empty() => return Err(ConfigError::TurnWithoutSecret),
+            _ => {}
+        }
+        if self.turn_ttl_secs == 0 {
+            return Err(ConfigError::Zero("turn-ttl-secs"));
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Zero("max-connections"));
@@ -424,6 +460,16 @@ impl Config {
             Some(path) => ClientTls::with_ca_file(path),
             None => ClientTls::system(),
         }
+    }
+
+    /// The TURN servers to hand out, if any.
+    pub(crate) fn turn_servers(&self) -> Option<TurnServers> {
+        let secret = self.turn_secret.clone().filter(|_| !self.turn.is_empty())?;
+        Some(TurnServers::new(
+            self.turn.clone(),
+            secret,
+            self.turn_ttl_secs,
+        ))
     }
 
     /// The per-client limit on in-room messages.
@@ -541,6 +587,35 @@ mod tests {
             config.validate(),
             Err(ConfigError::Zero("state-change-burst"))
         ));
+    }
+
+    #[test]
+    fn turn_servers_need_urls_and_a_secret() {
+        let toml = r#"
+            turn = ["turn:10.0.0.3:3478?transport=udp", "turns:turn.example.com:443?transport=tcp"]
+            turn-secret = "shared"
+            turn-ttl-secs = 600
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        config.validate().expect("TURN URLs and a secret");
+        let servers = config.turn_servers().expect("TURN is configured");
+        let server = servers.ice_server("alice", 0, 1_000);
+        assert_eq!(server.urls, config.turn);
+        assert_eq!(server.username, "1600:alice");
+        config.turn.push("http://turn.example.com".into());
+        assert!(matches!(config.validate(), Err(ConfigError::BadTurnUrl(_))));
+        config.turn.pop();
+        config.turn_secret = None;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::TurnWithoutSecret)
+        ));
+        config.turn_secret = Some(String::new());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::EmptyTurnSecret)
+        ));
+        assert!(Config::default().turn_servers().is_none());
     }
 
     #[test]

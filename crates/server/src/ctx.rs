@@ -15,6 +15,7 @@ use crate::messaging::{BusinessServer, LoginRegistry};
 use crate::metrics::Metrics;
 use crate::room::Directory;
 use crate::sfu::Sfu;
+use crate::turn::TurnServers;
 use crate::webhook::Webhooks;
 
 /// What every handler shares.
@@ -51,6 +52,8 @@ pub(crate) struct Resolved {
     pub(crate) message_limit: Rate,
     /// Each client's limit on publish, visibility, capture and subscription changes.
     pub(crate) state_change_limit: Rate,
+    /// The TURN servers handed to joining clients, if any.
+    pub(crate) turn: Option<TurnServers>,
 }
 
 /// The server's running state: whether it is draining, and the next session's number.

@@ -25,6 +25,7 @@ mod sfu;
 mod signal;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
+mod turn;
 mod web;
 mod webhook;
 
@@ -233,6 +234,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             body_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
             message_limit: config.message_limit(),
             state_change_limit: config.state_change_limit(),
+            turn: config.turn_servers(),
         },
         directory: Directory::new(
             settings,

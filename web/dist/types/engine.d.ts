@@ -10,6 +10,7 @@ import { MediaType, type ForwardStreamInfo, type ForwardStreamStateInfo, type Re
 import { type AudioMixingManager } from "./media/mixing";
 import { EngineMedia } from "./engine_media";
 import type { EngineConfig, ExtraJoinRoomParams } from "./parts";
+import type { CloudProxyInfo } from "./cloudproxy";
 export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
 export declare class RTCEngine extends EngineMedia {
@@ -64,6 +65,16 @@ export declare class RTCEngine extends EngineMedia {
     get peerConnection(): RTCPeerConnection | undefined;
     /** The ICE state of the publisher transport, else of the subscriber transport; undefined outside. */
     get iceState(): RTCIceConnectionState | undefined;
+    /**
+     * Reaches Chorus only through the proxy `cloudProxyInfo` names, from the next join on:
+     * signalling over WSS to its signalling address, media only through a TURN relay over TCP or
+     * TLS (see {@link CloudProxyInfo} for how each field maps). Before joining
+     * (START_CLOUD_PROXY_AFTER_JOIN in a room); `onCloudProxyConnected` follows the first join
+     * through it, and a join whose relay cannot be allocated fails with ICE_SERVER_WRONG.
+     */
+    startCloudProxy(cloudProxyInfo: CloudProxyInfo): void;
+    /** Reaches Chorus directly again from the next join; after leaving (STOP_CLOUD_PROXY_BEFORE_LEAVE in a room). */
+    stopCloudProxy(): void;
     /** Publishes the main stream's `mediaType`; what is captured flows once the transport is up. */
     publishStream(mediaType: MediaType): Promise<void>;
     /** Stops publishing the main stream's `mediaType`. */

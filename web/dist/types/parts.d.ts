@@ -9,6 +9,7 @@ import { DeviceTests } from "./media/devicetest";
 import type { RTCAutoPlayPolicy } from "./enums/values";
 import { TransportWatch } from "./media/transport";
 import { ExtensionHost } from "./extension/host";
+import { CloudProxy } from "./cloudproxy";
 /** Options of `createEngine`. */
 export interface EngineConfig {
     /** The Chorus server, e.g. `https://rtc.example.com` (default: where the SDK was loaded from). */
@@ -53,6 +54,7 @@ export declare abstract class EngineParts extends Emitter {
     protected readonly extensions: ExtensionHost;
     protected joinRoomParams: ExtraJoinRoomParams;
     protected readonly fallback: FallbackSettings;
+    protected readonly cloudProxy: CloudProxy;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
     /** Tears the engine down (`VERTC.destroyEngine`). */

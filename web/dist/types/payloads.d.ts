@@ -6,6 +6,7 @@
  */
 import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality, SEIStreamEventType } from "./enums/values";
+import type { CloudProxyConnectedEvent } from "./cloudproxy";
 import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
 import type { TrackChangedByExtensionEvent } from "./extension/host";
@@ -301,6 +302,7 @@ export interface FiredEvents {
     onSEIMessageReceived: (event: SEIMessageEvent) => void;
     onSEIStreamUpdate: (event: SEIStreamUpdateEvent) => void;
     onForwardStreamError: (event: ForwardStreamStateInfo) => void;
+    onCloudProxyConnected: (event: CloudProxyConnectedEvent) => void;
     /**
      * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
      * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

@@ -313,6 +313,20 @@ roomProfileType?: RoomProfileType,
  */
 roomMode?: RoomMode, };
 
+export type IceServer = { 
+/**
+ * `turn:host:port?transport=udp|tcp`, `turns:host:port?transport=tcp` or `stun:host:port`.
+ */
+urls: Array<string>, 
+/**
+ * `<expiry>:<userId>`.
+ */
+username: string, 
+/**
+ * base64(HMAC-SHA1(secret, username)).
+ */
+credential: string, };
+
 export type PublishedTrack = { 
 /**
  * The m-line's `a=mid`.
@@ -414,7 +428,13 @@ userId: string,
  * True when this join resumed a session whose connection had dropped within the grace
  * period: others saw no leave and no join.
  */
-resumed: boolean, };
+resumed: boolean, 
+/**
+ * The TURN servers this client may relay its media through, with credentials that
+ * expire no later than the token (empty when the server names none). They go into the
+ * client's `RTCPeerConnection` configuration as they are.
+ */
+iceServers: Array<IceServer>, };
 
 export type Empty = Record<symbol, never>;
 

@@ -45,6 +45,8 @@ export interface HubHooks {
   outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
   /** Publishes (or unpublishes) `mediaType` of `index` as the app's publishStream would. */
   publish(index: StreamIndex, mediaType: MediaType, on: boolean): Promise<void>;
+  /** The configuration of a new media transport: its ICE servers and policy. */
+  ice(): RTCConfiguration;
 }
 
 const LINES: [StreamIndex, Kind][] = [
@@ -223,6 +225,7 @@ export class MediaConductor {
         this.audioProfile.stereo,
         (sender) => this.sei.prepare(sender),
         this.video.encoding.camera.preferCodecName,
+        this.hooks.ice(),
       );
       publisher.maxKbps = this.capture.encoderConfig.maxKbps;
       publisher.onTrackSet = (index, kind, sender) => this.video.encoding.tune(index, sender);
@@ -289,7 +292,7 @@ export class MediaConductor {
       this.subscriber = null;
     }
     if (!this.subscriber) {
-      const sub = new Subscriber(this.hooks.call);
+      const sub = new Subscriber(this.hooks.call, this.hooks.ice());
       this.hooks.transport(sub.pc, "subscriber");
       sub.onTracks = (tracks) => {
         if (this.subscriber === sub) this.setRemote(tracks);

@@ -64,7 +64,8 @@ export class Publisher {
    * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
    * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
    * each video sender before anything is negotiated (for encoded transforms); `cameraCodec`:
-   * the codec the main video prefers (the vendor's `preferCodecName`).
+   * the codec the main video prefers (the vendor's `preferCodecName`); `config` is the
+   * connection's (ICE servers, relay only behind the cloud proxy).
    */
   constructor(
     call: Call,
@@ -72,8 +73,9 @@ export class Publisher {
     private readonly stereo = false,
     videoSender: (sender: RTCRtpSender) => void = () => {},
     private readonly cameraCodec = "auto",
+    config: RTCConfiguration = { bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" },
   ) {
-    this.pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+    this.pc = new RTCPeerConnection(config);
     this.transceivers = LINES.map(({ index, kind }) => {
       const layered = simulcast !== false && index === StreamIndex.STREAM_INDEX_MAIN && kind === "video";
       const layers = Array.isArray(simulcast) ? simulcast : SIMULCAST;

@@ -33,7 +33,7 @@ export function remoteKey(userId: string, index: StreamIndex, kind: Kind): strin
 /** One subscriber transport. */
 export class Subscriber {
   /** The connection (for stats). */
-  readonly pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+  readonly pc: RTCPeerConnection;
   /** What is received now, by {@link remoteKey}. */
   tracks = new Map<string, RemoteTrack>();
   /** Called after each offer is answered with the tracks now received. */
@@ -49,7 +49,13 @@ export class Subscriber {
   /** The ICE username fragment of the SFU's first offer: one per transport. */
   private ufrag: string | null = null;
 
-  constructor(private readonly call: Call) {}
+  /** `config` is the connection's (ICE servers, relay only behind the cloud proxy). */
+  constructor(
+    private readonly call: Call,
+    config: RTCConfiguration = { bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" },
+  ) {
+    this.pc = new RTCPeerConnection(config);
+  }
 
   /** Whether `sdp` renegotiates this transport rather than offering a new one. */
   continues(sdp: string): boolean {

@@ -9,6 +9,7 @@ import {
   MediaType,
   StreamIndex,
   TrackKind,
+  type IceServer,
   type JoinRoomParams,
   type Methods,
   type RoomConfig,
@@ -45,6 +46,12 @@ export interface SessionHooks {
   closeIfIdle(): void;
   /** Publish and subscribe results, for the app's events. */
   results: StreamResults;
+  /**
+   * The server answered a join (`startedAt`: when it began, `performance.now()`) with these
+   * TURN servers, which it keeps before it returns. A rejection refuses the join: the session
+   * leaves the room again.
+   */
+  answered?(iceServers: IceServer[], startedAt: number): Promise<void>;
 }
 
 /** An engine's room, joined or not. */
@@ -203,6 +210,7 @@ export class RoomSession {
     this.media.left();
     const result = await this.connection.request("joinRoom", room.params);
     if (this.room !== room) return;
+    this.hooks.answered?.(result.iceServers, performance.now()).catch((e) => warn("rejoin:", e.message));
     this.media.joined();
     this.reportCapture();
     if (!result.resumed) {
@@ -244,6 +252,7 @@ export class RoomSession {
   }
 
   private async join(params: JoinRoomParams): Promise<void> {
+    const startedAt = performance.now();
     this.joining = true;
     this.failedJoin = null;
     try {
@@ -255,14 +264,17 @@ export class RoomSession {
           `joinRoom: cannot reach the Chorus server (${describe(e)}); check serverUrl and that the server runs`,
         );
       }
+      let result;
       try {
-        await this.connection.request("joinRoom", params);
+        result = await this.connection.request("joinRoom", params);
       } catch (e) {
         if ((e as RtcError).code === ErrorCode.INVALID_TOKEN) this.failedJoin = params;
         this.hooks.closeIfIdle();
         throw e;
       }
       const room = (this.room = new RoomState(params));
+      // Checked while the room starts: the server's first offers follow the answer at once.
+      const admitted = this.hooks.answered?.(result.iceServers, startedAt);
       this.media.joined();
       this.reportCapture();
       this.autoPublish();
@@ -276,6 +288,14 @@ export class RoomSession {
             "auto publish: this user is invisible; call setUserVisibility(true)",
           ),
         );
+      await admitted?.catch(async (e) => {
+        if (this.room === room) {
+          this.exit();
+          await this.connection.request("leaveRoom", {}).catch(() => {});
+          this.hooks.closeIfIdle();
+        }
+        throw e;
+      });
     } finally {
       this.joining = false;
     }

@@ -33,8 +33,9 @@ export class Connection {
   /** The current state, as last reported. */
   state = ConnectionState.CONNECTION_STATE_DISCONNECTED;
 
+  /** `url` is read for each new socket (the cloud proxy can move it between joins). */
   constructor(
-    private readonly url: string,
+    private readonly url: string | (() => string),
     private readonly timeoutMs: number,
     private readonly hooks: ConnectionHooks,
   ) {}
@@ -92,7 +93,7 @@ export class Connection {
   }
 
   private async openClient(): Promise<void> {
-    const client = new SignalClient(this.url, this.timeoutMs);
+    const client = new SignalClient(typeof this.url === "function" ? this.url() : this.url, this.timeoutMs);
     const generation = this.generation;
     client.onEvent = (event) => this.hooks.event(event);
     client.onDrop = (why) => {

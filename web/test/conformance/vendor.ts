@@ -32,9 +32,6 @@ type CapabilityToDo =
   | "updateLiveTranscoding"
   | "stopLiveTranscoding"
   | "defaultTranscoding"
-  // Cloud proxy.
-  | "startCloudProxy"
-  | "stopCloudProxy"
   // Subtitles.
   | "startSubtitle"
   | "updateSubtitleConfig"
@@ -90,8 +87,6 @@ type EventsToDo =
   // Live transcoding.
   | "onLiveTranscodingResult"
   | "onStreamMixingEvent"
-  // Cloud proxy.
-  | "onCloudProxyConnected"
   // Subtitles.
   | "onSubtitleStateChanged"
   | "onSubtitleMessageReceived";

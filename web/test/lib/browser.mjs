@@ -23,12 +23,13 @@ const FLAGS = [
 
 /**
  * A browser with one profile; `page(url, html)` opens a page at `url` whose content is `html`.
- * `args` are extra Chromium flags (e.g. files for the fake camera and microphone).
+ * `args` are extra Chromium flags (e.g. files for the fake camera and microphone);
+ * `executablePath` another way to start it (e.g. inside a network namespace).
  */
-export async function launch({ args = [] } = {}) {
+export async function launch({ args = [], executablePath = CHROMIUM } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "chorus-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [...FLAGS, ...args],
     viewport: { width: 1280, height: 800 },

@@ -162,3 +162,74 @@ fn the_guides_configuration_serves_https_and_reloads_its_certificate() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The guide's TURN settings: the TOML block after "Then tell Chorus".
+fn guide_turn_toml() -> String {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/deploy.md"))
+            .expect("docs/deploy.md is readable");
+    guide
+        .split("Then tell Chorus")
+        .nth(1)
+        .and_then(|after| after.split("```toml\n").nth(1))
+        .and_then(|b| b.split("```").next())
+        .expect("the TURN section has a TOML block")
+        .to_owned()
+}
+
+#[test]
+fn the_guides_turn_settings_reach_joining_clients() {
+    let dir = temp_dir("deploy-guide-turn");
+    let ca = TestCa::new("Guide TURN CA");
+    let files = ca.issue_into(&["127.0.0.1"], &dir);
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let turn = guide_turn_toml();
+    let urls: Vec<&str> = turn
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"'))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert_eq!(urls.len(), 3, "the guide lists UDP, TCP and TLS: {turn}");
+    let turn = turn
+        .lines()
+        .map(|line| match line.split_once(" = ") {
+            Some(("turn-secret", _)) => "turn-secret = \"guide-turn-secret\"",
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        turn.contains("turn-secret = \"guide-turn-secret\""),
+        "{turn}"
+    );
+    let config = dir.join("chorus.toml");
+    let base = localized(&guide_toml(), &files.cert, &files.key);
+    std::fs::write(&config, format!("{base}{turn}\n")).unwrap();
+    let server = Chorus::spawn([
+        "serve".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--app".as_ref(),
+        format!("{APP_ID}:{APP_KEY}").as_ref(),
+    ]);
+    let url = word_after(
+        &server.line_with("listening on", LINE_PATIENCE),
+        "listening on ",
+    )
+    .to_owned();
+
+    let (code, out, err) = run(&join_args(&url, ca_file.to_str().unwrap(), "alice", "0"));
+    assert_eq!(code, 0, "{out}{err}");
+    let joined: serde_json::Value = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "onJoinRoomResult")
+        .expect("the join's result");
+    let ice = &joined["data"]["iceServers"][0];
+    assert_eq!(ice["urls"], serde_json::json!(urls), "{joined}");
+    let username = ice["username"].as_str().expect("a username");
+    assert!(username.ends_with(":alice"), "{username}");
+    assert!(!ice["credential"].as_str().unwrap_or_default().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,6 +49,7 @@ fn join_with(room: &mut Room, now: u64, session: u64, user: &str, grant: Grant) 
             grant,
             auto_audio: true,
             auto_video: true,
+            ice_servers: Vec::new(),
         },
     );
 }

@@ -143,6 +143,7 @@ fn step(room: &mut Room, input: &mut Bytes<'_>, now: &mut Millis, id: u64) {
                 grant: input.grant(*now),
                 auto_audio: input.flag(),
                 auto_video: input.flag(),
+                ice_servers: Vec::new(),
             };
             room.join(*now, args);
         }

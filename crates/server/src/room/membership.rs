@@ -4,8 +4,8 @@
 //! is testable with simulated time.
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, ForwardStreamEventType, JoinRoomResult, RtcError, StreamIndex,
-    StreamRemoveReason, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
+    ErrorCode, ErrorEvent, Event, ForwardStreamEventType, IceServer, JoinRoomResult, RtcError,
+    StreamIndex, StreamRemoveReason, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
 };
 
 use chorus_token::Privilege;
@@ -29,6 +29,8 @@ pub(crate) struct JoinArgs {
     pub(crate) auto_audio: bool,
     /// Subscribe to others' video as they publish it.
     pub(crate) auto_video: bool,
+    /// The TURN servers for the join answer (the session makes their credentials).
+    pub(crate) ice_servers: Vec<IceServer>,
 }
 
 impl Room {
@@ -43,6 +45,7 @@ impl Room {
             grant,
             auto_audio,
             auto_video,
+            ice_servers,
         } = args;
         if self.sessions.contains_key(&session) {
             let msg = format!("already in room {}; call leaveRoom first", self.id);
@@ -87,7 +90,7 @@ impl Room {
             let frames = p.missed.take(&mut self.missed_bytes);
             self.media_changed();
             self.sessions.insert(session, user.clone());
-            self.reply_joined(session, id, &user, true);
+            self.reply_joined(session, id, &user, true, ice_servers);
             self.forwarder_resumed(&user, old);
             if !frames.is_empty() {
                 self.out.push_back(Output::Replay {
@@ -153,7 +156,7 @@ impl Room {
                 forwarding: None,
             },
         );
-        self.reply_joined(session, id, &user, false);
+        self.reply_joined(session, id, &user, false, ice_servers);
         if let Some(targets) = lapsed_forwards {
             let event = forward_event(&targets, ForwardStreamEventType::Disconnected);
             self.event(vec![session], event);
@@ -344,11 +347,19 @@ impl Room {
         }
     }
 
-    fn reply_joined(&mut self, session: SessionId, id: u64, user: &str, resumed: bool) {
+    fn reply_joined(
+        &mut self,
+        session: SessionId,
+        id: u64,
+        user: &str,
+        resumed: bool,
+        ice_servers: Vec<IceServer>,
+    ) {
         let joined = JoinRoomResult {
             room_id: self.id.clone(),
             user_id: user.to_owned(),
             resumed,
+            ice_servers,
         };
         self.reply(session, id, Ok(Reply::Joined(joined)));
     }

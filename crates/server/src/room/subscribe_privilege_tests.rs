@@ -56,6 +56,7 @@ fn join(room: &mut Room, session: u64, user: &str, grant: Grant, auto: bool) {
             grant,
             auto_audio: auto,
             auto_video: auto,
+            ice_servers: Vec::new(),
         },
     );
 }
@@ -263,6 +264,7 @@ fn a_lapse_during_the_grace_period_is_told_on_resuming() {
             grant: grant(Some(SECS + 100)),
             auto_audio: true,
             auto_video: true,
+            ice_servers: Vec::new(),
         },
     );
     let out = drain(&mut room);

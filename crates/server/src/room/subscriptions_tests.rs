@@ -53,6 +53,7 @@ fn join(room: &mut Room, session: u64, user: &str, privileges: &[Privilege], aut
             grant: grant(privileges),
             auto_audio: auto,
             auto_video: auto,
+            ice_servers: Vec::new(),
         },
     );
 }

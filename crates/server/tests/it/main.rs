@@ -36,6 +36,7 @@ mod sfu_task_panic;
 mod stalled_reader;
 mod stream_bans;
 mod token_lifecycle;
+mod turn_credentials;
 mod visibility;
 mod webhooks;
 mod webhooks_per_app;

@@ -284,6 +284,20 @@ export type RoomConfig = {
      */
     roomMode?: RoomMode;
 };
+export type IceServer = {
+    /**
+     * `turn:host:port?transport=udp|tcp`, `turns:host:port?transport=tcp` or `stun:host:port`.
+     */
+    urls: Array<string>;
+    /**
+     * `<expiry>:<userId>`.
+     */
+    username: string;
+    /**
+     * base64(HMAC-SHA1(secret, username)).
+     */
+    credential: string;
+};
 export type PublishedTrack = {
     /**
      * The m-line's `a=mid`.
@@ -386,6 +400,12 @@ export type JoinRoomResult = {
      * period: others saw no leave and no join.
      */
     resumed: boolean;
+    /**
+     * The TURN servers this client may relay its media through, with credentials that
+     * expire no later than the token (empty when the server names none). They go into the
+     * client's `RTCPeerConnection` configuration as they are.
+     */
+    iceServers: Array<IceServer>;
 };
 export type Empty = Record<symbol, never>;
 export type UpdateTokenParams = {

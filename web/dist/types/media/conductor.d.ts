@@ -28,6 +28,8 @@ export interface HubHooks {
     outgoing(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): MediaStreamTrack | null;
     /** Publishes (or unpublishes) `mediaType` of `index` as the app's publishStream would. */
     publish(index: StreamIndex, mediaType: MediaType, on: boolean): Promise<void>;
+    /** The configuration of a new media transport: its ICE servers and policy. */
+    ice(): RTCConfiguration;
 }
 /** The media type bit of a kind. */
 export declare function maskOf(kind: Kind): MediaType;

@@ -31,9 +31,10 @@ export declare class Publisher {
      * `simulcast`: send the main video as the {@link SIMULCAST} layers, or as the layers given;
      * `stereo`: let the browser send stereo Opus (a stereo audio profile); `videoSender` is shown
      * each video sender before anything is negotiated (for encoded transforms); `cameraCodec`:
-     * the codec the main video prefers (the vendor's `preferCodecName`).
+     * the codec the main video prefers (the vendor's `preferCodecName`); `config` is the
+     * connection's (ICE servers, relay only behind the cloud proxy).
      */
-    constructor(call: Call, simulcast?: boolean | RTCRtpEncodingParameters[], stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void, cameraCodec?: string);
+    constructor(call: Call, simulcast?: boolean | RTCRtpEncodingParameters[], stereo?: boolean, videoSender?: (sender: RTCRtpSender) => void, cameraCodec?: string, config?: RTCConfiguration);
     /** Sends `track` (or nothing) on the m-line of `index`/`kind`. */
     setTrack(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): Promise<void>;
     /** The sender of `index`/`kind`. */

@@ -41,7 +41,8 @@ export declare class Subscriber {
     private closed;
     /** The ICE username fragment of the SFU's first offer: one per transport. */
     private ufrag;
-    constructor(call: Call);
+    /** `config` is the connection's (ICE servers, relay only behind the cloud proxy). */
+    constructor(call: Call, config?: RTCConfiguration);
     /** Whether `sdp` renegotiates this transport rather than offering a new one. */
     continues(sdp: string): boolean;
     /** Answers `offer`, after any offer still being answered. */

@@ -4,7 +4,7 @@
  * new socket. It owns the {@link RoomState}; media is the {@link MediaConductor}'s. It knows nothing
  * of the login or of the app's events: the engine wires those, so this stays one concern.
  */
-import { MediaType, StreamIndex, type Methods, type RoomConfig, type UserInfo } from "../generated/protocol";
+import { MediaType, StreamIndex, type IceServer, type Methods, type RoomConfig, type UserInfo } from "../generated/protocol";
 import type { Connection } from "../signal/connection";
 import type { RequestOptions } from "../signal/client";
 import { type Kind } from "../media/capture";
@@ -23,6 +23,12 @@ export interface SessionHooks {
     closeIfIdle(): void;
     /** Publish and subscribe results, for the app's events. */
     results: StreamResults;
+    /**
+     * The server answered a join (`startedAt`: when it began, `performance.now()`) with these
+     * TURN servers, which it keeps before it returns. A rejection refuses the join: the session
+     * leaves the room again.
+     */
+    answered?(iceServers: IceServer[], startedAt: number): Promise<void>;
 }
 /** An engine's room, joined or not. */
 export declare class RoomSession {

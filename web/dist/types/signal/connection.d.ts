@@ -29,7 +29,8 @@ export declare class Connection {
     private generation;
     /** The current state, as last reported. */
     state: ConnectionState;
-    constructor(url: string, timeoutMs: number, hooks: ConnectionHooks);
+    /** `url` is read for each new socket (the cloud proxy can move it between joins). */
+    constructor(url: string | (() => string), timeoutMs: number, hooks: ConnectionHooks);
     /** Whether requests can be sent now. */
     get open(): boolean;
     /** Opens the socket unless it is open; rejects with a plain `Error` when it cannot. */

@@ -198,6 +198,7 @@ async fn answer_joins_and_logins(
                     room_id: p.room_id.clone(),
                     user_id: p.user_info.user_id.clone(),
                     resumed: false,
+                    ice_servers: Vec::new(),
                 },
             ),
             Request::Login(_) => ServerFrame::ok_json(frame.id, &serde_json::json!({})),

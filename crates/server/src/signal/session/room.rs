@@ -90,6 +90,9 @@ impl Session {
             room_id: room_id.into(),
         };
         let user_id = user_info.user_id.clone();
+        let ice_servers = self.ctx.config.turn.as_ref().map_or_else(Vec::new, |turn| {
+            vec![turn.ice_server(&user_id, grant.expire_at, now_secs())]
+        });
         let args = JoinArgs {
             session: self.link.session,
             id,
@@ -104,6 +107,7 @@ impl Session {
                 .as_ref()
                 .and_then(|c| c.is_auto_subscribe_video)
                 .unwrap_or(true),
+            ice_servers,
         };
         // The peer exists before the room can ask the SFU to forward to or from it.
         self.open_media().await?;
