@@ -7,8 +7,12 @@
 //! background), and each source's audio mixed through a limiter every 20 ms. Time is an input,
 //! so it is tested with made-up frames and clocks.
 //!
+//! The shell is [`PublicStreamWorker`]: on a thread and runtime of its own, it receives the
+//! sources through the native SDK (joined invisibly to their rooms) and publishes the
+//! composite into the public stream's own room, where players receive it.
+//!
 //! This crate depends on chorus-media for pictures, audio and DSP and on chorus-proto for the
-//! wire shapes; it must not depend on the server, so the server drives it and never the reverse.
+//! wire shapes, and on chorus-sdk for the worker's media; it must not depend on the server, so the server drives it and never the reverse.
 
 #![warn(clippy::unwrap_used)]
 
@@ -16,6 +20,7 @@ mod audio;
 mod compositor;
 mod layout;
 mod video;
+mod worker;
 
 pub use audio::{AudioMixer, MAX_QUEUED_MS};
 pub use compositor::{Compositor, Output};
@@ -24,3 +29,4 @@ pub use layout::{
     RenderMode, SourceKey,
 };
 pub use video::VideoCompositor;
+pub use worker::{Mint, PublicStreamWorker, WorkerConfig};

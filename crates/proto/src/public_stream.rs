@@ -123,3 +123,27 @@ pub struct PublicStreamIdParams {
     /// The public stream id.
     pub public_stream_id: String,
 }
+
+/// Prefix of the names Chorus gives a public stream's own room (where its composite is
+/// published and players receive it) and the compositor's user id in every room: `@public.`
+/// then the public stream id.
+pub const PUBLIC_STREAM_PREFIX: &str = "@public.";
+
+/// Longest public stream id, so its room name keeps to the id rule.
+pub const MAX_PUBLIC_STREAM_ID_LEN: usize = crate::MAX_ID_LEN - PUBLIC_STREAM_PREFIX.len();
+
+/// Whether `id` is a valid public stream id: the id rule, at most
+/// [`MAX_PUBLIC_STREAM_ID_LEN`] characters.
+pub fn is_valid_public_stream_id(id: &str) -> bool {
+    crate::is_valid_id(id) && id.len() <= MAX_PUBLIC_STREAM_ID_LEN
+}
+
+/// The name of public stream `id`'s room, which is also the compositor's user id.
+pub fn public_stream_room(id: &str) -> String {
+    format!("{PUBLIC_STREAM_PREFIX}{id}")
+}
+
+/// The public stream whose room `room_id` is, if it is one.
+pub fn public_stream_of_room(room_id: &str) -> Option<&str> {
+    room_id.strip_prefix(PUBLIC_STREAM_PREFIX)
+}

@@ -80,6 +80,10 @@ pub fn typescript_module() -> String {
         ForwardStreamInfo::decl(&cfg),
         ForwardStreamStateInfo::decl(&cfg),
         ForwardStreamEventInfo::decl(&cfg),
+        PublicStreamConfig::decl(&cfg),
+        PublicStreamVideo::decl(&cfg),
+        PublicStreamLayout::decl(&cfg),
+        PublicStreamRegion::decl(&cfg),
     ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());

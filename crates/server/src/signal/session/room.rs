@@ -6,7 +6,7 @@
 
 use chorus_proto::{
     ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, RtcError, SimulcastParams,
-    StreamIndex, SubscribeParams, UserMessageParams, is_valid_id,
+    StreamIndex, SubscribeParams, UserMessageParams, is_valid_id, public_stream_of_room,
 };
 
 use super::{Answer, Session, invalid, payload};
@@ -75,9 +75,16 @@ impl Session {
                 "the server is draining for maintenance; join again in a moment",
             ));
         }
+        // A public stream's room is joined with a token for the public stream id; everyone
+        // but its compositor (whose user id is the room's name) is an invisible player.
+        let public = public_stream_of_room(&room_id);
+        let visible = match public {
+            Some(_) => visible.unwrap_or(true) && user_info.user_id == room_id,
+            None => visible.unwrap_or(true),
+        };
         let wanted = TokenFor {
             engine_app: self.engine_app.as_deref(),
-            room_id: &room_id,
+            room_id: public.unwrap_or(&room_id),
             user_id: &user_info.user_id,
             code: ErrorCode::InvalidToken,
         };
@@ -94,7 +101,7 @@ impl Session {
             session: self.link.session,
             id,
             info: user_info,
-            visible: visible.unwrap_or(true),
+            visible,
             grant,
             auto_audio: room_config
                 .as_ref()
