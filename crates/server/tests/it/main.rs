@@ -27,6 +27,7 @@ mod openapi_metrics;
 mod openapi_replay;
 mod openapi_rooms;
 mod outbound_https;
+mod public_stream_layout;
 mod rate_limits;
 mod raw_frames;
 mod room_presence;
