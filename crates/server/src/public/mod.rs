@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use chorus_compositor::{Layout, PublicStreamWorker, WorkerConfig};
+use chorus_compositor::{Layout, LayoutError, PublicStreamWorker, WorkerConfig};
 use chorus_proto::{
     ErrorCode, MAX_PUBLIC_STREAM_ID_LEN, PublicStreamConfig, RtcError, is_valid_public_stream_id,
 };
@@ -124,12 +124,32 @@ impl PublicStreams {
         stream_id: &str,
         config: &PublicStreamConfig,
     ) -> Result<(), RtcError> {
+        self.change(app_id, stream_id, |layout| layout.updated(config))
+    }
+
+    /// The OpenAPI's UpdatePublicStreamParam: `config` replaces every parameter, what it
+    /// leaves out taking the default.
+    pub(crate) fn replace(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        config: &PublicStreamConfig,
+    ) -> Result<(), RtcError> {
+        self.change(app_id, stream_id, |_| Layout::from_config(config))
+    }
+
+    fn change(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        next: impl FnOnce(&Layout) -> Result<Layout, LayoutError>,
+    ) -> Result<(), RtcError> {
         check_id(stream_id)?;
         let mut pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
         let stream = pushed
             .get_mut(&(app_id.to_owned(), stream_id.to_owned()))
             .ok_or_else(|| not_pushed(stream_id))?;
-        let layout = stream.layout.updated(config).map_err(|e| invalid(e.0))?;
+        let layout = next(&stream.layout).map_err(|e| invalid(e.0))?;
         stream.worker.update(layout.clone());
         stream.layout = layout;
         Ok(())

@@ -24,6 +24,7 @@ mod openapi_get;
 mod openapi_key_scope;
 mod openapi_messages;
 mod openapi_metrics;
+mod openapi_public_streams;
 mod openapi_replay;
 mod openapi_rooms;
 mod outbound_https;
