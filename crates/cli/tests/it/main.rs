@@ -7,6 +7,7 @@ mod deploy_guide;
 mod join_media;
 mod loadtest_cross_room;
 mod messaging_commands;
+mod play_public_stream;
 mod quick_start;
 mod secrets_outside_argv;
 mod self_signed_tls;
