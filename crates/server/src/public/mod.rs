@@ -16,6 +16,9 @@ use chorus_token::{AccessToken, Privilege};
 
 use crate::config::Apps;
 
+/// Most public streams one app may push at once on this server.
+pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
+
 /// One pushed public stream.
 struct Pushed {
     layout: Layout,
@@ -83,6 +86,16 @@ impl PublicStreams {
                 ErrorCode::RepeatPush,
                 format!(
                     "public stream {stream_id:?} is already pushed; update it with updatePublicStreamParam or stop it first"
+                ),
+            ));
+        }
+        // Each public stream is a thread decoding and encoding video: an app gets a bounded
+        // number, so no client can start enough of them to starve the server.
+        if pushed.keys().filter(|(app, _)| app == app_id).count() >= MAX_PUBLIC_STREAMS_PER_APP {
+            return Err(RtcError::new(
+                ErrorCode::UnexpectedError,
+                format!(
+                    "an app may push at most {MAX_PUBLIC_STREAMS_PER_APP} public streams at once on this server; stop one first"
                 ),
             ));
         }
@@ -188,4 +201,52 @@ fn not_pushed(stream_id: &str) -> RtcError {
         ErrorCode::StreamNotExist,
         format!("public stream {stream_id:?} is not pushed; start it with startPushPublicStream"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AppCredentials;
+    use chorus_proto::{PublicStreamLayout, PublicStreamRegion};
+
+    fn config() -> PublicStreamConfig {
+        PublicStreamConfig {
+            video: None,
+            layout: Some(PublicStreamLayout {
+                background_color: None,
+                regions: Some(vec![PublicStreamRegion {
+                    user_id: "u".into(),
+                    room_id: "r".into(),
+                    ..Default::default()
+                }]),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_app_pushes_a_bounded_number_of_public_streams() {
+        let app = AppCredentials {
+            id: "chorustestapp00000000001".into(),
+            key: "k".into(),
+            ..AppCredentials::default()
+        };
+        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
+        // Nothing listens there: the workers give up on their own.
+        streams.set_url("http://127.0.0.1:9".into());
+        for i in 0..MAX_PUBLIC_STREAMS_PER_APP {
+            streams
+                .start(&app.id, &format!("s{i}"), &config())
+                .expect("under the bound");
+        }
+        let refused = streams
+            .start(&app.id, "one-more", &config())
+            .expect_err("over the bound");
+        assert_eq!(refused.code, ErrorCode::UnexpectedError);
+        assert!(refused.message.contains("at most 16"), "{refused}");
+        streams.stop(&app.id, "s0").expect("stops");
+        streams
+            .start(&app.id, "one-more", &config())
+            .expect("room again");
+        streams.stop_all();
+    }
 }

@@ -111,6 +111,22 @@ async fn openapi_pushes_updates_and_stops_a_public_stream() {
     assert_eq!(status, 409, "{answer}");
     assert_eq!(answer["ResponseMetadata"]["Error"]["Code"], "REPEAT_PUSH");
 
+    // A token that cannot subscribe would play nothing: refused at once.
+    let peeker = server.engine();
+    let no_subscribe = chorus_token::AccessToken::new(APP_ID, APP_KEY, "hall-live", "peeker")
+        .serialize()
+        .expect("a token");
+    let refused = peeker
+        .start_play_public_stream(&no_subscribe, "hall-live", "peeker")
+        .await
+        .expect_err("no subscribe privilege");
+    assert_eq!(
+        refused.code,
+        chorus_sdk::ErrorCode::InvalidToken,
+        "{refused}"
+    );
+    assert!(refused.message.contains("subscribe privilege"), "{refused}");
+
     let player = server.engine();
     let mut video = player.public_stream_video("hall-live");
     player

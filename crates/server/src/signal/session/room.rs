@@ -90,6 +90,19 @@ impl Session {
         };
         let (app_id, grant) =
             check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
+        // A player receives and nothing else: a token that cannot subscribe would play nothing.
+        if public.is_some()
+            && !visible
+            && !grant.allows(
+                chorus_token::Privilege::SubscribeStream,
+                crate::clock::now_ms(),
+            )
+        {
+            return Err(RtcError::new(
+                ErrorCode::InvalidToken,
+                "playing a public stream needs a token with the subscribe privilege",
+            ));
+        }
         self.authenticated = true;
         self.media.set_grant(grant.clone());
         let key = RoomKey {
