@@ -23,6 +23,7 @@ import { rtcError } from "./errors";
 import { checkId, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import { forwardCall } from "./room/forward";
+import { pushPublicStream, stopPublicStream, type PublicStreamConfig } from "./room/public_stream";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
 import { warn } from "./log";
 import { layerForSize } from "./media/encoding";
@@ -265,6 +266,43 @@ export class RTCEngine extends EngineMedia {
   setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean {
     this.live();
     return this.fallback.setPriority(userId, priority);
+  }
+
+  // ----- public streams -----
+
+  /**
+   * Starts public stream `publicStreamId`: the server composites the regions' users (of this
+   * app's rooms) per `publicStreamParam` and publishes the result, which anyone with a token of
+   * the app plays without joining. Call in a room. REPEAT_PUSH when the id is pushed already;
+   * INVALID_PARAMS naming any bad parameter; NOT_CONNECTED_YET outside a room.
+   */
+  async startPushPublicStream(publicStreamId: string, publicStreamParam: PublicStreamConfig): Promise<void> {
+    this.live();
+    return pushPublicStream(
+      this.connection,
+      this.session.room !== null,
+      "startPushPublicStream",
+      publicStreamId,
+      publicStreamParam,
+    );
+  }
+
+  /** Changes a public stream's parameters: what is given replaces what was (regions as a whole). */
+  async updatePublicStreamParam(publicStreamId: string, publicStreamParam: Partial<PublicStreamConfig>): Promise<void> {
+    this.live();
+    return pushPublicStream(
+      this.connection,
+      this.session.room !== null,
+      "updatePublicStreamParam",
+      publicStreamId,
+      publicStreamParam,
+    );
+  }
+
+  /** Stops public stream `publicStreamId`; STREAM_NOT_EXIST when it is not pushed. */
+  async stopPushPublicStream(publicStreamId: string): Promise<void> {
+    this.live();
+    return stopPublicStream(this.connection, this.session.room !== null, publicStreamId);
   }
 
   // ----- cross-room forwarding -----

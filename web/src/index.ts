@@ -91,6 +91,7 @@ export type { TrackCaptureConfig } from "./media/audioprofile";
 export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";
 export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
 export type { ExtraJoinRoomParams } from "./parts";
+export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutRegion } from "./room/public_stream";
 export type {
   LocalAudioStats,
   LocalVideoStats,

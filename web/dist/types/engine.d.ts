@@ -7,6 +7,7 @@
  * checks everything again.
  */
 import { MediaType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { type PublicStreamConfig } from "./room/public_stream";
 import { type AudioMixingManager } from "./media/mixing";
 import { EngineMedia } from "./engine_media";
 import type { EngineConfig, ExtraJoinRoomParams } from "./parts";
@@ -117,6 +118,17 @@ export declare class RTCEngine extends EngineMedia {
     setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean;
     /** `userId`'s priority under fallback: lower priorities lose video first (LOW by default). */
     setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean;
+    /**
+     * Starts public stream `publicStreamId`: the server composites the regions' users (of this
+     * app's rooms) per `publicStreamParam` and publishes the result, which anyone with a token of
+     * the app plays without joining. Call in a room. REPEAT_PUSH when the id is pushed already;
+     * INVALID_PARAMS naming any bad parameter; NOT_CONNECTED_YET outside a room.
+     */
+    startPushPublicStream(publicStreamId: string, publicStreamParam: PublicStreamConfig): Promise<void>;
+    /** Changes a public stream's parameters: what is given replaces what was (regions as a whole). */
+    updatePublicStreamParam(publicStreamId: string, publicStreamParam: Partial<PublicStreamConfig>): Promise<void>;
+    /** Stops public stream `publicStreamId`; STREAM_NOT_EXIST when it is not pushed. */
+    stopPushPublicStream(publicStreamId: string): Promise<void>;
     /**
      * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
      * a token for this app, that room and this user, with a publish privilege); answers each

@@ -107,5 +107,6 @@ export type { TrackCaptureConfig } from "./media/audioprofile";
 export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, MixOption } from "./media/mixing";
 export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
 export type { ExtraJoinRoomParams } from "./parts";
+export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutRegion } from "./room/public_stream";
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";

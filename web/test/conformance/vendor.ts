@@ -16,9 +16,6 @@ import type { FiredEvents } from "../../src/payloads";
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
   // Public streams and WTN streams.
-  | "startPushPublicStream"
-  | "updatePublicStreamParam"
-  | "stopPushPublicStream"
   | "startPlayPublicStream"
   | "stopPlayPublicStream"
   | "setPublicStreamVideoPlayer"

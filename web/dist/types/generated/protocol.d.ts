@@ -350,6 +350,91 @@ export type ForwardStreamEventInfo = {
      */
     event: ForwardStreamEventType;
 };
+export type PublicStreamConfig = {
+    /**
+     * The output video.
+     */
+    video?: PublicStreamVideo;
+    /**
+     * The layout.
+     */
+    layout?: PublicStreamLayout;
+};
+export type PublicStreamVideo = {
+    /**
+     * Width in pixels (even).
+     */
+    width?: number;
+    /**
+     * Height in pixels (even).
+     */
+    height?: number;
+    /**
+     * Frames per second.
+     */
+    fps?: number;
+    /**
+     * Bitrate in kbit/s.
+     */
+    kBitRate: number;
+};
+export type PublicStreamLayout = {
+    /**
+     * Background colour, `#RRGGBB` (black by default).
+     */
+    backgroundColor?: string;
+    /**
+     * The sources, at most [`MAX_PUBLIC_STREAM_REGIONS`](crate::MAX_PUBLIC_STREAM_REGIONS).
+     */
+    regions?: Array<PublicStreamRegion>;
+};
+export type PublicStreamRegion = {
+    /**
+     * The publishing user.
+     */
+    userId: string;
+    /**
+     * The room the user publishes in.
+     */
+    roomId: string;
+    /**
+     * The screen share rather than the camera.
+     */
+    isScreenStream: boolean;
+    /**
+     * Left edge, a share of the output width in [0, 1).
+     */
+    x?: number;
+    /**
+     * Top edge, a share of the output height in [0, 1).
+     */
+    y?: number;
+    /**
+     * Width, a share of the output width in (0, 1].
+     */
+    w?: number;
+    /**
+     * Height, a share of the output height in (0, 1].
+     */
+    h?: number;
+    /**
+     * Stacking order, 0 (bottom) to 100.
+     */
+    zorder?: number;
+    /**
+     * Opacity in (0, 1].
+     */
+    alpha?: number;
+    /**
+     * 1: scale to cover and crop (hidden); 2: scale to fit and pad with the background;
+     * 3: stretch to fill.
+     */
+    renderMode?: number;
+    /**
+     * Which media of the source the stream takes (audio and video by default).
+     */
+    mediaType?: PublicStreamType;
+};
 export type JoinRoomParams = {
     /**
      * The "001" access token for this app, room and user.
@@ -549,6 +634,22 @@ export type ForwardStreamStates = {
      * One entry per room.
      */
     infos: Array<ForwardStreamStateInfo>;
+};
+export type PublicStreamPushParams = {
+    /**
+     * The public stream id (the id rule of rooms and users).
+     */
+    publicStreamId: string;
+    /**
+     * Its parameters.
+     */
+    param: PublicStreamConfig;
+};
+export type PublicStreamIdParams = {
+    /**
+     * The public stream id.
+     */
+    publicStreamId: string;
 };
 export type UserJoinedEvent = {
     /**
@@ -864,6 +965,18 @@ export interface Methods {
     resumeForwardStreamToAllRooms: {
         params: Empty;
         result: ForwardStreamStates;
+    };
+    startPushPublicStream: {
+        params: PublicStreamPushParams;
+        result: Empty;
+    };
+    updatePublicStreamParam: {
+        params: PublicStreamPushParams;
+        result: Empty;
+    };
+    stopPushPublicStream: {
+        params: PublicStreamIdParams;
+        result: Empty;
     };
 }
 export interface Events {
