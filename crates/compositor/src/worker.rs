@@ -88,6 +88,11 @@ impl PublicStreamWorker {
         let _ = self.control.send(Control::Layout(layout));
     }
 
+    /// Whether the worker has ended on its own (it could not open the public stream's room).
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
     /// Stops the stream and waits for its thread to end.
     pub fn stop(mut self) {
         let _ = self.control.send(Control::Stop);

@@ -81,6 +81,8 @@ impl PublicStreams {
         })?;
         let mut pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = (app_id.to_owned(), stream_id.to_owned());
+        // A worker that ended on its own leaves nothing to repeat: it is replaced.
+        pushed.retain(|_, p| !p.worker.is_finished());
         if pushed.contains_key(&entry) {
             return Err(RtcError::new(
                 ErrorCode::RepeatPush,
@@ -231,8 +233,10 @@ mod tests {
             ..AppCredentials::default()
         };
         let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
-        // Nothing listens there: the workers give up on their own.
-        streams.set_url("http://127.0.0.1:9".into());
+        // A listener that never answers: the workers wait on their joins, alive, meanwhile.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = silent.local_addr().expect("bound").port();
+        streams.set_url(format!("http://127.0.0.1:{port}"));
         for i in 0..MAX_PUBLIC_STREAMS_PER_APP {
             streams
                 .start(&app.id, &format!("s{i}"), &config())
@@ -247,6 +251,33 @@ mod tests {
         streams
             .start(&app.id, "one-more", &config())
             .expect("room again");
+        streams.stop_all();
+    }
+
+    #[test]
+    fn a_worker_that_ended_on_its_own_is_replaced() {
+        let app = AppCredentials {
+            id: "chorustestapp00000000001".into(),
+            key: "k".into(),
+            ..AppCredentials::default()
+        };
+        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
+        // Nothing listens there: the worker cannot open its room and ends.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = closed.local_addr().expect("bound").port();
+        drop(closed);
+        streams.set_url(format!("http://127.0.0.1:{port}"));
+        streams.start(&app.id, "s", &config()).expect("starts");
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match streams.start(&app.id, "s", &config()) {
+                Ok(()) => break,
+                Err(e) if e.code == ErrorCode::RepeatPush && std::time::Instant::now() < end => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("the ended worker was not replaced: {e}"),
+            }
+        }
         streams.stop_all();
     }
 }
