@@ -82,9 +82,17 @@ impl Session {
             Some(_) => visible.unwrap_or(true) && user_info.user_id == room_id,
             None => visible.unwrap_or(true),
         };
+        // A player's token is any token of the app for this user: for the public stream id, or
+        // for the room the player is in (the Web SDK plays with the token it joined with). The
+        // compositor's is for the public stream id.
+        let player_room = token
+            .as_deref()
+            .filter(|_| public.is_some() && !visible)
+            .and_then(|t| chorus_token::Claims::parse(t).ok())
+            .map(|claims| claims.room_id().to_owned());
         let wanted = TokenFor {
             engine_app: self.engine_app.as_deref(),
-            room_id: public.unwrap_or(&room_id),
+            room_id: player_room.as_deref().or(public).unwrap_or(&room_id),
             user_id: &user_info.user_id,
             code: ErrorCode::InvalidToken,
         };
