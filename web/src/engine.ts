@@ -24,6 +24,8 @@ import { checkId, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import { forwardCall } from "./room/forward";
 import { pushPublicStream, stopPublicStream, type PublicStreamConfig } from "./room/public_stream";
+import { PublicStreamPlayers } from "./room/public_play";
+import type { VideoPlayerConfig } from "./media/players";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
 import { warn } from "./log";
 import { layerForSize } from "./media/encoding";
@@ -37,9 +39,25 @@ const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 
 /** A veRTC engine bound to one app on one Chorus server. */
 export class RTCEngine extends EngineMedia {
+  /** The public streams this engine plays, each through a hidden engine of its own. */
+  private readonly publicPlayers: PublicStreamPlayers;
+
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     super(appId, serverUrl, config);
+    this.publicPlayers = new PublicStreamPlayers(
+      () => new RTCEngine(appId, serverUrl, config),
+      () => {
+        const room = this.session.room;
+        return room ? { token: room.params.token ?? null, userId: room.userId } : null;
+      },
+    );
+  }
+
+  /** Tears the engine down (`VERTC.destroyEngine`), with the public streams it plays. */
+  override destroy(): void {
+    this.publicPlayers.stopAll();
+    super.destroy();
   }
 
   /**
@@ -303,6 +321,38 @@ export class RTCEngine extends EngineMedia {
   async stopPushPublicStream(publicStreamId: string): Promise<void> {
     this.live();
     return stopPublicStream(this.connection, this.session.room !== null, publicStreamId);
+  }
+
+  /**
+   * Plays public stream `publicStreamId` without joining its room: it shows where
+   * {@link setPublicStreamVideoPlayer} says and plays its audio. Chorus plays with a token of
+   * the app: the one this engine joined its room with (outside a room: NOT_CONNECTED_YET).
+   * REPEAT_PLAY when it plays already.
+   */
+  async startPlayPublicStream(publicStreamId: string): Promise<void> {
+    this.live();
+    return this.publicPlayers.start(publicStreamId);
+  }
+
+  /** Stops playing public stream `publicStreamId`. */
+  async stopPlayPublicStream(publicStreamId: string): Promise<void> {
+    this.live();
+    return this.publicPlayers.stop(publicStreamId);
+  }
+
+  /** Where public stream `publicStreamId` shows (`renderDom`) and how (`renderMode`). */
+  setPublicStreamVideoPlayer(
+    publicStreamId: string,
+    videoPlayerOption: Omit<VideoPlayerConfig, "userId" | "playerId">,
+  ): void {
+    this.live();
+    this.publicPlayers.setVideoPlayer(publicStreamId, videoPlayerOption);
+  }
+
+  /** Public stream `publicStreamId`'s playback volume, 0 to 400 (100 as sent). */
+  setPublicStreamVolume(publicStreamId: string, volume: number): void {
+    this.live();
+    this.publicPlayers.setVolume(publicStreamId, volume);
   }
 
   // ----- cross-room forwarding -----

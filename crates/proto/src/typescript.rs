@@ -150,6 +150,9 @@ fn ts_limits() -> String {
         "/** The id rule in words, for error messages. */\nexport const ID_RULE = {:?};\n",
         id_rule()
     ));
+    out.push_str(&format!(
+        "/** Prefix of a public stream's room and its compositor's user id. */\nexport const PUBLIC_STREAM_PREFIX = {PUBLIC_STREAM_PREFIX:?};\n"
+    ));
     out
 }
 

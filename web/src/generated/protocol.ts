@@ -842,6 +842,8 @@ export const MAX_FRAME_BYTES = 409600;
 export const ID_PATTERN = /^[a-zA-Z0-9_@\-.]{1,128}$/;
 /** The id rule in words, for error messages. */
 export const ID_RULE = "1 to 128 of a-z A-Z 0-9 _ @ - .";
+/** Prefix of a public stream's room and its compositor's user id. */
+export const PUBLIC_STREAM_PREFIX = "@public.";
 
 /** The `onError` codes with which the server removes a client from its room. */
 export const REMOVED_FROM_ROOM: readonly ErrorCode[] = [ErrorCode.KICKED_OUT, ErrorCode.ROOM_DISMISS, ErrorCode.DUPLICATE_LOGIN, ErrorCode.TOKEN_EXPIRED, ErrorCode.ROOM_FORBIDDEN, ErrorCode.USER_FORBIDDEN];

@@ -16,10 +16,6 @@ import type { FiredEvents } from "../../src/payloads";
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
   // Public streams and WTN streams.
-  | "startPlayPublicStream"
-  | "stopPlayPublicStream"
-  | "setPublicStreamVideoPlayer"
-  | "setPublicStreamVolume"
   | "getPublicStreamTrack"
   | "getPublicVideoStats"
   | "getPublicAudioStats"

@@ -811,6 +811,8 @@ export declare const MAX_FRAME_BYTES = 409600;
 export declare const ID_PATTERN: RegExp;
 /** The id rule in words, for error messages. */
 export declare const ID_RULE = "1 to 128 of a-z A-Z 0-9 _ @ - .";
+/** Prefix of a public stream's room and its compositor's user id. */
+export declare const PUBLIC_STREAM_PREFIX = "@public.";
 /** The `onError` codes with which the server removes a client from its room. */
 export declare const REMOVED_FROM_ROOM: readonly ErrorCode[];
 export interface Methods {
