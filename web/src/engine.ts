@@ -51,6 +51,7 @@ export class RTCEngine extends EngineMedia {
         const room = this.session.room;
         return room ? { token: room.params.token ?? null, userId: room.userId } : null;
       },
+      (event, ...args) => this.emit(event, ...args),
     );
   }
 

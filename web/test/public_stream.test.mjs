@@ -187,6 +187,16 @@ test("a player that never joined sees and hears the layout, and follows an updat
     "Bob's page shows red left and Alice's first quadrant right",
   );
 
+  const first = (name) => bob.evaluate((name) => window.t.events.find((e) => e.name === name)?.data, name);
+  assert.deepEqual(await first("onFirstPublicStreamVideoFrameDecoded"), {
+    publicStreamId: "web-live",
+    width: 320,
+    height: 240,
+  });
+  assert.deepEqual(await waitFor(() => first("onFirstPublicStreamAudioFrameDecoded"), 10_000, "the first audio"), {
+    publicStreamId: "web-live",
+  });
+
   assert.deepEqual(await call("updatePublicStreamParam", "web-live", layout(true)), { ok: true });
   await waitFor(
     async () => {

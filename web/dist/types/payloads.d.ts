@@ -163,6 +163,20 @@ export interface AudioFirstFrameEvent {
     /** Whether it is the screen stream. */
     isScreen: boolean;
 }
+/** `onFirstPublicStreamVideoFrameDecoded`: the first picture of a public stream played. */
+export interface PublicStreamVideoFirstFrameEvent {
+    /** The public stream. */
+    publicStreamId: string;
+    /** In pixels. */
+    width: number;
+    /** In pixels. */
+    height: number;
+}
+/** `onFirstPublicStreamAudioFrameDecoded`: the first audio of a public stream played. */
+export interface PublicStreamAudioFirstFrameEvent {
+    /** The public stream. */
+    publicStreamId: string;
+}
 /** An audio stream's level (`AudioPropertiesInfo`). */
 export interface AudioPropertiesInfo {
     /** 0..255, linear in amplitude (a full-scale sine is 255). */
@@ -287,6 +301,8 @@ export interface FiredEvents {
     onAudioStreamBanned: (event: StreamBannedEvent) => void;
     onSEIMessageReceived: (event: SEIMessageEvent) => void;
     onForwardStreamError: (event: ForwardStreamStateInfo) => void;
+    onFirstPublicStreamVideoFrameDecoded: (event: PublicStreamVideoFirstFrameEvent) => void;
+    onFirstPublicStreamAudioFrameDecoded: (event: PublicStreamAudioFirstFrameEvent) => void;
     /**
      * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
      * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

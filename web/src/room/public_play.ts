@@ -3,19 +3,25 @@
  * gets an engine of its own, hidden from the app, that joins the public stream's room (named
  * `PUBLIC_STREAM_PREFIX` + id, docs/protocol.md) invisibly with the token of the app engine's
  * room, receives its one publisher (the server's compositor) and shows it in the container that
- * `setPublicStreamVideoPlayer` gave. The app's own room, and its one connection, stay as they are.
+ * `setPublicStreamVideoPlayer` gave; its first frames reach the app as the public stream's
+ * (`onFirstPublicStreamVideoFrameDecoded`, `onFirstPublicStreamAudioFrameDecoded`). The app's
+ * own room, and its one connection, stay as they are.
  */
 import { ErrorCode, PUBLIC_STREAM_PREFIX, StreamIndex, type RoomConfig } from "../generated/protocol";
 import { rtcError } from "../errors";
 import { checkId } from "../validate";
 import { checkVolume } from "../media/volume";
 import type { VideoPlayerConfig } from "../media/players";
+import type { FiredEvents } from "../payloads";
 
 const MAIN = StreamIndex.STREAM_INDEX_MAIN;
 
 /** What a public stream's hidden engine must do: an engine of the same app and server. */
 export interface PlayerEngine {
-  on(event: string, listener: (payload: { userId?: string; mediaType?: number }) => void): unknown;
+  on(
+    event: string,
+    listener: (payload: { userId?: string; isScreen?: boolean; width?: number; height?: number }) => void,
+  ): unknown;
   joinRoom(token: string | null, roomId: string, userInfo: { userId: string }, roomConfig?: RoomConfig): Promise<void>;
   leaveRoom(): Promise<void>;
   setRemoteVideoPlayer(index: StreamIndex, config: VideoPlayerConfig): unknown;
@@ -35,6 +41,7 @@ export class PublicStreamPlayers {
   constructor(
     private readonly makeEngine: () => PlayerEngine,
     private readonly credentials: PlayerCredentials,
+    private readonly emit: <E extends keyof FiredEvents>(event: E, ...args: Parameters<FiredEvents[E]>) => void,
   ) {}
 
   /** Sets (or, with no `renderDom`, clears) where public stream `id` shows, now or once it plays. */
@@ -74,6 +81,14 @@ export class PublicStreamPlayers {
       if (view?.renderDom) engine.setRemoteVideoPlayer(MAIN, { ...view, userId: publisher });
       const volume = this.volumes.get(id);
       if (volume !== undefined) engine.setPlaybackVolume(publisher, MAIN, volume);
+    });
+    // The hidden engine's first frames of the compositor are the public stream's.
+    engine.on("onRemoteVideoFirstFrame", ({ userId, isScreen, width = 0, height = 0 }) => {
+      if (userId === publisher && !isScreen)
+        this.emit("onFirstPublicStreamVideoFrameDecoded", { publicStreamId: id, width, height });
+    });
+    engine.on("onRemoteAudioFirstFrame", ({ userId, isScreen }) => {
+      if (userId === publisher && !isScreen) this.emit("onFirstPublicStreamAudioFrameDecoded", { publicStreamId: id });
     });
     this.playing.set(id, engine);
     try {

@@ -76,8 +76,6 @@ type EventsToDo =
   // Public streams and WTN streams.
   | "onPushPublicStreamResult"
   | "onPublicStreamSEIMessageReceived"
-  | "onFirstPublicStreamVideoFrameDecoded"
-  | "onFirstPublicStreamAudioFrameDecoded"
   | "onFirstPublicStreamVideoFrameRendered"
   | "onPublicStreamStats"
   // Live transcoding.
