@@ -23,6 +23,9 @@ import { rtcError } from "./errors";
 import { checkId, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import { forwardCall } from "./room/forward";
+import { pushPublicStream, stopPublicStream, type PublicStreamConfig } from "./room/public_stream";
+import { PublicStreamPlayers } from "./room/public_play";
+import type { VideoPlayerConfig } from "./media/players";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
 import { warn } from "./log";
 import { layerForSize } from "./media/encoding";
@@ -37,9 +40,26 @@ const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 
 /** A veRTC engine bound to one app on one Chorus server. */
 export class RTCEngine extends EngineMedia {
+  /** The public streams this engine plays, each through a hidden engine of its own. */
+  private readonly publicPlayers: PublicStreamPlayers;
+
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     super(appId, serverUrl, config);
+    this.publicPlayers = new PublicStreamPlayers(
+      () => new RTCEngine(appId, serverUrl, config),
+      () => {
+        const room = this.session.room;
+        return room ? { token: room.params.token ?? null, userId: room.userId } : null;
+      },
+      (event, ...args) => this.emit(event, ...args),
+    );
+  }
+
+  /** Tears the engine down (`VERTC.destroyEngine`), with the public streams it plays. */
+  override destroy(): void {
+    this.publicPlayers.stopAll();
+    super.destroy();
   }
 
   /**
@@ -289,6 +309,75 @@ export class RTCEngine extends EngineMedia {
   setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean {
     this.live();
     return this.fallback.setPriority(userId, priority);
+  }
+
+  // ----- public streams -----
+
+  /**
+   * Starts public stream `publicStreamId`: the server composites the regions' users (of this
+   * app's rooms) per `publicStreamParam` and publishes the result, which anyone with a token of
+   * the app plays without joining. Call in a room. REPEAT_PUSH when the id is pushed already;
+   * INVALID_PARAMS naming any bad parameter; NOT_CONNECTED_YET outside a room.
+   */
+  async startPushPublicStream(publicStreamId: string, publicStreamParam: PublicStreamConfig): Promise<void> {
+    this.live();
+    return pushPublicStream(
+      this.connection,
+      this.session.room !== null,
+      "startPushPublicStream",
+      publicStreamId,
+      publicStreamParam,
+    );
+  }
+
+  /** Changes a public stream's parameters: what is given replaces what was (regions as a whole). */
+  async updatePublicStreamParam(publicStreamId: string, publicStreamParam: Partial<PublicStreamConfig>): Promise<void> {
+    this.live();
+    return pushPublicStream(
+      this.connection,
+      this.session.room !== null,
+      "updatePublicStreamParam",
+      publicStreamId,
+      publicStreamParam,
+    );
+  }
+
+  /** Stops public stream `publicStreamId`; STREAM_NOT_EXIST when it is not pushed. */
+  async stopPushPublicStream(publicStreamId: string): Promise<void> {
+    this.live();
+    return stopPublicStream(this.connection, this.session.room !== null, publicStreamId);
+  }
+
+  /**
+   * Plays public stream `publicStreamId` without joining its room: it shows where
+   * {@link setPublicStreamVideoPlayer} says and plays its audio. Chorus plays with a token of
+   * the app: the one this engine joined its room with (outside a room: NOT_CONNECTED_YET).
+   * REPEAT_PLAY when it plays already.
+   */
+  async startPlayPublicStream(publicStreamId: string): Promise<void> {
+    this.live();
+    return this.publicPlayers.start(publicStreamId);
+  }
+
+  /** Stops playing public stream `publicStreamId`. */
+  async stopPlayPublicStream(publicStreamId: string): Promise<void> {
+    this.live();
+    return this.publicPlayers.stop(publicStreamId);
+  }
+
+  /** Where public stream `publicStreamId` shows (`renderDom`) and how (`renderMode`). */
+  setPublicStreamVideoPlayer(
+    publicStreamId: string,
+    videoPlayerOption: Omit<VideoPlayerConfig, "userId" | "playerId">,
+  ): void {
+    this.live();
+    this.publicPlayers.setVideoPlayer(publicStreamId, videoPlayerOption);
+  }
+
+  /** Public stream `publicStreamId`'s playback volume, 0 to 400 (100 as sent). */
+  setPublicStreamVolume(publicStreamId: string, volume: number): void {
+    this.live();
+    this.publicPlayers.setVolume(publicStreamId, volume);
   }
 
   // ----- cross-room forwarding -----

@@ -109,11 +109,13 @@ export enum EngineEventsTypes {
   onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
   /** A stream's jitter buffer settled at the target `setJitterBufferTarget` set: `{descriptor, target}`. */
   onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
+  /** The first picture of a public stream played decoded: `{publicStreamId, width, height}`. */
+  onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
+  /** The first audio of a public stream played arrived: `{publicStreamId}`. */
+  onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
   // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
   // the names exist so that apps subscribing to them load.
   onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
-  onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
-  onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
   onVideoDeviceStateChanged = "onVideoDeviceStateChanged",
   onAudioDeviceStateChanged = "onAudioDeviceStateChanged",
   onPublicStreamStats = "onPublicStreamStats",

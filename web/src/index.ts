@@ -93,6 +93,7 @@ export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, Mix
 export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
 export type { ExtraJoinRoomParams } from "./parts";
 export type { CloudProxyInfo, CloudProxyConnectedEvent } from "./cloudproxy";
+export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutRegion } from "./room/public_stream";
 export type {
   LocalAudioStats,
   LocalVideoStats,

@@ -221,6 +221,22 @@ export interface AudioFirstFrameEvent {
   isScreen: boolean;
 }
 
+/** `onFirstPublicStreamVideoFrameDecoded`: the first picture of a public stream played. */
+export interface PublicStreamVideoFirstFrameEvent {
+  /** The public stream. */
+  publicStreamId: string;
+  /** In pixels. */
+  width: number;
+  /** In pixels. */
+  height: number;
+}
+
+/** `onFirstPublicStreamAudioFrameDecoded`: the first audio of a public stream played. */
+export interface PublicStreamAudioFirstFrameEvent {
+  /** The public stream. */
+  publicStreamId: string;
+}
+
 /** An audio stream's level (`AudioPropertiesInfo`). */
 export interface AudioPropertiesInfo {
   /** 0..255, linear in amplitude (a full-scale sine is 255). */
@@ -366,6 +382,8 @@ export interface FiredEvents {
   onSEIStreamUpdate: (event: SEIStreamUpdateEvent) => void;
   onForwardStreamError: (event: ForwardStreamStateInfo) => void;
   onCloudProxyConnected: (event: CloudProxyConnectedEvent) => void;
+  onFirstPublicStreamVideoFrameDecoded: (event: PublicStreamVideoFirstFrameEvent) => void;
+  onFirstPublicStreamAudioFrameDecoded: (event: PublicStreamAudioFirstFrameEvent) => void;
   /**
    * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
    * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

@@ -16,6 +16,7 @@ mod join_latency;
 mod messages;
 mod noise;
 mod progress;
+mod public_stream;
 mod stats;
 mod tls_joins;
 
@@ -41,6 +42,9 @@ enum Command {
     IdleMemory(idle_memory::Args),
     /// Delivered messages per second per server core, and send -> receipt latency.
     Messages(messages::Args),
+    /// What a public stream's compositor costs: CPU per 720p30 4-region output, memory per
+    /// output, publisher -> player latency.
+    PublicStream(public_stream::Args),
     /// What TLS costs a join: time and server CPU per join, with TLS against without.
     TlsJoins(tls_joins::Args),
 }
@@ -63,6 +67,7 @@ fn main() -> std::process::ExitCode {
             Command::IdleMemory(args) => idle_memory::run(args).await,
             Command::Messages(args) => messages::run(args).await,
             Command::TlsJoins(args) => tls_joins::run(args).await,
+            Command::PublicStream(args) => public_stream::run(args).await,
         }
     });
     match result {

@@ -1,5 +1,5 @@
 //! `chorus`: the one binary. `serve` runs the server; `token` makes and reads access tokens;
-//! `api` signs and sends OpenAPI requests; `join` and `login` are the native SDK on the
+//! `api` signs and sends OpenAPI requests; `join`, `login` and `play` are the native SDK on the
 //! command line; `loadtest` measures the SFU; `soak` churns clients for hours and checks the
 //! server stays flat.
 
@@ -10,6 +10,7 @@ mod loadtest_client;
 mod loadtest_stats;
 mod loadtest_url;
 mod login;
+mod play;
 mod secret;
 mod serve;
 mod soak;
@@ -47,6 +48,8 @@ enum Command {
     /// and print every event as a JSON line.
     #[command(after_help = login::OUTPUT_HELP)]
     Login(login::LoginArgs),
+    /// Play a public stream without joining a room; keep a snapshot, a wav and a y4m file.
+    Play(play::PlayArgs),
     /// Measure the SFU: forwarded packets per second per CPU core, in-SFU latency, loss.
     Loadtest(loadtest::LoadtestArgs),
     /// Churn many clients (join, publish, message, stall, leave) and check that the server's
@@ -76,6 +79,11 @@ fn main() -> std::process::ExitCode {
             let matches = matches.subcommand_matches("join");
             return runtime().map_or(std::process::ExitCode::from(2), |rt| {
                 rt.block_on(join::run(args, matches))
+            });
+        }
+        Command::Play(args) => {
+            return runtime().map_or(std::process::ExitCode::from(2), |rt| {
+                rt.block_on(play::run(args))
             });
         }
         Command::Login(args) => {

@@ -17,6 +17,7 @@ mod limits;
 mod media;
 mod message;
 pub mod openapi;
+mod public_stream;
 mod room;
 mod signal;
 mod typescript;
@@ -29,6 +30,7 @@ pub use forward::*;
 pub use limits::*;
 pub use media::*;
 pub use message::*;
+pub use public_stream::*;
 pub use room::*;
 pub use signal::{
     BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod public_stream;
+pub use public_stream::*;
+
 /// The API versions Chorus answers to.
 pub const API_VERSIONS: &[&str] = &[
     "2020-12-01",

@@ -18,6 +18,7 @@ use crate::forward::*;
 use crate::macros::{events, requests};
 use crate::media::*;
 use crate::message::*;
+use crate::public_stream::*;
 use crate::room::*;
 
 /// Protocol version; part of the WebSocket path so incompatible clients fail loudly.
@@ -103,6 +104,13 @@ requests! {
     "pauseForwardStreamToAllRooms" => PauseForwardStreamToAllRooms(Empty) -> ForwardStreamStates,
     /// Send media into every target room again.
     "resumeForwardStreamToAllRooms" => ResumeForwardStreamToAllRooms(Empty) -> ForwardStreamStates,
+    /// Composite users of rooms into a public stream under an id (`REPEAT_PUSH` when that id
+    /// is pushed already); the layout is checked first.
+    "startPushPublicStream" => StartPushPublicStream(PublicStreamPushParams) -> Empty,
+    /// Change a public stream's parameters; what is left out stays.
+    "updatePublicStreamParam" => UpdatePublicStreamParam(PublicStreamPushParams) -> Empty,
+    /// Stop a public stream.
+    "stopPushPublicStream" => StopPushPublicStream(PublicStreamIdParams) -> Empty,
 }
 
 events! {

@@ -81,6 +81,10 @@ pub fn typescript_module() -> String {
         ForwardStreamInfo::decl(&cfg),
         ForwardStreamStateInfo::decl(&cfg),
         ForwardStreamEventInfo::decl(&cfg),
+        PublicStreamConfig::decl(&cfg),
+        PublicStreamVideo::decl(&cfg),
+        PublicStreamLayout::decl(&cfg),
+        PublicStreamRegion::decl(&cfg),
     ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());
@@ -146,6 +150,9 @@ fn ts_limits() -> String {
     out.push_str(&format!(
         "/** The id rule in words, for error messages. */\nexport const ID_RULE = {:?};\n",
         id_rule()
+    ));
+    out.push_str(&format!(
+        "/** Prefix of a public stream's room and its compositor's user id. */\nexport const PUBLIC_STREAM_PREFIX = {PUBLIC_STREAM_PREFIX:?};\n"
     ));
     out
 }

@@ -75,6 +75,11 @@
 //! # }
 //! ```
 //!
+//! Public streams: [`RtcEngine::start_push_public_stream`] (from a room) has the server
+//! composite users of rooms into one stream; [`RtcEngine::start_play_public_stream`] plays one
+//! without joining a room, with a token of the app for the public stream id, its frames on
+//! [`RtcEngine::public_stream_video`] and [`RtcEngine::public_stream_audio`].
+//!
 //! Audio mixing: [`RtcEngine::get_audio_mixing_manager`] plays files (preloaded or not, with
 //! play counts, volumes, seeking and pitch) and PCM the app pushes into the published audio,
 //! reporting on the event stream as `onAudioMixingStateChanged`.

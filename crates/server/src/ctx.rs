@@ -13,6 +13,7 @@ use chorus_sign::ReplayGuard;
 use crate::config::{Apps, Rate};
 use crate::messaging::{BusinessServer, LoginRegistry};
 use crate::metrics::Metrics;
+use crate::public::PublicStreams;
 use crate::room::Directory;
 use crate::sfu::Sfu;
 use crate::turn::TurnServers;
@@ -31,6 +32,8 @@ pub(crate) struct Ctx {
     /// OpenAPI signatures already accepted, so none is accepted twice. A lock taken once per
     /// signed OpenAPI request, never on the signalling or media paths.
     pub(crate) api_replays: Mutex<ReplayGuard>,
+    /// The public streams pushed, and their compositors.
+    pub(crate) public_streams: PublicStreams,
 }
 
 /// The configuration after defaults and dev credentials are filled in.

@@ -20,6 +20,7 @@ pub mod fuzz_entry;
 mod listener;
 mod messaging;
 mod metrics;
+mod public;
 mod room;
 mod sfu;
 mod signal;
@@ -212,6 +213,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: rtc_bind,
         source,
     })?;
+    let public_streams = public::PublicStreams::new(apps.clone());
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,
@@ -263,6 +265,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             config.api_max_skew_secs,
             api::REPLAY_CAPACITY,
         )),
+        public_streams,
     });
 
     let listener = TcpListener::bind(config.listen)
@@ -275,6 +278,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: config.listen,
         source,
     })?;
+    ctx.public_streams
+        .set_url(public::worker_url(addr, tls.is_some()));
     let metrics = match config.metrics_listen {
         Some(addr) => Some(
             metrics::listen(addr, ctx.metrics.clone())
@@ -428,6 +433,7 @@ impl RunningServer {
         if let Some(webhooks) = &self.ctx.webhooks {
             webhooks.stop();
         }
+        self.ctx.public_streams.stop_all();
         self.serve.abort();
         let _ = (&mut self.serve).await;
     }

@@ -7,6 +7,8 @@
  * checks everything again.
  */
 import { MediaType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
+import { type PublicStreamConfig } from "./room/public_stream";
+import type { VideoPlayerConfig } from "./media/players";
 import { type AudioMixingManager } from "./media/mixing";
 import { EngineMedia } from "./engine_media";
 import type { EngineConfig, ExtraJoinRoomParams } from "./parts";
@@ -14,8 +16,12 @@ import type { CloudProxyInfo } from "./cloudproxy";
 export type { EngineConfig };
 /** A veRTC engine bound to one app on one Chorus server. */
 export declare class RTCEngine extends EngineMedia {
+    /** The public streams this engine plays, each through a hidden engine of its own. */
+    private readonly publicPlayers;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
+    /** Tears the engine down (`VERTC.destroyEngine`), with the public streams it plays. */
+    destroy(): void;
     /**
      * Tags this engine's calls with a business id, as the vendor's SDKs do: at most 24 of
      * a-z A-Z 0-9 - _ (the vendor's rule). Only before joining a room: false after, or for an id
@@ -128,6 +134,30 @@ export declare class RTCEngine extends EngineMedia {
     setSubscribeFallbackOption(option: SubscribeFallbackOption): boolean;
     /** `userId`'s priority under fallback: lower priorities lose video first (LOW by default). */
     setRemoteUserPriority(userId: string, priority: RemoteUserPriority): boolean;
+    /**
+     * Starts public stream `publicStreamId`: the server composites the regions' users (of this
+     * app's rooms) per `publicStreamParam` and publishes the result, which anyone with a token of
+     * the app plays without joining. Call in a room. REPEAT_PUSH when the id is pushed already;
+     * INVALID_PARAMS naming any bad parameter; NOT_CONNECTED_YET outside a room.
+     */
+    startPushPublicStream(publicStreamId: string, publicStreamParam: PublicStreamConfig): Promise<void>;
+    /** Changes a public stream's parameters: what is given replaces what was (regions as a whole). */
+    updatePublicStreamParam(publicStreamId: string, publicStreamParam: Partial<PublicStreamConfig>): Promise<void>;
+    /** Stops public stream `publicStreamId`; STREAM_NOT_EXIST when it is not pushed. */
+    stopPushPublicStream(publicStreamId: string): Promise<void>;
+    /**
+     * Plays public stream `publicStreamId` without joining its room: it shows where
+     * {@link setPublicStreamVideoPlayer} says and plays its audio. Chorus plays with a token of
+     * the app: the one this engine joined its room with (outside a room: NOT_CONNECTED_YET).
+     * REPEAT_PLAY when it plays already.
+     */
+    startPlayPublicStream(publicStreamId: string): Promise<void>;
+    /** Stops playing public stream `publicStreamId`. */
+    stopPlayPublicStream(publicStreamId: string): Promise<void>;
+    /** Where public stream `publicStreamId` shows (`renderDom`) and how (`renderMode`). */
+    setPublicStreamVideoPlayer(publicStreamId: string, videoPlayerOption: Omit<VideoPlayerConfig, "userId" | "playerId">): void;
+    /** Public stream `publicStreamId`'s playback volume, 0 to 400 (100 as sent). */
+    setPublicStreamVolume(publicStreamId: string, volume: number): void;
     /**
      * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
      * a token for this app, that room and this user, with a publish privilege); answers each

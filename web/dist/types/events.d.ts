@@ -103,9 +103,11 @@ export declare enum EngineEventsTypes {
     onAudioPlaybackDeviceChanged = "onAudioPlaybackDeviceChanged",
     /** A stream's jitter buffer settled at the target `setJitterBufferTarget` set: `{descriptor, target}`. */
     onJitterBufferTargetStabled = "onJitterBufferTargetStabled",
-    onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
+    /** The first picture of a public stream played decoded: `{publicStreamId, width, height}`. */
     onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
+    /** The first audio of a public stream played arrived: `{publicStreamId}`. */
     onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
+    onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
     onVideoDeviceStateChanged = "onVideoDeviceStateChanged",
     onAudioDeviceStateChanged = "onAudioDeviceStateChanged",
     onPublicStreamStats = "onPublicStreamStats",

@@ -109,5 +109,6 @@ export type { AudioMixingManager, AudioMixingManager as IAudioMixingManager, Mix
 export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from "./extension/host";
 export type { ExtraJoinRoomParams } from "./parts";
 export type { CloudProxyInfo, CloudProxyConnectedEvent } from "./cloudproxy";
+export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutRegion } from "./room/public_stream";
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";

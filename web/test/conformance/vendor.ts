@@ -16,13 +16,6 @@ import type { FiredEvents } from "../../src/payloads";
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
   // Public streams and WTN streams.
-  | "startPushPublicStream"
-  | "updatePublicStreamParam"
-  | "stopPushPublicStream"
-  | "startPlayPublicStream"
-  | "stopPlayPublicStream"
-  | "setPublicStreamVideoPlayer"
-  | "setPublicStreamVolume"
   | "getPublicStreamTrack"
   | "getPublicVideoStats"
   | "getPublicAudioStats"
@@ -80,8 +73,6 @@ type EventsToDo =
   // Public streams and WTN streams.
   | "onPushPublicStreamResult"
   | "onPublicStreamSEIMessageReceived"
-  | "onFirstPublicStreamVideoFrameDecoded"
-  | "onFirstPublicStreamAudioFrameDecoded"
   | "onFirstPublicStreamVideoFrameRendered"
   | "onPublicStreamStats"
   // Live transcoding.

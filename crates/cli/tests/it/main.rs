@@ -8,6 +8,7 @@ mod join_media;
 mod loadtest_cross_room;
 mod loadtest_over_tls;
 mod messaging_commands;
+mod play_public_stream;
 mod quick_start;
 mod secrets_outside_argv;
 mod self_signed_tls;

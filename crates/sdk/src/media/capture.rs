@@ -27,6 +27,10 @@ use crate::mixing::MixingHub;
 const OPUS_BITRATE: u32 = 64_000;
 /// Frame rate assumed for pushed video (it only tunes the encoder's rate control).
 const PUSHED_FPS: u32 = 30;
+/// Longest run of pushed video without a keyframe. Pushed frames often come from a pipeline
+/// others tune into at any moment (a server's public-stream compositor, a bridge), and what is
+/// relayed on from there (to a CDN, say) expects a keyframe at least every 2 s.
+const PUSHED_KEYFRAME_INTERVAL: Duration = Duration::from_secs(2);
 /// Behind schedule by more than this, a paced source skips ahead instead of bursting.
 const MAX_LAG: Duration = Duration::from_millis(200);
 /// How often a pipeline of pushed frames checks whether it was stopped while idle.
@@ -276,6 +280,32 @@ fn video_bitrate(width: u32, height: u32, fps: u32) -> u32 {
     u32::try_from(bits.clamp(150_000, 4_000_000)).unwrap_or(4_000_000)
 }
 
+/// When a video pipeline owes a keyframe on a timer: `interval` after the last one sent.
+#[derive(Debug, Clone, Copy)]
+struct KeyframeClock {
+    interval: Duration,
+    last: Instant,
+}
+
+impl KeyframeClock {
+    fn new(interval: Duration, now: Instant) -> Self {
+        KeyframeClock {
+            interval,
+            last: now,
+        }
+    }
+
+    /// Whether the next picture should be a keyframe.
+    fn due(&self, now: Instant) -> bool {
+        now.duration_since(self.last) >= self.interval
+    }
+
+    /// A keyframe went out (asked for or not): the interval starts again.
+    fn keyframe_sent(&mut self, now: Instant) {
+        self.last = now;
+    }
+}
+
 fn run_video(
     input: VideoInput,
     ctx: &Ctx,
@@ -288,6 +318,9 @@ fn run_video(
         Input::Pushed(_) => PUSHED_FPS,
     };
     let mut encoder: Option<(u32, u32, H264Encoder)> = None;
+    // Pushed video gets a keyframe on a timer too; captured video only on request.
+    let mut periodic = matches!(input, Input::Pushed(_))
+        .then(|| KeyframeClock::new(PUSHED_KEYFRAME_INTERVAL, Instant::now()));
     let mut encode = |frame: &VideoFrame| {
         keep_picture(picture, frame);
         let size = (frame.width, frame.height);
@@ -304,14 +337,20 @@ fn run_video(
         let Some((_, _, h264)) = encoder.as_mut() else {
             return;
         };
-        let force = keyframe.swap(false, Ordering::AcqRel);
+        let due = periodic.as_ref().is_some_and(|c| c.due(Instant::now()));
+        let force = keyframe.swap(false, Ordering::AcqRel) || due;
         match h264.encode(frame, force) {
-            Ok(encoded) => ctx.emit(
-                TrackKind::Video,
-                add_sei(sei, encoded.data),
-                0,
-                Instant::now(),
-            ),
+            Ok(encoded) => {
+                if let Some(clock) = periodic.as_mut().filter(|_| encoded.keyframe) {
+                    clock.keyframe_sent(Instant::now());
+                }
+                ctx.emit(
+                    TrackKind::Video,
+                    add_sei(sei, encoded.data),
+                    0,
+                    Instant::now(),
+                );
+            }
             Err(e) => {
                 // Whatever the failure, the next frame should stand on its own.
                 keyframe.store(true, Ordering::Release);
@@ -342,6 +381,18 @@ fn run_video(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pushed_video_owes_a_keyframe_two_seconds_after_the_last() {
+        let t0 = Instant::now();
+        let mut clock = KeyframeClock::new(PUSHED_KEYFRAME_INTERVAL, t0);
+        assert!(!clock.due(t0 + Duration::from_millis(1999)));
+        assert!(clock.due(t0 + Duration::from_secs(2)));
+        // A keyframe asked for meanwhile (a player joined) starts the interval again.
+        clock.keyframe_sent(t0 + Duration::from_millis(1500));
+        assert!(!clock.due(t0 + Duration::from_millis(3400)));
+        assert!(clock.due(t0 + Duration::from_millis(3500)));
+    }
 
     #[test]
     fn bitrates_scale_with_pixels_within_bounds() {

@@ -1,6 +1,6 @@
 //! The catalogue of OpenAPI actions: each action's name, the HTTP method and the versions the
 //! vendor documents for it, and which function does its work. The edge (`api`) checks a
-//! request against this table; the action groups (`rooms`, `messages`) know nothing of it.
+//! request against this table; the action groups (`rooms`, `messages`, `public_streams`) know nothing of it.
 //!
 //! Methods and versions follow the vendor's API reference and its Go server SDK
 //! (volc-sdk-golang `service/rtc/v<version>`): the read action `GetRoomOnlineUsers` is a GET
@@ -8,7 +8,7 @@
 
 use super::caller::Caller;
 use super::failure::ActionResult;
-use super::{messages, rooms};
+use super::{messages, public_streams, rooms};
 
 /// How an action's parameters travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +33,14 @@ pub(super) enum Action {
     SendRoomUnicast,
     BatchSendRoomUnicast,
     SendBroadcast,
+    StartPushPublicStream,
+    UpdatePublicStreamParam,
+    StopPushPublicStream,
 }
 
 impl Action {
     /// Every action, in the order the docs list them.
-    pub(super) const ALL: [Action; 11] = [
+    pub(super) const ALL: [Action; 14] = [
         Action::KickUser,
         Action::DismissRoom,
         Action::BanRoomUser,
@@ -49,6 +52,9 @@ impl Action {
         Action::SendRoomUnicast,
         Action::BatchSendRoomUnicast,
         Action::SendBroadcast,
+        Action::StartPushPublicStream,
+        Action::UpdatePublicStreamParam,
+        Action::StopPushPublicStream,
     ];
 
     /// The action called `name` (the `Action` query value, case-sensitive as the vendor's).
@@ -70,6 +76,9 @@ impl Action {
             Action::SendRoomUnicast => "SendRoomUnicast",
             Action::BatchSendRoomUnicast => "BatchSendRoomUnicast",
             Action::SendBroadcast => "SendBroadcast",
+            Action::StartPushPublicStream => "StartPushPublicStream",
+            Action::UpdatePublicStreamParam => "UpdatePublicStreamParam",
+            Action::StopPushPublicStream => "StopPushPublicStream",
         }
     }
 
@@ -102,6 +111,9 @@ impl Action {
             | Action::SendRoomUnicast
             | Action::BatchSendRoomUnicast
             | Action::SendBroadcast => &["2020-12-01", "2023-07-20"],
+            Action::StartPushPublicStream
+            | Action::UpdatePublicStreamParam
+            | Action::StopPushPublicStream => &["2020-12-01", "2023-11-01"],
         }
     }
 
@@ -119,6 +131,9 @@ impl Action {
             Action::SendRoomUnicast => messages::send_room_unicast(ctx, params).await,
             Action::BatchSendRoomUnicast => messages::batch_send_room_unicast(ctx, params).await,
             Action::SendBroadcast => messages::send_broadcast(ctx, params).await,
+            Action::StartPushPublicStream => public_streams::push(ctx, params, false).await,
+            Action::UpdatePublicStreamParam => public_streams::push(ctx, params, true).await,
+            Action::StopPushPublicStream => public_streams::stop(ctx, params).await,
         }
     }
 }

@@ -12,6 +12,7 @@ mod caller;
 mod failure;
 mod input;
 mod messages;
+mod public_streams;
 mod query;
 mod rooms;
 

@@ -364,6 +364,91 @@ export type ForwardStreamEventInfo = {
      */
     event: ForwardStreamEventType;
 };
+export type PublicStreamConfig = {
+    /**
+     * The output video.
+     */
+    video?: PublicStreamVideo;
+    /**
+     * The layout.
+     */
+    layout?: PublicStreamLayout;
+};
+export type PublicStreamVideo = {
+    /**
+     * Width in pixels (even).
+     */
+    width?: number;
+    /**
+     * Height in pixels (even).
+     */
+    height?: number;
+    /**
+     * Frames per second.
+     */
+    fps?: number;
+    /**
+     * Bitrate in kbit/s.
+     */
+    kBitRate: number;
+};
+export type PublicStreamLayout = {
+    /**
+     * Background colour, `#RRGGBB` (black by default).
+     */
+    backgroundColor?: string;
+    /**
+     * The sources, at most [`MAX_PUBLIC_STREAM_REGIONS`](crate::MAX_PUBLIC_STREAM_REGIONS).
+     */
+    regions?: Array<PublicStreamRegion>;
+};
+export type PublicStreamRegion = {
+    /**
+     * The publishing user.
+     */
+    userId: string;
+    /**
+     * The room the user publishes in.
+     */
+    roomId: string;
+    /**
+     * The screen share rather than the camera.
+     */
+    isScreenStream: boolean;
+    /**
+     * Left edge, a share of the output width in [0, 1).
+     */
+    x?: number;
+    /**
+     * Top edge, a share of the output height in [0, 1).
+     */
+    y?: number;
+    /**
+     * Width, a share of the output width in (0, 1].
+     */
+    w?: number;
+    /**
+     * Height, a share of the output height in (0, 1].
+     */
+    h?: number;
+    /**
+     * Stacking order, 0 (bottom) to 100.
+     */
+    zorder?: number;
+    /**
+     * Opacity in (0, 1].
+     */
+    alpha?: number;
+    /**
+     * 1: scale to cover and crop (hidden); 2: scale to fit and pad with the background;
+     * 3: stretch to fill.
+     */
+    renderMode?: number;
+    /**
+     * Which media of the source the stream takes (audio and video by default).
+     */
+    mediaType?: PublicStreamType;
+};
 export type JoinRoomParams = {
     /**
      * The "001" access token for this app, room and user.
@@ -570,6 +655,22 @@ export type ForwardStreamStates = {
      */
     infos: Array<ForwardStreamStateInfo>;
 };
+export type PublicStreamPushParams = {
+    /**
+     * The public stream id (the id rule of rooms and users).
+     */
+    publicStreamId: string;
+    /**
+     * Its parameters.
+     */
+    param: PublicStreamConfig;
+};
+export type PublicStreamIdParams = {
+    /**
+     * The public stream id.
+     */
+    publicStreamId: string;
+};
 export type UserJoinedEvent = {
     /**
      * Who.
@@ -730,6 +831,8 @@ export declare const MAX_FRAME_BYTES = 409600;
 export declare const ID_PATTERN: RegExp;
 /** The id rule in words, for error messages. */
 export declare const ID_RULE = "1 to 128 of a-z A-Z 0-9 _ @ - .";
+/** Prefix of a public stream's room and its compositor's user id. */
+export declare const PUBLIC_STREAM_PREFIX = "@public.";
 /** The `onError` codes with which the server removes a client from its room. */
 export declare const REMOVED_FROM_ROOM: readonly ErrorCode[];
 export interface Methods {
@@ -884,6 +987,18 @@ export interface Methods {
     resumeForwardStreamToAllRooms: {
         params: Empty;
         result: ForwardStreamStates;
+    };
+    startPushPublicStream: {
+        params: PublicStreamPushParams;
+        result: Empty;
+    };
+    updatePublicStreamParam: {
+        params: PublicStreamPushParams;
+        result: Empty;
+    };
+    stopPushPublicStream: {
+        params: PublicStreamIdParams;
+        result: Empty;
     };
 }
 export interface Events {

@@ -8,6 +8,7 @@ use std::time::Instant;
 use chorus_proto::{Request, RequestFrame, RtcError, ServerFrame, StreamIndex};
 
 use super::forward::ForwardCall;
+use super::public_stream::PublicCall;
 use super::rate_limit::Kind;
 use super::{Answer, Session, invalid};
 use crate::room::{SessionRequest, SubscribeOp};
@@ -128,6 +129,9 @@ impl Session {
             Request::ResumeForwardStreamToAllRooms(_) => {
                 self.forward_call(id, ForwardCall::Resume).await
             }
+            Request::StartPushPublicStream(p) => self.public_stream(PublicCall::Start(p)),
+            Request::UpdatePublicStreamParam(p) => self.public_stream(PublicCall::Update(p)),
+            Request::StopPushPublicStream(p) => self.public_stream(PublicCall::Stop(p)),
             Request::SetCaptureState(p) => {
                 self.route(SessionRequest::CaptureState {
                     id,

@@ -12,6 +12,7 @@ mod fallback;
 mod forward;
 mod login;
 mod media;
+mod public_stream;
 mod rate_limit;
 mod room;
 mod writer;

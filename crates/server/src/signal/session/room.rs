@@ -6,7 +6,7 @@
 
 use chorus_proto::{
     ErrorCode, JoinRoomParams, MAX_EXTRA_INFO_BYTES, MediaType, RtcError, SimulcastParams,
-    StreamIndex, SubscribeParams, UserMessageParams, is_valid_id,
+    StreamIndex, SubscribeParams, UserMessageParams, is_valid_id, public_stream_of_room,
 };
 
 use super::{Answer, Session, invalid, payload};
@@ -75,14 +75,42 @@ impl Session {
                 "the server is draining for maintenance; join again in a moment",
             ));
         }
+        // A public stream's room is joined with a token for the public stream id; everyone
+        // but its compositor (whose user id is the room's name) is an invisible player.
+        let public = public_stream_of_room(&room_id);
+        let visible = match public {
+            Some(_) => visible.unwrap_or(true) && user_info.user_id == room_id,
+            None => visible.unwrap_or(true),
+        };
+        // A player's token is any token of the app for this user: for the public stream id, or
+        // for the room the player is in (the Web SDK plays with the token it joined with). The
+        // compositor's is for the public stream id.
+        let player_room = token
+            .as_deref()
+            .filter(|_| public.is_some() && !visible)
+            .and_then(|t| chorus_token::Claims::parse(t).ok())
+            .map(|claims| claims.room_id().to_owned());
         let wanted = TokenFor {
             engine_app: self.engine_app.as_deref(),
-            room_id: &room_id,
+            room_id: player_room.as_deref().or(public).unwrap_or(&room_id),
             user_id: &user_info.user_id,
             code: ErrorCode::InvalidToken,
         };
         let (app_id, grant) =
             check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
+        // A player receives and nothing else: a token that cannot subscribe would play nothing.
+        if public.is_some()
+            && !visible
+            && !grant.allows(
+                chorus_token::Privilege::SubscribeStream,
+                crate::clock::now_ms(),
+            )
+        {
+            return Err(RtcError::new(
+                ErrorCode::InvalidToken,
+                "playing a public stream needs a token with the subscribe privilege",
+            ));
+        }
         self.authenticated = true;
         self.media.set_grant(grant.clone());
         let key = RoomKey {
@@ -97,7 +125,7 @@ impl Session {
             session: self.link.session,
             id,
             info: user_info,
-            visible: visible.unwrap_or(true),
+            visible,
             grant,
             auto_audio: room_config
                 .as_ref()

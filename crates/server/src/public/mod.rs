@@ -1,0 +1,283 @@
+//! Public streams, the server's side: which public stream ids each app pushes and the
+//! compositor worker of each. Both edges (signalling and the OpenAPI) start, update and stop
+//! them here. A worker runs on a thread of its own and reaches rooms as a client does, so
+//! nothing here touches the room tasks or the SFU; the one lock is taken per start, update or
+//! stop call, never on a media path.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use chorus_compositor::{Layout, LayoutError, PublicStreamWorker, WorkerConfig};
+use chorus_proto::{
+    ErrorCode, MAX_PUBLIC_STREAM_ID_LEN, PublicStreamConfig, RtcError, is_valid_public_stream_id,
+};
+use chorus_token::{AccessToken, Privilege};
+
+use crate::config::Apps;
+
+/// Most public streams one app may push at once on this server.
+pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
+
+/// One pushed public stream.
+struct Pushed {
+    layout: Layout,
+    worker: PublicStreamWorker,
+}
+
+/// The public streams of every app on this server.
+pub(crate) struct PublicStreams {
+    apps: Apps,
+    /// The URL workers connect to, known once the listener is bound.
+    url: OnceLock<String>,
+    pushed: Mutex<HashMap<(String, String), Pushed>>,
+}
+
+fn invalid(message: String) -> RtcError {
+    RtcError::new(ErrorCode::InvalidParams, message)
+}
+
+fn check_id(id: &str) -> Result<(), RtcError> {
+    if is_valid_public_stream_id(id) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "publicStreamId must be 1 to {MAX_PUBLIC_STREAM_ID_LEN} of a-z A-Z 0-9 _ @ - ."
+        )))
+    }
+}
+
+impl PublicStreams {
+    pub(crate) fn new(apps: Apps) -> Self {
+        PublicStreams {
+            apps,
+            url: OnceLock::new(),
+            pushed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Tells workers where the server listens (plain HTTP on loopback).
+    pub(crate) fn set_url(&self, url: String) {
+        let _ = self.url.set(url);
+    }
+
+    /// `startPushPublicStream`: checks the id and the layout, refuses an id already pushed
+    /// (`REPEAT_PUSH`), and starts its worker.
+    pub(crate) fn start(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        config: &PublicStreamConfig,
+    ) -> Result<(), RtcError> {
+        check_id(stream_id)?;
+        let layout = Layout::from_config(config).map_err(|e| invalid(e.0))?;
+        let key = self
+            .apps
+            .key(app_id)
+            .ok_or_else(|| invalid(format!("this server does not host app {app_id:?}")))?
+            .to_owned();
+        let url = self.url.get().cloned().ok_or_else(|| {
+            RtcError::new(ErrorCode::JoinRoomFailed, "the server is still starting")
+        })?;
+        let mut pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = (app_id.to_owned(), stream_id.to_owned());
+        // A worker that ended on its own leaves nothing to repeat: it is replaced.
+        pushed.retain(|_, p| !p.worker.is_finished());
+        if pushed.contains_key(&entry) {
+            return Err(RtcError::new(
+                ErrorCode::RepeatPush,
+                format!(
+                    "public stream {stream_id:?} is already pushed; update it with updatePublicStreamParam or stop it first"
+                ),
+            ));
+        }
+        // Each public stream is a thread decoding and encoding video: an app gets a bounded
+        // number, so no client can start enough of them to starve the server.
+        if pushed.keys().filter(|(app, _)| app == app_id).count() >= MAX_PUBLIC_STREAMS_PER_APP {
+            return Err(RtcError::new(
+                ErrorCode::UnexpectedError,
+                format!(
+                    "an app may push at most {MAX_PUBLIC_STREAMS_PER_APP} public streams at once on this server; stop one first"
+                ),
+            ));
+        }
+        let app = app_id.to_owned();
+        let mint = Arc::new(move |room: &str, user: &str| -> String {
+            AccessToken::new(app.clone(), key.clone(), room, user)
+                .add_privilege(Privilege::PublishStream, 0)
+                .add_privilege(Privilege::SubscribeStream, 0)
+                .serialize()
+                .unwrap_or_default()
+        });
+        let worker = PublicStreamWorker::start(
+            WorkerConfig {
+                server_url: url,
+                app_id: app_id.to_owned(),
+                stream_id: stream_id.to_owned(),
+                mint,
+            },
+            layout.clone(),
+        )
+        .map_err(|e| RtcError::new(ErrorCode::InvalidParams, format!("cannot start: {e}")))?;
+        pushed.insert(entry, Pushed { layout, worker });
+        tracing::info!(app_id, stream_id, "public stream pushed");
+        Ok(())
+    }
+
+    /// Stops every public stream (the server is shutting down).
+    pub(crate) fn stop_all(&self) {
+        self.pushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// `updatePublicStreamParam`: what the update gives replaces the stream's parameters.
+    pub(crate) fn update(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        config: &PublicStreamConfig,
+    ) -> Result<(), RtcError> {
+        self.change(app_id, stream_id, |layout| layout.updated(config))
+    }
+
+    /// The OpenAPI's UpdatePublicStreamParam: `config` replaces every parameter, what it
+    /// leaves out taking the default.
+    pub(crate) fn replace(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        config: &PublicStreamConfig,
+    ) -> Result<(), RtcError> {
+        self.change(app_id, stream_id, |_| Layout::from_config(config))
+    }
+
+    fn change(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        next: impl FnOnce(&Layout) -> Result<Layout, LayoutError>,
+    ) -> Result<(), RtcError> {
+        check_id(stream_id)?;
+        let mut pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+        let stream = pushed
+            .get_mut(&(app_id.to_owned(), stream_id.to_owned()))
+            .ok_or_else(|| not_pushed(stream_id))?;
+        let layout = next(&stream.layout).map_err(|e| invalid(e.0))?;
+        stream.worker.update(layout.clone());
+        stream.layout = layout;
+        Ok(())
+    }
+
+    /// `stopPushPublicStream`.
+    pub(crate) fn stop(&self, app_id: &str, stream_id: &str) -> Result<(), RtcError> {
+        check_id(stream_id)?;
+        let stream = self
+            .pushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&(app_id.to_owned(), stream_id.to_owned()))
+            .ok_or_else(|| not_pushed(stream_id))?;
+        // Dropping tells the worker to stop; its thread leaves the rooms on its own.
+        drop(stream);
+        tracing::info!(app_id, stream_id, "public stream stopped");
+        Ok(())
+    }
+}
+
+/// The URL a worker reaches the server at: the listener, on loopback when it listens on
+/// every address.
+pub(crate) fn worker_url(addr: SocketAddr, tls: bool) -> String {
+    let ip = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
+}
+
+fn not_pushed(stream_id: &str) -> RtcError {
+    RtcError::new(
+        ErrorCode::StreamNotExist,
+        format!("public stream {stream_id:?} is not pushed; start it with startPushPublicStream"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AppCredentials;
+    use chorus_proto::{PublicStreamLayout, PublicStreamRegion};
+
+    fn config() -> PublicStreamConfig {
+        PublicStreamConfig {
+            video: None,
+            layout: Some(PublicStreamLayout {
+                background_color: None,
+                regions: Some(vec![PublicStreamRegion {
+                    user_id: "u".into(),
+                    room_id: "r".into(),
+                    ..Default::default()
+                }]),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_app_pushes_a_bounded_number_of_public_streams() {
+        let app = AppCredentials {
+            id: "chorustestapp00000000001".into(),
+            key: "k".into(),
+            ..AppCredentials::default()
+        };
+        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
+        // A listener that never answers: the workers wait on their joins, alive, meanwhile.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = silent.local_addr().expect("bound").port();
+        streams.set_url(format!("http://127.0.0.1:{port}"));
+        for i in 0..MAX_PUBLIC_STREAMS_PER_APP {
+            streams
+                .start(&app.id, &format!("s{i}"), &config())
+                .expect("under the bound");
+        }
+        let refused = streams
+            .start(&app.id, "one-more", &config())
+            .expect_err("over the bound");
+        assert_eq!(refused.code, ErrorCode::UnexpectedError);
+        assert!(refused.message.contains("at most 16"), "{refused}");
+        streams.stop(&app.id, "s0").expect("stops");
+        streams
+            .start(&app.id, "one-more", &config())
+            .expect("room again");
+        streams.stop_all();
+    }
+
+    #[test]
+    fn a_worker_that_ended_on_its_own_is_replaced() {
+        let app = AppCredentials {
+            id: "chorustestapp00000000001".into(),
+            key: "k".into(),
+            ..AppCredentials::default()
+        };
+        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
+        // Nothing listens there: the worker cannot open its room and ends.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = closed.local_addr().expect("bound").port();
+        drop(closed);
+        streams.set_url(format!("http://127.0.0.1:{port}"));
+        streams.start(&app.id, "s", &config()).expect("starts");
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match streams.start(&app.id, "s", &config()) {
+                Ok(()) => break,
+                Err(e) if e.code == ErrorCode::RepeatPush && std::time::Instant::now() < end => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("the ended worker was not replaced: {e}"),
+            }
+        }
+        streams.stop_all();
+    }
+}

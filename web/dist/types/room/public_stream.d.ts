@@ -1,0 +1,66 @@
+import type { Connection } from "../signal/connection";
+/**
+ * One source of a public stream (the vendor's `PublicStreamLayoutRegion`): a user's camera or
+ * screen in a room and where it goes. `sourceCrop` is accepted and not applied (Chorus shows the
+ * whole picture, per `renderMode`).
+ */
+export interface PublicStreamRegionParam {
+    /** The publishing user. */
+    userId: string;
+    /** The room the user publishes in. */
+    roomId: string;
+    /** The screen share rather than the camera. */
+    isScreenStream: boolean;
+    /** Left edge, a share of the output width in [0, 1) (default 0). */
+    x?: number;
+    /** Top edge, a share of the output height in [0, 1) (default 0). */
+    y?: number;
+    /** Width, a share of the output width in (0, 1] (default 1). */
+    w?: number;
+    /** Height, a share of the output height in (0, 1] (default 1). */
+    h?: number;
+    /** Stacking order, 0 (bottom) to 100 (default 0). */
+    zorder?: number;
+    /** Opacity in (0, 1] (default 1). */
+    alpha?: number;
+    /** 1 cover and crop (default), 2 fit inside, 3 stretch. */
+    renderMode?: number;
+    /** A `PublicStreamType`: 0 audio and video (default), 1 audio only, 2 video only. */
+    mediaType?: number;
+    /** Accepted, not applied. */
+    sourceCrop?: {
+        x: number;
+        y: number;
+        w: number;
+        h: number;
+    };
+}
+/**
+ * A public stream's parameters (the vendor's `PublicStreamConfig`). `layout.interpolationMode`
+ * is accepted and not applied (a stalled source always keeps its last picture, the vendor's
+ * default); `layout.backgroundImage` is accepted and not applied (the background colour shows).
+ */
+export interface PublicStreamConfig {
+    /** The output video: even width and height (640x360 by default), fps (15), kbit/s. */
+    video?: {
+        width?: number;
+        height?: number;
+        fps?: number;
+        kBitRate: number;
+    };
+    /** The layout: background colour `#RRGGBB` (black by default) and at most 17 regions. */
+    layout?: {
+        interpolationMode?: number;
+        backgroundColor?: string;
+        backgroundImage?: string;
+        regions?: PublicStreamRegionParam[];
+    };
+}
+/**
+ * Sends `startPushPublicStream` or `updatePublicStreamParam` for `id`. Outside a room:
+ * NOT_CONNECTED_YET; a malformed id or parameter: INVALID_PARAMS; the server adds REPEAT_PUSH
+ * (pushed already) and STREAM_NOT_EXIST (an update of one not pushed).
+ */
+export declare function pushPublicStream(connection: Connection, inRoom: boolean, method: "startPushPublicStream" | "updatePublicStreamParam", id: string, config: Partial<PublicStreamConfig>): Promise<void>;
+/** Sends `stopPushPublicStream` for `id`; STREAM_NOT_EXIST when it is not pushed. */
+export declare function stopPublicStream(connection: Connection, inRoom: boolean, id: string): Promise<void>;
