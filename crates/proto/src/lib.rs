@@ -19,6 +19,7 @@ mod message;
 pub mod openapi;
 mod room;
 mod signal;
+mod subtitle;
 mod typescript;
 
 pub use clip::{CLIP_CHARS, clip, clip_quoted};
@@ -34,4 +35,5 @@ pub use signal::{
     BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,
     ServerFrame,
 };
+pub use subtitle::*;
 pub use typescript::typescript_module;

@@ -80,6 +80,8 @@ pub fn typescript_module() -> String {
         ForwardStreamInfo::decl(&cfg),
         ForwardStreamStateInfo::decl(&cfg),
         ForwardStreamEventInfo::decl(&cfg),
+        SubtitleMessage::decl(&cfg),
+        Languages::decl(&cfg),
     ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());
