@@ -105,7 +105,8 @@ pub use chorus_proto::{
     Event, FallbackOrRecoverReason, ForwardStreamError, ForwardStreamEventType, ForwardStreamInfo,
     ForwardStreamState, ForwardStreamStateInfo, JoinRoomResult, MediaType, MessageEvent,
     RemoteStreamSwitch, RemoteUserPriority, RoomConfig, RtcError, SimulcastStreamType, StreamIndex,
-    SubscribeFallbackOption, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
+    SubscribeFallbackOption, SubtitleEventType, SubtitleMessage, SubtitleMode, SubtitleStateEvent,
+    TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use chorus_tls::ClientTls;
 pub use config::EngineConfig;

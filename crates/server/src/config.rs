@@ -105,6 +105,8 @@ pub struct Config {
     /// A PEM file of CA certificates trusted besides the system's when calling webhook
     /// receivers and business servers over https:// (a private CA).
     pub ca_file: Option<PathBuf>,
+    /// Real-time subtitles: the recognizer and translator (`[subtitles]`).
+    pub subtitles: crate::subtitle::SubtitlesConfig,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -178,6 +180,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             tls_self_signed: false,
+            subtitles: crate::subtitle::SubtitlesConfig::default(),
             ca_file: None,
         }
     }

@@ -23,6 +23,7 @@ mod metrics;
 mod room;
 mod sfu;
 mod signal;
+mod subtitle;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod web;
@@ -49,6 +50,7 @@ pub use chorus_tls::{
     self_signed,
 };
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
+pub use subtitle::{RecognizerKind, SubtitlesConfig};
 
 use config::Apps;
 use conn_caps::{Caps, ConnectionCaps};
@@ -197,6 +199,17 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     let outbound_tls = config.client_tls()?;
     let webhooks = webhook_settings(&config, &outbound_tls)
         .map(|settings| Webhooks::start(settings, apps.clone(), metrics.clone()));
+    // The captioners are clients of this server; they learn its address once it listens.
+    let own_url = Arc::new(std::sync::OnceLock::new());
+    let subtitles = subtitle::Subtitles::start(
+        config.subtitles.clone(),
+        apps.clone(),
+        reqwest::Client::builder()
+            .use_preconfigured_tls((*outbound_tls.config()).clone())
+            .build()
+            .unwrap_or_default(),
+        own_url.clone(),
+    );
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(
         SfuConfig {
@@ -256,6 +269,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         metrics,
         sfu,
         webhooks,
+        subtitles,
         lifecycle: Lifecycle::default(),
         api_replays: Mutex::new(ReplayGuard::new(
             config.api_max_skew_secs,
@@ -273,6 +287,12 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: config.listen,
         source,
     })?;
+    let own_host = if addr.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    let _ = own_url.set(format!("http://{own_host}"));
     let metrics = match config.metrics_listen {
         Some(addr) => Some(
             metrics::listen(addr, ctx.metrics.clone())

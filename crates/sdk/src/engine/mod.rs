@@ -32,6 +32,7 @@ use crate::validate::{check_join, check_message, check_user_id};
 mod fallback;
 mod forward;
 mod media;
+mod subtitle;
 
 pub use media::SeiCountPerFrame;
 

@@ -128,6 +128,9 @@ impl Session {
             Request::ResumeForwardStreamToAllRooms(_) => {
                 self.forward_call(id, ForwardCall::Resume).await
             }
+            Request::StartSubtitle(p) => self.start_subtitle(p).await,
+            Request::UpdateSubtitleConfig(p) => self.update_subtitle(p).await,
+            Request::StopSubtitle(_) => self.stop_subtitle(),
             Request::SetCaptureState(p) => {
                 self.route(SessionRequest::CaptureState {
                     id,

@@ -14,6 +14,7 @@ mod login;
 mod media;
 mod rate_limit;
 mod room;
+mod subtitle;
 mod writer;
 
 use std::sync::Arc;

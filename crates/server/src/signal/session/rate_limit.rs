@@ -48,7 +48,11 @@ impl Kind {
             | Request::PauseForwardStreamToAllRooms(_)
             | Request::ResumeForwardStreamToAllRooms(_)
             | Request::SetSubscribeFallbackOption(_)
-            | Request::SetRemoteUserPriority(_) => Some(Kind::StateChange),
+            | Request::SetRemoteUserPriority(_)
+            // Starting subtitles may start a captioner and its recognizer: not for a flood.
+            | Request::StartSubtitle(_)
+            | Request::UpdateSubtitleConfig(_)
+            | Request::StopSubtitle(_) => Some(Kind::StateChange),
             // Named one by one, so a new request is a decision here, not a silent default.
             // These do not make a room work for its other members, which is what is limited.
             Request::JoinRoom(_)
