@@ -20,6 +20,8 @@ import type {
   StreamUnpublishedEvent,
   StreamBannedEvent,
   SubscribePrivilegeExpiryEvent,
+  SubtitleMessage,
+  SubtitleStateEvent,
   TokenWillExpireEvent,
   UserCaptureEvent,
   UserInfo,
@@ -349,6 +351,8 @@ export interface FiredEvents {
   onAudioStreamBanned: (event: StreamBannedEvent) => void;
   onSEIMessageReceived: (event: SEIMessageEvent) => void;
   onForwardStreamError: (event: ForwardStreamStateInfo) => void;
+  onSubtitleStateChanged: (event: SubtitleStateEvent) => void;
+  onSubtitleMessageReceived: (event: SubtitleMessage[]) => void;
   /**
    * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
    * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

@@ -109,3 +109,4 @@ export type { RTCExtension, ExtensionSource, TrackChangedByExtensionEvent } from
 export type { ExtraJoinRoomParams } from "./parts";
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
+export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";

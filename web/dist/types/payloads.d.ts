@@ -4,7 +4,7 @@
  * Chorus cannot know a field, the doc says what it carries instead. Types only: it imports
  * nothing at run time, so any module may use it.
  */
-import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
+import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, SubtitleMessage, SubtitleStateEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality } from "./enums/values";
 import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
 import type { VendorConnectionStateChangeEvent } from "./media/transport";
@@ -287,6 +287,8 @@ export interface FiredEvents {
     onAudioStreamBanned: (event: StreamBannedEvent) => void;
     onSEIMessageReceived: (event: SEIMessageEvent) => void;
     onForwardStreamError: (event: ForwardStreamStateInfo) => void;
+    onSubtitleStateChanged: (event: SubtitleStateEvent) => void;
+    onSubtitleMessageReceived: (event: SubtitleMessage[]) => void;
     /**
      * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
      * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

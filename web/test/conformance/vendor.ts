@@ -34,11 +34,7 @@ type CapabilityToDo =
   | "defaultTranscoding"
   // Cloud proxy.
   | "startCloudProxy"
-  | "stopCloudProxy"
-  // Subtitles.
-  | "startSubtitle"
-  | "updateSubtitleConfig"
-  | "stopSubtitle";
+  | "stopCloudProxy";
 
 /** Engine members still to do in the vendor parity issue itself: none left. */
 type ParityToDo = never;
@@ -92,9 +88,6 @@ type EventsToDo =
   | "onStreamMixingEvent"
   // Cloud proxy.
   | "onCloudProxyConnected"
-  // Subtitles.
-  | "onSubtitleStateChanged"
-  | "onSubtitleMessageReceived"
   // The parity issue: media.
   | "onVideoDeviceStateChanged"
   | "onAudioDeviceStateChanged"
