@@ -101,55 +101,66 @@ impl Running {
         out: &impl Fn(CaptionEvent),
     ) -> Result<(), SubtitleError> {
         loop {
+            let mut due = Vec::new();
             match input.recv_timeout(Duration::from_millis(100)) {
-                Ok(Input::Audio { user, audio }) => {
-                    let settings = self.settings;
-                    let speaker = self
-                        .speakers
-                        .entry(user.clone())
-                        .or_insert_with(|| Speaker {
-                            segmenter: Segmenter::new(settings),
-                            sequence: 0,
-                            heard: Instant::now(),
-                        });
-                    speaker.heard = Instant::now();
-                    let segments: Vec<Segment> = audio
-                        .chunks(320)
-                        .filter_map(|f| speaker.segmenter.push(f))
-                        .collect();
-                    for segment in segments {
-                        self.recognise(&user, segment, out)?;
-                    }
-                }
-                Ok(Input::Gone { user }) => self.flush(&user, out)?,
-                Ok(Input::Targets(targets)) => self.targets = targets,
-                Ok(Input::SourceLanguage(language)) => self.source_language = language,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let silent: Vec<String> = self
-                        .speakers
-                        .iter()
-                        .filter(|(_, s)| {
-                            s.segmenter.speaking() && s.heard.elapsed() > SILENT_SPEAKER
-                        })
-                        .map(|(user, _)| user.clone())
-                        .collect();
-                    for user in silent {
-                        self.flush(&user, out)?;
-                    }
-                }
+                Ok(first) => self.take(first, &mut due),
+                Err(mpsc::RecvTimeoutError::Timeout) => self.end_silent_speakers(&mut due),
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            // Whatever else waits is taken at once: while recognition runs audio queues up,
+            // and segmenting it all first lets finals go ahead of stale partials.
+            while let Ok(next) = input.try_recv() {
+                self.take(next, &mut due);
+            }
+            for (user, segment) in prioritise(due) {
+                self.recognise(&user, segment, out)?;
             }
         }
     }
 
-    fn flush(&mut self, user: &str, out: &impl Fn(CaptionEvent)) -> Result<(), SubtitleError> {
-        let segment = self
-            .speakers
-            .get_mut(user)
-            .and_then(|s| s.segmenter.flush());
-        match segment {
-            Some(segment) => self.recognise(user, segment, out),
-            None => Ok(()),
+    /// Applies one input; segments that became due are appended to `due`.
+    fn take(&mut self, input: Input, due: &mut Vec<(String, Segment)>) {
+        match input {
+            Input::Audio { user, audio } => {
+                let settings = self.settings;
+                let speaker = self
+                    .speakers
+                    .entry(user.clone())
+                    .or_insert_with(|| Speaker {
+                        segmenter: Segmenter::new(settings),
+                        sequence: 0,
+                        heard: Instant::now(),
+                    });
+                speaker.heard = Instant::now();
+                for frame in audio.chunks(320) {
+                    if let Some(segment) = speaker.segmenter.push(frame) {
+                        due.push((user.clone(), segment));
+                    }
+                }
+            }
+            Input::Gone { user } => {
+                if let Some(segment) = self
+                    .speakers
+                    .get_mut(&user)
+                    .and_then(|s| s.segmenter.flush())
+                {
+                    due.push((user, segment));
+                }
+            }
+            Input::Targets(targets) => self.targets = targets,
+            Input::SourceLanguage(language) => self.source_language = language,
+        }
+    }
+
+    /// Ends the utterances of speakers who stopped sending mid-speech.
+    fn end_silent_speakers(&mut self, due: &mut Vec<(String, Segment)>) {
+        for (user, speaker) in &mut self.speakers {
+            // flush() ends nothing unless the speaker was mid-utterance.
+            if speaker.heard.elapsed() > SILENT_SPEAKER
+                && let Some(segment) = speaker.segmenter.flush()
+            {
+                due.push((user.clone(), segment));
+            }
         }
     }
 
@@ -205,5 +216,60 @@ impl Running {
         }
         out(CaptionEvent::Captions(captions));
         Ok(())
+    }
+}
+
+/// The order to recognise a batch in: every final, in order, then for each speaker the latest
+/// partial that came after their last final. Earlier partials are stale (a later segment of the
+/// same utterance covers them), so under load recognition does the least that keeps up.
+fn prioritise(due: Vec<(String, Segment)>) -> Vec<(String, Segment)> {
+    let mut finals = Vec::new();
+    let mut partials: Vec<(String, Segment)> = Vec::new();
+    for (user, segment) in due {
+        if segment.definite {
+            partials.retain(|(u, _)| *u != user);
+            finals.push((user, segment));
+        } else {
+            partials.retain(|(u, _)| *u != user);
+            partials.push((user, segment));
+        }
+    }
+    finals.extend(partials);
+    finals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(definite: bool, len: usize) -> Segment {
+        Segment {
+            audio: vec![0.0; len],
+            definite,
+        }
+    }
+
+    #[test]
+    fn finals_go_first_and_stale_partials_are_dropped() {
+        let due = vec![
+            ("a".to_string(), seg(false, 1)),
+            ("b".to_string(), seg(false, 2)),
+            ("a".to_string(), seg(false, 3)),
+            ("b".to_string(), seg(true, 4)),
+            ("a".to_string(), seg(true, 5)),
+            ("a".to_string(), seg(false, 6)),
+        ];
+        let order: Vec<(String, bool, usize)> = prioritise(due)
+            .into_iter()
+            .map(|(u, s)| (u, s.definite, s.audio.len()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("b".to_string(), true, 4),
+                ("a".to_string(), true, 5),
+                ("a".to_string(), false, 6),
+            ]
+        );
     }
 }

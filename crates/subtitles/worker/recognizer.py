@@ -48,8 +48,12 @@ def main() -> int:
             answer = {"text": text}
         except Exception as e:  # noqa: BLE001
             answer = {"error": str(e)}
-        out.write(json.dumps(answer) + "\n")
-        out.flush()
+        try:
+            out.write(json.dumps(answer) + "\n")
+            out.flush()
+        except BrokenPipeError:
+            # The server stopped listening (subtitles turned off): nothing left to do.
+            return 0
 
 
 if __name__ == "__main__":
