@@ -17,6 +17,7 @@ mod messages;
 mod noise;
 mod progress;
 mod stats;
+mod subtitles;
 mod tls_joins;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,9 @@ enum Command {
     Messages(messages::Args),
     /// What TLS costs a join: time and server CPU per join, with TLS against without.
     TlsJoins(tls_joins::Args),
+    /// Subtitles with the bundled recognizer: speech end -> final subtitle latency, and the
+    /// recognizer's CPU per concurrent speaker.
+    Subtitles(subtitles::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -63,6 +67,7 @@ fn main() -> std::process::ExitCode {
             Command::IdleMemory(args) => idle_memory::run(args).await,
             Command::Messages(args) => messages::run(args).await,
             Command::TlsJoins(args) => tls_joins::run(args).await,
+            Command::Subtitles(args) => subtitles::run(args).await,
         }
     });
     match result {
