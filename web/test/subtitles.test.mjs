@@ -166,3 +166,25 @@ test("speech from a native client arrives as subtitles in the browser and in cho
   const cliWer = check(inCli(), "chorus join");
   console.log(`word error rate: browser ${(webWer * 100).toFixed(1)} %, chorus join ${(cliWer * 100).toFixed(1)} %`);
 });
+
+test("the demo page shows captions under the speaker's tile", async () => {
+  const demo = await browser.page(`${server.url}/`);
+  await demo.fill("#room", ROOM);
+  await demo.fill("#user", "erin");
+  await demo.click("#join");
+  await demo.waitForSelector("#controls:not([hidden])", { timeout: 15_000 });
+  await demo.click("#captions");
+  // alice's recording loops: her next sentences arrive as captions, final ones upright.
+  const caption = await waitFor(
+    () =>
+      demo.evaluate(() => {
+        const el = document.querySelector("#tile-0-alice .caption");
+        return el && el.textContent && !el.classList.contains("partial") && el.textContent;
+      }),
+    45_000,
+    "a final caption under alice's tile",
+  );
+  const best = Math.min(...SAID.map((s) => wordErrorRate(s, caption)));
+  assert.ok(best <= 0.35, `caption ${JSON.stringify(caption)} is none of the sentences said`);
+  assert.equal(await demo.getAttribute("#captions", "aria-pressed"), "true");
+});
