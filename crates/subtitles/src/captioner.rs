@@ -10,7 +10,7 @@ use chorus_proto::{Event, MediaType, RoomConfig, UserInfo};
 use chorus_sdk::{EngineConfig, EngineEvent, RtcEngine, StreamIndex, create_engine};
 use tokio::task::JoinHandle;
 
-use crate::audio::to_16k_mono;
+use crate::audio::Downsampler;
 use crate::error::SubtitleError;
 use crate::recognition::{CaptionEvent, Input, Recognition, RecognizerFactory, TranslatorFactory};
 use crate::segmenter::SegmenterSettings;
@@ -173,8 +173,9 @@ fn stop_listening(
 /// Feeds one speaker's decoded audio to the recognition thread.
 async fn forward(engine: RtcEngine, user: String, feed: mpsc::Sender<Input>) {
     let mut frames = engine.remote_audio(&user, StreamIndex::Main);
+    let mut downsampler = Downsampler::default();
     while let Some(frame) = frames.next().await {
-        let audio = to_16k_mono(&frame.samples, frame.channels);
+        let audio = downsampler.push(&frame.samples, frame.channels);
         if feed
             .send(Input::Audio {
                 user: user.clone(),

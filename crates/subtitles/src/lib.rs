@@ -24,7 +24,7 @@ mod segmenter;
 mod translator;
 mod vad;
 
-pub use audio::{to_16k_mono, wav_bytes};
+pub use audio::{Downsampler, wav_bytes};
 pub use captioner::{CAPTIONER_USER_ID, CaptionSink, Captioner, CaptionerConfig};
 pub use endpoint::{Endpoint, EndpointRecognizer, EndpointTranslator};
 pub use error::SubtitleError;

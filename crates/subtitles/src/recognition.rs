@@ -170,6 +170,9 @@ impl Running {
         segment: Segment,
         out: &impl Fn(CaptionEvent),
     ) -> Result<(), SubtitleError> {
+        if segment.audio.is_empty() {
+            return Ok(());
+        }
         let text = self.recognizer.transcribe(&segment.audio)?;
         if text.is_empty() {
             return Ok(());

@@ -90,7 +90,7 @@ impl Segmenter {
                 if self.buffer.len() >= self.next_partial {
                     self.next_partial = self.buffer.len() + samples(self.settings.partial_every_ms);
                     return Some(Segment {
-                        audio: self.buffer.clone(),
+                        audio: trim_silence(&self.buffer).to_vec(),
                         definite: false,
                     });
                 }
@@ -120,13 +120,34 @@ impl Segmenter {
         // The hangover's silence is no use to a recognizer; keep a little of it.
         let tail = samples(self.settings.vad.hangover_ms.saturating_sub(150));
         let end = self.buffer.len().saturating_sub(tail);
-        let audio = self.buffer[..end].to_vec();
+        let audio = trim_silence(&self.buffer[..end]).to_vec();
         self.buffer.clear();
         Segment {
             audio,
             definite: true,
         }
     }
+}
+
+/// Below this RMS a 10 ms window is silence for trimming: far under the detector's speech
+/// level, so only pauses are cut, never quiet speech.
+const SILENCE_RMS: f32 = 0.002;
+
+/// `audio` without silence beyond 100 ms at either end. Recognizers make words out of long
+/// silence (Moonshine often hears "You" in it), and the pre-roll or a pause may bring some.
+fn trim_silence(audio: &[f32]) -> &[f32] {
+    let window = samples(10);
+    let margin = samples(100);
+    let loud =
+        |w: &[f32]| (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt() >= SILENCE_RMS;
+    let windows: Vec<bool> = audio.chunks(window).map(loud).collect();
+    let Some(first) = windows.iter().position(|&l| l) else {
+        return &audio[..0];
+    };
+    let last = windows.iter().rposition(|&l| l).unwrap_or(first);
+    let start = (first * window).saturating_sub(margin);
+    let end = ((last + 1) * window + margin).min(audio.len());
+    &audio[start..end]
 }
 
 #[cfg(test)]
@@ -154,6 +175,17 @@ mod tests {
         assert!((2.5..3.2).contains(&secs), "{secs}");
         // Partials grow.
         assert!(out[0].audio.len() < out[1].audio.len());
+    }
+
+    #[test]
+    fn silence_beyond_100_ms_is_trimmed_from_both_ends() {
+        let mut audio = tone(500, 0.0);
+        audio.extend(tone(1000, 0.3));
+        audio.extend(tone(400, 0.0));
+        let trimmed = trim_silence(&audio);
+        let ms = trimmed.len() / 16;
+        assert!((1190..=1210).contains(&ms), "{ms} ms");
+        assert!(trim_silence(&tone(300, 0.0)).is_empty());
     }
 
     #[test]
