@@ -38,7 +38,7 @@ pub(crate) struct Args {
 }
 
 const SENTENCES: [&str; 3] = [
-    "The quick brown fox jumps over the lazy dog.",
+    "The meeting room is on the second floor.",
     "Please call Stella and ask her to bring these things with her from the store.",
     "It is sunny today with a light breeze from the west.",
 ];

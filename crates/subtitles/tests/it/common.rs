@@ -34,12 +34,15 @@ pub(crate) fn worker_command() -> Vec<String> {
 }
 
 /// A WAV file of `sentences` spoken by espeak-ng (American English, 140 words a minute), with
-/// 1.5 s of silence before, between and 4 s after them.
+/// 1.5 s of silence between them, 4 s after them and 5 s before them: a new publisher's
+/// transport takes a moment to connect (more on a loaded machine) and what is captured before
+/// it does is not sent. espeak-ng ignores a break before the first word, so that silence is
+/// put in here.
 pub(crate) fn speak(dir: &Path, name: &str, sentences: &[&str]) -> PathBuf {
     let path = dir.join(format!("{name}.wav"));
     let pause = "<break time=\"1500ms\"/>";
     let ssml = format!(
-        "<speak>{pause}{}<break time=\"4000ms\"/></speak>",
+        "<speak>{}<break time=\"4000ms\"/></speak>",
         sentences.join(pause)
     );
     let status = Command::new("espeak-ng")
@@ -49,7 +52,40 @@ pub(crate) fn speak(dir: &Path, name: &str, sentences: &[&str]) -> PathBuf {
         .status()
         .expect("espeak-ng runs (Debian package espeak-ng; scripts/test installs it)");
     assert!(status.success(), "espeak-ng failed");
+    let wav = std::fs::read(&path).expect("espeak-ng wrote the file");
+    std::fs::write(&path, with_leading_silence(&wav, 5.0)).expect("the file is writable");
     path
+}
+
+/// `wav` (PCM) with `seconds` of silence before its samples, as a plain 44-byte-header WAV.
+fn with_leading_silence(wav: &[u8], seconds: f64) -> Vec<u8> {
+    let (mut at, mut fmt, mut data) = (12, None, None);
+    while at + 8 <= wav.len() {
+        let len = u32::from_le_bytes(wav[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        let body = &wav[at + 8..(at + 8 + len).min(wav.len())];
+        match &wav[at..at + 4] {
+            b"fmt " => fmt = Some(&body[..16]),
+            b"data" => data = Some(body),
+            _ => {}
+        }
+        at += 8 + len + (len & 1);
+    }
+    let (fmt, data) = (fmt.expect("a fmt chunk"), data.expect("a data chunk"));
+    let rate = u32::from_le_bytes(fmt[4..8].try_into().expect("4 bytes"));
+    let block = usize::from(u16::from_le_bytes(fmt[12..14].try_into().expect("2 bytes")));
+    let silence = vec![0u8; (seconds * f64::from(rate)) as usize * block];
+    let data_len = (silence.len() + data.len()) as u32;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(fmt);
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    out.extend_from_slice(&silence);
+    out.extend_from_slice(data);
+    out
 }
 
 fn words(text: &str) -> Vec<String> {
