@@ -236,6 +236,9 @@ pub enum ConfigError {
     /// The webhook URL is not an http(s) URL.
     #[error("webhook URL {0:?} must be an http:// or https:// URL")]
     BadWebhookUrl(String),
+    /// The subtitles settings do not fit together.
+    #[error("[subtitles]: {0}")]
+    Subtitles(String),
     /// The webhook secret is empty.
     #[error("the webhook secret is empty; give one, or none to sign with each app's key")]
     EmptyWebhookSecret,
@@ -385,6 +388,7 @@ impl Config {
                 return Err(ConfigError::Zero(key));
             }
         }
+        self.subtitles.validate().map_err(ConfigError::Subtitles)?;
         Ok(())
     }
 }

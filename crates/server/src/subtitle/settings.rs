@@ -69,6 +69,28 @@ impl Default for SubtitlesConfig {
 }
 
 impl SubtitlesConfig {
+    /// Checks that the settings fit together; says what to change when not.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let http = |key: &str, url: &Option<String>| match url {
+            Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                Err(format!("{key} {url:?} must be an http:// or https:// URL"))
+            }
+            _ => Ok(()),
+        };
+        http("recognizer-url", &self.recognizer_url)?;
+        http("translator-url", &self.translator_url)?;
+        if self.recognizer == RecognizerKind::Endpoint && self.recognizer_url.is_none() {
+            return Err("recognizer = \"endpoint\" needs recognizer-url".into());
+        }
+        if self.recognizer == RecognizerKind::Bundled && self.worker_command.is_empty() {
+            return Err("recognizer = \"bundled\" needs a worker-command".into());
+        }
+        if self.timeout_ms == 0 || self.load_timeout_ms == 0 {
+            return Err("timeout-ms and load-timeout-ms must be greater than zero".into());
+        }
+        Ok(())
+    }
+
     fn endpoint(
         &self,
         url: &str,
@@ -118,5 +140,30 @@ impl SubtitlesConfig {
         Some(Box::new(move || {
             EndpointTranslator::new(endpoint).map(|t| Box::new(t) as Box<dyn Translator>)
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, ConfigError};
+
+    #[test]
+    fn the_subtitles_table_is_read_and_checked() {
+        let toml = r#"
+            [subtitles]
+            recognizer = "endpoint"
+            recognizer-url = "http://127.0.0.1:8000/v1"
+            translator-url = "http://127.0.0.1:8001/v1"
+            timeout-ms = 3000
+        "#;
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        config.validate().expect("a whole endpoint setting");
+        assert_eq!(config.subtitles.timeout_ms, 3000);
+        config.subtitles.recognizer_url = None;
+        assert!(matches!(config.validate(), Err(ConfigError::Subtitles(_))));
+        config.subtitles.recognizer_url = Some("ftp://x".into());
+        assert!(matches!(config.validate(), Err(ConfigError::Subtitles(_))));
+        let unknown: Result<Config, _> = toml::from_str("[subtitles]\nrecogniser = \"x\"\n");
+        assert!(unknown.is_err(), "a misspelt key is refused");
     }
 }
