@@ -75,6 +75,10 @@
 //! # }
 //! ```
 //!
+//! Subtitles: [`RtcEngine::start_subtitle`] has the server recognise (and optionally
+//! translate) what each speaker in the room says; the text arrives as the room event
+//! `onSubtitleMessageReceived`, state changes as `onSubtitleStateChanged`.
+//!
 //! Audio mixing: [`RtcEngine::get_audio_mixing_manager`] plays files (preloaded or not, with
 //! play counts, volumes, seeking and pitch) and PCM the app pushes into the published audio,
 //! reporting on the event stream as `onAudioMixingStateChanged`.
