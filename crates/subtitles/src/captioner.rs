@@ -134,14 +134,14 @@ async fn listen(
         .join_room(Some(&token), &room_id, user, config)
         .await
         .map_err(internal)?;
-    let mut listeners: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let mut listeners = Listeners::default();
     while let Some(event) = events.next().await {
         let EngineEvent::Room(event) = event else {
             continue;
         };
         match event {
             Event::UserPublishStream(e) if has_audio(e.media_type) => {
-                listeners.entry(e.user_id.clone()).or_insert_with(|| {
+                listeners.0.entry(e.user_id.clone()).or_insert_with(|| {
                     tokio::spawn(forward(engine.clone(), e.user_id, feed.clone()))
                 });
             }
@@ -159,12 +159,21 @@ fn has_audio(media: MediaType) -> bool {
     matches!(media, MediaType::Audio | MediaType::AudioAndVideo)
 }
 
-fn stop_listening(
-    listeners: &mut HashMap<String, JoinHandle<()>>,
-    user: &str,
-    feed: &mpsc::Sender<Input>,
-) {
-    if let Some(task) = listeners.remove(user) {
+/// Each speaker's forwarding task, ended with the captioner (an aborted task drops its
+/// locals, and a `JoinHandle` dropped does not end its task).
+#[derive(Default)]
+struct Listeners(HashMap<String, JoinHandle<()>>);
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        for task in self.0.values() {
+            task.abort();
+        }
+    }
+}
+
+fn stop_listening(listeners: &mut Listeners, user: &str, feed: &mpsc::Sender<Input>) {
+    if let Some(task) = listeners.0.remove(user) {
         task.abort();
         let _ = feed.send(Input::Gone { user: user.into() });
     }

@@ -117,6 +117,28 @@ pub(crate) fn word_error_rate(said: &str, heard: &str) -> f64 {
     row[heard.len()] as f64 / said.len().max(1) as f64
 }
 
+/// How many of this process's children run the bundled recognizer's worker.
+pub(crate) fn running_workers() -> usize {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| {
+            let dir = entry.path();
+            let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+            // The parent pid is the second field after the command's closing parenthesis.
+            let parent = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            parent == Some(me.as_str())
+                && std::fs::read_to_string(dir.join("cmdline"))
+                    .unwrap_or_default()
+                    .contains("recognizer.py")
+        })
+        .count()
+}
+
 /// The next `onSubtitleStateChanged`, within `patience`.
 pub(crate) async fn next_state(events: &mut EventStream, patience: Duration) -> SubtitleStateEvent {
     chorus_testkit::wait_event(events, patience, |e| match e {

@@ -60,9 +60,15 @@ async fn spoken_sentences_arrive_as_subtitles_of_their_speaker() {
     eprintln!("word error rate {:.1} %: {heard}", wer * 100.0);
     assert!(wer <= 0.25, "word error rate {wer:.2}: heard {heard:?}");
 
+    assert_eq!(running_workers(), 1, "one recognizer worker for the room");
     carol.stop_subtitle().await.expect("subtitles stop");
     let state = next_state(&mut carol_events, Duration::from_secs(5)).await;
     assert_eq!(state.event, SubtitleEventType::Stopped, "{state:?}");
+    // The last member turned subtitles off: the captioner leaves and its worker exits.
+    chorus_testkit::eventually("the recognizer worker to exit", async || {
+        (running_workers() == 0).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
