@@ -30,7 +30,7 @@
   let engine = null;
   let connection = "";
   let me = null;
-  const state = { mic: false, cam: false, screen: false, mirror: true };
+  const state = { mic: false, cam: false, screen: false, mirror: true, captions: false };
 
   $("user").value ||= `guest${Math.floor(Math.random() * 900 + 100)}`;
 
@@ -55,7 +55,7 @@
       el.className = `tile${local ? " local" : ""}${index === SCREEN ? " screen" : ""}`;
       el.dataset.user = userId;
       el.innerHTML =
-        '<div class="video"></div><div class="stats"></div><div class="name"><span></span><span class="flags"></span></div>';
+        '<div class="video"></div><div class="stats"></div><div class="caption"></div><div class="name"><span></span><span class="flags"></span></div>';
       el.querySelector(".name span").textContent =
         `${userId}${local ? " (you)" : ""}${index === SCREEN ? " – screen" : ""}`;
       if (!local && index === MAIN) {
@@ -93,6 +93,7 @@
     $("screen").textContent = state.screen ? "Stop sharing" : "Share screen";
     $("screen").setAttribute("aria-pressed", String(state.screen));
     $("mirror").setAttribute("aria-pressed", String(state.mirror));
+    $("captions").setAttribute("aria-pressed", String(state.captions));
   }
 
   /** A stream's figures on its tile, as the stats events give them. */
@@ -161,6 +162,22 @@
     engine.on(events.onUserStartAudioCapture, ({ userId }) => setFlag(userId, "micOff", false));
     engine.on(events.onUserStopVideoCapture, ({ userId }) => setFlag(userId, "cameraOff", true));
     engine.on(events.onUserStartVideoCapture, ({ userId }) => setFlag(userId, "cameraOff", false));
+    // Captions under each speaker's tile: the latest text, partial (in italics) until final.
+    engine.on(events.onSubtitleMessageReceived, (messages) => {
+      for (const m of messages) {
+        const el = $(`tile-${MAIN}-${m.userId}`)?.querySelector(".caption");
+        if (!el) continue;
+        el.textContent = m.text;
+        el.classList.toggle("partial", !m.definite);
+      }
+    });
+    engine.on(events.onSubtitleStateChanged, ({ event, errorCode, errorMessage }) => {
+      if (event === VERTC.SubtitleEventType.ERROR) {
+        state.captions = false;
+        setButtons();
+        showError(new Error(`Captions stopped: ${errorCode} ${errorMessage ?? ""}`));
+      }
+    });
     engine.on(events.onError, (e) => {
       showError({ code: e.errorCode, message: e.message || "The server removed you from the room." });
       leftRoom();
@@ -216,7 +233,7 @@
     }
     engine = null;
     me = null;
-    Object.assign(state, { mic: false, cam: false, screen: false });
+    Object.assign(state, { mic: false, cam: false, screen: false, captions: false });
     $("mic-volume").value = "100";
     $("grid").replaceChildren();
     $("empty").hidden = false;
@@ -286,6 +303,17 @@
   $("mirror").addEventListener("click", () => {
     state.mirror = !state.mirror;
     engine?.setLocalVideoMirrorType(state.mirror ? MirrorType.MIRROR_TYPE_RENDER : MirrorType.MIRROR_TYPE_NONE);
+    setButtons();
+  });
+  $("captions").addEventListener("click", async () => {
+    clearError();
+    try {
+      if (state.captions) engine.stopSubtitle();
+      else await engine.startSubtitle({ mode: VERTC.SUBTITLE_MODE.ASR_ONLY });
+      state.captions = !state.captions;
+    } catch (e) {
+      showError(e);
+    }
     setButtons();
   });
   $("stats").addEventListener("click", () => {

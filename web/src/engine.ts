@@ -26,6 +26,13 @@ import { forwardCall } from "./room/forward";
 import { pushPublicStream, stopPublicStream, type PublicStreamConfig } from "./room/public_stream";
 import { PublicStreamPlayers } from "./room/public_play";
 import type { VideoPlayerConfig } from "./media/players";
+import {
+  startSubtitle,
+  stopSubtitle,
+  updateSubtitleConfig,
+  type RTCSubtitleConfig,
+  type UpdateSubtitleConfig,
+} from "./room/subtitle";
 import { audioMixingOf, type AudioMixingManager } from "./media/mixing";
 import { warn } from "./log";
 import { layerForSize } from "./media/encoding";
@@ -416,6 +423,30 @@ export class RTCEngine extends EngineMedia {
   async resumeForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]> {
     this.live();
     return forwardCall(this.connection, this.session.room !== null, "resumeForwardStreamToAllRooms");
+  }
+
+  // ----- subtitles -----
+
+  /**
+   * Turns subtitles on for this client: what each speaker says arrives as
+   * `onSubtitleMessageReceived`; `onSubtitleStateChanged` STARTED follows once the recognizer
+   * is ready, ERROR (with a SUBTITLE_* code) if it fails. Already on: SUBTITLE_ALREADY_ON.
+   */
+  async startSubtitle(config: RTCSubtitleConfig): Promise<void> {
+    this.live();
+    return startSubtitle(this.connection, this.session.room !== null, config);
+  }
+
+  /** Sets the language the speakers speak; everyone with subtitles on hears UPDATED. */
+  async updateSubtitleConfig(config: UpdateSubtitleConfig): Promise<void> {
+    this.live();
+    return updateSubtitleConfig(this.connection, config);
+  }
+
+  /** Turns subtitles off for this client (`onSubtitleStateChanged` STOPPED). */
+  stopSubtitle(): void {
+    this.live();
+    stopSubtitle(this.connection, (e) => warn("stopSubtitle failed", e));
   }
 
   // ----- messages in the room -----

@@ -107,3 +107,4 @@ export type {
   RemoteUserVideoStats,
 } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
+export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";

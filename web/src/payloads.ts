@@ -20,6 +20,8 @@ import type {
   StreamUnpublishedEvent,
   StreamBannedEvent,
   SubscribePrivilegeExpiryEvent,
+  SubtitleMessage,
+  SubtitleStateEvent,
   TokenWillExpireEvent,
   UserCaptureEvent,
   UserInfo,
@@ -384,6 +386,8 @@ export interface FiredEvents {
   onCloudProxyConnected: (event: CloudProxyConnectedEvent) => void;
   onFirstPublicStreamVideoFrameDecoded: (event: PublicStreamVideoFirstFrameEvent) => void;
   onFirstPublicStreamAudioFrameDecoded: (event: PublicStreamAudioFirstFrameEvent) => void;
+  onSubtitleStateChanged: (event: SubtitleStateEvent) => void;
+  onSubtitleMessageReceived: (event: SubtitleMessage[]) => void;
   /**
    * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
    * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

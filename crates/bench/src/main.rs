@@ -18,6 +18,7 @@ mod noise;
 mod progress;
 mod public_stream;
 mod stats;
+mod subtitles;
 mod tls_joins;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,9 @@ enum Command {
     PublicStream(public_stream::Args),
     /// What TLS costs a join: time and server CPU per join, with TLS against without.
     TlsJoins(tls_joins::Args),
+    /// Subtitles with the bundled recognizer: speech end -> final subtitle latency, and the
+    /// recognizer's CPU per concurrent speaker.
+    Subtitles(subtitles::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -68,6 +72,7 @@ fn main() -> std::process::ExitCode {
             Command::Messages(args) => messages::run(args).await,
             Command::TlsJoins(args) => tls_joins::run(args).await,
             Command::PublicStream(args) => public_stream::run(args).await,
+            Command::Subtitles(args) => subtitles::run(args).await,
         }
     });
     match result {

@@ -14,7 +14,7 @@ mod media;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, Event, MediaType, RtcError, StreamIndex, UserInfo};
+use chorus_proto::{ErrorCode, Event, MediaType, RtcError, StreamIndex, SubtitleMode, UserInfo};
 use chorus_sdk::{
     ClientTls, EngineConfig, EngineEvent, EventStream, RtcEngine, SeiCountPerFrame, create_engine,
 };
@@ -44,7 +44,9 @@ onRemoteStreamStats every 2 s, onMediaTransportStateChanged) print like the othe
 prints takeRemoteSnapshot {userId, path, width, height} once saved; a recording prints recordAudio
 {userId, path, seconds} at the end. A recording or snapshot with nothing received is an error.
 Exit status: 0 done; 1 a call failed; 3 removed by the server (onError KICKED_OUT, ROOM_DISMISS,
-DUPLICATE_LOGIN, TOKEN_EXPIRED, ROOM_FORBIDDEN, USER_FORBIDDEN).";
+DUPLICATE_LOGIN, TOKEN_EXPIRED, ROOM_FORBIDDEN, USER_FORBIDDEN).
+Subtitles (--subtitles [LANG]) start once joined and print startSubtitle {mode, targetLanguage?};
+each batch prints as onSubtitleMessageReceived [{userId, text, definite, sequence, language, mode}].";
 
 #[derive(Args)]
 pub(crate) struct JoinArgs {
@@ -106,6 +108,10 @@ pub(crate) struct JoinArgs {
     /// message repeated in 4 pictures (needs --publish-video); prints sendSEIMessage for each.
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     send_sei: Option<String>,
+    /// Once joined, turn subtitles on: recognition alone, or with LANG, translated into LANG;
+    /// they print as onSubtitleMessageReceived and onSubtitleStateChanged.
+    #[arg(long, value_name = "LANG", num_args = 0..=1, default_missing_value = "")]
+    subtitles: Option<String>,
     /// Leave after this many seconds [default: stay until Ctrl-C].
     #[arg(long)]
     duration: Option<f64>,
@@ -427,6 +433,30 @@ pub(crate) async fn run(args: JoinArgs, matches: Option<&ArgMatches>) -> ExitCod
         }
         match result {
             Ok((method, details)) => print_result(method, details),
+            Err(e) => {
+                print_error(&e);
+                let _ = engine.leave_room().await;
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    if let Some(target) = args.subtitles {
+        let target = (!target.is_empty()).then_some(target);
+        let mode = if target.is_some() {
+            SubtitleMode::AsrAndTranslation
+        } else {
+            SubtitleMode::AsrOnly
+        };
+        let started = engine.start_subtitle(mode, target.as_deref()).await;
+        if let Some(code) = print_ready_events(&mut events, REMOVED) {
+            return code;
+        }
+        match started {
+            Ok(()) => print_result(
+                "startSubtitle",
+                json!({ "mode": mode, "targetLanguage": target }),
+            ),
             Err(e) => {
                 print_error(&e);
                 let _ = engine.leave_room().await;

@@ -112,6 +112,8 @@ contract_enum! {
         ReconnectFailed("RECONNECT_FAILED") = "RECONNECT_FAILED",
         /// Subtitles are already on.
         SubtitleAlreadyOn("SUBTITLE_ALREADY_ON") = "SUBTITLE_ALREADY_ON",
+        /// Subtitles are off: `updateSubtitleConfig` needs them on.
+        SubtitleNotTurnedOn("SUBTITLE_NOT_TURNED_ON") = "SUBTITLE_NOT_TURNED_ON",
         /// Subtitle post-processing failed.
         SubtitleErrPostprocess("SUBTITLE_ERR_POSTPROCESS") = "SUBTITLE_ERR_POSTPROCESS",
         /// The subtitle service could not be reached.
@@ -207,7 +209,6 @@ pub const UNRAISED_VENDOR_ERROR_CODES: &[&str] = &[
     "USER_MESSAGE_INIT",
     "USER_MESSAGE_NO_CONNECTION",
     "START_PUBLIC_STREAM_BEFORE_JOIN",
-    "SUBTITLE_NOT_TURNED_ON",
     "ERR_ELECTRON_IS_NULL",
     "ELECTRON_DESKTOP_CAPTURER_GET_SOURCES_ERROR",
     "SET_SIMULCAST_FAILED",

@@ -20,6 +20,7 @@ pub mod openapi;
 mod public_stream;
 mod room;
 mod signal;
+mod subtitle;
 mod typescript;
 
 pub use clip::{CLIP_CHARS, clip, clip_quoted};
@@ -36,4 +37,5 @@ pub use signal::{
     BadRequest, Event, FrameError, PROTOCOL_VERSION, Request, RequestFrame, SIGNAL_PATH,
     ServerFrame,
 };
+pub use subtitle::*;
 pub use typescript::typescript_module;

@@ -20,6 +20,7 @@ use crate::media::*;
 use crate::message::*;
 use crate::public_stream::*;
 use crate::room::*;
+use crate::subtitle::*;
 
 /// Protocol version; part of the WebSocket path so incompatible clients fail loudly.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -111,6 +112,13 @@ requests! {
     "updatePublicStreamParam" => UpdatePublicStreamParam(PublicStreamPushParams) -> Empty,
     /// Stop a public stream.
     "stopPushPublicStream" => StopPushPublicStream(PublicStreamIdParams) -> Empty,
+    /// Turn subtitles on for this client: what each speaker in the room says arrives as
+    /// `onSubtitleMessageReceived`.
+    "startSubtitle" => StartSubtitle(StartSubtitleParams) -> Empty,
+    /// Set the language the speakers speak.
+    "updateSubtitleConfig" => UpdateSubtitleConfig(UpdateSubtitleParams) -> Empty,
+    /// Turn subtitles off for this client.
+    "stopSubtitle" => StopSubtitle(Empty) -> Empty,
 }
 
 events! {
@@ -173,6 +181,10 @@ events! {
     "onForwardStreamStateChanged" => ForwardStreamStateChanged(ForwardStreamStates),
     /// Forwarding into some rooms connected, ended, was interrupted or recovered.
     "onForwardStreamEvent" => ForwardStreamEvent(ForwardStreamEvents),
+    /// Subtitles started, stopped, failed or changed settings.
+    "onSubtitleStateChanged" => SubtitleStateChanged(SubtitleStateEvent),
+    /// Subtitles of the room's speakers.
+    "onSubtitleMessageReceived" => SubtitleMessageReceived(SubtitleMessages),
 }
 
 /// Why a frame could not be understood.

@@ -85,6 +85,8 @@ pub fn typescript_module() -> String {
         PublicStreamVideo::decl(&cfg),
         PublicStreamLayout::decl(&cfg),
         PublicStreamRegion::decl(&cfg),
+        SubtitleMessage::decl(&cfg),
+        Languages::decl(&cfg),
     ];
     decls.extend(signal::ts_request_decls());
     decls.extend(signal::ts_event_decls());

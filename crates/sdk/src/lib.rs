@@ -80,6 +80,10 @@
 //! without joining a room, with a token of the app for the public stream id, its frames on
 //! [`RtcEngine::public_stream_video`] and [`RtcEngine::public_stream_audio`].
 //!
+//! Subtitles: [`RtcEngine::start_subtitle`] has the server recognise (and optionally
+//! translate) what each speaker in the room says; the text arrives as the room event
+//! `onSubtitleMessageReceived`, state changes as `onSubtitleStateChanged`.
+//!
 //! Audio mixing: [`RtcEngine::get_audio_mixing_manager`] plays files (preloaded or not, with
 //! play counts, volumes, seeking and pitch) and PCM the app pushes into the published audio,
 //! reporting on the event stream as `onAudioMixingStateChanged`.
@@ -110,7 +114,8 @@ pub use chorus_proto::{
     Event, FallbackOrRecoverReason, ForwardStreamError, ForwardStreamEventType, ForwardStreamInfo,
     ForwardStreamState, ForwardStreamStateInfo, JoinRoomResult, MediaType, MessageEvent,
     RemoteStreamSwitch, RemoteUserPriority, RoomConfig, RtcError, SimulcastStreamType, StreamIndex,
-    SubscribeFallbackOption, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
+    SubscribeFallbackOption, SubtitleEventType, SubtitleMessage, SubtitleMode, SubtitleStateEvent,
+    TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use chorus_tls::ClientTls;
 pub use config::EngineConfig;

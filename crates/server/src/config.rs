@@ -116,6 +116,8 @@ pub struct Config {
     /// The longest a TURN credential lives, in seconds; it expires with the join token when
     /// that comes first.
     pub turn_ttl_secs: u64,
+    /// Real-time subtitles: the recognizer and translator (`[subtitles]`).
+    pub subtitles: crate::subtitle::SubtitlesConfig,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -189,6 +191,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             tls_self_signed: false,
+            subtitles: crate::subtitle::SubtitlesConfig::default(),
             ca_file: None,
             turn: Vec::new(),
             turn_secret: None,
@@ -247,6 +250,9 @@ pub enum ConfigError {
     /// The webhook URL is not an http(s) URL.
     #[error("webhook URL {0:?} must be an http:// or https:// URL")]
     BadWebhookUrl(String),
+    /// The subtitles settings do not fit together.
+    #[error("[subtitles]: {0}")]
+    Subtitles(String),
     /// The webhook secret is empty.
     #[error("the webhook secret is empty; give one, or none to sign with each app's key")]
     EmptyWebhookSecret,
@@ -418,6 +424,7 @@ impl Config {
                 return Err(ConfigError::Zero(key));
             }
         }
+        self.subtitles.validate().map_err(ConfigError::Subtitles)?;
         Ok(())
     }
 }

@@ -17,6 +17,7 @@ use crate::public::PublicStreams;
 use crate::room::Directory;
 use crate::sfu::Sfu;
 use crate::turn::TurnServers;
+use crate::subtitle::Subtitles;
 use crate::webhook::Webhooks;
 
 /// What every handler shares.
@@ -28,6 +29,7 @@ pub(crate) struct Ctx {
     pub(crate) metrics: Metrics,
     pub(crate) sfu: Sfu,
     pub(crate) webhooks: Option<Webhooks>,
+    pub(crate) subtitles: Subtitles,
     pub(crate) lifecycle: Lifecycle,
     /// OpenAPI signatures already accepted, so none is accepted twice. A lock taken once per
     /// signed OpenAPI request, never on the signalling or media paths.

@@ -24,6 +24,7 @@ mod public;
 mod room;
 mod sfu;
 mod signal;
+mod subtitle;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod turn;
@@ -51,6 +52,7 @@ pub use chorus_tls::{
     self_signed,
 };
 pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
+pub use subtitle::{RecognizerKind, SubtitlesConfig};
 
 use config::Apps;
 use conn_caps::{Caps, ConnectionCaps};
@@ -199,6 +201,17 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     let outbound_tls = config.client_tls()?;
     let webhooks = webhook_settings(&config, &outbound_tls)
         .map(|settings| Webhooks::start(settings, apps.clone(), metrics.clone()));
+    // The captioners are clients of this server; they learn its address once it listens.
+    let own_url = Arc::new(std::sync::OnceLock::new());
+    let subtitles = subtitle::Subtitles::start(
+        config.subtitles.clone(),
+        apps.clone(),
+        reqwest::Client::builder()
+            .use_preconfigured_tls((*outbound_tls.config()).clone())
+            .build()
+            .unwrap_or_default(),
+        own_url.clone(),
+    );
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(
         SfuConfig {
@@ -260,6 +273,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         metrics,
         sfu,
         webhooks,
+        subtitles,
         lifecycle: Lifecycle::default(),
         api_replays: Mutex::new(ReplayGuard::new(
             config.api_max_skew_secs,
@@ -278,8 +292,9 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: config.listen,
         source,
     })?;
-    ctx.public_streams
-        .set_url(public::worker_url(addr, tls.is_some()));
+    let own_url_text = public::worker_url(addr, tls.is_some());
+    let _ = own_url.set(own_url_text.clone());
+    ctx.public_streams.set_url(own_url_text);
     let metrics = match config.metrics_listen {
         Some(addr) => Some(
             metrics::listen(addr, ctx.metrics.clone())

@@ -9,6 +9,7 @@
 import { MediaType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import { type PublicStreamConfig } from "./room/public_stream";
 import type { VideoPlayerConfig } from "./media/players";
+import { type RTCSubtitleConfig, type UpdateSubtitleConfig } from "./room/subtitle";
 import { type AudioMixingManager } from "./media/mixing";
 import { EngineMedia } from "./engine_media";
 import type { EngineConfig, ExtraJoinRoomParams } from "./parts";
@@ -174,6 +175,16 @@ export declare class RTCEngine extends EngineMedia {
     pauseForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]>;
     /** Sends media into every target room again after a pause. */
     resumeForwardStreamToAllRooms(): Promise<ForwardStreamStateInfo[]>;
+    /**
+     * Turns subtitles on for this client: what each speaker says arrives as
+     * `onSubtitleMessageReceived`; `onSubtitleStateChanged` STARTED follows once the recognizer
+     * is ready, ERROR (with a SUBTITLE_* code) if it fails. Already on: SUBTITLE_ALREADY_ON.
+     */
+    startSubtitle(config: RTCSubtitleConfig): Promise<void>;
+    /** Sets the language the speakers speak; everyone with subtitles on hears UPDATED. */
+    updateSubtitleConfig(config: UpdateSubtitleConfig): Promise<void>;
+    /** Turns subtitles off for this client (`onSubtitleStateChanged` STOPPED). */
+    stopSubtitle(): void;
     /** Sends a text message to `userId` in the room. */
     sendUserMessage(userId: string, message: string): Promise<void>;
     /** Sends bytes to `userId` in the room. */

@@ -112,3 +112,4 @@ export type { CloudProxyInfo, CloudProxyConnectedEvent } from "./cloudproxy";
 export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutRegion } from "./room/public_stream";
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
+export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";

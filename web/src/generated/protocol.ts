@@ -52,6 +52,7 @@ export enum ErrorCode {
   USER_MESSAGE_UNKNOWN = "USER_MESSAGE_UNKNOWN",
   RECONNECT_FAILED = "RECONNECT_FAILED",
   SUBTITLE_ALREADY_ON = "SUBTITLE_ALREADY_ON",
+  SUBTITLE_NOT_TURNED_ON = "SUBTITLE_NOT_TURNED_ON",
   SUBTITLE_ERR_POSTPROCESS = "SUBTITLE_ERR_POSTPROCESS",
   SUBTITLE_ERR_CONNECTION_ERROR = "SUBTITLE_ERR_CONNECTION_ERROR",
   SUBTITLE_ERR_PROCESS_ERROR = "SUBTITLE_ERR_PROCESS_ERROR",
@@ -87,7 +88,6 @@ export enum ErrorCode {
   USER_MESSAGE_INIT = "USER_MESSAGE_INIT",
   USER_MESSAGE_NO_CONNECTION = "USER_MESSAGE_NO_CONNECTION",
   START_PUBLIC_STREAM_BEFORE_JOIN = "START_PUBLIC_STREAM_BEFORE_JOIN",
-  SUBTITLE_NOT_TURNED_ON = "SUBTITLE_NOT_TURNED_ON",
   ERR_ELECTRON_IS_NULL = "ERR_ELECTRON_IS_NULL",
   ELECTRON_DESKTOP_CAPTURER_GET_SOURCES_ERROR = "ELECTRON_DESKTOP_CAPTURER_GET_SOURCES_ERROR",
   SET_SIMULCAST_FAILED = "SET_SIMULCAST_FAILED",
@@ -478,6 +478,34 @@ renderMode?: number,
  */
 mediaType?: PublicStreamType, };
 
+export type SubtitleMessage = { 
+/**
+ * Who spoke.
+ */
+userId: string, 
+/**
+ * What they said (or its translation), UTF-8.
+ */
+text: string, 
+/**
+ * True for the final text of an utterance, false for a partial one.
+ */
+definite: boolean, 
+/**
+ * Increases with each subtitle of this speaker, partial or final.
+ */
+sequence: number, 
+/**
+ * The text's language code.
+ */
+language: string, 
+/**
+ * Recognition alone, or its translation.
+ */
+mode: SUBTITLE_MODE, };
+
+export type Languages = string | Array<string>;
+
 export type JoinRoomParams = { 
 /**
  * The "001" access token for this app, room and user.
@@ -701,6 +729,22 @@ export type PublicStreamIdParams = {
  */
 publicStreamId: string, };
 
+export type StartSubtitleParams = { 
+/**
+ * Recognition alone, or recognition and translation.
+ */
+mode: SUBTITLE_MODE, 
+/**
+ * The language to translate into (translation mode).
+ */
+targetLanguage?: Languages, };
+
+export type UpdateSubtitleParams = { 
+/**
+ * The language the speakers speak (`zh`, `ja`, `en`, `ko`).
+ */
+sourceLanguage: string, };
+
 export type UserJoinedEvent = { 
 /**
  * Who.
@@ -845,6 +889,22 @@ export type ForwardStreamEvents = {
  */
 infos: Array<ForwardStreamEventInfo>, };
 
+export type SubtitleStateEvent = { 
+/**
+ * Started, stopped, failed or updated.
+ */
+event: SubtitleEventType, 
+/**
+ * Why it failed, with `ERROR`.
+ */
+errorCode?: ErrorCode, 
+/**
+ * What happened, in words.
+ */
+errorMessage?: string, };
+
+export type SubtitleMessages = Array<SubtitleMessage>;
+
 export const PROTOCOL_VERSION = 1;
 export const SIGNAL_PATH = "/signal/v1";
 
@@ -910,6 +970,9 @@ export interface Methods {
   startPushPublicStream: { params: PublicStreamPushParams; result: Empty };
   updatePublicStreamParam: { params: PublicStreamPushParams; result: Empty };
   stopPushPublicStream: { params: PublicStreamIdParams; result: Empty };
+  startSubtitle: { params: StartSubtitleParams; result: Empty };
+  updateSubtitleConfig: { params: UpdateSubtitleParams; result: Empty };
+  stopSubtitle: { params: Empty; result: Empty };
 }
 
 export interface Events {
@@ -941,4 +1004,6 @@ export interface Events {
   onUserBinaryMessageReceivedOutsideRoom: MessageEvent;
   onForwardStreamStateChanged: ForwardStreamStates;
   onForwardStreamEvent: ForwardStreamEvents;
+  onSubtitleStateChanged: SubtitleStateEvent;
+  onSubtitleMessageReceived: SubtitleMessages;
 }

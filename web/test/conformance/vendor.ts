@@ -24,11 +24,7 @@ type CapabilityToDo =
   | "startLiveTranscoding"
   | "updateLiveTranscoding"
   | "stopLiveTranscoding"
-  | "defaultTranscoding"
-  // Subtitles.
-  | "startSubtitle"
-  | "updateSubtitleConfig"
-  | "stopSubtitle";
+  | "defaultTranscoding";
 
 /** Engine members still to do in the vendor parity issue itself: none left. */
 type ParityToDo = never;
@@ -77,10 +73,7 @@ type EventsToDo =
   | "onPublicStreamStats"
   // Live transcoding.
   | "onLiveTranscodingResult"
-  | "onStreamMixingEvent"
-  // Subtitles.
-  | "onSubtitleStateChanged"
-  | "onSubtitleMessageReceived";
+  | "onStreamMixingEvent";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;

@@ -33,6 +33,7 @@ mod fallback;
 mod forward;
 mod media;
 mod public_stream;
+mod subtitle;
 
 pub use media::SeiCountPerFrame;
 

@@ -132,6 +132,9 @@ impl Session {
             Request::StartPushPublicStream(p) => self.public_stream(PublicCall::Start(p)),
             Request::UpdatePublicStreamParam(p) => self.public_stream(PublicCall::Update(p)),
             Request::StopPushPublicStream(p) => self.public_stream(PublicCall::Stop(p)),
+            Request::StartSubtitle(p) => self.start_subtitle(p).await,
+            Request::UpdateSubtitleConfig(p) => self.update_subtitle(p).await,
+            Request::StopSubtitle(_) => self.stop_subtitle(),
             Request::SetCaptureState(p) => {
                 self.route(SessionRequest::CaptureState {
                     id,

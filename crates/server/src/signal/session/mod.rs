@@ -15,6 +15,7 @@ mod media;
 mod public_stream;
 mod rate_limit;
 mod room;
+mod subtitle;
 mod writer;
 
 use std::sync::Arc;

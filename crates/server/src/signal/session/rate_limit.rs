@@ -51,7 +51,11 @@ impl Kind {
             | Request::SetRemoteUserPriority(_)
             | Request::StartPushPublicStream(_)
             | Request::UpdatePublicStreamParam(_)
-            | Request::StopPushPublicStream(_) => Some(Kind::StateChange),
+            | Request::StopPushPublicStream(_)
+            // Starting subtitles may start a captioner and its recognizer: not for a flood.
+            | Request::StartSubtitle(_)
+            | Request::UpdateSubtitleConfig(_)
+            | Request::StopSubtitle(_) => Some(Kind::StateChange),
             // Named one by one, so a new request is a decision here, not a silent default.
             // These do not make a room work for its other members, which is what is limited.
             Request::JoinRoom(_)

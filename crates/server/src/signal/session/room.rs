@@ -166,6 +166,11 @@ impl Session {
     }
 
     /// The app and user of the room the session is in.
+    /// The room the session is in, if any.
+    pub(super) fn room_key(&self) -> Option<&RoomKey> {
+        self.room.as_ref().map(|joined| &joined.key)
+    }
+
     pub(super) fn joined_as(&self) -> Option<(&str, &str)> {
         let joined = self.room.as_ref()?;
         Some((&joined.key.app_id, &joined.user_id))
@@ -299,6 +304,7 @@ impl Session {
     pub(super) async fn detached(&mut self, key: &RoomKey) {
         if self.room.as_ref().is_some_and(|joined| joined.key == *key) {
             self.room = None;
+            self.ctx.subtitles.stop_for(key.clone(), self.link.session);
             self.close_media().await;
         }
     }
@@ -306,6 +312,9 @@ impl Session {
     /// Tells the room, if any, that the session's connection is gone.
     pub(super) async fn drop_room(&mut self) {
         if let Some(joined) = self.room.take() {
+            self.ctx
+                .subtitles
+                .stop_for(joined.key.clone(), self.link.session);
             let _ = joined
                 .handle
                 .send(Command::Dropped {
