@@ -16,8 +16,8 @@ use crate::metrics::Metrics;
 use crate::public::PublicStreams;
 use crate::room::Directory;
 use crate::sfu::Sfu;
-use crate::turn::TurnServers;
 use crate::subtitle::Subtitles;
+use crate::turn::TurnServers;
 use crate::webhook::Webhooks;
 
 /// What every handler shares.
