@@ -121,6 +121,14 @@ pub(crate) fn report(
         .reception
         .packets
         .saturating_sub(first.reception.packets);
+    if received == 0 {
+        // Every transport failed (a starved client thread lets its consent checks lapse):
+        // the figures below describe no load at all.
+        println!(
+            "WARNING: no packet reached a subscriber while measuring; the transports failed \
+             (try --client-threads 2 or a smaller load)"
+        );
+    }
     let expected = last
         .reception
         .expected
