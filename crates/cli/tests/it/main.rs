@@ -6,6 +6,8 @@ mod common;
 mod deploy_guide;
 mod join_media;
 mod loadtest_cross_room;
+mod loadtest_janus;
+mod loadtest_yardstick_and_stamps;
 mod messaging_commands;
 mod quick_start;
 mod secrets_outside_argv;
