@@ -92,10 +92,13 @@ impl Janus {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // The directory goes with `janus`: quote the end of its log instead of pointing at it.
+        let log = std::fs::read_to_string(janus.dir.join("janus.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(10).collect();
         bail!(
-            "Janus did not answer on {} within 10 s; see {}",
+            "Janus did not answer on {} within 10 s; its log ends:\n{}",
             janus.api,
-            janus.dir.join("janus.log").display()
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         )
     }
 
