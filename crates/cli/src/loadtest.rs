@@ -13,6 +13,17 @@
 //! in a room of their own, fed by each publisher forwarding its streams into it (cross-room
 //! forwarding), and it reports the server's CPU time per forwarded packet in both and their
 //! ratio: what a forward costs beside an ordinary subscriber of the same stream.
+//!
+//! With `--target janus` the same load (the same clients, packets, sizes and rates) runs
+//! against Janus's VideoRoom instead (`loadtest_janus.rs`), and with `--target both` against
+//! Chorus and then Janus in one run, ending with a comparison: packets received by the
+//! subscribers per second of the server's CPU, and the publisher → subscriber transit time,
+//! measured alike for both.
+//!
+//! Before anything else it measures this machine's own yardstick (`loadtest_yardstick.rs`:
+//! what a bare sender puts into loopback from one core) and states the forwarded packets per
+//! core as a share of it; besides the server's histogram it reports the publisher → subscriber
+//! transit time the clients measure from stamps in the packets (`loadtest_transit.rs`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,10 +40,14 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use crate::loadtest_client::{self, ClientConfig, Role, Shared};
-use crate::loadtest_stats::{
-    Reception, buckets, cpu_seconds, machine_busy_seconds, quantile, sample,
-};
+use crate::loadtest_janus::Janus;
+use crate::loadtest_janus_client::{self, JanusClientConfig, endpoint, feed_id};
+use crate::loadtest_report::{Figures, Snapshot, Under, compare, report};
+use crate::loadtest_stats::{Reception, buckets, cpu_seconds, machine_busy_seconds, sample};
+use crate::loadtest_threads::ClientThreads;
+use crate::loadtest_transit::Transit;
 use crate::loadtest_url::ServerUrl;
+use crate::loadtest_yardstick::{self, Ceilings};
 
 /// The app the child server is started with.
 const APP_ID: &str = "10adte5710adte5710adte57";
@@ -58,10 +73,10 @@ pub(crate) struct LoadtestArgs {
     server_pid: Option<u32>,
     /// Clients that publish.
     #[arg(long, default_value_t = 4)]
-    publishers: usize,
+    pub(crate) publishers: usize,
     /// Clients that subscribe to every publisher.
     #[arg(long, default_value_t = 25)]
-    subscribers: usize,
+    pub(crate) subscribers: usize,
     /// Seconds measured, after the warm-up.
     #[arg(long, default_value_t = 10)]
     duration: u64,
@@ -74,19 +89,42 @@ pub(crate) struct LoadtestArgs {
     /// Send audio (Opus-sized, 50 packets/s).
     #[arg(long)]
     audio: bool,
-    /// Threads for the clients (the rest of the machine is the server's).
+    /// Threads for the clients, each a runtime of its own with its share of the clients (the
+    /// rest of the machine is the server's).
     #[arg(long, default_value_t = 1)]
-    client_threads: usize,
+    pub(crate) client_threads: usize,
+    /// Seconds for each of the two yardstick measurements (bare loopback sender, with and
+    /// without sendmmsg) before the load; 0 skips them.
+    #[arg(long, default_value_t = 1.0)]
+    yardstick_seconds: f64,
+    /// The server under test: Chorus, Janus's VideoRoom, or both one after the other.
+    #[arg(long, value_enum, default_value_t = TargetKind::Chorus)]
+    target: TargetKind,
+    /// The Janus executable for `--target janus|both` (Debian: `apt-get install janus`).
+    #[arg(long, default_value = "janus")]
+    janus_bin: String,
+    /// The address Janus's media uses, on a non-loopback interface of this machine (Janus
+    /// gathers no candidates on loopback); the clients' media sockets bind to it too.
+    #[arg(long, default_value = "10.77.0.1")]
+    janus_media_ip: std::net::IpAddr,
     /// Measure a second time with the subscribers in another room, fed by each publisher's
     /// cross-room forward, and compare the server's CPU per forwarded packet.
     #[arg(long)]
     cross_room: bool,
 }
 
-/// Runs the load test on its own runtime (sized by `--client-threads`).
+/// Which server a run measures.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TargetKind {
+    Chorus,
+    Janus,
+    Both,
+}
+
+/// Runs the load test: the orchestration on this thread, the clients on
+/// `--client-threads` threads of their own.
 pub(crate) fn main(args: LoadtestArgs) -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads.max(1))
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
         .block_on(run(args))
@@ -159,32 +197,22 @@ pub(crate) fn token(app: &(String, String), room: &str, user: &str) -> anyhow::R
         .context("cannot make a token")
 }
 
-/// One look at the server and the clients.
-struct Snapshot {
-    at: Instant,
-    cpu: Option<f64>,
-    /// This process's (the clients') CPU time.
-    client_cpu: Option<f64>,
-    /// The whole machine's busy CPU time.
-    machine_cpu: Option<f64>,
-    forwarded: f64,
-    latency: Vec<(f64, f64)>,
-    reception: Reception,
-    sent: u64,
-}
-
 async fn snapshot(
     http: &reqwest::Client,
-    target: &Target,
+    under: Under<'_>,
     clients: &[(Role, Arc<Shared>)],
 ) -> anyhow::Result<Snapshot> {
-    let text = http
-        .get(target.url.metrics_url())
-        .send()
-        .await?
-        .text()
-        .await?;
-    let cpu = target.pid.and_then(|pid| {
+    let text = match under {
+        Under::Chorus(target) => {
+            http.get(target.url.metrics_url())
+                .send()
+                .await?
+                .text()
+                .await?
+        }
+        Under::Janus(_) => String::new(),
+    };
+    let cpu = under.pid().and_then(|pid| {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         cpu_seconds(&stat)
     });
@@ -195,21 +223,31 @@ async fn snapshot(
         .ok()
         .and_then(|stat| machine_busy_seconds(&stat));
     let mut reception = Reception::default();
+    let mut transit = Transit::default();
     let mut sent = 0;
     for (_, shared) in clients {
         if let Ok(r) = shared.reception.lock() {
             reception.add(&r);
         }
+        if let Ok(t) = shared.transit.lock() {
+            transit.add(&t);
+        }
         sent += shared.sent_packets.load(Ordering::Relaxed);
     }
+    // Janus counts nothing it forwards: what the subscribers received stands for it.
+    let forwarded = match under {
+        Under::Chorus(_) => sample(&text, FORWARDED, "").unwrap_or(0.0),
+        Under::Janus(_) => reception.packets as f64,
+    };
     Ok(Snapshot {
         at: Instant::now(),
         cpu,
         client_cpu,
         machine_cpu,
-        forwarded: sample(&text, FORWARDED, "").unwrap_or(0.0),
+        forwarded,
         latency: buckets(&text, LATENCY),
         reception,
+        transit,
         sent,
     })
 }
@@ -221,6 +259,34 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     };
     if args.publishers == 0 || args.subscribers == 0 {
         bail!("--publishers and --subscribers must be at least 1");
+    }
+    let ceilings = if args.yardstick_seconds > 0.0 {
+        let each = Duration::from_secs_f64(args.yardstick_seconds);
+        eprintln!("measuring this machine's yardstick (bare loopback sender)...");
+        let ceilings = tokio::task::spawn_blocking(move || loadtest_yardstick::measure(each))
+            .await
+            .context("the yardstick panicked")??;
+        ceilings.print();
+        Some(ceilings)
+    } else {
+        None
+    };
+    let mut threads = ClientThreads::start(args.client_threads)?;
+    if args.target == TargetKind::Janus {
+        let janus = Janus::start(&args.janus_bin, args.janus_media_ip).await?;
+        let result = phase(
+            &args,
+            Under::Janus(&janus),
+            &mut threads,
+            ceilings,
+            audio,
+            video,
+            false,
+        )
+        .await;
+        janus.stop().await;
+        result?;
+        return Ok(());
     }
     let mut target = match &args.server {
         None => start_server().await?,
@@ -239,14 +305,32 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let plain = phase(&args, &target, audio, video, false).await?;
+    let plain = phase(
+        &args,
+        Under::Chorus(&target),
+        &mut threads,
+        ceilings,
+        audio,
+        video,
+        false,
+    )
+    .await?;
     if args.cross_room {
         // Let the first phase's rooms and transports go before measuring again.
         tokio::time::sleep(Duration::from_secs(2)).await;
         println!();
-        let across = phase(&args, &target, audio, video, true).await?;
+        let across = phase(
+            &args,
+            Under::Chorus(&target),
+            &mut threads,
+            ceilings,
+            audio,
+            video,
+            true,
+        )
+        .await?;
         println!();
-        match (plain, across) {
+        match (plain.cpu_us_per_forwarded, across.cpu_us_per_forwarded) {
             (Some(plain), Some(across)) => {
                 println!("server CPU per forwarded packet, one room:       {plain:>8.2} µs");
                 println!("server CPU per forwarded packet, across rooms:   {across:>8.2} µs");
@@ -261,19 +345,44 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     if let Some(mut child) = target.child.take() {
         let _ = child.kill().await;
     }
+    if args.target == TargetKind::Both {
+        // Let Chorus's clients and sockets go before Janus takes the same load.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        println!();
+        let janus = Janus::start(&args.janus_bin, args.janus_media_ip).await?;
+        let result = phase(
+            &args,
+            Under::Janus(&janus),
+            &mut threads,
+            ceilings,
+            audio,
+            video,
+            false,
+        )
+        .await;
+        janus.stop().await;
+        compare(&plain, &result?);
+    }
     Ok(())
 }
 
 /// One measurement: clients join (the subscribers in a room of their own when `across`, fed by
-/// the publishers' forwards), forwarding warms up, and the figures are taken and reported.
-/// Answers the server's CPU time per forwarded packet in µs, when its CPU time is known.
+/// the publishers' forwards), forwarding warms up, and the figures are taken, reported and
+/// answered.
 async fn phase(
     args: &LoadtestArgs,
-    target: &Target,
+    under: Under<'_>,
+    threads: &mut ClientThreads,
+    ceilings: Option<Ceilings>,
     audio: bool,
     video: bool,
     across: bool,
-) -> anyhow::Result<Option<f64>> {
+) -> anyhow::Result<Figures> {
+    eprintln!("server under test: {}", under.name());
+    let janus_room = u64::from(std::process::id()) * 10 + u64::from(across);
+    if let Under::Janus(janus) = under {
+        janus.create_room(janus_room, args.publishers).await?;
+    }
     let suffix = if across { "-across" } else { "" };
     let room = format!("loadtest-{}{suffix}", std::process::id());
     let far = format!("{room}-far");
@@ -287,6 +396,33 @@ async fn phase(
         .map(|_| Role::Publisher { audio, video })
         .chain((0..args.subscribers).map(|_| Role::Subscriber { audio, video }));
     for (i, role) in roles.enumerate() {
+        let shared = Arc::new(Shared::default());
+        clients.push((role, shared.clone()));
+        let stop = stop.clone();
+        if let Under::Janus(janus) = under {
+            let feeds = match role {
+                Role::Publisher { .. } => vec![feed_id(i)],
+                Role::Subscriber { .. } => (0..args.publishers).map(feed_id).collect(),
+            };
+            let config = JanusClientConfig {
+                room: janus_room,
+                role,
+                feeds,
+            };
+            let janus = endpoint(janus);
+            tasks.push(threads.spawn(async move {
+                if let Err(e) = loadtest_janus_client::run(janus, config, shared, stop).await {
+                    eprintln!("loadtest client: {e:#}");
+                }
+            }));
+            if i + 1 == args.publishers {
+                wait_connected(&clients, "publishers").await?;
+            }
+            continue;
+        }
+        let Under::Chorus(target) = under else {
+            continue;
+        };
         let user = match role {
             Role::Publisher { .. } => format!("pub-{i}"),
             Role::Subscriber { .. } => format!("sub-{i}"),
@@ -306,10 +442,7 @@ async fn phase(
             role,
             forward_to,
         };
-        let shared = Arc::new(Shared::default());
-        clients.push((role, shared.clone()));
-        let stop = stop.clone();
-        tasks.push(tokio::spawn(async move {
+        tasks.push(threads.spawn(async move {
             if let Err(e) = loadtest_client::run(config, shared, stop).await {
                 eprintln!("loadtest client: {e:#}");
             }
@@ -353,12 +486,15 @@ async fn phase(
     }
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
 
-    let http = target.url.http_client()?;
-    let first = snapshot(&http, target, &clients).await?;
-    let mut previous = snapshot(&http, target, &clients).await?;
+    let http = match &under {
+        Under::Chorus(target) => target.url.http_client()?,
+        Under::Janus(_) => reqwest::Client::new(),
+    };
+    let first = snapshot(&http, under, &clients).await?;
+    let mut previous = snapshot(&http, under, &clients).await?;
     for second in 1..=args.duration {
         tokio::time::sleep_until((first.at + Duration::from_secs(second)).into()).await;
-        let now = snapshot(&http, target, &clients).await?;
+        let now = snapshot(&http, under, &clients).await?;
         let dt = now.at.duration_since(previous.at).as_secs_f64();
         let cores = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(a), Some(b)) => format!("{:.2}", (a - b) / dt),
@@ -382,7 +518,7 @@ async fn phase(
     for task in tasks {
         task.abort();
     }
-    Ok(report(args, audio, video, &first, &last))
+    Ok(report(args, under, ceilings, audio, video, &first, &last))
 }
 
 async fn wait_connected(clients: &[(Role, Arc<Shared>)], what: &str) -> anyhow::Result<()> {
@@ -397,109 +533,4 @@ async fn wait_connected(clients: &[(Role, Arc<Shared>)], what: &str) -> anyhow::
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(())
-}
-
-/// Prints the figures; answers the server's CPU time per forwarded packet in µs, if known.
-fn report(
-    args: &LoadtestArgs,
-    audio: bool,
-    video: bool,
-    first: &Snapshot,
-    last: &Snapshot,
-) -> Option<f64> {
-    let secs = last.at.duration_since(first.at).as_secs_f64();
-    let forwarded = (last.forwarded - first.forwarded) / secs;
-    let cores = match (last.cpu, first.cpu) {
-        (Some(a), Some(b)) => Some((a - b) / secs),
-        _ => None,
-    };
-    let received = last
-        .reception
-        .packets
-        .saturating_sub(first.reception.packets);
-    let expected = last
-        .reception
-        .expected
-        .saturating_sub(first.reception.expected);
-    let loss = if expected > 0 {
-        100.0 * (expected.saturating_sub(received)) as f64 / expected as f64
-    } else {
-        0.0
-    };
-    let streams = last.reception.streams.max(1) as f64;
-    let jitter_mean = 1000.0 * last.reception.jitter_sum / streams;
-    let jitter_max = 1000.0 * last.reception.jitter_max;
-    let p = |q| quantile(&first.latency, &last.latency, q).map(|s| s * 1e6);
-    let media = match (audio, video) {
-        (true, true) => "audio+video",
-        (true, false) => "audio",
-        _ => "video",
-    };
-    println!(
-        "publishers {}  subscribers {}  media {media}  measured {secs:.1} s",
-        args.publishers, args.subscribers
-    );
-    println!(
-        "sent by publishers:        {:>10.0} pkt/s",
-        (last.sent - first.sent) as f64 / secs
-    );
-    println!("forwarded by the SFU:      {forwarded:>10.0} pkt/s");
-    match cores {
-        Some(cores) => {
-            println!("server CPU:                {cores:>10.2} cores");
-            println!(
-                "forwarded per core:        {:>10.0} pkt/s/core",
-                forwarded / cores.max(1e-9)
-            );
-        }
-        None => println!("server CPU:                unknown (give --server-pid)"),
-    }
-    let used = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| (a - b) / secs);
-    let clients = used(last.client_cpu, first.client_cpu);
-    if let Some(clients) = clients {
-        println!("clients' CPU (this process):{clients:>9.2} cores");
-        if clients >= 0.9 * args.client_threads as f64 {
-            println!(
-                "  (the clients used nearly all their {} thread(s): they may be the bottleneck; \
-                 try --client-threads)",
-                args.client_threads
-            );
-        }
-    }
-    // What else ran on the machine meanwhile: a busy neighbour skews every figure.
-    let others = used(last.machine_cpu, first.machine_cpu)
-        .map(|all| (all - cores.unwrap_or(0.0) - clients.unwrap_or(0.0)).max(0.0));
-    if let Some(others) = others {
-        println!("other processes' CPU:      {others:>10.2} cores");
-    }
-    match (p(0.5), p(0.99)) {
-        (Some(p50), Some(p99)) => {
-            println!("in-SFU latency:            p50 {p50:.0} µs  p99 {p99:.0} µs")
-        }
-        _ => println!("in-SFU latency:            no samples"),
-    }
-    println!(
-        "at subscribers:            {:>10.0} pkt/s  loss {loss:.3}%  jitter mean {jitter_mean:.2} ms, max {jitter_max:.2} ms",
-        received as f64 / secs
-    );
-    let json = serde_json::json!({
-        "publishers": args.publishers,
-        "subscribers": args.subscribers,
-        "media": media,
-        "seconds": secs,
-        "forwarded_pps": forwarded,
-        "server_cores": cores,
-        "forwarded_pps_per_core": cores.map(|c| forwarded / c.max(1e-9)),
-        "latency_p50_us": p(0.5),
-        "latency_p99_us": p(0.99),
-        "received_pps": received as f64 / secs,
-        "loss_percent": loss,
-        "jitter_mean_ms": jitter_mean,
-        "jitter_max_ms": jitter_max,
-        "client_cores": clients,
-        "other_cores": others,
-        "server_cpu_us_per_forwarded_packet": cores.map(|c| 1e6 * c / forwarded.max(1e-9)),
-    });
-    println!("{json}");
-    cores.map(|c| 1e6 * c / forwarded.max(1e-9))
 }

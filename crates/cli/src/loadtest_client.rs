@@ -1,7 +1,10 @@
 //! One synthetic load-test client: a signalling WebSocket and a str0m `Rtc` in RTP mode on
 //! its own UDP socket. Publishers send pre-made packets (Opus-sized audio every 20 ms,
 //! H.264-shaped FU-A video at 30 fps, about 500 kbps, a keyframe when asked), so no client
-//! encodes or decodes anything; subscribers only count what arrives (loss, jitter).
+//! encodes or decodes anything; subscribers only count what arrives (loss, jitter, and the
+//! transit time from the send-time stamp each packet carries, see `loadtest_transit.rs`).
+//! A publisher starts its media at a random phase within a frame, as real clients do, so the
+//! publishers' packets do not reach the server in lockstep.
 //!
 //! Speaks the signalling protocol through `chorus-proto` frames over raw WebSockets, not the
 //! SDK, so the figures measure the server.
@@ -31,6 +34,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::loadtest_stats::{Reception, StreamStats};
+use crate::loadtest_transit::{self, Transit};
 use crate::loadtest_url::ServerUrl;
 
 /// How long a signalling request may take.
@@ -71,6 +75,8 @@ pub(crate) struct Shared {
     pub(crate) connected: AtomicBool,
     pub(crate) sent_packets: AtomicU64,
     pub(crate) reception: Mutex<Reception>,
+    /// Publisher → this subscriber transit times of stamped packets.
+    pub(crate) transit: Mutex<Transit>,
 }
 
 /// Pre-made payloads, shared by every publisher.
@@ -142,25 +148,34 @@ impl Sender {
         })
     }
 
-    fn write(&mut self, rtc: &mut Rtc, payload: &Arc<[u8]>, marker: bool, nackable: bool) {
+    /// Writes one packet of `payload`, stamped with the time now.
+    fn write(&mut self, rtc: &mut Rtc, payload: &[u8], marker: bool, nackable: bool) {
         if let Some(stream) = rtc.direct_api().stream_tx(&self.ssrc) {
-            let write = RtpWrite::new(
-                self.pt,
-                SeqNo::from(self.seq),
-                self.ts,
-                Instant::now(),
-                payload.clone(),
-            )
-            .marker(marker)
-            .nackable(nackable);
+            let now = Instant::now();
+            // One copy per packet: each carries its own send time.
+            let mut stamped: Arc<[u8]> = Arc::from(payload);
+            if let Some(bytes) = Arc::get_mut(&mut stamped) {
+                loadtest_transit::stamp(bytes, now);
+            }
+            let write = RtpWrite::new(self.pt, SeqNo::from(self.seq), self.ts, now, stamped)
+                .marker(marker)
+                .nackable(nackable);
             stream.write_rtp(write);
         }
         self.seq += 1;
     }
 }
 
+/// The next frame of `signal`, or never without one.
+async fn next_frame(signal: &mut Option<&mut Signal>) -> anyhow::Result<ServerFrame> {
+    match signal {
+        Some(signal) => signal.next_frame().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// A signalling connection with fire-and-forget requests.
-struct Signal {
+pub(crate) struct Signal {
     ws: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
@@ -245,19 +260,7 @@ pub(crate) async fn run(
     };
     signal.call(Request::JoinRoom(join), &mut events).await?;
 
-    // The media socket, on the address that routes to the server.
-    let server = config.server.addr();
-    let probe = StdUdpSocket::bind(SocketAddr::new(server.ip(), 0))
-        .or_else(|_| StdUdpSocket::bind("0.0.0.0:0"))?;
-    probe.connect(server)?;
-    let local_ip = probe.local_addr()?.ip();
-    drop(probe);
-    let socket = StdUdpSocket::bind(SocketAddr::new(local_ip, 0))?;
-    // Room for a burst while this client waits for a thread.
-    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(4 << 20);
-    socket.set_nonblocking(true)?;
-    let socket = UdpSocket::from_std(socket)?;
-    let local = socket.local_addr()?;
+    let (socket, local) = media_socket(config.server.addr())?;
     let mut rtc = new_rtc(local)?;
 
     let mut published: Vec<(Mid, TrackKind)> = Vec::new();
@@ -274,16 +277,8 @@ pub(crate) async fn run(
                 &mut events,
             )
             .await?;
-        let mut api = rtc.sdp_api();
-        if audio {
-            let mid = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-            published.push((mid, TrackKind::Audio));
-        }
-        if video {
-            let mid = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
-            published.push((mid, TrackKind::Video));
-        }
-        let (offer, pending) = api.apply().context("no offer to make")?;
+        let (offer, pending, tracks) = publisher_offer(&mut rtc, audio, video)?;
+        published = tracks;
         let tracks = published
             .iter()
             .map(|(mid, kind)| PublishedTrack {
@@ -324,37 +319,65 @@ pub(crate) async fn run(
         }
     }
 
-    let mut client = Media {
-        rtc,
-        socket,
-        local,
-        shared,
-        payloads: Payloads::new(),
-        audio: None,
-        video: None,
-        keyframe_due: true,
-        started: None,
-        audio_sent: 0,
-        video_sent: 0,
-        streams: HashMap::new(),
-        bytes: 0,
-        published,
-    };
+    let mut client = Media::new(rtc, socket, local, shared, published);
     for event in events.drain(..) {
         client.on_signal_event(&mut signal, event).await?;
     }
-    client.run(&mut signal, &mut stop).await
+    client.run(Some(&mut signal), &mut stop).await
+}
+
+/// A publisher's offer: the offer, its pending state, and its send sections' mids.
+pub(crate) type PublisherOffer = (
+    SdpOffer,
+    str0m::change::SdpPendingOffer,
+    Vec<(Mid, TrackKind)>,
+);
+
+/// A publisher's offer of one send-only audio and/or video section.
+pub(crate) fn publisher_offer(
+    rtc: &mut Rtc,
+    audio: bool,
+    video: bool,
+) -> anyhow::Result<PublisherOffer> {
+    let mut published = Vec::new();
+    let mut api = rtc.sdp_api();
+    if audio {
+        let mid = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        published.push((mid, TrackKind::Audio));
+    }
+    if video {
+        let mid = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        published.push((mid, TrackKind::Video));
+    }
+    let (offer, pending) = api.apply().context("no offer to make")?;
+    Ok((offer, pending, published))
+}
+
+/// The media socket, on the address that routes to `server`, and its address.
+pub(crate) fn media_socket(server: SocketAddr) -> anyhow::Result<(UdpSocket, SocketAddr)> {
+    let probe = StdUdpSocket::bind(SocketAddr::new(server.ip(), 0))
+        .or_else(|_| StdUdpSocket::bind("0.0.0.0:0"))?;
+    probe.connect(server)?;
+    let local_ip = probe.local_addr()?.ip();
+    drop(probe);
+    let socket = StdUdpSocket::bind(SocketAddr::new(local_ip, 0))?;
+    // Room for a burst while this client waits for a thread.
+    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(4 << 20);
+    socket.set_nonblocking(true)?;
+    let socket = UdpSocket::from_std(socket)?;
+    let local = socket.local_addr()?;
+    Ok((socket, local))
 }
 
 /// An `Rtc` in RTP mode with Opus and H.264, on `local`.
-fn new_rtc(local: SocketAddr) -> anyhow::Result<Rtc> {
+pub(crate) fn new_rtc(local: SocketAddr) -> anyhow::Result<Rtc> {
     let mut rtc = RtcSetup::load_client().config().build(Instant::now());
     rtc.add_local_candidate(Candidate::host(local, "udp")?);
     Ok(rtc)
 }
 
 /// A client's media side.
-struct Media {
+pub(crate) struct Media {
     rtc: Rtc,
     socket: UdpSocket,
     local: SocketAddr,
@@ -367,14 +390,45 @@ struct Media {
     audio_sent: u64,
     video_sent: u64,
     streams: HashMap<u32, StreamStats>,
+    transit: Transit,
     bytes: u64,
     published: Vec<(Mid, TrackKind)>,
 }
 
 impl Media {
-    async fn run(
+    /// The media side of a client whose transport is negotiated on `rtc`; `published` are
+    /// its send sections (none for a subscriber).
+    pub(crate) fn new(
+        rtc: Rtc,
+        socket: UdpSocket,
+        local: SocketAddr,
+        shared: Arc<Shared>,
+        published: Vec<(Mid, TrackKind)>,
+    ) -> Self {
+        Media {
+            rtc,
+            socket,
+            local,
+            shared,
+            payloads: Payloads::new(),
+            audio: None,
+            video: None,
+            keyframe_due: true,
+            started: None,
+            audio_sent: 0,
+            video_sent: 0,
+            streams: HashMap::new(),
+            transit: Transit::default(),
+            bytes: 0,
+            published,
+        }
+    }
+
+    /// Sends and receives until `stop`; with `signal`, also follows Chorus's signalling
+    /// events (a remade subscriber transport).
+    pub(crate) async fn run(
         &mut self,
-        signal: &mut Signal,
+        mut signal: Option<&mut Signal>,
         stop: &mut watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
         let mut buf = vec![0u8; 2048];
@@ -386,8 +440,12 @@ impl Media {
             let sleep = tokio::time::sleep_until(timeout.into());
             tokio::select! {
                 _ = stop.changed() => return Ok(()),
-                frame = signal.next_frame() => match frame? {
-                    ServerFrame::Event(event) => self.on_signal_event(signal, event).await?,
+                frame = next_frame(&mut signal) => match frame? {
+                    ServerFrame::Event(event) => {
+                        if let Some(signal) = signal.as_deref_mut() {
+                            self.on_signal_event(signal, event).await?;
+                        }
+                    }
                     ServerFrame::Response { outcome: Err(e), .. } => {
                         eprintln!("loadtest client: a request failed: {e}");
                     }
@@ -458,12 +516,18 @@ impl Media {
                         }
                     }
                 }
-                self.started = Some(Instant::now());
+                // A random phase within a video frame: real publishers start whenever
+                // their user clicks, not all on one tick.
+                let phase = Duration::from_micros(rand::random_range(0..33_333));
+                self.started = Some(Instant::now() + phase);
             }
             RtcEvent::KeyframeRequest(_) => self.keyframe_due = true,
             RtcEvent::RtpPacket(packet) => {
                 let stats = self.streams.entry(*packet.header.ssrc).or_default();
                 stats.record(*packet.seq_no, packet.timestamp, packet.time.as_seconds());
+                if let Some(t) = loadtest_transit::transit(&packet.payload, packet.timestamp) {
+                    self.transit.record(t);
+                }
                 self.bytes += packet.payload.len() as u64;
             }
             _ => {}
@@ -501,7 +565,9 @@ impl Media {
         let Some(started) = self.started else {
             return;
         };
-        let elapsed = started.elapsed();
+        let Some(elapsed) = Instant::now().checked_duration_since(started) else {
+            return; // the random phase has not passed yet
+        };
         let mut sent = 0;
         if let Some(audio) = &mut self.audio {
             while Duration::from_millis(20 * self.audio_sent) <= elapsed {
@@ -534,6 +600,11 @@ impl Media {
     fn report(&self) {
         if let Ok(mut r) = self.shared.reception.lock() {
             *r = Reception::of(&self.streams, self.bytes);
+        }
+        if self.transit.samples() > 0
+            && let Ok(mut t) = self.shared.transit.lock()
+        {
+            t.clone_from(&self.transit);
         }
     }
 }

@@ -21,9 +21,13 @@
 //! their receivers, and in `room` mode all senders together at most `--in-flight` (each
 //! receiver gets every room message, so that bounds every receiver's backlog). `--rate` paces
 //! the sends (total per second) instead of sending as fast as that allows.
+//!
+//! First it measures this machine's yardstick (`yardstick.rs`: what a bare WebSocket writer
+//! writes from one core) and states the frames the server wrote per core as a share of it.
 
 mod host;
 mod traffic;
+mod yardstick;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -48,7 +52,7 @@ use traffic::*;
 /// The aim the issue sets: delivered messages per second per core of the server.
 const AIM_PER_CORE: f64 = 100_000.0;
 /// The aim for send -> receipt p99 on loopback, at half the load the server can take.
-const AIM_P99: Duration = Duration::from_millis(5);
+const AIM_P99: Duration = Duration::from_millis(2);
 /// Other processes' CPU (in cores) above which a run's figures say more about them than us.
 const NOISY: f64 = 0.1;
 /// Connections being opened at once; well under the listen backlog.
@@ -124,6 +128,10 @@ pub(crate) struct Args {
     /// child.
     #[arg(long)]
     in_process: bool,
+    /// Seconds for each of the two yardstick measurements (bare WebSocket writer, one frame
+    /// per write and gathered) before the run; 0 skips them.
+    #[arg(long, default_value_t = 1.0)]
+    yardstick_seconds: f64,
     /// The `chorus` binary [default: `chorus` next to this executable; build both with
     /// `cargo build --release -p chorus -p chorus-bench`].
     #[arg(long)]
@@ -161,6 +169,16 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     // Not timed, but a multi-threaded process that grows its fd table stalls meanwhile.
     pregrow_fd_table(fds as usize)?;
 
+    let ceilings = if args.yardstick_seconds > 0.0 {
+        let each = Duration::from_secs_f64(args.yardstick_seconds);
+        let ceilings = tokio::task::spawn_blocking(move || yardstick::measure(each))
+            .await
+            .context("the yardstick panicked")??;
+        ceilings.print();
+        Some(ceilings)
+    } else {
+        None
+    };
     let mut host = Host::start(&args).await?;
     let in_flight = match args.mode {
         Mode::Room => Some(args.in_flight.unwrap_or(ROOM_IN_FLIGHT)),
@@ -189,12 +207,17 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         in_flight.map_or(String::new(), |n| format!(", {n} in flight in all")),
         host.addr(),
     );
-    let outcome = measure(&mut host, &args, in_flight).await;
+    let outcome = measure(&mut host, &args, in_flight, ceilings).await;
     host.stop().await;
     outcome
 }
 
-async fn measure(host: &mut Host, args: &Args, in_flight: Option<usize>) -> anyhow::Result<()> {
+async fn measure(
+    host: &mut Host,
+    args: &Args,
+    in_flight: Option<usize>,
+    ceilings: Option<yardstick::Ceilings>,
+) -> anyhow::Result<()> {
     let addr = host.addr();
     let window = args.window as u64;
     let peers = (0..args.users)
@@ -466,6 +489,18 @@ async fn measure(host: &mut Host, args: &Args, in_flight: Option<usize>) -> anyh
         Some(r) => println!("delivered per core      {r:.0} msgs/s per server core-second"),
         None => println!("delivered per core      unknown"),
     }
+    // Frames the server wrote: every delivery, plus an answer per send.
+    let frames_per_core = server_cpu
+        .filter(|s| *s > 0.0)
+        .map(|s| (delivered + answered) as f64 / s);
+    if let (Some(c), Some(f)) = (ceilings, frames_per_core) {
+        println!(
+            "frames written per core {f:.0}/s = {:.1}% of the bare writer's one-per-write \
+             ceiling, {:.1}% of its gathered one",
+            100.0 * f / c.single.max(1e-9),
+            100.0 * f / c.gathered.max(1e-9)
+        );
+    }
     match &latency {
         Some(l) => println!("send -> receipt         {}", l.line()),
         None => println!("send -> receipt         no message arrived while measuring"),
@@ -545,6 +580,9 @@ async fn measure(host: &mut Host, args: &Args, in_flight: Option<usize>) -> anyh
         "aim_p99_us": AIM_P99.as_micros() as u64,
         "aim_p99_met": p99_met,
         "other_cpu_cores": others.map(round2),
+        "ceiling_frames_single": ceilings.map(|c| c.single.round()),
+        "ceiling_frames_gathered": ceilings.map(|c| c.gathered.round()),
+        "frames_written_per_server_core_sec": frames_per_core.map(f64::round),
     });
     println!("{json}");
     alive?;

@@ -58,6 +58,9 @@ pub(super) async fn run(
             },
             () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => Input::Timeout,
         };
+        // Messages never change subscriptions or layers: counting the room's entries walks
+        // every member, too much to do once per message in a large room.
+        let count_entries = !is_message(&input);
         // The shell's own records (links, gauges) are only read after a panic, to end what
         // the room held; the room itself is never used again.
         let turn = catch_unwind(AssertUnwindSafe(|| {
@@ -66,7 +69,7 @@ pub(super) async fn run(
                 Input::Timeout => room.handle_timeout(now_ms()),
             }
             shell.flush(&mut room);
-            shell.report_state(&room);
+            shell.report_state(&room, count_entries);
         }));
         if turn.is_err() {
             break true;
@@ -96,6 +99,17 @@ pub(super) async fn run(
         }
         let _ = directory.route(&key).send(command).await;
     }
+}
+
+/// A message from a member: it changes no kept entries.
+fn is_message(input: &Input) -> bool {
+    matches!(
+        input,
+        Input::Command(Command::Session {
+            request: SessionRequest::UserMessage { .. } | SessionRequest::RoomMessage { .. },
+            ..
+        })
+    )
 }
 
 struct Shell {
@@ -275,15 +289,20 @@ impl Shell {
     }
 
     /// Brings the gauges in line with the room after a turn, whatever the turn was: a
-    /// command, or a timeout (a grace period that ends removes a participant too).
-    fn report_state(&mut self, room: &Room) {
+    /// command, or a timeout (a grace period that ends removes a participant too). The kept
+    /// entries are counted again only with `entries`, when the turn may have changed them.
+    fn report_state(&mut self, room: &Room, entries: bool) {
         let metrics = self.directory.metrics();
         let participants = room.participant_count() as i64;
         metrics
             .participants
             .inc_by(participants - self.participants);
         self.participants = participants;
-        let entries = room.kept_entries() as i64;
+        let entries = if entries {
+            room.kept_entries() as i64
+        } else {
+            self.reported.0
+        };
         let missed = room.missed_bytes() as i64;
         metrics.room_entries.inc_by(entries - self.reported.0);
         metrics.missed_bytes.inc_by(missed - self.reported.1);

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use chorus_proto::{ErrorCode, RtcError, ServerFrame};
-use futures_util::StreamExt;
+use futures_util::{FutureExt as _, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -74,7 +74,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     let write_stalled = tokio::time::sleep(write_timeout);
     tokio::pin!(join_deadline, write_stalled);
     let mut write_failed = false;
-    loop {
+    'session: loop {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
             write_stalled
@@ -134,17 +134,20 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
             }
             message = stream.next(), if take_requests => {
                 last_heard = Instant::now();
-                let reply = match message {
-                    Some(Ok(Message::Text(text))) => session.handle(&text).await,
-                    Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
-                        None,
-                        &RtcError::new(ErrorCode::InvalidParams, "binary frames are not part of the protocol; send JSON text"),
-                    )),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                };
-                if let Some(reply) = reply {
-                    writer.push(Message::Text(Utf8Bytes::from(reply)));
+                if !handle_message(&mut session, &mut writer, message).await {
+                    break;
+                }
+                // Requests a pipelining client already sent go to their room together, so
+                // their answers come back together and leave in one write.
+                let mut more = 1;
+                while more < PIPELINED && writer.queued() < BURST {
+                    let Some(message) = stream.next().now_or_never() else {
+                        break;
+                    };
+                    more += 1;
+                    if !handle_message(&mut session, &mut writer, message).await {
+                        break 'session;
+                    }
                 }
             }
         }
@@ -157,6 +160,33 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     session.connection_lost().await;
     ctx.metrics.connections.dec();
 }
+
+/// Handles one message read from the client; false when the connection is over.
+async fn handle_message(
+    session: &mut Session,
+    writer: &mut Writer,
+    message: Option<Result<Message, axum::Error>>,
+) -> bool {
+    let reply = match message {
+        Some(Ok(Message::Text(text))) => session.handle(&text).await,
+        Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
+            None,
+            &RtcError::new(
+                ErrorCode::InvalidParams,
+                "binary frames are not part of the protocol; send JSON text",
+            ),
+        )),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+        Some(Ok(Message::Close(_)) | Err(_)) | None => return false,
+    };
+    if let Some(reply) = reply {
+        writer.push(Message::Text(Utf8Bytes::from(reply)));
+    }
+    true
+}
+
+/// Most requests handled in one turn of the loop when a client has pipelined them.
+const PIPELINED: usize = 16;
 
 /// How long a close frame may take to leave before the connection is dropped anyway.
 const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
