@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chorus_sign::ReplayGuard;
 
+use crate::cluster::Cluster;
 use crate::config::{Apps, Rate};
 use crate::messaging::{BusinessServer, LoginRegistry};
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub(crate) struct Ctx {
     /// OpenAPI signatures already accepted, so none is accepted twice. A lock taken once per
     /// signed OpenAPI request, never on the signalling or media paths.
     pub(crate) api_replays: Mutex<ReplayGuard>,
+    /// This node's part in a cluster, in cluster mode.
+    pub(crate) cluster: Option<Cluster>,
 }
 
 /// The configuration after defaults and dev credentials are filled in.

@@ -10,6 +10,7 @@
 
 mod api;
 mod clock;
+mod cluster;
 mod config;
 mod conn_caps;
 mod ctx;
@@ -88,6 +89,9 @@ pub enum StartError {
     /// The TLS certificate or key could not be loaded.
     #[error("TLS: {0}")]
     Tls(#[from] chorus_tls::TlsError),
+    /// Cluster mode could not reach Redis.
+    #[error("cluster mode: {0}")]
+    Cluster(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -110,9 +114,11 @@ pub struct RunningServer {
     /// The listener's certificate, when it serves TLS.
     tls: Option<ServerTls>,
     janitor: JoinHandle<()>,
+    /// The cluster heartbeat, in cluster mode.
+    heartbeat: Option<JoinHandle<()>>,
 }
 
-fn random_string(len: usize) -> String {
+pub(crate) fn random_string(len: usize) -> String {
     rand::rng()
         .sample_iter(Alphanumeric)
         .take(len)
@@ -211,6 +217,25 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         addr: rtc_bind,
         source,
     })?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    // Bound first: in cluster mode the node advertises the address it got.
+    let cluster = match config.cluster_settings(addr, tls.is_some(), &outbound_tls) {
+        Some(settings) => Some(
+            cluster::Cluster::connect(settings)
+                .await
+                .map_err(|e| StartError::Cluster(e.to_string()))?,
+        ),
+        None => None,
+    };
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,
@@ -251,7 +276,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
                 loopback: dev.is_some(),
                 private: config.allow_private_targets,
             },
-            tls: outbound_tls,
+            tls: outbound_tls.clone(),
         }),
         metrics,
         sfu,
@@ -261,18 +286,10 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             config.api_max_skew_secs,
             api::REPLAY_CAPACITY,
         )),
+        cluster,
     });
+    let heartbeat = cluster::spawn_heartbeat(ctx.clone());
 
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: config.listen,
-        source,
-    })?;
     let metrics = match config.metrics_listen {
         Some(addr) => Some(
             metrics::listen(addr, ctx.metrics.clone())
@@ -325,6 +342,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         serve,
         metrics,
         janitor,
+        heartbeat,
     })
 }
 
@@ -386,6 +404,11 @@ impl RunningServer {
         self.tls.as_ref()
     }
 
+    /// This node's name, in cluster mode.
+    pub fn node_id(&self) -> Option<&str> {
+        self.ctx.cluster.as_ref().map(|c| c.node_id())
+    }
+
     /// The dev credentials, in dev mode.
     pub fn dev_credentials(&self) -> Option<&DevCredentials> {
         self.dev.as_ref()
@@ -420,6 +443,12 @@ impl RunningServer {
             let _ = stop.send(());
         }
         self.janitor.abort();
+        if let Some(heartbeat) = &self.heartbeat {
+            heartbeat.abort();
+        }
+        if let Some(cluster) = &self.ctx.cluster {
+            cluster.deregister().await;
+        }
         if let Some((_, task)) = &self.metrics {
             task.abort();
         }

@@ -31,6 +31,7 @@ use chorus_proto::openapi::{ApiError, ApiResponse, DEFAULT_REGION, ResponseMetad
 use chorus_sign::SigningRequest;
 
 use crate::clock::{now_ms, now_secs};
+use crate::cluster::Forwarded;
 use crate::ctx::Ctx;
 use actions::{Action, Method};
 use caller::Caller;
@@ -120,7 +121,16 @@ async fn respond(
         headers,
         body,
     };
-    let (action, outcome) = answer(ctx, &call).await;
+    let http_method = match method {
+        Method::Get => axum::http::Method::GET,
+        Method::Post => axum::http::Method::POST,
+    };
+    let (action, outcome) =
+        match crate::cluster::forward_api(ctx, &http_method, uri, headers, body).await {
+            Forwarded::Local => answer(ctx, &call).await,
+            Forwarded::Answered(response) => return response,
+            Forwarded::Failed(error) => (None, Err(ApiFailure::cluster(&error))),
+        };
     ctx.metrics.api_request(
         action.map_or(OTHER, Action::name),
         match &outcome {

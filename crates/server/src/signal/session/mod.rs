@@ -34,7 +34,14 @@ use crate::ctx::Ctx;
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
-pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
+/// Serves one signalling connection; `first` is its first frame when the cluster edge has
+/// read it already.
+pub(super) async fn run(
+    socket: WebSocket,
+    ctx: Arc<Ctx>,
+    engine_app: Option<String>,
+    first: Option<String>,
+) {
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let kill = inbox.kill_signal();
     let (media_events, mut media_inbox) = mpsc::channel(16);
@@ -72,6 +79,11 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     let write_stalled = tokio::time::sleep(write_timeout);
     tokio::pin!(join_deadline, write_stalled);
     let mut write_failed = false;
+    if let Some(text) = first
+        && let Some(reply) = session.handle(&text).await
+    {
+        writer.push(Message::Text(Utf8Bytes::from(reply)));
+    }
     loop {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {

@@ -89,6 +89,14 @@ impl Session {
             app_id: app_id.into(),
             room_id: room_id.into(),
         };
+        if let Some(cluster) = &self.ctx.cluster
+            && self.ctx.directory.get(&key).is_none()
+        {
+            cluster
+                .claim_here(&key)
+                .await
+                .map_err(|e| e.join_error(&key.room_id))?;
+        }
         let user_id = user_info.user_id.clone();
         let args = JoinArgs {
             session: self.link.session,

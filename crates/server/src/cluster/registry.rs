@@ -1,0 +1,173 @@
+//! The node registry: each node writes `chorus:node:<id>` (its URL and load) with a short TTL
+//! and renews it every [`HEARTBEAT`], together with the claims of the rooms it runs. A node
+//! that stops renewing (killed, cut off) disappears from the registry within [`NODE_TTL`], and
+//! its room claims are then treated as free (see `placement`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+
+use super::{Cluster, ClusterError, Node, timed};
+use crate::ctx::Ctx;
+
+/// How often a node renews its registration and room claims.
+pub(super) const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long a registration outlives its last renewal: a dead node is noticed within this.
+pub(super) const NODE_TTL: Duration = Duration::from_secs(3);
+
+const NODE_PREFIX: &str = "chorus:node:";
+
+/// What a node registers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Record {
+    /// Base URL.
+    pub(super) url: String,
+    /// Rooms it runs.
+    pub(super) rooms: u64,
+    /// Users in them.
+    pub(super) peers: u64,
+}
+
+/// A live node and its load.
+#[derive(Debug, Clone)]
+pub(super) struct Loaded {
+    pub(super) node: Node,
+    pub(super) rooms: u64,
+    pub(super) peers: u64,
+}
+
+fn node_key(id: &str) -> String {
+    format!("{NODE_PREFIX}{id}")
+}
+
+impl Cluster {
+    /// Writes this node's registration with its current load.
+    async fn register(&self, rooms: u64, peers: u64) -> Result<(), ClusterError> {
+        let record = Record {
+            url: self.settings.advertise_url.clone(),
+            rooms,
+            peers,
+        };
+        let json = serde_json::to_string(&record).unwrap_or_default();
+        let mut conn = self.conn();
+        let ttl = NODE_TTL.as_millis() as u64;
+        timed(
+            redis::cmd("SET")
+                .arg(node_key(&self.settings.node_id))
+                .arg(json)
+                .arg("PX")
+                .arg(ttl)
+                .query_async::<()>(&mut conn),
+        )
+        .await
+    }
+
+    /// The node `id`, if it is live.
+    pub(super) async fn node(&self, id: &str) -> Result<Option<Node>, ClusterError> {
+        let mut conn = self.conn();
+        let json: Option<String> =
+            timed(redis::cmd("GET").arg(node_key(id)).query_async(&mut conn)).await?;
+        Ok(json
+            .and_then(|j| serde_json::from_str::<Record>(&j).ok())
+            .map(|r| Node {
+                id: id.to_owned(),
+                url: r.url,
+            }))
+    }
+
+    /// Every live node and its load.
+    pub(super) async fn live_nodes(&self) -> Result<Vec<Loaded>, ClusterError> {
+        let mut conn = self.conn();
+        let mut ids = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = timed(
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(format!("{NODE_PREFIX}*"))
+                    .arg("COUNT")
+                    .arg(100)
+                    .query_async(&mut conn),
+            )
+            .await?;
+            ids.extend(keys);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records: Vec<Option<String>> =
+            timed(redis::cmd("MGET").arg(&ids).query_async(&mut conn)).await?;
+        Ok(ids
+            .iter()
+            .zip(records)
+            .filter_map(|(key, json)| {
+                let record: Record = serde_json::from_str(&json?).ok()?;
+                Some(Loaded {
+                    node: Node {
+                        id: key.strip_prefix(NODE_PREFIX)?.to_owned(),
+                        url: record.url,
+                    },
+                    rooms: record.rooms,
+                    peers: record.peers,
+                })
+            })
+            .collect())
+    }
+
+    /// Leaves the cluster at once rather than after the TTL.
+    pub(crate) async fn deregister(&self) {
+        let mut conn = self.conn();
+        let _ = timed(
+            redis::cmd("DEL")
+                .arg(node_key(&self.settings.node_id))
+                .query_async::<()>(&mut conn),
+        )
+        .await;
+    }
+}
+
+/// Starts the heartbeat: registration, load, and the claims of this node's rooms, renewed
+/// every [`HEARTBEAT`]. While Redis is down it logs once per outage and keeps trying, so the
+/// node rejoins (and claims its rooms again) as soon as Redis answers.
+pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
+    ctx.cluster.as_ref()?;
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            tick.tick().await;
+            let Some(cluster) = ctx.cluster.as_ref() else {
+                return;
+            };
+            let rooms = ctx.directory.room_keys();
+            let peers = ctx.metrics.participants.get().max(0) as u64;
+            let beat = async {
+                cluster.register(rooms.len() as u64, peers).await?;
+                cluster.keep_claims(&rooms).await
+            };
+            match beat.await {
+                Ok(()) if failing => {
+                    tracing::info!(
+                        node = cluster.node_id(),
+                        "cluster directory (Redis) is back"
+                    );
+                    failing = false;
+                }
+                Ok(()) => {}
+                Err(error) if !failing => {
+                    tracing::warn!(node = cluster.node_id(), %error, "cluster heartbeat failed; serving this node's rooms meanwhile");
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+        }
+    }))
+}

@@ -1,0 +1,102 @@
+//! Cluster mode's edge: reads a connection's first frame and, when it joins a room another
+//! node runs (or is placed on now), relays the connection there; everything else becomes an
+//! ordinary session here. Only a valid token leads to a cluster lookup, so a stranger cannot
+//! make this node ask Redis anything.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket};
+use chorus_proto::{ErrorCode, Request, RequestFrame, ServerFrame};
+
+use super::auth::{TokenFor, check_room_token};
+use super::session;
+use crate::clock::now_secs;
+use crate::cluster::{self, Node};
+use crate::ctx::Ctx;
+use crate::room::RoomKey;
+
+/// Where a connection is served.
+enum Destination {
+    Here,
+    /// On this node, joining the room with this request id.
+    Node(Node, u64, String),
+}
+
+/// Serves one signalling connection in cluster mode.
+pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<String>) {
+    let first = match tokio::time::timeout(ctx.config.join_timeout, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => text.to_string(),
+        // Not a request: the session answers whatever comes next as usual.
+        Ok(Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)))) => {
+            return session::run(socket, ctx, app_id, None).await;
+        }
+        _ => return,
+    };
+    match destination(&ctx, app_id.as_deref(), &first).await {
+        Destination::Here => session::run(socket, ctx, app_id, Some(first)).await,
+        Destination::Node(node, id, room_id) => {
+            match cluster::connect_upstream(&node, app_id.as_deref()).await {
+                Ok(upstream) => {
+                    let config = &ctx.config;
+                    cluster::pipe(
+                        socket,
+                        upstream,
+                        first,
+                        config.ping_interval,
+                        config.idle_timeout,
+                    )
+                    .await;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, node = node.id, "cannot relay a join to its room's node");
+                    let error = error.join_error(&room_id);
+                    let frame = ServerFrame::error_json(Some(id), &error);
+                    let _ = socket.send(Message::Text(frame.into())).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                }
+            }
+        }
+    }
+}
+
+/// Where the connection that sent `first` is served.
+async fn destination(ctx: &Ctx, engine_app: Option<&str>, first: &str) -> Destination {
+    let Some(cluster) = &ctx.cluster else {
+        return Destination::Here;
+    };
+    let Ok(frame) = RequestFrame::parse(first) else {
+        return Destination::Here;
+    };
+    let Request::JoinRoom(params) = &frame.request else {
+        return Destination::Here;
+    };
+    let wanted = TokenFor {
+        engine_app,
+        room_id: &params.room_id,
+        user_id: &params.user_info.user_id,
+        code: ErrorCode::InvalidToken,
+    };
+    let Ok((app_id, _)) = check_room_token(
+        &ctx.config.apps,
+        params.token.as_deref(),
+        &wanted,
+        now_secs(),
+    ) else {
+        // The session refuses it with the usual error.
+        return Destination::Here;
+    };
+    let key = RoomKey {
+        app_id: app_id.into(),
+        room_id: params.room_id.as_str().into(),
+    };
+    if ctx.directory.get(&key).is_some() {
+        return Destination::Here;
+    }
+    match cluster.place(&key).await {
+        Ok(node) if !cluster.is_self(&node) => {
+            Destination::Node(node, frame.id, params.room_id.clone())
+        }
+        // Placed here, or Redis failed: the join here claims the room or says why not.
+        _ => Destination::Here,
+    }
+}
