@@ -5,6 +5,10 @@
 mod common;
 
 mod bounded_member_state;
+mod cluster_media;
+mod cluster_openapi;
+mod cluster_redis;
+mod cluster_redis_down;
 mod connection_caps;
 mod crowd_join;
 mod dev_mode_host;
