@@ -114,8 +114,8 @@ pub struct RunningServer {
     /// The listener's certificate, when it serves TLS.
     tls: Option<ServerTls>,
     janitor: JoinHandle<()>,
-    /// The cluster heartbeat, in cluster mode.
-    heartbeat: Option<JoinHandle<()>>,
+    /// The cluster's heartbeat and messaging tasks, in cluster mode.
+    cluster_tasks: Vec<JoinHandle<()>>,
 }
 
 pub(crate) fn random_string(len: usize) -> String {
@@ -236,6 +236,13 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         ),
         None => None,
     };
+    let (remote_logins, remote_work) = match cluster {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(cluster::LOGIN_QUEUE);
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,
@@ -265,7 +272,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             webhooks.as_ref().map(Webhooks::sink),
             sfu.clone(),
         ),
-        logins: LoginRegistry::start(),
+        logins: LoginRegistry::start(remote_logins),
         business: BusinessServer::new(BusinessSettings {
             timeout: Duration::from_millis(config.server_message_timeout_ms),
             max_in_flight: config.server_message_concurrency,
@@ -288,7 +295,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         )),
         cluster,
     });
-    let heartbeat = cluster::spawn_heartbeat(ctx.clone());
+    let mut cluster_tasks: Vec<JoinHandle<()>> =
+        cluster::spawn_heartbeat(ctx.clone()).into_iter().collect();
+    if let Some(work) = remote_work {
+        cluster_tasks.extend(cluster::spawn_logins(ctx.clone(), work));
+    }
 
     let metrics = match config.metrics_listen {
         Some(addr) => Some(
@@ -342,7 +353,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         serve,
         metrics,
         janitor,
-        heartbeat,
+        cluster_tasks,
     })
 }
 
@@ -443,8 +454,8 @@ impl RunningServer {
             let _ = stop.send(());
         }
         self.janitor.abort();
-        if let Some(heartbeat) = &self.heartbeat {
-            heartbeat.abort();
+        for task in &self.cluster_tasks {
+            task.abort();
         }
         if let Some(cluster) = &self.ctx.cluster {
             cluster.deregister().await;

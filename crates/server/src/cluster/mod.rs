@@ -1,7 +1,8 @@
 //! Cluster mode: many `chorus serve` nodes share one Redis. This module is the node's view of
 //! the cluster and nothing else: its registration and heartbeat ([`registry`]), where each room
 //! lives ([`placement`]), and how a request for a room that lives elsewhere gets there
-//! ([`relay`] for signalling, [`api_forward`] for the OpenAPI). It reads the room directory to
+//! ([`relay`] for signalling, [`api_forward`] for the OpenAPI), and outside-room messaging
+//! between nodes ([`logins`]). It reads the room directory to
 //! report its load and keep its claims, and never changes a room.
 //!
 //! Each room lives on one node, claimed atomically in Redis (`SET NX`) by the node that first
@@ -23,6 +24,7 @@
 //! until Redis answers again, when the heartbeat registers the node and claims its rooms anew.
 
 mod api_forward;
+mod logins;
 mod placement;
 mod registry;
 mod relay;
@@ -33,6 +35,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub(crate) use api_forward::{Forwarded, forward_api};
+pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::spawn_heartbeat;
 pub(crate) use relay::{connect_upstream, pipe};
 
@@ -89,6 +92,8 @@ pub(crate) struct Node {
 /// This node's handle on the cluster.
 pub(crate) struct Cluster {
     settings: ClusterSettings,
+    /// For the pub/sub connection, which is a connection of its own.
+    client: redis::Client,
     redis: ConnectionManager,
     http: reqwest::Client,
 }
@@ -114,6 +119,7 @@ impl Cluster {
             .unwrap_or_default();
         Ok(Cluster {
             settings,
+            client,
             redis,
             http,
         })
