@@ -6,6 +6,7 @@ mod common;
 
 mod bounded_member_state;
 mod cluster_media;
+mod cluster_messaging;
 mod cluster_openapi;
 mod cluster_redis;
 mod cluster_redis_down;
