@@ -43,6 +43,18 @@ impl ApiFailure {
         }
     }
 
+    /// 503 `ServiceUnavailable`: a ban holds in this node's rooms but could not be recorded
+    /// for the cluster.
+    pub(super) fn cluster_ban(error: &crate::cluster::ClusterError) -> Self {
+        ApiFailure {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "ServiceUnavailable",
+            message: format!(
+                "the ban holds in this node's rooms but was not recorded for the cluster: {error}; call again when it is back"
+            ),
+        }
+    }
+
     fn internal(message: impl Into<String>) -> Self {
         ApiFailure {
             status: StatusCode::INTERNAL_SERVER_ERROR,

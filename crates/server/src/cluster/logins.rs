@@ -3,7 +3,8 @@
 //! `chorus:to:<node>`. A message for a user logged in on another node is published to that
 //! node's channel and delivered there by its login registry; a login on one node ends the
 //! same user's login on another (RTM_DUPLICATE_LOGIN), as on one node. Peer status asks the
-//! record, and counts a user as online only while their node is live.
+//! record, and counts a user as online only while their node is live. The same channels
+//! carry ban announcements (see `bans`) to every node.
 //!
 //! Pub/sub, not streams: a message is for a user who is online now, and a node that is down
 //! has no user to deliver to, so there is nothing to keep. The sender hears success once a
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::bans::{Covered, apply};
 use super::{Cluster, ClusterError, timed};
 use crate::ctx::Ctx;
 use crate::frame::Frame;
@@ -53,7 +55,17 @@ enum Wire {
     },
     /// The user logged in on another node: their login on the receiving node ends.
     Evict { app: String, user: String },
+    /// A ban recorded by node `origin` (announced to all): applied to the rooms here.
+    Ban {
+        origin: String,
+        app: String,
+        covered: Covered,
+        until: Option<u64>,
+    },
 }
+
+/// The channel every node listens on.
+const ALL: &str = "chorus:all";
 
 fn answer(link: &SessionLink, id: u64, result: Result<serde_json::Value, RtcError>) {
     let text = match result {
@@ -71,6 +83,22 @@ fn broken(error: &ClusterError) -> RtcError {
 }
 
 impl Cluster {
+    /// Tells every node of a ban (or its lifting).
+    pub(super) async fn announce_ban(
+        &self,
+        app: &str,
+        covered: Covered,
+        until: Option<u64>,
+    ) -> Result<(), ClusterError> {
+        let wire = Wire::Ban {
+            origin: self.settings.node_id.clone(),
+            app: app.to_owned(),
+            covered,
+            until,
+        };
+        self.publish_to(ALL, &wire).await.map(drop)
+    }
+
     /// The live node other than this one where `key` is logged in.
     async fn login_node(&self, key: &LoginKey) -> Result<Option<String>, ClusterError> {
         let mut conn = self.conn();
@@ -85,11 +113,15 @@ impl Cluster {
     }
 
     async fn publish(&self, node: &str, wire: &Wire) -> Result<u64, ClusterError> {
+        self.publish_to(&channel(node), wire).await
+    }
+
+    async fn publish_to(&self, channel: &str, wire: &Wire) -> Result<u64, ClusterError> {
         let mut conn = self.conn();
         let json = serde_json::to_string(wire).unwrap_or_default();
         timed(
             redis::cmd("PUBLISH")
-                .arg(channel(node))
+                .arg(channel)
                 .arg(json)
                 .query_async(&mut conn),
         )
@@ -224,7 +256,7 @@ async fn listen(ctx: &Ctx) -> Result<(), ClusterError> {
         return Ok(());
     };
     let mut pubsub = timed(cluster.client.get_async_pubsub()).await?;
-    timed(pubsub.subscribe(channel(cluster.node_id()))).await?;
+    timed(pubsub.subscribe(&[channel(cluster.node_id()), ALL.to_owned()])).await?;
     let mut messages = pubsub.on_message();
     while let Some(message) = messages.next().await {
         let Ok(text) = message.get_payload::<String>() else {
@@ -250,6 +282,16 @@ async fn listen(ctx: &Ctx) -> Result<(), ClusterError> {
                         user_id: user.into(),
                     })
                     .await;
+            }
+            Ok(Wire::Ban {
+                origin,
+                app,
+                covered,
+                until,
+            }) => {
+                if origin != cluster.node_id() {
+                    apply(&ctx.directory, &app, &covered, until).await;
+                }
             }
             Err(error) => tracing::warn!(%error, "an unreadable message on the cluster channel"),
         }

@@ -24,6 +24,7 @@
 //! until Redis answers again, when the heartbeat registers the node and claims its rooms anew.
 
 mod api_forward;
+mod bans;
 mod logins;
 mod placement;
 mod registry;

@@ -96,6 +96,11 @@ impl Session {
                 .claim_here(&key)
                 .await
                 .map_err(|e| e.join_error(&key.room_id))?;
+            // Bans recorded anywhere in the cluster hold in the room from its start.
+            cluster
+                .load_bans(&key.app_id, &self.ctx.directory)
+                .await
+                .map_err(|e| e.join_error(&key.room_id))?;
         }
         let user_id = user_info.user_id.clone();
         let args = JoinArgs {
