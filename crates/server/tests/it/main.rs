@@ -5,6 +5,7 @@
 mod common;
 
 mod bounded_member_state;
+mod cluster_bans;
 mod cluster_media;
 mod cluster_messaging;
 mod cluster_openapi;
