@@ -77,8 +77,8 @@ pub(crate) enum ClusterError {
         reason: String,
     },
     /// The room is served by another node.
-    #[error("the room is served by node {0}")]
-    Elsewhere(String),
+    #[error("the room is served by node {}", .0.id)]
+    Elsewhere(Node),
 }
 
 /// A live node as registered.
@@ -157,7 +157,8 @@ impl ClusterError {
     pub(crate) fn join_error(&self, room_id: &str) -> chorus_proto::RtcError {
         let message = match self {
             ClusterError::Elsewhere(node) => format!(
-                "room {room_id:?} is served by node {node} of the cluster; join it on a new connection, which is routed there"
+                "room {room_id:?} is served by node {} of the cluster; join it on a new connection, which is routed there",
+                node.id
             ),
             other => format!(
                 "cannot place room {room_id:?} in the cluster: {other}; rooms already running on this node still work, try again shortly"

@@ -94,7 +94,7 @@ impl Cluster {
             let stale = match self.owner_id(&redis_key).await? {
                 Some(id) if id == self.settings.node_id => return Ok(()),
                 Some(id) => match self.node(&id).await? {
-                    Some(_) => return Err(ClusterError::Elsewhere(id)),
+                    Some(node) => return Err(ClusterError::Elsewhere(node)),
                     None => Some(id),
                 },
                 None => None,

@@ -1,6 +1,7 @@
 //! Cluster mode's edge: reads a connection's first frame and, when it joins a room another
 //! node runs (or is placed on now), relays the connection there; everything else becomes an
-//! ordinary session here. Only a valid token leads to a cluster lookup, so a stranger cannot
+//! ordinary session here. A session that later joins a room another node runs, holding
+//! nothing here, is moved there the same way (`relay`). Only a valid token leads to a cluster lookup, so a stranger cannot
 //! make this node ask Redis anything.
 
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use crate::room::RoomKey;
 /// Where a connection is served.
 enum Destination {
     Here,
-    /// On this node, joining the room with this request id.
-    Node(Node, u64, String),
+    /// On this node.
+    Node(Node),
 }
 
 /// Serves one signalling connection in cluster mode.
@@ -34,27 +35,44 @@ pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<S
     };
     match destination(&ctx, app_id.as_deref(), &first).await {
         Destination::Here => session::run(socket, ctx, app_id, Some(first)).await,
-        Destination::Node(node, id, room_id) => {
-            match cluster::connect_upstream(&node, app_id.as_deref()).await {
-                Ok(upstream) => {
-                    let config = &ctx.config;
-                    cluster::pipe(
-                        socket,
-                        upstream,
-                        first,
-                        config.ping_interval,
-                        config.idle_timeout,
-                    )
-                    .await;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, node = node.id, "cannot relay a join to its room's node");
-                    let error = error.join_error(&room_id);
-                    let frame = ServerFrame::error_json(Some(id), &error);
-                    let _ = socket.send(Message::Text(frame.into())).await;
-                    let _ = socket.send(Message::Close(None)).await;
-                }
-            }
+        Destination::Node(node) => relay(socket, &ctx, app_id, node, first).await,
+    }
+}
+
+/// Pipes `socket` to `node`, `join` (a joinRoom frame) first; when `node` cannot be reached,
+/// answers the join with why and closes.
+pub(super) async fn relay(
+    mut socket: WebSocket,
+    ctx: &Ctx,
+    app_id: Option<String>,
+    node: Node,
+    join: String,
+) {
+    match cluster::connect_upstream(&node, app_id.as_deref()).await {
+        Ok(upstream) => {
+            let config = &ctx.config;
+            cluster::pipe(
+                socket,
+                upstream,
+                join,
+                config.ping_interval,
+                config.idle_timeout,
+            )
+            .await;
+        }
+        Err(error) => {
+            tracing::warn!(%error, node = node.id, "cannot relay a join to its room's node");
+            let Ok(frame) = RequestFrame::parse(&join) else {
+                return;
+            };
+            let room_id = match &frame.request {
+                Request::JoinRoom(params) => params.room_id.as_str(),
+                _ => "",
+            };
+            let error = error.join_error(room_id);
+            let text = ServerFrame::error_json(Some(frame.id), &error);
+            let _ = socket.send(Message::Text(text.into())).await;
+            let _ = socket.send(Message::Close(None)).await;
         }
     }
 }
@@ -93,9 +111,7 @@ async fn destination(ctx: &Ctx, engine_app: Option<&str>, first: &str) -> Destin
         return Destination::Here;
     }
     match cluster.place(&key).await {
-        Ok(node) if !cluster.is_self(&node) => {
-            Destination::Node(node, frame.id, params.room_id.clone())
-        }
+        Ok(node) if !cluster.is_self(&node) => Destination::Node(node),
         // Placed here, or Redis failed: the join here claims the room or says why not.
         _ => Destination::Here,
     }

@@ -63,6 +63,7 @@ pub(super) async fn run(
         server_messages: Arc::new(tokio::sync::Semaphore::new(
             login::SERVER_MESSAGES_IN_FLIGHT,
         )),
+        relay_to: None,
     };
     ctx.metrics.connections.inc();
     let (sink, mut stream) = socket.split();
@@ -79,12 +80,15 @@ pub(super) async fn run(
     let write_stalled = tokio::time::sleep(write_timeout);
     tokio::pin!(join_deadline, write_stalled);
     let mut write_failed = false;
-    if let Some(text) = first
-        && let Some(reply) = session.handle(&text).await
-    {
-        writer.push(Message::Text(Utf8Bytes::from(reply)));
+    // In cluster mode: the join to hand to the room's node, and that node.
+    let mut relay = None;
+    if let Some(text) = first {
+        if let Some(reply) = session.handle(&text).await {
+            writer.push(Message::Text(Utf8Bytes::from(reply)));
+        }
+        relay = session.relay_to.take().map(|node| (node, text));
     }
-    loop {
+    while relay.is_none() {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
             write_stalled
@@ -145,7 +149,13 @@ pub(super) async fn run(
             message = stream.next(), if take_requests => {
                 last_heard = Instant::now();
                 let reply = match message {
-                    Some(Ok(Message::Text(text))) => session.handle(&text).await,
+                    Some(Ok(Message::Text(text))) => {
+                        let reply = session.handle(&text).await;
+                        if let Some(node) = session.relay_to.take() {
+                            relay = Some((node, text.to_string()));
+                        }
+                        reply
+                    }
                     Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
                         None,
                         &RtcError::new(ErrorCode::InvalidParams, "binary frames are not part of the protocol; send JSON text"),
@@ -166,6 +176,17 @@ pub(super) async fn run(
     }
     session.connection_lost().await;
     ctx.metrics.connections.dec();
+    if let Some((node, join)) = relay {
+        // What was queued for the client goes first; then the socket is the relay's.
+        if tokio::time::timeout(CLOSE_WRITE, writer.drain())
+            .await
+            .is_ok()
+            && let Ok(socket) = writer.into_sink().reunite(stream)
+        {
+            let app = session.engine_app.take();
+            super::route::relay(socket, &ctx, app, node, join).await;
+        }
+    }
 }
 
 /// How long a close frame may take to leave before the connection is dropped anyway.
@@ -214,6 +235,9 @@ struct Session {
     /// Slots for this client's server messages in flight: one client cannot hold all of its
     /// app's (see `login::SERVER_MESSAGES_IN_FLIGHT`).
     server_messages: Arc<tokio::sync::Semaphore>,
+    /// In cluster mode: the node to move this connection to, set by a join for a room that
+    /// node runs while the session holds nothing here.
+    relay_to: Option<crate::cluster::Node>,
 }
 
 /// How a request is answered.

@@ -11,6 +11,7 @@ use chorus_proto::{
 
 use super::{Answer, Session, invalid, payload};
 use crate::clock::now_secs;
+use crate::cluster::ClusterError;
 use crate::room::{
     Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
 };
@@ -92,10 +93,16 @@ impl Session {
         if let Some(cluster) = &self.ctx.cluster
             && self.ctx.directory.get(&key).is_none()
         {
-            cluster
-                .claim_here(&key)
-                .await
-                .map_err(|e| e.join_error(&key.room_id))?;
+            match cluster.claim_here(&key).await {
+                Ok(()) => {}
+                // A connection that holds nothing here (no login; its room, if any, left)
+                // moves to the room's node, as a new connection would have.
+                Err(ClusterError::Elsewhere(node)) if self.login.is_none() => {
+                    self.relay_to = Some(node);
+                    return Ok(Answer::Routed);
+                }
+                Err(e) => return Err(e.join_error(&key.room_id)),
+            }
             // Bans recorded anywhere in the cluster hold in the room from its start.
             cluster
                 .load_bans(&key.app_id, &self.ctx.directory)
