@@ -11,6 +11,7 @@ mod cluster_messaging;
 mod cluster_openapi;
 mod cluster_redis;
 mod cluster_redis_down;
+mod cluster_room_switch;
 mod cluster_webhooks;
 mod connection_caps;
 mod crowd_join;
