@@ -15,7 +15,7 @@ use crate::ctx::Ctx;
 /// How often a node renews its registration and room claims.
 pub(super) const HEARTBEAT: Duration = Duration::from_secs(1);
 /// How long a registration outlives its last renewal: a dead node is noticed within this.
-pub(super) const NODE_TTL: Duration = Duration::from_secs(3);
+pub(crate) const NODE_TTL: Duration = Duration::from_secs(3);
 
 const NODE_PREFIX: &str = "chorus:node:";
 

@@ -5,14 +5,16 @@
 //! make this node ask Redis anything.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use chorus_proto::{ErrorCode, Request, RequestFrame, ServerFrame};
+use tokio::time::Instant;
 
 use super::auth::{TokenFor, check_room_token};
 use super::session;
 use crate::clock::now_secs;
-use crate::cluster::{self, Node};
+use crate::cluster::{self, ClusterError, Node};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
 
@@ -33,47 +35,66 @@ pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<S
         }
         _ => return,
     };
-    match destination(&ctx, app_id.as_deref(), &first).await {
-        Destination::Here => session::run(socket, ctx, app_id, Some(first)).await,
-        Destination::Node(node) => relay(socket, &ctx, app_id, node, first).await,
+    // A room's node that cannot be reached may have just died: its registration lapses
+    // within the node TTL and the room is then placed on a live node. Waiting that out makes
+    // a node's death a slower join rather than a failed one for the clients that reconnect.
+    let give_up = Instant::now() + cluster::NODE_TTL + Duration::from_secs(1);
+    let mut place = destination(&ctx, app_id.as_deref(), &first).await;
+    loop {
+        let node = match place {
+            Destination::Here => return session::run(socket, ctx, app_id, Some(first)).await,
+            Destination::Node(node) => node,
+        };
+        match cluster::connect_upstream(&node, app_id.as_deref()).await {
+            Ok(upstream) => return pipe(socket, &ctx, upstream, first).await,
+            Err(_) if Instant::now() < give_up => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                place = destination(&ctx, app_id.as_deref(), &first).await;
+            }
+            Err(error) => return refuse(socket, &node, &error, &first).await,
+        }
     }
+}
+
+async fn pipe(socket: WebSocket, ctx: &Ctx, upstream: cluster::Upstream, join: String) {
+    let config = &ctx.config;
+    cluster::pipe(
+        socket,
+        upstream,
+        join,
+        config.ping_interval,
+        config.idle_timeout,
+    )
+    .await;
+}
+
+/// Answers `join` with why its room's node cannot be reached, and closes.
+async fn refuse(mut socket: WebSocket, node: &Node, error: &ClusterError, join: &str) {
+    tracing::warn!(%error, node = node.id, "cannot relay a join to its room's node");
+    let Ok(frame) = RequestFrame::parse(join) else {
+        return;
+    };
+    let room_id = match &frame.request {
+        Request::JoinRoom(params) => params.room_id.as_str(),
+        _ => "",
+    };
+    let text = ServerFrame::error_json(Some(frame.id), &error.join_error(room_id));
+    let _ = socket.send(Message::Text(text.into())).await;
+    let _ = socket.send(Message::Close(None)).await;
 }
 
 /// Pipes `socket` to `node`, `join` (a joinRoom frame) first; when `node` cannot be reached,
 /// answers the join with why and closes.
 pub(super) async fn relay(
-    mut socket: WebSocket,
+    socket: WebSocket,
     ctx: &Ctx,
     app_id: Option<String>,
     node: Node,
     join: String,
 ) {
     match cluster::connect_upstream(&node, app_id.as_deref()).await {
-        Ok(upstream) => {
-            let config = &ctx.config;
-            cluster::pipe(
-                socket,
-                upstream,
-                join,
-                config.ping_interval,
-                config.idle_timeout,
-            )
-            .await;
-        }
-        Err(error) => {
-            tracing::warn!(%error, node = node.id, "cannot relay a join to its room's node");
-            let Ok(frame) = RequestFrame::parse(&join) else {
-                return;
-            };
-            let room_id = match &frame.request {
-                Request::JoinRoom(params) => params.room_id.as_str(),
-                _ => "",
-            };
-            let error = error.join_error(room_id);
-            let text = ServerFrame::error_json(Some(frame.id), &error);
-            let _ = socket.send(Message::Text(text.into())).await;
-            let _ = socket.send(Message::Close(None)).await;
-        }
+        Ok(upstream) => pipe(socket, ctx, upstream, join).await,
+        Err(error) => refuse(socket, &node, &error, &join).await,
     }
 }
 
