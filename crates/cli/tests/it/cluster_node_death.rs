@@ -1,7 +1,8 @@
 //! `chorus serve --redis`: nodes run as real processes on a real `redis-server` form one
 //! cluster (a client joined through either node is in the same room), and a node killed with
-//! SIGKILL is noticed within a few seconds: its room is placed on a live node for the next
-//! join, which fails only while the dead node's registration lasts.
+//! SIGKILL is noticed within a few seconds: its room is placed on a live node, and a client
+//! whose signalling was relayed to the dead node reconnects through its node and is back in
+//! the room there.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -83,13 +84,14 @@ fn node(redis: &Redis, name: &str) -> (Chorus, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_node_is_noticed_and_its_room_placed_again() {
+async fn a_killed_node_is_noticed_and_its_clients_rejoin_elsewhere() {
     let redis = Redis::start();
     let (mut first, first_url) = node(&redis, "n1");
     // The only node: the room is placed on it.
     let (_alice, mut alice_events) = joined(&first_url, "nd", "alice").await;
     let (_second, second_url) = node(&redis, "n2");
-    let (_bob, _) = joined(&second_url, "nd", "bob").await;
+    // Bob's signalling goes through n2 and is relayed to n1.
+    let (_bob, mut bob_events) = joined(&second_url, "nd", "bob").await;
     wait_for(&mut alice_events, |e| match e {
         Event::UserJoined(j) if j.user_info.user_id == "bob" => Some(()),
         _ => None,
@@ -100,7 +102,7 @@ async fn a_killed_node_is_noticed_and_its_room_placed_again() {
     let _ = first.child.wait();
     let killed = Instant::now();
     let mut refused = 0;
-    loop {
+    let _carol = loop {
         let carol = chorus_testkit::engine(&second_url);
         let tried = carol
             .join_room(
@@ -111,7 +113,7 @@ async fn a_killed_node_is_noticed_and_its_room_placed_again() {
             )
             .await;
         match tried {
-            Ok(_) => break,
+            Ok(_) => break carol,
             Err(error) => {
                 refused += 1;
                 assert!(
@@ -121,9 +123,21 @@ async fn a_killed_node_is_noticed_and_its_room_placed_again() {
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    };
     eprintln!(
         "room placed again {:?} after the kill ({refused} joins refused before)",
         killed.elapsed()
     );
+    // Bob's SDK reconnected through n2, which waited out n1's registration: he is back in
+    // the room, now on n2, and sees Carol.
+    wait_for(&mut bob_events, |e| match e {
+        Event::UserJoined(j) if j.user_info.user_id == "carol" => Some(()),
+        _ => None,
+    })
+    .await;
+    eprintln!(
+        "bob back in the room with carol {:?} after the kill",
+        killed.elapsed()
+    );
+    assert!(killed.elapsed() < Duration::from_secs(6));
 }
