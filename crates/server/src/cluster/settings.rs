@@ -57,3 +57,66 @@ impl Config {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AppCredentials;
+
+    fn cluster_config() -> Config {
+        Config {
+            apps: vec![AppCredentials {
+                id: "0123456789abcdef01234567".into(),
+                key: "k".into(),
+                ..AppCredentials::default()
+            }],
+            redis: Some("redis://127.0.0.1:6379".into()),
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn cluster_keys_are_checked_at_start() {
+        assert!(cluster_config().validate().is_ok());
+        let mut config = cluster_config();
+        config.redis = Some("http://127.0.0.1:6379".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::BadRedisUrl(_))
+        ));
+        let mut config = cluster_config();
+        config.apps.clear();
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::ClusterWithoutApps)
+        ));
+        let mut config = cluster_config();
+        config.listen = "0.0.0.0:8080".parse().unwrap();
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::NoAdvertiseUrl(_))
+        ));
+        config.advertise_url = Some("10.0.0.2:8080".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::BadAdvertiseUrl(_))
+        ));
+        config.advertise_url = Some("http://10.0.0.2:8080".into());
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn a_node_advertises_its_bound_address_unless_told() {
+        let config = cluster_config();
+        let bound = "127.0.0.1:4321".parse().unwrap();
+        let tls = chorus_tls::ClientTls::system().expect("the system roots load");
+        let settings = config.cluster_settings(bound, true, &tls).unwrap();
+        assert_eq!(settings.advertise_url, "https://127.0.0.1:4321");
+        assert!(settings.node_id.starts_with("node-"));
+        assert!(
+            Config::default()
+                .cluster_settings(bound, false, &tls)
+                .is_none()
+        );
+    }
+}
