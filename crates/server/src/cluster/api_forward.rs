@@ -1,8 +1,9 @@
 //! The OpenAPI on any node: a call about a room another node runs is sent on, as received
 //! (method, path, query, headers, body), to that node, and its answer is returned unchanged.
-//! The room's node checks the signature itself, so this node forwards before checking and
-//! the caller's signature covers what the room's node sees. A forwarded call carries
-//! [`FORWARDED`] and is always answered where it lands, so calls never loop.
+//! This node has checked the signature first (so strangers cannot make it ask Redis); the
+//! room's node checks it again, against its own replay guard, and the caller's signature
+//! covers what it sees. A forwarded call carries [`FORWARDED`] and is always answered where
+//! it lands, so calls never loop.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};

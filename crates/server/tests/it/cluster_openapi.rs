@@ -64,8 +64,8 @@ async fn the_openapi_on_any_node_counts_and_kicks() {
     .await;
     assert_eq!(reason, UserOfflineReason::KickedByAdmin);
 
-    // The room's node checks forwarded calls against its replay guard: the same call signed
-    // in the same second again is refused, whichever node it reaches.
+    // A forwarded call is checked for replays like any other: the same call signed in the
+    // same second again is refused.
     let caller_signed_at = signed_at - 3 + others[0] as u64;
     let (_, replayed) = caller
         .api_signed("GetRoomOnlineUsers", &body, AK, SK, caller_signed_at)
