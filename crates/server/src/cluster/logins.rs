@@ -112,6 +112,32 @@ impl Cluster {
         }
     }
 
+    /// Sends `payload` from `from` (an OpenAPI sender) to `to`, logged in on another node;
+    /// returns whether a live node took it.
+    pub(crate) async fn send_outside(
+        &self,
+        app: &str,
+        from: String,
+        to: String,
+        payload: Payload,
+    ) -> Result<bool, ClusterError> {
+        let to_key = LoginKey {
+            app_id: app.into(),
+            user_id: to.as_str().into(),
+        };
+        let Some(node) = self.login_node(&to_key).await? else {
+            return Ok(false);
+        };
+        let wire = Wire::Message {
+            app: app.to_owned(),
+            from,
+            to,
+            message: payload.message,
+            binary: payload.binary,
+        };
+        Ok(self.publish(&node, &wire).await? > 0)
+    }
+
     async fn publish(&self, node: &str, wire: &Wire) -> Result<u64, ClusterError> {
         self.publish_to(&channel(node), wire).await
     }
