@@ -1,10 +1,12 @@
 //! Outside-room messaging across the nodes of a cluster: users logged in on different nodes
 //! see each other online, exchange messages (text and bytes), and a second login of the same
-//! user on another node ends the first with RTM_DUPLICATE_LOGIN.
+//! user on another node ends the first with RTM_DUPLICATE_LOGIN; the OpenAPI's SendUnicast
+//! on one node reaches a user logged in on another.
 
 use chorus_proto::{ErrorCode, Event, UserOnlineStatus};
 use chorus_sdk::EventStream;
 use chorus_testkit::logged_in;
+use serde_json::json;
 
 use crate::cluster_redis::{Redis, node};
 use crate::common::*;
@@ -50,6 +52,30 @@ async fn users_logged_in_on_two_nodes_reach_each_other() {
         outside_message(&mut alice_events).await,
         ("bob".to_owned(), "hi alice, from node b".to_owned())
     );
+    // The OpenAPI on node b reaches Alice, logged in on node a.
+    let (status, envelope) = b
+        .api(
+            "SendUnicast",
+            json!({"AppId": APP_ID, "From": "server", "To": "alice", "Message": "from the api", "Binary": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{envelope}");
+    assert_eq!(
+        outside_message(&mut alice_events).await,
+        ("server".to_owned(), "from the api".to_owned())
+    );
+    let (status, envelope) = b
+        .api(
+            "SendUnicast",
+            json!({"AppId": APP_ID, "From": "server", "To": "nobody", "Message": "hello?", "Binary": false}),
+        )
+        .await;
+    assert_eq!(status, 404, "{envelope}");
+    assert_eq!(
+        envelope["ResponseMetadata"]["Error"]["Code"], "UserNotLoggedIn",
+        "{envelope}"
+    );
+
     let nobody = alice
         .send_user_message_outside_room("nobody", "hello?")
         .await
