@@ -31,11 +31,13 @@ fn room_key(key: &RoomKey) -> String {
     format!("chorus:room:{}:{}", key.app_id, key.room_id)
 }
 
-/// The least loaded node: fewest users, then fewest rooms; ties broken at random so that
-/// rooms created within one heartbeat (before loads are renewed) spread out.
+/// The least loaded node that is not draining: fewest users, then fewest rooms; ties
+/// broken at random so that rooms created within one heartbeat (before loads are renewed)
+/// spread out.
 fn least_loaded(nodes: &[Loaded]) -> Option<&Loaded> {
-    let min = nodes.iter().map(|n| (n.peers, n.rooms)).min()?;
-    let tied: Vec<&Loaded> = nodes.iter().filter(|n| (n.peers, n.rooms) == min).collect();
+    let open = || nodes.iter().filter(|n| !n.draining);
+    let min = open().map(|n| (n.peers, n.rooms)).min()?;
+    let tied: Vec<&Loaded> = open().filter(|n| (n.peers, n.rooms) == min).collect();
     tied.get(rand::rng().random_range(0..tied.len())).copied()
 }
 

@@ -28,6 +28,9 @@ pub(super) struct Record {
     pub(super) rooms: u64,
     /// Users in them.
     pub(super) peers: u64,
+    /// Draining: serves its rooms until they empty, takes no new ones.
+    #[serde(default)]
+    pub(super) draining: bool,
 }
 
 /// A live node and its load.
@@ -36,6 +39,7 @@ pub(super) struct Loaded {
     pub(super) node: Node,
     pub(super) rooms: u64,
     pub(super) peers: u64,
+    pub(super) draining: bool,
 }
 
 fn node_key(id: &str) -> String {
@@ -44,11 +48,12 @@ fn node_key(id: &str) -> String {
 
 impl Cluster {
     /// Writes this node's registration with its current load.
-    async fn register(&self, rooms: u64, peers: u64) -> Result<(), ClusterError> {
+    async fn register(&self, rooms: u64, peers: u64, draining: bool) -> Result<(), ClusterError> {
         let record = Record {
             url: self.settings.advertise_url.clone(),
             rooms,
             peers,
+            draining,
         };
         let json = serde_json::to_string(&record).unwrap_or_default();
         let mut conn = self.conn();
@@ -116,6 +121,7 @@ impl Cluster {
                     },
                     rooms: record.rooms,
                     peers: record.peers,
+                    draining: record.draining,
                 })
             })
             .collect())
@@ -150,7 +156,9 @@ pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
             let rooms = ctx.directory.room_keys();
             let peers = ctx.metrics.participants.get().max(0) as u64;
             let beat = async {
-                cluster.register(rooms.len() as u64, peers).await?;
+                cluster
+                    .register(rooms.len() as u64, peers, ctx.is_draining())
+                    .await?;
                 cluster.keep_claims(&rooms).await
             };
             match beat.await {
