@@ -63,16 +63,32 @@ pub(crate) async fn connect_upstream(
     }
 }
 
+/// Whether a write under a timeout went out.
+fn sent<E, T>(write: Result<Result<(), E>, T>) -> bool {
+    matches!(write, Ok(Ok(())))
+}
+
+/// How the relay keeps a client's connection: the session's own settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Liveness {
+    /// How often the client is pinged.
+    pub(crate) ping_interval: Duration,
+    /// How long the client may be silent.
+    pub(crate) idle_timeout: Duration,
+    /// How long one write to either side may take.
+    pub(crate) write_timeout: Duration,
+}
+
 /// Pipes `client` and `upstream` both ways, `first` (the client's first frame, already read
-/// here) ahead of the rest, until either side closes or the client falls silent past
-/// `idle_timeout`.
-pub(crate) async fn pipe(
-    client: WebSocket,
-    mut upstream: Upstream,
-    first: String,
-    ping_interval: Duration,
-    idle_timeout: Duration,
-) {
+/// here) ahead of the rest, until either side closes, the client falls silent past the idle
+/// timeout, or a write to either side stalls past the write timeout (a client that stops
+/// reading is dropped here, as a session would drop it).
+pub(crate) async fn pipe(client: WebSocket, mut upstream: Upstream, first: String, live: Liveness) {
+    let Liveness {
+        ping_interval,
+        idle_timeout,
+        write_timeout,
+    } = live;
     if upstream.send(UpMessage::text(first)).await.is_err() {
         return;
     }
@@ -85,7 +101,7 @@ pub(crate) async fn pipe(
         tokio::select! {
             _ = ping.tick() => {
                 if last_heard.elapsed() > idle_timeout
-                    || client_tx.send(Message::Ping(Default::default())).await.is_err()
+                    || !sent(tokio::time::timeout(write_timeout, client_tx.send(Message::Ping(Default::default()))).await)
                 {
                     break;
                 }
@@ -99,7 +115,7 @@ pub(crate) async fn pipe(
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 };
-                if up_tx.send(out).await.is_err() {
+                if !sent(tokio::time::timeout(write_timeout, up_tx.send(out)).await) {
                     break;
                 }
             }
@@ -119,7 +135,7 @@ pub(crate) async fn pipe(
                     Some(Ok(_)) => continue,
                     Some(Err(_)) | None => break,
                 };
-                if client_tx.send(out).await.is_err() {
+                if !sent(tokio::time::timeout(write_timeout, client_tx.send(out)).await) {
                     break;
                 }
             }

@@ -58,14 +58,12 @@ pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<S
 
 async fn pipe(socket: WebSocket, ctx: &Ctx, upstream: cluster::Upstream, join: String) {
     let config = &ctx.config;
-    cluster::pipe(
-        socket,
-        upstream,
-        join,
-        config.ping_interval,
-        config.idle_timeout,
-    )
-    .await;
+    let live = cluster::Liveness {
+        ping_interval: config.ping_interval,
+        idle_timeout: config.idle_timeout,
+        write_timeout: config.write_timeout,
+    };
+    cluster::pipe(socket, upstream, join, live).await;
 }
 
 /// Answers `join` with why its room's node cannot be reached, and closes.
