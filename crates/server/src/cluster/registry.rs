@@ -161,7 +161,9 @@ pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
                     .await?;
                 cluster.keep_claims(&rooms).await
             };
-            match beat.await {
+            let beat = beat.await;
+            ctx.metrics.cluster_redis_up.set(i64::from(beat.is_ok()));
+            match beat {
                 Ok(()) if failing => {
                     tracing::info!(
                         node = cluster.node_id(),

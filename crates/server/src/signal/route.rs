@@ -63,7 +63,9 @@ async fn pipe(socket: WebSocket, ctx: &Ctx, upstream: cluster::Upstream, join: S
         idle_timeout: config.idle_timeout,
         write_timeout: config.write_timeout,
     };
+    ctx.metrics.cluster_relayed.inc();
     cluster::pipe(socket, upstream, join, live).await;
+    ctx.metrics.cluster_relayed.dec();
 }
 
 /// Answers `join` with why its room's node cannot be reached, and closes.

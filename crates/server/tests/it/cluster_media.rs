@@ -55,6 +55,19 @@ async fn clients_on_two_nodes_share_a_room_and_its_media() {
         "join latency: first (places the room) {first_join:?}, through the room's node {direct_join:?}, relayed {relayed_join:?}"
     );
     assert_eq!(other.metric("chorus_rooms").await, Some(0.0));
+    // Bob's connection is relayed, and Alice's too when her node is not the room's; both
+    // nodes' heartbeats reach Redis.
+    let relayed = if owner == 0 { 1.0 } else { 2.0 };
+    assert_eq!(other.metric("chorus_cluster_relayed").await, Some(relayed));
+    assert_eq!(home.metric("chorus_cluster_relayed").await, Some(0.0));
+    eventually("both heartbeats to be counted", async || {
+        let up = (
+            home.metric("chorus_cluster_redis_up").await,
+            other.metric("chorus_cluster_redis_up").await,
+        );
+        (up == (Some(1.0), Some(1.0))).then_some(())
+    })
+    .await;
     sees_join(&mut alice_events, "bob").await;
     sees_join(&mut bob_events, "alice").await;
 

@@ -66,6 +66,12 @@ async fn redis_down_keeps_rooms_and_refuses_new_cross_node_work() {
     assert_eq!(status, 200, "{users}");
     assert_eq!(users["Result"]["TotalUser"], 3, "{users}");
 
+    // The heartbeat notices.
+    eventually("the nodes to see Redis down", async || {
+        (other.metric("chorus_cluster_redis_up").await == Some(0.0)).then_some(())
+    })
+    .await;
+
     // A new room cannot be placed, and the other node cannot find this one.
     let refused = join(other, "rd-new", "dave")
         .await
