@@ -1,5 +1,6 @@
 //! The node registry: each node writes `chorus:node:<id>` (its URL and load) with a short TTL
-//! and renews it every [`HEARTBEAT`], together with the claims of the rooms it runs. A node
+//! (and its id into the set `chorus:nodes`) and renews it every [`HEARTBEAT`], together with
+//! the claims of the rooms it runs. A node
 //! that stops renewing (killed, cut off) disappears from the registry within [`NODE_TTL`], and
 //! its room claims are then treated as free (see `placement`).
 
@@ -18,6 +19,9 @@ pub(super) const HEARTBEAT: Duration = Duration::from_secs(1);
 pub(crate) const NODE_TTL: Duration = Duration::from_secs(3);
 
 const NODE_PREFIX: &str = "chorus:node:";
+/// The set of node ids that registered, live or not: listing nodes reads it rather than
+/// scanning the keyspace, which grows with rooms and logins.
+const NODES: &str = "chorus:nodes";
 
 /// What a node registers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,15 +62,18 @@ impl Cluster {
         let json = serde_json::to_string(&record).unwrap_or_default();
         let mut conn = self.conn();
         let ttl = NODE_TTL.as_millis() as u64;
-        timed(
-            redis::cmd("SET")
-                .arg(node_key(&self.settings.node_id))
-                .arg(json)
-                .arg("PX")
-                .arg(ttl)
-                .query_async::<()>(&mut conn),
-        )
-        .await
+        let mut pipe = redis::pipe();
+        pipe.cmd("SET")
+            .arg(node_key(&self.settings.node_id))
+            .arg(json)
+            .arg("PX")
+            .arg(ttl)
+            .ignore()
+            .cmd("SADD")
+            .arg(NODES)
+            .arg(&self.settings.node_id)
+            .ignore();
+        timed(pipe.query_async::<()>(&mut conn)).await
     }
 
     /// The node `id`, if it is live.
@@ -85,57 +92,55 @@ impl Cluster {
     /// Every live node and its load.
     pub(super) async fn live_nodes(&self) -> Result<Vec<Loaded>, ClusterError> {
         let mut conn = self.conn();
-        let mut ids = Vec::new();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = timed(
-                redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(format!("{NODE_PREFIX}*"))
-                    .arg("COUNT")
-                    .arg(100)
-                    .query_async(&mut conn),
-            )
-            .await?;
-            ids.extend(keys);
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
+        let ids: Vec<String> =
+            timed(redis::cmd("SMEMBERS").arg(NODES).query_async(&mut conn)).await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        let keys: Vec<String> = ids.iter().map(|id| node_key(id)).collect();
         let records: Vec<Option<String>> =
-            timed(redis::cmd("MGET").arg(&ids).query_async(&mut conn)).await?;
-        Ok(ids
-            .iter()
-            .zip(records)
-            .filter_map(|(key, json)| {
-                let record: Record = serde_json::from_str(&json?).ok()?;
-                Some(Loaded {
+            timed(redis::cmd("MGET").arg(&keys).query_async(&mut conn)).await?;
+        let mut live = Vec::new();
+        let mut gone = Vec::new();
+        for (id, json) in ids.into_iter().zip(records) {
+            match json.and_then(|j| serde_json::from_str::<Record>(&j).ok()) {
+                Some(record) => live.push(Loaded {
                     node: Node {
-                        id: key.strip_prefix(NODE_PREFIX)?.to_owned(),
+                        id,
                         url: record.url,
                     },
                     rooms: record.rooms,
                     peers: record.peers,
                     draining: record.draining,
-                })
-            })
-            .collect())
+                }),
+                None => gone.push(id),
+            }
+        }
+        if !gone.is_empty() {
+            // Best effort: a node that comes back adds itself again with its next beat.
+            let _ = timed(
+                redis::cmd("SREM")
+                    .arg(NODES)
+                    .arg(&gone)
+                    .query_async::<()>(&mut conn),
+            )
+            .await;
+        }
+        Ok(live)
     }
 
     /// Leaves the cluster at once rather than after the TTL.
     pub(crate) async fn deregister(&self) {
         let mut conn = self.conn();
-        let _ = timed(
-            redis::cmd("DEL")
-                .arg(node_key(&self.settings.node_id))
-                .query_async::<()>(&mut conn),
-        )
-        .await;
+        let mut pipe = redis::pipe();
+        pipe.cmd("DEL")
+            .arg(node_key(&self.settings.node_id))
+            .ignore()
+            .cmd("SREM")
+            .arg(NODES)
+            .arg(&self.settings.node_id)
+            .ignore();
+        let _ = timed(pipe.query_async::<()>(&mut conn)).await;
     }
 }
 
