@@ -2,7 +2,8 @@
 //! (and its id into the set `chorus:nodes`) and renews it every [`HEARTBEAT`], together with
 //! the claims of the rooms it runs. A node
 //! that stops renewing (killed, cut off) disappears from the registry within [`NODE_TTL`], and
-//! its room claims are then treated as free (see `placement`).
+//! its room claims are then treated as free (see `placement`). When Redis comes back after
+//! an outage the heartbeat claims the node's rooms and records its logins again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,7 +53,8 @@ fn node_key(id: &str) -> String {
 
 impl Cluster {
     /// Writes this node's registration with its current load.
-    async fn register(&self, rooms: u64, peers: u64, draining: bool) -> Result<(), ClusterError> {
+    /// Returns whether the registration was missing (a new node, or Redis lost it).
+    async fn register(&self, rooms: u64, peers: u64, draining: bool) -> Result<bool, ClusterError> {
         let record = Record {
             url: self.settings.advertise_url.clone(),
             rooms,
@@ -68,12 +70,13 @@ impl Cluster {
             .arg(json)
             .arg("PX")
             .arg(ttl)
-            .ignore()
+            .arg("GET")
             .cmd("SADD")
             .arg(NODES)
             .arg(&self.settings.node_id)
             .ignore();
-        timed(pipe.query_async::<()>(&mut conn)).await
+        let (previous,): (Option<String>,) = timed(pipe.query_async(&mut conn)).await?;
+        Ok(previous.is_none())
     }
 
     /// The node `id`, if it is live.
@@ -161,9 +164,13 @@ pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
             let rooms = ctx.directory.room_keys();
             let peers = ctx.metrics.participants.get().max(0) as u64;
             let beat = async {
-                cluster
+                let missing = cluster
                     .register(rooms.len() as u64, peers, ctx.is_draining())
                     .await?;
+                if missing {
+                    // New here, or Redis came back empty: record this node's logins again.
+                    ctx.logins.republish().await;
+                }
                 cluster.keep_claims(&rooms).await
             };
             let beat = beat.await;

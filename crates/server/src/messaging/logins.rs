@@ -75,6 +75,8 @@ enum Command {
     Evict {
         key: LoginKey,
     },
+    /// Tells the cluster of every login here again (Redis came back, perhaps empty).
+    Republish,
 }
 
 /// What the registry hands the cluster in cluster mode.
@@ -201,6 +203,12 @@ impl LoginRegistry {
     /// Ends `key`'s login here because the user logged in on another node.
     pub(crate) async fn evict(&self, key: LoginKey) {
         self.send(Command::Evict { key }).await;
+    }
+
+    /// Tells the cluster of every login here again, after Redis was away (it may have come
+    /// back empty).
+    pub(crate) async fn republish(&self) {
+        self.send(Command::Republish).await;
     }
 
     /// Delivers a message from the OpenAPI; returns whether `to` was logged in.
@@ -437,6 +445,11 @@ impl Registry {
                 {
                     self.logins.remove(&key);
                     self.tell_presence(Remote::LoggedOut(key));
+                }
+            }
+            Command::Republish => {
+                for key in self.logins.keys() {
+                    self.tell_presence(Remote::LoggedIn(key.clone()));
                 }
             }
             Command::Evict { key } => {
