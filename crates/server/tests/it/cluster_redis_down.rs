@@ -1,13 +1,14 @@
 //! Redis down in a cluster: the rooms a node runs keep working (joins, messages, OpenAPI
 //! calls on that node), new cross-node work fails with clear errors (a join that needs a new
 //! room placed: JOIN_ROOM_FAILED; an OpenAPI call on the other node: 503
-//! ServiceUnavailable), nothing crashes, and all of it works again once Redis is back.
+//! ServiceUnavailable), nothing crashes, and all of it works again once Redis is back, empty:
+//! placement, the OpenAPI across nodes, and outside-room messages to users logged in before.
 
 use std::time::Duration;
 
-use chorus_proto::{ErrorCode, Event, RoomConfig};
+use chorus_proto::{ErrorCode, Event, RoomConfig, UserOnlineStatus};
 use chorus_sdk::RtcEngine;
-use chorus_testkit::eventually_within;
+use chorus_testkit::{eventually_within, logged_in};
 use serde_json::json;
 
 use crate::cluster_redis::{Redis, node, owner_of};
@@ -43,6 +44,10 @@ async fn redis_down_keeps_rooms_and_refuses_new_cross_node_work() {
         (&b, &a)
     };
     let (bob, _) = home.joined("rd", "bob").await;
+
+    // Logged in on different nodes, before the outage.
+    let (_erin, mut erin_events) = logged_in(&home.url(), "erin").await;
+    let (frank, _) = logged_in(&other.url(), "frank").await;
 
     redis.stop();
 
@@ -113,4 +118,24 @@ async fn redis_down_keeps_rooms_and_refuses_new_cross_node_work() {
     let _dave = join(other, "rd-new", "dave")
         .await
         .expect("placement works again");
+    // Redis came back empty; the nodes recorded their logins again.
+    eventually_within(
+        Duration::from_secs(10),
+        "erin to be online again",
+        async || {
+            (frank.get_peer_online_status("erin").await.ok()? == UserOnlineStatus::Online)
+                .then_some(())
+        },
+    )
+    .await;
+    frank
+        .send_user_message_outside_room("erin", "after the outage")
+        .await
+        .unwrap();
+    let heard = wait_for(&mut erin_events, |e| match e {
+        Event::UserMessageReceivedOutsideRoom(m) => Some(m.message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(heard, "after the outage");
 }
