@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as UpMessage;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::{ClusterError, Node};
 
@@ -39,27 +39,33 @@ fn signal_url(node: &Node, app_id: Option<&str>) -> String {
     url
 }
 
-/// Opens the WebSocket to `node`'s signalling endpoint.
-pub(crate) async fn connect_upstream(
-    node: &Node,
-    app_id: Option<&str>,
-) -> Result<Upstream, ClusterError> {
-    let url = signal_url(node, app_id);
-    let unreachable = |reason: String| ClusterError::Unreachable {
-        node: node.id.clone(),
-        reason,
-    };
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(chorus_proto::MAX_FRAME_BYTES))
-        .max_frame_size(Some(chorus_proto::MAX_FRAME_BYTES));
-    let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
-    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
-        Ok(Ok((upstream, _))) => Ok(upstream),
-        Ok(Err(e)) => Err(unreachable(e.to_string())),
-        Err(_) => Err(unreachable(format!(
-            "no answer within {} s",
-            CONNECT_TIMEOUT.as_secs()
-        ))),
+impl super::Cluster {
+    /// Opens the WebSocket to `node`'s signalling endpoint (over TLS with the trust the
+    /// server's other outbound calls use, `--ca` included).
+    pub(crate) async fn connect_upstream(
+        &self,
+        node: &Node,
+        app_id: Option<&str>,
+    ) -> Result<Upstream, ClusterError> {
+        let url = signal_url(node, app_id);
+        let unreachable = |reason: String| ClusterError::Unreachable {
+            node: node.id.clone(),
+            reason,
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(chorus_proto::MAX_FRAME_BYTES))
+            .max_frame_size(Some(chorus_proto::MAX_FRAME_BYTES));
+        let tls = Connector::Rustls(self.settings.tls.config());
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(url, Some(config), true, Some(tls));
+        match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+            Ok(Ok((upstream, _))) => Ok(upstream),
+            Ok(Err(e)) => Err(unreachable(e.to_string())),
+            Err(_) => Err(unreachable(format!(
+                "no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            ))),
+        }
     }
 }
 

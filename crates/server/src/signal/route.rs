@@ -45,7 +45,10 @@ pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<S
             Destination::Here => return session::run(socket, ctx, app_id, Some(first)).await,
             Destination::Node(node) => node,
         };
-        match cluster::connect_upstream(&node, app_id.as_deref()).await {
+        let Some(cluster) = &ctx.cluster else {
+            return;
+        };
+        match cluster.connect_upstream(&node, app_id.as_deref()).await {
             Ok(upstream) => return pipe(socket, &ctx, upstream, first).await,
             Err(_) if Instant::now() < give_up => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -92,7 +95,10 @@ pub(super) async fn relay(
     node: Node,
     join: String,
 ) {
-    match cluster::connect_upstream(&node, app_id.as_deref()).await {
+    let Some(cluster) = &ctx.cluster else {
+        return;
+    };
+    match cluster.connect_upstream(&node, app_id.as_deref()).await {
         Ok(upstream) => pipe(socket, ctx, upstream, join).await,
         Err(error) => refuse(socket, &node, &error, &join).await,
     }
