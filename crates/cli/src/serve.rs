@@ -108,6 +108,16 @@ pub(crate) struct ServeArgs {
     /// comes first) [default: 86400].
     #[arg(long)]
     turn_ttl_secs: Option<u64>,
+    /// Join a cluster through this Redis (redis://host:port[/db]); every node needs the same
+    /// apps and OpenAPI keys.
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// This node's name in the cluster [default: made up at start].
+    #[arg(long, value_name = "ID", requires = "redis")]
+    node_id: Option<String>,
+    /// The base URL other nodes reach this one at [default: http(s)://LISTEN].
+    #[arg(long, value_name = "URL", requires = "redis")]
+    advertise_url: Option<String>,
 }
 
 /// Where apps come from besides --app and the config file.
@@ -216,6 +226,15 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(url) = args.webhook_url {
         config.webhook_url = Some(url);
+    }
+    if args.redis.is_some() {
+        config.redis = args.redis;
+    }
+    if args.node_id.is_some() {
+        config.node_id = args.node_id;
+    }
+    if args.advertise_url.is_some() {
+        config.advertise_url = args.advertise_url;
     }
     let webhook_secret = secret::one(
         args.webhook_secret_file.as_deref(),

@@ -118,6 +118,14 @@ pub struct Config {
     pub turn_ttl_secs: u64,
     /// Real-time subtitles: the recognizer and translator (`[subtitles]`).
     pub subtitles: crate::subtitle::SubtitlesConfig,
+    /// Cluster mode: the Redis (`redis://host:port[/db]`) the nodes share. None: this node
+    /// stands alone with in-memory state.
+    pub redis: Option<String>,
+    /// This node's name in the cluster [default: made up at start-up].
+    pub node_id: Option<String>,
+    /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`) [default: the
+    /// listen address, which must then not be unspecified].
+    pub advertise_url: Option<String>,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -196,6 +204,9 @@ impl Default for Config {
             turn: Vec::new(),
             turn_secret: None,
             turn_ttl_secs: 86_400,
+            redis: None,
+            node_id: None,
+            advertise_url: None,
         }
     }
 }
@@ -273,6 +284,20 @@ pub enum ConfigError {
     /// The TURN secret is empty.
     #[error("the turn secret is empty")]
     EmptyTurnSecret,
+    /// The Redis URL is not a `redis://` URL.
+    #[error("redis {0:?} must be a redis:// URL")]
+    BadRedisUrl(String),
+    /// Cluster mode without apps: every node would make up its own dev app.
+    #[error("cluster mode (redis) needs the same --app entries on every node")]
+    ClusterWithoutApps,
+    /// Cluster mode cannot tell other nodes where this one is.
+    #[error(
+        "cluster mode needs advertise-url when listening on {0}, an address others cannot reach"
+    )]
+    NoAdvertiseUrl(SocketAddr),
+    /// The advertise URL is not an http(s) URL.
+    #[error("advertise-url {0:?} must be an http:// or https:// URL")]
+    BadAdvertiseUrl(String),
     /// The TOML file could not be read.
     #[error("config file {path}: {reason}")]
     File {
@@ -344,6 +369,7 @@ impl Config {
                 }
             }
         }
+        self.validate_cluster()?;
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err(ConfigError::TlsHalf);
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chorus_sign::ReplayGuard;
 
+use crate::cluster::Cluster;
 use crate::config::{Apps, Rate};
 use crate::messaging::{BusinessServer, LoginRegistry};
 use crate::metrics::Metrics;
@@ -36,6 +37,8 @@ pub(crate) struct Ctx {
     pub(crate) api_replays: Mutex<ReplayGuard>,
     /// The public streams pushed, and their compositors.
     pub(crate) public_streams: PublicStreams,
+    /// This node's part in a cluster, in cluster mode.
+    pub(crate) cluster: Option<Cluster>,
 }
 
 /// The configuration after defaults and dev credentials are filled in.

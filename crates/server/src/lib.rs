@@ -10,6 +10,7 @@
 
 mod api;
 mod clock;
+mod cluster;
 mod config;
 mod conn_caps;
 mod ctx;
@@ -92,6 +93,9 @@ pub enum StartError {
     /// The TLS certificate or key could not be loaded.
     #[error("TLS: {0}")]
     Tls(#[from] chorus_tls::TlsError),
+    /// Cluster mode could not reach Redis.
+    #[error("cluster mode: {0}")]
+    Cluster(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -114,9 +118,11 @@ pub struct RunningServer {
     /// The listener's certificate, when it serves TLS.
     tls: Option<ServerTls>,
     janitor: JoinHandle<()>,
+    /// The cluster's heartbeat and messaging tasks, in cluster mode.
+    cluster_tasks: Vec<JoinHandle<()>>,
 }
 
-fn random_string(len: usize) -> String {
+pub(crate) fn random_string(len: usize) -> String {
     rand::rng()
         .sample_iter(Alphanumeric)
         .take(len)
@@ -227,6 +233,32 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         source,
     })?;
     let public_streams = public::PublicStreams::new(apps.clone());
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    // Bound first: in cluster mode the node advertises the address it got.
+    let cluster = match config.cluster_settings(addr, tls.is_some(), &outbound_tls) {
+        Some(settings) => Some(
+            cluster::Cluster::connect(settings)
+                .await
+                .map_err(|e| StartError::Cluster(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let (remote_logins, remote_work) = match cluster {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(cluster::LOGIN_QUEUE);
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,
@@ -257,7 +289,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             webhooks.as_ref().map(Webhooks::sink),
             sfu.clone(),
         ),
-        logins: LoginRegistry::start(),
+        logins: LoginRegistry::start(remote_logins),
         business: BusinessServer::new(BusinessSettings {
             timeout: Duration::from_millis(config.server_message_timeout_ms),
             max_in_flight: config.server_message_concurrency,
@@ -268,7 +300,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
                 loopback: dev.is_some(),
                 private: config.allow_private_targets,
             },
-            tls: outbound_tls,
+            tls: outbound_tls.clone(),
         }),
         metrics,
         sfu,
@@ -280,18 +312,14 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             api::REPLAY_CAPACITY,
         )),
         public_streams,
+        cluster,
     });
+    let mut cluster_tasks: Vec<JoinHandle<()>> =
+        cluster::spawn_heartbeat(ctx.clone()).into_iter().collect();
+    if let Some(work) = remote_work {
+        cluster_tasks.extend(cluster::spawn_logins(ctx.clone(), work));
+    }
 
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: config.listen,
-        source,
-    })?;
     let own_url_text = public::worker_url(addr, tls.is_some());
     let _ = own_url.set(own_url_text.clone());
     ctx.public_streams.set_url(own_url_text);
@@ -347,6 +375,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         serve,
         metrics,
         janitor,
+        cluster_tasks,
     })
 }
 
@@ -408,6 +437,11 @@ impl RunningServer {
         self.tls.as_ref()
     }
 
+    /// This node's name, in cluster mode.
+    pub fn node_id(&self) -> Option<&str> {
+        self.ctx.cluster.as_ref().map(|c| c.node_id())
+    }
+
     /// The dev credentials, in dev mode.
     pub fn dev_credentials(&self) -> Option<&DevCredentials> {
         self.dev.as_ref()
@@ -442,6 +476,12 @@ impl RunningServer {
             let _ = stop.send(());
         }
         self.janitor.abort();
+        for task in &self.cluster_tasks {
+            task.abort();
+        }
+        if let Some(cluster) = &self.ctx.cluster {
+            cluster.deregister().await;
+        }
         if let Some((_, task)) = &self.metrics {
             task.abort();
         }

@@ -46,6 +46,9 @@ pub(crate) struct Metrics {
     pub(crate) webhooks_dropped: Counter,
     /// The media plane's counters, registered under `chorus_sfu_`.
     pub(crate) sfu: crate::sfu::SfuMetrics,
+    /// Cluster mode: connections relayed to other nodes, and whether Redis answers.
+    pub(crate) cluster_relayed: Gauge,
+    pub(crate) cluster_redis_up: Gauge,
 }
 
 impl Metrics {
@@ -101,6 +104,18 @@ impl Metrics {
             "TCP connections refused at a connection cap, by cap (total or per_address)",
             connections_refused.clone(),
         );
+        let cluster_relayed = Gauge::default();
+        let cluster_redis_up = Gauge::default();
+        registry.register(
+            "cluster_relayed",
+            "Signalling connections this node relays to the node that runs their room",
+            cluster_relayed.clone(),
+        );
+        registry.register(
+            "cluster_redis_up",
+            "Cluster mode: 1 while Redis answers the heartbeat, else 0",
+            cluster_redis_up.clone(),
+        );
         let webhooks_delivered = Counter::default();
         let webhooks_failed = Counter::default();
         let webhook_retries = Counter::default();
@@ -143,6 +158,8 @@ impl Metrics {
             webhook_retries,
             webhooks_dropped,
             sfu,
+            cluster_relayed,
+            cluster_redis_up,
         }
     }
 

@@ -1,10 +1,13 @@
 // Drives one Web SDK engine in a page: joins with a /dev/token token, records every event,
 // and shows others' video as it is published.
 
-/** Installs `window.t` (engine, events, helpers) in `page` and joins `roomId` as `userId`. */
-export async function joinWithMedia(page, appId, roomId, userId, { audio = true, video = true } = {}) {
+/**
+ * Installs `window.t` (engine, events, helpers) in `page` and joins `roomId` as `userId`, with
+ * `token`, or one from the dev endpoint.
+ */
+export async function joinWithMedia(page, appId, roomId, userId, { audio = true, video = true, token = null } = {}) {
   await page.evaluate(
-    async ({ appId, roomId, userId, audio, video }) => {
+    async ({ appId, roomId, userId, audio, video, token: given }) => {
       const t = (window.t = { events: [], remoteStats: {}, localStats: null, firstFrame: {} });
       const engine = (t.engine = VERTC.createEngine(appId));
       for (const name of Object.values(VERTC.events)) {
@@ -29,11 +32,11 @@ export async function joinWithMedia(page, appId, roomId, userId, { audio = true,
       if (video) await engine.startVideoCapture();
       if (audio) await engine.startAudioCapture();
       engine.setLocalVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_MAIN, { renderDom: "local", userId });
-      const { token } = await (await fetch(`/dev/token?roomId=${roomId}&userId=${userId}`)).json();
+      const token = given ?? (await (await fetch(`/dev/token?roomId=${roomId}&userId=${userId}`)).json()).token;
       t.joinAt = performance.now();
       await engine.joinRoom(token, roomId, { userId }, { isAutoPublish: true });
     },
-    { appId, roomId, userId, audio, video },
+    { appId, roomId, userId, audio, video, token },
   );
 }
 

@@ -1,5 +1,5 @@
 //! What an action answers: a JSON result, or an [`ApiFailure`] (HTTP status, vendor error code,
-//! message) that the edge puts in the envelope. Depends on nothing else of the server.
+//! message) that the edge puts in the envelope. Depends on nothing else of the server but the cluster's error.
 
 use axum::http::StatusCode;
 use serde::Serialize;
@@ -28,6 +28,30 @@ impl ApiFailure {
             status: StatusCode::FORBIDDEN,
             code: "AccessDenied",
             message: message.into(),
+        }
+    }
+
+    /// 503 `ServiceUnavailable`: the room's node, or the cluster directory that says which
+    /// node it is, cannot be reached now.
+    pub(super) fn cluster(error: &crate::cluster::ClusterError) -> Self {
+        ApiFailure {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "ServiceUnavailable",
+            message: format!(
+                "{error}; calls about rooms on this node still work, try again shortly"
+            ),
+        }
+    }
+
+    /// 503 `ServiceUnavailable`: a ban holds in this node's rooms but could not be recorded
+    /// for the cluster.
+    pub(super) fn cluster_ban(error: &crate::cluster::ClusterError) -> Self {
+        ApiFailure {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "ServiceUnavailable",
+            message: format!(
+                "the ban holds in this node's rooms but was not recorded for the cluster: {error}; call again when it is back"
+            ),
         }
     }
 

@@ -74,15 +74,26 @@ pub(super) async fn send_unicast(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult
     id("From", &req.from)?;
     id("To", &req.to)?;
     let payload = payload(req.message, req.binary)?;
-    let delivered = ctx
+    // In cluster mode, kept for the user's node in case they are not logged in here.
+    let spare = ctx.cluster.is_some().then(|| payload.clone());
+    let mut delivered = ctx
         .logins
         .server_message(
             req.app_id.as_str().into(),
-            req.from,
+            req.from.clone(),
             req.to.clone(),
             payload,
         )
         .await;
+    // Not logged in here: perhaps on another node of the cluster.
+    if let (Some(cluster), Some(payload)) = (&ctx.cluster, spare)
+        && !delivered
+    {
+        delivered = cluster
+            .send_outside(&req.app_id, req.from, req.to.clone(), payload)
+            .await
+            .map_err(|e| ApiFailure::cluster(&e))?;
+    }
     if !delivered {
         return Err(absent(
             "UserNotLoggedIn",

@@ -32,6 +32,7 @@ use chorus_proto::openapi::{ApiError, ApiResponse, DEFAULT_REGION, ResponseMetad
 use chorus_sign::SigningRequest;
 
 use crate::clock::{now_ms, now_secs};
+use crate::cluster::Forwarded;
 use crate::ctx::Ctx;
 use actions::{Action, Method};
 use caller::Caller;
@@ -121,7 +122,10 @@ async fn respond(
         headers,
         body,
     };
-    let (action, outcome) = answer(ctx, &call).await;
+    let (action, outcome) = match answer(ctx, &call, uri).await {
+        Answered::Here(action, outcome) => (action, outcome),
+        Answered::There(response) => return response,
+    };
     ctx.metrics.api_request(
         action.map_or(OTHER, Action::name),
         match &outcome {
@@ -165,12 +169,21 @@ struct Call<'a> {
     body: &'a [u8],
 }
 
-/// Checks and runs a call. Returns the action, once the signature is checked and the name
-/// is known (until then the call is counted as `other`), and the outcome.
-async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
+/// How a call was answered.
+enum Answered {
+    /// Here: the action, once the signature is checked and the name is known (until then
+    /// the call is counted as `other`), and the outcome.
+    Here(Option<Action>, ActionResult),
+    /// By the node that runs the room the call names (cluster mode): its response.
+    There(Response),
+}
+
+/// Checks a call and runs it, or, in cluster mode, sends it to the node that runs the room it
+/// names; only signed calls are sent on, so strangers cannot make this node ask Redis.
+async fn answer(ctx: &Ctx, call: &Call<'_>, uri: &Uri) -> Answered {
     let query = call.query;
     if query.action.is_empty() || query.version.is_empty() {
-        return (
+        return Answered::Here(
             None,
             Err(ApiFailure {
                 status: StatusCode::BAD_REQUEST,
@@ -181,12 +194,12 @@ async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
     }
     let access_key = match authenticate(ctx, call) {
         Ok(access_key) => access_key,
-        Err(failure) => return (None, Err(failure)),
+        Err(failure) => return Answered::Here(None, Err(failure)),
     };
     let caller = Caller::new(ctx, &access_key);
     let Some(action) = Action::parse(&query.action) else {
         let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-        return (
+        return Answered::Here(
             None,
             Err(not_found(format!(
                 "unknown action {:?}; actions are {}",
@@ -195,7 +208,18 @@ async fn answer(ctx: &Ctx, call: &Call<'_>) -> (Option<Action>, ActionResult) {
             ))),
         );
     };
-    (Some(action), run(&caller, action, call).await)
+    let method = match call.method {
+        Method::Get => axum::http::Method::GET,
+        Method::Post => axum::http::Method::POST,
+    };
+    match crate::cluster::forward_api(ctx, &method, uri, call.headers, call.body).await {
+        Forwarded::Local => Answered::Here(Some(action), run(&caller, action, call).await),
+        Forwarded::Answered(response) => {
+            ctx.metrics.api_request(action.name(), "forwarded");
+            Answered::There(response)
+        }
+        Forwarded::Failed(error) => Answered::Here(Some(action), Err(ApiFailure::cluster(&error))),
+    }
 }
 
 /// Checks the signature, then that it was not used before; returns the signing access key.

@@ -109,6 +109,16 @@ pub(super) async fn ban_room_user(ctx: &Caller<'_>, bytes: &[u8], update: bool) 
         // A room that ended meanwhile has nobody to remove.
         let _ = handle.send(command).await;
     }
+    // A kick only (interval 0, not an update) leaves nothing to record.
+    if let Some(cluster) = &ctx.cluster
+        && (interval_ms > 0 || update)
+    {
+        let until = (interval_ms > 0).then_some(until);
+        cluster
+            .record_ban(&app_id, room_id.as_deref(), &scope, until)
+            .await
+            .map_err(|e| ApiFailure::cluster_ban(&e))?;
+    }
     result(Done::success())
 }
 

@@ -2,6 +2,10 @@
 //! so a login, a logout and a message are each one command, handled in order, with no lock.
 //! It also ends each login when its token expires (the latest token, after
 //! `updateLoginToken`), so that deadline needs no timer in the session.
+//!
+//! In cluster mode it also tells the cluster (through [`Remote`]) who logs in and out here,
+//! and hands it what it cannot serve alone: a message or status question for a user who is
+//! not logged in here, who may be on another node.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -67,7 +71,39 @@ enum Command {
         payload: Payload,
         done: oneshot::Sender<bool>,
     },
+    /// Ends a login because the same user logged in on another node.
+    Evict {
+        key: LoginKey,
+    },
+    /// Tells the cluster of every login here again (Redis came back, perhaps empty).
+    Republish,
 }
+
+/// What the registry hands the cluster in cluster mode.
+pub(crate) enum Remote {
+    /// `key` logged in here.
+    LoggedIn(LoginKey),
+    /// `key`'s login here ended.
+    LoggedOut(LoginKey),
+    /// A message for a user not logged in here; the cluster answers request `id` on `link`.
+    Send {
+        from: LoginKey,
+        to: String,
+        payload: Payload,
+        link: SessionLink,
+        id: u64,
+    },
+    /// Whether `peer`, not logged in here, is logged in on another node; answered likewise.
+    Status {
+        key: LoginKey,
+        peer: String,
+        link: SessionLink,
+        id: u64,
+    },
+}
+
+/// The sending end the registry hands [`Remote`] work to.
+pub(crate) type RemoteSender = mpsc::Sender<Remote>;
 
 /// Handle to the login registry's task: who is logged in outside rooms, and the way
 /// messages between them go.
@@ -78,9 +114,11 @@ pub(crate) struct LoginRegistry {
 
 impl LoginRegistry {
     /// Starts the registry's task.
-    pub(crate) fn start() -> Self {
+    /// With `remote` (cluster mode), logins, logouts and what concerns users not logged in
+    /// here go there too.
+    pub(crate) fn start(remote: Option<RemoteSender>) -> Self {
         let (tx, rx) = mpsc::channel(INBOX);
-        tokio::spawn(run(rx));
+        tokio::spawn(run(rx, remote));
         LoginRegistry { tx }
     }
 
@@ -162,6 +200,17 @@ impl LoginRegistry {
         .await;
     }
 
+    /// Ends `key`'s login here because the user logged in on another node.
+    pub(crate) async fn evict(&self, key: LoginKey) {
+        self.send(Command::Evict { key }).await;
+    }
+
+    /// Tells the cluster of every login here again, after Redis was away (it may have come
+    /// back empty).
+    pub(crate) async fn republish(&self) {
+        self.send(Command::Republish).await;
+    }
+
     /// Delivers a message from the OpenAPI; returns whether `to` was logged in.
     pub(crate) async fn server_message(
         &self,
@@ -225,10 +274,14 @@ fn instant(expires: Option<Millis>) -> Option<Instant> {
 struct Registry {
     logins: HashMap<LoginKey, Entry>,
     deadlines: BinaryHeap<Deadline>,
+    remote: Option<RemoteSender>,
 }
 
-async fn run(mut rx: mpsc::Receiver<Command>) {
-    let mut registry = Registry::default();
+async fn run(mut rx: mpsc::Receiver<Command>, remote: Option<RemoteSender>) {
+    let mut registry = Registry {
+        remote,
+        ..Registry::default()
+    };
     // One timer, moved only when the soonest deadline changes, so messages cost no timer work.
     let timer = tokio::time::sleep_until(Instant::now());
     tokio::pin!(timer);
@@ -254,7 +307,39 @@ async fn run(mut rx: mpsc::Receiver<Command>) {
     }
 }
 
+/// Tells the user their login ended because it was taken over.
+fn duplicate(link: &SessionLink, user_id: &str, generation: u64) {
+    let event = Event::Error(ErrorEvent {
+        error_code: ErrorCode::RtmDuplicateLogin,
+        message: format!("user {user_id} logged in elsewhere"),
+        forbidden_time: None,
+    });
+    push(link, &event);
+    let _ = link.push(Outbound::LoggedOut(generation));
+}
+
 impl Registry {
+    /// Hands `work` to the cluster, in cluster mode. Never waits: when the cluster falls
+    /// this far behind, a message or status question is answered as broken, and a presence
+    /// change is dropped (and logged).
+    /// Returns the work back when the cluster did not take it.
+    fn tell(&self, work: Remote) -> Option<Remote> {
+        let Some(remote) = &self.remote else {
+            return Some(work);
+        };
+        match remote.try_send(work) {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::warn!("the cluster is behind with outside-room work");
+                Some(e.into_inner())
+            }
+        }
+    }
+
+    fn tell_presence(&self, work: Remote) {
+        let _ = self.tell(work);
+    }
+
     fn schedule(
         &mut self,
         key: &LoginKey,
@@ -307,11 +392,11 @@ impl Registry {
             });
             push(&entry.link, &event);
             let _ = entry.link.push(Outbound::LoggedOut(generation));
+            self.tell_presence(Remote::LoggedOut(key));
         }
     }
 
     fn handle(&mut self, command: Command) {
-        let logins = &mut self.logins;
         match command {
             Command::Login {
                 key,
@@ -326,18 +411,13 @@ impl Registry {
                     generation,
                     expires,
                 };
-                if let Some(old) = logins.insert(key.clone(), entry)
+                if let Some(old) = self.logins.insert(key.clone(), entry)
                     && old.link.session != link.session
                 {
-                    let event = Event::Error(ErrorEvent {
-                        error_code: ErrorCode::RtmDuplicateLogin,
-                        message: format!("user {} logged in elsewhere", key.user_id),
-                        forbidden_time: None,
-                    });
-                    push(&old.link, &event);
-                    let _ = old.link.push(Outbound::LoggedOut(old.generation));
+                    duplicate(&old.link, &key.user_id, old.generation);
                 }
                 answer(&link, id, Ok(&done()));
+                self.tell_presence(Remote::LoggedIn(key.clone()));
                 self.schedule(&key, link.session, generation, expires);
             }
             Command::Renew {
@@ -347,7 +427,8 @@ impl Registry {
                 expires,
             } => {
                 let expires = instant(expires);
-                let Some(entry) = logins
+                let Some(entry) = self
+                    .logins
                     .get_mut(&key)
                     .filter(|e| e.link.session == session && e.generation == generation)
                 else {
@@ -357,8 +438,23 @@ impl Registry {
                 self.schedule(&key, session, generation, expires);
             }
             Command::Logout { key, session } => {
-                if logins.get(&key).is_some_and(|e| e.link.session == session) {
-                    logins.remove(&key);
+                if self
+                    .logins
+                    .get(&key)
+                    .is_some_and(|e| e.link.session == session)
+                {
+                    self.logins.remove(&key);
+                    self.tell_presence(Remote::LoggedOut(key));
+                }
+            }
+            Command::Republish => {
+                for key in self.logins.keys() {
+                    self.tell_presence(Remote::LoggedIn(key.clone()));
+                }
+            }
+            Command::Evict { key } => {
+                if let Some(old) = self.logins.remove(&key) {
+                    duplicate(&old.link, &key.user_id, old.generation);
                 }
             }
             Command::Status {
@@ -371,10 +467,33 @@ impl Registry {
                     app_id: key.app_id,
                     user_id: peer.as_str().into(),
                 };
-                let status = if logins.contains_key(&peer_key) {
+                let status = if self.logins.contains_key(&peer_key) {
                     UserOnlineStatus::Online
                 } else {
-                    UserOnlineStatus::Offline
+                    let asked = Remote::Status {
+                        key: LoginKey {
+                            app_id: peer_key.app_id,
+                            user_id: key.user_id,
+                        },
+                        peer,
+                        link,
+                        id,
+                    };
+                    match self.tell(asked) {
+                        None => return,
+                        Some(Remote::Status { peer, link, id, .. }) => {
+                            answer(
+                                &link,
+                                id,
+                                Ok(&PeerStatus {
+                                    user_id: peer,
+                                    status: UserOnlineStatus::Offline,
+                                }),
+                            );
+                            return;
+                        }
+                        Some(_) => return,
+                    }
                 };
                 answer(
                     &link,
@@ -396,7 +515,7 @@ impl Registry {
                     app_id: from.app_id.clone(),
                     user_id: to.as_str().into(),
                 };
-                let result = match logins.get(&to_key) {
+                let result = match self.logins.get(&to_key) {
                     _ if to_key == from => Err(RtcError::new(
                         ErrorCode::UserMessageNoReceiver,
                         "a message cannot be sent to yourself",
@@ -411,10 +530,27 @@ impl Registry {
                             ))
                         }
                     }
-                    _ => Err(RtcError::new(
-                        ErrorCode::UserMessageNoReceiver,
-                        format!("user {to} is not logged in"),
-                    )),
+                    None => {
+                        let work = Remote::Send {
+                            from,
+                            to,
+                            payload,
+                            link,
+                            id,
+                        };
+                        match self.tell(work) {
+                            None => return,
+                            Some(Remote::Send { to, link, id, .. }) => {
+                                let error = RtcError::new(
+                                    ErrorCode::UserMessageNoReceiver,
+                                    format!("user {to} is not logged in"),
+                                );
+                                answer(&link, id, Err::<&serde_json::Value, _>(error));
+                                return;
+                            }
+                            Some(_) => return,
+                        }
+                    }
                 };
                 let ok = done();
                 answer(&link, id, result.map(|()| &ok));
@@ -430,7 +566,8 @@ impl Registry {
                     app_id,
                     user_id: to.as_str().into(),
                 };
-                let delivered = logins
+                let delivered = self
+                    .logins
                     .get(&to_key)
                     .is_some_and(|e| push(&e.link, &payload.outside_room(&from)));
                 let _ = done.send(delivered);

@@ -8,5 +8,5 @@ mod logins;
 mod targets;
 
 pub(crate) use business::{BusinessServer, BusinessSettings};
-pub(crate) use logins::{LoginKey, LoginRegistry};
+pub(crate) use logins::{LoginKey, LoginRegistry, Remote};
 pub(crate) use targets::{BusinessHosts, HostRule, TargetPolicy};

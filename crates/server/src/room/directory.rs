@@ -86,6 +86,11 @@ impl Directory {
         handle
     }
 
+    /// The rooms running here (for the cluster heartbeat, once a second).
+    pub(crate) fn room_keys(&self) -> Vec<RoomKey> {
+        self.lock().rooms.keys().cloned().collect()
+    }
+
     /// The room's task, if the room is running.
     pub(crate) fn get(&self, key: &RoomKey) -> Option<RoomHandle> {
         self.lock().rooms.get(key).cloned()

@@ -3,6 +3,7 @@
 //! depends on it.
 
 mod auth;
+mod route;
 mod session;
 
 use std::sync::Arc;
@@ -40,6 +41,10 @@ pub(crate) async fn upgrade(
         .on_upgrade(move |socket| async move {
             // The connection keeps its place under the caps for as long as the session lives.
             let _slot = slot;
-            session::run(socket, ctx, query.app_id).await;
+            if ctx.cluster.is_some() {
+                route::serve(socket, ctx, query.app_id).await;
+            } else {
+                session::run(socket, ctx, query.app_id, None).await;
+            }
         })
 }

@@ -5,6 +5,16 @@
 mod common;
 
 mod bounded_member_state;
+mod cluster_bans;
+mod cluster_draining;
+mod cluster_media;
+mod cluster_messaging;
+mod cluster_openapi;
+mod cluster_redis;
+mod cluster_redis_down;
+mod cluster_room_switch;
+mod cluster_tls;
+mod cluster_webhooks;
 mod connection_caps;
 mod crowd_join;
 mod dev_mode_host;

@@ -36,7 +36,14 @@ use crate::ctx::Ctx;
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
-pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<String>) {
+/// Serves one signalling connection; `first` is its first frame when the cluster edge has
+/// read it already.
+pub(super) async fn run(
+    socket: WebSocket,
+    ctx: Arc<Ctx>,
+    engine_app: Option<String>,
+    first: Option<String>,
+) {
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let kill = inbox.kill_signal();
     let (media_events, mut media_inbox) = mpsc::channel(16);
@@ -58,6 +65,7 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
         server_messages: Arc::new(tokio::sync::Semaphore::new(
             login::SERVER_MESSAGES_IN_FLIGHT,
         )),
+        relay_to: None,
     };
     ctx.metrics.connections.inc();
     let (sink, mut stream) = socket.split();
@@ -74,7 +82,15 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     let write_stalled = tokio::time::sleep(write_timeout);
     tokio::pin!(join_deadline, write_stalled);
     let mut write_failed = false;
-    'session: loop {
+    // In cluster mode: the join to hand to the room's node, and that node.
+    let mut relay = None;
+    if let Some(text) = first {
+        if let Some(reply) = session.handle(&text).await {
+            writer.push(Message::Text(Utf8Bytes::from(reply)));
+        }
+        relay = session.relay_to.take().map(|node| (node, text));
+    }
+    'session: while relay.is_none() {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
             write_stalled
@@ -134,18 +150,18 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
             }
             message = stream.next(), if take_requests => {
                 last_heard = Instant::now();
-                if !handle_message(&mut session, &mut writer, message).await {
+                if !handle_message(&mut session, &mut writer, message, &mut relay).await {
                     break;
                 }
                 // Requests a pipelining client already sent go to their room together, so
                 // their answers come back together and leave in one write.
                 let mut more = 1;
-                while more < PIPELINED && writer.queued() < BURST {
+                while more < PIPELINED && writer.queued() < BURST && relay.is_none() {
                     let Some(message) = stream.next().now_or_never() else {
                         break;
                     };
                     more += 1;
-                    if !handle_message(&mut session, &mut writer, message).await {
+                    if !handle_message(&mut session, &mut writer, message, &mut relay).await {
                         break 'session;
                     }
                 }
@@ -159,6 +175,17 @@ pub(super) async fn run(socket: WebSocket, ctx: Arc<Ctx>, engine_app: Option<Str
     }
     session.connection_lost().await;
     ctx.metrics.connections.dec();
+    if let Some((node, join)) = relay {
+        // What was queued for the client goes first; then the socket is the relay's.
+        if tokio::time::timeout(CLOSE_WRITE, writer.drain())
+            .await
+            .is_ok()
+            && let Ok(socket) = writer.into_sink().reunite(stream)
+        {
+            let app = session.engine_app.take();
+            super::route::relay(socket, &ctx, app, node, join).await;
+        }
+    }
 }
 
 /// Handles one message read from the client; false when the connection is over.
@@ -166,9 +193,16 @@ async fn handle_message(
     session: &mut Session,
     writer: &mut Writer,
     message: Option<Result<Message, axum::Error>>,
+    relay: &mut Option<(crate::cluster::Node, String)>,
 ) -> bool {
     let reply = match message {
-        Some(Ok(Message::Text(text))) => session.handle(&text).await,
+        Some(Ok(Message::Text(text))) => {
+            let reply = session.handle(&text).await;
+            if let Some(node) = session.relay_to.take() {
+                *relay = Some((node, text.to_string()));
+            }
+            reply
+        }
         Some(Ok(Message::Binary(_))) => Some(ServerFrame::error_json(
             None,
             &RtcError::new(
@@ -234,6 +268,9 @@ struct Session {
     /// Slots for this client's server messages in flight: one client cannot hold all of its
     /// app's (see `login::SERVER_MESSAGES_IN_FLIGHT`).
     server_messages: Arc<tokio::sync::Semaphore>,
+    /// In cluster mode: the node to move this connection to, set by a join for a room that
+    /// node runs while the session holds nothing here.
+    relay_to: Option<crate::cluster::Node>,
 }
 
 /// How a request is answered.

@@ -11,6 +11,7 @@ use chorus_proto::{
 
 use super::{Answer, Session, invalid, payload};
 use crate::clock::now_secs;
+use crate::cluster::ClusterError;
 use crate::room::{
     Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
 };
@@ -117,6 +118,25 @@ impl Session {
             app_id: app_id.into(),
             room_id: room_id.into(),
         };
+        if let Some(cluster) = &self.ctx.cluster
+            && self.ctx.directory.get(&key).is_none()
+        {
+            match cluster.claim_here(&key).await {
+                Ok(()) => {}
+                // A connection that holds nothing here (no login; its room, if any, left)
+                // moves to the room's node, as a new connection would have.
+                Err(ClusterError::Elsewhere(node)) if self.login.is_none() => {
+                    self.relay_to = Some(node);
+                    return Ok(Answer::Routed);
+                }
+                Err(e) => return Err(e.join_error(&key.room_id)),
+            }
+            // Bans recorded anywhere in the cluster hold in the room from its start.
+            cluster
+                .load_bans(&key.app_id, &self.ctx.directory)
+                .await
+                .map_err(|e| e.join_error(&key.room_id))?;
+        }
         let user_id = user_info.user_id.clone();
         let ice_servers = self.ctx.config.turn.as_ref().map_or_else(Vec::new, |turn| {
             vec![turn.ice_server(&user_id, grant.expire_at, now_secs())]

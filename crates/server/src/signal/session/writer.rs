@@ -39,6 +39,11 @@ impl Writer {
     }
 
     /// Nothing waiting to be written or flushed.
+    /// The sink back, once drained, to hand the socket to another owner.
+    pub(super) fn into_sink(self) -> SplitSink<WebSocket, Message> {
+        self.sink
+    }
+
     pub(super) fn is_idle(&self) -> bool {
         self.queue.is_empty() && !self.unflushed
     }

@@ -1,0 +1,169 @@
+//! Cluster mode: many `chorus serve` nodes share one Redis. This module is the node's view of
+//! the cluster and nothing else: its registration and heartbeat ([`registry`]), where each room
+//! lives ([`placement`]), and how a request for a room that lives elsewhere gets there
+//! ([`relay`] for signalling, [`api_forward`] for the OpenAPI), and outside-room messaging
+//! between nodes ([`logins`]). It reads the room directory to
+//! report its load and keep its claims, and never changes a room.
+//!
+//! Each room lives on one node, claimed atomically in Redis (`SET NX`) by the node that first
+//! routes a join for it, on the least loaded live node. A client may connect to any node: the
+//! node it reached relays its signalling WebSocket, frame for frame, to the room's node, and
+//! its media goes straight to the room's node, whose SFU put its own candidates in the SDP.
+//!
+//! Relay, not redirect: a redirect would need a message the vendor's contract does not have,
+//! so neither the Web SDK (a drop-in for `@volcengine/rtc`) nor apps built on it could follow
+//! it, and a browser would need a second TLS name per node. Signalling is a few small frames a
+//! second per client, so the extra hop costs one loopback or LAN round trip per request and
+//! little CPU (the join-latency figure in docs/architecture.md), while media, the bulk, never
+//! takes it. Relayed connections reach the room's node from the relaying node's address, so
+//! `max-connections-per-ip` must allow for them.
+//!
+//! Without Redis nothing here runs: the embedded default is one node with in-memory state.
+//! When Redis is unreachable, rooms already on a node keep working (their joins, messages,
+//! media and OpenAPI calls never ask Redis), and new cross-node work fails with a clear error
+//! until Redis answers again, when the heartbeat registers the node and claims its rooms anew.
+
+mod api_forward;
+mod bans;
+mod logins;
+mod placement;
+mod registry;
+mod relay;
+mod settings;
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+pub(crate) use api_forward::{Forwarded, forward_api};
+pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
+pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
+pub(crate) use relay::{Liveness, Upstream, pipe};
+
+/// How long one Redis command may take before the work that needed it fails.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// The cluster part of the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ClusterSettings {
+    /// `redis://host:port[/db]`.
+    pub(crate) redis_url: String,
+    /// This node's name in the cluster.
+    pub(crate) node_id: String,
+    /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`).
+    pub(crate) advertise_url: String,
+    /// TLS for calls to other nodes' OpenAPI over https://.
+    pub(crate) tls: chorus_tls::ClientTls,
+}
+
+/// Why cluster work failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ClusterError {
+    /// Redis refused or failed a command, or cannot be reached.
+    #[error("the cluster directory (Redis) failed: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// Redis did not answer in time.
+    #[error("the cluster directory (Redis) did not answer within {} ms", REDIS_TIMEOUT.as_millis())]
+    Timeout,
+    /// No node has a live registration (not even this one, so Redis lost it).
+    #[error("no live node is registered in the cluster directory")]
+    NoNode,
+    /// The room's node could not be reached.
+    #[error("the node serving this room ({node}) cannot be reached: {reason}")]
+    Unreachable {
+        /// The node.
+        node: String,
+        /// Why.
+        reason: String,
+    },
+    /// The room is served by another node.
+    #[error("the room is served by node {}", .0.id)]
+    Elsewhere(Node),
+}
+
+/// A live node as registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Node {
+    /// Its name.
+    pub(crate) id: String,
+    /// Its base URL.
+    pub(crate) url: String,
+}
+
+/// This node's handle on the cluster.
+pub(crate) struct Cluster {
+    settings: ClusterSettings,
+    /// For the pub/sub connection, which is a connection of its own.
+    client: redis::Client,
+    redis: ConnectionManager,
+    http: reqwest::Client,
+}
+
+impl Cluster {
+    /// Connects to Redis. Start-up fails when Redis cannot be reached then: a node that never
+    /// joined would only serve rooms the others do not know about.
+    pub(crate) async fn connect(settings: ClusterSettings) -> Result<Self, ClusterError> {
+        let client = redis::Client::open(settings.redis_url.as_str())?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            // Reconnects in the background; a command during an outage fails at once rather
+            // than waiting through retries, so callers can answer with a clear error.
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(1));
+        let redis = timed(client.get_connection_manager_with_config(config)).await?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .use_preconfigured_tls((*settings.tls.config()).clone())
+            .build()
+            .unwrap_or_default();
+        Ok(Cluster {
+            settings,
+            client,
+            redis,
+            http,
+        })
+    }
+
+    /// This node's name.
+    pub(crate) fn node_id(&self) -> &str {
+        &self.settings.node_id
+    }
+
+    /// Whether `node` is this one.
+    pub(crate) fn is_self(&self, node: &Node) -> bool {
+        node.id == self.settings.node_id
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        // A cheap handle onto the one multiplexed connection.
+        self.redis.clone()
+    }
+}
+
+/// Runs a Redis future under [`REDIS_TIMEOUT`].
+async fn timed<T>(
+    work: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, ClusterError> {
+    match tokio::time::timeout(REDIS_TIMEOUT, work).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(ClusterError::Timeout),
+    }
+}
+
+impl ClusterError {
+    /// The join error a client gets when its room cannot be placed or reached.
+    pub(crate) fn join_error(&self, room_id: &str) -> chorus_proto::RtcError {
+        let message = match self {
+            ClusterError::Elsewhere(node) => format!(
+                "room {room_id:?} is served by node {} of the cluster; join it on a new connection, which is routed there",
+                node.id
+            ),
+            other => format!(
+                "cannot place room {room_id:?} in the cluster: {other}; rooms already running on this node still work, try again shortly"
+            ),
+        };
+        chorus_proto::RtcError::new(chorus_proto::ErrorCode::JoinRoomFailed, message)
+    }
+}

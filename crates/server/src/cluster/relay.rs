@@ -1,0 +1,152 @@
+//! The signalling relay: a client that reached this node for a room another node runs gets
+//! its WebSocket piped, frame for frame, to that node's signalling endpoint. This node keeps
+//! the client's connection alive (pings, idle timeout) and the room's node sees an ordinary
+//! client. Neither side's frames are parsed here: the relay never changes what is said.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as UpMessage;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+use super::{ClusterError, Node};
+
+/// A WebSocket to the room's node.
+pub(crate) type Upstream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long opening the WebSocket to the room's node may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The signalling URL of `node`, for a client that connected with `app_id`.
+fn signal_url(node: &Node, app_id: Option<&str>) -> String {
+    let base = node.url.trim_end_matches('/');
+    let base = if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        base.to_owned()
+    };
+    let mut url = format!("{base}{}", chorus_proto::SIGNAL_PATH);
+    if let Some(app_id) = app_id {
+        url.push_str("?appId=");
+        url.extend(form_urlencoded::byte_serialize(app_id.as_bytes()));
+    }
+    url
+}
+
+impl super::Cluster {
+    /// Opens the WebSocket to `node`'s signalling endpoint (over TLS with the trust the
+    /// server's other outbound calls use, `--ca` included).
+    pub(crate) async fn connect_upstream(
+        &self,
+        node: &Node,
+        app_id: Option<&str>,
+    ) -> Result<Upstream, ClusterError> {
+        let url = signal_url(node, app_id);
+        let unreachable = |reason: String| ClusterError::Unreachable {
+            node: node.id.clone(),
+            reason,
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(chorus_proto::MAX_FRAME_BYTES))
+            .max_frame_size(Some(chorus_proto::MAX_FRAME_BYTES));
+        let tls = Connector::Rustls(self.settings.tls.config());
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(url, Some(config), true, Some(tls));
+        match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+            Ok(Ok((upstream, _))) => Ok(upstream),
+            Ok(Err(e)) => Err(unreachable(e.to_string())),
+            Err(_) => Err(unreachable(format!(
+                "no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+}
+
+/// Whether a write under a timeout went out.
+fn sent<E, T>(write: Result<Result<(), E>, T>) -> bool {
+    matches!(write, Ok(Ok(())))
+}
+
+/// How the relay keeps a client's connection: the session's own settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Liveness {
+    /// How often the client is pinged.
+    pub(crate) ping_interval: Duration,
+    /// How long the client may be silent.
+    pub(crate) idle_timeout: Duration,
+    /// How long one write to either side may take.
+    pub(crate) write_timeout: Duration,
+}
+
+/// Pipes `client` and `upstream` both ways, `first` (the client's first frame, already read
+/// here) ahead of the rest, until either side closes, the client falls silent past the idle
+/// timeout, or a write to either side stalls past the write timeout (a client that stops
+/// reading is dropped here, as a session would drop it).
+pub(crate) async fn pipe(client: WebSocket, mut upstream: Upstream, first: String, live: Liveness) {
+    let Liveness {
+        ping_interval,
+        idle_timeout,
+        write_timeout,
+    } = live;
+    if upstream.send(UpMessage::text(first)).await.is_err() {
+        return;
+    }
+    let (mut client_tx, mut client_rx) = client.split();
+    let (mut up_tx, mut up_rx) = upstream.split();
+    let mut ping = tokio::time::interval(ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            _ = ping.tick() => {
+                if last_heard.elapsed() > idle_timeout
+                    || !sent(tokio::time::timeout(write_timeout, client_tx.send(Message::Ping(Default::default()))).await)
+                {
+                    break;
+                }
+            }
+            from_client = client_rx.next() => {
+                last_heard = Instant::now();
+                let out = match from_client {
+                    Some(Ok(Message::Text(text))) => UpMessage::text(text.as_str()),
+                    Some(Ok(Message::Binary(bytes))) => UpMessage::binary(bytes),
+                    // Each hop keeps its own connection alive.
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                };
+                if !sent(tokio::time::timeout(write_timeout, up_tx.send(out)).await) {
+                    break;
+                }
+            }
+            from_up = up_rx.next() => {
+                let out = match from_up {
+                    Some(Ok(UpMessage::Text(text))) => Message::Text(text.as_str().into()),
+                    Some(Ok(UpMessage::Binary(bytes))) => Message::Binary(bytes),
+                    Some(Ok(UpMessage::Close(frame))) => {
+                        // The room's node closed (kicked, timed out): the client hears why.
+                        let frame = frame.map(|f| axum::extract::ws::CloseFrame {
+                            code: f.code.into(),
+                            reason: f.reason.as_str().into(),
+                        });
+                        let _ = client_tx.send(Message::Close(frame)).await;
+                        break;
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => break,
+                };
+                if !sent(tokio::time::timeout(write_timeout, client_tx.send(out)).await) {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = up_tx.close().await;
+    let _ = client_tx.close().await;
+}

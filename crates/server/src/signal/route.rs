@@ -1,0 +1,145 @@
+//! Cluster mode's edge: reads a connection's first frame and, when it joins a room another
+//! node runs (or is placed on now), relays the connection there; everything else becomes an
+//! ordinary session here. A session that later joins a room another node runs, holding
+//! nothing here, is moved there the same way (`relay`). Only a valid token leads to a cluster lookup, so a stranger cannot
+//! make this node ask Redis anything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use chorus_proto::{ErrorCode, Request, RequestFrame, ServerFrame};
+use tokio::time::Instant;
+
+use super::auth::{TokenFor, check_room_token};
+use super::session;
+use crate::clock::now_secs;
+use crate::cluster::{self, ClusterError, Node};
+use crate::ctx::Ctx;
+use crate::room::RoomKey;
+
+/// Where a connection is served.
+enum Destination {
+    Here,
+    /// On this node.
+    Node(Node),
+}
+
+/// Serves one signalling connection in cluster mode.
+pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<String>) {
+    let first = match tokio::time::timeout(ctx.config.join_timeout, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => text.to_string(),
+        // Not a request: the session answers whatever comes next as usual.
+        Ok(Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)))) => {
+            return session::run(socket, ctx, app_id, None).await;
+        }
+        _ => return,
+    };
+    // A room's node that cannot be reached may have just died: its registration lapses
+    // within the node TTL and the room is then placed on a live node. Waiting that out makes
+    // a node's death a slower join rather than a failed one for the clients that reconnect.
+    let give_up = Instant::now() + cluster::NODE_TTL + Duration::from_secs(1);
+    let mut place = destination(&ctx, app_id.as_deref(), &first).await;
+    loop {
+        let node = match place {
+            Destination::Here => return session::run(socket, ctx, app_id, Some(first)).await,
+            Destination::Node(node) => node,
+        };
+        let Some(cluster) = &ctx.cluster else {
+            return;
+        };
+        match cluster.connect_upstream(&node, app_id.as_deref()).await {
+            Ok(upstream) => return pipe(socket, &ctx, upstream, first).await,
+            Err(_) if Instant::now() < give_up => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                place = destination(&ctx, app_id.as_deref(), &first).await;
+            }
+            Err(error) => return refuse(socket, &node, &error, &first).await,
+        }
+    }
+}
+
+async fn pipe(socket: WebSocket, ctx: &Ctx, upstream: cluster::Upstream, join: String) {
+    let config = &ctx.config;
+    let live = cluster::Liveness {
+        ping_interval: config.ping_interval,
+        idle_timeout: config.idle_timeout,
+        write_timeout: config.write_timeout,
+    };
+    ctx.metrics.cluster_relayed.inc();
+    cluster::pipe(socket, upstream, join, live).await;
+    ctx.metrics.cluster_relayed.dec();
+}
+
+/// Answers `join` with why its room's node cannot be reached, and closes.
+async fn refuse(mut socket: WebSocket, node: &Node, error: &ClusterError, join: &str) {
+    tracing::warn!(%error, node = node.id, "cannot relay a join to its room's node");
+    let Ok(frame) = RequestFrame::parse(join) else {
+        return;
+    };
+    let room_id = match &frame.request {
+        Request::JoinRoom(params) => params.room_id.as_str(),
+        _ => "",
+    };
+    let text = ServerFrame::error_json(Some(frame.id), &error.join_error(room_id));
+    let _ = socket.send(Message::Text(text.into())).await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Pipes `socket` to `node`, `join` (a joinRoom frame) first; when `node` cannot be reached,
+/// answers the join with why and closes.
+pub(super) async fn relay(
+    socket: WebSocket,
+    ctx: &Ctx,
+    app_id: Option<String>,
+    node: Node,
+    join: String,
+) {
+    let Some(cluster) = &ctx.cluster else {
+        return;
+    };
+    match cluster.connect_upstream(&node, app_id.as_deref()).await {
+        Ok(upstream) => pipe(socket, ctx, upstream, join).await,
+        Err(error) => refuse(socket, &node, &error, &join).await,
+    }
+}
+
+/// Where the connection that sent `first` is served.
+async fn destination(ctx: &Ctx, engine_app: Option<&str>, first: &str) -> Destination {
+    let Some(cluster) = &ctx.cluster else {
+        return Destination::Here;
+    };
+    let Ok(frame) = RequestFrame::parse(first) else {
+        return Destination::Here;
+    };
+    let Request::JoinRoom(params) = &frame.request else {
+        return Destination::Here;
+    };
+    let wanted = TokenFor {
+        engine_app,
+        room_id: &params.room_id,
+        user_id: &params.user_info.user_id,
+        code: ErrorCode::InvalidToken,
+    };
+    let Ok((app_id, _)) = check_room_token(
+        &ctx.config.apps,
+        params.token.as_deref(),
+        &wanted,
+        now_secs(),
+    ) else {
+        // The session refuses it with the usual error.
+        return Destination::Here;
+    };
+    let key = RoomKey {
+        app_id: app_id.into(),
+        room_id: params.room_id.as_str().into(),
+    };
+    if ctx.directory.get(&key).is_some() {
+        return Destination::Here;
+    }
+    match cluster.place(&key).await {
+        Ok(node) if !cluster.is_self(&node) => Destination::Node(node),
+        // Placed here, or Redis failed: the join here claims the room or says why not.
+        _ => Destination::Here,
+    }
+}
