@@ -28,6 +28,12 @@ pub struct EngineConfig {
     /// system's roots. For a private CA, [`ClientTls::with_ca_file`] (the system's roots
     /// and the CA's).
     pub tls: Option<ClientTls>,
+    /// Media only through a TURN relay the server names in its join answer (its
+    /// `--turn` servers), never directly to the media port: for networks that block the
+    /// media port, or to keep the client's address from the server. With no relay to be had,
+    /// publishing fails with `ICE_SERVER_WRONG`. Default false: direct, with the relay as
+    /// another candidate when the server names one.
+    pub relay_only: bool,
 }
 
 impl EngineConfig {
@@ -39,6 +45,7 @@ impl EngineConfig {
             message_timeout: Duration::from_secs(10),
             reconnect_timeout: Duration::from_secs(30),
             tls: None,
+            relay_only: false,
         }
     }
 }

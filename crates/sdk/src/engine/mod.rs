@@ -79,6 +79,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
         outlets.clone(),
         mixing.clone(),
         url.clone(),
+        config.relay_only,
     );
     let driver = Driver {
         machine: Machine::new(&config),

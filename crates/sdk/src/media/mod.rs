@@ -33,6 +33,7 @@ mod source;
 mod stats;
 mod subscriber;
 mod transport;
+mod turn;
 mod volume;
 
 pub(crate) use conductor::Conductor;

@@ -35,6 +35,7 @@ use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
 use crate::media::subscriber::{Subscriber, SubscriberSetup};
 use crate::media::transport::local_ip_toward;
+use crate::media::turn::RelayPlan;
 use crate::mixing::MixingHub;
 use captures::Slot;
 use rules::{Capturing, Effect, Rules};
@@ -71,6 +72,8 @@ pub(crate) struct Conductor {
     mixing: MixingHub,
     signal_url: Result<String, String>,
     local_ip: IpAddr,
+    /// The current session's TURN servers, and whether media must be relayed.
+    relay: RelayPlan,
     frames_tx: mpsc::Sender<EncodedFrame>,
     frames: mpsc::Receiver<EncodedFrame>,
     reports_tx: mpsc::UnboundedSender<Report>,
@@ -104,6 +107,7 @@ impl Conductor {
         outlets: Outlets,
         mixing: MixingHub,
         signal_url: Result<String, String>,
+        relay_only: bool,
     ) -> Conductor {
         let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
         let (reports_tx, reports) = mpsc::unbounded_channel();
@@ -115,6 +119,10 @@ impl Conductor {
             mixing,
             signal_url,
             local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            relay: RelayPlan {
+                ice_servers: Vec::new(),
+                relay_only,
+            },
             frames_tx,
             frames,
             reports_tx,
@@ -145,6 +153,9 @@ impl Conductor {
                 input = self.inbox.recv() => match input {
                     None | Some(MediaInput::Destroy) => break,
                     Some(MediaInput::Room(view)) => {
+                        if let Some(view) = &view {
+                            self.relay.ice_servers.clone_from(&view.ice_servers);
+                        }
                         let capturing = Capturing {
                             audio: self.audio.capturing(),
                             video: self.video[slot_of(StreamIndex::Main)].capturing(),
@@ -178,6 +189,7 @@ impl Conductor {
                         generation,
                         keyframes: self.keyframes.clone(),
                         stats: self.outlets.stats().clone(),
+                        relay: self.relay.clone(),
                     }));
                 }
                 Effect::StopPublisher => self.publisher = None,
@@ -198,6 +210,7 @@ impl Conductor {
                         caller: self.caller.clone(),
                         events: self.events.clone(),
                         outlets: self.outlets.clone(),
+                        relay: self.relay.clone(),
                     };
                     self.subscriber = Some(Subscriber::start(setup, offer));
                 }
