@@ -16,6 +16,7 @@ mod media_loss;
 mod media_mirror;
 mod media_reconnect;
 mod media_tone;
+mod media_turn_relay;
 mod media_video;
 mod media_volume;
 mod message_order;

@@ -2,6 +2,7 @@
 //! TCP relay that can cut and refuse connections, and fake servers that never answer (or
 //! answer only joins and logins, or hang up on messages).
 
+pub(crate) mod coturn;
 pub(crate) mod media;
 
 use std::net::SocketAddr;

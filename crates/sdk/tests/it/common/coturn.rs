@@ -1,0 +1,94 @@
+//! coturn from Debian, as a deployment runs it: REST credentials from a secret shared with
+//! Chorus, on loopback (with loopback peers allowed, which a real deployment would not need:
+//! its SFU is on another address). Stopped, and its files removed, when dropped, so a failing
+//! test does not leave it running.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chorus_testkit::temp_dir;
+
+/// A running coturn.
+pub(crate) struct Coturn {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Coturn {
+    /// Starts coturn on 127.0.0.1 (UDP and TCP on one free port) with `secret`, and waits
+    /// until it takes connections.
+    pub(crate) async fn start(secret: &str) -> Coturn {
+        let dir = temp_dir("coturn");
+        // A port free for both UDP and TCP right now.
+        let port = loop {
+            let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP port");
+            let port = udp.local_addr().expect("its address").port();
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                break port;
+            }
+        };
+        let config = dir.join("turnserver.conf");
+        let lines = [
+            "listening-ip=127.0.0.1".to_owned(),
+            "relay-ip=127.0.0.1".to_owned(),
+            format!("listening-port={port}"),
+            "use-auth-secret".to_owned(),
+            format!("static-auth-secret={secret}"),
+            "realm=chorus.test".to_owned(),
+            "fingerprint".to_owned(),
+            "no-cli".to_owned(),
+            "no-tls".to_owned(),
+            "no-dtls".to_owned(),
+            "allow-loopback-peers".to_owned(),
+            "log-file=stdout".to_owned(),
+            "simple-log".to_owned(),
+            "verbose".to_owned(),
+            format!("pidfile={}", dir.join("turnserver.pid").display()),
+            format!("userdb={}", dir.join("turndb").display()),
+        ];
+        std::fs::write(&config, lines.join("\n") + "\n").expect("coturn's config is written");
+        let log = std::fs::File::create(dir.join("turnserver.log")).expect("a log file");
+        let child = Command::new("turnserver")
+            .arg("-c")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("coturn (Debian's coturn package) starts");
+        let coturn = Coturn { child, dir, port };
+        let ready = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < ready,
+                "coturn did not listen on {port}:\n{}",
+                coturn.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        coturn
+    }
+
+    /// Its URL for `transport` (`udp` or `tcp`), as `chorus serve --turn` takes it.
+    pub(crate) fn url(&self, transport: &str) -> String {
+        format!("turn:127.0.0.1:{}?transport={transport}", self.port)
+    }
+
+    /// What it logged so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("turnserver.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
