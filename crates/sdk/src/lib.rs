@@ -87,6 +87,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod caller;
+mod cloud_proxy;
 mod config;
 mod connection;
 mod engine;
@@ -108,6 +109,7 @@ pub use chorus_proto::{
     SubscribeFallbackOption, TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use chorus_tls::ClientTls;
+pub use cloud_proxy::CloudProxyInfo;
 pub use config::EngineConfig;
 pub use engine::{
     RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,

@@ -36,7 +36,7 @@ mod transport;
 mod turn;
 mod volume;
 
-pub(crate) use conductor::Conductor;
+pub(crate) use conductor::{Conductor, Relaying};
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 pub use level::AudioVolume;
 pub use mirror::{MirrorType, Snapshot};
@@ -44,6 +44,8 @@ pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
 pub(crate) use source::{open_audio, open_video};
+pub(crate) use transport::RELAY_ONLY_LIMIT;
+pub(crate) use turn::probe as probe_relay;
 pub(crate) use volume::MAX_VOLUME;
 pub(crate) use volume::check_volume;
 

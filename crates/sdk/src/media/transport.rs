@@ -28,7 +28,7 @@ use crate::media::turn::{Relay, RelayPlan, allocate_any};
 /// server that is unreachable must not hold up a direct path for long).
 const RELAY_OPTIONAL_LIMIT: Duration = Duration::from_secs(3);
 /// The same when only relayed media is allowed.
-const RELAY_ONLY_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const RELAY_ONLY_LIMIT: Duration = Duration::from_secs(10);
 
 /// Why a transport could not be set up.
 #[derive(Debug, thiserror::Error)]

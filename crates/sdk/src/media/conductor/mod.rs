@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::caller::Caller;
+use crate::cloud_proxy::ProxySetting;
 use crate::event::EngineEvent;
 use crate::media::capture::{EncodedFrame, PictureSlot, SeiSlot};
 use crate::media::inbox::{MediaCall, MediaInput, Reply, SeiRequest};
@@ -62,6 +63,14 @@ fn err(code: ErrorCode, message: impl Into<String>) -> RtcError {
     RtcError::new(code, message)
 }
 
+/// How the engine's media may relay: the config's `relay_only`, and the cloud proxy.
+pub(crate) struct Relaying {
+    /// Media only through a relay.
+    pub(crate) relay_only: bool,
+    /// The cloud proxy setting.
+    pub(crate) proxy: ProxySetting,
+}
+
 /// The conductor's task state; [`Conductor::run`] is its task.
 pub(crate) struct Conductor {
     inbox: mpsc::UnboundedReceiver<MediaInput>,
@@ -74,6 +83,8 @@ pub(crate) struct Conductor {
     local_ip: IpAddr,
     /// The current session's TURN servers, and whether media must be relayed.
     relay: RelayPlan,
+    /// The cloud proxy: while on, media goes only through its relays.
+    proxy: ProxySetting,
     frames_tx: mpsc::Sender<EncodedFrame>,
     frames: mpsc::Receiver<EncodedFrame>,
     reports_tx: mpsc::UnboundedSender<Report>,
@@ -107,7 +118,7 @@ impl Conductor {
         outlets: Outlets,
         mixing: MixingHub,
         signal_url: Result<String, String>,
-        relay_only: bool,
+        relaying: Relaying,
     ) -> Conductor {
         let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
         let (reports_tx, reports) = mpsc::unbounded_channel();
@@ -121,8 +132,9 @@ impl Conductor {
             local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             relay: RelayPlan {
                 ice_servers: Vec::new(),
-                relay_only,
+                relay_only: relaying.relay_only,
             },
+            proxy: relaying.proxy,
             frames_tx,
             frames,
             reports_tx,
@@ -189,7 +201,7 @@ impl Conductor {
                         generation,
                         keyframes: self.keyframes.clone(),
                         stats: self.outlets.stats().clone(),
-                        relay: self.relay.clone(),
+                        relay: self.relay_plan(),
                     }));
                 }
                 Effect::StopPublisher => self.publisher = None,
@@ -210,7 +222,7 @@ impl Conductor {
                         caller: self.caller.clone(),
                         events: self.events.clone(),
                         outlets: self.outlets.clone(),
-                        relay: self.relay.clone(),
+                        relay: self.relay_plan(),
                     };
                     self.subscriber = Some(Subscriber::start(setup, offer));
                 }
@@ -220,6 +232,17 @@ impl Conductor {
                     let _ = reply.send(outcome);
                 }
             }
+        }
+    }
+
+    /// How a new transport relays: through the cloud proxy's relays only while it is on.
+    fn relay_plan(&self) -> RelayPlan {
+        match self.proxy.get() {
+            Some(route) => RelayPlan {
+                ice_servers: route.relays(&self.relay.ice_servers),
+                relay_only: true,
+            },
+            None => self.relay.clone(),
         }
     }
 

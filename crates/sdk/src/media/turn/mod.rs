@@ -16,5 +16,5 @@ mod digest;
 mod relay;
 mod servers;
 
-pub(crate) use relay::{Relay, allocate_any};
+pub(crate) use relay::{Relay, allocate_any, probe};
 pub(crate) use servers::RelayPlan;

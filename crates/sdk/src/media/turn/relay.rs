@@ -69,6 +69,19 @@ pub(crate) async fn allocate_any(plan: &RelayPlan, limit: Duration) -> Result<Re
     ))
 }
 
+/// Allocates on one of `servers` within `limit` each, and frees the allocation at once: whether
+/// relayed media can be had. The error says why not.
+pub(crate) async fn probe(
+    servers: Vec<chorus_proto::IceServer>,
+    limit: Duration,
+) -> Result<(), String> {
+    let plan = RelayPlan {
+        ice_servers: servers,
+        relay_only: true,
+    };
+    allocate_any(&plan, limit).await.map(drop)
+}
+
 impl Relay {
     async fn allocate(server: &TurnServer) -> Result<Relay, String> {
         let addr = tokio::net::lookup_host(server.authority.as_str())
