@@ -6,6 +6,7 @@ mod common;
 mod audio_mixing;
 mod audio_mixing_errors;
 mod business_server_targets;
+mod cloud_proxy;
 mod engine_destroy;
 mod local_validation;
 mod login_token_expiry;
