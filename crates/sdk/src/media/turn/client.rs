@@ -25,6 +25,8 @@ const TRIES: u32 = 7;
 const TCP_TIMEOUT: Duration = Duration::from_millis(39_500);
 /// Permissions last 5 minutes and channels 10; both are renewed after 4.
 const RENEW: Duration = Duration::from_secs(240);
+/// Packets held for a peer until its permission is in place.
+const HELD: usize = 16;
 /// UDP as REQUESTED-TRANSPORT (the protocol number, in the top byte).
 const UDP_TRANSPORT: u32 = 17 << 24;
 
@@ -86,6 +88,11 @@ struct Peer {
     addr: SocketAddr,
     channel: u16,
     bound: bool,
+    /// Whether the server confirmed the permission. Until then packets are held: a TURN
+    /// server may handle a Send indication before the CreatePermission sent just ahead of
+    /// it (coturn does over UDP, across its threads) and drop it.
+    permitted: bool,
+    held: Vec<Vec<u8>>,
     /// When to renew the channel binding (and with it the permission).
     renew_at: Option<Instant>,
 }
@@ -271,7 +278,7 @@ impl TurnClient {
                 self.events.push_back(TurnEvent::Allocated { relayed });
             }
             Kind::Refresh { .. } => self.schedule_refresh(now, msg.u32(attr::LIFETIME)),
-            Kind::Permission(_) => {}
+            Kind::Permission(ip) => self.release(ip),
             Kind::Bind(channel) => {
                 if let Some(peer) = self.peers.iter_mut().find(|p| p.channel == channel) {
                     peer.bound = true;
@@ -326,6 +333,24 @@ impl TurnClient {
         }
     }
 
+    /// The permission for `ip` is in place: its peers' held packets go now.
+    fn release(&mut self, ip: IpAddr) {
+        let mut ready = Vec::new();
+        for peer in self.peers.iter_mut().filter(|p| p.addr.ip() == ip) {
+            peer.permitted = true;
+            ready.extend(
+                std::mem::take(&mut peer.held)
+                    .into_iter()
+                    .map(|d| (peer.addr, d)),
+            );
+        }
+        for (peer, data) in ready {
+            let mut out = Vec::new();
+            self.frame(peer, &data, &mut out);
+            self.out.push_back(out);
+        }
+    }
+
     fn schedule_refresh(&mut self, now: Instant, lifetime: Option<u32>) {
         let lifetime = Duration::from_secs(u64::from(lifetime.unwrap_or(600)));
         // A minute early, or halfway for short lifetimes.
@@ -334,8 +359,10 @@ impl TurnClient {
     }
 
     /// Wraps `data` for `peer` into `out` (ChannelData, or a Send indication until the
-    /// peer's channel is bound); the first packet to a peer also asks for its permission and
-    /// channel. Returns false (and leaves `out` empty) before the allocation exists.
+    /// peer's channel is bound). The first packet to a peer asks for its permission and
+    /// channel; until the permission is confirmed packets are held (a few; the rest dropped)
+    /// and come out of [`TurnClient::poll_transmit`] then. Returns false, leaving `out`
+    /// empty, when there is nothing to send now.
     pub(crate) fn wrap(
         &mut self,
         now: Instant,
@@ -356,28 +383,56 @@ impl TurnClient {
                 let Some(channel) = 0x4000u16.checked_add(n).filter(|c| *c <= 0x7fff) else {
                     return false;
                 };
+                // Another port of a permitted IP is permitted already.
+                let permitted = self
+                    .peers
+                    .iter()
+                    .any(|p| p.addr.ip() == peer.ip() && p.permitted);
                 self.peers.push(Peer {
                     addr: peer,
                     channel,
                     bound: false,
+                    permitted,
+                    held: Vec::new(),
                     renew_at: None,
                 });
-                self.request(now, Kind::Permission(peer.ip()));
+                if !permitted {
+                    self.request(now, Kind::Permission(peer.ip()));
+                }
                 self.request(now, Kind::Bind(channel));
                 self.peers.len() - 1
             }
         };
-        let p = &self.peers[at];
-        if p.bound {
-            channel_data(p.channel, data, self.reliable, out);
-        } else {
-            let tid = self.tid();
-            let mut enc = Encoder::new(Method::Send, Class::Indication, tid);
-            enc.attr_addr(attr::XOR_PEER_ADDRESS, peer)
-                .attr(attr::DATA, data);
-            *out = enc.finish(None);
+        let p = &mut self.peers[at];
+        if !p.permitted {
+            if p.held.len() < HELD {
+                p.held.push(data.to_vec());
+            }
+            return false;
         }
+        self.frame(peer, data, out);
         true
+    }
+
+    /// `data` for `peer` as the server takes it now: ChannelData once bound, else a Send
+    /// indication.
+    fn frame(&mut self, peer: SocketAddr, data: &[u8], out: &mut Vec<u8>) {
+        let bound = self
+            .peers
+            .iter()
+            .find(|p| p.addr == peer)
+            .filter(|p| p.bound)
+            .map(|p| p.channel);
+        match bound {
+            Some(channel) => channel_data(channel, data, self.reliable, out),
+            None => {
+                let tid = self.tid();
+                let mut enc = Encoder::new(Method::Send, Class::Indication, tid);
+                enc.attr_addr(attr::XOR_PEER_ADDRESS, peer)
+                    .attr(attr::DATA, data);
+                *out = enc.finish(None);
+            }
+        }
     }
 
     /// The next control message for the server.

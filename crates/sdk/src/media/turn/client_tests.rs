@@ -128,12 +128,9 @@ fn a_peer_gets_permission_and_channel_then_channel_data_both_ways() {
     client.poll_event();
     let peer: SocketAddr = "198.51.100.9:7881".parse().unwrap();
     let mut out = Vec::new();
-    assert!(client.wrap(t0, peer, b"stun!", &mut out));
-    // Before the channel is bound: a Send indication.
-    let send = Message::decode(&out).unwrap();
-    assert_eq!((send.method, send.class), (Method::Send, Class::Indication));
-    assert_eq!(send.addr(attr::XOR_PEER_ADDRESS).unwrap(), Some(peer));
-    assert_eq!(send.get(attr::DATA), Some(&b"stun!"[..]));
+    // The first packet asks for permission and channel, and waits for the permission.
+    assert!(!client.wrap(t0, peer, b"stun!", &mut out));
+    assert!(out.is_empty());
     let requests = sent(&mut client);
     let methods: Vec<Method> = requests
         .iter()
@@ -143,9 +140,17 @@ fn a_peer_gets_permission_and_channel_then_channel_data_both_ways() {
     let bind = Message::decode(&requests[1]).unwrap();
     assert_eq!(bind.u32(attr::CHANNEL_NUMBER), Some(0x4000 << 16));
     assert_eq!(bind.addr(attr::XOR_PEER_ADDRESS).unwrap(), Some(peer));
-    for r in &requests {
-        client.handle_input(t0, &answer(r, Class::Success, true, |_| {}));
-    }
+    // Permitted, not yet bound: the held packet goes as a Send indication.
+    client.handle_input(t0, &answer(&requests[0], Class::Success, true, |_| {}));
+    let released = sent(&mut client);
+    assert_eq!(released.len(), 1);
+    let send = Message::decode(&released[0]).unwrap();
+    assert_eq!((send.method, send.class), (Method::Send, Class::Indication));
+    assert_eq!(send.addr(attr::XOR_PEER_ADDRESS).unwrap(), Some(peer));
+    assert_eq!(send.get(attr::DATA), Some(&b"stun!"[..]));
+    assert!(client.wrap(t0, peer, b"more", &mut out));
+    assert_eq!(Message::decode(&out).unwrap().method, Method::Send);
+    client.handle_input(t0, &answer(&requests[1], Class::Success, true, |_| {}));
     assert!(client.wrap(t0, peer, b"rtp", &mut out));
     assert_eq!(out, [0x40, 0x00, 0x00, 0x03, b'r', b't', b'p']);
 
@@ -189,6 +194,7 @@ fn over_tcp_channel_data_is_padded() {
     for r in sent(&mut client) {
         client.handle_input(t0, &answer(&r, Class::Success, true, |_| {}));
     }
+    sent(&mut client);
     client.wrap(t0, peer, b"x", &mut out);
     assert_eq!(out, [0x40, 0, 0, 1, b'x', 0, 0, 0]);
 }

@@ -164,11 +164,14 @@ impl Relay {
     /// Sends `data` to `peer` through the allocation.
     pub(crate) fn send(&mut self, peer: SocketAddr, data: &[u8]) {
         let mut frame = std::mem::take(&mut self.frame);
-        if self.client.wrap(Instant::now(), peer, data, &mut frame) {
+        let wrapped = self.client.wrap(Instant::now(), peer, data, &mut frame);
+        // A first packet to a peer asks for its permission: that goes first, so the server
+        // has it when the packet arrives.
+        self.flush_control();
+        if wrapped {
             self.write(&frame, false);
         }
         self.frame = frame;
-        self.flush_control();
     }
 
     /// Waits for data from a peer, handling the server's answers and the client's timers
