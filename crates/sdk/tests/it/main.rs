@@ -7,6 +7,7 @@ mod audio_mixing;
 mod audio_mixing_errors;
 mod business_server_targets;
 mod cloud_proxy;
+mod cloud_proxy_firewall;
 mod engine_destroy;
 mod local_validation;
 mod login_token_expiry;

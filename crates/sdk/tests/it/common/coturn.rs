@@ -3,6 +3,7 @@
 //! its SFU is on another address). Stopped, and its files removed, when dropped, so a failing
 //! test does not leave it running.
 
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -13,6 +14,7 @@ use chorus_testkit::temp_dir;
 pub(crate) struct Coturn {
     child: Child,
     dir: PathBuf,
+    ip: Ipv4Addr,
     port: u16,
 }
 
@@ -20,7 +22,6 @@ impl Coturn {
     /// Starts coturn on 127.0.0.1 (UDP and TCP on one free port) with `secret`, and waits
     /// until it takes connections.
     pub(crate) async fn start(secret: &str) -> Coturn {
-        let dir = temp_dir("coturn");
         // A port free for both UDP and TCP right now.
         let port = loop {
             let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP port");
@@ -29,10 +30,16 @@ impl Coturn {
                 break port;
             }
         };
+        Coturn::start_at(Ipv4Addr::LOCALHOST, port, secret).await
+    }
+
+    /// Starts coturn on `ip`:`port` (UDP and plain TCP), relaying from `ip`, with `secret`.
+    pub(crate) async fn start_at(ip: Ipv4Addr, port: u16, secret: &str) -> Coturn {
+        let dir = temp_dir("coturn");
         let config = dir.join("turnserver.conf");
         let lines = [
-            "listening-ip=127.0.0.1".to_owned(),
-            "relay-ip=127.0.0.1".to_owned(),
+            format!("listening-ip={ip}"),
+            format!("relay-ip={ip}"),
             format!("listening-port={port}"),
             "use-auth-secret".to_owned(),
             format!("static-auth-secret={secret}"),
@@ -41,7 +48,12 @@ impl Coturn {
             "no-cli".to_owned(),
             "no-tls".to_owned(),
             "no-dtls".to_owned(),
-            "allow-loopback-peers".to_owned(),
+            // On loopback the SFU is a loopback peer, which coturn refuses by default.
+            if ip.is_loopback() {
+                "allow-loopback-peers".to_owned()
+            } else {
+                String::new()
+            },
             "log-file=stdout".to_owned(),
             "simple-log".to_owned(),
             "verbose".to_owned(),
@@ -58,12 +70,14 @@ impl Coturn {
             .stderr(Stdio::null())
             .spawn()
             .expect("coturn (Debian's coturn package) starts");
-        let coturn = Coturn { child, dir, port };
+        let coturn = Coturn {
+            child,
+            dir,
+            ip,
+            port,
+        };
         let ready = tokio::time::Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
+        while tokio::net::TcpStream::connect((ip, port)).await.is_err() {
             assert!(
                 tokio::time::Instant::now() < ready,
                 "coturn did not listen on {port}:\n{}",
@@ -76,7 +90,7 @@ impl Coturn {
 
     /// Its URL for `transport` (`udp` or `tcp`), as `chorus serve --turn` takes it.
     pub(crate) fn url(&self, transport: &str) -> String {
-        format!("turn:127.0.0.1:{}?transport={transport}", self.port)
+        format!("turn:{}:{}?transport={transport}", self.ip, self.port)
     }
 
     /// What it logged so far.

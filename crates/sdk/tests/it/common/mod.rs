@@ -4,6 +4,7 @@
 
 pub(crate) mod coturn;
 pub(crate) mod media;
+pub(crate) mod netns;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
