@@ -1,7 +1,7 @@
 //! The cloud proxy (`start_cloud_proxy` / `stop_cloud_proxy`): where signalling and media go
 //! when the app asks for the proxy, for networks that let nothing but TCP (or TLS) 443 out.
 //! On, the signalling WebSocket opens to the proxy's `wss://` address instead of the
-//! configured server, and media goes only through a TURN relay reached over TCP; off, neither
+//! configured server, and media goes only through a TURN relay reached over TCP or TLS; off, neither
 //! changes. This module reads the addresses and keeps the setting; the connection's shell and
 //! the media conductor ask it which way to go. Must not depend on the machine or on media.
 //!
@@ -10,7 +10,7 @@
 //! - `access_proxy`: a `host[:port]` (443 when none), `wss://` or `https://` entry is where
 //!   signalling goes, over WSS (the first such entry); `turn:` entries name relays, reached
 //!   with the credentials of the join answer. With no relay entry, the join answer's TURN
-//!   URLs that run over TCP (`?transport=tcp`) are used.
+//!   URLs that run over TCP (`?transport=tcp`) or TLS (`turns:`) are used.
 //! - `config_proxy`, `log_proxy`: accepted and unused (a Chorus client fetches no
 //!   configuration and uploads no logs).
 
@@ -24,7 +24,7 @@ use crate::config::signal_url;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CloudProxyInfo {
     /// The proxy addresses: signalling (`host[:port]`, `wss://`, `https://`) and relays
-    /// (`turn:host:port?transport=tcp`).
+    /// (`turn:host:port?transport=tcp`, `turns:host:port`).
     pub access_proxy: Vec<String>,
     /// The vendor's configuration proxy. Chorus's configuration comes with the join answer:
     /// accepted, unused.
@@ -38,7 +38,7 @@ pub struct CloudProxyInfo {
 pub(crate) struct ProxyRoute {
     /// The signalling WebSocket URL through the proxy.
     pub(crate) signal_url: String,
-    /// Relay URLs the proxy names; empty: the join answer's TCP ones.
+    /// Relay URLs the proxy names; empty: the join answer's TCP and TLS ones.
     pub(crate) relays: Vec<String>,
 }
 
@@ -104,7 +104,7 @@ impl ProxyRoute {
     }
 
     /// The TURN servers media may use through this proxy, given the join answer's: the
-    /// proxy's relays with the answer's credentials, or the answer's TCP relays.
+    /// proxy's relays with the answer's credentials, or the answer's TCP and TLS relays.
     pub(crate) fn relays(&self, answer: &[IceServer]) -> Vec<IceServer> {
         if !self.relays.is_empty() {
             return answer
@@ -128,10 +128,10 @@ impl ProxyRoute {
     }
 }
 
-/// Whether `url` reaches its TURN server over TCP.
+/// Whether `url` reaches its TURN server over TCP or TLS.
 fn over_tcp(url: &str) -> bool {
     let url = url.to_ascii_lowercase();
-    url.starts_with("turn:") && url.contains("transport=tcp")
+    url.starts_with("turns:") || (url.starts_with("turn:") && url.contains("transport=tcp"))
 }
 
 /// The engine's cloud proxy setting, shared by the handle (which sets it), the connection's

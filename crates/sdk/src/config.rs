@@ -24,8 +24,8 @@ pub struct EngineConfig {
     /// How long the engine keeps trying to get back into its room (and its login) after the
     /// connection drops, before it reports `RECONNECT_FAILED` (default 30 s).
     pub reconnect_timeout: Duration,
-    /// What a `wss://` server's certificate is checked against. None (the default): the
-    /// system's roots. For a private CA, [`ClientTls::with_ca_file`] (the system's roots
+    /// What a `wss://` server's certificate (and a `turns:` relay's) is checked against.
+    /// None (the default): the system's roots. For a private CA, [`ClientTls::with_ca_file`] (the system's roots
     /// and the CA's).
     pub tls: Option<ClientTls>,
     /// Media only through a TURN relay the server names in its join answer (its

@@ -1,5 +1,5 @@
 //! The engine's cloud proxy methods: `start_cloud_proxy` before joining makes signalling go
-//! to the proxy's `wss://` address and media only through a TURN relay over TCP;
+//! to the proxy's `wss://` address and media only through a TURN relay over TCP or TLS;
 //! `stop_cloud_proxy` after leaving undoes it. The addresses and the setting live in
 //! `crate::cloud_proxy`; the connection's task checks the room and applies the setting.
 
@@ -17,8 +17,9 @@ impl RtcEngine {
     /// Turns the cloud proxy on, for networks that let nothing but TCP 443 out: from the next
     /// connection, signalling goes over WSS to the first `host[:port]` (443 by default),
     /// `wss://` or `https://` address of `info.access_proxy`, and media only through a TURN
-    /// relay over TCP: the `turn:` addresses of `access_proxy`, or else the TCP ones of the
-    /// server's join answer. A join then fails with `ICE_SERVER_WRONG` when no relay can be
+    /// relay over TCP or TLS: the `turn:`/`turns:` addresses of `access_proxy`, or else the
+    /// TCP and TLS ones of the server's join answer (`turns:` certificates are checked as the
+    /// signalling server's is, against [`crate::EngineConfig::tls`]). A join then fails with `ICE_SERVER_WRONG` when no relay can be
     /// allocated, and the first that succeeds reports `EngineEvent::CloudProxyConnected`.
     ///
     /// In a room (or joining): `START_CLOUD_PROXY_AFTER_JOIN`. An address that cannot carry
@@ -60,13 +61,19 @@ impl RtcEngine {
             let _ = self.leave_room().await;
             return Err(RtcError::new(
                 ErrorCode::IceServerWrong,
-                "join_room: the cloud proxy needs a TURN server reached over TCP; the server \
-                 hands out none (chorus serve --turn turn:HOST:443?transport=tcp) and \
+                "join_room: the cloud proxy needs a TURN server reached over TCP or TLS; the \
+                 server hands out none (chorus serve --turn turn:HOST:443?transport=tcp) and \
                  access_proxy names none",
             ));
         }
         let urls: Vec<String> = relays.iter().flat_map(|s| s.urls.clone()).collect();
-        if let Err(why) = crate::media::probe_relay(relays, crate::media::RELAY_ONLY_LIMIT).await {
+        if let Err(why) = crate::media::probe_relay(
+            relays,
+            self.inner.tls.clone(),
+            crate::media::RELAY_ONLY_LIMIT,
+        )
+        .await
+        {
             let _ = self.leave_room().await;
             return Err(RtcError::new(
                 ErrorCode::IceServerWrong,

@@ -62,6 +62,8 @@ struct Inner {
     events: Mutex<Option<UnboundedReceiver<EngineEvent>>>,
     /// The cloud proxy setting, shared with the signalling and media tasks.
     proxy: ProxySetting,
+    /// What `turns:` relays are checked against when a join through the proxy probes one.
+    tls: Option<chorus_tls::ClientTls>,
     /// The app's events, held weakly so the stream still ends with the tasks.
     events_tx: WeakUnboundedSender<EngineEvent>,
     /// The signalling and media tasks, until the first call starts them.
@@ -90,6 +92,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
         Relaying {
             relay_only: config.relay_only,
             proxy: proxy.clone(),
+            tls: config.tls.clone(),
         },
     );
     let driver = Driver {
@@ -113,6 +116,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
             state,
             destroyed: AtomicBool::new(false),
             proxy,
+            tls: config.tls.clone(),
             events_tx: weak_events,
             events: Mutex::new(Some(events_rx)),
             tasks: Mutex::new(Some((driver, conductor))),

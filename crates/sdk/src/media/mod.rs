@@ -11,6 +11,8 @@
 //!   transports. Its rules are a sans-IO core (`conductor/rules.rs`) under a tokio shell.
 //! - `transport`: the shell under one str0m instance (socket, drain, timers), configured
 //!   by chorus-media's `RtcSetup::sdk`.
+//! - `turn`: a TURN client (UDP, TCP, TLS) whose relayed address is a transport's relay
+//!   candidate, from the join answer's servers or the cloud proxy's.
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.

@@ -69,6 +69,8 @@ pub(crate) struct Relaying {
     pub(crate) relay_only: bool,
     /// The cloud proxy setting.
     pub(crate) proxy: ProxySetting,
+    /// What `turns:` servers are checked against (the engine's `tls`).
+    pub(crate) tls: Option<chorus_tls::ClientTls>,
 }
 
 /// The conductor's task state; [`Conductor::run`] is its task.
@@ -133,6 +135,7 @@ impl Conductor {
             relay: RelayPlan {
                 ice_servers: Vec::new(),
                 relay_only: relaying.relay_only,
+                tls: relaying.tls,
             },
             proxy: relaying.proxy,
             frames_tx,
@@ -241,6 +244,7 @@ impl Conductor {
             Some(route) => RelayPlan {
                 ice_servers: route.relays(&self.relay.ice_servers),
                 relay_only: true,
+                tls: self.relay.tls.clone(),
             },
             None => self.relay.clone(),
         }

@@ -1,16 +1,25 @@
-//! The tokio shell under one [`TurnClient`]: a UDP socket or a TCP stream to the TURN
-//! server, the client's timers, and the copy of each peer's data for the media transport.
+//! The tokio shell under one [`TurnClient`]: a UDP socket, a TCP stream or a TLS stream
+//! (`turns:`, rustls) to the TURN server, the client's timers, and the copy of each peer's
+//! data for the media transport.
 //!
 //! Hot path (a media packet): out, one wrap into a reused buffer and one send; in, one read,
 //! one parse and one copy into a reused buffer. No lock, no log above debug. Over TCP a
 //! packet that finds the stream's send buffer full waits in a bounded queue; past the bound
-//! media packets are dropped whole (never part of a frame), control messages never.
+//! media packets are dropped whole (never part of a frame), control messages never. Over TLS
+//! a small task owns the stream's writing half and takes whole frames from a bounded queue
+//! (one copy per packet: TLS costs more than that anyway).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use chorus_tls::ClientTls;
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf};
 use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use super::client::{TurnClient, TurnEvent};
 use super::codec::frame_len;
@@ -18,10 +27,17 @@ use super::servers::{RelayPlan, TurnServer, TurnTransport};
 
 /// Bytes queued for a congested TCP stream before media packets are dropped.
 const OUTBOX_LIMIT: usize = 512 * 1024;
+/// Frames queued for a TLS stream's writer before media packets are dropped.
+const TLS_QUEUE: usize = 1024;
 
 enum Io {
     Udp(UdpSocket),
     Tcp(TcpStream),
+    /// Reads happen here; a task owns the writing half and drains `writer`.
+    Tls {
+        reader: ReadHalf<TlsStream<TcpStream>>,
+        writer: mpsc::Sender<Vec<u8>>,
+    },
 }
 
 /// A live allocation on a TURN server, and the connection to it.
@@ -51,7 +67,7 @@ pub(crate) async fn allocate_any(plan: &RelayPlan, limit: Duration) -> Result<Re
     }
     let mut why = Vec::new();
     for server in &servers {
-        match tokio::time::timeout(limit, Relay::allocate(server)).await {
+        match tokio::time::timeout(limit, Relay::allocate(server, plan.tls.as_ref())).await {
             Ok(Ok(relay)) => return Ok(relay),
             Ok(Err(e)) => why.push(format!(
                 "{} ({:?}): {e}",
@@ -73,22 +89,26 @@ pub(crate) async fn allocate_any(plan: &RelayPlan, limit: Duration) -> Result<Re
 /// relayed media can be had. The error says why not.
 pub(crate) async fn probe(
     servers: Vec<chorus_proto::IceServer>,
+    tls: Option<ClientTls>,
     limit: Duration,
 ) -> Result<(), String> {
     let plan = RelayPlan {
         ice_servers: servers,
         relay_only: true,
+        tls,
     };
     allocate_any(&plan, limit).await.map(drop)
 }
 
 impl Relay {
-    async fn allocate(server: &TurnServer) -> Result<Relay, String> {
+    async fn allocate(server: &TurnServer, tls: Option<&ClientTls>) -> Result<Relay, String> {
         let addr = tokio::net::lookup_host(server.authority.as_str())
             .await
             .map_err(|e| format!("cannot resolve: {e}"))?
             .next()
             .ok_or("resolves to no address")?;
+        // This end of the connection, known before TLS wraps the stream.
+        let mut tls_local = None;
         let io = match server.transport {
             TurnTransport::Udp => {
                 let any = if addr.is_ipv4() {
@@ -112,13 +132,22 @@ impl Relay {
                 let _ = stream.set_nodelay(true);
                 Io::Tcp(stream)
             }
+            TurnTransport::Tls => {
+                let stream = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| format!("cannot connect: {e}"))?;
+                let _ = stream.set_nodelay(true);
+                tls_local = stream.local_addr().ok();
+                tls_io(stream, &server.host, tls).await?
+            }
         };
         let local = match &io {
             Io::Udp(s) => s.local_addr(),
             Io::Tcp(s) => s.local_addr(),
+            Io::Tls { .. } => tls_local.ok_or_else(|| io::Error::other("no local address")),
         }
         .map_err(|e| e.to_string())?;
-        let reliable = server.transport == TurnTransport::Tcp;
+        let reliable = server.transport != TurnTransport::Udp;
         let client = TurnClient::new(Instant::now(), &server.username, &server.password, reliable);
         let mut relay = Relay {
             client,
@@ -193,13 +222,13 @@ impl Relay {
         if let Some(got) = self.next_tcp_frame() {
             return Ok(Some(got));
         }
+        if let Io::Tls { .. } = self.io {
+            self.step_tls().await?;
+            self.flush_control();
+            return Ok(self.next_tcp_frame());
+        }
         let deadline = self.client.poll_timeout();
-        let timer = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-                None => std::future::pending().await,
-            }
-        };
+        let timer = sleep_until(deadline);
         let waiting_to_write = !self.outbox.is_empty();
         let got = match &mut self.io {
             Io::Udp(socket) => tokio::select! {
@@ -237,9 +266,30 @@ impl Relay {
                 self.flush_outbox();
                 None
             }
+            // Handled by `step_tls`.
+            Io::Tls { .. } => None,
         };
         self.flush_control();
         Ok(got.or_else(|| self.next_tcp_frame()))
+    }
+
+    /// One wait on a TLS stream: bytes from the server, or the client's timer.
+    async fn step_tls(&mut self) -> io::Result<()> {
+        let Io::Tls { reader, .. } = &mut self.io else {
+            return Ok(());
+        };
+        let deadline = self.client.poll_timeout();
+        tokio::select! {
+            n = reader.read(&mut self.buf) => {
+                let n = n?;
+                if n == 0 {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                self.inbox.extend_from_slice(&self.buf[..n]);
+            }
+            () = sleep_until(deadline) => self.client.handle_timeout(Instant::now()),
+        }
+        Ok(())
     }
 
     /// Handles whole frames waiting in the TCP inbox until one carries a peer's data.
@@ -284,6 +334,13 @@ impl Relay {
                 self.outbox.extend_from_slice(bytes);
                 self.flush_outbox();
             }
+            Io::Tls { writer, .. } => {
+                // Full: the stream is congested; a media packet is dropped whole. Control
+                // messages are few; one that does not fit is retransmitted or renewed later.
+                if writer.try_send(bytes.to_vec()).is_err() {
+                    tracing::debug!(control, "TURN TLS queue full; a frame was dropped");
+                }
+            }
         }
     }
 
@@ -303,6 +360,44 @@ impl Relay {
             }
         }
     }
+}
+
+/// Waits until `deadline`, or for ever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The TLS handshake with a `turns:` server named `host`, checked against `tls` (or the
+/// system's roots), and the task that writes to it.
+async fn tls_io(stream: TcpStream, host: &str, tls: Option<&ClientTls>) -> Result<Io, String> {
+    let config = match tls {
+        Some(tls) => tls.config(),
+        None => ClientTls::system().map_err(|e| e.to_string())?.config(),
+    };
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|e| format!("{host:?} is not a name TLS can check: {e}"))?;
+    let stream = TlsConnector::from(config)
+        .connect(name, stream)
+        .await
+        .map_err(|e| {
+            let why = chorus_tls::describe_tls_failure(&e).unwrap_or_else(|| e.to_string());
+            format!("TLS: {why}")
+        })?;
+    let (reader, mut write_half) = tokio::io::split(stream);
+    let (writer, mut frames) = mpsc::channel::<Vec<u8>>(TLS_QUEUE);
+    // Ends when the relay (the queue's one sender) is gone, after writing what it queued.
+    tokio::spawn(async move {
+        while let Some(frame) = frames.recv().await {
+            if write_half.write_all(&frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = write_half.shutdown().await;
+    });
+    Ok(Io::Tls { reader, writer })
 }
 
 impl Drop for Relay {

@@ -1,7 +1,8 @@
-//! The TURN servers a join answer names (`turn:host:port?transport=udp|tcp`), and whether
-//! media must go through one. Pure string work.
+//! The TURN servers a join answer names (`turn:host:port?transport=udp|tcp`,
+//! `turns:host:port?transport=tcp`), and whether media must go through one. Pure string work.
 
 use chorus_proto::IceServer;
+use chorus_tls::ClientTls;
 
 /// How a transport reaches a TURN server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +11,8 @@ pub(crate) enum TurnTransport {
     Udp,
     /// RFC 5766 framing on a TCP stream.
     Tcp,
+    /// The same framing inside TLS (`turns:`).
+    Tls,
 }
 
 /// One TURN server with its credentials.
@@ -17,6 +20,8 @@ pub(crate) enum TurnTransport {
 pub(crate) struct TurnServer {
     /// `host:port`.
     pub(crate) authority: String,
+    /// The host alone: the name a `turns:` server's certificate must carry.
+    pub(crate) host: String,
     /// UDP or TCP.
     pub(crate) transport: TurnTransport,
     /// The REST username.
@@ -27,25 +32,29 @@ pub(crate) struct TurnServer {
 
 /// What the media transports do about relaying: the servers from the join answer, and
 /// whether only relayed paths may be used (the cloud proxy, or the config's `relay_only`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RelayPlan {
     /// The join answer's ICE servers.
     pub(crate) ice_servers: Vec<IceServer>,
     /// No host candidate: media goes through a TURN allocation or not at all.
     pub(crate) relay_only: bool,
+    /// What a `turns:` server's certificate is checked against (the engine's `tls`); None:
+    /// the system's roots.
+    pub(crate) tls: Option<ClientTls>,
 }
 
 impl RelayPlan {
-    /// The TURN servers this client can use, in the order given. `turns:` (TLS) and `stun:`
-    /// URLs are skipped: this client relays over plain UDP and TCP.
+    /// The TURN servers this client can use, in the order given (`stun:` URLs are skipped:
+    /// they relay nothing).
     pub(crate) fn servers(&self) -> Vec<TurnServer> {
         self.ice_servers
             .iter()
             .flat_map(|s| {
                 s.urls.iter().filter_map(|url| {
-                    let (authority, transport) = parse(url)?;
+                    let (authority, host, transport) = parse(url)?;
                     Some(TurnServer {
                         authority,
+                        host,
                         transport,
                         username: s.username.clone(),
                         password: s.credential.clone(),
@@ -56,31 +65,43 @@ impl RelayPlan {
     }
 }
 
-/// `turn:host[:port][?transport=udp|tcp]` as `host:port` and the transport.
-fn parse(url: &str) -> Option<(String, TurnTransport)> {
-    let rest = url.strip_prefix("turn:")?;
+/// `turn:host[:port][?transport=udp|tcp]` or `turns:host[:port][?transport=tcp]` as
+/// `host:port`, the host, and the transport.
+fn parse(url: &str) -> Option<(String, String, TurnTransport)> {
+    let (rest, tls) = match url.strip_prefix("turns:") {
+        Some(rest) => (rest, true),
+        None => (url.strip_prefix("turn:")?, false),
+    };
     let (hostport, query) = match rest.split_once('?') {
         Some((h, q)) => (h, Some(q)),
         None => (rest, None),
     };
-    let transport = match query.map(|q| q.to_ascii_lowercase()).as_deref() {
-        None | Some("transport=udp") => TurnTransport::Udp,
-        Some("transport=tcp") => TurnTransport::Tcp,
-        Some(_) => return None,
+    let transport = match (tls, query.map(|q| q.to_ascii_lowercase()).as_deref()) {
+        (false, None | Some("transport=udp")) => TurnTransport::Udp,
+        (false, Some("transport=tcp")) => TurnTransport::Tcp,
+        (true, None | Some("transport=tcp")) => TurnTransport::Tls,
+        _ => return None,
     };
     if hostport.is_empty() {
         return None;
     }
-    let has_port = match hostport.rfind(']') {
-        Some(close) => hostport[close..].contains(':'),
-        None => hostport.contains(':'),
+    let (host, has_port) = match hostport.rfind(']') {
+        Some(close) => (&hostport[..=close], hostport[close..].contains(':')),
+        None => match hostport.rsplit_once(':') {
+            Some((host, _)) => (host, true),
+            None => (hostport, false),
+        },
     };
     let authority = if has_port {
         hostport.to_owned()
     } else {
-        format!("{hostport}:3478")
+        format!("{hostport}:{}", if tls { 5349 } else { 3478 })
     };
-    Some((authority, transport))
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    Some((authority, host, transport))
 }
 
 #[cfg(test)]
@@ -96,6 +117,7 @@ mod tests {
                     "turn:relay.example.com?transport=tcp".into(),
                     "turn:[::1]:443?transport=tcp".into(),
                     "turns:relay.example.com:443?transport=tcp".into(),
+                    "turns:relay.example.com".into(),
                     "stun:relay.example.com".into(),
                     "turn:h?transport=sctp".into(),
                 ],
@@ -103,18 +125,33 @@ mod tests {
                 credential: "p".into(),
             }],
             relay_only: true,
+            tls: None,
         };
         let servers = plan.servers();
-        let got: Vec<(&str, TurnTransport)> = servers
+        let got: Vec<(&str, &str, TurnTransport)> = servers
             .iter()
-            .map(|s| (s.authority.as_str(), s.transport))
+            .map(|s| (s.authority.as_str(), s.host.as_str(), s.transport))
             .collect();
         assert_eq!(
             got,
             [
-                ("10.0.0.1:3478", TurnTransport::Udp),
-                ("relay.example.com:3478", TurnTransport::Tcp),
-                ("[::1]:443", TurnTransport::Tcp),
+                ("10.0.0.1:3478", "10.0.0.1", TurnTransport::Udp),
+                (
+                    "relay.example.com:3478",
+                    "relay.example.com",
+                    TurnTransport::Tcp
+                ),
+                ("[::1]:443", "::1", TurnTransport::Tcp),
+                (
+                    "relay.example.com:443",
+                    "relay.example.com",
+                    TurnTransport::Tls
+                ),
+                (
+                    "relay.example.com:5349",
+                    "relay.example.com",
+                    TurnTransport::Tls
+                ),
             ]
         );
         assert_eq!(servers[0].username, "1:u");
