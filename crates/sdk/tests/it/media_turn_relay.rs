@@ -1,12 +1,14 @@
 //! Media through a TURN relay (coturn, with the credentials the server hands out at join):
-//! clients that may only relay send and receive a tone through it, over UDP and over TCP;
+//! clients that may only relay send and receive a tone through it, over UDP, TCP and TLS;
 //! with credentials coturn refuses, relay-only publishing fails with ICE_SERVER_WRONG.
 
 use chorus_media::dominant_frequency;
 use chorus_sdk::{
-    AudioCaptureSource, EngineConfig, EngineEvent, ErrorCode, EventStream, MediaType, RoomConfig,
-    RtcEngine, StreamIndex, create_engine,
+    AudioCaptureSource, ClientTls, EngineConfig, EngineEvent, ErrorCode, EventStream, MediaType,
+    RoomConfig, RtcEngine, StreamIndex, create_engine,
 };
+
+use chorus_testkit::{TestCa, temp_dir};
 
 use crate::common::coturn::Coturn;
 use crate::common::media::*;
@@ -16,8 +18,19 @@ const SECRET: &str = "turn-shared-secret";
 
 /// An engine joined to `room` as `who` whose media may only go through a relay.
 async fn relay_only(url: &str, room: &str, who: &str) -> (RtcEngine, EventStream) {
+    relay_only_trusting(url, room, who, None).await
+}
+
+/// The same, checking `turns:` relays against `tls`.
+async fn relay_only_trusting(
+    url: &str,
+    room: &str,
+    who: &str,
+    tls: Option<ClientTls>,
+) -> (RtcEngine, EventStream) {
     let mut config = EngineConfig::new(url);
     config.relay_only = true;
+    config.tls = tls;
     let engine = create_engine(APP_ID, config);
     let events = engine.events();
     engine
@@ -32,10 +45,14 @@ async fn relay_only(url: &str, room: &str, who: &str) -> (RtcEngine, EventStream
     (engine, events)
 }
 
-/// Alice sends a 440 Hz tone and Bob hears it, both only through coturn over `transport`.
+/// Alice sends a 440 Hz tone and Bob hears it, both only through coturn over `transport`
+/// (`udp`, `tcp` or `tls`).
 async fn a_tone_crosses_the_relay_over(transport: &str) {
     let _turn = take_turn().await; // real-time media: one such test at a time
-    let coturn = Coturn::start(SECRET).await;
+    let ca = TestCa::new("Chorus TURN CA");
+    let files = ca.issue_into(&["127.0.0.1"], &temp_dir("turns"));
+    let coturn = Coturn::start_with_tls(SECRET, &files.cert, &files.key).await;
+    let tls = Some(ca.client());
     let turn_url = coturn.url(transport);
     let server = start_server(|c| {
         c.turn = vec![turn_url];
@@ -44,12 +61,12 @@ async fn a_tone_crosses_the_relay_over(transport: &str) {
     .await;
     let url = server.url();
     let room = format!("relay-{transport}");
-    let (alice, _alice_events) = relay_only(&url, &room, "alice").await;
+    let (alice, _alice_events) = relay_only_trusting(&url, &room, "alice", tls.clone()).await;
     alice
         .start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 })
         .await
         .expect("a tone can be captured");
-    let (bob, mut bob_events) = relay_only(&url, &room, "bob").await;
+    let (bob, mut bob_events) = relay_only_trusting(&url, &room, "bob", tls).await;
     let mut audio = bob.remote_audio("alice", StreamIndex::Main);
     let started = tokio::time::Instant::now();
     wait_event(&mut bob_events, MEDIA_PATIENCE, |e| match e {
@@ -93,6 +110,11 @@ async fn a_tone_crosses_the_relay_over_tcp() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tone_crosses_the_relay_over_tls() {
+    a_tone_crosses_the_relay_over("tls").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_only_publishing_fails_with_ice_server_wrong_when_the_relay_refuses() {
     let _turn = take_turn().await;
     let coturn = Coturn::start(SECRET).await;
@@ -114,4 +136,31 @@ async fn relay_only_publishing_fails_with_ice_server_wrong_when_the_relay_refuse
         .expect_err("no relay, no publishing");
     assert_eq!(err.code, ErrorCode::IceServerWrong, "{err}");
     assert!(err.message.contains("refused the credentials"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turns_relay_whose_certificate_is_not_trusted_is_refused() {
+    let _turn = take_turn().await;
+    let ca = TestCa::new("Chorus TURN CA");
+    let files = ca.issue_into(&["127.0.0.1"], &temp_dir("turns-untrusted"));
+    let coturn = Coturn::start_with_tls(SECRET, &files.cert, &files.key).await;
+    let turn_url = coturn.url("tls");
+    let server = start_server(|c| {
+        c.turn = vec![turn_url];
+        c.turn_secret = Some(SECRET.into());
+    })
+    .await;
+    // Checked against the system's roots, which do not hold the test's CA.
+    let (alice, _events) = relay_only(&server.url(), "untrusted", "alice").await;
+    alice
+        .start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 })
+        .await
+        .expect("a tone can be captured");
+    let err = alice
+        .publish_stream(MediaType::Audio)
+        .await
+        .expect_err("an untrusted relay is not used");
+    assert_eq!(err.code, ErrorCode::IceServerWrong, "{err}");
+    assert!(err.message.contains("TLS"), "{err}");
+    eprintln!("{err}");
 }

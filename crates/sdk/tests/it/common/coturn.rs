@@ -4,7 +4,7 @@
 //! test does not leave it running.
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -16,25 +16,45 @@ pub(crate) struct Coturn {
     dir: PathBuf,
     ip: Ipv4Addr,
     port: u16,
+    tls_port: Option<u16>,
+}
+
+/// A loopback port free for both UDP and TCP right now.
+fn free_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP port");
+        let port = udp.local_addr().expect("its address").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 impl Coturn {
     /// Starts coturn on 127.0.0.1 (UDP and TCP on one free port) with `secret`, and waits
     /// until it takes connections.
     pub(crate) async fn start(secret: &str) -> Coturn {
-        // A port free for both UDP and TCP right now.
-        let port = loop {
-            let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP port");
-            let port = udp.local_addr().expect("its address").port();
-            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-                break port;
-            }
-        };
-        Coturn::start_at(Ipv4Addr::LOCALHOST, port, secret).await
+        Coturn::launch(Ipv4Addr::LOCALHOST, free_port(), secret, None).await
+    }
+
+    /// Starts coturn on 127.0.0.1 as [`Coturn::start`] does, and TURN over TLS on another
+    /// port with the certificate `cert` (whose key is `key`).
+    pub(crate) async fn start_with_tls(secret: &str, cert: &Path, key: &Path) -> Coturn {
+        let tls = (free_port(), cert, key);
+        Coturn::launch(Ipv4Addr::LOCALHOST, free_port(), secret, Some(tls)).await
     }
 
     /// Starts coturn on `ip`:`port` (UDP and plain TCP), relaying from `ip`, with `secret`.
     pub(crate) async fn start_at(ip: Ipv4Addr, port: u16, secret: &str) -> Coturn {
+        Coturn::launch(ip, port, secret, None).await
+    }
+
+    async fn launch(
+        ip: Ipv4Addr,
+        port: u16,
+        secret: &str,
+        tls: Option<(u16, &Path, &Path)>,
+    ) -> Coturn {
         let dir = temp_dir("coturn");
         let config = dir.join("turnserver.conf");
         let lines = [
@@ -46,7 +66,14 @@ impl Coturn {
             "realm=chorus.test".to_owned(),
             "fingerprint".to_owned(),
             "no-cli".to_owned(),
-            "no-tls".to_owned(),
+            match tls {
+                Some((tls_port, cert, key)) => format!(
+                    "tls-listening-port={tls_port}\ncert={}\npkey={}",
+                    cert.display(),
+                    key.display()
+                ),
+                None => "no-tls".to_owned(),
+            },
             "no-dtls".to_owned(),
             // On loopback the SFU is a loopback peer, which coturn refuses by default.
             if ip.is_loopback() {
@@ -75,6 +102,7 @@ impl Coturn {
             dir,
             ip,
             port,
+            tls_port: tls.map(|(p, _, _)| p),
         };
         let ready = tokio::time::Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect((ip, port)).await.is_err() {
@@ -88,8 +116,12 @@ impl Coturn {
         coturn
     }
 
-    /// Its URL for `transport` (`udp` or `tcp`), as `chorus serve --turn` takes it.
+    /// Its URL for `transport` (`udp`, `tcp`, or `tls` when started with TLS), as
+    /// `chorus serve --turn` takes it.
     pub(crate) fn url(&self, transport: &str) -> String {
+        if let ("tls", Some(tls_port)) = (transport, self.tls_port) {
+            return format!("turns:{}:{tls_port}?transport=tcp", self.ip);
+        }
         format!("turn:{}:{}?transport={transport}", self.ip, self.port)
     }
 
