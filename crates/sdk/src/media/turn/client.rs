@@ -17,8 +17,11 @@ use super::codec::{
 };
 use super::digest::md5;
 
-/// The first retransmission timeout over UDP (RFC 5389 §7.2.1).
+/// The first retransmission timeout over UDP before a round trip was measured (RFC 5389
+/// §7.2.1), and the most it becomes after one.
 const RTO: Duration = Duration::from_millis(500);
+/// The least the retransmission timeout becomes after a fast round trip.
+const MIN_RTO: Duration = Duration::from_millis(50);
 /// Sends of one request over UDP before it has failed.
 const TRIES: u32 = 7;
 /// How long a request over TCP may go unanswered (RFC 5389 §7.2.2).
@@ -80,6 +83,7 @@ struct Pending {
     kind: Kind,
     bytes: Vec<u8>,
     tries: u32,
+    sent_at: Instant,
     due: Instant,
 }
 
@@ -123,6 +127,11 @@ pub(crate) struct TurnClient {
     events: VecDeque<TurnEvent>,
     random: std::collections::hash_map::RandomState,
     counter: u64,
+    /// The retransmission timeout over UDP: three round trips as last measured (RFC 5389
+    /// asks for one from the measured RTT when known), within [`MIN_RTO`]..=[`RTO`]. A
+    /// server may lose a request now and then (coturn over UDP loses one sent while it hands
+    /// a new allocation to its relay thread); on a fast path this resends it soon.
+    rto: Duration,
 }
 
 impl TurnClient {
@@ -145,6 +154,7 @@ impl TurnClient {
             events: VecDeque::new(),
             random: std::collections::hash_map::RandomState::new(),
             counter: 0,
+            rto: RTO,
         };
         client.request(now, Kind::Allocate);
         client
@@ -201,12 +211,13 @@ impl TurnClient {
         let tid = self.tid();
         let bytes = self.encode(kind, tid);
         self.out.push_back(bytes.clone());
-        let due = now + if self.reliable { TCP_TIMEOUT } else { RTO };
+        let due = now + if self.reliable { TCP_TIMEOUT } else { self.rto };
         self.pending.push(Pending {
             tid,
             kind,
             bytes,
             tries: 1,
+            sent_at: now,
             due,
         });
     }
@@ -263,7 +274,12 @@ impl TurnClient {
         {
             return;
         }
-        let kind = self.pending.swap_remove(at).kind;
+        let answered = self.pending.swap_remove(at);
+        // Only an answer to a request sent once tells the round trip (Karn's rule).
+        if answered.tries == 1 {
+            self.rto = (now.saturating_duration_since(answered.sent_at) * 3).clamp(MIN_RTO, RTO);
+        }
+        let kind = answered.kind;
         if msg.class == Class::Error {
             return self.on_error(now, kind, msg, code.unwrap_or(0));
         }
@@ -462,13 +478,14 @@ impl TurnClient {
         }
         let mut gave_up = None;
         let reliable = self.reliable;
+        let rto = self.rto;
         for p in self.pending.iter_mut().filter(|p| p.due <= now) {
             if reliable || p.tries >= TRIES {
                 gave_up = Some(p.kind);
                 continue;
             }
             p.tries += 1;
-            p.due = now + RTO * 2u32.pow(p.tries - 1);
+            p.due = now + rto * 2u32.pow(p.tries - 1);
             self.out.push_back(p.bytes.clone());
         }
         if let Some(kind) = gave_up {

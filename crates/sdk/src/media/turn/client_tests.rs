@@ -234,3 +234,29 @@ fn an_unanswered_allocate_is_resent_with_backoff_then_times_out() {
         Some(TurnEvent::Failed(TurnError::TimedOut))
     );
 }
+
+#[test]
+fn after_a_fast_round_trip_a_lost_request_is_resent_within_three_round_trips() {
+    let t0 = Instant::now();
+    let mut client = TurnClient::new(t0, USER, PASS, false);
+    let first = sent(&mut client).remove(0);
+    // The 401 comes back after 20 ms: the timeout becomes 60 ms.
+    let t1 = t0 + Duration::from_millis(20);
+    client.handle_input(t1, &unauthorized(&first, "n1"));
+    let second = sent(&mut client).remove(0);
+    assert_eq!(client.poll_timeout(), Some(t1 + Duration::from_millis(60)));
+    client.handle_timeout(t1 + Duration::from_millis(60));
+    let resent = sent(&mut client);
+    assert_eq!(resent.len(), 1);
+    assert_eq!(resent[0], second, "the same request again");
+    // Its answer does not count (it may answer either send); the next wait doubles.
+    assert_eq!(client.poll_timeout(), Some(t1 + Duration::from_millis(180)));
+    let ok = answer(&second, Class::Success, true, |e| {
+        e.attr_addr(attr::XOR_RELAYED_ADDRESS, RELAYED.parse().unwrap());
+    });
+    client.handle_input(t1 + Duration::from_millis(300), &ok);
+    assert!(matches!(
+        client.poll_event(),
+        Some(TurnEvent::Allocated { .. })
+    ));
+}

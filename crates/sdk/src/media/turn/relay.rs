@@ -123,6 +123,12 @@ impl Relay {
                     .connect(addr)
                     .await
                     .map_err(|e| format!("cannot connect: {e}"))?;
+                // tokio's try_send knows a new socket writable only once its reactor has seen
+                // so; before that the first Allocate would be dropped (and resent 500 ms on).
+                socket
+                    .writable()
+                    .await
+                    .map_err(|e| format!("cannot send: {e}"))?;
                 Io::Udp(socket)
             }
             TurnTransport::Tcp => {
