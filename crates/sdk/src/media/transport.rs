@@ -11,8 +11,10 @@
 //! Hot path (a datagram): one `recv_from` into a reused buffer, one `handle_input`, one drain;
 //! no allocation of ours, no lock, no log above debug.
 
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use chorus_proto::{StreamIndex, TrackKind};
@@ -24,8 +26,8 @@ use tokio::net::UdpSocket;
 
 use crate::media::turn::{Relay, RelayPlan, allocate_any};
 
-/// How long each TURN server may take to grant an allocation when relaying is optional (a
-/// server that is unreachable must not hold up a direct path for long).
+/// How long each TURN server may take to grant an allocation when relaying is optional,
+/// before the next is tried (the direct path runs meanwhile).
 const RELAY_OPTIONAL_LIMIT: Duration = Duration::from_secs(3);
 /// The same when only relayed media is allowed.
 pub(crate) const RELAY_ONLY_LIMIT: Duration = Duration::from_secs(10);
@@ -76,8 +78,10 @@ pub(crate) struct TrackInfo {
     pub(crate) kind: TrackKind,
 }
 
+/// A TURN allocation under way (when relaying is optional, it runs beside the direct path).
+type Allocation = Pin<Box<dyn Future<Output = Result<Box<Relay>, String>> + Send>>;
+
 /// What woke the transport.
-#[derive(Debug)]
 pub(crate) enum Wake {
     /// A datagram of this length arrived from this address (in the transport's buffer).
     Datagram(usize, SocketAddr),
@@ -85,6 +89,8 @@ pub(crate) enum Wake {
     Relayed(usize, SocketAddr),
     /// str0m's timer is due.
     Timer,
+    /// The optional relay's allocation ended, granted or not.
+    Allocated(Result<Box<Relay>, String>),
 }
 
 /// One str0m instance and its socket.
@@ -93,6 +99,7 @@ pub(crate) struct Transport {
     socket: UdpSocket,
     local: SocketAddr,
     relay: Option<Relay>,
+    allocating: Option<Allocation>,
     buf: Vec<u8>,
     wake_at: Instant,
 }
@@ -109,19 +116,27 @@ impl Transport {
     ) -> Result<Transport, BindError> {
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
         let local = socket.local_addr()?;
+        // Relaying required: no transport without it. Optional: the direct path starts at
+        // once and the relay candidate joins when granted (an unreachable TURN server must
+        // not hold media up; str0m pairs a late local candidate, and the ICE-lite SFU learns
+        // it from its checks).
+        let mut allocating: Option<Allocation> = None;
         let relay = if plan.relay_only {
             Some(
                 allocate_any(plan, RELAY_ONLY_LIMIT)
                     .await
                     .map_err(BindError::NoRelay)?,
             )
-        } else if plan.ice_servers.is_empty() {
-            None
         } else {
-            allocate_any(plan, RELAY_OPTIONAL_LIMIT)
-                .await
-                .inspect_err(|e| tracing::debug!(error = %e, "media goes without a relay"))
-                .ok()
+            if !plan.ice_servers.is_empty() {
+                let plan = plan.clone();
+                allocating = Some(Box::pin(async move {
+                    allocate_any(&plan, RELAY_OPTIONAL_LIMIT)
+                        .await
+                        .map(Box::new)
+                }));
+            }
+            None
         };
         if !plan.relay_only {
             rtc.add_local_candidate(Candidate::host(local, "udp").map_err(invalid)?);
@@ -136,6 +151,7 @@ impl Transport {
             socket,
             local,
             relay,
+            allocating,
             buf: vec![0; 2048],
             wake_at: Instant::now(),
         })
@@ -199,6 +215,10 @@ impl Transport {
                 let (n, from) = relayed?;
                 Ok(Wake::Relayed(n, from))
             }
+            allocated = allocation(&mut self.allocating) => {
+                self.allocating = None;
+                Ok(Wake::Allocated(allocated))
+            }
             () = tokio::time::sleep_until(deadline) => Ok(Wake::Timer),
         }
     }
@@ -215,6 +235,20 @@ impl Transport {
                     return;
                 };
                 self.rtc.handle_input(Input::Receive(now, receive))
+            }
+            Wake::Allocated(Ok(relay)) => {
+                match Candidate::relayed(relay.relayed(), relay.local(), "udp") {
+                    Ok(candidate) => {
+                        self.rtc.add_local_candidate(candidate);
+                        self.relay = Some(*relay);
+                    }
+                    Err(e) => tracing::debug!(error = %e, "the relayed address is no candidate"),
+                }
+                return;
+            }
+            Wake::Allocated(Err(e)) => {
+                tracing::debug!(error = %e, "media goes without a relay");
+                return;
             }
             Wake::Relayed(n, peer) => {
                 let Some(relay) = &self.relay else { return };
@@ -235,6 +269,15 @@ impl Transport {
 
 fn invalid(e: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
+}
+
+/// The end of `allocating`, or never without one. Cancel-safe: the allocation stays where it
+/// is until it ends.
+async fn allocation(allocating: &mut Option<Allocation>) -> Result<Box<Relay>, String> {
+    match allocating {
+        Some(allocating) => allocating.await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The next packet through `relay`, or never without one. Cancel-safe as [`Relay::recv`].

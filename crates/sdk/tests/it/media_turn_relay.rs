@@ -1,6 +1,7 @@
 //! Media through a TURN relay (coturn, with the credentials the server hands out at join):
 //! clients that may only relay send and receive a tone through it, over UDP, TCP and TLS;
-//! with credentials coturn refuses, relay-only publishing fails with ICE_SERVER_WRONG.
+//! with credentials coturn refuses, relay-only publishing fails with ICE_SERVER_WRONG; a relay
+//! nobody runs leaves clients that may go directly to do so.
 
 use chorus_media::dominant_frequency;
 use chorus_sdk::{
@@ -163,4 +164,37 @@ async fn a_turns_relay_whose_certificate_is_not_trusted_is_refused() {
     assert_eq!(err.code, ErrorCode::IceServerWrong, "{err}");
     assert!(err.message.contains("TLS"), "{err}");
     eprintln!("{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_nobody_runs_leaves_direct_media_alone() {
+    let _turn = take_turn().await;
+    // The server names relays where nothing listens: clients that may go directly do.
+    let server = start_server(|c| {
+        c.turn = vec![
+            "turn:127.0.0.1:9?transport=udp".into(),
+            "turn:127.0.0.1:9?transport=tcp".into(),
+        ];
+        c.turn_secret = Some(SECRET.into());
+    })
+    .await;
+    let url = server.url();
+    let (alice, _alice_events) = joined(&url, "no-relay", "alice").await;
+    alice
+        .start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 })
+        .await
+        .expect("a tone can be captured");
+    let (bob, _bob_events) = joined(&url, "no-relay", "bob").await;
+    let mut audio = bob.remote_audio("alice", StreamIndex::Main);
+    let started = tokio::time::Instant::now();
+    next_frame(&mut audio, MEDIA_PATIENCE).await;
+    eprintln!(
+        "first audio without a working relay after {:?}",
+        started.elapsed()
+    );
+    let frames = collect_audio(&mut audio, std::time::Duration::from_secs(2)).await;
+    let samples = mono(&frames);
+    let tail = &samples[samples.len().saturating_sub(48_000)..];
+    let hz = dominant_frequency(tail, 1);
+    assert!((hz - 440.0).abs() <= 5.0, "heard {hz} Hz");
 }
