@@ -92,9 +92,9 @@ struct Peer {
     addr: SocketAddr,
     channel: u16,
     bound: bool,
-    /// Whether the server confirmed the permission. Until then packets are held: a TURN
-    /// server may handle a Send indication before the CreatePermission sent just ahead of
-    /// it (coturn does over UDP, across its threads) and drop it.
+    /// Whether the server confirmed the permission. Until then packets are held: over UDP
+    /// the CreatePermission may be lost or overtaken, and a Send indication the server
+    /// handles before the permission exists is dropped silently (RFC 5766 §10.2).
     permitted: bool,
     held: Vec<Vec<u8>>,
     /// When to renew the channel binding (and with it the permission).
@@ -128,9 +128,8 @@ pub(crate) struct TurnClient {
     random: std::collections::hash_map::RandomState,
     counter: u64,
     /// The retransmission timeout over UDP: three round trips as last measured (RFC 5389
-    /// asks for one from the measured RTT when known), within [`MIN_RTO`]..=[`RTO`]. A
-    /// server may lose a request now and then (coturn over UDP loses one sent while it hands
-    /// a new allocation to its relay thread); on a fast path this resends it soon.
+    /// asks for one from the measured RTT when known), within [`MIN_RTO`]..=[`RTO`]: on a
+    /// fast path a lost request goes again soon, rather than half a second later.
     rto: Duration,
 }
 
