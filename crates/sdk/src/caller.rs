@@ -19,6 +19,12 @@ pub(crate) type Waiter = oneshot::Sender<Outcome>;
 pub(crate) enum Command {
     /// A call, answered through the waiter.
     Call(Request, Waiter),
+    /// Turn the cloud proxy on (`Some`) or off, unless in a room; answered with the error
+    /// otherwise.
+    CloudProxy(
+        Option<crate::cloud_proxy::ProxyRoute>,
+        oneshot::Sender<Result<(), RtcError>>,
+    ),
     /// Leave, close and stop.
     Destroy,
 }

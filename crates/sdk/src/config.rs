@@ -24,10 +24,16 @@ pub struct EngineConfig {
     /// How long the engine keeps trying to get back into its room (and its login) after the
     /// connection drops, before it reports `RECONNECT_FAILED` (default 30 s).
     pub reconnect_timeout: Duration,
-    /// What a `wss://` server's certificate is checked against. None (the default): the
-    /// system's roots. For a private CA, [`ClientTls::with_ca_file`] (the system's roots
+    /// What a `wss://` server's certificate (and a `turns:` relay's) is checked against.
+    /// None (the default): the system's roots. For a private CA, [`ClientTls::with_ca_file`] (the system's roots
     /// and the CA's).
     pub tls: Option<ClientTls>,
+    /// Media only through a TURN relay the server names in its join answer (its
+    /// `--turn` servers), never directly to the media port: for networks that block the
+    /// media port, or to keep the client's address from the server. With no relay to be had,
+    /// publishing fails with `ICE_SERVER_WRONG`. Default false: direct, with the relay as
+    /// another candidate when the server names one.
+    pub relay_only: bool,
 }
 
 impl EngineConfig {
@@ -39,6 +45,7 @@ impl EngineConfig {
             message_timeout: Duration::from_secs(10),
             reconnect_timeout: Duration::from_secs(30),
             tls: None,
+            relay_only: false,
         }
     }
 }

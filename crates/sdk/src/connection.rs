@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use chorus_proto::{ConnectionState, Event};
+use chorus_proto::{ConnectionState, ErrorCode, Event, RtcError};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -27,6 +27,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use chorus_tls::ClientTls;
 
 use crate::caller::{Command, Waiter};
+use crate::cloud_proxy::{ProxyRoute, ProxySetting};
 use crate::event::EngineEvent;
 use crate::machine::{Machine, Output};
 use crate::media::MediaInput;
@@ -50,6 +51,8 @@ pub(crate) struct Driver {
     pub(crate) connect_timeout: Duration,
     /// What a `wss://` server is checked against; None: the system's roots.
     pub(crate) tls: Option<ClientTls>,
+    /// The cloud proxy: while on, signalling opens to its address instead of `url`.
+    pub(crate) proxy: ProxySetting,
 }
 
 /// What the socket produced.
@@ -78,6 +81,7 @@ struct Io {
     url: Result<String, String>,
     connect_timeout: Duration,
     tls: Option<ClientTls>,
+    proxy: ProxySetting,
 }
 
 impl Io {
@@ -88,11 +92,12 @@ impl Io {
                 Output::Connect => {
                     self.socket = None;
                     self.outbox.clear();
-                    self.opening = Some(Box::pin(open(
-                        self.url.clone(),
-                        self.tls.clone(),
-                        self.connect_timeout,
-                    )));
+                    let url = match self.proxy.get() {
+                        Some(route) => Ok(route.signal_url),
+                        None => self.url.clone(),
+                    };
+                    self.opening =
+                        Some(Box::pin(open(url, self.tls.clone(), self.connect_timeout)));
                 }
                 Output::Send(text) => self.outbox.push_back(Message::text(text)),
                 Output::Ping => self.outbox.push_back(Message::Ping(Default::default())),
@@ -180,6 +185,7 @@ impl Driver {
             url,
             connect_timeout,
             tls,
+            proxy,
         } = self;
         let mut io = Io {
             socket: None,
@@ -191,6 +197,7 @@ impl Driver {
             url,
             connect_timeout,
             tls,
+            proxy,
         };
         let far = || Instant::now() + Duration::from_secs(86_400);
         let mut timer = Box::pin(tokio::time::sleep_until(far()));
@@ -213,6 +220,9 @@ impl Driver {
                     for _ in 0..BATCH {
                         match command {
                             Some(Command::Call(request, waiter)) => machine.handle_call(now(), request, waiter),
+                            Some(Command::CloudProxy(route, reply)) => {
+                                let _ = reply.send(set_proxy(&machine, &io.proxy, route));
+                            }
                             Some(Command::Destroy) | None => {
                                 machine.destroy();
                                 break;
@@ -264,6 +274,30 @@ impl Driver {
             }
         }
     }
+}
+
+/// Turns the cloud proxy on or off: not in a room (START_CLOUD_PROXY_AFTER_JOIN,
+/// STOP_CLOUD_PROXY_BEFORE_LEAVE). It applies from the next connection on: an open one (a
+/// login outside rooms) carries on where it is.
+fn set_proxy(
+    machine: &Machine<Waiter>,
+    proxy: &ProxySetting,
+    route: Option<ProxyRoute>,
+) -> Result<(), RtcError> {
+    if machine.in_room() {
+        return Err(match route {
+            Some(_) => RtcError::new(
+                ErrorCode::StartCloudProxyAfterJoin,
+                "start_cloud_proxy: already in a room; call it before join_room (leave the room first)",
+            ),
+            None => RtcError::new(
+                ErrorCode::StopCloudProxyBeforeLeave,
+                "stop_cloud_proxy: still in a room; call leave_room first",
+            ),
+        });
+    }
+    proxy.set(route);
+    Ok(())
 }
 
 /// Opens the signalling WebSocket, within `timeout`; `wss://` checked against `tls`, or the

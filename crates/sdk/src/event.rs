@@ -157,6 +157,12 @@ pub enum EngineEvent {
         /// Why, when it failed or was lost.
         reason: Option<String>,
     },
+    /// The first join through the cloud proxy since [`crate::RtcEngine::start_cloud_proxy`]
+    /// succeeded, signalling and relay both (`onCloudProxyConnected`).
+    CloudProxyConnected {
+        /// How long that join took, from the `join_room` call to the relay allocated, in ms.
+        interval: u64,
+    },
     /// An audio mixing changed state or failed (`onAudioMixingStateChanged`).
     AudioMixingStateChanged {
         /// The mixing id.
@@ -188,6 +194,7 @@ impl EngineEvent {
             EngineEvent::LocalStreamStats { .. } => "onLocalStreamStats",
             EngineEvent::RemoteStreamStats { .. } => "onRemoteStreamStats",
             EngineEvent::TransportStateChanged { .. } => "onMediaTransportStateChanged",
+            EngineEvent::CloudProxyConnected { .. } => "onCloudProxyConnected",
             EngineEvent::AudioMixingStateChanged { .. } => "onAudioMixingStateChanged",
             EngineEvent::AudioMixingPlayingProgress { .. } => "onAudioMixingPlayingProgress",
             EngineEvent::SeiMessageReceived { .. } => "onSEIMessageReceived",
@@ -253,6 +260,7 @@ impl EngineEvent {
                 json!({ "transport": transport.name(), "state": state.name() }),
                 reason,
             ),
+            EngineEvent::CloudProxyConnected { interval } => json!({ "interval": interval }),
             EngineEvent::AudioMixingStateChanged {
                 mix_id,
                 state,

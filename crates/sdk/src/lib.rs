@@ -96,6 +96,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod caller;
+mod cloud_proxy;
 mod config;
 mod connection;
 mod engine;
@@ -118,6 +119,7 @@ pub use chorus_proto::{
     TrackKind, UserInfo, UserOnlineStatus, VideoSourceType,
 };
 pub use chorus_tls::ClientTls;
+pub use cloud_proxy::CloudProxyInfo;
 pub use config::EngineConfig;
 pub use engine::{
     RtcEngine, SeiCountPerFrame, create_engine, decode_binary_message, destroy_engine,

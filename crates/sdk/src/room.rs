@@ -3,7 +3,9 @@
 //! what a reconnect needs to put the session back as it was. Pure data; knows nothing of
 //! connections or time.
 
-use chorus_proto::{JoinRoomParams, MediaParams, MediaType, Request, RoomConfig, StreamIndex};
+use chorus_proto::{
+    IceServer, JoinRoomParams, MediaParams, MediaType, Request, RoomConfig, StreamIndex,
+};
 
 /// Published media of one stream index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,6 +43,8 @@ pub(crate) struct RoomView {
     pub(crate) main: Option<MediaType>,
     /// What the screen stream publishes.
     pub(crate) screen: Option<MediaType>,
+    /// The TURN servers the server named in its answer to this session's join.
+    pub(crate) ice_servers: Vec<IceServer>,
 }
 
 /// A joined room.
@@ -51,11 +55,13 @@ pub(crate) struct RoomSession {
     main: Published,
     screen: Published,
     epoch: u64,
+    ice_servers: Vec<IceServer>,
 }
 
 impl RoomSession {
-    /// The session a successful join with `params` started, the engine's `epoch`th.
-    pub(crate) fn joined(params: JoinRoomParams, epoch: u64) -> Self {
+    /// The session a successful join with `params` started, the engine's `epoch`th; the
+    /// server named `ice_servers` in its answer.
+    pub(crate) fn joined(params: JoinRoomParams, epoch: u64, ice_servers: Vec<IceServer>) -> Self {
         let visible = params.visible.unwrap_or(true);
         RoomSession {
             params,
@@ -63,12 +69,15 @@ impl RoomSession {
             main: Published::default(),
             screen: Published::default(),
             epoch,
+            ice_servers,
         }
     }
 
-    /// A rejoin after a reconnect made this a new server session, the engine's `epoch`th.
-    pub(crate) fn renew(&mut self, epoch: u64) {
+    /// A rejoin after a reconnect made this a new server session, the engine's `epoch`th,
+    /// with fresh TURN credentials.
+    pub(crate) fn renew(&mut self, epoch: u64, ice_servers: Vec<IceServer>) {
         self.epoch = epoch;
+        self.ice_servers = ice_servers;
     }
 
     /// The room as the media side sees it.
@@ -78,6 +87,7 @@ impl RoomSession {
             config: self.params.room_config.clone().unwrap_or_default(),
             main: self.main.media(),
             screen: self.screen.media(),
+            ice_servers: self.ice_servers.clone(),
         }
     }
 
@@ -160,7 +170,7 @@ mod tests {
 
     #[test]
     fn rejoin_carries_the_latest_token_and_visibility() {
-        let mut room = RoomSession::joined(params(), 1);
+        let mut room = RoomSession::joined(params(), 1, Vec::new());
         room.set_token("t2".into());
         room.set_visible(false);
         let again = room.rejoin_params();
@@ -171,7 +181,7 @@ mod tests {
 
     #[test]
     fn republishing_covers_what_is_published() {
-        let mut room = RoomSession::joined(params(), 1);
+        let mut room = RoomSession::joined(params(), 1, Vec::new());
         room.publish(StreamIndex::Main, MediaType::Audio);
         room.publish(StreamIndex::Main, MediaType::Video);
         room.publish(StreamIndex::Screen, MediaType::AudioAndVideo);

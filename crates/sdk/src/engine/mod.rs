@@ -17,18 +17,20 @@ use chorus_proto::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
 use tokio::sync::oneshot;
 
 use crate::caller::{Caller, Command};
+use crate::cloud_proxy::ProxySetting;
 use crate::config::{EngineConfig, signal_url};
 use crate::connection::{Driver, load_state};
 use crate::event::{EngineEvent, EventStream};
 use crate::machine::Machine;
-use crate::media::{Conductor, MediaCall, MediaInput, Outlets, Reply};
+use crate::media::{Conductor, MediaCall, MediaInput, Outlets, Relaying, Reply};
 use crate::mixing::{AudioMixingManager, MixingHub};
 use crate::validate::{check_join, check_message, check_user_id};
 
+mod cloud_proxy;
 mod fallback;
 mod forward;
 mod media;
@@ -60,6 +62,12 @@ struct Inner {
     state: Arc<AtomicU8>,
     destroyed: AtomicBool,
     events: Mutex<Option<UnboundedReceiver<EngineEvent>>>,
+    /// The cloud proxy setting, shared with the signalling and media tasks.
+    proxy: ProxySetting,
+    /// What `turns:` relays are checked against when a join through the proxy probes one.
+    tls: Option<chorus_tls::ClientTls>,
+    /// The app's events, held weakly so the stream still ends with the tasks.
+    events_tx: WeakUnboundedSender<EngineEvent>,
     /// The signalling and media tasks, until the first call starts them.
     tasks: Mutex<Option<(Driver, Conductor)>>,
 }
@@ -74,6 +82,8 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
     let url = signal_url(&config.server_url, app_id);
     let outlets = Outlets::default();
     let mixing = MixingHub::new(events_tx.clone());
+    let proxy = ProxySetting::default();
+    let weak_events = events_tx.downgrade();
     let conductor = Conductor::new(
         media_rx,
         Caller::new(&commands),
@@ -81,6 +91,11 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
         outlets.clone(),
         mixing.clone(),
         url.clone(),
+        Relaying {
+            relay_only: config.relay_only,
+            proxy: proxy.clone(),
+            tls: config.tls.clone(),
+        },
     );
     let driver = Driver {
         machine: Machine::new(&config),
@@ -91,6 +106,7 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
         url,
         connect_timeout: config.request_timeout,
         tls: config.tls.clone(),
+        proxy: proxy.clone(),
     };
     RtcEngine {
         inner: Arc::new(Inner {
@@ -101,6 +117,9 @@ pub fn create_engine(app_id: &str, config: EngineConfig) -> RtcEngine {
             mixing,
             state,
             destroyed: AtomicBool::new(false),
+            proxy,
+            tls: config.tls.clone(),
+            events_tx: weak_events,
             events: Mutex::new(Some(events_rx)),
             tasks: Mutex::new(Some((driver, conductor))),
         }),
@@ -166,7 +185,10 @@ impl RtcEngine {
             room_config: Some(room_config).filter(|c| *c != RoomConfig::default()),
             visible: None,
         };
-        self.call_for(Request::JoinRoom(params)).await
+        let started = std::time::Instant::now();
+        let result: JoinRoomResult = self.call_for(Request::JoinRoom(params)).await?;
+        self.check_proxied_join(&result, started).await?;
+        Ok(result)
     }
 
     /// Leaves the room. Succeeds outside a room too. The connection stays open for a later

@@ -60,9 +60,10 @@ impl<W> Machine<W> {
         let room = self.room.as_mut();
         let login = self.login.as_mut();
         match (&request, &outcome) {
-            (Request::JoinRoom(params), Ok(_)) => {
+            (Request::JoinRoom(params), Ok(result)) => {
                 let epoch = self.next_epoch();
-                self.room = Some(RoomSession::joined(params.clone(), epoch));
+                let ice = ice_servers_of(result);
+                self.room = Some(RoomSession::joined(params.clone(), epoch, ice));
                 self.failed_join = None;
             }
             (Request::JoinRoom(params), Err(e)) => {
@@ -149,7 +150,7 @@ impl<W> Machine<W> {
                 // transports are new too.
                 let epoch = self.next_epoch();
                 if let Some(room) = &mut self.room {
-                    room.renew(epoch);
+                    room.renew(epoch, ice_servers_of(&result));
                 }
                 let again = self
                     .room
@@ -240,4 +241,14 @@ impl<W> Machine<W> {
         };
         self.send(now, undo, Origin::Quiet);
     }
+}
+
+/// The TURN servers a join answer names (none when it names none or says it oddly: media
+/// then goes without a relay, which is what a server without TURN means).
+fn ice_servers_of(result: &Value) -> Vec<chorus_proto::IceServer> {
+    result
+        .get("iceServers")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
 }

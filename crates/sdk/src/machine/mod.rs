@@ -272,6 +272,18 @@ impl<W> Machine<W> {
         }
     }
 
+    /// Whether the engine is in a room, or a join is on its way (queued or sent).
+    pub(crate) fn in_room(&self) -> bool {
+        self.room.is_some()
+            || self
+                .queued
+                .iter()
+                .any(|(r, _)| matches!(r, Request::JoinRoom(_)))
+            || self
+                .pending
+                .any(|f| matches!(f.request, Request::JoinRoom(_)))
+    }
+
     /// Whether the engine was destroyed; once its outputs are carried out the shell stops.
     pub(crate) fn is_destroyed(&self) -> bool {
         self.destroyed

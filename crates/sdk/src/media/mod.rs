@@ -11,6 +11,8 @@
 //!   transports. Its rules are a sans-IO core (`conductor/rules.rs`) under a tokio shell.
 //! - `transport`: the shell under one str0m instance (socket, drain, timers), configured
 //!   by chorus-media's `RtcSetup::sdk`.
+//! - `turn`: a TURN client (UDP, TCP, TLS) whose relayed address is a transport's relay
+//!   candidate, from the join answer's servers or the cloud proxy's.
 //! - `publisher` / `subscriber`: the two transports' tasks.
 //! - `capture` / `receive`: codec work on OS threads, paced or fed by channels.
 //! - `outlet`: decoded frames to the app; `stats`: str0m's counters to app figures.
@@ -33,9 +35,10 @@ mod source;
 mod stats;
 mod subscriber;
 mod transport;
+mod turn;
 mod volume;
 
-pub(crate) use conductor::Conductor;
+pub(crate) use conductor::{Conductor, Relaying};
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 pub use level::AudioVolume;
 pub use mirror::{MirrorType, Snapshot};
@@ -43,6 +46,8 @@ pub use outlet::MediaStream;
 pub(crate) use outlet::Outlets;
 pub use source::{AudioCaptureSource, AudioSourceType, VideoCaptureSource};
 pub(crate) use source::{open_audio, open_video};
+pub(crate) use transport::RELAY_ONLY_LIMIT;
+pub(crate) use turn::probe as probe_relay;
 pub(crate) use volume::MAX_VOLUME;
 pub(crate) use volume::check_volume;
 

@@ -29,7 +29,8 @@ use crate::caller::Caller;
 use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::capture::EncodedFrame;
 use crate::media::stats::{RateMeter, StatsBook, StreamStats, millis};
-use crate::media::transport::{TrackInfo, Transport, clock_of, codec_of, media_kind};
+use crate::media::transport::{BindError, TrackInfo, Transport, clock_of, codec_of, media_kind};
+use crate::media::turn::RelayPlan;
 
 /// The m-lines offered, in order.
 const TRACKS: [(StreamIndex, TrackKind); 3] = [
@@ -94,6 +95,8 @@ pub(crate) struct PublisherSetup {
     pub(crate) keyframes: KeyframeFlags,
     /// Where the latest figures are kept for the stats getters.
     pub(crate) stats: StatsBook,
+    /// TURN servers, and whether media must go through one.
+    pub(crate) relay: RelayPlan,
 }
 
 /// The running publisher transport. Dropping it ends the task and closes the transport.
@@ -215,9 +218,12 @@ fn publish_failed(what: impl std::fmt::Display) -> RtcError {
 /// Binds, offers, and applies the SFU's answer.
 async fn negotiate(setup: &PublisherSetup) -> Result<(Transport, Vec<TrackInfo>), RtcError> {
     let rtc = RtcSetup::sdk().config().build(Instant::now());
-    let mut transport = Transport::bind(setup.local_ip, rtc)
+    let mut transport = Transport::bind(setup.local_ip, rtc, &setup.relay)
         .await
-        .map_err(|e| publish_failed(format!("cannot open a UDP socket: {e}")))?;
+        .map_err(|e| match e {
+            BindError::NoRelay(why) => RtcError::new(ErrorCode::IceServerWrong, why),
+            BindError::Socket(_) => publish_failed(e),
+        })?;
     let mut api = transport.rtc().sdp_api();
     let tracks: Vec<TrackInfo> = TRACKS
         .iter()

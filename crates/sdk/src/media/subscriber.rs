@@ -25,7 +25,8 @@ use crate::event::{EngineEvent, MediaTransport, TransportState};
 use crate::media::outlet::{Outlets, StreamKey};
 use crate::media::receive::{Decoder, DecoderCtx, Received};
 use crate::media::stats::{RateMeter, StreamStats, millis};
-use crate::media::transport::Transport;
+use crate::media::transport::{BindError, Transport};
+use crate::media::turn::RelayPlan;
 
 /// What a subscriber task needs.
 pub(crate) struct SubscriberSetup {
@@ -37,6 +38,8 @@ pub(crate) struct SubscriberSetup {
     pub(crate) events: mpsc::UnboundedSender<EngineEvent>,
     /// Where decoded media goes.
     pub(crate) outlets: Outlets,
+    /// TURN servers, and whether media must go through one.
+    pub(crate) relay: RelayPlan,
 }
 
 /// The running subscriber transport. Dropping it ends the task, the transport and its
@@ -112,10 +115,13 @@ fn emit_state(setup: &SubscriberSetup, state: TransportState, reason: Option<Str
 
 async fn run(setup: SubscriberSetup, mut offers: mpsc::UnboundedReceiver<SubscriberOfferEvent>) {
     let rtc = RtcSetup::sdk().config().build(Instant::now());
-    let mut transport = match Transport::bind(setup.local_ip, rtc).await {
+    let mut transport = match Transport::bind(setup.local_ip, rtc, &setup.relay).await {
         Ok(t) => t,
         Err(e) => {
-            let reason = format!("cannot open a UDP socket: {e}");
+            let reason = match e {
+                BindError::NoRelay(why) => format!("ICE_SERVER_WRONG: {why}"),
+                BindError::Socket(_) => e.to_string(),
+            };
             emit_state(&setup, TransportState::Failed, Some(reason));
             return;
         }

@@ -1,5 +1,7 @@
-//! The thin shell under one str0m [`Rtc`]: a UDP socket with one host candidate, the drain
-//! loop that sends what str0m transmits, and the wait for the next datagram or timer.
+//! The thin shell under one str0m [`Rtc`]: a UDP socket with one host candidate and, when
+//! the join named TURN servers, a relay candidate on a TURN allocation; the drain loop that
+//! sends what str0m transmits (through the relay when str0m sends from the relayed address),
+//! and the wait for the next datagram, relayed packet or timer.
 //!
 //! str0m is sans-IO: every mutation must be followed by draining `poll_output` to a timeout
 //! before the next one. This file is the only place that talks to the socket, so the publisher
@@ -9,9 +11,11 @@
 //! Hot path (a datagram): one `recv_from` into a reused buffer, one `handle_input`, one drain;
 //! no allocation of ours, no lock, no log above debug.
 
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Instant;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use chorus_proto::{StreamIndex, TrackKind};
 use str0m::format::Codec;
@@ -19,6 +23,25 @@ use str0m::media::{Frequency, MediaKind, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
+
+use crate::media::turn::{Relay, RelayPlan, allocate_any};
+
+/// How long each TURN server may take to grant an allocation when relaying is optional,
+/// before the next is tried (the direct path runs meanwhile).
+const RELAY_OPTIONAL_LIMIT: Duration = Duration::from_secs(3);
+/// The same when only relayed media is allowed.
+pub(crate) const RELAY_ONLY_LIMIT: Duration = Duration::from_secs(10);
+
+/// Why a transport could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BindError {
+    /// The local UDP socket.
+    #[error("cannot open a UDP socket: {0}")]
+    Socket(#[from] io::Error),
+    /// Only relayed media is allowed and no TURN server granted an allocation.
+    #[error("{0}")]
+    NoRelay(String),
+}
 
 /// The codec a track of `kind` carries.
 pub(crate) fn codec_of(kind: TrackKind) -> Codec {
@@ -55,13 +78,19 @@ pub(crate) struct TrackInfo {
     pub(crate) kind: TrackKind,
 }
 
+/// A TURN allocation under way (when relaying is optional, it runs beside the direct path).
+type Allocation = Pin<Box<dyn Future<Output = Result<Box<Relay>, String>> + Send>>;
+
 /// What woke the transport.
-#[derive(Debug)]
 pub(crate) enum Wake {
     /// A datagram of this length arrived from this address (in the transport's buffer).
     Datagram(usize, SocketAddr),
+    /// A packet of this length came from this peer through the relay (in its payload).
+    Relayed(usize, SocketAddr),
     /// str0m's timer is due.
     Timer,
+    /// The optional relay's allocation ended, granted or not.
+    Allocated(Result<Box<Relay>, String>),
 }
 
 /// One str0m instance and its socket.
@@ -69,22 +98,60 @@ pub(crate) struct Transport {
     rtc: Rtc,
     socket: UdpSocket,
     local: SocketAddr,
+    relay: Option<Relay>,
+    allocating: Option<Allocation>,
     buf: Vec<u8>,
     wake_at: Instant,
 }
 
 impl Transport {
-    /// Binds a UDP socket on `ip` (any port) and makes it `rtc`'s one host candidate.
-    pub(crate) async fn bind(ip: IpAddr, mut rtc: Rtc) -> io::Result<Transport> {
+    /// Binds a UDP socket on `ip` (any port) and makes it `rtc`'s host candidate, unless
+    /// `plan` allows relayed media only; allocates on `plan`'s TURN servers and makes the
+    /// relayed address a relay candidate. When relaying is optional, a failed allocation
+    /// leaves the host candidate alone; when it is required, it is an error.
+    pub(crate) async fn bind(
+        ip: IpAddr,
+        mut rtc: Rtc,
+        plan: &RelayPlan,
+    ) -> Result<Transport, BindError> {
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
         let local = socket.local_addr()?;
-        let candidate = Candidate::host(local, "udp")
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        rtc.add_local_candidate(candidate);
+        // Relaying required: no transport without it. Optional: the direct path starts at
+        // once and the relay candidate joins when granted (an unreachable TURN server must
+        // not hold media up; str0m pairs a late local candidate, and the ICE-lite SFU learns
+        // it from its checks).
+        let mut allocating: Option<Allocation> = None;
+        let relay = if plan.relay_only {
+            Some(
+                allocate_any(plan, RELAY_ONLY_LIMIT)
+                    .await
+                    .map_err(BindError::NoRelay)?,
+            )
+        } else {
+            if !plan.ice_servers.is_empty() {
+                let plan = plan.clone();
+                allocating = Some(Box::pin(async move {
+                    allocate_any(&plan, RELAY_OPTIONAL_LIMIT)
+                        .await
+                        .map(Box::new)
+                }));
+            }
+            None
+        };
+        if !plan.relay_only {
+            rtc.add_local_candidate(Candidate::host(local, "udp").map_err(invalid)?);
+        }
+        if let Some(relay) = &relay {
+            let candidate =
+                Candidate::relayed(relay.relayed(), relay.local(), "udp").map_err(invalid)?;
+            rtc.add_local_candidate(candidate);
+        }
         Ok(Transport {
             rtc,
             socket,
             local,
+            relay,
+            allocating,
             buf: vec![0; 2048],
             wake_at: Instant::now(),
         })
@@ -117,6 +184,12 @@ impl Transport {
                     if t.proto != Protocol::Udp {
                         continue;
                     }
+                    if let Some(relay) = &mut self.relay
+                        && t.source == relay.relayed()
+                    {
+                        relay.send(t.destination, &t.contents);
+                        continue;
+                    }
                     // UDP may drop; a full socket buffer is just that.
                     if let Err(e) = self.socket.try_send_to(&t.contents, t.destination)
                         && e.kind() != io::ErrorKind::WouldBlock
@@ -138,6 +211,14 @@ impl Transport {
                 let (n, from) = received?;
                 Ok(Wake::Datagram(n, from))
             }
+            relayed = relay_recv(&mut self.relay) => {
+                let (n, from) = relayed?;
+                Ok(Wake::Relayed(n, from))
+            }
+            allocated = allocation(&mut self.allocating) => {
+                self.allocating = None;
+                Ok(Wake::Allocated(allocated))
+            }
             () = tokio::time::sleep_until(deadline) => Ok(Wake::Timer),
         }
     }
@@ -155,10 +236,55 @@ impl Transport {
                 };
                 self.rtc.handle_input(Input::Receive(now, receive))
             }
+            Wake::Allocated(Ok(relay)) => {
+                match Candidate::relayed(relay.relayed(), relay.local(), "udp") {
+                    Ok(candidate) => {
+                        self.rtc.add_local_candidate(candidate);
+                        self.relay = Some(*relay);
+                    }
+                    Err(e) => tracing::debug!(error = %e, "the relayed address is no candidate"),
+                }
+                return;
+            }
+            Wake::Allocated(Err(e)) => {
+                tracing::debug!(error = %e, "media goes without a relay");
+                return;
+            }
+            Wake::Relayed(n, peer) => {
+                let Some(relay) = &self.relay else { return };
+                let Some(data) = relay.payload().get(..n) else {
+                    return;
+                };
+                let Ok(receive) = Receive::new(Protocol::Udp, peer, relay.relayed(), data) else {
+                    return;
+                };
+                self.rtc.handle_input(Input::Receive(now, receive))
+            }
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "str0m refused an input");
         }
+    }
+}
+
+fn invalid(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
+}
+
+/// The end of `allocating`, or never without one. Cancel-safe: the allocation stays where it
+/// is until it ends.
+async fn allocation(allocating: &mut Option<Allocation>) -> Result<Box<Relay>, String> {
+    match allocating {
+        Some(allocating) => allocating.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next packet through `relay`, or never without one. Cancel-safe as [`Relay::recv`].
+async fn relay_recv(relay: &mut Option<Relay>) -> io::Result<(usize, SocketAddr)> {
+    match relay {
+        Some(relay) => relay.recv().await.map(|(peer, n)| (n, peer)),
+        None => std::future::pending().await,
     }
 }
 

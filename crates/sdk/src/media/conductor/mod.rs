@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::caller::Caller;
+use crate::cloud_proxy::ProxySetting;
 use crate::event::EngineEvent;
 use crate::media::capture::{EncodedFrame, PictureSlot, SeiSlot};
 use crate::media::inbox::{MediaCall, MediaInput, Reply, SeiRequest};
@@ -35,6 +36,7 @@ use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
 use crate::media::subscriber::{Subscriber, SubscriberSetup};
 use crate::media::transport::local_ip_toward;
+use crate::media::turn::RelayPlan;
 use crate::mixing::MixingHub;
 use captures::Slot;
 use rules::{Capturing, Effect, Rules};
@@ -61,6 +63,16 @@ fn err(code: ErrorCode, message: impl Into<String>) -> RtcError {
     RtcError::new(code, message)
 }
 
+/// How the engine's media may relay: the config's `relay_only`, and the cloud proxy.
+pub(crate) struct Relaying {
+    /// Media only through a relay.
+    pub(crate) relay_only: bool,
+    /// The cloud proxy setting.
+    pub(crate) proxy: ProxySetting,
+    /// What `turns:` servers are checked against (the engine's `tls`).
+    pub(crate) tls: Option<chorus_tls::ClientTls>,
+}
+
 /// The conductor's task state; [`Conductor::run`] is its task.
 pub(crate) struct Conductor {
     inbox: mpsc::UnboundedReceiver<MediaInput>,
@@ -71,6 +83,10 @@ pub(crate) struct Conductor {
     mixing: MixingHub,
     signal_url: Result<String, String>,
     local_ip: IpAddr,
+    /// The current session's TURN servers, and whether media must be relayed.
+    relay: RelayPlan,
+    /// The cloud proxy: while on, media goes only through its relays.
+    proxy: ProxySetting,
     frames_tx: mpsc::Sender<EncodedFrame>,
     frames: mpsc::Receiver<EncodedFrame>,
     reports_tx: mpsc::UnboundedSender<Report>,
@@ -104,6 +120,7 @@ impl Conductor {
         outlets: Outlets,
         mixing: MixingHub,
         signal_url: Result<String, String>,
+        relaying: Relaying,
     ) -> Conductor {
         let (frames_tx, frames) = mpsc::channel(FRAME_QUEUE);
         let (reports_tx, reports) = mpsc::unbounded_channel();
@@ -115,6 +132,12 @@ impl Conductor {
             mixing,
             signal_url,
             local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            relay: RelayPlan {
+                ice_servers: Vec::new(),
+                relay_only: relaying.relay_only,
+                tls: relaying.tls,
+            },
+            proxy: relaying.proxy,
             frames_tx,
             frames,
             reports_tx,
@@ -145,6 +168,9 @@ impl Conductor {
                 input = self.inbox.recv() => match input {
                     None | Some(MediaInput::Destroy) => break,
                     Some(MediaInput::Room(view)) => {
+                        if let Some(view) = &view {
+                            self.relay.ice_servers.clone_from(&view.ice_servers);
+                        }
                         let capturing = Capturing {
                             audio: self.audio.capturing(),
                             video: self.video[slot_of(StreamIndex::Main)].capturing(),
@@ -178,6 +204,7 @@ impl Conductor {
                         generation,
                         keyframes: self.keyframes.clone(),
                         stats: self.outlets.stats().clone(),
+                        relay: self.relay_plan(),
                     }));
                 }
                 Effect::StopPublisher => self.publisher = None,
@@ -198,6 +225,7 @@ impl Conductor {
                         caller: self.caller.clone(),
                         events: self.events.clone(),
                         outlets: self.outlets.clone(),
+                        relay: self.relay_plan(),
                     };
                     self.subscriber = Some(Subscriber::start(setup, offer));
                 }
@@ -207,6 +235,18 @@ impl Conductor {
                     let _ = reply.send(outcome);
                 }
             }
+        }
+    }
+
+    /// How a new transport relays: through the cloud proxy's relays only while it is on.
+    fn relay_plan(&self) -> RelayPlan {
+        match self.proxy.get() {
+            Some(route) => RelayPlan {
+                ice_servers: route.relays(&self.relay.ice_servers),
+                relay_only: true,
+                tls: self.relay.tls.clone(),
+            },
+            None => self.relay.clone(),
         }
     }
 

@@ -23,6 +23,7 @@ fn view(epoch: u64, auto_publish: Option<bool>, main: Option<MediaType>) -> Opti
         },
         main,
         screen: None,
+        ice_servers: Vec::new(),
     })
 }
 

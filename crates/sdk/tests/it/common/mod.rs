@@ -2,7 +2,9 @@
 //! TCP relay that can cut and refuse connections, and fake servers that never answer (or
 //! answer only joins and logins, or hang up on messages).
 
+pub(crate) mod coturn;
 pub(crate) mod media;
+pub(crate) mod netns;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
