@@ -62,7 +62,12 @@ test("two participants see each other in the demo, mute, share a screen and leav
   // The stats panel shows what arrives: bob's camera at the size alice's player decodes.
   await alice.click("#stats");
   const statsOfBob = () => alice.evaluate(() => document.querySelector("#tile-0-bob .stats")?.textContent ?? "");
-  await waitFor(async () => /^receiving \d+x\d+ · \d+ fps/.test(await statsOfBob()), 10_000, "bob's stats at alice");
+  // The panel's first report may predate the first decoded frame (0x0): wait for a real size.
+  await waitFor(
+    async () => /^receiving [1-9]\d*x[1-9]\d* · \d+ fps/.test(await statsOfBob()),
+    15_000,
+    "bob's stats at alice",
+  );
   const decoded = await alice.evaluate(() => {
     const v = document.querySelector("#tile-0-bob video");
     return `${v.videoWidth}x${v.videoHeight}`;
