@@ -44,6 +44,9 @@ pub struct Config {
     /// Most sessions with media transports on this server at once; a join beyond it fails
     /// with ICE_SERVER_WRONG, so a full server says so at once instead of degrading everyone.
     pub max_media_sessions: usize,
+    /// How long a client's media transport has to finish ICE and DTLS before it is taken as
+    /// failed, in milliseconds.
+    pub media_connect_timeout_ms: u64,
     /// How long a user whose connection dropped keeps their place, in milliseconds.
     pub reconnect_grace_ms: u64,
     /// How often the server pings each client, in milliseconds.
@@ -155,6 +158,7 @@ impl Default for Config {
             tcp_user_timeout_ms: 30_000,
             max_room_users: 10_000,
             max_media_sessions: 10_000,
+            media_connect_timeout_ms: 30_000,
             reconnect_grace_ms: 20_000,
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
@@ -336,6 +340,9 @@ impl Config {
         }
         if self.max_media_sessions == 0 {
             return Err(ConfigError::Zero("max-media-sessions"));
+        }
+        if self.media_connect_timeout_ms == 0 {
+            return Err(ConfigError::Zero("media-connect-timeout-ms"));
         }
         if self.ping_interval_ms == 0 {
             return Err(ConfigError::Zero("ping-interval-ms"));

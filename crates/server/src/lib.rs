@@ -203,6 +203,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             bind: rtc_bind,
             public_ip: config.public_ip,
             max_peers: config.max_media_sessions,
+            connect_timeout: Duration::from_millis(config.media_connect_timeout_ms),
         },
         metrics.sfu.clone(),
     )

@@ -17,7 +17,9 @@
 //! `fallback.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published
 //! track's lanes; `ids` names transports and sources; `forward` decides per packet and
 //! subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes datagrams;
-//! `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! `tcp` is ICE-TCP; `metrics` the Prometheus side. Tests: `sim` runs the router with str0m
+//! clients in memory under simulated time (loss, delay, timeouts); `tests` runs the real task
+//! on loopback sockets.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
@@ -50,6 +52,8 @@ mod transport;
 #[cfg(test)]
 mod fallback_tests;
 #[cfg(test)]
+mod sim;
+#[cfg(test)]
 mod test_client;
 #[cfg(test)]
 mod tests;
@@ -57,7 +61,7 @@ mod tests;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chorus_proto::{
     PublishedTrack, RemoteStreamSwitch, RemoteUserPriority, SimulcastStreamType, StreamIndex,
@@ -111,6 +115,11 @@ pub(crate) struct SfuConfig {
     /// Most peers (clients in a room) at once: beyond it a join is refused rather than every
     /// call on the server degrading.
     pub(crate) max_peers: usize,
+    /// A transport whose ICE and DTLS are not up this long after it was made has failed
+    /// (its peer hears [`PeerEvent::TransportFailed`]). An established transport that stops
+    /// hearing ICE checks fails on str0m's own ICE timeout (some seconds), which is not
+    /// configurable there.
+    pub(crate) connect_timeout: Duration,
 }
 
 /// Why a media request failed.
@@ -254,6 +263,7 @@ impl Sfu {
             advertised_udp,
             Some(advertised_tcp),
             config.max_peers,
+            config.connect_timeout,
             metrics,
             Instant::now(),
         );

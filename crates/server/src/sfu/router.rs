@@ -42,9 +42,6 @@ use super::{Command, PeerEvent, PeerId};
 /// transports that never connected, events a full channel refused.
 const TICK: Duration = Duration::from_millis(50);
 
-/// A transport not connected this long after it was made has failed.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The SFU's state. See the module docs.
 pub(super) struct Router {
     pub(super) factory: RtcFactory,
@@ -56,6 +53,8 @@ pub(super) struct Router {
     pub(super) peers: HashMap<PeerId, Peer>,
     /// Most peers at once; [`Router::open`] refuses more.
     pub(super) max_peers: usize,
+    /// A transport not connected this long after it was made has failed.
+    connect_timeout: Duration,
     pub(super) sources: Sources,
     demux: Demux,
     /// Transports with packets queued since their last drain.
@@ -85,6 +84,7 @@ impl Router {
         local_udp: SocketAddr,
         local_tcp: Option<SocketAddr>,
         max_peers: usize,
+        connect_timeout: Duration,
         metrics: SfuMetrics,
         now: Instant,
     ) -> Self {
@@ -96,6 +96,7 @@ impl Router {
             free: Vec::new(),
             peers: HashMap::new(),
             max_peers,
+            connect_timeout,
             sources: Sources::default(),
             demux: Demux::default(),
             dirty: Vec::new(),
@@ -125,6 +126,7 @@ impl Router {
             self.local_udp,
             self.local_tcp,
             self.max_peers,
+            self.connect_timeout,
             self.metrics,
             now,
         );
@@ -549,11 +551,12 @@ impl Router {
         self.fallback_tick(now);
 
         // Transports that never connected.
+        let connect_timeout = self.connect_timeout;
         for i in 0..self.transports.len() {
             let id = TransportId(i as u32);
             let late = self
                 .transport_mut(id)
-                .is_some_and(|t| !t.connected && now.duration_since(t.created) > CONNECT_TIMEOUT);
+                .is_some_and(|t| !t.connected && now.duration_since(t.created) > connect_timeout);
             if late {
                 self.fail(id, "ICE/DTLS did not connect in time".into());
             }

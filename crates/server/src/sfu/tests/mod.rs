@@ -30,6 +30,7 @@ pub(super) async fn start(public_ip: Option<std::net::IpAddr>) -> (Sfu, SfuMetri
         bind: "127.0.0.1:0".parse().expect("an address"),
         public_ip,
         max_peers: 1000,
+        connect_timeout: Duration::from_secs(30),
     };
     let sfu = Sfu::start(config, metrics.clone())
         .await
