@@ -47,6 +47,9 @@ pub struct Config {
     /// How long a client's media transport has to finish ICE and DTLS before it is taken as
     /// failed, in milliseconds.
     pub media_connect_timeout_ms: u64,
+    /// SFU workers: threads forwarding media, each owning its share of the clients, all on
+    /// the one RTC port. 0 (the default) means one per core; at most 64.
+    pub sfu_workers: usize,
     /// How long a user whose connection dropped keeps their place, in milliseconds.
     pub reconnect_grace_ms: u64,
     /// How often the server pings each client, in milliseconds.
@@ -159,6 +162,7 @@ impl Default for Config {
             max_room_users: 10_000,
             max_media_sessions: 10_000,
             media_connect_timeout_ms: 30_000,
+            sfu_workers: 0,
             reconnect_grace_ms: 20_000,
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
@@ -226,6 +230,9 @@ pub enum ConfigError {
     /// A limit is zero.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// A setting is above its ceiling.
+    #[error("{0} must be at most {1}")]
+    TooMany(&'static str, usize),
     /// A business-hosts entry is not `host` or `host:port`.
     #[error("app {app:?}: business host {entry:?} must be a host or host:port")]
     BadBusinessHost {
@@ -340,6 +347,9 @@ impl Config {
         }
         if self.max_media_sessions == 0 {
             return Err(ConfigError::Zero("max-media-sessions"));
+        }
+        if self.sfu_workers > crate::sfu::MAX_WORKERS {
+            return Err(ConfigError::TooMany("sfu-workers", crate::sfu::MAX_WORKERS));
         }
         if self.media_connect_timeout_ms == 0 {
             return Err(ConfigError::Zero("media-connect-timeout-ms"));

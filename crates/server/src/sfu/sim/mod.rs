@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub(super) use endpoint::{Endpoint, Link};
 
-use super::router::Router;
+use super::router::{Router, RouterSettings};
 use super::transport::RtcFactory;
 use super::{Command, ForwardMode, PeerEvent, PeerId, SfuMetrics, Source};
 
@@ -96,15 +96,13 @@ impl Net {
         let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 7881);
         let factory = RtcFactory::new(server, None).expect("a DTLS certificate");
         let metrics = SfuMetrics::default();
-        let router = Router::new(
-            factory,
-            server,
-            None,
-            1000,
+        let settings = RouterSettings {
+            max_peers: 1000,
             connect_timeout,
-            metrics.clone(),
-            now,
-        );
+            worker: 0,
+            workers: 1,
+        };
+        let router = Router::new(factory, server, None, settings, metrics.clone(), now);
         Net {
             now,
             router,
