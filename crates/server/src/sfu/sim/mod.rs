@@ -1,16 +1,19 @@
-//! The SFU's in-memory test network: the sans-IO [`Router`] and str0m client endpoints
-//! exchanging datagrams in memory, under a clock the test advances. No socket, no runtime,
+//! The SFU's in-memory test network: the sans-IO [`Router`]s of one or more workers and str0m
+//! client endpoints exchanging datagrams in memory, under a clock the test advances. No socket, no runtime,
 //! no sleep: a test of ten simulated seconds runs in well under one real second, and loss
 //! and delay are drawn from a seeded generator, so every run is the same run.
 //!
-//! The net does what the SFU task (`task.rs`) does around the router, turn by turn: hand it
-//! each datagram due, run its timers, let each touched subscriber packetize, and carry what
-//! it sent. Commands go through [`Router::handle_command`] with the same channels the
+//! The net does what a worker's task (`task.rs`) does around its router, turn by turn: hand
+//! it each datagram due, run its timers, let each touched subscriber packetize, and carry
+//! what it sent; between workers it carries their relay messages, as the workers' channels
+//! do. A datagram goes straight to its peer's worker (the kernel's spreading over sockets,
+//! and the hand-on it calls for, are the loopback tests' part). Commands go through [`Router::handle_command`] with the same channels the
 //! [`super::Sfu`] handle uses, read with `try_recv`; subscriber offers are answered by the
 //! peer's subscribing endpoint as a client would. The loopback tests in `tests/` stay the
 //! integration layer (real sockets, the real task).
 
 mod endpoint;
+mod relay_tests;
 mod tests;
 
 use std::cmp::Reverse;
@@ -28,6 +31,7 @@ pub(super) use endpoint::{Endpoint, Link};
 
 use super::router::{Router, RouterSettings};
 use super::transport::RtcFactory;
+use super::workers::worker_of;
 use super::{Command, ForwardMode, PeerEvent, PeerId, SfuMetrics, Source};
 
 /// How far the clock moves in one step: the resolution of delays and timers.
@@ -46,7 +50,9 @@ struct Flight {
     /// When it arrives; then the order it was sent in.
     at: Instant,
     serial: u64,
+    /// An endpoint, or the server (`None`) from the endpoint of that peer.
     to: Option<(PeerId, Side)>,
+    peer: PeerId,
     from: SocketAddr,
     data: Vec<u8>,
 }
@@ -68,7 +74,8 @@ impl Rng {
 pub(super) struct Net {
     /// The simulated clock.
     pub(super) now: Instant,
-    pub(super) router: Router,
+    /// One router per worker.
+    pub(super) routers: Vec<Router>,
     pub(super) metrics: SfuMetrics,
     server: SocketAddr,
     endpoints: HashMap<(PeerId, Side), Endpoint>,
@@ -89,23 +96,33 @@ pub(super) struct Net {
 pub(super) const LARGE: usize = 500;
 
 impl Net {
-    /// A net whose router fails transports not connected within `connect_timeout`; loss is
-    /// drawn from `seed`.
+    /// A net of one worker whose router fails transports not connected within
+    /// `connect_timeout`; loss is drawn from `seed`.
     pub(super) fn new(connect_timeout: Duration, seed: u64) -> Self {
+        Self::with_workers(connect_timeout, seed, 1)
+    }
+
+    /// A net of `workers` workers, sharing one metrics set and one server address.
+    pub(super) fn with_workers(connect_timeout: Duration, seed: u64, workers: usize) -> Self {
         let now = Instant::now();
         let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 7881);
         let factory = RtcFactory::new(server, None).expect("a DTLS certificate");
         let metrics = SfuMetrics::default();
-        let settings = RouterSettings {
-            max_peers: 1000,
-            connect_timeout,
-            worker: 0,
-            workers: 1,
-        };
-        let router = Router::new(factory, server, None, settings, metrics.clone(), now);
+        let routers = (0..workers)
+            .map(|worker| {
+                let settings = RouterSettings {
+                    max_peers: 1000,
+                    connect_timeout,
+                    worker,
+                    workers,
+                };
+                let factory = factory.clone().for_worker(worker);
+                Router::new(factory, server, None, settings, metrics.clone(), now)
+            })
+            .collect();
         Net {
             now,
-            router,
+            routers,
             metrics,
             server,
             endpoints: HashMap::new(),
@@ -117,6 +134,11 @@ impl Net {
             dropped: 0,
             dropped_large: 0,
         }
+    }
+
+    /// The worker of `peer`.
+    pub(super) fn worker_of(&self, peer: PeerId) -> usize {
+        worker_of(peer, self.routers.len())
     }
 
     /// The endpoint of `peer` on `side`.
@@ -133,10 +155,21 @@ impl Net {
             .expect("the endpoint exists")
     }
 
-    /// Carries out one command as the SFU task would.
+    /// Carries out one command as the peer's worker would.
     pub(super) fn command(&mut self, command: Command) {
-        self.router.handle_command(self.now, command);
-        self.flush();
+        let peer = match &command {
+            Command::Open { peer, .. }
+            | Command::Close { peer }
+            | Command::PublisherOffer { peer, .. }
+            | Command::SubscriberAnswer { peer, .. } => *peer,
+            Command::Forward { subscriber, .. }
+            | Command::SetLayer { subscriber, .. }
+            | Command::SetFallback { subscriber, .. }
+            | Command::SetPriority { subscriber, .. } => *subscriber,
+        };
+        let worker = self.worker_of(peer);
+        self.routers[worker].handle_command(self.now, command);
+        self.flush(worker);
     }
 
     /// Registers `peer` with the router.
@@ -251,14 +284,20 @@ impl Net {
     pub(super) fn step(&mut self) {
         self.now += STEP;
         let now = self.now;
+        self.exchange_relays();
         while self.flights.peek().is_some_and(|f| f.0.at <= now) {
             let Some(Reverse(flight)) = self.flights.pop() else {
                 break;
             };
             match flight.to {
                 None => {
-                    self.router
-                        .handle_datagram(now, Protocol::Udp, flight.from, &flight.data);
+                    let worker = self.worker_of(flight.peer);
+                    self.routers[worker].handle_datagram(
+                        now,
+                        Protocol::Udp,
+                        flight.from,
+                        &flight.data,
+                    );
                 }
                 Some(key) => {
                     if let Some(endpoint) = self.endpoints.get_mut(&key) {
@@ -267,8 +306,10 @@ impl Net {
                 }
             }
         }
-        self.router.handle_timeout(now);
-        self.flush();
+        for worker in 0..self.routers.len() {
+            self.routers[worker].handle_timeout(now);
+            self.flush(worker);
+        }
         let mut keys: Vec<(PeerId, Side)> = self.endpoints.keys().copied().collect();
         // The same order every run: the loss drawn for each datagram depends on it.
         keys.sort_by_key(|(peer, side)| (peer.0, *side == Side::Subscriber));
@@ -280,37 +321,58 @@ impl Net {
             let link = endpoint.up;
             let from = endpoint.addr;
             for transmit in std::mem::take(&mut endpoint.outbox) {
-                self.send(None, from, link, transmit.contents.to_vec());
+                self.send(None, key.0, from, link, transmit.contents.to_vec());
             }
         }
         self.answer_offers();
     }
 
-    /// Lets the router packetize and carries what it sent, as the task's turn does.
-    fn flush(&mut self) {
+    /// Hands each worker what the others queued for it, as the workers' channels do.
+    fn exchange_relays(&mut self) {
         let now = self.now;
-        self.carry_from_router();
-        while let Some(id) = self.router.flush_one(now) {
-            self.carry_from_router();
-            self.router.sent(id, now);
+        for from in 0..self.routers.len() {
+            for to in 0..self.routers.len() {
+                let batch = std::mem::take(&mut self.routers[from].relay_out[to]);
+                for msg in batch {
+                    self.routers[to].handle_relay(msg, now);
+                }
+            }
         }
-        self.router.end_turn();
     }
 
-    fn carry_from_router(&mut self) {
-        for transmit in std::mem::take(&mut self.router.transmits) {
+    /// Lets a worker's router packetize and carries what it sent, as the task's turn does.
+    fn flush(&mut self, worker: usize) {
+        let now = self.now;
+        self.carry_from_router(worker);
+        while let Some(id) = self.routers[worker].flush_one(now) {
+            self.carry_from_router(worker);
+            self.routers[worker].sent(id, now);
+        }
+        self.routers[worker].end_turn();
+    }
+
+    fn carry_from_router(&mut self, worker: usize) {
+        for transmit in std::mem::take(&mut self.routers[worker].transmits) {
             let to = self
                 .endpoints
                 .iter()
                 .find(|(_, e)| e.addr == transmit.destination)
                 .map(|(key, e)| (*key, e.down));
             if let Some((key, link)) = to {
-                self.send(Some(key), self.server, link, transmit.contents.to_vec());
+                let data = transmit.contents.to_vec();
+                self.send(Some(key), key.0, self.server, link, data);
             }
         }
     }
 
-    fn send(&mut self, to: Option<(PeerId, Side)>, from: SocketAddr, link: Link, data: Vec<u8>) {
+    fn send(
+        &mut self,
+        to: Option<(PeerId, Side)>,
+        peer: PeerId,
+        from: SocketAddr,
+        link: Link,
+        data: Vec<u8>,
+    ) {
         if link.loss > 0.0 && self.rng.chance(link.loss) {
             self.dropped += 1;
             if data.len() >= LARGE {
@@ -323,6 +385,7 @@ impl Net {
             at: self.now + link.delay,
             serial: self.serial,
             to,
+            peer,
             from,
             data,
         }));
