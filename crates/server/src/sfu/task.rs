@@ -73,7 +73,37 @@ pub(super) enum Inbox {
     /// The router's messages (`relay.rs`).
     Relay(Vec<RelayMsg>),
     /// Datagrams that reached the sender's socket but belong to the receiver's transports.
-    Datagrams(Vec<(SocketAddr, Vec<u8>)>),
+    Datagrams(Datagrams),
+}
+
+/// Datagrams in one buffer: a turn's hand-on to one worker costs two allocations, not one
+/// per datagram.
+#[derive(Debug, Default)]
+pub(super) struct Datagrams {
+    bytes: Vec<u8>,
+    /// Each datagram's sender and length, in order.
+    lengths: Vec<(SocketAddr, usize)>,
+}
+
+impl Datagrams {
+    fn push(&mut self, source: SocketAddr, data: &[u8]) {
+        self.bytes.extend_from_slice(data);
+        self.lengths.push((source, data.len()));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// Each datagram with its sender.
+    fn iter(&self) -> impl Iterator<Item = (SocketAddr, &[u8])> {
+        let mut start = 0;
+        self.lengths.iter().map(move |&(source, len)| {
+            let data = &self.bytes[start..start + len];
+            start += len;
+            (source, data)
+        })
+    }
 }
 
 /// One worker's parts.
@@ -116,7 +146,7 @@ struct Foreign {
     /// Remote addresses known to be another worker's.
     owners: HashMap<SocketAddr, usize>,
     /// Datagrams queued this turn, by worker.
-    out: Vec<Vec<(SocketAddr, Vec<u8>)>>,
+    out: Vec<Datagrams>,
 }
 
 /// Runs the worker until every [`super::Sfu`] handle is gone.
@@ -141,7 +171,7 @@ async fn run(worker: Worker) {
     let mut tcp_open = true;
     let mut foreign = Foreign {
         owners: HashMap::new(),
-        out: (0..peers.len()).map(|_| Vec::new()).collect(),
+        out: (0..peers.len()).map(|_| Datagrams::default()).collect(),
     };
     let mut deadline = router.poll_timeout();
     let sleep = tokio::time::sleep_until(deadline.into());
@@ -228,7 +258,9 @@ fn hand_on(router: &mut Router, foreign: &mut Foreign, peers: &[mpsc::Sender<Inb
         if queue.is_empty() {
             continue;
         }
-        let batch = Inbox::Relay(std::mem::take(queue));
+        // The next batch starts with this one's room: one allocation per batch, no growing.
+        let room = queue.len();
+        let batch = Inbox::Relay(std::mem::replace(queue, Vec::with_capacity(room)));
         if let Some(inbox) = peers.get(worker)
             && inbox.try_send(batch).is_err()
         {
@@ -257,8 +289,8 @@ fn on_inbox(router: &mut Router, msg: Inbox) {
             }
         }
         Inbox::Datagrams(batch) => {
-            for (source, data) in batch {
-                router.handle_datagram(now, Protocol::Udp, source, &data);
+            for (source, data) in batch.iter() {
+                router.handle_datagram(now, Protocol::Udp, source, data);
             }
         }
     }
@@ -302,7 +334,7 @@ fn read_batch(router: &mut Router, udp: &UdpSocket, buf: &mut [u8], foreign: &mu
                 let data = &buf[..len];
                 if let Some(worker) = owner_elsewhere(router, foreign, source, data) {
                     if let Some(queue) = foreign.out.get_mut(worker) {
-                        queue.push((source, data.to_vec()));
+                        queue.push(source, data);
                     }
                     continue;
                 }

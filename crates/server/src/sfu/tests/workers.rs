@@ -57,7 +57,9 @@ async fn frames_cross_workers_whole_and_start_at_a_keyframe() {
             ForwardMode::Paused,
         )
         .await;
-    s.run(Duration::from_millis(300)).await;
+    // Long enough for frames held in Bob's jitter buffer (up to a second behind a loss on a
+    // loaded machine) to come out.
+    s.run(Duration::from_millis(1200)).await;
     let paused = s.video_count();
     s.run(Duration::from_millis(500)).await;
     assert!(
@@ -80,7 +82,7 @@ async fn frames_cross_workers_whole_and_start_at_a_keyframe() {
 
     // Closing Alice on her worker ends what Bob gets from her.
     s.sfu.close(ALICE).await;
-    s.run(Duration::from_millis(300)).await;
+    s.run(Duration::from_millis(1200)).await;
     let after_close = s.audio_count();
     s.run(Duration::from_millis(500)).await;
     assert_eq!(s.audio_count(), after_close, "audio after alice closed");
