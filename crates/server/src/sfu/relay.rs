@@ -13,8 +13,9 @@
 //! The router only queues these in [`Router::relay_out`], one queue per worker; the shell
 //! sends each queue as one batch per turn over a bounded channel, so the hot path takes no
 //! lock and the channel is touched once per turn and worker, not per packet. Interest is said
-//! again every [`INTEREST_REFRESH`], so a worker that restarted (or a batch dropped on a full
-//! channel) heals by itself.
+//! again every [`INTEREST_REFRESH`], and a packet nobody here wants is answered with "not
+//! wanted", so a worker that restarted (or a batch dropped on a full channel) heals by
+//! itself on both sides.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -90,10 +91,25 @@ impl Router {
                 layers,
                 packet,
             } => {
-                let Some(id) = self.sources.id_of(&source) else {
-                    return;
-                };
-                self.feed_remote(id, layers, &packet, now);
+                let id = self.sources.id_of(&source);
+                let told = id
+                    .and_then(|id| self.sources.get_mut(id))
+                    .is_some_and(|s| s.told);
+                match id {
+                    Some(id) if told => self.feed_remote(id, layers, &packet, now),
+                    // Not wanted here (this worker restarted since it asked, say): said so,
+                    // until the publisher's worker hears it.
+                    _ => {
+                        let to = worker_of(source.publisher, self.workers);
+                        let worker = self.worker;
+                        let msg = RelayMsg::Interest {
+                            source,
+                            worker,
+                            wanted: false,
+                        };
+                        self.relay(to, msg);
+                    }
+                }
             }
             RelayMsg::Interest {
                 source,

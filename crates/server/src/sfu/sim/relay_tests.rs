@@ -159,4 +159,16 @@ fn a_publisher_on_one_worker_feeds_subscribers_on_both() {
     net.run(Duration::from_millis(200));
     assert_eq!(relayed_to(&mut net, TrackKind::Video), 0);
     assert_eq!(relayed_to(&mut net, TrackKind::Audio), 1 << bob_worker);
+
+    // Bob's worker restarts empty (as after a panic): Alice's worker hears, from the packets
+    // it still sends there, that nobody wants them, and stops.
+    let old = net.routers.remove(bob_worker);
+    let (fresh, _) = old.restart(net.now);
+    net.routers.insert(bob_worker, fresh);
+    net.run(Duration::from_millis(100));
+    assert_eq!(
+        relayed_to(&mut net, TrackKind::Audio),
+        0,
+        "still relayed to nobody"
+    );
 }
