@@ -230,6 +230,8 @@ async fn run(worker: Worker) {
                 Wake::Timer => {}
             }
             router.handle_timeout(Instant::now());
+            // Other workers' packets first: they copy theirs while this one copies its own.
+            hand_on(&mut router, &mut foreign, &peers);
             send(&mut router, &udp, &tcp_writers);
             let now = Instant::now();
             while let Some(id) = router.flush_one(now) {
@@ -237,6 +239,7 @@ async fn run(worker: Worker) {
                 router.sent(id, Instant::now());
             }
             router.end_turn();
+            // What the flush and the end of the turn queued (keyframe requests, interest).
             hand_on(&mut router, &mut foreign, &peers);
             router.poll_timeout()
         }));
