@@ -510,6 +510,24 @@ mod tests {
     }
 
     #[test]
+    fn sfu_workers_and_the_media_connect_timeout_are_checked() {
+        let toml = "sfu-workers = 4\nmedia-connect-timeout-ms = 5000\n";
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        config.validate().expect("4 workers, 5 s");
+        config.sfu_workers = 65;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::TooMany("sfu-workers", 64))
+        ));
+        config.sfu_workers = 0;
+        config.media_connect_timeout_ms = 0;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Zero("media-connect-timeout-ms"))
+        ));
+    }
+
+    #[test]
     fn openapi_keys_name_configured_apps_only() {
         let toml = r#"
             [[apps]]
