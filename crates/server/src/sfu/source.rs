@@ -100,6 +100,14 @@ impl SourceState {
             .find(|l| l.sub == sub && l.slot == slot)
     }
 
+    /// How many simulcast layers the publisher sends: from its transport here, or as relayed
+    /// from its worker.
+    pub(super) fn layer_count(&self) -> u8 {
+        self.upstream
+            .map_or(self.remote_layers, |u| u.layers)
+            .max(1)
+    }
+
     /// Bit i set when layer i delivered a packet lately.
     pub(super) fn active_layers(&self, now: Instant) -> u8 {
         self.seen.iter().enumerate().fold(0, |mask, (i, seen)| {
@@ -136,7 +144,7 @@ impl SourceState {
 
     /// Points every lane at the layer it should forward now.
     pub(super) fn retarget(&mut self, now: Instant) {
-        let count = self.upstream.map_or(self.remote_layers, |u| u.layers);
+        let count = self.layer_count();
         let active = self.active_layers(now);
         for entry in &mut self.lanes {
             let target = choose_layer(entry.lane.capped_wanted(), count, active);
