@@ -89,6 +89,7 @@ pub(crate) use {
     negotiate::check_sdp_size,
     tcp::Deframer,
     tracklist::check_tracks,
+    workers::worker_of_ufrag,
 };
 
 /// Names one client's media: its publisher and subscriber transports. The session picks it

@@ -30,7 +30,7 @@ pub(super) fn ufrag_prefix(worker: usize) -> String {
 }
 
 /// The worker a server ufrag made by [`ufrag_prefix`] names.
-pub(super) fn worker_of_ufrag(ufrag: &str) -> Option<usize> {
+pub(crate) fn worker_of_ufrag(ufrag: &str) -> Option<usize> {
     let rest = ufrag.strip_prefix('w')?;
     let end = rest.find('z')?;
     let digits = &rest[..end];
