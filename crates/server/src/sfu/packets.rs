@@ -39,10 +39,6 @@ impl Router {
         let Some(transport) = self.transport_mut(id) else {
             return;
         };
-        let layers = transport
-            .publishing()
-            .and_then(|p| p.tracks.iter().find(|t| t.source == route.source))
-            .map_or(1, |t| u8::try_from(t.rids.len()).unwrap_or(1).max(1));
         let Some(codec) = transport
             .publishing()
             .and_then(|p| p.codec(packet.header.payload_type))
@@ -63,6 +59,7 @@ impl Router {
         }
         let relay_to = source.relay_to;
         let key = source.key;
+        let layers = source.layer_count();
         // Only what the subscriber's receiver uses; str0m sets mid, TWCC and send time.
         let ext = &packet.header.ext_vals;
         let out = Packet {
