@@ -57,6 +57,10 @@ pub(crate) struct ServeArgs {
     /// Most sessions with media on this server; joins beyond it fail with ICE_SERVER_WRONG.
     #[arg(long)]
     max_media_sessions: Option<usize>,
+    /// SFU worker threads forwarding media, all on the one RTC port, at most 64 [default: one
+    /// per core].
+    #[arg(long, value_name = "N")]
+    sfu_workers: Option<usize>,
     /// How long a dropped user keeps their place, in milliseconds.
     #[arg(long)]
     reconnect_grace_ms: Option<u64>,
@@ -210,6 +214,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(n) = args.max_media_sessions {
         config.max_media_sessions = n;
+    }
+    if let Some(n) = args.sfu_workers {
+        config.sfu_workers = n;
     }
     if let Some(ms) = args.reconnect_grace_ms {
         config.reconnect_grace_ms = ms;

@@ -46,6 +46,12 @@ pub struct Config {
     /// Most sessions with media transports on this server at once; a join beyond it fails
     /// with ICE_SERVER_WRONG, so a full server says so at once instead of degrading everyone.
     pub max_media_sessions: usize,
+    /// How long a client's media transport has to finish ICE and DTLS before it is taken as
+    /// failed, in milliseconds.
+    pub media_connect_timeout_ms: u64,
+    /// SFU workers: threads forwarding media, each owning its share of the clients, all on
+    /// the one RTC port. 0 (the default) means one per core; at most 64.
+    pub sfu_workers: usize,
     /// How long a user whose connection dropped keeps their place, in milliseconds.
     pub reconnect_grace_ms: u64,
     /// How often the server pings each client, in milliseconds.
@@ -176,6 +182,8 @@ impl Default for Config {
             tcp_user_timeout_ms: 30_000,
             max_room_users: 10_000,
             max_media_sessions: 10_000,
+            media_connect_timeout_ms: 30_000,
+            sfu_workers: 0,
             reconnect_grace_ms: 20_000,
             ping_interval_ms: 10_000,
             idle_timeout_ms: 30_000,
@@ -250,6 +258,9 @@ pub enum ConfigError {
     /// A limit is zero.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// A setting is above its ceiling.
+    #[error("{0} must be at most {1}")]
+    TooMany(&'static str, usize),
     /// A business-hosts entry is not `host` or `host:port`.
     #[error("app {app:?}: business host {entry:?} must be a host or host:port")]
     BadBusinessHost {
@@ -404,6 +415,12 @@ impl Config {
         }
         if self.max_media_sessions == 0 {
             return Err(ConfigError::Zero("max-media-sessions"));
+        }
+        if self.sfu_workers > crate::sfu::MAX_WORKERS {
+            return Err(ConfigError::TooMany("sfu-workers", crate::sfu::MAX_WORKERS));
+        }
+        if self.media_connect_timeout_ms == 0 {
+            return Err(ConfigError::Zero("media-connect-timeout-ms"));
         }
         if self.ping_interval_ms == 0 {
             return Err(ConfigError::Zero("ping-interval-ms"));
@@ -568,6 +585,24 @@ mod tests {
         assert!(matches!(
             config.validate(),
             Err(ConfigError::BadBusinessHost { .. })
+        ));
+    }
+
+    #[test]
+    fn sfu_workers_and_the_media_connect_timeout_are_checked() {
+        let toml = "sfu-workers = 4\nmedia-connect-timeout-ms = 5000\n";
+        let mut config: Config = toml::from_str(toml).expect("the TOML parses");
+        config.validate().expect("4 workers, 5 s");
+        config.sfu_workers = 65;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::TooMany("sfu-workers", 64))
+        ));
+        config.sfu_workers = 0;
+        config.media_connect_timeout_ms = 0;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Zero("media-connect-timeout-ms"))
         ));
     }
 

@@ -105,12 +105,15 @@ pub fn openapi_verify(data: &[u8]) {
 }
 
 /// The SFU's demultiplexer reading the USERNAME of a STUN binding request: the ufrag it finds
-/// is part of the datagram.
+/// is part of the datagram, and the worker it names, if any, is one there can be.
 pub fn stun_username(data: &[u8]) {
     if let Some(ufrag) = sfu::stun_local_ufrag(data) {
         let within = data.as_ptr_range();
         assert!(within.contains(&ufrag.as_ptr()) || ufrag.is_empty());
         assert!(ufrag.len() < data.len());
+        if let Some(worker) = sfu::worker_of_ufrag(ufrag) {
+            assert!(worker < sfu::MAX_WORKERS);
+        }
     }
 }
 

@@ -224,6 +224,11 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             bind: rtc_bind,
             public_ip: config.public_ip,
             max_peers: config.max_media_sessions,
+            connect_timeout: Duration::from_millis(config.media_connect_timeout_ms),
+            workers: match config.sfu_workers {
+                0 => std::thread::available_parallelism().map_or(1, usize::from),
+                n => n,
+            },
         },
         metrics.sfu.clone(),
     )

@@ -98,7 +98,7 @@ impl Router {
             if state.key.kind != TrackKind::Video {
                 continue;
             }
-            let layers = state.upstream.map_or(1, |u| u.layers).max(1);
+            let layers = state.layer_count();
             for (i, entry) in state.lanes.iter().enumerate() {
                 if !entry.lane.is_ready() || entry.lane.flow() != Flow::On {
                     continue;

@@ -10,8 +10,10 @@ use tracing::debug;
 
 use super::forward::Layer;
 use super::ids::{SourceId, TransportId};
+use super::relay::RelayMsg;
 use super::router::Router;
 use super::transport::Side;
+use super::workers::worker_of;
 
 impl Router {
     /// A subscriber asks for a keyframe (PLI or FIR) on one of its m-lines: passed on to the
@@ -58,6 +60,19 @@ impl Router {
             return;
         };
         let Some(upstream) = state.upstream else {
+            // Published on another worker: that worker asks, under its own throttle too.
+            let key = state.key;
+            let to = worker_of(key.publisher, self.workers);
+            if to != self.worker && state.throttle.allow(layer, now) {
+                self.relay(
+                    to,
+                    RelayMsg::Keyframe {
+                        source: key,
+                        layer,
+                        kind,
+                    },
+                );
+            }
             return;
         };
         let Some(Some(transport)) = self.transports.get_mut(upstream.transport.0 as usize) else {

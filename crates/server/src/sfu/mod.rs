@@ -1,23 +1,31 @@
 //! The data plane: WebRTC transports and RTP forwarding.
 //!
-//! One task owns every transport (a str0m `Rtc` per publisher and per subscriber transport)
-//! and the UDP socket they share, so forwarding a packet from one transport to another is a
-//! function call, never a channel hop or a lock. The rest of the server talks to it through
-//! [`Sfu`], a handle that sends [`Command`]s; what the SFU has to tell a client (a subscriber
-//! offer, a failed transport) goes straight to that client's session as a [`PeerEvent`].
+//! N workers (one per core by default), each a thread, share the media port: each owns its
+//! peers' transports (a str0m `Rtc` per publisher and per subscriber transport) and a UDP
+//! socket of an SO_REUSEPORT group, so forwarding between two transports of one worker is a
+//! function call, never a channel hop or a lock. A peer belongs to worker `peer % N`
+//! (`workers.rs`); a publisher's packets reach subscribers on other workers as batches over a
+//! bounded channel per worker, once per packet and worker (`relay.rs`). The rest of the
+//! server talks to the workers through [`Sfu`], a handle that sends [`Command`]s to the
+//! worker owning the peer and never tells of workers; what the SFU has to tell a client (a
+//! subscriber offer, a failed transport) goes straight to that client's session as a
+//! [`PeerEvent`].
 //!
 //! Must not depend on `room`, `signal` or `api`: it knows peers and tracks, not users, rooms
 //! or permissions. The room decides *what* is forwarded; this module does the forwarding.
 //!
-//! Inside: `task` (the async shell: socket, channels, timers) drives `router` (every
-//! transport and source, sans-IO) whose parts are the packet path (`router.rs`),
+//! Inside: `task` (a worker's async shell: socket, channels, timers) drives `router` (the
+//! worker's transports and sources, sans-IO) whose parts are the packet path (`router.rs`),
 //! negotiation (`negotiate.rs`, with `tracklist.rs` checking publisher track lists), peers
 //! (`peers.rs`, acting on each `peer`'s record) and keyframe requests
 //! (`keyframe_requests.rs`) and subscribe fallback (`downlink.rs`, deciding in
-//! `fallback.rs`); `transport` wraps one str0m `Rtc`; `source` holds each published
+//! `fallback.rs`) and forwarding across workers (`relay.rs`, placed by `workers.rs`);
+//! `transport` wraps one str0m `Rtc`; `source` holds each published
 //! track's lanes; `ids` names transports and sources; `forward` decides per packet and
-//! subscriber (the hot path, pure); `keyframe` reads codec payloads; `demux` routes datagrams;
-//! `tcp` is ICE-TCP; `metrics` the Prometheus side.
+//! subscriber (the hot path, pure, applied in `packets.rs`); `keyframe` reads codec payloads; `demux` routes datagrams;
+//! `tcp` is ICE-TCP; `metrics` the Prometheus side. Tests: `sim` runs the router with str0m
+//! clients in memory under simulated time (loss, delay, timeouts); `tests` runs the real task
+//! on loopback sockets.
 //!
 //! Simulcast layers are ordered low to high by rid convention: `q`/`h`/`f`, `l`/`m`/`h`,
 //! numbers, else the order of the offer (read as lowest first). A subscriber gets one layer
@@ -38,17 +46,22 @@ mod keyframe;
 mod keyframe_requests;
 mod metrics;
 mod negotiate;
+mod packets;
 mod peer;
 mod peers;
+mod relay;
 mod router;
 mod source;
 mod task;
 mod tcp;
 mod tracklist;
 mod transport;
+mod workers;
 
 #[cfg(test)]
 mod fallback_tests;
+#[cfg(test)]
+mod sim;
 #[cfg(test)]
 mod test_client;
 #[cfg(test)]
@@ -57,16 +70,17 @@ mod tests;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chorus_proto::{
     PublishedTrack, RemoteStreamSwitch, RemoteUserPriority, SimulcastStreamType, StreamIndex,
     SubscribeFallbackOption, SubscriberOfferEvent, TrackKind,
 };
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use metrics::SfuMetrics;
+pub(crate) use workers::MAX_WORKERS;
 // The parsers of what peers send, for `crate::fuzz_entry` alone.
 #[cfg(feature = "fuzzing")]
 pub(crate) use {
@@ -75,6 +89,7 @@ pub(crate) use {
     negotiate::check_sdp_size,
     tcp::Deframer,
     tracklist::check_tracks,
+    workers::worker_of_ufrag,
 };
 
 /// Names one client's media: its publisher and subscriber transports. The session picks it
@@ -111,6 +126,14 @@ pub(crate) struct SfuConfig {
     /// Most peers (clients in a room) at once: beyond it a join is refused rather than every
     /// call on the server degrading.
     pub(crate) max_peers: usize,
+    /// A transport whose ICE and DTLS are not up this long after it was made has failed
+    /// (its peer hears [`PeerEvent::TransportFailed`]). An established transport that stops
+    /// hearing ICE checks fails on str0m's own ICE timeout (some seconds), which is not
+    /// configurable there.
+    pub(crate) connect_timeout: Duration,
+    /// How many workers (threads, each with its own peers and socket) forward media; 1 to
+    /// [`MAX_WORKERS`].
+    pub(crate) workers: usize,
 }
 
 /// Why a media request failed.
@@ -210,10 +233,12 @@ pub(crate) enum Command {
     },
 }
 
-/// The handle to the SFU task. Cheap to clone.
+/// The handle to the SFU's workers. Cheap to clone. Each command goes to the worker that
+/// owns its peer (the subscriber's, for what a subscriber gets).
 #[derive(Debug, Clone)]
 pub(crate) struct Sfu {
-    commands: mpsc::Sender<Command>,
+    /// Each worker's commands, by index.
+    commands: Arc<[mpsc::Sender<Command>]>,
     local_addr: SocketAddr,
     local_tcp_addr: SocketAddr,
 }
@@ -226,15 +251,24 @@ pub(crate) const MAX_SDP: usize = 64 * 1024;
 /// Commands queued before senders wait.
 const COMMAND_QUEUE: usize = 1024;
 
+/// Batches queued in a worker's inbox from the others before more are dropped: each is one
+/// turn's worth of a worker's packets, so this is some milliseconds of slack.
+const INBOX_QUEUE: usize = 1024;
+
 /// Tries at finding a port free for both UDP and TCP when the config says "any".
 const BIND_ATTEMPTS: usize = 16;
 
 impl Sfu {
-    /// Binds the sockets and spawns the SFU task on the current runtime, counting into
-    /// `metrics` (registered by the caller, see `Metrics::sfu`).
+    /// Binds the sockets, starts the workers (a thread each) and the ICE-TCP listener on the
+    /// current runtime, counting into `metrics` (registered by the caller, see
+    /// `Metrics::sfu`).
     pub(crate) async fn start(config: SfuConfig, metrics: SfuMetrics) -> io::Result<Sfu> {
-        let (udp, tcp) = bind(config.bind).await?;
-        let local_addr = udp.local_addr()?;
+        let workers = config.workers.clamp(1, MAX_WORKERS);
+        let (udps, tcp) = bind(config.bind, workers).await?;
+        let local_addr = udps
+            .first()
+            .ok_or_else(|| io::Error::other("no UDP socket bound"))?
+            .local_addr()?;
         let local_tcp_addr = tcp.local_addr()?;
         let ip = config.public_ip.unwrap_or(local_addr.ip());
         if ip.is_unspecified() {
@@ -249,27 +283,75 @@ impl Sfu {
         let factory = transport::RtcFactory::new(advertised_udp, Some(advertised_tcp))
             .map_err(io::Error::other)?;
         let tcp_refused = metrics.ice_tcp_refused.clone();
-        let router = router::Router::new(
-            factory,
-            advertised_udp,
-            Some(advertised_tcp),
-            config.max_peers,
-            metrics,
-            Instant::now(),
-        );
-        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
-        let (tcp_events, tcp_rx) = mpsc::channel(COMMAND_QUEUE);
+
+        let mut commands = Vec::with_capacity(workers);
+        let mut command_rxs = Vec::with_capacity(workers);
+        let mut tcp_events = Vec::with_capacity(workers);
+        let mut tcp_rxs = Vec::with_capacity(workers);
+        let mut inboxes = Vec::with_capacity(workers);
+        let mut inbox_rxs = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+            commands.push(tx);
+            command_rxs.push(rx);
+            let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+            tcp_events.push(tx);
+            tcp_rxs.push(rx);
+            let (tx, rx) = mpsc::channel(INBOX_QUEUE);
+            inboxes.push(tx);
+            inbox_rxs.push(rx);
+        }
+        let inboxes: Arc<[_]> = inboxes.into();
+        let parts = udps
+            .into_iter()
+            .zip(command_rxs)
+            .zip(tcp_rxs)
+            .zip(inbox_rxs);
+        for (index, (((udp, commands), tcp), inbox)) in parts.enumerate() {
+            let settings = router::RouterSettings {
+                max_peers: config.max_peers,
+                connect_timeout: config.connect_timeout,
+                worker: index,
+                workers,
+            };
+            let router = router::Router::new(
+                factory.clone().for_worker(index),
+                advertised_udp,
+                Some(advertised_tcp),
+                settings,
+                metrics.clone(),
+                Instant::now(),
+            );
+            let worker = task::Worker {
+                router,
+                udp,
+                commands,
+                tcp,
+                inbox,
+                peers: inboxes.clone(),
+            };
+            std::thread::Builder::new()
+                .name(format!("chorus-sfu-{index}"))
+                .spawn(move || task::run_thread(worker))?;
+        }
         // A peer has at most two transports (publisher and subscriber), each on its own
         // connection when it falls back to TCP.
         let max_tcp = config.max_peers.saturating_mul(2);
-        tokio::spawn(tcp::accept(tcp, tcp_events, max_tcp, tcp_refused));
-        tokio::spawn(task::run(router, udp, command_rx, tcp_rx));
-        tracing::info!(udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, "SFU listening");
+        tokio::spawn(tcp::accept(tcp, tcp_events.into(), max_tcp, tcp_refused));
+        tracing::info!(
+            udp = %local_addr, tcp = %local_tcp_addr, advertised = %ip, workers,
+            "SFU listening"
+        );
         Ok(Sfu {
-            commands,
+            commands: commands.into(),
             local_addr,
             local_tcp_addr,
         })
+    }
+
+    /// The commands of the worker that owns `peer`.
+    fn worker(&self, peer: PeerId) -> &mpsc::Sender<Command> {
+        &self.commands[workers::worker_of(peer, self.commands.len())]
     }
 
     /// The bound UDP address.
@@ -290,7 +372,7 @@ impl Sfu {
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<(), SfuError> {
         let (reply, opened) = oneshot::channel();
-        self.commands
+        self.worker(peer)
             .send(Command::Open {
                 peer,
                 events,
@@ -303,7 +385,7 @@ impl Sfu {
 
     /// Closes both transports of a peer and stops everything forwarded from or to it.
     pub(crate) async fn close(&self, peer: PeerId) {
-        let _ = self.commands.send(Command::Close { peer }).await;
+        let _ = self.worker(peer).send(Command::Close { peer }).await;
     }
 
     /// Accepts an offer for the peer's publisher transport; answers the SDP answer.
@@ -315,7 +397,7 @@ impl Sfu {
     ) -> Result<String, SfuError> {
         negotiate::check_sdp_size(&sdp)?;
         let (reply, answer) = oneshot::channel();
-        self.commands
+        self.worker(peer)
             .send(Command::PublisherOffer {
                 peer,
                 sdp,
@@ -335,7 +417,7 @@ impl Sfu {
     ) -> Result<(), SfuError> {
         negotiate::check_sdp_size(&sdp)?;
         let (reply, done) = oneshot::channel();
-        self.commands
+        self.worker(peer)
             .send(Command::SubscriberAnswer { peer, sdp, reply })
             .await
             .map_err(|_| SfuError::Closed)?;
@@ -356,7 +438,7 @@ impl Sfu {
             user_id,
             mode,
         };
-        let _ = self.commands.send(command).await;
+        let _ = self.worker(subscriber).send(command).await;
     }
 
     /// Chooses the simulcast layer `subscriber` gets of `publisher`'s video.
@@ -371,13 +453,13 @@ impl Sfu {
             publisher,
             layer,
         };
-        let _ = self.commands.send(command).await;
+        let _ = self.worker(subscriber).send(command).await;
     }
 
     /// Sets what subscribe fallback may do to what `subscriber` receives.
     pub(crate) async fn set_fallback(&self, subscriber: PeerId, option: SubscribeFallbackOption) {
         let command = Command::SetFallback { subscriber, option };
-        let _ = self.commands.send(command).await;
+        let _ = self.worker(subscriber).send(command).await;
     }
 
     /// Sets `user_id`'s priority for `subscriber` under subscribe fallback.
@@ -392,7 +474,7 @@ impl Sfu {
             user_id,
             priority,
         };
-        let _ = self.commands.send(command).await;
+        let _ = self.worker(subscriber).send(command).await;
     }
 }
 
@@ -401,30 +483,44 @@ impl Sfu {
 /// not overflow it.
 const SOCKET_BUFFER: usize = 4 << 20;
 
-/// A UDP socket bound to `addr` with large buffers.
-fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
-    let socket = std::net::UdpSocket::bind(addr)?;
-    let sock = socket2::SockRef::from(&socket);
+/// A UDP socket bound to `addr` with large buffers, in an SO_REUSEPORT group: every worker
+/// binds one to the same port, and the kernel spreads datagrams over them.
+fn bind_udp(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
+    let domain = socket2::Domain::for_address(addr);
+    let socket = socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    socket.set_reuse_port(true)?;
     // Best effort: a smaller buffer works, only with less slack.
-    let _ = sock.set_recv_buffer_size(SOCKET_BUFFER);
-    let _ = sock.set_send_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
     socket.set_nonblocking(true)?;
-    UdpSocket::from_std(socket)
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
 }
 
-/// Binds UDP and TCP on the same port: the configured one, or (port 0) one free for both.
-async fn bind(addr: SocketAddr) -> io::Result<(UdpSocket, TcpListener)> {
+/// `workers` UDP sockets on one port, and TCP on the same port: the configured one, or (port
+/// 0) one free for both. For port 0 the TCP listener picks the port: a UDP socket asking the
+/// kernel for any port with SO_REUSEPORT set could be given one another SFU of the same user
+/// already holds, and join its group.
+async fn bind(
+    addr: SocketAddr,
+    workers: usize,
+) -> io::Result<(Vec<std::net::UdpSocket>, TcpListener)> {
+    let group = |port: u16| -> io::Result<Vec<std::net::UdpSocket>> {
+        (0..workers)
+            .map(|_| bind_udp(SocketAddr::new(addr.ip(), port)))
+            .collect()
+    };
     if addr.port() != 0 {
-        let udp = bind_udp(addr)?;
+        let udp = group(addr.port())?;
         let tcp = TcpListener::bind(addr).await?;
         return Ok((udp, tcp));
     }
     let mut last = None;
     for _ in 0..BIND_ATTEMPTS {
-        let udp = bind_udp(addr)?;
-        let port = udp.local_addr()?.port();
-        match TcpListener::bind(SocketAddr::new(addr.ip(), port)).await {
-            Ok(tcp) => return Ok((udp, tcp)),
+        let tcp = TcpListener::bind(addr).await?;
+        let port = tcp.local_addr()?.port();
+        match group(port) {
+            Ok(udp) => return Ok((udp, tcp)),
             Err(e) => last = Some(e),
         }
     }

@@ -41,22 +41,26 @@ fn queue(peer: PeerId, outbox: &mut VecDeque<PeerEvent>, event: PeerEvent) {
 
 impl Router {
     /// Registers a peer (again: a re-open keeps its transports, with new events). A new peer
-    /// beyond `max_peers` is refused.
+    /// beyond `max_peers` (counted over every worker) is refused.
     pub(super) fn open(
         &mut self,
         peer: PeerId,
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<(), SfuError> {
-        let full = self.peers.len() >= self.max_peers;
         match self.peers.get_mut(&peer) {
             Some(existing) => {
                 existing.events = events;
                 existing.outbox.clear();
             }
-            None if full => return Err(SfuError::Full(self.max_peers)),
             None => {
+                // The gauge is the one count every worker shares: take a place in it, and
+                // give it back if there was none.
+                let before = self.metrics.peers.inc();
+                if before >= i64::try_from(self.max_peers).unwrap_or(i64::MAX) {
+                    self.metrics.peers.dec();
+                    return Err(SfuError::Full(self.max_peers));
+                }
                 self.peers.insert(peer, Peer::new(events));
-                self.metrics.peers.inc();
             }
         }
         Ok(())

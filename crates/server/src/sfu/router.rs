@@ -1,11 +1,12 @@
-//! The router: the SFU's core, without I/O. It holds every transport, every source and the
-//! demux, and routes media between them. Datagrams, commands and time go in; datagrams to
-//! send (`transmits`) and peer events come out. The task in `task.rs` is its thin async shell
-//! (sockets, channels, timers).
+//! The router: an SFU worker's core, without I/O. It holds the worker's transports, sources
+//! and demux, and routes media between them. Datagrams, commands, other workers' messages and
+//! time go in; datagrams to send (`transmits`), peer events and messages for other workers
+//! (`relay_out`) come out. The task in `task.rs` is its thin async shell (sockets, channels,
+//! timers).
 //!
 //! The packet path is [`Router::handle_datagram`] -> the publisher's `Rtc` ->
-//! `Event::RtpPacket` -> `forward_rtp`, which decides per lane (`forward.rs`) and queues a
-//! copy on each subscriber's send stream; [`Router::flush_one`] then lets each touched
+//! `Event::RtpPacket` -> `forward_rtp` (`packets.rs`), which decides per lane (`forward.rs`)
+//! and queues a copy on each subscriber's send stream; [`Router::flush_one`] then lets each touched
 //! subscriber `Rtc` packetize its queue once per turn, and the shell sends it at once. The
 //! hot-path budget of `forward.rs` holds here too: per packet, our code allocates nothing
 //! (the payload is one `Arc` shared by every copy), takes no lock and logs nothing above
@@ -13,37 +14,46 @@
 //!
 //! Negotiation (offers, answers, m-line slots) lives in `negotiate.rs`, peers (events,
 //! failures, close) in `peers.rs`, keyframe requests in `keyframe_requests.rs`: the other
-//! parts of this type. Must not depend on `room`, `signal` or `api`.
+//! parts of this type, and `relay.rs` what crosses to other workers. Must not depend on
+//! `room`, `signal` or `api`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use chorus_proto::{SubscribeFallbackOption, TrackKind};
+use chorus_proto::SubscribeFallbackOption;
 use str0m::bwe::BweKind;
-use str0m::media::{ExtensionValues, KeyframeRequestKind, Pt};
+use str0m::media::KeyframeRequestKind;
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
-use str0m::rtp::{RtpPacket, RtpWrite, SeqNo, Ssrc};
 use str0m::{Event, IceConnectionState, Input, Output};
 use tokio::sync::mpsc;
-use tracing::{debug, info, trace};
+use tracing::{info, trace};
 
 use super::demux::Demux;
-use super::forward::Incoming;
 use super::ids::{SourceId, TransportId};
-use super::keyframe::starts_keyframe;
 use super::metrics::{SfuMetrics, Tally};
 use super::peer::Peer;
-use super::source::{PACKET_OVERHEAD, Sources};
-use super::transport::{Route, RtcFactory, Side, Transport};
-use super::{Command, PeerEvent, PeerId};
+use super::relay::{INTEREST_REFRESH, RelayMsg};
+use super::source::Sources;
+use super::transport::{RtcFactory, Side, Transport};
+use super::{Command, PeerEvent, PeerId, Source};
 
 /// How often sources are looked after: layer choice, keyframes for waiting subscribers,
 /// transports that never connected, events a full channel refused.
 const TICK: Duration = Duration::from_millis(50);
 
-/// A transport not connected this long after it was made has failed.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// What a router is told at start: its limits and its place among the workers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RouterSettings {
+    /// Most peers at once on the whole SFU (every worker counts into one gauge).
+    pub(super) max_peers: usize,
+    /// A transport not connected this long after it was made has failed.
+    pub(super) connect_timeout: Duration,
+    /// This router's worker index.
+    pub(super) worker: usize,
+    /// How many workers there are.
+    pub(super) workers: usize,
+}
 
 /// The SFU's state. See the module docs.
 pub(super) struct Router {
@@ -56,14 +66,27 @@ pub(super) struct Router {
     pub(super) peers: HashMap<PeerId, Peer>,
     /// Most peers at once; [`Router::open`] refuses more.
     pub(super) max_peers: usize,
+    /// A transport not connected this long after it was made has failed.
+    connect_timeout: Duration,
+    /// This router's worker index, of `workers`.
+    pub(super) worker: usize,
+    pub(super) workers: usize,
+    /// Messages for each other worker, sent by the shell once per turn (`relay.rs`).
+    pub(super) relay_out: Vec<Vec<RelayMsg>>,
+    /// Lanes may have changed since interest was last told to other workers.
+    interest_stale: bool,
+    /// When every wanted remote source is next told again.
+    interest_due: Instant,
+    /// Scratch for `sync_interest`, kept to reuse its allocation.
+    pub(super) interest_scratch: Vec<(SourceId, Source, bool)>,
     pub(super) sources: Sources,
     demux: Demux,
     /// Transports with packets queued since their last drain.
-    dirty: Vec<TransportId>,
+    pub(super) dirty: Vec<TransportId>,
     /// Datagrams to send; the shell empties it.
     pub(super) transmits: Vec<Transmit>,
     /// Packets forwarded since the last [`Router::end_turn`].
-    copies_this_turn: usize,
+    pub(super) copies_this_turn: usize,
     /// Counters since the last metrics flush.
     pub(super) tally: Tally,
     pub(super) metrics: SfuMetrics,
@@ -84,7 +107,7 @@ impl Router {
         factory: RtcFactory,
         local_udp: SocketAddr,
         local_tcp: Option<SocketAddr>,
-        max_peers: usize,
+        settings: RouterSettings,
         metrics: SfuMetrics,
         now: Instant,
     ) -> Self {
@@ -95,7 +118,14 @@ impl Router {
             transports: Vec::new(),
             free: Vec::new(),
             peers: HashMap::new(),
-            max_peers,
+            max_peers: settings.max_peers,
+            connect_timeout: settings.connect_timeout,
+            worker: settings.worker,
+            workers: settings.workers.max(1),
+            relay_out: (0..settings.workers.max(1)).map(|_| Vec::new()).collect(),
+            interest_stale: false,
+            interest_due: now,
+            interest_scratch: Vec::new(),
             sources: Sources::default(),
             demux: Demux::default(),
             dirty: Vec::new(),
@@ -119,16 +149,27 @@ impl Router {
         let transports = self.transports.iter().flatten().count();
         self.metrics.transports.dec_by(transports as i64);
         self.metrics.peers.dec_by(self.peers.len() as i64);
+        let settings = self.settings();
         let events = self.peers.into_values().map(|peer| peer.events).collect();
         let fresh = Router::new(
             self.factory,
             self.local_udp,
             self.local_tcp,
-            self.max_peers,
+            settings,
             self.metrics,
             now,
         );
         (fresh, events)
+    }
+
+    /// The settings this router was made with.
+    pub(super) fn settings(&self) -> RouterSettings {
+        RouterSettings {
+            max_peers: self.max_peers,
+            connect_timeout: self.connect_timeout,
+            worker: self.worker,
+            workers: self.workers,
+        }
     }
 
     // ----- the transport table -----
@@ -290,114 +331,6 @@ impl Router {
         }
     }
 
-    /// The hot path: one RTP packet from a publisher, to every lane that wants it.
-    fn forward_rtp(&mut self, id: TransportId, packet: RtpPacket, now: Instant) {
-        let ssrc = packet.header.ssrc;
-        let Some(publishing) = self.transport_mut(id).and_then(|t| t.publishing()) else {
-            return;
-        };
-        let route = match publishing.route(ssrc) {
-            Some(route) => route,
-            None => match self.learn_route(id, ssrc) {
-                Some(route) => route,
-                None => return,
-            },
-        };
-        let Some(codec) = self
-            .transport_mut(id)
-            .and_then(|t| t.publishing())
-            .and_then(|p| p.codec(packet.header.payload_type))
-        else {
-            return;
-        };
-        let Some(source) = self.sources.get_mut(route.source) else {
-            return;
-        };
-        if let Some(seen) = source.seen.get_mut(usize::from(route.layer)) {
-            *seen = Some(now);
-        }
-        if let Some(bytes) = source.bytes.get_mut(usize::from(route.layer)) {
-            *bytes += packet.payload.len() as u64 + PACKET_OVERHEAD;
-        }
-        if source.lanes.is_empty() {
-            return;
-        }
-        let incoming = Incoming {
-            seq: *packet.seq_no,
-            ts: packet.header.timestamp,
-            layer: route.layer,
-            keyframe: !route.video || starts_keyframe(codec, &packet.payload),
-            at: now,
-        };
-        // Only what the subscriber's receiver uses; str0m sets mid, TWCC and send time.
-        let incoming_ext = &packet.header.ext_vals;
-        let ext = ExtensionValues {
-            audio_level: incoming_ext.audio_level,
-            voice_activity: incoming_ext.voice_activity,
-            video_orientation: incoming_ext.video_orientation,
-            ..ExtensionValues::default()
-        };
-        let bytes = packet.payload.len() as u64;
-        for entry in &mut source.lanes {
-            let Some(out) = entry.lane.on_packet(&incoming) else {
-                continue;
-            };
-            let Some((tx_ssrc, pts)) = entry.tx else {
-                continue;
-            };
-            let Some(pt) = pts.get(codec) else {
-                continue;
-            };
-            let Some(Some(sub)) = self.transports.get_mut(entry.sub.0 as usize) else {
-                continue;
-            };
-            let mut api = sub.rtc.direct_api();
-            let Some(stream) = api.stream_tx(&tx_ssrc) else {
-                continue;
-            };
-            let write = RtpWrite::new(
-                Pt::from(pt),
-                SeqNo::from(out.seq),
-                out.ts,
-                now,
-                packet.payload.clone(),
-            )
-            .marker(packet.header.marker)
-            .nackable(route.video)
-            .ext_vals(ext.clone());
-            stream.write_rtp(write);
-            if !sub.dirty {
-                sub.dirty = true;
-                self.dirty.push(entry.sub);
-            }
-            sub.read_times.push(now);
-            self.copies_this_turn += 1;
-            self.tally.packets += 1;
-            self.tally.bytes += bytes;
-        }
-    }
-
-    /// Finds out which track and layer a new SSRC carries (once per SSRC).
-    fn learn_route(&mut self, id: TransportId, ssrc: Ssrc) -> Option<Route> {
-        let transport = self.transport_mut(id)?;
-        let (mid, rid) = {
-            let mut api = transport.rtc.direct_api();
-            let stream = api.stream_rx(&ssrc)?;
-            (stream.mid(), stream.rid())
-        };
-        let publishing = transport.publishing()?;
-        let track = publishing.track(mid)?;
-        let route = Route {
-            ssrc,
-            source: track.source,
-            layer: track.layer_of(rid)?,
-            video: track.kind == TrackKind::Video,
-        };
-        debug!(%mid, ?rid, %ssrc, layer = route.layer, "new publisher stream");
-        publishing.routes.push(route);
-        Some(route)
-    }
-
     /// Lets one transport written to since its last flush packetize; `None` when none is
     /// left. The shell sends what it produced right away, then calls [`Router::sent`], so
     /// each subscriber's copies leave as soon as they exist rather than after everyone's.
@@ -436,12 +369,16 @@ impl Router {
 
     /// Ends a turn of the loop: publishes the tally.
     pub(super) fn end_turn(&mut self) {
+        if std::mem::take(&mut self.interest_stale) {
+            self.sync_interest(false);
+        }
         self.copies_this_turn = 0;
         self.metrics.flush(&mut self.tally);
     }
 
     /// Carries out one command from the handle.
     pub(super) fn handle_command(&mut self, now: Instant, command: Command) {
+        self.interest_stale = true;
         match command {
             Command::Open {
                 peer,
@@ -527,6 +464,11 @@ impl Router {
     }
 
     fn tick(&mut self, now: Instant) {
+        self.interest_stale = true;
+        if now >= self.interest_due {
+            self.interest_due = now + INTEREST_REFRESH;
+            self.sync_interest(true);
+        }
         // Layer choice and keyframes for lanes waiting for one.
         let mut waiting = std::mem::take(&mut self.scratch);
         waiting.clear();
@@ -549,11 +491,12 @@ impl Router {
         self.fallback_tick(now);
 
         // Transports that never connected.
+        let connect_timeout = self.connect_timeout;
         for i in 0..self.transports.len() {
             let id = TransportId(i as u32);
             let late = self
                 .transport_mut(id)
-                .is_some_and(|t| !t.connected && now.duration_since(t.created) > CONNECT_TIMEOUT);
+                .is_some_and(|t| !t.connected && now.duration_since(t.created) > connect_timeout);
             if late {
                 self.fail(id, "ICE/DTLS did not connect in time".into());
             }

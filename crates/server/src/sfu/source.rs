@@ -67,6 +67,13 @@ pub(super) struct SourceState {
     /// Each layer's bitrate, smoothed, in bit/s.
     pub(super) rates: [u64; MAX_LAYERS],
     measured_at: Option<Instant>,
+    /// Workers (bit i for worker i) that want this source's packets (`relay.rs`).
+    pub(super) relay_to: u64,
+    /// For a source published on another worker: whether that worker was told this one
+    /// wants it.
+    pub(super) told: bool,
+    /// For a source published on another worker: its simulcast layers, as relayed.
+    pub(super) remote_layers: u8,
 }
 
 impl SourceState {
@@ -80,6 +87,9 @@ impl SourceState {
             bytes: [0; MAX_LAYERS],
             rates: [0; MAX_LAYERS],
             measured_at: None,
+            relay_to: 0,
+            told: false,
+            remote_layers: 1,
         }
     }
 
@@ -88,6 +98,14 @@ impl SourceState {
         self.lanes
             .iter_mut()
             .find(|l| l.sub == sub && l.slot == slot)
+    }
+
+    /// How many simulcast layers the publisher sends: from its transport here, or as relayed
+    /// from its worker.
+    pub(super) fn layer_count(&self) -> u8 {
+        self.upstream
+            .map_or(self.remote_layers, |u| u.layers)
+            .max(1)
     }
 
     /// Bit i set when layer i delivered a packet lately.
@@ -126,7 +144,7 @@ impl SourceState {
 
     /// Points every lane at the layer it should forward now.
     pub(super) fn retarget(&mut self, now: Instant) {
-        let count = self.upstream.map_or(1, |u| u.layers);
+        let count = self.layer_count();
         let active = self.active_layers(now);
         for entry in &mut self.lanes {
             let target = choose_layer(entry.lane.capped_wanted(), count, active);
@@ -182,11 +200,12 @@ impl Sources {
         self.table.get_mut(id.0 as usize)?.as_mut()
     }
 
-    /// Drops the source if nobody refers to it any more.
+    /// Drops the source if nobody refers to it any more: no upstream, no lane, no worker
+    /// relayed to, and no worker still to be told this one has stopped wanting it.
     pub(super) fn collect(&mut self, id: SourceId) {
-        let unused = self
-            .get_mut(id)
-            .is_some_and(|s| s.upstream.is_none() && s.lanes.is_empty());
+        let unused = self.get_mut(id).is_some_and(|s| {
+            s.upstream.is_none() && s.lanes.is_empty() && s.relay_to == 0 && !s.told
+        });
         if unused && let Some(state) = self.table[id.0 as usize].take() {
             self.by_key.remove(&state.key);
             self.free.push(id.0);

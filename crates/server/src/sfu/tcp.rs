@@ -2,8 +2,9 @@
 //!
 //! Clients connect to the same port number as the UDP socket; each packet on the stream is
 //! framed by a 16-bit big-endian length (RFC 4571). One small task per connection reads
-//! frames and hands them to the SFU task as if they were datagrams from that remote address;
-//! a writer task per connection sends what the SFU queues for it. TCP is the slow path
+//! frames and hands them to the SFU worker its first ICE check names, as if they were
+//! datagrams from that remote address; a writer task per connection sends what the worker
+//! queues for it. TCP is the slow path
 //! (a copy and an allocation per packet are fine here); UDP never goes through this module.
 //!
 //! Anyone can connect, so nothing here trusts the stream: connections are capped, one that
@@ -23,6 +24,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc};
 use tracing::debug;
+
+use super::demux::stun_local_ufrag;
+use super::workers::worker_of_ufrag;
 
 /// Packets queued per connection before the SFU starts dropping them (TCP backs up).
 const WRITE_QUEUE: usize = 256;
@@ -49,14 +53,19 @@ pub(super) enum TcpEvent {
 }
 
 /// Accepts ICE-TCP connections, at most `max_connections` at once (counting the others in
-/// `refused`), until `events` is closed (the SFU task ended).
+/// `refused`), until the first worker's `events` is closed (the SFU ended). Each connection
+/// goes to the worker its first frame, an ICE check, names (see `workers.rs`); one whose
+/// first frame names none is closed.
 pub(super) async fn accept(
     listener: TcpListener,
-    events: mpsc::Sender<TcpEvent>,
+    workers: Arc<[mpsc::Sender<TcpEvent>]>,
     max_connections: usize,
     refused: Counter,
 ) {
     let open = Arc::new(Semaphore::new(max_connections));
+    let Some(first) = workers.first().cloned() else {
+        return;
+    };
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -72,7 +81,7 @@ pub(super) async fn accept(
                     continue;
                 }
             },
-            () = events.closed() => return,
+            () = first.closed() => return,
         };
         let Ok(place) = open.clone().try_acquire_owned() else {
             debug!(%remote, max_connections, "ICE-TCP connection refused: at the cap");
@@ -80,43 +89,80 @@ pub(super) async fn accept(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let events = events.clone();
+        let workers = workers.clone();
         tokio::spawn(async move {
             let _place = place;
             let (reader, writer) = stream.into_split();
             let (queue, outgoing) = mpsc::channel(WRITE_QUEUE);
-            if events
-                .send(TcpEvent::Opened {
-                    remote,
-                    writer: queue,
-                })
-                .await
-                .is_err()
-            {
-                return;
-            }
             let write = tokio::spawn(write_frames(writer, outgoing));
-            if let Err(e) = read_frames(reader, remote, &events).await {
+            let mut link = Link {
+                remote,
+                workers,
+                writer: Some(queue),
+                events: None,
+            };
+            if let Err(e) = read_frames(reader, &mut link).await {
                 debug!(%remote, error = %e, "ICE-TCP connection ended");
             }
             write.abort();
-            let _ = events.send(TcpEvent::Closed { remote }).await;
+            if let Some(events) = link.events {
+                let _ = events.send(TcpEvent::Closed { remote }).await;
+            }
         });
     }
 }
 
-/// Reads RFC 4571 frames until the stream ends, or is idle past [`IDLE_TIMEOUT`].
-async fn read_frames(
-    mut reader: impl AsyncRead + Unpin,
+/// One connection's way to its worker, chosen at its first frame.
+struct Link {
     remote: SocketAddr,
-    events: &mpsc::Sender<TcpEvent>,
-) -> io::Result<()> {
+    workers: Arc<[mpsc::Sender<TcpEvent>]>,
+    /// The connection's writer, until it is handed to the worker.
+    writer: Option<mpsc::Sender<Vec<u8>>>,
+    /// The chosen worker's events.
+    events: Option<mpsc::Sender<TcpEvent>>,
+}
+
+impl Link {
+    /// Hands `data` to the connection's worker, choosing it first if need be. Errors when
+    /// the frame names no worker, or the worker is gone.
+    async fn deliver(&mut self, data: Vec<u8>) -> io::Result<()> {
+        let remote = self.remote;
+        let gone = || io::Error::new(io::ErrorKind::BrokenPipe, "the SFU worker is gone");
+        if self.events.is_none() {
+            let worker = match self.workers.len() {
+                1 => Some(0),
+                _ => stun_local_ufrag(&data).and_then(worker_of_ufrag),
+            };
+            let events = worker
+                .and_then(|w| self.workers.get(w))
+                .cloned()
+                .ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the first frame is no ICE check",
+                    )
+                })?;
+            let writer = self.writer.take().ok_or_else(gone)?;
+            events
+                .send(TcpEvent::Opened { remote, writer })
+                .await
+                .map_err(|_| gone())?;
+            self.events = Some(events);
+        }
+        let events = self.events.as_ref().ok_or_else(gone)?;
+        events
+            .send(TcpEvent::Frame { remote, data })
+            .await
+            .map_err(|_| gone())
+    }
+}
+
+/// Reads RFC 4571 frames until the stream ends, or is idle past [`IDLE_TIMEOUT`].
+async fn read_frames(mut reader: impl AsyncRead + Unpin, link: &mut Link) -> io::Result<()> {
     let mut deframer = Deframer::default();
     loop {
         while let Some(data) = deframer.next_frame() {
-            if events.send(TcpEvent::Frame { remote, data }).await.is_err() {
-                return Ok(());
-            }
+            link.deliver(data).await?;
         }
         let read = tokio::time::timeout(IDLE_TIMEOUT, deframer.read_from(&mut reader)).await;
         match read {
@@ -206,12 +252,81 @@ async fn write_frames(
 mod tests {
     use super::*;
 
+    /// A link of `remote` to the workers whose events are `workers`.
+    fn link(remote: SocketAddr, workers: Vec<mpsc::Sender<TcpEvent>>) -> Link {
+        let (writer, _) = mpsc::channel(1);
+        Link {
+            remote,
+            workers: workers.into(),
+            writer: Some(writer),
+            events: None,
+        }
+    }
+
+    /// Every frame among `received`'s events, until the channel ends.
+    async fn frames_of(received: &mut mpsc::Receiver<TcpEvent>) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        while let Some(event) = received.recv().await {
+            if let TcpEvent::Frame { data, .. } = event {
+                frames.push(data);
+            }
+        }
+        frames
+    }
+
+    /// A STUN binding request whose USERNAME is `local:remote`.
+    fn stun_check(local: &str) -> Vec<u8> {
+        let username = format!("{local}:client");
+        let padded = (username.len() + 3) & !3;
+        let mut packet = vec![0x00, 0x01];
+        packet.extend_from_slice(&((4 + padded) as u16).to_be_bytes());
+        packet.extend_from_slice(&[0x21, 0x12, 0xa4, 0x42]);
+        packet.extend_from_slice(&[7; 12]);
+        packet.extend_from_slice(&[0x00, 0x06]);
+        packet.extend_from_slice(&(username.len() as u16).to_be_bytes());
+        packet.extend_from_slice(username.as_bytes());
+        packet.resize(20 + 4 + padded, 0);
+        packet
+    }
+
+    #[tokio::test]
+    async fn a_connection_goes_to_the_worker_its_first_check_names() {
+        let remote = SocketAddr::from(([127, 0, 0, 1], 9));
+        let (zero, mut at_zero) = mpsc::channel(8);
+        let (one, mut at_one) = mpsc::channel(8);
+        let mut to_one = link(remote, vec![zero.clone(), one.clone()]);
+        let check = stun_check("w1zabcdef");
+        to_one.deliver(check.clone()).await.expect("delivered");
+        to_one
+            .deliver(b"then media".to_vec())
+            .await
+            .expect("delivered");
+        assert!(matches!(at_one.try_recv(), Ok(TcpEvent::Opened { .. })));
+        assert!(matches!(at_one.try_recv(), Ok(TcpEvent::Frame { data, .. }) if data == check));
+        assert!(
+            matches!(at_one.try_recv(), Ok(TcpEvent::Frame { data, .. }) if data == b"then media")
+        );
+        assert!(at_zero.try_recv().is_err(), "worker 0 heard of it");
+
+        // A first frame that is no check of ours names no worker: the connection ends.
+        let mut stray = link(remote, vec![zero, one]);
+        assert!(stray.deliver(b"junk".to_vec()).await.is_err());
+        assert!(
+            stray.deliver(stun_check("w7zabc")).await.is_err(),
+            "no worker 7"
+        );
+        assert!(at_zero.try_recv().is_err() && at_one.try_recv().is_err());
+    }
+
     #[tokio::test]
     async fn frames_round_trip() {
         let (client, server) = tokio::io::duplex(4096);
         let (events, mut received) = mpsc::channel(8);
         let remote = SocketAddr::from(([127, 0, 0, 1], 9));
-        let reader = tokio::spawn(async move { read_frames(server, remote, &events).await });
+        let reader = tokio::spawn(async move {
+            let mut link = link(remote, vec![events]);
+            read_frames(server, &mut link).await
+        });
 
         let (queue, outgoing) = mpsc::channel(8);
         let writer = tokio::spawn(write_frames(client, outgoing));
@@ -221,10 +336,7 @@ mod tests {
         drop(queue);
         writer.await.expect("joined").expect("written");
 
-        let mut frames = Vec::new();
-        while let Some(TcpEvent::Frame { data, .. }) = received.recv().await {
-            frames.push(data);
-        }
+        let frames = frames_of(&mut received).await;
         reader.await.expect("joined").expect("clean end");
         assert_eq!(frames, vec![b"first".to_vec(), vec![], vec![7; 1500]]);
     }
@@ -254,7 +366,10 @@ mod tests {
         let (mut client, server) = tokio::io::duplex(64);
         let (events, mut received) = mpsc::channel(8);
         let remote = SocketAddr::from(([127, 0, 0, 1], 9));
-        let reader = tokio::spawn(async move { read_frames(server, remote, &events).await });
+        let reader = tokio::spawn(async move {
+            let mut link = link(remote, vec![events]);
+            read_frames(server, &mut link).await
+        });
         let mut stream = Vec::new();
         for frame in [vec![1u8; 3000], vec![], vec![2; 1]] {
             stream.extend_from_slice(&(frame.len() as u16).to_be_bytes());
@@ -264,10 +379,7 @@ mod tests {
             client.write_all(piece).await.expect("written");
         }
         drop(client);
-        let mut frames = Vec::new();
-        while let Some(TcpEvent::Frame { data, .. }) = received.recv().await {
-            frames.push(data);
-        }
+        let frames = frames_of(&mut received).await;
         reader.await.expect("joined").expect("clean end");
         assert_eq!(frames, vec![vec![1u8; 3000], vec![], vec![2; 1]]);
     }
@@ -279,6 +391,10 @@ mod tests {
         let remote = SocketAddr::from(([127, 0, 0, 1], 9));
         client.write_all(&[0, 10, 1, 2]).await.expect("written");
         drop(client);
-        assert!(read_frames(server, remote, &events).await.is_err());
+        assert!(
+            read_frames(server, &mut link(remote, vec![events]))
+                .await
+                .is_err()
+        );
     }
 }

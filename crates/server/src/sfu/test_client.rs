@@ -101,68 +101,25 @@ impl Client {
         &mut self,
         tracks: &[(TrackKind, &[&str])],
     ) -> (String, Vec<PublishedTrack>) {
-        let mut api = self.rtc.sdp_api();
-        let mut list = Vec::new();
-        let mut videos = 0;
-        for (kind, rids) in tracks {
-            let simulcast = (!rids.is_empty()).then(|| {
-                let mut s = Simulcast::new();
-                s.send = rids.iter().map(|r| SimulcastLayer::new(r)).collect();
-                s
-            });
-            let media_kind = match kind {
-                TrackKind::Audio => MediaKind::Audio,
-                TrackKind::Video => MediaKind::Video,
-            };
-            let mid = api.add_media(media_kind, Direction::SendOnly, None, None, simulcast);
-            let stream_index = if *kind == TrackKind::Video && videos > 0 {
-                StreamIndex::Screen
-            } else {
-                StreamIndex::Main
-            };
-            if *kind == TrackKind::Video {
-                videos += 1;
-            }
-            list.push(PublishedTrack {
-                mid: mid.to_string(),
-                stream_index,
-                kind: *kind,
-            });
-        }
-        let (offer, pending) = api.apply().expect("an offer");
+        let (offer, list, pending) = offer_tracks(&mut self.rtc, tracks);
         self.pending = Some(pending);
-        (offer.to_sdp_string(), list)
+        (offer, list)
     }
 
     /// Applies the server's answer to our publisher offer.
     pub(super) fn accept_answer(&mut self, sdp: &str) {
-        let answer = SdpAnswer::from_sdp_string(sdp).expect("a valid answer");
         let pending = self.pending.take().expect("an offer was made");
-        self.rtc
-            .sdp_api()
-            .accept_answer(pending, answer)
-            .expect("answer accepted");
+        accept_answer(&mut self.rtc, pending, sdp);
     }
 
     /// Answers a subscriber offer from the server.
     pub(super) fn answer(&mut self, offer: &SubscriberOfferEvent) -> String {
-        let offer = SdpOffer::from_sdp_string(&offer.sdp).expect("a valid offer");
-        let answer = self
-            .rtc
-            .sdp_api()
-            .accept_offer(offer)
-            .expect("offer accepted");
-        answer.to_sdp_string()
+        answer_offer(&mut self.rtc, offer)
     }
 
     /// The negotiated payload type of `codec` on `mid`.
     pub(super) fn pt(&mut self, mid: Mid, codec: StrCodec) -> Pt {
-        let writer = self.rtc.writer(mid).expect("a sending m-line");
-        writer
-            .payload_params()
-            .find(|p| p.spec().codec == codec)
-            .map(|p| p.pt())
-            .expect("the codec was negotiated")
+        payload_type(&mut self.rtc, mid, codec)
     }
 
     /// Writes one frame on `mid` (and simulcast `rid`) at media time `time`.
@@ -298,4 +255,68 @@ pub(super) async fn pump_until(
         assert!(Instant::now() < end, "timed out waiting for {what}");
         pump(clients, Duration::from_millis(5)).await;
     }
+}
+
+/// Offers `tracks` (kind, simulcast rids) on `rtc` as sendonly m-lines; returns the offer,
+/// the track list naming them as the main stream (video after the first is the screen) and
+/// the offer pending its answer.
+pub(super) fn offer_tracks(
+    rtc: &mut Rtc,
+    tracks: &[(TrackKind, &[&str])],
+) -> (String, Vec<PublishedTrack>, SdpPendingOffer) {
+    let mut api = rtc.sdp_api();
+    let mut list = Vec::new();
+    let mut videos = 0;
+    for (kind, rids) in tracks {
+        let simulcast = (!rids.is_empty()).then(|| {
+            let mut s = Simulcast::new();
+            s.send = rids.iter().map(|r| SimulcastLayer::new(r)).collect();
+            s
+        });
+        let media_kind = match kind {
+            TrackKind::Audio => MediaKind::Audio,
+            TrackKind::Video => MediaKind::Video,
+        };
+        let mid = api.add_media(media_kind, Direction::SendOnly, None, None, simulcast);
+        let stream_index = if *kind == TrackKind::Video && videos > 0 {
+            StreamIndex::Screen
+        } else {
+            StreamIndex::Main
+        };
+        if *kind == TrackKind::Video {
+            videos += 1;
+        }
+        list.push(PublishedTrack {
+            mid: mid.to_string(),
+            stream_index,
+            kind: *kind,
+        });
+    }
+    let (offer, pending) = api.apply().expect("an offer");
+    (offer.to_sdp_string(), list, pending)
+}
+
+/// Applies the server's answer `sdp` to the offer `pending` on `rtc`.
+pub(super) fn accept_answer(rtc: &mut Rtc, pending: SdpPendingOffer, sdp: &str) {
+    let answer = SdpAnswer::from_sdp_string(sdp).expect("a valid answer");
+    rtc.sdp_api()
+        .accept_answer(pending, answer)
+        .expect("answer accepted");
+}
+
+/// Answers a subscriber offer from the server on `rtc`.
+pub(super) fn answer_offer(rtc: &mut Rtc, offer: &SubscriberOfferEvent) -> String {
+    let offer = SdpOffer::from_sdp_string(&offer.sdp).expect("a valid offer");
+    let answer = rtc.sdp_api().accept_offer(offer).expect("offer accepted");
+    answer.to_sdp_string()
+}
+
+/// The negotiated payload type of `codec` on `rtc`'s sending `mid`.
+pub(super) fn payload_type(rtc: &mut Rtc, mid: Mid, codec: StrCodec) -> Pt {
+    let writer = rtc.writer(mid).expect("a sending m-line");
+    writer
+        .payload_params()
+        .find(|p| p.spec().codec == codec)
+        .map(|p| p.pt())
+        .expect("the codec was negotiated")
 }

@@ -22,7 +22,7 @@ use str0m::format::PayloadParams;
 use str0m::media::{Mid, Pt, Rid};
 use str0m::net::TcpType;
 use str0m::rtp::Ssrc;
-use str0m::{Candidate, Rtc, RtcConfig};
+use str0m::{Candidate, IceCreds, Rtc, RtcConfig};
 
 use super::PeerId;
 use super::fallback::Downlink;
@@ -30,12 +30,16 @@ use super::forward::{Continuation, Layer, PtMap};
 use super::ids::SourceId;
 use super::keyframe::Codec;
 use super::source::Feed;
+use super::workers::ufrag_prefix;
 
 /// Builds the server's `Rtc`s.
+#[derive(Clone)]
 pub(super) struct RtcFactory {
     crypto: Arc<CryptoProvider>,
     cert: DtlsCert,
     candidates: Vec<Candidate>,
+    /// The start of every ICE ufrag: names the worker whose transports these are.
+    ufrag_prefix: String,
 }
 
 impl RtcFactory {
@@ -61,7 +65,14 @@ impl RtcFactory {
             crypto: Arc::new(crypto),
             cert,
             candidates,
+            ufrag_prefix: ufrag_prefix(0),
         })
+    }
+
+    /// The same factory for worker `worker`'s transports: their ICE ufrags name it.
+    pub(super) fn for_worker(mut self, worker: usize) -> Self {
+        self.ufrag_prefix = ufrag_prefix(worker);
+        self
     }
 
     fn config(&self, estimate: bool) -> RtcConfig {
@@ -72,8 +83,11 @@ impl RtcFactory {
         } else {
             setup
         };
+        let mut creds = IceCreds::new();
+        creds.ufrag.insert_str(0, &self.ufrag_prefix);
         setup
             .config()
+            .set_local_ice_credentials(creds)
             .set_crypto_provider(self.crypto.clone())
             .set_dtls_cert(self.cert.clone())
     }

@@ -95,8 +95,19 @@ fn since(switches: &[(Instant, RemoteStreamSwitch)], from: usize) -> Vec<&Remote
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_subscriber_falls_back_to_audio_only_and_recovers() {
+    falls_back_and_recovers(1).await;
+}
+
+/// Alice and Bob on different workers: the layers and their rates reach Bob's worker as
+/// relayed, and fallback steps through them as for a local publisher.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_on_another_worker_falls_back_and_recovers() {
+    falls_back_and_recovers(2).await;
+}
+
+async fn falls_back_and_recovers(workers: usize) {
     let relay_ip: IpAddr = "127.0.0.2".parse().expect("an IP");
-    let (sfu, _metrics) = start(Some(relay_ip)).await;
+    let (sfu, _metrics) = start_workers(Some(relay_ip), workers).await;
     let front = SocketAddr::new(relay_ip, sfu.local_addr().port());
     let relay = ThrottleRelay::start(front, sfu.local_addr()).await;
 

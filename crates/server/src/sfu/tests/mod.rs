@@ -7,6 +7,7 @@ mod fallback;
 mod forwarding;
 mod priority;
 mod robustness;
+mod workers;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -25,11 +26,21 @@ pub(super) const BOB: PeerId = PeerId(2);
 pub(super) const WAIT: Duration = Duration::from_secs(10);
 
 pub(super) async fn start(public_ip: Option<std::net::IpAddr>) -> (Sfu, SfuMetrics) {
+    start_workers(public_ip, 1).await
+}
+
+/// An SFU of `workers` workers.
+pub(super) async fn start_workers(
+    public_ip: Option<std::net::IpAddr>,
+    workers: usize,
+) -> (Sfu, SfuMetrics) {
     let metrics = SfuMetrics::default();
     let config = SfuConfig {
         bind: "127.0.0.1:0".parse().expect("an address"),
         public_ip,
         max_peers: 1000,
+        connect_timeout: Duration::from_secs(30),
+        workers,
     };
     let sfu = Sfu::start(config, metrics.clone())
         .await
