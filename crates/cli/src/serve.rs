@@ -108,6 +108,9 @@ pub(crate) struct ServeArgs {
     /// comes first) [default: 86400].
     #[arg(long)]
     turn_ttl_secs: Option<u64>,
+    /// Write public-stream recordings (the OpenAPI's StartRecord) as MP4 files here.
+    #[arg(long, value_name = "DIR")]
+    record_dir: Option<PathBuf>,
 }
 
 /// Where apps come from besides --app and the config file.
@@ -238,6 +241,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(secs) = args.turn_ttl_secs {
         config.turn_ttl_secs = secs;
+    }
+    if let Some(dir) = args.record_dir {
+        config.record_dir = Some(dir);
     }
     Ok(config)
 }
@@ -452,5 +458,15 @@ mod tests {
             "both"
         );
         assert!(config_of(&["--tls-self-signed"]).unwrap().tls_self_signed);
+    }
+
+    #[test]
+    fn record_dir_turns_recording_on() {
+        assert_eq!(config_of(&[]).expect("defaults").record_dir, None);
+        let config = config_of(&["--record-dir", "/srv/rec"]).expect("a directory");
+        assert_eq!(
+            config.record_dir.as_deref(),
+            Some(std::path::Path::new("/srv/rec"))
+        );
     }
 }

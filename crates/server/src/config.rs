@@ -118,6 +118,9 @@ pub struct Config {
     pub turn_ttl_secs: u64,
     /// Real-time subtitles: the recognizer and translator (`[subtitles]`).
     pub subtitles: crate::subtitle::SubtitlesConfig,
+    /// Where StartRecord writes public streams' MP4 files (`record-dir`). None: recording is
+    /// off and StartRecord says so.
+    pub record_dir: Option<PathBuf>,
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -196,6 +199,7 @@ impl Default for Config {
             turn: Vec::new(),
             turn_secret: None,
             turn_ttl_secs: 86_400,
+            record_dir: None,
         }
     }
 }
@@ -563,6 +567,12 @@ mod tests {
             config.validate(),
             Err(ConfigError::UnknownKeyApp { .. })
         ));
+    }
+
+    #[test]
+    fn the_record_directory_is_read_from_toml() {
+        let config: Config = toml::from_str(r#"record-dir = "/srv/rec""#).expect("parses");
+        assert_eq!(config.record_dir, Some(PathBuf::from("/srv/rec")));
     }
 
     #[test]

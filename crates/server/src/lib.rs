@@ -227,6 +227,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         source,
     })?;
     let public_streams = public::PublicStreams::new(apps.clone());
+    public_streams.set_record_dir(config.record_dir.clone());
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,

@@ -16,6 +16,9 @@ use chorus_token::{AccessToken, Privilege};
 
 use crate::config::Apps;
 
+mod mp4;
+mod record;
+
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
 
@@ -31,6 +34,9 @@ pub(crate) struct PublicStreams {
     /// The URL workers connect to, known once the listener is bound.
     url: OnceLock<String>,
     pushed: Mutex<HashMap<(String, String), Pushed>>,
+    recordings: record::Recordings,
+    /// Where recordings go; None: recording is off.
+    record_dir: OnceLock<Option<std::path::PathBuf>>,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -53,6 +59,8 @@ impl PublicStreams {
             apps,
             url: OnceLock::new(),
             pushed: Mutex::new(HashMap::new()),
+            recordings: record::Recordings::default(),
+            record_dir: OnceLock::new(),
         }
     }
 
@@ -126,6 +134,7 @@ impl PublicStreams {
 
     /// Stops every public stream (the server is shutting down).
     pub(crate) fn stop_all(&self) {
+        self.recordings.stop_all();
         self.pushed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -183,6 +192,54 @@ impl PublicStreams {
         drop(stream);
         tracing::info!(app_id, stream_id, "public stream stopped");
         Ok(())
+    }
+}
+
+impl PublicStreams {
+    /// Sets where recordings go (`--record-dir`); None leaves recording off.
+    pub(crate) fn set_record_dir(&self, dir: Option<std::path::PathBuf>) {
+        let _ = self.record_dir.set(dir);
+    }
+
+    /// Starts recording a pushed public stream into a new MP4 file in the record directory;
+    /// returns its path.
+    pub(crate) fn start_record(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+    ) -> Result<std::path::PathBuf, RtcError> {
+        check_id(stream_id)?;
+        let dir = self.record_dir.get().cloned().flatten().ok_or_else(|| {
+            RtcError::new(
+                ErrorCode::UnexpectedError,
+                "recording is off on this server: start it with --record-dir",
+            )
+        })?;
+        let (media, size) = {
+            let pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+            let stream = pushed
+                .get(&(app_id.to_owned(), stream_id.to_owned()))
+                .filter(|p| !p.worker.is_finished())
+                .ok_or_else(|| not_pushed(stream_id))?;
+            let media = stream.worker.encoded_media().ok_or_else(|| {
+                RtcError::new(
+                    ErrorCode::NotConnectedYet,
+                    format!("public stream {stream_id:?} is still starting; try again shortly"),
+                )
+            })?;
+            (media, (stream.layout.width, stream.layout.height))
+        };
+        self.recordings.start(&dir, app_id, stream_id, size, media)
+    }
+
+    /// Stops recording a public stream; returns the finished file's path.
+    pub(crate) fn stop_record(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+    ) -> Result<std::path::PathBuf, RtcError> {
+        check_id(stream_id)?;
+        self.recordings.stop(app_id, stream_id)
     }
 }
 

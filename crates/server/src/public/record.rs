@@ -1,0 +1,192 @@
+//! Recording public streams to MP4 files: each recording is a thread that reads the
+//! composite as the worker's output engine encodes it (H.264 access units and Opus packets, no
+//! second encode) and writes them through [`Mp4Writer`]. Stopping the recording, or the
+//! public stream, finishes the file. Knows the worker only through its encoded media.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use chorus_compositor::{EncodedMedia, MediaStream};
+use chorus_proto::{ErrorCode, RtcError, TrackKind};
+use tokio::sync::oneshot;
+
+use super::mp4::Mp4Writer;
+
+/// One running recording.
+struct Recording {
+    path: PathBuf,
+    stop: oneshot::Sender<()>,
+    thread: JoinHandle<Result<(), String>>,
+}
+
+/// The recordings of the server, by app and public stream id.
+#[derive(Default)]
+pub(crate) struct Recordings {
+    running: Mutex<HashMap<(String, String), Recording>>,
+}
+
+fn unexpected(message: String) -> RtcError {
+    RtcError::new(ErrorCode::UnexpectedError, message)
+}
+
+impl Recordings {
+    /// Starts recording `stream_id` of `app_id` from `media` into a new file in `dir`, of
+    /// `width`x`height` pictures. Refuses a stream already recorded and a directory where no
+    /// file can be made.
+    pub(crate) fn start(
+        &self,
+        dir: &Path,
+        app_id: &str,
+        stream_id: &str,
+        size: (u32, u32),
+        media: MediaStream<EncodedMedia>,
+    ) -> Result<PathBuf, RtcError> {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (app_id.to_owned(), stream_id.to_owned());
+        // A recording whose stream stopped has finished its file: it no longer counts.
+        running.retain(|_, r| !r.thread.is_finished());
+        if running.contains_key(&key) {
+            return Err(unexpected(format!(
+                "public stream {stream_id:?} is already being recorded; stop it with StopRecord first"
+            )));
+        }
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        // Ids hold only a-z A-Z 0-9 _ @ - . (checked by the caller): safe in a file name.
+        let path = dir.join(format!("{app_id}_{stream_id}_{millis}.mp4"));
+        let file = File::create(&path).map_err(|e| {
+            unexpected(format!(
+                "cannot write a recording in {}: {e}; check that the record directory exists and is writable",
+                dir.display()
+            ))
+        })?;
+        let (w, h) = size;
+        let writer = Mp4Writer::new(
+            BufWriter::new(file),
+            u16::try_from(w).unwrap_or(u16::MAX),
+            u16::try_from(h).unwrap_or(u16::MAX),
+            2,
+        )
+        .map_err(|e| unexpected(format!("cannot write {}: {e}", path.display())))?;
+        let (stop, stopped) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name(format!("record-{stream_id}"))
+            .spawn(move || record(writer, media, stopped))
+            .map_err(|e| unexpected(format!("cannot start recording: {e}")))?;
+        tracing::info!(app_id, stream_id, path = %path.display(), "recording started");
+        running.insert(
+            key,
+            Recording {
+                path: path.clone(),
+                stop,
+                thread,
+            },
+        );
+        Ok(path)
+    }
+
+    /// Stops recording `stream_id` of `app_id`, finishing its file, and tells where it is.
+    pub(crate) fn stop(&self, app_id: &str, stream_id: &str) -> Result<PathBuf, RtcError> {
+        let recording = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&(app_id.to_owned(), stream_id.to_owned()))
+            .ok_or_else(|| {
+                RtcError::new(
+                    ErrorCode::StreamNotExist,
+                    format!(
+                        "public stream {stream_id:?} is not being recorded; start it with StartRecord"
+                    ),
+                )
+            })?;
+        let _ = recording.stop.send(());
+        // Finishing writes the index (a few bytes per sample): quick even for long files.
+        let done = recording
+            .thread
+            .join()
+            .map_err(|_| unexpected("the recording thread failed".into()))?;
+        done.map_err(|e| {
+            unexpected(format!(
+                "recording {} failed: {e}",
+                recording.path.display()
+            ))
+        })?;
+        tracing::info!(app_id, stream_id, path = %recording.path.display(), "recording stopped");
+        Ok(recording.path)
+    }
+
+    /// Stops every recording (the server is shutting down), finishing the files.
+    pub(crate) fn stop_all(&self) {
+        let all: Vec<_> = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .collect();
+        for (_, r) in all {
+            let _ = r.stop.send(());
+            let _ = r.thread.join();
+        }
+    }
+}
+
+/// Microseconds since `origin` in `rate` ticks per second.
+fn ticks(at: Instant, origin: Instant, rate: u64) -> u64 {
+    let micros = u64::try_from(at.saturating_duration_since(origin).as_micros()).unwrap_or(0);
+    micros * rate / 1_000_000
+}
+
+/// The recording thread: writes what comes until stopped or the stream ends.
+fn record(
+    mut writer: Mp4Writer<BufWriter<File>>,
+    mut media: MediaStream<EncodedMedia>,
+    mut stopped: oneshot::Receiver<()>,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut origin: Option<Instant> = None;
+    runtime.block_on(async {
+        loop {
+            let frame = tokio::select! {
+                _ = &mut stopped => break,
+                frame = media.next() => match frame {
+                    Some(frame) => frame,
+                    None => break,
+                },
+            };
+            match frame.kind {
+                TrackKind::Video => {
+                    let at = origin.unwrap_or(frame.captured_at);
+                    let time = ticks(frame.captured_at, at, 90_000);
+                    if writer
+                        .write_video(&frame.data, time)
+                        .map_err(|e| e.to_string())?
+                    {
+                        origin = Some(at);
+                    }
+                }
+                // Audio from the first picture on, so both tracks start together.
+                TrackKind::Audio if origin.is_some() => writer
+                    .write_audio(&frame.data, frame.samples)
+                    .map_err(|e| e.to_string())?,
+                TrackKind::Audio => {}
+            }
+        }
+        Ok::<(), String>(())
+    })?;
+    if let Some(origin) = origin {
+        writer.end_video_at(ticks(Instant::now(), origin, 90_000));
+    }
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(())
+}
