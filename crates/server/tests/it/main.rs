@@ -31,6 +31,7 @@ mod outbound_https;
 mod public_stream_layout;
 mod rate_limits;
 mod raw_frames;
+mod record_public_stream;
 mod room_presence;
 mod room_task_panic;
 mod server_messages_per_app;
