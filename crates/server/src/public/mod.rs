@@ -227,9 +227,12 @@ impl PublicStreams {
                     format!("public stream {stream_id:?} is still starting; try again shortly"),
                 )
             })?;
-            (media, (stream.layout.width, stream.layout.height))
+            let layout = &stream.layout;
+            (media, (layout.width, layout.height, layout.fps))
         };
-        self.recordings.start(&dir, app_id, stream_id, size, media)
+        let (width, height, fps) = size;
+        self.recordings
+            .start(&dir, app_id, stream_id, (width, height), fps, media)
     }
 
     /// Stops recording a public stream; returns the finished file's path.

@@ -105,24 +105,27 @@ impl<W: Write + Seek> Mp4Writer<W> {
         })
     }
 
-    /// Adds an Annex-B access unit at `time` (90 kHz from the start). Parameter sets go to
-    /// the sample entry; before the first keyframe, nothing is written (it could not be
-    /// decoded). Returns whether the picture was written.
+    /// Adds an Annex-B access unit at `time` (90 kHz from the start). The first keyframe's
+    /// parameter sets also go to the sample entry; before it, nothing is written (it could
+    /// not be decoded). Returns whether the picture was written.
     pub(crate) fn write_video(&mut self, au: &[u8], time: u64) -> io::Result<bool> {
         let mut sample = Vec::with_capacity(au.len() + 16);
         let mut sync = false;
+        let starting = self.video.is_empty();
         for nal in nal_units(au) {
-            match nal[0] & 0x1f {
-                7 => self.sps = Some(nal.to_vec()),
-                8 => self.pps = Some(nal.to_vec()),
-                9 => {}
-                kind => {
-                    sync |= kind == 5;
-                    let len = u32::try_from(nal.len()).map_err(|_| invalid("NAL unit too long"))?;
-                    sample.extend_from_slice(&len.to_be_bytes());
-                    sample.extend_from_slice(nal);
-                }
+            let kind = nal[0] & 0x1f;
+            // The sample entry takes the parameter sets the file starts with; they stay in
+            // the samples too, so a picture size changed by a layout update still decodes.
+            match kind {
+                7 if starting => self.sps = Some(nal.to_vec()),
+                8 if starting => self.pps = Some(nal.to_vec()),
+                9 => continue,
+                _ => {}
             }
+            sync |= kind == 5;
+            let len = u32::try_from(nal.len()).map_err(|_| invalid("NAL unit too long"))?;
+            sample.extend_from_slice(&len.to_be_bytes());
+            sample.extend_from_slice(nal);
         }
         if sample.is_empty() || (self.video.is_empty() && !(sync && self.sps.is_some())) {
             return Ok(false);

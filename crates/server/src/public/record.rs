@@ -36,7 +36,7 @@ fn unexpected(message: String) -> RtcError {
 
 impl Recordings {
     /// Starts recording `stream_id` of `app_id` from `media` into a new file in `dir`, of
-    /// `width`x`height` pictures. Refuses a stream already recorded and a directory where no
+    /// `width`x`height` pictures at `fps`. Refuses a stream already recorded and a directory where no
     /// file can be made.
     pub(crate) fn start(
         &self,
@@ -44,6 +44,7 @@ impl Recordings {
         app_id: &str,
         stream_id: &str,
         size: (u32, u32),
+        fps: u32,
         media: MediaStream<EncodedMedia>,
     ) -> Result<PathBuf, RtcError> {
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
@@ -78,7 +79,7 @@ impl Recordings {
         let (stop, stopped) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name(format!("record-{stream_id}"))
-            .spawn(move || record(writer, media, stopped))
+            .spawn(move || record(writer, fps, media, stopped))
             .map_err(|e| unexpected(format!("cannot start recording: {e}")))?;
         tracing::info!(app_id, stream_id, path = %path.display(), "recording started");
         running.insert(
@@ -138,15 +139,48 @@ impl Recordings {
     }
 }
 
-/// Microseconds since `origin` in `rate` ticks per second.
-fn ticks(at: Instant, origin: Instant, rate: u64) -> u64 {
-    let micros = u64::try_from(at.saturating_duration_since(origin).as_micros()).unwrap_or(0);
-    micros * rate / 1_000_000
+/// Places pictures on the output's frame grid: the encoder stamps a picture when it is
+/// encoded, a little late and unevenly, while the compositor made it for a slot of the grid.
+/// A picture takes the slot nearest its stamp, or the one after the last if that is taken,
+/// so the file is at an even frame rate and its duration counts its pictures.
+struct FrameGrid {
+    fps: u64,
+    origin: Option<Instant>,
+    last: Option<u64>,
+}
+
+impl FrameGrid {
+    fn new(fps: u32) -> Self {
+        FrameGrid {
+            fps: u64::from(fps.max(1)),
+            origin: None,
+            last: None,
+        }
+    }
+
+    /// The slot of a picture stamped `at` (the first picture's stamp is slot 0).
+    fn slot(&self, at: Instant) -> u64 {
+        let Some(origin) = self.origin else {
+            return 0;
+        };
+        let micros = u64::try_from(at.saturating_duration_since(origin).as_micros()).unwrap_or(0);
+        let nearest = (micros * self.fps + 500_000) / 1_000_000;
+        match self.last {
+            Some(last) if nearest <= last => last + 1,
+            _ => nearest,
+        }
+    }
+
+    /// A slot's time at 90 kHz.
+    fn time(&self, slot: u64) -> u64 {
+        slot * 90_000 / self.fps
+    }
 }
 
 /// The recording thread: writes what comes until stopped or the stream ends.
 fn record(
     mut writer: Mp4Writer<BufWriter<File>>,
+    fps: u32,
     mut media: MediaStream<EncodedMedia>,
     mut stopped: oneshot::Receiver<()>,
 ) -> Result<(), String> {
@@ -154,7 +188,7 @@ fn record(
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let mut origin: Option<Instant> = None;
+    let mut grid = FrameGrid::new(fps);
     runtime.block_on(async {
         loop {
             let frame = tokio::select! {
@@ -166,17 +200,18 @@ fn record(
             };
             match frame.kind {
                 TrackKind::Video => {
-                    let at = origin.unwrap_or(frame.captured_at);
-                    let time = ticks(frame.captured_at, at, 90_000);
+                    let slot = grid.slot(frame.captured_at);
+                    let time = grid.time(slot);
                     if writer
                         .write_video(&frame.data, time)
                         .map_err(|e| e.to_string())?
                     {
-                        origin = Some(at);
+                        grid.origin.get_or_insert(frame.captured_at);
+                        grid.last = Some(slot);
                     }
                 }
                 // Audio from the first picture on, so both tracks start together.
-                TrackKind::Audio if origin.is_some() => writer
+                TrackKind::Audio if grid.origin.is_some() => writer
                     .write_audio(&frame.data, frame.samples)
                     .map_err(|e| e.to_string())?,
                 TrackKind::Audio => {}
@@ -184,9 +219,34 @@ fn record(
         }
         Ok::<(), String>(())
     })?;
-    if let Some(origin) = origin {
-        writer.end_video_at(ticks(Instant::now(), origin, 90_000));
+    if grid.origin.is_some() {
+        // The last picture shows until recording stopped.
+        writer.end_video_at(grid.time(grid.slot(Instant::now())));
     }
     writer.finish().map_err(|e| e.to_string())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn pictures_take_the_nearest_free_slot_of_the_frame_grid() {
+        let t0 = Instant::now();
+        let mut grid = FrameGrid::new(15);
+        assert_eq!(grid.slot(t0), 0);
+        grid.origin = Some(t0);
+        grid.last = Some(0);
+        let ms = |n| t0 + Duration::from_millis(n);
+        // 70 ms: slot 1 (66.7 ms); a burst right after takes slot 2, not slot 1 again.
+        assert_eq!(grid.slot(ms(70)), 1);
+        grid.last = Some(1);
+        assert_eq!(grid.slot(ms(75)), 2);
+        grid.last = Some(2);
+        // After a stall, back on the clock: 1 s is slot 15.
+        assert_eq!(grid.slot(ms(1_010)), 15);
+        assert_eq!(grid.time(15), 90_000);
+    }
 }
