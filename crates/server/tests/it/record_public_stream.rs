@@ -347,3 +347,89 @@ async fn recording_refuses_clearly_when_off_or_unwritable() {
     assert_eq!(status, 200, "{answer}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_public_stream_finishes_its_recording() {
+    let _turn = take_turn().await;
+    let dir = scratch("stream-stops");
+    let record_dir = dir.clone();
+    let server = TestServer::with(move |c| c.record_dir = Some(record_dir)).await;
+    // Nobody publishes: the composite is its background, blue.
+    let start = json!({
+        "AppId": APP_ID,
+        "PublicStreamId": "empty",
+        "TargetStreams": [{"UserId": "nobody", "RoomId": "void", "Index": 0}],
+        "Encode": {"VideoWidth": 160, "VideoHeight": 120, "VideoFps": 15},
+        "Layout": {"CustomLayout": {
+            "Canvas": {"Background": "#0000ff"},
+            "Regions": [{"StreamIndex": 0, "WidthProportion": 0.5, "HeightProportion": 0.5}]
+        }}
+    });
+    let (status, answer) = server.api("StartPushPublicStream", start).await;
+    assert_eq!(status, 200, "{answer}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut tag = 0;
+    loop {
+        tag += 1;
+        let (status, answer) = server
+            .api("StartRecord", record_body("empty", &format!("try{tag}")))
+            .await;
+        if status == 503 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        assert_eq!(status, 200, "{answer}");
+        break;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (status, answer) = server
+        .api(
+            "StopPushPublicStream",
+            json!({"AppId": APP_ID, "PublicStreamId": "empty"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    // The recording ended with its stream; StopRecord hands over the finished file.
+    let (status, answer) = server.api("StopRecord", record_body("empty", "stop")).await;
+    assert_eq!(status, 200, "{answer}");
+    let file = PathBuf::from(answer["Result"]["File"].as_str().expect("the file's path"));
+    let info = probe(&file);
+    let video = info["streams"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"))
+        .unwrap_or_else(|| panic!("a video track in {info}"));
+    assert_eq!(
+        (video["width"].as_u64(), video["height"].as_u64()),
+        (Some(160), Some(120))
+    );
+    let duration = number(&video["duration"]);
+    assert!((1.5..3.0).contains(&duration), "{duration} s");
+    let path = file.to_str().expect("a UTF-8 path");
+    let rgb = run_clean(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-ss",
+            "1",
+            "-i",
+            path,
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+    );
+    let pixel = &rgb[(60 * 160 + 120) * 3..][..3];
+    assert!(
+        pixel
+            .iter()
+            .zip([0u8, 0, 255])
+            .all(|(a, b)| a.abs_diff(b) <= 40),
+        "background pixel {pixel:?}, not blue"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
