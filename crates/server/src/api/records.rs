@@ -25,7 +25,7 @@ struct RecordRequest {
 struct RecordResult {
     /// Always `success`.
     message: &'static str,
-    /// The MP4 file's path.
+    /// The MP4 file's path, or its object's URL when recordings go to a bucket.
     file: String,
 }
 
@@ -48,10 +48,10 @@ fn failure(e: RtcError) -> ApiFailure {
     }
 }
 
-fn done(path: &std::path::Path) -> ActionResult {
+fn done(file: String) -> ActionResult {
     result(RecordResult {
         message: "success",
-        file: path.display().to_string(),
+        file,
     })
 }
 
@@ -63,7 +63,7 @@ pub(super) async fn start(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
         .public_streams
         .start_record(&req.app_id, &req.public_stream_id)
         .map_err(failure)?;
-    done(&path)
+    done(path)
 }
 
 /// StopRecord: finishes the file.
@@ -74,5 +74,5 @@ pub(super) async fn stop(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
         .public_streams
         .stop_record(&req.app_id, &req.public_stream_id)
         .map_err(failure)?;
-    done(&path)
+    done(path)
 }

@@ -16,8 +16,11 @@ use chorus_token::{AccessToken, Privilege};
 
 use crate::config::Apps;
 
+mod bucket;
 mod mp4;
 mod record;
+
+pub(crate) use bucket::Bucket;
 
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
@@ -35,8 +38,8 @@ pub(crate) struct PublicStreams {
     url: OnceLock<String>,
     pushed: Mutex<HashMap<(String, String), Pushed>>,
     recordings: record::Recordings,
-    /// Where recordings go; None: recording is off.
-    record_dir: OnceLock<Option<std::path::PathBuf>>,
+    /// Where recordings are written and uploaded; unset: recording is off.
+    record_to: OnceLock<record::RecordTo>,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -60,7 +63,7 @@ impl PublicStreams {
             url: OnceLock::new(),
             pushed: Mutex::new(HashMap::new()),
             recordings: record::Recordings::default(),
-            record_dir: OnceLock::new(),
+            record_to: OnceLock::new(),
         }
     }
 
@@ -196,20 +199,26 @@ impl PublicStreams {
 }
 
 impl PublicStreams {
-    /// Sets where recordings go (`--record-dir`); None leaves recording off.
-    pub(crate) fn set_record_dir(&self, dir: Option<std::path::PathBuf>) {
-        let _ = self.record_dir.set(dir);
+    /// Sets where recordings go: files in `dir` (`--record-dir`), uploaded to `bucket` when
+    /// one is given (`[record-s3]`; the files are then written to the temporary directory
+    /// unless `dir` is given). Neither leaves recording off.
+    pub(crate) fn set_recording(&self, dir: Option<std::path::PathBuf>, bucket: Option<Bucket>) {
+        let dir = match (dir, &bucket) {
+            (Some(dir), _) => dir,
+            (None, Some(_)) => std::env::temp_dir(),
+            (None, None) => return,
+        };
+        let _ = self.record_to.set(record::RecordTo {
+            dir,
+            bucket: bucket.map(Arc::new),
+        });
     }
 
     /// Starts recording a pushed public stream into a new MP4 file in the record directory;
-    /// returns its path.
-    pub(crate) fn start_record(
-        &self,
-        app_id: &str,
-        stream_id: &str,
-    ) -> Result<std::path::PathBuf, RtcError> {
+    /// returns its path (or the URL it is uploaded to).
+    pub(crate) fn start_record(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
         check_id(stream_id)?;
-        let dir = self.record_dir.get().cloned().flatten().ok_or_else(|| {
+        let to = self.record_to.get().cloned().ok_or_else(|| {
             RtcError::new(
                 ErrorCode::UnexpectedError,
                 "recording is off on this server: start it with --record-dir",
@@ -232,15 +241,11 @@ impl PublicStreams {
         };
         let (width, height, fps) = size;
         self.recordings
-            .start(&dir, app_id, stream_id, (width, height), fps, media)
+            .start(&to, app_id, stream_id, (width, height), fps, media)
     }
 
-    /// Stops recording a public stream; returns the finished file's path.
-    pub(crate) fn stop_record(
-        &self,
-        app_id: &str,
-        stream_id: &str,
-    ) -> Result<std::path::PathBuf, RtcError> {
+    /// Stops recording a public stream; returns the finished file's path or object URL.
+    pub(crate) fn stop_record(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
         check_id(stream_id)?;
         self.recordings.stop(app_id, stream_id)
     }

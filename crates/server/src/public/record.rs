@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,11 +15,30 @@ use chorus_compositor::{EncodedMedia, MediaStream};
 use chorus_proto::{ErrorCode, RtcError, TrackKind};
 use tokio::sync::oneshot;
 
+use super::bucket::Bucket;
 use super::mp4::Mp4Writer;
+
+/// Where recordings are written, and the bucket they are uploaded to, if any.
+#[derive(Clone)]
+pub(crate) struct RecordTo {
+    /// The directory files are written in.
+    pub(crate) dir: PathBuf,
+    /// The bucket finished files go to (then removed from `dir`).
+    pub(crate) bucket: Option<Arc<Bucket>>,
+}
+
+/// Where a recording's file goes once finished.
+struct Destination {
+    /// The local file being written.
+    path: PathBuf,
+    /// The object it is uploaded as, then removed.
+    upload: Option<(Arc<Bucket>, String)>,
+}
 
 /// One running recording.
 struct Recording {
-    path: PathBuf,
+    /// The file's path, or its object's URL.
+    location: String,
     stop: oneshot::Sender<()>,
     thread: JoinHandle<Result<(), String>>,
 }
@@ -35,18 +54,18 @@ fn unexpected(message: String) -> RtcError {
 }
 
 impl Recordings {
-    /// Starts recording `stream_id` of `app_id` from `media` into a new file in `dir`, of
+    /// Starts recording `stream_id` of `app_id` from `media` into a new file in `to`, of
     /// `width`x`height` pictures at `fps`. Refuses a stream already recorded and a directory where no
     /// file can be made.
     pub(crate) fn start(
         &self,
-        dir: &Path,
+        to: &RecordTo,
         app_id: &str,
         stream_id: &str,
         size: (u32, u32),
         fps: u32,
         media: MediaStream<EncodedMedia>,
-    ) -> Result<PathBuf, RtcError> {
+    ) -> Result<String, RtcError> {
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (app_id.to_owned(), stream_id.to_owned());
         // A recording whose stream stopped has finished its file: it no longer counts.
@@ -61,7 +80,9 @@ impl Recordings {
             .map(|d| d.as_millis())
             .unwrap_or(0);
         // Ids hold only a-z A-Z 0-9 _ @ - . (checked by the caller): safe in a file name.
-        let path = dir.join(format!("{app_id}_{stream_id}_{millis}.mp4"));
+        let name = format!("{app_id}_{stream_id}_{millis}.mp4");
+        let (dir, bucket) = (&to.dir, to.bucket.clone());
+        let path = dir.join(&name);
         let file = File::create(&path).map_err(|e| {
             unexpected(format!(
                 "cannot write a recording in {}: {e}; check that the record directory exists and is writable",
@@ -76,25 +97,33 @@ impl Recordings {
             2,
         )
         .map_err(|e| unexpected(format!("cannot write {}: {e}", path.display())))?;
+        let location = match &bucket {
+            Some(bucket) => bucket.object_url(&name),
+            None => path.display().to_string(),
+        };
+        let destination = Destination {
+            path,
+            upload: bucket.map(|b| (b, name)),
+        };
         let (stop, stopped) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name(format!("record-{stream_id}"))
-            .spawn(move || record(writer, fps, media, stopped))
+            .spawn(move || record(writer, fps, media, stopped, destination))
             .map_err(|e| unexpected(format!("cannot start recording: {e}")))?;
-        tracing::info!(app_id, stream_id, path = %path.display(), "recording started");
+        tracing::info!(app_id, stream_id, %location, "recording started");
         running.insert(
             key,
             Recording {
-                path: path.clone(),
+                location: location.clone(),
                 stop,
                 thread,
             },
         );
-        Ok(path)
+        Ok(location)
     }
 
     /// Stops recording `stream_id` of `app_id`, finishing its file, and tells where it is.
-    pub(crate) fn stop(&self, app_id: &str, stream_id: &str) -> Result<PathBuf, RtcError> {
+    pub(crate) fn stop(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
         let recording = self
             .running
             .lock()
@@ -114,14 +143,9 @@ impl Recordings {
             .thread
             .join()
             .map_err(|_| unexpected("the recording thread failed".into()))?;
-        done.map_err(|e| {
-            unexpected(format!(
-                "recording {} failed: {e}",
-                recording.path.display()
-            ))
-        })?;
-        tracing::info!(app_id, stream_id, path = %recording.path.display(), "recording stopped");
-        Ok(recording.path)
+        done.map_err(|e| unexpected(format!("recording {} failed: {e}", recording.location)))?;
+        tracing::info!(app_id, stream_id, location = %recording.location, "recording stopped");
+        Ok(recording.location)
     }
 
     /// Stops every recording (the server is shutting down), finishing the files.
@@ -183,6 +207,7 @@ fn record(
     fps: u32,
     mut media: MediaStream<EncodedMedia>,
     mut stopped: oneshot::Receiver<()>,
+    destination: Destination,
 ) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -224,6 +249,16 @@ fn record(
         writer.end_video_at(grid.time(grid.slot(Instant::now())));
     }
     writer.finish().map_err(|e| e.to_string())?;
+    let Some((bucket, key)) = destination.upload else {
+        return Ok(());
+    };
+    let path = &destination.path;
+    let body = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    runtime
+        .block_on(bucket.put(&key, body))
+        .map_err(|e| format!("{e}; the file stays at {}", path.display()))?;
+    // Uploaded: the bucket holds the recording now.
+    let _ = std::fs::remove_file(path);
     Ok(())
 }
 
