@@ -32,6 +32,7 @@ mod public_stream_layout;
 mod rate_limits;
 mod raw_frames;
 mod record_public_stream;
+mod record_to_bucket;
 mod room_presence;
 mod room_task_panic;
 mod server_messages_per_app;
