@@ -73,6 +73,7 @@ pub(super) async fn stop(ctx: &Caller<'_>, bytes: &[u8]) -> ActionResult {
     let path = ctx
         .public_streams
         .stop_record(&req.app_id, &req.public_stream_id)
+        .await
         .map_err(failure)?;
     done(path)
 }

@@ -245,9 +245,13 @@ impl PublicStreams {
     }
 
     /// Stops recording a public stream; returns the finished file's path or object URL.
-    pub(crate) fn stop_record(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
+    pub(crate) async fn stop_record(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+    ) -> Result<String, RtcError> {
         check_id(stream_id)?;
-        self.recordings.stop(app_id, stream_id)
+        self.recordings.stop(app_id, stream_id).await
     }
 }
 

@@ -40,7 +40,9 @@ struct Recording {
     /// The file's path, or its object's URL.
     location: String,
     stop: oneshot::Sender<()>,
-    thread: JoinHandle<Result<(), String>>,
+    /// How the recording ended, once it has: sent as the thread ends.
+    done: oneshot::Receiver<Result<(), String>>,
+    thread: JoinHandle<()>,
 }
 
 /// The recordings of the server, by app and public stream id.
@@ -106,9 +108,12 @@ impl Recordings {
             upload: bucket.map(|b| (b, name)),
         };
         let (stop, stopped) = oneshot::channel();
+        let (ended, done) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name(format!("record-{stream_id}"))
-            .spawn(move || record(writer, fps, media, stopped, destination))
+            .spawn(move || {
+                let _ = ended.send(record(writer, fps, media, stopped, destination));
+            })
             .map_err(|e| unexpected(format!("cannot start recording: {e}")))?;
         tracing::info!(app_id, stream_id, %location, "recording started");
         running.insert(
@@ -116,14 +121,16 @@ impl Recordings {
             Recording {
                 location: location.clone(),
                 stop,
+                done,
                 thread,
             },
         );
         Ok(location)
     }
 
-    /// Stops recording `stream_id` of `app_id`, finishing its file, and tells where it is.
-    pub(crate) fn stop(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
+    /// Stops recording `stream_id` of `app_id`, finishing (and uploading) its file, and tells
+    /// where it is. Waits without blocking the caller's runtime: an upload may take a while.
+    pub(crate) async fn stop(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
         let recording = self
             .running
             .lock()
@@ -138,10 +145,9 @@ impl Recordings {
                 )
             })?;
         let _ = recording.stop.send(());
-        // Finishing writes the index (a few bytes per sample): quick even for long files.
         let done = recording
-            .thread
-            .join()
+            .done
+            .await
             .map_err(|_| unexpected("the recording thread failed".into()))?;
         done.map_err(|e| unexpected(format!("recording {} failed: {e}", recording.location)))?;
         tracing::info!(app_id, stream_id, location = %recording.location, "recording stopped");
