@@ -39,6 +39,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start-up: the variants' sizes cost nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the server (signalling, rooms, OpenAPI).
     Serve(serve::ServeArgs),

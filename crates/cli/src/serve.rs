@@ -122,6 +122,19 @@ pub(crate) struct ServeArgs {
     /// The base URL other nodes reach this one at [default: http(s)://LISTEN].
     #[arg(long, value_name = "URL", requires = "redis")]
     advertise_url: Option<String>,
+    /// Write public-stream recordings (the OpenAPI's StartRecord) as MP4 files here.
+    #[arg(long, value_name = "DIR")]
+    record_dir: Option<PathBuf>,
+    /// Upload each finished recording to this S3-compatible bucket, path style
+    /// (http://HOST:PORT/BUCKET), and remove the local file.
+    #[arg(long, value_name = "URL", requires = "record_s3_key")]
+    record_s3: Option<String>,
+    /// The bucket's key pair, ACCESS_KEY:SECRET_KEY.
+    #[arg(long, value_name = "AK:SK", requires = "record_s3")]
+    record_s3_key: Option<String>,
+    /// The region the bucket's requests are signed for [default: us-east-1].
+    #[arg(long, value_name = "REGION", requires = "record_s3")]
+    record_s3_region: Option<String>,
 }
 
 /// Where apps come from besides --app and the config file.
@@ -264,6 +277,20 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(secs) = args.turn_ttl_secs {
         config.turn_ttl_secs = secs;
+    }
+    if let Some(dir) = args.record_dir {
+        config.record_dir = Some(dir);
+    }
+    if let (Some(url), Some(key)) = (args.record_s3, args.record_s3_key) {
+        let (access_key, secret_key) = key
+            .split_once(':')
+            .context("--record-s3-key takes ACCESS_KEY:SECRET_KEY")?;
+        config.record_s3 = Some(chorus_server::RecordS3 {
+            url,
+            access_key: access_key.to_owned(),
+            secret_key: secret_key.to_owned(),
+            region: args.record_s3_region.unwrap_or_else(|| "us-east-1".into()),
+        });
     }
     Ok(config)
 }
@@ -478,5 +505,31 @@ mod tests {
             "both"
         );
         assert!(config_of(&["--tls-self-signed"]).unwrap().tls_self_signed);
+    }
+
+    #[test]
+    fn record_dir_turns_recording_on() {
+        assert_eq!(config_of(&[]).expect("defaults").record_dir, None);
+        let config = config_of(&["--record-dir", "/srv/rec"]).expect("a directory");
+        assert_eq!(
+            config.record_dir.as_deref(),
+            Some(std::path::Path::new("/srv/rec"))
+        );
+        let config = config_of(&["--record-s3", "http://h:9000/rec", "--record-s3-key", "a:s"])
+            .expect("a bucket");
+        let s3 = config.record_s3.expect("set");
+        assert_eq!(
+            (s3.url.as_str(), s3.access_key.as_str()),
+            ("http://h:9000/rec", "a")
+        );
+        assert_eq!(
+            (s3.secret_key.as_str(), s3.region.as_str()),
+            ("s", "us-east-1")
+        );
+        assert!(
+            config_of(&["--record-s3", "http://h/rec"]).is_err(),
+            "no key"
+        );
+        assert!(config_of(&["--record-s3", "http://h/rec", "--record-s3-key", "nocolon"]).is_err());
     }
 }

@@ -23,6 +23,7 @@ mod video;
 mod worker;
 
 pub use audio::{AudioMixer, MAX_QUEUED_MS};
+pub use chorus_sdk::{EncodedMedia, MediaStream};
 pub use compositor::{Compositor, Output};
 pub use layout::{
     DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_KBPS, DEFAULT_WIDTH, Layout, LayoutError, Region,

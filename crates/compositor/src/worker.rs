@@ -9,7 +9,7 @@
 //! answers players' keyframe requests). Players join that room invisibly with a token for `P`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -56,6 +56,8 @@ enum Media {
 /// leave their rooms, and players see the publisher go.
 pub struct PublicStreamWorker {
     control: mpsc::UnboundedSender<Control>,
+    /// The output engine, once it is in the public stream's room.
+    output: Arc<OnceLock<RtcEngine>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -64,6 +66,8 @@ impl PublicStreamWorker {
     pub fn start(config: WorkerConfig, layout: Layout) -> std::io::Result<Self> {
         let (control, rx) = mpsc::unbounded_channel();
         let name = format!("public-{}", config.stream_id);
+        let output = Arc::new(OnceLock::new());
+        let slot = output.clone();
         let thread = std::thread::Builder::new().name(name).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -75,10 +79,11 @@ impl PublicStreamWorker {
                     return;
                 }
             };
-            runtime.block_on(run(config, layout, rx));
+            runtime.block_on(run(config, layout, rx, &slot));
         })?;
         Ok(PublicStreamWorker {
             control,
+            output,
             thread: Some(thread),
         })
     }
@@ -86,6 +91,12 @@ impl PublicStreamWorker {
     /// Switches to `layout` (`updatePublicStreamParam`); the next picture follows it.
     pub fn update(&self, layout: Layout) {
         let _ = self.control.send(Control::Layout(layout));
+    }
+
+    /// The composite as encoded to be published (H.264 and Opus), for recording it without a
+    /// second encode; `None` until the worker is in the public stream's room.
+    pub fn encoded_media(&self) -> Option<chorus_sdk::MediaStream<chorus_sdk::EncodedMedia>> {
+        self.output.get().map(RtcEngine::local_encoded_media)
     }
 
     /// Whether the worker has ended on its own (it could not open the public stream's room).
@@ -256,9 +267,17 @@ async fn open_output(config: &WorkerConfig) -> Result<RtcEngine, RtcError> {
     Ok(engine)
 }
 
-async fn run(config: WorkerConfig, layout: Layout, mut control: mpsc::UnboundedReceiver<Control>) {
+async fn run(
+    config: WorkerConfig,
+    layout: Layout,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    slot: &OnceLock<RtcEngine>,
+) {
     let output = match open_output(&config).await {
-        Ok(engine) => engine,
+        Ok(engine) => {
+            let _ = slot.set(engine.clone());
+            engine
+        }
         Err(e) => {
             tracing::warn!(stream = %config.stream_id, error = %e, "public stream: cannot open its room");
             return;

@@ -126,8 +126,8 @@ pub use engine::{
 };
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
 pub use media::{
-    AudioCaptureSource, AudioSourceType, AudioVolume, MediaStream, MirrorType, Snapshot,
-    VideoCaptureSource,
+    AudioCaptureSource, AudioSourceType, AudioVolume, EncodedMedia, MediaStream, MirrorType,
+    Snapshot, VideoCaptureSource,
 };
 pub use mixing::{AudioMixingConfig, AudioMixingManager, MixingError, MixingPcm};
 

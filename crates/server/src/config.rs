@@ -132,6 +132,31 @@ pub struct Config {
     /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`) [default: the
     /// listen address, which must then not be unspecified].
     pub advertise_url: Option<String>,
+    /// Where StartRecord writes public streams' MP4 files (`record-dir`). None: recording is
+    /// off and StartRecord says so.
+    pub record_dir: Option<PathBuf>,
+    /// An S3-compatible bucket recordings are uploaded to once finished (`[record-s3]`);
+    /// the local file is removed then.
+    pub record_s3: Option<RecordS3>,
+}
+
+/// An S3-compatible bucket for recordings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RecordS3 {
+    /// The bucket's URL, path style: `http://host:9000/recordings`.
+    pub url: String,
+    /// The access key id.
+    pub access_key: String,
+    /// The secret access key.
+    pub secret_key: String,
+    /// The region signed for; most S3-compatible servers take the default, `us-east-1`.
+    #[serde(default = "default_s3_region")]
+    pub region: String,
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".into()
 }
 
 /// An app: its 24-character id, its key for signing tokens, and its own settings.
@@ -215,6 +240,8 @@ impl Default for Config {
             redis: None,
             node_id: None,
             advertise_url: None,
+            record_dir: None,
+            record_s3: None,
         }
     }
 }
@@ -624,6 +651,24 @@ mod tests {
             config.validate(),
             Err(ConfigError::UnknownKeyApp { .. })
         ));
+    }
+
+    #[test]
+    fn the_record_directory_is_read_from_toml() {
+        let config: Config = toml::from_str(r#"record-dir = "/srv/rec""#).expect("parses");
+        assert_eq!(config.record_dir, Some(PathBuf::from("/srv/rec")));
+        let toml = r#"
+            [record-s3]
+            url = "http://127.0.0.1:9000/rec"
+            access-key = "a"
+            secret-key = "s"
+        "#;
+        let config: Config = toml::from_str(toml).expect("parses");
+        let s3 = config.record_s3.expect("a bucket");
+        assert_eq!(
+            (s3.url.as_str(), s3.region.as_str()),
+            ("http://127.0.0.1:9000/rec", "us-east-1")
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub use chorus_tls::{
     CertSource, ClientConfig, ClientTls, SelfSigned, ServerTls, TlsError, describe_tls_failure,
     self_signed,
 };
-pub use config::{ApiCredentials, AppCredentials, Config, ConfigError};
+pub use config::{ApiCredentials, AppCredentials, Config, ConfigError, RecordS3};
 pub use subtitle::{RecognizerKind, SubtitlesConfig};
 
 use config::Apps;
@@ -82,6 +82,9 @@ pub enum StartError {
     /// The configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The recordings' bucket URL is unusable.
+    #[error("[record-s3]: {0}")]
+    RecordS3(String),
     /// The media port could not be bound.
     #[error("cannot bind the media port {addr}: {source}")]
     RtcBind {
@@ -264,6 +267,18 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         }
         None => (None, None),
     };
+    let bucket = config
+        .record_s3
+        .as_ref()
+        .map(|s3| {
+            let http = reqwest::Client::builder()
+                .use_preconfigured_tls((*outbound_tls.config()).clone())
+                .build()
+                .unwrap_or_default();
+            public::Bucket::new(s3, http).map_err(StartError::RecordS3)
+        })
+        .transpose()?;
+    public_streams.set_recording(config.record_dir.clone(), bucket);
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,

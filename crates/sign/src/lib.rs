@@ -8,6 +8,8 @@
 //!   verify, so that a captured request cannot be sent again.
 //! - [`webhook_signature`] / [`verify_webhook_signature`]: the SHA-256 signature carried by the
 //!   callbacks the server sends to an app's webhook.
+//! - [`S3Put`]: AWS Signature Version 4 on the PUT that stores a recording in an S3-compatible
+//!   bucket.
 //!
 //! This crate is a pure core: no I/O, no clock, no logging, and nothing else from Chorus. Callers
 //! pass `now` in and get values or typed errors back; no input, however malformed, panics.
@@ -42,6 +44,7 @@
 
 mod openapi;
 mod replay;
+mod s3;
 mod webhook;
 
 pub use openapi::{
@@ -49,4 +52,5 @@ pub use openapi::{
     parse_x_date, sign, verify,
 };
 pub use replay::{ReplayError, ReplayGuard};
+pub use s3::{S3Put, s3_uri_encode};
 pub use webhook::{WebhookFields, verify_webhook_signature, webhook_signature};

@@ -14,8 +14,8 @@ use chorus_proto::{
 use super::RtcEngine;
 use crate::event::StreamStats;
 use crate::media::{
-    AudioCaptureSource, AudioSourceType, AudioVolume, MediaCall, MediaStream, MirrorType,
-    SeiRequest, Snapshot, VideoCaptureSource, check_volume, open_audio, open_video,
+    AudioCaptureSource, AudioSourceType, AudioVolume, EncodedMedia, MediaCall, MediaStream,
+    MirrorType, SeiRequest, Snapshot, VideoCaptureSource, check_volume, open_audio, open_video,
 };
 use crate::validate::check_user_id;
 
@@ -250,6 +250,15 @@ impl RtcEngine {
     /// [`RtcEngine::remote_audio`] does audio.
     pub fn remote_video(&self, user_id: &str, index: StreamIndex) -> MediaStream<VideoFrame> {
         self.outlets().video((user_id.to_owned(), index))
+    }
+
+    /// This engine's own media as it is encoded to be sent (H.264 access units and Opus
+    /// packets), for recording or relaying it without a second encode. The next picture is a
+    /// keyframe. Frames flow while something is captured or pushed, published or not; the
+    /// stream ends when the engine is destroyed, and drops the newest frames if its reader
+    /// falls behind by about 2 s.
+    pub fn local_encoded_media(&self) -> MediaStream<EncodedMedia> {
+        self.outlets().encoded()
     }
 
     /// The latest captured (or pushed) picture of stream `index`, as RGBA. Waits up to a

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use chorus_media::{AudioFrame, VideoFrame};
-use chorus_proto::StreamIndex;
+use chorus_proto::{StreamIndex, TrackKind};
 use tokio::sync::mpsc;
 
 use crate::media::mirror::Mirrors;
@@ -62,8 +62,31 @@ impl<T> futures_util::Stream for MediaStream<T> {
 /// Whose stream: the publisher and main or screen.
 pub(crate) type StreamKey = (String, StreamIndex);
 
+/// Encoded frames of the engine's own media a reader may fall behind by: about 2 s of video
+/// and audio together.
+const ENCODED_BACKLOG: usize = 256;
+
+/// One encoded frame of the engine's own media, as the engine hands it to its publisher: an
+/// Opus packet or an H.264 access unit (Annex B). From [`crate::RtcEngine::local_encoded_media`].
+#[derive(Debug, Clone)]
+pub struct EncodedMedia {
+    /// Main or screen.
+    pub index: StreamIndex,
+    /// Audio or video.
+    pub kind: TrackKind,
+    /// The Opus packet, or the access unit with start codes.
+    pub data: Vec<u8>,
+    /// Samples per channel (48 kHz) the audio packet covers; 0 for video.
+    pub samples: u32,
+    /// When the frame was captured or pushed.
+    pub captured_at: std::time::Instant,
+}
+
 #[derive(Default)]
 struct Registry {
+    encoded: Vec<mpsc::Sender<EncodedMedia>>,
+    /// A reader of encoded media came: the next picture should be a keyframe.
+    keyframe_wanted: bool,
     audio: HashMap<StreamKey, Vec<mpsc::Sender<AudioFrame>>>,
     video: HashMap<StreamKey, Vec<mpsc::Sender<VideoFrame>>>,
     latest: HashMap<StreamKey, VideoFrame>,
@@ -118,6 +141,31 @@ impl Outlets {
             registry.video.entry(key).or_default().push(tx);
         }
         MediaStream { rx }
+    }
+
+    /// A new reader of the engine's own encoded media (ended at once if the engine is
+    /// destroyed); the next picture is made a keyframe, so what it reads can be decoded at once.
+    pub(crate) fn encoded(&self) -> MediaStream<EncodedMedia> {
+        let (tx, rx) = mpsc::channel(ENCODED_BACKLOG);
+        let mut registry = self.lock();
+        if !registry.closed {
+            registry.encoded.push(tx);
+            registry.keyframe_wanted = true;
+        }
+        MediaStream { rx }
+    }
+
+    /// Whether a reader of encoded media came since the last call (a keyframe is owed).
+    pub(crate) fn take_keyframe_wish(&self) -> bool {
+        std::mem::take(&mut self.lock().keyframe_wanted)
+    }
+
+    /// Hands an encoded frame of the engine's own media to its readers, if any.
+    pub(crate) fn deliver_encoded(&self, make: impl FnOnce() -> EncodedMedia) {
+        let mut registry = self.lock();
+        if !registry.encoded.is_empty() {
+            fan_out(&mut registry.encoded, &make());
+        }
     }
 
     /// Notes the level of a decoded audio frame of `key` and hands it to its readers, at the
@@ -190,6 +238,29 @@ impl Outlets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn encoded_media_reaches_its_readers_and_asks_for_a_keyframe_once() {
+        let outlets = Outlets::default();
+        let frame = || EncodedMedia {
+            index: StreamIndex::Main,
+            kind: TrackKind::Audio,
+            data: vec![0x7c, 1, 2],
+            samples: 960,
+            captured_at: std::time::Instant::now(),
+        };
+        // No reader: nothing is made, no keyframe owed.
+        outlets.deliver_encoded(|| unreachable!("no reader, no copy"));
+        assert!(!outlets.take_keyframe_wish());
+        let mut reader = outlets.encoded();
+        assert!(outlets.take_keyframe_wish());
+        assert!(!outlets.take_keyframe_wish());
+        outlets.deliver_encoded(frame);
+        let got = reader.next().await.expect("a frame");
+        assert_eq!((got.data, got.samples), (vec![0x7c, 1, 2], 960));
+        outlets.close();
+        assert!(reader.next().await.is_none(), "ends with the engine");
+    }
 
     #[tokio::test]
     async fn frames_reach_every_reader_of_their_stream_only() {

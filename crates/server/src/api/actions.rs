@@ -8,7 +8,7 @@
 
 use super::caller::Caller;
 use super::failure::ActionResult;
-use super::{messages, public_streams, rooms};
+use super::{messages, public_streams, records, rooms};
 
 /// How an action's parameters travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +36,13 @@ pub(super) enum Action {
     StartPushPublicStream,
     UpdatePublicStreamParam,
     StopPushPublicStream,
+    StartRecord,
+    StopRecord,
 }
 
 impl Action {
     /// Every action, in the order the docs list them.
-    pub(super) const ALL: [Action; 14] = [
+    pub(super) const ALL: [Action; 16] = [
         Action::KickUser,
         Action::DismissRoom,
         Action::BanRoomUser,
@@ -55,6 +57,8 @@ impl Action {
         Action::StartPushPublicStream,
         Action::UpdatePublicStreamParam,
         Action::StopPushPublicStream,
+        Action::StartRecord,
+        Action::StopRecord,
     ];
 
     /// The action called `name` (the `Action` query value, case-sensitive as the vendor's).
@@ -79,6 +83,8 @@ impl Action {
             Action::StartPushPublicStream => "StartPushPublicStream",
             Action::UpdatePublicStreamParam => "UpdatePublicStreamParam",
             Action::StopPushPublicStream => "StopPushPublicStream",
+            Action::StartRecord => "StartRecord",
+            Action::StopRecord => "StopRecord",
         }
     }
 
@@ -114,6 +120,8 @@ impl Action {
             Action::StartPushPublicStream
             | Action::UpdatePublicStreamParam
             | Action::StopPushPublicStream => &["2020-12-01", "2023-11-01"],
+            // The vendor's recording versions, and 2020-12-01, which every Chorus action takes.
+            Action::StartRecord | Action::StopRecord => &["2020-12-01", "2022-06-01", "2023-11-01"],
         }
     }
 
@@ -134,6 +142,8 @@ impl Action {
             Action::StartPushPublicStream => public_streams::push(ctx, params, false).await,
             Action::UpdatePublicStreamParam => public_streams::push(ctx, params, true).await,
             Action::StopPushPublicStream => public_streams::stop(ctx, params).await,
+            Action::StartRecord => records::start(ctx, params).await,
+            Action::StopRecord => records::stop(ctx, params).await,
         }
     }
 }

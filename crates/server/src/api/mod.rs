@@ -14,6 +14,7 @@ mod input;
 mod messages;
 mod public_streams;
 mod query;
+mod records;
 mod rooms;
 
 // The parsers of request input, for `crate::fuzz_entry` alone.

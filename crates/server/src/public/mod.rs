@@ -16,6 +16,12 @@ use chorus_token::{AccessToken, Privilege};
 
 use crate::config::Apps;
 
+mod bucket;
+mod mp4;
+mod record;
+
+pub(crate) use bucket::Bucket;
+
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
 
@@ -31,6 +37,9 @@ pub(crate) struct PublicStreams {
     /// The URL workers connect to, known once the listener is bound.
     url: OnceLock<String>,
     pushed: Mutex<HashMap<(String, String), Pushed>>,
+    recordings: record::Recordings,
+    /// Where recordings are written and uploaded; unset: recording is off.
+    record_to: OnceLock<record::RecordTo>,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -53,6 +62,8 @@ impl PublicStreams {
             apps,
             url: OnceLock::new(),
             pushed: Mutex::new(HashMap::new()),
+            recordings: record::Recordings::default(),
+            record_to: OnceLock::new(),
         }
     }
 
@@ -126,6 +137,7 @@ impl PublicStreams {
 
     /// Stops every public stream (the server is shutting down).
     pub(crate) fn stop_all(&self) {
+        self.recordings.stop_all();
         self.pushed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -183,6 +195,63 @@ impl PublicStreams {
         drop(stream);
         tracing::info!(app_id, stream_id, "public stream stopped");
         Ok(())
+    }
+}
+
+impl PublicStreams {
+    /// Sets where recordings go: files in `dir` (`--record-dir`), uploaded to `bucket` when
+    /// one is given (`[record-s3]`; the files are then written to the temporary directory
+    /// unless `dir` is given). Neither leaves recording off.
+    pub(crate) fn set_recording(&self, dir: Option<std::path::PathBuf>, bucket: Option<Bucket>) {
+        let dir = match (dir, &bucket) {
+            (Some(dir), _) => dir,
+            (None, Some(_)) => std::env::temp_dir(),
+            (None, None) => return,
+        };
+        let _ = self.record_to.set(record::RecordTo {
+            dir,
+            bucket: bucket.map(Arc::new),
+        });
+    }
+
+    /// Starts recording a pushed public stream into a new MP4 file in the record directory;
+    /// returns its path (or the URL it is uploaded to).
+    pub(crate) fn start_record(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
+        check_id(stream_id)?;
+        let to = self.record_to.get().cloned().ok_or_else(|| {
+            RtcError::new(
+                ErrorCode::UnexpectedError,
+                "recording is off on this server: start it with --record-dir",
+            )
+        })?;
+        let (media, size) = {
+            let pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+            let stream = pushed
+                .get(&(app_id.to_owned(), stream_id.to_owned()))
+                .filter(|p| !p.worker.is_finished())
+                .ok_or_else(|| not_pushed(stream_id))?;
+            let media = stream.worker.encoded_media().ok_or_else(|| {
+                RtcError::new(
+                    ErrorCode::NotConnectedYet,
+                    format!("public stream {stream_id:?} is still starting; try again shortly"),
+                )
+            })?;
+            let layout = &stream.layout;
+            (media, (layout.width, layout.height, layout.fps))
+        };
+        let (width, height, fps) = size;
+        self.recordings
+            .start(&to, app_id, stream_id, (width, height), fps, media)
+    }
+
+    /// Stops recording a public stream; returns the finished file's path or object URL.
+    pub(crate) async fn stop_record(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+    ) -> Result<String, RtcError> {
+        check_id(stream_id)?;
+        self.recordings.stop(app_id, stream_id).await
     }
 }
 

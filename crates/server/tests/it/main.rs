@@ -41,6 +41,8 @@ mod outbound_https;
 mod public_stream_layout;
 mod rate_limits;
 mod raw_frames;
+mod record_public_stream;
+mod record_to_bucket;
 mod room_presence;
 mod room_task_panic;
 mod server_messages_per_app;

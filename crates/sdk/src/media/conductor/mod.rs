@@ -31,6 +31,7 @@ use crate::cloud_proxy::ProxySetting;
 use crate::event::EngineEvent;
 use crate::media::capture::{EncodedFrame, PictureSlot, SeiSlot};
 use crate::media::inbox::{MediaCall, MediaInput, Reply, SeiRequest};
+use crate::media::outlet::EncodedMedia;
 use crate::media::outlet::Outlets;
 use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
 use crate::media::source::AudioSourceType;
@@ -376,6 +377,18 @@ impl Conductor {
 
     /// Hands a frame of a published track to the publisher, once it is negotiated.
     fn route(&self, frame: EncodedFrame) {
+        if self.outlets.take_keyframe_wish() {
+            self.keyframes
+                .of(StreamIndex::Main)
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+        self.outlets.deliver_encoded(|| EncodedMedia {
+            index: frame.index,
+            kind: frame.kind,
+            data: frame.data.clone(),
+            samples: frame.samples,
+            captured_at: frame.captured_at,
+        });
         if self.rules.forwards(frame.index, frame.kind)
             && let Some(publisher) = &self.publisher
         {
