@@ -6,5 +6,6 @@ mod common;
 
 mod errors;
 mod fixture;
+mod over_tls;
 mod transcription;
 mod translation;
