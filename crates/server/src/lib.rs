@@ -215,6 +215,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             .build()
             .unwrap_or_default(),
         own_url.clone(),
+        Duration::from_millis(config.reconnect_grace_ms),
     );
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(

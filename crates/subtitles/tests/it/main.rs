@@ -7,5 +7,6 @@ mod common;
 mod errors;
 mod fixture;
 mod over_tls;
+mod resume;
 mod transcription;
 mod translation;
