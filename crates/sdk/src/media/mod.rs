@@ -23,6 +23,7 @@
 
 mod capture;
 mod conductor;
+mod encoder_target;
 mod inbox;
 mod level;
 mod mirror;
@@ -36,6 +37,7 @@ mod transport;
 mod volume;
 
 pub(crate) use conductor::Conductor;
+pub use encoder_target::VideoEncoderConfig;
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 pub use level::AudioVolume;
 pub use mirror::{MirrorType, Snapshot};

@@ -29,6 +29,7 @@ use tokio::time::Instant;
 use crate::caller::Caller;
 use crate::event::EngineEvent;
 use crate::media::capture::{EncodedFrame, PictureSlot, SeiSlot};
+use crate::media::encoder_target::EncoderSlot;
 use crate::media::inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 use crate::media::outlet::Outlets;
 use crate::media::publisher::{KeyframeFlags, Publisher, PublisherSetup, Report};
@@ -80,6 +81,7 @@ pub(crate) struct Conductor {
     video: [Slot<VideoFrame>; 2],
     pictures: [PictureSlot; 2],
     seis: [SeiSlot; 2],
+    encoders: [EncoderSlot; 2],
     /// The sequence number of the last SEI message queued.
     sei_seq: u32,
     keyframes: KeyframeFlags,
@@ -126,6 +128,7 @@ impl Conductor {
             seis: std::array::from_fn(|_| {
                 Arc::new(std::sync::Mutex::new(SeiSchedule::new(SEI_MAX_AGE)))
             }),
+            encoders: Default::default(),
             sei_seq: sei_start(),
             keyframes: KeyframeFlags::default(),
             publisher: None,
@@ -277,6 +280,10 @@ impl Conductor {
             }
             MediaCall::SendSei(request, reply) => {
                 let _ = reply.send(self.send_sei(request));
+            }
+            MediaCall::SetVideoEncoderConfig(index, config, reply) => {
+                self.encoders[slot_of(index)].set(config);
+                let _ = reply.send(Ok(()));
             }
             MediaCall::AwaitPublisher(reply) => self.rules.handle_await_publisher(reply),
         }
