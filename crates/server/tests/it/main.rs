@@ -29,6 +29,7 @@ mod openapi_replay;
 mod openapi_rooms;
 mod outbound_https;
 mod own_workers_over_tls;
+mod public_stream_bitrate;
 mod public_stream_layout;
 mod rate_limits;
 mod raw_frames;
