@@ -16,8 +16,8 @@ use std::time::Duration;
 use chorus_media::{AudioFrame, VideoFrame};
 use chorus_proto::{Event, MediaType, RoomConfig, StreamIndex, UserInfo, public_stream_room};
 use chorus_sdk::{
-    AudioSourceType, EngineConfig, EngineEvent, RtcEngine, RtcError, VideoSourceType,
-    create_engine, destroy_engine,
+    AudioSourceType, EngineConfig, EngineEvent, RtcEngine, RtcError, VideoEncoderConfig,
+    VideoSourceType, create_engine, destroy_engine,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -267,6 +267,20 @@ async fn open_output(config: &WorkerConfig) -> Result<RtcEngine, RtcError> {
     Ok(engine)
 }
 
+/// The output's encoder aims at the layout's `video.kBitRate` and `fps`.
+async fn encode_as(output: &RtcEngine, layout: &Layout) {
+    let config = VideoEncoderConfig {
+        max_kbps: Some(layout.kbps),
+        frame_rate: Some(layout.fps),
+    };
+    if let Err(e) = output
+        .set_video_encoder_config(StreamIndex::Main, config)
+        .await
+    {
+        tracing::warn!(error = %e, "public stream: encoder settings not taken");
+    }
+}
+
 async fn run(
     config: WorkerConfig,
     layout: Layout,
@@ -291,6 +305,7 @@ async fn run(
         tx,
     };
     sources.follow(&layout).await;
+    encode_as(&output, &layout).await;
     let start = Instant::now();
     let mut compositor = Compositor::new(layout, Duration::ZERO);
     let mut published = false;
@@ -300,6 +315,7 @@ async fn run(
             ctl = control.recv() => match ctl {
                 Some(Control::Layout(layout)) => {
                     sources.follow(&layout).await;
+                    encode_as(&output, &layout).await;
                     compositor.set_layout(layout);
                 }
                 Some(Control::Stop) | None => break,

@@ -46,7 +46,8 @@
 //!
 //! Media: capture with [`RtcEngine::start_audio_capture`], [`RtcEngine::start_video_capture`]
 //! and [`RtcEngine::start_screen_capture`] (tones, audio files, test patterns, y4m files; or
-//! push frames after [`RtcEngine::set_video_source_type`]`(.., External)`); a join publishes
+//! push frames after [`RtcEngine::set_video_source_type`]`(.., External)`;
+//! [`RtcEngine::set_video_encoder_config`] sets a stream's bitrate and frame rate); a join publishes
 //! what is captured unless its [`RoomConfig`] says not to, and receives what others publish
 //! unless it turns auto-subscribing off ([`RtcEngine::subscribe_stream`] then). Decoded frames
 //! arrive on [`RtcEngine::remote_audio`] and [`RtcEngine::remote_video`]; the events
@@ -127,7 +128,7 @@ pub use engine::{
 pub use event::{EngineEvent, EventStream, MediaTransport, StreamStats, TransportState};
 pub use media::{
     AudioCaptureSource, AudioSourceType, AudioVolume, EncodedMedia, MediaStream, MirrorType,
-    Snapshot, VideoCaptureSource,
+    Snapshot, VideoCaptureSource, VideoEncoderConfig,
 };
 pub use mixing::{AudioMixingConfig, AudioMixingManager, MixingError, MixingPcm};
 

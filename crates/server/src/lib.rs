@@ -21,6 +21,7 @@ pub mod fuzz_entry;
 mod listener;
 mod messaging;
 mod metrics;
+mod own_workers;
 mod public;
 mod room;
 mod sfu;
@@ -120,6 +121,9 @@ pub struct RunningServer {
     metrics: Option<(SocketAddr, JoinHandle<()>)>,
     /// The listener's certificate, when it serves TLS.
     tls: Option<ServerTls>,
+    /// With TLS, the plain loopback listener of the server's own workers (`own_workers`):
+    /// its stop and its task.
+    workers_listener: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
     janitor: JoinHandle<()>,
     /// The cluster's heartbeat and messaging tasks, in cluster mode.
     cluster_tasks: Vec<JoinHandle<()>>,
@@ -220,6 +224,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
             .build()
             .unwrap_or_default(),
         own_url.clone(),
+        Duration::from_millis(config.reconnect_grace_ms),
     );
     let rtc_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let sfu = Sfu::start(
@@ -340,7 +345,19 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         cluster_tasks.extend(cluster::spawn_logins(ctx.clone(), work));
     }
 
-    let own_url_text = public::worker_url(addr, tls.is_some());
+    // With TLS the workers get a plain listener of their own on loopback (`own_workers`).
+    let workers_listener = match tls {
+        Some(_) => {
+            let bound = own_workers::bind_loopback().await;
+            let bound = bound.and_then(|l| Ok((l.local_addr()?, l)));
+            Some(bound.map_err(|source| StartError::Bind {
+                addr: SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+                source,
+            })?)
+        }
+        None => None,
+    };
+    let own_url_text = own_workers::url(workers_listener.as_ref().map_or(addr, |(a, _)| *a));
     let _ = own_url.set(own_url_text.clone());
     ctx.public_streams.set_url(own_url_text);
     let metrics = match config.metrics_listen {
@@ -364,6 +381,23 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
         tcp_user_timeout: Duration::from_millis(config.tcp_user_timeout_ms),
     };
+    let workers_listener = workers_listener.map(|(_, listener)| {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(listener::serve(
+            listener,
+            app.clone(),
+            // Caps of its own: the workers never take a place a client could have.
+            ConnectionCaps::new(Caps {
+                total: config.max_connections,
+                per_address: config.max_connections_per_ip,
+            }),
+            settings,
+            None,
+            ctx.metrics.clone(),
+            stopped,
+        ));
+        (stop, task)
+    });
     let (stop, stopped) = oneshot::channel::<()>();
     let serve = tokio::spawn(listener::serve(
         listener,
@@ -389,6 +423,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     Ok(RunningServer {
         addr,
         tls,
+        workers_listener,
         ctx,
         dev,
         stop: Some(stop),
@@ -509,6 +544,10 @@ impl RunningServer {
             webhooks.stop();
         }
         self.ctx.public_streams.stop_all();
+        if let Some((stop, task)) = self.workers_listener.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
         self.serve.abort();
         let _ = (&mut self.serve).await;
     }

@@ -20,7 +20,7 @@ const NO_LIMIT: u32 = u32::MAX;
 pub(super) enum Host {
     Child(Server),
     InProcess {
-        server: RunningServer,
+        server: Box<RunningServer>,
         runtime: tokio::runtime::Runtime,
         threads: Arc<Mutex<Vec<u32>>>,
     },
@@ -81,7 +81,7 @@ impl Host {
             .context("the server's start panicked")?
             .context("cannot start the server")?;
         Ok(Host::InProcess {
-            server,
+            server: Box::new(server),
             runtime,
             threads,
         })

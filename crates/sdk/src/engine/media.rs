@@ -125,6 +125,21 @@ impl RtcEngine {
             .await
     }
 
+    /// Sets the bitrate and frame rate the video encoder of stream `index` aims at, for
+    /// captured and pushed video alike, from the next picture on; a `None` leaves that choice
+    /// to the SDK (a bitrate for the picture size; the source's rate, or 30 for pushed video).
+    /// The frame rate paces a captured source; pushed pictures go out as they are pushed.
+    /// `INVALID_PARAMS` for a bitrate outside 50 to 10000 kbit/s or a rate outside 1 to 60.
+    pub async fn set_video_encoder_config(
+        &self,
+        index: StreamIndex,
+        config: crate::VideoEncoderConfig,
+    ) -> Result<(), RtcError> {
+        config.check()?;
+        self.media_call(|reply| MediaCall::SetVideoEncoderConfig(index, config, reply))
+            .await
+    }
+
     /// Chooses where the main stream's audio comes from: the SDK's capture (Internal, the
     /// default) or frames the app pushes with [`RtcEngine::push_external_audio_frame`].
     /// Switching stops what was captured before.

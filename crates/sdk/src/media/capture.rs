@@ -20,6 +20,7 @@ use chorus_media::{
 use chorus_proto::{StreamIndex, TrackKind};
 use tokio::sync::mpsc;
 
+use crate::media::encoder_target::{EncoderSlot, EncoderTarget};
 use crate::media::volume::Volumes;
 use crate::mixing::MixingHub;
 
@@ -261,6 +262,7 @@ pub(crate) fn start_video(
     keyframe: Arc<AtomicBool>,
     picture: PictureSlot,
     sei: SeiSlot,
+    target: EncoderSlot,
 ) -> std::io::Result<Capture> {
     let stop = Arc::new(AtomicBool::new(false));
     let ctx = Ctx {
@@ -269,7 +271,7 @@ pub(crate) fn start_video(
         stop: stop.clone(),
     };
     let thread = spawn("chorus-video-capture".into(), move || {
-        run_video(input, &ctx, &keyframe, &picture, &sei)
+        run_video(input, &ctx, &keyframe, &picture, &sei, &target)
     })?;
     Ok(Capture { stop, thread })
 }
@@ -312,29 +314,38 @@ fn run_video(
     keyframe: &AtomicBool,
     picture: &PictureSlot,
     sei: &SeiSlot,
+    target: &EncoderTarget,
 ) {
-    let fps = match &input {
+    let natural_fps = match &input {
         Input::Source(source) => source.fps().max(1),
         Input::Pushed(_) => PUSHED_FPS,
     };
-    let mut encoder: Option<(u32, u32, H264Encoder)> = None;
+    let fps = target.get().frame_rate.unwrap_or(natural_fps);
+    // The encoder, and the size, frame rate and bitrate it was made for.
+    let mut encoder: Option<((u32, u32, u32, u32), H264Encoder)> = None;
     // Pushed video gets a keyframe on a timer too; captured video only on request.
     let mut periodic = matches!(input, Input::Pushed(_))
         .then(|| KeyframeClock::new(PUSHED_KEYFRAME_INTERVAL, Instant::now()));
     let mut encode = |frame: &VideoFrame| {
         keep_picture(picture, frame);
-        let size = (frame.width, frame.height);
-        if encoder.as_ref().is_none_or(|(w, h, _)| (*w, *h) != size) {
-            let bitrate = video_bitrate(frame.width, frame.height, fps);
+        // What the app asked for (set_video_encoder_config), else what suits the picture.
+        let asked = target.get();
+        let fps = asked.frame_rate.unwrap_or(natural_fps);
+        let bitrate = asked.max_kbps.map_or_else(
+            || video_bitrate(frame.width, frame.height, fps),
+            |kbps| kbps * 1000,
+        );
+        let made_for = (frame.width, frame.height, fps, bitrate);
+        if encoder.as_ref().is_none_or(|(m, _)| *m != made_for) {
             match H264Encoder::new(frame.width, frame.height, fps, bitrate) {
-                Ok(e) => encoder = Some((frame.width, frame.height, e)),
+                Ok(e) => encoder = Some((made_for, e)),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot make an H.264 encoder; video frame dropped");
                     return;
                 }
             }
         }
-        let Some((_, _, h264)) = encoder.as_mut() else {
+        let Some((_, h264)) = encoder.as_mut() else {
             return;
         };
         let due = periodic.as_ref().is_some_and(|c| c.due(Instant::now()));

@@ -7,6 +7,7 @@ use chorus_proto::{RtcError, StreamIndex, SubscriberOfferEvent, VideoSourceType}
 use tokio::sync::oneshot;
 
 use crate::media::capture::PictureSlot;
+use crate::media::encoder_target::VideoEncoderConfig;
 use crate::media::source::AudioSourceType;
 use crate::room::RoomView;
 
@@ -27,6 +28,8 @@ pub(crate) enum MediaCall {
     LocalPicture(StreamIndex, Reply<PictureSlot>),
     /// Queues an SEI message for the next pictures of a stream's video.
     SendSei(SeiRequest, Reply<()>),
+    /// Sets a stream's video encoder bitrate and frame rate.
+    SetVideoEncoderConfig(StreamIndex, VideoEncoderConfig, Reply<()>),
     /// Answered once the publisher transport is negotiated (at once if nothing is published).
     AwaitPublisher(Reply<()>),
 }

@@ -25,6 +25,7 @@
 
 mod capture;
 mod conductor;
+mod encoder_target;
 mod inbox;
 mod level;
 mod mirror;
@@ -39,6 +40,7 @@ mod turn;
 mod volume;
 
 pub(crate) use conductor::{Conductor, Relaying};
+pub use encoder_target::VideoEncoderConfig;
 pub(crate) use inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 pub use level::AudioVolume;
 pub use mirror::{MirrorType, Snapshot};

@@ -5,7 +5,6 @@
 //! stop call, never on a media path.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use chorus_compositor::{Layout, LayoutError, PublicStreamWorker, WorkerConfig};
@@ -253,18 +252,6 @@ impl PublicStreams {
         check_id(stream_id)?;
         self.recordings.stop(app_id, stream_id).await
     }
-}
-
-/// The URL a worker reaches the server at: the listener, on loopback when it listens on
-/// every address.
-pub(crate) fn worker_url(addr: SocketAddr, tls: bool) -> String {
-    let ip = match addr.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        ip if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 fn not_pushed(stream_id: &str) -> RtcError {

@@ -4,6 +4,10 @@
 //! events. Depends on `room` only for the session link and the room key, and on neither the
 //! SFU nor the rooms' tasks: the captioner is an ordinary (invisible) client of the room.
 //!
+//! Members are keyed by room and user, not by connection: a member whose connection drops
+//! keeps its subtitles for the reconnect grace period, and its next session in that room
+//! (the resume) takes them over; a member that does not come back in time is dropped.
+//!
 //! A failure (no recognizer, no translator, a recognizer that fails or times out mid-stream,
 //! a translation that fails) reaches every member as `onSubtitleStateChanged` ERROR with its
 //! `SUBTITLE_*` code, and subtitles are off in that room: members start them again.
@@ -12,6 +16,7 @@ mod settings;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use chorus_proto::{
     ErrorCode, Event, RtcError, ServerFrame, SubtitleEventType, SubtitleMessage, SubtitleMessages,
@@ -40,6 +45,7 @@ pub(crate) struct Wanted {
 enum Command {
     Start {
         key: RoomKey,
+        user: String,
         link: SessionLink,
         wanted: Wanted,
         reply: oneshot::Sender<Result<(), RtcError>>,
@@ -51,6 +57,20 @@ enum Command {
         reply: oneshot::Sender<Result<(), RtcError>>,
     },
     Stop {
+        key: RoomKey,
+        session: SessionId,
+    },
+    Dropped {
+        key: RoomKey,
+        session: SessionId,
+    },
+    Rejoined {
+        key: RoomKey,
+        user: String,
+        link: SessionLink,
+    },
+    /// The grace period of a member dropped as `session` ended.
+    Expire {
         key: RoomKey,
         session: SessionId,
     },
@@ -70,10 +90,27 @@ pub(crate) struct Subtitles {
 struct Member {
     link: SessionLink,
     wanted: Wanted,
+    /// Its connection dropped: it has the grace period to come back.
+    dropped: bool,
+    /// A new session of the same user that joined before the old one's drop was seen: it
+    /// takes over at the drop.
+    next: Option<SessionLink>,
+}
+
+impl Member {
+    fn new(link: SessionLink, wanted: Wanted) -> Self {
+        Member {
+            link,
+            wanted,
+            dropped: false,
+            next: None,
+        }
+    }
 }
 
 struct RoomSubtitles {
-    members: HashMap<SessionId, Member>,
+    /// By user id.
+    members: HashMap<String, Member>,
     captioner: Captioner,
     generation: u64,
     ready: bool,
@@ -87,6 +124,8 @@ struct Hub {
     server_url: Arc<OnceLock<String>>,
     rooms: HashMap<RoomKey, RoomSubtitles>,
     next_generation: u64,
+    /// How long a dropped member keeps its subtitles.
+    grace: Duration,
     tx: mpsc::UnboundedSender<Command>,
 }
 
@@ -114,6 +153,7 @@ impl Subtitles {
         apps: Apps,
         http: reqwest::Client,
         server_url: Arc<OnceLock<String>>,
+        grace: Duration,
     ) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut hub = Hub {
@@ -123,6 +163,7 @@ impl Subtitles {
             server_url,
             rooms: HashMap::new(),
             next_generation: 0,
+            grace,
             tx: tx.clone(),
         };
         tokio::spawn(async move {
@@ -133,16 +174,18 @@ impl Subtitles {
         Subtitles { tx }
     }
 
-    /// Turns subtitles on for the session `link` in room `key`.
+    /// Turns subtitles on for `user`, reached at `link`, in room `key`.
     pub(crate) async fn start_for(
         &self,
         key: RoomKey,
+        user: String,
         link: SessionLink,
         wanted: Wanted,
     ) -> Result<(), RtcError> {
         let (reply, answer) = oneshot::channel();
         let _ = self.tx.send(Command::Start {
             key,
+            user,
             link,
             wanted,
             reply,
@@ -167,9 +210,20 @@ impl Subtitles {
         answer.await.unwrap_or_else(|_| Err(gone()))
     }
 
-    /// Turns subtitles off for `session` (also when it leaves the room or disconnects).
+    /// Turns subtitles off for `session` (also when it leaves the room or is removed).
     pub(crate) fn stop_for(&self, key: RoomKey, session: SessionId) {
         let _ = self.tx.send(Command::Stop { key, session });
+    }
+
+    /// `session`'s connection is gone: its user keeps its subtitles for the grace period.
+    pub(crate) fn dropped(&self, key: RoomKey, session: SessionId) {
+        let _ = self.tx.send(Command::Dropped { key, session });
+    }
+
+    /// `user` joined room `key` again as `link`: if its last session there dropped with
+    /// subtitles on, they now reach `link`.
+    pub(crate) fn rejoined(&self, key: RoomKey, user: String, link: SessionLink) {
+        let _ = self.tx.send(Command::Rejoined { key, user, link });
     }
 }
 
@@ -185,11 +239,12 @@ impl Hub {
         match command {
             Command::Start {
                 key,
+                user,
                 link,
                 wanted,
                 reply,
             } => {
-                let _ = reply.send(self.start(key, link, wanted));
+                let _ = reply.send(self.start(key, user, link, wanted));
             }
             Command::Update {
                 key,
@@ -200,6 +255,9 @@ impl Hub {
                 let _ = reply.send(self.update(&key, session, source_language));
             }
             Command::Stop { key, session } => self.stop(&key, session),
+            Command::Dropped { key, session } => self.dropped(key, session),
+            Command::Rejoined { key, user, link } => self.rejoined(&key, user, link),
+            Command::Expire { key, session } => self.expire(&key, session),
             Command::Caption {
                 key,
                 generation,
@@ -208,9 +266,15 @@ impl Hub {
         }
     }
 
-    fn start(&mut self, key: RoomKey, link: SessionLink, wanted: Wanted) -> Result<(), RtcError> {
+    fn start(
+        &mut self,
+        key: RoomKey,
+        user: String,
+        link: SessionLink,
+        wanted: Wanted,
+    ) -> Result<(), RtcError> {
         if let Some(room) = self.rooms.get_mut(&key) {
-            if room.members.contains_key(&link.session) {
+            if room.members.contains_key(&user) {
                 return Err(RtcError::new(
                     ErrorCode::SubtitleAlreadyOn,
                     "subtitles are already on; call stopSubtitle first to start them with other settings",
@@ -219,14 +283,14 @@ impl Hub {
             if room.ready {
                 send(&link, &state(SubtitleEventType::Started, None));
             }
-            room.members.insert(link.session, Member { link, wanted });
+            room.members.insert(user, Member::new(link, wanted));
             let targets = targets(&room.members);
             room.captioner.set_targets(targets);
             return Ok(());
         }
         let captioner = self.captioner(&key, &wanted)?;
         let mut members = HashMap::new();
-        members.insert(link.session, Member { link, wanted });
+        members.insert(user, Member::new(link, wanted));
         self.rooms.insert(
             key,
             RoomSubtitles {
@@ -291,7 +355,7 @@ impl Hub {
         let room = self
             .rooms
             .get_mut(key)
-            .filter(|room| room.members.contains_key(&session))
+            .filter(|room| room.members.values().any(|m| m.link.session == session))
             .ok_or_else(|| {
                 RtcError::new(
                     ErrorCode::SubtitleNotTurnedOn,
@@ -306,13 +370,70 @@ impl Hub {
     }
 
     fn stop(&mut self, key: &RoomKey, session: SessionId) {
-        let Some(room) = self.rooms.get_mut(key) else {
+        if let Some(member) = self.remove(key, session) {
+            send(&member.link, &state(SubtitleEventType::Stopped, None));
+        }
+    }
+
+    fn dropped(&mut self, key: RoomKey, session: SessionId) {
+        let Some(member) = self.rooms.get_mut(&key).and_then(|room| {
+            room.members
+                .values_mut()
+                .find(|m| m.link.session == session)
+        }) else {
             return;
         };
-        let Some(member) = room.members.remove(&session) else {
+        if let Some(next) = member.next.take() {
+            member.link = next;
+            return;
+        }
+        member.dropped = true;
+        let tx = self.tx.clone();
+        let grace = self.grace;
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let _ = tx.send(Command::Expire { key, session });
+        });
+    }
+
+    fn rejoined(&mut self, key: &RoomKey, user: String, link: SessionLink) {
+        let Some(member) = self
+            .rooms
+            .get_mut(key)
+            .and_then(|room| room.members.get_mut(&user))
+            .filter(|m| m.link.session != link.session)
+        else {
             return;
         };
-        send(&member.link, &state(SubtitleEventType::Stopped, None));
+        if member.dropped {
+            member.dropped = false;
+            member.link = link;
+        } else {
+            member.next = Some(link);
+        }
+    }
+
+    /// A member dropped as `session` that did not come back within the grace period.
+    fn expire(&mut self, key: &RoomKey, session: SessionId) {
+        let still_dropped = self.rooms.get(key).is_some_and(|room| {
+            room.members
+                .values()
+                .any(|m| m.dropped && m.link.session == session)
+        });
+        if still_dropped {
+            self.remove(key, session);
+        }
+    }
+
+    /// Removes the member reached at `session`, and the room's captioner with its last one.
+    fn remove(&mut self, key: &RoomKey, session: SessionId) -> Option<Member> {
+        let room = self.rooms.get_mut(key)?;
+        let user = room
+            .members
+            .iter()
+            .find(|(_, m)| m.link.session == session)
+            .map(|(user, _)| user.clone())?;
+        let member = room.members.remove(&user)?;
         if room.members.is_empty() {
             if let Some(room) = self.rooms.remove(key) {
                 room.captioner.stop();
@@ -320,6 +441,7 @@ impl Hub {
         } else {
             room.captioner.set_targets(targets(&room.members));
         }
+        Some(member)
     }
 
     fn caption(&mut self, key: &RoomKey, generation: u64, event: CaptionEvent) {
@@ -356,7 +478,7 @@ impl Hub {
 }
 
 /// The translation languages members want.
-fn targets(members: &HashMap<SessionId, Member>) -> BTreeSet<String> {
+fn targets(members: &HashMap<String, Member>) -> BTreeSet<String> {
     members
         .values()
         .filter(|m| m.wanted.mode == SubtitleMode::AsrAndTranslation)
@@ -365,7 +487,7 @@ fn targets(members: &HashMap<SessionId, Member>) -> BTreeSet<String> {
 }
 
 /// Each member gets the subtitles of its mode (and its target language, translating).
-fn deliver(members: &HashMap<SessionId, Member>, captions: &[SubtitleMessage]) {
+fn deliver(members: &HashMap<String, Member>, captions: &[SubtitleMessage]) {
     for member in members.values() {
         let mine: Vec<SubtitleMessage> = captions
             .iter()

@@ -38,6 +38,8 @@ mod openapi_public_streams;
 mod openapi_replay;
 mod openapi_rooms;
 mod outbound_https;
+mod own_workers_over_tls;
+mod public_stream_bitrate;
 mod public_stream_layout;
 mod rate_limits;
 mod raw_frames;

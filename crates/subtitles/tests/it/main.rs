@@ -6,5 +6,7 @@ mod common;
 
 mod errors;
 mod fixture;
+mod over_tls;
+mod resume;
 mod transcription;
 mod translation;

@@ -123,6 +123,7 @@ impl Conductor {
             self.keyframes.of(index).clone(),
             picture,
             self.seis[slot_of(index)].clone(),
+            self.encoders[slot_of(index)].clone(),
         )
         .map_err(|e| {
             err(

@@ -30,6 +30,7 @@ use crate::caller::Caller;
 use crate::cloud_proxy::ProxySetting;
 use crate::event::EngineEvent;
 use crate::media::capture::{EncodedFrame, PictureSlot, SeiSlot};
+use crate::media::encoder_target::EncoderSlot;
 use crate::media::inbox::{MediaCall, MediaInput, Reply, SeiRequest};
 use crate::media::outlet::EncodedMedia;
 use crate::media::outlet::Outlets;
@@ -97,6 +98,7 @@ pub(crate) struct Conductor {
     video: [Slot<VideoFrame>; 2],
     pictures: [PictureSlot; 2],
     seis: [SeiSlot; 2],
+    encoders: [EncoderSlot; 2],
     /// The sequence number of the last SEI message queued.
     sei_seq: u32,
     keyframes: KeyframeFlags,
@@ -150,6 +152,7 @@ impl Conductor {
             seis: std::array::from_fn(|_| {
                 Arc::new(std::sync::Mutex::new(SeiSchedule::new(SEI_MAX_AGE)))
             }),
+            encoders: Default::default(),
             sei_seq: sei_start(),
             keyframes: KeyframeFlags::default(),
             publisher: None,
@@ -318,6 +321,10 @@ impl Conductor {
             }
             MediaCall::SendSei(request, reply) => {
                 let _ = reply.send(self.send_sei(request));
+            }
+            MediaCall::SetVideoEncoderConfig(index, config, reply) => {
+                self.encoders[slot_of(index)].set(config);
+                let _ = reply.send(Ok(()));
             }
             MediaCall::AwaitPublisher(reply) => self.rules.handle_await_publisher(reply),
         }

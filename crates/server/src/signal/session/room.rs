@@ -168,6 +168,10 @@ impl Session {
             let handle = self.ctx.directory.route(&key);
             match handle.send(command).await {
                 Ok(()) => {
+                    // A resume: subtitles its dropped session had on come here now.
+                    self.ctx
+                        .subtitles
+                        .rejoined(key.clone(), user_id.clone(), self.link.clone());
                     self.room = Some(Joined {
                         key,
                         user_id,
@@ -332,9 +336,10 @@ impl Session {
     /// Tells the room, if any, that the session's connection is gone.
     pub(super) async fn drop_room(&mut self) {
         if let Some(joined) = self.room.take() {
+            // Subtitles stay on for the grace period, for the user's resume.
             self.ctx
                 .subtitles
-                .stop_for(joined.key.clone(), self.link.session);
+                .dropped(joined.key.clone(), self.link.session);
             let _ = joined
                 .handle
                 .send(Command::Dropped {

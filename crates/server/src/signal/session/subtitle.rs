@@ -54,9 +54,13 @@ impl Session {
             mode: params.mode,
             target,
         };
+        let user = self
+            .joined_as()
+            .map(|(_, user)| user.to_owned())
+            .unwrap_or_default();
         self.ctx
             .subtitles
-            .start_for(key, self.link.clone(), wanted)
+            .start_for(key, user, self.link.clone(), wanted)
             .await
             .map(|()| Answer::Now)
     }
