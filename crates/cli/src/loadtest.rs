@@ -273,19 +273,7 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     };
     let mut threads = ClientThreads::start(args.client_threads)?;
     if args.target == TargetKind::Janus {
-        let janus = Janus::start(&args.janus_bin, args.janus_media_ip).await?;
-        let result = phase(
-            &args,
-            Under::Janus(&janus),
-            &mut threads,
-            ceilings,
-            audio,
-            video,
-            false,
-        )
-        .await;
-        janus.stop().await;
-        result?;
+        janus_phase(&args, &mut threads, ceilings, audio, video).await?;
         return Ok(());
     }
     let mut target = match &args.server {
@@ -349,19 +337,8 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
         // Let Chorus's clients and sockets go before Janus takes the same load.
         tokio::time::sleep(Duration::from_secs(2)).await;
         println!();
-        let janus = Janus::start(&args.janus_bin, args.janus_media_ip).await?;
-        let result = phase(
-            &args,
-            Under::Janus(&janus),
-            &mut threads,
-            ceilings,
-            audio,
-            video,
-            false,
-        )
-        .await;
-        janus.stop().await;
-        compare(&plain, &result?);
+        let janus = janus_phase(&args, &mut threads, ceilings, audio, video).await?;
+        compare(&plain, &janus);
     }
     Ok(())
 }
@@ -369,6 +346,21 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
 /// One measurement: clients join (the subscribers in a room of their own when `across`, fed by
 /// the publishers' forwards), forwarding warms up, and the figures are taken, reported and
 /// answered.
+/// The load through a Janus started for it, stopped again whatever the phase's outcome.
+async fn janus_phase(
+    args: &LoadtestArgs,
+    threads: &mut ClientThreads,
+    ceilings: Option<Ceilings>,
+    audio: bool,
+    video: bool,
+) -> anyhow::Result<Figures> {
+    let janus = Janus::start(&args.janus_bin, args.janus_media_ip).await?;
+    let under = Under::Janus(&janus);
+    let result = phase(args, under, threads, ceilings, audio, video, false).await;
+    janus.stop().await;
+    result
+}
+
 async fn phase(
     args: &LoadtestArgs,
     under: Under<'_>,
