@@ -566,7 +566,8 @@ test("setAudioProfile(hd) before publishing: stereo arrives as stereo; the defau
     const hz = hd.channels.map((c) => frequency(c, hd.sampleRate));
     t.diagnostic(`bob hears carol (hd): left ${hz[0].toFixed(1)} Hz, right ${hz[1].toFixed(1)} Hz`);
     assert.equal(hd.channels.length, 2);
-    assert.ok(Math.abs(hz[0] - 440) < 5 && Math.abs(hz[1] - 880) < 5, JSON.stringify(hz));
+    // Within 2 %: one decoded frame is short, and its estimate moves a few hertz under load.
+    assert.ok(Math.abs(hz[0] - 440) < 9 && Math.abs(hz[1] - 880) < 18, JSON.stringify(hz));
     // The same track under the default profile: one mix on both sides.
     const mono = await lastFrameAtBob("dave");
     const apart = Math.max(...mono.channels[0].map((x, i) => Math.abs(x - mono.channels[1][i])));
