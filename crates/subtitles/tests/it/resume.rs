@@ -83,7 +83,10 @@ async fn next_connection_state(events: &mut EventStream, patience: Duration) -> 
 async fn subtitles_keep_arriving_after_a_resumed_connection() {
     let _turn = take_turn().await; // real-time media and a recognizer: one at a time
     let dir = temp_dir("subtitles-resume");
-    let speech = speak(&dir, "alice", &SAID);
+    // The later sentences are spoken only once the resume is done, so however long it takes
+    // on a busy machine, they are said to a connected listener.
+    let before_cut = speak(&dir, "alice-before", &SAID[..1]);
+    let after_resume = speak(&dir, "alice-after", &SAID[1..]);
     let server = start_server(|c| c.subtitles.worker_command = worker_command()).await;
     let url = server.url();
     let relay = Relay::start(server.local_addr()).await;
@@ -108,7 +111,7 @@ async fn subtitles_keep_arriving_after_a_resumed_connection() {
 
     let (alice, _alice_events) = joined(&url, "resume-talk", "alice").await;
     alice
-        .start_audio_capture(AudioCaptureSource::File(speech))
+        .start_audio_capture(AudioCaptureSource::File(before_cut))
         .await
         .expect("the speech file plays");
     let before = collect_until_finals(&mut carol_events, &["alice"], 1, Duration::from_secs(40))
@@ -130,6 +133,11 @@ async fn subtitles_keep_arriving_after_a_resumed_connection() {
 
     // Sentences spoken from now on reach carol on her new connection, with no state change
     // in between (collect_until_finals fails on one).
+    alice.stop_audio_capture().await.expect("capture stops");
+    alice
+        .start_audio_capture(AudioCaptureSource::File(after_resume))
+        .await
+        .expect("the second speech file plays");
     let after =
         collect_until_finals(&mut carol_events, &["alice"], 1, Duration::from_secs(40)).await;
     let heard = finals_of(&after, "alice");
