@@ -54,11 +54,18 @@ test("two participants see each other in the demo, mute, share a screen and leav
     10_000,
     "network quality in the status",
   );
-  await waitFor(
-    () => alice.evaluate(() => document.querySelector("#tile-0-bob.speaking") !== null),
-    10_000,
-    "bob's tile shows him speaking",
+  // The fake microphone beeps briefly once a second, so the tile is lit only for moments: watch
+  // the class as it changes rather than polling it, which a busy machine can miss.
+  const lit = await alice.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const check = () => document.querySelector("#tile-0-bob.speaking") && resolve(true);
+        new MutationObserver(check).observe(document.body, { subtree: true, attributes: true, childList: true });
+        check();
+        setTimeout(() => resolve(false), 20_000);
+      }),
   );
+  assert.ok(lit, "bob's tile shows him speaking");
   // The stats panel shows what arrives: bob's camera at the size alice's player decodes.
   await alice.click("#stats");
   const statsOfBob = () => alice.evaluate(() => document.querySelector("#tile-0-bob .stats")?.textContent ?? "");
