@@ -168,15 +168,14 @@ test("audio reports: volumes of self and others, and the active speaker", async 
     10_000,
     "bob's own volume above 0",
   );
-  const speaker = await waitFor(() => bob.evaluate(() => window.t.speakers[0]), 10_000, "an active speaker");
+  const speaker = await waitFor(() => bob.evaluate(() => window.t.speakers[0]), 20_000, "an active speaker");
   assert.deepEqual(speaker, { roomId: "media", userId: "alice" });
   // Reports come about every 200 ms, and stop when turned off.
   const volumes = await bob.evaluate(() => window.t.volumes.map((x) => x.at));
+  // The median, since a busy machine can hold one timer back now and then.
   const gaps = volumes.slice(1).map((at, i) => at - volumes[i]);
-  assert.ok(
-    gaps.every((g) => g > 120 && g < 600),
-    `intervals ${gaps.map(Math.round)}`,
-  );
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+  assert.ok(median > 150 && median < 300 && gaps.every((g) => g > 100), `intervals ${gaps.map(Math.round)}`);
   const count = await bob.evaluate(() => {
     window.t.engine.setAudioVolumeIndicationInterval(0);
     window.t.engine.enableAudioPropertiesReport({ interval: 0 });
