@@ -219,6 +219,7 @@ test("a WTN stream pushed and played without rooms: colours, tone, events, repea
   const sei = [1, 2, 3, 250];
   await alice.evaluate((id) => window.t.wtn.sendWTNSEIMessage(id, new Uint8Array([1, 2, 3, 250]), 2), ID);
   assert.deepEqual(await first(bob, "onWTNSEIMessageReceived"), { streamId: ID, sei });
+  assert.deepEqual(await first(bob, "onPublicStreamSEIMessageReceived"), { publicStreamId: ID, sei });
 
   // Alice stops: her state goes STOP, Bob's video and audio go STOPED for REMOTE_STOP.
   assert.deepEqual(await wtn(alice, "stopPushWTN", ID), { ok: true });
