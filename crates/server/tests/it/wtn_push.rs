@@ -112,7 +112,9 @@ async fn a_wtn_push_reaches_a_player_as_sent_and_holds_its_id() {
         .add_privilege(Privilege::SubscribeStream, 0)
         .serialize()
         .expect("a token");
-    let refused = push_as(&url, &no_publish).await.err().expect("no publish");
+    let Err(refused) = push_as(&url, &no_publish).await else {
+        panic!("a token without the publish privilege pushed");
+    };
     assert_eq!(refused.code, ErrorCode::NoPublishPermission, "{refused}");
 
     // Alice pushes with her token for another room.
@@ -126,10 +128,9 @@ async fn a_wtn_push_reaches_a_player_as_sent_and_holds_its_id() {
         .expect("publishes");
 
     // The id is hers: another WTN push and a compositor for it are refused.
-    let twice = push_as(&url, &token("elsewhere", "bob"))
-        .await
-        .err()
-        .expect("pushed already");
+    let Err(twice) = push_as(&url, &token("elsewhere", "bob")).await else {
+        panic!("a second pusher took the id");
+    };
     assert_eq!(twice.code, ErrorCode::RepeatPush, "{twice}");
     let carol = chorus_testkit::engine(&url);
     carol
