@@ -1,8 +1,8 @@
 // The WTN stream manager: Alice's page, in no room, pushes her camera (the quadrant card) and
 // microphone (880 Hz) as WTN stream "wtn-live"; Bob's page, in no room either, plays it with a
 // token for the stream id and sees the four colours and hears 880 Hz, with the first-frame,
-// state, stats and SEI events; REPEAT_PUSH (from the server, Bob pushing the same id) and
-// REPEAT_PLAY are provoked; Alice's stop reaches Bob as a state event, and frees the id.
+// state, stats and SEI events; REPEAT_PUSH (from the server, Bob pushing the same id),
+// REPEAT_PLAY, WTN_PUSH_FAILED and WTN_PLAY_FAILED are provoked; Alice's stop reaches Bob as a state event, and frees the id.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -143,6 +143,20 @@ test("a WTN stream pushed and played without rooms: colours, tone, events, repea
   const bobPushes = await wtn(bob, "startPushWTN", await devToken(bob, "elsewhere", "bob"), ID, false, false);
   assert.equal(bobPushes.code, "REPEAT_PUSH", bobPushes.message);
 
+  // A push without a token, and a play with a token of an app this server does not host, fail
+  // as the vendor's do.
+  assert.equal((await wtn(bob, "startPushWTN", null, "other", false, false)).code, "WTN_PUSH_FAILED");
+  const good = await devToken(bob, ID, "bob");
+  const otherApp = `001${"x".repeat(24)}${good.slice(27)}`;
+  const refused = await wtn(bob, "startPlayWTN", otherApp, ID, false, false);
+  assert.equal(refused.code, "WTN_PLAY_FAILED", refused.message);
+  assert.match(refused.message, /INVALID_TOKEN/);
+  const refusedPlay = (await events(bob, "onWTNPlayStateChanged")).map((e) => [e.oldState, e.newState, e.reason]);
+  assert.deepEqual(refusedPlay, [
+    [0, 1, 1], // INIT -> START, START_PLAY
+    [1, 4, 6], // START -> FAIL, NO_PLAY_PERMISSION
+  ]);
+
   // Bob plays it with a token for the stream id, and never joins a room.
   await bob.evaluate((id) => window.t.wtn.setWTNRemoteVideoPlayer(id, { renderDom: "remote" }), ID);
   const bobToken = await devToken(bob, ID, "bob");
@@ -180,7 +194,9 @@ test("a WTN stream pushed and played without rooms: colours, tone, events, repea
     height: 240,
   });
   assert.deepEqual(await first(bob, "onFirstPublicStreamAudioFrameDecoded"), { publicStreamId: ID });
-  const plays = (await events(bob, "onWTNPlayStateChanged")).map((e) => [e.streamId, e.oldState, e.newState, e.reason]);
+  const plays = (await events(bob, "onWTNPlayStateChanged"))
+    .slice(2)
+    .map((e) => [e.streamId, e.oldState, e.newState, e.reason]);
   assert.deepEqual(plays, [
     [ID, 0, 1, 1], // INIT -> START, START_PLAY
     [ID, 1, 2, 0], // START -> SUCCESS, PLAY_SUCCESS
