@@ -2,7 +2,8 @@
 // microphone (880 Hz) as WTN stream "wtn-live"; Bob's page, in no room either, plays it with a
 // token for the stream id and sees the four colours and hears 880 Hz, with the first-frame,
 // state, stats and SEI events; REPEAT_PUSH (from the server, Bob pushing the same id),
-// REPEAT_PLAY, WTN_PUSH_FAILED and WTN_PLAY_FAILED are provoked; Alice's stop reaches Bob as a state event, and frees the id.
+// REPEAT_PLAY, WTN_PUSH_FAILED and WTN_PLAY_FAILED are provoked; Alice's video mute and Bob's
+// audio mute show in Bob's state events; Alice's stop reaches Bob as a state event, and frees the id.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -230,6 +231,30 @@ test("a WTN stream pushed and played without rooms: colours, tone, events, repea
   assert.equal(audioStats.streamId, ID);
   const got = await bob.evaluate((id) => window.t.engine.getPublicVideoStats()[id], ID);
   assert.equal(got.width, 320);
+
+  // Alice holds her video back: Bob's video stops for REMOTE_STOP, and comes back on unmute.
+  const lastVideo = async () => (await events(bob, "onWTNRemoteVideoStateChanged")).at(-1);
+  assert.deepEqual(await wtn(alice, "muteWTNLocalVideo", ID, true), { ok: true });
+  await waitFor(async () => (await lastVideo()).state === 0, 10_000, "the video stopped");
+  assert.deepEqual(await lastVideo(), { streamId: ID, state: 0, reason: 6 });
+  assert.deepEqual(await wtn(alice, "muteWTNLocalVideo", ID, false), { ok: true });
+  await waitFor(async () => (await lastVideo()).state !== 0, 10_000, "the video back");
+  assert.equal((await lastVideo()).reason, 5, "REMOTE_START");
+  await waitFor(
+    async () => {
+      const seen = await Promise.all(centres.map(([x, y]) => bobSees(x, y)));
+      return seen.every((rgb, i) => rgb && near(rgb, QUADRANTS[i]));
+    },
+    30_000,
+    "Alice's colours again",
+  );
+  // Bob drops the audio and takes it back: STOPED for MUTE, then STARTING for UNMUTE.
+  const lastAudio = async () => (await events(bob, "onWTNRemoteAudioStateChanged")).at(-1);
+  assert.deepEqual(await wtn(bob, "muteWTNRemoteAudio", ID, true), { ok: true });
+  assert.deepEqual(await lastAudio(), { streamId: ID, state: 0, reason: 4 });
+  assert.deepEqual(await wtn(bob, "muteWTNRemoteAudio", ID, false), { ok: true });
+  assert.deepEqual(await lastAudio(), { streamId: ID, state: 1, reason: 3 });
+  assert.equal((await wtn(alice, "muteWTNLocalAudio", "not-pushed", true)).code, "STREAM_NOT_EXIST");
 
   // SEI through the stream, after the player is confirmed receiving.
   const sei = [1, 2, 3, 250];
