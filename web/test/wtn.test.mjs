@@ -187,6 +187,10 @@ test("a WTN stream pushed and played without rooms: colours, tone, events, repea
   );
   assert.ok(Math.abs(peak - TONE) < TONE * 0.02, `peak ${peak} Hz`);
 
+  assert.deepEqual(await bob.evaluate((id) => window.t.wtn.getWTNVideoPlayerVisibility(id), ID), {
+    descriptor: { mediaType: 2, streamId: ID },
+    status: ["visible"],
+  });
   const first = (page, name) => waitFor(async () => (await events(page, name))[0], 10_000, name);
   assert.deepEqual(await first(bob, "onWTNFirstRemoteVideoFrameDecoded"), { streamId: ID });
   assert.deepEqual(await first(bob, "onFirstPublicStreamVideoFrameDecoded"), {

@@ -91,9 +91,10 @@ export class PublicStreamPlayers {
     return this.playing.get(id)?.getRemoteStreamTrack(PUBLIC_STREAM_PREFIX + id, MAIN, type);
   }
 
-  /** Stream `id`'s player's visibility, if it plays and shows. */
+  /** Stream `id`'s player's visibility, named by the stream id, if it plays and shows. */
   visibility(id: string): PlayerVisibility | undefined {
-    return this.playing.get(id)?.getRemotePlayerVisibility(PUBLIC_STREAM_PREFIX + id, MAIN);
+    const seen = this.playing.get(id)?.getRemotePlayerVisibility(PUBLIC_STREAM_PREFIX + id, MAIN);
+    return seen && { ...seen, descriptor: { mediaType: seen.descriptor.mediaType, streamId: id } };
   }
 
   /** Subscribes to, or drops, stream `id`'s audio or video (the WTN manager's remote mutes). */

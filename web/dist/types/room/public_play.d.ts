@@ -66,7 +66,7 @@ export declare class PublicStreamPlayers {
     plays(id: string): boolean;
     /** Stream `id`'s received track of `type`, if it plays and the publisher sends one. */
     track(id: string, type: "video" | "audio"): MediaStreamTrack | undefined;
-    /** Stream `id`'s player's visibility, if it plays and shows. */
+    /** Stream `id`'s player's visibility, named by the stream id, if it plays and shows. */
     visibility(id: string): PlayerVisibility | undefined;
     /** Subscribes to, or drops, stream `id`'s audio or video (the WTN manager's remote mutes). */
     setReceiving(id: string, mediaType: MediaType, receive: boolean): Promise<void>;
