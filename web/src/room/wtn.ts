@@ -222,12 +222,16 @@ export class WTNStream extends Emitter {
     await (send ? push.engine.publishStream(type) : push.engine.unpublishStream(type));
   }
 
-  /** Stops (`mute`) or resumes sending a pushed stream's audio; STREAM_NOT_EXIST when not pushed here. */
+  /**
+   * Stops (`mute`) or resumes sending a pushed stream's audio (unpublished and published
+   * again, so players see REMOTE_STOP and REMOTE_START); STREAM_NOT_EXIST when not pushed here.
+   * The push itself goes on, so no `onWTNPushStateChanged` fires.
+   */
   muteWTNLocalAudio(streamId: string, mute: boolean): Promise<void> {
     return this.mutePush(streamId, "audio", mute, "muteWTNLocalAudio");
   }
 
-  /** Stops (`mute`) or resumes sending a pushed stream's video; STREAM_NOT_EXIST when not pushed here. */
+  /** As {@link muteWTNLocalAudio}, for the video. */
   muteWTNLocalVideo(streamId: string, mute: boolean): Promise<void> {
     return this.mutePush(streamId, "video", mute, "muteWTNLocalVideo");
   }

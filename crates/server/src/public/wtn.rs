@@ -37,6 +37,7 @@ impl WtnPushes {
         if !held.insert(key.clone()) {
             return Err(repeat_push(stream_id));
         }
+        tracing::info!(app_id, stream_id, "WTN stream pushed");
         Ok(WtnClaim {
             pushes: self.clone(),
             key,

@@ -70,9 +70,13 @@ export declare class WTNStream extends Emitter {
     stopPushWTN(streamId: string): Promise<void>;
     private pushed;
     private mutePush;
-    /** Stops (`mute`) or resumes sending a pushed stream's audio; STREAM_NOT_EXIST when not pushed here. */
+    /**
+     * Stops (`mute`) or resumes sending a pushed stream's audio (unpublished and published
+     * again, so players see REMOTE_STOP and REMOTE_START); STREAM_NOT_EXIST when not pushed here.
+     * The push itself goes on, so no `onWTNPushStateChanged` fires.
+     */
     muteWTNLocalAudio(streamId: string, mute: boolean): Promise<void>;
-    /** Stops (`mute`) or resumes sending a pushed stream's video; STREAM_NOT_EXIST when not pushed here. */
+    /** As {@link muteWTNLocalAudio}, for the video. */
     muteWTNLocalVideo(streamId: string, mute: boolean): Promise<void>;
     /**
      * Puts `sei` into the next `repeatCount + 1` frames of a pushed stream's video, where
