@@ -23,8 +23,10 @@ import { rtcError } from "./errors";
 import { checkId, checkMediaType } from "./validate";
 import { binaryMessage, textMessage } from "./room/messages";
 import { forwardCall } from "./room/forward";
-import { pushPublicStream, stopPublicStream, type PublicStreamConfig } from "./room/public_stream";
+import { pushPublicStream, pushResult, stopPublicStream, type PublicStreamConfig } from "./room/public_stream";
 import { PublicStreamPlayers } from "./room/public_play";
+import { WTNStream } from "./room/wtn";
+import type { RemoteAudioStats, RemoteVideoStats } from "./media/statstypes";
 import type { VideoPlayerConfig } from "./media/players";
 import {
   startSubtitle,
@@ -49,12 +51,17 @@ const SCREEN = StreamIndex.STREAM_INDEX_SCREEN;
 export class RTCEngine extends EngineMedia {
   /** The public streams this engine plays, each through a hidden engine of its own. */
   private readonly publicPlayers: PublicStreamPlayers;
+  /** The WTN stream manager, made on first use. */
+  private wtn: WTNStream | null = null;
+  /** A hidden engine of the same app and server, to play or push a stream outside the room. */
+  private readonly makeHidden: () => RTCEngine;
 
   /** Use `VERTC.createEngine`. */
   constructor(appId: string, serverUrl: string, config: EngineConfig = {}) {
     super(appId, serverUrl, config);
+    this.makeHidden = () => new RTCEngine(appId, serverUrl, config);
     this.publicPlayers = new PublicStreamPlayers(
-      () => new RTCEngine(appId, serverUrl, config),
+      this.makeHidden,
       () => {
         const room = this.session.room;
         return room ? { token: room.params.token ?? null, userId: room.userId } : null;
@@ -65,6 +72,7 @@ export class RTCEngine extends EngineMedia {
 
   /** Tears the engine down (`VERTC.destroyEngine`), with the public streams it plays. */
   override destroy(): void {
+    this.wtn?.stopAll();
     this.publicPlayers.stopAll();
     super.destroy();
   }
@@ -328,13 +336,19 @@ export class RTCEngine extends EngineMedia {
    */
   async startPushPublicStream(publicStreamId: string, publicStreamParam: PublicStreamConfig): Promise<void> {
     this.live();
-    return pushPublicStream(
-      this.connection,
-      this.session.room !== null,
-      "startPushPublicStream",
-      publicStreamId,
-      publicStreamParam,
-    );
+    try {
+      await pushPublicStream(
+        this.connection,
+        this.session.room !== null,
+        "startPushPublicStream",
+        publicStreamId,
+        publicStreamParam,
+      );
+    } catch (e) {
+      this.emit("onPushPublicStreamResult", pushResult(publicStreamId, e));
+      throw e;
+    }
+    this.emit("onPushPublicStreamResult", pushResult(publicStreamId));
   }
 
   /** Changes a public stream's parameters: what is given replaces what was (regions as a whole). */
@@ -385,6 +399,36 @@ export class RTCEngine extends EngineMedia {
   setPublicStreamVolume(publicStreamId: string, volume: number): void {
     this.live();
     this.publicPlayers.setVolume(publicStreamId, volume);
+  }
+
+  /** A played public stream's received track of `type` (undefined when it does not play or has none). */
+  getPublicStreamTrack(id: string, type: "video" | "audio"): MediaStreamTrack | undefined {
+    this.live();
+    return this.publicPlayers.track(id, type);
+  }
+
+  /** The latest video figures of each public stream played, by id (from its 2 s stats). */
+  getPublicVideoStats(): Record<string, RemoteVideoStats> {
+    return this.publicPlayers.videoStats();
+  }
+
+  /** The latest audio figures of each public stream played, by id (from its 2 s stats). */
+  getPublicAudioStats(): Record<string, RemoteAudioStats> {
+    return this.publicPlayers.audioStats();
+  }
+
+  /**
+   * The WTN stream manager: pushes this engine's own stream under a stream id, and plays any
+   * WTN or public stream, without a room (src/room/wtn.ts). One per engine.
+   */
+  getWTNStreamManager(): WTNStream {
+    this.live();
+    this.wtn ??= new WTNStream({
+      makeEngine: this.makeHidden,
+      localTrack: (kind) => this.getLocalStreamTrack(MAIN, kind),
+      players: this.publicPlayers,
+    });
+    return this.wtn;
   }
 
   // ----- cross-room forwarding -----

@@ -113,12 +113,18 @@ export enum EngineEventsTypes {
   onFirstPublicStreamVideoFrameDecoded = "onFirstPublicStreamVideoFrameDecoded",
   /** The first audio of a public stream played arrived: `{publicStreamId}`. */
   onFirstPublicStreamAudioFrameDecoded = "onFirstPublicStreamAudioFrameDecoded",
+  /** The first picture of a public stream played shown: `{publicStreamId}`. */
+  onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
+  /** A public stream played's figures, every 2 s: `{publicStreamId, audioStats, videoStats}`. */
+  onPublicStreamStats = "onPublicStreamStats",
+  /** How `startPushPublicStream` went: `{code: 200 | 1191 | 1193, message}`. */
+  onPushPublicStreamResult = "onPushPublicStreamResult",
+  /** SEI in a public stream played: `{publicStreamId, sei}`. */
+  onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
   // The vendor's other events: Chorus does not fire them yet (see test/conformance/vendor.ts);
   // the names exist so that apps subscribing to them load.
-  onFirstPublicStreamVideoFrameRendered = "onFirstPublicStreamVideoFrameRendered",
   onVideoDeviceStateChanged = "onVideoDeviceStateChanged",
   onAudioDeviceStateChanged = "onAudioDeviceStateChanged",
-  onPublicStreamStats = "onPublicStreamStats",
   onLocalStatsException = "onLocalStatsException",
   onRemoteStatsException = "onRemoteStatsException",
   onPublicStatsException = "onPublicStatsException",
@@ -127,8 +133,6 @@ export enum EngineEventsTypes {
   onSEIMessageReceived = "onSEIMessageReceived",
   onAudioMixingStateChanged = "onAudioMixingStateChanged",
   onCloudProxyConnected = "onCloudProxyConnected",
-  onPushPublicStreamResult = "onPushPublicStreamResult",
-  onPublicStreamSEIMessageReceived = "onPublicStreamSEIMessageReceived",
   onSimulcastSubscribeFallback = "onSimulcastSubscribeFallback",
   onSubtitleStateChanged = "onSubtitleStateChanged",
   onSubtitleMessageReceived = "onSubtitleMessageReceived",

@@ -108,3 +108,5 @@ export type {
 } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";
+export type { WTNStream, WTNStream as IWTNStream } from "./room/wtn";
+export type * from "./room/wtn_events";

@@ -2,7 +2,8 @@
 // microphone) pushes a public stream of herself in the right half of a red canvas; `chorus play`,
 // which never joins a room, shows her quadrants there and red on the left, and hears 440 Hz; an
 // update moves her to the left half. Bob's page, in another room, plays it through the Web SDK
-// and follows the update. REPEAT_PUSH, REPEAT_PLAY, INVALID_PARAMS, NOT_CONNECTED_YET and
+// and follows the update, with its first-frame and stats events, stats getters and tracks;
+// Alice gets each push's onPushPublicStreamResult. REPEAT_PUSH, REPEAT_PLAY, INVALID_PARAMS, NOT_CONNECTED_YET and
 // STREAM_NOT_EXIST are provoked.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -198,6 +199,42 @@ test("a player that never joined sees and hears the layout, and follows an updat
   assert.deepEqual(await waitFor(() => first("onFirstPublicStreamAudioFrameDecoded"), 10_000, "the first audio"), {
     publicStreamId: "web-live",
   });
+  assert.deepEqual(await waitFor(() => first("onFirstPublicStreamVideoFrameRendered"), 10_000, "the first render"), {
+    publicStreamId: "web-live",
+  });
+  // The 2 s stats, as event and getters, and the received tracks.
+  const stats = await waitFor(
+    () =>
+      bob.evaluate(() =>
+        window.t.events
+          .filter((e) => e.name === "onPublicStreamStats")
+          .map((e) => e.data)
+          .find((s) => s.videoStats.receivedKBitrate > 0 && s.audioStats.receivedKBitrate > 0),
+      ),
+    20_000,
+    "onPublicStreamStats with bitrates",
+  );
+  assert.equal(stats.publicStreamId, "web-live");
+  assert.deepEqual([stats.videoStats.width, stats.videoStats.height], [320, 240]);
+  const got = await bob.evaluate(() => ({
+    video: window.t.engine.getPublicVideoStats()["web-live"],
+    audio: window.t.engine.getPublicAudioStats()["web-live"],
+    tracks: ["video", "audio"].map((kind) => {
+      const track = window.t.engine.getPublicStreamTrack("web-live", kind);
+      return track && [track.kind, track.readyState];
+    }),
+  }));
+  assert.equal(got.video.width, 320);
+  assert.equal(typeof got.audio.receivedKBitrate, "number");
+  assert.deepEqual(got.tracks, [
+    ["video", "live"],
+    ["audio", "live"],
+  ]);
+  // Alice's pushes so far, as onPushPublicStreamResult: two bad parameters, the push, the repeat.
+  const results = await alice.evaluate(() =>
+    window.t.events.filter((e) => e.name === "onPushPublicStreamResult").map((e) => e.data.code),
+  );
+  assert.deepEqual(results, [1191, 1191, 200, 1193]);
 
   assert.deepEqual(await call("updatePublicStreamParam", "web-live", layout(true)), { ok: true });
   await waitFor(

@@ -176,11 +176,13 @@ impl ErrorCode {
     }
 }
 
-/// The codes of the veRTC SDK's `ErrorCode` that no Chorus part raises: they name failures
-/// of the vendor's own transport (data channels, its signalling channel, Electron capture) or
-/// of checks Chorus makes under another code. They are not [`ErrorCode`] variants, since
-/// nothing sends them; only the Web SDK's `ErrorCode` carries them (see `typescript.rs`), so
-/// that apps which compare against them keep compiling and comparing.
+/// The codes of the veRTC SDK's `ErrorCode` outside the contract, which no server or native
+/// part raises: they name failures of the vendor's own transport (data channels, its
+/// signalling channel, Electron capture) or of checks Chorus makes under another code. They
+/// are not [`ErrorCode`] variants, since nothing sends them; only the Web SDK's `ErrorCode`
+/// carries them (see `typescript.rs`), so that apps which compare against them keep compiling
+/// and comparing. The Web SDK itself raises two: `WTN_PUSH_FAILED` and `WTN_PLAY_FAILED`
+/// (web/src/room/wtn.ts).
 pub const UNRAISED_VENDOR_ERROR_CODES: &[&str] = &[
     "INVOKED_BEFORE_JOIN_ROOM",
     "REPEAT_PUBLISH",

@@ -8,6 +8,8 @@
  */
 import { MediaType, type ForwardStreamInfo, type ForwardStreamStateInfo, type RemoteUserPriority, type RoomConfig, type SimulcastStreamType, type SubscribeFallbackOption, type UserInfo, type USER_ONLINE_STATUS } from "./generated/protocol";
 import { type PublicStreamConfig } from "./room/public_stream";
+import { WTNStream } from "./room/wtn";
+import type { RemoteAudioStats, RemoteVideoStats } from "./media/statstypes";
 import type { VideoPlayerConfig } from "./media/players";
 import { type RTCSubtitleConfig, type UpdateSubtitleConfig } from "./room/subtitle";
 import { type AudioMixingManager } from "./media/mixing";
@@ -19,6 +21,10 @@ export type { EngineConfig };
 export declare class RTCEngine extends EngineMedia {
     /** The public streams this engine plays, each through a hidden engine of its own. */
     private readonly publicPlayers;
+    /** The WTN stream manager, made on first use. */
+    private wtn;
+    /** A hidden engine of the same app and server, to play or push a stream outside the room. */
+    private readonly makeHidden;
     /** Use `VERTC.createEngine`. */
     constructor(appId: string, serverUrl: string, config?: EngineConfig);
     /** Tears the engine down (`VERTC.destroyEngine`), with the public streams it plays. */
@@ -159,6 +165,17 @@ export declare class RTCEngine extends EngineMedia {
     setPublicStreamVideoPlayer(publicStreamId: string, videoPlayerOption: Omit<VideoPlayerConfig, "userId" | "playerId">): void;
     /** Public stream `publicStreamId`'s playback volume, 0 to 400 (100 as sent). */
     setPublicStreamVolume(publicStreamId: string, volume: number): void;
+    /** A played public stream's received track of `type` (undefined when it does not play or has none). */
+    getPublicStreamTrack(id: string, type: "video" | "audio"): MediaStreamTrack | undefined;
+    /** The latest video figures of each public stream played, by id (from its 2 s stats). */
+    getPublicVideoStats(): Record<string, RemoteVideoStats>;
+    /** The latest audio figures of each public stream played, by id (from its 2 s stats). */
+    getPublicAudioStats(): Record<string, RemoteAudioStats>;
+    /**
+     * The WTN stream manager: pushes this engine's own stream under a stream id, and plays any
+     * WTN or public stream, without a room (src/room/wtn.ts). One per engine.
+     */
+    getWTNStreamManager(): WTNStream;
     /**
      * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
      * a token for this app, that room and this user, with a publish privilege); answers each

@@ -113,3 +113,5 @@ export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutR
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";
+export type { WTNStream, WTNStream as IWTNStream } from "./room/wtn";
+export type * from "./room/wtn_events";

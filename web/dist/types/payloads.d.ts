@@ -4,6 +4,7 @@
  * Chorus cannot know a field, the doc says what it carries instead. Types only: it imports
  * nothing at run time, so any module may use it.
  */
+import type { PublicStreamResultEvent, PublicStreamSEIMessageEvent, PublicStreamStats } from "./room/wtn_events";
 import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, SubtitleMessage, SubtitleStateEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality, SEIStreamEventType } from "./enums/values";
 import type { CloudProxyConnectedEvent } from "./cloudproxy";
@@ -319,6 +320,10 @@ export interface FiredEvents {
     onCloudProxyConnected: (event: CloudProxyConnectedEvent) => void;
     onFirstPublicStreamVideoFrameDecoded: (event: PublicStreamVideoFirstFrameEvent) => void;
     onFirstPublicStreamAudioFrameDecoded: (event: PublicStreamAudioFirstFrameEvent) => void;
+    onFirstPublicStreamVideoFrameRendered: (event: PublicStreamAudioFirstFrameEvent) => void;
+    onPublicStreamStats: (stats: PublicStreamStats) => void;
+    onPublicStreamSEIMessageReceived: (event: PublicStreamSEIMessageEvent) => void;
+    onPushPublicStreamResult: (event: PublicStreamResultEvent) => void;
     onSubtitleStateChanged: (event: SubtitleStateEvent) => void;
     onSubtitleMessageReceived: (event: SubtitleMessage[]) => void;
     /**

@@ -125,3 +125,15 @@ export async function stopPublicStream(connection: Connection, inRoom: boolean, 
   if (!inRoom) throw rtcError(ErrorCode.NOT_CONNECTED_YET, `${method}: not in a room; join a room of the app first`);
   await connection.request(method, { publicStreamId: id });
 }
+
+/**
+ * `onPushPublicStreamResult`'s payload for public stream `id`: 200 when pushed; when `error`
+ * is given, 1191 for a bad parameter (INVALID_PARAMS) and 1193 for any other failure, with
+ * the error's code and message.
+ */
+export function pushResult(id: string, error?: unknown): { code: number; message: string } {
+  if (error === undefined) return { code: 200, message: `public stream ${id} pushed` };
+  const code = (error as { code?: unknown })?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  return { code: code === ErrorCode.INVALID_PARAMS ? 1191 : 1193, message: `${String(code ?? "")}: ${text}` };
+}

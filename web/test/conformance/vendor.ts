@@ -7,24 +7,17 @@
  * check at the bottom). Run it with `npm run conformance`.
  */
 import type EventEmitter from "eventemitter3";
-import type { IEngineEvents, IRTCEngine } from "@volcengine/rtc";
+import type { IEngineEvents, IRTCEngine, IWTNStream, IWTNStreamEvents } from "@volcengine/rtc";
 import type VendorVERTC from "@volcengine/rtc";
 import type * as VendorModule from "@volcengine/rtc";
 import VERTC, * as Chorus from "../../src/index";
 import type { FiredEvents } from "../../src/payloads";
+import type { WTNStreamEvents } from "../../src/room/wtn_events";
 
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
-  // Public streams and WTN streams.
-  | "getPublicStreamTrack"
-  | "getPublicVideoStats"
-  | "getPublicAudioStats"
-  | "getWTNStreamManager"
   // Live transcoding (push to CDN).
-  | "startLiveTranscoding"
-  | "updateLiveTranscoding"
-  | "stopLiveTranscoding"
-  | "defaultTranscoding";
+  "startLiveTranscoding" | "updateLiveTranscoding" | "stopLiveTranscoding" | "defaultTranscoding";
 
 /** Engine members still to do in the vendor parity issue itself: none left. */
 type ParityToDo = never;
@@ -41,9 +34,15 @@ type EmitterFace = keyof EventEmitter | "safeEmit" | "asyncEmit";
 type SignatureToDo = never;
 
 /** The engine as far as Chorus has it. */
-type ChorusIRTCEngine = Omit<IRTCEngine, CapabilityToDo | ParityToDo | SignatureToDo | EmitterFace> &
+type ChorusIRTCEngine = Omit<
+  IRTCEngine,
+  CapabilityToDo | ParityToDo | SignatureToDo | EmitterFace | "getWTNStreamManager"
+> &
   EventEmitter &
-  Pick<IRTCEngine, "safeEmit" | "asyncEmit">;
+  Pick<IRTCEngine, "safeEmit" | "asyncEmit"> & { getWTNStreamManager: () => ChorusIWTNStream };
+
+/** The WTN stream manager, its emitter face checked as the engine's (above). */
+type ChorusIWTNStream = Omit<IWTNStream, EmitterFace> & EventEmitter & Pick<IWTNStream, "safeEmit" | "asyncEmit">;
 
 declare const engine: Chorus.RTCEngine;
 export const engineConforms: ChorusIRTCEngine = engine;
@@ -66,14 +65,8 @@ export const namedExportsConform: Omit<typeof VendorModule, "default"> = Chorus;
 
 /** The vendor's events Chorus does not fire yet, grouped as the members above. */
 type EventsToDo =
-  // Public streams and WTN streams.
-  | "onPushPublicStreamResult"
-  | "onPublicStreamSEIMessageReceived"
-  | "onFirstPublicStreamVideoFrameRendered"
-  | "onPublicStreamStats"
   // Live transcoding.
-  | "onLiveTranscodingResult"
-  | "onStreamMixingEvent";
+  "onLiveTranscodingResult" | "onStreamMixingEvent";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;
@@ -102,3 +95,13 @@ export const firesOnlyVendorEvents: [NotVendorEvents] extends [never] ? true : N
 // A member listed as to do that Chorus has is an error here: take it off the list.
 type Done = Extract<CapabilityToDo | ParityToDo, keyof Chorus.RTCEngine> | Extract<VertcToDo, keyof typeof VERTC>;
 export const noListedMemberIsDone: [Done] extends [never] ? true : Done = true;
+
+// The WTN manager fires exactly the vendor's WTN events, each with a payload a handler typed
+// for the vendor's accepts.
+type VendorWTNEvents = { [E in keyof IWTNStreamEvents as `${E & string}`]: IWTNStreamEvents[E] };
+type WTNListWrong = Differ<keyof VendorWTNEvents, keyof WTNStreamEvents>;
+export const wtnEventsAreExact: [WTNListWrong] extends [never] ? true : WTNListWrong = true;
+type WTNPayloadDiffers = {
+  [K in keyof WTNStreamEvents & keyof VendorWTNEvents]: VendorWTNEvents[K] extends WTNStreamEvents[K] ? never : K;
+}[keyof WTNStreamEvents & keyof VendorWTNEvents];
+export const wtnPayloadsConform: [WTNPayloadDiffers] extends [never] ? true : WTNPayloadDiffers = true;

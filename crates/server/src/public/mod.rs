@@ -18,8 +18,10 @@ use crate::config::Apps;
 mod bucket;
 mod mp4;
 mod record;
+mod wtn;
 
 pub(crate) use bucket::Bucket;
+pub(crate) use wtn::WtnClaim;
 
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
@@ -39,6 +41,8 @@ pub(crate) struct PublicStreams {
     recordings: record::Recordings,
     /// Where recordings are written and uploaded; unset: recording is off.
     record_to: OnceLock<record::RecordTo>,
+    /// The ids pushed as WTN streams (a client's own tracks, not composited).
+    wtn: wtn::WtnPushes,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -63,7 +67,22 @@ impl PublicStreams {
             pushed: Mutex::new(HashMap::new()),
             recordings: record::Recordings::default(),
             record_to: OnceLock::new(),
+            wtn: wtn::WtnPushes::default(),
         }
+    }
+
+    /// `startPushWTN`: takes `stream_id` for a client that publishes its own tracks under it;
+    /// `REPEAT_PUSH` when a compositor or another WTN push has it. The id is held until the
+    /// claim drops.
+    pub(crate) fn claim_wtn(&self, app_id: &str, stream_id: &str) -> Result<WtnClaim, RtcError> {
+        check_id(stream_id)?;
+        // The compositors' lock first, as in `start`, so the two checks see one state.
+        let mut pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+        pushed.retain(|_, p| !p.worker.is_finished());
+        if pushed.contains_key(&(app_id.to_owned(), stream_id.to_owned())) {
+            return Err(wtn::repeat_push(stream_id));
+        }
+        self.wtn.claim(app_id, stream_id)
     }
 
     /// Tells workers where the server listens (plain HTTP on loopback).
@@ -93,6 +112,9 @@ impl PublicStreams {
         let entry = (app_id.to_owned(), stream_id.to_owned());
         // A worker that ended on its own leaves nothing to repeat: it is replaced.
         pushed.retain(|_, p| !p.worker.is_finished());
+        if self.wtn.holds(app_id, stream_id) {
+            return Err(wtn::repeat_push(stream_id));
+        }
         if pushed.contains_key(&entry) {
             return Err(RtcError::new(
                 ErrorCode::RepeatPush,
@@ -307,6 +329,33 @@ mod tests {
         streams
             .start(&app.id, "one-more", &config())
             .expect("room again");
+        streams.stop_all();
+    }
+
+    #[test]
+    fn a_wtn_push_and_a_compositor_never_share_an_id() {
+        let app = AppCredentials {
+            id: "chorustestapp00000000001".into(),
+            key: "k".into(),
+            ..AppCredentials::default()
+        };
+        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
+        // A listener that never answers: the compositor's worker stays alive, waiting.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = silent.local_addr().expect("bound").port();
+        streams.set_url(format!("http://127.0.0.1:{port}"));
+        let claim = streams.claim_wtn(&app.id, "w").expect("free");
+        let refused = streams
+            .start(&app.id, "w", &config())
+            .expect_err("pushed as a WTN stream");
+        assert_eq!(refused.code, ErrorCode::RepeatPush);
+        streams.start(&app.id, "c", &config()).expect("free");
+        let refused = streams.claim_wtn(&app.id, "c").err().expect("composited");
+        assert_eq!(refused.code, ErrorCode::RepeatPush);
+        let bad = streams.claim_wtn(&app.id, "bad id").err().expect("bad id");
+        assert_eq!(bad.code, ErrorCode::InvalidParams);
+        drop(claim);
+        streams.start(&app.id, "w", &config()).expect("freed");
         streams.stop_all();
     }
 

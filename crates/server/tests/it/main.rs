@@ -56,3 +56,4 @@ mod turn_credentials;
 mod visibility;
 mod webhooks;
 mod webhooks_per_app;
+mod wtn_push;

@@ -1,6 +1,6 @@
 /**
  * The WTN stream manager's value sets (`getWTNStreamManager`), the vendor's names and values
- * exactly. Chorus has no WTN streams yet; the enums exist so apps that import them load.
+ * exactly (src/room/wtn.ts fires them).
  * Depends on nothing.
  */
 /** The state of playing a WTN stream (WTN streams). */

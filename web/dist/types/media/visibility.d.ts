@@ -8,8 +8,8 @@ import { MediaType, StreamIndex } from "../generated/protocol";
 import { VisibilityStatus } from "../enums/values";
 import type { VideoPlayerView } from "./players";
 /**
- * A player's visibility (the vendor's `PlayerVisibility`). `descriptor.streamId` is the vendor's
- * id of a WTN stream; Chorus players show room streams only, so it is absent.
+ * A player's visibility (the vendor's `PlayerVisibility`). `descriptor.streamId` is the id of a
+ * WTN stream, for its player (`getWTNVideoPlayerVisibility`), which has no user id.
  */
 export interface PlayerVisibility {
     /** Which player. */
@@ -20,7 +20,7 @@ export interface PlayerVisibility {
         mediaType: MediaType.VIDEO;
         /** Main or screen. */
         streamIndex?: StreamIndex;
-        /** A WTN stream's id: absent (see above). */
+        /** A WTN stream's id, for its player only (see above). */
         streamId?: string;
         /** The player, when not the default one. */
         playerId?: string;

@@ -64,3 +64,12 @@ export interface PublicStreamConfig {
 export declare function pushPublicStream(connection: Connection, inRoom: boolean, method: "startPushPublicStream" | "updatePublicStreamParam", id: string, config: Partial<PublicStreamConfig>): Promise<void>;
 /** Sends `stopPushPublicStream` for `id`; STREAM_NOT_EXIST when it is not pushed. */
 export declare function stopPublicStream(connection: Connection, inRoom: boolean, id: string): Promise<void>;
+/**
+ * `onPushPublicStreamResult`'s payload for public stream `id`: 200 when pushed; when `error`
+ * is given, 1191 for a bad parameter (INVALID_PARAMS) and 1193 for any other failure, with
+ * the error's code and message.
+ */
+export declare function pushResult(id: string, error?: unknown): {
+    code: number;
+    message: string;
+};

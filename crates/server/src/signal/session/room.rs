@@ -12,6 +12,7 @@ use chorus_proto::{
 use super::{Answer, Session, invalid, payload};
 use crate::clock::now_secs;
 use crate::cluster::ClusterError;
+use crate::public::WtnClaim;
 use crate::room::{
     Command, JoinArgs, RoomHandle, RoomKey, SessionRequest, SubscribeArgs, SubscribeOp,
 };
@@ -35,6 +36,8 @@ pub(super) struct Joined {
     key: RoomKey,
     user_id: String,
     handle: RoomHandle,
+    /// The WTN stream id this session pushes, held while it is in the room.
+    _wtn: Option<WtnClaim>,
 }
 
 impl Session {
@@ -86,19 +89,48 @@ impl Session {
         // A player's token is any token of the app for this user: for the public stream id, or
         // for the room the player is in (the Web SDK plays with the token it joined with). The
         // compositor's is for the public stream id.
-        let player_room = token
+        let claims = token
             .as_deref()
-            .filter(|_| public.is_some() && !visible)
-            .and_then(|t| chorus_token::Claims::parse(t).ok())
-            .map(|claims| claims.room_id().to_owned());
+            .filter(|_| public.is_some())
+            .and_then(|t| chorus_token::Claims::parse(t).ok());
+        let player_room = claims
+            .as_ref()
+            .filter(|_| !visible)
+            .map(|claims| claims.room_id());
+        // A WTN push (the vendor's `startPushWTN`): a user takes the publisher's place with
+        // its own token of the app, for any room, as the vendor's takes any room id. The
+        // compositor's token is for the publisher's user id itself.
+        let wtn_pusher = claims
+            .as_ref()
+            .filter(|c| visible && c.user_id() != room_id)
+            .map(|c| (c.room_id(), c.user_id()));
         let wanted = TokenFor {
             engine_app: self.engine_app.as_deref(),
-            room_id: player_room.as_deref().or(public).unwrap_or(&room_id),
-            user_id: &user_info.user_id,
+            room_id: wtn_pusher
+                .map(|(room, _)| room)
+                .or(player_room)
+                .or(public)
+                .unwrap_or(&room_id),
+            user_id: wtn_pusher.map_or(&user_info.user_id, |(_, user)| user),
             code: ErrorCode::InvalidToken,
         };
         let (app_id, grant) =
             check_room_token(&self.ctx.config.apps, token.as_deref(), &wanted, now_secs())?;
+        let wtn = match (public, wtn_pusher) {
+            (Some(stream_id), Some(_)) => {
+                if !grant.allows(
+                    chorus_token::Privilege::PublishStream,
+                    crate::clock::now_ms(),
+                ) {
+                    return Err(RtcError::new(
+                        ErrorCode::NoPublishPermission,
+                        "pushing a WTN stream needs a token with the publish privilege",
+                    ));
+                }
+                Some(self.ctx.public_streams.claim_wtn(&app_id, stream_id)?)
+            }
+            _ => None,
+        };
         // A player receives and nothing else: a token that cannot subscribe would play nothing.
         if public.is_some()
             && !visible
@@ -176,6 +208,7 @@ impl Session {
                         key,
                         user_id,
                         handle,
+                        _wtn: wtn,
                     });
                     return Ok(Answer::Routed);
                 }
