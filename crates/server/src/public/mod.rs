@@ -16,10 +16,12 @@ use chorus_token::{AccessToken, Privilege};
 use crate::config::Apps;
 
 mod bucket;
+mod live;
 mod mp4;
 mod record;
 
 pub(crate) use bucket::Bucket;
+pub(crate) use live::Notify as LiveNotify;
 
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
@@ -39,6 +41,8 @@ pub(crate) struct PublicStreams {
     recordings: record::Recordings,
     /// Where recordings are written and uploaded; unset: recording is off.
     record_to: OnceLock<record::RecordTo>,
+    /// The RTMP pushes of live transcoding.
+    live: live::LiveTranscodings,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -63,6 +67,7 @@ impl PublicStreams {
             pushed: Mutex::new(HashMap::new()),
             recordings: record::Recordings::default(),
             record_to: OnceLock::new(),
+            live: live::LiveTranscodings::default(),
         }
     }
 
@@ -134,8 +139,38 @@ impl PublicStreams {
         Ok(())
     }
 
+    /// The output size, rate and bit rate of a pushed stream.
+    fn layout_of(&self, app_id: &str, stream_id: &str) -> Option<(u32, u32, u32, u32)> {
+        let pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+        let l = &pushed
+            .get(&(app_id.to_owned(), stream_id.to_owned()))?
+            .layout;
+        Some((l.width, l.height, l.fps, l.kbps))
+    }
+
+    /// Finds a pushed stream's encoded video and mixed audio once its worker publishes.
+    fn media_of(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+    ) -> impl FnMut() -> Option<live::Media> + Send + 'static {
+        let tap = self
+            .pushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(app_id.to_owned(), stream_id.to_owned()))
+            .map(|p| p.worker.output_tap());
+        move || {
+            let tap = tap.as_ref()?;
+            // The mix first: none of it is missed between the first picture and it.
+            let mix = tap.mixed_audio();
+            Some((tap.encoded_media()?, mix))
+        }
+    }
+
     /// Stops every public stream (the server is shutting down).
     pub(crate) fn stop_all(&self) {
+        self.live.stop_all();
         self.recordings.stop_all();
         self.pushed
             .lock()
