@@ -108,3 +108,10 @@ export type {
 } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";
+export type {
+  LiveTranscodeConfig,
+  LiveTranscodeAudioConfig,
+  LiveTranscodeVideoConfig,
+  LiveTranscodeLayoutConfig,
+  LiveTranscodeLayoutRegion,
+} from "./room/live_transcoding";

@@ -26,6 +26,8 @@ declare const VERTC: {
     RoomProfileType: typeof enums.RoomProfileType;
     SimulcastStreamType: typeof enums.SimulcastStreamType;
     StreamIndex: typeof enums.StreamIndex;
+    StreamMixingEventErrorCode: typeof enums.StreamMixingEventErrorCode;
+    StreamMixingEventType: typeof enums.StreamMixingEventType;
     StreamRemoveReason: typeof enums.StreamRemoveReason;
     SubscribeFallbackOption: typeof enums.SubscribeFallbackOption;
     SubtitleEventType: typeof enums.SubtitleEventType;
@@ -59,8 +61,6 @@ declare const VERTC: {
     VisibilityStatus: typeof enums.VisibilityStatus;
     ExtendMediaType: typeof enums.ExtendMediaType;
     SEIStreamEventType: typeof enums.SEIStreamEventType;
-    StreamMixingEventErrorCode: typeof enums.StreamMixingEventErrorCode;
-    StreamMixingEventType: typeof enums.StreamMixingEventType;
     WTNPlayState: typeof enums.WTNPlayState;
     WTNPlayStateChangedReason: typeof enums.WTNPlayStateChangedReason;
     WTNPushState: typeof enums.WTNPushState;
@@ -113,3 +113,4 @@ export type { PublicStreamConfig, PublicStreamRegionParam as PublicStreamLayoutR
 export type { LocalAudioStats, LocalVideoStats, RemoteAudioStats, RemoteVideoStats, LocalStreamStats, RemoteStreamStats, LocalUserAudioStats, LocalUserVideoStats, RemoteUserAudioStats, RemoteUserVideoStats, } from "./media/statsgetters";
 export type { LocalStatsException, RemoteStatsException } from "./media/statsexceptions";
 export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";
+export type { LiveTranscodeConfig, LiveTranscodeAudioConfig, LiveTranscodeVideoConfig, LiveTranscodeLayoutConfig, LiveTranscodeLayoutRegion, } from "./room/live_transcoding";

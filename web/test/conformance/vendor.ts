@@ -16,15 +16,7 @@ import type { FiredEvents } from "../../src/payloads";
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
   // Public streams and WTN streams.
-  | "getPublicStreamTrack"
-  | "getPublicVideoStats"
-  | "getPublicAudioStats"
-  | "getWTNStreamManager"
-  // Live transcoding (push to CDN).
-  | "startLiveTranscoding"
-  | "updateLiveTranscoding"
-  | "stopLiveTranscoding"
-  | "defaultTranscoding";
+  "getPublicStreamTrack" | "getPublicVideoStats" | "getPublicAudioStats" | "getWTNStreamManager";
 
 /** Engine members still to do in the vendor parity issue itself: none left. */
 type ParityToDo = never;
@@ -71,9 +63,8 @@ type EventsToDo =
   | "onPublicStreamSEIMessageReceived"
   | "onFirstPublicStreamVideoFrameRendered"
   | "onPublicStreamStats"
-  // Live transcoding.
-  | "onLiveTranscodingResult"
-  | "onStreamMixingEvent";
+  // Live transcoding: the vendor's deprecated event, which onStreamMixingEvent replaced.
+  | "onLiveTranscodingResult";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;
