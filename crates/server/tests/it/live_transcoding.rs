@@ -2,9 +2,9 @@
 //! on a loopback port with a generated config, recording what it receives. Two publishers
 //! (red with 440 Hz, blue with 1000 Hz) are composited side by side and pushed by
 //! `startLiveTranscoding`; ffmpeg plays the live stream back from nginx until both colours
-//! show, and the recording nginx made is then read with ffprobe and ffmpeg: H.264 at the
-//! layout's size, AAC-LC at 48 kHz stereo, each colour at its region's centre, both tones,
-//! keyframes at most 2 s apart. And the errors, as `onStreamMixingEvent`: a bad URL
+//! show, and again after `updateLiveTranscoding` swaps them; the recording nginx made is then
+//! read with ffprobe and ffmpeg: H.264 at the layout's size, AAC-LC at 48 kHz stereo, each
+//! colour at its region's centre, both tones, keyframes at most 2 s apart. And the errors, as `onStreamMixingEvent`: a bad URL
 //! (`ERR_PARAM_INVALID`) and nothing listening at the URL (`ERR_PUSH_CDN`).
 
 use std::path::{Path, PathBuf};
@@ -166,7 +166,13 @@ async fn mixing_event(events: &mut EventStream) -> StreamMixingEvent {
     .expect("an onStreamMixingEvent")
 }
 
+/// Red left and blue right, or the other way round.
 fn side_by_side(url: String) -> LiveTranscodeConfig {
+    arranged(Some(url), false)
+}
+
+fn arranged(url: Option<String>, swapped: bool) -> LiveTranscodeConfig {
+    let (red_x, blue_x) = if swapped { (0.5, 0.0) } else { (0.0, 0.5) };
     let region = |user: &str, x: f64| LiveTranscodeRegion {
         user_id: user.into(),
         x: Some(x),
@@ -176,7 +182,7 @@ fn side_by_side(url: String) -> LiveTranscodeConfig {
         ..Default::default()
     };
     LiveTranscodeConfig {
-        url: Some(url),
+        url,
         audio: None,
         video: Some(LiveTranscodeVideo {
             width: Some(W),
@@ -186,7 +192,7 @@ fn side_by_side(url: String) -> LiveTranscodeConfig {
             ..Default::default()
         }),
         layout: Some(LiveTranscodeLayout {
-            regions: Some(vec![region("red", 0.0), region("blue", 0.5)]),
+            regions: Some(vec![region("red", red_x), region("blue", blue_x)]),
             background_color: Some("#00ff00".into()),
             ..Default::default()
         }),
@@ -206,8 +212,8 @@ fn halves(rgb: &[u8]) -> (&[u8], &[u8]) {
     (at(W / 4), at(3 * W / 4))
 }
 
-/// Plays the live stream from nginx with ffmpeg until a picture shows red left and blue right.
-async fn watch_until_both_show(url: &str) {
+/// Plays the live stream from nginx with ffmpeg until a picture shows `left` and `right`.
+async fn watch_until_shown(url: &str, left_colour: [u8; 3], right_colour: [u8; 3]) {
     let mut player = tokio::process::Command::new("ffmpeg")
         .args([
             "-v", "error", "-i", url, "-an", "-vf", "fps=5", "-f", "rawvideo",
@@ -228,7 +234,7 @@ async fn watch_until_both_show(url: &str) {
             }
             let (left, right) = halves(&picture);
             last = Some((left.to_vec(), right.to_vec()));
-            if near(left, RED) && near(right, BLUE) {
+            if near(left, left_colour) && near(right, right_colour) {
                 return true;
             }
         }
@@ -377,9 +383,35 @@ async fn a_live_transcoding_reaches_nginx_with_both_pictures_and_tones() {
         .await
         .expect_err("one at a time");
     assert_eq!(again.code, ErrorCode::RepeatPush, "{again}");
-    watch_until_both_show(&nginx.url("show")).await;
-    // Long enough after both showed for two keyframe intervals and the tones' last seconds.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    watch_until_shown(&nginx.url("show"), RED, BLUE).await;
+
+    // An update swaps them; the URL cannot change.
+    let update = LiveTranscodeConfig {
+        video: None,
+        ..arranged(None, true)
+    };
+    host.update_live_transcoding(update.clone())
+        .await
+        .expect("updates");
+    assert_eq!(
+        mixing_event(&mut events).await.event,
+        StreamMixingEventType::Update
+    );
+    assert_eq!(
+        mixing_event(&mut events).await.event,
+        StreamMixingEventType::UpdateSuccess
+    );
+    let moved = host
+        .update_live_transcoding(LiveTranscodeConfig {
+            url: Some(nginx.url("elsewhere")),
+            ..update
+        })
+        .await
+        .expect_err("the url stays");
+    assert_eq!(moved.code, ErrorCode::InvalidParams, "{moved}");
+    watch_until_shown(&nginx.url("show"), BLUE, RED).await;
+    // Long enough after the swap for two keyframe intervals and the tones' last seconds.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     host.stop_live_transcoding().await.expect("stops");
     let mut seen = Vec::new();
     while seen.last() != Some(&StreamMixingEventType::StopSuccess) {
@@ -426,7 +458,7 @@ async fn a_live_transcoding_reaches_nginx_with_both_pictures_and_tones() {
     eprintln!("keyframes at {keys:?}; widest gap {widest:.3} s");
     assert!(widest <= 2.0 + 1e-3, "keyframes {widest} s apart: {keys:?}");
 
-    // The last second: red left, blue right, and both tones.
+    // The last second: blue left, red right (swapped), and both tones.
     let path = file.to_str().expect("a UTF-8 path");
     let rgb = run_clean(
         "ffmpeg",
@@ -449,7 +481,7 @@ async fn a_live_transcoding_reaches_nginx_with_both_pictures_and_tones() {
     assert_eq!(rgb.len(), (W * H * 3) as usize);
     let (left, right) = halves(&rgb);
     assert!(
-        near(left, RED) && near(right, BLUE),
+        near(left, BLUE) && near(right, RED),
         "left {left:?}, right {right:?}"
     );
     let pcm = run_clean(

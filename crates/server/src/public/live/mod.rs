@@ -195,30 +195,6 @@ impl PublicStreams {
         config: &LiveTranscodeConfig,
         notify: Notify,
     ) -> Result<(), RtcError> {
-        notify(
-            StreamMixingEventType::Start,
-            StreamMixingErrorCode::Ok,
-            String::new(),
-        );
-        let checked = (|| {
-            let url = config
-                .url
-                .as_deref()
-                .ok_or_else(|| invalid("url is missing; give the rtmp:// URL to push to".into()))?;
-            let url = RtmpUrl::parse(url).map_err(|e| invalid(e.to_string()))?;
-            Ok::<_, RtcError>((url, audio_params(config)?, stream_config(room_id, config)?))
-        })();
-        let (url, audio, stream) = match checked {
-            Ok(c) => c,
-            Err(e) => {
-                notify(
-                    StreamMixingEventType::StartFailed,
-                    StreamMixingErrorCode::ParamInvalid,
-                    e.message.clone(),
-                );
-                return Err(e);
-            }
-        };
         let key = (app_id.to_owned(), session);
         let mut running = self
             .live
@@ -234,14 +210,41 @@ impl PublicStreams {
         {
             let _ = self.stop(app_id, &ended.stream_id);
         }
+        // A repeated start changes nothing, so it tells nothing either.
         if running.contains_key(&key) {
             return Err(RtcError::new(
                 ErrorCode::RepeatPush,
                 "live transcoding is already on; change it with updateLiveTranscoding or stop it first",
             ));
         }
+        notify(
+            StreamMixingEventType::Start,
+            StreamMixingErrorCode::Ok,
+            String::new(),
+        );
         let id = stream_id(session, self.live.started.fetch_add(1, Ordering::Relaxed));
-        self.start(app_id, &id, &stream)?;
+        let checked = (|| {
+            let url = config
+                .url
+                .as_deref()
+                .ok_or_else(|| invalid("url is missing; give the rtmp:// URL to push to".into()))?;
+            let url = RtmpUrl::parse(url).map_err(|e| invalid(e.to_string()))?;
+            let audio = audio_params(config)?;
+            self.start(app_id, &id, &stream_config(room_id, config)?)?;
+            Ok::<_, RtcError>((url, audio))
+        })();
+        let (url, audio) = match checked {
+            Ok(c) => c,
+            Err(e) => {
+                let code = if e.code == ErrorCode::InvalidParams {
+                    StreamMixingErrorCode::ParamInvalid
+                } else {
+                    StreamMixingErrorCode::Postprocess
+                };
+                notify(StreamMixingEventType::StartFailed, code, e.message.clone());
+                return Err(e);
+            }
+        };
         let layout = self.layout_of(app_id, &id);
         let (width, height, fps, kbps) = layout.unwrap_or((0, 0, 0, 0));
         let config = PushConfig {
