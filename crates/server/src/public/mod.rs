@@ -22,6 +22,8 @@ mod record;
 
 pub(crate) use bucket::Bucket;
 pub(crate) use live::Notify as LiveNotify;
+#[cfg(feature = "fuzzing")]
+pub(crate) use live::fuzz_rtmp_replies;
 
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;

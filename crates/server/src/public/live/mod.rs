@@ -168,6 +168,19 @@ fn stream_config(
     Ok(PublicStreamConfig { video, layout })
 }
 
+/// What an RTMP server answers, and the URL an app gives: the command values decode without
+/// a panic and encode back to what decodes the same; any URL parses or is refused.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_rtmp_replies(data: &[u8]) {
+    let values = amf::decode(data);
+    for v in &values {
+        let _ = (v.as_str(), v.as_number(), v.get("code"));
+    }
+    let again = amf::decode(&amf::encode(&values));
+    assert_eq!(again.len(), values.len(), "what decoded encodes back whole");
+    let _ = RtmpUrl::parse(&String::from_utf8_lossy(data));
+}
+
 impl LiveTranscodings {
     /// Stops every push (the server is shutting down).
     pub(super) fn stop_all(&self) {
