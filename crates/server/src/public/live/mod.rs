@@ -350,7 +350,7 @@ impl PublicStreams {
         let Some(live) = live else {
             return false;
         };
-        // The push ends first, so its stream closes cleanly before the composite goes.
+        // The push is told first, so its stream ends before the composite goes.
         live.push.stop();
         let _ = self.stop(app_id, &live.stream_id);
         true

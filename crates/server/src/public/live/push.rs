@@ -86,13 +86,12 @@ impl Push {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 
-    /// Stops the push and waits for its connection to close.
+    /// Stops the push: its thread closes the connection and ends on its own, at once or,
+    /// in the middle of a write to a stalled server, within the write timeout. Never waits,
+    /// so no caller's task is held by a slow RTMP server.
     pub(crate) fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
         }
     }
 }

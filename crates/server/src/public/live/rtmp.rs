@@ -84,6 +84,9 @@ const OUT_CHUNK: usize = 4096;
 const MAX_IN_MESSAGE: usize = 1 << 20;
 /// How long each step of setting up may take.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one message may take to write: a server that stops reading ends the push rather
+/// than holding it (and whoever stops it) forever.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 const CSID_CONTROL: u8 = 2;
 const CSID_COMMAND: u8 = 3;
@@ -146,7 +149,14 @@ impl ChunkWriter {
             }
             self.buf.extend_from_slice(chunk);
         }
-        self.out.write_all(&self.buf).await
+        tokio::time::timeout(WRITE_TIMEOUT, self.out.write_all(&self.buf))
+            .await
+            .map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the RTMP server stopped reading",
+                )
+            })?
     }
 }
 
