@@ -113,6 +113,7 @@ impl PublicStreamWorker {
         OutputTap {
             output: self.output.clone(),
             mix: self.mix_tap.clone(),
+            control: self.control.clone(),
         }
     }
 
@@ -142,6 +143,7 @@ impl Drop for PublicStreamWorker {
 pub struct OutputTap {
     output: Arc<OnceLock<RtcEngine>>,
     mix: broadcast::Sender<AudioFrame>,
+    control: mpsc::UnboundedSender<Control>,
 }
 
 impl OutputTap {
@@ -155,6 +157,12 @@ impl OutputTap {
     /// encoder, from now on: for outputs that need another codec, such as AAC over RTMP.
     pub fn mixed_audio(&self) -> broadcast::Receiver<AudioFrame> {
         self.mix.subscribe()
+    }
+
+    /// Ends the worker, as dropping it would: for an output whose only reader is gone (a
+    /// failed push), so its composite does not run on for no one.
+    pub fn stop_worker(&self) {
+        let _ = self.control.send(Control::Stop);
     }
 }
 

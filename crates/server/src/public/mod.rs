@@ -150,24 +150,13 @@ impl PublicStreams {
         Some((l.width, l.height, l.fps, l.kbps))
     }
 
-    /// Finds a pushed stream's encoded video and mixed audio once its worker publishes.
-    fn media_of(
-        &self,
-        app_id: &str,
-        stream_id: &str,
-    ) -> impl FnMut() -> Option<live::Media> + Send + 'static {
-        let tap = self
-            .pushed
+    /// The output of a pushed stream's worker.
+    fn tap_of(&self, app_id: &str, stream_id: &str) -> Option<chorus_compositor::OutputTap> {
+        self.pushed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&(app_id.to_owned(), stream_id.to_owned()))
-            .map(|p| p.worker.output_tap());
-        move || {
-            let tap = tap.as_ref()?;
-            // The mix first: none of it is missed between the first picture and it.
-            let mix = tap.mixed_audio();
-            Some((tap.encoded_media()?, mix))
-        }
+            .map(|p| p.worker.output_tap())
     }
 
     /// Stops every public stream (the server is shutting down).

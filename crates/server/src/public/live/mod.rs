@@ -29,7 +29,7 @@ mod flv;
 mod push;
 mod rtmp;
 
-pub(crate) use push::{Media, Notify};
+pub(crate) use push::Notify;
 
 use aac::{AacParams, SAMPLE_RATES};
 use push::{Push, PushConfig};
@@ -268,11 +268,23 @@ impl PublicStreams {
             fps,
             kbps,
         };
+        let tap = self.tap_of(app_id, &id);
         let source = {
-            let streams = self.media_of(app_id, &id);
-            Box::new(streams) as push::Source
+            let tap = tap.clone();
+            Box::new(move || {
+                let tap = tap.as_ref()?;
+                // The mix first: none of it is missed between the first picture and it.
+                let mix = tap.mixed_audio();
+                Some((tap.encoded_media()?, mix))
+            }) as push::Source
         };
-        let push = Push::start(config, source, notify).map_err(|e| {
+        // A push that ends, failed or stopped, ends its composite: it has no one else.
+        let on_end = Box::new(move || {
+            if let Some(tap) = tap {
+                tap.stop_worker();
+            }
+        });
+        let push = Push::start(config, source, on_end, notify).map_err(|e| {
             let _ = self.stop(app_id, &id);
             RtcError::new(
                 ErrorCode::UnexpectedError,
@@ -315,6 +327,12 @@ impl PublicStreams {
                     "live transcoding is off; start it with startLiveTranscoding",
                 )
             })?;
+            if live.push.is_finished() {
+                return Err(RtcError::new(
+                    ErrorCode::StreamNotExist,
+                    "live transcoding failed (see onStreamMixingEvent); start it again",
+                ));
+            }
             if config.url.is_some() || config.audio.is_some() {
                 return Err(invalid(
                     "the url and audio of live transcoding cannot change; stop and start it again"

@@ -49,10 +49,11 @@ pub(crate) struct Push {
 }
 
 impl Push {
-    /// Starts pushing on a thread of its own.
+    /// Starts pushing on a thread of its own; `on_end` runs when the push ends, however.
     pub(crate) fn start(
         config: PushConfig,
         source: Source,
+        on_end: Box<dyn FnOnce() + Send>,
         notify: Notify,
     ) -> std::io::Result<Push> {
         let (stop, stopped) = oneshot::channel();
@@ -70,10 +71,12 @@ impl Push {
                             StreamMixingErrorCode::Unknown,
                             format!("no runtime for the push: {e}"),
                         );
+                        on_end();
                         return;
                     }
                 };
                 runtime.block_on(run(config, source, stopped, &notify));
+                on_end();
             })?;
         Ok(Push {
             stop: Some(stop),
