@@ -27,6 +27,7 @@ import { pushPublicStream, pushResult, stopPublicStream, type PublicStreamConfig
 import { PublicStreamPlayers } from "./room/public_play";
 import { WTNStream } from "./room/wtn";
 import type { RemoteAudioStats, RemoteVideoStats } from "./media/statstypes";
+import * as liveTranscoding from "./room/live_transcoding";
 import type { VideoPlayerConfig } from "./media/players";
 import {
   startSubtitle,
@@ -429,6 +430,35 @@ export class RTCEngine extends EngineMedia {
       players: this.publicPlayers,
     });
     return this.wtn;
+  }
+
+  // ----- live transcoding (push to CDN) -----
+
+  /**
+   * Composites users of this room on the server and pushes the result over RTMP to
+   * `transcode.url`; `onStreamMixingEvent` says how it goes (START, then START_SUCCESS, or
+   * START_FAILED with ERR_PARAM_INVALID or ERR_PUSH_CDN). Already on: REPEAT_PUSH.
+   */
+  async startLiveTranscoding(transcode: liveTranscoding.LiveTranscodeConfig): Promise<void> {
+    this.live();
+    return liveTranscoding.startLiveTranscoding(this.connection, this.session.room !== null, transcode);
+  }
+
+  /** Changes live transcoding's layout or video (the URL and audio cannot change). */
+  async updateLiveTranscoding(transcode: Partial<liveTranscoding.LiveTranscodeConfig>): Promise<void> {
+    this.live();
+    return liveTranscoding.updateLiveTranscoding(this.connection, this.session.room !== null, transcode);
+  }
+
+  /** Stops live transcoding; nothing happens when it is off. */
+  async stopLiveTranscoding(): Promise<void> {
+    this.live();
+    return liveTranscoding.stopLiveTranscoding(this.connection, this.session.room !== null);
+  }
+
+  /** The vendor's default live-transcoding parameters, `url` left empty. */
+  defaultTranscoding(): Required<liveTranscoding.LiveTranscodeConfig> {
+    return liveTranscoding.defaultTranscoding();
   }
 
   // ----- cross-room forwarding -----

@@ -21,6 +21,8 @@ export {
   RoomProfileType,
   SimulcastStreamType,
   StreamIndex,
+  StreamMixingEventErrorCode,
+  StreamMixingEventType,
   StreamRemoveReason,
   SubscribeFallbackOption,
   SubtitleEventType,
@@ -56,8 +58,6 @@ export {
   VisibilityStatus,
   ExtendMediaType,
   SEIStreamEventType,
-  StreamMixingEventErrorCode,
-  StreamMixingEventType,
 } from "./enums/values";
 export {
   WTNPlayState,

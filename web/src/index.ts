@@ -110,3 +110,10 @@ export type { LocalStatsException, RemoteStatsException } from "./media/statsexc
 export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";
 export type { WTNStream, WTNStream as IWTNStream } from "./room/wtn";
 export type * from "./room/wtn_events";
+export type {
+  LiveTranscodeConfig,
+  LiveTranscodeAudioConfig,
+  LiveTranscodeVideoConfig,
+  LiveTranscodeLayoutConfig,
+  LiveTranscodeLayoutRegion,
+} from "./room/live_transcoding";

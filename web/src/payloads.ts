@@ -22,6 +22,7 @@ import type {
   StreamBannedEvent,
   SubscribePrivilegeExpiryEvent,
   SubtitleMessage,
+  StreamMixingEvent,
   SubtitleStateEvent,
   TokenWillExpireEvent,
   UserCaptureEvent,
@@ -393,6 +394,8 @@ export interface FiredEvents {
   onPushPublicStreamResult: (event: PublicStreamResultEvent) => void;
   onSubtitleStateChanged: (event: SubtitleStateEvent) => void;
   onSubtitleMessageReceived: (event: SubtitleMessage[]) => void;
+  /** How live transcoding goes, as the server tells it. */
+  onStreamMixingEvent: (event: StreamMixingEvent) => void;
   /**
    * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
    * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

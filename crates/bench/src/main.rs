@@ -17,6 +17,7 @@ mod messages;
 mod noise;
 mod progress;
 mod public_stream;
+mod rtmp_push;
 mod stats;
 mod subtitles;
 mod tls_joins;
@@ -44,7 +45,7 @@ enum Command {
     /// Delivered messages per second per server core, and send -> receipt latency.
     Messages(messages::Args),
     /// What a public stream's compositor costs: CPU per 720p30 4-region output, memory per
-    /// output, publisher -> player latency.
+    /// output, the RTMP push of live transcoding, publisher -> player latency.
     PublicStream(public_stream::Args),
     /// What TLS costs a join: time and server CPU per join, with TLS against without.
     TlsJoins(tls_joins::Args),

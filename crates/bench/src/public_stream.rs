@@ -8,6 +8,8 @@
 //! - the whole pipeline in an in-process server: `--outputs` public streams of four native
 //!   publishers, each with its worker and SDK engines: process CPU and resident memory with
 //!   them against without;
+//! - the RTMP push of live transcoding ([`crate::rtmp_push`]): its thread's CPU against the
+//!   core figure;
 //! - publisher -> player latency: a test card's frame counter, pushed at known times, read
 //!   back from the decoded public stream by a player that never joined.
 
@@ -324,6 +326,16 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         host.stop_push_public_stream(&format!("out{n}")).await.ok();
     }
 
+    // The same composite pushed over RTMP (live transcoding): the push thread against the core.
+    let push = crate::rtmp_push::push_share(&host, &users, seconds).await?;
+    println!(
+        "rtmp push of a 720p30 output (AAC-LC encode, FLV, RTMP writes): {:.2}% of one core, {:.3} of the core figure ({:.1} pictures/s, {:.1} AAC frames/s sent)",
+        push.share * 100.0,
+        push.share / share,
+        push.pictures_per_s,
+        push.aac_frames_per_s,
+    );
+
     // Latency: one publisher's card full-canvas at its own size, so the counter reads back.
     let (_, start) = &publishers[1];
     host.start_push_public_stream("latency", grid(640, 360, 30, &users[1..2]))
@@ -372,6 +384,10 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         "pipeline_cpu_share_per_output": per_output_cpu,
         "pipeline_rss_bytes_per_output": per_output_rss,
         "pipeline_fps_per_output": fps,
+        "rtmp_push_share": push.share,
+        "rtmp_push_over_core": push.share / share,
+        "rtmp_push_pictures_per_s": push.pictures_per_s,
+        "rtmp_push_aac_frames_per_s": push.aac_frames_per_s,
         "latency_ms_p50": at(0.5),
         "latency_ms_p95": at(0.95),
         "latency_ms_max": at(1.0),

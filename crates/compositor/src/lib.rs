@@ -30,4 +30,4 @@ pub use layout::{
     RenderMode, SourceKey,
 };
 pub use video::VideoCompositor;
-pub use worker::{Mint, PublicStreamWorker, WorkerConfig};
+pub use worker::{Mint, OutputTap, PublicStreamWorker, WorkerConfig};

@@ -19,7 +19,7 @@ use chorus_sdk::{
     AudioSourceType, EngineConfig, EngineEvent, RtcEngine, RtcError, VideoEncoderConfig,
     VideoSourceType, create_engine, destroy_engine,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -58,8 +58,14 @@ pub struct PublicStreamWorker {
     control: mpsc::UnboundedSender<Control>,
     /// The output engine, once it is in the public stream's room.
     output: Arc<OnceLock<RtcEngine>>,
+    /// The mixed audio, before the Opus encoder (for outputs in other codecs).
+    mix_tap: broadcast::Sender<AudioFrame>,
     thread: Option<JoinHandle<()>>,
 }
+
+/// Mixed frames a slow reader of [`PublicStreamWorker::mixed_audio`] may lag behind by
+/// before it loses the oldest (one second).
+const MIX_TAP_FRAMES: usize = 50;
 
 impl PublicStreamWorker {
     /// Starts compositing `layout` for `config`'s public stream on a thread of its own.
@@ -68,6 +74,8 @@ impl PublicStreamWorker {
         let name = format!("public-{}", config.stream_id);
         let output = Arc::new(OnceLock::new());
         let slot = output.clone();
+        let (mix_tap, _) = broadcast::channel(MIX_TAP_FRAMES);
+        let tap = mix_tap.clone();
         let thread = std::thread::Builder::new().name(name).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -79,11 +87,12 @@ impl PublicStreamWorker {
                     return;
                 }
             };
-            runtime.block_on(run(config, layout, rx, &slot));
+            runtime.block_on(run(config, layout, rx, &slot, &tap));
         })?;
         Ok(PublicStreamWorker {
             control,
             output,
+            mix_tap,
             thread: Some(thread),
         })
     }
@@ -97,6 +106,15 @@ impl PublicStreamWorker {
     /// second encode; `None` until the worker is in the public stream's room.
     pub fn encoded_media(&self) -> Option<chorus_sdk::MediaStream<chorus_sdk::EncodedMedia>> {
         self.output.get().map(RtcEngine::local_encoded_media)
+    }
+
+    /// A handle on the worker's output for another thread: its encoded video and its mix.
+    pub fn output_tap(&self) -> OutputTap {
+        OutputTap {
+            output: self.output.clone(),
+            mix: self.mix_tap.clone(),
+            control: self.control.clone(),
+        }
     }
 
     /// Whether the worker has ended on its own (it could not open the public stream's room).
@@ -115,6 +133,35 @@ impl PublicStreamWorker {
 
 impl Drop for PublicStreamWorker {
     fn drop(&mut self) {
+        let _ = self.control.send(Control::Stop);
+    }
+}
+
+/// The output of a worker, for outputs beside its own room (such as an RTMP push): taken
+/// from [`PublicStreamWorker::output_tap`], usable from any thread.
+#[derive(Clone)]
+pub struct OutputTap {
+    output: Arc<OnceLock<RtcEngine>>,
+    mix: broadcast::Sender<AudioFrame>,
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl OutputTap {
+    /// The composite as encoded to be published (as [`PublicStreamWorker::encoded_media`]);
+    /// `None` until the worker is in the public stream's room. A new reader gets a keyframe.
+    pub fn encoded_media(&self) -> Option<chorus_sdk::MediaStream<chorus_sdk::EncodedMedia>> {
+        self.output.get().map(RtcEngine::local_encoded_media)
+    }
+
+    /// The composite's mixed audio (48 kHz stereo, 20 ms frames) as it goes to the Opus
+    /// encoder, from now on: for outputs that need another codec, such as AAC over RTMP.
+    pub fn mixed_audio(&self) -> broadcast::Receiver<AudioFrame> {
+        self.mix.subscribe()
+    }
+
+    /// Ends the worker, as dropping it would: for an output whose only reader is gone (a
+    /// failed push), so its composite does not run on for no one.
+    pub fn stop_worker(&self) {
         let _ = self.control.send(Control::Stop);
     }
 }
@@ -286,6 +333,7 @@ async fn run(
     layout: Layout,
     mut control: mpsc::UnboundedReceiver<Control>,
     slot: &OnceLock<RtcEngine>,
+    mix_tap: &broadcast::Sender<AudioFrame>,
 ) {
     let output = match open_output(&config).await {
         Ok(engine) => {
@@ -331,7 +379,12 @@ async fn run(
                         Output::Video(frame) => {
                             output.push_external_video_frame(StreamIndex::Main, frame).await
                         }
-                        Output::Audio(frame) => output.push_external_audio_frame(frame).await,
+                        Output::Audio(frame) => {
+                            if mix_tap.receiver_count() > 0 {
+                                let _ = mix_tap.send(frame.clone());
+                            }
+                            output.push_external_audio_frame(frame).await
+                        }
                     };
                     if let Err(e) = pushed {
                         tracing::debug!(error = %e, "public stream: frame not pushed");

@@ -271,3 +271,45 @@ contract_enum! {
         NotifyReconnect("NOTIFY_RECONNECT") = "notifyReconnect",
     }
 }
+
+contract_enum! {
+    /// A step of live transcoding (the vendor's `StreamMixingEventType`).
+    pub enum StreamMixingEventType as "StreamMixingEventType": u8 {
+        /// A start was asked for.
+        Start("START") = 1,
+        /// Pushing to the CDN started.
+        StartSuccess("START_SUCCESS") = 2,
+        /// Pushing to the CDN failed, at the start or later.
+        StartFailed("START_FAILED") = 3,
+        /// An update was asked for.
+        Update("UPDATE") = 4,
+        /// The update is in effect.
+        UpdateSuccess("UPDATE_SUCCESS") = 5,
+        /// The update was refused.
+        UpdateFailed("UPDATE_FAILED") = 6,
+        /// A stop was asked for.
+        Stop("STOP") = 7,
+        /// Pushing stopped.
+        StopSuccess("STOP_SUCCESS") = 8,
+        /// Stopping failed.
+        StopFailed("STOP_FAILED") = 9,
+    }
+}
+
+contract_enum! {
+    /// Why live transcoding failed (the vendor's `StreamMixingEventErrorCode`).
+    pub enum StreamMixingErrorCode as "StreamMixingEventErrorCode": u16 {
+        /// No error.
+        Ok("ERR_OK") = 0,
+        /// A parameter is invalid.
+        ParamInvalid("ERR_PARAM_INVALID") = 1,
+        /// The composite produced no media in time.
+        FrameTimeout("ERR_FRAME_TIMEOUT") = 2,
+        /// Compositing or encoding failed.
+        Postprocess("ERR_POSTPROCESS") = 3,
+        /// The RTMP server could not be reached, refused the stream or dropped it.
+        PushCdn("ERR_PUSH_CDN") = 4,
+        /// Anything else.
+        Unknown("ERR_UNKNOWN") = 9999,
+    }
+}

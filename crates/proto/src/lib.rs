@@ -14,6 +14,7 @@ mod error;
 mod fallback;
 mod forward;
 mod limits;
+mod live_transcoding;
 mod media;
 mod message;
 pub mod openapi;
@@ -29,6 +30,7 @@ pub use error::{AudioMixingError, ErrorCode, RtcError, UNRAISED_VENDOR_ERROR_COD
 pub use fallback::*;
 pub use forward::*;
 pub use limits::*;
+pub use live_transcoding::*;
 pub use media::*;
 pub use message::*;
 pub use public_stream::*;

@@ -15,6 +15,7 @@ use crate::clip::clip_quoted;
 use crate::RtcError;
 use crate::fallback::*;
 use crate::forward::*;
+use crate::live_transcoding::*;
 use crate::macros::{events, requests};
 use crate::media::*;
 use crate::message::*;
@@ -112,6 +113,13 @@ requests! {
     "updatePublicStreamParam" => UpdatePublicStreamParam(PublicStreamPushParams) -> Empty,
     /// Stop a public stream.
     "stopPushPublicStream" => StopPushPublicStream(PublicStreamIdParams) -> Empty,
+    /// Composite users of the room and push the result over RTMP (`onStreamMixingEvent`
+    /// tells how it goes).
+    "startLiveTranscoding" => StartLiveTranscoding(LiveTranscodeConfig) -> Empty,
+    /// Change live transcoding's layout or video; the URL and audio stay.
+    "updateLiveTranscoding" => UpdateLiveTranscoding(LiveTranscodeConfig) -> Empty,
+    /// Stop live transcoding.
+    "stopLiveTranscoding" => StopLiveTranscoding(Empty) -> Empty,
     /// Turn subtitles on for this client: what each speaker in the room says arrives as
     /// `onSubtitleMessageReceived`.
     "startSubtitle" => StartSubtitle(StartSubtitleParams) -> Empty,
@@ -185,6 +193,8 @@ events! {
     "onSubtitleStateChanged" => SubtitleStateChanged(SubtitleStateEvent),
     /// Subtitles of the room's speakers.
     "onSubtitleMessageReceived" => SubtitleMessageReceived(SubtitleMessages),
+    /// Live transcoding started, failed, was updated or stopped.
+    "onStreamMixingEvent" => StreamMixingEvent(StreamMixingEvent),
 }
 
 /// Why a frame could not be understood.

@@ -26,7 +26,7 @@ pub type Entry = fn(&[u8]);
 
 /// The names of the fuzz targets, as in `fuzz/Cargo.toml` and `fuzz/corpus/<name>/`, each with
 /// its entry function here.
-pub const TARGETS: [(&str, Entry); 13] = [
+pub const TARGETS: [(&str, Entry); 14] = [
     ("token_parse", token_parse),
     ("signal_frame", signal_frame),
     ("openapi_verify", openapi_verify),
@@ -40,7 +40,13 @@ pub const TARGETS: [(&str, Entry); 13] = [
     ("webhook_signature", webhook_signature),
     ("room_core", room_core),
     ("sei", sei),
+    ("rtmp_replies", rtmp_replies),
 ];
+
+/// What an RTMP server answers a live-transcoding push (AMF0 command values), and the push URL.
+pub fn rtmp_replies(data: &[u8]) {
+    crate::public::fuzz_rtmp_replies(data);
+}
 
 /// The AccessToken parser and verifier: whatever parses survives verification and every
 /// accessor.

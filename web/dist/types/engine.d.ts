@@ -10,6 +10,7 @@ import { MediaType, type ForwardStreamInfo, type ForwardStreamStateInfo, type Re
 import { type PublicStreamConfig } from "./room/public_stream";
 import { WTNStream } from "./room/wtn";
 import type { RemoteAudioStats, RemoteVideoStats } from "./media/statstypes";
+import * as liveTranscoding from "./room/live_transcoding";
 import type { VideoPlayerConfig } from "./media/players";
 import { type RTCSubtitleConfig, type UpdateSubtitleConfig } from "./room/subtitle";
 import { type AudioMixingManager } from "./media/mixing";
@@ -176,6 +177,18 @@ export declare class RTCEngine extends EngineMedia {
      * WTN or public stream, without a room (src/room/wtn.ts). One per engine.
      */
     getWTNStreamManager(): WTNStream;
+    /**
+     * Composites users of this room on the server and pushes the result over RTMP to
+     * `transcode.url`; `onStreamMixingEvent` says how it goes (START, then START_SUCCESS, or
+     * START_FAILED with ERR_PARAM_INVALID or ERR_PUSH_CDN). Already on: REPEAT_PUSH.
+     */
+    startLiveTranscoding(transcode: liveTranscoding.LiveTranscodeConfig): Promise<void>;
+    /** Changes live transcoding's layout or video (the URL and audio cannot change). */
+    updateLiveTranscoding(transcode: Partial<liveTranscoding.LiveTranscodeConfig>): Promise<void>;
+    /** Stops live transcoding; nothing happens when it is off. */
+    stopLiveTranscoding(): Promise<void>;
+    /** The vendor's default live-transcoding parameters, `url` left empty. */
+    defaultTranscoding(): Required<liveTranscoding.LiveTranscodeConfig>;
     /**
      * Forwards this user's published streams into each room of `forwardStreamInfos` (its id and
      * a token for this app, that room and this user, with a publish privilege); answers each

@@ -26,6 +26,8 @@ declare const VERTC: {
     RoomProfileType: typeof enums.RoomProfileType;
     SimulcastStreamType: typeof enums.SimulcastStreamType;
     StreamIndex: typeof enums.StreamIndex;
+    StreamMixingEventErrorCode: typeof enums.StreamMixingEventErrorCode;
+    StreamMixingEventType: typeof enums.StreamMixingEventType;
     StreamRemoveReason: typeof enums.StreamRemoveReason;
     SubscribeFallbackOption: typeof enums.SubscribeFallbackOption;
     SubtitleEventType: typeof enums.SubtitleEventType;
@@ -59,8 +61,6 @@ declare const VERTC: {
     VisibilityStatus: typeof enums.VisibilityStatus;
     ExtendMediaType: typeof enums.ExtendMediaType;
     SEIStreamEventType: typeof enums.SEIStreamEventType;
-    StreamMixingEventErrorCode: typeof enums.StreamMixingEventErrorCode;
-    StreamMixingEventType: typeof enums.StreamMixingEventType;
     WTNPlayState: typeof enums.WTNPlayState;
     WTNPlayStateChangedReason: typeof enums.WTNPlayStateChangedReason;
     WTNPushState: typeof enums.WTNPushState;
@@ -115,3 +115,4 @@ export type { LocalStatsException, RemoteStatsException } from "./media/statsexc
 export type { RTCSubtitleConfig, UpdateSubtitleConfig } from "./room/subtitle";
 export type { WTNStream, WTNStream as IWTNStream } from "./room/wtn";
 export type * from "./room/wtn_events";
+export type { LiveTranscodeConfig, LiveTranscodeAudioConfig, LiveTranscodeVideoConfig, LiveTranscodeLayoutConfig, LiveTranscodeLayoutRegion, } from "./room/live_transcoding";

@@ -5,7 +5,7 @@
  * nothing at run time, so any module may use it.
  */
 import type { PublicStreamResultEvent, PublicStreamSEIMessageEvent, PublicStreamStats } from "./room/wtn_events";
-import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, SubtitleMessage, SubtitleStateEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
+import type { AudioMixingError, AudioMixingState, ConnectionState, ErrorCode, ForwardStreamStateInfo, MediaType, MessageEvent, PublishPrivilegeExpiryEvent, ReconnectReason, RemoteStreamSwitch, StreamIndex, StreamPublishedEvent, StreamUnpublishedEvent, StreamBannedEvent, SubscribePrivilegeExpiryEvent, SubtitleMessage, StreamMixingEvent, SubtitleStateEvent, TokenWillExpireEvent, UserCaptureEvent, UserInfo, UserOfflineReason } from "./generated/protocol";
 import type { NetworkQuality, SEIStreamEventType } from "./enums/values";
 import type { CloudProxyConnectedEvent } from "./cloudproxy";
 import type { AutoPublishResultEvent, AutoSubscribeResultEvent, PublishResultEvent, PublishRetryEvent, SubscribeResultEvent, SubscribeRetryEvent } from "./room/results";
@@ -326,6 +326,8 @@ export interface FiredEvents {
     onPushPublicStreamResult: (event: PublicStreamResultEvent) => void;
     onSubtitleStateChanged: (event: SubtitleStateEvent) => void;
     onSubtitleMessageReceived: (event: SubtitleMessage[]) => void;
+    /** How live transcoding goes, as the server tells it. */
+    onStreamMixingEvent: (event: StreamMixingEvent) => void;
     /**
      * One step of subscribe fallback. `beforeVideoIndex`/`afterVideoIndex` count from 0 for
      * the publisher's highest simulcast layer; `afterEnable` false is audio only; `reason` -1

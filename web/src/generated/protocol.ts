@@ -235,6 +235,27 @@ export enum SubtitleEventType {
   UPDATED = 3,
 }
 
+export enum StreamMixingEventType {
+  START = 1,
+  START_SUCCESS = 2,
+  START_FAILED = 3,
+  UPDATE = 4,
+  UPDATE_SUCCESS = 5,
+  UPDATE_FAILED = 6,
+  STOP = 7,
+  STOP_SUCCESS = 8,
+  STOP_FAILED = 9,
+}
+
+export enum StreamMixingEventErrorCode {
+  ERR_OK = 0,
+  ERR_PARAM_INVALID = 1,
+  ERR_FRAME_TIMEOUT = 2,
+  ERR_POSTPROCESS = 3,
+  ERR_PUSH_CDN = 4,
+  ERR_UNKNOWN = 9999,
+}
+
 export enum ReconnectReason {
   ICE_FAILED = "iceFailed",
   NODE_CHANGE = "nodeChange",
@@ -477,6 +498,110 @@ renderMode?: number,
  * Which media of the source the stream takes (audio and video by default).
  */
 mediaType?: PublicStreamType, };
+
+export type LiveTranscodeAudio = { 
+/**
+ * `"AAC"`, the one codec.
+ */
+codec?: string, 
+/**
+ * Bit rate in kbit/s, 32 to 192.
+ */
+kBitRate?: number, 
+/**
+ * 32000, 44100 or 48000.
+ */
+sampleRate?: number, 
+/**
+ * 1 or 2.
+ */
+channels?: number, 
+/**
+ * `"LC"`, the one profile Chorus encodes.
+ */
+AACProfile?: string, };
+
+export type LiveTranscodeVideo = { 
+/**
+ * Width in pixels, 2 to 1920 (an odd one is rounded up).
+ */
+width?: number, 
+/**
+ * Height in pixels, 2 to 1920 (an odd one is rounded up).
+ */
+height?: number, 
+/**
+ * `"H264"`, the one codec.
+ */
+codec?: string, 
+/**
+ * Frames per second, 1 to 60.
+ */
+fps?: number, 
+/**
+ * Seconds between keyframes, 1 to 5; keyframes come at least every 2 s whatever it says.
+ */
+gop?: number, 
+/**
+ * Bit rate in kbit/s, 1 to 10000.
+ */
+kBitRate?: number, };
+
+export type LiveTranscodeLayout = { 
+/**
+ * The users, at most [`MAX_PUBLIC_STREAM_REGIONS`](crate::MAX_PUBLIC_STREAM_REGIONS).
+ */
+regions?: Array<LiveTranscodeRegion>, 
+/**
+ * Data for the app, up to 4 KB; Chorus keeps it but does not put it in the stream.
+ */
+appData?: string, 
+/**
+ * Background colour, `#RRGGBB` (black by default).
+ */
+backgroundColor?: string, };
+
+export type LiveTranscodeRegion = { 
+/**
+ * The publishing user, in the caller's room.
+ */
+userId: string, 
+/**
+ * Left edge, a share of the width in [0, 1).
+ */
+x?: number, 
+/**
+ * Top edge, a share of the height in [0, 1).
+ */
+y?: number, 
+/**
+ * Width, a share of the width in (0, 1].
+ */
+w?: number, 
+/**
+ * Height, a share of the height in (0, 1].
+ */
+h?: number, 
+/**
+ * Stacking order, 0 (bottom) to 100.
+ */
+zorder?: number, 
+/**
+ * Opacity in (0, 1].
+ */
+alpha?: number, 
+/**
+ * 1: cover and crop; 2: fit and pad; 3: stretch.
+ */
+renderMode?: number, 
+/**
+ * 0: audio and video; 1: audio only; 2: video only.
+ */
+contentControl?: number, 
+/**
+ * The screen share rather than the camera.
+ */
+isScreenStream: boolean, };
 
 export type SubtitleMessage = { 
 /**
@@ -729,6 +854,24 @@ export type PublicStreamIdParams = {
  */
 publicStreamId: string, };
 
+export type LiveTranscodeConfig = { 
+/**
+ * Where to push: `rtmp://host[:port]/app/stream`.
+ */
+url?: string, 
+/**
+ * The pushed audio.
+ */
+audio?: LiveTranscodeAudio, 
+/**
+ * The pushed video.
+ */
+video?: LiveTranscodeVideo, 
+/**
+ * The layout.
+ */
+layout?: LiveTranscodeLayout, };
+
 export type StartSubtitleParams = { 
 /**
  * Recognition alone, or recognition and translation.
@@ -905,6 +1048,20 @@ errorMessage?: string, };
 
 export type SubtitleMessages = Array<SubtitleMessage>;
 
+export type StreamMixingEvent = { 
+/**
+ * What happened.
+ */
+event: StreamMixingEventType, 
+/**
+ * Why it failed, or `ERR_OK`.
+ */
+error: StreamMixingEventErrorCode, 
+/**
+ * What happened, in words.
+ */
+message: string, };
+
 export const PROTOCOL_VERSION = 1;
 export const SIGNAL_PATH = "/signal/v1";
 
@@ -970,6 +1127,9 @@ export interface Methods {
   startPushPublicStream: { params: PublicStreamPushParams; result: Empty };
   updatePublicStreamParam: { params: PublicStreamPushParams; result: Empty };
   stopPushPublicStream: { params: PublicStreamIdParams; result: Empty };
+  startLiveTranscoding: { params: LiveTranscodeConfig; result: Empty };
+  updateLiveTranscoding: { params: LiveTranscodeConfig; result: Empty };
+  stopLiveTranscoding: { params: Empty; result: Empty };
   startSubtitle: { params: StartSubtitleParams; result: Empty };
   updateSubtitleConfig: { params: UpdateSubtitleParams; result: Empty };
   stopSubtitle: { params: Empty; result: Empty };
@@ -1006,4 +1166,5 @@ export interface Events {
   onForwardStreamEvent: ForwardStreamEvents;
   onSubtitleStateChanged: SubtitleStateEvent;
   onSubtitleMessageReceived: SubtitleMessages;
+  onStreamMixingEvent: StreamMixingEvent;
 }

@@ -16,8 +16,8 @@ import type { WTNStreamEvents } from "../../src/room/wtn_events";
 
 /** Engine members that come with capability issues of their own. */
 type CapabilityToDo =
-  // Live transcoding (push to CDN).
-  "startLiveTranscoding" | "updateLiveTranscoding" | "stopLiveTranscoding" | "defaultTranscoding";
+  // None left: public and WTN streams and live transcoding are in.
+  never;
 
 /** Engine members still to do in the vendor parity issue itself: none left. */
 type ParityToDo = never;
@@ -65,8 +65,8 @@ export const namedExportsConform: Omit<typeof VendorModule, "default"> = Chorus;
 
 /** The vendor's events Chorus does not fire yet, grouped as the members above. */
 type EventsToDo =
-  // Live transcoding.
-  "onLiveTranscodingResult" | "onStreamMixingEvent";
+  // Live transcoding: the vendor's deprecated event, which onStreamMixingEvent replaced.
+  "onLiveTranscodingResult";
 
 /** Events Chorus fires whose payload is not yet the vendor's declared one: none left. */
 type PayloadToDo = never;

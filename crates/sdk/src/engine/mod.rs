@@ -33,6 +33,7 @@ use crate::validate::{check_join, check_message, check_user_id};
 mod cloud_proxy;
 mod fallback;
 mod forward;
+mod live_transcoding;
 mod media;
 mod public_stream;
 mod subtitle;

@@ -30,8 +30,11 @@ const OPUS_BITRATE: u32 = 64_000;
 const PUSHED_FPS: u32 = 30;
 /// Longest run of pushed video without a keyframe. Pushed frames often come from a pipeline
 /// others tune into at any moment (a server's public-stream compositor, a bridge), and what is
-/// relayed on from there (to a CDN, say) expects a keyframe at least every 2 s.
-const PUSHED_KEYFRAME_INTERVAL: Duration = Duration::from_secs(2);
+/// relayed on from there (to a CDN, say) expects a keyframe at least every 2 s. A keyframe
+/// falls due on the first frame past the interval, which comes a frame period late, or later
+/// when the pipeline stalls on a loaded machine: 1.5 s keeps the gaps within 2 s through half
+/// a second of lateness.
+const PUSHED_KEYFRAME_INTERVAL: Duration = Duration::from_millis(1500);
 /// Behind schedule by more than this, a paced source skips ahead instead of bursting.
 const MAX_LAG: Duration = Duration::from_millis(200);
 /// How often a pipeline of pushed frames checks whether it was stopped while idle.
@@ -394,15 +397,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pushed_video_owes_a_keyframe_two_seconds_after_the_last() {
+    fn pushed_video_owes_a_keyframe_within_two_seconds_of_the_last() {
         let t0 = Instant::now();
         let mut clock = KeyframeClock::new(PUSHED_KEYFRAME_INTERVAL, t0);
-        assert!(!clock.due(t0 + Duration::from_millis(1999)));
-        assert!(clock.due(t0 + Duration::from_secs(2)));
+        assert!(!clock.due(t0 + Duration::from_millis(1499)));
+        assert!(clock.due(t0 + Duration::from_millis(1500)));
         // A keyframe asked for meanwhile (a player joined) starts the interval again.
-        clock.keyframe_sent(t0 + Duration::from_millis(1500));
-        assert!(!clock.due(t0 + Duration::from_millis(3400)));
-        assert!(clock.due(t0 + Duration::from_millis(3500)));
+        clock.keyframe_sent(t0 + Duration::from_millis(1200));
+        assert!(!clock.due(t0 + Duration::from_millis(2699)));
+        assert!(clock.due(t0 + Duration::from_millis(2700)));
     }
 
     #[test]

@@ -16,12 +16,16 @@ use chorus_token::{AccessToken, Privilege};
 use crate::config::Apps;
 
 mod bucket;
+mod live;
 mod mp4;
 mod record;
 mod wtn;
 
 pub(crate) use bucket::Bucket;
 pub(crate) use wtn::WtnClaim;
+pub(crate) use live::Notify as LiveNotify;
+#[cfg(feature = "fuzzing")]
+pub(crate) use live::fuzz_rtmp_replies;
 
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
@@ -43,6 +47,8 @@ pub(crate) struct PublicStreams {
     record_to: OnceLock<record::RecordTo>,
     /// The ids pushed as WTN streams (a client's own tracks, not composited).
     wtn: wtn::WtnPushes,
+    /// The RTMP pushes of live transcoding.
+    live: live::LiveTranscodings,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -68,6 +74,7 @@ impl PublicStreams {
             recordings: record::Recordings::default(),
             record_to: OnceLock::new(),
             wtn: wtn::WtnPushes::default(),
+            live: live::LiveTranscodings::default(),
         }
     }
 
@@ -156,8 +163,27 @@ impl PublicStreams {
         Ok(())
     }
 
+    /// The output size, rate and bit rate of a pushed stream.
+    fn layout_of(&self, app_id: &str, stream_id: &str) -> Option<(u32, u32, u32, u32)> {
+        let pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
+        let l = &pushed
+            .get(&(app_id.to_owned(), stream_id.to_owned()))?
+            .layout;
+        Some((l.width, l.height, l.fps, l.kbps))
+    }
+
+    /// The output of a pushed stream's worker.
+    fn tap_of(&self, app_id: &str, stream_id: &str) -> Option<chorus_compositor::OutputTap> {
+        self.pushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(app_id.to_owned(), stream_id.to_owned()))
+            .map(|p| p.worker.output_tap())
+    }
+
     /// Stops every public stream (the server is shutting down).
     pub(crate) fn stop_all(&self) {
+        self.live.stop_all();
         self.recordings.stop_all();
         self.pushed
             .lock()

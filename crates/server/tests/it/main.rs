@@ -27,6 +27,7 @@ mod fuzz_corpus;
 mod grace_missed_events;
 mod ice_tcp_caps;
 mod join_refusals;
+mod live_transcoding;
 mod long_client_strings_are_clipped;
 mod media_requests;
 mod message_overflow;

@@ -156,24 +156,3 @@ export declare enum SEIStreamEventType {
     BLACK = 0,
     NORMAL = 1
 }
-/** Why a server-side stream mixing failed (live transcoding). */
-export declare enum StreamMixingEventErrorCode {
-    ERR_OK = 0,
-    ERR_PARAM_INVALID = 1,
-    ERR_FRAME_TIMEOUT = 2,
-    ERR_POSTPROCESS = 3,
-    ERR_PUSH_CDN = 4,
-    ERR_UNKNOWN = 9999
-}
-/** A step of a server-side stream mixing (live transcoding). */
-export declare enum StreamMixingEventType {
-    START = 1,
-    START_SUCCESS = 2,
-    START_FAILED = 3,
-    UPDATE = 4,
-    UPDATE_SUCCESS = 5,
-    UPDATE_FAILED = 6,
-    STOP = 7,
-    STOP_SUCCESS = 8,
-    STOP_FAILED = 9
-}

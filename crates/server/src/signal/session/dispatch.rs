@@ -8,6 +8,7 @@ use std::time::Instant;
 use chorus_proto::{Request, RequestFrame, RtcError, ServerFrame, StreamIndex};
 
 use super::forward::ForwardCall;
+use super::live_transcoding::LiveCall;
 use super::public_stream::PublicCall;
 use super::rate_limit::Kind;
 use super::{Answer, Session, invalid};
@@ -132,6 +133,9 @@ impl Session {
             Request::StartPushPublicStream(p) => self.public_stream(PublicCall::Start(p)),
             Request::UpdatePublicStreamParam(p) => self.public_stream(PublicCall::Update(p)),
             Request::StopPushPublicStream(p) => self.public_stream(PublicCall::Stop(p)),
+            Request::StartLiveTranscoding(p) => self.live_transcoding(LiveCall::Start(p)),
+            Request::UpdateLiveTranscoding(p) => self.live_transcoding(LiveCall::Update(p)),
+            Request::StopLiveTranscoding(_) => self.live_transcoding(LiveCall::Stop),
             Request::StartSubtitle(p) => self.start_subtitle(p).await,
             Request::UpdateSubtitleConfig(p) => self.update_subtitle(p).await,
             Request::StopSubtitle(_) => self.stop_subtitle(),

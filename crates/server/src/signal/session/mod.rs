@@ -10,6 +10,7 @@
 mod dispatch;
 mod fallback;
 mod forward;
+mod live_transcoding;
 mod login;
 mod media;
 mod public_stream;

@@ -52,6 +52,9 @@ impl Kind {
             | Request::StartPushPublicStream(_)
             | Request::UpdatePublicStreamParam(_)
             | Request::StopPushPublicStream(_)
+            | Request::StartLiveTranscoding(_)
+            | Request::UpdateLiveTranscoding(_)
+            | Request::StopLiveTranscoding(_)
             // Starting subtitles may start a captioner and its recognizer: not for a flood.
             | Request::StartSubtitle(_)
             | Request::UpdateSubtitleConfig(_)

@@ -362,6 +362,7 @@ impl Session {
         if self.room.as_ref().is_some_and(|joined| joined.key == *key) {
             self.room = None;
             self.ctx.subtitles.stop_for(key.clone(), self.link.session);
+            self.end_live_transcoding(&key.app_id);
             self.close_media().await;
         }
     }
@@ -369,6 +370,7 @@ impl Session {
     /// Tells the room, if any, that the session's connection is gone.
     pub(super) async fn drop_room(&mut self) {
         if let Some(joined) = self.room.take() {
+            self.end_live_transcoding(&joined.key.app_id);
             // Subtitles stay on for the grace period, for the user's resume.
             self.ctx
                 .subtitles
