@@ -22,10 +22,10 @@ mod record;
 mod wtn;
 
 pub(crate) use bucket::Bucket;
-pub(crate) use wtn::WtnClaim;
 pub(crate) use live::Notify as LiveNotify;
 #[cfg(feature = "fuzzing")]
 pub(crate) use live::fuzz_rtmp_replies;
+pub(crate) use wtn::WtnClaim;
 
 /// Most public streams one app may push at once on this server.
 pub(crate) const MAX_PUBLIC_STREAMS_PER_APP: usize = 16;
