@@ -9,6 +9,9 @@
 #![warn(clippy::unwrap_used)]
 
 mod api;
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench_entry;
 mod clock;
 mod cluster;
 mod config;

@@ -60,10 +60,16 @@ mod workers;
 
 #[cfg(test)]
 mod fallback_tests;
-#[cfg(test)]
+// The in-memory harness and its client also drive the forward-path benchmark (`bench` feature),
+// which uses only part of them.
+#[cfg(any(test, feature = "bench"))]
+#[cfg_attr(not(test), allow(dead_code))]
 mod sim;
-#[cfg(test)]
+#[cfg(any(test, feature = "bench"))]
+#[cfg_attr(not(test), allow(dead_code))]
 mod test_client;
+#[cfg(feature = "bench")]
+pub(crate) use sim::bench as sim_bench;
 #[cfg(test)]
 mod tests;
 

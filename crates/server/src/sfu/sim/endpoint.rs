@@ -15,8 +15,9 @@ use str0m::media::{Frequency, KeyframeRequest, MediaData, MediaTime, Mid, Pt, Ri
 use str0m::net::{Protocol, Receive, Transmit};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 
-use super::super::test_client::{accept_answer, answer_offer, offer_tracks, payload_type};
-use super::super::tests::{audio_payload, video_payload};
+use super::super::test_client::{
+    accept_answer, answer_offer, audio_payload, offer_tracks, payload_type, video_payload,
+};
 
 /// What one direction of an endpoint's link does to datagrams.
 #[derive(Debug, Clone, Copy, Default)]

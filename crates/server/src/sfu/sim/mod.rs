@@ -11,9 +11,16 @@
 //! [`super::Sfu`] handle uses, read with `try_recv`; subscriber offers are answered by the
 //! peer's subscribing endpoint as a client would. The loopback tests in `tests/` stay the
 //! integration layer (real sockets, the real task).
+//!
+//! `bench` (the `bench` feature) sets up one publisher and N subscribers here for the
+//! forward-path micro-benchmark and then hands the router packets with nothing delivered.
 
+#[cfg(feature = "bench")]
+pub(crate) mod bench;
 mod endpoint;
+#[cfg(test)]
 mod relay_tests;
+#[cfg(test)]
 mod tests;
 
 use std::cmp::Reverse;

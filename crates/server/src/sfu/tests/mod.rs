@@ -19,6 +19,7 @@ use str0m::media::{Frequency, MediaTime, Mid, Pt};
 use tokio::sync::mpsc;
 
 use super::test_client::{Client, pump, pump_until};
+pub(super) use super::test_client::{audio_payload, video_payload};
 use super::{ForwardMode, PeerEvent, PeerId, Sfu, SfuConfig, SfuMetrics, Source};
 
 pub(super) const ALICE: PeerId = PeerId(1);
@@ -103,25 +104,6 @@ pub(super) async fn answer_next(
         .await
         .expect("the answer is accepted");
     offer
-}
-
-pub(super) fn audio_payload(n: u32) -> Vec<u8> {
-    let mut data = format!("opus frame {n} ").into_bytes();
-    data.resize(80, 0xab);
-    data
-}
-
-/// An H.264 access unit in Annex B: one NAL unit, IDR or not, tagged with its layer and
-/// number. Keyframes are big enough to be split into several RTP packets.
-/// `scale` makes it that many times as big.
-pub(super) fn video_payload(layer: u8, n: u32, keyframe: bool, scale: u32) -> Vec<u8> {
-    let nal_header = if keyframe { 0x65 } else { 0x41 };
-    let mut data = vec![0, 0, 0, 1, nal_header, layer];
-    // No zero bytes after the start code: the packetizer would take 00 00 01 for a new NAL.
-    data.extend_from_slice(format!("frame {n:08} ").as_bytes());
-    let size = if keyframe { 3000 } else { 700 } * scale;
-    data.extend((0..size).map(|i: u32| 0x10 + ((i + n) % 0xe0) as u8));
-    data
 }
 
 /// The NAL unit of a received access unit (start code stripped).
