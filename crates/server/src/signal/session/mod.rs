@@ -66,6 +66,7 @@ pub(super) async fn run(
             login::SERVER_MESSAGES_IN_FLIGHT,
         )),
         relay_to: None,
+        last_count: dispatch::LastCount::default(),
     };
     ctx.metrics.connections.inc();
     let (sink, mut stream) = socket.split();
@@ -289,6 +290,8 @@ struct Session {
     /// In cluster mode: the node to move this connection to, set by a join for a room that
     /// node runs while the session holds nothing here.
     relay_to: Option<crate::cluster::Node>,
+    /// The request counter used last.
+    last_count: dispatch::LastCount,
 }
 
 /// How a request is answered.
