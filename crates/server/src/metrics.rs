@@ -163,11 +163,12 @@ impl Metrics {
         }
     }
 
-    /// Counts a signalling request.
-    pub(crate) fn request(&self, method: &'static str, outcome: &'static str) {
+    /// The counter of signalling requests by `method` and `outcome`, to keep: looking it up
+    /// takes the family's lock, which every session shares.
+    pub(crate) fn request_counter(&self, method: &'static str, outcome: &'static str) -> Counter {
         self.requests
             .get_or_create(&[("method", method), ("outcome", outcome)])
-            .inc();
+            .clone()
     }
 
     /// Counts an OpenAPI request: `action` is a known action's name or `other`, `outcome`

@@ -18,6 +18,7 @@ use chorus_proto::{ErrorCode, RtcError, ServerFrame, SimulcastStreamType};
 use tokio::sync::mpsc;
 
 use super::core::{Output, Reply, Room};
+use super::grant::Millis;
 use super::outbox::PushError;
 use super::{
     Command, Directory, HookEvent, Outbound, Relay, RoomKey, SessionId, SessionLink, SessionRequest,
@@ -47,20 +48,34 @@ pub(super) async fn run(
         participants: 0,
         relays: None,
     };
+    // One timer for the room's life, moved only when the room's next timeout moves: a fresh
+    // one per turn would add and remove a timer entry once per message.
+    let timer = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(timer);
+    let mut armed: Option<Millis> = None;
     let crashed = loop {
-        let wait = room
-            .poll_timeout()
-            .map(|at| Duration::from_millis(at.saturating_sub(now_ms())));
+        let next = room.poll_timeout();
+        if next != armed {
+            if let Some(at) = next {
+                let wait = Duration::from_millis(at.saturating_sub(now_ms()));
+                timer.as_mut().reset(tokio::time::Instant::now() + wait);
+            }
+            armed = next;
+        }
         let input = tokio::select! {
             command = inbox.recv() => match command {
                 Some(command) => Input::Command(command),
                 None => break false,
             },
-            () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => Input::Timeout,
+            () = &mut timer, if armed.is_some() => {
+                // Armed again from the room's answer, even if that is the same instant.
+                armed = None;
+                Input::Timeout
+            }
         };
         // Messages never change subscriptions or layers: counting the room's entries walks
         // every member, too much to do once per message in a large room.
-        let count_entries = !is_message(&input);
+        let mut count_entries = !is_message(&input);
         // The shell's own records (links, gauges) are only read after a panic, to end what
         // the room held; the room itself is never used again.
         let turn = catch_unwind(AssertUnwindSafe(|| {
@@ -69,6 +84,17 @@ pub(super) async fn run(
                 Input::Timeout => room.handle_timeout(now_ms()),
             }
             shell.flush(&mut room);
+            // Commands already waiting join this turn: the loop's own work (the timer, the
+            // gauges) is then paid once for them all. Each is still applied and flushed on
+            // its own, in order.
+            for _ in 1..TURN_COMMANDS {
+                let Ok(command) = inbox.try_recv() else {
+                    break;
+                };
+                count_entries |= !is_message_command(&command);
+                shell.apply(&mut room, command);
+                shell.flush(&mut room);
+            }
             shell.report_state(&room, count_entries);
         }));
         if turn.is_err() {
@@ -101,14 +127,28 @@ pub(super) async fn run(
     }
 }
 
+/// `{"id":ID,"result":{}}`, as `ServerFrame::ok_json` writes it, without serde: every
+/// message to one user is answered with it.
+fn done_json(id: u64) -> String {
+    format!("{{\"id\":{id},\"result\":{{}}}}")
+}
+
+/// Most commands one turn takes.
+const TURN_COMMANDS: usize = 32;
+
 /// A message from a member: it changes no kept entries.
 fn is_message(input: &Input) -> bool {
+    matches!(input, Input::Command(command) if is_message_command(command))
+}
+
+/// A member's message command.
+fn is_message_command(command: &Command) -> bool {
     matches!(
-        input,
-        Input::Command(Command::Session {
+        command,
+        Command::Session {
             request: SessionRequest::UserMessage { .. } | SessionRequest::RoomMessage { .. },
             ..
-        })
+        }
     )
 }
 
@@ -292,18 +332,24 @@ impl Shell {
     /// command, or a timeout (a grace period that ends removes a participant too). The kept
     /// entries are counted again only with `entries`, when the turn may have changed them.
     fn report_state(&mut self, room: &Room, entries: bool) {
-        let metrics = self.directory.metrics();
         let participants = room.participant_count() as i64;
-        metrics
-            .participants
-            .inc_by(participants - self.participants);
-        self.participants = participants;
         let entries = if entries {
             room.kept_entries() as i64
         } else {
             self.reported.0
         };
         let missed = room.missed_bytes() as i64;
+        if (participants, entries, missed) == (self.participants, self.reported.0, self.reported.1)
+        {
+            // Most turns (messages) change none: the gauges are shared by every room's task,
+            // so even a zero added to them moves their cache lines between cores.
+            return;
+        }
+        let metrics = self.directory.metrics();
+        metrics
+            .participants
+            .inc_by(participants - self.participants);
+        self.participants = participants;
         metrics.room_entries.inc_by(entries - self.reported.0);
         metrics.missed_bytes.inc_by(missed - self.reported.1);
         self.reported = (entries, missed);
@@ -316,7 +362,7 @@ impl Shell {
                 Output::Reply { to, id, result } => {
                     let text = match result {
                         Ok(Reply::Joined(joined)) => ServerFrame::ok_json(id, &joined),
-                        Ok(Reply::Done) => ServerFrame::ok_json(id, &serde_json::json!({})),
+                        Ok(Reply::Done) => done_json(id),
                         Ok(Reply::Forward(states)) => ServerFrame::ok_json(id, &states),
                         Err(error) => ServerFrame::error_json(Some(id), &error),
                     };
@@ -341,7 +387,7 @@ impl Shell {
                     let delivered = self.deliver(room, to, frame);
                     if let Some((sender, id)) = reply {
                         let text = if delivered {
-                            ServerFrame::ok_json(id, &serde_json::json!({}))
+                            done_json(id)
                         } else {
                             let e = RtcError::new(
                                 ErrorCode::UserMessageUnknown,
@@ -467,6 +513,21 @@ impl Shell {
                 room.dropped(now_ms(), to, true);
                 false
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_json_is_what_serde_writes() {
+        for id in [0, 7, u64::MAX] {
+            assert_eq!(
+                done_json(id),
+                ServerFrame::ok_json(id, &serde_json::json!({}))
+            );
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use chorus_proto::{Request, RequestFrame, RtcError, ServerFrame, StreamIndex};
+use prometheus_client::metrics::counter::Counter;
 
 use super::forward::ForwardCall;
 use super::live_transcoding::LiveCall;
@@ -14,13 +15,32 @@ use super::rate_limit::Kind;
 use super::{Answer, Session, invalid};
 use crate::room::{SessionRequest, SubscribeOp};
 
+/// The request counter a session used last. A client mostly repeats one request (a stream
+/// of messages), and the shared family's look-up takes its lock and hashes the labels.
+#[derive(Default)]
+pub(super) struct LastCount(Option<(&'static str, &'static str, Counter)>);
+
 impl Session {
+    /// Counts a request by method and outcome.
+    fn count_request(&mut self, method: &'static str, outcome: &'static str) {
+        if let Some((m, o, counter)) = &self.last_count.0
+            && *m == method
+            && *o == outcome
+        {
+            counter.inc();
+            return;
+        }
+        let counter = self.ctx.metrics.request_counter(method, outcome);
+        counter.inc();
+        self.last_count.0 = Some((method, outcome, counter));
+    }
+
     /// Handles one text frame; returns the reply to send now, if answered here.
     pub(super) async fn handle(&mut self, text: &str) -> Option<String> {
         let frame = match RequestFrame::parse(text) {
             Ok(frame) => frame,
             Err(bad) => {
-                self.ctx.metrics.request("invalid", "INVALID_PARAMS");
+                self.count_request("invalid", "INVALID_PARAMS");
                 return Some(ServerFrame::error_json(
                     bad.id,
                     &invalid(bad.error.to_string()),
@@ -34,7 +54,7 @@ impl Session {
             && let Err(throttled) = self.limits.check(kind, Instant::now())
         {
             let error = RtcError::from(throttled);
-            self.ctx.metrics.request(method, error.code.as_str());
+            self.count_request(method, error.code.as_str());
             return Some(ServerFrame::error_json(Some(id), &error));
         }
         let result = match frame.request {
@@ -150,19 +170,19 @@ impl Session {
         };
         match result {
             Ok(Answer::Routed) => {
-                self.ctx.metrics.request(method, "routed");
+                self.count_request(method, "routed");
                 None
             }
             Ok(Answer::Now) => {
-                self.ctx.metrics.request(method, "ok");
+                self.count_request(method, "ok");
                 Some(ServerFrame::ok_json(id, &serde_json::json!({})))
             }
             Ok(Answer::With(result)) => {
-                self.ctx.metrics.request(method, "ok");
+                self.count_request(method, "ok");
                 Some(ServerFrame::ok_json(id, &result))
             }
             Err(error) => {
-                self.ctx.metrics.request(method, error.code.as_str());
+                self.count_request(method, error.code.as_str());
                 Some(ServerFrame::error_json(Some(id), &error))
             }
         }
