@@ -64,10 +64,12 @@ pub(crate) struct Resolved {
     pub(crate) turn: Option<TurnServers>,
 }
 
-/// The server's running state: whether it is draining, and the next session's number.
+/// The server's running state: whether it is draining, whether its clients are being moved
+/// to other nodes, and the next session's number.
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     draining: AtomicBool,
+    moving_off: tokio::sync::watch::Sender<bool>,
     next_session: AtomicU64,
 }
 
@@ -75,6 +77,7 @@ impl Default for Lifecycle {
     fn default() -> Self {
         Lifecycle {
             draining: AtomicBool::new(false),
+            moving_off: tokio::sync::watch::Sender::new(false),
             next_session: AtomicU64::new(1),
         }
     }
@@ -84,6 +87,17 @@ impl Lifecycle {
     /// From now on, joins are refused.
     pub(crate) fn start_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Tells every signalling session to leave its room and close its connection with a
+    /// reason that has its client reconnect (to another node of the cluster).
+    pub(crate) fn move_clients_off(&self) {
+        self.moving_off.send_replace(true);
+    }
+
+    /// Becomes true once [`Lifecycle::move_clients_off`] was called.
+    pub(crate) fn moving_off(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.moving_off.subscribe()
     }
 }
 

@@ -2,7 +2,7 @@
 //! another node on their own, with what they published: the others hear their tones again.
 //!
 //! The nodes stand behind one address, as they would behind a load balancer: a TCP front
-//! that passes each new connection to the first node that accepts it. Alice reaches the room's
+//! that passes each new connection to the first node whose health check passes. Alice reaches the room's
 //! node through it; Bob reaches another node, which relays his signalling to the room's.
 
 use std::net::SocketAddr;
@@ -14,15 +14,35 @@ use chorus_sdk::{
     AudioCaptureSource, AudioFrame, EngineEvent, EventStream, MediaStream, RtcEngine,
 };
 use chorus_testkit::{take_turn, token, user_info, wait_event, wait_for};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
 use crate::cluster_node_death::{Redis, node};
+use crate::common::Chorus;
 
 /// How long media may take to flow (ICE, DTLS, the first packets) on a loaded machine.
 const MEDIA_PATIENCE: Duration = Duration::from_secs(20);
 
-/// One address for several nodes: each connection goes to the first node that accepts it.
+/// Whether the node at `addr` answers `GET /healthz` with 200 (a draining node answers 503).
+async fn healthy(addr: SocketAddr) -> bool {
+    let check = async {
+        let mut stream = TcpStream::connect(addr).await.ok()?;
+        let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.ok()?;
+        Some(answer.starts_with(b"HTTP/1.1 200"))
+    };
+    tokio::time::timeout(Duration::from_secs(5), check)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// One address for several nodes, as a load balancer with health checks gives: each
+/// connection goes to the first healthy node that accepts it.
 struct Front {
     addr: SocketAddr,
     nodes: Arc<Mutex<Vec<SocketAddr>>>,
@@ -43,6 +63,9 @@ impl Front {
                     let candidates = nodes.lock().expect("front lock").clone();
                     tokio::spawn(async move {
                         for candidate in candidates {
+                            if !healthy(candidate).await {
+                                continue;
+                            }
                             if let Ok(mut upstream) = TcpStream::connect(candidate).await {
                                 let _ =
                                     tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
@@ -129,74 +152,144 @@ fn assert_tone(heard: f32, sent: f32, what: &str) {
     );
 }
 
-/// Waits for `who`'s engine to report Reconnecting and then Reconnected; the time it was
-/// back.
-async fn reconnects(events: &mut EventStream, who: &str) -> Instant {
-    let mut seen_reconnecting = false;
+/// Waits for `who`'s engine to report Reconnecting and then Reconnected: the reason given
+/// for Reconnecting, and the time it was back.
+async fn reconnects(events: &mut EventStream, who: &str) -> (String, Instant) {
+    let mut reconnecting = None;
     wait_event(events, Duration::from_secs(30), |e| match e {
-        EngineEvent::ConnectionStateChanged { state, .. } => match state {
+        EngineEvent::ConnectionStateChanged { state, reason } => match state {
             ConnectionState::Reconnecting => {
-                seen_reconnecting = true;
+                reconnecting = Some(reason.clone().unwrap_or_default());
                 None
             }
-            ConnectionState::Reconnected if seen_reconnecting => Some(()),
-            // Before the kill: the first connection.
-            _ if !seen_reconnecting => None,
-            other => panic!("{who}: {other:?} while recovering from the node's death"),
+            ConnectionState::Reconnected if reconnecting.is_some() => Some(()),
+            // Before the node went: the first connection.
+            _ if reconnecting.is_none() => None,
+            other => panic!("{who}: {other:?} while moving to another node"),
         },
         _ => None,
     })
     .await;
-    Instant::now()
+    (reconnecting.unwrap_or_default(), Instant::now())
+}
+
+/// Alice (440 Hz, through the front) and Bob (660 Hz, through the second node) in a room on
+/// the first node, hearing each other.
+struct Scene {
+    _redis: Redis,
+    _front: Front,
+    first: Chorus,
+    _second: Chorus,
+    _alice: RtcEngine,
+    alice_events: EventStream,
+    _bob: RtcEngine,
+    bob_events: EventStream,
+    alice_hears: MediaStream<AudioFrame>,
+    bob_hears: MediaStream<AudioFrame>,
+}
+
+impl Scene {
+    async fn start() -> Scene {
+        let redis = Redis::start();
+        let front = Front::start().await;
+        let (first, first_url) = node(&redis, "f1");
+        front.add(&first_url);
+        // The only node: the room is placed on it, and Alice's signalling reaches it directly.
+        let (alice, alice_events) = singing(&front.url(), "fo", "alice", 440.0).await;
+        let (second, second_url) = node(&redis, "f2");
+        front.add(&second_url);
+        // Bob's signalling goes through f2 and is relayed to f1, where his session lives.
+        let (bob, bob_events) = singing(&second_url, "fo", "bob", 660.0).await;
+        let mut alice_hears = alice.remote_audio("bob", StreamIndex::Main);
+        let mut bob_hears = bob.remote_audio("alice", StreamIndex::Main);
+        assert_tone(heard_hz(&mut alice_hears).await, 660.0, "alice, before");
+        assert_tone(heard_hz(&mut bob_hears).await, 440.0, "bob, before");
+        Scene {
+            _redis: redis,
+            _front: front,
+            first,
+            _second: second,
+            _alice: alice,
+            alice_events,
+            _bob: bob,
+            bob_events,
+            alice_hears,
+            bob_hears,
+        }
+    }
+
+    /// Once the first node is gone (from `gone`): both reconnect, see each other's
+    /// publication come back and hear it through the second node. The reasons they were
+    /// given for reconnecting, and when the later one was back.
+    async fn both_back(&mut self, gone: Instant) -> ([String; 2], Duration) {
+        let ((alice_why, alice_back), (bob_why, bob_back)) = tokio::join!(
+            reconnects(&mut self.alice_events, "alice"),
+            reconnects(&mut self.bob_events, "bob")
+        );
+        let back = (alice_back - gone).max(bob_back - gone);
+        // Each sees the other's publication come back (the new sessions republished)...
+        wait_for(&mut self.alice_events, |e| match e {
+            Event::UserPublishStream(p) if p.user_id == "bob" => Some(()),
+            _ => None,
+        })
+        .await;
+        wait_for(&mut self.bob_events, |e| match e {
+            Event::UserPublishStream(p) if p.user_id == "alice" => Some(()),
+            _ => None,
+        })
+        .await;
+        // ...and hears it: the tones arrive through the surviving node.
+        assert_tone(heard_hz(&mut self.alice_hears).await, 660.0, "alice, after");
+        assert_tone(heard_hz(&mut self.bob_hears).await, 440.0, "bob, after");
+        eprintln!(
+            "both back {back:?} after the first node went, tones heard again after {:?}",
+            gone.elapsed()
+        );
+        ([alice_why, bob_why], back)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_of_a_killed_node_resume_elsewhere_and_are_heard_again() {
     let _turn = take_turn().await;
-    let redis = Redis::start();
-    let front = Front::start().await;
-    let (mut first, first_url) = node(&redis, "f1");
-    front.add(&first_url);
-    // The only node: the room is placed on it, and Alice's signalling reaches it directly.
-    let (_alice, mut alice_events) = singing(&front.url(), "fo", "alice", 440.0).await;
-    let (_second, second_url) = node(&redis, "f2");
-    front.add(&second_url);
-    // Bob's signalling goes through f2 and is relayed to f1, where his session lives.
-    let (bob, mut bob_events) = singing(&second_url, "fo", "bob", 660.0).await;
-    let mut alice_hears = _alice.remote_audio("bob", StreamIndex::Main);
-    let mut bob_hears = bob.remote_audio("alice", StreamIndex::Main);
-    assert_tone(heard_hz(&mut alice_hears).await, 660.0, "alice, before");
-    assert_tone(heard_hz(&mut bob_hears).await, 440.0, "bob, before");
-
-    first.child.kill().expect("SIGKILL");
-    let _ = first.child.wait();
-    let killed = Instant::now();
-    let (alice_back, bob_back) = tokio::join!(
-        reconnects(&mut alice_events, "alice"),
-        reconnects(&mut bob_events, "bob")
-    );
-    eprintln!(
-        "back in the room after the kill: alice {:?}, bob {:?}",
-        alice_back - killed,
-        bob_back - killed
-    );
-    // Each sees the other's publication come back (the new sessions republished)...
-    wait_for(&mut alice_events, |e| match e {
-        Event::UserPublishStream(p) if p.user_id == "bob" => Some(()),
-        _ => None,
-    })
-    .await;
-    wait_for(&mut bob_events, |e| match e {
-        Event::UserPublishStream(p) if p.user_id == "alice" => Some(()),
-        _ => None,
-    })
-    .await;
-    // ...and hears it: the tones arrive through the surviving node.
-    assert_tone(heard_hz(&mut alice_hears).await, 660.0, "alice, after");
-    assert_tone(heard_hz(&mut bob_hears).await, 440.0, "bob, after");
-    eprintln!("tones heard again {:?} after the kill", killed.elapsed());
+    let mut scene = Scene::start().await;
+    scene.first.child.kill().expect("SIGKILL");
+    let _ = scene.first.child.wait();
+    let (_, back) = scene.both_back(Instant::now()).await;
+    // The dead node is noticed when its registration lapses (3 s); the rest is quick.
     assert!(
-        (alice_back - killed).max(bob_back - killed) < Duration::from_secs(6),
-        "back within a few seconds of the node's death"
+        back < Duration::from_secs(6),
+        "back {back:?} after the kill"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_node_moves_its_clients_off_and_exits() {
+    let _turn = take_turn().await;
+    let mut scene = Scene::start().await;
+    let pid = scene.first.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let ([alice_why, _], _) = scene.both_back(Instant::now()).await;
+    assert!(
+        alice_why.contains("draining"),
+        "alice was told: {alice_why}"
+    );
+    // Its rooms empty as the clients move: the node exits well before its drain deadline
+    // (30 s after the SIGTERM).
+    let exited = Instant::now();
+    let status = loop {
+        if let Some(status) = scene.first.child.try_wait().expect("the node's status") {
+            break status;
+        }
+        assert!(
+            exited.elapsed() < Duration::from_secs(15),
+            "the drained node exits"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "the drained node exits cleanly: {status}");
 }

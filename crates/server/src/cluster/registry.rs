@@ -2,7 +2,8 @@
 //! (and its id into the set `chorus:nodes`) and renews it every [`HEARTBEAT`], together with
 //! the claims of the rooms it runs. A node
 //! that stops renewing (killed, cut off) disappears from the registry within [`NODE_TTL`], and
-//! its room claims are then treated as free (see `placement`). When Redis comes back after
+//! its room claims are then treated as free (see `placement`). A draining node keeps no
+//! claims (see `drain`). When Redis comes back after
 //! an outage the heartbeat claims the node's rooms and records its logins again.
 
 use std::sync::Arc;
@@ -54,7 +55,12 @@ fn node_key(id: &str) -> String {
 impl Cluster {
     /// Writes this node's registration with its current load.
     /// Returns whether the registration was missing (a new node, or Redis lost it).
-    async fn register(&self, rooms: u64, peers: u64, draining: bool) -> Result<bool, ClusterError> {
+    pub(super) async fn register(
+        &self,
+        rooms: u64,
+        peers: u64,
+        draining: bool,
+    ) -> Result<bool, ClusterError> {
         let record = Record {
             url: self.settings.advertise_url.clone(),
             rooms,
@@ -170,6 +176,10 @@ pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
                 if missing {
                     // New here, or Redis came back empty: record this node's logins again.
                     ctx.logins.republish().await;
+                }
+                if ctx.is_draining() {
+                    // Handed back when the drain began: the rooms' next joins go elsewhere.
+                    return Ok(());
                 }
                 cluster.keep_claims(&rooms).await
             };

@@ -46,6 +46,7 @@ pub(super) async fn run(
 ) {
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let kill = inbox.kill_signal();
+    let mut moving_off = ctx.lifecycle.moving_off();
     let (media_events, mut media_inbox) = mpsc::channel(16);
     let mut session = Session {
         ctx: ctx.clone(),
@@ -105,6 +106,16 @@ pub(super) async fn run(
         tokio::select! {
             biased;
             () = kill.notified() => break,
+            () = moved_off(&mut moving_off) => {
+                // The node is draining: the client gets back in on another node.
+                session.leave_for_good().await;
+                writer.push(Message::Close(Some(CloseFrame {
+                    code: close_code::RESTART,
+                    reason: Utf8Bytes::from_static(MOVING_OFF),
+                })));
+                let _ = tokio::time::timeout(CLOSE_WRITE, writer.drain()).await;
+                break;
+            }
             () = &mut join_deadline, if !session.authenticated => {
                 tracing::debug!(session = session.link.session, "no joinRoom or login before the deadline");
                 writer.push(Message::Close(Some(CloseFrame {
@@ -188,6 +199,14 @@ pub(super) async fn run(
     }
 }
 
+/// Returns once the node moves its clients off (never, if it does not).
+async fn moved_off(moving_off: &mut tokio::sync::watch::Receiver<bool>) {
+    if moving_off.wait_for(|m| *m).await.is_err() {
+        // The lifecycle outlives every session; without it, nothing moves anyone.
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Handles one message read from the client; false when the connection is over.
 async fn handle_message(
     session: &mut Session,
@@ -224,6 +243,9 @@ const PIPELINED: usize = 16;
 
 /// How long a close frame may take to leave before the connection is dropped anyway.
 const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
+/// The close reason (with code 1012, service restart) when a draining node moves its
+/// clients off: the SDKs reconnect at once, and the reconnect lands on another node.
+const MOVING_OFF: &str = "this node is draining; reconnect to continue on another node";
 
 /// Most frames taken from the outbox before one flush.
 const BURST: usize = 64;
