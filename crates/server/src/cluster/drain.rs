@@ -48,6 +48,9 @@ pub(crate) async fn move_clients_off(ctx: &Ctx) {
         return;
     };
     ctx.lifecycle.start_draining();
+    // After a beat under way (which might renew the claims), before the next (which sees
+    // the drain and renews nothing).
+    let beat = cluster.beat.lock().await;
     let rooms = ctx.directory.room_keys();
     let peers = ctx.metrics.participants.get().max(0) as u64;
     if let Err(error) = cluster.register(rooms.len() as u64, peers, true).await {
@@ -62,5 +65,6 @@ pub(crate) async fn move_clients_off(ctx: &Ctx) {
         // The claims then lapse on their own, the heartbeat no longer renewing them.
         Err(error) => tracing::warn!(%error, "draining: could not release room claims"),
     }
+    drop(beat);
     ctx.lifecycle.move_clients_off();
 }

@@ -99,6 +99,8 @@ pub(crate) struct Cluster {
     client: redis::Client,
     redis: ConnectionManager,
     http: reqwest::Client,
+    /// Held by a heartbeat while it runs and by the start of a drain (see `drain`).
+    beat: tokio::sync::Mutex<()>,
 }
 
 impl Cluster {
@@ -125,6 +127,7 @@ impl Cluster {
             client,
             redis,
             http,
+            beat: tokio::sync::Mutex::new(()),
         })
     }
 

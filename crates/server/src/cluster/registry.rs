@@ -170,14 +170,18 @@ pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
             let rooms = ctx.directory.room_keys();
             let peers = ctx.metrics.participants.get().max(0) as u64;
             let beat = async {
+                // A drain that begins meanwhile waits for this beat, and a beat after it sees
+                // it: no beat renews a claim the drain released, nor unsays "draining".
+                let _beat = cluster.beat.lock().await;
+                let draining = ctx.is_draining();
                 let missing = cluster
-                    .register(rooms.len() as u64, peers, ctx.is_draining())
+                    .register(rooms.len() as u64, peers, draining)
                     .await?;
                 if missing {
                     // New here, or Redis came back empty: record this node's logins again.
                     ctx.logins.republish().await;
                 }
-                if ctx.is_draining() {
+                if draining {
                     // Handed back when the drain began: the rooms' next joins go elsewhere.
                     return Ok(());
                 }

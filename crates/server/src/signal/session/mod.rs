@@ -109,6 +109,17 @@ pub(super) async fn run(
             () = moved_off(&mut moving_off) => {
                 // The node is draining: the client gets back in on another node.
                 session.leave_for_good().await;
+                // Until the room lets go, the session must live: a frame the room could not
+                // queue for it (another user leaving) would count its user as dropped and
+                // keep them, for the reconnect grace, in a room that should empty now.
+                let detached = async {
+                    while let Some(out) = inbox.recv().await {
+                        if let Outbound::Detached(_) = out {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(CLOSE_WRITE, detached).await;
                 writer.push(Message::Close(Some(CloseFrame {
                     code: close_code::RESTART,
                     reason: Utf8Bytes::from_static(MOVING_OFF),
