@@ -9,11 +9,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chorus_proto::{ConnectionState, Event, MediaType, RoomConfig, StreamIndex};
+use chorus_proto::{ConnectionState, Event, MediaType, RoomConfig, StreamIndex, UserOnlineStatus};
 use chorus_sdk::{
     AudioCaptureSource, AudioFrame, EngineEvent, EventStream, MediaStream, RtcEngine,
 };
-use chorus_testkit::{take_turn, token, user_info, wait_event, wait_for};
+use chorus_testkit::{logged_in, take_turn, token, user_info, wait_event, wait_for};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
@@ -176,9 +176,11 @@ async fn reconnects(events: &mut EventStream, who: &str) -> (String, Instant) {
 /// Alice (440 Hz, through the front) and Bob (660 Hz, through the second node) in a room on
 /// the first node, hearing each other.
 struct Scene {
-    _redis: Redis,
+    redis: Redis,
     _front: Front,
     first: Chorus,
+    first_url: String,
+    second_url: String,
     _second: Chorus,
     _alice: RtcEngine,
     alice_events: EventStream,
@@ -205,9 +207,11 @@ impl Scene {
         assert_tone(heard_hz(&mut alice_hears).await, 660.0, "alice, before");
         assert_tone(heard_hz(&mut bob_hears).await, 440.0, "bob, before");
         Scene {
-            _redis: redis,
+            redis,
             _front: front,
             first,
+            first_url,
+            second_url,
             _second: second,
             _alice: alice,
             alice_events,
@@ -253,14 +257,35 @@ impl Scene {
 async fn clients_of_a_killed_node_resume_elsewhere_and_are_heard_again() {
     let _turn = take_turn().await;
     let mut scene = Scene::start().await;
+    // Logged in (outside rooms) on the node that dies, at its own address: Carol never comes
+    // back, Dave logs in again elsewhere.
+    let (_carol, _) = logged_in(&scene.first_url, "carol").await;
+    let (_dave, _) = logged_in(&scene.first_url, "dave").await;
     scene.first.child.kill().expect("SIGKILL");
     let _ = scene.first.child.wait();
-    let (_, back) = scene.both_back(Instant::now()).await;
+    let killed = Instant::now();
+    // At once, before the cluster has noticed the death: the dead node's record is taken over.
+    let (dave, _) = logged_in(&scene.second_url, "dave").await;
+    let (_, back) = scene.both_back(killed).await;
     // The dead node is noticed when its registration lapses (3 s); the rest is quick.
     assert!(
         back < Duration::from_secs(6),
         "back {back:?} after the kill"
     );
+
+    // The node comes back under the same name: Carol's record, left by its earlier run, does
+    // not make her online.
+    let (_again, _) = node(&scene.redis, "f1");
+    let status = dave
+        .get_peer_online_status("carol")
+        .await
+        .expect("peer status");
+    assert_eq!(status, UserOnlineStatus::Offline);
+    let status = dave
+        .get_peer_online_status("bob")
+        .await
+        .expect("peer status");
+    assert_eq!(status, UserOnlineStatus::Offline, "bob never logged in");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

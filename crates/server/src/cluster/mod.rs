@@ -99,6 +99,9 @@ pub(crate) struct Cluster {
     client: redis::Client,
     redis: ConnectionManager,
     http: reqwest::Client,
+    /// This run of the node, drawn at start: records it leaves behind (logins) name it, so
+    /// those of an earlier run under the same node id count as stale.
+    boot: String,
     /// Held by a heartbeat while it runs and by the start of a drain (see `drain`).
     beat: tokio::sync::Mutex<()>,
 }
@@ -122,11 +125,13 @@ impl Cluster {
             .use_preconfigured_tls((*settings.tls.config()).clone())
             .build()
             .unwrap_or_default();
+        let boot = format!("{:016x}", rand::random::<u64>());
         Ok(Cluster {
             settings,
             client,
             redis,
             http,
+            boot,
             beat: tokio::sync::Mutex::new(()),
         })
     }

@@ -37,6 +37,9 @@ pub(super) struct Record {
     /// Draining: serves its rooms until they empty, takes no new ones.
     #[serde(default)]
     pub(super) draining: bool,
+    /// This run of the node (see `Cluster::boot`).
+    #[serde(default)]
+    pub(super) boot: String,
 }
 
 /// A live node and its load.
@@ -66,6 +69,7 @@ impl Cluster {
             rooms,
             peers,
             draining,
+            boot: self.boot.clone(),
         };
         let json = serde_json::to_string(&record).unwrap_or_default();
         let mut conn = self.conn();
@@ -96,6 +100,16 @@ impl Cluster {
                 id: id.to_owned(),
                 url: r.url,
             }))
+    }
+
+    /// The run (boot) of node `id`, if it is live.
+    pub(super) async fn live_boot(&self, id: &str) -> Result<Option<String>, ClusterError> {
+        let mut conn = self.conn();
+        let json: Option<String> =
+            timed(redis::cmd("GET").arg(node_key(id)).query_async(&mut conn)).await?;
+        Ok(json
+            .and_then(|j| serde_json::from_str::<Record>(&j).ok())
+            .map(|r| r.boot))
     }
 
     /// Every live node and its load.
