@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chorus_sign::ReplayGuard;
@@ -64,20 +64,44 @@ pub(crate) struct Resolved {
     pub(crate) turn: Option<TurnServers>,
 }
 
-/// The server's running state: whether it is draining, whether its clients are being moved
-/// to other nodes, and the next session's number.
+/// The server's running state: whether it is draining, how far moving its clients to other
+/// nodes has come, and the next session's number.
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     draining: AtomicBool,
-    moving_off: tokio::sync::watch::Sender<bool>,
+    moving_off: tokio::sync::watch::Sender<MoveOff>,
+    /// Sessions whose client is connected (counted by [`Connected`]).
+    connected: AtomicUsize,
     next_session: AtomicU64,
+}
+
+/// How far a draining cluster node has come in moving its clients off, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum MoveOff {
+    /// Not moving anyone.
+    No,
+    /// Every session closes its client's connection with a reason to reconnect, and stays
+    /// in its room, so that no client hears of another leaving.
+    CloseConnections,
+    /// Every session leaves its room, so the rooms empty at once.
+    LeaveRooms,
+}
+
+/// A session's client counted as connected until this is dropped.
+pub(crate) struct Connected<'a>(&'a Lifecycle);
+
+impl Drop for Connected<'_> {
+    fn drop(&mut self) {
+        self.0.connected.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Default for Lifecycle {
     fn default() -> Self {
         Lifecycle {
             draining: AtomicBool::new(false),
-            moving_off: tokio::sync::watch::Sender::new(false),
+            moving_off: tokio::sync::watch::Sender::new(MoveOff::No),
+            connected: AtomicUsize::new(0),
             next_session: AtomicU64::new(1),
         }
     }
@@ -89,15 +113,25 @@ impl Lifecycle {
         self.draining.store(true, Ordering::Relaxed);
     }
 
-    /// Tells every signalling session to leave its room and close its connection with a
-    /// reason that has its client reconnect (to another node of the cluster).
-    pub(crate) fn move_clients_off(&self) {
-        self.moving_off.send_replace(true);
+    /// Moves the clients off as far as `phase`.
+    pub(crate) fn move_off(&self, phase: MoveOff) {
+        self.moving_off.send_replace(phase);
     }
 
-    /// Becomes true once [`Lifecycle::move_clients_off`] was called.
-    pub(crate) fn moving_off(&self) -> tokio::sync::watch::Receiver<bool> {
+    /// How far moving the clients off has come, as it changes.
+    pub(crate) fn moving_off(&self) -> tokio::sync::watch::Receiver<MoveOff> {
         self.moving_off.subscribe()
+    }
+
+    /// Counts a session's client as connected while the result lives.
+    pub(crate) fn connected(&self) -> Connected<'_> {
+        self.connected.fetch_add(1, Ordering::Relaxed);
+        Connected(self)
+    }
+
+    /// How many sessions' clients are connected.
+    pub(crate) fn connected_count(&self) -> usize {
+        self.connected.load(Ordering::Relaxed)
     }
 }
 

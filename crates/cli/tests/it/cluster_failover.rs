@@ -13,7 +13,7 @@ use chorus_proto::{ConnectionState, Event, MediaType, RoomConfig, StreamIndex, U
 use chorus_sdk::{
     AudioCaptureSource, AudioFrame, EngineEvent, EventStream, MediaStream, RtcEngine,
 };
-use chorus_testkit::{logged_in, take_turn, token, user_info, wait_event, wait_for};
+use chorus_testkit::{logged_in, take_turn, token, user_info, wait_event};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
@@ -153,8 +153,13 @@ fn assert_tone(heard: f32, sent: f32, what: &str) {
 }
 
 /// Waits for `who`'s engine to report Reconnecting and then Reconnected: the reason given
-/// for Reconnecting, and the time it was back.
-async fn reconnects(events: &mut EventStream, who: &str) -> (String, Instant) {
+/// for Reconnecting, and the time it was back. Room events about others seen meanwhile go
+/// to `news`.
+async fn reconnects(
+    events: &mut EventStream,
+    who: &str,
+    news: &mut Vec<Event>,
+) -> (String, Instant) {
     let mut reconnecting = None;
     wait_event(events, Duration::from_secs(30), |e| match e {
         EngineEvent::ConnectionStateChanged { state, reason } => match state {
@@ -167,10 +172,36 @@ async fn reconnects(events: &mut EventStream, who: &str) -> (String, Instant) {
             _ if reconnecting.is_none() => None,
             other => panic!("{who}: {other:?} while moving to another node"),
         },
+        EngineEvent::Room(event) if reconnecting.is_some() => {
+            news.extend(about_others(event));
+            None
+        }
         _ => None,
     })
     .await;
     (reconnecting.unwrap_or_default(), Instant::now())
+}
+
+/// `event` if it tells of another user joining, leaving, publishing or unpublishing.
+fn about_others(event: &Event) -> Option<Event> {
+    matches!(
+        event,
+        Event::UserJoined(_)
+            | Event::UserLeave(_)
+            | Event::UserPublishStream(_)
+            | Event::UserUnpublishStream(_)
+    )
+    .then(|| event.clone())
+}
+
+/// The room events about others that `events` holds now.
+async fn news_now(events: &mut EventStream, news: &mut Vec<Event>) {
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.next()).await
+    {
+        if let EngineEvent::Room(event) = event {
+            news.extend(about_others(&event));
+        }
+    }
 }
 
 /// Alice (440 Hz, through the front) and Bob (660 Hz, through the second node) in a room on
@@ -222,32 +253,35 @@ impl Scene {
         }
     }
 
-    /// Once the first node is gone (from `gone`): both reconnect, see each other's
-    /// publication come back and hear it through the second node. The reasons they were
-    /// given for reconnecting, and when the later one was back.
+    /// Once the first node is gone (from `gone`): both reconnect and hear each other again
+    /// through the second node (the new sessions republished), and the apps saw no more than
+    /// the reconnect: nobody joined, left, published or unpublished on their screens. The
+    /// reasons they were given for reconnecting, and when the later one was back.
     async fn both_back(&mut self, gone: Instant) -> ([String; 2], Duration) {
-        let ((alice_why, alice_back), (bob_why, bob_back)) = tokio::join!(
-            reconnects(&mut self.alice_events, "alice"),
-            reconnects(&mut self.bob_events, "bob")
-        );
+        let mut news = Vec::new();
+        let ((alice_why, alice_back), (bob_why, bob_back)) = {
+            let mut bob_news = Vec::new();
+            let backs = tokio::join!(
+                reconnects(&mut self.alice_events, "alice", &mut news),
+                reconnects(&mut self.bob_events, "bob", &mut bob_news)
+            );
+            news.extend(bob_news);
+            backs
+        };
         let back = (alice_back - gone).max(bob_back - gone);
-        // Each sees the other's publication come back (the new sessions republished)...
-        wait_for(&mut self.alice_events, |e| match e {
-            Event::UserPublishStream(p) if p.user_id == "bob" => Some(()),
-            _ => None,
-        })
-        .await;
-        wait_for(&mut self.bob_events, |e| match e {
-            Event::UserPublishStream(p) if p.user_id == "alice" => Some(()),
-            _ => None,
-        })
-        .await;
-        // ...and hears it: the tones arrive through the surviving node.
         assert_tone(heard_hz(&mut self.alice_hears).await, 660.0, "alice, after");
         assert_tone(heard_hz(&mut self.bob_hears).await, 440.0, "bob, after");
         eprintln!(
             "both back {back:?} after the first node went, tones heard again after {:?}",
             gone.elapsed()
+        );
+        // The new sessions announced each other before their media flowed: by now the apps
+        // would have seen any of it.
+        news_now(&mut self.alice_events, &mut news).await;
+        news_now(&mut self.bob_events, &mut news).await;
+        assert!(
+            news.is_empty(),
+            "the apps saw more than a reconnect: {news:?}"
         );
         ([alice_why, bob_why], back)
     }

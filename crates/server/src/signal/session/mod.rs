@@ -12,6 +12,7 @@ mod fallback;
 mod forward;
 mod login;
 mod media;
+mod move_off;
 mod public_stream;
 mod rate_limit;
 mod room;
@@ -32,7 +33,7 @@ use self::media::Media;
 use self::rate_limit::SenderLimits;
 use self::room::Joined;
 use self::writer::Writer;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, MoveOff};
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
@@ -91,6 +92,8 @@ pub(super) async fn run(
         }
         relay = session.relay_to.take().map(|node| (node, text));
     }
+    // Counted until the client's connection closes or is handed to a relay.
+    let mut connected = Some(ctx.lifecycle.connected());
     'session: while relay.is_none() {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
@@ -106,25 +109,11 @@ pub(super) async fn run(
         tokio::select! {
             biased;
             () = kill.notified() => break,
-            () = moved_off(&mut moving_off) => {
+            () = move_off::reached(&mut moving_off, MoveOff::CloseConnections) => {
                 // The node is draining: the client gets back in on another node.
-                session.leave_for_good().await;
-                // Until the room lets go, the session must live: a frame the room could not
-                // queue for it (another user leaving) would count its user as dropped and
-                // keep them, for the reconnect grace, in a room that should empty now.
-                let detached = async {
-                    while let Some(out) = inbox.recv().await {
-                        if let Outbound::Detached(_) = out {
-                            break;
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(CLOSE_WRITE, detached).await;
-                writer.push(Message::Close(Some(CloseFrame {
-                    code: close_code::RESTART,
-                    reason: Utf8Bytes::from_static(MOVING_OFF),
-                })));
-                let _ = tokio::time::timeout(CLOSE_WRITE, writer.drain()).await;
+                move_off::close(&mut writer).await;
+                connected = None;
+                move_off::leave(&mut session, &mut inbox, &mut moving_off).await;
                 break;
             }
             () = &mut join_deadline, if !session.authenticated => {
@@ -190,6 +179,7 @@ pub(super) async fn run(
             }
         }
     }
+    drop(connected);
     // Frames the writer still held, or was writing when the socket failed, may not have
     // reached the client: they count as missed, so a resume cannot claim nothing was lost.
     if !writer.is_idle() || write_failed {
@@ -207,14 +197,6 @@ pub(super) async fn run(
             let app = session.engine_app.take();
             super::route::relay(socket, &ctx, app, node, join).await;
         }
-    }
-}
-
-/// Returns once the node moves its clients off (never, if it does not).
-async fn moved_off(moving_off: &mut tokio::sync::watch::Receiver<bool>) {
-    if moving_off.wait_for(|m| *m).await.is_err() {
-        // The lifecycle outlives every session; without it, nothing moves anyone.
-        std::future::pending::<()>().await;
     }
 }
 
@@ -254,9 +236,6 @@ const PIPELINED: usize = 16;
 
 /// How long a close frame may take to leave before the connection is dropped anyway.
 const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
-/// The close reason (with code 1012, service restart) when a draining node moves its
-/// clients off: the SDKs reconnect at once, and the reconnect lands on another node.
-const MOVING_OFF: &str = "this node is draining; reconnect to continue on another node";
 
 /// Most frames taken from the outbox before one flush.
 const BURST: usize = 64;

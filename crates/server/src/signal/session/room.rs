@@ -333,9 +333,9 @@ impl Session {
         }
     }
 
-    /// Leaves the room, if any, as the app's leaveRoom would (the others see the user quit at
-    /// once rather than after the reconnect grace): the node is draining and the client comes
-    /// back on another node, as a new session.
+    /// Leaves the room, if any, as the app's leaveRoom would rather than stay for the
+    /// reconnect grace: the node is draining, and the client comes back on another node as a
+    /// new session.
     pub(super) async fn leave_for_good(&mut self) {
         if self.room.is_some() {
             // The answer goes to a connection that is closing; id 0 is never a client's.
