@@ -40,6 +40,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use crate::loadtest_client::{self, ClientConfig, Role, Shared};
+use crate::loadtest_cluster;
 use crate::loadtest_janus::Janus;
 use crate::loadtest_janus_client::{self, JanusClientConfig, endpoint, feed_id};
 use crate::loadtest_report::{Figures, Snapshot, Under, compare, report};
@@ -111,6 +112,14 @@ pub(crate) struct LoadtestArgs {
     /// cross-room forward, and compare the server's CPU per forwarded packet.
     #[arg(long)]
     cross_room: bool,
+    /// Run a cluster of this many `chorus serve` nodes on one `redis-server` (children, all
+    /// on loopback), spread the clients' connections over them, and first measure the join
+    /// latency through the room's node against through the others.
+    #[arg(long, default_value_t = 1, conflicts_with = "server")]
+    nodes: usize,
+    /// The Redis server executable for `--nodes` (Debian: `apt-get install redis-server`).
+    #[arg(long, default_value = "redis-server")]
+    redis_bin: String,
 }
 
 /// Which server a run measures.
@@ -136,11 +145,28 @@ pub(crate) struct Target {
     pub(crate) pid: Option<u32>,
     pub(crate) app: (String, String),
     pub(crate) child: Option<Child>,
+    /// The URLs the clients connect through, in turn (a cluster's nodes); empty: `url`.
+    pub(crate) entries: Vec<ServerUrl>,
+}
+
+impl Target {
+    /// The URL the `i`th client connects through.
+    fn entry(&self, i: usize) -> &ServerUrl {
+        match self.entries.len() {
+            0 => &self.url,
+            n => &self.entries[i % n],
+        }
+    }
 }
 
 /// Starts this binary's `chorus serve` as a child on loopback, with one app and no
 /// per-address connection cap to speak of, and waits until it listens.
 pub(crate) async fn start_server() -> anyhow::Result<Target> {
+    start_server_with(&[]).await
+}
+
+/// [`start_server`] with `extra` arguments to `chorus serve`.
+pub(crate) async fn start_server_with(extra: &[&str]) -> anyhow::Result<Target> {
     let bin = std::env::current_exe().context("cannot find this executable")?;
     let mut child = Command::new(&bin)
         .args([
@@ -155,6 +181,7 @@ pub(crate) async fn start_server() -> anyhow::Result<Target> {
             "--app",
         ])
         .arg(format!("{APP_ID}:{APP_KEY}"))
+        .args(extra)
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -185,6 +212,7 @@ pub(crate) async fn start_server() -> anyhow::Result<Target> {
         pid,
         app: (APP_ID.into(), APP_KEY.into()),
         child: Some(child),
+        entries: Vec::new(),
     })
 }
 
@@ -276,7 +304,16 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
         janus_phase(&args, &mut threads, ceilings, audio, video).await?;
         return Ok(());
     }
+    let room = format!("loadtest-{}", std::process::id());
+    // With --nodes: the cluster's Redis and other nodes, kept until the end.
+    let mut cluster = None;
     let mut target = match &args.server {
+        None if args.nodes > 1 => {
+            let (target, children) =
+                loadtest_cluster::start(args.nodes, &args.redis_bin, &room).await?;
+            cluster = Some(children);
+            target
+        }
         None => start_server().await?,
         Some(url) => {
             let url = ServerUrl::parse(url, args.ca.as_deref()).await?;
@@ -290,6 +327,7 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
                 pid: args.server_pid,
                 app: (id.into(), key.into()),
                 child: None,
+                entries: Vec::new(),
             }
         }
     };
@@ -333,6 +371,7 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     if let Some(mut child) = target.child.take() {
         let _ = child.kill().await;
     }
+    drop(cluster);
     if args.target == TargetKind::Both {
         // Let Chorus's clients and sockets go before Janus takes the same load.
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -427,7 +466,7 @@ async fn phase(
             _ => (&room, None),
         };
         let config = ClientConfig {
-            server: target.url.clone(),
+            server: target.entry(i).clone(),
             token: token(&target.app, home, &user)?,
             room: home.clone(),
             user,

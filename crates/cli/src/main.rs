@@ -7,6 +7,7 @@ mod api;
 mod join;
 mod loadtest;
 mod loadtest_client;
+mod loadtest_cluster;
 mod loadtest_janus;
 mod loadtest_janus_client;
 mod loadtest_report;

@@ -155,6 +155,7 @@ async fn run(args: SoakArgs) -> anyhow::Result<bool> {
                 pid: args.server_pid,
                 app: (id.into(), key.into()),
                 child: None,
+                entries: Vec::new(),
             }
         }
     };

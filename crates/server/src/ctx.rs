@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chorus_sign::ReplayGuard;
@@ -64,17 +64,44 @@ pub(crate) struct Resolved {
     pub(crate) turn: Option<TurnServers>,
 }
 
-/// The server's running state: whether it is draining, and the next session's number.
+/// The server's running state: whether it is draining, how far moving its clients to other
+/// nodes has come, and the next session's number.
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     draining: AtomicBool,
+    moving_off: tokio::sync::watch::Sender<MoveOff>,
+    /// Sessions whose client is connected (counted by [`Connected`]).
+    connected: AtomicUsize,
     next_session: AtomicU64,
+}
+
+/// How far a draining cluster node has come in moving its clients off, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum MoveOff {
+    /// Not moving anyone.
+    No,
+    /// Every session closes its client's connection with a reason to reconnect, and stays
+    /// in its room, so that no client hears of another leaving.
+    CloseConnections,
+    /// Every session leaves its room, so the rooms empty at once.
+    LeaveRooms,
+}
+
+/// A session's client counted as connected until this is dropped.
+pub(crate) struct Connected<'a>(&'a Lifecycle);
+
+impl Drop for Connected<'_> {
+    fn drop(&mut self) {
+        self.0.connected.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Default for Lifecycle {
     fn default() -> Self {
         Lifecycle {
             draining: AtomicBool::new(false),
+            moving_off: tokio::sync::watch::Sender::new(MoveOff::No),
+            connected: AtomicUsize::new(0),
             next_session: AtomicU64::new(1),
         }
     }
@@ -84,6 +111,27 @@ impl Lifecycle {
     /// From now on, joins are refused.
     pub(crate) fn start_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Moves the clients off as far as `phase`.
+    pub(crate) fn move_off(&self, phase: MoveOff) {
+        self.moving_off.send_replace(phase);
+    }
+
+    /// How far moving the clients off has come, as it changes.
+    pub(crate) fn moving_off(&self) -> tokio::sync::watch::Receiver<MoveOff> {
+        self.moving_off.subscribe()
+    }
+
+    /// Counts a session's client as connected while the result lives.
+    pub(crate) fn connected(&self) -> Connected<'_> {
+        self.connected.fetch_add(1, Ordering::Relaxed);
+        Connected(self)
+    }
+
+    /// How many sessions' clients are connected.
+    pub(crate) fn connected_count(&self) -> usize {
+        self.connected.load(Ordering::Relaxed)
     }
 }
 

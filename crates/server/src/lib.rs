@@ -505,11 +505,14 @@ impl RunningServer {
         self.dev.as_ref()
     }
 
-    /// Stops accepting joins (they fail with JOIN_ROOM_FAILED) and waits up to `timeout` for
-    /// every room to empty and, with webhooks, for their callbacks to be delivered. Returns
+    /// Stops accepting joins (they fail with JOIN_ROOM_FAILED; in a cluster, joins for new
+    /// rooms are placed on other nodes, and the clients here are moved to them: see
+    /// `cluster::drain`) and waits up to `timeout` for every room to empty and, with webhooks, for their callbacks to be delivered. Returns
     /// whether all that happened in time.
     pub async fn drain(&self, timeout: Duration) -> bool {
         self.ctx.lifecycle.start_draining();
+        // In a cluster the clients move to other nodes rather than wait here.
+        cluster::move_clients_off(&self.ctx).await;
         let deadline = tokio::time::Instant::now() + timeout;
         let busy = || {
             self.ctx.directory.room_count() > 0

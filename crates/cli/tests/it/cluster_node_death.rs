@@ -15,14 +15,14 @@ use chorus_testkit::{APP_ID, APP_KEY, joined, token, user_info, wait_for};
 use crate::common::{Chorus, word_after};
 
 /// A `redis-server` on a free loopback port, its files in a temporary directory.
-struct Redis {
+pub(crate) struct Redis {
     url: String,
     dir: PathBuf,
     child: Child,
 }
 
 impl Redis {
-    fn start() -> Redis {
+    pub(crate) fn start() -> Redis {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -63,7 +63,7 @@ impl Drop for Redis {
 }
 
 /// `chorus serve` as node `name` of the cluster on `redis`, and its URL.
-fn node(redis: &Redis, name: &str) -> (Chorus, String) {
+pub(crate) fn node(redis: &Redis, name: &str) -> (Chorus, String) {
     let app = format!("{APP_ID}:{APP_KEY}");
     let node = Chorus::spawn([
         "serve",

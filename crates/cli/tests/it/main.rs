@@ -3,6 +3,7 @@
 
 mod common;
 
+mod cluster_failover;
 mod cluster_node_death;
 mod deploy_guide;
 mod join_media;

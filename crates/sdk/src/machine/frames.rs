@@ -47,6 +47,10 @@ impl<W> Machine<W> {
                 self.login = None;
             }
         }
+        if self.room.is_some() && !self.roster.admit(&event) {
+            // Someone the app knows, back after a rejoin that could not resume.
+            return;
+        }
         self.out.push_back(Output::Event(EngineEvent::Room(event)));
     }
 
@@ -64,6 +68,7 @@ impl<W> Machine<W> {
                 let epoch = self.next_epoch();
                 let ice = ice_servers_of(result);
                 self.room = Some(RoomSession::joined(params.clone(), epoch, ice));
+                self.roster.clear();
                 self.failed_join = None;
             }
             (Request::JoinRoom(params), Err(e)) => {
@@ -145,6 +150,8 @@ impl<W> Machine<W> {
                 if !resumed {
                     recovery.note =
                         Some("the server had ended the old session; rejoined as a new one".into());
+                    // The others are announced anew: the app hears only of what changed.
+                    self.roster.rejoined(now);
                 }
                 // A new connection is a new session on the server, resumed or not: its media
                 // transports are new too.

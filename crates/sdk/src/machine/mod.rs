@@ -14,6 +14,7 @@
 mod calls;
 mod fallback;
 mod frames;
+mod roster;
 mod socket;
 
 use std::collections::VecDeque;
@@ -161,6 +162,8 @@ pub(crate) struct Machine<W> {
     reported_view: Option<RoomView>,
     /// The epoch of the latest server session (see [`RoomView::epoch`]).
     epoch: u64,
+    /// The room's other users as the app was told of them.
+    roster: roster::Roster,
     out: VecDeque<Output<W>>,
 }
 
@@ -246,6 +249,7 @@ impl<W> Machine<W> {
             destroyed: false,
             reported_view: None,
             epoch: 0,
+            roster: roster::Roster::default(),
             out: VecDeque::new(),
         }
     }
@@ -302,7 +306,8 @@ impl<W> Machine<W> {
             } => Some(next_ping.min(last_heard + SILENCE_LIMIT)),
             _ => None,
         };
-        [self.pending.next_deadline(), recovery, keepalive]
+        let roster = self.roster.poll_timeout();
+        [self.pending.next_deadline(), recovery, keepalive, roster]
             .into_iter()
             .flatten()
             .min()

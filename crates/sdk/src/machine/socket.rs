@@ -9,6 +9,7 @@ use super::{
     Machine, Origin, Output, PING_INTERVAL, Recovery, SILENCE_LIMIT, Socket, cut_off, error,
     is_message,
 };
+use crate::event::EngineEvent;
 use crate::login::LoginSession;
 use crate::room::RoomSession;
 
@@ -169,6 +170,13 @@ impl<W> Machine<W> {
             {
                 recovery.retry_at = None;
                 self.open();
+            }
+        }
+        let closing = self.roster.handle_timeout(now);
+        if self.room.is_some() {
+            // Who did not come back after a rejoin that could not resume.
+            for event in closing {
+                self.out.push_back(Output::Event(EngineEvent::Room(event)));
             }
         }
         if let Socket::Open {

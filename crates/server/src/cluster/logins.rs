@@ -6,6 +6,11 @@
 //! record, and counts a user as online only while their node is live. The same channels
 //! carry ban announcements (see `bans`) to every node.
 //!
+//! A record names the node and its run (`<node>/<boot>`): a node that died leaves records
+//! behind, and a node restarted under the same id must not count them as its users. A record
+//! whose run is not live any more is stale: a look-up treats it as no login and deletes it,
+//! and a login elsewhere takes it over at once (a dead node's users log in again anywhere).
+//!
 //! Pub/sub, not streams: a message is for a user who is online now, and a node that is down
 //! has no user to deliver to, so there is nothing to keep. The sender hears success once a
 //! live node took the message off the channel.
@@ -99,17 +104,39 @@ impl Cluster {
         self.publish_to(ALL, &wire).await.map(drop)
     }
 
-    /// The live node other than this one where `key` is logged in.
+    /// This run's value for its login records.
+    fn holder(&self) -> String {
+        format!("{}/{}", self.settings.node_id, self.boot)
+    }
+
+    /// The live node other than this one where `key` is logged in. A record left by a run
+    /// that is not live (a dead node, or an earlier run of a restarted one) is deleted.
     async fn login_node(&self, key: &LoginKey) -> Result<Option<String>, ClusterError> {
         let mut conn = self.conn();
-        let node: Option<String> =
-            timed(redis::cmd("GET").arg(login_key(key)).query_async(&mut conn)).await?;
-        match node {
-            Some(node) if node != self.settings.node_id => {
-                Ok(self.node(&node).await?.map(|n| n.id))
-            }
-            _ => Ok(None),
+        let record_key = login_key(key);
+        let record: Option<String> =
+            timed(redis::cmd("GET").arg(&record_key).query_async(&mut conn)).await?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let (node, boot) = record.rsplit_once('/').unwrap_or((record.as_str(), ""));
+        if node == self.settings.node_id && boot == self.boot {
+            return Ok(None);
         }
+        if self.live_boot(node).await?.as_deref() == Some(boot) && node != self.settings.node_id {
+            return Ok(Some(node.to_owned()));
+        }
+        // Stale; unless it changed meanwhile (a new login), forget it.
+        timed(
+            redis::cmd("EVAL")
+                .arg(FORGET)
+                .arg(1)
+                .arg(&record_key)
+                .arg(&record)
+                .query_async::<()>(&mut conn),
+        )
+        .await?;
+        Ok(None)
     }
 
     /// Sends `payload` from `from` (an OpenAPI sender) to `to`, logged in on another node;
@@ -161,17 +188,22 @@ impl Cluster {
                 let previous: Option<String> = timed(
                     redis::cmd("SET")
                         .arg(login_key(&key))
-                        .arg(&self.settings.node_id)
+                        .arg(self.holder())
                         .arg("GET")
                         .query_async(&mut conn),
                 )
                 .await?;
-                if let Some(node) = previous.filter(|n| *n != self.settings.node_id) {
+                // The login ends on the node that had it (a dead one hears nothing, and an
+                // earlier run of this node has nobody to evict).
+                let node = previous
+                    .as_deref()
+                    .map(|p| p.rsplit_once('/').map_or(p, |(node, _)| node));
+                if let Some(node) = node.filter(|n| *n != self.settings.node_id) {
                     let evict = Wire::Evict {
                         app: key.app_id.to_string(),
                         user: key.user_id.to_string(),
                     };
-                    self.publish(&node, &evict).await?;
+                    self.publish(node, &evict).await?;
                 }
             }
             Remote::LoggedOut(key) => {
@@ -180,7 +212,7 @@ impl Cluster {
                         .arg(FORGET)
                         .arg(1)
                         .arg(login_key(&key))
-                        .arg(&self.settings.node_id)
+                        .arg(self.holder())
                         .query_async::<()>(&mut conn),
                 )
                 .await?;

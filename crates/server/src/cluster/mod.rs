@@ -2,7 +2,7 @@
 //! the cluster and nothing else: its registration and heartbeat ([`registry`]), where each room
 //! lives ([`placement`]), and how a request for a room that lives elsewhere gets there
 //! ([`relay`] for signalling, [`api_forward`] for the OpenAPI), and outside-room messaging
-//! between nodes ([`logins`]). It reads the room directory to
+//! between nodes ([`logins`]), and draining a node ([`drain`]). It reads the room directory to
 //! report its load and keep its claims, and never changes a room.
 //!
 //! Each room lives on one node, claimed atomically in Redis (`SET NX`) by the node that first
@@ -25,6 +25,7 @@
 
 mod api_forward;
 mod bans;
+mod drain;
 mod logins;
 mod placement;
 mod registry;
@@ -36,6 +37,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub(crate) use api_forward::{Forwarded, forward_api};
+pub(crate) use drain::move_clients_off;
 pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
 pub(crate) use relay::{Liveness, Upstream, pipe};
@@ -97,6 +99,11 @@ pub(crate) struct Cluster {
     client: redis::Client,
     redis: ConnectionManager,
     http: reqwest::Client,
+    /// This run of the node, drawn at start: records it leaves behind (logins) name it, so
+    /// those of an earlier run under the same node id count as stale.
+    boot: String,
+    /// Held by a heartbeat while it runs and by the start of a drain (see `drain`).
+    beat: tokio::sync::Mutex<()>,
 }
 
 impl Cluster {
@@ -118,11 +125,14 @@ impl Cluster {
             .use_preconfigured_tls((*settings.tls.config()).clone())
             .build()
             .unwrap_or_default();
+        let boot = format!("{:016x}", rand::random::<u64>());
         Ok(Cluster {
             settings,
             client,
             redis,
             http,
+            boot,
+            beat: tokio::sync::Mutex::new(()),
         })
     }
 

@@ -26,7 +26,7 @@ const TAKE_OVER: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
 /// Tries before a contended claim gives up (each loss means another node just won).
 const ATTEMPTS: usize = 4;
 
-fn room_key(key: &RoomKey) -> String {
+pub(super) fn room_key(key: &RoomKey) -> String {
     // App ids are exactly 24 characters, so the first ':' after them splits unambiguously.
     format!("chorus:room:{}:{}", key.app_id, key.room_id)
 }

@@ -2,7 +2,8 @@
 //! (and its id into the set `chorus:nodes`) and renews it every [`HEARTBEAT`], together with
 //! the claims of the rooms it runs. A node
 //! that stops renewing (killed, cut off) disappears from the registry within [`NODE_TTL`], and
-//! its room claims are then treated as free (see `placement`). When Redis comes back after
+//! its room claims are then treated as free (see `placement`). A draining node keeps no
+//! claims (see `drain`). When Redis comes back after
 //! an outage the heartbeat claims the node's rooms and records its logins again.
 
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub(super) struct Record {
     /// Draining: serves its rooms until they empty, takes no new ones.
     #[serde(default)]
     pub(super) draining: bool,
+    /// This run of the node (see `Cluster::boot`).
+    #[serde(default)]
+    pub(super) boot: String,
 }
 
 /// A live node and its load.
@@ -54,12 +58,18 @@ fn node_key(id: &str) -> String {
 impl Cluster {
     /// Writes this node's registration with its current load.
     /// Returns whether the registration was missing (a new node, or Redis lost it).
-    async fn register(&self, rooms: u64, peers: u64, draining: bool) -> Result<bool, ClusterError> {
+    pub(super) async fn register(
+        &self,
+        rooms: u64,
+        peers: u64,
+        draining: bool,
+    ) -> Result<bool, ClusterError> {
         let record = Record {
             url: self.settings.advertise_url.clone(),
             rooms,
             peers,
             draining,
+            boot: self.boot.clone(),
         };
         let json = serde_json::to_string(&record).unwrap_or_default();
         let mut conn = self.conn();
@@ -90,6 +100,16 @@ impl Cluster {
                 id: id.to_owned(),
                 url: r.url,
             }))
+    }
+
+    /// The run (boot) of node `id`, if it is live.
+    pub(super) async fn live_boot(&self, id: &str) -> Result<Option<String>, ClusterError> {
+        let mut conn = self.conn();
+        let json: Option<String> =
+            timed(redis::cmd("GET").arg(node_key(id)).query_async(&mut conn)).await?;
+        Ok(json
+            .and_then(|j| serde_json::from_str::<Record>(&j).ok())
+            .map(|r| r.boot))
     }
 
     /// Every live node and its load.
@@ -164,12 +184,20 @@ pub(crate) fn spawn_heartbeat(ctx: Arc<Ctx>) -> Option<JoinHandle<()>> {
             let rooms = ctx.directory.room_keys();
             let peers = ctx.metrics.participants.get().max(0) as u64;
             let beat = async {
+                // A drain that begins meanwhile waits for this beat, and a beat after it sees
+                // it: no beat renews a claim the drain released, nor unsays "draining".
+                let _beat = cluster.beat.lock().await;
+                let draining = ctx.is_draining();
                 let missing = cluster
-                    .register(rooms.len() as u64, peers, ctx.is_draining())
+                    .register(rooms.len() as u64, peers, draining)
                     .await?;
                 if missing {
                     // New here, or Redis came back empty: record this node's logins again.
                     ctx.logins.republish().await;
+                }
+                if draining {
+                    // Handed back when the drain began: the rooms' next joins go elsewhere.
+                    return Ok(());
                 }
                 cluster.keep_claims(&rooms).await
             };

@@ -13,6 +13,7 @@ mod forward;
 mod live_transcoding;
 mod login;
 mod media;
+mod move_off;
 mod public_stream;
 mod rate_limit;
 mod room;
@@ -33,7 +34,7 @@ use self::media::Media;
 use self::rate_limit::SenderLimits;
 use self::room::Joined;
 use self::writer::Writer;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, MoveOff};
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
@@ -47,6 +48,7 @@ pub(super) async fn run(
 ) {
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let kill = inbox.kill_signal();
+    let mut moving_off = ctx.lifecycle.moving_off();
     let (media_events, mut media_inbox) = mpsc::channel(16);
     let mut session = Session {
         ctx: ctx.clone(),
@@ -95,6 +97,8 @@ pub(super) async fn run(
         }
         relay = session.relay_to.take().map(|node| (node, text));
     }
+    // Counted until the client's connection closes or is handed to a relay.
+    let mut connected = Some(ctx.lifecycle.connected());
     'session: while relay.is_none() {
         let writing = !writer.is_idle();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
@@ -110,6 +114,13 @@ pub(super) async fn run(
         tokio::select! {
             biased;
             () = &mut killed => break,
+            () = move_off::reached(&mut moving_off, MoveOff::CloseConnections) => {
+                // The node is draining: the client gets back in on another node.
+                move_off::close(&mut writer).await;
+                connected = None;
+                move_off::leave(&mut session, &mut inbox, &mut moving_off).await;
+                break;
+            }
             () = &mut join_deadline, if !session.authenticated => {
                 tracing::debug!(session = session.link.session, "no joinRoom or login before the deadline");
                 writer.push(Message::Close(Some(CloseFrame {
@@ -173,6 +184,7 @@ pub(super) async fn run(
             }
         }
     }
+    drop(connected);
     // Frames the writer still held, or was writing when the socket failed, may not have
     // reached the client: they count as missed, so a resume cannot claim nothing was lost.
     if !writer.is_idle() || write_failed {

@@ -367,6 +367,20 @@ impl Session {
         }
     }
 
+    /// Leaves the room, if any, as the app's leaveRoom would rather than stay for the
+    /// reconnect grace: the node is draining, and the client comes back on another node as a
+    /// new session.
+    pub(super) async fn leave_for_good(&mut self) {
+        if self.room.is_some() {
+            // The answer goes to a connection that is closing; id 0 is never a client's.
+            let _ = self.route(SessionRequest::Leave { id: 0 }).await;
+            if let Some(joined) = self.room.take() {
+                self.ctx.subtitles.stop_for(joined.key, self.link.session);
+            }
+            self.close_media().await;
+        }
+    }
+
     /// Tells the room, if any, that the session's connection is gone.
     pub(super) async fn drop_room(&mut self) {
         if let Some(joined) = self.room.take() {
