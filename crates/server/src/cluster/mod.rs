@@ -30,6 +30,7 @@ mod placement;
 mod registry;
 mod relay;
 mod settings;
+mod span;
 
 use std::time::Duration;
 
@@ -54,6 +55,9 @@ pub(crate) struct ClusterSettings {
     pub(crate) advertise_url: String,
     /// TLS for calls to other nodes' OpenAPI over https://.
     pub(crate) tls: chorus_tls::ClientTls,
+    /// Rooms that span nodes: the home's user count past which clients reaching this node
+    /// for its room are served by a shard here (see [`span`]). None: never.
+    pub(crate) span_max_users_per_node: Option<u64>,
 }
 
 /// Why cluster work failed.
@@ -97,6 +101,8 @@ pub(crate) struct Cluster {
     client: redis::Client,
     redis: ConnectionManager,
     http: reqwest::Client,
+    /// The rooms this node runs a shard of.
+    shards: span::Shards,
 }
 
 impl Cluster {
@@ -123,6 +129,7 @@ impl Cluster {
             client,
             redis,
             http,
+            shards: span::Shards::default(),
         })
     }
 

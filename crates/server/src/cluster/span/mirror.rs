@@ -1,0 +1,270 @@
+//! A mirror user: a user of one room, joined to the other room of a link under the same user
+//! id, publishing there what its bridge's observer receives of the user. It offers one
+//! send-only section per stream and kind up front (as the SDK does), publishes and
+//! unpublishes as the user does, writes the observer's packets as they come, and passes the
+//! keyframe requests its room's SFU sends back to the observer.
+//!
+//! Ends when its bridge drops its sender (the user left, or the link ended): it leaves the
+//! room then, so the room sees an ordinary leave.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use chorus_proto::{
+    MediaParams, MediaType, PublishedTrack, PublisherOfferParams, Request, StreamIndex, TrackKind,
+};
+use str0m::change::SdpAnswer;
+use str0m::format::Codec;
+use str0m::media::{Direction, KeyframeRequestKind, MediaKind, Mid, Pt};
+use str0m::rtp::{ExtensionValues, RtpWrite, SeqNo, Ssrc, VideoOrientation};
+use str0m::{Event as RtcEvent, Rtc};
+use tokio::sync::mpsc;
+
+use super::super::Node;
+use super::client::{Peer, Signal, SpanError};
+use crate::ctx::Ctx;
+use crate::room::RoomKey;
+
+/// The streams and kinds a mirror offers.
+const TRACKS: [(StreamIndex, TrackKind); 4] = [
+    (StreamIndex::Main, TrackKind::Audio),
+    (StreamIndex::Main, TrackKind::Video),
+    (StreamIndex::Screen, TrackKind::Audio),
+    (StreamIndex::Screen, TrackKind::Video),
+];
+
+/// One packet of the user's, as the observer received it.
+#[derive(Debug)]
+pub(super) struct Relayed {
+    pub(super) index: StreamIndex,
+    pub(super) kind: TrackKind,
+    pub(super) codec: Codec,
+    /// Extended sequence number on the observer's leg.
+    pub(super) seq: u64,
+    pub(super) ts: u32,
+    pub(super) marker: bool,
+    /// The header extensions the SFU reads: audio level and voice activity, orientation.
+    pub(super) audio_level: Option<i8>,
+    pub(super) voice_activity: Option<bool>,
+    pub(super) video_orientation: Option<VideoOrientation>,
+    pub(super) payload: Arc<[u8]>,
+}
+
+/// What a bridge tells its mirror.
+#[derive(Debug)]
+pub(super) enum ToMirror {
+    /// The user published (`on`) or unpublished media of a stream.
+    Publish {
+        index: StreamIndex,
+        media: MediaType,
+        on: bool,
+    },
+    /// A packet to write.
+    Packet(Relayed),
+}
+
+/// A keyframe request for the user's track, from the mirror's room.
+#[derive(Debug)]
+pub(super) struct KeyframeWanted {
+    pub(super) user: Arc<str>,
+    pub(super) index: StreamIndex,
+    pub(super) kind: TrackKind,
+    pub(super) request: KeyframeRequestKind,
+}
+
+/// One outgoing track: its send stream, and the sequence numbers rebased to start below
+/// 2^15 (str0m's sender assumes no rollover before the first packet).
+struct Outgoing {
+    ssrc: Ssrc,
+    /// The first negotiated payload type of each codec, in the order of preference.
+    pts: Vec<(Codec, Pt)>,
+    base: Option<(u64, u64)>,
+}
+
+/// Runs the mirror of `user` in `key`'s room on `node` until `commands` closes.
+pub(super) async fn run(
+    ctx: Arc<Ctx>,
+    node: Node,
+    key: RoomKey,
+    user: Arc<str>,
+    mut commands: mpsc::Receiver<ToMirror>,
+    keyframes: mpsc::Sender<KeyframeWanted>,
+) -> Result<(), SpanError> {
+    let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, true).await?;
+    let mut peer = Peer::bind(&node).await?;
+    let mids = offer(&mut signal, &mut peer).await?;
+    let mut outgoing: HashMap<Mid, Outgoing> = HashMap::new();
+    // Set from str0m's event callback; only this task touches it.
+    let connected = std::sync::atomic::AtomicBool::new(false);
+    let mut buf = vec![0u8; 2048];
+    let mut on_event = |_: &mut Rtc, event: RtcEvent| match event {
+        RtcEvent::Connected => connected.store(true, Ordering::Relaxed),
+        RtcEvent::KeyframeRequest(request) => {
+            if let Some(&(index, kind)) = mids.get(&request.mid) {
+                let _ = keyframes.try_send(KeyframeWanted {
+                    user: user.clone(),
+                    index,
+                    kind,
+                    request: request.kind,
+                });
+            }
+        }
+        _ => {}
+    };
+    let result = loop {
+        let timeout = match peer.tick(&mut on_event) {
+            Ok(at) => at,
+            Err(e) => break Err(e),
+        };
+        tokio::select! {
+            command = commands.recv() => match command {
+                None => break Ok(()),
+                Some(ToMirror::Publish { index, media, on }) => {
+                    let params = MediaParams { media_type: media };
+                    let request = match (index, on) {
+                        (StreamIndex::Main, true) => Request::PublishStream(params),
+                        (StreamIndex::Main, false) => Request::UnpublishStream(params),
+                        (StreamIndex::Screen, true) => Request::PublishScreen(params),
+                        (StreamIndex::Screen, false) => Request::UnpublishScreen(params),
+                    };
+                    if let Err(e) = signal.send(request).await {
+                        break Err(e);
+                    }
+                }
+                Some(ToMirror::Packet(packet)) => {
+                    if connected.load(Ordering::Relaxed) {
+                        write(&mut peer.rtc, &mids, &mut outgoing, packet);
+                    }
+                }
+            },
+            frame = signal.next_frame() => {
+                // Answers to publish calls and room events: a mirror publishes what its
+                // user does and follows nothing else.
+                if let Err(e) = frame {
+                    break Err(e);
+                }
+            }
+            ready = peer.readable() => {
+                if let Err(e) = ready.and_then(|()| peer.read(&mut buf, &mut on_event)) {
+                    break Err(e);
+                }
+            }
+            () = tokio::time::sleep_until(timeout.into()) => {}
+        }
+    };
+    signal.leave().await;
+    result
+}
+
+/// Offers every track and applies the SFU's answer; returns what each mid carries.
+async fn offer(
+    signal: &mut Signal,
+    peer: &mut Peer,
+) -> Result<HashMap<Mid, (StreamIndex, TrackKind)>, SpanError> {
+    let mut api = peer.rtc.sdp_api();
+    let mut mids = HashMap::new();
+    let mut tracks = Vec::new();
+    for (index, kind) in TRACKS {
+        let media = match kind {
+            TrackKind::Audio => MediaKind::Audio,
+            TrackKind::Video => MediaKind::Video,
+        };
+        let stream = format!("chorus-span-{}", index.value());
+        let mid = api.add_media(media, Direction::SendOnly, Some(stream), None, None);
+        mids.insert(mid, (index, kind));
+        tracks.push(PublishedTrack {
+            mid: mid.to_string(),
+            stream_index: index,
+            kind,
+        });
+    }
+    let (offer, pending) = api
+        .apply()
+        .ok_or_else(|| SpanError::media("str0m made no offer"))?;
+    let params = PublisherOfferParams {
+        sdp: offer.to_sdp_string(),
+        tracks,
+    };
+    let answer = signal
+        .call(Request::PublisherOffer(params), &mut Vec::new())
+        .await?;
+    let sdp = answer
+        .get("sdp")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| SpanError::media("publisherOffer answered no sdp"))?;
+    let answer = SdpAnswer::from_sdp_string(sdp).map_err(SpanError::media)?;
+    peer.rtc
+        .sdp_api()
+        .accept_answer(pending, answer)
+        .map_err(SpanError::media)?;
+    Ok(mids)
+}
+
+/// Writes `packet` on its track's send stream, if the track was negotiated with its codec.
+fn write(
+    rtc: &mut Rtc,
+    mids: &HashMap<Mid, (StreamIndex, TrackKind)>,
+    outgoing: &mut HashMap<Mid, Outgoing>,
+    packet: Relayed,
+) {
+    let Some((&mid, _)) = mids
+        .iter()
+        .find(|(_, (index, kind))| *index == packet.index && *kind == packet.kind)
+    else {
+        return;
+    };
+    let track = match outgoing.entry(mid) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(new) => match track(rtc, mid) {
+            Some(track) => new.insert(track),
+            None => return,
+        },
+    };
+    let Some(&(_, pt)) = track.pts.iter().find(|(c, _)| *c == packet.codec) else {
+        return;
+    };
+    let (first, start) = *track.base.get_or_insert((packet.seq, packet.seq & 0x7fff));
+    let Some(seq) = packet.seq.checked_sub(first).map(|d| d + start) else {
+        return; // older than the first one written: the far side cannot place it
+    };
+    let nackable = packet.kind == TrackKind::Video;
+    if let Some(stream) = rtc.direct_api().stream_tx(&track.ssrc) {
+        let write = RtpWrite::new(
+            pt,
+            SeqNo::from(seq),
+            packet.ts,
+            Instant::now(),
+            packet.payload,
+        )
+        .marker(packet.marker)
+        .ext_vals(ExtensionValues {
+            audio_level: packet.audio_level,
+            voice_activity: packet.voice_activity,
+            video_orientation: packet.video_orientation,
+            ..ExtensionValues::default()
+        })
+        .nackable(nackable);
+        stream.write_rtp(write);
+    }
+}
+
+/// The send stream of `mid` and its negotiated payload types by codec.
+fn track(rtc: &mut Rtc, mid: Mid) -> Option<Outgoing> {
+    let remote = rtc.media(mid)?.remote_pts().to_vec();
+    let mut pts: Vec<(Codec, Pt)> = Vec::new();
+    for p in rtc.codec_config().params() {
+        let codec = p.spec().codec;
+        if remote.contains(&p.pt()) && !pts.iter().any(|(c, _)| *c == codec) {
+            pts.push((codec, p.pt()));
+        }
+    }
+    let ssrc = rtc.direct_api().stream_tx_by_mid(mid, None)?.ssrc();
+    Some(Outgoing {
+        ssrc,
+        pts,
+        base: None,
+    })
+}

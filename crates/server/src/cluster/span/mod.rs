@@ -1,0 +1,191 @@
+//! Rooms that span nodes: a room whose node (its *home*) is full goes on growing on other
+//! nodes, each running a *shard* of it linked to the home, so one room may hold more users
+//! than one node serves. This module decides when a client is served by a shard, and runs
+//! the link between a shard and its home. It never changes how a room or the SFU works: a
+//! link is made of ordinary clients of the two rooms, speaking the signalling protocol and
+//! WebRTC (str0m in RTP mode, no codecs) like the load test's synthetic clients.
+//!
+//! **Placement.** A room's home is the node Redis names for it (`placement`), as before. With
+//! `span-max-users-per-node` set, a client that reaches another node for the room while the
+//! home serves that many users or more (its registered load, renewed every heartbeat) is
+//! served where it is: that node opens a shard of the room, and every later client reaching
+//! it for the room joins the shard. Why by the home's load and not the room's: what runs out
+//! is a node's CPU and bandwidth, which every room on it shares; and a client is served by
+//! the node it reached, so a load balancer in front of the nodes spreads a big room as it
+//! spreads rooms. Below the threshold clients are relayed to the home as before: one node is
+//! cheaper than two while it has room.
+//!
+//! **Room state.** The home's room stays the one authority for the users it holds; a shard
+//! is a room of its own on its node, and the link makes each room hold the other's users:
+//! every user of one is a *mirror* user in the other, joined under the same user id by the
+//! link, publishing what the user publishes. So joins, leaves, publishes and media reach both
+//! sides as ordinary room events, and the protocol and the rooms need nothing new. Room
+//! state the link does not carry yet (messages, kicks and bans across the two, visibility)
+//! is listed in docs/architecture.md.
+//!
+//! **Media.** A link is two *bridges*, one each way ([`bridge`]): an observer, a hidden
+//! member of one room that subscribes once to each track of that room's own users, and one
+//! [`mirror`] per such user in the other room, which publishes the observer's packets as
+//! that user's tracks. The other room's SFU fans them out to its subscribers, so a track
+//! crosses between two nodes once whatever the number of its subscribers there (the
+//! `chorus_cluster_span_tracks` gauge counts them). RTCP is carried hop by hop: each str0m
+//! peer answers and asks NACKs on its own leg; a keyframe request (PLI/FIR) a subscriber's
+//! SFU sends to a mirror goes up the observer's leg to the publisher. Each SFU picks the
+//! layer a subscriber gets from what the mirror publishes; the observer takes the SFU's
+//! default (the highest layer), so a shard's subscribers may ask for a lower one locally.
+//!
+//! A link lives while its shard has users of its own: when the last leaves, the mirrors
+//! leave both rooms and the shard room ends. Each room's membership events say which users
+//! are whose: a bridge mirrors the users its observer sees except those the other bridge of
+//! the same link put there, so no user is reflected back.
+
+mod bridge;
+mod client;
+mod mirror;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::{Cluster, Node};
+use crate::ctx::Ctx;
+use crate::room::RoomKey;
+
+/// How long a shard waits for its first user of its own before it gives up its link.
+const FIRST_USER_PATIENCE: Duration = Duration::from_secs(15);
+/// How long a shard keeps its link after its last user of its own left (one may rejoin).
+const LAST_USER_GRACE: Duration = Duration::from_secs(3);
+
+/// The rooms this node runs a shard of.
+#[derive(Debug, Default)]
+pub(crate) struct Shards {
+    rooms: Mutex<HashSet<RoomKey>>,
+}
+
+impl Shards {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<RoomKey>> {
+        // A poisoned set is still a set: a panic elsewhere must not stop placement here.
+        self.rooms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The user ids one link's bridges mirror, so neither reflects the other's users back.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Mirrored(Arc<Mutex<HashSet<String>>>);
+
+impl Mirrored {
+    /// Claims `user` for a bridge; false when the other bridge already mirrors it.
+    fn claim(&self, user: &str) -> bool {
+        self.lock().insert(user.to_owned())
+    }
+
+    fn release(&self, user: &str) {
+        self.lock().remove(user);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Cluster {
+    /// Whether this node runs a shard of `key`'s room.
+    pub(crate) fn is_shard(&self, key: &RoomKey) -> bool {
+        self.shards.lock().contains(key)
+    }
+
+    /// Whether a client that reached this node for a room `home` runs is served here, by a
+    /// shard: spanning is on and the home serves its maximum or more.
+    pub(crate) async fn shard_here(&self, home: &Node) -> bool {
+        let Some(max) = self.settings.span_max_users_per_node else {
+            return false;
+        };
+        match self.live_nodes().await {
+            Ok(nodes) => nodes.iter().any(|n| n.node.id == home.id && n.peers >= max),
+            // Redis failed: relaying says why, as it did before rooms could span.
+            Err(_) => false,
+        }
+    }
+
+    /// Opens a shard of `key`'s room here, linked to its `home`, unless one is open.
+    pub(crate) fn open_shard(&self, ctx: &Arc<Ctx>, key: RoomKey, home: Node) {
+        if !self.shards.lock().insert(key.clone()) {
+            return;
+        }
+        tracing::info!(room = %key.room_id, home = home.id, "opening a shard of the room");
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            link(&ctx, &key, home).await;
+            if let Some(cluster) = &ctx.cluster {
+                cluster.shards.lock().remove(&key);
+            }
+            tracing::info!(room = %key.room_id, "the shard's link ended");
+        });
+    }
+
+    /// This node as the cluster knows it.
+    fn me(&self) -> Node {
+        Node {
+            id: self.settings.node_id.clone(),
+            url: self.settings.advertise_url.clone(),
+        }
+    }
+}
+
+/// Runs the link of the shard of `key` to `home` while the shard has users of its own.
+async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
+    let Some(cluster) = &ctx.cluster else {
+        return;
+    };
+    let me = cluster.me();
+    let mirrored = Mirrored::default();
+    let (locals_tx, mut locals) = watch::channel(0usize);
+    // Home users into the shard; the shard's own users into the home, counted.
+    let down = bridge::Bridge {
+        ctx: ctx.clone(),
+        key: key.clone(),
+        from: home.clone(),
+        into: me.clone(),
+        observer: format!("chorus-span-{}-in", me.id),
+        mirrored: mirrored.clone(),
+        count: None,
+    };
+    let up = bridge::Bridge {
+        ctx: ctx.clone(),
+        key: key.clone(),
+        from: me.clone(),
+        into: home,
+        observer: format!("chorus-span-{}-out", me.id),
+        mirrored,
+        count: Some(locals_tx),
+    };
+    let mut down = tokio::spawn(down.run());
+    let mut up = tokio::spawn(up.run());
+    let mut deadline = tokio::time::Instant::now() + FIRST_USER_PATIENCE;
+    loop {
+        tokio::select! {
+            _ = &mut down => break,
+            _ = &mut up => break,
+            changed = locals.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                if *locals.borrow() > 0 {
+                    deadline = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
+                } else {
+                    deadline = tokio::time::Instant::now() + LAST_USER_GRACE;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    // Dropping a bridge's task drops its mirrors, which leave their rooms.
+    down.abort();
+    up.abort();
+}
