@@ -1,5 +1,6 @@
 //! A room that spans two nodes: the room's home node takes one user, so a user reaching the
-//! other node for the room is served there by a shard linked to the home. Each hears the
+//! other node for the room is served there by a shard linked to the home. Their messages
+//! cross the link (to the room, and from user to user); each hears the
 //! other's tone and sees the other's test card (its colour); a user joining the shard late
 //! gets a picture, which needs a keyframe asked up the link from the publisher (the SDK's
 //! encoder makes one only when asked); and each track crosses between the nodes once,
@@ -78,6 +79,16 @@ async fn sees_join(events: &mut chorus_sdk::EventStream, user: &str) {
         _ => None,
     })
     .await;
+}
+
+/// The next message `events` shows: to the room or to the user, its sender and text.
+async fn message(events: &mut chorus_sdk::EventStream) -> (&'static str, String, String) {
+    wait_for(events, |e| match e {
+        Event::RoomMessageReceived(m) => Some(("room", m.user_id.clone(), m.message.clone())),
+        Event::UserMessageReceived(m) => Some(("user", m.user_id.clone(), m.message.clone())),
+        _ => None,
+    })
+    .await
 }
 
 async fn publish(engine: &RtcEngine, hz: f32, clip: std::path::PathBuf) {
@@ -160,6 +171,25 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     assert_eq!(home.metric("chorus_rooms").await, Some(1.0));
     sees_join(&mut alice_events, "bob").await;
     sees_join(&mut bob_events, "alice").await;
+
+    // Messages cross the link: to the room both ways, and from a user to a user.
+    bob.send_room_message("hello from the shard").await.unwrap();
+    assert_eq!(
+        message(&mut alice_events).await,
+        ("room", "bob".to_owned(), "hello from the shard".to_owned())
+    );
+    alice.send_room_message("hello from home").await.unwrap();
+    assert_eq!(
+        message(&mut bob_events).await,
+        ("room", "alice".to_owned(), "hello from home".to_owned())
+    );
+    bob.send_user_message("alice", "just for you")
+        .await
+        .unwrap();
+    assert_eq!(
+        message(&mut alice_events).await,
+        ("user", "bob".to_owned(), "just for you".to_owned())
+    );
 
     publish(&alice, 440.0, red).await;
     publish(&bob, 660.0, blue).await;

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
-    Event, MediaType, Request, ServerFrame, StreamIndex, SubscribeParams, SubscriberAnswerParams,
-    SubscriberOfferEvent, TrackKind,
+    Event, MediaType, MessageParams, Request, ServerFrame, StreamIndex, SubscribeParams,
+    SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
 };
 use prometheus_client::metrics::gauge::Gauge;
 use str0m::change::SdpOffer;
@@ -140,15 +140,18 @@ impl Bridge {
         match event {
             Event::UserJoined(joined) => {
                 let user = joined.user_info.user_id;
-                if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user) {
+                let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
+                if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user, &tx) {
                     return Ok(()); // a link's client, or a mirror the other way
                 }
                 let user: Arc<str> = user.into();
-                let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
                 let run = mirror::run(
-                    self.ctx.clone(),
-                    self.into.clone(),
-                    self.key.clone(),
+                    mirror::Place {
+                        ctx: self.ctx.clone(),
+                        node: self.into.clone(),
+                        key: self.key.clone(),
+                        mirrored: self.mirrored.clone(),
+                    },
                     user.clone(),
                     rx,
                     keyframes.clone(),
@@ -214,6 +217,19 @@ impl Bridge {
                 .await?;
             }
             Event::SubscriberOffer(offer) => answer(state, signal, peer, offer).await?,
+            // A mirrored user's message to the room: said in the other room by its mirror.
+            Event::RoomMessageReceived(m) => {
+                say(
+                    state,
+                    &m.user_id,
+                    Request::SendRoomMessage(MessageParams { message: m.message }),
+                )
+                .await;
+            }
+            Event::RoomBinaryMessageReceived(m) => {
+                let params = MessageParams { message: m.message };
+                say(state, &m.user_id, Request::SendRoomBinaryMessage(params)).await;
+            }
             _ => {}
         }
         Ok(())
@@ -223,6 +239,13 @@ impl Bridge {
         if let Some(count) = &self.count {
             count.send_replace(state.mirrors.len());
         }
+    }
+}
+
+/// Has `user`'s mirror, if this bridge runs one, make `request` in its room.
+async fn say(state: &State, user: &str, request: Request) {
+    if let Some(mirror) = state.mirrors.get(user) {
+        let _ = mirror.send(ToMirror::Say(request)).await;
     }
 }
 

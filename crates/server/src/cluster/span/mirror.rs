@@ -14,7 +14,8 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use chorus_proto::{
-    MediaParams, MediaType, PublishedTrack, PublisherOfferParams, Request, StreamIndex, TrackKind,
+    Event, MediaParams, MediaType, PublishedTrack, PublisherOfferParams, Request, ServerFrame,
+    StreamIndex, TrackKind, UserMessageParams,
 };
 use str0m::change::SdpAnswer;
 use str0m::format::Codec;
@@ -24,6 +25,7 @@ use str0m::{Event as RtcEvent, Rtc};
 use tokio::sync::mpsc;
 
 use super::super::Node;
+use super::Mirrored;
 use super::client::{Peer, Signal, SpanError};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
@@ -64,6 +66,17 @@ pub(super) enum ToMirror {
     },
     /// A packet to write.
     Packet(Relayed),
+    /// A request to make as the user (a message the user sent in its own room).
+    Say(Request),
+}
+
+/// Where a mirror runs.
+pub(super) struct Place {
+    pub(super) ctx: Arc<Ctx>,
+    pub(super) node: Node,
+    pub(super) key: RoomKey,
+    /// Its link's mirrors, for the messages its room's users send the user.
+    pub(super) mirrored: Mirrored,
 }
 
 /// A keyframe request for the user's track, from the mirror's room.
@@ -86,13 +99,17 @@ struct Outgoing {
 
 /// Runs the mirror of `user` in `key`'s room on `node` until `commands` closes.
 pub(super) async fn run(
-    ctx: Arc<Ctx>,
-    node: Node,
-    key: RoomKey,
+    place: Place,
     user: Arc<str>,
     mut commands: mpsc::Receiver<ToMirror>,
     keyframes: mpsc::Sender<KeyframeWanted>,
 ) -> Result<(), SpanError> {
+    let Place {
+        ctx,
+        node,
+        key,
+        mirrored,
+    } = place;
     let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, true).await?;
     let mut peer = Peer::bind(&node).await?;
     let mids = offer(&mut signal, &mut peer).await?;
@@ -134,19 +151,33 @@ pub(super) async fn run(
                         break Err(e);
                     }
                 }
+                Some(ToMirror::Say(request)) => {
+                    if let Err(e) = signal.send(request).await {
+                        break Err(e);
+                    }
+                }
                 Some(ToMirror::Packet(packet)) => {
                     if connected.load(Ordering::Relaxed) {
                         write(&mut peer.rtc, &mids, &mut outgoing, packet);
                     }
                 }
             },
-            frame = signal.next_frame() => {
-                // Answers to publish calls and room events: a mirror publishes what its
-                // user does and follows nothing else.
-                if let Err(e) = frame {
-                    break Err(e);
+            frame = signal.next_frame() => match frame {
+                // A message to the user from a user of this room: the sender's mirror on the
+                // other side says it to the user there.
+                Ok(ServerFrame::Event(Event::UserMessageReceived(m))) => {
+                    let to = UserMessageParams { user_id: user.to_string(), message: m.message };
+                    pass_on(&mirrored, &m.user_id, Request::SendUserMessage(to)).await;
                 }
-            }
+                Ok(ServerFrame::Event(Event::UserBinaryMessageReceived(m))) => {
+                    let to = UserMessageParams { user_id: user.to_string(), message: m.message };
+                    pass_on(&mirrored, &m.user_id, Request::SendUserBinaryMessage(to)).await;
+                }
+                // Answers to its own calls, and room events: a mirror does what its user does
+                // and follows nothing else.
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            },
             ready = peer.readable() => {
                 if let Err(e) = ready.and_then(|()| peer.read(&mut buf, &mut on_event)) {
                     break Err(e);
@@ -157,6 +188,13 @@ pub(super) async fn run(
     };
     signal.leave().await;
     result
+}
+
+/// Has `sender`'s mirror make `request`.
+async fn pass_on(mirrored: &Mirrored, sender: &str, request: Request) {
+    if let Some(mirror) = mirrored.mirror_of(sender) {
+        let _ = mirror.send(ToMirror::Say(request)).await;
+    }
 }
 
 /// Offers every track and applies the SFU's answer; returns what each mid carries.

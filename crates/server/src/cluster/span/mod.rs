@@ -43,11 +43,12 @@ mod bridge;
 mod client;
 mod mirror;
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::{Cluster, Node};
 use crate::ctx::Ctx;
@@ -57,6 +58,10 @@ use crate::room::RoomKey;
 const FIRST_USER_PATIENCE: Duration = Duration::from_secs(15);
 /// How long a shard keeps its link after its last user of its own left (one may rejoin).
 const LAST_USER_GRACE: Duration = Duration::from_secs(3);
+/// How many times a failed link is started again before the shard gives it up.
+const RESTARTS: u32 = 5;
+/// The pause before a failed link starts again.
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
 
 /// The rooms this node runs a shard of.
 #[derive(Debug, Default)]
@@ -73,21 +78,33 @@ impl Shards {
     }
 }
 
-/// The user ids one link's bridges mirror, so neither reflects the other's users back.
+/// The users one link's bridges mirror, each with its mirror: so neither bridge reflects
+/// the other's users back, and a message to a user reaches the user's mirror.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Mirrored(Arc<Mutex<HashSet<String>>>);
+pub(super) struct Mirrored(Arc<Mutex<HashMap<String, mpsc::Sender<mirror::ToMirror>>>>);
 
 impl Mirrored {
-    /// Claims `user` for a bridge; false when the other bridge already mirrors it.
-    fn claim(&self, user: &str) -> bool {
-        self.lock().insert(user.to_owned())
+    /// Claims `user` for a bridge's mirror; false when the other bridge already mirrors it.
+    fn claim(&self, user: &str, mirror: &mpsc::Sender<mirror::ToMirror>) -> bool {
+        match self.lock().entry(user.to_owned()) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(free) => {
+                free.insert(mirror.clone());
+                true
+            }
+        }
     }
 
     fn release(&self, user: &str) {
         self.lock().remove(user);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    /// The mirror of `user`, if either bridge runs one.
+    fn mirror_of(&self, user: &str) -> Option<mpsc::Sender<mirror::ToMirror>> {
+        self.lock().get(user).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<mirror::ToMirror>>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -138,54 +155,64 @@ impl Cluster {
     }
 }
 
-/// Runs the link of the shard of `key` to `home` while the shard has users of its own.
+/// Runs the link of the shard of `key` to `home` while the shard has users of its own,
+/// starting it again when a bridge fails (its mirrors leave and come back).
 async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
     let Some(cluster) = &ctx.cluster else {
         return;
     };
     let me = cluster.me();
-    let mirrored = Mirrored::default();
     let (locals_tx, mut locals) = watch::channel(0usize);
-    // Home users into the shard; the shard's own users into the home, counted.
-    let down = bridge::Bridge {
-        ctx: ctx.clone(),
-        key: key.clone(),
-        from: home.clone(),
-        into: me.clone(),
-        observer: format!("chorus-span-{}-in", me.id),
-        mirrored: mirrored.clone(),
-        count: None,
-    };
-    let up = bridge::Bridge {
-        ctx: ctx.clone(),
-        key: key.clone(),
-        from: me.clone(),
-        into: home,
-        observer: format!("chorus-span-{}-out", me.id),
-        mirrored,
-        count: Some(locals_tx),
-    };
-    let mut down = tokio::spawn(down.run());
-    let mut up = tokio::spawn(up.run());
     let mut deadline = tokio::time::Instant::now() + FIRST_USER_PATIENCE;
-    loop {
-        tokio::select! {
-            _ = &mut down => break,
-            _ = &mut up => break,
-            changed = locals.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                if *locals.borrow() > 0 {
-                    deadline = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
-                } else {
-                    deadline = tokio::time::Instant::now() + LAST_USER_GRACE;
-                }
-            }
-            () = tokio::time::sleep_until(deadline) => break,
+    for attempt in 0.. {
+        if attempt > 0 {
+            tokio::time::sleep(RESTART_PAUSE).await;
         }
+        let mirrored = Mirrored::default();
+        // Home users into the shard; the shard's own users into the home, counted.
+        let down = bridge::Bridge {
+            ctx: ctx.clone(),
+            key: key.clone(),
+            from: home.clone(),
+            into: me.clone(),
+            observer: format!("chorus-span-{}-in", me.id),
+            mirrored: mirrored.clone(),
+            count: None,
+        };
+        let up = bridge::Bridge {
+            ctx: ctx.clone(),
+            key: key.clone(),
+            from: me.clone(),
+            into: home.clone(),
+            observer: format!("chorus-span-{}-out", me.id),
+            mirrored,
+            count: Some(locals_tx.clone()),
+        };
+        let mut down = tokio::spawn(down.run());
+        let mut up = tokio::spawn(up.run());
+        let emptied = loop {
+            tokio::select! {
+                _ = &mut down => break false,
+                _ = &mut up => break false,
+                changed = locals.changed() => {
+                    if changed.is_err() {
+                        break true;
+                    }
+                    let grace = match *locals.borrow() {
+                        0 => LAST_USER_GRACE,
+                        _ => Duration::from_secs(365 * 86_400),
+                    };
+                    deadline = tokio::time::Instant::now() + grace;
+                }
+                () = tokio::time::sleep_until(deadline) => break true,
+            }
+        };
+        // Dropping a bridge's task drops its mirrors' senders: they leave their rooms.
+        down.abort();
+        up.abort();
+        if emptied || attempt + 1 >= RESTARTS {
+            return;
+        }
+        tracing::warn!(room = %key.room_id, home = home.id, "a span bridge failed; linking again");
     }
-    // Dropping a bridge's task drops its mirrors, which leave their rooms.
-    down.abort();
-    up.abort();
 }
