@@ -79,10 +79,10 @@ pub(crate) struct LoadtestArgs {
     pub(crate) subscribers: usize,
     /// Seconds measured, after the warm-up.
     #[arg(long, default_value_t = 10)]
-    duration: u64,
+    pub(crate) duration: u64,
     /// Seconds of forwarding before measuring.
     #[arg(long, default_value_t = 2)]
-    warmup: u64,
+    pub(crate) warmup: u64,
     /// Send video (H.264-shaped, 30 fps, about 500 kbps). Without --audio or --video: both.
     #[arg(long)]
     video: bool,
@@ -111,6 +111,10 @@ pub(crate) struct LoadtestArgs {
     /// cross-room forward, and compare the server's CPU per forwarded packet.
     #[arg(long)]
     cross_room: bool,
+    /// Measure forwarding within one node and then across two nodes of a cluster (the
+    /// subscribers on a shard of the room), with a Redis and two nodes started for it.
+    #[arg(long, conflicts_with_all = ["server", "cross_room", "target"])]
+    span: bool,
 }
 
 /// Which server a run measures.
@@ -141,6 +145,11 @@ pub(crate) struct Target {
 /// Starts this binary's `chorus serve` as a child on loopback, with one app and no
 /// per-address connection cap to speak of, and waits until it listens.
 pub(crate) async fn start_server() -> anyhow::Result<Target> {
+    start_server_with(&[]).await
+}
+
+/// [`start_server`] with `extra` arguments to `chorus serve`.
+pub(crate) async fn start_server_with(extra: &[String]) -> anyhow::Result<Target> {
     let bin = std::env::current_exe().context("cannot find this executable")?;
     let mut child = Command::new(&bin)
         .args([
@@ -155,6 +164,7 @@ pub(crate) async fn start_server() -> anyhow::Result<Target> {
             "--app",
         ])
         .arg(format!("{APP_ID}:{APP_KEY}"))
+        .args(extra)
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -272,6 +282,9 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
         None
     };
     let mut threads = ClientThreads::start(args.client_threads)?;
+    if args.span {
+        return crate::loadtest_span::run(&args, &mut threads, audio, video).await;
+    }
     if args.target == TargetKind::Janus {
         janus_phase(&args, &mut threads, ceilings, audio, video).await?;
         return Ok(());

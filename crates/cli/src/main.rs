@@ -10,6 +10,7 @@ mod loadtest_client;
 mod loadtest_janus;
 mod loadtest_janus_client;
 mod loadtest_report;
+mod loadtest_span;
 mod loadtest_stats;
 mod loadtest_threads;
 mod loadtest_transit;
