@@ -19,9 +19,10 @@
 //! is a room of its own on its node, and the link makes each room hold the other's users:
 //! every user of one is a *mirror* user in the other, joined under the same user id by the
 //! link, publishing what the user publishes. So joins, leaves, publishes and media reach both
-//! sides as ordinary room events, and the protocol and the rooms need nothing new. Room
-//! state the link does not carry yet (messages, kicks and bans across the two, visibility)
-//! is listed in docs/architecture.md.
+//! sides as ordinary room events, and the protocol and the rooms need nothing new. A user's
+//! room messages are said in the other room by its mirror, and a message to a mirror is said
+//! to its user by the sender's mirror. Room state the link does not carry yet (kicks and bans
+//! across the two, visibility) is listed in docs/architecture.md.
 //!
 //! **Media.** A link is two *bridges*, one each way ([`bridge`]): an observer, a hidden
 //! member of one room that subscribes once to each track of that room's own users, and one
@@ -30,9 +31,10 @@
 //! crosses between two nodes once whatever the number of its subscribers there (the
 //! `chorus_cluster_span_tracks` gauge counts them). RTCP is carried hop by hop: each str0m
 //! peer answers and asks NACKs on its own leg; a keyframe request (PLI/FIR) a subscriber's
-//! SFU sends to a mirror goes up the observer's leg to the publisher. Each SFU picks the
-//! layer a subscriber gets from what the mirror publishes; the observer takes the SFU's
-//! default (the highest layer), so a shard's subscribers may ask for a lower one locally.
+//! SFU sends to a mirror goes up the observer's leg to the publisher. Simulcast stops at the
+//! link for now: the observer takes the SFU's default (the highest layer) and the mirror
+//! publishes that one layer, so a shard's subscribers get it whatever layer they ask for.
+//! Asking up the highest layer any of them wants needs the observer to follow their choice.
 //!
 //! A link lives while its shard has users of its own: when the last leaves, the mirrors
 //! leave both rooms and the shard room ends. Each room's membership events say which users
