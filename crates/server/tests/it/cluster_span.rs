@@ -3,14 +3,19 @@
 //! cross the link (to the room, and from user to user); each hears the
 //! other's tone and sees the other's test card (its colour); a user joining the shard late
 //! gets a picture, which needs a keyframe asked up the link from the publisher (the SDK's
-//! encoder makes one only when asked); and each track crosses between the nodes once,
-//! whatever the number of its subscribers on the shard.
+//! encoder makes one only when asked); each track crosses between the nodes once, whatever
+//! the number of its subscribers on the shard; and each join is called back once.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
 use chorus_media::{RgbaImage, VideoFrame, dominant_frequency};
 use chorus_proto::Event;
+use chorus_proto::openapi::WebhookCallback;
 use chorus_sdk::{AudioCaptureSource, RtcEngine, StreamIndex, VideoCaptureSource};
 use chorus_testkit::take_turn;
 
@@ -22,15 +27,42 @@ const RED: [u8; 3] = [220, 30, 30];
 const BLUE: [u8; 3] = [30, 30, 220];
 
 /// A node of the cluster on `redis` whose rooms span nodes past one user.
-async fn spanning_node(redis: &Redis, name: &str) -> TestServer {
-    let url = redis.url();
-    let name = name.to_owned();
+async fn spanning_node(redis: &Redis, name: &str, hook: &str) -> TestServer {
+    let (url, name, hook) = (redis.url(), name.to_owned(), hook.to_owned());
     TestServer::with(move |config| {
         config.redis = Some(url);
         config.node_id = Some(name);
         config.span_max_users_per_node = Some(1);
+        config.webhook_url = Some(hook);
+        config.allow_private_targets = true;
     })
     .await
+}
+
+type Joins = Arc<Mutex<Vec<String>>>;
+
+/// A webhook receiver that notes who each UserJoinRoom callback names; its URL.
+async fn join_hooks() -> (Joins, String) {
+    async fn receive(State(joins): State<Joins>, body: String) -> &'static str {
+        let callback: WebhookCallback = serde_json::from_str(&body).expect("a callback");
+        if callback.event_type == "UserJoinRoom" {
+            let data: serde_json::Value =
+                serde_json::from_str(&callback.event_data).expect("event data");
+            let user = data["UserId"].as_str().unwrap_or_default().to_owned();
+            joins.lock().expect("not poisoned").push(user);
+        }
+        "ok"
+    }
+    let joins = Joins::default();
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(joins.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("bound"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (joins, url)
 }
 
 /// The users node `id` last registered in Redis.
@@ -151,8 +183,9 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     let red = solid_clip(&dir, "red.y4m", RED);
     let blue = solid_clip(&dir, "blue.y4m", BLUE);
     let redis = Redis::start().await;
-    let a = spanning_node(&redis, "a").await;
-    let b = spanning_node(&redis, "b").await;
+    let (joins, hook) = join_hooks().await;
+    let a = spanning_node(&redis, "a", &hook).await;
+    let b = spanning_node(&redis, "b", &hook).await;
 
     let (alice, mut alice_events) = a.joined("span", "alice").await;
     let (home, home_id, shard) = match owner_of(&[&a, &b]).await {
@@ -212,5 +245,16 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     // many subscribe on the shard.
     assert_eq!(shard.metric("chorus_cluster_span_tracks").await, Some(4.0));
     assert_eq!(home.metric("chorus_cluster_span_tracks").await, Some(0.0));
+
+    // Each join is called back once, by the home (the shard's users through their mirrors),
+    // and link clients are never named.
+    eventually("Dave's join to be called back", async || {
+        let joins = joins.lock().expect("not poisoned").clone();
+        joins.iter().any(|u| u == "dave").then_some(joins)
+    })
+    .await;
+    let mut joined = joins.lock().expect("not poisoned").clone();
+    joined.sort();
+    assert_eq!(joined, ["alice", "bob", "dave"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,7 +22,9 @@
 //! sides as ordinary room events, and the protocol and the rooms need nothing new. A user's
 //! room messages are said in the other room by its mirror, and a message to a mirror is said
 //! to its user by the sender's mirror. Room state the link does not carry yet (kicks and bans
-//! across the two, visibility) is listed in docs/architecture.md.
+//! across the two, visibility) is listed in docs/architecture.md. A shard's room sends no
+//! webhooks: the home sends them for every user, the shard's own through their mirrors, so
+//! each event is sent once.
 //!
 //! **Media.** A link is two *bridges*, one each way ([`bridge`]): an observer, a hidden
 //! member of one room that subscribes once to each track of that room's own users, and one
@@ -138,12 +140,15 @@ impl Cluster {
             return;
         }
         tracing::info!(room = %key.room_id, home = home.id, "opening a shard of the room");
+        // The home sends the webhooks of every user, the shard's through their mirrors.
+        ctx.directory.set_quiet(&key, true);
         let ctx = ctx.clone();
         tokio::spawn(async move {
             link(&ctx, &key, home).await;
             if let Some(cluster) = &ctx.cluster {
                 cluster.shards.lock().remove(&key);
             }
+            ctx.directory.set_quiet(&key, false);
             tracing::info!(room = %key.room_id, "the shard's link ended");
         });
     }
