@@ -4,7 +4,8 @@
 //! other's tone and sees the other's test card (its colour); a user joining the shard late
 //! gets a picture, which needs a keyframe asked up the link from the publisher (the SDK's
 //! encoder makes one only when asked); each track crosses between the nodes once, whatever
-//! the number of its subscribers on the shard; and each join is called back once.
+//! the number of its subscribers on the shard; each join is called back once; and the home
+//! is the authority: a KickUser called on the shard's node removes the user from both.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -14,10 +15,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use chorus_media::{RgbaImage, VideoFrame, dominant_frequency};
-use chorus_proto::Event;
 use chorus_proto::openapi::WebhookCallback;
+use chorus_proto::{ErrorCode, Event};
 use chorus_sdk::{AudioCaptureSource, RtcEngine, StreamIndex, VideoCaptureSource};
 use chorus_testkit::take_turn;
+use serde_json::json;
 
 use crate::cluster_redis::{Redis, owner_of};
 use crate::common::*;
@@ -256,5 +258,26 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     let mut joined = joins.lock().expect("not poisoned").clone();
     joined.sort();
     assert_eq!(joined, ["alice", "bob", "dave"]);
+
+    // The home's room is the authority: KickUser called on the shard's node acts there, and
+    // Bob, removed from it, is removed from the shard too.
+    let (status, envelope) = shard
+        .api(
+            "KickUser",
+            json!({"AppId": APP_ID, "RoomId": "span", "UserId": "bob"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{envelope}");
+    let removed = wait_for(&mut bob_events, |e| match e {
+        Event::Error(err) => Some(err.error_code),
+        _ => None,
+    })
+    .await;
+    assert_eq!(removed, ErrorCode::KickedOut);
+    wait_for(&mut alice_events, |e| match e {
+        Event::UserLeave(left) if left.user_info.user_id == "bob" => Some(()),
+        _ => None,
+    })
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -42,6 +42,9 @@ pub(super) struct Bridge {
     pub(super) into: Node,
     /// The observer's user id.
     pub(super) observer: String,
+    /// Whether `from` is this node: its users' mirrors removed from the other room are
+    /// removed here too.
+    pub(super) users_here: bool,
     pub(super) mirrored: Mirrored,
     /// Told how many users this bridge mirrors, when someone wants to know.
     pub(super) count: Option<watch::Sender<usize>>,
@@ -151,6 +154,7 @@ impl Bridge {
                         node: self.into.clone(),
                         key: self.key.clone(),
                         mirrored: self.mirrored.clone(),
+                        user_here: self.users_here,
                     },
                     user.clone(),
                     rx,

@@ -45,6 +45,9 @@ pub(super) enum SpanError {
     /// The media transport failed.
     #[error("media: {0}")]
     Media(String),
+    /// The room removed the client.
+    #[error("removed from the room: {0}")]
+    Removed(String),
     /// The app has no key here.
     #[error("the app {0} has no key on this node")]
     NoKey(String),

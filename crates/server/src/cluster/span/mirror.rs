@@ -5,7 +5,9 @@
 //! keyframe requests its room's SFU sends back to the observer.
 //!
 //! Ends when its bridge drops its sender (the user left, or the link ended): it leaves the
-//! room then, so the room sees an ordinary leave.
+//! room then, so the room sees an ordinary leave. A mirror in the home's room that the room
+//! removes (KickUser, a ban, DismissRoom) removes its user from the shard too: the home is
+//! the authority, and the OpenAPI called on a shard's node acts on the home's room.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -22,13 +24,13 @@ use str0m::format::Codec;
 use str0m::media::{Direction, KeyframeRequestKind, MediaKind, Mid, Pt};
 use str0m::rtp::{ExtensionValues, RtpWrite, SeqNo, Ssrc, VideoOrientation};
 use str0m::{Event as RtcEvent, Rtc};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::super::Node;
 use super::Mirrored;
 use super::client::{Peer, Signal, SpanError};
 use crate::ctx::Ctx;
-use crate::room::RoomKey;
+use crate::room::{Command, RoomKey};
 
 /// The streams and kinds a mirror offers.
 const TRACKS: [(StreamIndex, TrackKind); 4] = [
@@ -77,6 +79,9 @@ pub(super) struct Place {
     pub(super) key: RoomKey,
     /// Its link's mirrors, for the messages its room's users send the user.
     pub(super) mirrored: Mirrored,
+    /// Whether the user is in this node's room: then the mirror's removal from the other
+    /// room (a kick, a ban, a dismissal there) removes the user here too.
+    pub(super) user_here: bool,
 }
 
 /// A keyframe request for the user's track, from the mirror's room.
@@ -109,6 +114,7 @@ pub(super) async fn run(
         node,
         key,
         mirrored,
+        user_here,
     } = place;
     let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, true).await?;
     let mut peer = Peer::bind(&node).await?;
@@ -173,6 +179,13 @@ pub(super) async fn run(
                     let to = UserMessageParams { user_id: user.to_string(), message: m.message };
                     pass_on(&mirrored, &m.user_id, Request::SendUserBinaryMessage(to)).await;
                 }
+                // The room removed the mirror: its user goes too, the room's word being final.
+                Ok(ServerFrame::Event(Event::Error(removed))) => {
+                    if user_here {
+                        remove_here(&ctx, &key, &user).await;
+                    }
+                    break Err(SpanError::Removed(removed.message));
+                }
                 // Answers to its own calls, and room events: a mirror does what its user does
                 // and follows nothing else.
                 Ok(_) => {}
@@ -188,6 +201,18 @@ pub(super) async fn run(
     };
     signal.leave().await;
     result
+}
+
+/// Removes `user` from this node's room of `key`, as the OpenAPI's KickUser does.
+async fn remove_here(ctx: &Ctx, key: &RoomKey, user: &str) {
+    if let Some(room) = ctx.directory.get(key) {
+        let (done, _) = oneshot::channel();
+        let kick = Command::Kick {
+            user_id: user.to_owned(),
+            done,
+        };
+        let _ = room.send(kick).await;
+    }
 }
 
 /// Has `sender`'s mirror make `request`.

@@ -183,6 +183,7 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
             from: home.clone(),
             into: me.clone(),
             observer: format!("chorus-span-{}-in", me.id),
+            users_here: false,
             mirrored: mirrored.clone(),
             count: None,
         };
@@ -192,6 +193,7 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
             from: me.clone(),
             into: home.clone(),
             observer: format!("chorus-span-{}-out", me.id),
+            users_here: true,
             mirrored,
             count: Some(locals_tx.clone()),
         };
