@@ -228,6 +228,12 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
 
     publish(&alice, 440.0, red).await;
     publish(&bob, 660.0, blue).await;
+    // Capture state crosses the link as it happens.
+    wait_for(&mut bob_events, |e| match e {
+        Event::UserStartVideoCapture(c) if c.user_id == "alice" => Some(()),
+        _ => None,
+    })
+    .await;
     let hz = heard(&bob, "alice").await;
     assert!((hz - 440.0).abs() <= 440.0 * 0.02, "Bob heard {hz} Hz");
     let hz = heard(&alice, "bob").await;

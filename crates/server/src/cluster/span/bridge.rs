@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
-    Event, MediaType, MessageParams, Request, ServerFrame, StreamIndex, SubscribeParams,
-    SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
+    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, StreamIndex,
+    SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
 };
 use prometheus_client::metrics::gauge::Gauge;
 use str0m::change::SdpOffer;
@@ -221,6 +221,19 @@ impl Bridge {
                 .await?;
             }
             Event::SubscriberOffer(offer) => answer(state, signal, peer, offer).await?,
+            // A mirrored user's capture state: its mirror says the same in the other room.
+            Event::UserStartVideoCapture(c) => {
+                capture(state, c.user_id, TrackKind::Video, true).await
+            }
+            Event::UserStopVideoCapture(c) => {
+                capture(state, c.user_id, TrackKind::Video, false).await
+            }
+            Event::UserStartAudioCapture(c) => {
+                capture(state, c.user_id, TrackKind::Audio, true).await
+            }
+            Event::UserStopAudioCapture(c) => {
+                capture(state, c.user_id, TrackKind::Audio, false).await
+            }
             // A mirrored user's message to the room: said in the other room by its mirror.
             Event::RoomMessageReceived(m) => {
                 say(
@@ -251,6 +264,12 @@ async fn say(state: &State, user: &str, request: Request) {
     if let Some(mirror) = state.mirrors.get(user) {
         let _ = mirror.send(ToMirror::Say(request)).await;
     }
+}
+
+/// The user started or stopped capturing `kind`: its mirror says so.
+async fn capture(state: &State, user: String, kind: TrackKind, capturing: bool) {
+    let params = CaptureStateParams { kind, capturing };
+    say(state, &user, Request::SetCaptureState(params)).await;
 }
 
 /// The user published or unpublished: the mirror does the same, and the observer subscribes.
