@@ -5,7 +5,8 @@
 //! gets a picture, which needs a keyframe asked up the link from the publisher (the SDK's
 //! encoder makes one only when asked); each track crosses between the nodes once, whatever
 //! the number of its subscribers on the shard; each join is called back once; and the home
-//! is the authority: a KickUser called on the shard's node removes the user from both.
+//! is the authority: a KickUser called on the shard's node removes the user from both; and
+//! the shard ends once its last user of its own has left.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ use chorus_media::{RgbaImage, VideoFrame, dominant_frequency};
 use chorus_proto::openapi::WebhookCallback;
 use chorus_proto::{ErrorCode, Event};
 use chorus_sdk::{AudioCaptureSource, RtcEngine, StreamIndex, VideoCaptureSource};
-use chorus_testkit::take_turn;
+use chorus_testkit::{eventually_within, take_turn};
 use serde_json::json;
 
 use crate::cluster_redis::{Redis, owner_of};
@@ -285,5 +286,24 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
         _ => None,
     })
     .await;
+
+    // When the shard's last user of its own leaves, its link leaves both rooms and the shard
+    // ends; the home's room goes on.
+    dave.leave_room().await.unwrap();
+    wait_for(&mut alice_events, |e| match e {
+        Event::UserLeave(left) if left.user_info.user_id == "dave" => Some(()),
+        _ => None,
+    })
+    .await;
+    eventually_within(MEDIA_PATIENCE, "the shard to end", async || {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let state = (
+            shard.metric("chorus_rooms").await,
+            shard.metric("chorus_cluster_span_tracks").await,
+        );
+        (state == (Some(0.0), Some(0.0))).then_some(())
+    })
+    .await;
+    assert_eq!(home.metric("chorus_rooms").await, Some(1.0));
     let _ = std::fs::remove_dir_all(&dir);
 }

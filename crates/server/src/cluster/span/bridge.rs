@@ -79,16 +79,16 @@ struct State {
 }
 
 impl Bridge {
-    /// Runs until the observer's connection or transport fails, or the task is dropped (its
-    /// mirrors then leave their room).
-    pub(super) async fn run(self) {
-        if let Err(error) = self.observe().await {
+    /// Runs until `stop` turns true or the observer's connection or transport fails; its
+    /// mirrors and observer then leave their rooms.
+    pub(super) async fn run(self, stop: watch::Receiver<bool>) {
+        if let Err(error) = self.observe(stop).await {
             tracing::warn!(room = %self.key.room_id, from = self.from.id, into = self.into.id, %error,
                 "a span bridge stopped");
         }
     }
 
-    async fn observe(&self) -> Result<(), SpanError> {
+    async fn observe(&self, mut stop: watch::Receiver<bool>) -> Result<(), SpanError> {
         let (mut signal, events) =
             Signal::join(&self.ctx, &self.from, &self.key, &self.observer, false).await?;
         let mut peer = Peer::bind(&self.from).await?;
@@ -101,7 +101,7 @@ impl Bridge {
                 tracks: 0,
             },
         };
-        let result = async {
+        let result: Result<(), SpanError> = async {
             for event in events {
                 self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
                     .await?;
@@ -110,6 +110,7 @@ impl Bridge {
             loop {
                 let timeout = peer.tick(&mut |rtc, event| forward(&state, rtc, event))?;
                 tokio::select! {
+                    _ = stop.changed() => break Ok(()),
                     frame = signal.next_frame() => {
                         if let ServerFrame::Event(event) = frame? {
                             self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
@@ -129,6 +130,10 @@ impl Bridge {
         for user in state.mirrors.keys() {
             self.mirrored.release(user);
         }
+        // Dropping the mirrors' senders makes them leave; the observer leaves too, so the
+        // room holds no one of the link's once it ends.
+        drop(state);
+        signal.leave().await;
         result
     }
 

@@ -64,6 +64,8 @@ const FIRST_USER_PATIENCE: Duration = Duration::from_secs(15);
 const LAST_USER_GRACE: Duration = Duration::from_secs(3);
 /// How many times a failed link is started again before the shard gives it up.
 const RESTARTS: u32 = 5;
+/// How long a link's clients are given to leave their rooms when it ends.
+const LEAVE_PATIENCE: Duration = Duration::from_secs(3);
 /// The pause before a failed link starts again.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
 
@@ -197,8 +199,9 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
             mirrored,
             count: Some(locals_tx.clone()),
         };
-        let mut down = tokio::spawn(down.run());
-        let mut up = tokio::spawn(up.run());
+        let (stop_tx, stop) = watch::channel(false);
+        let mut down = tokio::spawn(down.run(stop.clone()));
+        let mut up = tokio::spawn(up.run(stop));
         let emptied = loop {
             tokio::select! {
                 _ = &mut down => break false,
@@ -216,7 +219,18 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
                 () = tokio::time::sleep_until(deadline) => break true,
             }
         };
-        // Dropping a bridge's task drops its mirrors' senders: they leave their rooms.
+        // Each bridge's mirrors and observer leave their rooms, briefly waited for.
+        let _ = stop_tx.send(true);
+        let _ = tokio::time::timeout(LEAVE_PATIENCE, async {
+            // A handle already awaited in the loop above must not be polled again.
+            if !down.is_finished() {
+                let _ = (&mut down).await;
+            }
+            if !up.is_finished() {
+                let _ = (&mut up).await;
+            }
+        })
+        .await;
         down.abort();
         up.abort();
         if emptied || attempt + 1 >= RESTARTS {
