@@ -1,6 +1,7 @@
 //! A mirror user: a user of one room, joined to the other room of a link under the same user
-//! id, publishing there what its bridge's observer receives of the user. It offers one
-//! send-only section per stream and kind up front (as the SDK does), publishes and
+//! id, publishing there what its bridge's observer receives of the user. At the user's first
+//! publish it makes its transport, offering one send-only section per stream and kind (as
+//! the SDK does), publishes and
 //! unpublishes as the user does, writes the observer's packets as they come, and passes the
 //! keyframe requests its room's SFU sends back to the observer.
 //!
@@ -12,7 +13,6 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use chorus_proto::{
@@ -117,36 +117,39 @@ pub(super) async fn run(
         user_here,
     } = place;
     let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, true).await?;
-    let mut peer = Peer::bind(&node).await?;
-    let mids = offer(&mut signal, &mut peer).await?;
-    let mut outgoing: HashMap<Mid, Outgoing> = HashMap::new();
-    // Set from str0m's event callback; only this task touches it.
-    let connected = std::sync::atomic::AtomicBool::new(false);
+    // The media transport is made at the user's first publish: a user who only watches costs
+    // the other room a member, not a transport.
+    let mut media: Option<Media> = None;
     let mut buf = vec![0u8; 2048];
-    let mut on_event = |_: &mut Rtc, event: RtcEvent| match event {
-        RtcEvent::Connected => connected.store(true, Ordering::Relaxed),
-        RtcEvent::KeyframeRequest(request) => {
-            if let Some(&(index, kind)) = mids.get(&request.mid) {
-                let _ = keyframes.try_send(KeyframeWanted {
-                    user: user.clone(),
-                    index,
-                    kind,
-                    request: request.kind,
-                });
-            }
-        }
-        _ => {}
-    };
     let result = loop {
-        let timeout = match peer.tick(&mut on_event) {
-            Ok(at) => at,
-            Err(e) => break Err(e),
+        let timeout = match media.as_mut().map(|m| m.tick(&keyframes, &user)) {
+            Some(Err(e)) => break Err(e),
+            Some(Ok(at)) => Some(at),
+            None => None,
+        };
+        let readable = async {
+            match &media {
+                Some(m) => m.peer.readable().await,
+                None => std::future::pending().await,
+            }
+        };
+        let sleep = async {
+            match timeout {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
         };
         tokio::select! {
             command = commands.recv() => match command {
                 None => break Ok(()),
-                Some(ToMirror::Publish { index, media, on }) => {
-                    let params = MediaParams { media_type: media };
+                Some(ToMirror::Publish { index, media: kinds, on }) => {
+                    if on && media.is_none() {
+                        match Media::open(&node, &mut signal).await {
+                            Ok(opened) => media = Some(opened),
+                            Err(e) => break Err(e),
+                        }
+                    }
+                    let params = MediaParams { media_type: kinds };
                     let request = match (index, on) {
                         (StreamIndex::Main, true) => Request::PublishStream(params),
                         (StreamIndex::Main, false) => Request::UnpublishStream(params),
@@ -163,8 +166,8 @@ pub(super) async fn run(
                     }
                 }
                 Some(ToMirror::Packet(packet)) => {
-                    if connected.load(Ordering::Relaxed) {
-                        write(&mut peer.rtc, &mids, &mut outgoing, packet);
+                    if let Some(m) = &mut media {
+                        m.write(packet);
                     }
                 }
             },
@@ -191,12 +194,14 @@ pub(super) async fn run(
                 Ok(_) => {}
                 Err(e) => break Err(e),
             },
-            ready = peer.readable() => {
-                if let Err(e) = ready.and_then(|()| peer.read(&mut buf, &mut on_event)) {
+            ready = readable => {
+                if let Some(m) = &mut media
+                    && let Err(e) = ready.and_then(|()| m.read(&mut buf, &keyframes, &user))
+                {
                     break Err(e);
                 }
             }
-            () = tokio::time::sleep_until(timeout.into()) => {}
+            () = sleep => {}
         }
     };
     signal.leave().await;
@@ -219,6 +224,81 @@ async fn remove_here(ctx: &Ctx, key: &RoomKey, user: &str) {
 async fn pass_on(mirrored: &Mirrored, sender: &str, request: Request) {
     if let Some(mirror) = mirrored.mirror_of(sender) {
         let _ = mirror.send(ToMirror::Say(request)).await;
+    }
+}
+
+/// A mirror's publisher transport.
+struct Media {
+    peer: Peer,
+    /// What each offered mid carries.
+    mids: HashMap<Mid, (StreamIndex, TrackKind)>,
+    outgoing: HashMap<Mid, Outgoing>,
+    connected: bool,
+}
+
+impl Media {
+    /// Binds a transport to `node` and negotiates it.
+    async fn open(node: &Node, signal: &mut Signal) -> Result<Media, SpanError> {
+        let mut peer = Peer::bind(node).await?;
+        let mids = offer(signal, &mut peer).await?;
+        Ok(Media {
+            peer,
+            mids,
+            outgoing: HashMap::new(),
+            connected: false,
+        })
+    }
+
+    fn tick(
+        &mut self,
+        keyframes: &mpsc::Sender<KeyframeWanted>,
+        user: &Arc<str>,
+    ) -> Result<Instant, SpanError> {
+        let (mids, connected) = (&self.mids, &mut self.connected);
+        self.peer
+            .tick(&mut |_, event| on_event(mids, connected, keyframes, user, event))
+    }
+
+    fn read(
+        &mut self,
+        buf: &mut [u8],
+        keyframes: &mpsc::Sender<KeyframeWanted>,
+        user: &Arc<str>,
+    ) -> Result<(), SpanError> {
+        let (mids, connected) = (&self.mids, &mut self.connected);
+        self.peer.read(buf, &mut |_, event| {
+            on_event(mids, connected, keyframes, user, event)
+        })
+    }
+
+    fn write(&mut self, packet: Relayed) {
+        if self.connected {
+            write(&mut self.peer.rtc, &self.mids, &mut self.outgoing, packet);
+        }
+    }
+}
+
+/// What the transport's str0m says: connected, or a keyframe wanted (asked up the link).
+fn on_event(
+    mids: &HashMap<Mid, (StreamIndex, TrackKind)>,
+    connected: &mut bool,
+    keyframes: &mpsc::Sender<KeyframeWanted>,
+    user: &Arc<str>,
+    event: RtcEvent,
+) {
+    match event {
+        RtcEvent::Connected => *connected = true,
+        RtcEvent::KeyframeRequest(request) => {
+            if let Some(&(index, kind)) = mids.get(&request.mid) {
+                let _ = keyframes.try_send(KeyframeWanted {
+                    user: user.clone(),
+                    index,
+                    kind,
+                    request: request.kind,
+                });
+            }
+        }
+        _ => {}
     }
 }
 
