@@ -14,6 +14,9 @@
 //! forwarding), and it reports the server's CPU time per forwarded packet in both and their
 //! ratio: what a forward costs beside an ordinary subscriber of the same stream.
 //!
+//! With `--span` it measures forwarding within one node against across two nodes of a
+//! cluster, the subscribers on a shard of the room (`loadtest_span.rs`).
+//!
 //! With `--target janus` the same load (the same clients, packets, sizes and rates) runs
 //! against Janus's VideoRoom instead (`loadtest_janus.rs`), and with `--target both` against
 //! Chorus and then Janus in one run, ending with a comparison: packets received by the
