@@ -14,6 +14,9 @@
 //! forwarding), and it reports the server's CPU time per forwarded packet in both and their
 //! ratio: what a forward costs beside an ordinary subscriber of the same stream.
 //!
+//! With `--span` it measures forwarding within one node against across two nodes of a
+//! cluster, the subscribers on a shard of the room (`loadtest_span.rs`).
+//!
 //! With `--target janus` the same load (the same clients, packets, sizes and rates) runs
 //! against Janus's VideoRoom instead (`loadtest_janus.rs`), and with `--target both` against
 //! Chorus and then Janus in one run, ending with a comparison: packets received by the
@@ -80,10 +83,10 @@ pub(crate) struct LoadtestArgs {
     pub(crate) subscribers: usize,
     /// Seconds measured, after the warm-up.
     #[arg(long, default_value_t = 10)]
-    duration: u64,
+    pub(crate) duration: u64,
     /// Seconds of forwarding before measuring.
     #[arg(long, default_value_t = 2)]
-    warmup: u64,
+    pub(crate) warmup: u64,
     /// Send video (H.264-shaped, 30 fps, about 500 kbps). Without --audio or --video: both.
     #[arg(long)]
     video: bool,
@@ -117,9 +120,13 @@ pub(crate) struct LoadtestArgs {
     /// latency through the room's node against through the others.
     #[arg(long, default_value_t = 1, conflicts_with = "server")]
     nodes: usize,
-    /// The Redis server executable for `--nodes` (Debian: `apt-get install redis-server`).
+    /// The Redis server executable for `--nodes` and `--span` (Debian: `apt-get install redis-server`).
     #[arg(long, default_value = "redis-server")]
-    redis_bin: String,
+    pub(crate) redis_bin: String,
+    /// Measure forwarding within one node and then across two nodes of a cluster (the
+    /// subscribers on a shard of the room), with a Redis and two nodes started for it.
+    #[arg(long, conflicts_with_all = ["server", "cross_room", "target"])]
+    span: bool,
 }
 
 /// Which server a run measures.
@@ -162,11 +169,13 @@ impl Target {
 /// Starts this binary's `chorus serve` as a child on loopback, with one app and no
 /// per-address connection cap to speak of, and waits until it listens.
 pub(crate) async fn start_server() -> anyhow::Result<Target> {
-    start_server_with(&[]).await
+    start_server_with::<&str>(&[]).await
 }
 
 /// [`start_server`] with `extra` arguments to `chorus serve`.
-pub(crate) async fn start_server_with(extra: &[&str]) -> anyhow::Result<Target> {
+pub(crate) async fn start_server_with<S: AsRef<std::ffi::OsStr>>(
+    extra: &[S],
+) -> anyhow::Result<Target> {
     let bin = std::env::current_exe().context("cannot find this executable")?;
     let mut child = Command::new(&bin)
         .args([
@@ -300,6 +309,9 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
         None
     };
     let mut threads = ClientThreads::start(args.client_threads)?;
+    if args.span {
+        return crate::loadtest_span::run(&args, &mut threads, audio, video).await;
+    }
     if args.target == TargetKind::Janus {
         janus_phase(&args, &mut threads, ceilings, audio, video).await?;
         return Ok(());

@@ -6,7 +6,6 @@
 //! nodes in turn; the room's media all goes to its node, whose CPU the figures are of.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -26,13 +25,11 @@ pub(crate) struct Cluster {
     _nodes: Vec<Child>,
     /// Holds the room on the first node.
     holder: RtcEngine,
-    dir: PathBuf,
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = destroy_engine(&self.holder);
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -44,34 +41,7 @@ pub(crate) async fn start(
     redis_bin: &str,
     room: &str,
 ) -> anyhow::Result<(Target, Cluster)> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .context("no free port for Redis")?
-        .port();
-    let dir = std::env::temp_dir().join(format!("chorus-loadtest-redis-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).context("cannot make Redis's directory")?;
-    let redis = Command::new(redis_bin)
-        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot run {redis_bin} (apt-get install redis-server)"))?;
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        if started.elapsed() > Duration::from_secs(10) {
-            bail!("{redis_bin} did not listen within 10 s");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let redis_url = format!("redis://127.0.0.1:{port}");
+    let (redis, redis_url) = start_redis(redis_bin).await?;
     let node = |id: String| {
         let redis_url = redis_url.clone();
         async move { start_server_with(&["--redis", &redis_url, "--node-id", &id]).await }
@@ -114,7 +84,6 @@ pub(crate) async fn start(
             _redis: redis,
             _nodes: others,
             holder,
-            dir,
         },
     ))
 }
@@ -174,4 +143,32 @@ async fn join_latency(
         relayed.as_secs_f64() / owner.as_secs_f64().max(1e-9)
     );
     Ok(())
+}
+
+/// Starts `redis_bin` on a free loopback port, without persistence; its URL.
+pub(crate) async fn start_redis(redis_bin: &str) -> anyhow::Result<(Child, String)> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .context("no free port for Redis")?
+        .port();
+    let redis = Command::new(redis_bin)
+        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .arg("--port")
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot run {redis_bin} (apt-get install redis-server)"))?;
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        if started.elapsed() > Duration::from_secs(10) {
+            bail!("{redis_bin} did not listen within 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok((redis, format!("redis://127.0.0.1:{port}")))
 }

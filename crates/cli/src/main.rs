@@ -11,6 +11,7 @@ mod loadtest_cluster;
 mod loadtest_janus;
 mod loadtest_janus_client;
 mod loadtest_report;
+mod loadtest_span;
 mod loadtest_stats;
 mod loadtest_threads;
 mod loadtest_transit;

@@ -122,6 +122,10 @@ pub(crate) struct ServeArgs {
     /// The base URL other nodes reach this one at [default: http(s)://LISTEN].
     #[arg(long, value_name = "URL", requires = "redis")]
     advertise_url: Option<String>,
+    /// Let rooms span nodes: once a room's node serves this many users, a client reaching
+    /// another node for the room is served there by a shard of it [default: off].
+    #[arg(long, value_name = "USERS", requires = "redis")]
+    span_max_users_per_node: Option<u64>,
     /// Write public-stream recordings (the OpenAPI's StartRecord) as MP4 files here.
     #[arg(long, value_name = "DIR")]
     record_dir: Option<PathBuf>,
@@ -255,6 +259,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if args.advertise_url.is_some() {
         config.advertise_url = args.advertise_url;
+    }
+    if args.span_max_users_per_node.is_some() {
+        config.span_max_users_per_node = args.span_max_users_per_node;
     }
     let webhook_secret = secret::one(
         args.webhook_secret_file.as_deref(),

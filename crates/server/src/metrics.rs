@@ -49,6 +49,9 @@ pub(crate) struct Metrics {
     /// Cluster mode: connections relayed to other nodes, and whether Redis answers.
     pub(crate) cluster_relayed: Gauge,
     pub(crate) cluster_redis_up: Gauge,
+    /// Rooms that span nodes: tracks relayed between this node and the homes of the rooms
+    /// it runs shards of, each way, once per track whatever the subscribers.
+    pub(crate) cluster_span_tracks: Gauge,
 }
 
 impl Metrics {
@@ -106,6 +109,12 @@ impl Metrics {
         );
         let cluster_relayed = Gauge::default();
         let cluster_redis_up = Gauge::default();
+        let cluster_span_tracks = Gauge::default();
+        registry.register(
+            "cluster_span_tracks",
+            "Tracks relayed between this node's room shards and their rooms' home nodes, one per track",
+            cluster_span_tracks.clone(),
+        );
         registry.register(
             "cluster_relayed",
             "Signalling connections this node relays to the node that runs their room",
@@ -160,6 +169,7 @@ impl Metrics {
             sfu,
             cluster_relayed,
             cluster_redis_up,
+            cluster_span_tracks,
         }
     }
 

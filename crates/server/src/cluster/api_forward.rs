@@ -70,8 +70,9 @@ pub(crate) async fn forward_api(
     let Some(key) = named_room(uri, body) else {
         return Forwarded::Local;
     };
-    // A room running here is served here, with or without Redis.
-    if ctx.directory.get(&key).is_some() {
+    // A room running here is served here, with or without Redis; but a shard's room is
+    // the home's to act on, whose answer counts every user, the shard's through mirrors.
+    if ctx.directory.get(&key).is_some() && !cluster.is_shard(&key) {
         return Forwarded::Local;
     }
     let node = match cluster.owner(&key).await {

@@ -31,6 +31,7 @@ mod placement;
 mod registry;
 mod relay;
 mod settings;
+mod span;
 
 use std::time::Duration;
 
@@ -56,6 +57,9 @@ pub(crate) struct ClusterSettings {
     pub(crate) advertise_url: String,
     /// TLS for calls to other nodes' OpenAPI over https://.
     pub(crate) tls: chorus_tls::ClientTls,
+    /// Rooms that span nodes: the home's user count past which clients reaching this node
+    /// for its room are served by a shard here (see [`span`]). None: never.
+    pub(crate) span_max_users_per_node: Option<u64>,
 }
 
 /// Why cluster work failed.
@@ -104,6 +108,8 @@ pub(crate) struct Cluster {
     boot: String,
     /// Held by a heartbeat while it runs and by the start of a drain (see `drain`).
     beat: tokio::sync::Mutex<()>,
+    /// The rooms this node runs a shard of.
+    shards: span::Shards,
 }
 
 impl Cluster {
@@ -133,6 +139,7 @@ impl Cluster {
             http,
             boot,
             beat: tokio::sync::Mutex::new(()),
+            shards: span::Shards::default(),
         })
     }
 

@@ -153,6 +153,8 @@ impl Cluster {
     /// Renews this node's claims on the rooms it runs, in one round trip; claims lost while
     /// Redis was away are taken again unless another node took them meanwhile.
     pub(super) async fn keep_claims(&self, rooms: &[RoomKey]) -> Result<(), ClusterError> {
+        // A shard's room is claimed by its home.
+        let rooms: Vec<&RoomKey> = rooms.iter().filter(|key| !self.is_shard(key)).collect();
         if rooms.is_empty() {
             return Ok(());
         }

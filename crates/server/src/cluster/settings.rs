@@ -54,6 +54,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| format!("{scheme}://{bound}")),
             tls: client_tls.clone(),
+            span_max_users_per_node: self.span_max_users_per_node,
         })
     }
 }

@@ -136,6 +136,10 @@ pub struct Config {
     /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`) [default: the
     /// listen address, which must then not be unspecified].
     pub advertise_url: Option<String>,
+    /// Rooms that span nodes: once the node running a room (its home) serves this many users,
+    /// a client reaching another node for the room is served there, by a shard of the room
+    /// linked to the home (`span-max-users-per-node`). None: every room lives on one node.
+    pub span_max_users_per_node: Option<u64>,
     /// Where StartRecord writes public streams' MP4 files (`record-dir`). None: recording is
     /// off and StartRecord says so.
     pub record_dir: Option<PathBuf>,
@@ -244,6 +248,7 @@ impl Default for Config {
             redis: None,
             node_id: None,
             advertise_url: None,
+            span_max_users_per_node: None,
             record_dir: None,
             record_s3: None,
         }

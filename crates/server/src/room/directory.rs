@@ -4,7 +4,7 @@
 //! per message or packet. Bans live here canonically so they outlast rooms; each room gets a
 //! copy of those that concern it when it starts, and every later change as a command.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
@@ -35,6 +35,9 @@ type AppBans = HashMap<(Option<Arc<str>>, BanScope), u64>;
 struct State {
     rooms: HashMap<RoomKey, RoomHandle>,
     bans: HashMap<Arc<str>, AppBans>,
+    /// Rooms started without webhooks: shards of rooms spanning nodes, whose users' events
+    /// the room's home node sends (a shard's own users are mirrored there).
+    quiet: HashSet<RoomKey>,
 }
 
 impl Directory {
@@ -79,11 +82,21 @@ impl Directory {
         state.rooms.insert(key.clone(), handle.clone());
         self.metrics.rooms.inc();
         let mut room = Room::new(key.room_id.to_string(), self.settings.clone(), bans);
-        if self.hooks.is_some() {
+        if self.hooks.is_some() && !state.quiet.contains(key) {
             room.enable_hooks();
         }
         tokio::spawn(task::run(room, rx, key.clone(), self.clone()));
         handle
+    }
+
+    /// Whether the room, when it starts, sends no webhooks (`quiet`) or does as usual.
+    pub(crate) fn set_quiet(&self, key: &RoomKey, quiet: bool) {
+        let mut state = self.lock();
+        if quiet {
+            state.quiet.insert(key.clone());
+        } else {
+            state.quiet.remove(key);
+        }
     }
 
     /// The rooms running here (for the cluster heartbeat, once a second).

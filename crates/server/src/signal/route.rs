@@ -21,6 +21,8 @@ use crate::room::RoomKey;
 /// Where a connection is served.
 enum Destination {
     Here,
+    /// Here, by a shard of a room whose home is the node.
+    Shard(RoomKey, Node),
     /// On this node.
     Node(Node),
 }
@@ -43,6 +45,12 @@ pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<S
     loop {
         let node = match place {
             Destination::Here => return session::run(socket, ctx, app_id, Some(first)).await,
+            Destination::Shard(key, home) => {
+                if let Some(cluster) = &ctx.cluster {
+                    cluster.open_shard(&ctx, key, home);
+                }
+                return session::run(socket, ctx, app_id, Some(first)).await;
+            }
             Destination::Node(node) => node,
         };
         let Some(cluster) = &ctx.cluster else {
@@ -134,10 +142,13 @@ async fn destination(ctx: &Ctx, engine_app: Option<&str>, first: &str) -> Destin
         app_id: app_id.into(),
         room_id: params.room_id.as_str().into(),
     };
-    if ctx.directory.get(&key).is_some() {
+    if ctx.directory.get(&key).is_some() || cluster.is_shard(&key) {
         return Destination::Here;
     }
     match cluster.place(&key).await {
+        Ok(node) if !cluster.is_self(&node) && cluster.shard_here(&node).await => {
+            Destination::Shard(key, node)
+        }
         Ok(node) if !cluster.is_self(&node) => Destination::Node(node),
         // Placed here, or Redis failed: the join here claims the room or says why not.
         _ => Destination::Here,

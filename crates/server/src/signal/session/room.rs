@@ -153,7 +153,12 @@ impl Session {
         if let Some(cluster) = &self.ctx.cluster
             && self.ctx.directory.get(&key).is_none()
         {
-            match cluster.claim_here(&key).await {
+            // A shard's room has its home elsewhere and claims nothing.
+            let claimed = match cluster.is_shard(&key) {
+                true => Ok(()),
+                false => cluster.claim_here(&key).await,
+            };
+            match claimed {
                 Ok(()) => {}
                 // A connection that holds nothing here (no login; its room, if any, left)
                 // moves to the room's node, as a new connection would have.

@@ -1,0 +1,400 @@
+//! One direction of a link: an observer, a hidden member of the room on `from`, subscribes
+//! once to each track of the users it mirrors, and a [`mirror`](super::mirror) per such user
+//! joins the room on `into` and publishes what the observer receives. Keyframe requests the
+//! mirrors get go back up the observer's leg to the publisher.
+//!
+//! Packets cross from the observer's task to a mirror's over a bounded channel, dropped
+//! when it is full (the far side's NACK asks for it again): the observer's socket loop never
+//! waits on a mirror.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chorus_proto::{
+    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, StreamIndex,
+    SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
+};
+use prometheus_client::metrics::gauge::Gauge;
+use str0m::change::SdpOffer;
+use str0m::media::Mid;
+use str0m::{Event as RtcEvent, Rtc};
+use tokio::sync::{mpsc, watch};
+
+use super::super::Node;
+use super::Mirrored;
+use super::client::{Peer, Signal, SpanError};
+use super::mirror::{self, KeyframeWanted, Relayed, ToMirror};
+use crate::ctx::Ctx;
+use crate::room::RoomKey;
+
+/// Packets queued for one mirror before more are dropped.
+const MIRROR_QUEUE: usize = 1024;
+/// The user ids of link clients: never mirrored.
+const LINK_PREFIX: &str = "chorus-span-";
+
+/// One direction of a link.
+pub(super) struct Bridge {
+    pub(super) ctx: Arc<Ctx>,
+    pub(super) key: RoomKey,
+    /// The node whose room's users are mirrored.
+    pub(super) from: Node,
+    /// The node whose room gets the mirrors.
+    pub(super) into: Node,
+    /// The observer's user id.
+    pub(super) observer: String,
+    /// Whether `from` is this node: its users' mirrors removed from the other room are
+    /// removed here too.
+    pub(super) users_here: bool,
+    pub(super) mirrored: Mirrored,
+    /// Told how many users this bridge mirrors, when someone wants to know.
+    pub(super) count: Option<watch::Sender<usize>>,
+}
+
+/// The tracks a bridge receives, counted in the relayed-tracks gauge while it runs.
+struct Counted {
+    gauge: Gauge,
+    tracks: i64,
+}
+
+impl Counted {
+    fn set(&mut self, tracks: i64) {
+        self.gauge.inc_by(tracks - self.tracks);
+        self.tracks = tracks;
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.gauge.dec_by(self.tracks);
+    }
+}
+
+/// What the observer knows.
+struct State {
+    /// The running mirrors, by user.
+    mirrors: HashMap<Arc<str>, mpsc::Sender<ToMirror>>,
+    /// What each mid of the subscriber transport carries.
+    tracks: HashMap<Mid, (Arc<str>, StreamIndex, TrackKind)>,
+    counted: Counted,
+}
+
+impl Bridge {
+    /// Runs until `stop` turns true or the observer's connection or transport fails; its
+    /// mirrors and observer then leave their rooms.
+    pub(super) async fn run(self, stop: watch::Receiver<bool>) {
+        if let Err(error) = self.observe(stop).await {
+            tracing::warn!(room = %self.key.room_id, from = self.from.id, into = self.into.id, %error,
+                "a span bridge stopped");
+        }
+    }
+
+    async fn observe(&self, mut stop: watch::Receiver<bool>) -> Result<(), SpanError> {
+        let (mut signal, events) =
+            Signal::join(&self.ctx, &self.from, &self.key, &self.observer, false).await?;
+        let mut peer = Peer::bind(&self.from).await?;
+        let (keyframes_tx, mut keyframes) = mpsc::channel::<KeyframeWanted>(256);
+        let mut state = State {
+            mirrors: HashMap::new(),
+            tracks: HashMap::new(),
+            counted: Counted {
+                gauge: self.ctx.metrics.cluster_span_tracks.clone(),
+                tracks: 0,
+            },
+        };
+        let result: Result<(), SpanError> = async {
+            for event in events {
+                self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
+                    .await?;
+            }
+            let mut buf = vec![0u8; 2048];
+            loop {
+                let timeout = peer.tick(&mut |rtc, event| forward(&state, rtc, event))?;
+                tokio::select! {
+                    _ = stop.changed() => break Ok(()),
+                    frame = signal.next_frame() => {
+                        if let ServerFrame::Event(event) = frame? {
+                            self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
+                                .await?;
+                        }
+                    }
+                    ready = peer.readable() => {
+                        ready?;
+                        peer.read(&mut buf, &mut |rtc, event| forward(&state, rtc, event))?;
+                    }
+                    Some(wanted) = keyframes.recv() => ask_keyframe(&state, &mut peer.rtc, &wanted),
+                    () = tokio::time::sleep_until(timeout.into()) => {}
+                }
+            }
+        }
+        .await;
+        for user in state.mirrors.keys() {
+            self.mirrored.release(user);
+        }
+        // Dropping the mirrors' senders makes them leave; the observer leaves too, so the
+        // room holds no one of the link's once it ends.
+        drop(state);
+        signal.leave().await;
+        result
+    }
+
+    async fn on_event(
+        &self,
+        state: &mut State,
+        signal: &mut Signal,
+        peer: &mut Peer,
+        keyframes: &mpsc::Sender<KeyframeWanted>,
+        event: Event,
+    ) -> Result<(), SpanError> {
+        match event {
+            Event::UserJoined(joined) => {
+                let user = joined.user_info.user_id;
+                let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
+                if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user, &tx) {
+                    return Ok(()); // a link's client, or a mirror the other way
+                }
+                let user: Arc<str> = user.into();
+                let run = mirror::run(
+                    mirror::Place {
+                        ctx: self.ctx.clone(),
+                        node: self.into.clone(),
+                        key: self.key.clone(),
+                        mirrored: self.mirrored.clone(),
+                        user_here: self.users_here,
+                    },
+                    user.clone(),
+                    rx,
+                    keyframes.clone(),
+                );
+                let (room, into) = (self.key.room_id.clone(), self.into.id.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = run.await {
+                        tracing::warn!(%room, into, %error, "a mirror user stopped");
+                    }
+                });
+                state.mirrors.insert(user, tx);
+                self.tell_count(state);
+            }
+            Event::UserLeave(left) => {
+                let user = left.user_info.user_id.as_str();
+                if state.mirrors.remove(user).is_some() {
+                    self.mirrored.release(user);
+                    self.tell_count(state);
+                }
+            }
+            Event::UserPublishStream(p) => {
+                publish(
+                    state,
+                    signal,
+                    StreamIndex::Main,
+                    &p.user_id,
+                    p.media_type,
+                    true,
+                )
+                .await?;
+            }
+            Event::UserPublishScreen(p) => {
+                publish(
+                    state,
+                    signal,
+                    StreamIndex::Screen,
+                    &p.user_id,
+                    p.media_type,
+                    true,
+                )
+                .await?;
+            }
+            Event::UserUnpublishStream(p) => {
+                publish(
+                    state,
+                    signal,
+                    StreamIndex::Main,
+                    &p.user_id,
+                    p.media_type,
+                    false,
+                )
+                .await?;
+            }
+            Event::UserUnpublishScreen(p) => {
+                publish(
+                    state,
+                    signal,
+                    StreamIndex::Screen,
+                    &p.user_id,
+                    p.media_type,
+                    false,
+                )
+                .await?;
+            }
+            Event::SubscriberOffer(offer) => answer(state, signal, peer, offer).await?,
+            // A mirrored user's capture state: its mirror says the same in the other room.
+            Event::UserStartVideoCapture(c) => {
+                capture(state, c.user_id, TrackKind::Video, true).await
+            }
+            Event::UserStopVideoCapture(c) => {
+                capture(state, c.user_id, TrackKind::Video, false).await
+            }
+            Event::UserStartAudioCapture(c) => {
+                capture(state, c.user_id, TrackKind::Audio, true).await
+            }
+            Event::UserStopAudioCapture(c) => {
+                capture(state, c.user_id, TrackKind::Audio, false).await
+            }
+            // A mirrored user's message to the room: said in the other room by its mirror.
+            Event::RoomMessageReceived(m) => {
+                say(
+                    state,
+                    &m.user_id,
+                    Request::SendRoomMessage(MessageParams { message: m.message }),
+                )
+                .await;
+            }
+            Event::RoomBinaryMessageReceived(m) => {
+                let params = MessageParams { message: m.message };
+                say(state, &m.user_id, Request::SendRoomBinaryMessage(params)).await;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn tell_count(&self, state: &State) {
+        if let Some(count) = &self.count {
+            count.send_replace(state.mirrors.len());
+        }
+    }
+}
+
+/// Has `user`'s mirror, if this bridge runs one, make `request` in its room.
+async fn say(state: &State, user: &str, request: Request) {
+    if let Some(mirror) = state.mirrors.get(user) {
+        let _ = mirror.send(ToMirror::Say(request)).await;
+    }
+}
+
+/// The user started or stopped capturing `kind`: its mirror says so.
+async fn capture(state: &State, user: String, kind: TrackKind, capturing: bool) {
+    let params = CaptureStateParams { kind, capturing };
+    say(state, &user, Request::SetCaptureState(params)).await;
+}
+
+/// The user published or unpublished: the mirror does the same, and the observer subscribes.
+async fn publish(
+    state: &mut State,
+    signal: &mut Signal,
+    index: StreamIndex,
+    user: &str,
+    media: MediaType,
+    on: bool,
+) -> Result<(), SpanError> {
+    let Some(mirror) = state.mirrors.get(user) else {
+        return Ok(());
+    };
+    if mirror
+        .send(ToMirror::Publish { index, media, on })
+        .await
+        .is_err()
+    {
+        state.mirrors.remove(user);
+        return Ok(());
+    }
+    if on {
+        let params = SubscribeParams {
+            user_id: user.to_owned(),
+            media_type: media,
+        };
+        let request = match index {
+            StreamIndex::Main => Request::SubscribeStream(params),
+            StreamIndex::Screen => Request::SubscribeScreen(params),
+        };
+        signal.send(request).await?;
+    }
+    Ok(())
+}
+
+/// Answers the SFU's offer for the observer's subscriber transport, and notes its tracks.
+async fn answer(
+    state: &mut State,
+    signal: &mut Signal,
+    peer: &mut Peer,
+    offer: SubscriberOfferEvent,
+) -> Result<(), SpanError> {
+    let sdp = SdpOffer::from_sdp_string(&offer.sdp).map_err(SpanError::media)?;
+    let answer = peer
+        .rtc
+        .sdp_api()
+        .accept_offer(sdp)
+        .map_err(SpanError::media)?;
+    signal
+        .send(Request::SubscriberAnswer(SubscriberAnswerParams {
+            sdp: answer.to_sdp_string(),
+        }))
+        .await?;
+    state.tracks = offer
+        .tracks
+        .into_iter()
+        .filter_map(|t| {
+            let (user, _) = state.mirrors.get_key_value(t.user_id.as_str())?;
+            let mid = Mid::from(t.mid.as_str());
+            Some((mid, (user.clone(), t.stream_index, t.kind)))
+        })
+        .collect();
+    let tracks = i64::try_from(state.tracks.len()).unwrap_or(i64::MAX);
+    state.counted.set(tracks);
+    Ok(())
+}
+
+/// Hands a packet the observer received to its user's mirror.
+fn forward(state: &State, rtc: &mut Rtc, event: RtcEvent) {
+    let RtcEvent::RtpPacket(packet) = event else {
+        return;
+    };
+    let Some(mid) = rtc
+        .direct_api()
+        .stream_rx(&packet.header.ssrc)
+        .map(|s| s.mid())
+    else {
+        return;
+    };
+    let Some((user, index, kind)) = state.tracks.get(&mid) else {
+        return;
+    };
+    let Some(codec) = rtc
+        .codec_config()
+        .params()
+        .iter()
+        .find(|p| p.pt() == packet.header.payload_type)
+        .map(|p| p.spec().codec)
+    else {
+        return;
+    };
+    let Some(mirror) = state.mirrors.get(user) else {
+        return;
+    };
+    let ext = &packet.header.ext_vals;
+    let relayed = Relayed {
+        index: *index,
+        kind: *kind,
+        codec,
+        seq: *packet.seq_no,
+        ts: packet.header.timestamp,
+        marker: packet.header.marker,
+        audio_level: ext.audio_level,
+        voice_activity: ext.voice_activity,
+        video_orientation: ext.video_orientation,
+        payload: packet.payload,
+    };
+    // Full: dropped, and asked for again by the far side's NACK.
+    let _ = mirror.try_send(ToMirror::Packet(relayed));
+}
+
+/// Asks the publisher, up the observer's leg, for the keyframe a mirror's room wants.
+fn ask_keyframe(state: &State, rtc: &mut Rtc, wanted: &KeyframeWanted) {
+    let mid = state.tracks.iter().find_map(|(mid, (user, index, kind))| {
+        (**user == *wanted.user && *index == wanted.index && *kind == wanted.kind).then_some(*mid)
+    });
+    if let Some(mid) = mid
+        && let Some(stream) = rtc.direct_api().stream_rx_by_mid(mid, None)
+    {
+        stream.request_keyframe(wanted.request);
+    }
+}
