@@ -320,6 +320,7 @@ mod tests {
             video: None,
             layout: Some(PublicStreamLayout {
                 background_color: None,
+                background_image: None,
                 regions: Some(vec![PublicStreamRegion {
                     user_id: "u".into(),
                     room_id: "r".into(),

@@ -106,6 +106,7 @@ fn grid(order: [usize; 4]) -> PublicStreamConfig {
         }),
         layout: Some(PublicStreamLayout {
             background_color: Some("#000000".into()),
+            background_image: None,
             regions: Some(regions),
         }),
     }
