@@ -2,7 +2,8 @@
 // microphone) pushes a public stream of herself in the right half of a red canvas; `chorus play`,
 // which never joins a room, shows her quadrants there and red on the left, and hears 440 Hz; an
 // update moves her to the left half. Bob's page, in another room, plays it through the Web SDK
-// and follows the update, with its first-frame and stats events, stats getters and tracks;
+// and follows the updates (one showing a sourceCrop of her picture, one a background image),
+// with its first-frame and stats events, stats getters and tracks;
 // Alice gets each push's onPushPublicStreamResult. REPEAT_PUSH, REPEAT_PLAY, INVALID_PARAMS, NOT_CONNECTED_YET and
 // STREAM_NOT_EXIST are provoked.
 import { test, before, after } from "node:test";
@@ -10,7 +11,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:http";
 import { join } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
 import { chorusBinary, startServer } from "./lib/server.mjs";
 import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
 import { joinWithMedia } from "./lib/client.mjs";
@@ -45,6 +48,26 @@ function layout(left) {
       ],
     },
   };
+}
+
+/** A `width`x`height` PNG of one colour. */
+function solidPng(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.from([0, ...Array.from({ length: width }, () => [r, g, b]).flat()]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
 }
 
 /** Bob's engine's `method(...args)`, answering `{ok}` or `{code, message}`. */
@@ -245,6 +268,57 @@ test("a player that never joined sees and hears the layout, and follows an updat
     10_000,
     "Bob's page follows the update",
   );
+  // A crop of her bottom-right quadrant (white) fills the left half; a crop past the picture is
+  // refused, naming the field. Then back to the whole picture.
+  const cropped = layout(true);
+  cropped.layout.regions[0].sourceCrop = { x: 0.5, y: 0.5, w: 0.5, h: 0.5 };
+  assert.deepEqual(await call("updatePublicStreamParam", "web-live", cropped), { ok: true });
+  await waitFor(
+    async () => {
+      const [top, bottom, r] = [
+        await bobSees(20, 20, 120, 60),
+        await bobSees(20, 160, 120, 60),
+        await bobSees(200, 60, 80, 120),
+      ];
+      return top && bottom && r && near(top, QUADRANTS[3]) && near(bottom, QUADRANTS[3]) && near(r, RED);
+    },
+    10_000,
+    "Bob's page shows the crop",
+  );
+  cropped.layout.regions[0].sourceCrop = { x: 0.5, y: 0, w: 0.75, h: 1 };
+  const past = await call("updatePublicStreamParam", "web-live", cropped);
+  assert.equal(past.code, "INVALID_PARAMS");
+  assert.match(past.message, /regions\[0\]\.sourceCrop\.w/);
+  assert.deepEqual(await call("updatePublicStreamParam", "web-live", layout(true)), { ok: true });
+  await waitFor(
+    async () => {
+      const [l, r] = [await bobSees(20, 20, 40, 60), await bobSees(200, 60, 80, 120)];
+      return l && r && near(l, QUADRANTS[0]) && near(r, RED);
+    },
+    10_000,
+    "Bob's page shows the whole picture again",
+  );
+  // A background image, which the server fetches (loopback is allowed in dev mode), shows in
+  // place of the red around her.
+  const images = createServer((_, res) =>
+    res.writeHead(200, { "content-type": "image/png" }).end(solidPng(32, 24, [255, 0, 255])),
+  );
+  await new Promise((r) => images.listen(0, "127.0.0.1", r));
+  const withImage = layout(true);
+  withImage.layout.backgroundImage = `http://127.0.0.1:${images.address().port}/bg.png`;
+  assert.deepEqual(await call("updatePublicStreamParam", "web-live", withImage), { ok: true });
+  await waitFor(
+    async () => {
+      const [l, r] = [await bobSees(20, 20, 40, 60), await bobSees(200, 60, 80, 120)];
+      return l && r && near(l, QUADRANTS[0]) && near(r, [255, 0, 255]);
+    },
+    10_000,
+    "Bob's page shows the background image",
+  );
+  images.close();
+  assert.deepEqual(await call("updatePublicStreamParam", "web-live", { layout: { backgroundImage: "" } }), {
+    ok: true,
+  });
   assert.deepEqual(await bobCall("stopPlayPublicStream", "web-live"), { ok: true });
   await new Promise((r) => setTimeout(r, 1000));
   const stopped = await bobFrames();

@@ -71,6 +71,7 @@ fn grid(width: u32, height: u32, fps: u32, users: &[String]) -> PublicStreamConf
         }),
         layout: Some(PublicStreamLayout {
             background_color: None,
+            background_image: None,
             regions: Some(regions),
         }),
     }

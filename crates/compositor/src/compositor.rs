@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chorus_media::{AudioFrame, FRAME_MS, VideoFrame};
+use chorus_media::{AudioFrame, FRAME_MS, RgbaImage, VideoFrame};
 
 use crate::audio::AudioMixer;
 use crate::layout::{Layout, SourceKey};
@@ -57,6 +57,12 @@ impl Compositor {
             .collect();
         self.audio.retain(|k| audible.contains(k));
         self.video.set_layout(layout);
+    }
+
+    /// The decoded background image of `url`, painted under the regions while the layout
+    /// names that URL.
+    pub fn set_background_image(&mut self, url: &str, image: RgbaImage) {
+        self.video.set_background_image(url, image);
     }
 
     /// A decoded picture of `source`.
@@ -130,6 +136,7 @@ mod tests {
             }),
             layout: Some(PublicStreamLayout {
                 background_color: None,
+                background_image: None,
                 regions: Some(vec![PublicStreamRegion {
                     user_id: "a".into(),
                     room_id: "r".into(),

@@ -3,8 +3,8 @@
 //! Pure data; the compositors read it, nothing here touches media.
 
 use chorus_proto::{
-    MAX_PUBLIC_STREAM_REGIONS, PublicStreamConfig, PublicStreamRegion, PublicStreamType,
-    PublicStreamVideo, is_valid_id,
+    MAX_PUBLIC_STREAM_REGIONS, PublicStreamConfig, PublicStreamCrop, PublicStreamRegion,
+    PublicStreamType, PublicStreamVideo, is_valid_id,
 };
 
 /// Output width when the config gives none.
@@ -72,7 +72,13 @@ pub struct Region {
     pub video: bool,
     /// Whether the source's audio is mixed in.
     pub audio: bool,
+    /// The part of the source's picture shown, as shares `[x, y, w, h]` of its size (the
+    /// whole picture by default).
+    pub crop: [f64; 4],
 }
+
+/// Longest background image URL the vendor allows, in bytes.
+pub const MAX_BACKGROUND_IMAGE_URL: usize = 1024;
 
 /// A validated public-stream layout.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +93,9 @@ pub struct Layout {
     pub kbps: u32,
     /// Background colour, RGB.
     pub background: [u8; 3],
+    /// An http(s) URL of a PNG or JPEG painted under the regions, once fetched (the server's
+    /// part); until then, or if it cannot be had, the colour shows.
+    pub background_image: Option<String>,
     /// The regions, in stacking order (lowest zorder first, ties in the order given).
     pub regions: Vec<Region>,
 }
@@ -100,6 +109,7 @@ impl Layout {
             fps: DEFAULT_FPS,
             kbps: DEFAULT_KBPS,
             background: [0, 0, 0],
+            background_image: None,
             regions: Vec::new(),
         };
         base.updated(config)
@@ -115,6 +125,9 @@ impl Layout {
         if let Some(layout) = &update.layout {
             if let Some(colour) = &layout.background_color {
                 next.background = parse_colour(colour)?;
+            }
+            if let Some(url) = &layout.background_image {
+                next.background_image = parse_image_url(url)?;
             }
             if let Some(regions) = &layout.regions {
                 if regions.len() > MAX_PUBLIC_STREAM_REGIONS {
@@ -193,6 +206,70 @@ fn parse_colour(text: &str) -> Result<[u8; 3], LayoutError> {
     Ok([byte(0)?, byte(2)?, byte(4)?])
 }
 
+/// Checks a background image URL: empty clears it; else http:// or https:// with a host, at
+/// most [`MAX_BACKGROUND_IMAGE_URL`] bytes. Whether it can be fetched is found out later.
+fn parse_image_url(url: &str) -> Result<Option<String>, LayoutError> {
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if url.len() > MAX_BACKGROUND_IMAGE_URL {
+        return Err(bad(format!(
+            "layout.backgroundImage is {} bytes; it must be at most {MAX_BACKGROUND_IMAGE_URL}",
+            url.len()
+        )));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    let host_given = rest.is_some_and(|r| !r.is_empty() && !r.starts_with(['/', '?', '#']));
+    if !host_given || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad(format!(
+            "layout.backgroundImage is {:?}; it must be an http:// or https:// URL of a PNG or JPEG",
+            chorus_proto::clip(url)
+        )));
+    }
+    Ok(Some(url.to_owned()))
+}
+
+/// Checks a region's `sourceCrop`: x, y in [0, 1), w, h in (0, 1], and the crop inside the
+/// picture.
+fn crop(i: usize, c: Option<&PublicStreamCrop>) -> Result<[f64; 4], LayoutError> {
+    let Some(c) = c else {
+        return Ok([0.0, 0.0, 1.0, 1.0]);
+    };
+    let field = |name: &str| format!("layout.regions[{i}].sourceCrop.{name}");
+    for (name, v, edge) in [
+        ("x", c.x, true),
+        ("y", c.y, true),
+        ("w", c.w, false),
+        ("h", c.h, false),
+    ] {
+        let ok = v.is_finite()
+            && if edge {
+                (0.0..1.0).contains(&v)
+            } else {
+                v > 0.0 && v <= 1.0
+            };
+        if !ok {
+            let range = if edge { "[0, 1)" } else { "(0, 1]" };
+            return Err(bad(format!(
+                "{} is {v}; it must be in {range}",
+                field(name)
+            )));
+        }
+    }
+    // A hair of slack for shares like 0.1 + 0.9 that sum above 1 in floating point.
+    for (name, start, size) in [("w", c.x, c.w), ("h", c.y, c.h)] {
+        if start + size > 1.0 + 1e-9 {
+            return Err(bad(format!(
+                "{} is {size} from {start}; the crop must end inside the picture (at most 1)",
+                field(name)
+            )));
+        }
+    }
+    Ok([c.x, c.y, c.w.min(1.0 - c.x), c.h.min(1.0 - c.y)])
+}
+
 fn region(i: usize, r: &PublicStreamRegion) -> Result<Region, LayoutError> {
     let field = |name: &str| format!("layout.regions[{i}].{name}");
     for (name, id) in [("userId", &r.user_id), ("roomId", &r.room_id)] {
@@ -261,6 +338,7 @@ fn region(i: usize, r: &PublicStreamRegion) -> Result<Region, LayoutError> {
         render_mode,
         video: media != PublicStreamType::AudioOnly,
         audio: media != PublicStreamType::VideoOnly,
+        crop: crop(i, r.source_crop.as_ref())?,
     })
 }
 
@@ -281,6 +359,7 @@ mod tests {
             }),
             layout: Some(PublicStreamLayout {
                 background_color: Some("#102030".into()),
+                background_image: None,
                 regions: Some(regions),
             }),
         }
@@ -369,6 +448,32 @@ mod tests {
                 "regions[0].roomId",
             ),
             (
+                Box::new(|c| regions(c)[0].source_crop = Some(crop_of(1.0, 0.0, 0.5, 0.5))),
+                "regions[0].sourceCrop.x",
+            ),
+            (
+                Box::new(|c| regions(c)[0].source_crop = Some(crop_of(0.0, 0.0, 0.5, 0.0))),
+                "regions[0].sourceCrop.h",
+            ),
+            (
+                Box::new(|c| regions(c)[0].source_crop = Some(crop_of(0.5, 0.0, 0.75, 1.0))),
+                "regions[0].sourceCrop.w",
+            ),
+            (
+                Box::new(|c| {
+                    c.layout.as_mut().expect("layout").background_image =
+                        Some("ftp://example.com/a.png".into())
+                }),
+                "backgroundImage",
+            ),
+            (
+                Box::new(|c| {
+                    c.layout.as_mut().expect("layout").background_image =
+                        Some(format!("http://example.com/{}", "a".repeat(1024)))
+                }),
+                "backgroundImage",
+            ),
+            (
                 Box::new(|c| *regions(c) = (0..18).map(|i| region_of(&format!("u{i}"))).collect()),
                 "at most 17",
             ),
@@ -379,6 +484,37 @@ mod tests {
             let err = Layout::from_config(&c).expect_err(named);
             assert!(err.0.contains(named), "{named}: {err}");
         }
+    }
+
+    fn crop_of(x: f64, y: f64, w: f64, h: f64) -> PublicStreamCrop {
+        PublicStreamCrop { x, y, w, h }
+    }
+
+    #[test]
+    fn a_crop_and_an_image_url_are_kept() {
+        let mut c = config(vec![PublicStreamRegion {
+            source_crop: Some(crop_of(0.1, 0.2, 0.9, 0.5)),
+            ..region_of("a")
+        }]);
+        c.layout.as_mut().expect("layout").background_image =
+            Some("https://example.com/bg.png".into());
+        let layout = Layout::from_config(&c).expect("valid");
+        assert_eq!(layout.regions[0].crop, [0.1, 0.2, 0.9, 0.5]);
+        assert_eq!(
+            layout.background_image.as_deref(),
+            Some("https://example.com/bg.png")
+        );
+        let cleared = PublicStreamConfig {
+            video: None,
+            layout: Some(PublicStreamLayout {
+                background_image: Some(String::new()),
+                ..Default::default()
+            }),
+        };
+        assert_eq!(
+            layout.updated(&cleared).expect("valid").background_image,
+            None
+        );
     }
 
     fn regions(c: &mut PublicStreamConfig) -> &mut Vec<PublicStreamRegion> {
@@ -402,6 +538,7 @@ mod tests {
             video: None,
             layout: Some(PublicStreamLayout {
                 background_color: Some("00ff00".into()),
+                background_image: None,
                 regions: None,
             }),
         };

@@ -18,6 +18,7 @@
 
 mod audio;
 mod compositor;
+mod image;
 mod layout;
 mod video;
 mod worker;
@@ -25,9 +26,10 @@ mod worker;
 pub use audio::{AudioMixer, MAX_QUEUED_MS};
 pub use chorus_sdk::{EncodedMedia, MediaStream};
 pub use compositor::{Compositor, Output};
+pub use image::{ImageError, MAX_IMAGE_PIXELS, decode_image};
 pub use layout::{
-    DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_KBPS, DEFAULT_WIDTH, Layout, LayoutError, Region,
-    RenderMode, SourceKey,
+    DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_KBPS, DEFAULT_WIDTH, Layout, LayoutError,
+    MAX_BACKGROUND_IMAGE_URL, Region, RenderMode, SourceKey,
 };
 pub use video::VideoCompositor;
 pub use worker::{Mint, OutputTap, PublicStreamWorker, WorkerConfig};

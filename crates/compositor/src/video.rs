@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chorus_media::{RgbaImage, VideoFrame};
 
+use crate::image::backdrop;
 use crate::layout::{Layout, Region, RenderMode, SourceKey};
 
 /// A rectangle in pixels.
@@ -35,6 +36,10 @@ pub struct VideoCompositor {
     canvas: VideoFrame,
     latest: HashMap<SourceKey, VideoFrame>,
     columns: Vec<usize>,
+    /// The layout's background image (its URL and pixels), once the server has it.
+    image: Option<(String, RgbaImage)>,
+    /// That image scaled to the canvas, painted in place of the colour.
+    backdrop: Option<VideoFrame>,
 }
 
 /// The BT.601 YUV of an RGB colour, through the one RGB-to-YUV conversion of chorus-media.
@@ -59,7 +64,19 @@ impl VideoCompositor {
             canvas,
             latest: HashMap::new(),
             columns: Vec::new(),
+            image: None,
+            backdrop: None,
         }
+    }
+
+    /// Takes the decoded background image of `url`; ignored unless the layout in force still
+    /// names that URL (a fetch may finish after the layout moved on).
+    pub fn set_background_image(&mut self, url: &str, image: RgbaImage) {
+        if self.layout.background_image.as_deref() != Some(url) {
+            return;
+        }
+        self.backdrop = Some(backdrop(&image, self.layout.width, self.layout.height));
+        self.image = Some((url.to_owned(), image));
     }
 
     /// The layout in force.
@@ -74,6 +91,18 @@ impl VideoCompositor {
             self.canvas = VideoFrame::black(layout.width, layout.height);
         }
         self.background = yuv_of(layout.background);
+        match &self.image {
+            Some((url, _)) if layout.background_image.as_deref() != Some(url.as_str()) => {
+                self.image = None;
+                self.backdrop = None;
+            }
+            Some((_, image))
+                if (layout.width, layout.height) != (self.layout.width, self.layout.height) =>
+            {
+                self.backdrop = Some(backdrop(image, layout.width, layout.height));
+            }
+            _ => {}
+        }
         let keep = layout.sources();
         self.latest.retain(|k, _| keep.contains(k));
         self.layout = layout;
@@ -95,10 +124,20 @@ impl VideoCompositor {
 
     /// Paints the canvas and returns it.
     pub fn compose(&mut self) -> &VideoFrame {
-        let (y, u, v) = self.background;
-        self.canvas.y.fill(y);
-        self.canvas.u.fill(u);
-        self.canvas.v.fill(v);
+        match &self.backdrop {
+            // Scaled to the canvas by `set_layout`; the length check only guards that.
+            Some(image) if image.y.len() == self.canvas.y.len() => {
+                self.canvas.y.copy_from_slice(&image.y);
+                self.canvas.u.copy_from_slice(&image.u);
+                self.canvas.v.copy_from_slice(&image.v);
+            }
+            _ => {
+                let (y, u, v) = self.background;
+                self.canvas.y.fill(y);
+                self.canvas.u.fill(u);
+                self.canvas.v.fill(v);
+            }
+        }
         let (cw, ch) = (self.canvas.width as usize, self.canvas.height as usize);
         for region in self.layout.regions.iter().filter(|r| r.video) {
             let Some(picture) = self.latest.get(&region.source) else {
@@ -178,13 +217,16 @@ fn placement(
     if w == 0 || h == 0 {
         return None;
     }
-    let (sw, sh) = (f64::from(picture.width), f64::from(picture.height));
+    // The region's sourceCrop is the picture the render mode then scales.
+    let [cx, cy, cw, ch] = region.crop;
+    let (pw, ph) = (f64::from(picture.width), f64::from(picture.height));
     let whole = Crop {
-        x: 0.0,
-        y: 0.0,
-        w: sw,
-        h: sh,
+        x: cx * pw,
+        y: cy * ph,
+        w: (cw * pw).max(1.0),
+        h: (ch * ph).max(1.0),
     };
+    let (sw, sh) = (whole.w, whole.h);
     let area = Rect { x, y, w, h };
     let (wf, hf) = (w as f64, h as f64);
     Some(match region.render_mode {
@@ -193,8 +235,8 @@ fn placement(
             let scale = (wf / sw).max(hf / sh);
             let (cw, ch) = (wf / scale, hf / scale);
             let crop = Crop {
-                x: (sw - cw) / 2.0,
-                y: (sh - ch) / 2.0,
+                x: whole.x + (sw - cw) / 2.0,
+                y: whole.y + (sh - ch) / 2.0,
                 w: cw,
                 h: ch,
             };
@@ -302,6 +344,7 @@ mod tests {
             }),
             layout: Some(PublicStreamLayout {
                 background_color: Some("#0000ff".into()),
+                background_image: None,
                 regions: Some(regions),
             }),
         })
@@ -416,6 +459,113 @@ mod tests {
         // Fill: the whole source stretched; the left quarter is green.
         assert!(close(rgb_at(&out, 10, 10), GREEN));
         assert!(close(rgb_at(&out, 100, 110), RED));
+    }
+
+    /// A 64x48 source in four quarters: red, green on top; blue, white below.
+    fn four_colours() -> VideoFrame {
+        let (w, h) = (64u32, 48u32);
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let rgb = match (x < w / 2, y < h / 2) {
+                    (true, true) => RED,
+                    (false, true) => GREEN,
+                    (true, false) => BLUE,
+                    (false, false) => [255, 255, 255],
+                };
+                data.extend_from_slice(&[rgb[0], rgb[1], rgb[2], 255]);
+            }
+        }
+        VideoFrame::from_rgba(&RgbaImage {
+            width: w,
+            height: h,
+            data,
+        })
+    }
+
+    #[test]
+    fn a_source_crop_shows_only_its_part_in_every_render_mode() {
+        for mode in [1, 2, 3] {
+            let mut r = region("a", 0.0, 0.0, 0.5, 0.5);
+            r.render_mode = Some(mode);
+            r.source_crop = Some(chorus_proto::PublicStreamCrop {
+                x: 0.0,
+                y: 0.0,
+                w: 0.5,
+                h: 0.5,
+            });
+            // Green is its own right half, so a region wider than the crop's aspect shows
+            // background beside it in fit mode and green nowhere.
+            let mut c = VideoCompositor::new(layout(vec![r]));
+            c.push_frame(&key("a"), four_colours());
+            let out = c.compose().clone();
+            let mut reds = 0;
+            for y in (1..60).step_by(4) {
+                for x in (1..80).step_by(4) {
+                    let px = rgb_at(&out, x, y);
+                    assert!(
+                        close(px, RED) || close(px, BLUE),
+                        "mode {mode} at {x},{y}: {px:?}"
+                    );
+                    reds += usize::from(close(px, RED));
+                }
+            }
+            assert!(
+                reds > 200,
+                "mode {mode}: the crop fills the region ({reds} red)"
+            );
+            assert!(close(rgb_at(&out, 40, 30), RED), "mode {mode}: the centre");
+        }
+        // The bottom-right quarter, white, in a region on the right.
+        let mut r = region("a", 0.5, 0.0, 0.5, 1.0);
+        r.render_mode = Some(3);
+        r.source_crop = Some(chorus_proto::PublicStreamCrop {
+            x: 0.5,
+            y: 0.5,
+            w: 0.5,
+            h: 0.5,
+        });
+        let mut c = VideoCompositor::new(layout(vec![r]));
+        c.push_frame(&key("a"), four_colours());
+        let out = c.compose().clone();
+        assert!(close(rgb_at(&out, 82, 2), [255, 255, 255]));
+        assert!(close(rgb_at(&out, 158, 118), [255, 255, 255]));
+        assert!(close(rgb_at(&out, 40, 60), BLUE), "background on the left");
+    }
+
+    #[test]
+    fn a_background_image_shows_under_an_absent_users_region() {
+        let url = "http://images.example/bg.png";
+        let mut config = layout(vec![region("absent", 0.0, 0.0, 0.5, 0.5)]);
+        config.background_image = Some(url.into());
+        let mut c = VideoCompositor::new(config.clone());
+        assert!(
+            close(rgb_at(c.compose(), 40, 30), BLUE),
+            "colour until fetched"
+        );
+        let image = four_colours().to_rgba();
+        c.set_background_image("http://images.example/other.png", image.clone());
+        assert!(
+            close(rgb_at(c.compose(), 40, 30), BLUE),
+            "another URL's image"
+        );
+        c.set_background_image(url, image);
+        let out = c.compose().clone();
+        assert!(
+            close(rgb_at(&out, 40, 30), RED),
+            "{:?}",
+            rgb_at(&out, 40, 30)
+        );
+        assert!(close(rgb_at(&out, 120, 30), GREEN));
+        assert!(close(rgb_at(&out, 120, 90), [255, 255, 255]));
+        // A region whose user publishes paints over the image.
+        c.set_layout(config.clone());
+        c.push_frame(&key("absent"), solid(16, 16, GREEN));
+        assert!(close(rgb_at(c.compose(), 40, 30), GREEN));
+        // A layout without the image shows the colour again.
+        config.background_image = None;
+        c.set_layout(config);
+        assert!(close(rgb_at(c.compose(), 120, 90), BLUE));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chorus_media::{AudioFrame, VideoFrame};
+use chorus_media::{AudioFrame, RgbaImage, VideoFrame};
 use chorus_proto::{Event, MediaType, RoomConfig, StreamIndex, UserInfo, public_stream_room};
 use chorus_sdk::{
     AudioSourceType, EngineConfig, EngineEvent, RtcEngine, RtcError, VideoEncoderConfig,
@@ -43,6 +43,7 @@ pub struct WorkerConfig {
 
 enum Control {
     Layout(Layout),
+    BackgroundImage(String, RgbaImage),
     Stop,
 }
 
@@ -157,6 +158,12 @@ impl OutputTap {
     /// encoder, from now on: for outputs that need another codec, such as AAC over RTMP.
     pub fn mixed_audio(&self) -> broadcast::Receiver<AudioFrame> {
         self.mix.subscribe()
+    }
+
+    /// Paints the decoded background image of `url` under the regions, while the layout
+    /// names that URL (the server fetches and decodes it).
+    pub fn set_background_image(&self, url: String, image: RgbaImage) {
+        let _ = self.control.send(Control::BackgroundImage(url, image));
     }
 
     /// Ends the worker, as dropping it would: for an output whose only reader is gone (a
@@ -365,6 +372,9 @@ async fn run(
                     sources.follow(&layout).await;
                     encode_as(&output, &layout).await;
                     compositor.set_layout(layout);
+                }
+                Some(Control::BackgroundImage(url, image)) => {
+                    compositor.set_background_image(&url, image);
                 }
                 Some(Control::Stop) | None => break,
             },

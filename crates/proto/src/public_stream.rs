@@ -75,6 +75,25 @@ pub struct PublicStreamRegion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub media_type: Option<PublicStreamType>,
+    /// The part of the source's picture the region shows (the whole picture by default),
+    /// then scaled per `render_mode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub source_crop: Option<PublicStreamCrop>,
+}
+
+/// A crop of a source's picture, as shares of its width and height: x and y in [0, 1),
+/// w and h in (0, 1], with x + w and y + h at most 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct PublicStreamCrop {
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
 }
 
 /// The layout of a public stream.
@@ -85,6 +104,12 @@ pub struct PublicStreamLayout {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub background_color: Option<String>,
+    /// An http:// or https:// URL of a PNG or JPEG (at most 1024 bytes) painted, scaled to
+    /// the output, under the regions; the server fetches it once per layout change. One that
+    /// cannot be fetched or decoded leaves the background colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub background_image: Option<String>,
     /// The sources, at most [`MAX_PUBLIC_STREAM_REGIONS`](crate::MAX_PUBLIC_STREAM_REGIONS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

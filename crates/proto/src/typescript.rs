@@ -87,6 +87,7 @@ pub fn typescript_module() -> String {
         PublicStreamVideo::decl(&cfg),
         PublicStreamLayout::decl(&cfg),
         PublicStreamRegion::decl(&cfg),
+        PublicStreamCrop::decl(&cfg),
         LiveTranscodeAudio::decl(&cfg),
         LiveTranscodeVideo::decl(&cfg),
         LiveTranscodeLayout::decl(&cfg),

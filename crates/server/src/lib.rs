@@ -287,6 +287,14 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         })
         .transpose()?;
     public_streams.set_recording(config.record_dir.clone(), bucket);
+    // Background images go through the server messages' guard, with the same allowances.
+    public_streams.set_image_fetch(public::ImageFetch::new(
+        TargetPolicy {
+            loopback: dev.is_some(),
+            private: config.allow_private_targets,
+        },
+        &outbound_tls,
+    ));
     let ctx = Arc::new(Ctx {
         config: Resolved {
             apps,

@@ -12,8 +12,7 @@ import { checkId } from "../validate";
 
 /**
  * One source of a public stream (the vendor's `PublicStreamLayoutRegion`): a user's camera or
- * screen in a room and where it goes. `sourceCrop` is accepted and not applied (Chorus shows the
- * whole picture, per `renderMode`).
+ * screen in a room, which part of its picture shows (`sourceCrop`) and where it goes.
  */
 export interface PublicStreamRegionParam {
   /** The publishing user. */
@@ -38,14 +37,19 @@ export interface PublicStreamRegionParam {
   renderMode?: number;
   /** A `PublicStreamType`: 0 audio and video (default), 1 audio only, 2 video only. */
   mediaType?: number;
-  /** Accepted, not applied. */
+  /**
+   * The part of the picture shown, as shares of its size: x, y in [0, 1), w, h in (0, 1], inside
+   * the picture (the whole picture by default); then scaled per `renderMode`.
+   */
   sourceCrop?: { x: number; y: number; w: number; h: number };
 }
 
 /**
  * A public stream's parameters (the vendor's `PublicStreamConfig`). `layout.interpolationMode`
  * is accepted and not applied (a stalled source always keeps its last picture, the vendor's
- * default); `layout.backgroundImage` is accepted and not applied (the background colour shows).
+ * default). `layout.backgroundImage`, an http(s) URL of a PNG or JPEG (at most 1024 bytes), is
+ * fetched by the server and painted under the regions; one it cannot fetch or decode leaves the
+ * background colour.
  */
 export interface PublicStreamConfig {
   /** The output video: even width and height (640x360 by default), fps (15), kbit/s. */
@@ -77,6 +81,14 @@ function region(r: PublicStreamRegionParam, i: number, method: Method): PublicSt
     if (typeof value !== "number") throw invalid(method, `layout.regions[${i}].${key} must be a number`);
     (out as Record<string, unknown>)[key] = value;
   }
+  if (r.sourceCrop !== undefined) {
+    const crop = r.sourceCrop;
+    const { x, y, w, h } = crop ?? {};
+    if ([x, y, w, h].some((v) => typeof v !== "number")) {
+      throw invalid(method, `layout.regions[${i}].sourceCrop must be {x, y, w, h} of numbers`);
+    }
+    out.sourceCrop = { x, y, w, h };
+  }
   return out;
 }
 
@@ -90,10 +102,14 @@ function wire(config: Partial<PublicStreamConfig>, method: Method): WireConfig {
     out.video = { width, height, fps, kBitRate };
   }
   if (config.layout !== undefined) {
-    const { backgroundColor, regions } = config.layout ?? {};
+    const { backgroundColor, backgroundImage, regions } = config.layout ?? {};
     if (regions !== undefined && !Array.isArray(regions)) throw invalid(method, "layout.regions must be an array");
+    if (backgroundImage !== undefined && typeof backgroundImage !== "string") {
+      throw invalid(method, "layout.backgroundImage must be a string");
+    }
     out.layout = {
       backgroundColor,
+      backgroundImage,
       regions: regions?.map((r, i) => region(r, i, method)),
     };
   }

@@ -102,6 +102,7 @@ fn config_of(req: &PushPublicStream) -> Result<PublicStreamConfig, ApiFailure> {
         video: Some(video),
         layout: Some(PublicStreamLayout {
             background_color: background,
+            background_image: None,
             regions: Some(regions),
         }),
     })

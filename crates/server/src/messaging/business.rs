@@ -222,7 +222,8 @@ fn busy(why: &str) -> RtcError {
 }
 
 /// The URL's host as an address, when it is one.
-fn literal_ip(url: &reqwest::Url) -> Option<std::net::IpAddr> {
+/// The address a URL names literally, which no resolver sees.
+pub(crate) fn literal_ip(url: &reqwest::Url) -> Option<std::net::IpAddr> {
     let host = url.host_str()?;
     let bare = host
         .strip_prefix('[')

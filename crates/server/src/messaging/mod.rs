@@ -7,6 +7,6 @@ mod business;
 mod logins;
 mod targets;
 
-pub(crate) use business::{BusinessServer, BusinessSettings};
+pub(crate) use business::{BusinessServer, BusinessSettings, literal_ip};
 pub(crate) use logins::{LoginKey, LoginRegistry, Remote};
-pub(crate) use targets::{BusinessHosts, HostRule, TargetPolicy};
+pub(crate) use targets::{BusinessHosts, HostRule, TargetPolicy, TargetResolver};

@@ -16,12 +16,14 @@ use chorus_token::{AccessToken, Privilege};
 use crate::config::Apps;
 
 mod bucket;
+mod fetch;
 mod live;
 mod mp4;
 mod record;
 mod wtn;
 
 pub(crate) use bucket::Bucket;
+pub(crate) use fetch::ImageFetch;
 pub(crate) use live::Notify as LiveNotify;
 #[cfg(feature = "fuzzing")]
 pub(crate) use live::fuzz_rtmp_replies;
@@ -49,6 +51,8 @@ pub(crate) struct PublicStreams {
     wtn: wtn::WtnPushes,
     /// The RTMP pushes of live transcoding.
     live: live::LiveTranscodings,
+    /// Fetches layouts' background images; unset: they are not fetched.
+    images: OnceLock<ImageFetch>,
 }
 
 fn invalid(message: String) -> RtcError {
@@ -75,6 +79,36 @@ impl PublicStreams {
             record_to: OnceLock::new(),
             wtn: wtn::WtnPushes::default(),
             live: live::LiveTranscodings::default(),
+            images: OnceLock::new(),
+        }
+    }
+
+    /// Lets layouts' background images be fetched, through `fetch`.
+    pub(crate) fn set_image_fetch(&self, fetch: ImageFetch) {
+        let _ = self.images.set(fetch);
+    }
+
+    /// Fetches `layout`'s background image for `worker` when it names one that `before` did
+    /// not: once per change of the URL, not per update.
+    fn fetch_image(
+        &self,
+        worker: &PublicStreamWorker,
+        stream_id: &str,
+        before: Option<&Layout>,
+        layout: &Layout,
+    ) {
+        let Some(url) = &layout.background_image else {
+            return;
+        };
+        if before.is_some_and(|b| b.background_image.as_ref() == Some(url)) {
+            return;
+        }
+        match self.images.get() {
+            Some(fetch) => fetch.paint_later(worker, stream_id, url.clone()),
+            None => tracing::warn!(
+                stream_id,
+                "background images are not fetched on this server"
+            ),
         }
     }
 
@@ -158,6 +192,7 @@ impl PublicStreams {
             layout.clone(),
         )
         .map_err(|e| RtcError::new(ErrorCode::InvalidParams, format!("cannot start: {e}")))?;
+        self.fetch_image(&worker, stream_id, None, &layout);
         pushed.insert(entry, Pushed { layout, worker });
         tracing::info!(app_id, stream_id, "public stream pushed");
         Ok(())
@@ -225,6 +260,7 @@ impl PublicStreams {
             .ok_or_else(|| not_pushed(stream_id))?;
         let layout = next(&stream.layout).map_err(|e| invalid(e.0))?;
         stream.worker.update(layout.clone());
+        self.fetch_image(&stream.worker, stream_id, Some(&stream.layout), &layout);
         stream.layout = layout;
         Ok(())
     }
@@ -320,6 +356,7 @@ mod tests {
             video: None,
             layout: Some(PublicStreamLayout {
                 background_color: None,
+                background_image: None,
                 regions: Some(vec![PublicStreamRegion {
                     user_id: "u".into(),
                     room_id: "r".into(),

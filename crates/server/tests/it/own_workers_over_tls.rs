@@ -84,6 +84,7 @@ async fn a_public_stream_is_pushed_and_played_over_tls() {
                 }),
                 layout: Some(PublicStreamLayout {
                     background_color: Some("#000000".into()),
+                    background_image: None,
                     regions: Some(vec![PublicStreamRegion {
                         user_id: "p".into(),
                         room_id: "tls-stage".into(),

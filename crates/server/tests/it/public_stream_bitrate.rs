@@ -56,6 +56,7 @@ fn layout(k_bit_rate: u32) -> PublicStreamConfig {
         }),
         layout: Some(PublicStreamLayout {
             background_color: Some("#000000".into()),
+            background_image: None,
             regions: Some(vec![PublicStreamRegion {
                 user_id: "p".into(),
                 room_id: ROOM.into(),

@@ -1,7 +1,8 @@
 //! A public stream composites four publishers into a 2x2 layout that a player who never
 //! joined a room receives: each region's centre shows its publisher's colour, the audio holds
 //! all four tones, and after `updatePublicStreamParam` moves the regions the colours follow
-//! within a second. REPEAT_PUSH, REPEAT_PLAY and bad layout parameters are refused.
+//! within a second; a region of a user who does not publish shows the layout's background
+//! image, which the server fetches. REPEAT_PUSH, REPEAT_PLAY and bad layout parameters are refused.
 
 use std::time::{Duration, Instant};
 
@@ -106,6 +107,7 @@ fn grid(order: [usize; 4]) -> PublicStreamConfig {
         }),
         layout: Some(PublicStreamLayout {
             background_color: Some("#000000".into()),
+            background_image: None,
             regions: Some(regions),
         }),
     }
@@ -113,15 +115,48 @@ fn grid(order: [usize; 4]) -> PublicStreamConfig {
 
 /// Whether each quadrant's centre of `frame` shows the colour of publisher `order[k]`.
 fn shows(frame: &VideoFrame, order: [usize; 4]) -> bool {
+    let want = order.map(|i| SOURCES[i].0);
+    shows_colours(frame, want)
+}
+
+/// Whether quadrant k's centre of `frame` shows `want[k]`.
+fn shows_colours(frame: &VideoFrame, want: [[u8; 3]; 4]) -> bool {
     let rgba = frame.to_rgba();
     (0..4).all(|k| {
         let x = frame.width / 4 + (k as u32 % 2) * frame.width / 2;
         let y = frame.height / 4 + (k as u32 / 2) * frame.height / 2;
         let at = ((y * frame.width + x) * 4) as usize;
         let seen = &rgba.data[at..at + 3];
-        let want = SOURCES[order[k]].0;
-        seen.iter().zip(want).all(|(s, w)| s.abs_diff(w) <= 40)
+        seen.iter().zip(want[k]).all(|(s, w)| s.abs_diff(w) <= 40)
     })
+}
+
+/// Serves `png` to every GET on loopback; returns its URL.
+async fn serve_png(png: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                png.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&png).await;
+        }
+    });
+    format!("http://{addr}/background.png")
 }
 
 /// Power of `hz` in `samples` (mono, 48 kHz), Goertzel's way, normalised by length.
@@ -140,7 +175,8 @@ fn power_at(samples: &[i16], hz: f32) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_player_sees_the_layout_hears_every_tone_and_follows_updates() {
     let _turn = take_turn().await; // real-time media: one such test at a time
-    let server = TestServer::start().await;
+    // The background image is served on loopback, which the operator allows here.
+    let server = TestServer::with(|c| c.allow_private_targets = true).await;
     let url = server.url();
     let mut publishers = Vec::new();
     for i in 0..4 {
@@ -231,6 +267,45 @@ async fn a_player_sees_the_layout_hears_every_tone_and_follows_updates() {
         followed < Duration::from_secs(1),
         "followed after {followed:?}"
     );
+
+    // A region of a user who does not publish shows the background image, fetched by the
+    // server; the others still show their publishers.
+    let magenta = [230, 30, 230];
+    let png = RgbaImage {
+        width: 32,
+        height: 24,
+        data: [magenta[0], magenta[1], magenta[2], 255].repeat(32 * 24),
+    }
+    .to_png()
+    .expect("encodes");
+    let mut with_image = grid(moved);
+    if let Some(layout) = with_image.layout.as_mut() {
+        layout.background_image = Some(serve_png(png).await);
+        if let Some(regions) = layout.regions.as_mut() {
+            regions[3].user_id = "absent".into();
+        }
+    }
+    host.update_public_stream_param(STREAM, with_image)
+        .await
+        .expect("updates");
+    let want = [
+        SOURCES[moved[0]].0,
+        SOURCES[moved[1]].0,
+        SOURCES[moved[2]].0,
+        magenta,
+    ];
+    let asked = Instant::now();
+    let deadline = asked + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline.into(), video.next())
+            .await
+            .expect("the background image shows within 10 s")
+            .expect("video flows");
+        if shows_colours(&frame, want) {
+            break;
+        }
+    }
+    eprintln!("the background image showed after {:?}", asked.elapsed());
 
     host.stop_push_public_stream(STREAM).await.expect("stops");
     let gone = host

@@ -92,6 +92,7 @@ fn layout() -> PublicStreamConfig {
         video: None,
         layout: Some(PublicStreamLayout {
             background_color: None,
+            background_image: None,
             regions: Some(vec![PublicStreamRegion {
                 user_id: "alice".into(),
                 room_id: "stage".into(),

@@ -417,6 +417,12 @@ export type PublicStreamLayout = {
      */
     backgroundColor?: string;
     /**
+     * An http:// or https:// URL of a PNG or JPEG (at most 1024 bytes) painted, scaled to
+     * the output, under the regions; the server fetches it once per layout change. One that
+     * cannot be fetched or decoded leaves the background colour.
+     */
+    backgroundImage?: string;
+    /**
      * The sources, at most [`MAX_PUBLIC_STREAM_REGIONS`](crate::MAX_PUBLIC_STREAM_REGIONS).
      */
     regions?: Array<PublicStreamRegion>;
@@ -467,6 +473,29 @@ export type PublicStreamRegion = {
      * Which media of the source the stream takes (audio and video by default).
      */
     mediaType?: PublicStreamType;
+    /**
+     * The part of the source's picture the region shows (the whole picture by default),
+     * then scaled per `render_mode`.
+     */
+    sourceCrop?: PublicStreamCrop;
+};
+export type PublicStreamCrop = {
+    /**
+     * Left edge.
+     */
+    x: number;
+    /**
+     * Top edge.
+     */
+    y: number;
+    /**
+     * Width.
+     */
+    w: number;
+    /**
+     * Height.
+     */
+    h: number;
 };
 export type LiveTranscodeAudio = {
     /**

@@ -1,8 +1,7 @@
 import type { Connection } from "../signal/connection";
 /**
  * One source of a public stream (the vendor's `PublicStreamLayoutRegion`): a user's camera or
- * screen in a room and where it goes. `sourceCrop` is accepted and not applied (Chorus shows the
- * whole picture, per `renderMode`).
+ * screen in a room, which part of its picture shows (`sourceCrop`) and where it goes.
  */
 export interface PublicStreamRegionParam {
     /** The publishing user. */
@@ -27,7 +26,10 @@ export interface PublicStreamRegionParam {
     renderMode?: number;
     /** A `PublicStreamType`: 0 audio and video (default), 1 audio only, 2 video only. */
     mediaType?: number;
-    /** Accepted, not applied. */
+    /**
+     * The part of the picture shown, as shares of its size: x, y in [0, 1), w, h in (0, 1], inside
+     * the picture (the whole picture by default); then scaled per `renderMode`.
+     */
     sourceCrop?: {
         x: number;
         y: number;
@@ -38,7 +40,9 @@ export interface PublicStreamRegionParam {
 /**
  * A public stream's parameters (the vendor's `PublicStreamConfig`). `layout.interpolationMode`
  * is accepted and not applied (a stalled source always keeps its last picture, the vendor's
- * default); `layout.backgroundImage` is accepted and not applied (the background colour shows).
+ * default). `layout.backgroundImage`, an http(s) URL of a PNG or JPEG (at most 1024 bytes), is
+ * fetched by the server and painted under the regions; one it cannot fetch or decode leaves the
+ * background colour.
  */
 export interface PublicStreamConfig {
     /** The output video: even width and height (640x360 by default), fps (15), kbit/s. */

@@ -132,6 +132,7 @@ fn stream_config(
     };
     let layout = config.layout.as_ref().map(|l| PublicStreamLayout {
         background_color: l.background_color.clone(),
+        background_image: None,
         regions: l.regions.as_ref().map(|regions| {
             regions
                 .iter()
@@ -151,6 +152,7 @@ fn stream_config(
                         Some(2) => Some(PublicStreamType::VideoOnly),
                         _ => None,
                     },
+                    source_crop: None,
                 })
                 .collect()
         }),
