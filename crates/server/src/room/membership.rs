@@ -85,6 +85,11 @@ impl Room {
             p.dropped_at = None;
             p.info = info;
             p.set_grant(grant);
+            // A session that asks more auto-subscription than the one it takes over (the
+            // held stand-in of a spanning room's user, which subscribed to nothing: see
+            // `cluster::span`) gets what is published now, as a new joiner would.
+            let widened =
+                (auto_audio && !p.reception.auto_audio) || (auto_video && !p.reception.auto_video);
             p.reception.auto_audio = auto_audio;
             p.reception.auto_video = auto_video;
             let frames = p.missed.take(&mut self.missed_bytes);
@@ -97,6 +102,9 @@ impl Room {
                     to: session,
                     frames,
                 });
+            }
+            if widened {
+                self.auto_subscribe_joiner(now, &user);
             }
             self.check_subscribe_privilege(now, &user);
             return;

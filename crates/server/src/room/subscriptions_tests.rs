@@ -218,6 +218,22 @@ fn a_drop_stops_forwarding_and_a_resume_restarts_it_on_the_new_session() {
 }
 
 #[test]
+fn a_resume_that_asks_auto_subscription_gets_what_is_published() {
+    let mut room = room();
+    join(&mut room, 1, "alice", ALL, true);
+    // A spanning room's held place: joined subscribing to nothing, then dropped.
+    join(&mut room, 2, "bob", ALL, false);
+    room.publish(T0, 1, 7, StreamIndex::Main, MediaType::Audio);
+    room.dropped(T0 + 10, 2, false);
+    assert_eq!(forwards(&drain(&mut room)), []);
+    // Bob himself takes the place over, auto-subscribing: silently, and subscribed now.
+    join(&mut room, 3, "bob", ALL, true);
+    let out = drain(&mut room);
+    assert_eq!(forwards(&out), [(3, 1, TrackKind::Audio, ForwardMode::On)]);
+    assert!(matches!(reply(&out, 3, 1), Ok(Reply::Joined(j)) if j.resumed));
+}
+
+#[test]
 fn a_chosen_layer_follows_the_subscriber() {
     let mut room = room();
     join(&mut room, 1, "alice", ALL, true);
