@@ -168,6 +168,11 @@ impl Directory {
     pub(crate) fn room_count(&self) -> usize {
         self.lock().rooms.len()
     }
+
+    /// How long a room keeps a user whose connection dropped.
+    pub(crate) fn reconnect_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.settings.grace)
+    }
 }
 
 impl Directory {

@@ -142,6 +142,10 @@ async fn destination(ctx: &Ctx, engine_app: Option<&str>, first: &str) -> Destin
         app_id: app_id.into(),
         room_id: params.room_id.as_str().into(),
     };
+    // A spanning room's home user back through a shard's node rejoins at the home.
+    if let Some(home) = cluster.home_of(&key, &params.user_info.user_id).await {
+        return Destination::Node(home);
+    }
     if ctx.directory.get(&key).is_some() || cluster.is_shard(&key) {
         return Destination::Here;
     }

@@ -127,6 +127,9 @@ impl Bridge {
             }
         }
         .await;
+        if result.is_err() {
+            self.mirrored.hold(); // before its mirrors end: they drop rather than leave
+        }
         for user in state.mirrors.keys() {
             self.mirrored.release(user);
         }

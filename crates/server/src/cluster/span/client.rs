@@ -170,6 +170,11 @@ impl Signal {
         }
     }
 
+    /// Closes without leaving: the room keeps the user for its reconnect grace.
+    pub(super) async fn drop_connection(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.ws.close(None)).await;
+    }
+
     /// Leaves the room and closes, briefly waiting for the answer.
     pub(super) async fn leave(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), async {

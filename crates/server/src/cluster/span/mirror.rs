@@ -204,7 +204,11 @@ pub(super) async fn run(
             () = sleep => {}
         }
     };
-    signal.leave().await;
+    // A failed link holds its users (see `mirrored`): dropped, not gone.
+    match mirrored.holding() {
+        true => signal.drop_connection().await,
+        false => signal.leave().await,
+    }
     result
 }
 

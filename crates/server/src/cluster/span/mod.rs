@@ -42,18 +42,54 @@
 //! leave both rooms and the shard room ends. Each room's membership events say which users
 //! are whose: a bridge mirrors the users its observer sees except those the other bridge of
 //! the same link put there, so no user is reflected back.
+//!
+//! **When the home dies.** A link fails when a bridge's connection or transport does, or
+//! when the registry stops listing the home (asked each second: a home cut off rather than
+//! killed may leave connections open). Its mirrors are then *held*, not removed
+//! ([`mirrored`]): each drops its connection without leaving, so its room keeps the user for
+//! the reconnect grace (20 s by default) like any user whose connection dropped. The
+//! shard's users see nobody leave, and their subscriptions to a held user stay, without
+//! media. Held rather than removed at once because the shard cannot tell a dead home from a
+//! passing break, a leave-then-join would tell the apps of a departure that did not happen,
+//! and a held place is what makes a return silent: the home's users reconnect (the SDKs
+//! do), and their join takes over their held place as a resume (`resumed: true`; the place
+//! subscribed to nothing, so the resume subscribes as the join asks), their SDKs republish,
+//! and media flows again to the subscriptions that stayed. Those who do not come back leave
+//! when the grace ends, as DROPPED users do. The SDKs' rosters hide a rejoin for 10 s for
+//! the same reason; the grace here is the one the room gives every dropped user.
+//!
+//! The shard then finds the room's home ([`succession`]). While Redis still lists the home
+//! it links again (a passing failure, or a death not noticed yet), for up to
+//! [`RELINK_PATIENCE`]. Once the home's registration lapses (within 3 s of its death) the
+//! shard's node claims the room by compare-and-set on the dead node's name. The winner's
+//! shard becomes the room's home: its link ends, the node renews the claim and sends the
+//! room's webhooks, and the room goes on with its users untouched. Every other shard finds
+//! the winner named and links to it as its new home; the new link's mirrors take over the
+//! places it held. Held places keep their side of the link, so a new link does not take
+//! the other side's held users for its own. A home user whose place is held here and who
+//! reconnects through this node waits for the link to settle and is served by the room's
+//! home, wherever it is by then (here, if this node won).
+//!
+//! Not covered: a home user who reconnects through a shard's node while the link is
+//! healthy meets their own mirror there (DUPLICATE_LOGIN removes the mirror, and the user
+//! joins the shard as one of its own); a takeover restores auto-subscriptions, not manual
+//! ones; a shard that gives its link up leaves its held users to lapse.
 
 mod bridge;
 mod client;
 mod mirror;
+mod mirrored;
+mod succession;
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
+use tokio::time::Instant;
 
+use self::mirrored::{Claims, Mirrored};
+use self::succession::Succession;
 use super::{Cluster, Node};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
@@ -62,56 +98,47 @@ use crate::room::RoomKey;
 const FIRST_USER_PATIENCE: Duration = Duration::from_secs(15);
 /// How long a shard keeps its link after its last user of its own left (one may rejoin).
 const LAST_USER_GRACE: Duration = Duration::from_secs(3);
-/// How many times a failed link is started again before the shard gives it up.
-const RESTARTS: u32 = 5;
+/// How long a shard goes on linking again to a home that is still registered before it
+/// gives the link up: longer than a dead node's registration lasts.
+const RELINK_PATIENCE: Duration = Duration::from_secs(15);
 /// How long a link's clients are given to leave their rooms when it ends.
 const LEAVE_PATIENCE: Duration = Duration::from_secs(3);
-/// The pause before a failed link starts again.
+/// The pause before a failed link starts again, and how long a new link must hold before
+/// its home's users reaching this node are sent there.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
+/// How often a link asks the registry whether its home is still live (a home cut off
+/// rather than killed may leave its connections open).
+const LIVENESS_CHECK: Duration = Duration::from_secs(1);
+/// How long a join of a home's user that reached this node waits for a failed link to
+/// settle on the room's home.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(15);
+
+/// Where a shard's link stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LinkState {
+    /// Linked to this home.
+    Linked(Node),
+    /// The link failed; it is finding the room's home.
+    Settling,
+}
+
+/// A shard's link, as the rest of the node sees it.
+#[derive(Debug, Clone)]
+struct ShardLink {
+    state: watch::Receiver<LinkState>,
+    claims: Claims,
+}
 
 /// The rooms this node runs a shard of.
 #[derive(Debug, Default)]
 pub(crate) struct Shards {
-    rooms: Mutex<HashSet<RoomKey>>,
+    rooms: Mutex<HashMap<RoomKey, ShardLink>>,
 }
 
 impl Shards {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<RoomKey>> {
-        // A poisoned set is still a set: a panic elsewhere must not stop placement here.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RoomKey, ShardLink>> {
+        // A poisoned map is still a map: a panic elsewhere must not stop placement here.
         self.rooms
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The users one link's bridges mirror, each with its mirror: so neither bridge reflects
-/// the other's users back, and a message to a user reaches the user's mirror.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Mirrored(Arc<Mutex<HashMap<String, mpsc::Sender<mirror::ToMirror>>>>);
-
-impl Mirrored {
-    /// Claims `user` for a bridge's mirror; false when the other bridge already mirrors it.
-    fn claim(&self, user: &str, mirror: &mpsc::Sender<mirror::ToMirror>) -> bool {
-        match self.lock().entry(user.to_owned()) {
-            Entry::Occupied(_) => false,
-            Entry::Vacant(free) => {
-                free.insert(mirror.clone());
-                true
-            }
-        }
-    }
-
-    fn release(&self, user: &str) {
-        self.lock().remove(user);
-    }
-
-    /// The mirror of `user`, if either bridge runs one.
-    fn mirror_of(&self, user: &str) -> Option<mpsc::Sender<mirror::ToMirror>> {
-        self.lock().get(user).cloned()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<mirror::ToMirror>>> {
-        self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -120,7 +147,7 @@ impl Mirrored {
 impl Cluster {
     /// Whether this node runs a shard of `key`'s room.
     pub(crate) fn is_shard(&self, key: &RoomKey) -> bool {
-        self.shards.lock().contains(key)
+        self.shards.lock().contains_key(key)
     }
 
     /// Whether a client that reached this node for a room `home` runs is served here, by a
@@ -136,17 +163,49 @@ impl Cluster {
         }
     }
 
+    /// The home of `key`'s room when this node runs a shard of it and `user` is one of the
+    /// home's users whose place here is held after the link failed: their join belongs to
+    /// the room's home. Waits for the link to settle; None when this node is the room's home
+    /// by then, or the user's place is not held here.
+    pub(crate) async fn home_of(&self, key: &RoomKey, user: &str) -> Option<Node> {
+        let link = self.shards.lock().get(key).cloned()?;
+        if !link.claims.held_from_home(user) {
+            return None;
+        }
+        let mut state = link.state;
+        let settled = tokio::time::timeout(SETTLE_PATIENCE, async {
+            loop {
+                if let LinkState::Linked(home) = &*state.borrow_and_update() {
+                    return Some(home.clone());
+                }
+                // Ended: this node holds the room now (or gave the link up).
+                state.changed().await.ok()?;
+            }
+        });
+        settled.await.ok().flatten()
+    }
+
     /// Opens a shard of `key`'s room here, linked to its `home`, unless one is open.
     pub(crate) fn open_shard(&self, ctx: &Arc<Ctx>, key: RoomKey, home: Node) {
-        if !self.shards.lock().insert(key.clone()) {
-            return;
+        let (state_tx, state) = watch::channel(LinkState::Linked(home.clone()));
+        let claims = Claims::new(ctx.directory.reconnect_grace());
+        {
+            let mut rooms = self.shards.lock();
+            if rooms.contains_key(&key) {
+                return;
+            }
+            let link = ShardLink {
+                state,
+                claims: claims.clone(),
+            };
+            rooms.insert(key.clone(), link);
         }
         tracing::info!(room = %key.room_id, home = home.id, "opening a shard of the room");
         // The home sends the webhooks of every user, the shard's through their mirrors.
         ctx.directory.set_quiet(&key, true);
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            link(&ctx, &key, home).await;
+            link(&ctx, &key, home, claims, state_tx).await;
             if let Some(cluster) = &ctx.cluster {
                 cluster.shards.lock().remove(&key);
             }
@@ -164,20 +223,28 @@ impl Cluster {
     }
 }
 
-/// Runs the link of the shard of `key` to `home` while the shard has users of its own,
-/// starting it again when a bridge fails (its mirrors leave and come back).
-async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
+/// Runs the link of the shard of `key` to its home while the shard has users of its own.
+/// When the link fails its mirrors are held (see [`mirrored`]) and the shard finds the
+/// room's home ([`succession`]): the same home, linked again; another node, linked to; or
+/// this one, which claimed the room and whose shard is its home from then on, so the link
+/// ends and the room goes on here.
+async fn link(
+    ctx: &Arc<Ctx>,
+    key: &RoomKey,
+    mut home: Node,
+    claims: Claims,
+    state: watch::Sender<LinkState>,
+) {
     let Some(cluster) = &ctx.cluster else {
         return;
     };
     let me = cluster.me();
     let (locals_tx, mut locals) = watch::channel(0usize);
-    let mut deadline = tokio::time::Instant::now() + FIRST_USER_PATIENCE;
-    for attempt in 0.. {
-        if attempt > 0 {
-            tokio::time::sleep(RESTART_PAUSE).await;
-        }
-        let mirrored = Mirrored::default();
+    let mut deadline = Instant::now() + FIRST_USER_PATIENCE;
+    // Since when links to this home have kept failing.
+    let mut failing_since: Option<Instant> = None;
+    loop {
+        let (into_shard, into_home) = claims.attempt();
         // Home users into the shard; the shard's own users into the home, counted.
         let down = bridge::Bridge {
             ctx: ctx.clone(),
@@ -186,7 +253,7 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
             into: me.clone(),
             observer: format!("chorus-span-{}-in", me.id),
             users_here: false,
-            mirrored: mirrored.clone(),
+            mirrored: into_shard.clone(),
             count: None,
         };
         let up = bridge::Bridge {
@@ -196,13 +263,19 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
             into: home.clone(),
             observer: format!("chorus-span-{}-out", me.id),
             users_here: true,
-            mirrored,
+            mirrored: into_home,
             count: Some(locals_tx.clone()),
         };
+        let started = Instant::now();
         let (stop_tx, stop) = watch::channel(false);
         let mut down = tokio::spawn(down.run(stop.clone()));
         let mut up = tokio::spawn(up.run(stop));
+        let settle = tokio::time::sleep(RESTART_PAUSE);
+        tokio::pin!(settle);
+        let mut check = tokio::time::interval_at(started + LIVENESS_CHECK, LIVENESS_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let emptied = loop {
+            let settling = *state.borrow() == LinkState::Settling;
             tokio::select! {
                 _ = &mut down => break false,
                 _ = &mut up => break false,
@@ -214,12 +287,28 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
                         0 => LAST_USER_GRACE,
                         _ => Duration::from_secs(365 * 86_400),
                     };
-                    deadline = tokio::time::Instant::now() + grace;
+                    deadline = Instant::now() + grace;
                 }
                 () = tokio::time::sleep_until(deadline) => break true,
+                // Linked again for a while: the home's users reaching this node go there.
+                () = &mut settle, if settling => {
+                    state.send_replace(LinkState::Linked(home.clone()));
+                }
+                _ = check.tick() => {
+                    if succession::is_live(cluster, &home).await == Some(false) {
+                        tracing::warn!(room = %key.room_id, home = home.id,
+                            "the room's home left the cluster");
+                        break false;
+                    }
+                }
             }
         };
-        // Each bridge's mirrors and observer leave their rooms, briefly waited for.
+        if !emptied {
+            // Before the bridges stop: their mirrors drop rather than leave.
+            into_shard.hold();
+            state.send_replace(LinkState::Settling);
+        }
+        // Each bridge's mirrors and observer end, briefly waited for.
         let _ = stop_tx.send(true);
         let _ = tokio::time::timeout(LEAVE_PATIENCE, async {
             // A handle already awaited in the loop above must not be polled again.
@@ -233,9 +322,36 @@ async fn link(ctx: &Arc<Ctx>, key: &RoomKey, home: Node) {
         .await;
         down.abort();
         up.abort();
-        if emptied || attempt + 1 >= RESTARTS {
+        if emptied {
             return;
         }
-        tracing::warn!(room = %key.room_id, home = home.id, "a span bridge failed; linking again");
+        if started.elapsed() > RELINK_PATIENCE {
+            failing_since = None; // it held a while: a new run of failures
+        }
+        let since = *failing_since.get_or_insert(started);
+        tokio::time::sleep(RESTART_PAUSE).await;
+        match succession::next_home(cluster, key).await {
+            Succession::Here => {
+                tracing::info!(room = %key.room_id, dead = home.id,
+                    "the room's home is gone; this node's shard is its home now");
+                return;
+            }
+            Succession::Home(node) if node.id != home.id => {
+                tracing::info!(room = %key.room_id, dead = home.id, home = node.id,
+                    "the room has a new home; linking the shard to it");
+                home = node;
+                failing_since = None;
+            }
+            Succession::Home(_) if since.elapsed() < RELINK_PATIENCE => {
+                tracing::warn!(room = %key.room_id, home = home.id, "a span link failed; linking again");
+            }
+            Succession::Unknown(error) if since.elapsed() < RELINK_PATIENCE => {
+                tracing::warn!(room = %key.room_id, %error, "cannot tell the room's home; linking again");
+            }
+            _ => {
+                tracing::warn!(room = %key.room_id, home = home.id, "giving the span link up");
+                return;
+            }
+        }
     }
 }
