@@ -43,14 +43,14 @@ async fn healthy(addr: SocketAddr) -> bool {
 
 /// One address for several nodes, as a load balancer with health checks gives: each
 /// connection goes to the first healthy node that accepts it.
-struct Front {
+pub(crate) struct Front {
     addr: SocketAddr,
     nodes: Arc<Mutex<Vec<SocketAddr>>>,
     accept: AbortHandle,
 }
 
 impl Front {
-    async fn start() -> Front {
+    pub(crate) async fn start() -> Front {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a front port");
@@ -85,7 +85,7 @@ impl Front {
     }
 
     /// Puts the node at `url` (`http://ADDR`) behind the front, after those already there.
-    fn add(&self, url: &str) {
+    pub(crate) fn add(&self, url: &str) {
         let addr = url
             .trim_start_matches("http://")
             .parse()
@@ -93,7 +93,7 @@ impl Front {
         self.nodes.lock().expect("front lock").push(addr);
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -106,7 +106,7 @@ impl Drop for Front {
 
 /// An engine at `url` that captures a tone of `hz`, joined to `room` as `who` and
 /// publishing its audio.
-async fn singing(url: &str, room: &str, who: &str, hz: f32) -> (RtcEngine, EventStream) {
+pub(crate) async fn singing(url: &str, room: &str, who: &str, hz: f32) -> (RtcEngine, EventStream) {
     let engine = chorus_testkit::engine(url);
     let events = engine.events();
     engine
@@ -131,7 +131,7 @@ async fn singing(url: &str, room: &str, who: &str, hz: f32) -> (RtcEngine, Event
 
 /// The dominant frequency of about a second of `audio` from now on (what was queued before
 /// is dropped).
-async fn heard_hz(audio: &mut MediaStream<AudioFrame>) -> f32 {
+pub(crate) async fn heard_hz(audio: &mut MediaStream<AudioFrame>) -> f32 {
     while audio.try_next().is_some() {}
     let mut samples = Vec::new();
     while samples.len() < 48_000 {
@@ -145,7 +145,7 @@ async fn heard_hz(audio: &mut MediaStream<AudioFrame>) -> f32 {
     chorus_media::dominant_frequency(&samples, 1)
 }
 
-fn assert_tone(heard: f32, sent: f32, what: &str) {
+pub(crate) fn assert_tone(heard: f32, sent: f32, what: &str) {
     assert!(
         (heard - sent).abs() <= sent * 0.02,
         "{what}: heard {heard} Hz, sent {sent} Hz"
@@ -155,7 +155,7 @@ fn assert_tone(heard: f32, sent: f32, what: &str) {
 /// Waits for `who`'s engine to report Reconnecting and then Reconnected: the reason given
 /// for Reconnecting, and the time it was back. Room events about others seen meanwhile go
 /// to `news`.
-async fn reconnects(
+pub(crate) async fn reconnects(
     events: &mut EventStream,
     who: &str,
     news: &mut Vec<Event>,
@@ -195,7 +195,7 @@ fn about_others(event: &Event) -> Option<Event> {
 }
 
 /// The room events about others that `events` holds now.
-async fn news_now(events: &mut EventStream, news: &mut Vec<Event>) {
+pub(crate) async fn news_now(events: &mut EventStream, news: &mut Vec<Event>) {
     while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.next()).await
     {
         if let EngineEvent::Room(event) = event {

@@ -62,10 +62,22 @@ impl Drop for Redis {
     }
 }
 
+impl Redis {
+    /// `redis://127.0.0.1:PORT`.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+}
+
 /// `chorus serve` as node `name` of the cluster on `redis`, and its URL.
 pub(crate) fn node(redis: &Redis, name: &str) -> (Chorus, String) {
+    node_with(redis, name, &[])
+}
+
+/// [`node`] with more arguments for `chorus serve`.
+pub(crate) fn node_with(redis: &Redis, name: &str, more: &[&str]) -> (Chorus, String) {
     let app = format!("{APP_ID}:{APP_KEY}");
-    let node = Chorus::spawn([
+    let mut args = vec![
         "serve",
         "--listen",
         "127.0.0.1:0",
@@ -77,7 +89,9 @@ pub(crate) fn node(redis: &Redis, name: &str) -> (Chorus, String) {
         &redis.url,
         "--node-id",
         name,
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let node = Chorus::spawn(args);
     let line = node.line_with("listening on", Duration::from_secs(30));
     let url = word_after(&line, "listening on ").to_owned();
     (node, url)

@@ -5,6 +5,7 @@ mod common;
 
 mod cluster_failover;
 mod cluster_node_death;
+mod cluster_span_failover;
 mod deploy_guide;
 mod join_media;
 mod loadtest_cross_room;
