@@ -3,7 +3,8 @@
 //! killed with SIGKILL; the shard's node claims the room and its shard becomes the home.
 //! Bob sees nothing happen (no connection change, nobody leaving or joining: Alice's place
 //! is held for her), and Alice, reconnecting through the front (which now reaches only the
-//! surviving node), is back in the room with Bob; each hears the other's tone again.
+//! surviving node), is back in the room with Bob; each hears the other's tone again. With
+//! two shards, one wins the room and the other links to it as its new home.
 
 use std::time::{Duration, Instant};
 
@@ -102,7 +103,14 @@ async fn a_spanning_room_outlives_its_home_node() {
     // and Bob's connection never changed.
     news_now(&mut alice_events, &mut alice_news).await;
     assert!(alice_news.is_empty(), "alice saw: {alice_news:?}");
-    let bob_saw: Vec<EngineEvent> = drain(&mut bob_events)
+    let bob_saw = changes(&mut bob_events).await;
+    assert!(bob_saw.is_empty(), "bob saw: {bob_saw:?}");
+}
+
+/// The room's events `events` holds now that tell of a change: a connection state, someone
+/// joining, leaving, publishing or unpublishing, an error.
+async fn changes(events: &mut EventStream) -> Vec<EngineEvent> {
+    drain(events)
         .await
         .into_iter()
         .filter(|e| match e {
@@ -117,6 +125,55 @@ async fn a_spanning_room_outlives_its_home_node() {
             ),
             _ => false,
         })
-        .collect();
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shards_of_a_dead_home_settle_on_one_new_home() {
+    let _turn = take_turn().await;
+    let redis = Redis::start();
+    let front = Front::start().await;
+    let span = ["--span-max-users-per-node", "1"];
+    let (mut home, home_url) = node_with(&redis, "home", &span);
+    front.add(&home_url);
+    let (alice, mut alice_events) = singing(&front.url(), ROOM, "alice", 440.0).await;
+    let (_s1, s1_url) = node_with(&redis, "s1", &span);
+    let (_s2, s2_url) = node_with(&redis, "s2", &span);
+    front.add(&s1_url);
+    front.add(&s2_url);
+    until("the home's load to count alice", || {
+        registered(&redis, "home", "peers").unwrap_or(0) >= 1
+    })
+    .await;
+    // Two shards: Bob's on s1, Carol's on s2, linked through the home.
+    let (bob, mut bob_events) = singing(&s1_url, ROOM, "bob", 660.0).await;
+    let (carol, mut carol_events) = singing(&s2_url, ROOM, "carol", 880.0).await;
+    let mut bob_hears = bob.remote_audio("carol", StreamIndex::Main);
+    let mut carol_hears = carol.remote_audio("bob", StreamIndex::Main);
+    assert_tone(heard_hz(&mut bob_hears).await, 880.0, "bob, before");
+    assert_tone(heard_hz(&mut carol_hears).await, 660.0, "carol, before");
+    drain(&mut bob_events).await;
+    drain(&mut carol_events).await;
+
+    home.child.kill().expect("SIGKILL");
+    let _ = home.child.wait();
+    let killed = Instant::now();
+    let mut alice_news = Vec::new();
+    reconnects(&mut alice_events, "alice", &mut alice_news).await;
+    // One shard won the room; the other links to it: Bob and Carol hear each other across
+    // it, and Alice, back through the front, hears Bob.
+    assert_tone(heard_hz(&mut bob_hears).await, 880.0, "bob, after");
+    assert_tone(heard_hz(&mut carol_hears).await, 660.0, "carol, after");
+    let mut alice_hears = alice.remote_audio("bob", StreamIndex::Main);
+    assert_tone(heard_hz(&mut alice_hears).await, 660.0, "alice, after");
+    eprintln!(
+        "all three heard again {:?} after the kill",
+        killed.elapsed()
+    );
+    let claim = redis_get(&redis, &format!("chorus:room:{APP_ID}:{ROOM}"));
+    assert!(claim == "s1" || claim == "s2", "the room's claim: {claim}");
+    let bob_saw = changes(&mut bob_events).await;
     assert!(bob_saw.is_empty(), "bob saw: {bob_saw:?}");
+    let carol_saw = changes(&mut carol_events).await;
+    assert!(carol_saw.is_empty(), "carol saw: {carol_saw:?}");
 }
