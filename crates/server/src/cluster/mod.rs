@@ -49,8 +49,11 @@ const REDIS_TIMEOUT: Duration = Duration::from_millis(800);
 /// The cluster part of the configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ClusterSettings {
-    /// `redis://host:port[/db]`.
+    /// `redis://host:port[/db]`, or `rediss://` over TLS.
     pub(crate) redis_url: String,
+    /// The CA certificates (PEM) a `rediss://` Redis is checked against instead of the
+    /// system's roots.
+    pub(crate) redis_ca_file: Option<std::path::PathBuf>,
     /// This node's name in the cluster.
     pub(crate) node_id: String,
     /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`).
@@ -68,6 +71,14 @@ pub(crate) enum ClusterError {
     /// Redis refused or failed a command, or cannot be reached.
     #[error("the cluster directory (Redis) failed: {0}")]
     Redis(#[from] redis::RedisError),
+    /// The CA file for a `rediss://` Redis cannot be read.
+    #[error("redis-ca-file {path}: {reason}")]
+    RedisCa {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// Redis did not answer in time.
     #[error("the cluster directory (Redis) did not answer within {} ms", REDIS_TIMEOUT.as_millis())]
     Timeout,
@@ -116,7 +127,7 @@ impl Cluster {
     /// Connects to Redis. Start-up fails when Redis cannot be reached then: a node that never
     /// joined would only serve rooms the others do not know about.
     pub(crate) async fn connect(settings: ClusterSettings) -> Result<Self, ClusterError> {
-        let client = redis::Client::open(settings.redis_url.as_str())?;
+        let client = redis_client(&settings)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(REDIS_TIMEOUT))
             .set_response_timeout(Some(REDIS_TIMEOUT))
@@ -157,6 +168,32 @@ impl Cluster {
         // A cheap handle onto the one multiplexed connection.
         self.redis.clone()
     }
+}
+
+/// The Redis client for `settings`: over TLS for `rediss://`, trusting `redis-ca-file` when
+/// given and the system's roots otherwise.
+fn redis_client(settings: &ClusterSettings) -> Result<redis::Client, ClusterError> {
+    if !settings.redis_url.starts_with("rediss://") {
+        return Ok(redis::Client::open(settings.redis_url.as_str())?);
+    }
+    // The redis crate builds its TLS configuration on the process's default provider; make
+    // that the one the rest of Chorus uses.
+    chorus_tls::install_process_provider();
+    let root_cert = match &settings.redis_ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|e| ClusterError::RedisCa {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?),
+        None => None,
+    };
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert,
+    };
+    Ok(redis::Client::build_with_tls(
+        settings.redis_url.as_str(),
+        certificates,
+    )?)
 }
 
 /// Runs a Redis future under [`REDIS_TIMEOUT`].

@@ -8,14 +8,18 @@ use super::ClusterSettings;
 use crate::config::{Config, ConfigError};
 
 impl Config {
-    /// Checks the cluster keys: a `redis://` URL, apps every node shares, and a reachable
-    /// advertised URL.
+    /// Checks the cluster keys: a `redis://` or `rediss://` URL (a CA file only with the
+    /// latter), apps every node shares, and a reachable advertised URL.
     pub(crate) fn validate_cluster(&self) -> Result<(), ConfigError> {
         let Some(url) = &self.redis else {
             return Ok(());
         };
-        if !url.starts_with("redis://") {
+        let tls = url.starts_with("rediss://");
+        if !(tls || url.starts_with("redis://")) {
             return Err(ConfigError::BadRedisUrl(url.clone()));
+        }
+        if self.redis_ca_file.is_some() && !tls {
+            return Err(ConfigError::RedisCaWithoutTls(url.clone()));
         }
         if self.apps.is_empty() {
             return Err(ConfigError::ClusterWithoutApps);
@@ -45,6 +49,7 @@ impl Config {
         let scheme = if tls { "https" } else { "http" };
         Some(ClusterSettings {
             redis_url,
+            redis_ca_file: self.redis_ca_file.clone(),
             node_id: self
                 .node_id
                 .clone()
@@ -85,6 +90,14 @@ mod tests {
             config.validate(),
             Err(ConfigError::BadRedisUrl(_))
         ));
+        let mut config = cluster_config();
+        config.redis_ca_file = Some("ca.pem".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::RedisCaWithoutTls(_))
+        ));
+        config.redis = Some("rediss://127.0.0.1:6380".into());
+        assert!(config.validate().is_ok());
         let mut config = cluster_config();
         config.apps.clear();
         assert!(matches!(
