@@ -41,7 +41,7 @@ pub(crate) use api_forward::{Forwarded, forward_api};
 pub(crate) use drain::move_clients_off;
 pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
-pub(crate) use relay::{Liveness, Upstream, pipe};
+pub(crate) use relay::{DRAINING, Liveness, Upstream, pipe};
 
 /// How long one Redis command may take before the work that needed it fails.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(800);

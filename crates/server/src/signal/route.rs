@@ -15,7 +15,7 @@ use super::auth::{TokenFor, check_room_token};
 use super::session;
 use crate::clock::now_secs;
 use crate::cluster::{self, ClusterError, Node};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, MoveOff};
 use crate::room::RoomKey;
 
 /// Where a connection is served.
@@ -74,9 +74,22 @@ async fn pipe(socket: WebSocket, ctx: &Ctx, upstream: cluster::Upstream, join: S
         idle_timeout: config.idle_timeout,
         write_timeout: config.write_timeout,
     };
+    let mut moving_off = ctx.lifecycle.moving_off();
+    // A relay open when the drain begins is closed with the node's sessions, and counted with
+    // them so that the drain waits for it. One opened during the drain carries a client that
+    // reached this node all the same (no load balancer in front): it serves it while it can.
+    let closes = *moving_off.borrow_and_update() == MoveOff::No;
+    let connected = closes.then(|| ctx.lifecycle.connected());
+    let drained = async move {
+        let begun = moving_off.wait_for(|phase| *phase >= MoveOff::CloseConnections);
+        if !closes || begun.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     ctx.metrics.cluster_relayed.inc();
-    cluster::pipe(socket, upstream, join, live).await;
+    cluster::pipe(socket, upstream, join, live, drained).await;
     ctx.metrics.cluster_relayed.dec();
+    drop(connected);
 }
 
 /// Answers `join` with why its room's node cannot be reached, and closes.
