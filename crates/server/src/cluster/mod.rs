@@ -1,7 +1,8 @@
 //! Cluster mode: many `chorus serve` nodes share one Redis. This module is the node's view of
 //! the cluster and nothing else: its registration and heartbeat ([`registry`]), where each room
 //! lives ([`placement`]), and how a request for a room that lives elsewhere gets there
-//! ([`relay`] for signalling, [`api_forward`] for the OpenAPI), and outside-room messaging
+//! ([`relay`] for signalling, with its client's address vouched for by [`client_addr`],
+//! [`api_forward`] for the OpenAPI), and outside-room messaging
 //! between nodes ([`logins`]), and draining a node ([`drain`]). It reads the room directory to
 //! report its load and keep its claims, and never changes a room.
 //!
@@ -15,8 +16,9 @@
 //! it, and a browser would need a second TLS name per node. Signalling is a few small frames a
 //! second per client, so the extra hop costs one loopback or LAN round trip per request and
 //! little CPU (the join-latency figure in docs/architecture.md), while media, the bulk, never
-//! takes it. Relayed connections reach the room's node from the relaying node's address, so
-//! `max-connections-per-ip` must allow for them.
+//! takes it. Relayed connections reach the room's node from the relaying node's address; the
+//! relaying node vouches for its client's own ([`client_addr`]), which the room's node counts
+//! the connection against instead.
 //!
 //! Without Redis nothing here runs: the embedded default is one node with in-memory state.
 //! When Redis is unreachable, rooms already on a node keep working (their joins, messages,
@@ -25,6 +27,7 @@
 
 mod api_forward;
 mod bans;
+mod client_addr;
 mod drain;
 mod logins;
 mod placement;
@@ -38,6 +41,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub(crate) use api_forward::{Forwarded, forward_api};
+pub(crate) use client_addr::{HEADER as RELAYED_FOR, RelayKey, Unvouched};
 pub(crate) use drain::move_clients_off;
 pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
@@ -60,6 +64,8 @@ pub(crate) struct ClusterSettings {
     pub(crate) advertise_url: String,
     /// TLS for calls to other nodes' OpenAPI over https://.
     pub(crate) tls: chorus_tls::ClientTls,
+    /// Signs and checks relayed clients' addresses (see [`client_addr`]).
+    pub(crate) relay_key: RelayKey,
     /// Rooms that span nodes: the home's user count past which clients reaching this node
     /// for its room are served by a shard here (see [`span`]). None: never.
     pub(crate) span_max_users_per_node: Option<u64>,
@@ -162,6 +168,13 @@ impl Cluster {
     /// Whether `node` is this one.
     pub(crate) fn is_self(&self, node: &Node) -> bool {
         node.id == self.settings.node_id
+    }
+
+    /// The client's address a relaying node vouched for in `header` (a [`RELAYED_FOR`] value).
+    pub(crate) fn vouched(&self, header: &str) -> Result<std::net::SocketAddr, Unvouched> {
+        self.settings
+            .relay_key
+            .verify(header, crate::clock::now_secs())
     }
 
     fn conn(&self) -> ConnectionManager {

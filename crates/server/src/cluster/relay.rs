@@ -8,6 +8,7 @@
 //! room's node takes as a lost connection: the client reconnects elsewhere and resumes its
 //! session there within the reconnect grace.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
@@ -15,6 +16,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as UpMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
@@ -57,11 +60,33 @@ impl super::Cluster {
         node: &Node,
         app_id: Option<&str>,
     ) -> Result<Upstream, ClusterError> {
-        let url = signal_url(node, app_id);
+        self.connect_upstream_for(node, app_id, None).await
+    }
+
+    /// [`Self::connect_upstream`], vouching that the client connected from `client` when
+    /// that is known.
+    pub(crate) async fn connect_upstream_for(
+        &self,
+        node: &Node,
+        app_id: Option<&str>,
+        client: Option<SocketAddr>,
+    ) -> Result<Upstream, ClusterError> {
         let unreachable = |reason: String| ClusterError::Unreachable {
             node: node.id.clone(),
             reason,
         };
+        let mut url = signal_url(node, app_id)
+            .into_client_request()
+            .map_err(|e| unreachable(e.to_string()))?;
+        if let Some(client) = client {
+            let vouching = self
+                .settings
+                .relay_key
+                .vouch(client, crate::clock::now_secs());
+            if let Ok(value) = HeaderValue::from_str(&vouching) {
+                url.headers_mut().insert(super::RELAYED_FOR, value);
+            }
+        }
         let config = WebSocketConfig::default()
             .max_message_size(Some(chorus_proto::MAX_FRAME_BYTES))
             .max_frame_size(Some(chorus_proto::MAX_FRAME_BYTES));

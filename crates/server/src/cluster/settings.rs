@@ -59,6 +59,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| format!("{scheme}://{bound}")),
             tls: client_tls.clone(),
+            relay_key: super::RelayKey::derive(&self.apps, &self.openapi_keys),
             span_max_users_per_node: self.span_max_users_per_node,
         })
     }
