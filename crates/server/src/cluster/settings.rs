@@ -121,6 +121,19 @@ mod tests {
     }
 
     #[test]
+    fn a_redis_over_tls_is_set_in_the_toml() {
+        let config: Config = toml::from_str(
+            "redis = \"rediss://10.0.0.5:6380\"\nredis-ca-file = \"/etc/chorus/redis-ca.pem\"\n",
+        )
+        .expect("the cluster keys parse");
+        assert_eq!(config.redis.as_deref(), Some("rediss://10.0.0.5:6380"));
+        assert_eq!(
+            config.redis_ca_file,
+            Some("/etc/chorus/redis-ca.pem".into())
+        );
+    }
+
+    #[test]
     fn a_node_advertises_its_bound_address_unless_told() {
         let config = cluster_config();
         let bound = "127.0.0.1:4321".parse().unwrap();
