@@ -112,10 +112,14 @@ pub(crate) struct ServeArgs {
     /// comes first) [default: 86400].
     #[arg(long)]
     turn_ttl_secs: Option<u64>,
-    /// Join a cluster through this Redis (redis://host:port[/db]); every node needs the same
-    /// apps and OpenAPI keys.
+    /// Join a cluster through this Redis (redis://host:port[/db], or rediss:// over TLS);
+    /// every node needs the same apps and OpenAPI keys.
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
+    /// Check a rediss:// Redis's certificate against the CA certificates in this PEM file
+    /// instead of the system's roots (a private CA).
+    #[arg(long, value_name = "FILE", requires = "redis")]
+    redis_ca: Option<PathBuf>,
     /// This node's name in the cluster [default: made up at start].
     #[arg(long, value_name = "ID", requires = "redis")]
     node_id: Option<String>,
@@ -253,6 +257,9 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if args.redis.is_some() {
         config.redis = args.redis;
+    }
+    if args.redis_ca.is_some() {
+        config.redis_ca_file = args.redis_ca;
     }
     if args.node_id.is_some() {
         config.node_id = args.node_id;

@@ -58,6 +58,7 @@ pub(crate) struct ConnectionCaps {
 pub(crate) struct ConnectionSlot {
     address: IpAddr,
     open: Arc<Mutex<Open>>,
+    caps: Caps,
 }
 
 impl ConnectionCaps {
@@ -85,6 +86,7 @@ impl ConnectionCaps {
         Ok(Arc::new(ConnectionSlot {
             address,
             open: self.open.clone(),
+            caps: self.caps,
         }))
     }
 
@@ -108,6 +110,28 @@ fn source(address: IpAddr) -> IpAddr {
             Some(v4) => IpAddr::V4(v4),
             None => IpAddr::V6((u128::from(v6) & !(u128::MAX >> 64)).into()),
         },
+    }
+}
+
+impl ConnectionSlot {
+    /// The same connection's place counted against `address` instead (a relayed client's own
+    /// address, which the relaying node vouched for), unless that address is at its cap. The
+    /// total is not checked again: the connection is in it already, and this slot's place is
+    /// given back when its last clone drops.
+    pub(crate) fn moved_to(&self, address: IpAddr) -> Result<Arc<ConnectionSlot>, Refused> {
+        let address = source(address);
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let from_address = open.by_address.entry(address).or_insert(0);
+        if *from_address >= self.caps.per_address {
+            return Err(Refused::PerAddress);
+        }
+        *from_address += 1;
+        open.total += 1;
+        Ok(Arc::new(ConnectionSlot {
+            address,
+            open: self.open.clone(),
+            caps: self.caps,
+        }))
     }
 }
 
@@ -161,6 +185,20 @@ mod tests {
         drop(session);
         assert_eq!(caps.open(), 1);
         assert!(!caps.open.lock().expect("lock").by_address.contains_key(&A));
+    }
+
+    #[test]
+    fn a_moved_slot_counts_against_its_new_address() {
+        let caps = ConnectionCaps::new(Caps {
+            total: 10,
+            per_address: 1,
+        });
+        let relayed = caps.admit(A).expect("the relay's connection");
+        let moved = relayed.moved_to(B).expect("the client's address");
+        drop(relayed);
+        let _direct = caps.admit(A).expect("the relay's address is free again");
+        assert_eq!(moved.moved_to(B).unwrap_err(), Refused::PerAddress);
+        assert_eq!(caps.open(), 2);
     }
 
     #[test]

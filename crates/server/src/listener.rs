@@ -2,8 +2,8 @@
 //! options, and serves each with hyper's HTTP/1 under a header-read deadline.
 //!
 //! It knows no route: it is handed a [`Router`] and puts each connection's
-//! [`ConnectionSlot`] into every request's extensions, so the WebSocket upgrade can keep the
-//! place for as long as its session lives. Depends on `conn_caps` and `metrics` only.
+//! [`ConnectionSlot`] and [`PeerAddr`] into every request's extensions, so the WebSocket
+//! upgrade can keep the place for as long as its session lives. Depends on `conn_caps` and `metrics` only.
 
 use std::io;
 use std::net::SocketAddr;
@@ -21,6 +21,10 @@ use tower_service::Service;
 
 use crate::conn_caps::{ConnectionCaps, ConnectionSlot};
 use crate::metrics::Metrics;
+
+/// The address a connection comes from, in each of its requests' extensions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeerAddr(pub(crate) SocketAddr);
 
 /// What the listener is told.
 #[derive(Debug, Clone, Copy)]
@@ -169,6 +173,7 @@ async fn serve_http<I>(
 {
     let service = service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(slot.clone());
+        request.extensions_mut().insert(PeerAddr(remote));
         router.clone().call(request)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();

@@ -24,4 +24,12 @@ fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
     std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
+/// Makes [`provider`] the process's default, for libraries that build their own rustls
+/// configuration from it (the Redis client's). Several providers are linked (dependencies
+/// bring `ring` too), so without a default such a library cannot pick one. Idempotent.
+pub fn install_process_provider() {
+    // Err: a default is already installed (by an earlier call); it stays.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 pub use rustls::{ClientConfig, ServerConfig};

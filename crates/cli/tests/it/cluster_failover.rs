@@ -13,7 +13,7 @@ use chorus_proto::{ConnectionState, Event, MediaType, RoomConfig, StreamIndex, U
 use chorus_sdk::{
     AudioCaptureSource, AudioFrame, EngineEvent, EventStream, MediaStream, RtcEngine,
 };
-use chorus_testkit::{logged_in, take_turn, token, user_info, wait_event};
+use chorus_testkit::{joined, logged_in, take_turn, token, user_info, wait_event};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
@@ -39,6 +39,20 @@ async fn healthy(addr: SocketAddr) -> bool {
         .ok()
         .flatten()
         .unwrap_or(false)
+}
+
+/// A metric of the node at `url` (`http://ADDR`), from its `/metrics`.
+async fn metric(url: &str, name: &str) -> Option<f64> {
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
 }
 
 /// One address for several nodes, as a load balancer with health checks gives: each
@@ -208,7 +222,7 @@ pub(crate) async fn news_now(events: &mut EventStream, news: &mut Vec<Event>) {
 /// the first node, hearing each other.
 struct Scene {
     redis: Redis,
-    _front: Front,
+    front: Front,
     first: Chorus,
     first_url: String,
     second_url: String,
@@ -239,7 +253,7 @@ impl Scene {
         assert_tone(heard_hz(&mut bob_hears).await, 440.0, "bob, before");
         Scene {
             redis,
-            _front: front,
+            front,
             first,
             first_url,
             second_url,
@@ -326,6 +340,20 @@ async fn clients_of_a_killed_node_resume_elsewhere_and_are_heard_again() {
 async fn a_draining_node_moves_its_clients_off_and_exits() {
     let _turn = take_turn().await;
     let mut scene = Scene::start().await;
+    // A second room, placed on the second node (the first has the users), where Dave is;
+    // Carol reaches the first node through the front, which relays her there.
+    let (_dave, mut dave_events) = joined(&scene.second_url, "fo-relayed", "dave").await;
+    let (carol, mut carol_events) = joined(&scene.front.url(), "fo-relayed", "carol").await;
+    wait_event(&mut dave_events, Duration::from_secs(10), |e| match e {
+        EngineEvent::Room(Event::UserJoined(j)) if j.user_info.user_id == "carol" => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        metric(&scene.first_url, "chorus_cluster_relayed").await,
+        Some(1.0),
+        "the first node relays Carol"
+    );
     let pid = scene.first.child.id().to_string();
     let sent = std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -336,6 +364,34 @@ async fn a_draining_node_moves_its_clients_off_and_exits() {
     assert!(
         alice_why.contains("draining"),
         "alice was told: {alice_why}"
+    );
+    // Carol's relay was closed as the node's own clients were: she came back through the
+    // front, straight to her room's node, and resumed there; Dave saw nothing of it.
+    let mut news = Vec::new();
+    let (carol_why, _) = reconnects(&mut carol_events, "carol", &mut news).await;
+    assert!(
+        carol_why.contains("draining"),
+        "carol was told: {carol_why}"
+    );
+    carol
+        .send_room_message("moved")
+        .await
+        .expect("carol sends after the move");
+    wait_event(&mut dave_events, Duration::from_secs(10), |e| match e {
+        EngineEvent::Room(Event::RoomMessageReceived(m)) if m.message == "moved" => {
+            assert_eq!(m.user_id, "carol");
+            Some(())
+        }
+        EngineEvent::Room(event) => {
+            news.extend(about_others(event));
+            None
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        news.is_empty(),
+        "carol or dave saw more than a reconnect: {news:?}"
     );
     // Its rooms empty as the clients move: the node exits well before its drain deadline
     // (30 s after the SIGTERM).

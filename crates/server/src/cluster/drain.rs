@@ -5,7 +5,10 @@
 //! is placed on it; it releases its rooms' claims, so the next join for each places it on
 //! another node; then every signalling session closes its connection with code 1012
 //! (service restart) and a reason saying so, and once all have (or after [`CLOSING`]),
-//! leaves its room: in that order no client hears of another leaving. The SDKs reconnect at
+//! leaves its room: in that order no client hears of another leaving. The clients this node
+//! relays to rooms on other nodes are closed the same way (see `relay`), and the drain waits
+//! for them too; their rooms' nodes keep their sessions through the reconnect grace, so they
+//! resume there. The SDKs reconnect at
 //! once; the reconnect reaches another node (a load balancer has seen `/healthz` answer 503
 //! since the drain began) or this one, which relays it to the room's new node, and there the
 //! client rejoins and republishes as after any reconnect that could not resume. The

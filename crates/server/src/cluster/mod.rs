@@ -1,7 +1,8 @@
 //! Cluster mode: many `chorus serve` nodes share one Redis. This module is the node's view of
 //! the cluster and nothing else: its registration and heartbeat ([`registry`]), where each room
 //! lives ([`placement`]), and how a request for a room that lives elsewhere gets there
-//! ([`relay`] for signalling, [`api_forward`] for the OpenAPI), and outside-room messaging
+//! ([`relay`] for signalling, with its client's address vouched for by [`client_addr`],
+//! [`api_forward`] for the OpenAPI), and outside-room messaging
 //! between nodes ([`logins`]), and draining a node ([`drain`]). It reads the room directory to
 //! report its load and keep its claims, and never changes a room.
 //!
@@ -15,8 +16,9 @@
 //! it, and a browser would need a second TLS name per node. Signalling is a few small frames a
 //! second per client, so the extra hop costs one loopback or LAN round trip per request and
 //! little CPU (the join-latency figure in docs/architecture.md), while media, the bulk, never
-//! takes it. Relayed connections reach the room's node from the relaying node's address, so
-//! `max-connections-per-ip` must allow for them.
+//! takes it. Relayed connections reach the room's node from the relaying node's address; the
+//! relaying node vouches for its client's own ([`client_addr`]), which the room's node counts
+//! the connection against instead.
 //!
 //! Without Redis nothing here runs: the embedded default is one node with in-memory state.
 //! When Redis is unreachable, rooms already on a node keep working (their joins, messages,
@@ -25,6 +27,7 @@
 
 mod api_forward;
 mod bans;
+mod client_addr;
 mod drain;
 mod logins;
 mod placement;
@@ -38,10 +41,11 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub(crate) use api_forward::{Forwarded, forward_api};
+pub(crate) use client_addr::{HEADER as RELAYED_FOR, RelayKey, Unvouched};
 pub(crate) use drain::move_clients_off;
 pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
-pub(crate) use relay::{Liveness, Upstream, pipe};
+pub(crate) use relay::{DRAINING, Liveness, Upstream, pipe};
 
 /// How long one Redis command may take before the work that needed it fails.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(800);
@@ -49,14 +53,19 @@ const REDIS_TIMEOUT: Duration = Duration::from_millis(800);
 /// The cluster part of the configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct ClusterSettings {
-    /// `redis://host:port[/db]`.
+    /// `redis://host:port[/db]`, or `rediss://` over TLS.
     pub(crate) redis_url: String,
+    /// The CA certificates (PEM) a `rediss://` Redis is checked against instead of the
+    /// system's roots.
+    pub(crate) redis_ca_file: Option<std::path::PathBuf>,
     /// This node's name in the cluster.
     pub(crate) node_id: String,
     /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`).
     pub(crate) advertise_url: String,
     /// TLS for calls to other nodes' OpenAPI over https://.
     pub(crate) tls: chorus_tls::ClientTls,
+    /// Signs and checks relayed clients' addresses (see [`client_addr`]).
+    pub(crate) relay_key: RelayKey,
     /// Rooms that span nodes: the home's user count past which clients reaching this node
     /// for its room are served by a shard here (see [`span`]). None: never.
     pub(crate) span_max_users_per_node: Option<u64>,
@@ -68,6 +77,14 @@ pub(crate) enum ClusterError {
     /// Redis refused or failed a command, or cannot be reached.
     #[error("the cluster directory (Redis) failed: {0}")]
     Redis(#[from] redis::RedisError),
+    /// The CA file for a `rediss://` Redis cannot be read.
+    #[error("redis-ca-file {path}: {reason}")]
+    RedisCa {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// Redis did not answer in time.
     #[error("the cluster directory (Redis) did not answer within {} ms", REDIS_TIMEOUT.as_millis())]
     Timeout,
@@ -116,7 +133,7 @@ impl Cluster {
     /// Connects to Redis. Start-up fails when Redis cannot be reached then: a node that never
     /// joined would only serve rooms the others do not know about.
     pub(crate) async fn connect(settings: ClusterSettings) -> Result<Self, ClusterError> {
-        let client = redis::Client::open(settings.redis_url.as_str())?;
+        let client = redis_client(&settings)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(REDIS_TIMEOUT))
             .set_response_timeout(Some(REDIS_TIMEOUT))
@@ -153,10 +170,43 @@ impl Cluster {
         node.id == self.settings.node_id
     }
 
+    /// The client's address a relaying node vouched for in `header` (a [`RELAYED_FOR`] value).
+    pub(crate) fn vouched(&self, header: &str) -> Result<std::net::SocketAddr, Unvouched> {
+        self.settings
+            .relay_key
+            .verify(header, crate::clock::now_secs())
+    }
+
     fn conn(&self) -> ConnectionManager {
         // A cheap handle onto the one multiplexed connection.
         self.redis.clone()
     }
+}
+
+/// The Redis client for `settings`: over TLS for `rediss://`, trusting `redis-ca-file` when
+/// given and the system's roots otherwise.
+fn redis_client(settings: &ClusterSettings) -> Result<redis::Client, ClusterError> {
+    if !settings.redis_url.starts_with("rediss://") {
+        return Ok(redis::Client::open(settings.redis_url.as_str())?);
+    }
+    // The redis crate builds its TLS configuration on the process's default provider; make
+    // that the one the rest of Chorus uses.
+    chorus_tls::install_process_provider();
+    let root_cert = match &settings.redis_ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|e| ClusterError::RedisCa {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?),
+        None => None,
+    };
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert,
+    };
+    Ok(redis::Client::build_with_tls(
+        settings.redis_url.as_str(),
+        certificates,
+    )?)
 }
 
 /// Runs a Redis future under [`REDIS_TIMEOUT`].

@@ -2,14 +2,22 @@
 //! its WebSocket piped, frame for frame, to that node's signalling endpoint. This node keeps
 //! the client's connection alive (pings, idle timeout) and the room's node sees an ordinary
 //! client. Neither side's frames are parsed here: the relay never changes what is said.
+//!
+//! When this node drains, each relay under way closes its client's connection as the node's
+//! own sessions do (1012 and [`DRAINING`]), and its upstream with a plain close, which the
+//! room's node takes as a lost connection: the client reconnects elsewhere and resumes its
+//! session there within the reconnect grace.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as UpMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
@@ -17,6 +25,11 @@ use super::{ClusterError, Node};
 
 /// A WebSocket to the room's node.
 pub(crate) type Upstream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The reason a draining node gives its clients, relayed or not, when it closes their
+/// connections with code 1012 (service restart): the SDKs reconnect at once, and the
+/// reconnect lands on another node.
+pub(crate) const DRAINING: &str = "this node is draining; reconnect to continue on another node";
 
 /// How long opening the WebSocket to the room's node may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -47,11 +60,33 @@ impl super::Cluster {
         node: &Node,
         app_id: Option<&str>,
     ) -> Result<Upstream, ClusterError> {
-        let url = signal_url(node, app_id);
+        self.connect_upstream_for(node, app_id, None).await
+    }
+
+    /// [`Self::connect_upstream`], vouching that the client connected from `client` when
+    /// that is known.
+    pub(crate) async fn connect_upstream_for(
+        &self,
+        node: &Node,
+        app_id: Option<&str>,
+        client: Option<SocketAddr>,
+    ) -> Result<Upstream, ClusterError> {
         let unreachable = |reason: String| ClusterError::Unreachable {
             node: node.id.clone(),
             reason,
         };
+        let mut url = signal_url(node, app_id)
+            .into_client_request()
+            .map_err(|e| unreachable(e.to_string()))?;
+        if let Some(client) = client {
+            let vouching = self
+                .settings
+                .relay_key
+                .vouch(client, crate::clock::now_secs());
+            if let Ok(value) = HeaderValue::from_str(&vouching) {
+                url.headers_mut().insert(super::RELAYED_FOR, value);
+            }
+        }
         let config = WebSocketConfig::default()
             .max_message_size(Some(chorus_proto::MAX_FRAME_BYTES))
             .max_frame_size(Some(chorus_proto::MAX_FRAME_BYTES));
@@ -87,9 +122,16 @@ pub(crate) struct Liveness {
 
 /// Pipes `client` and `upstream` both ways, `first` (the client's first frame, already read
 /// here) ahead of the rest, until either side closes, the client falls silent past the idle
-/// timeout, or a write to either side stalls past the write timeout (a client that stops
-/// reading is dropped here, as a session would drop it).
-pub(crate) async fn pipe(client: WebSocket, mut upstream: Upstream, first: String, live: Liveness) {
+/// timeout, a write to either side stalls past the write timeout (a client that stops
+/// reading is dropped here, as a session would drop it), or `drained` completes, when the
+/// client is told to reconnect elsewhere.
+pub(crate) async fn pipe(
+    client: WebSocket,
+    mut upstream: Upstream,
+    first: String,
+    live: Liveness,
+    drained: impl std::future::Future<Output = ()>,
+) {
     let Liveness {
         ping_interval,
         idle_timeout,
@@ -103,8 +145,18 @@ pub(crate) async fn pipe(client: WebSocket, mut upstream: Upstream, first: Strin
     let mut ping = tokio::time::interval(ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    tokio::pin!(drained);
     loop {
         tokio::select! {
+            () = &mut drained => {
+                let frame = CloseFrame {
+                    code: close_code::RESTART,
+                    reason: Utf8Bytes::from_static(DRAINING),
+                };
+                // Best effort: a client that does not read gets no reason.
+                let _ = tokio::time::timeout(write_timeout, client_tx.send(Message::Close(Some(frame)))).await;
+                break;
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > idle_timeout
                     || !sent(tokio::time::timeout(write_timeout, client_tx.send(Message::Ping(Default::default()))).await)

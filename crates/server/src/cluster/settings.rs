@@ -8,14 +8,18 @@ use super::ClusterSettings;
 use crate::config::{Config, ConfigError};
 
 impl Config {
-    /// Checks the cluster keys: a `redis://` URL, apps every node shares, and a reachable
-    /// advertised URL.
+    /// Checks the cluster keys: a `redis://` or `rediss://` URL (a CA file only with the
+    /// latter), apps every node shares, and a reachable advertised URL.
     pub(crate) fn validate_cluster(&self) -> Result<(), ConfigError> {
         let Some(url) = &self.redis else {
             return Ok(());
         };
-        if !url.starts_with("redis://") {
+        let tls = url.starts_with("rediss://");
+        if !(tls || url.starts_with("redis://")) {
             return Err(ConfigError::BadRedisUrl(url.clone()));
+        }
+        if self.redis_ca_file.is_some() && !tls {
+            return Err(ConfigError::RedisCaWithoutTls(url.clone()));
         }
         if self.apps.is_empty() {
             return Err(ConfigError::ClusterWithoutApps);
@@ -45,6 +49,7 @@ impl Config {
         let scheme = if tls { "https" } else { "http" };
         Some(ClusterSettings {
             redis_url,
+            redis_ca_file: self.redis_ca_file.clone(),
             node_id: self
                 .node_id
                 .clone()
@@ -54,6 +59,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| format!("{scheme}://{bound}")),
             tls: client_tls.clone(),
+            relay_key: super::RelayKey::derive(&self.apps, &self.openapi_keys),
             span_max_users_per_node: self.span_max_users_per_node,
         })
     }
@@ -86,6 +92,14 @@ mod tests {
             Err(ConfigError::BadRedisUrl(_))
         ));
         let mut config = cluster_config();
+        config.redis_ca_file = Some("ca.pem".into());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::RedisCaWithoutTls(_))
+        ));
+        config.redis = Some("rediss://127.0.0.1:6380".into());
+        assert!(config.validate().is_ok());
+        let mut config = cluster_config();
         config.apps.clear();
         assert!(matches!(
             config.validate(),
@@ -104,6 +118,19 @@ mod tests {
         ));
         config.advertise_url = Some("http://10.0.0.2:8080".into());
         assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn a_redis_over_tls_is_set_in_the_toml() {
+        let config: Config = toml::from_str(
+            "redis = \"rediss://10.0.0.5:6380\"\nredis-ca-file = \"/etc/chorus/redis-ca.pem\"\n",
+        )
+        .expect("the cluster keys parse");
+        assert_eq!(config.redis.as_deref(), Some("rediss://10.0.0.5:6380"));
+        assert_eq!(
+            config.redis_ca_file,
+            Some("/etc/chorus/redis-ca.pem".into())
+        );
     }
 
     #[test]

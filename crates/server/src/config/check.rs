@@ -82,9 +82,12 @@ pub enum ConfigError {
     /// The TURN secret is empty.
     #[error("the turn secret is empty")]
     EmptyTurnSecret,
-    /// The Redis URL is not a `redis://` URL.
-    #[error("redis {0:?} must be a redis:// URL")]
+    /// The Redis URL is not a `redis://` or `rediss://` URL.
+    #[error("redis {0:?} must be a redis:// URL, or rediss:// for TLS")]
     BadRedisUrl(String),
+    /// A CA file for Redis was given for a Redis reached without TLS.
+    #[error("redis-ca-file is for a rediss:// (TLS) Redis; {0:?} is reached without TLS")]
+    RedisCaWithoutTls(String),
     /// Cluster mode without apps: every node would make up its own dev app.
     #[error("cluster mode (redis) needs the same --app entries on every node")]
     ClusterWithoutApps,

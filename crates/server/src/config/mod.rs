@@ -128,9 +128,12 @@ pub struct Config {
     pub turn_ttl_secs: u64,
     /// Real-time subtitles: the recognizer and translator (`[subtitles]`).
     pub subtitles: crate::subtitle::SubtitlesConfig,
-    /// Cluster mode: the Redis (`redis://host:port[/db]`) the nodes share. None: this node
-    /// stands alone with in-memory state.
+    /// Cluster mode: the Redis (`redis://host:port[/db]`, or `rediss://` over TLS) the nodes
+    /// share. None: this node stands alone with in-memory state.
     pub redis: Option<String>,
+    /// A PEM file of the CA certificates a `rediss://` Redis's certificate is checked against
+    /// instead of the system's roots (a private CA).
+    pub redis_ca_file: Option<PathBuf>,
     /// This node's name in the cluster [default: made up at start-up].
     pub node_id: Option<String>,
     /// The base URL other nodes reach this one at (`http://10.0.0.2:8080`) [default: the
@@ -246,6 +249,7 @@ impl Default for Config {
             turn_secret: None,
             turn_ttl_secs: 86_400,
             redis: None,
+            redis_ca_file: None,
             node_id: None,
             advertise_url: None,
             span_max_users_per_node: None,

@@ -10,12 +10,14 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Query, State, WebSocketUpgrade};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chorus_proto::MAX_FRAME_BYTES;
 use serde::Deserialize;
 
 use crate::conn_caps::ConnectionSlot;
 use crate::ctx::Ctx;
+use crate::listener::PeerAddr;
 
 #[derive(Deserialize)]
 pub(crate) struct ConnectQuery {
@@ -29,7 +31,20 @@ pub(crate) async fn upgrade(
     State(ctx): State<Arc<Ctx>>,
     Query(query): Query<ConnectQuery>,
     slot: Option<Extension<Arc<ConnectionSlot>>>,
+    peer: Option<Extension<PeerAddr>>,
+    headers: HeaderMap,
 ) -> Response {
+    let client = route::Client {
+        addr: peer.map(|Extension(PeerAddr(addr))| addr),
+        slot: slot.map(|Extension(slot)| slot),
+    };
+    let route::Client { addr: client, slot } = match route::relayed_client(&ctx, &headers, client) {
+        Ok(client) => client,
+        // Refused as the listener refuses a connection over the caps.
+        Err(_) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "too many connections\n").into_response();
+        }
+    };
     // A small read buffer keeps idle connections cheap. Writes gather up to 16 KiB until the
     // session flushes, so a burst (a join's snapshot, a backlog of messages) leaves in a few
     // syscalls rather than one per frame. Frames larger than the contract allows close the
@@ -42,7 +57,7 @@ pub(crate) async fn upgrade(
             // The connection keeps its place under the caps for as long as the session lives.
             let _slot = slot;
             if ctx.cluster.is_some() {
-                route::serve(socket, ctx, query.app_id).await;
+                route::serve(socket, ctx, query.app_id, client).await;
             } else {
                 session::run(socket, ctx, query.app_id, None).await;
             }

@@ -2,12 +2,16 @@
 //! node runs (or is placed on now), relays the connection there; everything else becomes an
 //! ordinary session here. A session that later joins a room another node runs, holding
 //! nothing here, is moved there the same way (`relay`). Only a valid token leads to a cluster lookup, so a stranger cannot
-//! make this node ask Redis anything.
+//! make this node ask Redis anything. A relayed connection's request carries its client's
+//! address, vouched for by the relaying node (`cluster::client_addr`); it is the address this
+//! node counts the connection against, and the one it vouches for in turn when it relays.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
+use axum::http::HeaderMap;
 use chorus_proto::{ErrorCode, Request, RequestFrame, ServerFrame};
 use tokio::time::Instant;
 
@@ -15,7 +19,8 @@ use super::auth::{TokenFor, check_room_token};
 use super::session;
 use crate::clock::now_secs;
 use crate::cluster::{self, ClusterError, Node};
-use crate::ctx::Ctx;
+use crate::conn_caps::{ConnectionSlot, Refused};
+use crate::ctx::{Ctx, MoveOff};
 use crate::room::RoomKey;
 
 /// Where a connection is served.
@@ -27,8 +32,55 @@ enum Destination {
     Node(Node),
 }
 
-/// Serves one signalling connection in cluster mode.
-pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<String>) {
+/// Where a connection comes from, and its place under the connection caps.
+pub(super) struct Client {
+    /// The client's address.
+    pub(super) addr: Option<SocketAddr>,
+    /// The place it holds.
+    pub(super) slot: Option<Arc<ConnectionSlot>>,
+}
+
+/// For a connection relayed by a node that vouched for its client's address: that address,
+/// and a place counted against it (refused when that address is at its cap, as the listener
+/// refuses). For any other: `client` as it is.
+pub(super) fn relayed_client(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    client: Client,
+) -> Result<Client, Refused> {
+    let (Some(cluster), Some(vouching)) = (&ctx.cluster, headers.get(cluster::RELAYED_FOR)) else {
+        return Ok(client);
+    };
+    let peer = client.addr;
+    let addr = match vouching.to_str().map(|v| cluster.vouched(v)) {
+        Ok(Ok(addr)) => addr,
+        Ok(Err(why)) => {
+            tracing::debug!(?peer, %why, "a relayed client's address was not taken");
+            return Ok(client);
+        }
+        Err(_) => return Ok(client),
+    };
+    tracing::debug!(client = %addr, ?peer, "relayed connection");
+    let slot = match client.slot {
+        Some(slot) => Some(slot.moved_to(addr.ip()).inspect_err(|refused| {
+            ctx.metrics.connection_refused(refused.label());
+            tracing::debug!(client = %addr, %refused, "relayed connection refused");
+        })?),
+        None => None,
+    };
+    Ok(Client {
+        addr: Some(addr),
+        slot,
+    })
+}
+
+/// Serves one signalling connection in cluster mode; `client` is where it comes from.
+pub(super) async fn serve(
+    mut socket: WebSocket,
+    ctx: Arc<Ctx>,
+    app_id: Option<String>,
+    client: Option<SocketAddr>,
+) {
     let first = match tokio::time::timeout(ctx.config.join_timeout, socket.recv()).await {
         Ok(Some(Ok(Message::Text(text)))) => text.to_string(),
         // Not a request: the session answers whatever comes next as usual.
@@ -56,7 +108,10 @@ pub(super) async fn serve(mut socket: WebSocket, ctx: Arc<Ctx>, app_id: Option<S
         let Some(cluster) = &ctx.cluster else {
             return;
         };
-        match cluster.connect_upstream(&node, app_id.as_deref()).await {
+        match cluster
+            .connect_upstream_for(&node, app_id.as_deref(), client)
+            .await
+        {
             Ok(upstream) => return pipe(socket, &ctx, upstream, first).await,
             Err(_) if Instant::now() < give_up => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -74,9 +129,22 @@ async fn pipe(socket: WebSocket, ctx: &Ctx, upstream: cluster::Upstream, join: S
         idle_timeout: config.idle_timeout,
         write_timeout: config.write_timeout,
     };
+    let mut moving_off = ctx.lifecycle.moving_off();
+    // A relay open when the drain begins is closed with the node's sessions, and counted with
+    // them so that the drain waits for it. One opened during the drain carries a client that
+    // reached this node all the same (no load balancer in front): it serves it while it can.
+    let closes = *moving_off.borrow_and_update() == MoveOff::No;
+    let connected = closes.then(|| ctx.lifecycle.connected());
+    let drained = async move {
+        let begun = moving_off.wait_for(|phase| *phase >= MoveOff::CloseConnections);
+        if !closes || begun.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     ctx.metrics.cluster_relayed.inc();
-    cluster::pipe(socket, upstream, join, live).await;
+    cluster::pipe(socket, upstream, join, live, drained).await;
     ctx.metrics.cluster_relayed.dec();
+    drop(connected);
 }
 
 /// Answers `join` with why its room's node cannot be reached, and closes.
@@ -106,6 +174,8 @@ pub(super) async fn relay(
     let Some(cluster) = &ctx.cluster else {
         return;
     };
+    // The session does not keep its client's address: the room's node counts this
+    // connection against this node's.
     match cluster.connect_upstream(&node, app_id.as_deref()).await {
         Ok(upstream) => pipe(socket, ctx, upstream, join).await,
         Err(error) => refuse(socket, &node, &error, &join).await,

@@ -13,11 +13,22 @@ pub(crate) struct Redis {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Serves TLS alone, with this certificate.
+    tls: Option<chorus_testkit::ServerCert>,
 }
 
 impl Redis {
     /// Starts one on a free loopback port.
     pub(crate) async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// Starts one that speaks TLS alone (no plain port), with `cert`, on a free loopback port.
+    pub(crate) async fn start_tls(cert: chorus_testkit::ServerCert) -> Self {
+        Self::start_with(Some(cert)).await
+    }
+
+    async fn start_with(tls: Option<chorus_testkit::ServerCert>) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -26,14 +37,20 @@ impl Redis {
             port,
             dir: chorus_testkit::temp_dir("redis"),
             child: None,
+            tls,
         };
         redis.restart().await;
         redis
     }
 
-    /// `redis://127.0.0.1:PORT`.
+    /// `redis://127.0.0.1:PORT`, or `rediss://` over TLS.
     pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// Kills it (SIGKILL: an outage, not a goodbye).
@@ -47,9 +64,23 @@ impl Redis {
     /// Starts it again on the same port, empty, and waits until it answers.
     pub(crate) async fn restart(&mut self) {
         self.stop();
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port"])
-            .arg(self.port.to_string())
+        let mut command = Command::new("redis-server");
+        command.args(["--bind", "127.0.0.1"]);
+        match &self.tls {
+            None => command.arg("--port").arg(self.port.to_string()),
+            Some(cert) => command
+                .args(["--port", "0", "--tls-port"])
+                .arg(self.port.to_string())
+                .arg("--tls-cert-file")
+                .arg(&cert.cert)
+                .arg("--tls-key-file")
+                .arg(&cert.key)
+                // Clients show no certificate; this CA file is required all the same.
+                .arg("--tls-ca-cert-file")
+                .arg(&cert.cert)
+                .args(["--tls-auth-clients", "no"]),
+        };
+        let child = command
             .arg("--dir")
             .arg(&self.dir)
             .args(["--save", "", "--appendonly", "no"])

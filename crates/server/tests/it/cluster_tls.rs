@@ -1,6 +1,7 @@
-//! A cluster whose nodes serve HTTPS with certificates of a private CA, given to each node
-//! with `ca-file`: a join through the node that does not run the room is relayed over TLS
-//! (trusting that CA, as the server's other outbound calls do).
+//! A cluster whose nodes serve HTTPS, and whose Redis speaks TLS alone (`rediss://`), with
+//! certificates of a private CA, given to each node with `ca-file` and `redis-ca-file`: the
+//! nodes join the cluster over TLS, and a join through the node that does not run the room is
+//! relayed over TLS (trusting that CA, as the server's other outbound calls do).
 
 use chorus_proto::{Event, RoomConfig};
 use chorus_sdk::{EngineConfig, create_engine};
@@ -31,7 +32,18 @@ async fn nodes_on_a_private_ca_relay_to_each_other_over_tls() {
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
     let files = ca.issue_into(&["127.0.0.1", "localhost"], &dir);
-    let redis = Redis::start().await;
+    let redis = Redis::start_tls(files.clone()).await;
+    assert!(redis.url().starts_with("rediss://"));
+    // Without the CA, the Redis's certificate is refused and the node does not start.
+    let mut untrusting = chorus_testkit::config();
+    untrusting.redis = Some(redis.url());
+    let refused = chorus_server::start(untrusting).await.err();
+    assert!(
+        refused
+            .as_ref()
+            .is_some_and(|e| e.to_string().contains("certificate")),
+        "a node that does not trust the Redis's CA starts: {refused:?}"
+    );
     let mut nodes = Vec::new();
     for name in ["a", "b"] {
         let (url, ca_file, files) = (redis.url(), ca_file.clone(), files.clone());
@@ -41,6 +53,7 @@ async fn nodes_on_a_private_ca_relay_to_each_other_over_tls() {
                 config.node_id = Some(name.to_owned());
                 config.tls_cert = Some(files.cert);
                 config.tls_key = Some(files.key);
+                config.redis_ca_file = Some(ca_file.clone());
                 config.ca_file = Some(ca_file);
                 config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
             })

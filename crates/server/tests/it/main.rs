@@ -6,6 +6,7 @@ mod common;
 
 mod bounded_member_state;
 mod cluster_bans;
+mod cluster_client_addr;
 mod cluster_draining;
 mod cluster_media;
 mod cluster_messaging;

@@ -11,9 +11,8 @@ use super::{CLOSE_WRITE, Session};
 use crate::ctx::MoveOff;
 use crate::room::{Outbound, Outbox};
 
-/// The close reason, with code 1012 (service restart): the SDKs reconnect at once, and the
-/// reconnect lands on another node.
-const REASON: &str = "this node is draining; reconnect to continue on another node";
+/// The close reason, with code 1012 (service restart); relayed clients are given the same.
+const REASON: &str = crate::cluster::DRAINING;
 
 /// Returns once moving the clients off has reached `phase` (never, if it does not).
 pub(super) async fn reached(moving_off: &mut watch::Receiver<MoveOff>, phase: MoveOff) {
