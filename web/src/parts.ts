@@ -137,6 +137,7 @@ export abstract class EngineParts extends Emitter {
       closeIfIdle: () => this.closeIfIdle(),
       results,
       answered: (iceServers, startedAt) => this.cloudProxy.answered(iceServers, startedAt),
+      announce: (event) => this.onServerEvent(event),
     });
     this.rtm = new LoginSession(
       this.connection,
@@ -198,6 +199,7 @@ export abstract class EngineParts extends Emitter {
       },
       emit: (name, payload) => this.emit(name, payload),
     });
+    this.session.heard(event);
     // A stream ban on this user: the room state dropped what it covers; stop sending it too.
     const { event: name, data } = event;
     if ((name === "onVideoStreamBanned" || name === "onAudioStreamBanned") && data.banned) {
