@@ -240,13 +240,16 @@ export class RoomSession {
     if (track) this.autoPublish();
   }
 
-  /** A new socket after a drop: rejoin as before; media transports start anew. */
-  async restore(): Promise<void> {
+  /**
+   * A new socket after a drop: rejoin as before; media transports start anew. Resolves true
+   * when the server could not resume the session and the room goes on in a new one.
+   */
+  async restore(): Promise<boolean> {
     const room = this.room;
-    if (!room) return;
+    if (!room) return false;
     this.media.left();
     const result = await this.connection.request("joinRoom", room.params);
-    if (this.room !== room) return;
+    if (this.room !== room) return false;
     this.hooks.answered?.(result.iceServers, performance.now()).catch((e) => warn("rejoin:", e.message));
     this.media.joined();
     this.reportCapture();
@@ -276,6 +279,7 @@ export class RoomSession {
         },
       );
     }
+    return !result.resumed;
   }
 
   /** Forgets the room here (the server ended it, or we leave); media stops. */

@@ -117,7 +117,7 @@ test("a rejoin the server did not resume subscribes again when the stream is bac
   await s.subscription("subscribeStream", "bob", 2);
   await s.layer("bob", 0);
   // A resumed rejoin: the server kept everything; nothing is asked again.
-  await s.restore();
+  assert.equal(await s.restore(), false, "resumed");
   s.heard(publish("bob", 3));
   assert.deepEqual(
     requests.map(([m]) => m),
@@ -127,7 +127,7 @@ test("a rejoin the server did not resume subscribes again when the stream is bac
   resumed = false;
   // The return window's clock and timer, made up from here on.
   mock.timers.enable({ apis: ["setTimeout", "Date"] });
-  await s.restore();
+  assert.equal(await s.restore(), true, "a new session");
   assert.deepEqual(requests, [
     ["joinRoom", s.room.params],
     ["setRemoteSimulcastStreamType", { userId: "bob", streamType: 0 }],

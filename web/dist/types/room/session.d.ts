@@ -76,8 +76,11 @@ export declare class RoomSession {
     send<M extends RoomSend>(method: M, params: Methods[M]["params"], options: RequestOptions): Promise<Methods[M]["result"]>;
     /** Capture of `kind` on stream `index` started (`track`) or stopped (null). */
     captureChanged(index: StreamIndex, kind: Kind, track: MediaStreamTrack | null): void;
-    /** A new socket after a drop: rejoin as before; media transports start anew. */
-    restore(): Promise<void>;
+    /**
+     * A new socket after a drop: rejoin as before; media transports start anew. Resolves true
+     * when the server could not resume the session and the room goes on in a new one.
+     */
+    restore(): Promise<boolean>;
     /** Forgets the room here (the server ended it, or we leave); media stops. */
     exit(): RoomState | null;
     /** The engine is going away: tell the server without waiting, and forget the room. */
