@@ -2,7 +2,8 @@
  * Server events into the engine: each one first updates what the engine knows (the room, the
  * login, the subscriber transport) and then reaches the app as the engine event of the same
  * name, binary messages as `ArrayBuffer`s. The engine's state is updated before the app hears,
- * so a handler that calls back into the engine sees it current. It sends no request and holds
+ * so a handler that calls back into the engine sees it current; the room's roster keeps back
+ * what the app knows already after a rejoin that could not resume. It sends no request and holds
  * no state: what a removal does to the connection is the engine's, through the hooks.
  */
 import { ErrorCode, MediaType, REMOVED_FROM_ROOM, type SubscriberOfferEvent } from "./generated/protocol";
@@ -42,6 +43,8 @@ export function dispatchServerEvent(serverEvent: ServerEvent, hooks: DispatchHoo
   if (forwardEvent(serverEvent, hooks.emit)) return;
   const room = hooks.room();
   room?.apply(serverEvent);
+  // Someone the app knows, back after a rejoin that could not resume: nothing new to tell.
+  if (room && !room.roster.admit(serverEvent)) return;
   hooks.emit(event, appPayload(serverEvent, room));
 }
 

@@ -272,7 +272,7 @@ export class RTCEngine extends EngineMedia {
   async setRemoteSimulcastStreamType(userId: string, streamType: SimulcastStreamType): Promise<void> {
     this.live();
     checkId(userId, "userId", "setRemoteSimulcastStreamType");
-    await this.connection.request("setRemoteSimulcastStreamType", { userId, streamType });
+    await this.session.layer(userId, streamType);
   }
 
   /**

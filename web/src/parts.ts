@@ -6,7 +6,7 @@
  * API; of that API only `destroy` lives here, as it is the wiring's undoing. It imports nothing
  * of the engine's face, so the two concerns stay apart.
  */
-import { ConnectionState, ErrorCode, StreamIndex } from "./generated/protocol";
+import { ConnectionState, ErrorCode, ReconnectReason, StreamIndex } from "./generated/protocol";
 import { Emitter } from "./emitter";
 import { rtcError } from "./errors";
 import { warn } from "./log";
@@ -89,9 +89,9 @@ export abstract class EngineParts extends Emitter {
       config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       {
         event: (event) => this.onServerEvent(event),
-        // Chorus's reasons are its own words, none a vendor ReconnectReason (see
-        // ConnectionStateChangeEvent): the console gets them, the event does not.
-        state: (state, reason) => {
+        // Chorus's reasons are its own words (the console gets them); the event carries only
+        // the vendor's ReconnectReason, when one applies (see ConnectionStateChangeEvent).
+        state: (state, reason, vendorReason) => {
           if (reason) warn(`connection ${ConnectionState[state]}: ${reason}`);
           // A new socket: the server hears the fallback settings before anything else on it.
           if (
@@ -99,7 +99,8 @@ export abstract class EngineParts extends Emitter {
             state === ConnectionState.CONNECTION_STATE_RECONNECTED
           )
             this.fallback.connected();
-          this.emit("onConnectionStateChanged", { state } satisfies ConnectionStateChangeEvent);
+          const event: ConnectionStateChangeEvent = vendorReason ? { state, reason: vendorReason } : { state };
+          this.emit("onConnectionStateChanged", event);
         },
         restore: () => this.restore(),
         lost: (why) => this.onLost(why),
@@ -137,6 +138,7 @@ export abstract class EngineParts extends Emitter {
       closeIfIdle: () => this.closeIfIdle(),
       results,
       answered: (iceServers, startedAt) => this.cloudProxy.answered(iceServers, startedAt),
+      announce: (event) => this.onServerEvent(event),
     });
     this.rtm = new LoginSession(
       this.connection,
@@ -198,6 +200,7 @@ export abstract class EngineParts extends Emitter {
       },
       emit: (name, payload) => this.emit(name, payload),
     });
+    this.session.heard(event);
     // A stream ban on this user: the room state dropped what it covers; stop sending it too.
     const { event: name, data } = event;
     if ((name === "onVideoStreamBanned" || name === "onAudioStreamBanned") && data.banned) {
@@ -205,10 +208,13 @@ export abstract class EngineParts extends Emitter {
     }
   }
 
-  /** A new socket after a drop: log in and rejoin as before. */
-  protected async restore(): Promise<void> {
+  /**
+   * A new socket after a drop: log in and rejoin as before. NODE_CHANGE when the room went on
+   * in a new server session (the old one's node is gone, or the server had ended it).
+   */
+  protected async restore(): Promise<ReconnectReason | undefined> {
     await this.rtm.restore();
-    await this.session.restore();
+    return (await this.session.restore()) ? ReconnectReason.NODE_CHANGE : undefined;
   }
 
   protected onLost(why: string): void {

@@ -131,9 +131,11 @@ export interface UserLeaveEvent {
 }
 
 /**
- * `onConnectionStateChanged`. Chorus reconnects when its signalling socket drops, which none
- * of the vendor's `ReconnectReason` values names, so `reason` is absent; the drop's cause
- * reaches the app in `onError` RECONNECT_FAILED if reconnecting gives up.
+ * `onConnectionStateChanged`. Chorus reconnects when its signalling socket drops. RECONNECTED
+ * carries `reason` NODE_CHANGE when the server could not resume the session and the room went
+ * on in a new one (its node died or drained, as in a cluster); otherwise `reason` is absent,
+ * as none of the vendor's other values applies. The drop's cause reaches the app in `onError`
+ * RECONNECT_FAILED if reconnecting gives up.
  */
 export interface ConnectionStateChangeEvent {
   /** The new state. */

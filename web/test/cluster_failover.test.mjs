@@ -1,13 +1,16 @@
 // Failover in the browser: two `chorus serve --redis` nodes behind one address (a TCP front that
 // passes each connection to the first node whose /healthz answers 200, as a load balancer
 // would). Alice's page comes through the front to the room's node, Bob's page through the other
-// node, which relays his signalling there. The room's node is killed (SIGKILL): both Web SDK
-// engines report reconnecting then reconnected, rejoin through the surviving node, publish
-// again, and each page plays the other's video again.
+// node, which relays his signalling there; Bob does not auto-subscribe and subscribed to Alice's
+// video himself. The room's node is killed (SIGKILL): both Web SDK engines report reconnecting
+// then reconnected (for a node change) and nothing else, rejoin through the surviving node,
+// publish again (Bob's subscription is made again for him), and each page plays the other's
+// camera again in the same player; neither page hears the other leave, join, unpublish or
+// publish, even once the roster's return window has closed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,12 +18,18 @@ import { join } from "node:path";
 import { chorusBinary, startServer } from "./lib/server.mjs";
 import { launch, sdkPage, waitFor } from "./lib/browser.mjs";
 import { joinWithMedia } from "./lib/client.mjs";
+import { QUADRANTS, near, y4mQuadrants } from "./lib/media_files.mjs";
 
 const APP_ID = "chorusfailoverapp0000001";
 const APP_KEY = "failover-test-key";
 const ROOM = "failover";
+/** What each page reports of the failover: RECONNECTING, then RECONNECTED for a node change. */
+const RECONNECTED = [
+  [4, null],
+  [5, "nodeChange"],
+];
 
-let redis, redisDir, front, browser, alice, bob;
+let redis, redisDir, front, browser, alice, bob, cameraDir;
 const nodes = [];
 
 function token(room, user) {
@@ -116,11 +125,46 @@ async function videoFlows(page, other, what) {
   );
 }
 
-/** The connection states `page` reported after `since` (the page's clock). */
+/** Checks that `page` shows `other`'s camera (the quadrants both pages send) in its player. */
+async function showsCamera(page, other, what) {
+  const colours = await page.evaluate(async (other) => {
+    const img = await window.t.engine.takeRemoteSnapshot(other, 0);
+    const mean = (x0, y0) => {
+      const sum = [0, 0, 0];
+      let n = 0;
+      for (let y = y0 + 20; y < y0 + img.height / 2 - 20; y += 4)
+        for (let x = x0 + 20; x < x0 + img.width / 2 - 20; x += 4) {
+          const i = 4 * (y * img.width + x);
+          for (let c = 0; c < 3; c++) sum[c] += img.data[i + c];
+          n++;
+        }
+      return sum.map((s) => Math.round(s / n));
+    };
+    const [w, h] = [img.width / 2, img.height / 2];
+    return [mean(0, 0), mean(w, 0), mean(0, h), mean(w, h)];
+  }, other);
+  colours.forEach((c, i) => assert.ok(near(c, QUADRANTS[i]), `${what}: quadrant ${i} is ${c}, sent ${QUADRANTS[i]}`));
+}
+
+/** The room events about `other` that `page` reported after `since` (the page's clock). */
+function roomEventsSince(page, other, since) {
+  return page.evaluate(
+    ({ other, since }) =>
+      window.t.events
+        .filter((e) => e.at > since && /^onUser(Joined|Leave|Publish|Unpublish)/.test(e.name))
+        .filter((e) => (e.data?.userId ?? e.data?.userInfo?.userId) === other)
+        .map((e) => e.name),
+    { other, since },
+  );
+}
+
+/** The connection states `page` reported after `since` (the page's clock), with their reasons. */
 function statesSince(page, since) {
   return page.evaluate(
     (since) =>
-      window.t.events.filter((e) => e.name === "onConnectionStateChanged" && e.at > since).map((e) => e.data.state),
+      window.t.events
+        .filter((e) => e.name === "onConnectionStateChanged" && e.at > since)
+        .map((e) => [e.data.state, e.data.reason ?? null]),
     since,
   );
 }
@@ -150,14 +194,27 @@ before(async () => {
   front = await startFront();
   // The only node at first: the room is placed on it, and Alice reaches it through the front.
   nodes.push(await node("w1"));
-  browser = await launch();
+  cameraDir = mkdtempSync(join(tmpdir(), "chorus-failover-"));
+  writeFileSync(join(cameraDir, "camera.y4m"), y4mQuadrants(320, 240, 30));
+  browser = await launch({ args: [`--use-file-for-fake-video-capture=${join(cameraDir, "camera.y4m")}`] });
   const a = sdkPage(front, "alice");
   alice = await browser.page(a.url, a.html);
   await joinWithMedia(alice, APP_ID, ROOM, "alice", { audio: false, token: token(ROOM, "alice") });
   nodes.push(await node("w2"));
   const b = sdkPage(nodes[1], "bob");
   bob = await browser.page(b.url, b.html);
-  await joinWithMedia(bob, APP_ID, ROOM, "bob", { audio: false, token: token(ROOM, "bob") });
+  await joinWithMedia(bob, APP_ID, ROOM, "bob", {
+    audio: false,
+    token: token(ROOM, "bob"),
+    roomConfig: { isAutoSubscribeAudio: false, isAutoSubscribeVideo: false },
+  });
+  await waitFor(
+    () =>
+      bob.evaluate(() => window.t.events.some((e) => e.name === "onUserPublishStream" && e.data.userId === "alice")),
+    20_000,
+    "alice's publish in bob's page",
+  );
+  await bob.evaluate(() => window.t.engine.subscribeStream("alice", VERTC.MediaType.VIDEO));
 });
 
 after(async () => {
@@ -166,11 +223,15 @@ after(async () => {
   front?.close();
   redis?.kill("SIGKILL");
   if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+  if (cameraDir) rmSync(cameraDir, { recursive: true, force: true });
 });
 
-test("pages on a killed node reconnect through another and play each other's video again", async () => {
+test("pages on a killed node reconnect through another, as they were, and the app sees only that", async () => {
   await videoFlows(alice, "bob", "bob's video in alice's page");
   await videoFlows(bob, "alice", "alice's video in bob's page");
+  await showsCamera(alice, "bob", "bob's camera in alice's page");
+  await showsCamera(bob, "alice", "alice's camera in bob's page");
+  const players = await Promise.all([alice, bob].map((p) => remoteVideo(p)));
   const since = await Promise.all([alice, bob].map((p) => p.evaluate(() => performance.now())));
   // Out of the front's list and the cleanup's: a stopped node's stop() would wait for ever.
   await nodes.shift().stop();
@@ -181,14 +242,33 @@ test("pages on a killed node reconnect through another and play each other's vid
     const states = await waitFor(
       async () => {
         const s = await statesSince(page, at);
-        return s.includes(5) && s;
+        return s.some(([state]) => state === 5) && s;
       },
       30_000,
       `${who} reconnected`,
     );
-    // CONNECTION_STATE_RECONNECTING (4), then CONNECTION_STATE_RECONNECTED (5), and nothing else.
-    assert.deepEqual(states, [4, 5], `${who}'s connection states`);
+    // CONNECTION_STATE_RECONNECTING (4), then CONNECTION_STATE_RECONNECTED (5) with the vendor's
+    // NODE_CHANGE (the room goes on in a new session on another node), and nothing else.
+    assert.deepEqual(states, RECONNECTED, `${who}'s connection states`);
   }
   await videoFlows(alice, "bob", "bob's video in alice's page after the failover");
   await videoFlows(bob, "alice", "alice's video in bob's page after the failover");
+  await showsCamera(alice, "bob", "bob's camera in alice's page after the failover");
+  // Bob's own subscription, made again for him: no auto subscribe would have brought it back.
+  await showsCamera(bob, "alice", "alice's camera in bob's page after the failover");
+  for (const [page, before, at, who, other] of [
+    [alice, players[0], since[0], "alice", "bob"],
+    [bob, players[1], since[1], "bob", "alice"],
+  ]) {
+    // The app set its player once, before the failover; the same element plays on.
+    assert.equal((await remoteVideo(page)).mark, before.mark, `${who}'s remote player is the one set before`);
+    // Both came back within the roster's return window: once it closes, the app heard nothing of it.
+    await waitFor(
+      () => page.evaluate(() => window.t.engine.session.room?.roster.deadline === null),
+      30_000,
+      `${who}'s return window to close`,
+    );
+    assert.deepEqual(await roomEventsSince(page, other, at), [], `${who}'s events about ${other}`);
+    assert.deepEqual(await statesSince(page, at), RECONNECTED, `${who}'s connection states, in the end`);
+  }
 });

@@ -107,6 +107,7 @@ mod machine;
 mod media;
 mod mixing;
 mod pending;
+mod reception;
 mod room;
 mod validate;
 

@@ -1,11 +1,14 @@
 //! The room this engine is in, as the engine remembers it: what it joined with (the latest
-//! token, room, user, config), whether it is visible, and what it publishes. That is exactly
-//! what a reconnect needs to put the session back as it was. Pure data; knows nothing of
+//! token, room, user, config), whether it is visible, what it publishes, and what the app asked
+//! to receive ([`Reception`]). That is exactly what a reconnect needs to put the session back
+//! as it was. Pure data; knows nothing of
 //! connections or time.
 
 use chorus_proto::{
     IceServer, JoinRoomParams, MediaParams, MediaType, Request, RoomConfig, StreamIndex,
 };
+
+use crate::reception::Reception;
 
 /// Published media of one stream index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,6 +59,7 @@ pub(crate) struct RoomSession {
     screen: Published,
     epoch: u64,
     ice_servers: Vec<IceServer>,
+    reception: Reception,
 }
 
 impl RoomSession {
@@ -70,7 +74,13 @@ impl RoomSession {
             screen: Published::default(),
             epoch,
             ice_servers,
+            reception: Reception::default(),
         }
+    }
+
+    /// What the app asked to receive in this room.
+    pub(crate) fn reception(&mut self) -> &mut Reception {
+        &mut self.reception
     }
 
     /// A rejoin after a reconnect made this a new server session, the engine's `epoch`th,

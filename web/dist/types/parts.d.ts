@@ -1,3 +1,12 @@
+/**
+ * The engine's parts and their wiring: the signalling {@link Connection}, the room
+ * ({@link RoomSession}), the login ({@link LoginSession}), media ({@link MediaConductor}) and
+ * device tests ({@link DeviceTests}), and what happens between them (server events, a
+ * reconnect, a lost connection, tearing down), and the subscribe {@link FallbackSettings}. {@link RTCEngine} extends it with the app-facing
+ * API; of that API only `destroy` lives here, as it is the wiring's undoing. It imports nothing
+ * of the engine's face, so the two concerns stay apart.
+ */
+import { ReconnectReason } from "./generated/protocol";
 import { Emitter } from "./emitter";
 import { Connection } from "./signal/connection";
 import { type RequestOptions, type ServerEvent } from "./signal/client";
@@ -64,8 +73,11 @@ export declare abstract class EngineParts extends Emitter {
     protected live(): void;
     /** A server event: the engine's state first, then the app. */
     protected onServerEvent(event: ServerEvent): void;
-    /** A new socket after a drop: log in and rejoin as before. */
-    protected restore(): Promise<void>;
+    /**
+     * A new socket after a drop: log in and rejoin as before. NODE_CHANGE when the room went on
+     * in a new server session (the old one's node is gone, or the server had ended it).
+     */
+    protected restore(): Promise<ReconnectReason | undefined>;
     protected onLost(why: string): void;
     protected closeIfIdle(): void;
 }

@@ -1,8 +1,10 @@
 /**
  * The engine's stay in a room: joining (and retrying a join that failed on its token), leaving,
  * visibility, publishing and subscribing, telling the room what is captured, and rejoining on a
- * new socket. It owns the {@link RoomState}; media is the {@link MediaConductor}'s. It knows nothing
- * of the login or of the app's events: the engine wires those, so this stays one concern.
+ * new socket (a rejoin that could not resume asks again for what the app subscribed to, and
+ * shows the app only who is new or did not come back). It owns the {@link RoomState}; media is
+ * the {@link MediaConductor}'s. It knows nothing of the login or of the app's events: the engine
+ * wires those, so this stays one concern.
  */
 import {
   ErrorCode,
@@ -13,15 +15,17 @@ import {
   type JoinRoomParams,
   type Methods,
   type RoomConfig,
+  type SimulcastStreamType,
   type UserInfo,
 } from "../generated/protocol";
 import { rtcError, type RtcError } from "../errors";
 import type { Connection } from "../signal/connection";
-import type { RequestOptions } from "../signal/client";
+import type { RequestOptions, ServerEvent } from "../signal/client";
 import { describe, type Kind } from "../media/capture";
 import { maskOf, type MediaConductor } from "../media/conductor";
 import { checkExtraInfo, checkId, checkMediaType } from "../validate";
 import { RoomState } from "./state";
+import { RETURN_WINDOW_MS } from "./roster";
 import type { PublishCause, StreamResults } from "./results";
 import { warn } from "../log";
 
@@ -52,6 +56,11 @@ export interface SessionHooks {
    * leaves the room again.
    */
   answered?(iceServers: IceServer[], startedAt: number): Promise<void>;
+  /**
+   * An event the app must hear as if the server had sent it: the close of the return window
+   * after a rejoin that could not resume (see {@link Roster}) says who did not come back.
+   */
+  announce?(event: ServerEvent): void;
 }
 
 /** An engine's room, joined or not. */
@@ -62,6 +71,8 @@ export class RoomSession {
   joining = false;
   private failedJoin: JoinRoomParams | null = null;
   private visibleBeforeJoin = true;
+  /** Closes the roster's return window after a rejoin that could not resume. */
+  private rosterTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly connection: Connection,
@@ -170,18 +181,44 @@ export class RoomSession {
     this.hooks.live();
     checkId(userId, "userId", method);
     const params = { userId, mediaType: checkMediaType(mediaType, method) };
+    const index = method === "subscribeStream" || method === "unsubscribeStream" ? MAIN : SCREEN;
+    const room = this.room;
     if (method === "unsubscribeStream" || method === "unsubscribeScreen") {
       await this.connection.request(method, params);
+      if (this.room === room) room?.reception.subscription(userId, index, params.mediaType, false);
       return;
     }
-    const index = method === "subscribeStream" ? MAIN : SCREEN;
     try {
       await this.connection.request(method, params);
     } catch (e) {
       if (this.room) this.hooks.results.subscribed(userId, index, e as RtcError);
       throw e;
     }
+    if (this.room === room) room?.reception.subscription(userId, index, params.mediaType, true);
     this.hooks.results.subscribed(userId, index);
+  }
+
+  /** Picks the simulcast layer of `userId`'s video to receive, kept for a rejoin. */
+  async layer(userId: string, streamType: SimulcastStreamType): Promise<void> {
+    const room = this.room;
+    await this.connection.request("setRemoteSimulcastStreamType", { userId, streamType });
+    if (this.room === room) room?.reception.layer(userId, streamType);
+  }
+
+  /**
+   * A server event, after the app heard it (or the roster kept it from the app): a stream
+   * published again after a rejoin is subscribed again if the app had subscribed to it.
+   */
+  heard({ event, data }: ServerEvent): void {
+    const room = this.room;
+    if (!room || (event !== "onUserPublishStream" && event !== "onUserPublishScreen")) return;
+    const index = event === "onUserPublishStream" ? MAIN : SCREEN;
+    const again = room.reception.published(data.userId, index, data.mediaType);
+    if (!again) return;
+    const method = index === MAIN ? "subscribeStream" : "subscribeScreen";
+    this.connection
+      .request(method, { userId: again.userId, mediaType: again.mediaType })
+      .catch((e) => warn(`${method} again after the rejoin:`, e.message));
   }
 
   /** Sends a message in the room (USER_MESSAGE_NOT_JOIN outside one). */
@@ -203,19 +240,27 @@ export class RoomSession {
     if (track) this.autoPublish();
   }
 
-  /** A new socket after a drop: rejoin as before; media transports start anew. */
-  async restore(): Promise<void> {
+  /**
+   * A new socket after a drop: rejoin as before; media transports start anew. Resolves true
+   * when the server could not resume the session and the room goes on in a new one.
+   */
+  async restore(): Promise<boolean> {
     const room = this.room;
-    if (!room) return;
+    if (!room) return false;
     this.media.left();
     const result = await this.connection.request("joinRoom", room.params);
-    if (this.room !== room) return;
+    if (this.room !== room) return false;
     this.hooks.answered?.(result.iceServers, performance.now()).catch((e) => warn("rejoin:", e.message));
     this.media.joined();
     this.reportCapture();
     if (!result.resumed) {
-      // An ordinary join: the server forgot what we published and who we saw.
-      room.users.clear();
+      // An ordinary join: the server forgot what we published, received and saw. The others
+      // are announced anew as they come back; the app hears only of what changed.
+      this.returnWindow(room);
+      for (const [userId, streamType] of room.reception.rejoined())
+        this.connection
+          .request("setRemoteSimulcastStreamType", { userId, streamType })
+          .catch((e) => warn("setRemoteSimulcastStreamType again after the rejoin:", e.message));
       const published = [...room.published];
       room.published[MAIN] = room.published[SCREEN] = 0;
       for (const index of [MAIN, SCREEN]) {
@@ -234,12 +279,14 @@ export class RoomSession {
         },
       );
     }
+    return !result.resumed;
   }
 
   /** Forgets the room here (the server ended it, or we leave); media stops. */
   exit(): RoomState | null {
     const room = this.room;
     this.room = null;
+    this.stopReturnWindow();
     this.hooks.results.reset();
     if (room) this.media.left();
     return room;
@@ -299,6 +346,32 @@ export class RoomSession {
     } finally {
       this.joining = false;
     }
+  }
+
+  /**
+   * Opens the roster's return window for `room` (just rejoined as a new session) and closes it
+   * when due: who did not come back then leaves, as far as the app is told.
+   */
+  private returnWindow(room: RoomState): void {
+    this.stopReturnWindow();
+    room.roster.rejoined(Date.now());
+    const due = (): void => {
+      this.rosterTimer = null;
+      const deadline = room.roster.deadline;
+      if (this.room !== room || deadline === null) return;
+      const now = Date.now();
+      if (deadline > now) {
+        this.rosterTimer = setTimeout(due, deadline - now);
+        return;
+      }
+      for (const event of room.roster.close(now)) this.hooks.announce?.(event);
+    };
+    this.rosterTimer = setTimeout(due, RETURN_WINDOW_MS);
+  }
+
+  private stopReturnWindow(): void {
+    if (this.rosterTimer !== null) clearTimeout(this.rosterTimer);
+    this.rosterTimer = null;
   }
 
   /** Tells the room what the main stream captures. */

@@ -1,10 +1,13 @@
 /**
  * What the engine knows of the room it is in: how it joined, who else is there and what they
- * publish, and what it publishes itself. Server events update it here before the app hears of
+ * publish, what it publishes itself, and (in {@link Roster} and {@link Reception}) what the app
+ * was told and asked for. Server events update it here before the app hears of
  * them, so a handler that calls back into the engine sees the new state.
  */
 import { MediaType, StreamIndex, type JoinRoomParams, type RoomConfig, type UserInfo } from "../generated/protocol";
 import type { ServerEvent } from "../signal/client";
+import { Roster } from "./roster";
+import { Reception } from "./reception";
 
 /** A bit mask of {@link MediaType} (audio 1, video 2). */
 export type MediaMask = number;
@@ -37,6 +40,10 @@ export class RoomState {
   visible: boolean;
   /** This stay's id for `getCallId`: Chorus's server names no call, so the SDK makes one. */
   readonly callId: string = newCallId();
+  /** The others as the app was told of them, which a rejoin that could not resume must not repeat. */
+  readonly roster = new Roster();
+  /** What the app asked to receive, asked for again after such a rejoin. */
+  readonly reception = new Reception();
 
   constructor(public params: JoinRoomParams) {
     this.visible = params.visible ?? true;

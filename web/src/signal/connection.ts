@@ -4,7 +4,7 @@
  * reconnects with backoff and lets the engine restore its room and login. The server keeps a
  * dropped user's place for a grace period (20 s by default), so the retries span about that.
  */
-import { ConnectionState, ErrorCode, type Methods } from "../generated/protocol";
+import { ConnectionState, ErrorCode, type Methods, type ReconnectReason } from "../generated/protocol";
 import { rtcError } from "../errors";
 import { SignalClient, type RequestOptions, type ServerEvent } from "./client";
 
@@ -15,10 +15,16 @@ const RETRY_DELAYS_MS = [300, 700, 1500, 3000, 4000, 5000, 5000];
 export interface ConnectionHooks {
   /** A server event arrived. */
   event(event: ServerEvent): void;
-  /** The state changed. */
-  state(state: ConnectionState, reason?: string): void;
-  /** A new socket is open after a drop: rejoin, log in again. A rejection retries. */
-  restore(): Promise<void>;
+  /**
+   * The state changed: `reason` in Chorus's words, for the console; `vendorReason` the vendor's
+   * reason for a reconnect, when one applies.
+   */
+  state(state: ConnectionState, reason?: string, vendorReason?: ReconnectReason): void;
+  /**
+   * A new socket is open after a drop: rejoin, log in again. Resolves with the vendor's reason
+   * for the reconnect when one applies; a rejection retries.
+   */
+  restore(): Promise<ReconnectReason | undefined>;
   /** Reconnecting gave up. */
   lost(why: string): void;
   /** Whether the engine still needs the server (in a room or logged in). */
@@ -119,9 +125,9 @@ export class Connection {
       if (generation !== this.generation) return;
       try {
         await this.openClient();
-        await this.hooks.restore();
+        const reason = await this.hooks.restore();
         if (generation !== this.generation) return;
-        this.setState(ConnectionState.CONNECTION_STATE_RECONNECTED);
+        this.setState(ConnectionState.CONNECTION_STATE_RECONNECTED, undefined, reason);
         return;
       } catch (e) {
         last = String((e as Error)?.message ?? e);
@@ -135,8 +141,8 @@ export class Connection {
     this.hooks.lost(last);
   }
 
-  private setState(state: ConnectionState, reason?: string): void {
+  private setState(state: ConnectionState, reason?: string, vendorReason?: ReconnectReason): void {
     this.state = state;
-    this.hooks.state(state, reason);
+    this.hooks.state(state, reason, vendorReason);
   }
 }

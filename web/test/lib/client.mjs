@@ -3,11 +3,17 @@
 
 /**
  * Installs `window.t` (engine, events, helpers) in `page` and joins `roomId` as `userId`, with
- * `token`, or one from the dev endpoint.
+ * `token`, or one from the dev endpoint; `roomConfig` adds to the join's room config.
  */
-export async function joinWithMedia(page, appId, roomId, userId, { audio = true, video = true, token = null } = {}) {
+export async function joinWithMedia(
+  page,
+  appId,
+  roomId,
+  userId,
+  { audio = true, video = true, token = null, roomConfig = {} } = {},
+) {
   await page.evaluate(
-    async ({ appId, roomId, userId, audio, video, token: given }) => {
+    async ({ appId, roomId, userId, audio, video, token: given, roomConfig }) => {
       const t = (window.t = { events: [], remoteStats: {}, localStats: null, firstFrame: {} });
       const engine = (t.engine = VERTC.createEngine(appId));
       for (const name of Object.values(VERTC.events)) {
@@ -34,9 +40,9 @@ export async function joinWithMedia(page, appId, roomId, userId, { audio = true,
       engine.setLocalVideoPlayer(VERTC.StreamIndex.STREAM_INDEX_MAIN, { renderDom: "local", userId });
       const token = given ?? (await (await fetch(`/dev/token?roomId=${roomId}&userId=${userId}`)).json()).token;
       t.joinAt = performance.now();
-      await engine.joinRoom(token, roomId, { userId }, { isAutoPublish: true });
+      await engine.joinRoom(token, roomId, { userId }, { isAutoPublish: true, ...roomConfig });
     },
-    { appId, roomId, userId, audio, video, token },
+    { appId, roomId, userId, audio, video, token, roomConfig },
   );
 }
 

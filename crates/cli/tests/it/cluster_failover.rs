@@ -1,5 +1,6 @@
 //! Failover: the clients of a node killed with SIGKILL get back into their room through
-//! another node on their own, with what they published: the others hear their tones again.
+//! another node on their own, with what they published and subscribed to: the others hear
+//! their tones again, Bob through a subscription he made himself (no auto subscribe).
 //!
 //! The nodes stand behind one address, as they would behind a load balancer: a TCP front
 //! that passes each new connection to the first node whose health check passes. Alice reaches the room's
@@ -118,9 +119,15 @@ impl Drop for Front {
     }
 }
 
-/// An engine at `url` that captures a tone of `hz`, joined to `room` as `who` and
-/// publishing its audio.
-pub(crate) async fn singing(url: &str, room: &str, who: &str, hz: f32) -> (RtcEngine, EventStream) {
+/// An engine at `url` that captures a tone of `hz`, joined to `room` as `who` with `config`
+/// and publishing its audio.
+pub(crate) async fn singing(
+    url: &str,
+    room: &str,
+    who: &str,
+    hz: f32,
+    config: RoomConfig,
+) -> (RtcEngine, EventStream) {
     let engine = chorus_testkit::engine(url);
     let events = engine.events();
     engine
@@ -128,12 +135,7 @@ pub(crate) async fn singing(url: &str, room: &str, who: &str, hz: f32) -> (RtcEn
         .await
         .expect("tone capture");
     engine
-        .join_room(
-            Some(&token(room, who)),
-            room,
-            user_info(who),
-            RoomConfig::default(),
-        )
+        .join_room(Some(&token(room, who)), room, user_info(who), config)
         .await
         .unwrap_or_else(|e| panic!("{who} joins: {e}"));
     engine
@@ -219,7 +221,7 @@ pub(crate) async fn news_now(events: &mut EventStream, news: &mut Vec<Event>) {
 }
 
 /// Alice (440 Hz, through the front) and Bob (660 Hz, through the second node) in a room on
-/// the first node, hearing each other.
+/// the first node, hearing each other (Bob through his own subscription).
 struct Scene {
     redis: Redis,
     front: Front,
@@ -242,11 +244,21 @@ impl Scene {
         let (first, first_url) = node(&redis, "f1");
         front.add(&first_url);
         // The only node: the room is placed on it, and Alice's signalling reaches it directly.
-        let (alice, alice_events) = singing(&front.url(), "fo", "alice", 440.0).await;
+        let (alice, alice_events) =
+            singing(&front.url(), "fo", "alice", 440.0, RoomConfig::default()).await;
         let (second, second_url) = node(&redis, "f2");
         front.add(&second_url);
         // Bob's signalling goes through f2 and is relayed to f1, where his session lives.
-        let (bob, bob_events) = singing(&second_url, "fo", "bob", 660.0).await;
+        // He does not auto-subscribe: he subscribes to Alice himself, which his engine must
+        // ask for again after the failover.
+        let manual = RoomConfig {
+            is_auto_subscribe_audio: Some(false),
+            ..RoomConfig::default()
+        };
+        let (bob, bob_events) = singing(&second_url, "fo", "bob", 660.0, manual).await;
+        bob.subscribe_stream("alice", MediaType::Audio)
+            .await
+            .expect("bob subscribes to alice");
         let mut alice_hears = alice.remote_audio("bob", StreamIndex::Main);
         let mut bob_hears = bob.remote_audio("alice", StreamIndex::Main);
         assert_tone(heard_hz(&mut alice_hears).await, 660.0, "alice, before");

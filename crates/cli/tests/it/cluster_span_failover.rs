@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use chorus_proto::Event;
+use chorus_proto::{Event, RoomConfig};
 use chorus_sdk::{EngineEvent, EventStream, StreamIndex};
 use chorus_testkit::{APP_ID, take_turn};
 
@@ -62,7 +62,8 @@ async fn a_spanning_room_outlives_its_home_node() {
     let (mut home, home_url) = node_with(&redis, "home", &span);
     front.add(&home_url);
     // The only node: the room is placed on it, and Alice's signalling reaches it directly.
-    let (alice, mut alice_events) = singing(&front.url(), ROOM, "alice", 440.0).await;
+    let (alice, mut alice_events) =
+        singing(&front.url(), ROOM, "alice", 440.0, RoomConfig::default()).await;
     let (_shard, shard_url) = node_with(&redis, "shard", &span);
     front.add(&shard_url);
     // The home is full once its registered load counts Alice: Bob comes after that, and is
@@ -71,7 +72,8 @@ async fn a_spanning_room_outlives_its_home_node() {
         registered(&redis, "home", "peers").unwrap_or(0) >= 1
     })
     .await;
-    let (bob, mut bob_events) = singing(&shard_url, ROOM, "bob", 660.0).await;
+    let (bob, mut bob_events) =
+        singing(&shard_url, ROOM, "bob", 660.0, RoomConfig::default()).await;
     until("the shard's node to run the room", || {
         registered(&redis, "shard", "rooms").unwrap_or(0) >= 1
     })
@@ -136,7 +138,8 @@ async fn the_shards_of_a_dead_home_settle_on_one_new_home() {
     let span = ["--span-max-users-per-node", "1"];
     let (mut home, home_url) = node_with(&redis, "home", &span);
     front.add(&home_url);
-    let (alice, mut alice_events) = singing(&front.url(), ROOM, "alice", 440.0).await;
+    let (alice, mut alice_events) =
+        singing(&front.url(), ROOM, "alice", 440.0, RoomConfig::default()).await;
     let (_s1, s1_url) = node_with(&redis, "s1", &span);
     let (_s2, s2_url) = node_with(&redis, "s2", &span);
     front.add(&s1_url);
@@ -146,8 +149,9 @@ async fn the_shards_of_a_dead_home_settle_on_one_new_home() {
     })
     .await;
     // Two shards: Bob's on s1, Carol's on s2, linked through the home.
-    let (bob, mut bob_events) = singing(&s1_url, ROOM, "bob", 660.0).await;
-    let (carol, mut carol_events) = singing(&s2_url, ROOM, "carol", 880.0).await;
+    let (bob, mut bob_events) = singing(&s1_url, ROOM, "bob", 660.0, RoomConfig::default()).await;
+    let (carol, mut carol_events) =
+        singing(&s2_url, ROOM, "carol", 880.0, RoomConfig::default()).await;
     let mut bob_hears = bob.remote_audio("carol", StreamIndex::Main);
     let mut carol_hears = carol.remote_audio("bob", StreamIndex::Main);
     assert_tone(heard_hz(&mut bob_hears).await, 880.0, "bob, before");

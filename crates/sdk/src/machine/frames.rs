@@ -19,7 +19,7 @@ impl<W> Machine<W> {
     pub(crate) fn handle_text(&mut self, now: Instant, text: &str) {
         self.handle_activity(now);
         match ServerFrame::parse(text) {
-            Ok(ServerFrame::Event(event)) => self.on_event(event),
+            Ok(ServerFrame::Event(event)) => self.on_event(now, event),
             Ok(ServerFrame::Response {
                 id: Some(id),
                 outcome,
@@ -34,7 +34,7 @@ impl<W> Machine<W> {
         }
     }
 
-    fn on_event(&mut self, event: Event) {
+    fn on_event(&mut self, now: Instant, event: Event) {
         if let Event::Error(e) = &event {
             if REMOVED.contains(&e.error_code) {
                 self.room = None;
@@ -46,6 +46,22 @@ impl<W> Machine<W> {
             ) {
                 self.login = None;
             }
+        }
+        // A stream back after a rejoin that could not resume: subscribed again if the app
+        // had subscribed to it.
+        let again = match (&event, self.room.as_mut()) {
+            (Event::UserPublishStream(e), Some(room)) => {
+                room.reception()
+                    .published(&e.user_id, StreamIndex::Main, e.media_type)
+            }
+            (Event::UserPublishScreen(e), Some(room)) => {
+                room.reception()
+                    .published(&e.user_id, StreamIndex::Screen, e.media_type)
+            }
+            _ => None,
+        };
+        if let Some(request) = again {
+            self.send(now, request, Origin::Quiet);
         }
         if self.room.is_some() && !self.roster.admit(&event) {
             // Someone the app knows, back after a rejoin that could not resume.
@@ -97,6 +113,25 @@ impl<W> Machine<W> {
             (Request::UnpublishScreen(p), Ok(_)) => {
                 room.map_or((), |r| r.unpublish(StreamIndex::Screen, p.media_type))
             }
+            (Request::SubscribeStream(p), Ok(_)) => room.map_or((), |r| {
+                r.reception()
+                    .subscription(&p.user_id, StreamIndex::Main, p.media_type, true)
+            }),
+            (Request::SubscribeScreen(p), Ok(_)) => room.map_or((), |r| {
+                r.reception()
+                    .subscription(&p.user_id, StreamIndex::Screen, p.media_type, true)
+            }),
+            (Request::UnsubscribeStream(p), Ok(_)) => room.map_or((), |r| {
+                r.reception()
+                    .subscription(&p.user_id, StreamIndex::Main, p.media_type, false)
+            }),
+            (Request::UnsubscribeScreen(p), Ok(_)) => room.map_or((), |r| {
+                r.reception()
+                    .subscription(&p.user_id, StreamIndex::Screen, p.media_type, false)
+            }),
+            (Request::SetRemoteSimulcastStreamType(p), Ok(_)) => {
+                room.map_or((), |r| r.reception().layer(&p.user_id, p.stream_type))
+            }
             // A republish after a reconnect was refused: it is not published any more.
             (Request::PublishStream(p), Err(_)) if quiet => {
                 room.map_or((), |r| r.unpublish(StreamIndex::Main, p.media_type))
@@ -147,11 +182,16 @@ impl<W> Machine<W> {
                     .get("resumed")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
+                let mut layers = Vec::new();
                 if !resumed {
                     recovery.note =
                         Some("the server had ended the old session; rejoined as a new one".into());
                     // The others are announced anew: the app hears only of what changed.
                     self.roster.rejoined(now);
+                    // Nothing is received yet: the app's subscriptions wait for their streams.
+                    if let Some(room) = &mut self.room {
+                        layers = room.reception().rejoined();
+                    }
                 }
                 // A new connection is a new session on the server, resumed or not: its media
                 // transports are new too.
@@ -164,7 +204,7 @@ impl<W> Machine<W> {
                     .as_ref()
                     .map(RoomSession::republish_requests)
                     .unwrap_or_default();
-                for request in again {
+                for request in again.into_iter().chain(layers) {
                     self.send(now, request, Origin::Quiet);
                 }
             }

@@ -4,16 +4,22 @@
  * reconnects with backoff and lets the engine restore its room and login. The server keeps a
  * dropped user's place for a grace period (20 s by default), so the retries span about that.
  */
-import { ConnectionState, type Methods } from "../generated/protocol";
+import { ConnectionState, type Methods, type ReconnectReason } from "../generated/protocol";
 import { type RequestOptions, type ServerEvent } from "./client";
 /** What the connection asks of its owner. */
 export interface ConnectionHooks {
     /** A server event arrived. */
     event(event: ServerEvent): void;
-    /** The state changed. */
-    state(state: ConnectionState, reason?: string): void;
-    /** A new socket is open after a drop: rejoin, log in again. A rejection retries. */
-    restore(): Promise<void>;
+    /**
+     * The state changed: `reason` in Chorus's words, for the console; `vendorReason` the vendor's
+     * reason for a reconnect, when one applies.
+     */
+    state(state: ConnectionState, reason?: string, vendorReason?: ReconnectReason): void;
+    /**
+     * A new socket is open after a drop: rejoin, log in again. Resolves with the vendor's reason
+     * for the reconnect when one applies; a rejection retries.
+     */
+    restore(): Promise<ReconnectReason | undefined>;
     /** Reconnecting gave up. */
     lost(why: string): void;
     /** Whether the engine still needs the server (in a room or logged in). */

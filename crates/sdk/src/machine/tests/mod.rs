@@ -1,9 +1,11 @@
 //! The state machine's rules, driven with made-up time and hand-written server frames: the
 //! harness here, the rules of rooms and connections in `room`, of messaging and logins in
-//! `messaging`, of the fallback settings in `fallback`.
+//! `messaging`, of the fallback settings in `fallback`, of a rejoin that could not resume in
+//! `rejoin`.
 
 mod fallback;
 mod messaging;
+mod rejoin;
 mod room;
 
 use std::time::{Duration, Instant};

@@ -1,0 +1,40 @@
+/**
+ * What the app asked to receive in the room: the streams it subscribed to itself
+ * (`subscribeStream` / `subscribeScreen`, with their media types) and the simulcast layer it
+ * chose per user (`setRemoteSimulcastStreamType`), so that a rejoin which could not resume asks
+ * for them again. Pure data: the session sends the requests.
+ *
+ * The server keeps a subscription while its publisher is away, but refuses one to a stream not
+ * published (STREAM_NOT_EXIST), and after a rejoin as a new session the others come back one by
+ * one. So the layers are asked for at once (the server keeps a choice about someone not back
+ * yet), and each subscription when its stream is published again. The native SDK
+ * (crates/sdk/src/room.rs) restores the same way.
+ */
+import { MediaType, StreamIndex, type SimulcastStreamType } from "../generated/protocol";
+/** A subscribe request to make again. */
+export interface Resubscribe {
+    /** The publisher. */
+    userId: string;
+    /** Main or screen. */
+    index: StreamIndex;
+    /** What to subscribe to. */
+    mediaType: MediaType;
+}
+/** The app's own subscriptions and layer choices in one room. */
+export declare class Reception {
+    private subscribed;
+    private layers;
+    /** After a rejoin: subscriptions not asked for again yet. */
+    private pending;
+    /** The app subscribed to (`on`) or unsubscribed from `mediaType` of `userId`'s stream `index`. */
+    subscription(userId: string, index: StreamIndex, mediaType: MediaType, on: boolean): void;
+    /** The app chose `layer` of `userId`'s video. */
+    layer(userId: string, layer: SimulcastStreamType): void;
+    /**
+     * The engine rejoined as a new session, which receives nothing yet: every subscription waits
+     * for its stream to be published again. Answers the layer choices to make again now.
+     */
+    rejoined(): [string, SimulcastStreamType][];
+    /** `userId` published `mediaType` on `index`: what of it to subscribe to again, if anything. */
+    published(userId: string, index: StreamIndex, mediaType: MediaType): Resubscribe | null;
+}
