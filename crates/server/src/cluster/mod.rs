@@ -99,6 +99,17 @@ pub(crate) enum ClusterError {
         /// Why.
         reason: String,
     },
+    /// The room's node answered, and refused the connection (over its connection caps, for
+    /// one): it is alive, so waiting for the room to move elsewhere would not help.
+    #[error("the node serving this room ({node}) refused the connection: {status} {reason}")]
+    Refused {
+        /// The node.
+        node: String,
+        /// The HTTP status it answered with.
+        status: u16,
+        /// What it said, trimmed.
+        reason: String,
+    },
     /// The room is served by another node.
     #[error("the room is served by node {}", .0.id)]
     Elsewhere(Node),

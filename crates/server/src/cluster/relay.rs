@@ -15,6 +15,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::Message as UpMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -95,6 +96,11 @@ impl super::Cluster {
             tokio_tungstenite::connect_async_tls_with_config(url, Some(config), true, Some(tls));
         match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
             Ok(Ok((upstream, _))) => Ok(upstream),
+            Ok(Err(tungstenite::Error::Http(answer))) => Err(ClusterError::Refused {
+                node: node.id.clone(),
+                status: answer.status().as_u16(),
+                reason: refusal_text(answer.body().as_deref()),
+            }),
             Ok(Err(e)) => Err(unreachable(e.to_string())),
             Err(_) => Err(unreachable(format!(
                 "no answer within {} s",
@@ -102,6 +108,13 @@ impl super::Cluster {
             ))),
         }
     }
+}
+
+/// The first line of a refusal's body, short enough for an error message.
+fn refusal_text(body: Option<&[u8]>) -> String {
+    let text = body.map(String::from_utf8_lossy).unwrap_or_default();
+    let line = text.lines().next().unwrap_or_default().trim();
+    line.chars().take(120).collect()
 }
 
 /// Whether a write under a timeout went out.

@@ -113,6 +113,9 @@ pub(super) async fn serve(
             .await
         {
             Ok(upstream) => return pipe(socket, &ctx, upstream, first).await,
+            Err(error @ ClusterError::Refused { .. }) => {
+                return refuse(socket, &node, &error, &first).await;
+            }
             Err(_) if Instant::now() < give_up => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 place = destination(&ctx, app_id.as_deref(), &first).await;

@@ -95,6 +95,28 @@ async fn a_relayed_client_counts_against_its_own_address() {
         refused(&connect_from(lo(2), &home, None).await),
         "127.0.0.2's relayed connection counts against it"
     );
+    // Its next client through the relaying node is refused by the room's node: the join is
+    // answered with that refusal, not retried for seconds as if the node were gone (a
+    // node's death is waited out for its registration's TTL, 3 s, and one more).
+    let asked = std::time::Instant::now();
+    let mut over = connect_from(lo(2), &relay, None)
+        .await
+        .expect("the relaying node takes the client");
+    over.send(Message::text(join_frame(1, "addr", "u2b")))
+        .await
+        .expect("the join goes out");
+    let answer = recv(&mut over).await;
+    assert_eq!(answer["error"]["code"], "JOIN_ROOM_FAILED", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("refused the connection: 503 too many connections"),
+        "{message}"
+    );
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(3),
+        "the refusal waited {:?}, as for a dead node",
+        asked.elapsed()
+    );
     // A vouching no node signed moves nothing: both connections count against 127.0.0.5.
     let forged = format!("127.0.0.6:4000;{};AAAA", now_secs());
     let mut held = Vec::new();
