@@ -11,19 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use chorus_media::{RgbaImage, VideoFrame};
 use chorus_proto::{
     ErrorCode, Event, LiveTranscodeConfig, LiveTranscodeLayout, LiveTranscodeRegion,
     LiveTranscodeVideo, StreamMixingErrorCode, StreamMixingEvent, StreamMixingEventType,
 };
-use chorus_sdk::{
-    AudioCaptureSource, EngineEvent, EventStream, MediaType, RtcEngine, StreamIndex,
-    VideoSourceType,
-};
+use chorus_sdk::{EngineEvent, EventStream, RtcEngine};
 use chorus_testkit::{take_turn, token};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
-use tokio::task::JoinHandle;
 
 use crate::common::*;
 use crate::record_public_stream::{number, run_clean};
@@ -98,58 +93,6 @@ impl Drop for Nginx {
 fn free_port() -> u16 {
     let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     socket.local_addr().expect("bound").port()
-}
-
-/// Joins `user` to `room`, pushes a picture of `colour` and captures a tone of `hz`.
-async fn publisher(
-    server: &TestServer,
-    room: &str,
-    user: &str,
-    colour: [u8; 3],
-    hz: f32,
-) -> JoinHandle<()> {
-    let engine = server.engine();
-    engine
-        .set_video_source_type(StreamIndex::Main, VideoSourceType::External)
-        .await
-        .expect("external video");
-    engine
-        .join_room(
-            Some(&token(room, user)),
-            room,
-            user_info(user),
-            Default::default(),
-        )
-        .await
-        .expect("joins");
-    engine
-        .start_audio_capture(AudioCaptureSource::Tone { hz })
-        .await
-        .expect("a tone");
-    let picture = VideoFrame::from_rgba(&RgbaImage {
-        width: 64,
-        height: 48,
-        data: [colour[0], colour[1], colour[2], 255].repeat(64 * 48),
-    });
-    let pusher = engine.clone();
-    let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(66));
-        loop {
-            tick.tick().await;
-            if pusher
-                .push_external_video_frame(StreamIndex::Main, picture.clone())
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    engine
-        .publish_stream(MediaType::AudioAndVideo)
-        .await
-        .expect("publishes");
-    task
 }
 
 /// The next `onStreamMixingEvent`.
@@ -336,8 +279,8 @@ async fn a_live_transcoding_reaches_nginx_with_both_pictures_and_tones() {
     let _turn = take_turn().await; // real-time media: one such test at a time
     let nginx = Nginx::start("push");
     let server = TestServer::start().await;
-    let red = publisher(&server, "stage", "red", RED, 440.0).await;
-    let blue = publisher(&server, "stage", "blue", BLUE, 1000.0).await;
+    let red = solid_publisher(&server, "stage", "red", RED, Some(440.0)).await;
+    let blue = solid_publisher(&server, "stage", "blue", BLUE, Some(1000.0)).await;
     let (host, mut events) = start_host(&server).await;
 
     // Nothing to update yet.

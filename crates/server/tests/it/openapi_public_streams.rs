@@ -4,61 +4,15 @@
 
 use std::time::Duration;
 
-use chorus_media::{RgbaImage, VideoFrame};
-use chorus_sdk::{MediaStream, MediaType, StreamIndex, VideoSourceType};
+use chorus_media::VideoFrame;
+use chorus_sdk::MediaStream;
 use chorus_testkit::{take_turn, token};
 use serde_json::json;
-use tokio::task::JoinHandle;
 
 use crate::common::*;
 
 const RED: [u8; 3] = [220, 30, 30];
 const GREEN: [u8; 3] = [30, 200, 30];
-
-/// Joins `user` to `room` and pushes a solid `rgb` picture at 15 fps until aborted.
-async fn solid_publisher(
-    server: &TestServer,
-    room: &str,
-    user: &str,
-    rgb: [u8; 3],
-) -> JoinHandle<()> {
-    let engine = server.engine();
-    engine
-        .set_video_source_type(StreamIndex::Main, VideoSourceType::External)
-        .await
-        .expect("external video");
-    engine
-        .join_room(
-            Some(&token(room, user)),
-            room,
-            user_info(user),
-            Default::default(),
-        )
-        .await
-        .expect("joins");
-    let picture = VideoFrame::from_rgba(&RgbaImage {
-        width: 64,
-        height: 48,
-        data: [rgb[0], rgb[1], rgb[2], 255].repeat(64 * 48),
-    });
-    let pusher = engine.clone();
-    let task = tokio::spawn(async move {
-        let _keep = pusher.clone();
-        let mut tick = tokio::time::interval(Duration::from_millis(66));
-        loop {
-            tick.tick().await;
-            if pusher
-                .push_external_video_frame(StreamIndex::Main, picture.clone())
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    let _ = engine.publish_stream(MediaType::Video).await;
-    task
-}
 
 fn rgb_at(frame: &VideoFrame, x: u32, y: u32) -> [u8; 3] {
     let rgba = frame.to_rgba();
@@ -91,8 +45,8 @@ async fn until_halves(video: &mut MediaStream<VideoFrame>, left: [u8; 3], right:
 async fn openapi_pushes_updates_and_stops_a_public_stream() {
     let _turn = take_turn().await; // real-time media: one such test at a time
     let server = TestServer::start().await;
-    let a = solid_publisher(&server, "hall", "a", RED).await;
-    let b = solid_publisher(&server, "hall", "b", GREEN).await;
+    let a = solid_publisher(&server, "hall", "a", RED, None).await;
+    let b = solid_publisher(&server, "hall", "b", GREEN, None).await;
     let start = json!({
         "AppId": APP_ID,
         "PublicStreamId": "hall-live",

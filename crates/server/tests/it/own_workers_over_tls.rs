@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use chorus_media::{RgbaImage, VideoFrame};
 use chorus_proto::{PublicStreamConfig, PublicStreamLayout, PublicStreamRegion, PublicStreamVideo};
 use chorus_sdk::{
     EngineConfig, MediaType, RoomConfig, RtcEngine, StreamIndex, VideoSourceType, create_engine,
@@ -52,26 +51,7 @@ async fn a_public_stream_is_pushed_and_played_over_tls() {
         .publish_stream(MediaType::Video)
         .await
         .expect("publishes");
-    let pusher = publisher.clone();
-    let pushing = tokio::spawn(async move {
-        let (width, height) = (160, 120);
-        let picture = VideoFrame::from_rgba(&RgbaImage {
-            width,
-            height,
-            data: [COLOUR[0], COLOUR[1], COLOUR[2], 255].repeat((width * height) as usize),
-        });
-        let mut tick = tokio::time::interval(Duration::from_millis(66));
-        loop {
-            tick.tick().await;
-            if pusher
-                .push_external_video_frame(StreamIndex::Main, picture.clone())
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
+    let pushing = keep_pushing(&publisher, solid(COLOUR, 160, 120));
     publisher
         .start_push_public_stream(
             "tls-show",

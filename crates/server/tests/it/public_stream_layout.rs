@@ -26,15 +26,6 @@ const SOURCES: [([u8; 3], f32); 4] = [
     ([230, 230, 40], 1500.0),
 ];
 
-fn solid(rgb: [u8; 3]) -> VideoFrame {
-    let (width, height) = (160, 120);
-    VideoFrame::from_rgba(&RgbaImage {
-        width,
-        height,
-        data: [rgb[0], rgb[1], rgb[2], 255].repeat((width * height) as usize),
-    })
-}
-
 /// Joins publisher `i` and pushes its colour and tone until aborted.
 async fn publisher(url: &str, i: usize) -> (RtcEngine, JoinHandle<()>) {
     let user = format!("p{i}");
@@ -57,28 +48,7 @@ async fn publisher(url: &str, i: usize) -> (RtcEngine, JoinHandle<()>) {
         .await
         .expect("joins");
     let (rgb, hz) = SOURCES[i];
-    let pusher = engine.clone();
-    let task = tokio::spawn(async move {
-        let mut tone = chorus_media::ToneSource::new(hz);
-        let picture = solid(rgb);
-        let mut tick = tokio::time::interval(Duration::from_millis(20));
-        for n in 0u32.. {
-            tick.tick().await;
-            let frame =
-                chorus_media::AudioSource::next_frame(&mut tone).expect("a tone never ends");
-            if pusher.push_external_audio_frame(frame).await.is_err() {
-                return;
-            }
-            if n % 4 == 0
-                && pusher
-                    .push_external_video_frame(StreamIndex::Main, picture.clone())
-                    .await
-                    .is_err()
-            {
-                return;
-            }
-        }
-    });
+    let task = keep_pushing_with_tone(&engine, hz, solid(rgb, 160, 120));
     let _ = engine.publish_stream(MediaType::AudioAndVideo).await;
     (engine, task)
 }

@@ -9,11 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chorus_media::{RgbaImage, VideoFrame, dominant_frequency};
-use chorus_sdk::{AudioCaptureSource, MediaType, StreamIndex, VideoSourceType};
+use chorus_media::dominant_frequency;
 use chorus_testkit::{take_turn, token};
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
 
 use crate::common::*;
 
@@ -26,52 +24,6 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
-}
-
-/// Joins `user` to `room`, pushes a red picture at 15 fps and captures a 440 Hz tone.
-async fn red_tone_publisher(server: &TestServer, room: &str, user: &str) -> JoinHandle<()> {
-    let engine = server.engine();
-    engine
-        .set_video_source_type(StreamIndex::Main, VideoSourceType::External)
-        .await
-        .expect("external video");
-    engine
-        .join_room(
-            Some(&token(room, user)),
-            room,
-            user_info(user),
-            Default::default(),
-        )
-        .await
-        .expect("joins");
-    engine
-        .start_audio_capture(AudioCaptureSource::Tone { hz: 440.0 })
-        .await
-        .expect("a tone");
-    let picture = VideoFrame::from_rgba(&RgbaImage {
-        width: 64,
-        height: 48,
-        data: [RED[0], RED[1], RED[2], 255].repeat(64 * 48),
-    });
-    let pusher = engine.clone();
-    let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(66));
-        loop {
-            tick.tick().await;
-            if pusher
-                .push_external_video_frame(StreamIndex::Main, picture.clone())
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    engine
-        .publish_stream(MediaType::AudioAndVideo)
-        .await
-        .expect("publishes");
-    task
 }
 
 pub(crate) fn error_code(answer: &Value) -> &str {
@@ -130,7 +82,7 @@ async fn a_recorded_public_stream_plays_in_ffmpeg_with_its_picture_and_tone() {
     let dir = scratch("plays");
     let record_dir = dir.clone();
     let server = TestServer::with(move |c| c.record_dir = Some(record_dir)).await;
-    let publisher = red_tone_publisher(&server, "hall", "a").await;
+    let publisher = solid_publisher(&server, "hall", "a", RED, Some(440.0)).await;
 
     // Nothing pushed yet: nothing to record.
     let (status, answer) = server

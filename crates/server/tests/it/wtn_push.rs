@@ -6,14 +6,12 @@
 
 use std::time::Duration;
 
-use chorus_media::{RgbaImage, VideoFrame};
 use chorus_proto::{
     ErrorCode, PublicStreamConfig, PublicStreamLayout, PublicStreamRegion, public_stream_room,
 };
 use chorus_sdk::{AudioSourceType, MediaType, RtcEngine, StreamIndex, VideoSourceType};
 use chorus_testkit::{eventually_within, take_turn};
 use chorus_token::{AccessToken, Privilege};
-use tokio::task::JoinHandle;
 
 use crate::common::*;
 
@@ -41,37 +39,6 @@ async fn push_as(url: &str, token: &str) -> Result<RtcEngine, chorus_proto::RtcE
         .join_room(Some(token), &room, user_info(&room), Default::default())
         .await?;
     Ok(engine)
-}
-
-/// Sends the colour and the tone from `engine` until aborted.
-fn send_media(engine: &RtcEngine) -> JoinHandle<()> {
-    let pusher = engine.clone();
-    let (width, height) = SIZE;
-    let picture = VideoFrame::from_rgba(&RgbaImage {
-        width,
-        height,
-        data: [COLOUR[0], COLOUR[1], COLOUR[2], 255].repeat((width * height) as usize),
-    });
-    tokio::spawn(async move {
-        let mut tone = chorus_media::ToneSource::new(TONE);
-        let mut tick = tokio::time::interval(Duration::from_millis(20));
-        for n in 0u32.. {
-            tick.tick().await;
-            let frame =
-                chorus_media::AudioSource::next_frame(&mut tone).expect("a tone never ends");
-            if pusher.push_external_audio_frame(frame).await.is_err() {
-                return;
-            }
-            if n % 4 == 0
-                && pusher
-                    .push_external_video_frame(StreamIndex::Main, picture.clone())
-                    .await
-                    .is_err()
-            {
-                return;
-            }
-        }
-    })
 }
 
 /// Power of `hz` in `samples` (mono, 48 kHz), Goertzel's way, normalised by length.
@@ -122,7 +89,7 @@ async fn a_wtn_push_reaches_a_player_as_sent_and_holds_its_id() {
     let alice = push_as(&url, &token("anywhere", "alice"))
         .await
         .expect("alice pushes");
-    let sending = send_media(&alice);
+    let sending = keep_pushing_with_tone(&alice, TONE, solid(COLOUR, SIZE.0, SIZE.1));
     alice
         .publish_stream(MediaType::AudioAndVideo)
         .await

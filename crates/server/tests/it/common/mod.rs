@@ -1,6 +1,7 @@
 //! What the server's behaviour tests share beyond the test kit (whose helpers it re-exports):
 //! a test server that also knows a second app and an OpenAPI key pair, signed OpenAPI calls,
-//! room-event helpers, and the signalling socket seen raw.
+//! room-event helpers, publishers of known pictures and tones, and the signalling socket seen
+//! raw.
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ pub(crate) use chorus_testkit::{
     APP_ID, APP_KEY, PATIENCE, eventually, now_secs, token, token_builder, user_info, wait_for,
 };
 use serde_json::Value;
+
+mod pictures;
+pub(crate) use pictures::{keep_pushing, keep_pushing_with_tone, solid, solid_publisher};
 
 pub(crate) const OTHER_APP_ID: &str = "chorustestapp00000000002";
 pub(crate) const OTHER_APP_KEY: &str = "other-app-key";
