@@ -77,17 +77,7 @@ impl ConnectionCaps {
         if open.total >= self.caps.total {
             return Err(Refused::Total);
         }
-        let from_address = open.by_address.entry(address).or_insert(0);
-        if *from_address >= self.caps.per_address {
-            return Err(Refused::PerAddress);
-        }
-        *from_address += 1;
-        open.total += 1;
-        Ok(Arc::new(ConnectionSlot {
-            address,
-            open: self.open.clone(),
-            caps: self.caps,
-        }))
+        place(&mut open, address, &self.open, self.caps)
     }
 
     /// Connections open now.
@@ -98,6 +88,27 @@ impl ConnectionCaps {
             .unwrap_or_else(PoisonError::into_inner)
             .total
     }
+}
+
+/// Counts a connection from `address` in `open` (the counts behind `shared`, locked), unless
+/// that address is at its cap.
+fn place(
+    open: &mut Open,
+    address: IpAddr,
+    shared: &Arc<Mutex<Open>>,
+    caps: Caps,
+) -> Result<Arc<ConnectionSlot>, Refused> {
+    let from_address = open.by_address.entry(address).or_insert(0);
+    if *from_address >= caps.per_address {
+        return Err(Refused::PerAddress);
+    }
+    *from_address += 1;
+    open.total += 1;
+    Ok(Arc::new(ConnectionSlot {
+        address,
+        open: shared.clone(),
+        caps,
+    }))
 }
 
 /// The source a connection counts against. One IPv6 host usually holds a whole /64 (SLAAC,
@@ -121,17 +132,7 @@ impl ConnectionSlot {
     pub(crate) fn moved_to(&self, address: IpAddr) -> Result<Arc<ConnectionSlot>, Refused> {
         let address = source(address);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let from_address = open.by_address.entry(address).or_insert(0);
-        if *from_address >= self.caps.per_address {
-            return Err(Refused::PerAddress);
-        }
-        *from_address += 1;
-        open.total += 1;
-        Ok(Arc::new(ConnectionSlot {
-            address,
-            open: self.open.clone(),
-            caps: self.caps,
-        }))
+        place(&mut open, address, &self.open, self.caps)
     }
 }
 

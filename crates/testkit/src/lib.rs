@@ -10,6 +10,7 @@
 mod app;
 mod client;
 mod events;
+mod metrics;
 mod poll;
 mod server;
 mod throttle;
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub use app::{APP_ID, APP_KEY, login_token, now_secs, token, token_builder, user_info};
 pub use client::{engine, joined, logged_in};
 pub use events::{next_event, wait_event, wait_for};
+pub use metrics::metric;
 pub use poll::{eventually, eventually_within};
 pub use server::{config, start_server};
 pub use throttle::{MAX_QUEUE, ThrottleRelay};

@@ -42,20 +42,6 @@ async fn healthy(addr: SocketAddr) -> bool {
         .unwrap_or(false)
 }
 
-/// A metric of the node at `url` (`http://ADDR`), from its `/metrics`.
-async fn metric(url: &str, name: &str) -> Option<f64> {
-    let text = reqwest::get(format!("{url}/metrics"))
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines().find_map(|line| {
-        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
-        value.trim().parse().ok()
-    })
-}
-
 /// One address for several nodes, as a load balancer with health checks gives: each
 /// connection goes to the first healthy node that accepts it.
 pub(crate) struct Front {
@@ -362,7 +348,7 @@ async fn a_draining_node_moves_its_clients_off_and_exits() {
     })
     .await;
     assert_eq!(
-        metric(&scene.first_url, "chorus_cluster_relayed").await,
+        chorus_testkit::metric(&scene.first_url, "chorus_cluster_relayed").await,
         Some(1.0),
         "the first node relays Carol"
     );

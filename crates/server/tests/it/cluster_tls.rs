@@ -13,16 +13,7 @@ use crate::common::*;
 /// A metric of `node`, from its plain-HTTP metrics listener.
 async fn metric(node: &TestServer, name: &str) -> Option<f64> {
     let addr = node.server.metrics_addr().expect("a metrics listener");
-    let text = reqwest::get(format!("http://{addr}/metrics"))
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines().find_map(|line| {
-        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
-        value.trim().parse().ok()
-    })
+    chorus_testkit::metric(&format!("http://{addr}"), name).await
 }
 
 #[tokio::test]

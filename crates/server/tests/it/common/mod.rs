@@ -86,10 +86,7 @@ impl TestServer {
 
     /// The value of the metric `name` (one without labels), if `/metrics` lists it.
     pub(crate) async fn metric(&self, name: &str) -> Option<f64> {
-        self.metrics().await.lines().find_map(|line| {
-            let value = line.strip_prefix(name)?.strip_prefix(' ')?;
-            value.trim().parse().ok()
-        })
+        chorus_testkit::metric(&self.url(), name).await
     }
 
     /// Signs and sends an OpenAPI request; returns the HTTP status and the envelope.
