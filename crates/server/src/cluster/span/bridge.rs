@@ -5,14 +5,15 @@
 //!
 //! Packets cross from the observer's task to a mirror's over a bounded channel, dropped
 //! when it is full (the far side's NACK asks for it again): the observer's socket loop never
-//! waits on a mirror.
+//! waits on a mirror. Where the mirrors' room runs on this node, the observer receives each
+//! user's video at the layer its mirror's subscribers want ([`layers`](super::layers)).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
-    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, StreamIndex,
-    SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
+    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, SimulcastParams,
+    StreamIndex, SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
 };
 use prometheus_client::metrics::gauge::Gauge;
 use str0m::change::SdpOffer;
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 use super::super::Node;
 use super::Mirrored;
 use super::client::{Peer, Signal, SpanError};
+use super::layers::{self, Asked, Wanted};
 use super::mirror::{self, KeyframeWanted, Relayed, ToMirror};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
@@ -76,6 +78,8 @@ struct State {
     /// What each mid of the subscriber transport carries.
     tracks: HashMap<Mid, (Arc<str>, StreamIndex, TrackKind)>,
     counted: Counted,
+    /// The layer asked of each user's video.
+    asked: Asked,
 }
 
 impl Bridge {
@@ -100,7 +104,16 @@ impl Bridge {
                 gauge: self.ctx.metrics.cluster_span_tracks.clone(),
                 tracks: 0,
             },
+            asked: Asked::default(),
         };
+        // The mirrors' room is here when the users come from the other node: its
+        // subscribers' layer choices are followed.
+        let (wanted_tx, mut wanted) = watch::channel(Wanted::new());
+        let mut following = !self.users_here;
+        if following {
+            let watching = layers::watch_wanted(self.ctx.clone(), self.key.clone(), wanted_tx);
+            tokio::spawn(watching);
+        }
         let result: Result<(), SpanError> = async {
             for event in events {
                 self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
@@ -122,6 +135,13 @@ impl Bridge {
                         peer.read(&mut buf, &mut |rtc, event| forward(&state, rtc, event))?;
                     }
                     Some(wanted) = keyframes.recv() => ask_keyframe(&state, &mut peer.rtc, &wanted),
+                    changed = wanted.changed(), if following => match changed {
+                        Ok(()) => {
+                            let now = wanted.borrow_and_update().clone();
+                            ask_layers(&mut state, &mut signal, &now).await?;
+                        }
+                        Err(_) => following = false,
+                    },
                     () = tokio::time::sleep_until(timeout.into()) => {}
                 }
             }
@@ -178,6 +198,7 @@ impl Bridge {
                 let user = left.user_info.user_id.as_str();
                 if state.mirrors.remove(user).is_some() {
                     self.mirrored.release(user);
+                    state.asked.forget(user);
                     self.tell_count(state);
                 }
             }
@@ -298,6 +319,9 @@ async fn publish(
         return Ok(());
     }
     if on {
+        if media.has_video() {
+            state.asked.forget(user);
+        }
         let params = SubscribeParams {
             user_id: user.to_owned(),
             media_type: media,
@@ -385,6 +409,30 @@ fn forward(state: &State, rtc: &mut Rtc, event: RtcEvent) {
     };
     // Full: dropped, and asked for again by the far side's NACK.
     let _ = mirror.try_send(ToMirror::Packet(relayed));
+}
+
+/// Asks each user's video at the layer the mirrors' room wants of it, where that changed.
+async fn ask_layers(
+    state: &mut State,
+    signal: &mut Signal,
+    wanted: &Wanted,
+) -> Result<(), SpanError> {
+    let videos = state
+        .tracks
+        .values()
+        .filter(|(_, _, kind)| *kind == TrackKind::Video)
+        .map(|(user, _, _)| user);
+    for (user, layer) in state.asked.changes(videos, wanted) {
+        tracing::debug!(%user, ?layer, "asking a mirrored video's layer across the link");
+        let params = SimulcastParams {
+            user_id: user.to_string(),
+            stream_type: layer,
+        };
+        signal
+            .send(Request::SetRemoteSimulcastStreamType(params))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Asks the publisher, up the observer's leg, for the keyframe a mirror's room wants.

@@ -45,6 +45,7 @@
 
 mod bridge;
 mod client;
+mod layers;
 mod mirror;
 
 use std::collections::hash_map::Entry;
