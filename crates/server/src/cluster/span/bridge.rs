@@ -5,8 +5,8 @@
 //!
 //! Packets cross from the observer's task to a mirror's over a bounded channel, dropped
 //! when it is full (the far side's NACK asks for it again): the observer's socket loop never
-//! waits on a mirror. Where the mirrors' room runs on this node, the observer receives each
-//! user's video at the layer its mirror's subscribers want ([`layers`](super::layers)).
+//! waits on a mirror. The observer receives each user's video at the layer its mirror's
+//! subscribers want ([`layers`](super::layers)).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, watch};
 use super::super::Node;
 use super::Mirrored;
 use super::client::{Peer, Signal, SpanError};
-use super::layers::{self, Asked, Wanted};
+use super::layers::{self, Asked, MirrorsRoom, Wanted};
 use super::mirror::{self, KeyframeWanted, Relayed, ToMirror};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
@@ -106,14 +106,18 @@ impl Bridge {
             },
             asked: Asked::default(),
         };
-        // The mirrors' room is here when the users come from the other node: its
-        // subscribers' layer choices are followed.
+        // What the mirrors' subscribers want of each video, followed as it changes.
+        let mirrors_room = match &self.ctx.cluster {
+            Some(cluster) if !cluster.is_self(&self.into) => MirrorsRoom::On {
+                node: self.into.clone(),
+                user: self.observer.clone(),
+            },
+            _ => MirrorsRoom::Here,
+        };
         let (wanted_tx, mut wanted) = watch::channel(Wanted::new());
-        let mut following = !self.users_here;
-        if following {
-            let watching = layers::watch_wanted(self.ctx.clone(), self.key.clone(), wanted_tx);
-            tokio::spawn(watching);
-        }
+        let mut following = true;
+        let (ctx, key) = (self.ctx.clone(), self.key.clone());
+        tokio::spawn(layers::watch_wanted(ctx, key, mirrors_room, wanted_tx));
         let result: Result<(), SpanError> = async {
             for event in events {
                 self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)

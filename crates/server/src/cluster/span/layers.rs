@@ -14,20 +14,22 @@
 //! subscriber that asks a lower layer than another one gets the higher one, and the far
 //! SFU's congestion fallback has no lower layer to step down to (it can only stop video).
 //!
-//! **How the choice travels.** The room of the mirrors runs on this node in the link's
-//! *down* direction (the home's users mirrored into the shard): [`watch_wanted`] asks that
-//! room a few times a second which layer each publisher's receivers want
-//! ([`Command::WantedLayers`]) and publishes the answer; the bridge's observer, in the
-//! home's room, asks each user's video at that layer with `setRemoteSimulcastStreamType`,
-//! an ordinary request, so the home's SFU switches layer at a keyframe as it does for any
-//! subscriber, and the mirror's packets change with it. A track that no one receives on
-//! the far side is asked at the lowest layer: it still crosses (a subscriber may come), as
-//! cheaply as it can. In the *up* direction (the shard's users mirrored into the home) the
-//! mirrors' room runs on the home's node, whose choices this node does not see: those
-//! tracks cross at the SFU's default, the highest layer.
+//! **How the choice travels.** A room answers which layer its receivers want of each
+//! publisher's video ([`Command::WantedLayers`], a query: the highest any receiver chose,
+//! HIGH by default, paused receivers not counted). [`watch_wanted`] asks the room of the
+//! bridge's mirrors a few times a second and publishes the answer: the shard's room
+//! directly, when the users come from the home; the home's room over HTTP
+//! ([`wanted_route`](super::wanted_route)), when they are the shard's own. The bridge's
+//! observer then asks each user's video at that layer with `setRemoteSimulcastStreamType`,
+//! an ordinary request, so the SFU it subscribes on switches layer at a keyframe as for any
+//! subscriber, and the mirror's packets change with it. A track that no one receives on the
+//! far side is asked at the lowest layer: it still crosses (a subscriber may come), as
+//! cheaply as it can. When the far room cannot be asked (the home unreachable), the last
+//! answer stands.
 //!
-//! Polled rather than pushed so the room and the SFU need only a query, and so the
-//! observer's socket loop never waits on the room: the polling runs in a task of its own.
+//! Polled rather than pushed so the rooms and the SFU need only a query, and so the
+//! observer's socket loop never waits on a room or a node: the polling runs in a task of
+//! its own.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +38,9 @@ use std::time::Duration;
 use chorus_proto::SimulcastStreamType;
 use tokio::sync::{oneshot, watch};
 
+use super::super::Node;
+use super::client::{SpanError, link_token};
+use super::wanted_route;
 use crate::ctx::Ctx;
 use crate::room::{Command, RoomKey};
 
@@ -46,10 +51,26 @@ const POLL: Duration = Duration::from_millis(250);
 /// The highest layer wanted of each publisher's video, by user id.
 pub(super) type Wanted = HashMap<String, SimulcastStreamType>;
 
-/// Asks `key`'s room on this node what its receivers want, every [`POLL`], and publishes
-/// the answer on `tx` until no one listens. A room not (yet, or no longer) here wants
-/// nothing.
-pub(super) async fn watch_wanted(ctx: Arc<Ctx>, key: RoomKey, tx: watch::Sender<Wanted>) {
+/// How long the home may take to answer.
+const ASK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where the room of a bridge's mirrors runs.
+pub(super) enum MirrorsRoom {
+    /// On this node.
+    Here,
+    /// On `node`, asked as the link user `user`.
+    On { node: Node, user: String },
+}
+
+/// Asks `key`'s room of the bridge's mirrors what its receivers want, every [`POLL`], and
+/// publishes the answer on `tx` until no one listens. A room not (yet, or no longer) there
+/// wants nothing.
+pub(super) async fn watch_wanted(
+    ctx: Arc<Ctx>,
+    key: RoomKey,
+    room: MirrorsRoom,
+    tx: watch::Sender<Wanted>,
+) {
     let mut every = tokio::time::interval(POLL);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -57,18 +78,53 @@ pub(super) async fn watch_wanted(ctx: Arc<Ctx>, key: RoomKey, tx: watch::Sender<
             () = tx.closed() => return,
             _ = every.tick() => {}
         }
-        let wanted = match ctx.directory.get(&key) {
-            Some(room) => {
-                let (reply, answer) = oneshot::channel();
-                match room.send(Command::WantedLayers { reply }).await {
-                    Ok(()) => answer.await.unwrap_or_default(),
-                    Err(_) => Wanted::new(),
-                }
-            }
-            None => Wanted::new(),
+        let wanted = match &room {
+            MirrorsRoom::Here => Ok(ask_here(&ctx, &key).await),
+            MirrorsRoom::On { node, user } => ask_node(&ctx, &key, node, user).await,
         };
-        tx.send_replace(wanted);
+        match wanted {
+            Ok(wanted) => {
+                tx.send_replace(wanted);
+            }
+            Err(error) => {
+                tracing::debug!(room = %key.room_id, %error, "the far room's layers are unknown");
+            }
+        }
     }
+}
+
+/// The wanted layers of `key`'s room on this node.
+pub(super) async fn ask_here(ctx: &Ctx, key: &RoomKey) -> Wanted {
+    let Some(room) = ctx.directory.get(key) else {
+        return Wanted::new();
+    };
+    let (reply, answer) = oneshot::channel();
+    match room.send(Command::WantedLayers { reply }).await {
+        Ok(()) => answer.await.unwrap_or_default(),
+        Err(_) => Wanted::new(),
+    }
+}
+
+/// The wanted layers of `key`'s room on `node`, asked over HTTP as `user`.
+async fn ask_node(ctx: &Ctx, key: &RoomKey, node: &Node, user: &str) -> Result<Wanted, SpanError> {
+    let cluster = ctx
+        .cluster
+        .as_ref()
+        .ok_or_else(|| SpanError::Signal("not in cluster mode".into()))?;
+    let url = format!("{}{}", node.url.trim_end_matches('/'), wanted_route::PATH);
+    let failed = |e: reqwest::Error| SpanError::Signal(format!("{url}: {e}"));
+    cluster
+        .http
+        .get(&url)
+        .bearer_auth(link_token(ctx, key, user)?)
+        .timeout(ASK_TIMEOUT)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(failed)?
+        .json::<Wanted>()
+        .await
+        .map_err(failed)
 }
 
 /// The layer a bridge's observer last asked of each user's video.

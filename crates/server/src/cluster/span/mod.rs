@@ -33,9 +33,9 @@
 //! crosses between two nodes once whatever the number of its subscribers there (the
 //! `chorus_cluster_span_tracks` gauge counts them). RTCP is carried hop by hop: each str0m
 //! peer answers and asks NACKs on its own leg; a keyframe request (PLI/FIR) a subscriber's
-//! SFU sends to a mirror goes up the observer's leg to the publisher. Simulcast: from home to
-//! shard, the observer receives a video at the highest layer the mirror's subscribers chose
-//! ([`layers`]); the mirror publishes that one layer.
+//! SFU sends to a mirror goes up the observer's leg to the publisher. Simulcast: the observer
+//! receives a video at the highest layer the mirror's subscribers chose ([`layers`]); the
+//! mirror publishes that one layer.
 //!
 //! A link lives while its shard has users of its own: when the last leaves, the mirrors
 //! leave both rooms and the shard room ends. Each room's membership events say which users
@@ -46,6 +46,7 @@ mod bridge;
 mod client;
 mod layers;
 mod mirror;
+mod wanted_route;
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -53,6 +54,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
+
+pub(crate) use wanted_route::{PATH as WANTED_LAYERS_PATH, answer as wanted_layers};
 
 use super::{Cluster, Node};
 use crate::ctx::Ctx;
