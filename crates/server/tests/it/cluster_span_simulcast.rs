@@ -2,7 +2,8 @@
 //! simulcast layers of three picture sizes; a subscriber on the shard decodes the highest
 //! layer's size by default, the lowest's once it asks the low layer, and the highest's again
 //! once it asks the high layer: its choice crossed the link, which carried the layer it
-//! wanted.
+//! wanted. The other way too: a subscriber at home gets the layer it asks of a publisher on
+//! the shard, whose node asks the home's over HTTP, a route that refuses anyone but a link.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -31,6 +32,8 @@ const MEDIA_PATIENCE: Duration = Duration::from_secs(30);
 /// The layers, lowest first: rid and picture size.
 const LAYERS: [(&str, u32, u32); 3] = [("q", 96, 64), ("h", 192, 128), ("f", 384, 256)];
 const FRAME_EVERY: Duration = Duration::from_millis(66);
+/// Where a node says which layers its rooms' receivers want.
+const WANTED: &str = "/cluster/span/wanted";
 
 /// A node of the cluster on `redis` whose rooms span nodes past one user.
 async fn spanning_node(redis: &Redis, name: &str) -> TestServer {
@@ -63,7 +66,12 @@ async fn call(ws: &mut raw::Socket, id: u64, request: Request) -> serde_json::Va
 /// H.264 picture of its size, every [`FRAME_EVERY`]; runs until the test ends.
 async fn publish_simulcast(node: &TestServer, user: &str) {
     let mut ws = raw::connect(node).await;
-    raw::send(&mut ws, raw::join_frame(1, ROOM, user)).await;
+    // It watches no one: the layers wanted are the test's subscribers' alone.
+    let join = serde_json::json!({"id": 1, "method": "joinRoom", "params": {
+        "token": token(ROOM, user), "roomId": ROOM, "userInfo": {"userId": user},
+        "roomConfig": {"isAutoSubscribeAudio": false, "isAutoSubscribeVideo": false}
+    }});
+    raw::send(&mut ws, join.to_string()).await;
     let joined = loop {
         let frame = raw::recv(&mut ws).await;
         if frame["id"] == 1 {
@@ -229,16 +237,32 @@ async fn sees_size(engine: &RtcEngine, user: &str, size: (u32, u32)) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shard_subscriber_gets_the_simulcast_layer_it_asks_for() {
+async fn a_subscriber_across_the_link_gets_the_simulcast_layer_it_asks_for() {
     let _turn = take_turn().await; // real-time media: one such test at a time
     let redis = Redis::start().await;
     let a = spanning_node(&redis, "a").await;
     let b = spanning_node(&redis, "b").await;
 
+    // The route a shard asks its home's wanted layers on answers a link's token only.
+    let refused = |token: Option<String>| async {
+        let mut request = reqwest::Client::new().get(format!("{}{WANTED}", a.url()));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.expect("the node answers");
+        let status = answer.status().as_u16();
+        let body: serde_json::Value = answer.json().await.expect("a JSON answer");
+        (status, body["code"].as_str().unwrap_or_default().to_owned())
+    };
+    let invalid = (401, "INVALID_TOKEN".to_owned());
+    assert_eq!(refused(None).await, invalid);
+    assert_eq!(refused(Some(token(ROOM, "mallory"))).await, invalid);
+    assert_eq!(refused(Some("001garbage".into())).await, invalid);
+
     publish_simulcast(&a, "alice").await;
-    let (home_id, shard) = match owner_of(&[&a, &b]).await {
-        0 => ("a", &b),
-        _ => ("b", &a),
+    let (home, home_id, shard) = match owner_of(&[&a, &b]).await {
+        0 => (&a, "a", &b),
+        _ => (&b, "b", &a),
     };
     eventually("the home's load to count Alice", async || {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -259,4 +283,17 @@ async fn a_shard_subscriber_gets_the_simulcast_layer_it_asks_for() {
         .await
         .expect("the high layer is asked");
     sees_size(&bob, "alice", size(2)).await;
+
+    // The other way: Carol publishes on the shard, and Dave at home gets what he asks for.
+    publish_simulcast(shard, "carol").await;
+    let (dave, _dave_events) = home.joined(ROOM, "dave").await;
+    sees_size(&dave, "carol", size(2)).await;
+    dave.set_remote_simulcast_stream_type("carol", SimulcastStreamType::Low)
+        .await
+        .expect("the low layer is asked");
+    sees_size(&dave, "carol", size(0)).await;
+    dave.set_remote_simulcast_stream_type("carol", SimulcastStreamType::High)
+        .await
+        .expect("the high layer is asked");
+    sees_size(&dave, "carol", size(2)).await;
 }
