@@ -106,18 +106,11 @@ impl Bridge {
             },
             asked: Asked::default(),
         };
-        // What the mirrors' subscribers want of each video, followed as it changes.
-        let mirrors_room = match &self.ctx.cluster {
-            Some(cluster) if !cluster.is_self(&self.into) => MirrorsRoom::On {
-                node: self.into.clone(),
-                user: self.observer.clone(),
-            },
-            _ => MirrorsRoom::Here,
-        };
+        // What the mirrors' subscribers want of each video, followed as it changes from the
+        // first video on: a bridge of users who only watch or talk never asks.
         let (wanted_tx, mut wanted) = watch::channel(Wanted::new());
-        let mut following = true;
-        let (ctx, key) = (self.ctx.clone(), self.key.clone());
-        tokio::spawn(layers::watch_wanted(ctx, key, mirrors_room, wanted_tx));
+        let mut wanted_tx = Some(wanted_tx);
+        let mut following = false;
         let result: Result<(), SpanError> = async {
             for event in events {
                 self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
@@ -125,6 +118,18 @@ impl Bridge {
             }
             let mut buf = vec![0u8; 2048];
             loop {
+                if !following
+                    && state.has_video()
+                    && let Some(tx) = wanted_tx.take()
+                {
+                    tokio::spawn(layers::watch_wanted(
+                        self.ctx.clone(),
+                        self.key.clone(),
+                        self.mirrors_room(),
+                        tx,
+                    ));
+                    following = true;
+                }
                 let timeout = peer.tick(&mut |rtc, event| forward(&state, rtc, event))?;
                 tokio::select! {
                     _ = stop.changed() => break Ok(()),
@@ -282,10 +287,30 @@ impl Bridge {
         Ok(())
     }
 
+    /// Where the room of this bridge's mirrors runs.
+    fn mirrors_room(&self) -> MirrorsRoom {
+        match &self.ctx.cluster {
+            Some(cluster) if !cluster.is_self(&self.into) => MirrorsRoom::On {
+                node: self.into.clone(),
+                user: self.observer.clone(),
+            },
+            _ => MirrorsRoom::Here,
+        }
+    }
+
     fn tell_count(&self, state: &State) {
         if let Some(count) = &self.count {
             count.send_replace(state.mirrors.len());
         }
+    }
+}
+
+impl State {
+    /// Whether the observer receives some video.
+    fn has_video(&self) -> bool {
+        self.tracks
+            .values()
+            .any(|(_, _, kind)| *kind == TrackKind::Video)
     }
 }
 

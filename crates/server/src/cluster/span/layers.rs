@@ -29,7 +29,8 @@
 //!
 //! Polled rather than pushed so the rooms and the SFU need only a query, and so the
 //! observer's socket loop never waits on a room or a node: the polling runs in a task of
-//! its own.
+//! its own, from the bridge's first video on. A bridge whose users only watch or talk (most
+//! of a big room's shard) never asks.
 
 use std::collections::HashMap;
 use std::sync::Arc;
