@@ -454,6 +454,7 @@ fn router(ctx: Arc<Ctx>, dev_app: Option<AppCredentials>, with_metrics: bool) ->
         .route(chorus_proto::SIGNAL_PATH, get(signal::upgrade))
         .route("/", post(api::handle))
         .route("/healthz", get(healthz))
+        .route(cluster::WANTED_LAYERS_PATH, get(cluster::wanted_layers))
         .with_state(ctx.clone())
         .merge(web::routes(dev_app));
     if with_metrics {

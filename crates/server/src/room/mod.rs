@@ -108,6 +108,11 @@ pub(crate) enum Command {
     OnlineUsers {
         reply: oneshot::Sender<RoomOnlineUsers>,
     },
+    /// For each publisher whose video someone here receives, the highest layer they chose
+    /// (a spanning room's link asks that layer of the publisher's node).
+    WantedLayers {
+        reply: oneshot::Sender<std::collections::HashMap<String, SimulcastStreamType>>,
+    },
     /// A message from the OpenAPI, as `from`, to `to` (everyone when `None`); answers the
     /// receivers that were in the room.
     ServerMessage {

@@ -180,6 +180,38 @@ impl Room {
         }
     }
 
+    /// For each publisher whose video someone here receives, the highest simulcast layer its
+    /// receivers chose (HIGH unless they chose lower): what a room spanning nodes asks of the
+    /// publisher's node for the publisher's mirror here. Paused receivers count for nothing.
+    pub(crate) fn wanted_layers(&self) -> HashMap<String, SimulcastStreamType> {
+        let rank = |layer: SimulcastStreamType| match layer {
+            SimulcastStreamType::Low => 0,
+            SimulcastStreamType::Mid => 1,
+            SimulcastStreamType::High => 2,
+        };
+        let mut wanted: HashMap<String, SimulcastStreamType> = HashMap::new();
+        for ((subscriber, _, _, kind), (mode, publisher)) in &self.forwarding {
+            if *kind != TrackKind::Video || *mode != ForwardMode::On {
+                continue;
+            }
+            let layer = self
+                .sessions
+                .get(subscriber)
+                .and_then(|user| self.users.get(user))
+                .and_then(|sub| sub.reception.layers.get(&**publisher).copied())
+                .unwrap_or(SimulcastStreamType::High);
+            wanted
+                .entry(publisher.to_string())
+                .and_modify(|w| {
+                    if rank(layer) > rank(*w) {
+                        *w = layer;
+                    }
+                })
+                .or_insert(layer);
+        }
+        wanted
+    }
+
     /// `setCaptureState`: tell the others.
     pub(crate) fn capture_state(&mut self, session: SessionId, id: u64, kind: TrackKind, on: bool) {
         let Some(me) = self.participant_mut(session, id) else {

@@ -262,3 +262,29 @@ fn a_chosen_layer_follows_the_subscriber() {
         }
     )));
 }
+
+#[test]
+fn the_wanted_layer_of_a_video_is_the_highest_its_receivers_chose() {
+    use chorus_proto::SimulcastStreamType::{High, Low, Mid};
+    let mut room = room();
+    join(&mut room, 1, "alice", ALL, true);
+    join(&mut room, 2, "bob", ALL, true);
+    join(&mut room, 3, "carol", ALL, true);
+    room.publish(T0, 1, 7, StreamIndex::Main, MediaType::AudioAndVideo);
+    drain(&mut room);
+    // Both receive at the default, the highest; Bob, then Carol, choose lower.
+    assert_eq!(room.wanted_layers().get("alice"), Some(&High));
+    room.set_layer(2, 8, "alice", Low);
+    drain(&mut room);
+    assert_eq!(room.wanted_layers().get("alice"), Some(&High));
+    room.set_layer(3, 9, "alice", Mid);
+    drain(&mut room);
+    assert_eq!(room.wanted_layers().get("alice"), Some(&Mid));
+    // A paused receiver wants nothing; with none left, nobody wants Alice's video.
+    room.pause_all(3, 10, MediaType::Video, true);
+    drain(&mut room);
+    assert_eq!(room.wanted_layers().get("alice"), Some(&Low));
+    room.pause_all(2, 11, MediaType::Video, true);
+    drain(&mut room);
+    assert_eq!(room.wanted_layers().get("alice"), None);
+}

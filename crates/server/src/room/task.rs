@@ -302,6 +302,9 @@ impl Shell {
             Command::OnlineUsers { reply } => {
                 let _ = reply.send(room.online_users());
             }
+            Command::WantedLayers { reply } => {
+                let _ = reply.send(room.wanted_layers());
+            }
             Command::ServerMessage {
                 from,
                 to,

@@ -69,7 +69,7 @@ async fn join_hooks() -> (Joins, String) {
 }
 
 /// The users node `id` last registered in Redis.
-fn registered_peers(redis: &Redis, id: &str) -> u64 {
+pub(crate) fn registered_peers(redis: &Redis, id: &str) -> u64 {
     let port = redis
         .url()
         .rsplit(':')

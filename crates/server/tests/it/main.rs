@@ -15,6 +15,7 @@ mod cluster_redis;
 mod cluster_redis_down;
 mod cluster_room_switch;
 mod cluster_span;
+mod cluster_span_simulcast;
 mod cluster_tls;
 mod cluster_webhooks;
 mod connection_caps;

@@ -5,14 +5,15 @@
 //!
 //! Packets cross from the observer's task to a mirror's over a bounded channel, dropped
 //! when it is full (the far side's NACK asks for it again): the observer's socket loop never
-//! waits on a mirror.
+//! waits on a mirror. The observer receives each user's video at the layer its mirror's
+//! subscribers want ([`layers`](super::layers)).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
-    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, StreamIndex,
-    SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
+    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, SimulcastParams,
+    StreamIndex, SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
 };
 use prometheus_client::metrics::gauge::Gauge;
 use str0m::change::SdpOffer;
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 use super::super::Node;
 use super::Mirrored;
 use super::client::{Peer, Signal, SpanError};
+use super::layers::{self, Asked, MirrorsRoom, Wanted};
 use super::mirror::{self, KeyframeWanted, Relayed, ToMirror};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
@@ -76,6 +78,8 @@ struct State {
     /// What each mid of the subscriber transport carries.
     tracks: HashMap<Mid, (Arc<str>, StreamIndex, TrackKind)>,
     counted: Counted,
+    /// The layer asked of each user's video.
+    asked: Asked,
 }
 
 impl Bridge {
@@ -100,7 +104,13 @@ impl Bridge {
                 gauge: self.ctx.metrics.cluster_span_tracks.clone(),
                 tracks: 0,
             },
+            asked: Asked::default(),
         };
+        // What the mirrors' subscribers want of each video, followed as it changes from the
+        // first video on: a bridge of users who only watch or talk never asks.
+        let (wanted_tx, mut wanted) = watch::channel(Wanted::new());
+        let mut wanted_tx = Some(wanted_tx);
+        let mut following = false;
         let result: Result<(), SpanError> = async {
             for event in events {
                 self.on_event(&mut state, &mut signal, &mut peer, &keyframes_tx, event)
@@ -108,6 +118,18 @@ impl Bridge {
             }
             let mut buf = vec![0u8; 2048];
             loop {
+                if !following
+                    && state.has_video()
+                    && let Some(tx) = wanted_tx.take()
+                {
+                    tokio::spawn(layers::watch_wanted(
+                        self.ctx.clone(),
+                        self.key.clone(),
+                        self.mirrors_room(),
+                        tx,
+                    ));
+                    following = true;
+                }
                 let timeout = peer.tick(&mut |rtc, event| forward(&state, rtc, event))?;
                 tokio::select! {
                     _ = stop.changed() => break Ok(()),
@@ -122,6 +144,13 @@ impl Bridge {
                         peer.read(&mut buf, &mut |rtc, event| forward(&state, rtc, event))?;
                     }
                     Some(wanted) = keyframes.recv() => ask_keyframe(&state, &mut peer.rtc, &wanted),
+                    changed = wanted.changed(), if following => match changed {
+                        Ok(()) => {
+                            let now = wanted.borrow_and_update().clone();
+                            ask_layers(&mut state, &mut signal, &now).await?;
+                        }
+                        Err(_) => following = false,
+                    },
                     () = tokio::time::sleep_until(timeout.into()) => {}
                 }
             }
@@ -181,6 +210,7 @@ impl Bridge {
                 let user = left.user_info.user_id.as_str();
                 if state.mirrors.remove(user).is_some() {
                     self.mirrored.release(user);
+                    state.asked.forget(user);
                     self.tell_count(state);
                 }
             }
@@ -260,10 +290,30 @@ impl Bridge {
         Ok(())
     }
 
+    /// Where the room of this bridge's mirrors runs.
+    fn mirrors_room(&self) -> MirrorsRoom {
+        match &self.ctx.cluster {
+            Some(cluster) if !cluster.is_self(&self.into) => MirrorsRoom::On {
+                node: self.into.clone(),
+                user: self.observer.clone(),
+            },
+            _ => MirrorsRoom::Here,
+        }
+    }
+
     fn tell_count(&self, state: &State) {
         if let Some(count) = &self.count {
             count.send_replace(state.mirrors.len());
         }
+    }
+}
+
+impl State {
+    /// Whether the observer receives some video.
+    fn has_video(&self) -> bool {
+        self.tracks
+            .values()
+            .any(|(_, _, kind)| *kind == TrackKind::Video)
     }
 }
 
@@ -301,6 +351,9 @@ async fn publish(
         return Ok(());
     }
     if on {
+        if media.has_video() {
+            state.asked.forget(user);
+        }
         let params = SubscribeParams {
             user_id: user.to_owned(),
             media_type: media,
@@ -388,6 +441,30 @@ fn forward(state: &State, rtc: &mut Rtc, event: RtcEvent) {
     };
     // Full: dropped, and asked for again by the far side's NACK.
     let _ = mirror.try_send(ToMirror::Packet(relayed));
+}
+
+/// Asks each user's video at the layer the mirrors' room wants of it, where that changed.
+async fn ask_layers(
+    state: &mut State,
+    signal: &mut Signal,
+    wanted: &Wanted,
+) -> Result<(), SpanError> {
+    let videos = state
+        .tracks
+        .values()
+        .filter(|(_, _, kind)| *kind == TrackKind::Video)
+        .map(|(user, _, _)| user);
+    for (user, layer) in state.asked.changes(videos, wanted) {
+        tracing::debug!(%user, ?layer, "asking a mirrored video's layer across the link");
+        let params = SimulcastParams {
+            user_id: user.to_string(),
+            stream_type: layer,
+        };
+        signal
+            .send(Request::SetRemoteSimulcastStreamType(params))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Asks the publisher, up the observer's leg, for the keyframe a mirror's room wants.

@@ -59,6 +59,26 @@ impl SpanError {
     }
 }
 
+/// A token of `user` for `key`'s room with every privilege, made with the app's key.
+pub(super) fn link_token(ctx: &Ctx, key: &RoomKey, user: &str) -> Result<String, SpanError> {
+    let app_key = ctx
+        .config
+        .apps
+        .key(&key.app_id)
+        .ok_or_else(|| SpanError::NoKey(key.app_id.to_string()))?;
+    let expire = u32::try_from(crate::clock::now_secs())
+        .unwrap_or(u32::MAX)
+        .saturating_add(TOKEN_SECS);
+    let mut token =
+        AccessToken::new(&*key.app_id, app_key, &*key.room_id, user).with_expire_at(expire);
+    for privilege in Privilege::ALL {
+        token = token.add_privilege(privilege, expire);
+    }
+    token
+        .serialize()
+        .map_err(|e| SpanError::Signal(e.to_string()))
+}
+
 /// A signalling connection with requests answered in order.
 pub(super) struct Signal {
     ws: Upstream,
@@ -79,22 +99,7 @@ impl Signal {
             .cluster
             .as_ref()
             .ok_or_else(|| SpanError::Signal("not in cluster mode".into()))?;
-        let app_key = ctx
-            .config
-            .apps
-            .key(&key.app_id)
-            .ok_or_else(|| SpanError::NoKey(key.app_id.to_string()))?;
-        let expire = u32::try_from(crate::clock::now_secs())
-            .unwrap_or(u32::MAX)
-            .saturating_add(TOKEN_SECS);
-        let mut token =
-            AccessToken::new(&*key.app_id, app_key, &*key.room_id, user).with_expire_at(expire);
-        for privilege in Privilege::ALL {
-            token = token.add_privilege(privilege, expire);
-        }
-        let token = token
-            .serialize()
-            .map_err(|e| SpanError::Signal(e.to_string()))?;
+        let token = link_token(ctx, key, user)?;
         let ws = cluster.connect_upstream(node, Some(&key.app_id)).await?;
         let mut signal = Signal { ws, next_id: 1 };
         let join = JoinRoomParams {

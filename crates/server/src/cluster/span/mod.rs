@@ -33,10 +33,9 @@
 //! crosses between two nodes once whatever the number of its subscribers there (the
 //! `chorus_cluster_span_tracks` gauge counts them). RTCP is carried hop by hop: each str0m
 //! peer answers and asks NACKs on its own leg; a keyframe request (PLI/FIR) a subscriber's
-//! SFU sends to a mirror goes up the observer's leg to the publisher. Simulcast stops at the
-//! link for now: the observer takes the SFU's default (the highest layer) and the mirror
-//! publishes that one layer, so a shard's subscribers get it whatever layer they ask for.
-//! Asking up the highest layer any of them wants needs the observer to follow their choice.
+//! SFU sends to a mirror goes up the observer's leg to the publisher. Simulcast: the observer
+//! receives a video at the highest layer the mirror's subscribers chose ([`layers`]); the
+//! mirror publishes that one layer.
 //!
 //! A link lives while its shard has users of its own: when the last leaves, the mirrors
 //! leave both rooms and the shard room ends. Each room's membership events say which users
@@ -77,9 +76,11 @@
 
 mod bridge;
 mod client;
+mod layers;
 mod mirror;
 mod mirrored;
 mod succession;
+mod wanted_route;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -90,6 +91,8 @@ use tokio::time::Instant;
 
 use self::mirrored::{Claims, Mirrored};
 use self::succession::Succession;
+pub(crate) use wanted_route::{PATH as WANTED_LAYERS_PATH, answer as wanted_layers};
+
 use super::{Cluster, Node};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
