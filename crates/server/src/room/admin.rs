@@ -6,6 +6,7 @@ use chorus_proto::{ErrorCode, openapi::RoomOnlineUsers};
 use super::ban::BanScope;
 use super::core::{Removal, Room};
 use super::grant::Millis;
+use super::membership::is_link_client;
 use super::participant::Participant;
 
 impl Room {
@@ -69,11 +70,15 @@ impl Room {
 
     /// Who is here, for `GetRoomOnlineUsers`.
     pub(crate) fn online_users(&self) -> RoomOnlineUsers {
-        let (visible, invisible): (Vec<&Participant>, Vec<&Participant>) =
-            self.users.values().partition(|p| p.visible);
+        // A spanning room's link clients are no users (its mirrors are: see `cluster::span`).
+        let (visible, invisible): (Vec<&Participant>, Vec<&Participant>) = self
+            .users
+            .values()
+            .filter(|p| !is_link_client(&p.info.user_id))
+            .partition(|p| p.visible);
         RoomOnlineUsers {
             room_exists: !self.users.is_empty(),
-            total_user: self.users.len() as u64,
+            total_user: self.users_counted() as u64,
             visible_user_list: visible.iter().map(|p| p.info.user_id.clone()).collect(),
             total_invisible_user: invisible.len() as u64,
             invisible_user_list: invisible.iter().map(|p| p.info.user_id.clone()).collect(),

@@ -131,7 +131,7 @@ impl Room {
             Some(ForwardStreamError::RemoteKicked)
         } else if grant.expires_ms().is_some_and(|t| t <= now) {
             Some(ForwardStreamError::InvalidToken)
-        } else if self.users.len() >= self.settings.max_users {
+        } else if self.users_counted() >= self.settings.max_users {
             Some(ForwardStreamError::Response)
         } else {
             None

@@ -280,7 +280,7 @@ fn check(room: &Room, before: &HashSet<SessionId>, outputs: &[Output]) {
         }
     }
     assert!(
-        room.users.len() <= room.settings.max_users,
+        room.users_counted() <= room.settings.max_users,
         "over max_users"
     );
 

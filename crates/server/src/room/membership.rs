@@ -33,7 +33,23 @@ pub(crate) struct JoinArgs {
     pub(crate) ice_servers: Vec<IceServer>,
 }
 
+/// The user ids of a spanning room's link clients (see `cluster::span`): the hidden
+/// observers that carry a room's users to its other node. They are no users of the room:
+/// never counted in its limit or its online users, and never refused by it.
+const LINK_PREFIX: &str = "chorus-span-";
+
+/// Whether `user` is a spanning room's link client.
+pub(super) fn is_link_client(user: &str) -> bool {
+    user.starts_with(LINK_PREFIX)
+}
+
 impl Room {
+    /// The users the room's limit and its online users count: all but link clients. A
+    /// spanning room's mirrors count, each the one place of its user in this room.
+    pub(super) fn users_counted(&self) -> usize {
+        self.users.keys().filter(|u| !is_link_client(u)).count()
+    }
+
     /// A session asks to join.
     pub(crate) fn join(&mut self, now: Millis, args: JoinArgs) {
         self.next_timeout = None;
@@ -62,8 +78,14 @@ impl Room {
             return self.refuse(session, id, e);
         }
         let existing = self.users.get(&info.user_id);
-        let occupied = self.users.len() - usize::from(existing.is_some());
-        if occupied >= self.settings.max_users {
+        let occupied = self
+            .users
+            .values()
+            .filter(|p| p.info.user_id != info.user_id)
+            .filter(|p| !is_link_client(&p.info.user_id))
+            .count();
+        // A link's observer is no user: it joins a full room, or the room could not span.
+        if occupied >= self.settings.max_users && !is_link_client(&info.user_id) {
             let msg = format!(
                 "room {} is full ({} users); try another room or later",
                 self.id, self.settings.max_users

@@ -6,10 +6,14 @@
 //! encoder makes one only when asked); each track crosses between the nodes once, whatever
 //! the number of its subscribers on the shard; each join is called back once; and the home
 //! is the authority: a KickUser called on the shard's node removes the user from both; and
-//! the shard ends once its last user of its own has left.
+//! the shard ends once its last user of its own has left. The room's limit counts each user
+//! once (a mirror is its user's one place in the other room; a link's observers never count),
+//! so the full room refuses a fourth user through either node, and GetRoomOnlineUsers names
+//! the three.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -17,7 +21,7 @@ use axum::extract::State;
 use axum::routing::post;
 use chorus_media::{RgbaImage, VideoFrame, dominant_frequency};
 use chorus_proto::openapi::WebhookCallback;
-use chorus_proto::{ErrorCode, Event};
+use chorus_proto::{ErrorCode, Event, RoomConfig};
 use chorus_sdk::{AudioCaptureSource, RtcEngine, StreamIndex, VideoCaptureSource};
 use chorus_testkit::{eventually_within, take_turn};
 use serde_json::json;
@@ -28,6 +32,8 @@ use crate::common::*;
 const MEDIA_PATIENCE: Duration = Duration::from_secs(30);
 const RED: [u8; 3] = [220, 30, 30];
 const BLUE: [u8; 3] = [30, 30, 220];
+/// The room's user limit: Alice, Bob and Dave fill it.
+const ROOM_CAP: usize = 3;
 
 /// A node of the cluster on `redis` whose rooms span nodes past one user.
 async fn spanning_node(redis: &Redis, name: &str, hook: &str) -> TestServer {
@@ -36,6 +42,7 @@ async fn spanning_node(redis: &Redis, name: &str, hook: &str) -> TestServer {
         config.redis = Some(url);
         config.node_id = Some(name);
         config.span_max_users_per_node = Some(1);
+        config.max_room_users = ROOM_CAP;
         config.webhook_url = Some(hook);
         config.allow_private_targets = true;
     })
@@ -175,6 +182,33 @@ async fn seen(engine: &RtcEngine, user: &str) -> [u8; 3] {
     sum.map(|s| (s / n) as u8)
 }
 
+/// What GetRoomOnlineUsers on `node` says of the room: its count, and its visible and
+/// invisible users, sorted.
+async fn online(node: &TestServer) -> (u64, Vec<String>, Vec<String>) {
+    // Identical requests signed in the same second count as one: each is signed a second
+    // earlier than the last (a few hundred at most, well inside the API's skew window).
+    static FIRST: OnceLock<u64> = OnceLock::new();
+    static ASKED: AtomicU64 = AtomicU64::new(0);
+    let at = *FIRST.get_or_init(now_secs) - ASKED.fetch_add(1, Ordering::Relaxed);
+    let body = json!({"AppId": APP_ID, "RoomId": "span"}).to_string();
+    let (status, users) = node
+        .api_signed("GetRoomOnlineUsers", &body, AK, SK, at)
+        .await;
+    assert_eq!(status, 200, "{users}");
+    let list = |name: &str| {
+        let mut list: Vec<String> = users["Result"][name]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u.as_str().map(str::to_owned))
+            .collect();
+        list.sort();
+        list
+    };
+    let total = users["Result"]["TotalUser"].as_u64().unwrap_or(u64::MAX);
+    (total, list("VisibleUserList"), list("InvisibleUserList"))
+}
+
 fn near(got: [u8; 3], want: [u8; 3]) -> bool {
     got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 40)
 }
@@ -265,6 +299,27 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     let mut joined = joins.lock().expect("not poisoned").clone();
     joined.sort();
     assert_eq!(joined, ["alice", "bob", "dave"]);
+
+    // The room holds three users, once each on either node, and is full: a fourth is refused
+    // whichever node they reach.
+    assert_eq!(
+        online(home).await,
+        (3, vec!["alice".into(), "bob".into(), "dave".into()], vec![])
+    );
+    for node in [home, shard] {
+        let refused = node
+            .engine()
+            .join_room(
+                Some(&token("span", "carol")),
+                "span",
+                user_info("carol"),
+                RoomConfig::default(),
+            )
+            .await
+            .expect_err("the full room refuses Carol");
+        assert_eq!(refused.code, ErrorCode::JoinRoomFailed, "{refused}");
+        assert!(refused.message.contains("full"), "{refused}");
+    }
 
     // The home's room is the authority: KickUser called on the shard's node acts there, and
     // Bob, removed from it, is removed from the shard too.
