@@ -35,7 +35,7 @@ pub(crate) struct JoinArgs {
 
 /// The user ids of a spanning room's link clients (see `cluster::span`): the hidden
 /// observers that carry a room's users to its other node. They are no users of the room:
-/// never counted in its limit or its online users, and never refused by it.
+/// never counted in its limit or its online users.
 const LINK_PREFIX: &str = "chorus-span-";
 
 /// Whether `user` is a spanning room's link client.
@@ -48,6 +48,18 @@ impl Room {
     /// spanning room's mirrors count, each the one place of its user in this room.
     pub(super) fn users_counted(&self) -> usize {
         self.users.keys().filter(|u| !is_link_client(u)).count()
+    }
+
+    /// Tells a spanning room's link clients what the room tells no one else (an invisible
+    /// user's leave), so that the user's mirror on the other node leaves too.
+    fn tell_links(&mut self, event: Event) {
+        let to = self
+            .users
+            .values()
+            .filter(|p| is_link_client(&p.info.user_id) && p.connected())
+            .map(|p| p.session)
+            .collect();
+        self.event(to, event);
     }
 
     /// A session asks to join.
@@ -309,12 +321,14 @@ impl Room {
             visible: p.visible,
             reason: removal.offline,
         });
+        let event = UserLeaveEvent {
+            user_info: p.info.clone(),
+            reason: removal.offline,
+        };
         if p.visible {
-            let event = UserLeaveEvent {
-                user_info: p.info.clone(),
-                reason: removal.offline,
-            };
             self.broadcast(user, Event::UserLeave(event));
+        } else if !is_link_client(user) {
+            self.tell_links(Event::UserLeave(event));
         }
         if let Some(forwarding) = p.forwarding.take() {
             self.forwarder_left(user, p.session, p.reachable(), forwarding);

@@ -9,7 +9,9 @@
 //! the shard ends once its last user of its own has left. The room's limit counts each user
 //! once (a mirror is its user's one place in the other room; a link's observers never count),
 //! so the full room refuses a fourth user through either node, and GetRoomOnlineUsers names
-//! the three.
+//! the three. Visibility crosses the link: a shard user turning invisible leaves the home's
+//! view as SWITCH_TO_INVISIBLE and stays listed as invisible, comes back when visible, and
+//! leaving while invisible takes the mirror away too.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +23,7 @@ use axum::extract::State;
 use axum::routing::post;
 use chorus_media::{RgbaImage, VideoFrame, dominant_frequency};
 use chorus_proto::openapi::WebhookCallback;
-use chorus_proto::{ErrorCode, Event, RoomConfig};
+use chorus_proto::{ErrorCode, Event, RoomConfig, UserOfflineReason};
 use chorus_sdk::{AudioCaptureSource, RtcEngine, StreamIndex, VideoCaptureSource};
 use chorus_testkit::{eventually_within, take_turn};
 use serde_json::json;
@@ -321,6 +323,27 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
         assert!(refused.message.contains("full"), "{refused}");
     }
 
+    // Bob turns invisible on the shard: the home sees his streams end and him leave as an
+    // invisible user does, and still holds him, invisible; visible again, he is back.
+    bob.set_user_visibility(false).await.unwrap();
+    wait_for(&mut alice_events, |e| match e {
+        Event::UserUnpublishStream(u) if u.user_id == "bob" => Some(()),
+        _ => None,
+    })
+    .await;
+    let reason = wait_for(&mut alice_events, |e| match e {
+        Event::UserLeave(left) if left.user_info.user_id == "bob" => Some(left.reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, UserOfflineReason::SwitchToInvisible);
+    assert_eq!(
+        online(home).await,
+        (3, vec!["alice".into(), "dave".into()], vec!["bob".into()])
+    );
+    bob.set_user_visibility(true).await.unwrap();
+    sees_join(&mut alice_events, "bob").await;
+
     // The home's room is the authority: KickUser called on the shard's node acts there, and
     // Bob, removed from it, is removed from the shard too.
     let (status, envelope) = shard
@@ -342,13 +365,25 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     })
     .await;
 
-    // When the shard's last user of its own leaves, its link leaves both rooms and the shard
-    // ends; the home's room goes on.
-    dave.leave_room().await.unwrap();
-    wait_for(&mut alice_events, |e| match e {
-        Event::UserLeave(left) if left.user_info.user_id == "dave" => Some(()),
+    // Dave, invisible, leaves: nobody is told, yet his mirror leaves the home too. As the
+    // shard's last user of its own, his leaving ends the link: it leaves both rooms and the
+    // shard ends; the home's room goes on.
+    dave.set_user_visibility(false).await.unwrap();
+    let reason = wait_for(&mut alice_events, |e| match e {
+        Event::UserLeave(left) if left.user_info.user_id == "dave" => Some(left.reason),
         _ => None,
     })
+    .await;
+    assert_eq!(reason, UserOfflineReason::SwitchToInvisible);
+    dave.leave_room().await.unwrap();
+    eventually_within(
+        MEDIA_PATIENCE,
+        "Dave's mirror to leave the home",
+        async || {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            (online(home).await == (1, vec!["alice".into()], vec![])).then_some(())
+        },
+    )
     .await;
     eventually_within(MEDIA_PATIENCE, "the shard to end", async || {
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chorus_proto::{
-    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame, SimulcastParams,
-    StreamIndex, SubscribeParams, SubscriberAnswerParams, SubscriberOfferEvent, TrackKind,
+    CaptureStateParams, Event, MediaType, MessageParams, Request, ServerFrame,
+    SetUserVisibilityParams, SimulcastParams, StreamIndex, SubscribeParams, SubscriberAnswerParams,
+    SubscriberOfferEvent, TrackKind, UserOfflineReason,
 };
 use prometheus_client::metrics::gauge::Gauge;
 use str0m::change::SdpOffer;
@@ -180,6 +181,11 @@ impl Bridge {
         match event {
             Event::UserJoined(joined) => {
                 let user = joined.user_info.user_id;
+                // A mirrored user visible again: its mirror, kept invisible, turns visible.
+                if state.mirrors.contains_key(user.as_str()) {
+                    visibility(state, &user, true).await;
+                    return Ok(());
+                }
                 let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
                 if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user, &tx) {
                     return Ok(()); // a link's client, or a mirror the other way
@@ -205,6 +211,11 @@ impl Bridge {
                 });
                 state.mirrors.insert(user, tx);
                 self.tell_count(state);
+            }
+            // A mirrored user turned invisible: so does its mirror, which stays in its room
+            // as the user stays in theirs (their streams ended first, as the mirror's do).
+            Event::UserLeave(left) if left.reason == UserOfflineReason::SwitchToInvisible => {
+                visibility(state, &left.user_info.user_id, false).await;
             }
             Event::UserLeave(left) => {
                 let user = left.user_info.user_id.as_str();
@@ -322,6 +333,13 @@ async fn say(state: &State, user: &str, request: Request) {
     if let Some(mirror) = state.mirrors.get(user) {
         let _ = mirror.send(ToMirror::Say(request)).await;
     }
+}
+
+/// The user turned visible or invisible: its mirror does the same in its room, whose users
+/// then see the user join or leave (`SWITCH_TO_INVISIBLE`) as the user's own room's do.
+async fn visibility(state: &State, user: &str, visible: bool) {
+    let params = SetUserVisibilityParams { visible };
+    say(state, user, Request::SetUserVisibility(params)).await;
 }
 
 /// The user started or stopped capturing `kind`: its mirror says so.

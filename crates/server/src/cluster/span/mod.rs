@@ -19,12 +19,16 @@
 //! is a room of its own on its node, and the link makes each room hold the other's users:
 //! every user of one is a *mirror* user in the other, joined under the same user id by the
 //! link, publishing what the user publishes. So joins, leaves, publishes and media reach both
-//! sides as ordinary room events, and the protocol and the rooms need nothing new. A user's
-//! room messages are said in the other room by its mirror, and a message to a mirror is said
-//! to its user by the sender's mirror. Room state the link does not carry yet (kicks and bans
-//! across the two, visibility) is listed in docs/architecture.md. A shard's room sends no
-//! webhooks: the home sends them for every user, the shard's own through their mirrors, so
-//! each event is sent once.
+//! sides as ordinary room events, and the protocol needs nothing new. A user's room messages
+//! are said in the other room by its mirror, and a message to a mirror is said to its user
+//! by the sender's mirror; a user turning invisible or visible has its mirror do the same.
+//! Each room thus holds every user of the whole room once, its own or a mirror, and counts
+//! them so in its limit and its online users; the one thing a room knows of links is that
+//! their observers (`chorus-span-...`) are no users: never counted, never refused, and told
+//! of an invisible user's leave, which the room tells no one else. What the link does not
+//! carry yet is listed in docs/architecture.md. A shard's room sends no webhooks: the home
+//! sends them for every user, the shard's own through their mirrors, so each event is sent
+//! once.
 //!
 //! **Media.** A link is two *bridges*, one each way ([`bridge`]): an observer, a hidden
 //! member of one room that subscribes once to each track of that room's own users, and one
