@@ -43,6 +43,15 @@ pub(super) fn is_link_client(user: &str) -> bool {
     user.starts_with(LINK_PREFIX)
 }
 
+/// What a link client is told of a user here invisible, whom no one else is told of: the
+/// leave a user turning invisible makes, so that its mirror is (or turns) invisible too.
+fn invisible_here(user_info: UserInfo) -> Event {
+    Event::UserLeave(UserLeaveEvent {
+        user_info,
+        reason: UserOfflineReason::SwitchToInvisible,
+    })
+}
+
 impl Room {
     /// The users the room's limit and its online users count: all but link clients. A
     /// spanning room's mirrors count, each the one place of its user in this room.
@@ -51,7 +60,7 @@ impl Room {
     }
 
     /// Tells a spanning room's link clients what the room tells no one else (an invisible
-    /// user's leave), so that the user's mirror on the other node leaves too.
+    /// user's join or leave), so that the user's mirror on the other node follows.
     fn tell_links(&mut self, event: Event) {
         let to = self
             .users
@@ -60,6 +69,19 @@ impl Room {
             .map(|p| p.session)
             .collect();
         self.event(to, event);
+    }
+
+    /// Tells a link client joining who is here invisible (see [`invisible_here`]).
+    fn tell_link_who_is_invisible(&mut self, session: SessionId) {
+        let hidden: Vec<Event> = self
+            .users
+            .values()
+            .filter(|p| !p.visible && !is_link_client(&p.info.user_id))
+            .map(|p| invisible_here(p.info.clone()))
+            .collect();
+        for event in hidden {
+            self.event(vec![session], event);
+        }
     }
 
     /// A session asks to join.
@@ -210,6 +232,11 @@ impl Room {
                 &user,
                 Event::UserJoined(UserJoinedEvent { user_info: info }),
             );
+        } else if !is_link_client(&user) {
+            self.tell_links(invisible_here(info));
+        }
+        if is_link_client(&user) {
+            self.tell_link_who_is_invisible(session);
         }
         self.stream_bans_on_join(now, session, &user);
     }

@@ -10,8 +10,9 @@
 //! once (a mirror is its user's one place in the other room; a link's observers never count),
 //! so the full room refuses a fourth user through either node, and GetRoomOnlineUsers names
 //! the three. Visibility crosses the link: a shard user turning invisible leaves the home's
-//! view as SWITCH_TO_INVISIBLE and stays listed as invisible, comes back when visible, and
-//! leaving while invisible takes the mirror away too.
+//! view as SWITCH_TO_INVISIBLE and stays listed as invisible, comes back when visible; one
+//! joining invisible is held invisible at the home; leaving while invisible takes the
+//! mirror away too.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -365,9 +366,31 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     })
     .await;
 
-    // Dave, invisible, leaves: nobody is told, yet his mirror leaves the home too. As the
-    // shard's last user of its own, his leaving ends the link: it leaves both rooms and the
-    // shard ends; the home's room goes on.
+    // Erin joins the shard invisible: the home holds her, invisible, too.
+    let erin = shard.engine();
+    erin.set_user_visibility(false).await.unwrap();
+    erin.join_room(
+        Some(&token("span", "erin")),
+        "span",
+        user_info("erin"),
+        RoomConfig::default(),
+    )
+    .await
+    .expect("Erin joins");
+    eventually_within(
+        MEDIA_PATIENCE,
+        "Erin's invisible mirror at the home",
+        async || {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let want = (3, vec!["alice".into(), "dave".into()], vec!["erin".into()]);
+            (online(home).await == want).then_some(())
+        },
+    )
+    .await;
+
+    // Dave, invisible, and Erin leave: nobody is told, yet their mirrors leave the home too.
+    // As the shard's last users of its own, their leaving ends the link: it leaves both rooms
+    // and the shard ends; the home's room goes on.
     dave.set_user_visibility(false).await.unwrap();
     let reason = wait_for(&mut alice_events, |e| match e {
         Event::UserLeave(left) if left.user_info.user_id == "dave" => Some(left.reason),
@@ -376,9 +399,10 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     .await;
     assert_eq!(reason, UserOfflineReason::SwitchToInvisible);
     dave.leave_room().await.unwrap();
+    erin.leave_room().await.unwrap();
     eventually_within(
         MEDIA_PATIENCE,
-        "Dave's mirror to leave the home",
+        "Dave's and Erin's mirrors to leave",
         async || {
             tokio::time::sleep(Duration::from_millis(100)).await;
             (online(home).await == (1, vec!["alice".into()], vec![])).then_some(())

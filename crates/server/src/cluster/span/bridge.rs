@@ -186,36 +186,19 @@ impl Bridge {
                     visibility(state, &user, true).await;
                     return Ok(());
                 }
-                let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
-                if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user, &tx) {
-                    return Ok(()); // a link's client, or a mirror the other way
-                }
-                let user: Arc<str> = user.into();
-                let run = mirror::run(
-                    mirror::Place {
-                        ctx: self.ctx.clone(),
-                        node: self.into.clone(),
-                        key: self.key.clone(),
-                        mirrored: self.mirrored.clone(),
-                        user_here: self.users_here,
-                    },
-                    user.clone(),
-                    rx,
-                    keyframes.clone(),
-                );
-                let (room, into) = (self.key.room_id.clone(), self.into.id.clone());
-                tokio::spawn(async move {
-                    if let Err(error) = run.await {
-                        tracing::warn!(%room, into, %error, "a mirror user stopped");
-                    }
-                });
-                state.mirrors.insert(user, tx);
-                self.tell_count(state);
+                self.start_mirror(state, keyframes, user, true);
             }
             // A mirrored user turned invisible: so does its mirror, which stays in its room
             // as the user stays in theirs (their streams ended first, as the mirror's do).
+            // The room tells the observer alone of a user here invisible from the start:
+            // its mirror joins invisible.
             Event::UserLeave(left) if left.reason == UserOfflineReason::SwitchToInvisible => {
-                visibility(state, &left.user_info.user_id, false).await;
+                let user = left.user_info.user_id;
+                if state.mirrors.contains_key(user.as_str()) {
+                    visibility(state, &user, false).await;
+                } else {
+                    self.start_mirror(state, keyframes, user, false);
+                }
             }
             Event::UserLeave(left) => {
                 let user = left.user_info.user_id.as_str();
@@ -299,6 +282,43 @@ impl Bridge {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Starts the mirror of `user`, joining `visible` or not, unless it is a link's client
+    /// or a user the other bridge of the link put in this room.
+    fn start_mirror(
+        &self,
+        state: &mut State,
+        keyframes: &mpsc::Sender<KeyframeWanted>,
+        user: String,
+        visible: bool,
+    ) {
+        let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
+        if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user, &tx) {
+            return;
+        }
+        let user: Arc<str> = user.into();
+        let run = mirror::run(
+            mirror::Place {
+                ctx: self.ctx.clone(),
+                node: self.into.clone(),
+                key: self.key.clone(),
+                mirrored: self.mirrored.clone(),
+                user_here: self.users_here,
+                visible,
+            },
+            user.clone(),
+            rx,
+            keyframes.clone(),
+        );
+        let (room, into) = (self.key.room_id.clone(), self.into.id.clone());
+        tokio::spawn(async move {
+            if let Err(error) = run.await {
+                tracing::warn!(%room, into, %error, "a mirror user stopped");
+            }
+        });
+        state.mirrors.insert(user, tx);
+        self.tell_count(state);
     }
 
     /// Where the room of this bridge's mirrors runs.

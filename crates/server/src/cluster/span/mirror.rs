@@ -82,6 +82,8 @@ pub(super) struct Place {
     /// Whether the user is in this node's room: then the mirror's removal from the other
     /// room (a kick, a ban, a dismissal there) removes the user here too.
     pub(super) user_here: bool,
+    /// Whether the user is visible: the mirror joins as the user is.
+    pub(super) visible: bool,
 }
 
 /// A keyframe request for the user's track, from the mirror's room.
@@ -115,8 +117,9 @@ pub(super) async fn run(
         key,
         mirrored,
         user_here,
+        visible,
     } = place;
-    let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, true).await?;
+    let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, visible).await?;
     // The media transport is made at the user's first publish: a user who only watches costs
     // the other room a member, not a transport.
     let mut media: Option<Media> = None;
