@@ -3,6 +3,8 @@
 //! the same sans-IO rules: no tokio, no sockets, no clocks (`now` comes in), so every rule
 //! is testable with simulated time.
 
+use std::ops::Bound;
+
 use chorus_proto::{
     ErrorCode, ErrorEvent, Event, ForwardStreamEventType, IceServer, JoinRoomResult, RtcError,
     StreamIndex, StreamRemoveReason, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
@@ -56,16 +58,25 @@ impl Room {
     /// The users the room's limit and its online users count: all but link clients. A
     /// spanning room's mirrors count, each the one place of its user in this room.
     pub(super) fn users_counted(&self) -> usize {
-        self.users.keys().filter(|u| !is_link_client(u)).count()
+        self.users.len() - self.link_clients().count()
+    }
+
+    /// The room's link clients: a few at most, found without a pass over every user (the
+    /// users are ordered by id, and theirs share a prefix).
+    fn link_clients(&self) -> impl Iterator<Item = &Participant> {
+        let from = (Bound::Included(LINK_PREFIX), Bound::Unbounded);
+        self.users
+            .range::<str, _>(from)
+            .take_while(|(user, _)| is_link_client(user))
+            .map(|(_, p)| p)
     }
 
     /// Tells a spanning room's link clients what the room tells no one else (an invisible
     /// user's join or leave), so that the user's mirror on the other node follows.
     fn tell_links(&mut self, event: Event) {
         let to = self
-            .users
-            .values()
-            .filter(|p| is_link_client(&p.info.user_id) && p.connected())
+            .link_clients()
+            .filter(|p| p.connected())
             .map(|p| p.session)
             .collect();
         self.event(to, event);
@@ -112,14 +123,12 @@ impl Room {
             return self.refuse(session, id, e);
         }
         let existing = self.users.get(&info.user_id);
-        let occupied = self
-            .users
-            .values()
-            .filter(|p| p.info.user_id != info.user_id)
-            .filter(|p| !is_link_client(&p.info.user_id))
-            .count();
+        let link = is_link_client(&info.user_id);
+        // A place the joiner holds already is theirs to take again (a link client's is not
+        // counted).
+        let occupied = self.users_counted() - usize::from(existing.is_some() && !link);
         // A link's observer is no user: it joins a full room, or the room could not span.
-        if occupied >= self.settings.max_users && !is_link_client(&info.user_id) {
+        if occupied >= self.settings.max_users && !link {
             let msg = format!(
                 "room {} is full ({} users); try another room or later",
                 self.id, self.settings.max_users

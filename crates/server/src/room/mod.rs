@@ -293,6 +293,9 @@ mod bounds_tests;
 mod core_tests;
 
 #[cfg(test)]
+mod link_clients_tests;
+
+#[cfg(test)]
 mod subscriptions_tests;
 
 #[cfg(test)]

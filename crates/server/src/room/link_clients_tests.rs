@@ -1,0 +1,80 @@
+//! A spanning room's link clients (`cluster::span`) under the room's rules: no users, so
+//! never counted in its limit or its online users and never refused by it; and told of the
+//! invisible users' comings and goings that the room tells no one else.
+
+use chorus_proto::{Event, UserInfo, UserOfflineReason};
+
+use super::core_tests::{T0, drain, events_for, join, room};
+use super::grant::Grant;
+use super::membership::JoinArgs;
+
+/// The leaves `session` is sent, as (user, reason).
+fn leaves(outputs: &[super::core::Output], session: u64) -> Vec<(String, UserOfflineReason)> {
+    events_for(outputs, session)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::UserLeave(l) => Some((l.user_info.user_id, l.reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn link_observers_are_no_users_and_hear_of_invisible_ones() {
+    let mut room = room();
+    room.settings.max_users = 2;
+    join(&mut room, T0, 1, "a", 0);
+    join(&mut room, T0, 2, "chorus-span-n-in", 0);
+    join(&mut room, T0, 3, "b", 0);
+    join(&mut room, T0, 4, "c", 0);
+    // The room is full with two users; another observer still joins.
+    join(&mut room, T0, 5, "chorus-span-m-out", 0);
+    assert!(!room.users.contains_key("c"), "c is refused");
+    assert!(room.users.contains_key("chorus-span-m-out"));
+    let online = room.online_users();
+    assert_eq!(online.total_user, 2);
+    assert_eq!(online.visible_user_list, ["a", "b"]);
+    assert!(online.invisible_user_list.is_empty(), "{online:?}");
+    drain(&mut room);
+
+    // b leaves a place: d joins it invisible. The observers alone are told, as the leave of
+    // a user turning invisible, so that d's mirror joins invisible.
+    room.leave(3, 2);
+    room.join(
+        T0,
+        JoinArgs {
+            session: 6,
+            id: 1,
+            info: UserInfo {
+                user_id: "d".into(),
+                extra_info: None,
+            },
+            visible: false,
+            grant: Grant {
+                expire_at: 0,
+                privileges: Default::default(),
+            },
+            auto_audio: true,
+            auto_video: true,
+            ice_servers: Vec::new(),
+        },
+    );
+    let out = drain(&mut room);
+    let hidden = ("d".to_owned(), UserOfflineReason::SwitchToInvisible);
+    assert!(leaves(&out, 2).contains(&hidden), "{out:?}");
+    assert!(leaves(&out, 5).contains(&hidden), "{out:?}");
+    assert!(!leaves(&out, 1).contains(&hidden), "{out:?}");
+    // A new observer learns of d as it joins.
+    room.leave(5, 2);
+    drain(&mut room);
+    join(&mut room, T0, 7, "chorus-span-m-out", 0);
+    assert!(leaves(&drain(&mut room), 7).contains(&hidden));
+
+    // d leaves while invisible: the observers alone are told.
+    room.leave(6, 2);
+    let out = drain(&mut room);
+    let gone = ("d".to_owned(), UserOfflineReason::Quit);
+    assert_eq!(leaves(&out, 2), std::slice::from_ref(&gone));
+    assert_eq!(leaves(&out, 7), [gone]);
+    assert!(leaves(&out, 1).is_empty(), "{out:?}");
+}
