@@ -147,6 +147,12 @@ impl SessionLink {
                 out
             }
         };
+        self.push_via_session(out)
+    }
+
+    /// Queues `out` in the outbox even when frames could go straight to the socket: the
+    /// session takes it, with whatever else is waiting there, and writes them together.
+    pub(crate) fn push_via_session(&self, out: Outbound) -> Result<(), PushError> {
         let size = size(&out);
         let before = self.queued.fetch_add(size, Ordering::Relaxed);
         if size > 0 && before + size > OUTBOX_BYTES {
@@ -188,6 +194,13 @@ impl Outbox {
     /// The next item, waiting for one.
     pub(crate) async fn recv(&mut self) -> Option<Outbound> {
         let out = self.rx.recv().await?;
+        self.queued.fetch_sub(size(&out), Ordering::Relaxed);
+        Some(out)
+    }
+
+    /// The next item, if one is waiting.
+    pub(crate) fn try_recv(&mut self) -> Option<Outbound> {
+        let out = self.rx.try_recv().ok()?;
         self.queued.fetch_sub(size(&out), Ordering::Relaxed);
         Some(out)
     }

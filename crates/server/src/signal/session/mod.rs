@@ -35,7 +35,8 @@ use self::rate_limit::SenderLimits;
 use self::room::Joined;
 use self::writer::{Writer, text_message};
 use crate::ctx::{Ctx, MoveOff};
-use crate::room::{Outbound, Payload, SessionLink, open_outbox};
+use crate::frame::Frame;
+use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
 /// Serves one signalling connection; `first` is its first frame when the cluster edge has
 /// read it already.
@@ -161,17 +162,8 @@ pub(super) async fn run(
                 writer.push(Message::Ping(Default::default()));
             }
             out = inbox.recv(), if take_output => match out {
-                Some(Outbound::Frame(frame)) => writer.push(text_message(frame)),
-                Some(Outbound::Detached(key)) => {
-                    // Frames held behind this notice (a leave's answer) go once its media
-                    // is closed.
-                    session.detached(&key).await;
-                    writer.release();
-                }
-                Some(Outbound::LoggedOut(generation)) => {
-                    session.logged_out(generation);
-                    writer.release();
-                }
+                Some(Outbound::Frame(frame)) => take_burst(&mut writer, &mut inbox, &mut session, frame).await,
+                Some(notice) => take_notice(&mut writer, &mut session, notice).await,
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
@@ -262,8 +254,50 @@ const PIPELINED: usize = 16;
 /// How long a close frame may take to leave before the connection is dropped anyway.
 const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Most frames the writer holds before the session stops reading requests.
+/// Most frames the writer holds before the session stops reading requests, and most taken
+/// from the outbox before one write.
 const BURST: usize = 64;
+
+/// Queues `first` and whatever else is already in the outbox (up to [`BURST`] frames), so
+/// the writer writes them together. Only the login registry's frames come this way (rooms
+/// write straight into the socket).
+///
+/// Before it stops taking, it lets the tasks that are already runnable go first, once: the
+/// registry's turns for this client mostly are, so their frames join this write rather than
+/// each costing one of their own. An idle server runs the yielded session again at once.
+async fn take_burst(writer: &mut Writer, inbox: &mut Outbox, session: &mut Session, first: Frame) {
+    writer.push(text_message(first));
+    take_queued(writer, inbox, session).await;
+    if writer.queued() < BURST {
+        tokio::task::yield_now().await;
+        take_queued(writer, inbox, session).await;
+    }
+}
+
+/// Queues what the outbox holds now, until the writer holds [`BURST`] frames.
+async fn take_queued(writer: &mut Writer, inbox: &mut Outbox, session: &mut Session) {
+    while writer.queued() < BURST {
+        match inbox.try_recv() {
+            Some(Outbound::Frame(frame)) => writer.push(text_message(frame)),
+            Some(notice) => take_notice(writer, session, notice).await,
+            None => break,
+        }
+    }
+}
+
+/// Acts on a notice; the frames it held back (a leave's answer) may then go: after the
+/// leave's media is closed, for one.
+async fn take_notice(writer: &mut Writer, session: &mut Session, notice: Outbound) {
+    match notice {
+        Outbound::Detached(key) => session.detached(&key).await,
+        Outbound::LoggedOut(generation) => session.logged_out(generation),
+        Outbound::Frame(frame) => {
+            writer.push(text_message(frame));
+            return;
+        }
+    }
+    writer.release();
+}
 
 struct Session {
     ctx: Arc<Ctx>,
