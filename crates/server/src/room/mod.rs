@@ -48,7 +48,7 @@ pub(crate) use fuzz_driver::run as run_fuzz_commands;
 pub(crate) use grant::{Grant, Millis};
 pub(crate) use membership::JoinArgs;
 pub(crate) use messages::Payload;
-pub(crate) use outbox::{Outbound, Outbox, SessionLink, open_outbox};
+pub(crate) use outbox::{DirectWrite, Outbound, Outbox, PushError, SessionLink, open_outbox};
 pub(crate) use participant::SessionId;
 pub(crate) use subscriptions::{SubscribeArgs, SubscribeOp};
 

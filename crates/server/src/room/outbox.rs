@@ -5,6 +5,12 @@
 //! a stalled one hold a lot of memory; counting bytes keeps both in check. Senders never wait:
 //! past the bound the receiver counts as not reading and is cut off, so one slow client never
 //! stalls a room.
+//!
+//! A session with a socket gives its link a [`DirectWrite`]: frames then skip the session's
+//! task and go straight to its socket's queue, written by the task that produced them (a
+//! message wakes its room and no session). Notices, and frames for a session without one
+//! (tests), go through the channel. Either way the frames of one session stay in the order
+//! they were pushed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -38,10 +44,26 @@ pub(crate) enum PushError {
     Closed,
 }
 
+/// A session's socket queue that any task may append frames to and write without waiting.
+/// Implemented where the socket lives (`signal`); rooms know only this.
+pub(crate) trait DirectWrite: Send + Sync + std::fmt::Debug {
+    /// Appends `frame` unless the frames waiting would pass `bound` bytes (`Full`) or the
+    /// session has let go of its socket (`Closed`).
+    fn queue(&self, frame: Frame, bound: usize) -> Result<(), PushError>;
+    /// Writes what is queued as far as the socket takes it now; the session writes the rest.
+    fn flush(&self);
+    /// Holds what is queued until the session has handled a notice sent after it: a frame
+    /// must not reach the client before the session has acted on what came before it (a
+    /// leave's answer before its media is closed).
+    fn hold(&self);
+}
+
 /// How a room reaches one session.
 #[derive(Debug, Clone)]
 pub(crate) struct SessionLink {
     pub(crate) session: SessionId,
+    /// The session's socket queue, when frames go straight to it.
+    direct: Option<Arc<dyn DirectWrite>>,
     tx: mpsc::UnboundedSender<Outbound>,
     queued: Arc<AtomicUsize>,
     kill: Arc<Notify>,
@@ -65,6 +87,7 @@ pub(crate) fn open_outbox(session: SessionId) -> (SessionLink, Outbox) {
     let unwritten = Arc::new(AtomicBool::new(false));
     let link = SessionLink {
         session,
+        direct: None,
         tx,
         queued: queued.clone(),
         kill: kill.clone(),
@@ -87,8 +110,49 @@ fn size(out: &Outbound) -> usize {
 }
 
 impl SessionLink {
-    /// Queues `out`. Notices (not frames) are always taken while the session lives.
+    /// This link, with its frames going straight to `direct`.
+    pub(crate) fn with_direct(mut self, direct: Arc<dyn DirectWrite>) -> Self {
+        self.direct = Some(direct);
+        self
+    }
+
+    /// Queues `out` and, for a frame that goes straight to the socket, writes it now.
+    /// Notices (not frames) are always taken while the session lives.
     pub(crate) fn push(&self, out: Outbound) -> Result<(), PushError> {
+        let direct = matches!(out, Outbound::Frame(_)) && self.direct.is_some();
+        self.push_deferred(out)?;
+        if direct {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    /// Queues `out` as [`SessionLink::push`] does, but leaves a frame that goes straight to
+    /// the socket unwritten until [`SessionLink::flush`]: a room writes once per turn what
+    /// the turn produced for each session.
+    pub(crate) fn push_deferred(&self, out: Outbound) -> Result<(), PushError> {
+        let out = match (&self.direct, out) {
+            (Some(direct), Outbound::Frame(frame)) => {
+                return direct.queue(frame, OUTBOX_BYTES).inspect_err(|e| {
+                    if *e == PushError::Full {
+                        self.kill.notify_one();
+                    }
+                });
+            }
+            (direct, out) => {
+                if let Some(direct) = direct {
+                    // Released by the session once it has handled this notice.
+                    direct.hold();
+                }
+                out
+            }
+        };
+        self.push_via_session(out)
+    }
+
+    /// Queues `out` in the outbox even when frames could go straight to the socket: the
+    /// session takes it, with whatever else is waiting there, and writes them together.
+    pub(crate) fn push_via_session(&self, out: Outbound) -> Result<(), PushError> {
         let size = size(&out);
         let before = self.queued.fetch_add(size, Ordering::Relaxed);
         if size > 0 && before + size > OUTBOX_BYTES {
@@ -97,6 +161,19 @@ impl SessionLink {
             return Err(PushError::Full);
         }
         self.tx.send(out).map_err(|_| PushError::Closed)
+    }
+
+    /// Writes the frames [`SessionLink::push_deferred`] left, as far as the socket takes
+    /// them now.
+    pub(crate) fn flush(&self) {
+        if let Some(direct) = &self.direct {
+            direct.flush();
+        }
+    }
+
+    /// The session's socket queue, when frames go straight to it.
+    pub(crate) fn direct(&self) -> Option<&Arc<dyn DirectWrite>> {
+        self.direct.as_ref()
     }
 
     /// Ends the session's connection, as a full outbox does. The client sees its connection

@@ -21,7 +21,8 @@ use super::core::{Output, Reply, Room};
 use super::grant::Millis;
 use super::outbox::PushError;
 use super::{
-    Command, Directory, HookEvent, Outbound, Relay, RoomKey, SessionId, SessionLink, SessionRequest,
+    Command, DirectWrite, Directory, HookEvent, Outbound, Relay, RoomKey, SessionId, SessionLink,
+    SessionRequest,
 };
 use crate::clock::now_ms;
 use crate::frame::Frame;
@@ -47,12 +48,15 @@ pub(super) async fn run(
         reported: (0, 0),
         participants: 0,
         relays: None,
+        unwritten: Vec::new(),
     };
     // One timer for the room's life, moved only when the room's next timeout moves: a fresh
     // one per turn would add and remove a timer entry once per message.
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
     let mut armed: Option<Millis> = None;
+    // Turns since the room last wrote to its members' sockets.
+    let mut unwritten_turns = 0;
     let crashed = loop {
         let next = room.poll_timeout();
         if next != armed {
@@ -97,6 +101,14 @@ pub(super) async fn run(
             }
             shell.report_state(&room, count_entries);
         }));
+        // What the turns queued for each socket leaves once no command is waiting (or the
+        // SFU is about to be waited on, or enough has gathered): a busy room then writes
+        // several frames per member in one write, an idle one at once.
+        unwritten_turns += 1;
+        if inbox.is_empty() || !shell.media.is_empty() || unwritten_turns >= WRITE_TURNS {
+            shell.write_queued();
+            unwritten_turns = 0;
+        }
         if turn.is_err() {
             break true;
         }
@@ -109,6 +121,7 @@ pub(super) async fn run(
             break false;
         }
     };
+    shell.write_queued();
     if crashed {
         shell.crashed();
     }
@@ -135,6 +148,10 @@ fn done_json(id: u64) -> String {
 
 /// Most commands one turn takes.
 const TURN_COMMANDS: usize = 32;
+
+/// Most turns whose frames wait for the next write while commands keep coming: up to 2048
+/// commands, a few milliseconds of a busy room's work.
+const WRITE_TURNS: usize = 64;
 
 /// A message from a member: it changes no kept entries.
 fn is_message(input: &Input) -> bool {
@@ -165,6 +182,8 @@ struct Shell {
     /// Relays to other rooms, delivered in order by a task of their own (started with the
     /// first), so two rooms relaying to each other never wait on each other's inbox.
     relays: Option<mpsc::UnboundedSender<(RoomKey, Command)>>,
+    /// Sockets this turn queued frames for, written at its end.
+    unwritten: Vec<Arc<dyn DirectWrite>>,
 }
 
 /// A room output for the SFU.
@@ -499,13 +518,27 @@ impl Shell {
         })
     }
 
-    /// Queues `frame` for session `to`; false if it could not be.
+    /// Writes what this turn queued, one write per socket for all its frames: the room
+    /// writes straight into its members' sockets, so a message wakes no session.
+    fn write_queued(&mut self) {
+        for direct in self.unwritten.drain(..) {
+            direct.flush();
+        }
+    }
+
+    /// Queues `frame` for session `to`, to be written at the end of the turn; false if it
+    /// could not be.
     fn deliver(&mut self, room: &mut Room, to: SessionId, frame: Frame) -> bool {
         let Some(link) = self.links.get(&to) else {
             return false;
         };
-        match link.push(Outbound::Frame(frame)) {
-            Ok(()) => true,
+        match link.push_deferred(Outbound::Frame(frame)) {
+            Ok(()) => {
+                if let Some(direct) = link.direct() {
+                    self.unwritten.push(direct.clone());
+                }
+                true
+            }
             Err(error) => {
                 if error == PushError::Full {
                     // The client is not reading: it is cut off rather than stall the room.

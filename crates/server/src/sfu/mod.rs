@@ -197,8 +197,11 @@ pub(crate) enum Command {
         events: mpsc::Sender<PeerEvent>,
         reply: oneshot::Sender<Result<(), SfuError>>,
     },
-    /// See [`Sfu::close`].
-    Close { peer: PeerId },
+    /// See [`Sfu::close`]; `done` once the peer is closed.
+    Close {
+        peer: PeerId,
+        done: oneshot::Sender<()>,
+    },
     /// See [`Sfu::publisher_offer`].
     PublisherOffer {
         peer: PeerId,
@@ -390,8 +393,19 @@ impl Sfu {
     }
 
     /// Closes both transports of a peer and stops everything forwarded from or to it.
+    /// Returns once its worker has: its place counts as free from then on, so a client told
+    /// that it left (the leave's answer is written after this) can join again at once.
     pub(crate) async fn close(&self, peer: PeerId) {
-        let _ = self.worker(peer).send(Command::Close { peer }).await;
+        let (done, closed) = oneshot::channel();
+        if self
+            .worker(peer)
+            .send(Command::Close { peer, done })
+            .await
+            .is_ok()
+        {
+            // A worker that is gone has closed everything.
+            let _ = closed.await;
+        }
     }
 
     /// Accepts an offer for the peer's publisher transport; answers the SDP answer.

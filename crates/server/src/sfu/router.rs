@@ -387,7 +387,10 @@ impl Router {
             } => {
                 let _ = reply.send(self.open(peer, events));
             }
-            Command::Close { peer } => self.close(peer),
+            Command::Close { peer, done } => {
+                self.close(peer);
+                let _ = done.send(());
+            }
             Command::PublisherOffer {
                 peer,
                 sdp,

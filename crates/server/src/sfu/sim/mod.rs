@@ -166,7 +166,7 @@ impl Net {
     pub(super) fn command(&mut self, command: Command) {
         let peer = match &command {
             Command::Open { peer, .. }
-            | Command::Close { peer }
+            | Command::Close { peer, .. }
             | Command::PublisherOffer { peer, .. }
             | Command::SubscriberAnswer { peer, .. } => *peer,
             Command::Forward { subscriber, .. }

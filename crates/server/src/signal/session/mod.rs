@@ -4,8 +4,9 @@
 //!
 //! This file holds the socket loop and the session's state; [`dispatch`] turns a frame into a
 //! call after [`rate_limit`] has counted it, [`room`], [`login`] and [`media`] are the
-//! session's three parts, and [`writer`] is its write side, which never blocks the loop. Nothing else depends on a session: rooms and
-//! the login registry reach it only through its outbox.
+//! session's three parts, and [`writer`] is its write side, which never blocks the loop.
+//! Nothing else depends on a session: rooms and the login registry reach it only through its
+//! link, which writes their frames straight into its socket's queue.
 
 mod dispatch;
 mod fallback;
@@ -22,7 +23,6 @@ mod writer;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use chorus_proto::{ErrorCode, RtcError, ServerFrame};
 use futures_util::{FutureExt as _, StreamExt};
@@ -33,7 +33,7 @@ use self::login::Login;
 use self::media::Media;
 use self::rate_limit::SenderLimits;
 use self::room::Joined;
-use self::writer::Writer;
+use self::writer::{Writer, text_message};
 use crate::ctx::{Ctx, MoveOff};
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
@@ -46,7 +46,10 @@ pub(super) async fn run(
     engine_app: Option<String>,
     first: Option<String>,
 ) {
+    let (sink, mut stream) = socket.split();
+    let (mut writer, direct) = Writer::new(sink);
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
+    let link = link.with_direct(Arc::new(direct));
     let kill = inbox.kill_signal();
     let mut moving_off = ctx.lifecycle.moving_off();
     let (media_events, mut media_inbox) = mpsc::channel(16);
@@ -72,8 +75,6 @@ pub(super) async fn run(
         last_count: dispatch::LastCount::default(),
     };
     ctx.metrics.connections.inc();
-    let (sink, mut stream) = socket.split();
-    let mut writer = Writer::new(sink);
     let write_timeout = ctx.config.write_timeout;
     // Pings keep a quiet client's connection provably alive (browsers answer them without any
     // script); a client silent past the idle timeout is gone, even if TCP has not noticed.
@@ -87,7 +88,11 @@ pub(super) async fn run(
     // Registered once: a fresh `notified()` per turn of the loop would take the Notify's lock
     // twice a turn, once per message a busy session handles.
     let killed = kill.notified();
-    tokio::pin!(join_deadline, write_stalled, killed);
+    // Rooms write to the socket themselves; this fires when they left frames it would not
+    // take, for the loop to write with a waker of its own.
+    let blocked = writer.blocked_signal();
+    let left_over = blocked.notified();
+    tokio::pin!(join_deadline, write_stalled, killed, left_over);
     let mut write_failed = false;
     // In cluster mode: the join to hand to the room's node, and that node.
     let mut relay = None;
@@ -100,20 +105,25 @@ pub(super) async fn run(
     // Counted until the client's connection closes or is handed to a relay.
     let mut connected = Some(ctx.lifecycle.connected());
     'session: while relay.is_none() {
-        let writing = !writer.is_idle();
+        let writing = writer.is_busy();
         if writing && write_stalled.deadline() != writer.stalled_at(write_timeout) {
             write_stalled
                 .as_mut()
                 .reset(writer.stalled_at(write_timeout));
         }
-        // While the writer is busy, room output waits in the outbox (where its bytes count
-        // toward the slow-reader cutoff) and requests wait in the socket: a client that does
-        // not read cannot make the session hold more than a burst for it.
+        // While the writer is busy, notices wait in the outbox, room frames in the writer
+        // (where their bytes count toward the slow-reader cutoff) and requests in the
+        // socket: a client that does not read cannot make the session hold more than a burst
+        // for it.
         let take_output = !writing;
         let take_requests = writer.queued() < BURST;
         tokio::select! {
             biased;
             () = &mut killed => break,
+            () = &mut left_over => {
+                // The next turn finds the writer busy and writes.
+                left_over.set(blocked.notified());
+            }
             () = move_off::reached(&mut moving_off, MoveOff::CloseConnections) => {
                 // The node is draining: the client gets back in on another node.
                 move_off::close(&mut writer).await;
@@ -153,8 +163,7 @@ pub(super) async fn run(
             }
             out = inbox.recv(), if take_output => match out {
                 Some(Outbound::Frame(frame)) => take_burst(&mut writer, &mut inbox, &mut session, frame).await,
-                Some(Outbound::Detached(key)) => session.detached(&key).await,
-                Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
+                Some(notice) => take_notice(&mut writer, &mut session, notice).await,
                 // The session holds a sender itself, so the inbox never closes.
                 None => break,
             },
@@ -187,7 +196,9 @@ pub(super) async fn run(
     drop(connected);
     // Frames the writer still held, or was writing when the socket failed, may not have
     // reached the client: they count as missed, so a resume cannot claim nothing was lost.
-    if !writer.is_idle() || write_failed {
+    // A relayed connection keeps its socket for the relay (it is in no room, so nothing
+    // else writes to it); any other lets go of it, and rooms are refused from now on.
+    if relay.is_none() && (writer.shut() || write_failed) {
         inbox.unwritten();
     }
     session.connection_lost().await;
@@ -197,7 +208,8 @@ pub(super) async fn run(
         if tokio::time::timeout(CLOSE_WRITE, writer.drain())
             .await
             .is_ok()
-            && let Ok(socket) = writer.into_sink().reunite(stream)
+            && let Some(sink) = writer.into_sink()
+            && let Ok(socket) = sink.reunite(stream)
         {
             let app = session.engine_app.take();
             super::route::relay(socket, &ctx, app, node, join).await;
@@ -242,18 +254,17 @@ const PIPELINED: usize = 16;
 /// How long a close frame may take to leave before the connection is dropped anyway.
 const CLOSE_WRITE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Most frames taken from the outbox before one flush.
+/// Most frames the writer holds before the session stops reading requests, and most taken
+/// from the outbox before one write.
 const BURST: usize = 64;
 
 /// Queues `first` and whatever else is already in the outbox (up to [`BURST`] frames), so
-/// the writer flushes them together: a join's snapshot or a backlog leaves in a few
-/// syscalls rather than one per frame.
+/// the writer writes them together. Only the login registry's frames come this way (rooms
+/// write straight into the socket).
 ///
 /// Before it stops taking, it lets the tasks that are already runnable go first, once: the
-/// room turns that deliver to this client, or answer its pipelined requests, mostly are, so
-/// their frames join this write rather than each costing one of their own. Writes are the
-/// largest single cost of a message (a third of the server's CPU on loopback); under load
-/// this cut them by a quarter, and an idle server runs the yielded session again at once.
+/// registry's turns for this client mostly are, so their frames join this write rather than
+/// each costing one of their own. An idle server runs the yielded session again at once.
 async fn take_burst(writer: &mut Writer, inbox: &mut Outbox, session: &mut Session, first: Frame) {
     writer.push(text_message(first));
     take_queued(writer, inbox, session).await;
@@ -268,19 +279,24 @@ async fn take_queued(writer: &mut Writer, inbox: &mut Outbox, session: &mut Sess
     while writer.queued() < BURST {
         match inbox.try_recv() {
             Some(Outbound::Frame(frame)) => writer.push(text_message(frame)),
-            Some(Outbound::Detached(key)) => session.detached(&key).await,
-            Some(Outbound::LoggedOut(generation)) => session.logged_out(generation),
+            Some(notice) => take_notice(writer, session, notice).await,
             None => break,
         }
     }
 }
 
-/// The WebSocket message for `frame`. It shares the frame's text rather than copying it, so
-/// an event fanned out to a whole room is still serialised and stored once.
-fn text_message(frame: Frame) -> Message {
-    let text = Utf8Bytes::try_from(Bytes::from_owner(frame))
-        .expect("a Frame is made from a String, so its bytes are UTF-8");
-    Message::Text(text)
+/// Acts on a notice; the frames it held back (a leave's answer) may then go: after the
+/// leave's media is closed, for one.
+async fn take_notice(writer: &mut Writer, session: &mut Session, notice: Outbound) {
+    match notice {
+        Outbound::Detached(key) => session.detached(&key).await,
+        Outbound::LoggedOut(generation) => session.logged_out(generation),
+        Outbound::Frame(frame) => {
+            writer.push(text_message(frame));
+            return;
+        }
+    }
+    writer.release();
 }
 
 struct Session {
