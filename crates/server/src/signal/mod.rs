@@ -59,7 +59,7 @@ pub(crate) async fn upgrade(
             if ctx.cluster.is_some() {
                 route::serve(socket, ctx, query.app_id, client).await;
             } else {
-                session::run(socket, ctx, query.app_id, None).await;
+                session::run(socket, ctx, query.app_id, None, client).await;
             }
         })
 }

@@ -85,7 +85,7 @@ pub(super) async fn serve(
         Ok(Some(Ok(Message::Text(text)))) => text.to_string(),
         // Not a request: the session answers whatever comes next as usual.
         Ok(Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)))) => {
-            return session::run(socket, ctx, app_id, None).await;
+            return session::run(socket, ctx, app_id, None, client).await;
         }
         _ => return,
     };
@@ -96,12 +96,14 @@ pub(super) async fn serve(
     let mut place = destination(&ctx, app_id.as_deref(), &first).await;
     loop {
         let node = match place {
-            Destination::Here => return session::run(socket, ctx, app_id, Some(first)).await,
+            Destination::Here => {
+                return session::run(socket, ctx, app_id, Some(first), client).await;
+            }
             Destination::Shard(key, home) => {
                 if let Some(cluster) = &ctx.cluster {
                     cluster.open_shard(&ctx, key, home);
                 }
-                return session::run(socket, ctx, app_id, Some(first)).await;
+                return session::run(socket, ctx, app_id, Some(first), client).await;
             }
             Destination::Node(node) => node,
         };
@@ -165,21 +167,23 @@ async fn refuse(mut socket: WebSocket, node: &Node, error: &ClusterError, join: 
     let _ = socket.send(Message::Close(None)).await;
 }
 
-/// Pipes `socket` to `node`, `join` (a joinRoom frame) first; when `node` cannot be reached,
-/// answers the join with why and closes.
+/// Pipes `socket` (from `client`) to `node`, `join` (a joinRoom frame) first; when `node`
+/// cannot be reached, answers the join with why and closes.
 pub(super) async fn relay(
     socket: WebSocket,
     ctx: &Ctx,
     app_id: Option<String>,
     node: Node,
     join: String,
+    client: Option<SocketAddr>,
 ) {
     let Some(cluster) = &ctx.cluster else {
         return;
     };
-    // The session does not keep its client's address: the room's node counts this
-    // connection against this node's.
-    match cluster.connect_upstream(&node, app_id.as_deref()).await {
+    match cluster
+        .connect_upstream_for(&node, app_id.as_deref(), client)
+        .await
+    {
         Ok(upstream) => pipe(socket, ctx, upstream, join).await,
         Err(error) => refuse(socket, &node, &error, &join).await,
     }

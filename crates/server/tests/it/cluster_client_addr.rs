@@ -85,7 +85,43 @@ async fn a_relayed_client_counts_against_its_own_address() {
         .await;
         relayed.push(socket);
     }
-    assert_eq!(relay.metric("chorus_cluster_relayed").await, Some(3.0));
+    // A connection whose first request is served where it landed (one that holds nothing
+    // afterwards) and that then joins the room is handed to the relay by its session: it too
+    // counts against its client's address.
+    let mut moved = connect_from(lo(7), &relay, None)
+        .await
+        .expect("the relaying node takes the client");
+    moved
+        .send(Message::text(
+            r#"{"id":1,"method":"updateToken","params":{"token":"x"}}"#,
+        ))
+        .await
+        .expect("the request goes out");
+    let answer = recv(&mut moved).await;
+    assert_eq!(
+        answer["error"]["code"], "UPDATE_TOKEN_BEFORE_JOIN",
+        "{answer}"
+    );
+    moved
+        .send(Message::text(join_frame(2, "addr", "u7")))
+        .await
+        .expect("the join goes out");
+    let answer = recv(&mut moved).await;
+    assert!(answer.get("error").is_none(), "u7 joins: {answer}");
+    wait_for(&mut host_events, |e| match e {
+        Event::UserJoined(j) if j.user_info.user_id == "u7" => Some(()),
+        _ => None,
+    })
+    .await;
+    relayed.push(moved);
+    assert_eq!(relay.metric("chorus_cluster_relayed").await, Some(4.0));
+    let _direct7 = connect_from(lo(7), &home, None)
+        .await
+        .expect("127.0.0.7's second connection");
+    assert!(
+        refused(&connect_from(lo(7), &home, None).await),
+        "127.0.0.7's moved connection counts against it"
+    );
     // 127.0.0.2 holds one place on the room's node (its relayed connection): one more of its
     // own fits, a third does not.
     let _direct = connect_from(lo(2), &home, None)

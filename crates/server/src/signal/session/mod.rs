@@ -38,13 +38,14 @@ use crate::ctx::{Ctx, MoveOff};
 use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
-/// Serves one signalling connection; `first` is its first frame when the cluster edge has
-/// read it already.
+/// Serves one signalling connection from `client`; `first` is its first frame when the
+/// cluster edge has read it already.
 pub(super) async fn run(
     socket: WebSocket,
     ctx: Arc<Ctx>,
     engine_app: Option<String>,
     first: Option<String>,
+    client: Option<std::net::SocketAddr>,
 ) {
     let (sink, mut stream) = socket.split();
     let (mut writer, direct) = Writer::new(sink);
@@ -212,7 +213,7 @@ pub(super) async fn run(
             && let Ok(socket) = sink.reunite(stream)
         {
             let app = session.engine_app.take();
-            super::route::relay(socket, &ctx, app, node, join).await;
+            super::route::relay(socket, &ctx, app, node, join, client).await;
         }
     }
 }
