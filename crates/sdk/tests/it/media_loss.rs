@@ -52,17 +52,23 @@ async fn media_survives_five_percent_loss_each_way() {
     );
     assert!((0.03..0.07).contains(&share), "the relay dropped {share}");
 
-    // Audio: no gap between frames over 150 ms (a lost frame waited for would stall the
-    // rhythm; 150 ms leaves room for the scheduler of a loaded two-core machine), and the PCM
-    // has no holes: as many 20 ms frames as time passed.
+    // Audio: the rhythm holds (a lost frame waited for would stall it once per loss, about
+    // 25 times here): at most two gaps between frames over 150 ms, which a loaded two-core
+    // machine's scheduler may cause by itself, none over a second; and the PCM has no holes:
+    // as many 20 ms frames as time passed.
     let gaps: Vec<Duration> = frames.windows(2).map(|w| w[1].0 - w[0].0).collect();
     let worst = gaps.iter().max().copied().unwrap_or_default();
+    let long = gaps
+        .iter()
+        .filter(|gap| **gap > Duration::from_millis(150))
+        .count();
     let span = frames[frames.len() - 1].0 - frames[0].0;
     eprintln!(
-        "{} audio frames over {span:?}, worst gap {worst:?}",
+        "{} audio frames over {span:?}, worst gap {worst:?}, {long} over 150 ms",
         frames.len()
     );
-    assert!(worst <= Duration::from_millis(150), "a gap of {worst:?}");
+    assert!(long <= 2, "{long} gaps over 150 ms, the worst {worst:?}");
+    assert!(worst <= Duration::from_secs(1), "a gap of {worst:?}");
     let expected = span.as_millis() as usize / 20;
     assert!(
         frames.len() + 10 >= expected,
