@@ -46,7 +46,7 @@ pub(crate) use drain::move_clients_off;
 pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
 pub(crate) use relay::{DRAINING, Liveness, Upstream, pipe};
-pub(crate) use span::{WANTED_LAYERS_PATH, wanted_layers};
+pub(crate) use span::{Admission, WANTED_LAYERS_PATH, wanted_layers};
 
 /// How long one Redis command may take before the work that needed it fails.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(800);

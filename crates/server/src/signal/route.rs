@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use super::auth::{TokenFor, check_room_token};
 use super::session;
 use crate::clock::now_secs;
-use crate::cluster::{self, ClusterError, Node};
+use crate::cluster::{self, Admission, ClusterError, Node};
 use crate::conn_caps::{ConnectionSlot, Refused};
 use crate::ctx::{Ctx, MoveOff};
 use crate::room::RoomKey;
@@ -26,10 +26,21 @@ use crate::room::RoomKey;
 /// Where a connection is served.
 enum Destination {
     Here,
-    /// Here, by a shard of a room whose home is the node.
-    Shard(RoomKey, Node),
+    /// Here, by a shard of a room, once its home admitted the user.
+    Shard(ShardJoin),
     /// On this node.
     Node(Node),
+}
+
+/// A join served by a shard of its room.
+struct ShardJoin {
+    key: RoomKey,
+    /// The room's home, when the shard is to be opened.
+    open: Option<Node>,
+    /// The join's request id, user and visibility.
+    id: u64,
+    user: String,
+    visible: bool,
 }
 
 /// Where a connection comes from, and its place under the connection caps.
@@ -99,9 +110,21 @@ pub(super) async fn serve(
             Destination::Here => {
                 return session::run(socket, ctx, app_id, Some(first), client).await;
             }
-            Destination::Shard(key, home) => {
+            Destination::Shard(join) => {
                 if let Some(cluster) = &ctx.cluster {
-                    cluster.open_shard(&ctx, key, home);
+                    if let Some(home) = join.open {
+                        cluster.open_shard(&ctx, join.key.clone(), home);
+                    }
+                    // The home admits every user of the room: a refusal there is the answer.
+                    let asked = cluster.admit(&ctx, &join.key, &join.user, join.visible);
+                    if let Admission::Refused(error) = asked.await {
+                        tracing::debug!(room = %join.key.room_id, user = join.user, %error,
+                            "the room's home refused a shard's user");
+                        let text = ServerFrame::error_json(Some(join.id), &error);
+                        let _ = socket.send(Message::Text(text.into())).await;
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
                 }
                 return session::run(socket, ctx, app_id, Some(first), client).await;
             }
@@ -223,12 +246,24 @@ async fn destination(ctx: &Ctx, engine_app: Option<&str>, first: &str) -> Destin
     if let Some(home) = cluster.home_of(&key, &params.user_info.user_id).await {
         return Destination::Node(home);
     }
-    if ctx.directory.get(&key).is_some() || cluster.is_shard(&key) {
+    let shard_join = |key, open| {
+        Destination::Shard(ShardJoin {
+            key,
+            open,
+            id: frame.id,
+            user: params.user_info.user_id.clone(),
+            visible: params.visible.unwrap_or(true),
+        })
+    };
+    if cluster.is_shard(&key) {
+        return shard_join(key, None);
+    }
+    if ctx.directory.get(&key).is_some() {
         return Destination::Here;
     }
     match cluster.place(&key).await {
         Ok(node) if !cluster.is_self(&node) && cluster.shard_here(&node).await => {
-            Destination::Shard(key, node)
+            shard_join(key, Some(node))
         }
         Ok(node) if !cluster.is_self(&node) => Destination::Node(node),
         // Placed here, or Redis failed: the join here claims the room or says why not.

@@ -9,7 +9,9 @@
 //! the shard ends once its last user of its own has left. The room's limit counts each user
 //! once (a mirror is its user's one place in the other room; a link's observers never count),
 //! so the full room refuses a fourth user through either node, and GetRoomOnlineUsers names
-//! the three. Visibility crosses the link: a shard user turning invisible leaves the home's
+//! the three. The home admits every user: two joins racing for the last place through the
+//! two nodes end with one in and the other refused, and a user opening a shard of a full
+//! room is refused before the shard takes them. Visibility crosses the link: a shard user turning invisible leaves the home's
 //! view as SWITCH_TO_INVISIBLE and stays listed as invisible, comes back when visible; one
 //! joining invisible is held invisible at the home; leaving while invisible takes the
 //! mirror away too.
@@ -283,7 +285,7 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
 
     // Dave joins the shard late: his first picture needs a keyframe of Alice's, asked up
     // the link, since her encoder makes one only when asked.
-    let (dave, _dave_events) = shard.joined("span", "dave").await;
+    let (dave, mut dave_events) = shard.joined("span", "dave").await;
     let colour = seen(&dave, "alice").await;
     assert!(near(colour, RED), "Dave saw {colour:?} of Alice");
 
@@ -366,6 +368,59 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     })
     .await;
 
+    // One place left: Frank through the home and Gina through the shard race for it. The
+    // home admits every user, one at a time, so one gets in, the other is refused, and both
+    // rooms hold the same users (no one sees the loser).
+    let (frank, gina) = (home.engine(), shard.engine());
+    let (frank_token, gina_token) = (token("span", "frank"), token("span", "gina"));
+    let (f, g) = tokio::join!(
+        frank.join_room(
+            Some(&frank_token),
+            "span",
+            user_info("frank"),
+            RoomConfig::default()
+        ),
+        gina.join_room(
+            Some(&gina_token),
+            "span",
+            user_info("gina"),
+            RoomConfig::default()
+        ),
+    );
+    let (winner, loser, refused) = match (f, g) {
+        (Ok(_), Err(refused)) => ("frank", "gina", refused),
+        (Err(refused), Ok(_)) => ("gina", "frank", refused),
+        (f, g) => panic!(
+            "one of Frank ({}) and Gina ({}) joins",
+            f.is_ok(),
+            g.is_ok()
+        ),
+    };
+    assert_eq!(refused.code, ErrorCode::JoinRoomFailed, "{refused}");
+    assert!(refused.message.contains("full"), "{refused}");
+    for events in [&mut alice_events, &mut dave_events] {
+        wait_for(events, |e| match e {
+            Event::UserJoined(j) if j.user_info.user_id == loser => panic!("{loser} was seen"),
+            Event::UserJoined(j) if j.user_info.user_id == winner => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+    let mut want = vec!["alice".to_owned(), "dave".to_owned(), winner.to_owned()];
+    want.sort();
+    assert_eq!(online(home).await, (3, want, vec![]));
+    match winner {
+        "frank" => frank.leave_room().await.unwrap(),
+        _ => gina.leave_room().await.unwrap(),
+    }
+    for events in [&mut alice_events, &mut dave_events] {
+        wait_for(events, |e| match e {
+            Event::UserLeave(left) if left.user_info.user_id == winner => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+
     // Erin joins the shard invisible: the home holds her, invisible, too.
     let erin = shard.engine();
     erin.set_user_visibility(false).await.unwrap();
@@ -419,5 +474,24 @@ async fn a_room_grows_past_its_full_home_onto_a_shard() {
     })
     .await;
     assert_eq!(home.metric("chorus_rooms").await, Some(1.0));
+
+    // The home full again, of its own users: Carol, opening a shard of it, is refused by the
+    // home before the shard takes her, and no mirror of hers reaches the home.
+    let _hana = home.joined("span", "hana").await;
+    let _ivan = home.joined("span", "ivan").await;
+    let refused = shard
+        .engine()
+        .join_room(
+            Some(&token("span", "carol")),
+            "span",
+            user_info("carol"),
+            RoomConfig::default(),
+        )
+        .await
+        .expect_err("the full room refuses Carol on a new shard");
+    assert_eq!(refused.code, ErrorCode::JoinRoomFailed, "{refused}");
+    assert!(refused.message.contains("full"), "{refused}");
+    let want = vec!["alice".into(), "hana".into(), "ivan".into()];
+    assert_eq!(online(home).await, (3, want, vec![]));
     let _ = std::fs::remove_dir_all(&dir);
 }

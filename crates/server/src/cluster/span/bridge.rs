@@ -24,16 +24,15 @@ use tokio::sync::{mpsc, watch};
 
 use super::super::Node;
 use super::Mirrored;
+use super::admission::{Admissions, MIRROR_QUEUE};
 use super::client::{Peer, Signal, SpanError};
 use super::layers::{self, Asked, MirrorsRoom, Wanted};
 use super::mirror::{self, KeyframeWanted, Relayed, ToMirror};
 use crate::ctx::Ctx;
 use crate::room::RoomKey;
 
-/// Packets queued for one mirror before more are dropped.
-const MIRROR_QUEUE: usize = 1024;
 /// The user ids of link clients: never mirrored.
-const LINK_PREFIX: &str = "chorus-span-";
+pub(super) const LINK_PREFIX: &str = "chorus-span-";
 
 /// One direction of a link.
 pub(super) struct Bridge {
@@ -51,6 +50,8 @@ pub(super) struct Bridge {
     pub(super) mirrored: Mirrored,
     /// Told how many users this bridge mirrors, when someone wants to know.
     pub(super) count: Option<watch::Sender<usize>>,
+    /// The mirrors `into` admitted before their users joined `from` (the shard's users).
+    pub(super) admitted: Option<Admissions>,
 }
 
 /// The tracks a bridge receives, counted in the relayed-tracks gauge while it runs.
@@ -97,6 +98,9 @@ impl Bridge {
         let (mut signal, events) =
             Signal::join(&self.ctx, &self.from, &self.key, &self.observer, false).await?;
         let mut peer = Peer::bind(&self.from).await?;
+        if let Some(admitted) = &self.admitted {
+            admitted.set_ready(true);
+        }
         let (keyframes_tx, mut keyframes) = mpsc::channel::<KeyframeWanted>(256);
         let mut state = State {
             mirrors: HashMap::new(),
@@ -157,6 +161,9 @@ impl Bridge {
             }
         }
         .await;
+        if let Some(admitted) = &self.admitted {
+            admitted.set_ready(false);
+        }
         if result.is_err() {
             self.mirrored.hold(); // before its mirrors end: they drop rather than leave
         }
@@ -293,10 +300,32 @@ impl Bridge {
         user: String,
         visible: bool,
     ) {
-        let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
-        if user.starts_with(LINK_PREFIX) || !self.mirrored.claim(&user, &tx) {
+        if user.starts_with(LINK_PREFIX) {
             return;
         }
+        // A mirror the home admitted before its user joined here: claimed already.
+        let adopted = self
+            .admitted
+            .as_ref()
+            .and_then(|a| a.take(&user, &self.into));
+        let (tx, rx, joined) = match adopted {
+            Some(admitted) => {
+                if admitted.visible != visible {
+                    let params = SetUserVisibilityParams { visible };
+                    let _ = admitted
+                        .tx
+                        .try_send(ToMirror::Say(Request::SetUserVisibility(params)));
+                }
+                (admitted.tx, admitted.rx, Some(admitted.signal))
+            }
+            None => {
+                let (tx, rx) = mpsc::channel(MIRROR_QUEUE);
+                if !self.mirrored.claim(&user, &tx) {
+                    return;
+                }
+                (tx, rx, None)
+            }
+        };
         let user: Arc<str> = user.into();
         let run = mirror::run(
             mirror::Place {
@@ -310,6 +339,7 @@ impl Bridge {
             user.clone(),
             rx,
             keyframes.clone(),
+            joined,
         );
         let (room, into) = (self.key.room_id.clone(), self.into.id.clone());
         tokio::spawn(async move {

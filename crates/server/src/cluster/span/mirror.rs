@@ -104,12 +104,14 @@ struct Outgoing {
     base: Option<(u64, u64)>,
 }
 
-/// Runs the mirror of `user` in `key`'s room on `node` until `commands` closes.
+/// Runs the mirror of `user` in `key`'s room on `node` until `commands` closes; `joined` is
+/// its connection when the room admitted it already (see `admission`).
 pub(super) async fn run(
     place: Place,
     user: Arc<str>,
     mut commands: mpsc::Receiver<ToMirror>,
     keyframes: mpsc::Sender<KeyframeWanted>,
+    joined: Option<Signal>,
 ) -> Result<(), SpanError> {
     let Place {
         ctx,
@@ -119,7 +121,10 @@ pub(super) async fn run(
         user_here,
         visible,
     } = place;
-    let (mut signal, _) = Signal::join(&ctx, &node, &key, &user, visible).await?;
+    let mut signal = match joined {
+        Some(signal) => signal,
+        None => Signal::join(&ctx, &node, &key, &user, visible).await?.0,
+    };
     // The media transport is made at the user's first publish: a user who only watches costs
     // the other room a member, not a transport.
     let mut media: Option<Media> = None;

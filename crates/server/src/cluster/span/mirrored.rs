@@ -76,6 +76,23 @@ impl Claims {
             Some(Claim::Held { side, until }) if *side == Side::Down && *until > now)
     }
 
+    /// Claims `user` for the shard's side before its mirror joins the home (see
+    /// `admission`); false when either side mirrors it already, or the home's holds it.
+    pub(super) fn claim_up(&self, user: &str, mirror: &mpsc::Sender<ToMirror>) -> bool {
+        let (_, up) = self.attempt();
+        up.claim(user, mirror)
+    }
+
+    /// Drops the claim on `user` if `mirror` still holds it.
+    pub(super) fn release_if(&self, user: &str, mirror: &mpsc::Sender<ToMirror>) {
+        let mut users = self.lock();
+        if let Some(Claim::Running { mirror: held }) = users.get(user)
+            && held.same_channel(mirror)
+        {
+            users.remove(user);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Claim>> {
         // A poisoned map is still a map: a panic elsewhere must not stop the link here.
         self.users

@@ -30,6 +30,18 @@
 //! sends them for every user, the shard's own through their mirrors, so each event is sent
 //! once.
 //!
+//! **Admission.** The home is the one place that admits a user of the room ([`admission`]),
+//! so the room's limit holds for the whole room with no window. Before a shard's room takes
+//! a user of its own, the shard joins the user's mirror to the home's room: that join is the
+//! request for a place. The user's own join waits for it and goes on at the shard only once
+//! the home admitted the mirror, which the link's bridge then runs as the user's; a refusal
+//! at the home (JOIN_ROOM_FAILED "full", a ban) is the user's answer, and no trace of them
+//! is left in either room. So the first user opening a shard of a full room is refused, and
+//! two joins racing for the last place through two nodes meet in the home's room, which
+//! admits one at a time. The cost is one join at the home before a shard user's join; the
+//! ordinary path (a room not spanning, or a join at the home) is untouched. While a link is
+//! settling after a failure the shard admits its users itself, as the home may be gone.
+//!
 //! **Media.** A link is two *bridges*, one each way ([`bridge`]): an observer, a hidden
 //! member of one room that subscribes once to each track of that room's own users, and one
 //! [`mirror`] per such user in the other room, which publishes the observer's packets as
@@ -78,6 +90,7 @@
 //! joins the shard as one of its own); a takeover restores auto-subscriptions, not manual
 //! ones; a shard that gives its link up leaves its held users to lapse.
 
+mod admission;
 mod bridge;
 mod client;
 mod layers;
@@ -93,8 +106,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use self::admission::Admissions;
 use self::mirrored::{Claims, Mirrored};
 use self::succession::Succession;
+pub(crate) use admission::Admission;
 pub(crate) use wanted_route::{PATH as WANTED_LAYERS_PATH, answer as wanted_layers};
 
 use super::{Cluster, Node};
@@ -134,6 +149,7 @@ enum LinkState {
 struct ShardLink {
     state: watch::Receiver<LinkState>,
     claims: Claims,
+    admissions: Admissions,
 }
 
 /// The rooms this node runs a shard of.
@@ -192,10 +208,33 @@ impl Cluster {
         settled.await.ok().flatten()
     }
 
+    /// Asks the home of `key`'s room, which this node runs a shard of, for a place for
+    /// `user` (see [`admission`]) before the shard's room takes them. Not asked while the
+    /// link is settling after a failure: the home may be gone, and the shard serves its
+    /// users meanwhile as it did before.
+    pub(crate) async fn admit(
+        &self,
+        ctx: &Arc<Ctx>,
+        key: &RoomKey,
+        user: &str,
+        visible: bool,
+    ) -> Admission {
+        let Some(link) = self.shards.lock().get(key).cloned() else {
+            return Admission::NotAsked;
+        };
+        let LinkState::Linked(home) = link.state.borrow().clone() else {
+            return Admission::NotAsked;
+        };
+        link.admissions
+            .ask(ctx, &link.claims, home, key, user, visible)
+            .await
+    }
+
     /// Opens a shard of `key`'s room here, linked to its `home`, unless one is open.
     pub(crate) fn open_shard(&self, ctx: &Arc<Ctx>, key: RoomKey, home: Node) {
         let (state_tx, state) = watch::channel(LinkState::Linked(home.clone()));
         let claims = Claims::new(ctx.directory.reconnect_grace());
+        let admissions = Admissions::default();
         {
             let mut rooms = self.shards.lock();
             if rooms.contains_key(&key) {
@@ -204,6 +243,7 @@ impl Cluster {
             let link = ShardLink {
                 state,
                 claims: claims.clone(),
+                admissions: admissions.clone(),
             };
             rooms.insert(key.clone(), link);
         }
@@ -212,7 +252,7 @@ impl Cluster {
         ctx.directory.set_quiet(&key, true);
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            link(&ctx, &key, home, claims, state_tx).await;
+            link(&ctx, &key, home, claims, admissions, state_tx).await;
             if let Some(cluster) = &ctx.cluster {
                 cluster.shards.lock().remove(&key);
             }
@@ -240,6 +280,7 @@ async fn link(
     key: &RoomKey,
     mut home: Node,
     claims: Claims,
+    admissions: Admissions,
     state: watch::Sender<LinkState>,
 ) {
     let Some(cluster) = &ctx.cluster else {
@@ -262,6 +303,7 @@ async fn link(
             users_here: false,
             mirrored: into_shard.clone(),
             count: None,
+            admitted: None,
         };
         let up = bridge::Bridge {
             ctx: ctx.clone(),
@@ -272,6 +314,7 @@ async fn link(
             users_here: true,
             mirrored: into_home,
             count: Some(locals_tx.clone()),
+            admitted: Some(admissions.clone()),
         };
         let started = Instant::now();
         let (stop_tx, stop) = watch::channel(false);
