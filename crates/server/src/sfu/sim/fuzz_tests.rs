@@ -242,6 +242,46 @@ fn the_router_survives_hostile_media_and_keeps_its_invariants() {
     }
 }
 
+/// A session of well-formed actions with random values, mostly plausible ones (negotiated
+/// payload types, small steps, H.264 slices), so that random runs get media forwarded.
+fn random_session(next: &mut impl FnMut() -> u64) -> Vec<u8> {
+    let mut seed = Seed::default();
+    for _ in 0..next() % 150 {
+        let r = next();
+        let who = (r >> 8) as u8;
+        let odd = (r >> 12).is_multiple_of(8);
+        seed = match r % 12 {
+            0..=5 => {
+                let layer = ((r >> 16) % 4) as u8;
+                let mut flags = if (r >> 20) & 1 == 1 {
+                    video(layer)
+                } else {
+                    AUDIO
+                };
+                flags |= (r >> 24) as u8 & (MARKER | NACKABLE | ALL_EXT);
+                let (seq, ts) = if odd {
+                    (next() as i16, next() as i32)
+                } else {
+                    (1, 3000)
+                };
+                let pt = if odd { next() as u8 } else { NEGOTIATED };
+                let len = (next() % if odd { 1200 } else { 40 }) as usize;
+                let mut payload = vec![if (r >> 28) & 3 == 0 { 0x65 } else { 0x41 }];
+                payload.extend((0..len).map(|_| next() as u8));
+                seed.rtp(flags, seq, ts, pt, &payload)
+            }
+            6 => seed.foreign(next() as u32, r & 1 == 1, &[0x65, who]),
+            7 => seed.keyframe_request(who, r & 1 == 1),
+            8 => seed.feedback(who, next() as u32, (r >> 16) as u8),
+            9 => seed.wait((r >> 16) as u8 % 60),
+            10 => seed.layer(who, (r >> 16) as u8),
+            _ if odd => seed.leave(who),
+            _ => seed.pause(who, r & 1 == 1, (r >> 1) & 1 == 1),
+        };
+    }
+    seed.0
+}
+
 /// The long run where libFuzzer is not at hand: `CHORUS_FUZZ_INPUTS` inputs (default 1000)
 /// from a seeded generator, random bytes and mutated seeds, each in its own session; inputs
 /// that panic are written to `CHORUS_FUZZ_OUT` (default `/tmp/forward-crashes`).
@@ -267,9 +307,11 @@ fn random_sessions() {
     let seeds: Vec<Vec<u8>> = seeds().into_iter().map(|(_, bytes)| bytes).collect();
     let (mut crashes, mut forwarded) = (0, 0);
     for n in 0..count {
-        let input: Vec<u8> = if n % 2 == 0 {
+        let input: Vec<u8> = if n % 3 == 0 {
             let len = (next() % 1500) as usize;
             (0..len).map(|_| next() as u8).collect()
+        } else if n % 3 == 1 {
+            random_session(&mut next)
         } else {
             let mut input = seeds[(next() % seeds.len() as u64) as usize].clone();
             for _ in 0..1 + next() % 16 {
