@@ -62,10 +62,10 @@ mod workers;
 mod fallback_tests;
 // The in-memory harness and its client also drive the forward-path benchmark (`bench` feature),
 // which uses only part of them.
-#[cfg(any(test, feature = "bench"))]
+#[cfg(any(test, feature = "bench", feature = "fuzzing"))]
 #[cfg_attr(not(test), allow(dead_code))]
 mod sim;
-#[cfg(any(test, feature = "bench"))]
+#[cfg(any(test, feature = "bench", feature = "fuzzing"))]
 #[cfg_attr(not(test), allow(dead_code))]
 mod test_client;
 #[cfg(feature = "bench")]
@@ -97,6 +97,9 @@ pub(crate) use {
     tracklist::check_tracks,
     workers::worker_of_ufrag,
 };
+// The forwarding path under hostile media, for `crate::fuzz_entry` alone.
+#[cfg(feature = "fuzzing")]
+pub(crate) use sim::fuzz::run as fuzz_forward;
 
 /// Names one client's media: its publisher and subscriber transports. The session picks it
 /// (its own session number) and keeps it for its whole life.

@@ -13,6 +13,7 @@ use str0m::change::SdpPendingOffer;
 use str0m::format::Codec as StrCodec;
 use str0m::media::{Frequency, KeyframeRequest, MediaData, MediaTime, Mid, Pt, Rid};
 use str0m::net::{Protocol, Receive, Transmit};
+use str0m::rtp::RtpPacket;
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 
 use super::super::test_client::{
@@ -40,6 +41,9 @@ pub(in crate::sfu) struct Endpoint {
     pub(in crate::sfu) disconnected: bool,
     /// Frames received, with the simulated time each arrived.
     pub(in crate::sfu) frames: Vec<(Instant, MediaData)>,
+    /// RTP packets received by an endpoint in RTP mode ([`Endpoint::new_rtp_mode`]), for
+    /// its owner to take.
+    pub(in crate::sfu) packets: Vec<RtpPacket>,
     /// Keyframe requests received, with the simulated time each arrived.
     pub(in crate::sfu) keyframe_requests: Vec<(Instant, KeyframeRequest)>,
     /// The latest subscriber offer answered (a subscribing endpoint).
@@ -54,7 +58,16 @@ pub(in crate::sfu) struct Endpoint {
 impl Endpoint {
     /// An endpoint at `addr`, made at `now`.
     pub(in crate::sfu) fn new(addr: SocketAddr, now: Instant) -> Self {
-        let mut rtc = every_codec_config().build(now);
+        Self::with_rtc(addr, every_codec_config().build(now))
+    }
+
+    /// An endpoint at `addr` that receives whole RTP packets ([`Endpoint::packets`]) rather
+    /// than frames: what a subscriber sees of media that need not depacketize.
+    pub(in crate::sfu) fn new_rtp_mode(addr: SocketAddr, now: Instant) -> Self {
+        Self::with_rtc(addr, every_codec_config().set_rtp_mode(true).build(now))
+    }
+
+    fn with_rtc(addr: SocketAddr, mut rtc: Rtc) -> Self {
         rtc.add_local_candidate(Candidate::host(addr, "udp").expect("host candidate"));
         Endpoint {
             rtc,
@@ -64,6 +77,7 @@ impl Endpoint {
             connected: false,
             disconnected: false,
             frames: Vec::new(),
+            packets: Vec::new(),
             keyframe_requests: Vec::new(),
             offer: None,
             media: None,
@@ -171,6 +185,7 @@ impl Endpoint {
                         self.disconnected = true;
                     }
                     Event::MediaData(data) => self.frames.push((now, data)),
+                    Event::RtpPacket(packet) => self.packets.push(packet),
                     Event::KeyframeRequest(request) => self.keyframe_requests.push((now, request)),
                     _ => {}
                 },

@@ -18,6 +18,10 @@
 #[cfg(feature = "bench")]
 pub(crate) mod bench;
 mod endpoint;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzz;
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod relay_tests;
 #[cfg(test)]
@@ -96,6 +100,8 @@ pub(super) struct Net {
     pub(super) dropped: u64,
     /// Of those, the ones of at least [`LARGE`] bytes: video, not audio or RTCP.
     pub(super) dropped_large: u64,
+    /// Datagrams the routers sent to each endpoint.
+    pub(super) carried: HashMap<(PeerId, Side), u64>,
 }
 
 /// The size from which a datagram counts as video in [`Net::dropped_large`]: audio packets
@@ -140,6 +146,7 @@ impl Net {
             rng: Rng(seed | 1),
             dropped: 0,
             dropped_large: 0,
+            carried: HashMap::new(),
         }
     }
 
@@ -236,6 +243,15 @@ impl Net {
     pub(super) fn subscriber(&mut self, peer: PeerId) {
         self.open(peer);
         self.add_endpoint(peer, Side::Subscriber);
+    }
+
+    /// As [`Net::subscriber`], with an endpoint in RTP mode: it keeps whole packets.
+    pub(super) fn rtp_subscriber(&mut self, peer: PeerId) {
+        self.open(peer);
+        self.add_endpoint(peer, Side::Subscriber);
+        let addr = self.endpoint(peer, Side::Subscriber).addr;
+        let endpoint = Endpoint::new_rtp_mode(addr, self.now);
+        self.endpoints.insert((peer, Side::Subscriber), endpoint);
     }
 
     /// Sets what `subscriber` gets of `publisher`'s main `kind`, naming it `user`.
@@ -366,6 +382,7 @@ impl Net {
                 .find(|(_, e)| e.addr == transmit.destination)
                 .map(|(key, e)| (*key, e.down));
             if let Some((key, link)) = to {
+                *self.carried.entry(key).or_default() += 1;
                 let data = transmit.contents.to_vec();
                 self.send(Some(key), key.0, self.server, link, data);
             }
