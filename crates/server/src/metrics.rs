@@ -44,6 +44,9 @@ pub(crate) struct Metrics {
     pub(crate) webhooks_failed: Counter,
     pub(crate) webhook_retries: Counter,
     pub(crate) webhooks_dropped: Counter,
+    /// Times a room or the login registry found a client's socket would not take its frames
+    /// now and left them for the client's session to write.
+    pub(crate) writes_left_to_session: Counter,
     /// The media plane's counters, registered under `chorus_sfu_`.
     pub(crate) sfu: crate::sfu::SfuMetrics,
     /// Cluster mode: connections relayed to other nodes, and whether Redis answers.
@@ -149,6 +152,12 @@ impl Metrics {
             "Webhook callbacks dropped because the queue was full",
             webhooks_dropped.clone(),
         );
+        let writes_left_to_session = Counter::default();
+        registry.register(
+            "writes_left_to_session",
+            "Times a room found a client's socket would not take its frames at once and left them for the client's session to write",
+            writes_left_to_session.clone(),
+        );
         let sfu = crate::sfu::SfuMetrics::default();
         sfu.register(&mut registry);
         Metrics {
@@ -166,6 +175,7 @@ impl Metrics {
             webhooks_failed,
             webhook_retries,
             webhooks_dropped,
+            writes_left_to_session,
             sfu,
             cluster_relayed,
             cluster_redis_up,

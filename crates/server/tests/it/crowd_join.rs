@@ -1,4 +1,5 @@
-//! 200 clients join one room at once; each ends up seeing exactly the other 199.
+//! 200 clients join one room at once; each ends up seeing exactly the other 199. Then one
+//! room message reaches all 199, written by the room itself.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -68,4 +69,33 @@ async fn two_hundred_concurrent_joiners_each_see_the_other_199() {
         )
         .await;
     assert_eq!(users["Result"]["TotalUser"], CLIENTS);
+
+    // One room message: the room writes it into 199 sockets in one go. Every socket takes it
+    // at once, so none is left for a session to write; tokio's per-poll budget once made
+    // the writes past the 128th of a turn look like full sockets.
+    let left = "chorus_writes_left_to_session_total";
+    let before = server.metric(left).await.expect("the counter is exposed");
+    engines[0]
+        .0
+        .send_room_message("to everyone")
+        .await
+        .expect("user000 sends a room message");
+    for (i, (_, events)) in engines.iter_mut().enumerate().skip(1) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, events.next()).await {
+                Ok(Some(chorus_sdk::EngineEvent::Room(Event::RoomMessageReceived(m)))) => {
+                    assert_eq!(
+                        (m.user_id.as_str(), m.message.as_str()),
+                        ("user000", "to everyone")
+                    );
+                    break;
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => panic!("user{i:03} got no room message"),
+            }
+        }
+    }
+    assert_eq!(server.metric(left).await, Some(before));
 }

@@ -48,7 +48,7 @@ pub(super) async fn run(
     client: Option<std::net::SocketAddr>,
 ) {
     let (sink, mut stream) = socket.split();
-    let (mut writer, direct) = Writer::new(sink);
+    let (mut writer, direct) = Writer::new(sink, ctx.metrics.writes_left_to_session.clone());
     let (link, mut inbox) = open_outbox(ctx.next_session_id());
     let link = link.with_direct(Arc::new(direct));
     let kill = inbox.kill_signal();
