@@ -44,8 +44,8 @@ pub(crate) struct Metrics {
     pub(crate) webhooks_failed: Counter,
     pub(crate) webhook_retries: Counter,
     pub(crate) webhooks_dropped: Counter,
-    /// Times a room or the login registry found a client's socket would not take its frames
-    /// now and left them for the client's session to write.
+    /// Times a room found a client's socket would not take its frames at once and left them
+    /// for the client's session to write.
     pub(crate) writes_left_to_session: Counter,
     /// The media plane's counters, registered under `chorus_sfu_`.
     pub(crate) sfu: crate::sfu::SfuMetrics,
