@@ -254,18 +254,12 @@ export class RTCEngine extends EngineMedia {
 
   /** Pauses everything received of `mediaType` (subscriptions stay). */
   async pauseAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
-    this.live();
-    await this.connection.request("pauseAllSubscribedStream", {
-      mediaType: checkMediaType(mediaType, "pauseAllSubscribedStream"),
-    });
+    await this.session.pause(mediaType, true);
   }
 
   /** Resumes what {@link pauseAllSubscribedStream} paused. */
   async resumeAllSubscribedStream(mediaType: MediaType = MediaType.AUDIO_AND_VIDEO): Promise<void> {
-    this.live();
-    await this.connection.request("resumeAllSubscribedStream", {
-      mediaType: checkMediaType(mediaType, "resumeAllSubscribedStream"),
-    });
+    await this.session.pause(mediaType, false);
   }
 
   /** Picks which simulcast layer of `userId`'s video to receive. */

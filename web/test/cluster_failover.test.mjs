@@ -125,6 +125,15 @@ async function videoFlows(page, other, what) {
   );
 }
 
+/** Checks that `page` decodes no more than a frame or two of `other`'s video over `ms`. */
+async function videoStill(page, other, ms, what) {
+  const before = await remoteVideo(page);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = await remoteVideo(page);
+  assert.equal(after.user, other, `${what}: the player is ${other}'s`);
+  assert.ok(after.frames <= before.frames + 2, `${what}: ${after.frames - before.frames} frames decoded`);
+}
+
 /** Checks that `page` shows `other`'s camera (the quadrants both pages send) in its player. */
 async function showsCamera(page, other, what) {
   const colours = await page.evaluate(async (other) => {
@@ -226,11 +235,15 @@ after(async () => {
   if (cameraDir) rmSync(cameraDir, { recursive: true, force: true });
 });
 
-test("pages on a killed node reconnect through another, as they were, and the app sees only that", async () => {
+test("pages on a killed node reconnect through another, as they were (subscriptions, layers, pauses), and the app sees only that", async () => {
   await videoFlows(alice, "bob", "bob's video in alice's page");
   await videoFlows(bob, "alice", "alice's video in bob's page");
   await showsCamera(alice, "bob", "bob's camera in alice's page");
   await showsCamera(bob, "alice", "alice's camera in bob's page");
+  // Alice pauses what she receives of video: the server stops forwarding it.
+  await alice.evaluate(() => window.t.engine.pauseAllSubscribedStream(VERTC.MediaType.VIDEO));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await videoStill(alice, "bob", 1500, "bob's video paused in alice's page");
   const players = await Promise.all([alice, bob].map((p) => remoteVideo(p)));
   const since = await Promise.all([alice, bob].map((p) => p.evaluate(() => performance.now())));
   // Out of the front's list and the cleanup's: a stopped node's stop() would wait for ever.
@@ -251,8 +264,13 @@ test("pages on a killed node reconnect through another, as they were, and the ap
     // NODE_CHANGE (the room goes on in a new session on another node), and nothing else.
     assert.deepEqual(states, RECONNECTED, `${who}'s connection states`);
   }
-  await videoFlows(alice, "bob", "bob's video in alice's page after the failover");
   await videoFlows(bob, "alice", "alice's video in bob's page after the failover");
+  // Alice's pause was asked for again with her rejoin: Bob is back, and nothing of his video
+  // reaches her until she resumes.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await videoStill(alice, "bob", 2000, "bob's video still paused in alice's page after the failover");
+  await alice.evaluate(() => window.t.engine.resumeAllSubscribedStream(VERTC.MediaType.VIDEO));
+  await videoFlows(alice, "bob", "bob's video in alice's page after the failover and the resume");
   await showsCamera(alice, "bob", "bob's camera in alice's page after the failover");
   // Bob's own subscription, made again for him: no auto subscribe would have brought it back.
   await showsCamera(bob, "alice", "alice's camera in bob's page after the failover");

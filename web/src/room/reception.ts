@@ -1,13 +1,15 @@
 /**
  * What the app asked to receive in the room: the streams it subscribed to itself
- * (`subscribeStream` / `subscribeScreen`, with their media types) and the simulcast layer it
- * chose per user (`setRemoteSimulcastStreamType`), so that a rejoin which could not resume asks
- * for them again. Pure data: the session sends the requests.
+ * (`subscribeStream` / `subscribeScreen`, with their media types), the simulcast layer it
+ * chose per user (`setRemoteSimulcastStreamType`) and what it paused
+ * (`pauseAllSubscribedStream`), so that a rejoin which could not resume asks for them again.
+ * Pure data: the session sends the requests.
  *
  * The server keeps a subscription while its publisher is away, but refuses one to a stream not
  * published (STREAM_NOT_EXIST), and after a rejoin as a new session the others come back one by
- * one. So the layers are asked for at once (the server keeps a choice about someone not back
- * yet), and each subscription when its stream is published again. The native SDK
+ * one. So the layers and the pause are asked for at once (the server keeps a choice about
+ * someone not back yet, and a pause covers what is subscribed later), and each subscription
+ * when its stream is published again. The native SDK
  * (crates/sdk/src/room.rs) restores the same way.
  */
 import { MediaType, StreamIndex, type SimulcastStreamType } from "../generated/protocol";
@@ -29,6 +31,8 @@ export interface Resubscribe {
 export class Reception {
   private subscribed = new Map<string, Masks>();
   private layers = new Map<string, SimulcastStreamType>();
+  /** The media types paused, as a mask. */
+  private paused = 0;
   /** After a rejoin: subscriptions not asked for again yet. */
   private pending = new Map<string, Masks>();
 
@@ -47,13 +51,19 @@ export class Reception {
     this.layers.set(userId, layer);
   }
 
+  /** The app paused (`on`) or resumed what it receives of `mediaType`. */
+  pause(mediaType: MediaType, on: boolean): void {
+    this.paused = on ? this.paused | mediaType : this.paused & ~mediaType;
+  }
+
   /**
    * The engine rejoined as a new session, which receives nothing yet: every subscription waits
-   * for its stream to be published again. Answers the layer choices to make again now.
+   * for its stream to be published again. Answers the layer choices to make again now, and
+   * what to pause again (0: nothing).
    */
-  rejoined(): [string, SimulcastStreamType][] {
+  rejoined(): { layers: [string, SimulcastStreamType][]; paused: number } {
     this.pending = new Map([...this.subscribed].map(([user, [main, screen]]) => [user, [main, screen]]));
-    return [...this.layers];
+    return { layers: [...this.layers], paused: this.paused };
   }
 
   /** `userId` published `mediaType` on `index`: what of it to subscribe to again, if anything. */

@@ -205,6 +205,16 @@ export class RoomSession {
     if (this.room === room) room?.reception.layer(userId, streamType);
   }
 
+  /** Pauses (`on`) or resumes what is received of `mediaType`, kept for a rejoin. */
+  async pause(mediaType: MediaType, on: boolean): Promise<void> {
+    this.hooks.live();
+    const method = on ? "pauseAllSubscribedStream" : "resumeAllSubscribedStream";
+    const room = this.room;
+    const checked = checkMediaType(mediaType, method);
+    await this.connection.request(method, { mediaType: checked });
+    if (this.room === room) room?.reception.pause(checked, on);
+  }
+
   /**
    * A server event, after the app heard it (or the roster kept it from the app): a stream
    * published again after a rejoin is subscribed again if the app had subscribed to it.
@@ -257,10 +267,15 @@ export class RoomSession {
       // An ordinary join: the server forgot what we published, received and saw. The others
       // are announced anew as they come back; the app hears only of what changed.
       this.returnWindow(room);
-      for (const [userId, streamType] of room.reception.rejoined())
+      const { layers, paused } = room.reception.rejoined();
+      for (const [userId, streamType] of layers)
         this.connection
           .request("setRemoteSimulcastStreamType", { userId, streamType })
           .catch((e) => warn("setRemoteSimulcastStreamType again after the rejoin:", e.message));
+      if (paused)
+        this.connection
+          .request("pauseAllSubscribedStream", { mediaType: paused })
+          .catch((e) => warn("pauseAllSubscribedStream again after the rejoin:", e.message));
       const published = [...room.published];
       room.published[MAIN] = room.published[SCREEN] = 0;
       for (const index of [MAIN, SCREEN]) {

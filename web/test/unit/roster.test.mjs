@@ -65,15 +65,19 @@ test("those who do not come back leave DROPPED when the window closes; a leave m
   assert.ok(roster.admit(joined("bob")));
 });
 
-test("subscriptions wait for their stream after a rejoin; layers are asked for at once", () => {
+test("subscriptions wait for their stream after a rejoin; layers and pauses are asked for at once", () => {
   const r = new Reception();
   r.subscription("bob", 0, 3, true);
   r.subscription("bob", 0, 1, false);
   r.subscription("carol", 1, 2, true);
   r.layer("bob", 1);
+  // Audio and video paused, then audio resumed: video stays paused.
+  r.pause(1, true);
+  r.pause(2, true);
+  r.pause(1, false);
   // Nothing is pending before a rejoin.
   assert.equal(r.published("bob", 0, 3), null);
-  assert.deepEqual(r.rejoined(), [["bob", 1]]);
+  assert.deepEqual(r.rejoined(), { layers: [["bob", 1]], paused: 2 });
   // Bob's main audio was unsubscribed; his video comes back.
   assert.equal(r.published("bob", 0, 1), null);
   assert.deepEqual(r.published("bob", 0, 3), { userId: "bob", index: 0, mediaType: 2 });
@@ -116,12 +120,21 @@ test("a rejoin the server did not resume subscribes again when the stream is bac
   for (const e of [joined("bob"), publish("bob", 3)]) s.room.roster.admit(e);
   await s.subscription("subscribeStream", "bob", 2);
   await s.layer("bob", 0);
+  await s.pause(3, true);
+  await s.pause(1, false);
   // A resumed rejoin: the server kept everything; nothing is asked again.
   assert.equal(await s.restore(), false, "resumed");
   s.heard(publish("bob", 3));
   assert.deepEqual(
     requests.map(([m]) => m),
-    ["joinRoom", "subscribeStream", "setRemoteSimulcastStreamType", "joinRoom"],
+    [
+      "joinRoom",
+      "subscribeStream",
+      "setRemoteSimulcastStreamType",
+      "pauseAllSubscribedStream",
+      "resumeAllSubscribedStream",
+      "joinRoom",
+    ],
   );
   requests.length = 0;
   resumed = false;
@@ -131,11 +144,12 @@ test("a rejoin the server did not resume subscribes again when the stream is bac
   assert.deepEqual(requests, [
     ["joinRoom", s.room.params],
     ["setRemoteSimulcastStreamType", { userId: "bob", streamType: 0 }],
+    ["pauseAllSubscribedStream", { mediaType: 2 }],
   ]);
   s.heard(publish("bob", 1));
-  assert.equal(requests.length, 2, "audio was not subscribed");
+  assert.equal(requests.length, 3, "audio was not subscribed");
   s.heard(publish("bob", 2));
-  assert.deepEqual(requests[2], ["subscribeStream", { userId: "bob", mediaType: 2 }]);
+  assert.deepEqual(requests[3], ["subscribeStream", { userId: "bob", mediaType: 2 }]);
   // Bob never came back as far as the roster knows: the window closes with his leave.
   mock.timers.tick(RETURN_WINDOW_MS - 1);
   assert.deepEqual(announced, []);

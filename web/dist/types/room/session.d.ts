@@ -67,6 +67,8 @@ export declare class RoomSession {
     subscription(method: SubscriptionMethod, userId: string, mediaType: MediaType): Promise<void>;
     /** Picks the simulcast layer of `userId`'s video to receive, kept for a rejoin. */
     layer(userId: string, streamType: SimulcastStreamType): Promise<void>;
+    /** Pauses (`on`) or resumes what is received of `mediaType`, kept for a rejoin. */
+    pause(mediaType: MediaType, on: boolean): Promise<void>;
     /**
      * A server event, after the app heard it (or the roster kept it from the app): a stream
      * published again after a rejoin is subscribed again if the app had subscribed to it.
