@@ -5,6 +5,7 @@
 //! keyframe. How it goes is told through `notify`, in the vendor's terms.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,8 @@ pub(crate) struct PushConfig {
 pub(crate) struct Push {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// START_FAILED was told: the push is over, though its thread may still be winding down.
+    failed: Arc<AtomicBool>,
 }
 
 impl Push {
@@ -57,6 +60,18 @@ impl Push {
         notify: Notify,
     ) -> std::io::Result<Push> {
         let (stop, stopped) = oneshot::channel();
+        let failed = Arc::new(AtomicBool::new(false));
+        // Marked before the client hears it: a new start the client sends on hearing of the
+        // failure must find this push over, not still running.
+        let notify: Notify = {
+            let failed = failed.clone();
+            Arc::new(move |event, code, message| {
+                if event == StreamMixingEventType::StartFailed {
+                    failed.store(true, Ordering::Release);
+                }
+                notify(event, code, message);
+            })
+        };
         let thread = std::thread::Builder::new()
             .name("rtmp-push".into())
             .spawn(move || {
@@ -81,12 +96,13 @@ impl Push {
         Ok(Push {
             stop: Some(stop),
             thread: Some(thread),
+            failed,
         })
     }
 
     /// Whether the push has ended on its own (it failed, or its composite ended).
     pub(crate) fn is_finished(&self) -> bool {
-        self.thread.as_ref().is_none_or(|t| t.is_finished())
+        self.failed.load(Ordering::Acquire) || self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 
     /// Stops the push: its thread closes the connection and ends on its own, at once or,
@@ -307,4 +323,49 @@ async fn send_audio(
 
 fn encoder_rate(encoder: &AacEncoder) -> u32 {
     encoder.params().sample_rate.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    /// A client that hears START_FAILED may start again at once: the push must already count
+    /// as over then, even while its thread is still inside the notification.
+    #[test]
+    fn a_failed_push_is_over_before_the_client_hears_of_it() {
+        let config = PushConfig {
+            // Nothing listens on port 1: the connection fails at once.
+            url: RtmpUrl::parse("rtmp://127.0.0.1:1/live/key").expect("a valid URL"),
+            audio: AacParams {
+                sample_rate: 48_000,
+                channels: 2,
+                kbps: 64,
+            },
+            width: 320,
+            height: 240,
+            fps: 15,
+            kbps: 500,
+        };
+        let (heard, told) = mpsc::channel();
+        let (release, held) = mpsc::channel::<()>();
+        let held = std::sync::Mutex::new(held);
+        let notify: Notify = Arc::new(move |event, _code, _message| {
+            if event == StreamMixingEventType::StartFailed {
+                let _ = heard.send(());
+                // The push's thread stays here until the test has looked.
+                let _ = held.lock().map(|h| h.recv());
+            }
+        });
+        let push = Push::start(config, Box::new(|| None), Box::new(|| {}), notify)
+            .expect("the push's thread starts");
+        told.recv_timeout(Duration::from_secs(10))
+            .expect("START_FAILED is told");
+        assert!(
+            push.is_finished(),
+            "the push counts as over once its failure is told"
+        );
+        let _ = release.send(());
+    }
 }
