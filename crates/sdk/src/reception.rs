@@ -1,18 +1,21 @@
 //! What the app asked to receive in the room: the streams it subscribed to itself
-//! (`subscribe_stream` / `subscribe_screen`, with their media types) and the simulcast layer it
-//! chose per user (`set_remote_simulcast_stream_type`), so that a rejoin which could not resume
-//! asks for them again. Pure data; the machine sends the requests.
+//! (`subscribe_stream` / `subscribe_screen`, with their media types), the simulcast layer it
+//! chose per user (`set_remote_simulcast_stream_type`) and what it paused
+//! (`pause_all_subscribed_stream`), so that a rejoin which could not resume asks for them
+//! again. Pure data; the machine sends the requests.
 //!
 //! The server keeps a subscription while its publisher is away, but refuses one to a stream
 //! not published (STREAM_NOT_EXIST), and after a rejoin as a new session the others come back
-//! one by one. So the layers are asked for at once (the server keeps a choice about someone not
-//! back yet), and each subscription when its stream is published again. The Web SDK
+//! one by one. So the layers and the pause are asked for at once (the server keeps a choice
+//! about someone not back yet, and a pause covers what is subscribed later), and each
+//! subscription when its stream is published again. The Web SDK
 //! (web/src/room/reception.ts) restores the same way.
 
 use std::collections::BTreeMap;
 
 use chorus_proto::{
-    MediaType, Request, SimulcastParams, SimulcastStreamType, StreamIndex, SubscribeParams,
+    MediaParams, MediaType, Request, SimulcastParams, SimulcastStreamType, StreamIndex,
+    SubscribeParams,
 };
 
 /// Subscribed media of one publisher: (audio, video) per stream index.
@@ -42,6 +45,8 @@ pub(crate) struct Reception {
     layers: BTreeMap<String, SimulcastStreamType>,
     /// After a rejoin: subscriptions not asked for again yet.
     pending: BTreeMap<String, Subscribed>,
+    /// What is paused: (audio, video).
+    paused: (bool, bool),
 }
 
 /// Sets (`on`) or clears `media` of `user`'s stream `index` in `map`.
@@ -87,19 +92,30 @@ impl Reception {
         self.layers.insert(user.to_owned(), layer);
     }
 
+    /// The app paused (`on`) or resumed what it receives of `media`.
+    pub(crate) fn pause(&mut self, media: MediaType, on: bool) {
+        if media.has_audio() {
+            self.paused.0 = on;
+        }
+        if media.has_video() {
+            self.paused.1 = on;
+        }
+    }
+
     /// The engine rejoined as a new session, which receives nothing yet: every subscription
-    /// waits for its stream to be published again. The layer choices to make again now.
+    /// waits for its stream to be published again. The layer choices and the pause to ask
+    /// for again now.
     pub(crate) fn rejoined(&mut self) -> Vec<Request> {
         self.pending = self.subscribed.clone();
-        self.layers
-            .iter()
-            .map(|(user_id, &stream_type)| {
-                Request::SetRemoteSimulcastStreamType(SimulcastParams {
-                    user_id: user_id.clone(),
-                    stream_type,
-                })
+        let layers = self.layers.iter().map(|(user_id, &stream_type)| {
+            Request::SetRemoteSimulcastStreamType(SimulcastParams {
+                user_id: user_id.clone(),
+                stream_type,
             })
-            .collect()
+        });
+        let paused = MediaType::from_parts(self.paused.0, self.paused.1)
+            .map(|media_type| Request::PauseAllSubscribedStream(MediaParams { media_type }));
+        layers.chain(paused).collect()
     }
 
     /// `user` published `media` on `index`: the subscription to make again, if any.
@@ -129,12 +145,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subscriptions_wait_for_their_stream_after_a_rejoin_and_layers_go_at_once() {
+    fn subscriptions_wait_for_their_stream_after_a_rejoin_and_layers_and_pauses_go_at_once() {
         let mut r = Reception::default();
         r.subscription("bob", StreamIndex::Main, MediaType::AudioAndVideo, true);
         r.subscription("bob", StreamIndex::Main, MediaType::Audio, false);
         r.subscription("carol", StreamIndex::Screen, MediaType::Video, true);
         r.layer("bob", SimulcastStreamType::Low);
+        // Audio and video paused, then audio resumed: video stays paused.
+        r.pause(MediaType::AudioAndVideo, true);
+        r.pause(MediaType::Audio, false);
         // Nothing is pending before a rejoin.
         assert_eq!(
             r.published("bob", StreamIndex::Main, MediaType::AudioAndVideo),
@@ -142,10 +161,15 @@ mod tests {
         );
         assert_eq!(
             r.rejoined(),
-            [Request::SetRemoteSimulcastStreamType(SimulcastParams {
-                user_id: "bob".into(),
-                stream_type: SimulcastStreamType::Low,
-            })]
+            [
+                Request::SetRemoteSimulcastStreamType(SimulcastParams {
+                    user_id: "bob".into(),
+                    stream_type: SimulcastStreamType::Low,
+                }),
+                Request::PauseAllSubscribedStream(MediaParams {
+                    media_type: MediaType::Video
+                }),
+            ]
         );
         // Bob's main audio was unsubscribed; his video comes back, and is asked for once.
         assert_eq!(

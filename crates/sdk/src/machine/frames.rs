@@ -132,6 +132,12 @@ impl<W> Machine<W> {
             (Request::SetRemoteSimulcastStreamType(p), Ok(_)) => {
                 room.map_or((), |r| r.reception().layer(&p.user_id, p.stream_type))
             }
+            (Request::PauseAllSubscribedStream(p), Ok(_)) => {
+                room.map_or((), |r| r.reception().pause(p.media_type, true))
+            }
+            (Request::ResumeAllSubscribedStream(p), Ok(_)) => {
+                room.map_or((), |r| r.reception().pause(p.media_type, false))
+            }
             // A republish after a reconnect was refused: it is not published any more.
             (Request::PublishStream(p), Err(_)) if quiet => {
                 room.map_or((), |r| r.unpublish(StreamIndex::Main, p.media_type))
