@@ -162,6 +162,31 @@ async fn a_full_room_is_join_room_failed() {
 }
 
 #[tokio::test]
+async fn the_ids_of_links_between_nodes_are_no_one_elses() {
+    // A link's client is no user of its room: were its ids open to any token, a user could
+    // join a full room, and learn who is in it invisibly.
+    let server = TestServer::with(|c| c.max_room_users = 1).await;
+    let _a = server.joined("small", "a").await;
+    let user = "chorus-span-b-in";
+    let e = join_error(
+        &server,
+        APP_ID,
+        Some(&token("small", user)),
+        "small",
+        user_info(user),
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::InvalidParams, "{e}");
+    assert!(e.message.contains("chorus-span-"), "{e}");
+    let e = server
+        .engine()
+        .login(&token("", user), user)
+        .await
+        .expect_err("the login must fail");
+    assert_eq!(e.code, ErrorCode::InvalidParams, "{e}");
+}
+
+#[tokio::test]
 async fn a_server_out_of_media_sessions_is_ice_server_wrong() {
     let server = TestServer::with(|c| c.max_media_sessions = 2).await;
     let (alice, _a) = server.joined("one", "alice").await;

@@ -23,12 +23,11 @@ use chorus_proto::RtcError;
 use tokio::sync::{mpsc, watch};
 
 use super::super::Node;
-use super::bridge::LINK_PREFIX;
 use super::client::{Signal, SpanError};
 use super::mirror::ToMirror;
 use super::mirrored::Claims;
 use crate::ctx::Ctx;
-use crate::room::RoomKey;
+use crate::room::{RoomKey, is_link_client};
 
 /// How long an admitted mirror waits for its user to be in the shard's room.
 const ADOPT_PATIENCE: Duration = Duration::from_secs(10);
@@ -103,7 +102,7 @@ impl Admissions {
     ) -> Admission {
         // The link's own clients (its observer, the home's users' mirrors) hold no place of
         // their own to ask for.
-        if user.starts_with(LINK_PREFIX) {
+        if is_link_client(user) {
             return Admission::NotAsked;
         }
         let (tx, rx) = mpsc::channel(MIRROR_QUEUE);

@@ -29,10 +29,7 @@ use super::client::{Peer, Signal, SpanError};
 use super::layers::{self, Asked, MirrorsRoom, Wanted};
 use super::mirror::{self, KeyframeWanted, Relayed, ToMirror};
 use crate::ctx::Ctx;
-use crate::room::RoomKey;
-
-/// The user ids of link clients: never mirrored.
-pub(super) const LINK_PREFIX: &str = "chorus-span-";
+use crate::room::{RoomKey, is_link_client};
 
 /// One direction of a link.
 pub(super) struct Bridge {
@@ -300,7 +297,8 @@ impl Bridge {
         user: String,
         visible: bool,
     ) {
-        if user.starts_with(LINK_PREFIX) {
+        // Link clients are never mirrored.
+        if is_link_client(&user) {
             return;
         }
         // A mirror the home admitted before its user joined here: claimed already.

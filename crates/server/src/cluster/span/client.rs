@@ -100,7 +100,7 @@ impl Signal {
             .as_ref()
             .ok_or_else(|| SpanError::Signal("not in cluster mode".into()))?;
         let token = link_token(ctx, key, user)?;
-        let ws = cluster.connect_upstream(node, Some(&key.app_id)).await?;
+        let ws = cluster.connect_link(node, &key.app_id, user).await?;
         let mut signal = Signal { ws, next_id: 1 };
         let join = JoinRoomParams {
             token: Some(token),

@@ -2,8 +2,9 @@
 //! layer the receivers in a room of this node want of each publisher's video, so a shard
 //! whose users are mirrored here asks its own SFU for that layer of their tracks (see
 //! [`layers`](super::layers)). Only a link's client asks: the caller shows a room token of a
-//! link user (`chorus-span-...`), made with the app's key as a link's joins are, so the
-//! route tells nothing to anyone who could not join the room anyway.
+//! link user (`chorus-span-...`), made with the app's key as a link's joins are, and the
+//! cluster's vouching for that link user (`link_proof`), so the route tells nothing to anyone
+//! but a node of the cluster.
 //!
 //! An HTTP route rather than a signalling request: it is node-to-node business, not part
 //! of the protocol clients speak, and it leaves the protocol (and the Web SDK's generated
@@ -19,18 +20,17 @@ use chorus_proto::{ErrorCode, RtcError};
 use chorus_token::Claims;
 
 use super::layers::ask_here;
+use crate::cluster::SPAN_LINK;
 use crate::ctx::Ctx;
-use crate::room::RoomKey;
+use crate::room::{RoomKey, is_link_client};
 
 /// Where the route is served.
 pub(crate) const PATH: &str = "/cluster/span/wanted";
-/// The user ids of link clients, the only callers.
-const LINK_PREFIX: &str = "chorus-span-";
 
 /// Answers a shard's question: the room's wanted layers by publisher, as JSON
 /// (`{"alice":"low"}`); an empty object when the room has no receivers or does not run
-/// here. A missing, forged or expired token, or one of no link user, is refused with the
-/// contract's `{code, message}`.
+/// here. A missing, forged or expired token, one of no link user, or a link user the cluster
+/// does not vouch for, is refused with the contract's `{code, message}`.
 pub(crate) async fn answer(State(ctx): State<Arc<Ctx>>, headers: HeaderMap) -> Response {
     let key = match authorized(&ctx, &headers) {
         Ok(key) => key,
@@ -61,7 +61,15 @@ fn authorized(ctx: &Ctx, headers: &HeaderMap) -> Result<RoomKey, RtcError> {
             }
             e => refused(format!("the token does not verify: {e}")),
         })?;
-    if !claims.user_id().starts_with(LINK_PREFIX) {
+    let vouched = ctx
+        .cluster
+        .as_ref()
+        .zip(headers.get(SPAN_LINK))
+        .and_then(|(cluster, v)| {
+            let user = cluster.link_user(v.to_str().ok()?).ok()?;
+            (user == claims.user_id()).then_some(())
+        });
+    if !is_link_client(claims.user_id()) || vouched.is_none() {
         return Err(refused("only a spanning room's link may ask".into()));
     }
     Ok(RoomKey {
