@@ -97,6 +97,11 @@ pub(crate) struct LoadtestArgs {
     /// rest of the machine is the server's).
     #[arg(long, default_value_t = 1)]
     pub(crate) client_threads: usize,
+    /// Runs the server it starts, Chorus or Janus, on these CPUs only (`taskset -c CPUS`, as
+    /// `0` or `0-3`). With the load test itself under `taskset -c` on the others, the server
+    /// has cores of its own: a load can then saturate it without the clients taking its core.
+    #[arg(long, value_name = "CPUS", conflicts_with_all = ["server", "nodes", "span"])]
+    server_cpus: Option<String>,
     /// Seconds for each of the two yardstick measurements (bare loopback sender, with and
     /// without sendmmsg) before the load; 0 skips them.
     #[arg(long, default_value_t = 1.0)]
@@ -169,15 +174,29 @@ impl Target {
 /// Starts this binary's `chorus serve` as a child on loopback, with one app and no
 /// per-address connection cap to speak of, and waits until it listens.
 pub(crate) async fn start_server() -> anyhow::Result<Target> {
-    start_server_with::<&str>(&[]).await
+    start_server_with::<&str>(&[], None).await
 }
 
-/// [`start_server`] with `extra` arguments to `chorus serve`.
+/// The command that runs `bin`, on `cpus` only when given (`taskset -c`, so that every
+/// thread the server makes is pinned from its start).
+pub(crate) fn server_command(bin: impl AsRef<std::ffi::OsStr>, cpus: Option<&str>) -> Command {
+    match cpus {
+        Some(cpus) => {
+            let mut command = Command::new("taskset");
+            command.arg("-c").arg(cpus).arg(bin);
+            command
+        }
+        None => Command::new(bin),
+    }
+}
+
+/// [`start_server`] with `extra` arguments to `chorus serve`, on `cpus` only when given.
 pub(crate) async fn start_server_with<S: AsRef<std::ffi::OsStr>>(
     extra: &[S],
+    cpus: Option<&str>,
 ) -> anyhow::Result<Target> {
     let bin = std::env::current_exe().context("cannot find this executable")?;
-    let mut child = Command::new(&bin)
+    let mut child = server_command(&bin, cpus)
         .args([
             "serve",
             "--listen",
@@ -326,7 +345,7 @@ async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
             cluster = Some(children);
             target
         }
-        None => start_server().await?,
+        None => start_server_with::<&str>(&[], args.server_cpus.as_deref()).await?,
         Some(url) => {
             let url = ServerUrl::parse(url, args.ca.as_deref()).await?;
             let app = args
@@ -405,7 +424,8 @@ async fn janus_phase(
     audio: bool,
     video: bool,
 ) -> anyhow::Result<Figures> {
-    let janus = Janus::start(&args.janus_bin, args.janus_media_ip).await?;
+    let cpus = args.server_cpus.as_deref();
+    let janus = Janus::start(&args.janus_bin, args.janus_media_ip, cpus).await?;
     let under = Under::Janus(&janus);
     let result = phase(args, under, threads, ceilings, audio, video, false).await;
     janus.stop().await;

@@ -44,7 +44,7 @@ pub(crate) async fn start(
     let (redis, redis_url) = start_redis(redis_bin).await?;
     let node = |id: String| {
         let redis_url = redis_url.clone();
-        async move { start_server_with(&["--redis", &redis_url, "--node-id", &id]).await }
+        async move { start_server_with(&["--redis", &redis_url, "--node-id", &id], None).await }
     };
     let mut first = node("n1".into()).await?;
     // The only node yet: the room is placed on it and stays while the holder is in it.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::json;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 /// Where Debian's package puts Janus's plugins, transports, event handlers and loggers.
 const LIBS: &str = "/usr/lib/x86_64-linux-gnu/janus";
@@ -41,9 +41,13 @@ pub(crate) struct Janus {
 }
 
 impl Janus {
-    /// Writes the configuration and starts `bin` (`janus` from PATH by default), then waits
-    /// until its HTTP API answers.
-    pub(crate) async fn start(bin: &str, media_ip: std::net::IpAddr) -> anyhow::Result<Self> {
+    /// Writes the configuration and starts `bin` (`janus` from PATH by default), on `cpus`
+    /// only when given, then waits until its HTTP API answers.
+    pub(crate) async fn start(
+        bin: &str,
+        media_ip: std::net::IpAddr,
+        cpus: Option<&str>,
+    ) -> anyhow::Result<Self> {
         // The address must be this machine's: the clients bind to it.
         std::net::UdpSocket::bind((media_ip, 0)).map_err(|e| {
             anyhow!(
@@ -57,7 +61,7 @@ impl Janus {
             std::env::temp_dir().join(format!("chorus-loadtest-janus-{}", std::process::id()));
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot make {}", dir.display()))?;
         write_config(&dir, port, media_ip)?;
-        let child = Command::new(bin)
+        let child = crate::loadtest::server_command(bin, cpus)
             .arg("-C")
             .arg(dir.join("janus.jcfg"))
             .arg("-F")

@@ -178,6 +178,14 @@ pub(crate) fn report(
         }
         None => println!("server CPU:                unknown (give --server-pid)"),
     }
+    // The CPUs the server may run on (all of them unless pinned, as by --server-cpus).
+    let server_cpus = under.pid().and_then(|pid| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        allowed_cpus(&status).map(str::to_owned)
+    });
+    if let Some(cpus) = &server_cpus {
+        println!("server's CPUs:             {cpus:>10}");
+    }
     let used = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| (a - b) / secs);
     let clients = used(last.client_cpu, first.client_cpu);
     if let Some(clients) = clients {
@@ -231,6 +239,7 @@ pub(crate) fn report(
         "seconds": secs,
         "forwarded_pps": forwarded,
         "server_cores": cores,
+        "server_cpus": server_cpus,
         "forwarded_pps_per_core": cores.map(|c| forwarded / c.max(1e-9)),
         "latency_p50_us": p(0.5),
         "latency_p99_us": p(0.99),
@@ -253,4 +262,12 @@ pub(crate) fn report(
         transit_p50_us: t(0.5),
         transit_p99_us: t(0.99),
     }
+}
+
+/// The CPUs a process may run on (`0-1`), from the text of its /proc/PID/status.
+fn allowed_cpus(status: &str) -> Option<&str> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .map(str::trim)
 }

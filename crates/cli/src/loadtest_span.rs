@@ -55,8 +55,8 @@ pub(crate) async fn run(
             threshold.clone(),
         ]
     };
-    let a = start_server_with(&node("a")).await?;
-    let b = start_server_with(&node("b")).await?;
+    let a = start_server_with(&node("a"), None).await?;
+    let b = start_server_with(&node("b"), None).await?;
     let load = Load {
         args,
         audio,

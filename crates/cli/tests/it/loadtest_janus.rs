@@ -57,6 +57,8 @@ fn a_janus_loadtest_delivers_stamped_packets_through_the_videoroom() {
         "1",
         "--yardstick-seconds",
         "0",
+        "--server-cpus",
+        "0",
     ]);
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
     assert!(stderr.contains("server under test: Janus"), "{stderr}");
@@ -65,6 +67,8 @@ fn a_janus_loadtest_delivers_stamped_packets_through_the_videoroom() {
         .find_map(|l| serde_json::from_str(l).ok())
         .unwrap_or_else(|| panic!("a JSON line: {stdout}"));
     assert_eq!(figures["server"], "Janus", "{figures}");
+    // Started under `taskset -c 0`, every thread of Janus's on CPU 0.
+    assert_eq!(figures["server_cpus"], "0", "{figures}");
     // 110 packets a second to the two subscribers when nothing is lost; none if the
     // VideoRoom does not forward.
     assert!(

@@ -1,7 +1,8 @@
 //! `chorus loadtest` measures the machine's yardstick first and times every packet from the
 //! publisher's stamp to the subscriber's read, on client threads of their own: the run reports
 //! a positive ceiling both ways, stamped packets that arrived, and its share of the ceiling.
-//! No figure is judged: that is the benchmark's.
+//! No figure is judged: that is the benchmark's. The server runs on the CPU `--server-cpus`
+//! names, and the report says so.
 
 use serde_json::Value;
 
@@ -23,6 +24,8 @@ fn a_loadtest_reports_its_yardstick_and_the_stamped_transit() {
         "2",
         "--yardstick-seconds",
         "0.2",
+        "--server-cpus",
+        "0",
     ]);
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
     let figures: Value = stdout
@@ -34,6 +37,7 @@ fn a_loadtest_reports_its_yardstick_and_the_stamped_transit() {
         assert!(pps > 1000.0, "{ceiling}: {figures}");
     }
     assert!(stdout.contains("of the bare sendto ceiling"), "{stdout}");
+    assert_eq!(figures["server_cpus"], "0", "{figures}");
     // One publisher's 55 packets/s to each of two subscribers: 110 a second; a loaded machine
     // may pace fewer, but none arrive if forwarding fails.
     assert!(
