@@ -24,6 +24,7 @@ pub mod fuzz_entry;
 mod listener;
 mod messaging;
 mod metrics;
+mod own_users;
 mod own_workers;
 mod public;
 mod room;

@@ -26,7 +26,7 @@ pub(crate) const HEADER: &str = "x-chorus-relayed-for";
 
 /// How far a vouching's time may be from the room's node's clock (both ways): the relayed
 /// request is sent as it is made, so this only allows for the nodes' clocks to differ.
-pub(super) const MAX_AGE_SECS: u64 = 60;
+const MAX_AGE_SECS: u64 = 60;
 
 /// The key nodes of one cluster sign and check vouchings with.
 #[derive(Clone)]
@@ -82,16 +82,21 @@ impl RelayKey {
         mac
     }
 
-    /// `claim;BASE64(HMAC-SHA256(key, claim))`.
-    pub(super) fn sign(&self, claim: &str) -> String {
-        let proof = self.proof(claim).finalize().into_bytes();
+    /// The header value vouching that the client connected from `client`, at `now_secs`.
+    pub(crate) fn vouch(&self, client: SocketAddr, now_secs: u64) -> String {
+        let claim = format!("{client};{now_secs}");
+        let proof = self.proof(&claim).finalize().into_bytes();
         let proof = base64::engine::general_purpose::STANDARD_NO_PAD.encode(proof);
         format!("{claim};{proof}")
     }
 
-    /// The claim of a [`Self::sign`]ed `value`, if a node of this cluster signed it.
-    pub(super) fn open<'a>(&self, value: &'a str) -> Result<&'a str, Unvouched> {
-        let (claim, proof) = value.rsplit_once(';').ok_or(Unvouched::Malformed)?;
+    /// The client's address `header` vouches for, if a node of this cluster signed it
+    /// within [`MAX_AGE_SECS`] of `now_secs`.
+    pub(crate) fn verify(&self, header: &str, now_secs: u64) -> Result<SocketAddr, Unvouched> {
+        let (claim, proof) = header.rsplit_once(';').ok_or(Unvouched::Malformed)?;
+        let (addr, secs) = claim.split_once(';').ok_or(Unvouched::Malformed)?;
+        let addr: SocketAddr = addr.parse().map_err(|_| Unvouched::Malformed)?;
+        let secs: u64 = secs.parse().map_err(|_| Unvouched::Malformed)?;
         let proof = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(proof)
             .map_err(|_| Unvouched::Malformed)?;
@@ -99,24 +104,6 @@ impl RelayKey {
         self.proof(claim)
             .verify_slice(&proof)
             .map_err(|_| Unvouched::BadProof)?;
-        Ok(claim)
-    }
-
-    /// The header value vouching that the client connected from `client`, at `now_secs`.
-    pub(crate) fn vouch(&self, client: SocketAddr, now_secs: u64) -> String {
-        self.sign(&format!("{client};{now_secs}"))
-    }
-
-    /// The client's address `header` vouches for, if a node of this cluster signed it
-    /// within [`MAX_AGE_SECS`] of `now_secs`.
-    pub(crate) fn verify(&self, header: &str, now_secs: u64) -> Result<SocketAddr, Unvouched> {
-        let (addr, secs) = header
-            .rsplit_once(';')
-            .and_then(|(claim, _)| claim.split_once(';'))
-            .ok_or(Unvouched::Malformed)?;
-        let addr: SocketAddr = addr.parse().map_err(|_| Unvouched::Malformed)?;
-        let secs: u64 = secs.parse().map_err(|_| Unvouched::Malformed)?;
-        self.open(header)?;
         if secs.abs_diff(now_secs) > MAX_AGE_SECS {
             return Err(Unvouched::Stale);
         }

@@ -29,7 +29,6 @@ mod api_forward;
 mod bans;
 mod client_addr;
 mod drain;
-mod link_proof;
 mod logins;
 mod placement;
 mod registry;
@@ -44,7 +43,6 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 pub(crate) use api_forward::{Forwarded, forward_api};
 pub(crate) use client_addr::{HEADER as RELAYED_FOR, RelayKey, Unvouched};
 pub(crate) use drain::move_clients_off;
-pub(crate) use link_proof::HEADER as SPAN_LINK;
 pub(crate) use logins::{QUEUE as LOGIN_QUEUE, spawn_logins};
 pub(crate) use registry::{NODE_TTL, spawn_heartbeat};
 pub(crate) use relay::{DRAINING, Liveness, Upstream, pipe};
@@ -189,13 +187,6 @@ impl Cluster {
         self.settings
             .relay_key
             .verify(header, crate::clock::now_secs())
-    }
-
-    /// The link client a span link's `header` (a [`SPAN_LINK`] value) vouches for.
-    pub(crate) fn link_user(&self, header: &str) -> Result<String, Unvouched> {
-        self.settings
-            .relay_key
-            .verify_link(header, crate::clock::now_secs())
     }
 
     fn conn(&self) -> ConnectionManager {

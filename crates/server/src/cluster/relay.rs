@@ -55,50 +55,22 @@ fn signal_url(node: &Node, app_id: Option<&str>) -> String {
 
 impl super::Cluster {
     /// Opens the WebSocket to `node`'s signalling endpoint (over TLS with the trust the
-    /// server's other outbound calls use, `--ca` included), vouching that the client
-    /// connected from `client` when that is known.
+    /// server's other outbound calls use, `--ca` included).
+    pub(crate) async fn connect_upstream(
+        &self,
+        node: &Node,
+        app_id: Option<&str>,
+    ) -> Result<Upstream, ClusterError> {
+        self.connect_upstream_for(node, app_id, None).await
+    }
+
+    /// [`Self::connect_upstream`], vouching that the client connected from `client` when
+    /// that is known.
     pub(crate) async fn connect_upstream_for(
         &self,
         node: &Node,
         app_id: Option<&str>,
         client: Option<SocketAddr>,
-    ) -> Result<Upstream, ClusterError> {
-        let key = &self.settings.relay_key;
-        let vouching = client.map(|client| {
-            (
-                super::RELAYED_FOR,
-                key.vouch(client, crate::clock::now_secs()),
-            )
-        });
-        self.open_signal(node, app_id, vouching).await
-    }
-
-    /// [`Self::connect_upstream_for`] for a spanning room's link client `user`, vouched
-    /// for as one (see `link_proof`).
-    pub(crate) async fn connect_link(
-        &self,
-        node: &Node,
-        app_id: &str,
-        user: &str,
-    ) -> Result<Upstream, ClusterError> {
-        let vouching = self.vouch_link(user);
-        self.open_signal(node, Some(app_id), Some(vouching)).await
-    }
-
-    /// The header that vouches for the link client `user`.
-    pub(crate) fn vouch_link(&self, user: &str) -> (&'static str, String) {
-        let key = &self.settings.relay_key;
-        (
-            super::SPAN_LINK,
-            key.vouch_link(user, crate::clock::now_secs()),
-        )
-    }
-
-    async fn open_signal(
-        &self,
-        node: &Node,
-        app_id: Option<&str>,
-        vouching: Option<(&'static str, String)>,
     ) -> Result<Upstream, ClusterError> {
         let unreachable = |reason: String| ClusterError::Unreachable {
             node: node.id.clone(),
@@ -107,10 +79,14 @@ impl super::Cluster {
         let mut url = signal_url(node, app_id)
             .into_client_request()
             .map_err(|e| unreachable(e.to_string()))?;
-        if let Some((name, value)) = vouching
-            && let Ok(value) = HeaderValue::from_str(&value)
-        {
-            url.headers_mut().insert(name, value);
+        if let Some(client) = client {
+            let vouching = self
+                .settings
+                .relay_key
+                .vouch(client, crate::clock::now_secs());
+            if let Ok(value) = HeaderValue::from_str(&vouching) {
+                url.headers_mut().insert(super::RELAYED_FOR, value);
+            }
         }
         let config = WebSocketConfig::default()
             .max_message_size(Some(chorus_proto::MAX_FRAME_BYTES))

@@ -11,7 +11,7 @@ use chorus_compositor::{Layout, LayoutError, PublicStreamWorker, WorkerConfig};
 use chorus_proto::{
     ErrorCode, MAX_PUBLIC_STREAM_ID_LEN, PublicStreamConfig, RtcError, is_valid_public_stream_id,
 };
-use chorus_token::{AccessToken, Privilege};
+use chorus_token::Privilege;
 
 use crate::config::Apps;
 
@@ -176,7 +176,7 @@ impl PublicStreams {
         }
         let app = app_id.to_owned();
         let mint = Arc::new(move |room: &str, user: &str| -> String {
-            AccessToken::new(app.clone(), key.clone(), room, user)
+            crate::own_users::server_token(&app, &key, room, user)
                 .add_privilege(Privilege::PublishStream, 0)
                 .add_privilege(Privilege::SubscribeStream, 0)
                 .serialize()

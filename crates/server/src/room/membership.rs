@@ -37,9 +37,9 @@ pub(crate) struct JoinArgs {
 
 /// The user ids of a spanning room's link clients (see `cluster::span`): the hidden
 /// observers that carry a room's users to its other node. They are no users of the room:
-/// never counted in its limit or its online users. Reserved: the signalling edge lets only
-/// a connection a node of the cluster vouches for as that link join under such an id.
-pub(crate) const LINK_PREFIX: &str = "chorus-span-";
+/// never counted in its limit or its online users. Reserved: a token for such an id must be
+/// Chorus's own (`own_users`).
+const LINK_PREFIX: &str = "chorus-span-";
 
 /// Whether `user` is a spanning room's link client.
 pub(crate) fn is_link_client(user: &str) -> bool {

@@ -5,6 +5,7 @@ use chorus_proto::{ErrorCode, RtcError};
 use chorus_token::{Claims, Expected};
 
 use crate::config::Apps;
+use crate::own_users;
 use crate::room::Grant;
 
 /// What a token must be good for, and the error that says it is not.
@@ -20,7 +21,8 @@ pub(crate) struct TokenFor<'a> {
 }
 
 /// Checks `token` for what `wanted` names at `now` (unix seconds). Returns the app id and
-/// what the token grants.
+/// what the token grants. A token for one of Chorus's own user ids must be signed with the
+/// key Chorus derives for them (`own_users`), never the app's.
 pub(crate) fn check_room_token(
     apps: &Apps,
     token: Option<&str>,
@@ -50,14 +52,21 @@ pub(crate) fn check_room_token(
             chorus_proto::clip(engine_app)
         )));
     }
+    let key = own_users::signing_key(app_key, user_id);
     let expected = Expected {
         app_id,
-        app_key,
+        app_key: &key,
         room_id,
         user_id,
     };
-    claims
-        .check(&expected, now)
-        .map_err(|e| fail(e.to_string()))?;
+    claims.check(&expected, now).map_err(|e| {
+        if own_users::is_own_user(user_id) && claims.user_id() == user_id {
+            fail(format!(
+                "user id {user_id:?} is one of Chorus's own clients; an app's token cannot name it"
+            ))
+        } else {
+            fail(e.to_string())
+        }
+    })?;
     Ok((app_id.to_owned(), Grant::from_claims(&claims)))
 }

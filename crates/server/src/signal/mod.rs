@@ -38,7 +38,6 @@ pub(crate) async fn upgrade(
         addr: peer.map(|Extension(PeerAddr(addr))| addr),
         slot: slot.map(|Extension(slot)| slot),
     };
-    let link_user = route::link_user(&ctx, &headers);
     let route::Client { addr: client, slot } = match route::relayed_client(&ctx, &headers, client) {
         Ok(client) => client,
         // Refused as the listener refuses a connection over the caps.
@@ -58,9 +57,9 @@ pub(crate) async fn upgrade(
             // The connection keeps its place under the caps for as long as the session lives.
             let _slot = slot;
             if ctx.cluster.is_some() {
-                route::serve(socket, ctx, query.app_id, client, link_user).await;
+                route::serve(socket, ctx, query.app_id, client).await;
             } else {
-                session::run(socket, ctx, query.app_id, None, client, None).await;
+                session::run(socket, ctx, query.app_id, None, client).await;
             }
         })
 }

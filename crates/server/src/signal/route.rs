@@ -85,33 +85,18 @@ pub(super) fn relayed_client(
     })
 }
 
-/// The spanning room's link client a node of this cluster vouches this connection is (see
-/// `cluster::link_proof`): the one user id of the reserved prefix it may join as.
-pub(super) fn link_user(ctx: &Ctx, headers: &HeaderMap) -> Option<String> {
-    let (cluster, vouching) = ctx.cluster.as_ref().zip(headers.get(cluster::SPAN_LINK))?;
-    match cluster.link_user(vouching.to_str().ok()?) {
-        Ok(user) => Some(user),
-        Err(why) => {
-            tracing::debug!(%why, "a span link's vouching was not taken");
-            None
-        }
-    }
-}
-
-/// Serves one signalling connection in cluster mode; `client` is where it comes from, and
-/// `link_user` the link client it was vouched for as.
+/// Serves one signalling connection in cluster mode; `client` is where it comes from.
 pub(super) async fn serve(
     mut socket: WebSocket,
     ctx: Arc<Ctx>,
     app_id: Option<String>,
     client: Option<SocketAddr>,
-    link_user: Option<String>,
 ) {
     let first = match tokio::time::timeout(ctx.config.join_timeout, socket.recv()).await {
         Ok(Some(Ok(Message::Text(text)))) => text.to_string(),
         // Not a request: the session answers whatever comes next as usual.
         Ok(Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)))) => {
-            return session::run(socket, ctx, app_id, None, client, link_user).await;
+            return session::run(socket, ctx, app_id, None, client).await;
         }
         _ => return,
     };
@@ -123,7 +108,7 @@ pub(super) async fn serve(
     loop {
         let node = match place {
             Destination::Here => {
-                return session::run(socket, ctx, app_id, Some(first), client, link_user).await;
+                return session::run(socket, ctx, app_id, Some(first), client).await;
             }
             Destination::Shard(join) => {
                 if let Some(cluster) = &ctx.cluster {
@@ -141,7 +126,7 @@ pub(super) async fn serve(
                         return;
                     }
                 }
-                return session::run(socket, ctx, app_id, Some(first), client, link_user).await;
+                return session::run(socket, ctx, app_id, Some(first), client).await;
             }
             Destination::Node(node) => node,
         };

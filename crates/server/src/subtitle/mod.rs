@@ -25,13 +25,14 @@ use chorus_proto::{
 use chorus_subtitles::{
     CAPTIONER_USER_ID, CaptionEvent, Captioner, CaptionerConfig, SegmenterSettings,
 };
-use chorus_token::{AccessToken, Privilege};
+use chorus_token::Privilege;
 use tokio::sync::{mpsc, oneshot};
 
 pub use settings::{RecognizerKind, SubtitlesConfig};
 
 use crate::config::Apps;
 use crate::frame::Frame;
+use crate::own_users;
 use crate::room::{Outbound, RoomKey, SessionId, SessionLink};
 
 /// A member's subtitle settings.
@@ -306,7 +307,7 @@ impl Hub {
     fn captioner(&mut self, key: &RoomKey, wanted: &Wanted) -> Result<Captioner, RtcError> {
         let server_url = self.server_url.get().cloned().ok_or_else(gone)?;
         let app_key = self.apps.key(&key.app_id).ok_or_else(gone)?;
-        let token = AccessToken::new(&*key.app_id, app_key, &*key.room_id, CAPTIONER_USER_ID)
+        let token = own_users::server_token(&key.app_id, app_key, &key.room_id, CAPTIONER_USER_ID)
             .add_privilege(Privilege::SubscribeStream, 0)
             .serialize()
             .map_err(|e| {

@@ -258,7 +258,7 @@ async fn a_subscriber_across_the_link_gets_the_simulcast_layer_it_asks_for() {
     assert_eq!(refused(None).await, invalid);
     assert_eq!(refused(Some(token(ROOM, "mallory"))).await, invalid);
     assert_eq!(refused(Some("001garbage".into())).await, invalid);
-    // A link user's token is not enough: the cluster vouches for its links.
+    // A link user's token signed with the app's key is not a link's.
     assert_eq!(
         refused(Some(token(ROOM, "chorus-span-b-in"))).await,
         invalid

@@ -162,28 +162,40 @@ async fn a_full_room_is_join_room_failed() {
 }
 
 #[tokio::test]
-async fn the_ids_of_links_between_nodes_are_no_one_elses() {
-    // A link's client is no user of its room: were its ids open to any token, a user could
-    // join a full room, and learn who is in it invisibly.
+async fn chorus_own_user_ids_take_no_token_of_the_app() {
+    // A span link's observer is no user of its room, a public stream's compositor publishes
+    // its composite, the captioner subtitles: were their ids open to any token of the app, a
+    // user could join a full room, take the compositor's place or push the captioner out.
     let server = TestServer::with(|c| c.max_room_users = 1).await;
     let _a = server.joined("small", "a").await;
-    let user = "chorus-span-b-in";
+    for user in ["chorus-span-b-in", "@public.show", "chorus-subtitles"] {
+        let e = join_error(
+            &server,
+            APP_ID,
+            Some(&token("small", user)),
+            "small",
+            user_info(user),
+        )
+        .await;
+        assert_eq!(e.code, ErrorCode::InvalidToken, "{user}: {e}");
+        assert!(e.message.contains("Chorus's own"), "{user}: {e}");
+        let e = server
+            .engine()
+            .login(&token("", user), user)
+            .await
+            .expect_err("the login must fail");
+        assert_eq!(e.code, ErrorCode::LoginFailed, "{user}: {e}");
+    }
+    // The compositor's own room, joined as the compositor with a token for the stream id.
     let e = join_error(
         &server,
         APP_ID,
-        Some(&token("small", user)),
-        "small",
-        user_info(user),
+        Some(&token("show", "@public.show")),
+        "@public.show",
+        user_info("@public.show"),
     )
     .await;
-    assert_eq!(e.code, ErrorCode::InvalidParams, "{e}");
-    assert!(e.message.contains("chorus-span-"), "{e}");
-    let e = server
-        .engine()
-        .login(&token("", user), user)
-        .await
-        .expect_err("the login must fail");
-    assert_eq!(e.code, ErrorCode::InvalidParams, "{e}");
+    assert_eq!(e.code, ErrorCode::InvalidToken, "{e}");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use chorus_media::RtcSetup;
 use chorus_proto::{
     Event, JoinRoomParams, Request, RequestFrame, RoomConfig, RtcError, ServerFrame, UserInfo,
 };
-use chorus_token::{AccessToken, Privilege};
+use chorus_token::Privilege;
 use futures_util::{SinkExt as _, StreamExt as _};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event as RtcEvent, Input, Output, Rtc};
@@ -59,7 +59,8 @@ impl SpanError {
     }
 }
 
-/// A token of `user` for `key`'s room with every privilege, made with the app's key.
+/// A token of `user` (the link's observer, or a mirror of an app user) for `key`'s room with
+/// every privilege, signed as the server signs its own clients' (`own_users`).
 pub(super) fn link_token(ctx: &Ctx, key: &RoomKey, user: &str) -> Result<String, SpanError> {
     let app_key = ctx
         .config
@@ -69,8 +70,8 @@ pub(super) fn link_token(ctx: &Ctx, key: &RoomKey, user: &str) -> Result<String,
     let expire = u32::try_from(crate::clock::now_secs())
         .unwrap_or(u32::MAX)
         .saturating_add(TOKEN_SECS);
-    let mut token =
-        AccessToken::new(&*key.app_id, app_key, &*key.room_id, user).with_expire_at(expire);
+    let mut token = crate::own_users::server_token(&key.app_id, app_key, &key.room_id, user)
+        .with_expire_at(expire);
     for privilege in Privilege::ALL {
         token = token.add_privilege(privilege, expire);
     }
@@ -100,7 +101,7 @@ impl Signal {
             .as_ref()
             .ok_or_else(|| SpanError::Signal("not in cluster mode".into()))?;
         let token = link_token(ctx, key, user)?;
-        let ws = cluster.connect_link(node, &key.app_id, user).await?;
+        let ws = cluster.connect_upstream(node, Some(&key.app_id)).await?;
         let mut signal = Signal { ws, next_id: 1 };
         let join = JoinRoomParams {
             token: Some(token),

@@ -114,12 +114,10 @@ async fn ask_node(ctx: &Ctx, key: &RoomKey, node: &Node, user: &str) -> Result<W
         .ok_or_else(|| SpanError::Signal("not in cluster mode".into()))?;
     let url = format!("{}{}", node.url.trim_end_matches('/'), wanted_route::PATH);
     let failed = |e: reqwest::Error| SpanError::Signal(format!("{url}: {e}"));
-    let (name, value) = cluster.vouch_link(user);
     cluster
         .http
         .get(&url)
         .bearer_auth(link_token(ctx, key, user)?)
-        .header(name, value)
         .timeout(ASK_TIMEOUT)
         .send()
         .await

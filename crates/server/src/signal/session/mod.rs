@@ -39,15 +39,13 @@ use crate::frame::Frame;
 use crate::room::{Outbound, Outbox, Payload, SessionLink, open_outbox};
 
 /// Serves one signalling connection from `client`; `first` is its first frame when the
-/// cluster edge has read it already, and `link_user` the spanning room's link client a node
-/// of the cluster vouched for it as.
+/// cluster edge has read it already.
 pub(super) async fn run(
     socket: WebSocket,
     ctx: Arc<Ctx>,
     engine_app: Option<String>,
     first: Option<String>,
     client: Option<std::net::SocketAddr>,
-    link_user: Option<String>,
 ) {
     let (sink, mut stream) = socket.split();
     let (mut writer, direct) = Writer::new(sink, ctx.metrics.writes_left_to_session.clone());
@@ -60,7 +58,6 @@ pub(super) async fn run(
         ctx: ctx.clone(),
         link,
         engine_app,
-        link_user,
         room: None,
         login: None,
         logins: 0,
@@ -307,9 +304,6 @@ struct Session {
     ctx: Arc<Ctx>,
     link: SessionLink,
     engine_app: Option<String>,
-    /// The spanning room's link client a node of the cluster vouched this connection is: the
-    /// one id of the reserved prefix it may join as.
-    link_user: Option<String>,
     room: Option<Joined>,
     login: Option<Login>,
     /// Logins made so far, numbering each.
@@ -342,19 +336,6 @@ enum Answer {
 
 fn invalid(message: impl Into<String>) -> RtcError {
     RtcError::new(ErrorCode::InvalidParams, message)
-}
-
-/// Refuses a user id of the prefix reserved for spanning rooms' links, unless it is the link
-/// client `link_user` this connection was vouched for as: such a client is no user of its
-/// room (not counted against its limit), so no app user may take that place.
-fn check_not_reserved(user_id: &str, link_user: Option<&str>) -> Result<(), RtcError> {
-    if !crate::room::is_link_client(user_id) || link_user == Some(user_id) {
-        return Ok(());
-    }
-    Err(invalid(format!(
-        "userId must not start with {:?}: Chorus keeps those ids for its own links between nodes",
-        crate::room::LINK_PREFIX
-    )))
 }
 
 /// Checks a message against the contract's limit; binary messages must be base64.

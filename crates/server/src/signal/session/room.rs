@@ -55,7 +55,6 @@ impl Session {
         } = params;
         check_id("roomId", &room_id)?;
         check_id("userId", &user_info.user_id)?;
-        super::check_not_reserved(&user_info.user_id, self.link_user.as_deref())?;
         if user_info
             .extra_info
             .as_ref()
