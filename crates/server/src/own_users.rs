@@ -11,6 +11,8 @@
 //! same one, so the tokens hold across a cluster, and only Chorus (or the app's own
 //! back end, which holds the app's key anyway) can make them. Pure: no I/O.
 
+use std::borrow::Cow;
+
 use chorus_token::AccessToken;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -24,11 +26,11 @@ pub(crate) fn is_own_user(user_id: &str) -> bool {
 
 /// The key tokens for `user_id` are signed with: the app's own, or for Chorus's own clients
 /// the key derived from it.
-pub(crate) fn signing_key(app_key: &str, user_id: &str) -> String {
+pub(crate) fn signing_key<'a>(app_key: &'a str, user_id: &str) -> Cow<'a, str> {
     if is_own_user(user_id) {
-        own_key(app_key)
+        Cow::Owned(own_key(app_key))
     } else {
-        app_key.to_owned()
+        Cow::Borrowed(app_key)
     }
 }
 
@@ -36,7 +38,7 @@ pub(crate) fn signing_key(app_key: &str, user_id: &str) -> String {
 /// [`signing_key`], so one of Chorus's own user ids gets the derived key and an app user's
 /// id (a span link's mirror of that user) the app's. The caller adds privileges and expiry.
 pub(crate) fn server_token(app_id: &str, app_key: &str, room: &str, user: &str) -> AccessToken {
-    AccessToken::new(app_id, signing_key(app_key, user), room, user)
+    AccessToken::new(app_id, signing_key(app_key, user).into_owned(), room, user)
 }
 
 /// base64(HMAC-SHA256(app key, label)): a key no token the app's key signs verifies under.
