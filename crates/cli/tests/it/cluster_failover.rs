@@ -1,6 +1,7 @@
 //! Failover: the clients of a node killed with SIGKILL get back into their room through
-//! another node on their own, with what they published and subscribed to: the others hear
-//! their tones again, Bob through a subscription he made himself (no auto subscribe).
+//! another node on their own, with what they published, subscribed to and paused: the others
+//! hear their tones again, Bob through a subscription he made himself (no auto subscribe),
+//! and once he resumes what he had paused before the kill.
 //!
 //! The nodes stand behind one address, as they would behind a load balancer: a TCP front
 //! that passes each new connection to the first node whose health check passes. Alice reaches the room's
@@ -131,6 +132,20 @@ pub(crate) async fn singing(
     (engine, events)
 }
 
+/// Waits until what was on its way has drained (a gap of 100 ms, within 3 s), then requires
+/// 2 s without a frame of `audio`.
+async fn silent(audio: &mut MediaStream<AudioFrame>, what: &str) {
+    let drained_by = Instant::now() + Duration::from_secs(3);
+    while tokio::time::timeout(Duration::from_millis(100), audio.next())
+        .await
+        .is_ok()
+    {
+        assert!(Instant::now() < drained_by, "{what}: audio kept arriving");
+    }
+    let quiet = tokio::time::timeout(Duration::from_secs(2), audio.next()).await;
+    assert!(quiet.is_err(), "{what}: audio arrived");
+}
+
 /// The dominant frequency of about a second of `audio` from now on (what was queued before
 /// is dropped).
 pub(crate) async fn heard_hz(audio: &mut MediaStream<AudioFrame>) -> f32 {
@@ -217,7 +232,9 @@ struct Scene {
     _second: Chorus,
     _alice: RtcEngine,
     alice_events: EventStream,
-    _bob: RtcEngine,
+    bob: RtcEngine,
+    /// Bob paused what he receives of audio.
+    bob_paused: bool,
     bob_events: EventStream,
     alice_hears: MediaStream<AudioFrame>,
     bob_hears: MediaStream<AudioFrame>,
@@ -258,11 +275,22 @@ impl Scene {
             _second: second,
             _alice: alice,
             alice_events,
-            _bob: bob,
+            bob,
+            bob_paused: false,
             bob_events,
             alice_hears,
             bob_hears,
         }
+    }
+
+    /// Bob pauses what he receives of audio, and hears nothing of Alice from then on.
+    async fn bob_pauses(&mut self) {
+        self.bob
+            .pause_all_subscribed_stream(MediaType::Audio)
+            .await
+            .expect("bob pauses");
+        self.bob_paused = true;
+        silent(&mut self.bob_hears, "bob, paused").await;
     }
 
     /// Once the first node is gone (from `gone`): both reconnect and hear each other again
@@ -282,6 +310,15 @@ impl Scene {
         };
         let back = (alice_back - gone).max(bob_back - gone);
         assert_tone(heard_hz(&mut self.alice_hears).await, 660.0, "alice, after");
+        if self.bob_paused {
+            // His engine asked for the pause again with the rejoin (the new session started
+            // unpaused): nothing of Alice until he resumes.
+            silent(&mut self.bob_hears, "bob, still paused after").await;
+            self.bob
+                .resume_all_subscribed_stream(MediaType::Audio)
+                .await
+                .expect("bob resumes");
+        }
         assert_tone(heard_hz(&mut self.bob_hears).await, 440.0, "bob, after");
         eprintln!(
             "both back {back:?} after the first node went, tones heard again after {:?}",
@@ -307,6 +344,7 @@ async fn clients_of_a_killed_node_resume_elsewhere_and_are_heard_again() {
     // back, Dave logs in again elsewhere.
     let (_carol, _) = logged_in(&scene.first_url, "carol").await;
     let (_dave, _) = logged_in(&scene.first_url, "dave").await;
+    scene.bob_pauses().await;
     scene.first.child.kill().expect("SIGKILL");
     let _ = scene.first.child.wait();
     let killed = Instant::now();
