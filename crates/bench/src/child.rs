@@ -51,7 +51,25 @@ impl Server {
         bin: &Path,
         extra: &[&std::ffi::OsStr],
     ) -> anyhow::Result<Server> {
-        let mut child = Command::new(bin)
+        Self::spawn_on(bin, extra, None).await
+    }
+
+    /// [`Server::spawn_with`], on `cpus` only when given (`taskset -c`, so that every thread
+    /// the server makes is pinned from its start).
+    pub(crate) async fn spawn_on(
+        bin: &Path,
+        extra: &[&std::ffi::OsStr],
+        cpus: Option<&str>,
+    ) -> anyhow::Result<Server> {
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut taskset = Command::new("taskset");
+                taskset.arg("-c").arg(cpus).arg(bin);
+                taskset
+            }
+            None => Command::new(bin),
+        };
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             // Every client here comes from loopback: one address for all of them.

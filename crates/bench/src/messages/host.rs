@@ -40,7 +40,8 @@ impl Host {
                 ),
             )
             .with_context(|| format!("cannot write {}", limits.display()))?;
-            let server = Server::spawn_with(&bin, &["--config".as_ref(), limits.as_os_str()]).await;
+            let config = ["--config".as_ref(), limits.as_os_str()];
+            let server = Server::spawn_on(&bin, &config, args.server_cpus.as_deref()).await;
             // The child has read it by the time it says where it listens.
             let _ = std::fs::remove_file(&limits);
             return Ok(Host::Child(server?));

@@ -136,6 +136,10 @@ pub(crate) struct Args {
     /// `cargo build --release -p chorus -p chorus-bench`].
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Runs the `chorus serve` child on these CPUs only (`taskset -c CPUS`, as `0`): with the
+    /// benchmark itself under `taskset -c` on the others, the server has cores of its own.
+    #[arg(long, value_name = "CPUS", conflicts_with = "in_process")]
+    server_cpus: Option<String>,
 }
 
 /// A reading at one end of the measured interval.
@@ -559,6 +563,7 @@ async fn measure(
         "window": args.window,
         "in_flight": in_flight,
         "in_process": args.in_process,
+        "server_cpus": args.server_cpus,
         "wall_ms": (wall * 1e3).round() as u64,
         "delivered": delivered,
         "delivered_per_sec": delivered_rate.round(),
