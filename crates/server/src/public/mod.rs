@@ -69,6 +69,20 @@ fn check_id(id: &str) -> Result<(), RtcError> {
     }
 }
 
+/// [`check_id`] for an id the app names: live transcodings' own streams are not the app's to
+/// start, change, stop or record as public streams (stopping one would cut a member's push
+/// behind its back, and starting one would take an id a live transcoding is about to use).
+fn check_app_id(id: &str) -> Result<(), RtcError> {
+    check_id(id)?;
+    if id.starts_with(live::STREAM_PREFIX) {
+        return Err(invalid(format!(
+            "publicStreamId {id:?}: ids starting with {:?} are the server's own, for live transcoding; choose another",
+            live::STREAM_PREFIX
+        )));
+    }
+    Ok(())
+}
+
 impl PublicStreams {
     pub(crate) fn new(apps: Apps) -> Self {
         PublicStreams {
@@ -116,7 +130,7 @@ impl PublicStreams {
     /// `REPEAT_PUSH` when a compositor or another WTN push has it. The id is held until the
     /// claim drops.
     pub(crate) fn claim_wtn(&self, app_id: &str, stream_id: &str) -> Result<WtnClaim, RtcError> {
-        check_id(stream_id)?;
+        check_app_id(stream_id)?;
         // The compositors' lock first, as in `start`, so the two checks see one state.
         let mut pushed = self.pushed.lock().unwrap_or_else(PoisonError::into_inner);
         pushed.retain(|_, p| !p.worker.is_finished());
@@ -134,6 +148,17 @@ impl PublicStreams {
     /// `startPushPublicStream`: checks the id and the layout, refuses an id already pushed
     /// (`REPEAT_PUSH`), and starts its worker.
     pub(crate) fn start(
+        &self,
+        app_id: &str,
+        stream_id: &str,
+        config: &PublicStreamConfig,
+    ) -> Result<(), RtcError> {
+        check_app_id(stream_id)?;
+        self.start_stream(app_id, stream_id, config)
+    }
+
+    /// [`Self::start`] for any valid id, the server's own included.
+    fn start_stream(
         &self,
         app_id: &str,
         stream_id: &str,
@@ -233,6 +258,7 @@ impl PublicStreams {
         stream_id: &str,
         config: &PublicStreamConfig,
     ) -> Result<(), RtcError> {
+        check_app_id(stream_id)?;
         self.change(app_id, stream_id, |layout| layout.updated(config))
     }
 
@@ -244,6 +270,7 @@ impl PublicStreams {
         stream_id: &str,
         config: &PublicStreamConfig,
     ) -> Result<(), RtcError> {
+        check_app_id(stream_id)?;
         self.change(app_id, stream_id, |_| Layout::from_config(config))
     }
 
@@ -267,6 +294,12 @@ impl PublicStreams {
 
     /// `stopPushPublicStream`.
     pub(crate) fn stop(&self, app_id: &str, stream_id: &str) -> Result<(), RtcError> {
+        check_app_id(stream_id)?;
+        self.stop_stream(app_id, stream_id)
+    }
+
+    /// [`Self::stop`] for any valid id, the server's own included.
+    fn stop_stream(&self, app_id: &str, stream_id: &str) -> Result<(), RtcError> {
         check_id(stream_id)?;
         let stream = self
             .pushed
@@ -300,7 +333,7 @@ impl PublicStreams {
     /// Starts recording a pushed public stream into a new MP4 file in the record directory;
     /// returns its path (or the URL it is uploaded to).
     pub(crate) fn start_record(&self, app_id: &str, stream_id: &str) -> Result<String, RtcError> {
-        check_id(stream_id)?;
+        check_app_id(stream_id)?;
         let to = self.record_to.get().cloned().ok_or_else(|| {
             RtcError::new(
                 ErrorCode::UnexpectedError,
@@ -333,7 +366,7 @@ impl PublicStreams {
         app_id: &str,
         stream_id: &str,
     ) -> Result<String, RtcError> {
-        check_id(stream_id)?;
+        check_app_id(stream_id)?;
         self.recordings.stop(app_id, stream_id).await
     }
 }
@@ -419,6 +452,44 @@ mod tests {
         assert_eq!(bad.code, ErrorCode::InvalidParams);
         drop(claim);
         streams.start(&app.id, "w", &config()).expect("freed");
+        streams.stop_all();
+    }
+
+    #[test]
+    fn live_transcodings_ids_are_not_the_apps() {
+        let app = AppCredentials {
+            id: "chorustestapp00000000001".into(),
+            key: "k".into(),
+            ..AppCredentials::default()
+        };
+        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
+        // A listener that never answers: the compositor's worker stays alive, waiting.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = silent.local_addr().expect("bound").port();
+        streams.set_url(format!("http://127.0.0.1:{port}"));
+        let live = "@live.7.0";
+        streams
+            .start_stream(&app.id, live, &config())
+            .expect("the server's own start");
+        let refusals = [
+            streams.start(&app.id, "@live.8.0", &config()).err(),
+            streams.update(&app.id, live, &config()).err(),
+            streams.replace(&app.id, live, &config()).err(),
+            streams.stop(&app.id, live).err(),
+            streams.start_record(&app.id, live).err(),
+            streams.claim_wtn(&app.id, live).err(),
+        ];
+        for refused in refusals {
+            let refused = refused.expect("refused");
+            assert_eq!(refused.code, ErrorCode::InvalidParams, "{refused}");
+            assert!(refused.message.contains("live transcoding"), "{refused}");
+        }
+        // Still pushed: the refusals stopped nothing.
+        streams.stop_stream(&app.id, live).expect("still pushed");
+        // An id that merely contains the prefix is the app's.
+        streams
+            .start(&app.id, "x@live.1", &config())
+            .expect("the app's");
         streams.stop_all();
     }
 

@@ -123,6 +123,26 @@ async fn openapi_pushes_updates_and_stops_a_public_stream() {
         answer["ResponseMetadata"]["Error"]["Code"],
         "STREAM_NOT_EXIST"
     );
+
+    // Live transcodings' own ids are not the app's: neither started nor stopped through here.
+    let mut live = start;
+    live["PublicStreamId"] = json!("@live.1.0");
+    let stop_live = json!({"AppId": APP_ID, "PublicStreamId": "@live.1.0"});
+    for (action, body) in [
+        ("StartPushPublicStream", live),
+        ("StopPushPublicStream", stop_live),
+    ] {
+        let (status, answer) = server.api(action, body).await;
+        assert_eq!(status, 400, "{action}: {answer}");
+        let error = &answer["ResponseMetadata"]["Error"];
+        assert_eq!(error["Code"], "InvalidParameter", "{action}: {answer}");
+        assert!(
+            error["Message"]
+                .as_str()
+                .is_some_and(|m| m.contains("live transcoding")),
+            "{action}: {answer}"
+        );
+    }
     a.abort();
     b.abort();
 }

@@ -1,9 +1,9 @@
 //! Live transcoding (the vendor's `startLiveTranscoding`, "push to CDN"): a member has the
 //! server composite users of its room and push the result over RTMP. It is a public stream
-//! of its own (id `@live.<session>.<n>`, so the compositor, its scheduling and its limits are the
-//! public streams'), plus an RTMP push of that stream's output: the output engine's H.264 as
-//! it is encoded (no second video encode, a keyframe at least every 2 s) and the mix encoded
-//! as AAC-LC, in FLV tags. A member has one live transcoding at a time; it ends with
+//! of its own (id `@live.<session>.<n>`, a prefix the app's own public streams cannot use, so
+//! the compositor, its scheduling and its limits are the public streams'), plus an RTMP push
+//! of that stream's output: the output engine's H.264 as it is encoded (no second video
+//! encode, a keyframe at least every 2 s) and the mix encoded as AAC-LC, in FLV tags. A member has one live transcoding at a time; it ends with
 //! `stopLiveTranscoding` or when the member leaves the room.
 //!
 //! Parts: [`rtmp`] (a hand-written publishing client), [`amf`] (its command encoding),
@@ -53,10 +53,13 @@ fn invalid(message: String) -> RtcError {
     RtcError::new(ErrorCode::InvalidParams, message)
 }
 
+/// What live transcodings' public stream ids start with: no app may use such an id.
+pub(super) const STREAM_PREFIX: &str = "@live.";
+
 /// The public stream of a session's `n`th live transcoding: a new one each time, so a new
 /// compositor never meets the one before it, still leaving, in the rooms.
 fn stream_id(session: u64, n: u64) -> String {
-    format!("@live.{session}.{n}")
+    format!("{STREAM_PREFIX}{session}.{n}")
 }
 
 /// The AAC parameters of `config`, with the vendor's defaults.
@@ -223,7 +226,7 @@ impl PublicStreams {
             .is_some_and(|live| live.push.is_finished())
             && let Some(ended) = running.remove(&key)
         {
-            let _ = self.stop(app_id, &ended.stream_id);
+            let _ = self.stop_stream(app_id, &ended.stream_id);
         }
         // A repeated start changes nothing, so it tells nothing either.
         if running.contains_key(&key) {
@@ -245,7 +248,7 @@ impl PublicStreams {
                 .ok_or_else(|| invalid("url is missing; give the rtmp:// URL to push to".into()))?;
             let url = RtmpUrl::parse(url).map_err(|e| invalid(e.to_string()))?;
             let audio = audio_params(config)?;
-            self.start(app_id, &id, &stream_config(room_id, config)?)?;
+            self.start_stream(app_id, &id, &stream_config(room_id, config)?)?;
             Ok::<_, RtcError>((url, audio))
         })();
         let (url, audio) = match checked {
@@ -287,7 +290,7 @@ impl PublicStreams {
             }
         });
         let push = Push::start(config, source, on_end, notify).map_err(|e| {
-            let _ = self.stop(app_id, &id);
+            let _ = self.stop_stream(app_id, &id);
             RtcError::new(
                 ErrorCode::UnexpectedError,
                 format!("cannot start the push: {e}"),
@@ -341,7 +344,8 @@ impl PublicStreams {
                         .into(),
                 ));
             }
-            self.update(app_id, &live.stream_id, &stream_config(room_id, config)?)
+            let config = stream_config(room_id, config)?;
+            self.change(app_id, &live.stream_id, |layout| layout.updated(&config))
         })();
         match &result {
             Ok(()) => notify(
@@ -372,7 +376,7 @@ impl PublicStreams {
         };
         // The push is told first, so its stream ends before the composite goes.
         live.push.stop();
-        let _ = self.stop(app_id, &live.stream_id);
+        let _ = self.stop_stream(app_id, &live.stream_id);
         true
     }
 }
