@@ -1,9 +1,10 @@
 //! Chorus's own clients and the tokens they join with. The server joins rooms itself under
 //! user ids of its own: a spanning room's link (`chorus-span-...`), a public stream's
 //! compositor (`@public.` and the stream id) and the subtitles' captioner
-//! (`chorus-subtitles`). Rooms treat some of them as no users (not counted against the
-//! limit, told of invisible users), and each holds a place an app user must not take: a
-//! user joining under one would push the compositor out of its rooms, or publish as it.
+//! (`chorus-subtitles`); the room defines them (`room::is_own_client`) and treats them as no
+//! users (never counted, listed or kept out by its limit; the links are also told of
+//! invisible users). Each holds a place an app user must not take: a user joining under one
+//! would push the compositor out of its rooms, or publish as it.
 //!
 //! An app's token service may sign whatever user id its users ask for, so a token signed
 //! with the app's key cannot stand for these ids. Their tokens are signed with a key Chorus
@@ -17,17 +18,12 @@ use chorus_token::AccessToken;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Whether `user_id` is one of Chorus's own clients'.
-pub(crate) fn is_own_user(user_id: &str) -> bool {
-    crate::room::is_link_client(user_id)
-        || user_id.starts_with(chorus_proto::PUBLIC_STREAM_PREFIX)
-        || user_id == chorus_subtitles::CAPTIONER_USER_ID
-}
+use crate::room::is_own_client;
 
 /// The key tokens for `user_id` are signed with: the app's own, or for Chorus's own clients
 /// the key derived from it.
 pub(crate) fn signing_key<'a>(app_key: &'a str, user_id: &str) -> Cow<'a, str> {
-    if is_own_user(user_id) {
+    if is_own_client(user_id) {
         Cow::Owned(own_key(app_key))
     } else {
         Cow::Borrowed(app_key)
@@ -72,7 +68,7 @@ mod tests {
     #[test]
     fn an_own_users_token_holds_only_under_the_derived_key() {
         for user in ["chorus-span-b-in", "@public.show", "chorus-subtitles"] {
-            assert!(is_own_user(user), "{user}");
+            assert!(is_own_client(user), "{user}");
             let own = server_token(APP, "k", "r", user).serialize().unwrap();
             assert!(checks(&own, &signing_key("k", user), user), "{user}");
             assert!(!checks(&own, &signing_key("other", user), user), "{user}");
@@ -86,7 +82,7 @@ mod tests {
             "public.show",
             "x-chorus-span-",
         ] {
-            assert!(!is_own_user(user), "{user}");
+            assert!(!is_own_client(user), "{user}");
             let token = server_token(APP, "k", "r", user).serialize().unwrap();
             assert!(checks(&token, "k", user), "{user}");
         }

@@ -6,7 +6,7 @@ use chorus_proto::{ErrorCode, openapi::RoomOnlineUsers};
 use super::ban::BanScope;
 use super::core::{Removal, Room};
 use super::grant::Millis;
-use super::membership::is_link_client;
+use super::membership::is_own_client;
 use super::participant::Participant;
 
 impl Room {
@@ -70,11 +70,12 @@ impl Room {
 
     /// Who is here, for `GetRoomOnlineUsers`.
     pub(crate) fn online_users(&self) -> RoomOnlineUsers {
-        // A spanning room's link clients are no users (its mirrors are: see `cluster::span`).
+        // Chorus's own clients are no users (a spanning room's mirrors are: see
+        // `cluster::span`).
         let (visible, invisible): (Vec<&Participant>, Vec<&Participant>) = self
             .users
             .values()
-            .filter(|p| !is_link_client(&p.info.user_id))
+            .filter(|p| !is_own_client(&p.info.user_id))
             .partition(|p| p.visible);
         RoomOnlineUsers {
             room_exists: !self.users.is_empty(),

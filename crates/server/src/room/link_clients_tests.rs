@@ -1,6 +1,7 @@
 //! A spanning room's link clients (`cluster::span`) under the room's rules: no users, so
 //! never counted in its limit or its online users and never refused by it; and told of the
-//! invisible users' comings and goings that the room tells no one else.
+//! invisible users' comings and goings that the room tells no one else. Chorus's other own
+//! clients (compositors, the captioner) are no users either.
 
 use chorus_proto::{Event, UserInfo, UserOfflineReason};
 
@@ -17,6 +18,57 @@ fn leaves(outputs: &[super::core::Output], session: u64) -> Vec<(String, UserOff
             _ => None,
         })
         .collect()
+}
+
+/// `user` joins invisible, as Chorus's compositors and captioner do.
+fn join_invisible(room: &mut super::core::Room, session: u64, user: &str) {
+    room.join(
+        T0,
+        JoinArgs {
+            session,
+            id: 1,
+            info: UserInfo {
+                user_id: user.into(),
+                extra_info: None,
+            },
+            visible: false,
+            grant: Grant {
+                expire_at: 0,
+                privileges: Default::default(),
+            },
+            auto_audio: true,
+            auto_video: true,
+            ice_servers: Vec::new(),
+        },
+    );
+}
+
+#[test]
+fn compositors_and_the_captioner_are_no_users() {
+    let mut room = room();
+    room.settings.max_users = 2;
+    join(&mut room, T0, 1, "a", 0);
+    join(&mut room, T0, 2, "b", 0);
+    // The room is full; Chorus's own clients still join, and app users are still refused.
+    join_invisible(&mut room, 3, "@public.show");
+    join_invisible(&mut room, 4, "@public.@live.7.0");
+    join_invisible(&mut room, 5, "chorus-subtitles");
+    join(&mut room, T0, 6, "c", 0);
+    for own in ["@public.show", "@public.@live.7.0", "chorus-subtitles"] {
+        assert!(room.users.contains_key(own), "{own} is refused");
+    }
+    assert!(!room.users.contains_key("c"), "c is let in");
+    let online = room.online_users();
+    assert_eq!(online.total_user, 2);
+    assert_eq!(online.visible_user_list, ["a", "b"]);
+    assert_eq!(online.total_invisible_user, 0, "{online:?}");
+    assert!(online.invisible_user_list.is_empty(), "{online:?}");
+    // An app user's invisible place still counts.
+    room.leave(2, 2);
+    join_invisible(&mut room, 7, "d");
+    join(&mut room, T0, 8, "e", 0);
+    assert!(!room.users.contains_key("e"), "e is let in");
+    assert_eq!(room.online_users().invisible_user_list, ["d"]);
 }
 
 #[test]
@@ -40,25 +92,7 @@ fn link_observers_are_no_users_and_hear_of_invisible_ones() {
     // b leaves a place: d joins it invisible. The observers alone are told, as the leave of
     // a user turning invisible, so that d's mirror joins invisible.
     room.leave(3, 2);
-    room.join(
-        T0,
-        JoinArgs {
-            session: 6,
-            id: 1,
-            info: UserInfo {
-                user_id: "d".into(),
-                extra_info: None,
-            },
-            visible: false,
-            grant: Grant {
-                expire_at: 0,
-                privileges: Default::default(),
-            },
-            auto_audio: true,
-            auto_video: true,
-            ice_servers: Vec::new(),
-        },
-    );
+    join_invisible(&mut room, 6, "d");
     let out = drain(&mut room);
     let hidden = ("d".to_owned(), UserOfflineReason::SwitchToInvisible);
     assert!(leaves(&out, 2).contains(&hidden), "{out:?}");

@@ -6,10 +6,12 @@
 use std::ops::Bound;
 
 use chorus_proto::{
-    ErrorCode, ErrorEvent, Event, ForwardStreamEventType, IceServer, JoinRoomResult, RtcError,
-    StreamIndex, StreamRemoveReason, UserInfo, UserJoinedEvent, UserLeaveEvent, UserOfflineReason,
+    ErrorCode, ErrorEvent, Event, ForwardStreamEventType, IceServer, JoinRoomResult,
+    PUBLIC_STREAM_PREFIX, RtcError, StreamIndex, StreamRemoveReason, UserInfo, UserJoinedEvent,
+    UserLeaveEvent, UserOfflineReason,
 };
 
+use chorus_subtitles::CAPTIONER_USER_ID;
 use chorus_token::Privilege;
 
 use super::Hook;
@@ -46,6 +48,16 @@ pub(crate) fn is_link_client(user: &str) -> bool {
     user.starts_with(LINK_PREFIX)
 }
 
+/// Whether `user` is one of Chorus's own clients: a link client, a public stream's compositor
+/// (`@public.` and the stream id) or the subtitles' captioner. Like link clients they are no
+/// users of the room: the room's limit never keeps them out (a public stream or the
+/// subtitles of a full room would miss it), and neither its count nor its online users show
+/// them, as the vendor's own services show in no room. Reserved: a token for such an id must
+/// be Chorus's own (`own_users`).
+pub(crate) fn is_own_client(user: &str) -> bool {
+    is_link_client(user) || user.starts_with(PUBLIC_STREAM_PREFIX) || user == CAPTIONER_USER_ID
+}
+
 /// What a link client is told of a user here invisible, whom no one else is told of: the
 /// leave a user turning invisible makes, so that its mirror is (or turns) invisible too.
 fn invisible_here(user_info: UserInfo) -> Event {
@@ -56,10 +68,24 @@ fn invisible_here(user_info: UserInfo) -> Event {
 }
 
 impl Room {
-    /// The users the room's limit and its online users count: all but link clients. A
-    /// spanning room's mirrors count, each the one place of its user in this room.
+    /// The users the room's limit and its online users count: all but Chorus's own clients.
+    /// A spanning room's mirrors count, each the one place of its user in this room.
     pub(super) fn users_counted(&self) -> usize {
-        self.users.len() - self.link_clients().count()
+        self.users.len() - self.own_clients().count()
+    }
+
+    /// Chorus's own clients here (see [`is_own_client`]): a few at most, found without a
+    /// pass over every user (the users are ordered by id, and each kind's ids share a prefix).
+    fn own_clients(&self) -> impl Iterator<Item = &Participant> {
+        let compositors = (Bound::Included(PUBLIC_STREAM_PREFIX), Bound::Unbounded);
+        self.link_clients()
+            .chain(
+                self.users
+                    .range::<str, _>(compositors)
+                    .take_while(|(user, _)| user.starts_with(PUBLIC_STREAM_PREFIX))
+                    .map(|(_, p)| p),
+            )
+            .chain(self.users.get(CAPTIONER_USER_ID))
     }
 
     /// The room's link clients: a few at most, found without a pass over every user (the
@@ -124,12 +150,13 @@ impl Room {
             return self.refuse(session, id, e);
         }
         let existing = self.users.get(&info.user_id);
-        let link = is_link_client(&info.user_id);
-        // A place the joiner holds already is theirs to take again (a link client's is not
-        // counted).
-        let occupied = self.users_counted() - usize::from(existing.is_some() && !link);
-        // A link's observer is no user: it joins a full room, or the room could not span.
-        if occupied >= self.settings.max_users && !link {
+        let own = is_own_client(&info.user_id);
+        // A place the joiner holds already is theirs to take again (one of Chorus's own
+        // clients holds none).
+        let occupied = self.users_counted() - usize::from(existing.is_some() && !own);
+        // Chorus's own clients are no users: they join a full room, or it could not span,
+        // or be composited or captioned.
+        if occupied >= self.settings.max_users && !own {
             let msg = format!(
                 "room {} is full ({} users); try another room or later",
                 self.id, self.settings.max_users

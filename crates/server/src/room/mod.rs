@@ -46,7 +46,7 @@ pub(crate) use forward::{ForwardOp, ForwardTarget, Relay};
 #[cfg(feature = "fuzzing")]
 pub(crate) use fuzz_driver::run as run_fuzz_commands;
 pub(crate) use grant::{Grant, Millis};
-pub(crate) use membership::{JoinArgs, is_link_client};
+pub(crate) use membership::{JoinArgs, is_link_client, is_own_client};
 pub(crate) use messages::Payload;
 pub(crate) use outbox::{DirectWrite, Outbound, Outbox, PushError, SessionLink, open_outbox};
 pub(crate) use participant::SessionId;

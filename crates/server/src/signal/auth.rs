@@ -60,7 +60,7 @@ pub(crate) fn check_room_token(
         user_id,
     };
     claims.check(&expected, now).map_err(|e| {
-        if own_users::is_own_user(user_id) && claims.user_id() == user_id {
+        if crate::room::is_own_client(user_id) && claims.user_id() == user_id {
             fail(format!(
                 "user id {user_id:?} is one of Chorus's own clients; an app's token cannot name it"
             ))

@@ -44,7 +44,8 @@ async fn until_halves(video: &mut MediaStream<VideoFrame>, left: [u8; 3], right:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_pushes_updates_and_stops_a_public_stream() {
     let _turn = take_turn().await; // real-time media: one such test at a time
-    let server = TestServer::start().await;
+    // The hall is full with its two publishers: the compositor is no user, and joins anyway.
+    let server = TestServer::with(|c| c.max_room_users = 2).await;
     let a = solid_publisher(&server, "hall", "a", RED, None).await;
     let b = solid_publisher(&server, "hall", "b", GREEN, None).await;
     let start = json!({
@@ -89,6 +90,17 @@ async fn openapi_pushes_updates_and_stops_a_public_stream() {
         .expect("plays");
     // No custom layout: two streams side by side.
     until_halves(&mut video, RED, GREEN).await;
+    // Nor is the compositor one of the hall's online users.
+    let (_, users) = server
+        .api(
+            "GetRoomOnlineUsers",
+            json!({"AppId": APP_ID, "RoomId": "hall"}),
+        )
+        .await;
+    let users = &users["Result"];
+    assert_eq!(users["TotalUser"], 2, "{users}");
+    assert_eq!(users["VisibleUserList"], json!(["a", "b"]), "{users}");
+    assert_eq!(users["TotalInvisibleUser"], 0, "{users}");
 
     let mut custom = start.clone();
     custom["Layout"] = json!({"CustomLayout": {
