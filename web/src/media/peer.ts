@@ -1,28 +1,11 @@
 /**
- * What both transports share: codec preferences and waiting for ICE gathering. The protocol
- * has no trickle-ICE method, so every SDP sent carries its candidates.
+ * What both transports share: codec preferences. An SDP goes out without waiting for ICE
+ * candidates: the SFU is ICE-lite, makes no checks of its own and learns each path from the
+ * browser's checks (as a peer-reflexive candidate), so it has no use for the browser's
+ * candidates, and waiting for them cost every join the browser's gathering time (up to the
+ * gathering timeout where a STUN or TURN server does not answer).
  */
 import { warn } from "../log";
-
-/** Longest wait for candidates before the SDP goes out with what it has. */
-const GATHER_TIMEOUT_MS = 3000;
-
-/** Resolves once `pc` has gathered its candidates (or after a short timeout). */
-export function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const timer = setTimeout(done, GATHER_TIMEOUT_MS);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
-}
 
 /**
  * Orders a video transceiver's codecs: `first` (a vendor codec name, `h264`, `vp8` or `h265`)

@@ -9,7 +9,7 @@
 import { ErrorCode, StreamIndex, TrackKind, type Methods, type PublishedTrack } from "../generated/protocol";
 import { asRtcError, rtcError } from "../errors";
 import type { Kind } from "./capture";
-import { gathered, preferCodecs } from "./peer";
+import { preferCodecs } from "./peer";
 import { withStereo } from "./opus";
 import { leadCodec } from "./codecorder";
 
@@ -148,8 +148,8 @@ export class Publisher {
 
   private async negotiate(call: Call): Promise<void> {
     try {
+      // Without waiting for candidates (see peer.ts).
       await this.pc.setLocalDescription(await this.pc.createOffer());
-      await gathered(this.pc);
       const tracks: PublishedTrack[] = this.transceivers.map((t, i) => ({
         mid: t.mid ?? "",
         streamIndex: LINES[i].index,

@@ -7,7 +7,6 @@
 import { ErrorCode, StreamIndex, type SubscriberOfferEvent } from "../generated/protocol";
 import { asRtcError } from "../errors";
 import type { Kind } from "./capture";
-import { gathered } from "./peer";
 import { withStereo } from "./opus";
 import type { Call } from "./publisher";
 
@@ -86,10 +85,14 @@ export class Subscriber {
     for (const t of this.pc.getTransceivers()) if (t.receiver.track.kind === "video") this.onVideoReceiver(t.receiver);
     const answer = await this.pc.createAnswer();
     // Stereo Opus decodes as stereo only when the answer allows it; mono stays mono.
-    await this.pc.setLocalDescription({ type: "answer", sdp: withStereo(answer.sdp ?? "") });
-    await gathered(this.pc);
+    const sdp = withStereo(answer.sdp ?? "");
+    // Sent at once, before it is applied and without candidates (see peer.ts): the browser
+    // starts its ICE checks as it applies the answer, and the SFU answers none until it holds
+    // the answer's ICE credentials. Chromium, its first checks unanswered, nominates the path
+    // only with a later ping, about a second on.
+    const sent = this.call("subscriberAnswer", { sdp });
+    await Promise.all([this.pc.setLocalDescription({ type: "answer", sdp }), sent]);
     if (this.closed) return;
-    await this.call("subscriberAnswer", { sdp: this.pc.localDescription?.sdp ?? "" });
     const byMid = new Map(
       this.pc
         .getTransceivers()

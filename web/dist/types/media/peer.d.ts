@@ -1,5 +1,3 @@
-/** Resolves once `pc` has gathered its candidates (or after a short timeout). */
-export declare function gathered(pc: RTCPeerConnection): Promise<void>;
 /**
  * Orders a video transceiver's codecs: `first` (a vendor codec name, `h264`, `vp8` or `h265`)
  * when the browser sends it, then H.264 constrained baseline (packetization-mode 1, what the
