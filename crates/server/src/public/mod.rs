@@ -399,85 +399,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_app_pushes_a_bounded_number_of_public_streams() {
+    /// The public streams of one app, whose workers connect to a listener that never answers:
+    /// they stay alive, waiting on their joins, while the listener lives.
+    fn waiting_streams() -> (PublicStreams, String, std::net::TcpListener) {
         let app = AppCredentials {
             id: "chorustestapp00000000001".into(),
             key: "k".into(),
             ..AppCredentials::default()
         };
         let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
-        // A listener that never answers: the workers wait on their joins, alive, meanwhile.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let port = silent.local_addr().expect("bound").port();
         streams.set_url(format!("http://127.0.0.1:{port}"));
+        (streams, app.id, silent)
+    }
+
+    #[test]
+    fn an_app_pushes_a_bounded_number_of_public_streams() {
+        let (streams, app_id, _silent) = waiting_streams();
         for i in 0..MAX_PUBLIC_STREAMS_PER_APP {
             streams
-                .start(&app.id, &format!("s{i}"), &config())
+                .start(&app_id, &format!("s{i}"), &config())
                 .expect("under the bound");
         }
         let refused = streams
-            .start(&app.id, "one-more", &config())
+            .start(&app_id, "one-more", &config())
             .expect_err("over the bound");
         assert_eq!(refused.code, ErrorCode::UnexpectedError);
         assert!(refused.message.contains("at most 16"), "{refused}");
-        streams.stop(&app.id, "s0").expect("stops");
+        streams.stop(&app_id, "s0").expect("stops");
         streams
-            .start(&app.id, "one-more", &config())
+            .start(&app_id, "one-more", &config())
             .expect("room again");
         streams.stop_all();
     }
 
     #[test]
     fn a_wtn_push_and_a_compositor_never_share_an_id() {
-        let app = AppCredentials {
-            id: "chorustestapp00000000001".into(),
-            key: "k".into(),
-            ..AppCredentials::default()
-        };
-        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
-        // A listener that never answers: the compositor's worker stays alive, waiting.
-        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let port = silent.local_addr().expect("bound").port();
-        streams.set_url(format!("http://127.0.0.1:{port}"));
-        let claim = streams.claim_wtn(&app.id, "w").expect("free");
+        let (streams, app_id, _silent) = waiting_streams();
+        let claim = streams.claim_wtn(&app_id, "w").expect("free");
         let refused = streams
-            .start(&app.id, "w", &config())
+            .start(&app_id, "w", &config())
             .expect_err("pushed as a WTN stream");
         assert_eq!(refused.code, ErrorCode::RepeatPush);
-        streams.start(&app.id, "c", &config()).expect("free");
-        let refused = streams.claim_wtn(&app.id, "c").err().expect("composited");
+        streams.start(&app_id, "c", &config()).expect("free");
+        let refused = streams.claim_wtn(&app_id, "c").err().expect("composited");
         assert_eq!(refused.code, ErrorCode::RepeatPush);
-        let bad = streams.claim_wtn(&app.id, "bad id").err().expect("bad id");
+        let bad = streams.claim_wtn(&app_id, "bad id").err().expect("bad id");
         assert_eq!(bad.code, ErrorCode::InvalidParams);
         drop(claim);
-        streams.start(&app.id, "w", &config()).expect("freed");
+        streams.start(&app_id, "w", &config()).expect("freed");
         streams.stop_all();
     }
 
     #[test]
     fn live_transcodings_ids_are_not_the_apps() {
-        let app = AppCredentials {
-            id: "chorustestapp00000000001".into(),
-            key: "k".into(),
-            ..AppCredentials::default()
-        };
-        let streams = PublicStreams::new(Apps::new(std::slice::from_ref(&app)));
-        // A listener that never answers: the compositor's worker stays alive, waiting.
-        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let port = silent.local_addr().expect("bound").port();
-        streams.set_url(format!("http://127.0.0.1:{port}"));
+        let (streams, app_id, _silent) = waiting_streams();
         let live = "@live.7.0";
         streams
-            .start_stream(&app.id, live, &config())
+            .start_stream(&app_id, live, &config())
             .expect("the server's own start");
         let refusals = [
-            streams.start(&app.id, "@live.8.0", &config()).err(),
-            streams.update(&app.id, live, &config()).err(),
-            streams.replace(&app.id, live, &config()).err(),
-            streams.stop(&app.id, live).err(),
-            streams.start_record(&app.id, live).err(),
-            streams.claim_wtn(&app.id, live).err(),
+            streams.start(&app_id, "@live.8.0", &config()).err(),
+            streams.update(&app_id, live, &config()).err(),
+            streams.replace(&app_id, live, &config()).err(),
+            streams.stop(&app_id, live).err(),
+            streams.start_record(&app_id, live).err(),
+            streams.claim_wtn(&app_id, live).err(),
         ];
         for refused in refusals {
             let refused = refused.expect("refused");
@@ -485,10 +473,10 @@ mod tests {
             assert!(refused.message.contains("live transcoding"), "{refused}");
         }
         // Still pushed: the refusals stopped nothing.
-        streams.stop_stream(&app.id, live).expect("still pushed");
+        streams.stop_stream(&app_id, live).expect("still pushed");
         // An id that merely contains the prefix is the app's.
         streams
-            .start(&app.id, "x@live.1", &config())
+            .start(&app_id, "x@live.1", &config())
             .expect("the app's");
         streams.stop_all();
     }

@@ -35,23 +35,25 @@ pub(super) fn join(room: &mut Room, now: u64, session: u64, user: &str, expire_a
 }
 
 fn join_with(room: &mut Room, now: u64, session: u64, user: &str, grant: Grant) {
-    let info = UserInfo {
-        user_id: user.into(),
-        extra_info: None,
-    };
-    room.join(
-        now,
-        JoinArgs {
-            session,
-            id: 1,
-            info,
-            visible: true,
-            grant,
-            auto_audio: true,
-            auto_video: true,
-            ice_servers: Vec::new(),
+    room.join(now, join_args(session, user, grant));
+}
+
+/// A visible join of `user` on `session` with `grant`, subscribing to everything as it is
+/// published: each test changes what it needs.
+pub(super) fn join_args(session: u64, user: &str, grant: Grant) -> JoinArgs {
+    JoinArgs {
+        session,
+        id: 1,
+        info: UserInfo {
+            user_id: user.into(),
+            extra_info: None,
         },
-    );
+        visible: true,
+        grant,
+        auto_audio: true,
+        auto_video: true,
+        ice_servers: Vec::new(),
+    }
 }
 
 pub(super) fn drain(room: &mut Room) -> Vec<Output> {

@@ -3,9 +3,9 @@
 //! invisible users' comings and goings that the room tells no one else. Chorus's other own
 //! clients (compositors, the captioner) are no users either.
 
-use chorus_proto::{Event, UserInfo, UserOfflineReason};
+use chorus_proto::{Event, UserOfflineReason};
 
-use super::core_tests::{T0, drain, events_for, join, room};
+use super::core_tests::{T0, drain, events_for, join, join_args, room};
 use super::grant::Grant;
 use super::membership::JoinArgs;
 
@@ -22,23 +22,16 @@ fn leaves(outputs: &[super::core::Output], session: u64) -> Vec<(String, UserOff
 
 /// `user` joins invisible, as Chorus's compositors and captioner do.
 fn join_invisible(room: &mut super::core::Room, session: u64, user: &str) {
+    let grant = Grant {
+        expire_at: 0,
+        privileges: Default::default(),
+    };
+    let args = join_args(session, user, grant);
     room.join(
         T0,
         JoinArgs {
-            session,
-            id: 1,
-            info: UserInfo {
-                user_id: user.into(),
-                extra_info: None,
-            },
             visible: false,
-            grant: Grant {
-                expire_at: 0,
-                privileges: Default::default(),
-            },
-            auto_audio: true,
-            auto_video: true,
-            ice_servers: Vec::new(),
+            ..args
         },
     );
 }

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use chorus_proto::{ErrorCode, Event, MediaType, StreamIndex, TrackKind, UserInfo};
+use chorus_proto::{ErrorCode, Event, MediaType, StreamIndex, TrackKind};
 use chorus_token::Privilege;
 
 use super::ban::Bans;
 use super::core::{Output, Reply, Room, RoomSettings};
-use super::core_tests::events_for;
+use super::core_tests::{events_for, join_args};
 use super::grant::Grant;
 use super::membership::JoinArgs;
 use super::{SubscribeArgs, SubscribeOp};
@@ -46,17 +46,9 @@ fn join(room: &mut Room, session: u64, user: &str, grant: Grant, auto: bool) {
     room.join(
         T0,
         JoinArgs {
-            session,
-            id: 1,
-            info: UserInfo {
-                user_id: user.into(),
-                extra_info: None,
-            },
-            visible: true,
-            grant,
             auto_audio: auto,
             auto_video: auto,
-            ice_servers: Vec::new(),
+            ..join_args(session, user, grant)
         },
     );
 }
@@ -251,22 +243,7 @@ fn a_lapse_during_the_grace_period_is_told_on_resuming() {
     assert!(events_for(&out, 2).is_empty(), "bob is away: {out:?}");
 
     // Back within the grace period, with the same token: told now, and nothing flows.
-    room.join(
-        end + 1_000,
-        JoinArgs {
-            session: 3,
-            id: 1,
-            info: UserInfo {
-                user_id: "bob".into(),
-                extra_info: None,
-            },
-            visible: true,
-            grant: grant(Some(SECS + 100)),
-            auto_audio: true,
-            auto_video: true,
-            ice_servers: Vec::new(),
-        },
-    );
+    room.join(end + 1_000, join_args(3, "bob", grant(Some(SECS + 100))));
     let out = drain(&mut room);
     assert!(
         events_for(&out, 3)

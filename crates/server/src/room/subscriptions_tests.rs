@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use chorus_proto::{ErrorCode, MediaType, StreamIndex, TrackKind, UserInfo};
+use chorus_proto::{ErrorCode, MediaType, StreamIndex, TrackKind};
 use chorus_token::Privilege;
 
 use super::ban::Bans;
 use super::core::{Output, Reply, Room, RoomSettings};
+use super::core_tests::join_args;
 use super::grant::Grant;
 use super::membership::JoinArgs;
 use super::{SubscribeArgs, SubscribeOp};
@@ -43,17 +44,9 @@ fn join(room: &mut Room, session: u64, user: &str, privileges: &[Privilege], aut
     room.join(
         T0,
         JoinArgs {
-            session,
-            id: 1,
-            info: UserInfo {
-                user_id: user.into(),
-                extra_info: None,
-            },
-            visible: true,
-            grant: grant(privileges),
             auto_audio: auto,
             auto_video: auto,
-            ice_servers: Vec::new(),
+            ..join_args(session, user, grant(privileges))
         },
     );
 }
