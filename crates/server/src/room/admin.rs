@@ -77,9 +77,12 @@ impl Room {
             .values()
             .filter(|p| !is_own_client(&p.info.user_id))
             .partition(|p| p.visible);
+        let total = self.users_counted();
         RoomOnlineUsers {
-            room_exists: !self.users.is_empty(),
-            total_user: self.users_counted() as u64,
+            // A room that holds only Chorus's own clients (a compositor waiting for its
+            // users to come back) is no room to the app.
+            room_exists: total > 0,
+            total_user: total as u64,
             visible_user_list: visible.iter().map(|p| p.info.user_id.clone()).collect(),
             total_invisible_user: invisible.len() as u64,
             invisible_user_list: invisible.iter().map(|p| p.info.user_id.clone()).collect(),

@@ -62,6 +62,15 @@ fn compositors_and_the_captioner_are_no_users() {
     join(&mut room, T0, 8, "e", 0);
     assert!(!room.users.contains_key("e"), "e is let in");
     assert_eq!(room.online_users().invisible_user_list, ["d"]);
+    // With only Chorus's own clients left, the app has no room there.
+    room.leave(1, 2);
+    room.leave(7, 2);
+    let online = room.online_users();
+    assert_eq!(
+        (online.room_exists, online.total_user),
+        (false, 0),
+        "{online:?}"
+    );
 }
 
 #[test]
